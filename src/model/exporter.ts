@@ -1,0 +1,33 @@
+// The exporter contract. An exporter sends one batch and CLASSIFIES the result; it never sleeps,
+// loops or retries: the delivery layer (src/delivery) owns batching, retry, backoff and dead-letter.
+
+import type { EcsRecord, OtelRecord, Origin } from './records.ts';
+
+export type ExportTarget = 'ecs' | 'otel';
+
+export interface ExportItem<R = EcsRecord | OtelRecord> {
+  record: R;
+  origin: Origin;
+}
+
+/** Outcome of one item inside a batch (e.g. one bulk item). */
+export type ItemOutcome =
+  | { status: 'ok' }
+  | { status: 'duplicate' }                                   // already delivered (ES 409 on create)
+  | { status: 'retryable'; reason: string; retryAfterMs?: number }
+  | { status: 'rejected'; reason: string };                   // permanent: dead-letter it
+
+export type SendOutcome =
+  | { status: 'ok'; rejected?: number; rejectedReason?: string }   // OTLP partial success: counted, not retried
+  | { status: 'retryable'; reason: string; retryAfterMs?: number }  // whole batch may be sent again
+  | { status: 'rejected'; reason: string }                         // whole batch is permanently refused
+  | { status: 'partial'; items: ItemOutcome[] };                   // per item, same order as the batch
+
+export interface Exporter<R = EcsRecord | OtelRecord> {
+  readonly name: string;
+  readonly target: ExportTarget;
+  /** Connect, check or install what the destination needs (templates...). */
+  start(): Promise<void>;
+  send(batch: readonly ExportItem<R>[], signal?: AbortSignal): Promise<SendOutcome>;
+  shutdown(): Promise<void>;
+}

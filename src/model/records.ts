@@ -1,0 +1,50 @@
+// What the mapper hands to exporters: one OTel log record or one ECS document per event.
+// Plain data; exporters never see the mapping tables.
+
+/** OTel attribute values (no bigint: 64-bit values that do not fit a safe integer are strings). */
+export type AttrValue = string | number | boolean | AttrValue[] | { [key: string]: AttrValue };
+export type Attributes = Record<string, AttrValue>;
+
+/**
+ * The workload an event happened in (node + container + pod). The mapper returns the SAME object
+ * for the same key, so exporters may cache per object identity (OTel JS groups ResourceLogs by it).
+ */
+export interface OtelResource {
+  readonly key: string;
+  readonly attributes: Attributes;
+}
+
+export interface OtelRecord {
+  resource: OtelResource;
+  timeUnixNano: bigint;
+  observedTimeUnixNano: bigint;
+  severityNumber: number;   // OTel SeverityNumber 1..24 (0 = unspecified)
+  severityText: string;
+  eventName: string;
+  body?: AttrValue;
+  attributes: Attributes;
+}
+
+export type EcsKind = 'event' | 'alert';
+
+export interface EcsRecord {
+  /** Deterministic document id (`event.id`): replaying the same event gives the same id. */
+  id: string;
+  kind: EcsKind;
+  /** The ECS document, nested objects, JSON-safe (no bigint, no undefined). */
+  doc: Record<string, unknown>;
+}
+
+/** Where an input came from, for error reports and the dead-letter output. */
+export interface Origin {
+  source: string;          // e.g. "stdin", "file:/var/log/tracee.json", "webhook", "grpc"
+  line?: number;           // 1-based line (NDJSON) or array index + 1
+  detail?: string;         // e.g. HTTP request id, stream message number
+}
+
+export function formatOrigin(o: Origin): string {
+  let s = o.source;
+  if (o.line !== undefined) s += `:${o.line}`;
+  if (o.detail) s += ` (${o.detail})`;
+  return s;
+}
