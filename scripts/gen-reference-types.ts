@@ -1,0 +1,56 @@
+// Derive the field-type tables the mapper needs at run time from the pinned references in
+// ../shared/reference (ECS 9.4.0 ecs_flat.yml, semconv 1.44.0 attribute registry). The outputs are
+// committed under mappings/reference/; test/unit/mapping/reference-types.test.ts checks they match.
+// Usage: node scripts/gen-reference-types.ts [--check]
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+
+const root = path.resolve(import.meta.dirname, '..');
+const shared = path.resolve(root, '../shared/reference');
+
+export function buildEcsTypes(): Record<string, { type: string; array?: true }> {
+  const flat = parse(fs.readFileSync(path.join(shared, 'ecs_flat-9.4.0.yml'), 'utf8'), { maxAliasCount: -1 }) as Record<string, { type: string; normalize?: string[] }>;
+  const out: Record<string, { type: string; array?: true }> = {};
+  for (const name of Object.keys(flat).sort()) {
+    const f = flat[name];
+    out[name] = f.normalize?.includes('array') ? { type: f.type, array: true } : { type: f.type };
+  }
+  return out;
+}
+
+export function buildOtelTypes(): Record<string, { type: string; deprecated?: true }> {
+  const out: Record<string, { type: string; deprecated?: true }> = {};
+  for (const line of fs.readFileSync(path.join(shared, 'semconv-attributes-1.44.0.tsv'), 'utf8').split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const [name, type, , deprecated] = line.split('\t');
+    out[name] = deprecated ? { type, deprecated: true } : { type };
+  }
+  return out;
+}
+
+function render(source: string, data: unknown): string {
+  return JSON.stringify({ _source: source, _generated_by: 'scripts/gen-reference-types.ts', fields: data }, null, 1) + '\n';
+}
+
+export const outputs = {
+  'mappings/reference/ecs-9.4.0-types.json': () => render('shared/reference/ecs_flat-9.4.0.yml (elastic/ecs v9.4.0 generated/ecs/ecs_flat.yml): name → type, array', buildEcsTypes()),
+  'mappings/reference/semconv-1.44.0-types.json': () => render('shared/reference/semconv-attributes-1.44.0.tsv (open-telemetry/semantic-conventions v1.44.0 registry): name → type, deprecated', buildOtelTypes()),
+};
+
+if (import.meta.main) {
+  const check = process.argv.includes('--check');
+  let stale = 0;
+  for (const [rel, make] of Object.entries(outputs)) {
+    const text = make();
+    const file = path.join(root, rel);
+    if (check) {
+      if (!fs.existsSync(file) || fs.readFileSync(file, 'utf8') !== text) { console.error(`stale: ${rel}`); stale++; }
+    } else {
+      fs.writeFileSync(file, text);
+      console.log(`wrote ${rel}`);
+    }
+  }
+  process.exit(stale ? 1 : 0);
+}

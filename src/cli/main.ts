@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+// tracee-exporter command line: `map` (show the mapping) and `run` (the pipeline).
+
+import { Command, Option } from 'commander';
+import { compileMapper } from '../mapping/compile.ts';
+import { loadMappingTables, readTableFile } from '../mapping/load.ts';
+import { detectNodeInfo } from '../config/node-info.ts';
+import { runMap, type MapTarget } from './map-command.ts';
+import { EXPORTER_VERSION } from '../version.ts';
+
+const program = new Command();
+program
+  .name('tracee-exporter')
+  .description('Ship Tracee security events to OpenTelemetry (OTLP) and Elasticsearch (ECS).')
+  .version(EXPORTER_VERSION)
+  .showHelpAfterError();
+
+program
+  .command('map')
+  .description('Map Tracee events (NDJSON, a JSON event or a JSON array) and print one result per event, in input order.')
+  .addOption(new Option('--to <target>', 'what to print').choices(['ecs', 'otlp-json', 'event']).default('ecs'))
+  .argument('[file]', 'input file, or - for stdin', '-')
+  .option('--node-name <name>', 'node (host) name for host.name / k8s.node.name (default: $NODE_NAME, else the hostname)')
+  .option('--cluster-name <name>', 'Kubernetes cluster name (default: $TRACEE_EXPORTER_CLUSTER_NAME)')
+  .option('--mapping <file...>', 'extra mapping table(s) overriding the built-in ones (see mappings/README.md)')
+  .option('--max-line-bytes <n>', 'longest accepted input line', (v) => Number(v), 4 * 1024 * 1024)
+  .addHelpText('after', `
+Examples:
+  tracee --output json | tracee-exporter map --to ecs
+  tracee-exporter map --to otlp-json events.ndjson
+  tracee-exporter map --to event old-capture.json > structured.ndjson   # classic → structured schema
+  tracee-exporter map --mapping my-cluster.yaml --cluster-name prod events.ndjson
+
+Bad lines are reported on stderr as "<source>:<line>: rejected: <reason>" and skipped; the run
+ends with "mapped N, rejected M" on stderr and exits 1 if anything was rejected.`)
+  .action(async (file: string, opts: { to: MapTarget; nodeName?: string; clusterName?: string; mapping?: string[]; maxLineBytes: number }) => {
+    const overrides = (opts.mapping ?? []).map((f) => readTableFile(f));
+    const mapper = compileMapper(loadMappingTables(undefined, overrides), { node: detectNodeInfo({ name: opts.nodeName, cluster_name: opts.clusterName }) });
+    const summary = await runMap({ to: opts.to, input: file, mapper, out: process.stdout, err: process.stderr, maxLineBytes: opts.maxLineBytes });
+    process.stderr.write(`mapped ${summary.mapped}, rejected ${summary.rejected}\n`);
+    process.exitCode = summary.rejected > 0 ? 1 : 0;
+  });
+
+
+program.parseAsync(process.argv).catch((err: Error) => {
+  process.stderr.write(`tracee-exporter: ${err.message}\n`);
+  process.exitCode = 2;
+});

@@ -1,0 +1,70 @@
+// `tracee-exporter map`: Tracee events in, one mapped output per event out, in input order.
+// Bad input never stops the run: each rejection goes to stderr with its origin and reason.
+
+import fs from 'node:fs';
+import type { Writable } from 'node:stream';
+import { decodeText, decodeValue, type DecodeResult } from '../normalize/decode.ts';
+import { toStructuredJson } from '../normalize/print-structured.ts';
+import type { Mapper } from '../mapping/compile.ts';
+import { formatOrigin, type Origin } from '../model/records.ts';
+import { readRecords } from '../sources/read-records.ts';
+import type { TraceeEvent } from '../model/event.ts';
+import { otlpJsonResourceLogs } from './otlp-json.ts';
+
+export type MapTarget = 'ecs' | 'otlp-json' | 'event';
+
+export interface MapRunOptions {
+  to: MapTarget;
+  input: string;              // file path or "-"
+  mapper: Mapper;
+  out: Writable;
+  err: Writable;
+  maxLineBytes?: number;
+}
+
+export interface MapSummary { mapped: number; rejected: number }
+
+const stringify = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x));
+
+export async function runMap(opts: MapRunOptions): Promise<MapSummary> {
+  const source = opts.input === '-' ? 'stdin' : opts.input;
+  const stream = opts.input === '-' ? process.stdin : fs.createReadStream(opts.input);
+  const render = renderer(opts.to, opts.mapper);
+  const summary: MapSummary = { mapped: 0, rejected: 0 };
+  let buffered = '';
+  const flush = async () => {
+    if (buffered === '') return;
+    const chunk = buffered;
+    buffered = '';
+    if (!opts.out.write(chunk)) await new Promise((r) => opts.out.once('drain', r));
+  };
+  const reject = (origin: Origin, reason: string) => {
+    summary.rejected++;
+    opts.err.write(`tracee-exporter: ${formatOrigin(origin)}: rejected: ${reason}\n`);
+  };
+  try {
+    for await (const rec of readRecords(stream, source, { maxLineBytes: opts.maxLineBytes })) {
+      if (rec.kind === 'error') { reject(rec.origin, rec.reason); continue; }
+      const res: DecodeResult = rec.kind === 'text' ? decodeText(rec.text) : decodeValue(rec.value, rec.marked);
+      if (!res.ok) { reject(rec.origin, res.reason); continue; }
+      buffered += render(res.event) + '\n';
+      summary.mapped++;
+      if (buffered.length > 65536) await flush();
+    }
+  } catch (err) {
+    // A read error (file missing, I/O) ends the input; what was read stays counted.
+    await flush();
+    opts.err.write(`tracee-exporter: ${source}: cannot read: ${(err as Error).message}\n`);
+    summary.rejected++;
+  }
+  await flush();
+  return summary;
+}
+
+function renderer(to: MapTarget, mapper: Mapper): (ev: TraceeEvent) => string {
+  switch (to) {
+    case 'ecs': return (ev) => JSON.stringify(mapper.toEcs(ev).doc);
+    case 'otlp-json': return (ev) => JSON.stringify(otlpJsonResourceLogs(mapper.toOtel(ev)));
+    case 'event': return (ev) => stringify(toStructuredJson(ev));
+  }
+}

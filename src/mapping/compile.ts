@@ -1,0 +1,298 @@
+// Compile the mapping tables ONCE into a mapper: every row becomes a getter + transforms + a
+// target writer with its type coercion; per-event tables are indexed by event name. Mapping an
+// event then runs plain closures, with no table interpretation.
+
+import type { TraceeEvent } from '../model/event.ts';
+import type { AttrValue, Attributes, EcsRecord, OtelRecord, OtelResource } from '../model/records.ts';
+import { nowNs } from '../util/time.ts';
+import { type Coerce, ecsCoercion, otelCoercion } from './coerce.ts';
+import type { MapInput, NodeInfo, SignatureInfo } from './input.ts';
+import { MappingTableError } from './load.ts';
+import { compileSources, type Getter, present } from './paths.ts';
+import { createResourceCache } from './resource-cache.ts';
+import type { MappingTables, RecordField, Row, TableFile } from './table-types.ts';
+import { resolveTransform, type Transform } from './transforms/index.ts';
+import { eventId } from './transforms/event.ts';
+
+export interface MapperOptions {
+  node?: NodeInfo;
+  /** Clock for event.created / ObservedTimestamp (ns); injectable for reproducible output. */
+  now?: () => bigint;
+  /** Distinct workloads (OTel Resource objects) kept; the oldest is evicted past it. */
+  resourceCacheSize?: number;
+}
+
+export interface EcsFieldSpec { name: string; type: string; array?: boolean }
+
+export interface Mapper {
+  toEcs(ev: TraceeEvent): EcsRecord;
+  toOtel(ev: TraceeEvent): OtelRecord;
+  /** Every ECS field the tables can write, with its Elasticsearch type (for index templates). */
+  ecsFields(): EcsFieldSpec[];
+  /** Every OTel attribute the tables can write (record and resource). */
+  otelAttributes(): { record: string[]; resource: string[] };
+}
+
+interface Target { segs: string[]; key: string; coerce: Coerce; template: boolean }
+
+interface CompiledRow {
+  get: Getter;
+  when?: Getter;
+  transforms: Transform[];
+  ecs?: Target;
+  otel?: Target;
+  resource?: Target;
+}
+
+interface CompiledGroup { rows: CompiledRow[]; category?: string[]; type?: string[] }
+
+const TRACEE_PREFIX = 'tracee.';
+/** tracee.* attributes keep one OTel type per attribute, from the row's declared ES type. */
+const OTEL_TYPE_OF_ES_TYPE: Record<string, string | undefined> = { keyword: 'string', long: 'int', boolean: 'boolean', double: 'double', date: 'string', date_nanos: 'string', ip: 'string', text: 'string' };
+
+function flatRows(rows: TableFile['fields']): Row[] {
+  return (rows ?? []).flat(2) as Row[];
+}
+
+export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): Mapper {
+  const node: NodeInfo = { ...(opts.node ?? {}) };
+  const now = opts.now ?? nowNs;
+  const lookups = tables.lookups;
+  const drops = tables.overrides.flatMap((o) => o.drop ?? []);
+  const dropped = (r: Row) => drops.some((d) => (d.ecs !== undefined && d.ecs === r.ecs) || (d.otel !== undefined && d.otel === r.otel) || (d.resource !== undefined && d.resource === r.resource));
+  const ecsFieldTypes = new Map<string, EcsFieldSpec>();
+  const otelRecordKeys = new Set<string>();
+  const otelResourceKeys = new Set<string>();
+
+  function target(kind: 'ecs' | 'otel' | 'resource', name: string, row: Row, where: string): Target {
+    const isTracee = name.startsWith(TRACEE_PREFIX);
+    const template = (Array.isArray(row.transform) ? row.transform : [row.transform]).includes('template');
+    if (kind === 'ecs') {
+      let spec: EcsFieldSpec;
+      const ref = tables.ecsTypes[name];
+      if (isTracee || name.startsWith('labels.')) {
+        if (isTracee && row.type === undefined) throw new MappingTableError(where, `"${name}": a tracee.* field needs a "type" (its Elasticsearch type)`);
+        spec = { name, type: row.type ?? 'keyword' };
+      } else if (ref !== undefined) {
+        spec = { name, type: ref.type, ...(ref.array ? { array: true } : {}) };
+      } else {
+        throw new MappingTableError(where, `"${name}" is not an ECS 9.4.0 field; put fields without a standard home under tracee.* (or labels.*)`);
+      }
+      const known = ecsFieldTypes.get(name);
+      if (known && known.type !== spec.type) throw new MappingTableError(where, `"${name}" declared as ${spec.type} and as ${known.type}`);
+      ecsFieldTypes.set(name, spec);
+      return { segs: name === '@timestamp' ? [name] : name.split('.'), key: name, coerce: ecsCoercion(spec.type, spec.array === true), template: false };
+    }
+    const ref = tables.otelTypes[name];
+    if (!isTracee) {
+      if (ref === undefined) throw new MappingTableError(where, `"${name}" is not an OpenTelemetry semconv 1.44.0 attribute; use tracee.* for vendor attributes`);
+      if (ref.deprecated) throw new MappingTableError(where, `"${name}" is deprecated in semconv 1.44.0`);
+    }
+    (kind === 'otel' ? otelRecordKeys : otelResourceKeys).add(name);
+    return { segs: [name], key: name, coerce: otelCoercion(isTracee ? OTEL_TYPE_OF_ES_TYPE[row.type ?? ''] : ref?.type), template };
+  }
+
+  function compileRow(row: Row, where: string): CompiledRow {
+    let get: Getter;
+    if (row.from !== undefined) get = compileSources(row.from);
+    else { const v = row.value; get = () => v; }
+    const transforms = (row.transform === undefined ? [] : Array.isArray(row.transform) ? row.transform : [row.transform])
+      .filter((t) => t !== 'template')
+      .map((t) => { try { return resolveTransform(t, lookups); } catch (e) { throw new MappingTableError(where, (e as Error).message); } });
+    const c: CompiledRow = { get, transforms };
+    if (row.when !== undefined) c.when = compileSources(row.when);
+    if (row.ecs) c.ecs = target('ecs', row.ecs, row, where);
+    if (row.otel) c.otel = target('otel', row.otel, row, where);
+    if (row.resource) c.resource = target('resource', row.resource, row, where);
+    return c;
+  }
+
+  const compileRows = (rows: Row[], where: string) => rows.filter((r) => !dropped(r)).map((r) => compileRow(r, where));
+
+  // Rows for every event; user override rows come last so they win on the same target.
+  const commonRows = compileRows(flatRows(tables.common.fields), 'common.yaml');
+  for (const [i, o] of tables.overrides.entries()) commonRows.push(...compileRows(flatRows(o.fields), `mapping override #${i + 1}`));
+  const detectionRows = compileRows(flatRows(tables.detections.fields), 'detections.yaml');
+  const defaults = { category: tables.common.defaults?.category ?? ['host'], type: tables.common.defaults?.type ?? ['info'] };
+  const alertCategory = { category: tables.detections.category ?? ['intrusion_detection'], type: tables.detections.type ?? ['info'] };
+
+  const byName = new Map<string, CompiledGroup>();
+  const eventSources = [...tables.events.map((e) => ({ where: e.file, table: e.table })), ...tables.overrides.map((o, i) => ({ where: `mapping override #${i + 1}`, table: o }))];
+  for (const { where, table } of eventSources) {
+    for (const group of table.events ?? []) {
+      const rows = compileRows(flatRows(group.fields), where);
+      for (const name of group.names) {
+        const g = byName.get(name) ?? { rows: [] };
+        g.rows.push(...rows);
+        if (group.category) g.category = [...new Set([...(g.category ?? []), ...group.category])];
+        if (group.type) g.type = [...new Set([...(g.type ?? []), ...group.type])];
+        byName.set(name, g);
+      }
+    }
+  }
+  // event.category / event.type are written by the mapper from the groups above.
+  target('ecs', 'event.category', {}, 'event categories');
+  target('ecs', 'event.type', {}, 'event categories');
+  checkNoPrefixConflicts([...ecsFieldTypes.keys()]);
+
+  const signatures = indexSignatures(lookups.signatures);
+  const record = compileRecord(tables.record, lookups);
+  const resources = createResourceCache(opts.resourceCacheSize ?? 4096);
+  // The Resource is the workload + node: only rows that apply to every event may feed it.
+  const resourceRows = commonRows.filter((r) => r.resource !== undefined);
+  for (const [name, g] of byName) {
+    if (g.rows.some((r) => r.resource !== undefined)) throw new MappingTableError(`events table for "${name}"`, 'resource attributes belong in common.yaml (the Resource is the workload, the same for all its events)');
+  }
+  if (detectionRows.some((r) => r.resource !== undefined)) throw new MappingTableError('detections.yaml', 'resource attributes belong in common.yaml');
+
+  function input(ev: TraceeEvent): MapInput {
+    const signature = signatures.get(ev.name);
+    const kind = ev.threat !== undefined || signature !== undefined ? 'alert' : 'event';
+    return { event: ev, node, signature, kind, observed: now() };
+  }
+
+  function value(r: CompiledRow, i: MapInput): unknown {
+    if (r.when !== undefined && !present(r.when(i))) return undefined;
+    let v = r.get(i);
+    if (!present(v)) return undefined;
+    for (let k = 0; k < r.transforms.length; k++) {
+      v = r.transforms[k](v, i);
+      if (!present(v)) return undefined;
+    }
+    return v;
+  }
+
+  function setEcs(doc: Record<string, unknown>, t: Target, v: unknown): void {
+    const x = t.coerce(v);
+    if (x === undefined) return;
+    let o = doc;
+    const last = t.segs.length - 1;
+    for (let k = 0; k < last; k++) {
+      const s = t.segs[k];
+      let next = o[s];
+      if (next === undefined) { next = {}; o[s] = next; }
+      else if (next === null || typeof next !== 'object' || Array.isArray(next)) return;
+      o = next as Record<string, unknown>;
+    }
+    o[t.segs[last]] = x;
+  }
+
+  function setAttr(attrs: Attributes, t: Target, v: unknown): void {
+    if (t.template && v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      const m = v as Record<string, unknown>;
+      for (const k of Object.keys(m)) { const x = t.coerce(m[k]); if (x !== undefined) attrs[`${t.key}.${k}`] = x as AttrValue; }
+      return;
+    }
+    const x = t.coerce(v);
+    if (x !== undefined) attrs[t.key] = x as AttrValue;
+  }
+
+  function runEcs(rows: CompiledRow[], i: MapInput, doc: Record<string, unknown>): void {
+    for (let k = 0; k < rows.length; k++) {
+      const r = rows[k];
+      if (r.ecs === undefined) continue;
+      const v = value(r, i);
+      if (v !== undefined) setEcs(doc, r.ecs, v);
+    }
+  }
+
+  function runOtel(rows: CompiledRow[], i: MapInput, attrs: Attributes): void {
+    for (let k = 0; k < rows.length; k++) {
+      const r = rows[k];
+      if (r.otel === undefined) continue;
+      const v = value(r, i);
+      if (v !== undefined) setAttr(attrs, r.otel, v);
+    }
+  }
+
+  function resourceOf(i: MapInput): OtelResource {
+    const attrs: Attributes = {};
+    let key = '';
+    for (let k = 0; k < resourceRows.length; k++) {
+      const r = resourceRows[k];
+      const v = value(r, i);
+      if (v === undefined) continue;
+      setAttr(attrs, r.resource!, v);
+    }
+    for (const a of Object.keys(attrs)) key += `${a}\u0000${JSON.stringify(attrs[a])}\u0001`;
+    return resources.get(key, attrs);
+  }
+
+  return {
+    toEcs(ev) {
+      const i = input(ev);
+      const doc: Record<string, unknown> = {};
+      runEcs(commonRows, i, doc);
+      const group = byName.get(ev.name);
+      if (i.kind === 'alert') runEcs(detectionRows, i, doc);
+      if (group) runEcs(group.rows, i, doc);
+      const cat = i.kind === 'alert' ? alertCategory : { category: group?.category ?? defaults.category, type: group?.type ?? defaults.type };
+      const e = (doc.event ??= {}) as Record<string, unknown>;
+      e.category = cat.category;
+      e.type = cat.type;
+      const id = typeof e.id === 'string' ? e.id : eventId(ev);
+      return { id, kind: i.kind, doc };
+    },
+    toOtel(ev) {
+      const i = input(ev);
+      const attributes: Attributes = {};
+      runOtel(commonRows, i, attributes);
+      const group = byName.get(ev.name);
+      if (i.kind === 'alert') runOtel(detectionRows, i, attributes);
+      if (group) runOtel(group.rows, i, attributes);
+      const rec: OtelRecord = {
+        resource: resourceOf(i),
+        timeUnixNano: ev.timestamp,
+        observedTimeUnixNano: i.observed,
+        severityNumber: Number(record.severity_number(i) ?? 9),
+        severityText: String(record.severity_text(i) ?? 'INFO'),
+        eventName: String(record.event_name(i) ?? ev.name),
+        attributes,
+      };
+      const body = record.body(i);
+      if (body !== undefined) rec.body = body as AttrValue;
+      return rec;
+    },
+    ecsFields: () => [...ecsFieldTypes.values()].sort((a, b) => a.name.localeCompare(b.name)),
+    otelAttributes: () => ({ record: [...otelRecordKeys].sort(), resource: [...otelResourceKeys].sort() }),
+  };
+}
+
+function compileRecord(table: TableFile, lookups: Record<string, unknown>): Record<'event_name' | 'severity_number' | 'severity_text' | 'body', (i: MapInput) => unknown> {
+  const one = (name: string, f: RecordField | undefined) => {
+    if (f === undefined) return () => undefined;
+    const get: Getter = f.from !== undefined ? compileSources(f.from) : () => f.value;
+    const ts = (f.transform === undefined ? [] : Array.isArray(f.transform) ? f.transform : [f.transform]).map((t) => {
+      try { return resolveTransform(t, lookups); } catch (e) { throw new MappingTableError(`otel-record.yaml record.${name}`, (e as Error).message); }
+    });
+    return (i: MapInput) => {
+      let v = get(i);
+      for (const t of ts) { if (!present(v)) break; v = t(v, i); }
+      return present(v) ? v : f.default;
+    };
+  };
+  const r = table.record ?? {};
+  return { event_name: one('event_name', r.event_name), severity_number: one('severity_number', r.severity_number), severity_text: one('severity_text', r.severity_text), body: one('body', r.body) };
+}
+
+function indexSignatures(list: unknown): Map<string, SignatureInfo> {
+  const m = new Map<string, SignatureInfo>();
+  if (!Array.isArray(list)) return m;
+  for (const s of list as Array<SignatureInfo & { names?: string[] }>) {
+    m.set(s.event, s);
+    for (const n of s.names ?? []) m.set(n, s);
+  }
+  return m;
+}
+
+/** "a.b" and "a.b.c" cannot both be written: a keyword cannot also be an object. */
+function checkNoPrefixConflicts(names: string[]): void {
+  const set = new Set(names);
+  for (const n of names) {
+    const parts = n.split('.');
+    for (let k = 1; k < parts.length; k++) {
+      const prefix = parts.slice(0, k).join('.');
+      if (set.has(prefix)) throw new MappingTableError('mapping tables', `ECS field "${prefix}" and "${n}" collide (a value cannot also be an object)`);
+    }
+  }
+}

@@ -1,0 +1,82 @@
+// Source paths of mapping rows → getter functions, compiled once per row.
+// Roots: node, signature, kind, observed, event (the whole event); `data.<arg>[.sub…]` finds an
+// event argument by name; anything else is a path into the normalized event.
+
+import type { DataField } from '../model/event.ts';
+import type { MapInput } from './input.ts';
+
+export type Getter = (input: MapInput) => unknown;
+
+/** Walk own properties only (input JSON may carry keys like "__proto__" or "constructor"). */
+function walk(v: unknown, segs: readonly string[], from: number): unknown {
+  let cur = v;
+  for (let i = from; i < segs.length; i++) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    const s = segs[i];
+    if (Array.isArray(cur)) {
+      const idx = Number(s);
+      cur = Number.isInteger(idx) ? cur[idx] : undefined;
+    } else {
+      cur = Object.hasOwn(cur, s) ? (cur as Record<string, unknown>)[s] : undefined;
+    }
+  }
+  return cur;
+}
+
+export function compilePath(path: string): Getter {
+  const segs = path.split('.');
+  const root = segs[0];
+  switch (root) {
+    case 'event': return segs.length === 1 ? (i) => i.event : (i) => walk(i.event, segs, 1);
+    case 'kind': return (i) => i.kind;
+    case 'observed': return (i) => i.observed;
+    case 'node': return (i) => walk(i.node, segs, 1);
+    case 'signature': return segs.length === 1 ? (i) => i.signature : (i) => walk(i.signature, segs, 1);
+    case 'data': {
+      if (segs.length === 1) return (i) => i.event.data;
+      const name = segs[1];
+      return (i) => {
+        const data: DataField[] = i.event.data;
+        for (let k = 0; k < data.length; k++) {
+          if (data[k].name === name) return segs.length === 2 ? data[k].value : walk(data[k].value, segs, 2);
+        }
+        return undefined;
+      };
+    }
+    default: {
+      if (segs.length === 1) return (i) => (i.event as unknown as Record<string, unknown>)[root];
+      if (segs.length === 2) {
+        const b = segs[1];
+        return (i) => {
+          const a = (i.event as unknown as Record<string, unknown>)[root];
+          return a !== null && typeof a === 'object' && Object.hasOwn(a, b) ? (a as Record<string, unknown>)[b] : undefined;
+        };
+      }
+      return (i) => walk(i.event, segs, 0);
+    }
+  }
+}
+
+/** A value worth writing: not missing, not empty text, not an empty list or object. */
+export function present(v: unknown): boolean {
+  if (v === undefined || v === null || v === '') return false;
+  if (typeof v === 'object') {
+    if (Array.isArray(v)) return v.length > 0;
+    for (const k in v) if (Object.hasOwn(v, k)) return true;
+    return false;
+  }
+  return true;
+}
+
+/** Alternatives: the first present value wins. */
+export function compileSources(from: string | string[]): Getter {
+  const list = (Array.isArray(from) ? from : [from]).map(compilePath);
+  if (list.length === 1) return list[0];
+  return (i) => {
+    for (let k = 0; k < list.length; k++) {
+      const v = list[k](i);
+      if (present(v)) return v;
+    }
+    return undefined;
+  };
+}

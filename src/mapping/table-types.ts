@@ -1,0 +1,50 @@
+// The mapping table format (mappings/schema/mapping-table.schema.json) as TypeScript types.
+
+export interface Row {
+  from?: string | string[];
+  value?: string | number | boolean | unknown[];
+  ecs?: string;
+  otel?: string;
+  resource?: string;
+  transform?: string | string[];
+  when?: string | string[];
+  type?: string;           // Elasticsearch type of a tracee.* field
+  note?: string;
+}
+
+export interface EventGroup {
+  names: string[];
+  category?: string[];
+  type?: string[];
+  fields?: Array<Row | Row[]>;
+}
+
+export interface RecordField {
+  from?: string | string[];
+  value?: string | number;
+  transform?: string | string[];
+  default?: string | number;
+}
+
+export interface TableFile {
+  defaults?: { category?: string[]; type?: string[] };
+  category?: string[];
+  type?: string[];
+  fields?: Array<Row | Row[]>;
+  events?: EventGroup[];
+  record?: { event_name?: RecordField; severity_number?: RecordField; severity_text?: RecordField; body?: RecordField };
+  drop?: Array<{ ecs?: string; otel?: string; resource?: string }>;
+}
+
+/** Everything the compiler needs, as loaded from mappings/ plus user overrides. */
+export interface MappingTables {
+  common: TableFile;
+  detections: TableFile;
+  record: TableFile;
+  events: Array<{ file: string; table: TableFile }>;
+  lookups: Record<string, unknown>;
+  ecsTypes: Record<string, { type: string; array?: boolean }>;
+  otelTypes: Record<string, { type: string; deprecated?: boolean }>;
+  /** User overrides (config `mapping:`), applied after the built-in tables. */
+  overrides: TableFile[];
+}

@@ -1,0 +1,92 @@
+// Transforms over the whole event: identity, summary, outcome, process identity and times.
+
+import { createHash } from 'node:crypto';
+import type { DataField, DetectedFrom, TraceeEvent } from '../../model/event.ts';
+import { formatRfc3339Ns, PLAUSIBLE_EPOCH_NS } from '../../util/time.ts';
+import { toJsonSafe } from '../json-safe.ts';
+import { lookupTable } from '../lookups.ts';
+import type { MapInput } from '../input.ts';
+import { plain, type TransformFactory } from './index.ts';
+
+/**
+ * Deterministic event id: the same Tracee event gives the same id on replay or retry, whichever
+ * shape or source it came in (so Elasticsearch `create` answers 409 instead of duplicating).
+ * Identity = time (ns) + thread + process + event name + container.
+ */
+export function eventId(ev: TraceeEvent): string {
+  const p = ev.workload.process;
+  const key = `${ev.timestamp}|${p?.thread?.host_tid ?? ''}|${p?.host_pid ?? ''}|${p?.unique_id ?? ''}|${ev.name}|${ev.workload.container?.id ?? ''}`;
+  return createHash('sha256').update(key).digest('base64url').slice(0, 22);
+}
+
+function pathArg(ev: TraceeEvent): string | undefined {
+  for (const d of ev.data) if (d.name === 'pathname' && typeof d.value === 'string' && d.value) return d.value;
+  return undefined;
+}
+
+/** A one-line human summary (ECS message, OTel body); Kibana uses it as the alert name. */
+function summary(input: MapInput): string {
+  const ev = input.event;
+  if (input.kind === 'alert') return ev.threat?.name || input.signature?.name || ev.name;
+  const p = ev.workload.process;
+  let s = ev.name;
+  const path = pathArg(ev);
+  if (path) s += ` ${path}`;
+  const comm = p?.thread?.name;
+  if (comm) s += ` by ${comm}`;
+  if (p?.host_pid !== undefined) s += ` (pid ${p.host_pid})`;
+  return s;
+}
+
+function entityId(uid: number | undefined, input: MapInput): string | undefined {
+  if (!uid) return undefined;
+  // Tracee's ids are 32-bit hashes, unique per host only: qualify with the node for ECS.
+  return input.node.name ? `${input.node.name}:${uid}` : String(uid);
+}
+
+export function dataObject(fields: readonly DataField[] | undefined): Record<string, unknown> | undefined {
+  if (!fields || fields.length === 0) return undefined;
+  const out: Record<string, unknown> = Object.create(null);
+  for (const f of fields) out[f.name] = toJsonSafe(f.value);
+  return out;
+}
+
+function detectedFrom(d: DetectedFrom): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (d.id !== undefined) out.id = d.id;
+  if (d.name !== undefined) out.name = d.name;
+  const data = dataObject(d.data);
+  if (data) out.data = data;
+  if (d.parent) out.parent = detectedFrom(d.parent);
+  return out;
+}
+
+export const eventTransforms: Record<string, TransformFactory> = {
+  event_id: plain((_v, input) => eventId(input.event)),
+  summary: plain((_v, input) => summary(input)),
+  // A syscall event's own return value: < 0 is an errno (failure).
+  syscall_outcome: plain((_v, input) => {
+    const ev = input.event;
+    const rv = ev.classic?.return_value;
+    if (rv === undefined || ev.workload.process?.thread?.syscall !== ev.name) return undefined;
+    return rv < 0 ? 'failure' : 'success';
+  }),
+  process_entity_id: plain((_v, input) => entityId(input.event.workload.process?.unique_id, input)),
+  parent_entity_id: plain((_v, input) => entityId(input.event.workload.process?.ancestors?.[0]?.unique_id, input)),
+  // The process start = its leader thread's start; only known when this thread is the leader.
+  process_start: plain((_v, input) => {
+    const p = input.event.workload.process;
+    const t = p?.thread;
+    if (!t?.start_time || t.host_tid === undefined || t.host_tid !== p?.host_pid) return undefined;
+    return t.start_time >= PLAUSIBLE_EPOCH_NS ? formatRfc3339Ns(t.start_time) : undefined;
+  }),
+  data_object: plain((v) => dataObject(v as DataField[])),
+  detected_from: plain((v) => detectedFrom(v as DetectedFrom)),
+  severity: (arg, lookups) => {
+    const table = lookupTable(lookups, 'severity');
+    return (v) => {
+      const row = typeof v === 'number' && Object.hasOwn(table, String(v)) ? (table[String(v)] as Record<string, unknown>) : undefined;
+      return row === undefined ? undefined : row[arg ?? 'name'];
+    };
+  },
+};
