@@ -1,0 +1,9 @@
+export { createDelivery } from './delivery.ts';
+export {
+  createDeadLetterWriter, createMemoryDeadLetter, deadLetterHook, formatDeadLetterLine,
+} from './dead-letter.ts';
+export type { DeadLetter, DeadLetterEntry, DeadLetterLine, MemoryDeadLetter } from './dead-letter.ts';
+export { DELIVERY_DEFAULTS, resolveDeliveryOptions } from './options.ts';
+export { estimateSize } from './size-estimate.ts';
+export { systemClock } from './clock.ts';
+export type * from './types.ts';

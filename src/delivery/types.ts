@@ -1,0 +1,117 @@
+// The delivery layer's public types. Delivery wraps any Exporter (src/model/exporter.ts) and owns
+// queueing, batching, concurrency, retry, backoff and dead-lettering; exporters only classify.
+
+import type { ExportItem } from '../model/exporter.ts';
+import type { EcsRecord, OtelRecord } from '../model/records.ts';
+
+type Rec = EcsRecord | OtelRecord;
+
+/** The terminal state an item reaches; each accepted item reaches exactly one, exactly once. */
+export type AckResult = 'delivered' | 'duplicate' | 'dead_lettered' | 'dropped';
+
+/**
+ * An item as the delivery layer carries it. `ack` is called exactly once, when the item reaches a
+ * terminal state (sources hang offsets / disk-buffer commits on it). `input` is the original input
+ * text, written to the dead letter when present.
+ */
+export type DeliveryItem<R = Rec> = ExportItem<R> & {
+  ack?(result: AckResult): void;
+  input?: string;
+};
+
+/** Injectable time. `now()` is monotonic milliseconds; `sleep` resolves early (never rejects) on abort. */
+export interface Clock {
+  now(): number;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export type WhenFull = 'block' | 'drop_newest';
+
+/** Options as a caller gives them; every field has a default (see options.ts). */
+export interface DeliveryOptions<R = Rec> {
+  maxQueueItems?: number;
+  maxQueueBytes?: number;
+  whenFull?: WhenFull;
+  maxBatchItems?: number;
+  maxBatchBytes?: number;
+  flushIntervalMs?: number;
+  concurrency?: number;
+  sendTimeoutMs?: number;          // Infinity = no timeout
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
+  backoffMultiplier?: number;
+  maxRetries?: number;             // Infinity (default) = keep trying while the process lives
+  maxElapsedMs?: number;           // Infinity (default) = no limit
+  sizeOf?: (item: DeliveryItem<R>) => number;
+  clock?: Clock;
+  random?: () => number;           // [0, 1), for jitter
+}
+
+export type ResolvedDeliveryOptions<R = Rec> = Readonly<Required<DeliveryOptions<R>>>;
+
+/** 'healthy' after a send the destination answered; 'retrying' after a retryable failure. */
+export type HealthState = 'healthy' | 'retrying';
+export type Lifecycle = 'running' | 'draining' | 'closed';
+
+export interface StateDetail {
+  consecutiveFailures: number;
+  lastError: string | undefined;
+}
+
+export interface RetryInfo {
+  attempt: number;                 // 1 = first retry
+  delayMs: number;
+  items: number;
+  reason: string;
+}
+
+/** Observability and terminal-state callbacks. A hook that throws is counted, never propagated. */
+export interface DeliveryHooks<R = Rec> {
+  /** `item` is absent when the destination reported a count only (OTLP partial success). */
+  onDrop?(reason: string, count: number, item?: DeliveryItem<R>): void;
+  onDeadLetter?(item: DeliveryItem<R>, reason: string): void;
+  onStateChange?(state: HealthState, detail: StateDetail): void;
+  onRetry?(info: RetryInfo): void;
+}
+
+export interface DeliveryStats {
+  received: number;                // accepted + dropped at push
+  delivered: number;
+  duplicates: number;
+  deadLettered: number;
+  dropped: Record<string, number>; // by reason
+  droppedTotal: number;
+  returned: number;                // handed back by shutdown (ShutdownReport.pending)
+  retries: number;                 // batch re-sends scheduled
+  retriedItems: number;
+  batchesSent: number;             // exporter.send calls, retries included
+  timeouts: number;
+  inFlightBatches: number;         // batches being sent or waiting to retry
+  inFlightItems: number;
+  queuedItems: number;
+  queuedBytes: number;
+  waitingPushes: number;           // push calls blocked by a full queue
+  hookErrors: number;
+  lastError: string | undefined;
+  state: HealthState;
+  consecutiveFailures: number;
+  lifecycle: Lifecycle;
+}
+
+export interface ShutdownReport<R = Rec> {
+  /** True when everything reached a terminal state before the deadline. */
+  drained: boolean;
+  /** Accepted items that had not reached a terminal state; they were NOT acked: the caller owns them. */
+  pending: DeliveryItem<R>[];
+  stats: DeliveryStats;
+}
+
+export interface Delivery<R = Rec> {
+  /** Resolves once the item is accepted (or counted as dropped); rejects after shutdown. */
+  push(item: DeliveryItem<R>): Promise<void>;
+  /** Resolves when everything pushed before the call reached a terminal state. */
+  flush(): Promise<void>;
+  /** Stop accepting, drain, and after `timeoutMs` hand back what is still pending. Idempotent. */
+  shutdown(timeoutMs: number): Promise<ShutdownReport<R>>;
+  stats(): DeliveryStats;
+}
