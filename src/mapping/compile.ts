@@ -230,7 +230,7 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
       const e = (doc.event ??= {}) as Record<string, unknown>;
       e.category = cat.category;
       e.type = cat.type;
-      const id = typeof e.id === 'string' ? e.id : eventId(ev);
+      const id = typeof e.id === 'string' ? e.id : eventId(ev, i.signature?.event ?? ev.name);
       return { id, kind: i.kind, doc };
     },
     toOtel(ev) {

@@ -63,7 +63,8 @@ export const dnsTransforms: Record<string, TransformFactory> = {
   dns_id: plain((v) => (isO(v) ? s(pick(v, 'ID', 'id')) : undefined)),
   dns_type: plain((v) => {
     if (!isO(v)) return undefined;
-    const qr = pick(v, 'QR', 'qr');
+    // proto JSON omits zero fields: no QR in a message that has questions means QR = 0 (a query)
+    const qr = pick(v, 'QR', 'qr') ?? (Array.isArray(v.questions) ? 0 : undefined);
     return qr === 1 || qr === true ? 'answer' : qr === 0 || qr === false ? 'query' : undefined;
   }),
   dns_op_code: plain((v) => (isO(v) ? s(pick(v, 'opCode', 'op_code'))?.toUpperCase() : undefined)),

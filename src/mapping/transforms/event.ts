@@ -13,9 +13,9 @@ import { plain, type TransformFactory } from './index.ts';
  * shape or source it came in (so Elasticsearch `create` answers 409 instead of duplicating).
  * Identity = time (ns) + thread + process + event name + container.
  */
-export function eventId(ev: TraceeEvent): string {
+export function eventId(ev: TraceeEvent, name = ev.name): string {
   const p = ev.workload.process;
-  const key = `${ev.timestamp}|${p?.thread?.host_tid ?? ''}|${p?.host_pid ?? ''}|${p?.unique_id ?? ''}|${ev.name}|${ev.workload.container?.id ?? ''}`;
+  const key = `${ev.timestamp}|${p?.thread?.host_tid ?? ''}|${p?.host_pid ?? ''}|${p?.unique_id ?? ''}|${name}|${ev.workload.container?.id ?? ''}`;
   return createHash('sha256').update(key).digest('base64url').slice(0, 22);
 }
 
@@ -62,7 +62,8 @@ function detectedFrom(d: DetectedFrom): Record<string, unknown> {
 }
 
 export const eventTransforms: Record<string, TransformFactory> = {
-  event_id: plain((_v, input) => eventId(input.event)),
+  // ≤ v0.12 detections carried the signature Name: the id uses the stable event name.
+  event_id: plain((_v, input) => eventId(input.event, input.signature?.event ?? input.event.name)),
   summary: plain((_v, input) => summary(input)),
   // A syscall event's own return value: < 0 is an errno (failure).
   syscall_outcome: plain((_v, input) => {

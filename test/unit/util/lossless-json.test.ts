@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { parseLossless, reviveBigDeep } from '../../../src/util/lossless-json.ts';
+import { formatRfc3339Nano, formatRfc3339Ns, parseRfc3339Ns } from '../../../src/util/time.ts';
+
+const final = (text: string) => {
+  const r = parseLossless(text);
+  return r.marked ? reviveBigDeep(r.value) : r.value;
+};
+
+describe('parseLossless', () => {
+  it('keeps integers above 2^53 exactly, where JSON.parse rounds them', () => {
+    const text = '{"timestamp":1680119087787203746,"cgroupId":18446744073709551615,"small":42}';
+    expect((JSON.parse(text) as { timestamp: number }).timestamp).not.toBe(1680119087787203746n);
+    expect(final(text)).toEqual({ timestamp: 1680119087787203746n, cgroupId: 18446744073709551615n, small: 42 });
+  });
+
+  it('keeps negative big integers and big integers inside arrays and nested objects', () => {
+    expect(final('{"a":[-9223372036854775808,1],"b":{"c":[{"d":9007199254740993}]}}')).toEqual({ a: [-9223372036854775808n, 1], b: { c: [{ d: 9007199254740993n }] } });
+  });
+
+  it('leaves digits inside strings alone, including after escaped quotes', () => {
+    const text = '{"s":"x\\",12345678901234567890,\\"","t":"\\\\","u":12345678901234567890}';
+    expect(final(text)).toEqual({ s: 'x",12345678901234567890,"', t: '\\', u: 12345678901234567890n });
+  });
+
+  it('does not touch fractions, exponents or safe integers', () => {
+    expect(final('[1.12345678901234567890, 1e12345678901234567, 9007199254740991, 1234567890123456]')).toEqual([1.1234567890123457, Infinity, 9007199254740991, 1234567890123456]);
+  });
+
+  it('is exact even when the text already contains the marker character', () => {
+    expect(final('{"a":"\\u0001123","b":12345678901234567890}')).toEqual({ a: '\u0001123', b: 12345678901234567890n });
+  });
+
+  it('throws SyntaxError on malformed JSON like JSON.parse', () => {
+    expect(() => parseLossless('{"a":1')).toThrow(SyntaxError);
+    expect(() => parseLossless('{"a":12345678901234567890')).toThrow(SyntaxError);
+  });
+
+  it('creates own "__proto__" keys, never prototypes', () => {
+    const v = final('{"__proto__":{"polluted":true},"n":12345678901234567890}') as Record<string, unknown>;
+    expect(Object.getPrototypeOf(v)).toBe(Object.prototype);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.hasOwn(v, '__proto__')).toBe(true);
+  });
+});
+
+describe('nanosecond times', () => {
+  it('formats and parses RFC 3339 with nanoseconds exactly', () => {
+    const ns = 1680119087787203746n;
+    expect(formatRfc3339Ns(ns)).toBe('2023-03-29T19:44:47.787203746Z');
+    expect(parseRfc3339Ns('2023-03-29T19:44:47.787203746Z')).toBe(ns);
+    expect(parseRfc3339Ns('2023-03-29T21:44:47.787203746+02:00')).toBe(ns);
+    expect(parseRfc3339Ns('2023-03-29T19:44:47Z')).toBe(1680119087000000000n);
+    expect(formatRfc3339Nano(1696259024820530450n)).toBe('2023-10-02T15:03:44.82053045Z');
+    expect(parseRfc3339Ns('not a time')).toBeUndefined();
+  });
+});
