@@ -47,7 +47,15 @@ export async function runMap(opts: MapRunOptions): Promise<MapSummary> {
       if (rec.kind === 'error') { reject(rec.origin, rec.reason); continue; }
       const res: DecodeResult = rec.kind === 'text' ? decodeText(rec.text) : decodeValue(rec.value, rec.marked);
       if (!res.ok) { reject(rec.origin, res.reason); continue; }
-      buffered += render(res.event) + '\n';
+      let line: string;
+      try {
+        line = render(res.event);
+      } catch (err) {
+        // e.g. argument values nested so deep that walking them overflows the stack
+        reject(rec.origin, err instanceof RangeError ? 'event nested too deeply to map' : `mapping failed: ${(err as Error).message}`);
+        continue;
+      }
+      buffered += line + '\n';
       summary.mapped++;
       if (buffered.length > 65536) await flush();
     }

@@ -37,7 +37,10 @@ export function fromClassic(e: Obj, marked: boolean): TraceeEvent {
         detectedFrom = classicDetectedFrom(value, `args[${i}].value`);
         continue;
       }
-      data.push({ name: argName, kind: kindOfClassicArg(type, value), value, type });
+      const kind = kindOfClassicArg(type, value);
+      // old captures wrote pointers as hex strings ("0x7ffd…"): keep the number
+      if (kind === 'pointer' && typeof value === 'string') value = hexToInt64(value);
+      data.push({ name: argName, kind, value, type });
     }
   }
 
@@ -221,6 +224,11 @@ function classicThreat(m: Obj, marked: boolean): Threat | undefined {
   }
   if (n > 0) t.properties = properties;
   return Object.keys(t).length > 0 ? t : undefined;
+}
+
+function hexToInt64(hex: string): number | bigint {
+  const b = BigInt(hex);
+  return Number.isSafeInteger(Number(b)) ? Number(b) : b;
 }
 
 export function bigintReplacer(_k: string, v: unknown): unknown {

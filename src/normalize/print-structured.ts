@@ -81,7 +81,8 @@ function snakeSafe(v: unknown): unknown {
 }
 
 function dataList(fields: readonly DataField[]): J[] {
-  return fields.map((f) => ({ name: f.name, [f.kind]: f.value === null || f.value === undefined ? null : memberValue(f) }));
+  // an unset value prints as "value": null, like Tracee's printer
+  return fields.map((f) => (f.value === null || f.value === undefined ? { name: f.name, value: null } : { name: f.name, [f.kind]: memberValue(f) }));
 }
 
 function process(p: Process): J {

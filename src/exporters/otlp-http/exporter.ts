@@ -13,7 +13,7 @@ import { classifyResponse, classifyTransportError } from './classify.ts';
 import { combineOutcomes } from './combine-outcomes.ts';
 import type { ChunkResult } from './combine-outcomes.ts';
 import { CONTENT_TYPE, encodeInChunks } from './encode.ts';
-import { OtlpOptionsError, resolveOtlpOptions } from './options.ts';
+import { OtlpOptionsError, redactOtlpOptions, resolveOtlpOptions } from './options.ts';
 import type { Env, OtlpHttpOptions, ResolvedOtlpOptions, WarnFn } from './options.ts';
 import { createResourceCache } from './resource-cache.ts';
 import { toReadableLogRecord } from './to-readable-records.ts';
@@ -23,8 +23,8 @@ import type { Transport, TransportTls } from './transport.ts';
 const gzip = promisify(gzipCb);
 
 export interface OtlpHttpExporter extends Exporter<OtelRecord> {
-  /** The resolved settings (header values included: do not log this object). */
-  readonly options: ResolvedOtlpOptions;
+  /** The resolved settings with header values and URL credentials redacted (safe to log). */
+  readonly settings: ResolvedOtlpOptions;
 }
 
 export interface OtlpHttpExporterDeps {
@@ -121,5 +121,5 @@ export function createOtlpHttpExporter(options: OtlpHttpOptions = {}, deps: Otlp
     transport?.close();
   }
 
-  return { name: 'otlp_http', target: 'otel', options: resolved, start, send, shutdown };
+  return { name: 'otlp_http', target: 'otel', settings: redactOtlpOptions(resolved), start, send, shutdown };
 }

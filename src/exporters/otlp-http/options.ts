@@ -74,6 +74,12 @@ export interface ResolvedOtlpOptions {
 export type Env = Readonly<Record<string, string | undefined>>;
 export type WarnFn = (message: string) => void;
 
+// Defaults. `service.name` is `tracee`: the service that produces these events is the Tracee sensor
+// (semconv: the logical name of the service emitting the telemetry; Falco's own exporter likewise
+// says `falco`), and backends group security data by it. tracee-exporter only converts and ships:
+// it names itself in the instrumentation scope (`tracee-exporter` + version) and the User-Agent,
+// not in the resource. The workload resource may set its own service.name; operators override both.
+// Compression is gzip like the Collector's otlphttp exporter (the spec leaves it to the exporter).
 export const OTLP_DEFAULTS = {
   url: 'http://localhost:4318/v1/logs',
   compression: 'gzip' as OtlpCompression,
@@ -225,6 +231,16 @@ function explicitPositiveInt(path: string, v: number | undefined, min = 1): numb
     throw new OtlpOptionsError(path, `expected an integer >= ${min}, got ${JSON.stringify(v)}`);
   }
   return v;
+}
+
+/** A copy safe to log or print: header values (often credentials) replaced. */
+export function redactOtlpOptions(o: ResolvedOtlpOptions): ResolvedOtlpOptions {
+  const headers: Record<string, string> = {};
+  for (const k of Object.keys(o.headers)) headers[k] = '[redacted]';
+  const u = new URL(o.url);
+  if (u.username || u.password) { u.username = '[redacted]'; u.password = ''; }
+  if (u.search) u.search = '?[redacted]';
+  return { ...o, url: u.href, headers };
 }
 
 export function resolveOtlpOptions(explicit: OtlpHttpOptions = {}, env: Env = process.env, warn: WarnFn = defaultWarn): ResolvedOtlpOptions {
