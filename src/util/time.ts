@@ -18,6 +18,32 @@ export function parseRfc3339Ns(s: string): bigint | undefined {
   return BigInt(ms - offsetMin * 60_000) * 1_000_000n + frac;
 }
 
+/**
+ * A formatter epoch ns → "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ" for one hot call site: events of a
+ * stream share their second, so the date part is cached and the nanoseconds are cut from the
+ * decimal digits (no BigInt division, no Date per event). One instance per call site, so that
+ * different clocks (event time, process start) do not evict each other.
+ */
+export function createRfc3339NsFormatter(): (ns: bigint) => string {
+  let secDigits = '';
+  let secPrefix = '';
+  let lastNs = -1n;
+  let last = '';
+  return (ns) => {
+    if (ns === lastNs) return last;
+    if (ns < NS_PER_SEC) return formatRfc3339Ns(ns);
+    const digits = ns.toString();
+    const sd = digits.slice(0, -9);
+    if (sd !== secDigits) {
+      secPrefix = new Date(Number(sd) * 1000).toISOString().slice(0, 19);
+      secDigits = sd;
+    }
+    lastNs = ns;
+    last = `${secPrefix}.${digits.slice(-9)}Z`;
+    return last;
+  };
+}
+
 /** epoch ns → "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ" (always 9 fractional digits: exact and sortable). */
 export function formatRfc3339Ns(ns: bigint): string {
   let sec = ns / NS_PER_SEC;

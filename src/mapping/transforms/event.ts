@@ -1,8 +1,8 @@
 // Transforms over the whole event: identity, summary, outcome, process identity and times.
 
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { DataField, DetectedFrom, TraceeEvent } from '../../model/event.ts';
-import { formatRfc3339Ns, PLAUSIBLE_EPOCH_NS } from '../../util/time.ts';
+import { createRfc3339NsFormatter, PLAUSIBLE_EPOCH_NS } from '../../util/time.ts';
 import { toJsonSafe } from '../json-safe.ts';
 import { lookupTable } from '../lookups.ts';
 import type { MapInput } from '../input.ts';
@@ -16,7 +16,7 @@ import { plain, type TransformFactory } from './index.ts';
 export function eventId(ev: TraceeEvent, name = ev.name): string {
   const p = ev.workload.process;
   const key = `${ev.timestamp}|${p?.thread?.host_tid ?? ''}|${p?.host_pid ?? ''}|${p?.unique_id ?? ''}|${name}|${ev.workload.container?.id ?? ''}`;
-  return createHash('sha256').update(key).digest('base64url').slice(0, 22);
+  return hash('sha256', key, 'base64url').slice(0, 22);
 }
 
 function pathArg(ev: TraceeEvent): string | undefined {
@@ -75,12 +75,15 @@ export const eventTransforms: Record<string, TransformFactory> = {
   process_entity_id: plain((_v, input) => entityId(input.event.workload.process?.unique_id, input)),
   parent_entity_id: plain((_v, input) => entityId(input.event.workload.process?.ancestors?.[0]?.unique_id, input)),
   // The process start = its leader thread's start; only known when this thread is the leader.
-  process_start: plain((_v, input) => {
-    const p = input.event.workload.process;
-    const t = p?.thread;
-    if (!t?.start_time || t.host_tid === undefined || t.host_tid !== p?.host_pid) return undefined;
-    return t.start_time >= PLAUSIBLE_EPOCH_NS ? formatRfc3339Ns(t.start_time) : undefined;
-  }),
+  process_start: () => {
+    const format = createRfc3339NsFormatter();
+    return (_v, input) => {
+      const p = input.event.workload.process;
+      const t = p?.thread;
+      if (!t?.start_time || t.host_tid === undefined || t.host_tid !== p?.host_pid) return undefined;
+      return t.start_time >= PLAUSIBLE_EPOCH_NS ? format(t.start_time) : undefined;
+    };
+  },
   data_object: plain((v) => dataObject(v as DataField[])),
   detected_from: plain((v) => detectedFrom(v as DetectedFrom)),
   severity: (arg, lookups) => {

@@ -1,6 +1,6 @@
 // Generic value transforms: strings, paths, counts, lookups, container images, times.
 
-import { formatRfc3339Ns, PLAUSIBLE_EPOCH_NS } from '../../util/time.ts';
+import { createRfc3339NsFormatter, PLAUSIBLE_EPOCH_NS } from '../../util/time.ts';
 import { lookupTable } from '../lookups.ts';
 import { plain, type TransformFactory } from './index.ts';
 
@@ -87,12 +87,18 @@ export const textTransforms: Record<string, TransformFactory> = {
   }),
   // marks a map to be spread into "<attribute>.<key>" attributes (semconv template attributes)
   template: plain((v) => v),
-  rfc3339_ns: plain((v) => (typeof v === 'bigint' ? formatRfc3339Ns(v) : typeof v === 'number' ? formatRfc3339Ns(BigInt(v)) : undefined)),
+  rfc3339_ns: () => {
+    const format = createRfc3339NsFormatter();
+    return (v) => (typeof v === 'bigint' ? format(v) : typeof v === 'number' ? format(BigInt(v)) : undefined);
+  },
   // a wall-clock ns time only: Tracee ≤ v0.10 sent boot-relative thread start times
-  rfc3339_ns_epoch: plain((v) => {
-    const ns = typeof v === 'bigint' ? v : typeof v === 'number' ? BigInt(v) : undefined;
-    return ns !== undefined && ns >= PLAUSIBLE_EPOCH_NS ? formatRfc3339Ns(ns) : undefined;
-  }),
+  rfc3339_ns_epoch: () => {
+    const format = createRfc3339NsFormatter();
+    return (v) => {
+      const ns = typeof v === 'bigint' ? v : typeof v === 'number' ? BigInt(v) : undefined;
+      return ns !== undefined && ns >= PLAUSIBLE_EPOCH_NS ? format(ns) : undefined;
+    };
+  },
   stack_addresses: plain((v) => {
     const addrs = (v as { addresses?: Array<{ address: unknown }> } | undefined)?.addresses;
     if (!Array.isArray(addrs) || addrs.length === 0) return undefined;
