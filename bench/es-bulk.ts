@@ -1,0 +1,45 @@
+// Bulk-body building of the Elasticsearch exporter: EcsRecords → `_bulk` NDJSON (create actions, routing,
+// data_stream fields, byte counts, chunking), no network. For `npm run bench`.
+
+import { BulkEncoder, chunkBySize } from '../src/exporters/elasticsearch/bulk-body.ts';
+import { resolveElasticsearchOptions } from '../src/exporters/elasticsearch/config.ts';
+import type { EcsRecord } from '../src/model/records.ts';
+
+export interface EsBulkBenchOptions {
+  /** Minimum measuring time in ms (default 1000). */
+  minMs?: number;
+  maxBulkBytes?: number;
+}
+
+export function benchEsBulkBody(records: EcsRecord[], opts: EsBulkBenchOptions = {}): { eventsPerSec: number; bytesPerEvent: number } {
+  if (records.length === 0) throw new Error('benchEsBulkBody: no records');
+  const o = resolveElasticsearchOptions({ endpoints: 'http://127.0.0.1:9200', maxBulkBytes: opts.maxBulkBytes });
+  const enc = new BulkEncoder(o.targets);
+  const minMs = opts.minMs ?? 1000;
+  const run = (): number => {
+    const sizes: number[] = new Array(records.length);
+    const texts: string[] = new Array(records.length);
+    const idx: number[] = [];
+    let bytes = 0;
+    for (let i = 0; i < records.length; i++) {
+      const e = enc.encode(records[i]);
+      if (e.ok) { texts[i] = e.text; sizes[i] = e.bytes; idx.push(i); bytes += e.bytes; }
+    }
+    for (const chunk of chunkBySize(idx, sizes, o.maxBulkBytes)) {
+      const body = chunk.map((i) => texts[i]).join('');
+      if (body.length === 0) throw new Error('unreachable');
+    }
+    return bytes;
+  };
+  run();                                            // warm-up
+  let events = 0;
+  let bytes = 0;
+  const t0 = performance.now();
+  let elapsed = 0;
+  do {
+    bytes += run();
+    events += records.length;
+    elapsed = performance.now() - t0;
+  } while (elapsed < minMs);
+  return { eventsPerSec: Math.round(events / (elapsed / 1000)), bytesPerEvent: Math.round(bytes / events) };
+}
