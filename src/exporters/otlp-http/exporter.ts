@@ -2,7 +2,9 @@
 // SendOutcome. It classifies and never retries, sleeps or loops (src/delivery does that).
 // A batch over maxRequestBytes goes out as several requests, SEQUENTIALLY, in batch order; after the
 // first retryable failure the remaining requests are not sent (their items are retryable too), so a
-// collector that is down or throttling is hit once per send. See combine-outcomes.ts for the result.
+// collector that is down or throttling is hit once per send. A 413 (the collector's limit is lower
+// than ours) splits that request in halves within the same send, as the Elasticsearch exporter does;
+// a single record still refused is rejected. See combine-outcomes.ts for the combined result.
 
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
@@ -12,7 +14,8 @@ import type { OtelRecord } from '../../model/records.ts';
 import { classifyResponse, classifyTransportError } from './classify.ts';
 import { combineOutcomes } from './combine-outcomes.ts';
 import type { ChunkResult } from './combine-outcomes.ts';
-import { CONTENT_TYPE, encodeInChunks } from './encode.ts';
+import { CONTENT_TYPE, encodeInChunks, encodeLogsRequest } from './encode.ts';
+import type { EncodedChunk } from './encode.ts';
 import { OtlpOptionsError, redactOtlpOptions, resolveOtlpOptions } from './options.ts';
 import type { Env, OtlpHttpOptions, ResolvedOtlpOptions, WarnFn } from './options.ts';
 import { createResourceCache } from './resource-cache.ts';
@@ -83,12 +86,15 @@ export function createOtlpHttpExporter(options: OtlpHttpOptions = {}, deps: Otlp
     return starting;
   }
 
-  async function post(body: Uint8Array, signal: AbortSignal | undefined): Promise<SendOutcome> {
-    if (signal?.aborted) return { status: 'retryable', reason: `ABORTED: send aborted by the caller [${safeUrl}]` };
+  async function post(body: Uint8Array, signal: AbortSignal | undefined): Promise<{ outcome: SendOutcome; httpStatus?: number }> {
+    if (signal?.aborted) return { outcome: { status: 'retryable', reason: `ABORTED: send aborted by the caller [${safeUrl}]` } };
     const payload = resolved.compression === 'gzip' ? await gzip(body) : body;
     const r = await transport!.post(payload, baseHeaders, signal);
-    return r.kind === 'response' ? classifyResponse(r, now()) : classifyTransportError(r, safeUrl);
+    if (r.kind === 'error') return { outcome: classifyTransportError(r, safeUrl) };
+    return { outcome: classifyResponse(r, now()), httpStatus: r.status };
   }
+
+  let warned413 = false;
 
   async function send(batch: readonly ExportItem<OtelRecord>[], signal?: AbortSignal): Promise<SendOutcome> {
     if (closed) throw new Error('otlp_http exporter: send() after shutdown()');
@@ -96,15 +102,31 @@ export function createOtlpHttpExporter(options: OtlpHttpOptions = {}, deps: Otlp
     await start();
     const readable = batch.map((item) => toReadableLogRecord(item.record, cache));
     const { chunks, unsendable } = encodeInChunks(readable, resolved.protocol, resolved.maxRequestBytes);
-    if (unsendable.length === 0 && chunks.length === 1) return post(chunks[0].body, signal);
 
+    const todo: EncodedChunk[] = chunks;
     const results: ChunkResult[] = [];
     let stop: SendOutcome | undefined;
-    for (const c of chunks) {
-      const outcome = stop ?? (await post(c.body, signal));
+    while (todo.length > 0) {
+      const c = todo.shift()!;
+      if (stop) { results.push({ start: c.start, end: c.end, outcome: stop }); continue; }
+      const { outcome, httpStatus } = await post(c.body, signal);
+      if (httpStatus === 413 && c.end - c.start > 1) {
+        // The collector's limit is below ours: send the halves (in order) within this send.
+        if (!warned413) {
+          warned413 = true;
+          warn(`otlp_http: the collector answered 413 to a ${c.body.length}-byte request; lower maxRequestBytes [${safeUrl}]`);
+        }
+        const mid = c.start + Math.floor((c.end - c.start) / 2);
+        todo.unshift(
+          { start: c.start, end: mid, body: encodeLogsRequest(readable.slice(c.start, mid), resolved.protocol) },
+          { start: mid, end: c.end, body: encodeLogsRequest(readable.slice(mid, c.end), resolved.protocol) },
+        );
+        continue;
+      }
       if (outcome.status === 'retryable') stop = outcome;
       results.push({ start: c.start, end: c.end, outcome });
     }
+    if (unsendable.length === 0 && results.length === 1) return results[0].outcome;
     const combined = combineOutcomes(batch.length, results, unsendable);
     if (combined.lostRejected > 0) {
       warn(`otlp_http: the collector rejected ${combined.lostRejected} log records (partial success) in a split batch [${safeUrl}]`);

@@ -66,6 +66,8 @@ export function createTransport(opts: TransportOptions): Transport {
     return new Promise<HttpResult>((resolve) => {
       let settled = false;
       let status: number | undefined;
+      // Why we destroyed the request ourselves (timeout, caller abort): wins over the socket error it causes.
+      let ownAbort: TransportAbort | undefined;
       const finish = (r: HttpResult): void => {
         if (settled) return;
         settled = true;
@@ -74,7 +76,7 @@ export function createTransport(opts: TransportOptions): Transport {
         resolve(r);
       };
       const fail = (err: unknown): void => {
-        const e = err as NodeJS.ErrnoException;
+        const e = (ownAbort ?? err) as NodeJS.ErrnoException;
         finish({ kind: 'error', code: e?.code ?? 'EUNKNOWN', message: e?.message ?? String(err), status });
       };
       const req = request(url, {
@@ -82,12 +84,12 @@ export function createTransport(opts: TransportOptions): Transport {
         agent,
         headers: { ...headers, 'content-length': String(body.byteLength) },
       });
-      const timer = setTimeout(() => {
-        req.destroy(new TransportAbort('TIMEOUT', `no complete answer within ${opts.timeoutMs} ms`));
-      }, opts.timeoutMs);
-      const onAbort = (): void => {
-        req.destroy(new TransportAbort('ABORTED', 'send aborted by the caller'));
+      const abort = (a: TransportAbort): void => {
+        ownAbort ??= a;
+        req.destroy(a);
       };
+      const timer = setTimeout(() => abort(new TransportAbort('TIMEOUT', `no complete answer within ${opts.timeoutMs} ms`)), opts.timeoutMs);
+      const onAbort = (): void => abort(new TransportAbort('ABORTED', 'send aborted by the caller'));
       if (signal?.aborted) { onAbort(); } else signal?.addEventListener('abort', onAbort, { once: true });
 
       req.on('error', fail);

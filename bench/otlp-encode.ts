@@ -1,0 +1,47 @@
+// OTLP protobuf encoding of the OTLP/HTTP exporter: OtelRecords → ReadableLogRecords (resource
+// cache lookups, ns → HrTime) → ExportLogsServiceRequest bytes via @opentelemetry/otlp-transformer,
+// in batches, with the maxRequestBytes split check; no compression, no network. For `npm run bench`.
+
+import { encodeInChunks } from '../src/exporters/otlp-http/encode.ts';
+import { resolveOtlpOptions } from '../src/exporters/otlp-http/options.ts';
+import { createResourceCache } from '../src/exporters/otlp-http/resource-cache.ts';
+import { toReadableLogRecord } from '../src/exporters/otlp-http/to-readable-records.ts';
+import type { OtelRecord } from '../src/model/records.ts';
+
+export interface OtlpEncodeBenchOptions {
+  /** Minimum measuring time in ms (default 1000). */
+  minMs?: number;
+  /** Records per request (default 512, the OTel JS BatchLogRecordProcessor batch size). */
+  batchSize?: number;
+}
+
+export function benchOtlpEncode(records: OtelRecord[], opts: OtlpEncodeBenchOptions = {}): { eventsPerSec: number; bytesPerEvent: number } {
+  if (records.length === 0) throw new Error('benchOtlpEncode: no records');
+  const o = resolveOtlpOptions({}, {}, () => {});
+  const cache = createResourceCache({ defaults: o.resourceDefaults, overrides: o.resourceOverrides });
+  const batchSize = opts.batchSize ?? 512;
+  const minMs = opts.minMs ?? 1000;
+  const run = (): number => {
+    let bytes = 0;
+    for (let i = 0; i < records.length; i += batchSize) {
+      const end = Math.min(records.length, i + batchSize);
+      const readable = new Array(end - i);
+      for (let j = i; j < end; j++) readable[j - i] = toReadableLogRecord(records[j], cache);
+      const { chunks, unsendable } = encodeInChunks(readable, 'http/protobuf', o.maxRequestBytes);
+      if (unsendable.length > 0) throw new Error(`benchOtlpEncode: ${unsendable[0].reason}`);
+      for (const c of chunks) bytes += c.body.length;
+    }
+    return bytes;
+  };
+  run(); // warm-up
+  let events = 0;
+  let bytes = 0;
+  const t0 = performance.now();
+  let elapsed = 0;
+  do {
+    bytes += run();
+    events += records.length;
+    elapsed = performance.now() - t0;
+  } while (elapsed < minMs);
+  return { eventsPerSec: Math.round(events / (elapsed / 1000)), bytesPerEvent: Math.round(bytes / events) };
+}
