@@ -1,13 +1,14 @@
 import { defineConfig } from 'vitest/config';
 
-// Unit tests run anywhere; integration tests need the real servers from `npm run services:start`
-// (they fail, never skip, when a server is missing).
+// Two projects: unit tests run in parallel anywhere; integration tests use the real servers from
+// `npm run services:start` and run one file at a time (some stop and restart a shared server).
+// A missing server fails them: they never skip.
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 120_000,
     pool: 'forks',
-    reporters: ['default'],
+    projects: [
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 30_000 } },
+      { test: { name: 'integration', include: ['test/integration/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 180_000, fileParallelism: false } },
+    ],
   },
 });

@@ -6,6 +6,7 @@ import { compileMapper } from '../mapping/compile.ts';
 import { loadMappingTables, readTableFile } from '../mapping/load.ts';
 import { detectNodeInfo } from '../config/node-info.ts';
 import { runMap, type MapTarget } from './map-command.ts';
+import { runCommand } from './run-command.ts';
 import { EXPORTER_VERSION } from '../version.ts';
 
 const program = new Command();
@@ -41,6 +42,24 @@ ends with "mapped N, rejected M" on stderr and exits 1 if anything was rejected.
     process.exitCode = summary.rejected > 0 ? 1 : 0;
   });
 
+
+program
+  .command('run')
+  .description('Run the pipeline: read Tracee events from the configured sources, map them, and deliver them to every configured exporter.')
+  .requiredOption('--config <file>', 'YAML configuration (see examples/config/)')
+  .option('--shutdown-timeout <ms>', 'on SIGTERM/SIGINT or end of input, how long to wait for deliveries', (v) => Number(v), 30_000)
+  .addHelpText('after', `
+Examples:
+  tracee --output json | tracee-exporter run --config examples/config/console.yaml
+  tracee-exporter run --config examples/config/otlp.yaml            # OTLP/HTTP to a collector
+  tracee-exporter run --config examples/config/elasticsearch.yaml   # ECS into Elasticsearch data streams
+
+Config: version: 1, sources (stdin | file), exporters (console | otlp_http | elasticsearch, each with
+its own delivery: queue, batch, retry), dead_letter.path, mapping overrides. \${env:NAME} is replaced.
+Exit status 0 when every event was delivered; 1 if any input was rejected or any event not delivered.`)
+  .action(async (opts: { config: string; shutdownTimeout: number }) => {
+    process.exitCode = await runCommand(opts.config, { shutdownTimeoutMs: opts.shutdownTimeout });
+  });
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`tracee-exporter: ${err.message}\n`);
