@@ -9,7 +9,7 @@ import { LineCounter, parseDocument } from 'yaml';
 export interface RunConfig {
   version: 1;
   node?: { name?: string; cluster_name?: string; host_id?: string; tracee_version?: string };
-  sources?: Array<{ type: 'stdin' | 'file'; path?: string; max_line_bytes?: number }>;
+  sources?: Array<{ type: 'stdin' | 'file'; path?: string; follow?: boolean; start_at?: 'beginning' | 'end'; max_line_bytes?: number }>;
   mapping?: { files?: string[]; overrides?: Record<string, unknown> };
   dead_letter?: { path: string };
   delivery?: Record<string, unknown>;

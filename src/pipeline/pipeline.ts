@@ -11,6 +11,7 @@ import type { Exporter } from '../model/exporter.ts';
 import { formatOrigin, type Origin } from '../model/records.ts';
 import { decodeText, decodeValue } from '../normalize/decode.ts';
 import { readRecords } from '../sources/read-records.ts';
+import { followFile } from '../sources/follow-file.ts';
 import { EXPORTER_TYPES } from '../exporters/registry.ts';
 import { detectNodeInfo } from '../config/node-info.ts';
 import type { RunConfig } from '../config/run-config.ts';
@@ -57,6 +58,7 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: { shutdo
   const targets = new Set(routes.map((r) => r.exporter.target));
   let stopped = false;
   const inputs: AsyncIterable<Buffer | string>[] = [];
+  const stopSignal = new AbortController();
 
   function reject(origin: Origin, reason: string, input: string | undefined, counts: RunSummary): void {
     counts.rejected++;
@@ -88,6 +90,7 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: { shutdo
   return {
     stop() {
       stopped = true;
+      stopSignal.abort();
       for (const s of inputs) (s as Readable).destroy?.();
     },
     async run() {
@@ -97,7 +100,9 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: { shutdo
       try {
         for (const s of sources) {
           if (stopped) break;
-          const stream = s.type === 'stdin' ? io.stdin : fs.createReadStream(s.path!);
+          const stream = s.type === 'stdin' ? io.stdin
+            : s.follow ? followFile(s.path!, { startAt: s.start_at, signal: stopSignal.signal, log: io.log })
+            : fs.createReadStream(s.path!);
           inputs.push(stream);
           try {
             await consume(stream, s.type === 'stdin' ? 'stdin' : s.path!, s.max_line_bytes, counts);

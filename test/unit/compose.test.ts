@@ -12,7 +12,7 @@ const compose = parse(readFileSync(new URL('docker-compose.yml', root), 'utf8'))
 };
 
 /** Repo files the compose file mounts that other developers are still writing (checked once they exist). */
-const PENDING = new Set(['examples/config/compose.yaml']);
+const PENDING = new Set<string>();
 /** Host (not repo) paths Tracee needs. */
 const HOST_PATHS = new Set(['/etc/os-release', '/var/run', '/boot']);
 
@@ -48,11 +48,23 @@ describe('docker-compose.yml', () => {
     expect(mounts.filter((m) => m.svc === 'otel-collector').map((m) => m.source)).toContain('./examples/collector/otlp-to-debug-file.yaml');
   });
 
-  it('Tracee runs privileged in the host PID namespace and posts to tracee-exporter', () => {
+  it('Tracee runs privileged in the host PID namespace and writes JSON to the volume tracee-exporter reads', () => {
     const t = compose.services.tracee;
     expect(t.privileged).toBe(true);
     expect(t.pid).toBe('host');
-    expect(t.command?.join(' ')).toMatch(/--output webhook:http:\/\/tracee-exporter:8080\//);
-    expect(Object.keys(t.depends_on ?? {})).toContain('tracee-exporter');
+    expect(t.command?.join(' ')).toMatch(/--output json:\/var\/lib\/tracee-out\//);
+    expect(t.volumes).toContain('tracee-events:/var/lib/tracee-out');
+    expect(compose.services['tracee-exporter'].volumes).toContain('tracee-events:/var/lib/tracee-exporter/in:ro');
+  });
+});
+
+describe('the tracee-exporter config the compose file mounts', () => {
+  it('is a valid run config that follows the file Tracee writes', async () => {
+    const { loadRunConfig } = await import('../../src/config/run-config.ts');
+    const cfg = loadRunConfig(new URL('examples/config/compose.yaml', root).pathname, {});
+    const tracee = compose.services.tracee;
+    const out = (tracee.command as string[]).find((c) => c.startsWith('json:'))!.slice(5);
+    expect(cfg.sources?.[0]).toMatchObject({ type: 'file', follow: true, path: '/var/lib/tracee-exporter/in/' + out.split('/').pop() });
+    expect(cfg.exporters.map((e) => e.type).sort()).toEqual(['elasticsearch', 'otlp_http']);
   });
 });
