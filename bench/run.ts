@@ -1,4 +1,4 @@
-// npm run bench [-- --json] [-- --quick]
+// npm run bench [-- --json] [-- --quick] [-- --e2e (the real servers, see bench/e2e.ts)]
 // Throughput on one core, each figure next to a baseline measured in the same run:
 //   floor            JSON.parse + JSON.stringify of the same lines (what any JSON pipeline pays)
 //   decode           lossless parse + shape detection + normalize
@@ -93,4 +93,9 @@ async function main() {
   }
 }
 
-await main();
+if (args.has('--e2e')) {
+  const { benchEndToEnd } = await import('./e2e.ts');
+  await benchEndToEnd(asJson);
+} else {
+  await main();
+}

@@ -1,0 +1,51 @@
+// npm run bench -- --e2e   (needs `npm run services:start`)
+// The whole pipeline in this process (read → decode → map → delivery → exporter → network) into
+// the REAL OpenTelemetry Collector and the REAL Elasticsearch on 127.0.0.1: sustained events/s and
+// peak RSS of this process, next to the JSON.parse + JSON.stringify floor of the same lines.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import zlib from 'node:zlib';
+import { createPipeline } from '../src/pipeline/pipeline.ts';
+import type { RunConfig } from '../src/config/run-config.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const lines = zlib.gunzipSync(fs.readFileSync(path.resolve(ROOT, '../shared/datasets/tracee-net_packet_dns-24010.ndjson.gz'))).toString('utf8').split('\n').filter(Boolean);
+
+function floor(): number {
+  const t0 = process.hrtime.bigint();
+  for (const l of lines) JSON.stringify(JSON.parse(l));
+  return lines.length / (Number(process.hrtime.bigint() - t0) / 1e9);
+}
+
+async function* repeat(times: number): AsyncGenerator<string> {
+  for (let r = 0; r < times; r++) {
+    // re-stamp each round so Elasticsearch sees new events (same shape and size), not duplicates
+    for (let i = 0; i < lines.length; i += 500) yield lines.slice(i, i + 500).map((l) => l.replace(/"timestamp":(\d+)/, (_m, ts) => `"timestamp":${BigInt(ts) + BigInt(r)}`)).join('\n') + '\n';
+  }
+}
+
+async function run(name: string, exporter: RunConfig['exporters'][number], rounds: number) {
+  let peak = 0;
+  const timer = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 50);
+  const logs: string[] = [];
+  const p = createPipeline({ version: 1, node: { name: 'bench' }, exporters: [exporter] }, { stdin: Readable.from(repeat(rounds)), log: (l) => logs.push(l) }, { shutdownTimeoutMs: 120_000 });
+  const t0 = process.hrtime.bigint();
+  const summary = await p.run();
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  clearInterval(timer);
+  const st = summary.exporters[0].stats;
+  return { name, events: summary.mapped, delivered: st.delivered, duplicates: st.duplicates, seconds: Math.round(secs * 10) / 10, eventsPerSec: Math.round(summary.mapped / secs), peakRssMb: Math.round(peak / 1048576), problems: logs.filter((l) => !/healthy/.test(l)).slice(0, 3) };
+}
+
+export async function benchEndToEnd(json: boolean): Promise<void> {
+  const f = floor();
+  const results = [
+    await run('otlp_http → real collector', { type: 'otlp_http', endpoint: 'http://127.0.0.1:4318', compression: 'gzip', delivery: { maxBatchItems: 2000, concurrency: 4 } }, 4),
+    await run('elasticsearch → real node', { type: 'elasticsearch', endpoints: 'http://127.0.0.1:9200', dataStream: { namespace: `bench${Date.now()}` }, delivery: { maxBatchItems: 2000, concurrency: 2 } }, 2),
+  ];
+  if (json) { console.log(JSON.stringify({ floor_parse_stringify: Math.round(f), results })); return; }
+  console.log(`end to end (${process.version}); floor JSON.parse+stringify of the same lines: ${Math.round(f)} events/s`);
+  for (const r of results) console.log(`  ${r.name.padEnd(28)} ${String(r.eventsPerSec).padStart(7)} events/s (${(r.eventsPerSec / f).toFixed(2)}x floor), ${r.events} events in ${r.seconds} s, delivered ${r.delivered}, peak RSS ${r.peakRssMb} MB${r.problems.length ? `; ${r.problems.join(' | ')}` : ''}`);
+}
