@@ -1,31 +1,19 @@
-// One OtelRecord → one OTLP/JSON ResourceLogs object, in the standard OTLP JSON encoding as the
-// OpenTelemetry JS serializer writes it (no hand-written encoding).
+// One OtelRecord → one OTLP/JSON ResourceLogs object, exactly as the OTLP/HTTP exporter would send
+// it with default settings (same record conversion, same resource defaults, the OpenTelemetry JS
+// JSON serializer: no hand-written encoding).
 
 import { JsonLogsSerializer } from '@opentelemetry/otlp-transformer';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { OtelRecord } from '../model/records.ts';
-import { EXPORTER_NAME, EXPORTER_VERSION } from '../version.ts';
+import { resolveOtlpOptions } from '../exporters/otlp-http/options.ts';
+import { createResourceCache } from '../exporters/otlp-http/resource-cache.ts';
+import { toReadableLogRecord } from '../exporters/otlp-http/to-readable-records.ts';
 
-const scope = { name: EXPORTER_NAME, version: EXPORTER_VERSION };
+const defaults = resolveOtlpOptions({}, {}, () => {});
+const cache = createResourceCache({ defaults: defaults.resourceDefaults, overrides: {} });
 const decoder = new TextDecoder();
 
 export function otlpJsonResourceLogs(r: OtelRecord): unknown {
-  const sec = r.timeUnixNano / 1_000_000_000n;
-  const obsSec = r.observedTimeUnixNano / 1_000_000_000n;
-  const rec = {
-    hrTime: [Number(sec), Number(r.timeUnixNano - sec * 1_000_000_000n)],
-    hrTimeObserved: [Number(obsSec), Number(r.observedTimeUnixNano - obsSec * 1_000_000_000n)],
-    severityNumber: r.severityNumber,
-    severityText: r.severityText,
-    body: r.body,
-    eventName: r.eventName,
-    resource: resourceFromAttributes(r.resource.attributes),
-    instrumentationScope: scope,
-    attributes: r.attributes,
-    droppedAttributesCount: 0,
-  } as unknown as ReadableLogRecord;
-  const bytes = JsonLogsSerializer.serializeRequest([rec]);
+  const bytes = JsonLogsSerializer.serializeRequest([toReadableLogRecord(r, cache)]);
   const req = JSON.parse(decoder.decode(bytes)) as { resourceLogs: unknown[] };
   return req.resourceLogs[0];
 }
