@@ -16,7 +16,7 @@ export async function runCommand(configFile: string, opts: { shutdownTimeoutMs: 
   const summary = await pipeline.run();
   log(summaryLine(summary));
   const undelivered = summary.exporters.some((e) => e.pendingAtShutdown > 0 || e.stats.deadLettered > 0);
-  return summary.rejected > 0 || undelivered ? 1 : 0;
+  return summary.rejected > 0 || undelivered || summary.sourceErrors > 0 ? 1 : 0;
 }
 
 export function summaryLine(s: RunSummary): string {

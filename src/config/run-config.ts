@@ -5,11 +5,20 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Ajv } from 'ajv';
 import { LineCounter, parseDocument } from 'yaml';
+import type { WebhookSourceConfig } from '../sources/webhook/config.ts';
 
 export interface RunConfig {
   version: 1;
   node?: { name?: string; cluster_name?: string; host_id?: string; tracee_version?: string };
-  sources?: Array<{ type: 'stdin' | 'file'; path?: string; follow?: boolean; start_at?: 'beginning' | 'end'; max_line_bytes?: number }>;
+  sources?: Array<{
+    type: 'stdin' | 'file' | 'webhook';
+    /** file: the file to read; webhook: the one path accepted (omitted: any path). */
+    path?: string;
+    follow?: boolean; start_at?: 'beginning' | 'end'; max_line_bytes?: number;
+    // webhook (see src/sources/webhook/config.ts)
+    listen?: string; max_body_bytes?: number; max_queue_wait_ms?: number;
+    auth?: WebhookSourceConfig['auth']; tls?: WebhookSourceConfig['tls'];
+  }>;
   mapping?: { files?: string[]; overrides?: Record<string, unknown> };
   dead_letter?: { path: string };
   delivery?: Record<string, unknown>;

@@ -1,6 +1,9 @@
 // The only wiring place: sources → decode/normalize → map (once per target) → one delivery per
 // exporter → exporters. Every input record ends counted: mapped and handed to every exporter, or
-// rejected (stderr + dead letter, with its origin). Shutdown flushes within a deadline.
+// rejected (stderr + dead letter, with its origin). Sources run concurrently: pull sources (stdin,
+// file) feed `ingest` from their stream, push sources (webhook) call it once per request. On stop,
+// pull sources stop reading, push sources stop accepting and finish their in-flight requests; then
+// every delivery flushes within the shutdown deadline.
 
 import fs from 'node:fs';
 import type { Readable } from 'node:stream';
@@ -9,9 +12,11 @@ import { compileMapper, type Mapper } from '../mapping/compile.ts';
 import { checkOverride, loadMappingTables, readTableFile } from '../mapping/load.ts';
 import type { Exporter } from '../model/exporter.ts';
 import { formatOrigin, type Origin } from '../model/records.ts';
-import { decodeText, decodeValue } from '../normalize/decode.ts';
 import { readRecords } from '../sources/read-records.ts';
 import { followFile } from '../sources/follow-file.ts';
+import type { Ingest } from '../sources/types.ts';
+import { createWebhookSource, type WebhookSource, type WebhookStats } from '../sources/webhook/index.ts';
+import { createIngest, type IngestRoute } from './ingest.ts';
 import { EXPORTER_TYPES } from '../exporters/registry.ts';
 import { detectNodeInfo } from '../config/node-info.ts';
 import type { RunConfig } from '../config/run-config.ts';
@@ -32,14 +37,29 @@ export interface PipelineIO {
 }
 
 export interface ExporterSummary { name: string; stats: DeliveryStats; pendingAtShutdown: number }
-export interface RunSummary { received: number; mapped: number; rejected: number; exporters: ExporterSummary[] }
+export interface RunSummary {
+  received: number; mapped: number; rejected: number;
+  /** Sources that failed (cannot read a file, cannot listen): the run is not a success. */
+  sourceErrors: number;
+  exporters: ExporterSummary[];
+}
 
-interface Route { exporter: Exporter; delivery: Delivery }
+interface Route extends IngestRoute {
+  /** Pushes we stopped waiting for (queue full at stop / 503) that the delivery refused at shutdown. */
+  refusedAtShutdown: number;
+}
+
+export interface WebhookHandle { url: string; stats(): WebhookStats }
+export interface ReadyInfo { webhooks: WebhookHandle[] }
 
 export interface Pipeline {
   run(): Promise<RunSummary>;
-  /** Stop reading; what was read is still delivered (within the shutdown deadline). */
+  /** Stop reading and accepting; what was accepted is still delivered (within the shutdown deadline). */
   stop(): void;
+  /** Resolves once the exporters started and every webhook listens (rejects if run() fails first). */
+  ready(): Promise<ReadyInfo>;
+  /** decode → map → push, for a push-style source (see src/sources/types.ts). */
+  ingest: Ingest;
 }
 
 export function createPipeline(config: RunConfig, io: PipelineIO, opts: { shutdownTimeoutMs?: number } = {}): Pipeline {
@@ -62,72 +82,113 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: { shutdo
       onDrop: (reason, count) => io.log(`${exporter.name}: dropped ${count}: ${reason}`),
       onStateChange: (state, d) => io.log(`${exporter.name}: ${state}${d.lastError ? ` (${d.lastError})` : ''}`),
     });
-    return { exporter, delivery };
+    return { exporter, delivery, refusedAtShutdown: 0 };
   });
-  const targets = new Set(routes.map((r) => r.exporter.target));
   let stopped = false;
   const inputs: AsyncIterable<Buffer | string>[] = [];
   const stopSignal = new AbortController();
+  const counts: RunSummary = { received: 0, mapped: 0, rejected: 0, sourceErrors: 0, exporters: [] };
 
-  function reject(origin: Origin, reason: string, input: string | undefined, counts: RunSummary): void {
-    counts.rejected++;
-    io.log(`${formatOrigin(origin)}: rejected: ${reason}`);
-    deadLetter?.write({ exporter: 'input', reason, origin, input });
+  const ingest = createIngest({
+    mapper, routes, counts,
+    reject(origin, reason, input) {
+      counts.rejected++;
+      io.log(`${formatOrigin(origin)}: rejected: ${reason}`);
+      deadLetter?.write({ exporter: 'input', reason, origin, input });
+    },
+    lateRefusal(route, item, err) {
+      (route as Route).refusedAtShutdown++;
+      deadLetter?.write({ exporter: route.exporter.name, reason: `shutdown: not accepted before the deadline (${err.message})`, origin: item.origin, record: item.record, input: item.input });
+    },
+  });
+
+  let readyResolve!: (info: ReadyInfo) => void;
+  let readyReject!: (err: Error) => void;
+  const readyPromise = new Promise<ReadyInfo>((resolve, reject) => { readyResolve = resolve; readyReject = reject; });
+  readyPromise.catch(() => { /* reported by run() */ });
+
+  type SourceConfig = NonNullable<RunConfig['sources']>[number];
+  const nameOf = (s: SourceConfig) => (s.type === 'stdin' ? 'stdin' : s.type === 'file' ? s.path! : 'webhook');
+
+  async function pull(s: SourceConfig): Promise<void> {
+    const stream = s.type === 'stdin' ? io.stdin
+      : s.follow ? followFile(s.path!, { startAt: s.start_at, signal: stopSignal.signal, log: io.log })
+      : fs.createReadStream(s.path!);
+    inputs.push(stream);
+    if (stopped) { (stream as Readable).destroy?.(); return; }
+    // at stop: no further record is read, and a push waiting for a full queue is not awaited
+    await ingest(readRecords(stream, nameOf(s), { maxLineBytes: s.max_line_bytes }), { signal: stopSignal.signal });
   }
 
-  async function consume(stream: AsyncIterable<Buffer | string>, source: string, maxLineBytes: number | undefined, counts: RunSummary): Promise<void> {
-    for await (const rec of readRecords(stream, source, { maxLineBytes })) {
-      if (stopped) break;
-      counts.received++;
-      if (rec.kind === 'error') { reject(rec.origin, rec.reason, rec.text, counts); continue; }
-      const input = rec.kind === 'text' ? rec.text : undefined;
-      const res = rec.kind === 'text' ? decodeText(rec.text) : decodeValue(rec.value, rec.marked);
-      if (!res.ok) { reject(rec.origin, res.reason, input, counts); continue; }
-      let ecs, otel;
-      try {
-        if (targets.has('ecs')) ecs = mapper.toEcs(res.event);
-        if (targets.has('otel')) otel = mapper.toOtel(res.event);
-      } catch (err) {
-        reject(rec.origin, err instanceof RangeError ? 'event nested too deeply to map' : `mapping failed: ${(err as Error).message}`, input, counts);
-        continue;
-      }
-      counts.mapped++;
-      for (const r of routes) await r.delivery.push({ record: r.exporter.target === 'ecs' ? ecs! : otel!, origin: rec.origin, input });
-    }
+  /** Serve until stop(); resolves when the in-flight requests are answered and the server is closed. */
+  async function serve(src: WebhookSource, url: string): Promise<void> {
+    if (!stopped) await new Promise<void>((resolve) => stopSignal.signal.addEventListener('abort', () => resolve(), { once: true }));
+    await src.close();
+    const st = src.stats();
+    const answers = Object.entries(st.responses).map(([code, n]) => `${code}×${n}`).join(', ') || 'none';
+    io.log(`webhook ${url}: closed after ${st.requests} request(s) (${answers}${st.clientGone ? `, client gone ${st.clientGone}` : ''}); events accepted ${st.events.accepted}, rejected ${st.events.rejected}, refused ${st.events.refused}`);
+  }
+
+  function stop(): void {
+    stopped = true;
+    stopSignal.abort();
+    for (const s of inputs) (s as Readable).destroy?.();
   }
 
   return {
-    stop() {
-      stopped = true;
-      stopSignal.abort();
-      for (const s of inputs) (s as Readable).destroy?.();
-    },
+    ingest,
+    ready: () => readyPromise,
+    stop,
     async run() {
-      const counts: RunSummary = { received: 0, mapped: 0, rejected: 0, exporters: [] };
-      for (const r of routes) await r.exporter.start();
+      try {
+        for (const r of routes) await r.exporter.start();
+      } catch (err) {
+        readyReject(err as Error);
+        throw err;
+      }
       const sources = config.sources ?? [{ type: 'stdin' as const }];
       try {
-        for (const s of sources) {
-          if (stopped) break;
-          const stream = s.type === 'stdin' ? io.stdin
-            : s.follow ? followFile(s.path!, { startAt: s.start_at, signal: stopSignal.signal, log: io.log })
-            : fs.createReadStream(s.path!);
-          inputs.push(stream);
+        // webhooks listen first, so ready() means "Tracee may post now"
+        const webhooks: Array<WebhookHandle | undefined> = [];
+        const listens: Promise<unknown>[] = [];
+        const running: Promise<void>[] = [];
+        const failed = (s: SourceConfig, err: unknown) => {
+          if (stopped && s.type !== 'webhook') return;   // a stream destroyed by stop()
+          counts.sourceErrors++;
+          io.log(s.type === 'webhook' ? (err as Error).message : `${nameOf(s)}: cannot read: ${(err as Error).message}`);
+        };
+        sources.forEach((s, i) => {
+          if (s.type !== 'webhook') return;
+          let src: WebhookSource;
           try {
-            await consume(stream, s.type === 'stdin' ? 'stdin' : s.path!, s.max_line_bytes, counts);
-          } catch (err) {
-            if (!stopped) io.log(`${s.type === 'stdin' ? 'stdin' : s.path}: cannot read: ${(err as Error).message}`);
-          }
-        }
+            src = createWebhookSource({ ...s, type: 'webhook' }, { ingest, log: io.log, where: `sources[${i}]` });
+          } catch (err) { failed(s, err); stop(); return; }
+          listens.push(src.listen().then((url) => {
+            io.log(`webhook: listening on ${url}`);
+            webhooks[i] = { url, stats: () => src.stats() };
+            running.push(serve(src, url).catch((err) => failed(s, err)));
+          }, (err) => {
+            failed(s, err);
+            // a configured receiver that cannot run: Tracee would post into the void; stop everything
+            stop();
+          }));
+        });
+        await Promise.all(listens);
+        readyResolve({ webhooks: webhooks.filter((w) => w !== undefined) });
+        for (const s of sources) if (s.type !== 'webhook') running.push(pull(s).catch((err) => failed(s, err)));
+        await Promise.all(running);
       } finally {
+        readyResolve({ webhooks: [] });   // no-op when already resolved
         for (const r of routes) {
           const report = await r.delivery.shutdown(opts.shutdownTimeoutMs ?? 30_000);
           for (const item of report.pending) {
             // not delivered within the deadline: never silently lost (the disk buffer will keep these)
             deadLetter?.write({ exporter: r.exporter.name, reason: 'shutdown: not delivered before the deadline', origin: item.origin, record: item.record, input: item.input });
           }
-          if (report.pending.length > 0) io.log(`${r.exporter.name}: ${report.pending.length} event(s) not delivered before the shutdown deadline${deadLetter ? ' (written to the dead letter)' : ''}`);
-          counts.exporters.push({ name: r.exporter.name, stats: report.stats, pendingAtShutdown: report.pending.length });
+          await Promise.resolve();   // let refusals of waiting pushes (lateRefusal) run first
+          const pending = report.pending.length + r.refusedAtShutdown;
+          if (pending > 0) io.log(`${r.exporter.name}: ${pending} event(s) not delivered before the shutdown deadline${deadLetter ? ' (written to the dead letter)' : ''}`);
+          counts.exporters.push({ name: r.exporter.name, stats: report.stats, pendingAtShutdown: pending });
           await r.exporter.shutdown();
         }
         await deadLetter?.close();

@@ -1,0 +1,34 @@
+// The webhook source's configuration (run config `sources: [{ type: webhook, … }]`) and its defaults.
+
+export interface WebhookSourceConfig {
+  type: 'webhook';
+  /** `host:port`, `[v6]:port` or `:port` (all interfaces). Default 127.0.0.1:8080; use 0.0.0.0:8080 in a pod. */
+  listen?: string;
+  /** The one path accepted (the query string is ignored). Omitted: every path is accepted. */
+  path?: string;
+  /** Largest request body (default 4 MiB); larger → 413. */
+  max_body_bytes?: number;
+  /** How long a request may wait for room in full exporter queues before the 503 (default 4000 ms). */
+  max_queue_wait_ms?: number;
+  auth?: { bearer_token?: string; username?: string; password?: string };
+  tls?: { cert_file: string; key_file: string };
+}
+
+export const WEBHOOK_DEFAULTS = {
+  listen: '127.0.0.1:8080',
+  maxBodyBytes: 4 * 1024 * 1024,
+  // below Tracee's webhook client timeout (`?timeout=`, default 10 s; 5 s in our examples), so
+  // Tracee sees our 503 instead of its own timeout
+  maxQueueWaitMs: 4_000,
+} as const;
+
+export interface ListenAddress { host: string | undefined; port: number }
+
+/** Parses `host:port`, `[::1]:port`, `:port`. Throws a message naming the key on anything else. */
+export function parseListen(s: string, where: string): ListenAddress {
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(s);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) throw new Error(`${where}: expected host:port, [ipv6]:port or :port, got ${JSON.stringify(s)}`);
+  const host = m[1] ?? m[2];
+  return { host: host === '' ? undefined : host, port };
+}

@@ -1,0 +1,197 @@
+// The webhook source: an HTTP(S) server Tracee's webhook output POSTs events to. One request =
+// one `ingest` call; the answer says what became of its events:
+//   200  every valid event is in every exporter's queue (body lists the invalid lines, if any)
+//   400  the body holds no valid event (reasons per line)
+//   401  authentication required / wrong (WWW-Authenticate)
+//   404  another path (when `path` is set)   405  not POST   415  Content-Encoding other than identity
+//   413  body over max_body_bytes
+//   503  the queues stayed full for max_queue_wait_ms (Retry-After), or the source is shutting down
+// Tracee never retries and only logs a non-200, so good events of a partly bad body are accepted.
+
+import fs from 'node:fs';
+import http from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import https from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import { readRecords, type InputRecord } from '../read-records.ts';
+import type { Ingest } from '../types.ts';
+import { createAuthenticator } from './auth.ts';
+import { readBody } from './body.ts';
+import { parseListen, WEBHOOK_DEFAULTS, type WebhookSourceConfig } from './config.ts';
+import { listRejections, sendJson } from './respond.ts';
+
+export interface WebhookStats {
+  requests: number;
+  /** Answers sent, by HTTP status. */
+  responses: Record<number, number>;
+  /** Events accepted by every queue / invalid / waiting in a full queue at the 503 / refused by a 503. */
+  events: { accepted: number; rejected: number; waiting: number; refused: number };
+  /** Requests whose client went away before the answer was sent. */
+  clientGone: number;
+  inFlight: number;
+}
+
+export interface WebhookSource {
+  /** Start listening; resolves with the URL to give Tracee (path `/` when any path is accepted). */
+  listen(): Promise<string>;
+  /** Stop accepting connections, let in-flight requests finish (bounded), then resolve. */
+  close(): Promise<void>;
+  stats(): WebhookStats;
+}
+
+export interface WebhookDeps {
+  ingest: Ingest;
+  log(line: string): void;
+  /** Where the config came from, for error messages (e.g. "sources[1]"). */
+  where?: string;
+}
+
+export function createWebhookSource(cfg: WebhookSourceConfig, deps: WebhookDeps): WebhookSource {
+  const where = deps.where ?? 'webhook';
+  const addr = parseListen(cfg.listen ?? WEBHOOK_DEFAULTS.listen, `${where}.listen`);
+  const maxBody = cfg.max_body_bytes ?? WEBHOOK_DEFAULTS.maxBodyBytes;
+  const maxWait = cfg.max_queue_wait_ms ?? WEBHOOK_DEFAULTS.maxQueueWaitMs;
+  const retryAfter = String(Math.max(1, Math.ceil(maxWait / 1000)));
+  const auth = createAuthenticator(cfg.auth);
+  const tls = cfg.tls !== undefined;
+  const st: WebhookStats = { requests: 0, responses: {}, events: { accepted: 0, rejected: 0, waiting: 0, refused: 0 }, clientGone: 0, inFlight: 0 };
+  let closing = false;
+  let idle: (() => void) | undefined;   // resolves close() once no request is in flight
+  let server: http.Server | undefined;
+
+  function handler(req: IncomingMessage, res: ServerResponse): void {
+    const n = ++st.requests;
+    st.inFlight++;
+    res.on('close', () => {
+      st.inFlight--;
+      if (res.writableFinished) st.responses[res.statusCode] = (st.responses[res.statusCode] ?? 0) + 1;
+      else st.clientGone++;
+      if (closing) server?.closeIdleConnections();
+      if (st.inFlight === 0) idle?.();
+    });
+    handle(req, res, n).catch((err: Error) => {
+      deps.log(`webhook: request #${n}: internal error: ${err.message}`);
+      answer(res, 500, { error: 'internal error' });
+    });
+  }
+
+  /** Once shutting down, every answer closes its connection. */
+  function answer(res: ServerResponse, status: number, body: Record<string, unknown>, headers: Record<string, string> = {}): void {
+    sendJson(res, status, body, closing ? { ...headers, connection: 'close' } : headers);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse, n: number): Promise<void> {
+    const pathname = pathOf(req.url);
+    const shown = pathname.length > 200 ? `${pathname.slice(0, 200)}…` : pathname;   // a client picks it: bound what is logged
+    const detail = `${req.method} ${shown} from ${peer(req.socket)} #${n}`;
+    const refuse = (status: number, error: string, headers: Record<string, string> = {}, extra: Record<string, unknown> = {}) => {
+      deps.log(`webhook: ${detail}: ${status} ${error}`);
+      answer(res, status, { error, ...extra }, headers);
+    };
+    if (closing) return refuse(503, 'shutting down', { 'retry-after': retryAfter, connection: 'close' });
+    if (cfg.path !== undefined && pathname !== cfg.path) return refuse(404, `no such path (events go to ${cfg.path})`);
+    if (req.method !== 'POST') return refuse(405, 'only POST is accepted', { allow: 'POST' });
+    if (auth !== undefined && !auth.check(req.headers.authorization)) {
+      return refuse(401, req.headers.authorization === undefined ? 'authentication required' : 'wrong credentials', { 'www-authenticate': auth.challenge });
+    }
+    const enc = req.headers['content-encoding'];
+    if (enc !== undefined && enc.trim().toLowerCase() !== 'identity') return refuse(415, `Content-Encoding ${enc} is not supported`);
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > maxBody) return refuse(413, `body larger than ${maxBody} bytes`, { connection: 'close' });
+    const body = await readBody(req, maxBody);
+    if (!body.ok) {
+      if (body.why === 'too_large') return refuse(413, `body larger than ${maxBody} bytes`, { connection: 'close' });
+      deps.log(`webhook: ${detail}: client went away before the body was read`);
+      return;
+    }
+    // Any Content-Type is read: Tracee lets users pick it (?contentType=), the body is what counts.
+    const records: InputRecord[] = [];
+    for await (const r of readRecords(once(body.body), 'webhook', { maxLineBytes: maxBody, maxDocumentBytes: maxBody })) {
+      r.origin = { source: 'webhook', line: r.origin.line, detail };
+      records.push(r);
+    }
+    if (records.length === 0) return refuse(400, 'empty body: no event', {}, { rejected: [] });
+
+    const wait = new AbortController();
+    const timer = setTimeout(() => wait.abort(), maxWait);
+    const result = await deps.ingest(records, {
+      signal: wait.signal,
+      refuseRestAs: `not accepted: exporter queues full for ${maxWait} ms (webhook answered 503)`,
+    }).finally(() => clearTimeout(timer));
+    st.events.accepted += result.accepted;
+    st.events.rejected += result.rejected.length;
+    st.events.waiting += result.waiting;
+    st.events.refused += result.refused;
+    const counts = { accepted: result.accepted, ...listRejections(result.rejected) };
+    if (result.interrupted) {
+      return refuse(503, `exporter queues full for ${maxWait} ms`, { 'retry-after': retryAfter },
+        { ...counts, waiting: result.waiting, refused: result.refused });
+    }
+    if (result.accepted === 0) return refuse(400, 'no valid event in the body', {}, counts);
+    if (result.rejected.length > 0) {
+      deps.log(`webhook: ${detail}: 200 with ${result.rejected.length} of ${result.rejected.length + result.accepted} event(s) rejected`);
+    }
+    answer(res, 200, counts);
+  }
+
+  return {
+    async listen() {
+      let options: https.ServerOptions = {};
+      if (cfg.tls !== undefined) {
+        const read = (key: 'cert_file' | 'key_file') => {
+          try { return fs.readFileSync(cfg.tls![key]); } catch (err) { throw new Error(`${where}.tls.${key}: cannot read ${JSON.stringify(cfg.tls![key])}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`); }
+        };
+        options = { cert: read('cert_file'), key: read('key_file') };
+      }
+      const common = { requestTimeout: 30_000, keepAliveTimeout: 5_000 };
+      const s = tls ? https.createServer({ ...options, ...common }, handler) : http.createServer(common, handler);
+      s.on('clientError', (_err: Error, socket: Socket) => { if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n'); else socket.destroy(); });
+      await new Promise<void>((resolve, reject) => {
+        s.once('error', (err: NodeJS.ErrnoException) => reject(new Error(`${where}: cannot listen on ${cfg.listen ?? WEBHOOK_DEFAULTS.listen}: ${err.code ?? err.message}`)));
+        s.listen({ host: addr.host, port: addr.port }, () => resolve());
+      });
+      server = s;
+      const a = s.address() as AddressInfo;
+      const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+      return `${tls ? 'https' : 'http'}://${host}:${a.port}${cfg.path ?? '/'}`;
+    },
+
+    async close() {
+      if (server === undefined || closing) return;
+      closing = true;
+      const s = server;
+      const closed = new Promise<void>((resolve) => s.close(() => resolve()));
+      s.closeIdleConnections();
+      // In-flight requests end within max_queue_wait_ms once their body is read; a client still
+      // sending (or reading) after that grace is cut.
+      const force = setTimeout(() => s.closeAllConnections(), maxWait + 5_000);
+      if (st.inFlight > 0) await new Promise<void>((resolve) => { idle = resolve; });
+      s.closeIdleConnections();
+      await closed;
+      clearTimeout(force);
+    },
+
+    stats() {
+      return { ...st, responses: { ...st.responses }, events: { ...st.events } };
+    },
+  };
+}
+
+/** The request's path without its query string (Tracee posts to the URL it was given, query included). */
+function pathOf(url: string | undefined): string {
+  if (url === undefined || url === '') return '/';
+  if (/^https?:\/\//i.test(url)) {   // absolute form (through a proxy)
+    try { return new URL(url).pathname; } catch { /* fall through */ }
+  }
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
+}
+
+async function* once(b: Buffer): AsyncGenerator<Buffer> {
+  yield b;
+}
+
+function peer(s: Socket): string {
+  const a = s.remoteAddress ?? '?';
+  return a.includes(':') ? `[${a}]:${s.remotePort}` : `${a}:${s.remotePort}`;
+}
