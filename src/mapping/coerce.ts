@@ -61,6 +61,18 @@ function listOf(each: Coerce): Coerce {
   };
 }
 
+/** What an ECS coercion returns, for writing it as JSON text without looking at it again. */
+export type EcsJsonKind = 'string' | 'integer' | 'float' | 'boolean' | 'any';
+
+export function ecsJsonKind(type: string, array: boolean): EcsJsonKind {
+  if (array) return 'any';
+  if (KEYWORDISH.has(type) || type === 'ip' || type === 'date' || type === 'date_nanos') return 'string';
+  if (INTEGER.has(type)) return 'integer';   // a number, or a decimal string beyond 2^53
+  if (FLOAT.has(type)) return 'float';       // a finite number
+  if (type === 'boolean') return 'boolean';
+  return 'any';
+}
+
 /** ECS: `array` means the field is normalized to an array (event.category, threat.*, process.args…). */
 export function ecsCoercion(type: string, array: boolean): Coerce {
   const each = scalar(type);

@@ -5,10 +5,11 @@
 import type { TraceeEvent } from '../model/event.ts';
 import type { AttrValue, Attributes, EcsRecord, OtelRecord, OtelResource } from '../model/records.ts';
 import { nowNs } from '../util/time.ts';
-import { type Coerce, ecsCoercion, otelCoercion } from './coerce.ts';
+import { type Coerce, ecsCoercion, ecsJsonKind, type EcsJsonKind, otelCoercion } from './coerce.ts';
 import type { MapInput, NodeInfo, SignatureInfo } from './input.ts';
 import { MappingTableError } from './load.ts';
 import { compileSources, type Getter, present } from './paths.ts';
+import { compileEcsJsonWriter, EcsJsonRecord, type EcsJsonWriter, type JsonPlanRow } from './ecs-json.ts';
 import { createResourceCache } from './resource-cache.ts';
 import type { MappingTables, RecordField, Row, TableFile } from './table-types.ts';
 import { resolveTransform, type Transform } from './transforms/index.ts';
@@ -26,6 +27,11 @@ export interface EcsFieldSpec { name: string; type: string; array?: boolean }
 
 export interface Mapper {
   toEcs(ev: TraceeEvent): EcsRecord;
+  /**
+   * The same document written directly as JSON text (`json`, byte for byte JSON.stringify of
+   * toEcs(ev).doc); `doc` is parsed from it on first access. The fast path for NDJSON and bulk bodies.
+   */
+  toEcsJson(ev: TraceeEvent): EcsRecord & { json: string };
   toOtel(ev: TraceeEvent): OtelRecord;
   /** Every ECS field the tables can write, with its Elasticsearch type (for index templates). */
   ecsFields(): EcsFieldSpec[];
@@ -33,9 +39,16 @@ export interface Mapper {
   otelAttributes(): { record: string[]; resource: string[] };
 }
 
-interface Target { segs: string[]; key: string; coerce: Coerce; template: boolean }
+interface Target {
+  segs: string[]; key: string; coerce: Coerce; template: boolean;
+  /** ECS object/flattened/nested field: its JSON is the value's JSON (no coercion but bigint). */
+  asJson?: boolean;
+  /** ECS: what the coercion returns. */
+  jsonKind?: EcsJsonKind;
+}
 
 interface CompiledRow {
+  src: Row;
   get: Getter;
   when?: Getter;
   transforms: Transform[];
@@ -44,11 +57,16 @@ interface CompiledRow {
   resource?: Target;
 }
 
-interface CompiledGroup { rows: CompiledRow[]; category?: string[]; type?: string[] }
+interface CompiledGroup { rows: CompiledRow[]; category?: string[]; type?: string[]; json?: Partial<Record<'event' | 'alert', EcsJsonWriter | null>> }
 
 const TRACEE_PREFIX = 'tracee.';
 /** tracee.* attributes keep one OTel type per attribute, from the row's declared ES type. */
 const OTEL_TYPE_OF_ES_TYPE: Record<string, string | undefined> = { keyword: 'string', long: 'int', boolean: 'boolean', double: 'double', date: 'string', date_nanos: 'string', ip: 'string', text: 'string' };
+
+/** Row sources fixed for a compiled writer (node info, event kind), and transforms of the value alone. */
+const FOLDABLE_ROOTS = new Set(['node', 'kind']);
+const PURE_TRANSFORMS = new Set(['lookup', 'string', 'prefix', 'basename', 'dirname', 'extension', 'count', 'first']);
+const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 function flatRows(rows: TableFile['fields']): Row[] {
   return (rows ?? []).flat(2) as Row[];
@@ -81,7 +99,8 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
       const known = ecsFieldTypes.get(name);
       if (known && known.type !== spec.type) throw new MappingTableError(where, `"${name}" declared as ${spec.type} and as ${known.type}`);
       ecsFieldTypes.set(name, spec);
-      return { segs: name === '@timestamp' ? [name] : name.split('.'), key: name, coerce: ecsCoercion(spec.type, spec.array === true), template: false };
+      const asJson = spec.array !== true && (spec.type === 'object' || spec.type === 'flattened' || spec.type === 'nested');
+      return { segs: name === '@timestamp' ? [name] : name.split('.'), key: name, coerce: ecsCoercion(spec.type, spec.array === true), template: false, asJson, jsonKind: ecsJsonKind(spec.type, spec.array === true) };
     }
     const ref = tables.otelTypes[name];
     if (!isTracee) {
@@ -99,7 +118,7 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
     const transforms = (row.transform === undefined ? [] : Array.isArray(row.transform) ? row.transform : [row.transform])
       .filter((t) => t !== 'template')
       .map((t) => { try { return resolveTransform(t, lookups); } catch (e) { throw new MappingTableError(where, (e as Error).message); } });
-    const c: CompiledRow = { get, transforms };
+    const c: CompiledRow = { src: row, get, transforms };
     if (row.when !== undefined) c.when = compileSources(row.when);
     if (row.ecs) c.ecs = target('ecs', row.ecs, row, where);
     if (row.otel) c.otel = target('otel', row.otel, row, where);
@@ -218,21 +237,69 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
     return resources.get(key, attrs);
   }
 
+  function toEcs(ev: TraceeEvent): EcsRecord {
+    const i = input(ev);
+    const doc: Record<string, unknown> = {};
+    runEcs(commonRows, i, doc);
+    const group = byName.get(ev.name);
+    if (i.kind === 'alert') runEcs(detectionRows, i, doc);
+    if (group) runEcs(group.rows, i, doc);
+    const cat = i.kind === 'alert' ? alertCategory : { category: group?.category ?? defaults.category, type: group?.type ?? defaults.type };
+    const e = (doc.event ??= {}) as Record<string, unknown>;
+    e.category = cat.category;
+    e.type = cat.type;
+    const id = typeof e.id === 'string' ? e.id : eventId(ev, i.signature?.event ?? ev.name);
+    return { id, kind: i.kind, doc };
+  }
+
+  // --- ECS as JSON text: one generated writer per (group, kind), built on first use ---
+  const ungrouped: CompiledGroup = { rows: [] };
+  const jsonOut = { id: undefined as unknown };
+
+  /** A row that reads only node.* / kind (fixed per mapper and plan) and pure transforms: its value, once. */
+  function fold(r: CompiledRow, kind: MapInput['kind']): { value: unknown } | undefined {
+    const paths = [...list(r.src.from), ...list(r.src.when)];
+    if (!paths.every((p) => FOLDABLE_ROOTS.has(p.split('.')[0]))) return undefined;
+    if (!list(r.src.transform).every((t) => PURE_TRANSFORMS.has(t.split(':')[0]))) return undefined;
+    const v = value(r, { event: undefined as unknown as TraceeEvent, node, signature: undefined, kind, observed: 0n });
+    return { value: v === undefined ? undefined : r.ecs!.coerce(v) };
+  }
+
+  function jsonWriter(g: CompiledGroup, kind: MapInput['kind']): EcsJsonWriter | null {
+    const cached = g.json?.[kind];
+    if (cached !== undefined) return cached;
+    const plan: JsonPlanRow[] = [];
+    for (const r of [...commonRows, ...(kind === 'alert' ? detectionRows : []), ...g.rows]) {
+      const t = r.ecs;
+      if (t === undefined) continue;
+      const folded = fold(r, kind);
+      if (folded !== undefined) {
+        if (folded.value !== undefined) plan.push({ segs: t.segs, constant: true, value: folded.value, kind: t.jsonKind ?? 'any' });
+        continue;
+      }
+      const jsonLast = t.asJson === true && r.transforms.at(-1)?.json !== undefined;
+      plan.push({ segs: t.segs, constant: false, get: r.get, when: r.when, transforms: r.transforms, coerce: t.coerce, jsonLast, kind: t.jsonKind ?? 'any' });
+    }
+    const cat = kind === 'alert' ? alertCategory : { category: g.category ?? defaults.category, type: g.type ?? defaults.type };
+    plan.push({ segs: ['event', 'category'], constant: true, value: cat.category, kind: 'any' }, { segs: ['event', 'type'], constant: true, value: cat.type, kind: 'any' });
+    const w = compileEcsJsonWriter(plan) ?? null;
+    (g.json ??= {})[kind] = w;
+    return w;
+  }
+
   return {
-    toEcs(ev) {
+    toEcsJson(ev) {
       const i = input(ev);
-      const doc: Record<string, unknown> = {};
-      runEcs(commonRows, i, doc);
-      const group = byName.get(ev.name);
-      if (i.kind === 'alert') runEcs(detectionRows, i, doc);
-      if (group) runEcs(group.rows, i, doc);
-      const cat = i.kind === 'alert' ? alertCategory : { category: group?.category ?? defaults.category, type: group?.type ?? defaults.type };
-      const e = (doc.event ??= {}) as Record<string, unknown>;
-      e.category = cat.category;
-      e.type = cat.type;
-      const id = typeof e.id === 'string' ? e.id : eventId(ev, i.signature?.event ?? ev.name);
-      return { id, kind: i.kind, doc };
+      const w = jsonWriter(byName.get(ev.name) ?? ungrouped, i.kind);
+      if (w === null) { const r = toEcs(ev); return new EcsJsonRecord(r.id, r.kind, JSON.stringify(r.doc)); }
+      const json = w(i, jsonOut);
+      // Reading a character also makes V8 copy the concatenated pieces into one flat string, once
+      // (JSON.stringify's result is flat): writers and byte counts downstream then read plain text.
+      if (json.charCodeAt(0) !== 123) throw new Error('ECS JSON writer: a document must be an object');
+      const id = typeof jsonOut.id === 'string' ? jsonOut.id : eventId(ev, i.signature?.event ?? ev.name);
+      return new EcsJsonRecord(id, i.kind, json);
     },
+    toEcs,
     toOtel(ev) {
       const i = input(ev);
       const attributes: Attributes = {};

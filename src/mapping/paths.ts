@@ -8,7 +8,7 @@ import type { MapInput } from './input.ts';
 export type Getter = (input: MapInput) => unknown;
 
 /** Walk own properties only (input JSON may carry keys like "__proto__" or "constructor"). */
-function walk(v: unknown, segs: readonly string[], from: number): unknown {
+function walkOwn(v: unknown, segs: readonly string[], from: number): unknown {
   let cur = v;
   for (let i = from; i < segs.length; i++) {
     if (cur === null || typeof cur !== 'object') return undefined;
@@ -23,9 +23,31 @@ function walk(v: unknown, segs: readonly string[], from: number): unknown {
   return cur;
 }
 
+/**
+ * The same walk for keys that no prototype has (event values are plain or null-prototype objects
+ * and arrays): a property read needs no own-property check. The common case: `workload.process.pid`.
+ */
+function walkPlain(v: unknown, segs: readonly string[], from: number): unknown {
+  let cur = v;
+  for (let i = from; i < segs.length; i++) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    const s = segs[i];
+    if (Array.isArray(cur)) {
+      const idx = Number(s);
+      cur = Number.isInteger(idx) ? cur[idx] : undefined;
+    } else {
+      cur = (cur as Record<string, unknown>)[s];
+    }
+  }
+  return cur;
+}
+
+const plainKey = (s: string) => s !== '__proto__' && !(s in Object.prototype) && !(s in Array.prototype);
+
 export function compilePath(path: string): Getter {
   const segs = path.split('.');
   const root = segs[0];
+  const walk = segs.every(plainKey) ? walkPlain : walkOwn;
   switch (root) {
     case 'event': return segs.length === 1 ? (i) => i.event : (i) => walk(i.event, segs, 1);
     case 'kind': return (i) => i.kind;
@@ -47,6 +69,12 @@ export function compilePath(path: string): Getter {
       if (segs.length === 1) return (i) => (i.event as unknown as Record<string, unknown>)[root];
       if (segs.length === 2) {
         const b = segs[1];
+        if (plainKey(b)) {
+          return (i) => {
+            const a = (i.event as unknown as Record<string, unknown>)[root];
+            return a !== null && typeof a === 'object' ? (a as Record<string, unknown>)[b] : undefined;
+          };
+        }
         return (i) => {
           const a = (i.event as unknown as Record<string, unknown>)[root];
           return a !== null && typeof a === 'object' && Object.hasOwn(a, b) ? (a as Record<string, unknown>)[b] : undefined;

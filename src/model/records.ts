@@ -33,6 +33,8 @@ export interface EcsRecord {
   kind: EcsKind;
   /** The ECS document, nested objects, JSON-safe (no bigint, no undefined). */
   doc: Record<string, unknown>;
+  /** The same document as JSON text, when the mapper wrote it directly (Mapper.toEcsJson). */
+  json?: string;
 }
 
 /** Where an input came from, for error reports and the dead-letter output. */

@@ -26,11 +26,14 @@ export function fromClassic(e: Obj, marked: boolean): TraceeEvent {
   const args = arr(e.args, 'args');
   if (args !== undefined) {
     for (let i = 0; i < args.length; i++) {
-      const a = obj(args[i], `args[${i}]`);
-      if (a === undefined) throw new ShapeError(`args[${i}]`, 'an object', args[i]);
-      const argName = str(a.name, `args[${i}].name`);
-      if (argName === undefined) throw new ShapeError(`args[${i}].name`, 'a string', a.name);
-      const type = str(a.type, `args[${i}].type`);
+      // type checks inline: the error paths (`args[i].name`) are only built for an error
+      const a = args[i];
+      if (!isObj(a)) throw new ShapeError(`args[${i}]`, 'an object', a);
+      const argName = a.name;
+      if (typeof argName !== 'string') throw new ShapeError(`args[${i}].name`, 'a string', argName);
+      const t = a.type;
+      if (t !== undefined && t !== null && typeof t !== 'string') throw new ShapeError(`args[${i}].type`, 'a string', t);
+      const type = (t ?? undefined) as string | undefined;
       let value = a.value;
       if (marked) value = typeof value === 'object' ? reviveBigDeep(value) : reviveBig(value);
       if (DETECTED_FROM_ARGS.has(argName) && isObj(value)) {
@@ -107,7 +110,7 @@ function classicProcess(e: Obj): Process | undefined {
       addresses: stack.map((a, i) => ({ address: int64(reviveBig(a), `stackAddresses[${i}]`)! })),
     };
   }
-  if (Object.keys(t).length > 0) p.thread = t;
+  if (hasKeys(t)) p.thread = t;
 
   // Tracee builds one ancestor from the parent's entity id; keep the parent pids even without it.
   const parentUid = int(e.parentEntityId, 'parentEntityId');
@@ -120,7 +123,12 @@ function classicProcess(e: Obj): Process | undefined {
     if (parentPid !== undefined) parent.pid = parentPid;
     p.ancestors = [parent];
   }
-  return Object.keys(p).length > 0 ? p : undefined;
+  return hasKeys(p) ? p : undefined;
+}
+
+function hasKeys(o: object): boolean {
+  for (const k in o) if (Object.hasOwn(o, k)) return true;
+  return false;
 }
 
 function classicContainer(e: Obj): Container | undefined {

@@ -2,7 +2,7 @@
 // The shape is detected per event from its keys; an object that fits no shape is rejected.
 
 import type { InputShape, TraceeEvent } from '../model/event.ts';
-import { parseLossless } from '../util/lossless-json.ts';
+import { isMarkedBig, parseLossless } from '../util/lossless-json.ts';
 import { fromClassic } from './classic.ts';
 import { fromFinding } from './finding.ts';
 import { withCanonicalClassicKeys } from './canonical-keys.ts';
@@ -32,17 +32,20 @@ export function decodeText(text: string, opts?: DecodeOptions): DecodeResult {
     if (err instanceof RangeError) return reject('too_deep', 'JSON nested too deeply');
     return reject('malformed_json', `malformed JSON: ${(err as Error).message}`);
   }
-  return decodeValue(parsed.value, parsed.marked);
+  return decodeValue(parsed.value, parsed.marked, parsed.bigCount);
 }
 
-/** Decode an already parsed value (e.g. an element of a JSON array). */
-export function decodeValue(value: unknown, marked = false): DecodeResult {
+/**
+ * Decode an already parsed value (e.g. an element of a JSON array). `bigCount`: how many marked big
+ * integers the whole value holds, when known (lets a classic event skip walking its arguments).
+ */
+export function decodeValue(value: unknown, marked = false, bigCount?: number): DecodeResult {
   if (!isObj(value)) return reject('not_an_object', `expected a JSON object, got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}`);
   const shape = detectShape(value);
   if (shape === undefined) return reject('unknown_shape', `not a Tracee event: no eventName/args (classic) nor name/workload/data (structured) keys (keys: ${Object.keys(value).slice(0, 8).join(', ') || 'none'})`);
   try {
     switch (shape) {
-      case 'classic': return { ok: true, shape, event: fromClassic(withCanonicalClassicKeys(value), marked) };
+      case 'classic': return { ok: true, shape, event: fromClassic(withCanonicalClassicKeys(value), marked && !allMarksTopLevel(value, bigCount)) };
       case 'finding': return { ok: true, shape, event: fromFinding(value, marked) };
       default: return { ok: true, shape, event: fromStructured(value, marked) };
     }
@@ -51,6 +54,17 @@ export function decodeValue(value: unknown, marked = false): DecodeResult {
     if (err instanceof RangeError) return reject('too_deep', 'event nested too deeply');
     throw err;
   }
+}
+
+/**
+ * True when every marked big integer is a top-level field (timestamps, ids), which the classic
+ * reader revives as it reads them: argument values then hold none and need no deep walk.
+ */
+function allMarksTopLevel(o: Obj, bigCount: number | undefined): boolean {
+  if (bigCount === undefined) return false;
+  let n = 0;
+  for (const k in o) if (Object.hasOwn(o, k) && isMarkedBig(o[k])) n++;
+  return n === bigCount;
 }
 
 function reject(code: RejectCode, reason: string): DecodeResult {

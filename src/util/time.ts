@@ -18,6 +18,21 @@ export function parseRfc3339Ns(s: string): bigint | undefined {
   return BigInt(ms - offsetMin * 60_000) * 1_000_000n + frac;
 }
 
+// "YYYY-MM-DDTHH:MM:SS" by epoch second (decimal digits), shared by all formatters: interleaved
+// streams and process start times repeat a few seconds. Small and cleared when full.
+const secondPrefixes = new Map<string, string>();
+const MAX_PREFIXES = 256;
+
+function secondPrefix(secDigits: string): string {
+  let p = secondPrefixes.get(secDigits);
+  if (p === undefined) {
+    p = new Date(Number(secDigits) * 1000).toISOString().slice(0, 19);
+    if (secondPrefixes.size >= MAX_PREFIXES) secondPrefixes.clear();
+    secondPrefixes.set(secDigits, p);
+  }
+  return p;
+}
+
 /**
  * A formatter epoch ns → "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ" for one hot call site: events of a
  * stream share their second, so the date part is cached and the nanoseconds are cut from the
@@ -35,7 +50,7 @@ export function createRfc3339NsFormatter(): (ns: bigint) => string {
     const digits = ns.toString();
     const sd = digits.slice(0, -9);
     if (sd !== secDigits) {
-      secPrefix = new Date(Number(sd) * 1000).toISOString().slice(0, 19);
+      secPrefix = secondPrefix(sd);
       secDigits = sd;
     }
     lastNs = ns;

@@ -2,20 +2,31 @@
 // data stream of the record's kind, with `data_stream.*` and `event.dataset` set to match that stream.
 
 import type { EcsRecord } from '../../model/records.ts';
+import { jsonMembers } from '../../util/json-members.ts';
 import type { DataStreamTarget, DataStreamTargets } from './data-stream.ts';
 
 /** One encoded item: the two NDJSON lines (with their trailing newlines), or why it could not be encoded. */
 export type EncodedItem = { ok: true; text: string; bytes: number } | { ok: false; reason: string };
 
-interface TargetCache { readonly prefix: string; readonly dataStream: Readonly<Record<string, string>> }
+interface TargetCache {
+  readonly prefix: string;
+  readonly dataStream: Readonly<Record<string, string>>;
+  readonly dataStreamJson: string;
+  readonly datasetJson: string;
+}
 
 export class BulkEncoder {
   readonly #cache: Record<string, TargetCache>;
   constructor(targets: DataStreamTargets) {
-    const mk = (t: DataStreamTarget): TargetCache => ({
-      prefix: `{"create":{"_index":${JSON.stringify(t.name)},"_id":`,
-      dataStream: { type: t.type, dataset: t.dataset, namespace: t.namespace },
-    });
+    const mk = (t: DataStreamTarget): TargetCache => {
+      const dataStream = { type: t.type, dataset: t.dataset, namespace: t.namespace };
+      return {
+        prefix: `{"create":{"_index":${JSON.stringify(t.name)},"_id":`,
+        dataStream,
+        dataStreamJson: JSON.stringify(dataStream),
+        datasetJson: JSON.stringify(t.dataset),
+      };
+    };
     this.#cache = { event: mk(targets.event), alert: mk(targets.alert) };
   }
 
@@ -23,20 +34,63 @@ export class BulkEncoder {
     const t = this.#cache[record.kind];
     if (!t) return { ok: false, reason: `unknown record kind ${JSON.stringify(record.kind)}` };
     if (typeof record.id !== 'string' || record.id === '') return { ok: false, reason: 'record has no id' };
-    const doc = record.doc;
+    const fromJson = record.json === undefined ? undefined : retarget(record.json, t);
+    const body = fromJson ?? this.#body(record.doc, t);
+    if (typeof body !== 'string') return body;
+    const text = `${t.prefix}${JSON.stringify(record.id)}}}\n${body}\n`;
+    return { ok: true, text, bytes: Buffer.byteLength(text) };
+  }
+
+  #body(doc: Record<string, unknown>, t: TargetCache): string | { ok: false; reason: string } {
     const ev = doc.event;
     const event = ev !== null && typeof ev === 'object' && !Array.isArray(ev)
       ? { ...(ev as Record<string, unknown>), dataset: t.dataStream.dataset }
       : { dataset: t.dataStream.dataset };
-    let body: string;
     try {
-      body = JSON.stringify({ ...doc, data_stream: t.dataStream, event });
+      return JSON.stringify({ ...doc, data_stream: t.dataStream, event });
     } catch (err) {
       return { ok: false, reason: `cannot encode document as JSON: ${(err as Error).message}` };
     }
-    const text = `${t.prefix}${JSON.stringify(record.id)}}}\n${body}\n`;
-    return { ok: true, text, bytes: Buffer.byteLength(text) };
   }
+}
+
+/**
+ * The mapper's JSON text (EcsRecord.json) with data_stream and event.dataset set, member order as
+ * the object path gives it (`{ ...doc, data_stream, event: { ...doc.event, dataset } }`): a member
+ * keeps its place, a new one goes last. undefined when the text is not a JSON object.
+ */
+const TOP_KEYS = ['data_stream', 'event'];
+const DATASET_KEY = ['dataset'];
+
+function retarget(json: string, t: TargetCache): string | undefined {
+  const top = jsonMembers(json, 0, json.length, TOP_KEYS);
+  if (top === undefined) return undefined;
+  const ds = top.find((m) => m.key === 'data_stream');
+  const ev = top.find((m) => m.key === 'event');
+  let event = `{"dataset":${t.datasetJson}}`;
+  if (ev !== undefined && json[ev.start] === '{') {
+    const inner = jsonMembers(json, ev.start, ev.end, DATASET_KEY);
+    if (inner === undefined) return undefined;
+    event = replaceOrAppend(json, ev.start, ev.end, inner.find((m) => m.key === 'dataset'), `"dataset":${t.datasetJson}`, t.datasetJson);
+  }
+  // splice from the end so earlier offsets stay valid
+  const edits = [
+    ...(ds ? [{ start: ds.start, end: ds.end, text: t.dataStreamJson }] : []),
+    ...(ev ? [{ start: ev.start, end: ev.end, text: event }] : []),
+  ].sort((a, b) => b.start - a.start);
+  let out = json;
+  for (const e of edits) out = out.slice(0, e.start) + e.text + out.slice(e.end);
+  const appended = (ds ? '' : `,"data_stream":${t.dataStreamJson}`) + (ev ? '' : `,"event":${event}`);
+  if (appended === '') return out;
+  return top.length === 0 ? `{${appended.slice(1)}}` : `${out.slice(0, out.lastIndexOf('}'))}${appended}}`;
+}
+
+/** The object text [start, end) with one member's value replaced, or the member added last. */
+function replaceOrAppend(json: string, start: number, end: number, m: { start: number; end: number } | undefined, member: string, value: string): string {
+  if (m !== undefined) return json.slice(start, m.start) + value + json.slice(m.end, end);
+  const close = json.lastIndexOf('}', end - 1);
+  const empty = json.slice(start + 1, close).trim() === '';
+  return json.slice(start, close) + (empty ? '' : ',') + member + json.slice(close, end);
 }
 
 /**

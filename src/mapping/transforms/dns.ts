@@ -3,6 +3,7 @@
 // (trace.DnsResponseData / v1beta1 dns_responses).
 
 import { isIP } from 'node:net';
+import type { MapInput } from '../input.ts';
 import { plain, type TransformFactory } from './index.ts';
 
 type O = Record<string, unknown>;
@@ -46,6 +47,20 @@ function answers(v: unknown): Answer[] {
   return out;
 }
 
+/**
+ * Several rows read the same message (question name, type, class…): parse it once per mapping call.
+ * Keyed on the call's input object too, so a value changed between two calls is read again.
+ */
+function oncePerInput<T>(fn: (v: unknown) => T): (v: unknown, input: MapInput) => T {
+  let lastV: unknown, lastInput: MapInput | undefined, last: T;
+  return (v, input) => {
+    if (v !== lastV || input !== lastInput) { last = fn(v); lastV = v; lastInput = input; }
+    return last;
+  };
+}
+const questionsOf = oncePerInput(questions);
+const answersOf = oncePerInput(answers);
+
 function s(v: unknown): string | undefined {
   return typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined;
 }
@@ -80,11 +95,11 @@ export const dnsTransforms: Record<string, TransformFactory> = {
     }).map(([g]) => g);
     return flags.length > 0 ? flags : undefined;
   }),
-  dns_question_name: plain((v) => questions(v)[0]?.name),
-  dns_question_type: plain((v) => questions(v)[0]?.type),
-  dns_question_class: plain((v) => questions(v)[0]?.class),
-  dns_answers: plain((v) => {
-    const out = answers(v).map((a) => {
+  dns_question_name: plain((v, i) => questionsOf(v, i)[0]?.name),
+  dns_question_type: plain((v, i) => questionsOf(v, i)[0]?.type),
+  dns_question_class: plain((v, i) => questionsOf(v, i)[0]?.class),
+  dns_answers: plain((v, i) => {
+    const out = answersOf(v, i).map((a) => {
       const o: O = {};
       if (a.name) o.name = a.name;
       if (a.type) o.type = a.type;
@@ -95,8 +110,8 @@ export const dnsTransforms: Record<string, TransformFactory> = {
     }).filter((o) => Object.keys(o).length > 0);
     return out.length > 0 ? out : undefined;
   }),
-  dns_resolved_ips: plain((v) => {
-    const ips = answers(v).map((a) => a.data).filter((d): d is string => d !== undefined && isIP(d) !== 0);
+  dns_resolved_ips: plain((v, i) => {
+    const ips = answersOf(v, i).map((a) => a.data).filter((d): d is string => d !== undefined && isIP(d) !== 0);
     return ips.length > 0 ? ips : undefined;
   }),
 };

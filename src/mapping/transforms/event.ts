@@ -51,6 +51,27 @@ export function dataObject(fields: readonly DataField[] | undefined): Record<str
   return out;
 }
 
+/**
+ * JSON.stringify(dataObject(fields)), faster: the values as they are in a plain object, one native
+ * stringify (one flat string). A bigint value (JSON.stringify throws) or an argument named
+ * "__proto__" (a plain object would take it as its prototype) take the copying path.
+ */
+export function dataObjectJson(fields: readonly DataField[] | undefined): string | undefined {
+  if (!fields || fields.length === 0) return undefined;
+  const out: Record<string, unknown> = {};
+  for (let k = 0; k < fields.length; k++) {
+    const f = fields[k];
+    if (f.name === '__proto__') return JSON.stringify(dataObject(fields));
+    out[f.name] = f.value;
+  }
+  try {
+    return JSON.stringify(out);
+  } catch (err) {
+    if (!(err instanceof TypeError)) throw err;
+    return JSON.stringify(dataObject(fields));
+  }
+}
+
 function detectedFrom(d: DetectedFrom): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (d.id !== undefined) out.id = d.id;
@@ -84,7 +105,8 @@ export const eventTransforms: Record<string, TransformFactory> = {
       return t.start_time >= PLAUSIBLE_EPOCH_NS ? format(t.start_time) : undefined;
     };
   },
-  data_object: plain((v) => dataObject(v as DataField[])),
+  // with a JSON writer for the ECS JSON path (the flattened tracee.data: most of a document's text)
+  data_object: () => Object.assign((v: unknown) => dataObject(v as DataField[]), { json: (v: unknown) => dataObjectJson(v as DataField[]) }),
   detected_from: plain((v) => detectedFrom(v as DetectedFrom)),
   severity: (arg, lookups) => {
     const table = lookupTable(lookups, 'severity');

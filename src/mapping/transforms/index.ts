@@ -11,7 +11,10 @@ import { dnsTransforms } from './dns.ts';
 import { httpTransforms } from './http.ts';
 import { threatTransforms } from './threat.ts';
 
-export type Transform = (value: unknown, input: MapInput) => unknown;
+export type Transform = ((value: unknown, input: MapInput) => unknown) & {
+  /** Optional: the JSON text of the result (undefined: nothing to write), for the ECS JSON writer. */
+  json?: (value: unknown, input: MapInput) => string | undefined;
+};
 export type TransformFactory = (arg: string | undefined, lookups: Lookups) => Transform;
 
 const REGISTRY: Record<string, TransformFactory> = {
