@@ -55,7 +55,9 @@ Examples:
   tracee-exporter run --config examples/config/elasticsearch.yaml   # ECS into Elasticsearch data streams
 
 Config: version: 1, sources (stdin | file), exporters (console | otlp_http | elasticsearch, each with
-its own delivery: queue, batch, retry), dead_letter.path, mapping overrides. \${env:NAME} is replaced.
+its own delivery: queue, batch, retry), dead_letter.path, mapping overrides, telemetry (listen: the
+/metrics, /healthz, /readyz server; log_interval_ms: progress line; see docs/telemetry.md).
+\${env:NAME} is replaced; TRACEE_EXPORTER_TELEMETRY_LISTEN=host:port turns the telemetry server on.
 Exit status 0 when every event was delivered; 1 if any input was rejected or any event not delivered.`)
   .action(async (opts: { config: string; shutdownTimeout: number }) => {
     process.exitCode = await runCommand(opts.config, { shutdownTimeoutMs: opts.shutdownTimeout });

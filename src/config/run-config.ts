@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Ajv } from 'ajv';
 import { LineCounter, parseDocument } from 'yaml';
-import type { WebhookSourceConfig } from '../sources/webhook/config.ts';
+import { parseListen, type WebhookSourceConfig } from '../sources/webhook/config.ts';
+import { TELEMETRY_DEFAULTS, TELEMETRY_LISTEN_ENV, type ResolvedTelemetryConfig, type TelemetryConfig } from '../telemetry/config.ts';
 
 export interface RunConfig {
   version: 1;
@@ -22,6 +23,7 @@ export interface RunConfig {
   mapping?: { files?: string[]; overrides?: Record<string, unknown> };
   dead_letter?: { path: string };
   delivery?: Record<string, unknown>;
+  telemetry?: TelemetryConfig;
   exporters: Array<{ type: string; name?: string; delivery?: Record<string, unknown>; [k: string]: unknown }>;
 }
 
@@ -83,4 +85,34 @@ export function parseRunConfig(text: string, file: string, env: NodeJS.ProcessEn
     throw new ConfigError(`${file}${lineOf(p)}: ${key}: ${e.message}${extra}`);
   }
   return data as RunConfig;
+}
+
+/**
+ * The telemetry settings with defaults applied. TRACEE_EXPORTER_TELEMETRY_LISTEN, when set and not
+ * empty, wins over `telemetry.listen` (and turns the server on without a `telemetry:` section); an
+ * invalid value is reported in `warnings` and ignored.
+ */
+export function resolveTelemetryConfig(config: RunConfig, env: NodeJS.ProcessEnv = process.env): { telemetry: ResolvedTelemetryConfig; warnings: string[] } {
+  const warnings: string[] = [];
+  const t = config.telemetry ?? {};
+  let listen: ResolvedTelemetryConfig['listen'];
+  if (t.listen !== undefined) {
+    try { listen = { ...parseListen(t.listen, 'telemetry.listen'), text: t.listen }; } catch (err) { throw new ConfigError((err as Error).message); }
+  }
+  const fromEnv = env[TELEMETRY_LISTEN_ENV];
+  if (fromEnv !== undefined && fromEnv !== '') {
+    try {
+      listen = { ...parseListen(fromEnv, TELEMETRY_LISTEN_ENV), text: fromEnv };
+    } catch (err) {
+      warnings.push(`${(err as Error).message}: ignored${listen ? `, using telemetry.listen ${listen.text}` : ''}`);
+    }
+  }
+  return {
+    telemetry: {
+      listen,
+      logIntervalMs: t.log_interval_ms ?? TELEMETRY_DEFAULTS.logIntervalMs,
+      notReadyAfterRetryingMs: t.not_ready_after_retrying_ms ?? TELEMETRY_DEFAULTS.notReadyAfterRetryingMs,
+    },
+    warnings,
+  };
 }

@@ -8,6 +8,7 @@ import type { EcsRecord, Origin, OtelRecord } from '../model/records.ts';
 import { decodeText, decodeValue } from '../normalize/decode.ts';
 import type { InputRecord } from '../sources/read-records.ts';
 import type { Ingest, IngestOptions, IngestResult } from '../sources/types.ts';
+import type { Telemetry } from '../telemetry/index.ts';
 
 export interface IngestRoute { exporter: Exporter; delivery: Delivery }
 
@@ -17,8 +18,10 @@ export interface IngestDeps {
   mapper: Mapper;
   routes: IngestRoute[];
   counts: IngestCounts;
-  /** Bad input: count, log, dead-letter (exporter "input"). */
-  reject(origin: Origin, reason: string, input: string | undefined): void;
+  /** Per-source counts for /metrics (`received` and `mapped` here; rejections in `reject`). */
+  telemetry?: Pick<Telemetry, 'eventReceived' | 'eventMapped'>;
+  /** Bad input: count, log, dead-letter (exporter "input"). `code` is the reason's fixed code (a metric label). */
+  reject(origin: Origin, reason: string, input: string | undefined, code: string): void;
   /** A push we stopped waiting for was refused later (the delivery shut down first). */
   lateRefusal(route: IngestRoute, item: DeliveryItem, err: Error): void;
 }
@@ -27,6 +30,7 @@ const ABORTED = Symbol('aborted');
 
 export function createIngest(deps: IngestDeps): Ingest {
   const { mapper, routes, counts } = deps;
+  const tel = deps.telemetry;
   const wantEcs = routes.some((r) => r.exporter.target === 'ecs');
   const wantOtel = routes.some((r) => r.exporter.target === 'otel');
 
@@ -34,8 +38,8 @@ export function createIngest(deps: IngestDeps): Ingest {
     const res: IngestResult = { accepted: 0, rejected: [], waiting: 0, refused: 0, interrupted: false };
     const signal = opts.signal;
     let aborted: Promise<typeof ABORTED> | undefined;
-    const bad = (origin: Origin, reason: string, input: string | undefined) => {
-      deps.reject(origin, reason, input);
+    const bad = (origin: Origin, code: string, reason: string, input: string | undefined) => {
+      deps.reject(origin, reason, input, code);
       res.rejected.push({ origin, reason });
     };
     for await (const rec of records) {
@@ -43,25 +47,29 @@ export function createIngest(deps: IngestDeps): Ingest {
         res.interrupted = true;
         if (opts.refuseRestAs === undefined) break;
         counts.received++;
+        tel?.eventReceived(rec.origin.source);
         res.refused++;
-        deps.reject(rec.origin, opts.refuseRestAs, rec.kind === 'text' ? rec.text : rec.kind === 'error' ? rec.text : undefined);
+        deps.reject(rec.origin, opts.refuseRestAs, rec.kind === 'text' ? rec.text : rec.kind === 'error' ? rec.text : undefined, 'queue_full');
         continue;
       }
       counts.received++;
-      if (rec.kind === 'error') { bad(rec.origin, rec.reason, rec.text); continue; }
+      tel?.eventReceived(rec.origin.source);
+      if (rec.kind === 'error') { bad(rec.origin, rec.code, rec.reason, rec.text); continue; }
       const input = rec.kind === 'text' ? rec.text : undefined;
       const dec = rec.kind === 'text' ? decodeText(rec.text) : decodeValue(rec.value, rec.marked);
-      if (!dec.ok) { bad(rec.origin, dec.reason, input); continue; }
+      if (!dec.ok) { bad(rec.origin, dec.code, dec.reason, input); continue; }
       let ecs: EcsRecord | undefined;
       let otel: OtelRecord | undefined;
       try {
         if (wantEcs) ecs = mapper.toEcs(dec.event);
         if (wantOtel) otel = mapper.toOtel(dec.event);
       } catch (err) {
-        bad(rec.origin, err instanceof RangeError ? 'event nested too deeply to map' : `mapping failed: ${(err as Error).message}`, input);
+        if (err instanceof RangeError) bad(rec.origin, 'too_deep', 'event nested too deeply to map', input);
+        else bad(rec.origin, 'map_error', `mapping failed: ${(err as Error).message}`, input);
         continue;
       }
       counts.mapped++;
+      tel?.eventMapped(rec.origin.source);
       const items: DeliveryItem[] = new Array(routes.length);
       const pushes: Promise<void>[] = new Array(routes.length);
       for (let i = 0; i < routes.length; i++) {

@@ -7,7 +7,7 @@
 
 import fs from 'node:fs';
 import type { Readable } from 'node:stream';
-import { createDeadLetterWriter, createDelivery, type DeadLetter, type Delivery, type DeliveryStats } from '../delivery/index.ts';
+import { createDeadLetterWriter, createDelivery, resolveDeliveryOptions, type DeadLetter, type Delivery, type DeliveryStats } from '../delivery/index.ts';
 import { compileMapper, type Mapper } from '../mapping/compile.ts';
 import { checkOverride, loadMappingTables, readTableFile } from '../mapping/load.ts';
 import type { Exporter } from '../model/exporter.ts';
@@ -21,6 +21,7 @@ import { EXPORTER_TYPES } from '../exporters/registry.ts';
 import { detectNodeInfo } from '../config/node-info.ts';
 import type { RunConfig } from '../config/run-config.ts';
 import { ConfigError } from '../config/run-config.ts';
+import { createTelemetry, timedExporter, type ExporterTelemetry, type Telemetry } from '../telemetry/index.ts';
 
 /**
  * Queue accounting: a mapped record holds about four times its input line in memory (measured on
@@ -47,6 +48,7 @@ export interface RunSummary {
 interface Route extends IngestRoute {
   /** Pushes we stopped waiting for (queue full at stop / 503) that the delivery refused at shutdown. */
   refusedAtShutdown: number;
+  telemetry: ExporterTelemetry;
 }
 
 export interface WebhookHandle { url: string; stats(): WebhookStats }
@@ -62,7 +64,14 @@ export interface Pipeline {
   ingest: Ingest;
 }
 
-export function createPipeline(config: RunConfig, io: PipelineIO, opts: { shutdownTimeoutMs?: number } = {}): Pipeline {
+export interface PipelineOptions {
+  shutdownTimeoutMs?: number;
+  /** Where the pipeline reports its phase and counts (/metrics, /readyz, progress log); default: a private one. */
+  telemetry?: Telemetry;
+}
+
+export function createPipeline(config: RunConfig, io: PipelineIO, opts: PipelineOptions = {}): Pipeline {
+  const telemetry = opts.telemetry ?? createTelemetry();
   const overrides = [
     ...(config.mapping?.files ?? []).map((f) => readTableFile(f)),
     ...(config.mapping?.overrides ? [checkOverride('config mapping.overrides', config.mapping.overrides)] : []),
@@ -74,15 +83,31 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: { shutdo
     const factory = EXPORTER_TYPES[type];
     if (!factory) throw new ConfigError(`exporters[${i}].type: unknown exporter "${type}"`);
     const exporter = factory({ ...options, name: e.name ?? type }, { log: (m) => io.log(`${e.name ?? type}: ${m}`) });
-    const delivery = createDelivery(exporter, { sizeOf: approxMemory, ...(config.delivery ?? {}), ...(deliveryOptions ?? {}) }, {
+    const merged = { sizeOf: approxMemory, ...(config.delivery ?? {}), ...(deliveryOptions ?? {}) };
+    const bounds = resolveDeliveryOptions(merged);
+    let delivery: Delivery | undefined;
+    // the configured name (the otlp_http exporter reports 'otlp_http' whatever its name)
+    const tel = telemetry.exporter(e.name ?? exporter.name, {
+      read: () => delivery!.stats(),
+      capacity: { items: bounds.maxQueueItems, bytes: bounds.maxQueueBytes },
+    });
+    delivery = createDelivery(timedExporter(exporter, tel), merged, {
       onDeadLetter: (item, reason) => {
+        tel.deadLettered();
         io.log(`${exporter.name}: ${formatOrigin(item.origin)}: dead-lettered: ${reason}`);
         deadLetter?.write({ exporter: exporter.name, reason, origin: item.origin, record: item.record, input: item.input });
       },
-      onDrop: (reason, count) => io.log(`${exporter.name}: dropped ${count}: ${reason}`),
-      onStateChange: (state, d) => io.log(`${exporter.name}: ${state}${d.lastError ? ` (${d.lastError})` : ''}`),
+      onDrop: (reason, count) => {
+        tel.dropped(reason, count);
+        io.log(`${exporter.name}: dropped ${count}: ${reason}`);
+      },
+      onStateChange: (state, d) => {
+        tel.stateChanged(state);
+        io.log(`${exporter.name}: ${state}${d.lastError ? ` (${d.lastError})` : ''}`);
+      },
+      onRetry: (r) => tel.retried(r.items),
     });
-    return { exporter, delivery, refusedAtShutdown: 0 };
+    return { exporter, delivery, refusedAtShutdown: 0, telemetry: tel };
   });
   let stopped = false;
   const inputs: AsyncIterable<Buffer | string>[] = [];
@@ -90,9 +115,10 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: { shutdo
   const counts: RunSummary = { received: 0, mapped: 0, rejected: 0, sourceErrors: 0, exporters: [] };
 
   const ingest = createIngest({
-    mapper, routes, counts,
-    reject(origin, reason, input) {
+    mapper, routes, counts, telemetry,
+    reject(origin, reason, input, code) {
       counts.rejected++;
+      telemetry.eventRejected(origin.source, code);
       io.log(`${formatOrigin(origin)}: rejected: ${reason}`);
       deadLetter?.write({ exporter: 'input', reason, origin, input });
     },
@@ -131,6 +157,7 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: { shutdo
 
   function stop(): void {
     stopped = true;
+    if (telemetry.phase() !== 'stopped') telemetry.phaseChanged('stopping');
     stopSignal.abort();
     for (const s of inputs) (s as Readable).destroy?.();
   }
@@ -140,9 +167,11 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: { shutdo
     ready: () => readyPromise,
     stop,
     async run() {
+      telemetry.phaseChanged('starting');
       try {
         for (const r of routes) await r.exporter.start();
       } catch (err) {
+        telemetry.phaseChanged('stopped');
         readyReject(err as Error);
         throw err;
       }
@@ -166,6 +195,8 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: { shutdo
           listens.push(src.listen().then((url) => {
             io.log(`webhook: listening on ${url}`);
             webhooks[i] = { url, stats: () => src.stats() };
+            const u = new URL(url);
+            telemetry.webhook(`${u.hostname}:${u.port || (u.protocol === 'https:' ? 443 : 80)}`, () => src.stats());
             running.push(serve(src, url).catch((err) => failed(s, err)));
           }, (err) => {
             failed(s, err);
@@ -174,10 +205,12 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: { shutdo
           }));
         });
         await Promise.all(listens);
+        if (!stopped) telemetry.phaseChanged('running');
         readyResolve({ webhooks: webhooks.filter((w) => w !== undefined) });
         for (const s of sources) if (s.type !== 'webhook') running.push(pull(s).catch((err) => failed(s, err)));
         await Promise.all(running);
       } finally {
+        telemetry.phaseChanged('stopping');   // the input ended or stop(): flushing
         readyResolve({ webhooks: [] });   // no-op when already resolved
         for (const r of routes) {
           const report = await r.delivery.shutdown(opts.shutdownTimeoutMs ?? 30_000);
@@ -187,11 +220,13 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: { shutdo
           }
           await Promise.resolve();   // let refusals of waiting pushes (lateRefusal) run first
           const pending = report.pending.length + r.refusedAtShutdown;
+          r.telemetry.undeliveredAtShutdown(pending);
           if (pending > 0) io.log(`${r.exporter.name}: ${pending} event(s) not delivered before the shutdown deadline${deadLetter ? ' (written to the dead letter)' : ''}`);
           counts.exporters.push({ name: r.exporter.name, stats: report.stats, pendingAtShutdown: pending });
           await r.exporter.shutdown();
         }
         await deadLetter?.close();
+        telemetry.phaseChanged('stopped');
       }
       return counts;
     },

@@ -1,0 +1,118 @@
+// The Prometheus metrics (prom-client), the only file that touches prom-client. Counters are read
+// from the telemetry state and the deliveries at scrape time (collect), so they always equal the
+// run summary; the send-duration histogram is observed per exporter.send call.
+
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { EXPORTER_VERSION } from '../version.ts';
+import type { DeliveryReading, ExporterEntry, TelemetryState } from './telemetry.ts';
+
+export const METRIC_PREFIX = 'tracee_exporter_';
+
+export interface Metrics {
+  observeSend(exporter: string, outcome: string, seconds: number): void;
+  text(): Promise<string>;
+  readonly contentType: string;
+}
+
+/** Seconds: a local collector answers in ms, a loaded Elasticsearch bulk in seconds; 30 s is the default send timeout. */
+const SEND_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+export function createMetrics(state: TelemetryState, opts: { processMetrics: boolean }): Metrics {
+  const registry = new Registry();
+  const registers = [registry];
+  const p = METRIC_PREFIX;
+
+  /** A counter whose values are set from `values()` at every scrape. */
+  function counter(name: string, help: string, labelNames: string[], values: () => Iterable<[Record<string, string>, number]>): void {
+    const c: Counter<string> = new Counter({
+      name: p + name, help, labelNames, registers,
+      collect() {
+        c.reset();
+        for (const [labels, v] of values()) c.inc(labels, v);
+      },
+    });
+  }
+  function gauge(name: string, help: string, labelNames: string[], values: () => Iterable<[Record<string, string>, number]>): void {
+    const g: Gauge<string> = new Gauge({
+      name: p + name, help, labelNames, registers,
+      collect() {
+        g.reset();
+        for (const [labels, v] of values()) g.set(labels, v);
+      },
+    });
+  }
+
+  function* bySource(pick: 'received' | 'mapped'): Iterable<[Record<string, string>, number]> {
+    for (const [source, c] of state.sources) yield [{ source }, c[pick]];
+  }
+  // one read of every delivery per scrape, shared by the per-exporter metrics
+  let readings: Map<ExporterEntry, DeliveryReading> | undefined;
+  function reading(e: ExporterEntry): DeliveryReading {
+    readings ??= new Map();
+    let r = readings.get(e);
+    if (r === undefined) { r = e.read(); readings.set(e, r); }
+    return r;
+  }
+  function* perExporter(f: (e: ExporterEntry) => number | undefined): Iterable<[Record<string, string>, number]> {
+    for (const e of state.exporters) {
+      const v = f(e);
+      if (v !== undefined) yield [{ exporter: e.label }, v];
+    }
+  }
+
+  const build = new Gauge({ name: `${p}build_info`, help: 'tracee-exporter version (value 1).', labelNames: ['version'], registers });
+  build.set({ version: EXPORTER_VERSION }, 1);
+  gauge('ready', '1 when /readyz answers 200 (pipeline running, not every exporter failing for long), else 0.', [], function* () {
+    yield [{}, state.isReady() ? 1 : 0];
+  });
+
+  counter('events_received_total', 'Input records read, by source (stdin, webhook, or the file path).', ['source'], () => bySource('received'));
+  counter('events_mapped_total', 'Events decoded and mapped, handed to every exporter, by source.', ['source'], () => bySource('mapped'));
+  counter('events_rejected_total', 'Input records rejected (logged, dead-lettered as exporter "input"), by source and reason code.', ['source', 'reason'], function* () {
+    for (const [source, c] of state.sources) for (const [reason, n] of c.rejected) yield [{ source, reason }, n];
+  });
+
+  counter('events_delivered_total', 'Events the destination accepted, by exporter.', ['exporter'], () => perExporter((e) => reading(e).delivered));
+  counter('events_duplicate_total', 'Events the destination already had (Elasticsearch 409 on create), by exporter.', ['exporter'], () => perExporter((e) => reading(e).duplicates));
+  counter('events_dead_lettered_total', 'Events permanently refused by the destination or out of retries, by exporter.', ['exporter'], () => perExporter((e) => e.deadLettered));
+  counter('events_dropped_total', 'Events dropped, by exporter and reason (queue_full with whenFull drop_newest, partial_success refused by an OTLP receiver).', ['exporter', 'reason'], function* () {
+    for (const e of state.exporters) for (const [reason, n] of e.dropped) yield [{ exporter: e.label, reason }, n];
+  });
+  counter('events_undelivered_at_shutdown_total', 'Events still queued or in flight when the shutdown deadline passed (written to the dead letter), by exporter.', ['exporter'], () => perExporter((e) => e.undeliveredAtShutdown));
+  counter('export_retries_total', 'Batch re-sends scheduled after a retryable failure, by exporter.', ['exporter'], () => perExporter((e) => e.retries));
+  counter('export_retried_events_total', 'Events in re-sent batches, by exporter.', ['exporter'], () => perExporter((e) => e.retriedItems));
+
+  gauge('queue_items', 'Events waiting in the exporter queue (not yet in a batch being sent).', ['exporter'], () => perExporter((e) => reading(e).queuedItems));
+  gauge('queue_bytes', 'Approximate memory held by the exporter queue, bytes.', ['exporter'], () => perExporter((e) => reading(e).queuedBytes));
+  gauge('queue_capacity_items', 'Queue bound in events (delivery.maxQueueItems).', ['exporter'], () => perExporter((e) => e.capacity?.items));
+  gauge('queue_capacity_bytes', 'Queue bound in bytes (delivery.maxQueueBytes).', ['exporter'], () => perExporter((e) => e.capacity?.bytes));
+  gauge('in_flight_events', 'Events in batches being sent or waiting to be retried.', ['exporter'], () => perExporter((e) => reading(e).inFlightItems));
+  gauge('blocked_pushes', 'Pushes waiting for room in a full queue (whenFull block): the input is being held back.', ['exporter'], () => perExporter((e) => reading(e).waitingPushes));
+  gauge('exporter_healthy', '1 while the destination answers, 0 while retrying after a retryable failure.', ['exporter'], () => perExporter((e) => (e.state === 'healthy' ? 1 : 0)));
+  gauge('exporter_consecutive_failures', 'Retryable failures since the destination last answered.', ['exporter'], () => perExporter((e) => reading(e).consecutiveFailures));
+
+  counter('webhook_requests_total', 'Webhook requests by listen address and answer status (client_gone: the client left before the answer).', ['listen', 'status'], function* () {
+    for (const w of state.webhooks) {
+      const r = w.read();
+      for (const [status, n] of Object.entries(r.responses)) yield [{ listen: w.listen, status }, n];
+      if (r.clientGone > 0) yield [{ listen: w.listen, status: 'client_gone' }, r.clientGone];
+    }
+  });
+
+  const sendDuration = new Histogram({
+    name: `${p}export_send_duration_seconds`,
+    help: 'Duration of one exporter.send call (one batch, one attempt), by exporter and outcome (ok, partial, retryable, rejected, error).',
+    labelNames: ['exporter', 'outcome'], buckets: SEND_BUCKETS, registers,
+  });
+
+  if (opts.processMetrics) collectDefaultMetrics({ register: registry });
+
+  return {
+    observeSend(exporter, outcome, seconds) { sendDuration.observe({ exporter, outcome }, seconds); },
+    async text() {
+      readings = undefined;
+      try { return await registry.metrics(); } finally { readings = undefined; }
+    },
+    get contentType() { return registry.contentType; },
+  };
+}

@@ -1,0 +1,223 @@
+// Self-observability: the named events components report (style.md principle 10, after Vector's
+// internal_events) and the state behind /metrics, /readyz and the progress log. Components call
+// these functions, or the handle they got for their exporter; only metrics.ts touches prom-client.
+// Per-event calls (received / mapped / rejected) only bump a number: prom-client reads the numbers
+// at scrape time, so the hot path pays no label hashing. Labels hold names from the config (source,
+// exporter) and fixed codes, never an endpoint, a credential or an error text.
+
+import { createMetrics, type Metrics } from './metrics.ts';
+import { judgeReadiness, type Readiness } from './readiness.ts';
+
+export type Phase = 'starting' | 'running' | 'stopping' | 'stopped';
+export type ExporterState = 'healthy' | 'retrying';
+
+/** What is read from an exporter's delivery at scrape time (a subset of DeliveryStats). */
+export interface DeliveryReading {
+  delivered: number;
+  duplicates: number;
+  queuedItems: number;
+  queuedBytes: number;
+  inFlightItems: number;
+  waitingPushes: number;
+  consecutiveFailures: number;
+}
+
+/** What is read from a webhook source at scrape time (a subset of WebhookStats). */
+export interface WebhookReading {
+  responses: Record<number, number>;
+  clientGone: number;
+}
+
+export interface SourceCounts {
+  received: number;
+  mapped: number;
+  /** By reason code. */
+  rejected: Map<string, number>;
+}
+
+export interface ExporterEntry {
+  readonly label: string;
+  readonly read: () => DeliveryReading;
+  readonly capacity: { items: number; bytes: number } | undefined;
+  deadLettered: number;
+  /** By reason code (queue_full, partial_success). */
+  dropped: Map<string, number>;
+  retries: number;
+  retriedItems: number;
+  undeliveredAtShutdown: number;
+  state: ExporterState;
+  /** now() of the last state change (or of the registration). */
+  stateSince: number;
+}
+
+/** The handle an exporter's wiring reports through (delivery hooks, the timed send). */
+export interface ExporterTelemetry {
+  /** The `exporter` label: the exporter's name, made unique (`name#2`) when names repeat. */
+  readonly label: string;
+  deadLettered(count?: number): void;
+  /** `reason` is cut to its code: "partial_success: 3 bad records" → partial_success. */
+  dropped(reason: string, count: number): void;
+  /** A batch re-send was scheduled for `items` events. */
+  retried(items: number): void;
+  stateChanged(state: ExporterState): void;
+  /** One exporter.send call ended with this outcome status (ok, partial, retryable, rejected, error). */
+  sendFinished(outcome: string, seconds: number): void;
+  /** Events neither delivered nor dead-lettered by the delivery when the shutdown deadline passed. */
+  undeliveredAtShutdown(count: number): void;
+}
+
+export interface ExporterSnapshot {
+  name: string;
+  delivered: number;
+  duplicates: number;
+  deadLettered: number;
+  dropped: number;
+  queuedItems: number;
+  queuedBytes: number;
+  inFlightItems: number;
+  state: ExporterState;
+  /** How long it has been in `state`, ms. */
+  stateForMs: number;
+}
+
+export interface TelemetrySnapshot {
+  phase: Phase;
+  received: number;
+  mapped: number;
+  rejected: number;
+  exporters: ExporterSnapshot[];
+}
+
+export interface Telemetry {
+  /** The pipeline's lifecycle: starting → running → stopping → stopped. */
+  phaseChanged(p: Phase): void;
+  phase(): Phase;
+  eventReceived(source: string): void;
+  eventMapped(source: string): void;
+  /** `code`: malformed_json, not_an_object, unknown_shape, wrong_type, too_large, invalid_utf8, too_deep, map_error, queue_full. */
+  eventRejected(source: string, code: string): void;
+  /** Register an exporter: its delivery is read at scrape time; the handle reports its events. */
+  exporter(name: string, probe: { read(): DeliveryReading; capacity?: { items: number; bytes: number } }): ExporterTelemetry;
+  /** Register a webhook source listening on `listen` (host:port); its answers are read at scrape time. */
+  webhook(listen: string, read: () => WebhookReading): void;
+  readiness(): Readiness;
+  snapshot(): TelemetrySnapshot;
+  /** Prometheus text exposition of every metric. */
+  metrics(): Promise<string>;
+  readonly contentType: string;
+}
+
+export interface TelemetryOptions {
+  /** Monotonic milliseconds (default performance.now). */
+  now?: () => number;
+  /** Readiness: how long every exporter may be retrying before /readyz answers 503 (0 = never). */
+  notReadyAfterRetryingMs?: number;
+  /** Add prom-client's process_* / nodejs_* metrics (the `run` command does; tests need not). */
+  processMetrics?: boolean;
+}
+
+/** The state metrics.ts reads. */
+export interface TelemetryState {
+  readonly sources: Map<string, SourceCounts>;
+  readonly exporters: ExporterEntry[];
+  readonly webhooks: Array<{ listen: string; read: () => WebhookReading }>;
+  readonly isReady: () => boolean;
+}
+
+/** A label value from a free-form reason: its leading code, lower case, [a-z0-9_], at most 40 characters. */
+export function reasonCode(reason: string): string {
+  const code = reason.split(':', 1)[0].trim().toLowerCase().replace(/[^a-z0-9_]+/g, '_').slice(0, 40);
+  return code === '' ? 'other' : code;
+}
+
+function bump(m: Map<string, number>, key: string, n: number): void {
+  m.set(key, (m.get(key) ?? 0) + n);
+}
+
+export function createTelemetry(opts: TelemetryOptions = {}): Telemetry {
+  const now = opts.now ?? (() => performance.now());
+  const maxRetryingMs = opts.notReadyAfterRetryingMs ?? 60_000;
+  let phase: Phase = 'starting';
+  const sources = new Map<string, SourceCounts>();
+  const exporters: ExporterEntry[] = [];
+  const webhooks: TelemetryState['webhooks'] = [];
+  let lastName: string | undefined;
+  let lastCounts: SourceCounts | undefined;
+
+  function source(name: string): SourceCounts {
+    if (name === lastName) return lastCounts!;
+    let c = sources.get(name);
+    if (c === undefined) { c = { received: 0, mapped: 0, rejected: new Map() }; sources.set(name, c); }
+    lastName = name;
+    lastCounts = c;
+    return c;
+  }
+
+  function readiness(): Readiness {
+    return judgeReadiness(phase, exporters, now(), maxRetryingMs);
+  }
+
+  const state: TelemetryState = { sources, exporters, webhooks, isReady: () => readiness().ready };
+  const metrics: Metrics = createMetrics(state, { processMetrics: opts.processMetrics ?? false });
+
+  return {
+    phaseChanged(p) { phase = p; },
+    phase: () => phase,
+    eventReceived(name) { source(name).received++; },
+    eventMapped(name) { source(name).mapped++; },
+    eventRejected(name, code) { bump(source(name).rejected, reasonCode(code), 1); },
+
+    exporter(name, probe) {
+      const taken = new Set(exporters.map((e) => e.label));
+      let label = name;
+      for (let i = 2; taken.has(label); i++) label = `${name}#${i}`;
+      const e: ExporterEntry = {
+        label, read: probe.read, capacity: probe.capacity, deadLettered: 0, dropped: new Map(),
+        retries: 0, retriedItems: 0, undeliveredAtShutdown: 0, state: 'healthy', stateSince: now(),
+      };
+      exporters.push(e);
+      return {
+        label,
+        deadLettered(count = 1) { e.deadLettered += count; },
+        dropped(reason, count) { bump(e.dropped, reasonCode(reason), count); },
+        retried(items) { e.retries++; e.retriedItems += items; },
+        stateChanged(s) {
+          if (s === e.state) return;
+          e.state = s;
+          e.stateSince = now();
+        },
+        sendFinished(outcome, seconds) { metrics.observeSend(label, outcome, seconds); },
+        undeliveredAtShutdown(count) { e.undeliveredAtShutdown += count; },
+      };
+    },
+
+    webhook(listen, read) { webhooks.push({ listen, read }); },
+    readiness,
+
+    snapshot() {
+      let received = 0, mapped = 0, rejected = 0;
+      for (const c of sources.values()) {
+        received += c.received;
+        mapped += c.mapped;
+        for (const n of c.rejected.values()) rejected += n;
+      }
+      const t = now();
+      return {
+        phase, received, mapped, rejected,
+        exporters: exporters.map((e) => {
+          const r = e.read();
+          let dropped = 0;
+          for (const n of e.dropped.values()) dropped += n;
+          return {
+            name: e.label, delivered: r.delivered, duplicates: r.duplicates, deadLettered: e.deadLettered, dropped,
+            queuedItems: r.queuedItems, queuedBytes: r.queuedBytes, inFlightItems: r.inFlightItems,
+            state: e.state, stateForMs: t - e.stateSince,
+          };
+        }),
+      };
+    },
+
+    metrics: () => metrics.text(),
+    contentType: metrics.contentType,
+  };
+}
