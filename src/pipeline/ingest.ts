@@ -61,7 +61,7 @@ export function createIngest(deps: IngestDeps): Ingest {
       let ecs: EcsRecord | undefined;
       let otel: OtelRecord | undefined;
       try {
-        if (wantEcs) ecs = mapper.toEcs(dec.event);
+        if (wantEcs) ecs = mapper.toEcsJson(dec.event); // the JSON text is built once; .doc parses it on demand
         if (wantOtel) otel = mapper.toOtel(dec.event);
       } catch (err) {
         if (err instanceof RangeError) bad(rec.origin, 'too_deep', 'event nested too deeply to map', input);

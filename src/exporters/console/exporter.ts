@@ -22,7 +22,7 @@ export function createConsoleExporter(o: ConsoleExporterOptions = {}): Exporter 
   let stream: NodeJS.WritableStream | undefined;
   const open = () => (stream ??= dest === 'stdout' ? process.stdout : dest === 'stderr' ? process.stderr : fs.createWriteStream(dest, { flags: 'a' }));
   const line = format === 'ecs'
-    ? (r: EcsRecord | OtelRecord) => JSON.stringify((r as EcsRecord).doc)
+    ? (r: EcsRecord | OtelRecord) => (r as EcsRecord).json ?? JSON.stringify((r as EcsRecord).doc)
     : (r: EcsRecord | OtelRecord) => JSON.stringify(otlpJsonResourceLogs(r as OtelRecord));
   return {
     name: o.name ?? 'console',
