@@ -230,4 +230,8 @@ export class EcsJsonRecord implements EcsRecord {
   get doc(): Record<string, unknown> {
     return (this.#doc ??= JSON.parse(this.json) as Record<string, unknown>);
   }
+  /** Serialized (dead letter, logs) as the plain record: {id, kind, doc}. */
+  toJSON(): { id: string; kind: EcsKind; doc: Record<string, unknown> } {
+    return { id: this.id, kind: this.kind, doc: this.doc };
+  }
 }
