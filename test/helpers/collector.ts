@@ -60,11 +60,18 @@ export function collectorOutputSize(): number {
 }
 
 /**
+ * The output file's size when this test file loaded the helper: reads start there by default, so
+ * a test never parses what earlier runs (or a benchmark) wrote. A restart truncates the file, and
+ * a file smaller than the offset is read whole.
+ */
+export const OUTPUT_START = collectorOutputSize();
+
+/**
  * The parsed lines (one per request, `{resourceLogs: [...]}`) of the output file. A partly written
  * last line is skipped. `fromByte` (from collectorOutputSize()) skips what was there before; if the
  * file is now smaller (the collector restarted and truncated it) the whole file is read.
  */
-export function readCollectorOutput(fromByte = 0): Json[] {
+export function readCollectorOutput(fromByte = OUTPUT_START): Json[] {
   let buf: Buffer;
   try {
     buf = fs.readFileSync(collectorOutputFile());
@@ -133,7 +140,7 @@ export function recordsWithResourceAttribute(key: string, value: string, lines?:
  */
 export async function waitForCollectorOutput<T>(
   select: (lines: Json[]) => T[],
-  { count = 1, timeoutMs = 10_000, intervalMs = 100, fromByte = 0 }: { count?: number; timeoutMs?: number; intervalMs?: number; fromByte?: number } = {},
+  { count = 1, timeoutMs = 10_000, intervalMs = 100, fromByte = OUTPUT_START }: { count?: number; timeoutMs?: number; intervalMs?: number; fromByte?: number } = {},
 ): Promise<T[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -74,6 +74,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const e of exporters) await e.shutdown();
+  // the restart test stops the shared collector: whatever happened, leave it running for the next file
+  await collector('start');
 });
 
 function checkRecordContent(found: Json[], k: number, n: number): void {
