@@ -50,7 +50,7 @@ async function waitForRecords(runId: string, n: number, timeoutMs = 15_000): Pro
 async function waitForLines(runId: string, beforeRestart: Json[], n: number, timeoutMs = 15_000): Promise<Json[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const lines = readCollectorOutput();
+    const lines = readCollectorOutput(0); // after the restart the file starts over: read all of it
     const seqs = new Set([...recordsOf(runId, beforeRestart), ...recordsOf(runId, lines)].map((f) => seqOf(f.lr)));
     if (seqs.size >= n || Date.now() > deadline) return lines;
     await new Promise((r) => setTimeout(r, 100));
