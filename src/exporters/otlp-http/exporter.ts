@@ -143,5 +143,5 @@ export function createOtlpHttpExporter(options: OtlpHttpOptions = {}, deps: Otlp
     transport?.close();
   }
 
-  return { name: 'otlp_http', target: 'otel', settings: redactOtlpOptions(resolved), start, send, shutdown };
+  return { name: options.name ?? 'otlp_http', target: 'otel', settings: redactOtlpOptions(resolved), start, send, shutdown };
 }

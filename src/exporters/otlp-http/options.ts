@@ -26,6 +26,8 @@ export interface OtlpTlsOptions {
 }
 
 export interface OtlpHttpOptions {
+  /** Exporter name in logs, metrics and the dead letter. Default `otlp_http`. */
+  name?: string;
   /** Base URL; `/v1/logs` is appended (like OTEL_EXPORTER_OTLP_ENDPOINT). */
   endpoint?: string;
   /** Full logs URL, used as is (like OTEL_EXPORTER_OTLP_LOGS_ENDPOINT). Wins over `endpoint`. */
