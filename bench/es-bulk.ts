@@ -3,6 +3,7 @@
 
 import { BulkEncoder, chunkBySize } from '../src/exporters/elasticsearch/bulk-body.ts';
 import { resolveElasticsearchOptions } from '../src/exporters/elasticsearch/config.ts';
+import { measureRepeatedly } from './measure.ts';
 import type { EcsRecord } from '../src/model/records.ts';
 
 export interface EsBulkBenchOptions {
@@ -31,15 +32,5 @@ export function benchEsBulkBody(records: EcsRecord[], opts: EsBulkBenchOptions =
     }
     return bytes;
   };
-  run();                                            // warm-up
-  let events = 0;
-  let bytes = 0;
-  const t0 = performance.now();
-  let elapsed = 0;
-  do {
-    bytes += run();
-    events += records.length;
-    elapsed = performance.now() - t0;
-  } while (elapsed < minMs);
-  return { eventsPerSec: Math.round(events / (elapsed / 1000)), bytesPerEvent: Math.round(bytes / events) };
+  return measureRepeatedly(records.length, run, minMs);
 }

@@ -6,6 +6,7 @@ import { encodeInChunks } from '../src/exporters/otlp-http/encode.ts';
 import { resolveOtlpOptions } from '../src/exporters/otlp-http/options.ts';
 import { createResourceCache } from '../src/exporters/otlp-http/resource-cache.ts';
 import { toReadableLogRecord } from '../src/exporters/otlp-http/to-readable-records.ts';
+import { measureRepeatedly } from './measure.ts';
 import type { OtelRecord } from '../src/model/records.ts';
 
 export interface OtlpEncodeBenchOptions {
@@ -33,15 +34,5 @@ export function benchOtlpEncode(records: OtelRecord[], opts: OtlpEncodeBenchOpti
     }
     return bytes;
   };
-  run(); // warm-up
-  let events = 0;
-  let bytes = 0;
-  const t0 = performance.now();
-  let elapsed = 0;
-  do {
-    bytes += run();
-    events += records.length;
-    elapsed = performance.now() - t0;
-  } while (elapsed < minMs);
-  return { eventsPerSec: Math.round(events / (elapsed / 1000)), bytesPerEvent: Math.round(bytes / events) };
+  return measureRepeatedly(records.length, run, minMs);
 }
