@@ -1,0 +1,221 @@
+// One Forward client connection: bytes → whole messages (framer) → entries → `ingest`, one message
+// at a time. While a message waits for room in full exporter queues nothing more is read from the
+// socket, so TCP holds the client back. `{ack: chunk}` is written only once every event of the
+// message was taken (accepted by every exporter's queue, or rejected and dead-lettered).
+// Protocol errors (garbage, wrong types, oversized or truncated messages) close this connection
+// with a logged reason and one rejection counted with its origin; other connections go on.
+
+import type { Socket } from 'node:net';
+import { encode } from '@msgpack/msgpack';
+import type { Origin } from '../../model/records.ts';
+import type { InputRecord } from '../read-records.ts';
+import type { Ingest } from '../types.ts';
+import { FrameError, MsgpackFramer } from './framer.ts';
+import type { Handshake, HeloState } from './handshake.ts';
+import { decodeFrame, extensionCodec, parseMessage, ProtocolError, type ForwardMessage, type Mode } from './protocol.ts';
+import { tagMismatch, toInputRecord } from './records.ts';
+
+/** Why a connection ended (a metric label). */
+export type CloseReason = 'client_closed' | 'idle_timeout' | 'protocol_error' | 'too_large' | 'truncated' | 'auth_failed' | 'socket_error' | 'shutdown';
+
+export interface ForwardStats {
+  connections: { accepted: number; refused: number; active: number; closed: Partial<Record<CloseReason, number>> };
+  messages: Partial<Record<Mode | 'heartbeat', number>>;
+  acks: number;
+  handshakes: { ok: number; failed: number };
+  /** Events accepted by every queue / rejected / waiting in a full queue at shutdown / refused at shutdown. */
+  events: { accepted: number; rejected: number; waiting: number; refused: number };
+}
+
+export function emptyStats(): ForwardStats {
+  return { connections: { accepted: 0, refused: 0, active: 0, closed: {} }, messages: {}, acks: 0, handshakes: { ok: 0, failed: 0 }, events: { accepted: 0, rejected: 0, waiting: 0, refused: 0 } };
+}
+
+export interface ConnectionContext {
+  ingest: Ingest;
+  log(line: string): void;
+  stats: ForwardStats;
+  /**
+   * Aborted when the source closes. Only read, never listened to: ingest listens to the signal it
+   * is given, and one listener per message on a long-lived signal would pile up.
+   */
+  closing: AbortSignal;
+  maxMessageBytes: number;
+  idleTimeoutMs: number;
+  handshake?: Handshake;
+  tagFilter?: { pattern: string; test(tag: string): boolean };
+}
+
+export interface Connection {
+  readonly peer: string;
+  /** Ends the connection: at once when it is between messages, else after the current message. */
+  end(): void;
+  readonly done: Promise<void>;
+}
+
+const ENCODE = { extensionCodec };
+/** Acks written but not read by the client, at most (then the connection is closed). */
+const MAX_UNREAD_ANSWER_BYTES = 1024 * 1024;
+
+export function serveConnection(socket: Socket, id: number, ctx: ConnectionContext): Connection {
+  const peer = peerOf(socket);
+  const detailBase = `${peer} #${id}`;
+  const st = ctx.stats;
+  const framer = new MsgpackFramer(ctx.maxMessageBytes);
+  let entryNo = 0;
+  let busy = false;
+  let ended = false;
+  /** The signal of the message being taken: aborted by end() (source closing). */
+  let current: AbortController | undefined;
+  let closeReason: CloseReason | undefined;
+
+  const origin = (detail: string): Origin => ({ source: 'forward', line: entryNo, detail });
+
+  function finish(reason: CloseReason, destroy = false): void {
+    closeReason ??= reason;
+    if (ended) return;
+    ended = true;
+    if (destroy) { socket.destroy(); return; }
+    socket.end();
+    socket.resume();   // discard what a client still sends; its bytes are not read any more
+    setTimeout(() => socket.destroy(), 2_000).unref();
+  }
+
+  /** A protocol error: counted as one rejected input with its origin (dead-lettered), then closed. */
+  async function refuse(code: 'malformed_msgpack' | 'too_large', reason: CloseReason, text: string): Promise<void> {
+    ctx.log(`forward: ${detailBase}: closing: ${text}`);
+    entryNo++;
+    const rec: InputRecord = { kind: 'error', code, reason: `${text} (connection closed)`, origin: origin(`${detailBase}, message after entry ${entryNo - 1}`) };
+    const r = await ctx.ingest([rec]);
+    st.events.rejected += r.rejected.length;
+    finish(reason);
+  }
+
+  async function onMessage(m: ForwardMessage): Promise<boolean> {
+    st.messages[m.mode] = (st.messages[m.mode] ?? 0) + 1;
+    const detail = `${detailBase} tag ${m.tag}`;
+    const wrongTag = ctx.tagFilter !== undefined && !ctx.tagFilter.test(m.tag);
+    const records: InputRecord[] = m.entries.map((e) => {
+      entryNo++;
+      return wrongTag ? tagMismatch(e.record, m.tag, ctx.tagFilter!.pattern, origin(detail)) : toInputRecord(e.record, origin(detail));
+    });
+    busy = true;
+    current = new AbortController();
+    if (ctx.closing.aborted) current.abort();
+    const r = records.length === 0 ? undefined : await ctx.ingest(records, {
+      signal: current.signal,
+      refuseRestAs: 'not accepted: the forward source is shutting down (no ack sent; the client resends when it waits for acks)',
+    }).finally(() => { busy = false; });
+    busy = false;
+    if (r !== undefined) {
+      st.events.accepted += r.accepted;
+      st.events.rejected += r.rejected.length;
+      st.events.waiting += r.waiting;
+      st.events.refused += r.refused;
+      if (r.interrupted) { finish('shutdown'); return false; }
+    }
+    if (m.chunk !== undefined && !socket.destroyed) {
+      if (socket.writableLength > MAX_UNREAD_ANSWER_BYTES) {
+        // a client that asks for acks and never reads them would make us buffer without bound
+        ctx.log(`forward: ${detailBase}: closing: the client does not read its acks (${socket.writableLength} bytes unread)`);
+        finish('protocol_error');
+        return false;
+      }
+      socket.write(encode({ ack: m.chunk }, ENCODE));
+      st.acks++;
+    }
+    return true;
+  }
+
+  async function run(): Promise<void> {
+    let helo: HeloState | undefined;
+    if (ctx.handshake !== undefined) {
+      const h = ctx.handshake.helo();
+      helo = h.state;
+      socket.write(encode(h.message, ENCODE));
+    }
+    // destroyOnReturn false: leaving the loop must not cut a PONG or an ack being written
+    const chunks = socket.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>;
+    try {
+      for await (const chunk of chunks) {
+        if (ended) break;
+        framer.push(chunk);
+        for (let frame = framer.next(); frame !== undefined && !ended; frame = framer.next()) {
+          const msg = decodeFrame(frame, ctx.maxMessageBytes);
+          if (helo !== undefined) {
+            const res = ctx.handshake!.checkPing(msg, helo);
+            socket.write(encode(res.pong, ENCODE));
+            if (!res.ok) {
+              st.handshakes.failed++;
+              ctx.log(`forward: ${detailBase}: handshake refused: ${res.reason}${res.client ? ` (client ${res.client})` : ''}`);
+              finish('auth_failed');
+              return;
+            }
+            st.handshakes.ok++;
+            helo = undefined;
+            continue;
+          }
+          if (msg === null) { st.messages.heartbeat = (st.messages.heartbeat ?? 0) + 1; continue; }
+          if (!(await onMessage(parseMessage(msg, frame, { maxBytes: ctx.maxMessageBytes })))) return;
+        }
+      }
+      if (ended) return;
+      if (framer.pendingBytes > 0) {
+        await refuse('malformed_msgpack', 'truncated', `connection ended in the middle of a message (${framer.pendingBytes} bytes received)`);
+        return;
+      }
+      finish(ctx.closing.aborted ? 'shutdown' : 'client_closed');
+    } catch (err) {
+      if (err instanceof FrameError || err instanceof ProtocolError) {
+        await refuse(err.code, err.code === 'too_large' ? 'too_large' : 'protocol_error', err.message);
+        return;
+      }
+      if (ended) return;
+      const e = err as NodeJS.ErrnoException;
+      ctx.log(`forward: ${detailBase}: connection error: ${e.code ?? e.message}${framer.pendingBytes > 0 ? ` (${framer.pendingBytes} bytes of an unfinished message lost)` : ''}`);
+      finish('socket_error', true);
+    }
+  }
+
+  if (ctx.idleTimeoutMs > 0) {
+    socket.setTimeout(ctx.idleTimeoutMs);
+    socket.on('timeout', () => {
+      if (busy || ended) return;   // paused by us while the queues are full: not the client's idleness
+      ctx.log(`forward: ${detailBase}: closing: nothing received for ${ctx.idleTimeoutMs} ms`);
+      finish('idle_timeout');
+    });
+  }
+  socket.on('error', () => { /* reported by the read loop */ });
+
+  st.connections.accepted++;
+  st.connections.active++;
+  const done = run()
+    .catch((err: Error) => {
+      ctx.log(`forward: ${detailBase}: internal error: ${err.message}`);
+      finish('socket_error', true);
+    })
+    .then(() => new Promise<void>((resolve) => {
+      if (socket.closed) { resolve(); return; }
+      socket.once('close', () => resolve());
+    }))
+    .finally(() => {
+      st.connections.active--;
+      const r = closeReason ?? 'client_closed';
+      st.connections.closed[r] = (st.connections.closed[r] ?? 0) + 1;
+    });
+
+  return {
+    peer,
+    done,
+    end() {
+      if (!busy) finish('shutdown');
+      // a busy connection ends once ingest returns: its waiting records are refused, no ack
+      else current?.abort();
+    },
+  };
+}
+
+function peerOf(s: Socket): string {
+  const a = s.remoteAddress ?? '?';
+  return a.includes(':') ? `[${a}]:${s.remotePort}` : `${a}:${s.remotePort}`;
+}
