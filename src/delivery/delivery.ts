@@ -52,7 +52,7 @@ export function createDelivery<R>(
   const batcher = createBatcher(queue, o, clock, pump);
   const ledger = createLedger(hooks);
   const counters = ledger.counters;
-  const health = createHealth(hooks, ledger.hookError);
+  const health = createHealth(hooks, ledger.hookError, o.circuitFailureThreshold);
   const active = new Set<Batch<R>>();
   const closing = new AbortController();    // ends backoff sleeps at the shutdown deadline
   let blocked: BlockedPush<R>[] = [];
@@ -118,6 +118,9 @@ export function createDelivery<R>(
 
   async function run(b: Batch<R>): Promise<void> {
     for (;;) {
+      // an open circuit lets one probe batch through at a time; the others wait here
+      if (health.state === 'open' && !(await health.gate(b, closing.signal))) return;
+      if (closed()) return;
       const attempt = new AbortController();
       b.attempt = attempt;
       batchesSent++;
@@ -156,6 +159,7 @@ export function createDelivery<R>(
 
   function finish(b: Batch<R>): void {
     active.delete(b);
+    health.release(b);
     inFlightItems -= b.items.length;
     pump();
     settleFlushWaiters();

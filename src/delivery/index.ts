@@ -5,5 +5,6 @@ export {
 export type { DeadLetter, DeadLetterEntry, DeadLetterLine, MemoryDeadLetter } from './dead-letter.ts';
 export { DELIVERY_DEFAULTS, resolveDeliveryOptions } from './options.ts';
 export { estimateSize } from './size-estimate.ts';
+export { stateChangeLine } from './health.ts';
 export { systemClock } from './clock.ts';
 export type * from './types.ts';

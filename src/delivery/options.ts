@@ -19,6 +19,7 @@ export const DELIVERY_DEFAULTS = {
   backoffMultiplier: 1.5,
   maxRetries: Infinity,
   maxElapsedMs: Infinity,
+  circuitFailureThreshold: 5,
 } as const;
 
 function positive(name: string, v: number, integer: boolean, allowInfinity = false): number {
@@ -53,6 +54,7 @@ export function resolveDeliveryOptions<R>(o: DeliveryOptions<R> = {}): ResolvedD
     backoffMultiplier: positive('backoffMultiplier', o.backoffMultiplier ?? d.backoffMultiplier, false),
     maxRetries: nonNegative('maxRetries', o.maxRetries ?? d.maxRetries, true),
     maxElapsedMs: nonNegative('maxElapsedMs', o.maxElapsedMs ?? d.maxElapsedMs, true),
+    circuitFailureThreshold: positive('circuitFailureThreshold', o.circuitFailureThreshold ?? d.circuitFailureThreshold, true, true),
     sizeOf: o.sizeOf ?? (estimateSize as (item: DeliveryItem<R>) => number),
     clock: o.clock ?? systemClock,
     random: o.random ?? Math.random,

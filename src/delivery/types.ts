@@ -6,8 +6,11 @@ import type { EcsRecord, OtelRecord } from '../model/records.ts';
 
 type Rec = EcsRecord | OtelRecord;
 
-/** The terminal state an item reaches; each accepted item reaches exactly one, exactly once. */
-export type AckResult = 'delivered' | 'duplicate' | 'dead_lettered' | 'dropped';
+/**
+ * The terminal state an item reaches; each accepted item reaches exactly one, exactly once.
+ * 'persisted': a disk-buffered delivery wrote it to its buffer (delivery continues from there).
+ */
+export type AckResult = 'delivered' | 'duplicate' | 'dead_lettered' | 'dropped' | 'persisted';
 
 /**
  * An item as the delivery layer carries it. `ack` is called exactly once, when the item reaches a
@@ -42,6 +45,7 @@ export interface DeliveryOptions<R = Rec> {
   backoffMultiplier?: number;
   maxRetries?: number;             // Infinity (default) = keep trying while the process lives
   maxElapsedMs?: number;           // Infinity (default) = no limit
+  circuitFailureThreshold?: number; // consecutive retryable failures that open the circuit (default 5; Infinity = never)
   sizeOf?: (item: DeliveryItem<R>) => number;
   clock?: Clock;
   random?: () => number;           // [0, 1), for jitter
@@ -49,8 +53,11 @@ export interface DeliveryOptions<R = Rec> {
 
 export type ResolvedDeliveryOptions<R = Rec> = Readonly<Required<DeliveryOptions<R>>>;
 
-/** 'healthy' after a send the destination answered; 'retrying' after a retryable failure. */
-export type HealthState = 'healthy' | 'retrying';
+/**
+ * 'healthy' after a send the destination answered; 'retrying' after a retryable failure; 'open' (the
+ * circuit breaker) after circuitFailureThreshold consecutive ones: one probe batch at a time until an answer.
+ */
+export type HealthState = 'healthy' | 'retrying' | 'open';
 export type Lifecycle = 'running' | 'draining' | 'closed';
 
 export interface StateDetail {
@@ -96,6 +103,25 @@ export interface DeliveryStats {
   state: HealthState;
   consecutiveFailures: number;
   lifecycle: Lifecycle;
+  /** Present for a disk-buffered delivery (src/delivery/disk-buffer/). */
+  buffer?: BufferStats;
+}
+
+/** The disk buffer of one exporter. */
+export interface BufferStats {
+  /** Bytes of the segment files. */
+  bytes: number;
+  maxBytes: number;
+  /** Records written and not yet acknowledged by the destination. */
+  events: number;
+  /** Of those, records handed to the in-memory delivery. */
+  inMemory: number;
+  persisted: number;
+  replayedFromDisk: number;
+  /** Damaged records skipped (torn tail, bad checksum, undecodable). */
+  corrupt: number;
+  droppedOldest: number;
+  segments: number;
 }
 
 export interface ShutdownReport<R = Rec> {
@@ -103,6 +129,8 @@ export interface ShutdownReport<R = Rec> {
   drained: boolean;
   /** Accepted items that had not reached a terminal state; they were NOT acked: the caller owns them. */
   pending: DeliveryItem<R>[];
+  /** Disk buffer: records not delivered that stay in the buffer for the next start (never in `pending`). */
+  buffered?: number;
   stats: DeliveryStats;
 }
 

@@ -4,7 +4,7 @@
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { EXPORTER_VERSION } from '../version.ts';
-import type { DeliveryReading, ExporterEntry, TelemetryState } from './telemetry.ts';
+import type { DeliveryReading, ExporterEntry, ExporterState, ForwardReading, TelemetryState } from './telemetry.ts';
 
 export const METRIC_PREFIX = 'tracee_exporter_';
 
@@ -13,6 +13,8 @@ export interface Metrics {
   text(): Promise<string>;
   readonly contentType: string;
 }
+
+const EXPORTER_STATES: readonly ExporterState[] = ['healthy', 'retrying', 'open'];
 
 /** Seconds: a local collector answers in ms, a loaded Elasticsearch bulk in seconds; 30 s is the default send timeout. */
 const SEND_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -78,6 +80,7 @@ export function createMetrics(state: TelemetryState, opts: { processMetrics: boo
   counter('events_dropped_total', 'Events dropped, by exporter and reason (queue_full with whenFull drop_newest, partial_success refused by an OTLP receiver).', ['exporter', 'reason'], function* () {
     for (const e of state.exporters) for (const [reason, n] of e.dropped) yield [{ exporter: e.label, reason }, n];
   });
+  counter('events_filtered_total', 'Events an exporter\'s filter excluded (not mapped for it, not sent to it), by exporter.', ['exporter'], () => perExporter((e) => e.filtered));
   counter('events_undelivered_at_shutdown_total', 'Events still queued or in flight when the shutdown deadline passed (written to the dead letter), by exporter.', ['exporter'], () => perExporter((e) => e.undeliveredAtShutdown));
   counter('export_retries_total', 'Batch re-sends scheduled after a retryable failure, by exporter.', ['exporter'], () => perExporter((e) => e.retries));
   counter('export_retried_events_total', 'Events in re-sent batches, by exporter.', ['exporter'], () => perExporter((e) => e.retriedItems));
@@ -86,9 +89,16 @@ export function createMetrics(state: TelemetryState, opts: { processMetrics: boo
   gauge('queue_bytes', 'Approximate memory held by the exporter queue, bytes.', ['exporter'], () => perExporter((e) => reading(e).queuedBytes));
   gauge('queue_capacity_items', 'Queue bound in events (delivery.maxQueueItems).', ['exporter'], () => perExporter((e) => e.capacity?.items));
   gauge('queue_capacity_bytes', 'Queue bound in bytes (delivery.maxQueueBytes).', ['exporter'], () => perExporter((e) => e.capacity?.bytes));
+  gauge('buffer_bytes', 'Bytes of the exporter\'s disk buffer files (buffer.type disk).', ['exporter'], () => perExporter((e) => reading(e).buffer?.bytes));
+  gauge('buffer_capacity_bytes', 'Cap of the exporter\'s disk buffer (buffer.max_bytes).', ['exporter'], () => perExporter((e) => reading(e).buffer?.maxBytes));
+  gauge('buffer_events', 'Events in the exporter\'s disk buffer not yet acknowledged by the destination.', ['exporter'], () => perExporter((e) => reading(e).buffer?.events));
+  counter('buffer_corrupt_records_total', 'Damaged disk buffer records skipped (torn tail after a crash, checksum mismatch, undecodable), by exporter.', ['exporter'], () => perExporter((e) => reading(e).buffer?.corrupt));
   gauge('in_flight_events', 'Events in batches being sent or waiting to be retried.', ['exporter'], () => perExporter((e) => reading(e).inFlightItems));
   gauge('blocked_pushes', 'Pushes waiting for room in a full queue (whenFull block): the input is being held back.', ['exporter'], () => perExporter((e) => reading(e).waitingPushes));
-  gauge('exporter_healthy', '1 while the destination answers, 0 while retrying after a retryable failure.', ['exporter'], () => perExporter((e) => (e.state === 'healthy' ? 1 : 0)));
+  gauge('exporter_healthy', '1 while the destination answers, 0 while retrying after a retryable failure or with the circuit open.', ['exporter'], () => perExporter((e) => (e.state === 'healthy' ? 1 : 0)));
+  gauge('exporter_state', 'The exporter\'s circuit: 1 for its current state (healthy, retrying, open = one probe batch at a time), 0 for the others.', ['exporter', 'state'], function* () {
+    for (const e of state.exporters) for (const s of EXPORTER_STATES) yield [{ exporter: e.label, state: s }, e.state === s ? 1 : 0];
+  });
   gauge('exporter_consecutive_failures', 'Retryable failures since the destination last answered.', ['exporter'], () => perExporter((e) => reading(e).consecutiveFailures));
 
   counter('webhook_requests_total', 'Webhook requests by listen address and answer status (client_gone: the client left before the answer).', ['listen', 'status'], function* () {
@@ -98,6 +108,23 @@ export function createMetrics(state: TelemetryState, opts: { processMetrics: boo
       if (r.clientGone > 0) yield [{ listen: w.listen, status: 'client_gone' }, r.clientGone];
     }
   });
+
+  // forward sources: one read per source per metric (cheap: plain counters)
+  function* perForward(f: (r: ForwardReading) => Iterable<[Record<string, string>, number]>): Iterable<[Record<string, string>, number]> {
+    for (const fw of state.forwards) for (const [labels, v] of f(fw.read())) yield [{ listen: fw.listen, ...labels }, v];
+  }
+  const entries = (o: Partial<Record<string, number>>, label: string): Array<[Record<string, string>, number]> =>
+    Object.entries(o).filter(([, n]) => n !== undefined).map(([k, n]) => [{ [label]: k }, n!]);
+  counter('forward_connections_total', 'Forward connections by listen address and result (accepted, refused: over max_connections).', ['listen', 'result'],
+    () => perForward((r) => [[{ result: 'accepted' }, r.connections.accepted], [{ result: 'refused' }, r.connections.refused]]));
+  counter('forward_connections_closed_total', 'Forward connections closed, by reason (client_closed, idle_timeout, protocol_error, too_large, truncated, auth_failed, socket_error, shutdown).', ['listen', 'reason'],
+    () => perForward((r) => entries(r.connections.closed, 'reason')));
+  gauge('forward_connections_active', 'Forward connections open now.', ['listen'], () => perForward((r) => [[{}, r.connections.active]]));
+  counter('forward_messages_total', 'Forward messages by carrier mode (message, forward, packed_forward, compressed_packed_forward, heartbeat).', ['listen', 'mode'],
+    () => perForward((r) => entries(r.messages, 'mode')));
+  counter('forward_acks_total', 'Forward acks sent (option.chunk answered once every event of the message was taken).', ['listen'], () => perForward((r) => [[{}, r.acks]]));
+  counter('forward_events_total', 'Forward events by result (accepted by every exporter queue, rejected, refused or waiting at shutdown).', ['listen', 'result'],
+    () => perForward((r) => Object.entries(r.events).map(([result, n]): [Record<string, string>, number] => [{ result }, n])));
 
   const sendDuration = new Histogram({
     name: `${p}export_send_duration_seconds`,

@@ -15,7 +15,7 @@ export interface ProgressLogOptions {
 export function progressLine(s: TelemetrySnapshot, prevReceived: number, elapsedMs: number): string {
   const rate = elapsedMs > 0 ? ((s.received - prevReceived) * 1000) / elapsedMs : 0;
   const exporters = s.exporters.map((e) => {
-    const state = e.state === 'healthy' ? 'healthy' : `retrying for ${Math.round(e.stateForMs / 1000)} s`;
+    const state = e.state === 'healthy' ? 'healthy' : `${e.state === 'open' ? 'circuit open, failing' : 'retrying'} for ${Math.round(e.stateForMs / 1000)} s`;
     const dup = e.duplicates > 0 ? `, duplicates ${e.duplicates}` : '';
     return `${e.name}: delivered ${e.delivered}${dup}, dead-lettered ${e.deadLettered}, dropped ${e.dropped}, queued ${e.queuedItems}${e.inFlightItems > 0 ? `, in flight ${e.inFlightItems}` : ''}, ${state}`;
   });

@@ -25,7 +25,7 @@ export function judgeReadiness(
     case 'running': break;
   }
   if (maxRetryingMs > 0 && exporters.length > 0) {
-    const failing = exporters.filter((e) => e.state === 'retrying' && now - e.stateSince >= maxRetryingMs);
+    const failing = exporters.filter((e) => e.state !== 'healthy' && now - e.stateSince >= maxRetryingMs);
     if (failing.length === exporters.length) {
       const list = failing.map((e) => `${e.label} (${Math.round((now - e.stateSince) / 1000)} s)`).join(', ');
       return { ready: false, reason: `every exporter retrying for over ${Math.round(maxRetryingMs / 1000)} s: ${list}` };

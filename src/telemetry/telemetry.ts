@@ -9,7 +9,8 @@ import { createMetrics, type Metrics } from './metrics.ts';
 import { judgeReadiness, type Readiness } from './readiness.ts';
 
 export type Phase = 'starting' | 'running' | 'stopping' | 'stopped';
-export type ExporterState = 'healthy' | 'retrying';
+/** As the delivery reports it (src/delivery/health.ts): 'open' is the circuit breaker, one probe batch at a time. */
+export type ExporterState = 'healthy' | 'retrying' | 'open';
 
 /** What is read from an exporter's delivery at scrape time (a subset of DeliveryStats). */
 export interface DeliveryReading {
@@ -20,12 +21,23 @@ export interface DeliveryReading {
   inFlightItems: number;
   waitingPushes: number;
   consecutiveFailures: number;
+  /** Disk buffer (buffer.type disk) of the exporter, absent for an in-memory one. */
+  buffer?: { bytes: number; maxBytes: number; events: number; corrupt: number };
 }
 
 /** What is read from a webhook source at scrape time (a subset of WebhookStats). */
 export interface WebhookReading {
   responses: Record<number, number>;
   clientGone: number;
+}
+
+/** What is read from a forward source at scrape time (a subset of ForwardStats). */
+export interface ForwardReading {
+  connections: { accepted: number; refused: number; active: number; closed: Partial<Record<string, number>> };
+  /** By carrier mode (message, forward, packed_forward, compressed_packed_forward, heartbeat). */
+  messages: Partial<Record<string, number>>;
+  acks: number;
+  events: { accepted: number; rejected: number; waiting: number; refused: number };
 }
 
 export interface SourceCounts {
@@ -45,8 +57,10 @@ export interface ExporterEntry {
   retries: number;
   retriedItems: number;
   undeliveredAtShutdown: number;
+  /** Events this exporter's filter excluded (never pushed to it). */
+  filtered: number;
   state: ExporterState;
-  /** now() of the last state change (or of the registration). */
+  /** now() of the last change between healthy and failing (retrying → open keeps it: one outage). */
   stateSince: number;
 }
 
@@ -64,6 +78,8 @@ export interface ExporterTelemetry {
   sendFinished(outcome: string, seconds: number): void;
   /** Events neither delivered nor dead-lettered by the delivery when the shutdown deadline passed. */
   undeliveredAtShutdown(count: number): void;
+  /** One event this exporter's filter excluded. */
+  filtered(): void;
 }
 
 export interface ExporterSnapshot {
@@ -76,7 +92,7 @@ export interface ExporterSnapshot {
   queuedBytes: number;
   inFlightItems: number;
   state: ExporterState;
-  /** How long it has been in `state`, ms. */
+  /** How long it has been healthy, or failing (retrying or open), ms. */
   stateForMs: number;
 }
 
@@ -100,6 +116,8 @@ export interface Telemetry {
   exporter(name: string, probe: { read(): DeliveryReading; capacity?: { items: number; bytes: number } }): ExporterTelemetry;
   /** Register a webhook source listening on `listen` (host:port); its answers are read at scrape time. */
   webhook(listen: string, read: () => WebhookReading): void;
+  /** Register a forward source listening on `listen` (host:port); its counts are read at scrape time. */
+  forward(listen: string, read: () => ForwardReading): void;
   readiness(): Readiness;
   snapshot(): TelemetrySnapshot;
   /** Prometheus text exposition of every metric. */
@@ -121,6 +139,7 @@ export interface TelemetryState {
   readonly sources: Map<string, SourceCounts>;
   readonly exporters: ExporterEntry[];
   readonly webhooks: Array<{ listen: string; read: () => WebhookReading }>;
+  readonly forwards: Array<{ listen: string; read: () => ForwardReading }>;
   readonly isReady: () => boolean;
 }
 
@@ -141,6 +160,7 @@ export function createTelemetry(opts: TelemetryOptions = {}): Telemetry {
   const sources = new Map<string, SourceCounts>();
   const exporters: ExporterEntry[] = [];
   const webhooks: TelemetryState['webhooks'] = [];
+  const forwards: TelemetryState['forwards'] = [];
   let lastName: string | undefined;
   let lastCounts: SourceCounts | undefined;
 
@@ -157,7 +177,7 @@ export function createTelemetry(opts: TelemetryOptions = {}): Telemetry {
     return judgeReadiness(phase, exporters, now(), maxRetryingMs);
   }
 
-  const state: TelemetryState = { sources, exporters, webhooks, isReady: () => readiness().ready };
+  const state: TelemetryState = { sources, exporters, webhooks, forwards, isReady: () => readiness().ready };
   const metrics: Metrics = createMetrics(state, { processMetrics: opts.processMetrics ?? false });
 
   return {
@@ -173,7 +193,7 @@ export function createTelemetry(opts: TelemetryOptions = {}): Telemetry {
       for (let i = 2; taken.has(label); i++) label = `${name}#${i}`;
       const e: ExporterEntry = {
         label, read: probe.read, capacity: probe.capacity, deadLettered: 0, dropped: new Map(),
-        retries: 0, retriedItems: 0, undeliveredAtShutdown: 0, state: 'healthy', stateSince: now(),
+        retries: 0, retriedItems: 0, undeliveredAtShutdown: 0, filtered: 0, state: 'healthy', stateSince: now(),
       };
       exporters.push(e);
       return {
@@ -183,15 +203,17 @@ export function createTelemetry(opts: TelemetryOptions = {}): Telemetry {
         retried(items) { e.retries++; e.retriedItems += items; },
         stateChanged(s) {
           if (s === e.state) return;
+          if (s === 'healthy' || e.state === 'healthy') e.stateSince = now();
           e.state = s;
-          e.stateSince = now();
         },
         sendFinished(outcome, seconds) { metrics.observeSend(label, outcome, seconds); },
         undeliveredAtShutdown(count) { e.undeliveredAtShutdown += count; },
+        filtered() { e.filtered++; },
       };
     },
 
     webhook(listen, read) { webhooks.push({ listen, read }); },
+    forward(listen, read) { forwards.push({ listen, read }); },
     readiness,
 
     snapshot() {
