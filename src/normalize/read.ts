@@ -71,10 +71,19 @@ export function int64(v: unknown, path: string): Int64 | undefined {
   throw new ShapeError(path, 'an integer', v);
 }
 
-/** Nanoseconds as bigint (from an Int64 reader). */
+/** Largest epoch nanoseconds: Tracee's int64 timestamps (2262-04-11); ES date_nanos ends there too. */
+export const MAX_EPOCH_NS = 2n ** 63n - 1n;
+
+/** Epoch nanoseconds in [0, 2^63): a time outside it cannot be a Tracee time (nor a date to ship). */
+export function epochNs(x: bigint, path: string): bigint {
+  if (x < 0n || x > MAX_EPOCH_NS) throw new ShapeError(path, 'epoch nanoseconds in [0, 2^63)', x);
+  return x;
+}
+
+/** Nanoseconds as bigint (from an Int64 reader), within epochNs's range. */
 export function ns(v: unknown, path: string): bigint | undefined {
   const x = int64(v, path);
-  return x === undefined ? undefined : BigInt(x);
+  return x === undefined ? undefined : epochNs(BigInt(x), path);
 }
 
 export function strArray(v: unknown, path: string): string[] | undefined {

@@ -5,7 +5,7 @@
 
 import type { Container, DataField, DetectedFrom, K8s, Process, Severity, Thread, Threat, TraceeEvent, ValueKind } from '../model/event.ts';
 import { reviveBig, reviveBigDeep } from '../util/lossless-json.ts';
-import { arr, bool, int, int64, isObj, obj, type Obj, ShapeError, str, strArray, strMap } from './read.ts';
+import { arr, bool, epochNs, int, int64, isObj, obj, type Obj, ShapeError, str, strArray, strMap } from './read.ts';
 import { parseRfc3339Ns } from '../util/time.ts';
 
 const SEVERITY_NAMES: Record<string, Severity> = { INFO: 0, LOW: 1, MEDIUM: 2, HIGH: 3, CRITICAL: 4 };
@@ -59,8 +59,13 @@ export function fromStructured(e: Obj, marked: boolean): TraceeEvent {
   return ev;
 }
 
-/** RFC 3339 string, google.protobuf.Timestamp {seconds, nanos}, or integer epoch ns. */
+/** RFC 3339 string, google.protobuf.Timestamp {seconds, nanos}, or integer epoch ns; in epochNs's range. */
 function timestampNs(v: unknown, path: string): bigint | undefined {
+  const t = anyTimestampNs(v, path);
+  return t === undefined ? undefined : epochNs(t, path);
+}
+
+function anyTimestampNs(v: unknown, path: string): bigint | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'string') {
     const t = parseRfc3339Ns(v);
