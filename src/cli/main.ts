@@ -7,6 +7,7 @@ import { loadMappingTables, readTableFile } from '../mapping/load.ts';
 import { detectNodeInfo } from '../config/node-info.ts';
 import { runMap, type MapTarget } from './map-command.ts';
 import { runCommand } from './run-command.ts';
+import { registerConfigCommand } from './config-command.ts';
 import { EXPORTER_VERSION } from '../version.ts';
 
 const program = new Command();
@@ -46,7 +47,7 @@ ends with "mapped N, rejected M" on stderr and exits 1 if anything was rejected.
 program
   .command('run')
   .description('Run the pipeline: read Tracee events from the configured sources, map them, and deliver them to every configured exporter.')
-  .requiredOption('--config <file>', 'YAML configuration (see examples/config/)')
+  .option('--config <file>', 'YAML configuration (see examples/config/); default $TRACEE_EXPORTER_CONFIG, else the environment alone (docs/configuration.md)')
   .option('--shutdown-timeout <ms>', 'on SIGTERM/SIGINT or end of input, how long to wait for deliveries', (v) => Number(v), 30_000)
   .addHelpText('after', `
 Examples:
@@ -54,14 +55,19 @@ Examples:
   tracee-exporter run --config examples/config/otlp.yaml            # OTLP/HTTP to a collector
   tracee-exporter run --config examples/config/elasticsearch.yaml   # ECS into Elasticsearch data streams
 
-Config: version: 1, sources (stdin | file), exporters (console | otlp_http | elasticsearch, each with
-its own delivery: queue, batch, retry), dead_letter.path, mapping overrides, telemetry (listen: the
+Config: version: 1, sources (stdin | file), exporters (console | otlp_http | elasticsearch | module,
+each with its own filter, trim and delivery: queue, batch, retry; docs/exporters/filters.md,
+plugins.md), dead_letter.path, mapping overrides, telemetry (listen: the
 /metrics, /healthz, /readyz server; log_interval_ms: progress line; see docs/telemetry.md).
-\${env:NAME} is replaced; TRACEE_EXPORTER_TELEMETRY_LISTEN=host:port turns the telemetry server on.
+\${env:NAME} and \${file:/path} are replaced; every setting can also come from TRACEE_EXPORTER_<KEY>__<KEY>
+variables (docs/configuration.md); TRACEE_EXPORTER_TELEMETRY_LISTEN=host:port turns the telemetry server on.
+Check a configuration first: tracee-exporter config check FILE; see the effective one: config print FILE.
 Exit status 0 when every event was delivered; 1 if any input was rejected or any event not delivered.`)
-  .action(async (opts: { config: string; shutdownTimeout: number }) => {
+  .action(async (opts: { config?: string; shutdownTimeout: number }) => {
     process.exitCode = await runCommand(opts.config, { shutdownTimeoutMs: opts.shutdownTimeout });
   });
+
+registerConfigCommand(program);
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`tracee-exporter: ${err.message}\n`);

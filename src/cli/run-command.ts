@@ -3,16 +3,16 @@
 // start until the last flush is done, so probes see "starting" and "shutting down" too.
 
 import { loadRunConfig, resolveTelemetryConfig } from '../config/run-config.ts';
-import { createPipeline, type RunSummary } from '../pipeline/pipeline.ts';
+import { preparePipeline, type RunSummary } from '../pipeline/pipeline.ts';
 import { createTelemetry, createTelemetryServer, startProgressLog, type TelemetryServer } from '../telemetry/index.ts';
 
-export async function runCommand(configFile: string, opts: { shutdownTimeoutMs: number }): Promise<number> {
+export async function runCommand(configFile: string | undefined, opts: { shutdownTimeoutMs: number }): Promise<number> {
   const config = loadRunConfig(configFile);
   const log = (line: string) => process.stderr.write(`tracee-exporter: ${line}\n`);
   const { telemetry: tc, warnings } = resolveTelemetryConfig(config);
   for (const w of warnings) log(w);
   const telemetry = createTelemetry({ notReadyAfterRetryingMs: tc.notReadyAfterRetryingMs, processMetrics: true });
-  const pipeline = createPipeline(config, { stdin: process.stdin, log }, { shutdownTimeoutMs: opts.shutdownTimeoutMs, telemetry });
+  const pipeline = await preparePipeline(config, { stdin: process.stdin, log }, { shutdownTimeoutMs: opts.shutdownTimeoutMs, telemetry });
   let server: TelemetryServer | undefined;
   if (tc.listen !== undefined) {
     server = createTelemetryServer(telemetry, { host: tc.listen.host, port: tc.listen.port, log });
@@ -41,7 +41,9 @@ export function summaryLine(s: RunSummary): string {
   const parts = s.exporters.map((e) => {
     const st = e.stats;
     const dropped = st.droppedTotal ? `, dropped ${st.droppedTotal}` : '';
-    return `${e.name}: delivered ${st.delivered}, duplicates ${st.duplicates}, dead-lettered ${st.deadLettered}${dropped}, retries ${st.retries}, pending ${e.pendingAtShutdown}`;
+    const filtered = e.filtered ? `, filtered ${e.filtered}` : '';
+    return `${e.name}: delivered ${st.delivered}, duplicates ${st.duplicates}, dead-lettered ${st.deadLettered}${dropped}${filtered}, retries ${st.retries}, pending ${e.pendingAtShutdown}`;
   });
-  return `received ${s.received}, mapped ${s.mapped}, rejected ${s.rejected}; ${parts.join('; ')}`;
+  const filteredOut = s.filteredOut ? `, filtered out by every exporter ${s.filteredOut}` : '';
+  return `received ${s.received}, mapped ${s.mapped}, rejected ${s.rejected}${filteredOut}; ${parts.join('; ')}`;
 }

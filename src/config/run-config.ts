@@ -6,25 +6,50 @@ import path from 'node:path';
 import { Ajv } from 'ajv';
 import { LineCounter, parseDocument } from 'yaml';
 import { parseListen, type WebhookSourceConfig } from '../sources/webhook/config.ts';
+import type { ForwardSourceConfig } from '../sources/forward/config.ts';
+import { applyEnvOverlay, EnvOverlayError, type EnvOrigins } from './env-overlay.ts';
+import { applyElasticsearchEnv } from './standard-env.ts';
+import { collectSecrets, scrub } from './secrets.ts';
 import { TELEMETRY_DEFAULTS, TELEMETRY_LISTEN_ENV, type ResolvedTelemetryConfig, type TelemetryConfig } from '../telemetry/config.ts';
 
 export interface RunConfig {
   version: 1;
   node?: { name?: string; cluster_name?: string; host_id?: string; tracee_version?: string };
+  /** State kept across restarts (checkpoints, disk buffer); default TRACEE_EXPORTER_DATA_DIR, else /var/lib/tracee-exporter. */
+  data_dir?: string;
   sources?: Array<{
-    type: 'stdin' | 'file' | 'webhook';
+    type: 'stdin' | 'file' | 'webhook' | 'forward' | 'grpc';
     /** file: the file to read; webhook: the one path accepted (omitted: any path). */
     path?: string;
     follow?: boolean; start_at?: 'beginning' | 'end'; max_line_bytes?: number;
+    /** file: more files or globs (with `path`: both); `checkpoint` defaults to `follow` (docs/sources/files.md). */
+    paths?: string[]; checkpoint?: boolean; checkpoint_path?: string;
     // webhook (see src/sources/webhook/config.ts)
     listen?: string; max_body_bytes?: number; max_queue_wait_ms?: number;
     auth?: WebhookSourceConfig['auth']; tls?: WebhookSourceConfig['tls'];
+    // forward (see src/sources/forward/config.ts); listen and tls as above
+    tag?: string; max_message_bytes?: number; max_connections?: number; idle_timeout_ms?: number;
+    shared_key?: string; users?: ForwardSourceConfig['users']; self_hostname?: string;
+    // grpc (see src/sources/grpc/stream.ts): Tracee's StreamEvents at unix:///path or host:port
+    address?: string; policies?: string[]; mask?: string[]; reconnect_initial_ms?: number; reconnect_max_ms?: number;
   }>;
   mapping?: { files?: string[]; overrides?: Record<string, unknown> };
   dead_letter?: { path: string };
   delivery?: Record<string, unknown>;
   telemetry?: TelemetryConfig;
-  exporters: Array<{ type: string; name?: string; delivery?: Record<string, unknown>; [k: string]: unknown }>;
+  exporters: Array<{
+    type: string; name?: string; delivery?: Record<string, unknown>;
+    /** type module: npm package name or module path (made absolute against the config file's folder when loaded). */
+    module?: string;
+    /** Which events this exporter gets (src/pipeline/filter.ts). */
+    filter?: {
+      event_names?: string[]; exclude_event_names?: string[]; min_severity?: number | string;
+      policies?: string[]; detections_only?: boolean;
+    };
+    /** Named field groups to leave out (mappings/trim.yaml), and more ECS fields / OTel attributes. */
+    trim?: string[]; drop_fields?: string[];
+    [k: string]: unknown;
+  }>;
 }
 
 export class ConfigError extends Error {
@@ -35,24 +60,61 @@ export class ConfigError extends Error {
 const schema = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, 'run-config.schema.json'), 'utf8'));
 const validate = new Ajv({ allErrors: false, strict: false }).compile(schema);
 
-const ENV_REF = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-(.*?))?\}/g;
+const REF = /\$\{(?:env:([A-Za-z_][A-Za-z0-9_]*)(?::-(.*?))?|file:([^}]+))\}/g;
 
-export function interpolateEnv(s: string, env: NodeJS.ProcessEnv, where: string): string {
-  return s.replace(ENV_REF, (_m, name: string, dflt: string | undefined) => {
-    const v = env[name];
+/** Where the configuration may point outside the file: environment variables, and secret files read by ${file:…}. */
+export const CONFIG_FILE_ENV = 'TRACEE_EXPORTER_CONFIG';
+
+/**
+ * Replaces `${env:NAME}`, `${env:NAME:-default}` and `${file:/path}` (the file's content, trailing
+ * newlines trimmed: a Kubernetes secret volume). Errors name `where` and the variable or path,
+ * never a value. Contents read from files are added to `secrets` (to scrub from later messages).
+ */
+export function interpolateEnv(s: string, env: NodeJS.ProcessEnv, where: string, secrets?: Set<string>): string {
+  return s.replace(REF, (_m, name: string | undefined, dflt: string | undefined, file: string | undefined) => {
+    if (file !== undefined) {
+      let content: string;
+      try { content = fs.readFileSync(file.trim(), 'utf8'); } catch (err) {
+        throw new ConfigError(`${where}: cannot read secret file ${file.trim()}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+      }
+      content = content.replace(/[\r\n]+$/, '');
+      if (content === '') throw new ConfigError(`${where}: secret file ${file.trim()} is empty`);
+      secrets?.add(content);
+      return content;
+    }
+    const v = env[name!];
     if (v !== undefined && v !== '') return v;
     if (dflt !== undefined) return dflt;
     throw new ConfigError(`${where}: environment variable ${name} is not set (use \${env:${name}:-default} for a default)`);
   });
 }
 
-export function loadRunConfig(file: string, env: NodeJS.ProcessEnv = process.env): RunConfig {
+/** The minimal document an environment-only configuration starts from (docs/configuration.md). */
+export const ENV_ONLY_FILE = '(environment)';
+
+/**
+ * `file`, else $TRACEE_EXPORTER_CONFIG, else a configuration from the environment alone
+ * (`version: 1` plus the TRACEE_EXPORTER_…__… overlay; it needs at least one exporter).
+ */
+export function loadRunConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env, details?: ParseDetails): RunConfig {
+  const chosen = file ?? (env[CONFIG_FILE_ENV] ? env[CONFIG_FILE_ENV] : undefined);
+  if (chosen === undefined) return parseRunConfig('version: 1\n', ENV_ONLY_FILE, env, details);
   let text: string;
-  try { text = fs.readFileSync(file, 'utf8'); } catch (err) { throw new ConfigError(`${file}: cannot read: ${(err as Error).message}`); }
-  return parseRunConfig(text, file, env);
+  try { text = fs.readFileSync(chosen, 'utf8'); } catch (err) { throw new ConfigError(`${chosen}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`); }
+  return parseRunConfig(text, chosen, env, details);
 }
 
-export function parseRunConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): RunConfig {
+/** Filled by parseRunConfig for `config check` / `config print`. */
+export interface ParseDetails {
+  /** "file:line" of a config path, or the environment variable that set it. */
+  locate?: (p: Array<string | number>) => string;
+  /** Values that must never be printed (secret keys, ${file:} contents), to scrub from messages. */
+  secrets?: Set<string>;
+  /** Config path (dot-joined) → the environment variable that set it. */
+  fromEnv?: EnvOrigins;
+}
+
+export function parseRunConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env, details?: ParseDetails): RunConfig {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   if (doc.errors.length > 0) {
@@ -60,14 +122,21 @@ export function parseRunConfig(text: string, file: string, env: NodeJS.ProcessEn
     const pos = lines.linePos(e.pos[0]);
     throw new ConfigError(`${file}:${pos.line}: ${e.message.split('\n')[0]}`);
   }
+  const origins: EnvOrigins = new Map();
+  const secrets = new Set<string>();
   const lineOf = (p: Array<string | number>): string => {
+    // a value set by the environment is reported by its variable (the nearest enclosing one)
+    for (let n = p.length; n > 0; n--) {
+      const variable = origins.get(p.slice(0, n).join('.'));
+      if (variable !== undefined) return ` (${variable})`;
+    }
     const node = doc.getIn(p, true) as { range?: [number, number, number] } | undefined;
     const at = node?.range?.[0] ?? (p.length > 0 ? (doc.getIn(p.slice(0, -1), true) as { range?: [number] } | undefined)?.range?.[0] : undefined);
     return at === undefined ? '' : `:${lines.linePos(at).line}`;
   };
   // interpolate env references in every scalar string, reporting where a variable is missing
   const visit = (v: unknown, p: Array<string | number>): unknown => {
-    if (typeof v === 'string') return interpolateEnv(v, env, `${file}${lineOf(p)} (${p.join('.')})`);
+    if (typeof v === 'string') return interpolateEnv(v, env, `${file}${lineOf(p)} (${p.join('.')})`, secrets);
     if (Array.isArray(v)) return v.map((x, i) => visit(x, [...p, i]));
     if (v !== null && typeof v === 'object') {
       const out: Record<string, unknown> = {};
@@ -77,14 +146,34 @@ export function parseRunConfig(text: string, file: string, env: NodeJS.ProcessEn
     return v;
   };
   const data = visit(doc.toJS(), []);
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) throw new ConfigError(`${file}: expected a mapping (version: 1, exporters: …)`);
+  // the environment overlay (TRACEE_EXPORTER_…__…) wins over the file; ELASTICSEARCH_* fill what is left out
+  const fromEnv = (s: string, variable: string) => interpolateEnv(s, env, variable, secrets);
+  try {
+    applyEnvOverlay(data as Record<string, unknown>, schema, env, origins, fromEnv);
+    applyElasticsearchEnv(data as Record<string, unknown>, env, origins, fromEnv);
+  } catch (err) {
+    if (err instanceof EnvOverlayError) throw new ConfigError(err.message);
+    throw err;
+  }
+  collectSecrets(data, '', secrets);
+  if (details) { details.locate = (p) => `${file}${lineOf(p)}`; details.secrets = secrets; details.fromEnv = origins; }
+  if (file === ENV_ONLY_FILE && !Array.isArray((data as { exporters?: unknown }).exporters)) {
+    throw new ConfigError(`no configuration: give --config FILE or ${CONFIG_FILE_ENV}=FILE, or configure from the environment with at least one exporter (e.g. TRACEE_EXPORTER_EXPORTERS__CONSOLE__FORMAT=ecs; docs/configuration.md)`);
+  }
   if (!validate(data)) {
     const e = validate.errors![0];
     const p = e.instancePath.split('/').slice(1).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
     const key = p.join('.') || '(top level)';
     const extra = e.params && 'additionalProperty' in e.params ? ` "${(e.params as { additionalProperty: string }).additionalProperty}"` : e.params && 'allowedValues' in e.params ? `: ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}` : '';
-    throw new ConfigError(`${file}${lineOf(p)}: ${key}: ${e.message}${extra}`);
+    throw new ConfigError(scrub(`${file}${lineOf(p)}: ${key}: ${e.message}${extra}`, secrets));
   }
-  return data as RunConfig;
+  const config = data as RunConfig;
+  // a plugin module given as a relative path is relative to the config file, not to the cwd
+  for (const e of config.exporters) {
+    if (typeof e.module === 'string' && e.module.startsWith('.')) e.module = path.resolve(path.dirname(path.resolve(file)), e.module);
+  }
+  return config;
 }
 
 /**

@@ -1,0 +1,58 @@
+// `tracee-exporter config check [FILE]` and `config print [FILE]`: validate a configuration the way
+// `run` does at start-up (without connecting anywhere), and show the effective configuration with
+// the environment applied and secrets masked. FILE defaults to $TRACEE_EXPORTER_CONFIG, else the
+// environment alone (docs/configuration.md).
+
+import type { Command } from 'commander';
+import { checkConfigFile } from '../config/check.ts';
+import { effectiveConfigYaml } from '../config/effective.ts';
+
+export interface ConfigCommandIO {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Exit status: 0 valid, 1 invalid (the message names file:line, the key and what is expected). */
+export function runConfigCheck(file: string | undefined, io: ConfigCommandIO): number {
+  try {
+    const r = checkConfigFile(file, io.env ?? process.env);
+    io.out(`ok: ${r.source}\n${r.summary.map((l) => `  ${l}\n`).join('')}`);
+    for (const w of r.warnings) io.err(`tracee-exporter: warning: ${w}\n`);
+    return 0;
+  } catch (err) {
+    io.err(`tracee-exporter: config check: ${(err as Error).message}\n`);
+    return 1;
+  }
+}
+
+export function runConfigPrint(file: string | undefined, io: ConfigCommandIO): number {
+  try {
+    const env = io.env ?? process.env;
+    const r = checkConfigFile(file, env);
+    const { text, warnings } = effectiveConfigYaml(r.config, r.source, env);
+    for (const w of [...r.warnings, ...warnings]) io.err(`tracee-exporter: warning: ${w}\n`);
+    io.out(text);
+    return 0;
+  } catch (err) {
+    io.err(`tracee-exporter: config print: ${(err as Error).message}\n`);
+    return 1;
+  }
+}
+
+export function registerConfigCommand(program: Command): void {
+  const config = program
+    .command('config')
+    .description('Check a configuration, or print the effective one (environment applied, defaults filled in, secrets masked).');
+  const io: ConfigCommandIO = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
+  config
+    .command('check')
+    .description('Validate FILE as `run` would at start-up, without connecting anywhere: exit 0 and "ok" with a summary, or 1 and the error.')
+    .argument('[file]', 'YAML configuration (default: $TRACEE_EXPORTER_CONFIG, else the environment alone)')
+    .action((file: string | undefined) => { process.exitCode = runConfigCheck(file, io); });
+  config
+    .command('print')
+    .description('Print the effective configuration as YAML: ${env:}/${file:} resolved, TRACEE_EXPORTER_*, ELASTICSEARCH_* and OTEL_* applied, defaults filled in, secrets masked.')
+    .argument('[file]', 'YAML configuration (default: $TRACEE_EXPORTER_CONFIG, else the environment alone)')
+    .action((file: string | undefined) => { process.exitCode = runConfigPrint(file, io); });
+}

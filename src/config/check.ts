@@ -1,0 +1,157 @@
+// `config check`: everything `run` rejects at start-up that can be checked without the network —
+// the schema, ${env:}/${file:} references, the environment overlay, mapping files and overrides,
+// exporter options, delivery bounds, webhook and telemetry settings. Errors name file:line and the
+// key (or the environment variable that set it); secret values are scrubbed from every message.
+
+import fs from 'node:fs';
+import { resolveDeliveryOptions } from '../delivery/options.ts';
+import { ElasticsearchConfigError, resolveElasticsearchOptions } from '../exporters/elasticsearch/config.ts';
+import type { ElasticsearchExporterOptions } from '../exporters/elasticsearch/config.ts';
+import { OtlpOptionsError, resolveOtlpOptions, type OtlpHttpOptions } from '../exporters/otlp-http/options.ts';
+import { EXPORTER_TYPES } from '../exporters/registry.ts';
+import { compileMapper } from '../mapping/compile.ts';
+import { checkOverride, loadMappingTables, readTableFile } from '../mapping/load.ts';
+import { parseGrpcAddress } from '../sources/grpc/address.ts';
+import { createAuthenticator } from '../sources/webhook/auth.ts';
+import { parseListen, WEBHOOK_DEFAULTS } from '../sources/webhook/config.ts';
+import { detectNodeInfo } from './node-info.ts';
+import { ConfigError, loadRunConfig, resolveTelemetryConfig, type ParseDetails, type RunConfig } from './run-config.ts';
+import { propertiesOf, runConfigSchema } from './schema-walk.ts';
+import { maskUrl, scrub } from './secrets.ts';
+
+export interface CheckResult {
+  config: RunConfig;
+  /** Where it came from: the file, or "(environment)". */
+  source: string;
+  /** One line per part: sources, exporters, dead letter, telemetry. */
+  summary: string[];
+  /** Not fatal for `run`, but probably not what was meant (unknown exporter keys, missing input file). */
+  warnings: string[];
+}
+
+type Path = Array<string | number>;
+
+/** "exporters.0.tls.caFingerprint" / "endpoints[1]" → ['exporters', 0, 'tls', 'caFingerprint']. */
+function toPath(dotted: string): Path {
+  return dotted.replace(/\[(\d+)\]/g, '.$1').split('.').filter((s) => s !== '').map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+export function checkConfigFile(file: string | undefined, env: NodeJS.ProcessEnv = process.env): CheckResult {
+  const details: ParseDetails = {};
+  const config = loadRunConfig(file, env, details);
+  const locate = details.locate!;
+  const secrets = details.secrets ?? new Set<string>();
+  const source = locate([]).replace(/ \(.*\)$/, '').replace(/:\d+$/, '');
+  const fail = (p: Path, message: string): never => { throw new ConfigError(scrub(`${locate(p)}: ${p.join('.') || '(top level)'}: ${message}`, secrets)); };
+  /**
+   * Runs one of the resolvers `run` uses and turns its error into "file:line: key: message".
+   * `keyPrefix`: the resolver's messages start with "<keyPrefix><key>" (delivery.maxQueueItems…).
+   */
+  const attempt = <T>(p: Path, f: () => T, keyPrefix?: string): T => {
+    try { return f(); } catch (err) {
+      const e = err as Error & { path?: unknown };
+      let msg = e.message;
+      let where = p;
+      if ((err instanceof ElasticsearchConfigError || err instanceof OtlpOptionsError) && typeof e.path === 'string') {
+        where = [...p, ...toPath(e.path.replace(/^x\./, ''))];
+        msg = msg.slice(msg.indexOf(`${e.path}: `) >= 0 ? msg.indexOf(`${e.path}: `) + e.path.length + 2 : 0);
+      } else if (keyPrefix !== undefined && msg.startsWith(keyPrefix)) {
+        const m = /^([\w.]+)(: )?/.exec(msg.slice(keyPrefix.length))!;
+        where = [...p, ...toPath(m[1])];
+        msg = m[2] ? msg.slice(keyPrefix.length + m[0].length) : msg.slice(keyPrefix.length);
+      }
+      return fail(where, msg);
+    }
+  };
+  const warnings: string[] = [];
+  const summary: string[] = [];
+
+  // sources
+  const sources = config.sources ?? [{ type: 'stdin' as const }];
+  const srcLines = sources.map((s, i) => {
+    if (s.type === 'webhook') {
+      const listen = s.listen ?? WEBHOOK_DEFAULTS.listen;
+      attempt(['sources', i], () => parseListen(listen, 'listen'), '');
+      attempt(['sources', i], () => createAuthenticator(s.auth), '');
+      for (const k of ['cert_file', 'key_file'] as const) {
+        const f = s.tls?.[k];
+        if (f !== undefined) attempt(['sources', i, 'tls', k], () => fs.accessSync(f, fs.constants.R_OK));
+      }
+      return `webhook on ${s.tls ? 'https' : 'http'}://${listen}${s.path ?? '/*'}${s.auth ? ` (auth: ${s.auth.bearer_token ? 'bearer' : 'basic'})` : ''}`;
+    }
+    if (s.type === 'grpc') {
+      const address = (s as { address?: string }).address ?? '';
+      attempt(['sources', i], () => parseGrpcAddress(address, 'address'), '');
+      return `grpc ${address}`;
+    }
+    if (s.type === 'file') {
+      if (!s.follow && s.path !== undefined && !fs.existsSync(s.path)) warnings.push(`${locate(['sources', i, 'path'])}: sources.${i}.path: ${s.path} does not exist (the run will report a source error; follow: true waits for it)`);
+      return `file ${s.path}${s.follow ? ' (follow)' : ''}`;
+    }
+    return String(s.type);
+  });
+  summary.push(`sources: ${srcLines.join('; ')}`);
+
+  // mapping tables (compiled as `run` does)
+  const overrides = [
+    ...(config.mapping?.files ?? []).map((f, i) => attempt(['mapping', 'files', i], () => readTableFile(f))),
+    ...(config.mapping?.overrides ? [attempt(['mapping', 'overrides'], () => checkOverride('mapping.overrides', config.mapping!.overrides))] : []),
+  ];
+  attempt(['mapping'], () => compileMapper(loadMappingTables(undefined, overrides), { node: detectNodeInfo(config.node ?? {}, env) }));
+
+  // exporters: options and delivery bounds
+  const root = runConfigSchema();
+  const itemSchema = (root.properties as Record<string, { items: unknown }>).exporters.items;
+  const exLines = config.exporters.map((e, i) => {
+    const at: Path = ['exporters', i];
+    const name = e.name ?? e.type;
+    const known = propertiesOf(root, itemSchema, e);
+    for (const k of Object.keys(e)) {
+      // a plugin's (type module) own options are its business
+      if (e.type !== 'module' && !(k in known)) warnings.push(`${locate([...at, k])}: exporters.${i}.${k}: not an option of ${e.type} exporters (ignored; known: ${Object.keys(known).join(', ')})`);
+    }
+    const { type, delivery, ...options } = e;
+    const merged = { ...(config.delivery ?? {}), ...(delivery ?? {}) };
+    attempt(delivery ? [...at, 'delivery'] : ['delivery'], () => resolveDeliveryOptions(merged), 'delivery.');
+    if (type !== 'module' && !(type in EXPORTER_TYPES)) fail([...at, 'type'], `unknown exporter "${type}"`);
+    if (type === 'console') {
+      const format = (options as { format?: unknown }).format ?? 'ecs';
+      if (format !== 'ecs' && format !== 'otlp-json') fail([...at, 'format'], 'expected ecs or otlp-json');
+      return `${name} → ${(options as { path?: string }).path ?? 'stdout'} (${format})`;
+    }
+    if (type === 'otlp_http') {
+      const w: string[] = [];
+      const r = attempt(at, () => resolveOtlpOptions(options as OtlpHttpOptions, env, (m) => w.push(m)));
+      warnings.push(...w.map((m) => scrub(`exporters.${i}: ${m}`, secrets)));
+      for (const k of ['caFile', 'certFile', 'keyFile'] as const) {
+        const f = r.tls[k];
+        if (f !== undefined && !r.url.startsWith('http:')) attempt([...at, 'tls', k], () => fs.accessSync(f, fs.constants.R_OK));
+      }
+      return `${name} → ${maskUrl(r.url)} (${r.protocol}, ${r.compression})`;
+    }
+    if (type === 'elasticsearch') {
+      const r = attempt(at, () => resolveElasticsearchOptions(options as ElasticsearchExporterOptions, 'x'));
+      if (r.tls.caFile) attempt([...at, 'tls', 'caFile'], () => fs.accessSync(r.tls.caFile!, fs.constants.R_OK));
+      const auth = r.auth ? Object.keys(r.auth).filter((k) => k !== 'password')[0] : 'none';
+      return `${name} → ${r.cloudId ? 'Elastic Cloud' : r.endpoints.map(maskUrl).join(', ')} (${r.targets.event.name}, ${r.targets.alert.name}; auth: ${auth})`;
+    }
+    return `${name} (${type}${e.module ? ` ${e.module}` : ''}: options checked when it loads)`;
+  });
+  summary.push(`exporters: ${exLines.join('; ')}`);
+
+  summary.push(`dead letter: ${config.dead_letter?.path ?? 'none (rejected input is only logged)'}`);
+  if (config.dead_letter && !fs.existsSync(pathDir(config.dead_letter.path))) {
+    // `run` cannot start without it; but the check may run on another machine than the exporter
+    warnings.push(`${locate(['dead_letter', 'path'])}: dead_letter.path: the folder of ${config.dead_letter.path} does not exist here (run fails at start-up where it does not exist)`);
+  }
+  const tel = attempt([], () => resolveTelemetryConfig(config, env), '');
+  warnings.push(...tel.warnings);
+  summary.push(`telemetry: ${tel.telemetry.listen ? `http://${tel.telemetry.listen.text} (/metrics, /healthz, /readyz)` : 'no server'}; progress log ${tel.telemetry.logIntervalMs ? `every ${tel.telemetry.logIntervalMs} ms` : 'off'}`);
+  if (details.fromEnv && details.fromEnv.size > 0) summary.push(`from the environment: ${[...new Set(details.fromEnv.values())].sort().join(', ')}`);
+  return { config, source, summary, warnings };
+}
+
+function pathDir(p: string): string {
+  const i = p.lastIndexOf('/');
+  return i < 0 ? '.' : i === 0 ? '/' : p.slice(0, i);
+}

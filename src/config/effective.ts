@@ -1,0 +1,95 @@
+// `config print`: the configuration `run` would use — after ${env:}/${file:} references, the
+// TRACEE_EXPORTER_* overlay and ELASTICSEARCH_* / OTEL_* variables — with the defaults filled in
+// where they are known (schema `default`s, the webhook, node and delivery defaults), secrets masked.
+
+import { stringify } from 'yaml';
+import { DELIVERY_DEFAULTS } from '../delivery/options.ts';
+import { resolveOtlpOptions, type OtlpHttpOptions } from '../exporters/otlp-http/options.ts';
+import { WEBHOOK_DEFAULTS } from '../sources/webhook/config.ts';
+import { detectNodeInfo } from './node-info.ts';
+import { resolveTelemetryConfig, type RunConfig } from './run-config.ts';
+import { itemsOf, kindOf, propertiesOf, runConfigSchema, type Schema } from './schema-walk.ts';
+import { maskSecrets } from './secrets.ts';
+
+type Json = Record<string, unknown>;
+const isObj = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** Fills schema `default`s into every object present (recursively, following the type branches). */
+export function applySchemaDefaults(value: unknown, schema: Schema, root: Schema): unknown {
+  const kind = kindOf(root, schema);
+  if (kind === 'array' && Array.isArray(value)) return value.map((v) => applySchemaDefaults(v, itemsOf(root, schema), root));
+  if (kind !== 'object' || !isObj(value)) return value;
+  // keys in schema order (type first, as in the examples), then any the schema does not know
+  const props = propertiesOf(root, schema, value);
+  const out: Json = {};
+  for (const [k, s] of Object.entries(props)) {
+    if (value[k] === undefined && 'default' in s) out[k] = s.default;
+    else if (value[k] !== undefined) out[k] = applySchemaDefaults(value[k], s, root);
+    else if (kindOf(root, s) === 'object') {
+      // a section left out whose keys have defaults (dataStream…); not one made only of off switches (tls)
+      const filled = applySchemaDefaults({}, s, root) as Json;
+      if (Object.values(filled).some((v) => v !== false)) out[k] = filled;
+    }
+  }
+  for (const [k, v] of Object.entries(value)) if (!(k in props) && v !== undefined) out[k] = v;
+  return out;
+}
+
+const DELIVERY_KEYS = Object.keys(DELIVERY_DEFAULTS) as Array<keyof typeof DELIVERY_DEFAULTS>;
+
+export function effectiveConfig(config: RunConfig, env: NodeJS.ProcessEnv = process.env): { config: Json; warnings: string[] } {
+  const root = runConfigSchema();
+  const warnings: string[] = [];
+  const c = structuredClone(config) as unknown as Json;
+  const node = detectNodeInfo(config.node ?? {}, env);
+  c.node = Object.fromEntries(['name', 'cluster_name', 'host_id', 'tracee_version'].filter((k) => node[k] !== undefined).map((k) => [k, node[k]]));
+  c.sources = (config.sources ?? [{ type: 'stdin' }]).map((s) => (s.type === 'webhook'
+    ? { listen: WEBHOOK_DEFAULTS.listen, max_body_bytes: WEBHOOK_DEFAULTS.maxBodyBytes, max_queue_wait_ms: WEBHOOK_DEFAULTS.maxQueueWaitMs, ...s }
+    : { ...s }));
+  const { telemetry, warnings: tw } = resolveTelemetryConfig(config, env);
+  warnings.push(...tw);
+  c.telemetry = {
+    ...(config.telemetry ?? {}),
+    ...(telemetry.listen ? { listen: telemetry.listen.text } : {}),
+    log_interval_ms: telemetry.logIntervalMs,
+    not_ready_after_retrying_ms: telemetry.notReadyAfterRetryingMs,
+  };
+  const deliveryKeys = propertiesOf(root, (root.definitions as Json).delivery);
+  c.exporters = config.exporters.map((e) => {
+    const out: Json = { ...e };
+    // the delivery each exporter gets: its own over the top-level one over the defaults (unlimited = absent)
+    const merged: Json = { ...(config.delivery ?? {}), ...(e.delivery ?? {}) };
+    const delivery: Json = {};
+    for (const k of DELIVERY_KEYS) {
+      if (!(k in deliveryKeys)) continue;   // a code default the config cannot set
+      const v = merged[k] ?? DELIVERY_DEFAULTS[k];
+      if (v !== Infinity) delivery[k] = v;
+    }
+    for (const [k, v] of Object.entries(merged)) if (!(k in delivery) && v !== Infinity) delivery[k] = v;
+    out.delivery = delivery;
+    if (e.type === 'otlp_http') {
+      // OTEL_EXPORTER_OTLP_* as the exporter will see them
+      const r = resolveOtlpOptions(e as OtlpHttpOptions, env, (m) => warnings.push(m));
+      if (out.endpoint === undefined && out.logsEndpoint === undefined) out.logsEndpoint = r.url;
+      if (Object.keys(r.headers).length > 0) out.headers = { ...r.headers };
+      out.compression = r.compression;
+      out.timeoutMs = r.timeoutMs;
+      out.protocol = r.protocol;
+      const tls = Object.fromEntries(Object.entries(r.tls).filter(([, v]) => v !== undefined && v !== false));
+      if (Object.keys(tls).length > 0) out.tls = tls;
+      out.serviceName = r.resourceOverrides['service.name'] ?? r.resourceDefaults['service.name'];
+      const attrs = Object.fromEntries(Object.entries(r.resourceOverrides).filter(([k]) => k !== 'service.name'));
+      if (Object.keys(attrs).length > 0) out.resourceAttributes = attrs;
+    }
+    return out;
+  });
+  const withDefaults = applySchemaDefaults(c, root, root) as Json;
+  delete withDefaults.delivery;   // merged into every exporter's delivery above
+  return { config: maskSecrets(withDefaults) as Json, warnings };
+}
+
+export function effectiveConfigYaml(config: RunConfig, source: string, env: NodeJS.ProcessEnv = process.env): { text: string; warnings: string[] } {
+  const { config: c, warnings } = effectiveConfig(config, env);
+  const header = `# effective configuration of ${source} (environment applied, defaults filled in, top-level delivery merged into each exporter, secrets masked)\n`;
+  return { text: header + stringify(c, { lineWidth: 0 }), warnings };
+}
