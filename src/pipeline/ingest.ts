@@ -9,10 +9,23 @@ import { decodeText, decodeValue } from '../normalize/decode.ts';
 import type { InputRecord } from '../sources/read-records.ts';
 import type { Ingest, IngestOptions, IngestResult } from '../sources/types.ts';
 import type { Telemetry } from '../telemetry/index.ts';
+import type { EventPredicate } from './filter.ts';
 
-export interface IngestRoute { exporter: Exporter; delivery: Delivery }
+export interface IngestRoute {
+  exporter: Exporter; delivery: Delivery;
+  /** The exporter's filter (src/pipeline/filter.ts); absent = every event. */
+  accepts?: EventPredicate;
+  /** This exporter's mapper (its trimmed fields left out); absent = the shared one (IngestDeps.mapper). */
+  mapper?: Mapper;
+  /** An event this route's filter excluded: not pushed, settled for this route at once. */
+  filtered?(): void;
+}
 
-export interface IngestCounts { received: number; mapped: number; rejected: number }
+export interface IngestCounts {
+  received: number; mapped: number; rejected: number;
+  /** Decoded events that every exporter's filter excluded (not mapped). */
+  filteredOut: number;
+}
 
 export interface IngestDeps {
   mapper: Mapper;
@@ -28,11 +41,25 @@ export interface IngestDeps {
 
 const ABORTED = Symbol('aborted');
 
+/** One counter per record: calls `done` on the n-th call (each route's DeliveryItem.ack fires once). */
+function afterAll(n: number, done: () => void): () => void {
+  let left = n;
+  return () => { if (--left === 0) done(); };
+}
+
 export function createIngest(deps: IngestDeps): Ingest {
-  const { mapper, routes, counts } = deps;
+  const { routes, counts } = deps;
   const tel = deps.telemetry;
-  const wantEcs = routes.some((r) => r.exporter.target === 'ecs');
-  const wantOtel = routes.some((r) => r.exporter.target === 'otel');
+  // One mapping per distinct (mapper, target) among the routes: routes with the same trimming share it.
+  const slots: Array<{ mapper: Mapper; target: Exporter['target'] }> = [];
+  const slotOf = routes.map((r) => {
+    const m = r.mapper ?? deps.mapper;
+    let k = slots.findIndex((s) => s.mapper === m && s.target === r.exporter.target);
+    if (k < 0) k = slots.push({ mapper: m, target: r.exporter.target }) - 1;
+    return k;
+  });
+  const filtering = routes.some((r) => r.accepts !== undefined);
+  const everyRoute = routes.map((_r, i) => i);
 
   return async function ingest(records: AsyncIterable<InputRecord> | Iterable<InputRecord>, opts: IngestOptions = {}): Promise<IngestResult> {
     const res: IngestResult = { accepted: 0, rejected: [], waiting: 0, refused: 0, interrupted: false };
@@ -50,31 +77,59 @@ export function createIngest(deps: IngestDeps): Ingest {
         tel?.eventReceived(rec.origin.source);
         res.refused++;
         deps.reject(rec.origin, opts.refuseRestAs, rec.kind === 'text' ? rec.text : rec.kind === 'error' ? rec.text : undefined, 'queue_full');
+        rec.ack?.();   // dead-lettered: settled
         continue;
       }
       counts.received++;
       tel?.eventReceived(rec.origin.source);
-      if (rec.kind === 'error') { bad(rec.origin, rec.code, rec.reason, rec.text); continue; }
+      // bad input is dead-lettered at once: the record is settled (rec.ack)
+      if (rec.kind === 'error') { bad(rec.origin, rec.code, rec.reason, rec.text); rec.ack?.(); continue; }
       const input = rec.kind === 'text' ? rec.text : undefined;
       const dec = rec.kind === 'text' ? decodeText(rec.text) : decodeValue(rec.value, rec.marked);
-      if (!dec.ok) { bad(rec.origin, dec.code, dec.reason, input); continue; }
-      let ecs: EcsRecord | undefined;
-      let otel: OtelRecord | undefined;
+      if (!dec.ok) { bad(rec.origin, dec.code, dec.reason, input); rec.ack?.(); continue; }
+      // which routes want it: a route whose filter excludes the event is settled for it right here
+      let wanted: number[] | undefined;   // route indexes; undefined = all (no filters)
+      let excluded: number[] | undefined;
+      if (filtering) {
+        wanted = [];
+        excluded = [];
+        for (let i = 0; i < routes.length; i++) {
+          const a = routes[i].accepts;
+          (a === undefined || a(dec.event) ? wanted : excluded).push(i);
+        }
+        if (wanted.length === 0) {   // nothing to map
+          for (const i of excluded) routes[i].filtered?.();
+          counts.filteredOut++; res.accepted++; rec.ack?.(); continue;
+        }
+      }
+      const to = wanted ?? everyRoute;
+      const mapped: Array<EcsRecord | OtelRecord | undefined> = new Array(slots.length);
       try {
-        if (wantEcs) ecs = mapper.toEcsJson(dec.event); // the JSON text is built once; .doc parses it on demand
-        if (wantOtel) otel = mapper.toOtel(dec.event);
+        for (let j = 0; j < to.length; j++) {
+          const k = slotOf[to[j]];
+          if (mapped[k] !== undefined) continue;
+          // ECS: the JSON text is built once; .doc parses it on demand
+          mapped[k] = slots[k].target === 'ecs' ? slots[k].mapper.toEcsJson(dec.event) : slots[k].mapper.toOtel(dec.event);
+        }
       } catch (err) {
-        if (err instanceof RangeError) bad(rec.origin, 'too_deep', 'event nested too deeply to map', input);
+        // only a stack overflow means too deep; another RangeError (an invalid date…) is a mapping error
+        if (err instanceof RangeError && /call stack/i.test(err.message)) bad(rec.origin, 'too_deep', 'event nested too deeply to map', input);
         else bad(rec.origin, 'map_error', `mapping failed: ${(err as Error).message}`, input);
+        rec.ack?.();
         continue;
       }
       counts.mapped++;
       tel?.eventMapped(rec.origin.source);
-      const items: DeliveryItem[] = new Array(routes.length);
-      const pushes: Promise<void>[] = new Array(routes.length);
-      for (let i = 0; i < routes.length; i++) {
-        items[i] = { record: routes[i].exporter.target === 'ecs' ? ecs! : otel!, origin: rec.origin, input };
-        pushes[i] = routes[i].delivery.push(items[i]);
+      // counted only now: an event rejected by the mapping counts as rejected, not as filtered too
+      if (excluded !== undefined) for (const i of excluded) routes[i].filtered?.();
+      const items: DeliveryItem[] = new Array(to.length);
+      const pushes: Promise<void>[] = new Array(to.length);
+      // the record is settled once every route it was pushed to acked its item (filtered routes need nothing)
+      const ack = rec.ack === undefined ? undefined : to.length === 1 ? rec.ack : afterAll(to.length, rec.ack);
+      for (let j = 0; j < to.length; j++) {
+        const i = to[j];
+        items[j] = { record: mapped[slotOf[i]]!, origin: rec.origin, input, ack };
+        pushes[j] = routes[i].delivery.push(items[j]);
       }
       const all: Promise<unknown> = pushes.length === 1 ? pushes[0] : Promise.all(pushes);
       if (signal === undefined) { await all; res.accepted++; continue; }
@@ -84,7 +139,7 @@ export function createIngest(deps: IngestDeps): Ingest {
       // Stopped waiting: the push stays in line; whatever becomes of it is still accounted for.
       res.waiting++;
       res.interrupted = true;
-      for (let i = 0; i < pushes.length; i++) pushes[i].catch((err: Error) => deps.lateRefusal(routes[i], items[i], err));
+      for (let j = 0; j < pushes.length; j++) pushes[j].catch((err: Error) => deps.lateRefusal(routes[to[j]], items[j], err));
       if (opts.refuseRestAs === undefined) break;
     }
     return res;

@@ -1,23 +1,31 @@
-// The only wiring place: sources → decode/normalize → map (once per target) → one delivery per
-// exporter → exporters. Every input record ends counted: mapped and handed to every exporter, or
-// rejected (stderr + dead letter, with its origin). Sources run concurrently: pull sources (stdin,
+// The only wiring place: sources → decode/normalize → per-exporter filter → map (once per target
+// and trim set) → one delivery per exporter → exporters. Every input record ends counted: mapped
+// and handed to every exporter whose filter wants it, filtered out by all, or rejected (stderr +
+// dead letter, with its origin). Sources run concurrently: pull sources (stdin,
 // file) feed `ingest` from their stream, push sources (webhook) call it once per request. On stop,
 // pull sources stop reading, push sources stop accepting and finish their in-flight requests; then
 // every delivery flushes within the shutdown deadline.
 
 import fs from 'node:fs';
 import type { Readable } from 'node:stream';
-import { createDeadLetterWriter, createDelivery, resolveDeliveryOptions, type DeadLetter, type Delivery, type DeliveryStats } from '../delivery/index.ts';
+import { createDeadLetterWriter, createDelivery, resolveDeliveryOptions, stateChangeLine, type DeadLetter, type Delivery, type DeliveryStats, type HealthState } from '../delivery/index.ts';
 import { compileMapper, type Mapper } from '../mapping/compile.ts';
 import { checkOverride, loadMappingTables, readTableFile } from '../mapping/load.ts';
 import type { Exporter } from '../model/exporter.ts';
 import { formatOrigin, type Origin } from '../model/records.ts';
 import { readRecords } from '../sources/read-records.ts';
-import { followFile } from '../sources/follow-file.ts';
+import { createFileSource, type FileSource } from '../sources/files/file-source.ts';
+import { fileSourceOptions } from '../sources/files/config.ts';
 import type { Ingest } from '../sources/types.ts';
 import { createWebhookSource, type WebhookSource, type WebhookStats } from '../sources/webhook/index.ts';
+import { createForwardSource, type ForwardSource, type ForwardStats } from '../sources/forward/index.ts';
+import { streamTraceeEvents } from '../sources/grpc/index.ts';
 import { createIngest, type IngestRoute } from './ingest.ts';
-import { EXPORTER_TYPES } from '../exporters/registry.ts';
+import { bufferConfigOf, checkDiskBufferNames, resolveDataDir, startBuffer, withBuffer } from './disk-buffers.ts';
+import { compileFilter } from './filter.ts';
+import { loadTrimGroups, trimDrops, trimKey } from '../mapping/trim.ts';
+import { EXPORTER_TYPES, type ExporterFactory } from '../exporters/registry.ts';
+import { loadExporterModule } from '../exporters/plugin.ts';
 import { detectNodeInfo } from '../config/node-info.ts';
 import type { RunConfig } from '../config/run-config.ts';
 import { ConfigError } from '../config/run-config.ts';
@@ -37,9 +45,15 @@ export interface PipelineIO {
   log(line: string): void;
 }
 
-export interface ExporterSummary { name: string; stats: DeliveryStats; pendingAtShutdown: number }
+export interface ExporterSummary {
+  name: string; stats: DeliveryStats; pendingAtShutdown: number;
+  /** Events this exporter's filter excluded (never pushed to it). */
+  filtered: number;
+}
 export interface RunSummary {
   received: number; mapped: number; rejected: number;
+  /** Decoded events every exporter's filter excluded (not mapped): received = mapped + rejected + filteredOut. */
+  filteredOut: number;
   /** Sources that failed (cannot read a file, cannot listen): the run is not a success. */
   sourceErrors: number;
   exporters: ExporterSummary[];
@@ -49,10 +63,12 @@ interface Route extends IngestRoute {
   /** Pushes we stopped waiting for (queue full at stop / 503) that the delivery refused at shutdown. */
   refusedAtShutdown: number;
   telemetry: ExporterTelemetry;
+  filteredCount: number;
 }
 
 export interface WebhookHandle { url: string; stats(): WebhookStats }
-export interface ReadyInfo { webhooks: WebhookHandle[] }
+export interface ForwardHandle { address: string; stats(): ForwardStats }
+export interface ReadyInfo { webhooks: WebhookHandle[]; forwards?: ForwardHandle[] }
 
 export interface Pipeline {
   run(): Promise<RunSummary>;
@@ -68,6 +84,24 @@ export interface PipelineOptions {
   shutdownTimeoutMs?: number;
   /** Where the pipeline reports its phase and counts (/metrics, /readyz, progress log); default: a private one. */
   telemetry?: Telemetry;
+  /** Factories of the `type: module` exporters, by `module` (loadExporterModules; preparePipeline does it). */
+  exporterModules?: ReadonlyMap<string, ExporterFactory>;
+}
+
+/** Import every `type: module` exporter of the config (docs/exporters/plugins.md); errors name the exporter and module. */
+export async function loadExporterModules(config: RunConfig): Promise<Map<string, ExporterFactory>> {
+  const out = new Map<string, ExporterFactory>();
+  for (const [i, e] of config.exporters.entries()) {
+    if (e.type !== 'module' || out.has(e.module!)) continue;
+    // relative paths were made absolute against the config file by parseRunConfig; else the cwd
+    out.set(e.module!, await loadExporterModule(e.module!, process.cwd(), `exporters[${i}]${e.name ? ` (${e.name})` : ''}`));
+  }
+  return out;
+}
+
+/** createPipeline after loading the config's third-party exporter modules (what the CLI uses). */
+export async function preparePipeline(config: RunConfig, io: PipelineIO, opts: PipelineOptions = {}): Promise<Pipeline> {
+  return createPipeline(config, io, { ...opts, exporterModules: opts.exporterModules ?? await loadExporterModules(config) });
 }
 
 export function createPipeline(config: RunConfig, io: PipelineIO, opts: PipelineOptions = {}): Pipeline {
@@ -76,16 +110,42 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: Pipeline
     ...(config.mapping?.files ?? []).map((f) => readTableFile(f)),
     ...(config.mapping?.overrides ? [checkOverride('config mapping.overrides', config.mapping.overrides)] : []),
   ];
-  const mapper: Mapper = compileMapper(loadMappingTables(undefined, overrides), { node: detectNodeInfo(config.node ?? {}) });
+  const tables = loadMappingTables(undefined, overrides);
+  const node = detectNodeInfo(config.node ?? {});
+  const mapper: Mapper = compileMapper(tables, { node });
+  // exporters with the same trimmed fields share one mapper; '' = untrimmed
+  const mappers = new Map<string, Mapper>([['', mapper]]);
+  let trimGroups: ReturnType<typeof loadTrimGroups> | undefined;
   const deadLetter: DeadLetter | undefined = config.dead_letter ? createDeadLetterWriter(config.dead_letter.path) : undefined;
+  checkDiskBufferNames(config);
   const routes: Route[] = config.exporters.map((e, i) => {
-    const { type, delivery: deliveryOptions, ...options } = e;
-    const factory = EXPORTER_TYPES[type];
-    if (!factory) throw new ConfigError(`exporters[${i}].type: unknown exporter "${type}"`);
-    const exporter = factory({ ...options, name: e.name ?? type }, { log: (m) => io.log(`${e.name ?? type}: ${m}`) });
+    const { type, delivery: deliveryOptions, filter, trim, drop_fields, module: spec, buffer: _buffer, ...options } = e;
+    const where = `exporters[${i}]`;
+    const factory = type === 'module' ? opts.exporterModules?.get(spec ?? '') : EXPORTER_TYPES[type];
+    if (!factory && type === 'module') throw new ConfigError(`${where}: exporter module "${spec}" is not loaded: build the pipeline with preparePipeline() (or pass exporterModules from loadExporterModules())`);
+    if (!factory) throw new ConfigError(`${where}.type: unknown exporter "${type}"`);
+    // a plugin without a configured name names itself
+    const name = e.name ?? (type === 'module' ? undefined : type);
+    let label = name ?? spec!;
+    const exporter = factory({ ...options, ...(name === undefined ? {} : { name }) }, { log: (m) => io.log(`${label}: ${m}`) });
+    label = e.name ?? exporter.name;
+    let accepts: Route['accepts'];
+    let routeMapper = mapper;
+    try {
+      accepts = compileFilter(filter, tables.lookups, `${where}.filter`);
+      if ((trim ?? []).length > 0 || (drop_fields ?? []).length > 0) {
+        const drops = trimDrops({ trim, drop_fields, target: exporter.target }, trimGroups ??= loadTrimGroups(), mapper, where);
+        const key = trimKey(drops);
+        if (!mappers.has(key)) mappers.set(key, compileMapper({ ...tables, overrides: [...tables.overrides, { drop: drops }] }, { node }));
+        routeMapper = mappers.get(key)!;
+      }
+    } catch (err) {
+      throw new ConfigError((err as Error).message);
+    }
     const merged = { sizeOf: approxMemory, ...(config.delivery ?? {}), ...(deliveryOptions ?? {}) };
     const bounds = resolveDeliveryOptions(merged);
     let delivery: Delivery | undefined;
+    let health: HealthState = 'healthy';
     // the configured name (the otlp_http exporter reports 'otlp_http' whatever its name)
     const tel = telemetry.exporter(e.name ?? exporter.name, {
       read: () => delivery!.stats(),
@@ -103,16 +163,27 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: Pipeline
       },
       onStateChange: (state, d) => {
         tel.stateChanged(state);
-        io.log(`${exporter.name}: ${state}${d.lastError ? ` (${d.lastError})` : ''}`);
+        io.log(stateChangeLine(exporter.name, health, state, d));
+        health = state;
       },
       onRetry: (r) => tel.retried(r.items),
     });
-    return { exporter, delivery, refusedAtShutdown: 0, telemetry: tel };
+    // a disk buffer (buffer.type disk) in front of the in-memory delivery; it replays from start()
+    delivery = withBuffer(bufferConfigOf(config, e), delivery, {
+      name: label, dataDir: resolveDataDir(config), mapper: routeMapper, target: exporter.target, windowItems: bounds.maxQueueItems,
+      log: (m) => io.log(`${label}: ${m}`), onDrop: (reason, count) => tel.dropped(reason, count),
+    });
+    const route: Route = {
+      exporter, delivery, refusedAtShutdown: 0, telemetry: tel, filteredCount: 0, accepts, mapper: routeMapper,
+      filtered() { route.filteredCount++; tel.filtered(); },
+    };
+    return route;
   });
   let stopped = false;
   const inputs: AsyncIterable<Buffer | string>[] = [];
   const stopSignal = new AbortController();
-  const counts: RunSummary = { received: 0, mapped: 0, rejected: 0, sourceErrors: 0, exporters: [] };
+  const fileSources: FileSource[] = [];
+  const counts: RunSummary = { received: 0, mapped: 0, rejected: 0, filteredOut: 0, sourceErrors: 0, exporters: [] };
 
   const ingest = createIngest({
     mapper, routes, counts, telemetry,
@@ -134,12 +205,32 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: Pipeline
   readyPromise.catch(() => { /* reported by run() */ });
 
   type SourceConfig = NonNullable<RunConfig['sources']>[number];
-  const nameOf = (s: SourceConfig) => (s.type === 'stdin' ? 'stdin' : s.type === 'file' ? s.path! : 'webhook');
+  /** Sources that listen (served until stop()) rather than read a stream. */
+  const isPush = (s: SourceConfig) => s.type === 'webhook' || s.type === 'forward';
+  const nameOf = (s: SourceConfig) => (s.type === 'stdin' ? 'stdin' : s.type === 'file' ? [...(s.path ? [s.path] : []), ...(s.paths ?? [])].join(', ') : s.type === 'grpc' ? `grpc ${s.address!.trim()}` : 'webhook');
 
   async function pull(s: SourceConfig): Promise<void> {
-    const stream = s.type === 'stdin' ? io.stdin
-      : s.follow ? followFile(s.path!, { startAt: s.start_at, signal: stopSignal.signal, log: io.log })
-      : fs.createReadStream(s.path!);
+    if (s.type === 'grpc') {
+      // Tracee's StreamEvents: reconnects until stop(); events Tracee emits while disconnected are lost (no resume)
+      const records = streamTraceeEvents({
+        address: s.address!, policies: s.policies, mask: s.mask,
+        reconnectInitialMs: s.reconnect_initial_ms, reconnectMaxMs: s.reconnect_max_ms,
+        signal: stopSignal.signal, log: io.log,
+      });
+      await ingest(records, { signal: stopSignal.signal });
+      return;
+    }
+    if (s.type === 'file') {
+      // files and globs, each file with its own offset; checkpoints are written once more after the final flush
+      const src = createFileSource(fileSourceOptions(s, resolveDataDir(config)), {
+        ingest, log: io.log, signal: stopSignal.signal,
+        error: (file, err) => { counts.sourceErrors++; io.log(`${file}: cannot read: ${err.message}`); },
+      });
+      fileSources.push(src);
+      if (!stopped) await src.run();
+      return;
+    }
+    const stream = s.type === 'stdin' ? io.stdin : fs.createReadStream(s.path!);
     inputs.push(stream);
     if (stopped) { (stream as Readable).destroy?.(); return; }
     // at stop: no further record is read, and a push waiting for a full queue is not awaited
@@ -153,6 +244,16 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: Pipeline
     const st = src.stats();
     const answers = Object.entries(st.responses).map(([code, n]) => `${code}×${n}`).join(', ') || 'none';
     io.log(`webhook ${url}: closed after ${st.requests} request(s) (${answers}${st.clientGone ? `, client gone ${st.clientGone}` : ''}); events accepted ${st.events.accepted}, rejected ${st.events.rejected}, refused ${st.events.refused}`);
+  }
+
+  /** Serve until stop(); resolves when every connection finished its message and the server is closed. */
+  async function serveForward(src: ForwardSource, address: string): Promise<void> {
+    if (!stopped) await new Promise<void>((resolve) => stopSignal.signal.addEventListener('abort', () => resolve(), { once: true }));
+    await src.close();
+    const st = src.stats();
+    const closed = Object.entries(st.connections.closed).map(([why, n]) => `${why}×${n}`).join(', ') || 'none';
+    const modes = Object.entries(st.messages).map(([m, n]) => `${m}×${n}`).join(', ') || 'none';
+    io.log(`forward ${address}: closed after ${st.connections.accepted} connection(s) (${closed}${st.connections.refused ? `, refused ${st.connections.refused}` : ''}); messages ${modes}; acks ${st.acks}; events accepted ${st.events.accepted}, rejected ${st.events.rejected}, refused ${st.events.refused}`);
   }
 
   function stop(): void {
@@ -170,6 +271,7 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: Pipeline
       telemetry.phaseChanged('starting');
       try {
         for (const r of routes) await r.exporter.start();
+        for (const r of routes) startBuffer(r.delivery);
       } catch (err) {
         telemetry.phaseChanged('stopped');
         readyReject(err as Error);
@@ -182,9 +284,9 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: Pipeline
         const listens: Promise<unknown>[] = [];
         const running: Promise<void>[] = [];
         const failed = (s: SourceConfig, err: unknown) => {
-          if (stopped && s.type !== 'webhook') return;   // a stream destroyed by stop()
+          if (stopped && !isPush(s)) return;   // a stream destroyed by stop()
           counts.sourceErrors++;
-          io.log(s.type === 'webhook' ? (err as Error).message : `${nameOf(s)}: cannot read: ${(err as Error).message}`);
+          io.log(isPush(s) ? (err as Error).message : `${nameOf(s)}: cannot read: ${(err as Error).message}`);
         };
         sources.forEach((s, i) => {
           if (s.type !== 'webhook') return;
@@ -204,10 +306,25 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: Pipeline
             stop();
           }));
         });
+        // forward receivers too listen before ready()
+        const forwards: Array<ForwardHandle | undefined> = [];
+        sources.forEach((s, i) => {
+          if (s.type !== 'forward') return;
+          let src: ForwardSource;
+          try {
+            src = createForwardSource({ ...s, type: 'forward' }, { ingest, log: io.log, where: `sources[${i}]` });
+          } catch (err) { failed(s, err); stop(); return; }
+          listens.push(src.listen().then((address) => {
+            io.log(`forward: listening on ${address}`);
+            forwards[i] = { address, stats: () => src.stats() };
+            telemetry.forward(new URL(address).host, () => src.stats());
+            running.push(serveForward(src, address).catch((err) => failed(s, err)));
+          }, (err) => { failed(s, err); stop(); }));
+        });
         await Promise.all(listens);
         if (!stopped) telemetry.phaseChanged('running');
-        readyResolve({ webhooks: webhooks.filter((w) => w !== undefined) });
-        for (const s of sources) if (s.type !== 'webhook') running.push(pull(s).catch((err) => failed(s, err)));
+        readyResolve({ webhooks: webhooks.filter((w) => w !== undefined), forwards: forwards.filter((f) => f !== undefined) });
+        for (const s of sources) if (!isPush(s)) running.push(pull(s).catch((err) => failed(s, err)));
         await Promise.all(running);
       } finally {
         telemetry.phaseChanged('stopping');   // the input ended or stop(): flushing
@@ -222,9 +339,13 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: Pipeline
           const pending = report.pending.length + r.refusedAtShutdown;
           r.telemetry.undeliveredAtShutdown(pending);
           if (pending > 0) io.log(`${r.exporter.name}: ${pending} event(s) not delivered before the shutdown deadline${deadLetter ? ' (written to the dead letter)' : ''}`);
-          counts.exporters.push({ name: r.exporter.name, stats: report.stats, pendingAtShutdown: pending });
+          // disk buffer: what was not delivered stays in the buffer (not dead-lettered) for the next start
+          if (report.buffered) io.log(`${r.exporter.name}: ${report.buffered} event(s) stay in the disk buffer for the next start`);
+          counts.exporters.push({ name: r.exporter.name, stats: report.stats, pendingAtShutdown: pending, filtered: r.filteredCount });
           await r.exporter.shutdown();
         }
+        // the final commit: offsets of what the deliveries settled while flushing
+        for (const f of fileSources) await f.close();
         await deadLetter?.close();
         telemetry.phaseChanged('stopped');
       }

@@ -47,7 +47,8 @@ exporters:
     expect(ok.status).toBe(0);
     const bad = run('version: 1\nexporters:\n  - type: console\n    format: xml\n', samples);
     expect(bad.status).toBe(2);
-    expect(bad.stderr).toMatch(/format: expected ecs or otlp-json/);
+    // the schema now knows the console options: the error names the line, the key and the allowed values
+    expect(bad.stderr).toMatch(/config\.yaml:4: exporters\.0\.format: .*allowed values: ecs, otlp-json/);
   });
 
   it('an unreachable destination: retried, then written to the dead letter at the shutdown deadline, exit 1', () => {
