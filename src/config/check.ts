@@ -11,6 +11,8 @@ import { OtlpOptionsError, resolveOtlpOptions, type OtlpHttpOptions } from '../e
 import { EXPORTER_TYPES } from '../exporters/registry.ts';
 import { compileMapper } from '../mapping/compile.ts';
 import { checkOverride, loadMappingTables, readTableFile } from '../mapping/load.ts';
+import { loadTrimGroups, trimDrops } from '../mapping/trim.ts';
+import { compileFilter } from '../pipeline/filter.ts';
 import { parseGrpcAddress } from '../sources/grpc/address.ts';
 import { createAuthenticator } from '../sources/webhook/auth.ts';
 import { parseListen, WEBHOOK_DEFAULTS } from '../sources/webhook/config.ts';
@@ -97,7 +99,9 @@ export function checkConfigFile(file: string | undefined, env: NodeJS.ProcessEnv
     ...(config.mapping?.files ?? []).map((f, i) => attempt(['mapping', 'files', i], () => readTableFile(f))),
     ...(config.mapping?.overrides ? [attempt(['mapping', 'overrides'], () => checkOverride('mapping.overrides', config.mapping!.overrides))] : []),
   ];
-  attempt(['mapping'], () => compileMapper(loadMappingTables(undefined, overrides), { node: detectNodeInfo(config.node ?? {}, env) }));
+  const tables = attempt(['mapping'], () => loadMappingTables(undefined, overrides));
+  const mapper = attempt(['mapping'], () => compileMapper(tables, { node: detectNodeInfo(config.node ?? {}, env) }));
+  let trimGroups: ReturnType<typeof loadTrimGroups> | undefined;
 
   // exporters: options and delivery bounds
   const root = runConfigSchema();
@@ -114,6 +118,21 @@ export function checkConfigFile(file: string | undefined, env: NodeJS.ProcessEnv
     const merged = { ...(config.delivery ?? {}), ...(delivery ?? {}) };
     attempt(delivery ? [...at, 'delivery'] : ['delivery'], () => resolveDeliveryOptions(merged), 'delivery.');
     if (type !== 'module' && !(type in EXPORTER_TYPES)) fail([...at, 'type'], `unknown exporter "${type}"`);
+    // filters and trimming, compiled as `run` does (a plugin's target is only known once it loads)
+    // their messages start with "<where>.<key>: "; report them at that key's line
+    const exporterCheck = (f: () => unknown) => {
+      try { f(); } catch (err) {
+        const m = /^@\.([\w.]+): ([\s\S]*)$/.exec((err as Error).message);
+        if (m === null) throw err;
+        fail([...at, ...toPath(m[1])], m[2]);
+      }
+    };
+    if (e.filter !== undefined) exporterCheck(() => compileFilter(e.filter, tables.lookups, '@.filter'));
+    const target = type === 'elasticsearch' ? 'ecs' : type === 'otlp_http' ? 'otel'
+      : type === 'console' ? ((options as { format?: unknown }).format === 'otlp-json' ? 'otel' : 'ecs') : undefined;
+    if (target !== undefined && ((e.trim ?? []).length > 0 || (e.drop_fields ?? []).length > 0)) {
+      exporterCheck(() => trimDrops({ trim: e.trim, drop_fields: e.drop_fields, target }, trimGroups ??= loadTrimGroups(), mapper, '@'));
+    }
     if (type === 'console') {
       const format = (options as { format?: unknown }).format ?? 'ecs';
       if (format !== 'ecs' && format !== 'otlp-json') fail([...at, 'format'], 'expected ecs or otlp-json');

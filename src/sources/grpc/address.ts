@@ -21,7 +21,7 @@ export function parseGrpcAddress(address: string, where = 'address'): GrpcAddres
     return { target: `unix://${path}`, source };
   }
   const hostPort = a.startsWith('tcp:') ? a.slice('tcp:'.length) : a;
-  if (/^\d{1,5}$/.test(hostPort)) return { target: `127.0.0.1:${hostPort}`, source };
+  if (/^\d{1,5}$/.test(hostPort) && Number(hostPort) <= 65535) return { target: `127.0.0.1:${hostPort}`, source };
   const m = /^(\[[^\]]+\]|[^:[\]/]+):(\d{1,5})$/.exec(hostPort);
   if (m === null || Number(m[2]) > 65535) {
     throw new Error(`${where}: "${address}": expected unix:///path/to/tracee.sock, host:port or tcp:port`);

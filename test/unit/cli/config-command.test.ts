@@ -44,6 +44,9 @@ describe('config check', () => {
       ['version: 1\nmapping:\n  files: [/nonexistent/table.yaml]\nexporters: [{ type: console }]\n', /cfg\.yaml:3: mapping\.files\.0: \/nonexistent\/table\.yaml: ENOENT/],
       ['version: 1\nsources:\n  - type: webhook\n    listen: "127.0.0.1:99999"\nexporters: [{ type: console }]\n', /cfg\.yaml:4: sources\.0\.listen: expected host:port/],
       ['version: 1\nsources:\n  - type: webhook\n    tls: { cert_file: /nonexistent.pem, key_file: /nonexistent.key }\nexporters: [{ type: console }]\n', /cfg\.yaml:4: sources\.0\.tls\.cert_file: ENOENT/],
+      ['version: 1\nexporters:\n  - type: console\n    trim: [tracee_data, nosuch]\n', /cfg\.yaml:4: exporters\.0\.trim: unknown group "nosuch" \(known: tracee_data, /],
+      ['version: 1\nexporters:\n  - type: console\n    format: otlp-json\n    drop_fields: [process.nosuch]\n', /cfg\.yaml:5: exporters\.0\.drop_fields: "process\.nosuch" is not an OTel attribute/],
+      ['version: 1\nsources:\n  - type: grpc\n    address: "tcp:99999"\nexporters: [{ type: console }]\n', /cfg\.yaml:4: sources\.0\.address: "tcp:99999": expected /],
       ['version: 1\nsources:\n  - type: grpc\n    address: "tcp:tracee:99999"\nexporters: [{ type: console }]\n', /cfg\.yaml:4: sources\.0\.address: "tcp:tracee:99999": expected unix:\/\/\/path\/to\/tracee\.sock, host:port or tcp:port$/],
     ];
     for (const [text, want] of cases) {
