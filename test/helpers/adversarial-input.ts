@@ -5,6 +5,7 @@
 // hostile-but-valid lines (a `__proto__` key or `1e400` inside an otherwise valid event) count as valid.
 
 import { decodeText } from '../../src/normalize/decode.ts';
+import { seeded } from './random.ts';
 import { sharedSamples, testMapper } from './samples.ts';
 
 export interface AdversarialLine {
@@ -12,18 +13,6 @@ export interface AdversarialLine {
   bytes: Buffer;
   valid: boolean;
   kind: string;
-}
-
-/** mulberry32: a tiny seeded PRNG, so a failure reproduces. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** The real single-line samples that decode and map (classic and structured shapes). */

@@ -8,7 +8,7 @@ import type { DeliveryOptions, WhenFull } from '../../../src/delivery/types.ts';
 import type { EcsRecord } from '../../../src/model/records.ts';
 import type { FakeClock } from './helpers/fake-clock.ts';
 import { createFakeExporter } from './helpers/fake-exporter.ts';
-import { seeded } from './helpers/random.ts';
+import { seeded } from '../../helpers/random.ts';
 import { setup, track } from './helpers/setup.ts';
 
 const ITEMS = 10_000;
