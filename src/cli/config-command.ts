@@ -30,7 +30,7 @@ export function runConfigPrint(file: string | undefined, io: ConfigCommandIO): n
   try {
     const env = io.env ?? process.env;
     const r = checkConfigFile(file, env);
-    const { text, warnings } = effectiveConfigYaml(r.config, r.source, env);
+    const { text, warnings } = effectiveConfigYaml(r.config, r.source, env, r.fileSecrets);
     for (const w of [...r.warnings, ...warnings]) io.err(`tracee-exporter: warning: ${w}\n`);
     io.out(text);
     return 0;

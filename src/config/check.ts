@@ -13,6 +13,7 @@ import { compileMapper } from '../mapping/compile.ts';
 import { checkOverride, loadMappingTables, readTableFile } from '../mapping/load.ts';
 import { loadTrimGroups, trimDrops } from '../mapping/trim.ts';
 import { compileFilter } from '../pipeline/filter.ts';
+import { FORWARD_DEFAULTS } from '../sources/forward/config.ts';
 import { parseGrpcAddress } from '../sources/grpc/address.ts';
 import { createAuthenticator } from '../sources/webhook/auth.ts';
 import { parseListen, WEBHOOK_DEFAULTS } from '../sources/webhook/config.ts';
@@ -29,6 +30,8 @@ export interface CheckResult {
   summary: string[];
   /** Not fatal for `run`, but probably not what was meant (unknown exporter keys, missing input file). */
   warnings: string[];
+  /** What ${file:} references read: secrets wherever they landed (`config print` masks them). */
+  fileSecrets: Set<string>;
 }
 
 type Path = Array<string | number>;
@@ -80,6 +83,15 @@ export function checkConfigFile(file: string | undefined, env: NodeJS.ProcessEnv
         if (f !== undefined) attempt(['sources', i, 'tls', k], () => fs.accessSync(f, fs.constants.R_OK));
       }
       return `webhook on ${s.tls ? 'https' : 'http'}://${listen}${s.path ?? '/*'}${s.auth ? ` (auth: ${s.auth.bearer_token ? 'bearer' : 'basic'})` : ''}`;
+    }
+    if (s.type === 'forward') {
+      const listen = s.listen ?? FORWARD_DEFAULTS.listen;
+      attempt(['sources', i], () => parseListen(listen, 'listen'), '');
+      for (const k of ['cert_file', 'key_file'] as const) {
+        const f = s.tls?.[k];
+        if (f !== undefined) attempt(['sources', i, 'tls', k], () => fs.accessSync(f, fs.constants.R_OK));
+      }
+      return `forward on ${s.tls ? 'tls' : 'tcp'}://${listen}${s.tag ? ` (tag ${s.tag})` : ''}${s.shared_key ? ' (shared key handshake)' : ''}`;
     }
     if (s.type === 'grpc') {
       const address = (s as { address?: string }).address ?? '';
@@ -167,7 +179,7 @@ export function checkConfigFile(file: string | undefined, env: NodeJS.ProcessEnv
   warnings.push(...tel.warnings);
   summary.push(`telemetry: ${tel.telemetry.listen ? `http://${tel.telemetry.listen.text} (/metrics, /healthz, /readyz)` : 'no server'}; progress log ${tel.telemetry.logIntervalMs ? `every ${tel.telemetry.logIntervalMs} ms` : 'off'}`);
   if (details.fromEnv && details.fromEnv.size > 0) summary.push(`from the environment: ${[...new Set(details.fromEnv.values())].sort().join(', ')}`);
-  return { config, source, summary, warnings };
+  return { config, source, summary, warnings, fileSecrets: details.fileSecrets ?? new Set() };
 }
 
 function pathDir(p: string): string {

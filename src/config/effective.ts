@@ -9,7 +9,7 @@ import { WEBHOOK_DEFAULTS } from '../sources/webhook/config.ts';
 import { detectNodeInfo } from './node-info.ts';
 import { resolveTelemetryConfig, type RunConfig } from './run-config.ts';
 import { itemsOf, kindOf, propertiesOf, runConfigSchema, type Schema } from './schema-walk.ts';
-import { maskSecrets } from './secrets.ts';
+import { maskSecrets, scrub } from './secrets.ts';
 
 type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -37,14 +37,22 @@ export function applySchemaDefaults(value: unknown, schema: Schema, root: Schema
 
 const DELIVERY_KEYS = Object.keys(DELIVERY_DEFAULTS) as Array<keyof typeof DELIVERY_DEFAULTS>;
 
-export function effectiveConfig(config: RunConfig, env: NodeJS.ProcessEnv = process.env): { config: Json; warnings: string[] } {
+/** Every string holding a ${file:} content gets it masked, whatever its key (a URL or a header read from a secret file). */
+function maskFileContents(value: unknown, contents: ReadonlySet<string>): unknown {
+  if (typeof value === 'string') return [...contents].some((s) => value.includes(s)) ? scrub(value, contents) : value;
+  if (Array.isArray(value)) return value.map((v) => maskFileContents(v, contents));
+  if (isObj(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskFileContents(v, contents)]));
+  return value;
+}
+
+export function effectiveConfig(config: RunConfig, env: NodeJS.ProcessEnv = process.env, fileSecrets: ReadonlySet<string> = new Set()): { config: Json; warnings: string[] } {
   const root = runConfigSchema();
   const warnings: string[] = [];
   const c = structuredClone(config) as unknown as Json;
   const node = detectNodeInfo(config.node ?? {}, env);
   c.node = Object.fromEntries(['name', 'cluster_name', 'host_id', 'tracee_version'].filter((k) => node[k] !== undefined).map((k) => [k, node[k]]));
   c.sources = (config.sources ?? [{ type: 'stdin' }]).map((s) => (s.type === 'webhook'
-    ? { listen: WEBHOOK_DEFAULTS.listen, max_body_bytes: WEBHOOK_DEFAULTS.maxBodyBytes, max_queue_wait_ms: WEBHOOK_DEFAULTS.maxQueueWaitMs, ...s }
+    ? { listen: WEBHOOK_DEFAULTS.listen, max_body_bytes: WEBHOOK_DEFAULTS.maxBodyBytes, max_queue_wait_ms: WEBHOOK_DEFAULTS.maxQueueWaitMs, max_connections: WEBHOOK_DEFAULTS.maxConnections, ...s }
     : { ...s }));
   const { telemetry, warnings: tw } = resolveTelemetryConfig(config, env);
   warnings.push(...tw);
@@ -85,11 +93,12 @@ export function effectiveConfig(config: RunConfig, env: NodeJS.ProcessEnv = proc
   });
   const withDefaults = applySchemaDefaults(c, root, root) as Json;
   delete withDefaults.delivery;   // merged into every exporter's delivery above
-  return { config: maskSecrets(withDefaults) as Json, warnings };
+  const masked = maskSecrets(withDefaults) as Json;
+  return { config: fileSecrets.size > 0 ? maskFileContents(masked, fileSecrets) as Json : masked, warnings };
 }
 
-export function effectiveConfigYaml(config: RunConfig, source: string, env: NodeJS.ProcessEnv = process.env): { text: string; warnings: string[] } {
-  const { config: c, warnings } = effectiveConfig(config, env);
+export function effectiveConfigYaml(config: RunConfig, source: string, env: NodeJS.ProcessEnv = process.env, fileSecrets?: ReadonlySet<string>): { text: string; warnings: string[] } {
+  const { config: c, warnings } = effectiveConfig(config, env, fileSecrets);
   const header = `# effective configuration of ${source} (environment applied, defaults filled in, top-level delivery merged into each exporter, secrets masked)\n`;
   return { text: header + stringify(c, { lineWidth: 0 }), warnings };
 }

@@ -141,7 +141,17 @@ function typesOf(root: Schema, itemSchema: Schema): string[] {
 }
 
 function parseFlow(raw: string, variable: string, expected: string): unknown {
-  try { return parseYaml(raw); } catch { throw new EnvOverlayError(variable, `expected ${expected} (JSON or YAML flow syntax); the value does not parse`); }
+  let v: unknown;
+  try { v = parseYaml(raw); } catch { throw new EnvOverlayError(variable, `expected ${expected} (JSON or YAML flow syntax); the value does not parse`); }
+  // an own `__proto__` key, once copied by assignment (config print, defaults), swaps that object's prototype
+  if (hasProtoKey(v)) throw new EnvOverlayError(variable, 'the key "__proto__" is not allowed');
+  return v;
+}
+
+function hasProtoKey(v: unknown): boolean {
+  if (Array.isArray(v)) return v.some(hasProtoKey);
+  if (!isObj(v)) return false;
+  return Object.keys(v).some((k) => k === '__proto__' || hasProtoKey(v[k]));
 }
 
 /** An environment string as the schema's type. */

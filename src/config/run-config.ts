@@ -25,10 +25,10 @@ export interface RunConfig {
     /** file: more files or globs (with `path`: both); `checkpoint` defaults to `follow` (docs/sources/files.md). */
     paths?: string[]; checkpoint?: boolean; checkpoint_path?: string;
     // webhook (see src/sources/webhook/config.ts)
-    listen?: string; max_body_bytes?: number; max_queue_wait_ms?: number;
+    listen?: string; max_body_bytes?: number; max_queue_wait_ms?: number; max_connections?: number;
     auth?: WebhookSourceConfig['auth']; tls?: WebhookSourceConfig['tls'];
     // forward (see src/sources/forward/config.ts); listen and tls as above
-    tag?: string; max_message_bytes?: number; max_connections?: number; idle_timeout_ms?: number;
+    tag?: string; max_message_bytes?: number; idle_timeout_ms?: number;
     shared_key?: string; users?: ForwardSourceConfig['users']; self_hostname?: string;
     // grpc (see src/sources/grpc/stream.ts): Tracee's StreamEvents at unix:///path or host:port
     address?: string; policies?: string[]; mask?: string[]; reconnect_initial_ms?: number; reconnect_max_ms?: number;
@@ -110,6 +110,8 @@ export interface ParseDetails {
   locate?: (p: Array<string | number>) => string;
   /** Values that must never be printed (secret keys, ${file:} contents), to scrub from messages. */
   secrets?: Set<string>;
+  /** The ${file:} contents alone: secrets whatever key they land under (`config print` masks them). */
+  fileSecrets?: Set<string>;
   /** Config path (dot-joined) → the environment variable that set it. */
   fromEnv?: EnvOrigins;
 }
@@ -124,6 +126,7 @@ export function parseRunConfig(text: string, file: string, env: NodeJS.ProcessEn
   }
   const origins: EnvOrigins = new Map();
   const secrets = new Set<string>();
+  const fileSecrets = new Set<string>();
   const lineOf = (p: Array<string | number>): string => {
     // a value set by the environment is reported by its variable (the nearest enclosing one)
     for (let n = p.length; n > 0; n--) {
@@ -136,11 +139,15 @@ export function parseRunConfig(text: string, file: string, env: NodeJS.ProcessEn
   };
   // interpolate env references in every scalar string, reporting where a variable is missing
   const visit = (v: unknown, p: Array<string | number>): unknown => {
-    if (typeof v === 'string') return interpolateEnv(v, env, `${file}${lineOf(p)} (${p.join('.')})`, secrets);
+    if (typeof v === 'string') return interpolateEnv(v, env, `${file}${lineOf(p)} (${p.join('.')})`, fileSecrets);
     if (Array.isArray(v)) return v.map((x, i) => visit(x, [...p, i]));
     if (v !== null && typeof v === 'object') {
       const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(v)) out[k] = visit(x, [...p, k]);
+      for (const [k, x] of Object.entries(v)) {
+        // assigned, an own `__proto__` key would become `out`'s prototype: options the schema never sees
+        if (k === '__proto__') throw new ConfigError(`${file}${lineOf([...p, k])}: ${[...p, k].join('.')}: the key "__proto__" is not allowed`);
+        out[k] = visit(x, [...p, k]);
+      }
       return out;
     }
     return v;
@@ -148,7 +155,7 @@ export function parseRunConfig(text: string, file: string, env: NodeJS.ProcessEn
   const data = visit(doc.toJS(), []);
   if (data === null || typeof data !== 'object' || Array.isArray(data)) throw new ConfigError(`${file}: expected a mapping (version: 1, exporters: …)`);
   // the environment overlay (TRACEE_EXPORTER_…__…) wins over the file; ELASTICSEARCH_* fill what is left out
-  const fromEnv = (s: string, variable: string) => interpolateEnv(s, env, variable, secrets);
+  const fromEnv = (s: string, variable: string) => interpolateEnv(s, env, variable, fileSecrets);
   try {
     applyEnvOverlay(data as Record<string, unknown>, schema, env, origins, fromEnv);
     applyElasticsearchEnv(data as Record<string, unknown>, env, origins, fromEnv);
@@ -156,8 +163,9 @@ export function parseRunConfig(text: string, file: string, env: NodeJS.ProcessEn
     if (err instanceof EnvOverlayError) throw new ConfigError(err.message);
     throw err;
   }
+  for (const s of fileSecrets) secrets.add(s);
   collectSecrets(data, '', secrets);
-  if (details) { details.locate = (p) => `${file}${lineOf(p)}`; details.secrets = secrets; details.fromEnv = origins; }
+  if (details) { details.locate = (p) => `${file}${lineOf(p)}`; details.secrets = secrets; details.fileSecrets = fileSecrets; details.fromEnv = origins; }
   if (file === ENV_ONLY_FILE && !Array.isArray((data as { exporters?: unknown }).exporters)) {
     throw new ConfigError(`no configuration: give --config FILE or ${CONFIG_FILE_ENV}=FILE, or configure from the environment with at least one exporter (e.g. TRACEE_EXPORTER_EXPORTERS__CONSOLE__FORMAT=ecs; docs/configuration.md)`);
   }

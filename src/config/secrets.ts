@@ -16,10 +16,16 @@ export function isSecretHeader(name: string): boolean {
   return isSecretKey(name) || /auth|key|sig|session/i.test(name);
 }
 
+/**
+ * User info of a URL: up to the LAST `@` before the path, as URL parsers read it (a password may
+ * hold an unencoded `@`: `https://u:p@ss@host` is user u, password p@ss).
+ */
+const USERINFO = /([a-z][a-z0-9+.-]*:\/\/)([^/?#\s]*)@/gi;
+
 /** `https://user:pass@host/x?token=abc` → `https://***@host/x?token=***`. */
 export function maskUrl(s: string): string {
   return s
-    .replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/gi, `$1${MASK}@`)
+    .replace(USERINFO, `$1${MASK}@`)
     .replace(/([?&])([^=&#\s]+)=([^&#\s]*)/g, (m, sep: string, k: string) => (isSecretKey(k) || /^(key|sig|signature|auth)$/i.test(k) ? `${sep}${k}=${MASK}` : m));
 }
 
@@ -44,8 +50,7 @@ export function maskSecrets(value: unknown, key = ''): unknown {
 export function collectSecrets(value: unknown, key = '', out: Set<string> = new Set()): Set<string> {
   if (typeof value === 'string') {
     if (isSecretKey(key) && value.length >= 3) out.add(value);
-    const userinfo = /[a-z][a-z0-9+.-]*:\/\/([^/@\s]+)@/i.exec(value);
-    if (userinfo && userinfo[1].length >= 3) out.add(userinfo[1]);
+    for (const m of value.matchAll(USERINFO)) if (m[2].length >= 3) out.add(m[2]);
     return out;
   }
   if (Array.isArray(value)) { for (const v of value) collectSecrets(v, key, out); return out; }

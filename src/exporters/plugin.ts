@@ -5,6 +5,7 @@
 
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { collectSecrets, scrub } from '../config/secrets.ts';
 import type { Exporter } from '../model/exporter.ts';
 import type { ExporterContext, ExporterFactory } from './registry.ts';
 
@@ -46,7 +47,8 @@ export async function loadExporterModule(spec: string, baseDir: string, where: s
     try {
       made = (factory as (o: Record<string, unknown>, c: ExporterContext) => unknown)(options, ctx);
     } catch (err) {
-      throw new PluginError(`${where}: exporter module "${spec}": createExporter failed: ${(err as Error).message}`);
+      // a plugin may echo its options: mask the secret ones (by key, URL credentials) before the message goes out
+      throw new PluginError(`${where}: exporter module "${spec}": createExporter failed: ${scrub(String((err as Error)?.message ?? err), collectSecrets(options))}`);
     }
     return checkExporter(made, `${where}: exporter module "${spec}"`);
   };

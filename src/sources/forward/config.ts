@@ -13,7 +13,7 @@ export interface ForwardSourceConfig {
   max_message_bytes?: number;
   /** Connections served at once (default 64); more are closed at once and counted. */
   max_connections?: number;
-  /** A connection that sends nothing for this long is closed (default 300000 ms; 0 = never). */
+  /** A connection that completes no message for this long is closed, trickled bytes or not (default 300000 ms; 0 = never). */
   idle_timeout_ms?: number;
   /** Require the Forward v1 handshake with this shared key (HELO / PING / PONG). */
   shared_key?: string;

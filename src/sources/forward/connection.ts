@@ -107,6 +107,7 @@ export function serveConnection(socket: Socket, id: number, ctx: ConnectionConte
       refuseRestAs: 'not accepted: the forward source is shutting down (no ack sent; the client resends when it waits for acks)',
     }).finally(() => { busy = false; });
     busy = false;
+    progressed();   // time spent waiting for queue room is not the client's idleness
     if (r !== undefined) {
       st.events.accepted += r.accepted;
       st.events.rejected += r.rejected.length;
@@ -141,6 +142,7 @@ export function serveConnection(socket: Socket, id: number, ctx: ConnectionConte
         if (ended) break;
         framer.push(chunk);
         for (let frame = framer.next(); frame !== undefined && !ended; frame = framer.next()) {
+          progressed();
           const msg = decodeFrame(frame, ctx.maxMessageBytes);
           if (helo !== undefined) {
             const res = ctx.handshake!.checkPing(msg, helo);
@@ -177,14 +179,21 @@ export function serveConnection(socket: Socket, id: number, ctx: ConnectionConte
     }
   }
 
+  // Idle = no WHOLE message (or handshake PING) for idle_timeout_ms, not "no byte": a client that
+  // trickles a message a byte at a time (slowloris) would otherwise hold its connection for ever.
+  let idleTimer: NodeJS.Timeout | undefined;
   if (ctx.idleTimeoutMs > 0) {
-    socket.setTimeout(ctx.idleTimeoutMs);
-    socket.on('timeout', () => {
-      if (busy || ended) return;   // paused by us while the queues are full: not the client's idleness
-      ctx.log(`forward: ${detailBase}: closing: nothing received for ${ctx.idleTimeoutMs} ms`);
+    idleTimer = setTimeout(function onIdle() {
+      if (ended) return;
+      // paused by us while the queues are full: not the client's idleness
+      if (busy) { idleTimer!.refresh(); return; }
+      const pending = framer.pendingBytes;
+      ctx.log(`forward: ${detailBase}: closing: ${pending > 0 ? `no whole message for ${ctx.idleTimeoutMs} ms (${pending} bytes of an unfinished message)` : `nothing received for ${ctx.idleTimeoutMs} ms`}`);
       finish('idle_timeout');
-    });
+    }, ctx.idleTimeoutMs);
+    idleTimer.unref();
   }
+  const progressed = () => { idleTimer?.refresh(); };
   socket.on('error', () => { /* reported by the read loop */ });
 
   st.connections.accepted++;
@@ -199,6 +208,7 @@ export function serveConnection(socket: Socket, id: number, ctx: ConnectionConte
       socket.once('close', () => resolve());
     }))
     .finally(() => {
+      clearTimeout(idleTimer);
       st.connections.active--;
       const r = closeReason ?? 'client_closed';
       st.connections.closed[r] = (st.connections.closed[r] ?? 0) + 1;

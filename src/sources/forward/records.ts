@@ -21,7 +21,15 @@ export function toInputRecord(record: Record<string, unknown>, origin: Origin): 
       return { kind: 'error', code: 'invalid_utf8', reason: 'record "event" is bin that is not valid UTF-8', origin };
     }
   }
-  if (isPlainMap(ev)) return { kind: 'value', value: plain(ev), marked: false, origin };
+  if (isPlainMap(ev)) {
+    // msgpack decodes any depth without recursion; converting it recurses: too deep is a rejection, not a dropped connection
+    try {
+      return { kind: 'value', value: plain(ev), marked: false, origin };
+    } catch (err) {
+      if (!(err instanceof RangeError)) throw err;
+      return { kind: 'error', code: 'too_deep', reason: 'record "event" map nested too deeply', origin };
+    }
+  }
   const reason = !Object.hasOwn(record, 'event')
     ? `record has no "event" key (Tracee sends {event: "<event JSON>"}; keys: ${Object.keys(record).slice(0, 8).join(', ') || 'none'})`
     : `record "event" must be a JSON string or a map, got ${kindOf(ev)}`;

@@ -138,6 +138,12 @@ export async function* streamTraceeEvents(opts: GrpcStreamOptions): AsyncGenerat
     }
     if (signal?.aborted) break;
     const status = error ? statusText(error.code, error.details) : statusText(endStatus?.code ?? grpc.status.OK, endStatus?.details);
+    if (error?.code === grpc.status.RESOURCE_EXHAUSTED && /larger than max/i.test(error.details ?? '')) {
+      // a message over grpc-js's receive limit (4 MiB) ends the call: an input lost, so it is rejected with its place in the stream
+      received++;
+      messageNo++;
+      yield { kind: 'error', code: 'too_large', reason: `stream message refused (${status})`, origin: { source, line: messageNo, detail: `connection ${connection}, message ${received}` } };
+    }
     if (connected || received > 0) {
       // a stream that was up went away: one line per disconnect
       downSince = Date.now();

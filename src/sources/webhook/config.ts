@@ -10,6 +10,8 @@ export interface WebhookSourceConfig {
   max_body_bytes?: number;
   /** How long a request may wait for room in full exporter queues before the 503 (default 4000 ms). */
   max_queue_wait_ms?: number;
+  /** Connections served at once (default 64); more are closed at once and counted. Each may hold max_body_bytes. */
+  max_connections?: number;
   auth?: { bearer_token?: string; username?: string; password?: string };
   tls?: { cert_file: string; key_file: string };
 }
@@ -20,6 +22,8 @@ export const WEBHOOK_DEFAULTS = {
   // below Tracee's webhook client timeout (`?timeout=`, default 10 s; 5 s in our examples), so
   // Tracee sees our 503 instead of its own timeout
   maxQueueWaitMs: 4_000,
+  // Tracee posts one event at a time on one connection; the cap bounds memory (× max_body_bytes)
+  maxConnections: 64,
 } as const;
 
 export interface ListenAddress { host: string | undefined; port: number }

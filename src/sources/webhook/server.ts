@@ -28,6 +28,8 @@ export interface WebhookStats {
   events: { accepted: number; rejected: number; waiting: number; refused: number };
   /** Requests whose client went away before the answer was sent. */
   clientGone: number;
+  /** Connections closed at once: max_connections were open already. */
+  connectionsRefused: number;
   inFlight: number;
 }
 
@@ -54,7 +56,7 @@ export function createWebhookSource(cfg: WebhookSourceConfig, deps: WebhookDeps)
   const retryAfter = String(Math.max(1, Math.ceil(maxWait / 1000)));
   const auth = createAuthenticator(cfg.auth);
   const tls = cfg.tls !== undefined;
-  const st: WebhookStats = { requests: 0, responses: {}, events: { accepted: 0, rejected: 0, waiting: 0, refused: 0 }, clientGone: 0, inFlight: 0 };
+  const st: WebhookStats = { requests: 0, responses: {}, events: { accepted: 0, rejected: 0, waiting: 0, refused: 0 }, clientGone: 0, connectionsRefused: 0, inFlight: 0 };
   let closing = false;
   let idle: (() => void) | undefined;   // resolves close() once no request is in flight
   let server: http.Server | undefined;
@@ -96,11 +98,18 @@ export function createWebhookSource(cfg: WebhookSourceConfig, deps: WebhookDeps)
     }
     const enc = req.headers['content-encoding'];
     if (enc !== undefined && enc.trim().toLowerCase() !== 'identity') return refuse(415, `Content-Encoding ${enc} is not supported`);
+    /** The body is not kept, and Tracee does not resend: its loss is one rejection with its origin (dead letter, metrics). */
+    const tooLarge = async () => {
+      const reason = `body larger than ${maxBody} bytes (answered 413, not read)`;
+      const r = await deps.ingest([{ kind: 'error', code: 'too_large', reason, origin: { source: 'webhook', detail } }]);
+      st.events.rejected += r.rejected.length;
+      refuse(413, `body larger than ${maxBody} bytes`, { connection: 'close' });
+    };
     const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > maxBody) return refuse(413, `body larger than ${maxBody} bytes`, { connection: 'close' });
+    if (declared > maxBody) return tooLarge();
     const body = await readBody(req, maxBody);
     if (!body.ok) {
-      if (body.why === 'too_large') return refuse(413, `body larger than ${maxBody} bytes`, { connection: 'close' });
+      if (body.why === 'too_large') return tooLarge();
       deps.log(`webhook: ${detail}: client went away before the body was read`);
       return;
     }
@@ -145,6 +154,11 @@ export function createWebhookSource(cfg: WebhookSourceConfig, deps: WebhookDeps)
       }
       const common = { requestTimeout: 30_000, keepAliveTimeout: 5_000 };
       const s = tls ? https.createServer({ ...options, ...common }, handler) : http.createServer(common, handler);
+      s.maxConnections = cfg.max_connections ?? WEBHOOK_DEFAULTS.maxConnections;
+      s.on('drop', (d?: { remoteAddress?: string; remotePort?: number }) => {
+        st.connectionsRefused++;
+        deps.log(`webhook: connection from ${d?.remoteAddress ?? '?'}:${d?.remotePort ?? '?'} refused: ${s.maxConnections} connection(s) already (max_connections)`);
+      });
       s.on('clientError', (_err: Error, socket: Socket) => { if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n'); else socket.destroy(); });
       await new Promise<void>((resolve, reject) => {
         s.once('error', (err: NodeJS.ErrnoException) => reject(new Error(`${where}: cannot listen on ${cfg.listen ?? WEBHOOK_DEFAULTS.listen}: ${err.code ?? err.message}`)));

@@ -47,6 +47,8 @@ describe('config check', () => {
       ['version: 1\nexporters:\n  - type: console\n    trim: [tracee_data, nosuch]\n', /cfg\.yaml:4: exporters\.0\.trim: unknown group "nosuch" \(known: tracee_data, /],
       ['version: 1\nexporters:\n  - type: console\n    format: otlp-json\n    drop_fields: [process.nosuch]\n', /cfg\.yaml:5: exporters\.0\.drop_fields: "process\.nosuch" is not an OTel attribute/],
       ['version: 1\nsources:\n  - type: grpc\n    address: "tcp:99999"\nexporters: [{ type: console }]\n', /cfg\.yaml:4: sources\.0\.address: "tcp:99999": expected /],
+      ['version: 1\nsources:\n  - type: forward\n    listen: "127.0.0.1:99999"\nexporters: [{ type: console }]\n', /cfg\.yaml:4: sources\.0\.listen: expected host:port/],
+      ['version: 1\nsources:\n  - type: forward\n    tls: { cert_file: /nonexistent.pem, key_file: /nonexistent.key }\nexporters: [{ type: console }]\n', /cfg\.yaml:4: sources\.0\.tls\.cert_file: ENOENT/],
       ['version: 1\nsources:\n  - type: grpc\n    address: "tcp:tracee:99999"\nexporters: [{ type: console }]\n', /cfg\.yaml:4: sources\.0\.address: "tcp:tracee:99999": expected unix:\/\/\/path\/to\/tracee\.sock, host:port or tcp:port$/],
     ];
     for (const [text, want] of cases) {
@@ -112,7 +114,7 @@ describe('config print', () => {
     expect(r.out).not.toContain('tok-from-file');
     const c = parse(r.out);
     expect(c.node).toEqual({ name: 'node-a' });
-    expect(c.sources[0]).toEqual({ type: 'webhook', listen: '127.0.0.1:8080', max_body_bytes: 4194304, max_queue_wait_ms: 4000, auth: { bearer_token: '***' } });
+    expect(c.sources[0]).toEqual({ type: 'webhook', listen: '127.0.0.1:8080', max_body_bytes: 4194304, max_queue_wait_ms: 4000, max_connections: 64, auth: { bearer_token: '***' } });
     const [es, otlp] = c.exporters;
     expect(es.endpoints).toBe('https://***@es:9200?api_key=***');
     expect(es).toMatchObject({ requestTimeoutMs: 30000, templates: 'install', dataStream: { eventsDataset: 'tracee.events', namespace: 'default' } });
@@ -121,6 +123,28 @@ describe('config print', () => {
     expect(otlp).toMatchObject({ logsEndpoint: 'http://collector:4318/v1/logs', timeoutMs: 2500, compression: 'gzip', protocol: 'http/protobuf', serviceName: 'tracee' });
     expect(otlp.headers).toEqual({ authorization: '***', 'x-scope-orgid': 'tenant-1', 'x-api-key': '***' });
     expect(c.telemetry).toEqual({ log_interval_ms: 60000, not_ready_after_retrying_ms: 60000 });
+  });
+
+  it('masks ${file:} contents wherever they land, not only under secret keys', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'te-config-files-'));
+    fs.writeFileSync(path.join(dir, 'es-url'), 'https://elastic:Es-Pw-77q@es.example:9200\n');
+    fs.writeFileSync(path.join(dir, 'tenant'), 'tenant-tok-31337\n');
+    const file = tmpConfig(`version: 1
+node: { name: "\${file:${dir}/tenant}" }
+exporters:
+  - type: elasticsearch
+    endpoints: ["\${file:${dir}/es-url}"]
+  - type: otlp_http
+    endpoint: "http://collector:4318"
+    headers: { x-scope: "\${file:${dir}/tenant}" }
+`);
+    const r = run(runConfigPrint, file);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).not.toMatch(/tenant-tok-31337|Es-Pw-77q|elastic:/);
+    const c = parse(r.out);
+    expect(c.node.name).toBe('***');
+    expect(c.exporters[1].headers).toEqual({ 'x-scope': '***' });
+    expect(c.exporters[1].endpoint).toBe('http://collector:4318');   // values not read from files stay as they are
   });
 
   it('exits 1 with the error when the configuration is invalid', () => {

@@ -77,6 +77,19 @@ describe('TRACEE_EXPORTER_* environment overlay', () => {
     expect(error(() => parse({ TRACEE_EXPORTER_EXPORTERS__ELASTICSEARCH__REQUEST_TIMEOUT_MS: secret }))).not.toContain(secret);
   });
 
+  it('cannot reach an object\'s prototype: no __proto__ key in a value, no __proto__ / constructor segment', () => {
+    // a __proto__ key copied by assignment (config print, schema defaults) would swap that object's prototype: refused, the variable named
+    for (const v of ['{"__proto__": {"x-polluted": "yes"}}', '{a: {__proto__: {polluted: yes}}}']) {
+      expect(error(() => parse({ TRACEE_EXPORTER_EXPORTERS__OTLP_HTTP__HEADERS: v }))).toBe('TRACEE_EXPORTER_EXPORTERS__OTLP_HTTP__HEADERS: the key "__proto__" is not allowed');
+    }
+    expect(error(() => parse({ TRACEE_EXPORTER_MAPPING__OVERRIDES: '[{"__proto__": {"a": 1}}]' }))).toMatch(/^TRACEE_EXPORTER_MAPPING__OVERRIDES: /);
+    expect(error(() => parse({ TRACEE_EXPORTER___PROTO____POLLUTED: 'yes' }))).toMatch(/^TRACEE_EXPORTER___PROTO____POLLUTED: empty segment/);
+    expect(error(() => parse({ TRACEE_EXPORTER_DELIVERY__CONSTRUCTOR__PROTOTYPE__POLLUTED: 'yes' }))).toMatch(/unknown key CONSTRUCTOR under delivery/);
+    expect(error(() => parse({ TRACEE_EXPORTER_EXPORTERS__CONSOLE__PROTO__POLLUTED: 'yes' }))).toMatch(/unknown key PROTO under exporters\.0/);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(({} as Record<string, unknown>)['x-polluted']).toBeUndefined();
+  });
+
   it('sets top-level single values with one segment (never version)', () => {
     const keys = topLevelScalarKeys(runConfigSchema());
     expect(keys).not.toContain('version');

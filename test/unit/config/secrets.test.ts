@@ -30,4 +30,14 @@ describe('secrets', () => {
     expect(scrub('bad password hunter2 for https://elastic:changeme@es:9200', secrets)).toBe('bad password *** for https://***@es:9200');
     expect(maskUrl('http://es:9200')).toBe('http://es:9200');
   });
+
+  it('a password with an unencoded @ is masked whole (URL parsers split user info at the last @)', () => {
+    const url = 'https://elastic:p@ss-9z@es.example:9200/x@y';
+    expect(new URL(url).host).toBe('es.example:9200');
+    expect(maskUrl(url)).toBe('https://***@es.example:9200/x@y');
+    expect(maskSecrets({ endpoints: [url] })).toEqual({ endpoints: ['https://***@es.example:9200/x@y'] });
+    expect([...collectSecrets({ endpoints: url })]).toEqual(['elastic:p@ss-9z']);
+    expect(scrub(`cannot reach ${url} (refused)`, collectSecrets({ endpoints: url }))).toBe('cannot reach https://***@es.example:9200/x@y (refused)');
+    expect(maskUrl('see https://es:9200/a and mail ops@example.org')).toBe('see https://es:9200/a and mail ops@example.org');
+  });
 });

@@ -128,6 +128,13 @@ describe('broken plugin modules fail start-up with a clear message', () => {
     await expect(prepare(make())).rejects.toThrow(message);
   });
 
+  it('a factory that echoes its options in its error: secret option values are masked in the message', async () => {
+    const spec = plugin('echo.mjs', 'export function createExporter(o) { throw new Error(`cannot log in to ${o.url} with token ${o.api_token} and password ${o.auth.password}`); }');
+    const err = await prepare(spec, ', api_token: tok-9f8e7d6c, auth: { password: pw-5a4b3c }, url: "https://bob:hunter22@logs.example"').catch((e: Error) => e);
+    expect((err as Error).message).toMatch(/echo\.mjs": createExporter failed: cannot log in to https:\/\/\*\*\*@logs\.example with token \*\*\* and password \*\*\*$/);
+    expect((err as Error).message).not.toMatch(/tok-9f8e7d6c|pw-5a4b3c|hunter22/);
+  });
+
   it('a default-exported factory is accepted', async () => {
     const spec = plugin('default.mjs', 'export default function (o) { return { name: o.name ?? "d", target: "otel", async start() {}, async send() { return { status: "ok" }; }, async shutdown() {} }; }');
     const p = await prepare(spec, ', name: mine');

@@ -304,6 +304,21 @@ describe('forward source: hostile input', () => {
     expect(f.logs.some((l) => /^forward: 127\.0\.0\.1:\d+ #\d+: closing: message larger than 65536 bytes/.test(l))).toBe(true);
   });
 
+  it('an event map nested too deeply is one too_deep rejection with its origin; the connection goes on (acked)', async () => {
+    const f = await start();
+    // {event: {a: {a: … 1}}}, 200k levels (600 KB): msgpack decodes it without recursion, converting it must not overflow the stack
+    const depth = 200_000;
+    const nested = Buffer.concat([Buffer.from([0x81, 0xa5]), Buffer.from('event'), Buffer.alloc(depth * 3, Buffer.from([0x81, 0xa1, 0x61])), Buffer.from([0x01])]);
+    const r = raw(f.port);
+    r.socket.write(Buffer.concat([Buffer.from([0x94]), enc('tracee'), enc(1), nested, enc({ chunk: 'deep' }), enc(['tracee', 1, { event: SAMPLES[0] }, { chunk: 'next' }])]));
+    await until(() => r.answers().length === 2, 'two acks');
+    expect(r.answers()).toEqual([{ ack: 'deep' }, { ack: 'next' }]);
+    expect(f.rec.records[0]).toMatchObject({ kind: 'error', code: 'too_deep', origin: { source: 'forward', line: 1, detail: expect.stringMatching(/tag tracee$/) } });
+    expect(f.rec.records[1]).toMatchObject({ kind: 'text', text: SAMPLES[0] });
+    expect(f.src.stats().events).toMatchObject({ accepted: 1, rejected: 1 });
+    expect(f.src.stats().connections.closed).toEqual({});
+  });
+
   it('max_connections: extra connections are closed at once and counted', async () => {
     const f = await start({ max_connections: 1 });
     const a = raw(f.port);
@@ -314,6 +329,22 @@ describe('forward source: hostile input', () => {
     expect(f.src.stats().connections).toMatchObject({ accepted: 1, refused: 1, active: 1 });
     a.socket.write(enc(['tracee', 1, { event: SAMPLES[0] }, { chunk: 'ok' }]));
     await until(() => a.answers().length === 1, 'the ack on the first connection');
+  });
+
+  it('idle_timeout_ms: a client trickling a message a byte at a time (slowloris) is closed too', async () => {
+    const f = await start({ idle_timeout_ms: 300 });
+    const r = raw(f.port);
+    await r.ready;
+    const msg = enc(['tracee', 1, { event: SAMPLES[0] }]);
+    let i = 0;
+    const drip = setInterval(() => { if (i < msg.length - 1 && !r.socket.destroyed) r.socket.write(msg.subarray(i, ++i)); }, 50);
+    cleanups.push(async () => clearInterval(drip));
+    const t0 = Date.now();
+    await Promise.race([r.closed, new Promise((res) => setTimeout(res, 3_000))]);
+    clearInterval(drip);
+    expect(Date.now() - t0).toBeLessThan(2_000);
+    await until(() => f.src.stats().connections.closed.idle_timeout === 1, 'the close to be counted');
+    expect(f.logs.some((l) => /closing: no whole message for 300 ms \(\d+ bytes of an unfinished message\)/.test(l))).toBe(true);
   });
 
   it('idle_timeout_ms: a silent connection is closed', async () => {

@@ -165,6 +165,27 @@ describe('gRPC source: messages that are not events', () => {
   });
 });
 
+describe('gRPC source: an oversized message', () => {
+  it('is one too_large rejection with its stream origin (not only a log line), then the stream is back', async () => {
+    let calls = 0;
+    server = await startTraceeGrpcServer(`unix://${socketPath()}`, async (call) => {
+      if (++calls === 1) {
+        await call.send(samples[0].structured);
+        await call.send(Buffer.alloc(5 * 1024 * 1024, 0x0a));   // over grpc-js's 4 MiB receive limit: the call ends RESOURCE_EXHAUSTED
+      } else {
+        await call.send(samples[1].structured);
+      }
+    });
+    const logs: string[] = [];
+    const records = await take(server.address, 3, {}, logs);
+    const source = `grpc ${server.address}`;
+    expect(records.map((r) => r.kind)).toEqual(['value', 'error', 'value']);
+    expect(records[1]).toMatchObject({ kind: 'error', code: 'too_large', origin: { source, line: 2, detail: 'connection 1, message 2' }, reason: expect.stringMatching(/RESOURCE_EXHAUSTED/) });
+    expect(records[2].origin).toEqual({ source, line: 3, detail: 'connection 2, message 1' });
+    expect(logs.some((l) => /stream ended \(RESOURCE_EXHAUSTED/.test(l))).toBe(true);
+  });
+});
+
 describe('gRPC source: address and backoff', () => {
   it('accepts Tracee\'s address spellings', () => {
     expect(parseGrpcAddress('unix:///var/run/tracee.sock')).toEqual({ target: 'unix:///var/run/tracee.sock', source: 'grpc unix:///var/run/tracee.sock' });

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -138,6 +139,44 @@ describe('webhook source', () => {
     expect((await post(w.url, SAMPLES[7])).status).toBe(200);   // a body under the limit still passes
     await w.stop();
     expect(w.stats().responses).toEqual({ 413: 2, 200: 1 });
+  });
+
+  it('a 413 body is one too_large rejection with its request, counted and dead-lettered (Tracee does not resend it)', async () => {
+    const w = await start({ max_body_bytes: 2048 });
+    const big = SAMPLES.join('\n');
+    expect((await post(w.url, big)).status).toBe(413);
+    const summary = await w.stop();
+    expect(summary).toMatchObject({ rejected: 1 });
+    expect(w.stats().events).toMatchObject({ accepted: 0, rejected: 1 });
+    expect(w.deadLetter()).toEqual([
+      expect.objectContaining({ exporter: 'input', reason: expect.stringMatching(/body larger than 2048 bytes/), origin: { source: 'webhook', detail: expect.stringMatching(DETAIL) } }),
+    ]);
+  });
+
+  it('max_connections: connections over it are closed at once, counted and logged (each may hold max_body_bytes)', async () => {
+    const w = await start({ max_connections: 1 });
+    const { port } = new URL(w.url);
+    const holder = net.connect(Number(port), '127.0.0.1');   // an open connection that sends nothing yet
+    await new Promise<void>((resolve) => holder.once('connect', () => resolve()));
+    cleanups.push(async () => { holder.destroy(); });
+    await new Promise((r) => setTimeout(r, 50));
+    await expect(post(w.url, SAMPLES[0])).rejects.toThrow();
+    expect(w.stats().connectionsRefused).toBe(1);
+    expect(w.logs.some((l) => /^webhook: connection from 127\.0\.0\.1:\d+ refused: 1 connection\(s\) already \(max_connections\)$/.test(l))).toBe(true);
+    holder.destroy();
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await post(w.url, SAMPLES[0], { connection: 'close' })).status).toBe(200);
+  });
+
+  it('keys of other source types are refused on a webhook (shared_key or users would not protect it)', () => {
+    const err = (src: string) => { try { parseRunConfig(`version: 1\nsources:\n  - ${src}\nexporters: [{ type: console }]\n`, 'c.yaml', {}); return ''; } catch (e) { return (e as Error).message; } };
+    expect(err('{ type: webhook, shared_key: k-7781 }')).toMatch(/^c\.yaml:3: sources\.0\.shared_key: /);
+    expect(err('{ type: webhook, users: [{ username: u, password: p-7781 }] }')).toMatch(/^c\.yaml:3: sources\.0\.users: /);
+    expect(err('{ type: webhook, shared_key: k-7781 }')).not.toMatch(/k-7781/);
+    for (const k of ['tag: t', 'max_message_bytes: 4096', 'idle_timeout_ms: 5', 'self_hostname: h', 'address: "tcp:4466"', 'follow: true']) {
+      expect(err(`{ type: webhook, ${k} }`), k).toMatch(/^c\.yaml:3: sources\.0\./);
+    }
+    expect(err('{ type: webhook, max_connections: 8 }')).toBe('');
   });
 
   it('auth: basic (as Tracee sends it from the URL) and bearer, compared in constant time; 401 with WWW-Authenticate', async () => {
