@@ -65,6 +65,7 @@ export function createIngest(deps: IngestDeps): Ingest {
     const res: IngestResult = { accepted: 0, rejected: [], waiting: 0, refused: 0, interrupted: false };
     const signal = opts.signal;
     let aborted: Promise<typeof ABORTED> | undefined;
+    let onAbort: (() => void) | undefined;
     const bad = (origin: Origin, code: string, reason: string, input: string | undefined) => {
       deps.reject(origin, reason, input, code);
       res.rejected.push({ origin, reason });
@@ -134,7 +135,7 @@ export function createIngest(deps: IngestDeps): Ingest {
       const all: Promise<unknown> = pushes.length === 1 ? pushes[0] : Promise.all(pushes);
       if (signal === undefined) { await all; res.accepted++; continue; }
       aborted ??= signal.aborted ? Promise.resolve(ABORTED)
-        : new Promise((resolve) => signal.addEventListener('abort', () => resolve(ABORTED), { once: true }));
+        : new Promise((resolve) => { onAbort = () => resolve(ABORTED); signal.addEventListener('abort', onAbort, { once: true }); });
       if ((await Promise.race([all, aborted])) !== ABORTED) { res.accepted++; continue; }
       // Stopped waiting: the push stays in line; whatever becomes of it is still accounted for.
       res.waiting++;
@@ -142,6 +143,8 @@ export function createIngest(deps: IngestDeps): Ingest {
       for (let j = 0; j < pushes.length; j++) pushes[j].catch((err: Error) => deps.lateRefusal(routes[to[j]], items[j], err));
       if (opts.refuseRestAs === undefined) break;
     }
+    // the signal may outlive this call (a run's stop signal): leave no listener on it
+    if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
     return res;
   };
 }

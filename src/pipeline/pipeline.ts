@@ -62,6 +62,9 @@ export interface RunSummary {
 interface Route extends IngestRoute {
   /** Pushes we stopped waiting for (queue full at stop / 503) that the delivery refused at shutdown. */
   refusedAtShutdown: number;
+  /** Undelivered at shutdown and not written to the dead letter either (it failed): logged with the count. */
+  unwrittenAtShutdown: number;
+  unwrittenReason: string;
   telemetry: ExporterTelemetry;
   filteredCount: number;
 }
@@ -151,7 +154,10 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: Pipeline
       read: () => delivery!.stats(),
       capacity: { items: bounds.maxQueueItems, bytes: bounds.maxQueueBytes },
     });
-    delivery = createDelivery(timedExporter(exporter, tel), merged, {
+    const bufferCfg = bufferConfigOf(config, e);
+    // behind a disk buffer the queue is fed from disk: it waits for room, never drops (buffer.when_full decides)
+    const innerOptions = bufferCfg.type === 'disk' ? { ...merged, whenFull: 'block' as const } : merged;
+    delivery = createDelivery(timedExporter(exporter, tel), innerOptions, {
       onDeadLetter: (item, reason) => {
         tel.deadLettered();
         io.log(`${exporter.name}: ${formatOrigin(item.origin)}: dead-lettered: ${reason}`);
@@ -169,12 +175,12 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: Pipeline
       onRetry: (r) => tel.retried(r.items),
     });
     // a disk buffer (buffer.type disk) in front of the in-memory delivery; it replays from start()
-    delivery = withBuffer(bufferConfigOf(config, e), delivery, {
+    delivery = withBuffer(bufferCfg, delivery, {
       name: label, dataDir: resolveDataDir(config), mapper: routeMapper, target: exporter.target, windowItems: bounds.maxQueueItems,
       log: (m) => io.log(`${label}: ${m}`), onDrop: (reason, count) => tel.dropped(reason, count),
     });
     const route: Route = {
-      exporter, delivery, refusedAtShutdown: 0, telemetry: tel, filteredCount: 0, accepts, mapper: routeMapper,
+      exporter, delivery, refusedAtShutdown: 0, unwrittenAtShutdown: 0, unwrittenReason: '', telemetry: tel, filteredCount: 0, accepts, mapper: routeMapper,
       filtered() { route.filteredCount++; tel.filtered(); },
     };
     return route;
@@ -185,17 +191,31 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: Pipeline
   const fileSources: FileSource[] = [];
   const counts: RunSummary = { received: 0, mapped: 0, rejected: 0, filteredOut: 0, sourceErrors: 0, exporters: [] };
 
+  let deadLetterError: string | undefined;   // logged once
   const ingest = createIngest({
     mapper, routes, counts, telemetry,
     reject(origin, reason, input, code) {
       counts.rejected++;
       telemetry.eventRejected(origin.source, code);
       io.log(`${formatOrigin(origin)}: rejected: ${reason}`);
-      deadLetter?.write({ exporter: 'input', reason, origin, input });
+      // a failed dead letter must not stop the source: the line is counted and logged above
+      try {
+        deadLetter?.write({ exporter: 'input', reason, origin, input });
+      } catch (err) {
+        const msg = (err as Error).message;
+        if (msg !== deadLetterError) io.log(`${msg}: cannot write rejected input any more (still counted and logged with its origin)`);
+        deadLetterError = msg;
+      }
     },
     lateRefusal(route, item, err) {
       (route as Route).refusedAtShutdown++;
-      deadLetter?.write({ exporter: route.exporter.name, reason: `shutdown: not accepted before the deadline (${err.message})`, origin: item.origin, record: item.record, input: item.input });
+      // runs in a promise's catch: a throw here would be an unhandled rejection
+      try {
+        deadLetter?.write({ exporter: route.exporter.name, reason: `shutdown: not accepted before the deadline (${err.message})`, origin: item.origin, record: item.record, input: item.input });
+      } catch (dlErr) {
+        (route as Route).unwrittenAtShutdown++;
+        (route as Route).unwrittenReason = (dlErr as Error).message;
+      }
     },
   });
 
@@ -329,16 +349,26 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: Pipeline
       } finally {
         telemetry.phaseChanged('stopping');   // the input ended or stop(): flushing
         readyResolve({ webhooks: [] });   // no-op when already resolved
-        for (const r of routes) {
-          const report = await r.delivery.shutdown(opts.shutdownTimeoutMs ?? 30_000);
+        // every delivery drains at once: --shutdown-timeout is one deadline, not one per exporter
+        const reports = routes.map((r) => r.delivery.shutdown(opts.shutdownTimeoutMs ?? 30_000));
+        for (const p of reports) p.catch(() => { /* awaited below, in order */ });
+        for (const [k, r] of routes.entries()) {
+          const report = await reports[k];
           for (const item of report.pending) {
             // not delivered within the deadline: never silently lost (the disk buffer will keep these)
-            deadLetter?.write({ exporter: r.exporter.name, reason: 'shutdown: not delivered before the deadline', origin: item.origin, record: item.record, input: item.input });
+            try {
+              deadLetter?.write({ exporter: r.exporter.name, reason: 'shutdown: not delivered before the deadline', origin: item.origin, record: item.record, input: item.input });
+            } catch (err) {
+              // the dead letter failed (disk full…): counted and logged below; the other exporters still shut down
+              r.unwrittenAtShutdown++;
+              r.unwrittenReason = (err as Error).message;
+            }
           }
           await Promise.resolve();   // let refusals of waiting pushes (lateRefusal) run first
           const pending = report.pending.length + r.refusedAtShutdown;
           r.telemetry.undeliveredAtShutdown(pending);
-          if (pending > 0) io.log(`${r.exporter.name}: ${pending} event(s) not delivered before the shutdown deadline${deadLetter ? ' (written to the dead letter)' : ''}`);
+          if (pending > 0) io.log(`${r.exporter.name}: ${pending} event(s) not delivered before the shutdown deadline${deadLetter && r.unwrittenAtShutdown === 0 ? ' (written to the dead letter)' : ''}`);
+          if (r.unwrittenAtShutdown > 0) io.log(`${r.exporter.name}: ${r.unwrittenAtShutdown} of them could not be written to the dead letter: ${r.unwrittenReason}`);
           // disk buffer: what was not delivered stays in the buffer (not dead-lettered) for the next start
           if (report.buffered) io.log(`${r.exporter.name}: ${report.buffered} event(s) stay in the disk buffer for the next start`);
           counts.exporters.push({ name: r.exporter.name, stats: report.stats, pendingAtShutdown: pending, filtered: r.filteredCount });

@@ -138,10 +138,11 @@ export function createDiskBufferedDelivery<R>(
   let readHandle: { path: string; fh: fs.promises.FileHandle } | undefined;
   let shutdownReport: Promise<ShutdownReport<R>> | undefined;
   let checkpointSoon = false;
+  let checkpointError: string | undefined;  // the last save failure, logged once
   let received = 0;
   const orphans = new Set<number>();        // in memory, their segment dropped (drop_oldest): no longer on disk
 
-  const checkpointTimer = setInterval(() => checkpoint(false), o.checkpointIntervalMs ?? DISK_BUFFER_DEFAULTS.checkpointIntervalMs);
+  const checkpointTimer = setInterval(() => checkpoint(), o.checkpointIntervalMs ?? DISK_BUFFER_DEFAULTS.checkpointIntervalMs);
   checkpointTimer.unref();
 
   // ---- acks, checkpoint, deletion
@@ -164,33 +165,46 @@ export function createDiskBufferedDelivery<R>(
       for (const w of waiters) if (w.target <= pos) w.resolve(); else still.push(w);
       waiters = still;
     }
-    if (blocked.length > 0 && !checkpointSoon) {
-      // pushes are waiting for room: free acknowledged segments now, not at the next tick
-      checkpointSoon = true;
-      setImmediate(() => { checkpointSoon = false; checkpoint(true); });
-    }
+    if (blocked.length > 0) makeRoomSoon();
   }
 
-  /** Save the position, then delete the segments wholly below it (in this order: a crash in between only leaves files to skip). */
-  function checkpoint(makeRoom: boolean): void {
+  /** Pushes are waiting for room: free acknowledged segments now, not at the next tick. */
+  function makeRoomSoon(): void {
+    if (checkpointSoon) return;
+    checkpointSoon = true;
+    setImmediate(() => { checkpointSoon = false; checkpoint(); });
+  }
+
+  /**
+   * Save the position, then delete the segments wholly below it (in this order: a crash in between
+   * only leaves files to skip). When the save fails they are deleted all the same: a restart never
+   * starts before the first segment left (recovery), so nothing unacknowledged is skipped, and the
+   * room they free may be what the save was missing (disk full).
+   */
+  function checkpoint(): void {
     if (lifecycle === 'closed') return;
     const pos = tracker.position;
     if (pos !== savedPosition) {
       try {
         writeCheckpoint(dir, { acked: pos }, durableCheckpoint);
         savedPosition = pos;
+        if (checkpointError !== undefined) hooks.log(`disk buffer ${dir}: checkpoint saved again`);
+        checkpointError = undefined;
       } catch (err) {
-        hooks.log(`disk buffer ${dir}: cannot save the checkpoint: ${(err as Error).message}`);
-        return;
+        const msg = (err as Error).message;
+        if (msg !== checkpointError) hooks.log(`disk buffer ${dir}: cannot save the checkpoint: ${msg} (acknowledged segments are still deleted; a restart may send the rest of the first segment again)`);
+        checkpointError = msg;
       }
     }
-    if (makeRoom && blocked.length > 0 && writer.active.bytes > 0 && writer.active.endId <= savedPosition) writer.roll();
-    deleteAcked();
+    // a wholly acknowledged active segment is closed so it can go too: with one segment as large as
+    // the cap (segment_bytes >= max_bytes) it is all the room there is, and no further ack would come
+    if (blocked.length > 0 && writer.active.bytes > 0 && writer.active.endId <= pos) writer.roll();
+    deleteAcked(pos);
     admitBlocked();
   }
 
-  function deleteAcked(): void {
-    while (segments.length > 1 && segments[0].endId <= savedPosition) removeOldest();
+  function deleteAcked(pos: number): void {
+    while (segments.length > 1 && segments[0].endId <= pos) removeOldest();
   }
 
   function removeOldest(): Segment {
@@ -354,7 +368,7 @@ export function createDiskBufferedDelivery<R>(
       if (o.whenFull === 'drop_oldest') {
         dropOldestFor(frame.length);
       } else {
-        await new Promise<void>((resolve, reject) => { blocked.push({ bytes: frame.length, resolve, reject }); });
+        await new Promise<void>((resolve, reject) => { blocked.push({ bytes: frame.length, resolve, reject }); makeRoomSoon(); });
         admitted = true;
       }
     }

@@ -1,0 +1,30 @@
+// ingest, found in review: each case failed before its fix.
+
+import { getEventListeners } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import { createDelivery } from '../../../src/delivery/index.ts';
+import type { Exporter } from '../../../src/model/exporter.ts';
+import { createIngest } from '../../../src/pipeline/ingest.ts';
+import type { InputRecord } from '../../../src/sources/read-records.ts';
+import { testMapper } from '../../helpers/samples.ts';
+import { eventLine } from '../sources/files/harness.ts';
+
+const fakeOk: Exporter = { name: 'fake-ok', target: 'ecs', async start() {}, async shutdown() {}, async send() { return { status: 'ok' }; } };
+
+describe('ingest: the stop signal', () => {
+  it('leaves no listener behind on a long-lived signal (one ingest call per file opened, for the whole run)', async () => {
+    const delivery = createDelivery(fakeOk, { flushIntervalMs: 5 });
+    const ingest = createIngest({
+      mapper: testMapper(), routes: [{ exporter: fakeOk, delivery }],
+      counts: { received: 0, mapped: 0, rejected: 0, filteredOut: 0 }, reject() {}, lateRefusal() {},
+    });
+    const stop = new AbortController();
+    for (let i = 0; i < 20; i++) {
+      const recs: InputRecord[] = [{ kind: 'text', text: eventLine(i), origin: { source: `file-${i}`, line: 1 } }];
+      const r = await ingest(recs, { signal: stop.signal });
+      expect(r.accepted).toBe(1);
+    }
+    expect(getEventListeners(stop.signal, 'abort').length).toBe(0);
+    await delivery.shutdown(1000);
+  });
+});
