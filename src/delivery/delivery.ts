@@ -100,6 +100,9 @@ export function createDelivery<R>(
       b.resolve();
     }
     if (blockedHead === blocked.length && blockedHead > 0) { blocked = []; blockedHead = 0; }
+    // under sustained backpressure from several producers the list may never empty: drop the
+    // admitted head now and then, as the queue does, so it does not grow by one slot per event
+    else if (blockedHead >= 1024 && blockedHead * 2 >= blocked.length) { blocked = blocked.slice(blockedHead); blockedHead = 0; }
   }
 
   /** Start batches while slots are free and a batch is due; otherwise arm the interval timer. */

@@ -62,13 +62,15 @@ export function createIngest(deps: IngestDeps): Ingest {
   const everyRoute = routes.map((_r, i) => i);
 
   return async function ingest(records: AsyncIterable<InputRecord> | Iterable<InputRecord>, opts: IngestOptions = {}): Promise<IngestResult> {
-    const res: IngestResult = { accepted: 0, rejected: [], waiting: 0, refused: 0, interrupted: false };
+    const res: IngestResult = { accepted: 0, rejected: [], rejectedCount: 0, waiting: 0, refused: 0, interrupted: false };
+    const listRejections = opts.listRejections !== false;
     const signal = opts.signal;
     let aborted: Promise<typeof ABORTED> | undefined;
     let onAbort: (() => void) | undefined;
     const bad = (origin: Origin, code: string, reason: string, input: string | undefined) => {
       deps.reject(origin, reason, input, code);
-      res.rejected.push({ origin, reason });
+      res.rejectedCount++;
+      if (listRejections) res.rejected.push({ origin, reason });
     };
     for await (const rec of records) {
       if (signal?.aborted) {

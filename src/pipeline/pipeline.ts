@@ -237,7 +237,7 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: Pipeline
         reconnectInitialMs: s.reconnect_initial_ms, reconnectMaxMs: s.reconnect_max_ms,
         signal: stopSignal.signal, log: io.log,
       });
-      await ingest(records, { signal: stopSignal.signal });
+      await ingest(records, { signal: stopSignal.signal, listRejections: false });
       return;
     }
     if (s.type === 'file') {
@@ -254,7 +254,7 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: Pipeline
     inputs.push(stream);
     if (stopped) { (stream as Readable).destroy?.(); return; }
     // at stop: no further record is read, and a push waiting for a full queue is not awaited
-    await ingest(readRecords(stream, nameOf(s), { maxLineBytes: s.max_line_bytes }), { signal: stopSignal.signal });
+    await ingest(readRecords(stream, nameOf(s), { maxLineBytes: s.max_line_bytes }), { signal: stopSignal.signal, listRejections: false });
   }
 
   /** Serve until stop(); resolves when the in-flight requests are answered and the server is closed. */

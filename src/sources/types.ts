@@ -17,13 +17,21 @@ export interface IngestOptions {
    * is what a pull source wants (they stay in the file / pipe).
    */
   refuseRestAs?: string;
+  /**
+   * Whether `rejected` lists the rejections (default true: a push source answers its client with
+   * them). Long-lived pull sources pass false: they are logged and dead-lettered anyway, and a list
+   * kept for a whole stream would grow without bound.
+   */
+  listRejections?: boolean;
 }
 
 export interface IngestResult {
   /** Events decoded, mapped and accepted by every exporter's queue (push resolved). */
   accepted: number;
-  /** Input that is not a valid event (malformed, not a Tracee event, unmappable). */
+  /** Input that is not a valid event (malformed, not a Tracee event, unmappable); empty with `listRejections: false`. */
   rejected: Array<{ origin: Origin; reason: string }>;
+  /** How many records were rejected (always counted). */
+  rejectedCount: number;
   /** Events still waiting for room in a full queue when `signal` aborted (0 or 1). */
   waiting: number;
   /** Records refused with `refuseRestAs` after `signal` aborted. */

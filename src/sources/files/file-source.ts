@@ -194,7 +194,7 @@ export function createFileSource(options: FileSourceOptions, deps: FileSourceDep
             return () => wm.settle(ticket);
           },
         keepUnfinishedLine: () => !dropUnfinished() || state.end !== 'truncated',
-      }), { signal });
+      }), { signal, listRejections: false });
     } finally {
       t.reading = false;
       t.handle = undefined;

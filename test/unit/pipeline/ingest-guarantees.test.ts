@@ -28,3 +28,28 @@ describe('ingest: the stop signal', () => {
     await delivery.shutdown(1000);
   });
 });
+
+describe('ingest: rejections on a long-lived stream', () => {
+  it('counts every rejection but lists none with listRejections: false (a pull source would keep them for the whole run)', async () => {
+    const delivery = createDelivery(fakeOk, { flushIntervalMs: 5 });
+    const rejectedSeen: string[] = [];
+    const ingest = createIngest({
+      mapper: testMapper(), routes: [{ exporter: fakeOk, delivery }],
+      counts: { received: 0, mapped: 0, rejected: 0, filteredOut: 0 },
+      reject(origin) { rejectedSeen.push(`${origin.source}:${origin.line}`); }, lateRefusal() {},
+    });
+    const recs = (): InputRecord[] => [
+      { kind: 'text', text: '{not json', origin: { source: 's', line: 1 } },
+      { kind: 'text', text: eventLine(1), origin: { source: 's', line: 2 } },
+      { kind: 'text', text: '[]', origin: { source: 's', line: 3 } },
+    ];
+    const quiet = await ingest(recs(), { listRejections: false });
+    expect(quiet).toMatchObject({ accepted: 1, rejected: [], rejectedCount: 2 });
+    const listed = await ingest(recs());
+    expect(listed.rejectedCount).toBe(2);
+    expect(listed.rejected.map((r) => r.origin.line)).toEqual([1, 3]);
+    // either way each rejection reached the reject hook (log + dead letter)
+    expect(rejectedSeen).toEqual(['s:1', 's:3', 's:1', 's:3']);
+    await delivery.shutdown(1000);
+  });
+});

@@ -50,7 +50,7 @@ function recorder(): Recorder {
     release() { gate?.open(); gate = undefined; },
     async ingest(records, opts = {}) {
       r.calls++;
-      const res: IngestResult = { accepted: 0, rejected: [], waiting: 0, refused: 0, interrupted: false };
+      const res: IngestResult = { accepted: 0, rejected: [], rejectedCount: 0, waiting: 0, refused: 0, interrupted: false };
       for await (const rec of records) {
         if (opts.signal?.aborted) { res.interrupted = true; res.refused++; continue; }
         if (rec.kind === 'error') { res.rejected.push({ origin: rec.origin, reason: rec.reason }); r.records.push(rec); continue; }
