@@ -33,7 +33,7 @@ export async function runCommand(configFile: string | undefined, opts: { shutdow
     await server?.close();
   }
   log(summaryLine(summary));
-  const undelivered = summary.exporters.some((e) => e.pendingAtShutdown > 0 || e.stats.deadLettered > 0 || e.stats.droppedTotal > 0);
+  const undelivered = summary.exporters.some((e) => e.pendingAtShutdown > 0 || e.notAccepted > 0 || e.stats.deadLettered > 0 || e.stats.droppedTotal > 0);
   return summary.rejected > 0 || undelivered || summary.sourceErrors > 0 ? 1 : 0;
 }
 

@@ -37,6 +37,12 @@ export interface IngestDeps {
   reject(origin: Origin, reason: string, input: string | undefined, code: string): void;
   /** A push we stopped waiting for was refused later (the delivery shut down first). */
   lateRefusal(route: IngestRoute, item: DeliveryItem, err: Error): void;
+  /**
+   * A route refused the push while running (its disk buffer could not write). The event is not
+   * accepted there: logged, counted and dead-lettered; the record is not acknowledged, so a file
+   * source reads it again after a restart (a duplicate rather than a loss).
+   */
+  pushFailed?(route: IngestRoute, item: DeliveryItem, err: Error): void;
 }
 
 const ABORTED = Symbol('aborted');
@@ -135,10 +141,20 @@ export function createIngest(deps: IngestDeps): Ingest {
         pushes[j] = routes[i].delivery.push(items[j]);
       }
       const all: Promise<unknown> = pushes.length === 1 ? pushes[0] : Promise.all(pushes);
-      if (signal === undefined) { await all; res.accepted++; continue; }
-      aborted ??= signal.aborted ? Promise.resolve(ABORTED)
-        : new Promise((resolve) => { onAbort = () => resolve(ABORTED); signal.addEventListener('abort', onAbort, { once: true }); });
-      if ((await Promise.race([all, aborted])) !== ABORTED) { res.accepted++; continue; }
+      if (signal !== undefined) {
+        aborted ??= signal.aborted ? Promise.resolve(ABORTED)
+          : new Promise((resolve) => { onAbort = () => resolve(ABORTED); signal.addEventListener('abort', onAbort, { once: true }); });
+      }
+      let outcome: unknown;
+      try {
+        outcome = await (aborted === undefined ? all : Promise.race([all, aborted]));
+      } catch {
+        // a route refused the push: report each refusal; the other routes keep what they took
+        res.refused++;
+        for (let j = 0; j < pushes.length; j++) pushes[j].catch((err: Error) => deps.pushFailed?.(routes[to[j]], items[j], err));
+        continue;
+      }
+      if (outcome !== ABORTED) { res.accepted++; continue; }
       // Stopped waiting: the push stays in line; whatever becomes of it is still accounted for.
       res.waiting++;
       res.interrupted = true;

@@ -47,6 +47,8 @@ export interface PipelineIO {
 
 export interface ExporterSummary {
   name: string; stats: DeliveryStats; pendingAtShutdown: number;
+  /** Pushes the delivery refused while running (a disk buffer that could not write): dead-lettered. */
+  notAccepted: number;
   /** Events this exporter's filter excluded (never pushed to it). */
   filtered: number;
 }
@@ -65,6 +67,7 @@ interface Route extends IngestRoute {
   /** Undelivered at shutdown and not written to the dead letter either (it failed): logged with the count. */
   unwrittenAtShutdown: number;
   unwrittenReason: string;
+  notAccepted: number;
   telemetry: ExporterTelemetry;
   filteredCount: number;
 }
@@ -180,7 +183,7 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: Pipeline
       log: (m) => io.log(`${label}: ${m}`), onDrop: (reason, count) => tel.dropped(reason, count),
     });
     const route: Route = {
-      exporter, delivery, refusedAtShutdown: 0, unwrittenAtShutdown: 0, unwrittenReason: '', telemetry: tel, filteredCount: 0, accepts, mapper: routeMapper,
+      exporter, delivery, refusedAtShutdown: 0, unwrittenAtShutdown: 0, unwrittenReason: '', notAccepted: 0, telemetry: tel, filteredCount: 0, accepts, mapper: routeMapper,
       filtered() { route.filteredCount++; tel.filtered(); },
     };
     return route;
@@ -205,6 +208,17 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: Pipeline
         const msg = (err as Error).message;
         if (msg !== deadLetterError) io.log(`${msg}: cannot write rejected input any more (still counted and logged with its origin)`);
         deadLetterError = msg;
+      }
+    },
+    pushFailed(route, item, err) {
+      const r = route as Route;
+      // log the first and then every 1000th: a failing disk fails every push
+      if (r.notAccepted++ % 1000 === 0) io.log(`${route.exporter.name}: ${formatOrigin(item.origin)}: not accepted (${r.notAccepted} so far): ${err.message}`);
+      try {
+        deadLetter?.write({ exporter: route.exporter.name, reason: `not accepted: ${err.message}`, origin: item.origin, record: item.record, input: item.input });
+      } catch (dlErr) {
+        r.unwrittenAtShutdown++;
+        r.unwrittenReason = (dlErr as Error).message;
       }
     },
     lateRefusal(route, item, err) {
@@ -371,7 +385,8 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: Pipeline
           if (r.unwrittenAtShutdown > 0) io.log(`${r.exporter.name}: ${r.unwrittenAtShutdown} of them could not be written to the dead letter: ${r.unwrittenReason}`);
           // disk buffer: what was not delivered stays in the buffer (not dead-lettered) for the next start
           if (report.buffered) io.log(`${r.exporter.name}: ${report.buffered} event(s) stay in the disk buffer for the next start`);
-          counts.exporters.push({ name: r.exporter.name, stats: report.stats, pendingAtShutdown: pending, filtered: r.filteredCount });
+          if (r.notAccepted > 0) io.log(`${r.exporter.name}: ${r.notAccepted} event(s) were not accepted while running${deadLetter ? ' (written to the dead letter)' : ''}`);
+          counts.exporters.push({ name: r.exporter.name, stats: report.stats, pendingAtShutdown: pending, notAccepted: r.notAccepted, filtered: r.filteredCount });
           await r.exporter.shutdown();
         }
         // the final commit: offsets of what the deliveries settled while flushing
