@@ -43,13 +43,37 @@ function walkPlain(v: unknown, segs: readonly string[], from: number): unknown {
 }
 
 const plainKey = (s: string) => s !== '__proto__' && !(s in Object.prototype) && !(s in Array.prototype);
+/** An array read of `s` gives walkPlain's cur[Number(s)]: s is no integer, or the integer's own text. */
+const readsLikeWalk = (s: string) => { const n = Number(s); return !Number.isInteger(n) || String(n) === s; };
+
+/**
+ * walkPlain for one fixed path, as a generated function with one property read per segment
+ * written out (`x["process"]`): each read then has its own inline cache, where the shared walk's
+ * one read site sees every key and object shape of every row (megamorphic, several times slower).
+ * Only for plain keys whose read from an array is walkPlain's: not integers (" 1", "1e0" and "" are,
+ * for Number) or integers in canonical form ("0"); undefined otherwise.
+ */
+function generatedWalk(segs: readonly string[], from: number): ((v: unknown) => unknown) | undefined {
+  let code = 'let x = v;';
+  for (let k = from; k < segs.length; k++) {
+    const s = segs[k];
+    if (!plainKey(s) || !readsLikeWalk(s)) return undefined;
+    code += ` if (x === null || typeof x !== 'object') return undefined; x = x[${JSON.stringify(s)}];`;
+  }
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  return new Function('v', `${code} return x;`) as (v: unknown) => unknown;
+}
 
 export function compilePath(path: string): Getter {
   const segs = path.split('.');
   const root = segs[0];
   const walk = segs.every(plainKey) ? walkPlain : walkOwn;
   switch (root) {
-    case 'event': return segs.length === 1 ? (i) => i.event : (i) => walk(i.event, segs, 1);
+    case 'event': {
+      if (segs.length === 1) return (i) => i.event;
+      const fast = generatedWalk(segs, 1);
+      return fast ? (i) => fast(i.event) : (i) => walk(i.event, segs, 1);
+    }
     case 'kind': return (i) => i.kind;
     case 'observed': return (i) => i.observed;
     case 'node': return (i) => walk(i.node, segs, 1);
@@ -57,10 +81,11 @@ export function compilePath(path: string): Getter {
     case 'data': {
       if (segs.length === 1) return (i) => i.event.data;
       const name = segs[1];
+      const sub = segs.length === 2 ? (v: unknown) => v : generatedWalk(segs, 2) ?? ((v: unknown) => walk(v, segs, 2));
       return (i) => {
         const data: DataField[] = i.event.data;
         for (let k = 0; k < data.length; k++) {
-          if (data[k].name === name) return segs.length === 2 ? data[k].value : walk(data[k].value, segs, 2);
+          if (data[k].name === name) return sub(data[k].value);
         }
         return undefined;
       };
@@ -80,7 +105,8 @@ export function compilePath(path: string): Getter {
           return a !== null && typeof a === 'object' && Object.hasOwn(a, b) ? (a as Record<string, unknown>)[b] : undefined;
         };
       }
-      return (i) => walk(i.event, segs, 0);
+      const fast = generatedWalk(segs, 0);
+      return fast ? (i) => fast(i.event) : (i) => walk(i.event, segs, 0);
     }
   }
 }
