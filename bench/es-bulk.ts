@@ -13,11 +13,15 @@ export interface EsBulkBenchOptions {
 }
 
 export function benchEsBulkBody(records: EcsRecord[], opts: EsBulkBenchOptions = {}): { eventsPerSec: number; bytesPerEvent: number } {
+  return measureRepeatedly(records.length, esBulkBodyPass(records, opts.maxBulkBytes), opts.minMs ?? 1000);
+}
+
+/** One pass building the bulk bodies of all records: the bytes produced. */
+export function esBulkBodyPass(records: EcsRecord[], maxBulkBytes?: number): () => number {
   if (records.length === 0) throw new Error('benchEsBulkBody: no records');
-  const o = resolveElasticsearchOptions({ endpoints: 'http://127.0.0.1:9200', maxBulkBytes: opts.maxBulkBytes });
+  const o = resolveElasticsearchOptions({ endpoints: 'http://127.0.0.1:9200', maxBulkBytes });
   const enc = new BulkEncoder(o.targets);
-  const minMs = opts.minMs ?? 1000;
-  const run = (): number => {
+  return (): number => {
     const sizes: number[] = new Array(records.length);
     const texts: string[] = new Array(records.length);
     const idx: number[] = [];
@@ -32,5 +36,4 @@ export function benchEsBulkBody(records: EcsRecord[], opts: EsBulkBenchOptions =
     }
     return bytes;
   };
-  return measureRepeatedly(records.length, run, minMs);
 }

@@ -17,12 +17,15 @@ export interface OtlpEncodeBenchOptions {
 }
 
 export function benchOtlpEncode(records: OtelRecord[], opts: OtlpEncodeBenchOptions = {}): { eventsPerSec: number; bytesPerEvent: number } {
+  return measureRepeatedly(records.length, otlpEncodePass(records, opts.batchSize), opts.minMs ?? 1000);
+}
+
+/** One encoding pass over all records in requests of `batchSize` (default 512): the bytes produced. */
+export function otlpEncodePass(records: OtelRecord[], batchSize = 512): () => number {
   if (records.length === 0) throw new Error('benchOtlpEncode: no records');
   const o = resolveOtlpOptions({}, {}, () => {});
   const cache = createResourceCache({ defaults: o.resourceDefaults, overrides: o.resourceOverrides });
-  const batchSize = opts.batchSize ?? 512;
-  const minMs = opts.minMs ?? 1000;
-  const run = (): number => {
+  return (): number => {
     let bytes = 0;
     for (let i = 0; i < records.length; i += batchSize) {
       const end = Math.min(records.length, i + batchSize);
@@ -34,5 +37,4 @@ export function benchOtlpEncode(records: OtelRecord[], opts: OtlpEncodeBenchOpti
     }
     return bytes;
   };
-  return measureRepeatedly(records.length, run, minMs);
 }
