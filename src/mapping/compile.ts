@@ -90,7 +90,7 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
       const ref = tables.ecsTypes[name];
       if (isTracee || name.startsWith('labels.')) {
         if (isTracee && row.type === undefined) throw new MappingTableError(where, `"${name}": a tracee.* field needs a "type" (its Elasticsearch type)`);
-        spec = { name, type: row.type ?? 'keyword' };
+        spec = { name, type: row.type ?? 'keyword', ...(row.array === true ? { array: true } : {}) };
       } else if (ref !== undefined) {
         spec = { name, type: ref.type, ...(ref.array ? { array: true } : {}) };
       } else {
@@ -108,7 +108,8 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
       if (ref.deprecated) throw new MappingTableError(where, `"${name}" is deprecated in semconv 1.44.0`);
     }
     (kind === 'otel' ? otelRecordKeys : otelResourceKeys).add(name);
-    return { segs: [name], key: name, coerce: otelCoercion(isTracee ? OTEL_TYPE_OF_ES_TYPE[row.type ?? ''] : ref?.type), template };
+    const traceeType = OTEL_TYPE_OF_ES_TYPE[row.type ?? ''];
+    return { segs: [name], key: name, coerce: otelCoercion(isTracee ? (traceeType !== undefined && row.array === true ? `${traceeType}[]` : traceeType) : ref?.type), template };
   }
 
   function compileRow(row: Row, where: string): CompiledRow {

@@ -9,6 +9,7 @@ export interface Row {
   transform?: string | string[];
   when?: string | string[];
   type?: string;           // Elasticsearch type of a tracee.* field
+  array?: boolean;         // a tracee.* / labels.* field that holds a list of `type` values
   note?: string;
 }
 

@@ -44,6 +44,18 @@ describe('mapping rules', () => {
     expect(mapper.toOtel(k8sExec).resource.attributes['host.name']).toBe('node-1');
   });
 
+  it('every user stack address is kept: an ECS keyword array and an OTel string array (was: first only / nothing)', () => {
+    // derived: a real v0.18 DNS event with its all-zero stack replaced by three addresses, one above 2^63
+    const line = fs.readFileSync(path.join(SHARED_FIXTURES, 'streams/net_packet_dns-sequence-v0.18.ndjson'), 'utf8').split('\n')[0]
+      .replace('"stackAddresses":[0]', '"stackAddresses":[140737488355328,94662952402944,18446744073709551615]');
+    const r = decodeText(line);
+    if (!r.ok) throw new Error(r.reason);
+    const want = ['0x800000000000', '0x56186fa6c000', '0xffffffffffffffff'];
+    expect(at(mapper.toEcs(r.event).doc, 'tracee.stack_addresses')).toEqual(want);
+    expect(JSON.parse(mapper.toEcsJson(r.event).json).tracee.stack_addresses).toEqual(want);
+    expect(mapper.toOtel(r.event).attributes['tracee.stack_addresses']).toEqual(want);
+  });
+
   it('ECS user ids are strings, OTel ones integers', () => {
     expect(at(mapper.toEcs(k8sExec).doc, 'process.real_user.id')).toBe('0');
     expect(mapper.toOtel(k8sExec).attributes['process.real_user.id']).toBe(0);
