@@ -6,7 +6,7 @@ import type { TraceeEvent } from '../model/event.ts';
 import type { AttrValue, Attributes, EcsRecord, OtelRecord, OtelResource } from '../model/records.ts';
 import { nowNs } from '../util/time.ts';
 import { type Coerce, ecsCoercion, ecsJsonKind, type EcsJsonKind, otelCoercion } from './coerce.ts';
-import type { MapInput, NodeInfo, SignatureInfo } from './input.ts';
+import { indexSignatures, type MapInput, type NodeInfo, type SignatureInfo } from './input.ts';
 import { MappingTableError } from './load.ts';
 import { compileSources, type Getter, present } from './paths.ts';
 import { compileEcsJsonWriter, EcsJsonRecord, type EcsJsonWriter, type JsonPlanRow } from './ecs-json.ts';
@@ -341,16 +341,6 @@ function compileRecord(table: TableFile, lookups: Record<string, unknown>): Reco
   };
   const r = table.record ?? {};
   return { event_name: one('event_name', r.event_name), severity_number: one('severity_number', r.severity_number), severity_text: one('severity_text', r.severity_text), body: one('body', r.body) };
-}
-
-function indexSignatures(list: unknown): Map<string, SignatureInfo> {
-  const m = new Map<string, SignatureInfo>();
-  if (!Array.isArray(list)) return m;
-  for (const s of list as Array<SignatureInfo & { names?: string[] }>) {
-    m.set(s.event, s);
-    for (const n of s.names ?? []) m.set(n, s);
-  }
-  return m;
 }
 
 /** "a.b" and "a.b.c" cannot both be written: a keyword cannot also be an object. */

@@ -24,6 +24,17 @@ export interface SignatureInfo {
   technique_id?: string;
 }
 
+/** lookups/signatures.yaml as a map from event name (and its older names) to the signature. */
+export function indexSignatures(list: unknown): Map<string, SignatureInfo> {
+  const m = new Map<string, SignatureInfo>();
+  if (!Array.isArray(list)) return m;
+  for (const s of list as Array<SignatureInfo & { names?: string[] }>) {
+    m.set(s.event, s);
+    for (const n of s.names ?? []) m.set(n, s);
+  }
+  return m;
+}
+
 export interface MapInput {
   event: TraceeEvent;
   node: NodeInfo;

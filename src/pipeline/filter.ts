@@ -11,7 +11,7 @@
 // whose severity fills in when the event's own threat has none.
 
 import type { TraceeEvent } from '../model/event.ts';
-import type { SignatureInfo } from '../mapping/input.ts';
+import { indexSignatures, type SignatureInfo } from '../mapping/input.ts';
 
 export interface ExporterFilterConfig {
   event_names?: string[];
@@ -64,16 +64,6 @@ function severityLevel(v: number | string, lookups: FilterLookups, where: string
   throw new FilterConfigError(`${where}.min_severity: expected one of ${names}, got ${JSON.stringify(v)}`);
 }
 
-function signatureIndex(list: unknown): Map<string, SignatureInfo> {
-  const m = new Map<string, SignatureInfo>();
-  if (!Array.isArray(list)) return m;
-  for (const s of list as Array<SignatureInfo & { names?: string[] }>) {
-    m.set(s.event, s);
-    for (const n of s.names ?? []) m.set(n, s);
-  }
-  return m;
-}
-
 /**
  * The predicate for one exporter, or undefined when the filter lets every event through (no
  * filter, or an empty one): the caller then skips the call entirely.
@@ -81,7 +71,7 @@ function signatureIndex(list: unknown): Map<string, SignatureInfo> {
 export function compileFilter(cfg: ExporterFilterConfig | undefined, lookups: FilterLookups, where = 'filter'): EventPredicate | undefined {
   if (cfg === undefined || cfg === null) return undefined;
   const tests: EventPredicate[] = [];
-  const signatures = signatureIndex(lookups.signatures);
+  const signatures = indexSignatures(lookups.signatures);
   const isDetection = (ev: TraceeEvent) => ev.threat !== undefined || signatures.has(ev.name);
 
   if (cfg.detections_only === true) tests.push(isDetection);
