@@ -246,10 +246,12 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: Pipeline
   async function pull(s: SourceConfig): Promise<void> {
     if (s.type === 'grpc') {
       // Tracee's StreamEvents: reconnects until stop(); events Tracee emits while disconnected are lost (no resume)
+      const stream = telemetry.grpc(s.address!.trim());
       const records = streamTraceeEvents({
         address: s.address!, policies: s.policies, mask: s.mask,
         reconnectInitialMs: s.reconnect_initial_ms, reconnectMaxMs: s.reconnect_max_ms,
         signal: stopSignal.signal, log: io.log,
+        onConnected: () => stream.connected(), onDisconnected: () => stream.disconnected(),
       });
       await ingest(records, { signal: stopSignal.signal, listRejections: false });
       return;
@@ -261,6 +263,7 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: Pipeline
         error: (file, err) => { counts.sourceErrors++; io.log(`${file}: cannot read: ${err.message}`); },
       });
       fileSources.push(src);
+      telemetry.files(() => src.progress());
       if (!stopped) await src.run();
       return;
     }

@@ -4,7 +4,7 @@
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { EXPORTER_VERSION } from '../version.ts';
-import type { DeliveryReading, ExporterEntry, ExporterState, ForwardReading, TelemetryState } from './telemetry.ts';
+import type { DeliveryReading, ExporterEntry, ExporterState, FileReading, ForwardReading, TelemetryState } from './telemetry.ts';
 
 export const METRIC_PREFIX = 'tracee_exporter_';
 
@@ -126,6 +126,23 @@ export function createMetrics(state: TelemetryState, opts: { processMetrics: boo
   counter('forward_events_total', 'Forward events by result (accepted by every exporter queue, rejected, refused or waiting at shutdown).', ['listen', 'result'],
     () => perForward((r) => Object.entries(r.events).map(([result, n]): [Record<string, string>, number] => [{ result }, n])));
 
+  // file sources: read once per scrape (an fstat per followed file) before the registry collects;
+  // only the files followed now are listed, so a file let go loses its series
+  let files: FileReading[] = [];
+  gauge('file_committed_offset_bytes', 'Per followed file: the checkpointed offset (every record below it delivered or dead-lettered; without a checkpoint, the end of the records read).', ['path'], function* () {
+    for (const f of files) yield [{ path: f.path }, f.committedOffset];
+  });
+  gauge('file_lag_bytes', 'Per followed file: its size minus the committed offset (bytes a restart would read again or not yet delivered).', ['path'], function* () {
+    for (const f of files) yield [{ path: f.path }, Math.max(0, f.size - f.committedOffset)];
+  });
+
+  gauge('grpc_connected', '1 while the gRPC source\'s stream from Tracee is up, else 0 (events Tracee emits meanwhile are lost).', ['address'], function* () {
+    for (const g of state.grpcs) yield [{ address: g.address }, g.connected ? 1 : 0];
+  });
+  counter('grpc_reconnects_total', 'gRPC streams established again after one was lost, by address.', ['address'], function* () {
+    for (const g of state.grpcs) yield [{ address: g.address }, g.reconnects];
+  });
+
   const sendDuration = new Histogram({
     name: `${p}export_send_duration_seconds`,
     help: 'Duration of one exporter.send call (one batch, one attempt), by exporter and outcome (ok, partial, retryable, rejected, error).',
@@ -138,7 +155,8 @@ export function createMetrics(state: TelemetryState, opts: { processMetrics: boo
     observeSend(exporter, outcome, seconds) { sendDuration.observe({ exporter, outcome }, seconds); },
     async text() {
       readings = undefined;
-      try { return await registry.metrics(); } finally { readings = undefined; }
+      files = (await Promise.all(state.fileSources.map((read) => read().catch((): FileReading[] => [])))).flat();
+      try { return await registry.metrics(); } finally { readings = undefined; files = []; }
     },
     get contentType() { return registry.contentType; },
   };

@@ -2,6 +2,8 @@
 // Prometheus: totals since start, the input rate over the interval, and per exporter what became
 // of the events. Example:
 //   progress: received 120345 (+2005.8/s), mapped 120301, rejected 44; otlp: delivered 120100, dead-lettered 0, dropped 0, queued 201, healthy; es: delivered 119000, dead-lettered 3, dropped 0, queued 1298, in flight 1000, retrying for 42 s
+// A gRPC stream that is down is named (its events are lost meanwhile), e.g.
+//   …; grpc unix:///var/run/tracee.sock: disconnected for 12 s (events Tracee emits meanwhile are lost)
 
 import type { Telemetry, TelemetrySnapshot } from './telemetry.ts';
 
@@ -19,7 +21,10 @@ export function progressLine(s: TelemetrySnapshot, prevReceived: number, elapsed
     const dup = e.duplicates > 0 ? `, duplicates ${e.duplicates}` : '';
     return `${e.name}: delivered ${e.delivered}${dup}, dead-lettered ${e.deadLettered}, dropped ${e.dropped}, queued ${e.queuedItems}${e.inFlightItems > 0 ? `, in flight ${e.inFlightItems}` : ''}, ${state}`;
   });
-  return `progress: received ${s.received} (+${rate.toFixed(1)}/s), mapped ${s.mapped}, rejected ${s.rejected}${exporters.length ? `; ${exporters.join('; ')}` : ''}`;
+  const streams = s.grpc.filter((g) => !g.connected).map((g) =>
+    `grpc ${g.address}: ${g.everConnected ? 'disconnected' : 'not connected'} for ${Math.round(g.stateForMs / 1000)} s (events Tracee emits meanwhile are lost)`);
+  const parts = [...exporters, ...streams];
+  return `progress: received ${s.received} (+${rate.toFixed(1)}/s), mapped ${s.mapped}, rejected ${s.rejected}${parts.length ? `; ${parts.join('; ')}` : ''}`;
 }
 
 /** Log a progress line every `intervalMs` (nothing when 0); returns stop(). The timer never keeps the process alive. */

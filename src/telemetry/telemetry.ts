@@ -40,6 +40,42 @@ export interface ForwardReading {
   events: { accepted: number; rejected: number; waiting: number; refused: number };
 }
 
+/** One file a file source follows, read at scrape time. */
+export interface FileReading {
+  path: string;
+  /** Checkpointed offset: every record below it settled (without a checkpoint: the end of the records read). */
+  committedOffset: number;
+  /** The file's size now (its open handle's), or the offset read to when it is no longer open. */
+  size: number;
+}
+
+/** The state of one gRPC source's stream (the `grpc` handle updates it). */
+export interface GrpcEntry {
+  readonly address: string;
+  connected: boolean;
+  everConnected: boolean;
+  /** Streams established again after one was lost. */
+  reconnects: number;
+  /** now() of the last change between connected and not. */
+  since: number;
+}
+
+/** The handle a gRPC source's stream reports through. */
+export interface GrpcTelemetry {
+  /** The stream is up (channel ready or a message received); repeated calls are ignored. */
+  connected(): void;
+  /** The stream ended or cannot be established; repeated calls are ignored. */
+  disconnected(): void;
+}
+
+export interface GrpcSnapshot {
+  address: string;
+  connected: boolean;
+  everConnected: boolean;
+  /** How long it has been connected, or not, ms. */
+  stateForMs: number;
+}
+
 export interface SourceCounts {
   received: number;
   mapped: number;
@@ -102,6 +138,7 @@ export interface TelemetrySnapshot {
   mapped: number;
   rejected: number;
   exporters: ExporterSnapshot[];
+  grpc: GrpcSnapshot[];
 }
 
 export interface Telemetry {
@@ -118,6 +155,10 @@ export interface Telemetry {
   webhook(listen: string, read: () => WebhookReading): void;
   /** Register a forward source listening on `listen` (host:port); its counts are read at scrape time. */
   forward(listen: string, read: () => ForwardReading): void;
+  /** Register a file source: its followed files (offsets, sizes) are read at scrape time. */
+  files(read: () => Promise<FileReading[]>): void;
+  /** Register a gRPC source by its configured address; its stream reports connects and disconnects through the handle. */
+  grpc(address: string): GrpcTelemetry;
   readiness(): Readiness;
   snapshot(): TelemetrySnapshot;
   /** Prometheus text exposition of every metric. */
@@ -140,6 +181,8 @@ export interface TelemetryState {
   readonly exporters: ExporterEntry[];
   readonly webhooks: Array<{ listen: string; read: () => WebhookReading }>;
   readonly forwards: Array<{ listen: string; read: () => ForwardReading }>;
+  readonly fileSources: Array<() => Promise<FileReading[]>>;
+  readonly grpcs: GrpcEntry[];
   readonly isReady: () => boolean;
 }
 
@@ -161,6 +204,8 @@ export function createTelemetry(opts: TelemetryOptions = {}): Telemetry {
   const exporters: ExporterEntry[] = [];
   const webhooks: TelemetryState['webhooks'] = [];
   const forwards: TelemetryState['forwards'] = [];
+  const fileSources: TelemetryState['fileSources'] = [];
+  const grpcs: GrpcEntry[] = [];
   let lastName: string | undefined;
   let lastCounts: SourceCounts | undefined;
 
@@ -177,7 +222,7 @@ export function createTelemetry(opts: TelemetryOptions = {}): Telemetry {
     return judgeReadiness(phase, exporters, now(), maxRetryingMs);
   }
 
-  const state: TelemetryState = { sources, exporters, webhooks, forwards, isReady: () => readiness().ready };
+  const state: TelemetryState = { sources, exporters, webhooks, forwards, fileSources, grpcs, isReady: () => readiness().ready };
   const metrics: Metrics = createMetrics(state, { processMetrics: opts.processMetrics ?? false });
 
   return {
@@ -214,6 +259,25 @@ export function createTelemetry(opts: TelemetryOptions = {}): Telemetry {
 
     webhook(listen, read) { webhooks.push({ listen, read }); },
     forward(listen, read) { forwards.push({ listen, read }); },
+    files(read) { fileSources.push(read); },
+    grpc(address) {
+      const g: GrpcEntry = { address, connected: false, everConnected: false, reconnects: 0, since: now() };
+      grpcs.push(g);
+      return {
+        connected() {
+          if (g.connected) return;
+          if (g.everConnected) g.reconnects++;
+          g.connected = true;
+          g.everConnected = true;
+          g.since = now();
+        },
+        disconnected() {
+          if (!g.connected) return;
+          g.connected = false;
+          g.since = now();
+        },
+      };
+    },
     readiness,
 
     snapshot() {
@@ -236,6 +300,7 @@ export function createTelemetry(opts: TelemetryOptions = {}): Telemetry {
             state: e.state, stateForMs: t - e.stateSince,
           };
         }),
+        grpc: grpcs.map((g) => ({ address: g.address, connected: g.connected, everConnected: g.everConnected, stateForMs: t - g.since })),
       };
     },
 

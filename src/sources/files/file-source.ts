@@ -48,6 +48,16 @@ export interface FileSource {
   close(): Promise<void>;
   /** The entries the next checkpoint write would hold (tests, diagnostics). */
   snapshot(): CheckpointEntry[];
+  /** The files followed now (read, or waiting for their records to settle): committed offset and size (/metrics). */
+  progress(): Promise<FileProgress[]>;
+}
+
+export interface FileProgress {
+  path: string;
+  /** The checkpoint's offset of the file (without checkpoints: the end of the records read). */
+  committedOffset: number;
+  /** Its size now (fstat of the open file), or what was read of it once it is closed. */
+  size: number;
 }
 
 const GLOB_CHARS = /[*?[\]{}]/;
@@ -64,6 +74,8 @@ interface Tracked {
   /** End of the last record read (a line left unfinished by a truncation starts there). */
   lastEnd: number;
   lastLine: number;
+  /** The read position (and how the read ended). */
+  segment: SegmentState;
 }
 
 export function createFileSource(options: FileSourceOptions, deps: FileSourceDeps): FileSource {
@@ -159,7 +171,7 @@ export function createFileSource(options: FileSourceOptions, deps: FileSourceDep
   }
 
   function track(file: string, id: FileIdentity, start: Position, handle: fs.FileHandle): Tracked {
-    const t: Tracked = { path: file, id: { dev: id.dev, ino: id.ino, fingerprint: id.fingerprint, fingerprintBytes: id.fingerprintBytes }, wm: new Watermark(start), handle, reading: true, lastEnd: start.offset, lastLine: start.line };
+    const t: Tracked = { path: file, id: { dev: id.dev, ino: id.ino, fingerprint: id.fingerprint, fingerprintBytes: id.fingerprintBytes }, wm: new Watermark(start), handle, reading: true, lastEnd: start.offset, lastLine: start.line, segment: { offset: start.offset } };
     tracked.add(t);
     return t;
   }
@@ -174,7 +186,7 @@ export function createFileSource(options: FileSourceOptions, deps: FileSourceDep
   /** Read one opened file from `start` through ingest; returns how its segment ended. */
   async function readOpened(file: string, handle: fs.FileHandle, id: FileIdentity, start: Position, follow: boolean, dropUnfinished: () => boolean): Promise<{ state: SegmentState; t: Tracked }> {
     const t = track(file, id, start, handle);
-    const state: SegmentState = { offset: start.offset };
+    const state = t.segment;
     const wm = t.wm;
     try {
       const chunks = readSegment({ path: file, handle, dev: id.dev, ino: id.ino }, state, {
@@ -239,6 +251,25 @@ export function createFileSource(options: FileSourceOptions, deps: FileSourceDep
 
   function matchedByPaths(p: string): boolean {
     return o.paths.some((pat) => (isGlob(pat) ? path.matchesGlob(p, pat) : path.resolve(pat) === path.resolve(p)));
+  }
+
+  async function progress(): Promise<FileProgress[]> {
+    retireSettled();
+    // one entry per path: after a rotation the new file (being read) wins over the old one settling
+    const byPath = new Map<string, Tracked>();
+    for (const t of tracked) {
+      const prev = byPath.get(t.path);
+      if (prev === undefined || (t.reading && !prev.reading)) byPath.set(t.path, t);
+    }
+    return Promise.all([...byPath.values()].map(async (t): Promise<FileProgress> => {
+      const committedOffset = o.checkpointPath === undefined ? t.lastEnd : t.wm.committed().offset;
+      let size = t.segment.offset;
+      const h = t.handle;
+      if (h !== undefined) {
+        try { size = Math.max(size, (await h.stat()).size); } catch { /* closed meanwhile: what was read */ }
+      }
+      return { path: t.path, committedOffset, size };
+    }));
   }
 
   /** Read one path: once, or followed across rotation and truncation. `literal`: a configured path (waited for). */
@@ -335,6 +366,7 @@ export function createFileSource(options: FileSourceOptions, deps: FileSourceDep
 
   return {
     snapshot,
+    progress,
     async run() {
       if (o.checkpointPath !== undefined) {
         try {

@@ -3,7 +3,9 @@
 // socket, so TCP holds the client back. `{ack: chunk}` is written only once every event of the
 // message was taken (accepted by every exporter's queue, or rejected and dead-lettered).
 // Protocol errors (garbage, wrong types, oversized or truncated messages) close this connection
-// with a logged reason and one rejection counted with its origin; other connections go on.
+// with a logged reason and one rejection counted with its origin; other connections go on. A
+// connection closed in the middle of a message (client gone, idle timeout, socket error, shutdown)
+// is one rejection too, its first bytes dead-lettered (base64): never only a log line.
 
 import type { Socket } from 'node:net';
 import { encode } from '@msgpack/msgpack';
@@ -56,6 +58,14 @@ export interface Connection {
 const ENCODE = { extensionCodec };
 /** Acks written but not read by the client, at most (then the connection is closed). */
 const MAX_UNREAD_ANSWER_BYTES = 1024 * 1024;
+/** Most of an unfinished message kept (as base64) in the dead letter. */
+export const MAX_KEPT_UNFINISHED_BYTES = 4096;
+/** Closes that can cut a message being received, as the rejection's reason words them. */
+const CUT_BY: Partial<Record<CloseReason, string>> = {
+  idle_timeout: 'idle timeout (no whole message for idle_timeout_ms)',
+  shutdown: 'shutdown',
+  socket_error: 'socket error',
+};
 
 export function serveConnection(socket: Socket, id: number, ctx: ConnectionContext): Connection {
   const peer = peerOf(socket);
@@ -68,6 +78,10 @@ export function serveConnection(socket: Socket, id: number, ctx: ConnectionConte
   /** The signal of the message being taken: aborted by end() (source closing). */
   let current: AbortController | undefined;
   let closeReason: CloseReason | undefined;
+  /** The rejection of an unfinished message being ingested (awaited before the connection is done). */
+  let unfinished: Promise<void> | undefined;
+  /** Pending bytes are not one unfinished message (shutdown cut a message being taken): not reported as one. */
+  let pendingNotAMessage = false;
 
   const origin = (detail: string): Origin => ({ source: 'forward', line: entryNo, detail });
 
@@ -75,6 +89,8 @@ export function serveConnection(socket: Socket, id: number, ctx: ConnectionConte
     closeReason ??= reason;
     if (ended) return;
     ended = true;
+    const cut = CUT_BY[reason];
+    if (cut !== undefined && framer.pendingBytes > 0 && !pendingNotAMessage) unfinished = rejectUnfinished(cut);
     if (destroy) { socket.destroy(); return; }
     socket.end();
     socket.resume();   // discard what a client still sends; its bytes are not read any more
@@ -89,6 +105,29 @@ export function serveConnection(socket: Socket, id: number, ctx: ConnectionConte
     const r = await ctx.ingest([rec]);
     st.events.rejected += r.rejected.length;
     finish(reason);
+  }
+
+  /**
+   * The bytes of a message the connection ended in the middle of: one rejected input with its
+   * origin (`malformed_msgpack`, as any truncated msgpack), the first bytes in the dead letter.
+   */
+  async function rejectUnfinished(why: string): Promise<void> {
+    const total = framer.pendingBytes;
+    const head = framer.pendingHead(MAX_KEPT_UNFINISHED_BYTES);
+    entryNo++;
+    const kept = head.length < total ? `its first ${head.length} bytes are` : 'they are';
+    const rec: InputRecord = {
+      kind: 'error', code: 'malformed_msgpack',
+      reason: `${why}: connection closed in the middle of a message (${total} bytes received); ${kept} in the dead letter (base64)`,
+      origin: origin(`${detailBase}, message after entry ${entryNo - 1}`),
+      text: head.toString('base64'),
+    };
+    try {
+      const r = await ctx.ingest([rec]);
+      st.events.rejected += r.rejected.length;
+    } catch (err) {
+      ctx.log(`forward: ${detailBase}: cannot report the unfinished message (${total} bytes): ${(err as Error).message}`);
+    }
   }
 
   async function onMessage(m: ForwardMessage): Promise<boolean> {
@@ -113,7 +152,7 @@ export function serveConnection(socket: Socket, id: number, ctx: ConnectionConte
       st.events.rejected += r.rejected.length;
       st.events.waiting += r.waiting;
       st.events.refused += r.refused;
-      if (r.interrupted) { finish('shutdown'); return false; }
+      if (r.interrupted) { pendingNotAMessage = true; finish('shutdown'); return false; }
     }
     if (m.chunk !== undefined && !socket.destroyed) {
       if (socket.writableLength > MAX_UNREAD_ANSWER_BYTES) {
@@ -163,7 +202,9 @@ export function serveConnection(socket: Socket, id: number, ctx: ConnectionConte
       }
       if (ended) return;
       if (framer.pendingBytes > 0) {
-        await refuse('malformed_msgpack', 'truncated', `connection ended in the middle of a message (${framer.pendingBytes} bytes received)`);
+        ctx.log(`forward: ${detailBase}: closing: connection ended in the middle of a message (${framer.pendingBytes} bytes received)`);
+        await rejectUnfinished('client closed');
+        finish('truncated');
         return;
       }
       finish(ctx.closing.aborted ? 'shutdown' : 'client_closed');
@@ -174,7 +215,7 @@ export function serveConnection(socket: Socket, id: number, ctx: ConnectionConte
       }
       if (ended) return;
       const e = err as NodeJS.ErrnoException;
-      ctx.log(`forward: ${detailBase}: connection error: ${e.code ?? e.message}${framer.pendingBytes > 0 ? ` (${framer.pendingBytes} bytes of an unfinished message lost)` : ''}`);
+      ctx.log(`forward: ${detailBase}: connection error: ${e.code ?? e.message}${framer.pendingBytes > 0 ? ` (${framer.pendingBytes} bytes of an unfinished message: rejected)` : ''}`);
       finish('socket_error', true);
     }
   }
@@ -203,6 +244,7 @@ export function serveConnection(socket: Socket, id: number, ctx: ConnectionConte
       ctx.log(`forward: ${detailBase}: internal error: ${err.message}`);
       finish('socket_error', true);
     })
+    .then(() => unfinished)
     .then(() => new Promise<void>((resolve) => {
       if (socket.closed) { resolve(); return; }
       socket.once('close', () => resolve());

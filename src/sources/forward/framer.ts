@@ -38,6 +38,11 @@ export class MsgpackFramer {
   /** Bytes received but not yet returned as a whole message. */
   get pendingBytes(): number { return this.end - this.start; }
 
+  /** A copy of the first `max` (at most) pending bytes: what a dead letter keeps of an unfinished message. */
+  pendingHead(max: number): Buffer {
+    return Buffer.from(this.buf.subarray(this.start, this.start + Math.min(max, this.end - this.start)));
+  }
+
   push(chunk: Buffer): void {
     if (this.end + chunk.length > this.buf.length) {
       const live = this.end - this.start;

@@ -24,6 +24,10 @@ export interface GrpcStreamOptions {
   reconnectMaxMs?: number;
   signal?: AbortSignal;
   log?: (message: string) => void;
+  /** The stream is up (channel ready or a message received): once per established stream. */
+  onConnected?: () => void;
+  /** A stream that was up ended (or the source stopped): once per lost stream. */
+  onDisconnected?: () => void;
   /** For tests: a number in [0, 1) for the jitter. */
   random?: () => number;
 }
@@ -109,8 +113,9 @@ export async function* streamTraceeEvents(opts: GrpcStreamOptions): AsyncGenerat
     signal?.addEventListener('abort', onAbort, { once: true });
     let received = 0;
     let connected = false;
+    let over = false;   // this call ended: a late "channel ready" no longer counts
     const markConnected = () => {
-      if (connected) return;
+      if (connected || over) return;
       connected = true;
       if (!everConnected) log(`${source}: connected, streaming events${request.policies ? ` of policies ${request.policies.join(', ')}` : ''}`);
       else if (downSince !== undefined) {
@@ -119,6 +124,7 @@ export async function* streamTraceeEvents(opts: GrpcStreamOptions): AsyncGenerat
       everConnected = true;
       downSince = undefined;
       lossLogged = false;
+      opts.onConnected?.();
     };
     void whenReady(client.getChannel(), ended).then((ready) => { if (ready) markConnected(); });
     let error: grpc.ServiceError | undefined;
@@ -135,6 +141,9 @@ export async function* streamTraceeEvents(opts: GrpcStreamOptions): AsyncGenerat
       signal?.removeEventListener('abort', onAbort);
       call.cancel();          // no-op when already ended; ends the call when the consumer stopped early
       client.close();
+      over = true;
+      // connected is only true once markConnected ran: one report per established stream
+      if (connected) opts.onDisconnected?.();
     }
     if (signal?.aborted) break;
     const status = error ? statusText(error.code, error.details) : statusText(endStatus?.code ?? grpc.status.OK, endStatus?.details);

@@ -15,6 +15,7 @@ import { FluentClient } from '@fluent-org/logger';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeText, decodeValue } from '../../../src/normalize/decode.ts';
 import { createForwardSource, type ForwardSource, type ForwardSourceConfig } from '../../../src/sources/forward/index.ts';
+import { MAX_KEPT_UNFINISHED_BYTES } from '../../../src/sources/forward/connection.ts';
 import { EventTimeValue, extensionCodec } from '../../../src/sources/forward/protocol.ts';
 import type { InputRecord } from '../../../src/sources/read-records.ts';
 import type { Ingest, IngestResult } from '../../../src/sources/types.ts';
@@ -345,6 +346,74 @@ describe('forward source: hostile input', () => {
     expect(Date.now() - t0).toBeLessThan(2_000);
     await until(() => f.src.stats().connections.closed.idle_timeout === 1, 'the close to be counted');
     expect(f.logs.some((l) => /closing: no whole message for 300 ms \(\d+ bytes of an unfinished message\)/.test(l))).toBe(true);
+  });
+
+  describe('a connection closed in the middle of a message: one rejection, its first bytes dead-lettered (base64)', () => {
+    const unfinished = (f: Awaited<ReturnType<typeof start>>) => f.rec.records.filter((x) => x.kind === 'error') as Array<Extract<InputRecord, { kind: 'error' }>>;
+
+    it('idle timeout', async () => {
+      const f = await start({ idle_timeout_ms: 200 });
+      const r = raw(f.port);
+      await r.ready;
+      const part = enc(['tracee', 1, { event: SAMPLES[0] }]).subarray(0, 40);
+      r.socket.write(part);
+      await r.closed;
+      await until(() => f.src.stats().connections.active === 0, 'the close to be counted');
+      const rej = unfinished(f);
+      expect(rej).toHaveLength(1);
+      expect(rej[0]).toMatchObject({
+        code: 'malformed_msgpack', text: part.toString('base64'),
+        origin: { source: 'forward', line: 1, detail: expect.stringMatching(/^127\.0\.0\.1:\d+ #1, message after entry 0$/) },
+      });
+      expect(rej[0].reason).toBe('idle timeout (no whole message for idle_timeout_ms): connection closed in the middle of a message (40 bytes received); they are in the dead letter (base64)');
+      expect(f.src.stats()).toMatchObject({ events: { rejected: 1 }, connections: { closed: { idle_timeout: 1 } } });
+    });
+
+    it('shutdown, after the whole messages before it were taken', async () => {
+      const f = await start();
+      const r = raw(f.port);
+      await r.ready;
+      const next = enc(['tracee', 1, { event: SAMPLES[1], padding: 'x'.repeat(10_000) }]);
+      r.socket.write(Buffer.concat([enc(['tracee', 1, { event: SAMPLES[0] }]), next.subarray(0, next.length - 1)]));
+      await until(() => f.rec.records.length === 1, 'the whole message');
+      await new Promise((res) => setTimeout(res, 300));   // the rest of the write is read (10 KB on loopback)
+      await f.src.close();
+      const rej = unfinished(f);
+      expect(rej).toHaveLength(1);
+      expect(rej[0]).toMatchObject({ code: 'malformed_msgpack', origin: { source: 'forward', line: 2, detail: expect.stringMatching(/#1, message after entry 1$/) } });
+      expect(rej[0].reason).toMatch(new RegExp(`^shutdown: connection closed in the middle of a message \\(${next.length - 1} bytes received\\)`));
+      // the first MAX_KEPT_UNFINISHED_BYTES bytes, bounded
+      expect(next.length - 1).toBeGreaterThan(MAX_KEPT_UNFINISHED_BYTES);
+      expect(Buffer.from(rej[0].text!, 'base64')).toEqual(next.subarray(0, MAX_KEPT_UNFINISHED_BYTES));
+      expect(rej[0].reason).toContain(`its first ${MAX_KEPT_UNFINISHED_BYTES} bytes are in the dead letter`);
+      expect(f.src.stats()).toMatchObject({ events: { accepted: 1, rejected: 1 }, connections: { active: 0, closed: { shutdown: 1 } } });
+    });
+
+    it('the client resets the connection (socket error)', async () => {
+      const f = await start();
+      const r = raw(f.port);
+      await r.ready;
+      const part = Buffer.from([0x94, 0xa6, 0x74, 0x72, 0x61]);
+      r.socket.write(part);
+      await new Promise((res) => setTimeout(res, 200));   // read by the server before the reset
+      r.socket.resetAndDestroy();
+      await until(() => f.src.stats().connections.active === 0, 'the close to be counted');
+      const rej = unfinished(f);
+      expect(rej).toHaveLength(1);
+      expect(rej[0]).toMatchObject({ code: 'malformed_msgpack', text: part.toString('base64') });
+      expect(rej[0].reason).toMatch(/^socket error: connection closed in the middle of a message \(5 bytes received\)/);
+      expect(f.src.stats().connections.closed).toEqual({ socket_error: 1 });
+    });
+
+    it('a connection closed between messages rejects nothing', async () => {
+      const f = await start({ idle_timeout_ms: 150 });
+      const r = raw(f.port);
+      r.socket.write(enc(['tracee', 1, { event: SAMPLES[0] }]));
+      await r.closed;
+      await until(() => f.src.stats().connections.active === 0, 'the close to be counted');
+      expect(unfinished(f)).toEqual([]);
+      expect(f.src.stats().events).toMatchObject({ accepted: 1, rejected: 0 });
+    });
   });
 
   it('idle_timeout_ms: a silent connection is closed', async () => {

@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RunConfig } from '../../../src/config/run-config.ts';
 import { parseRunConfig } from '../../../src/config/run-config.ts';
 import { createPipeline } from '../../../src/pipeline/pipeline.ts';
-import { createTelemetry } from '../../../src/telemetry/index.ts';
+import { createTelemetry, progressLine } from '../../../src/telemetry/index.ts';
 import { decodeText } from '../../../src/normalize/decode.ts';
 import { testMapper } from '../../helpers/samples.ts';
 import { parsePromText, sumOf } from '../../helpers/prom-text.ts';
@@ -60,6 +60,12 @@ describe('pipeline with a grpc source', () => {
     const running = p.run();
     const total = samples.length + 2;
     await until(() => telemetry.snapshot().received >= total);
+    // the second stream is up (it stays open): connected, one reconnect, nothing said by the progress line
+    await until(() => telemetry.snapshot().grpc[0]?.connected === true);
+    const up = parsePromText(await telemetry.metrics());
+    expect(sumOf(up, `${P}grpc_connected`, { address: server.address })).toBe(1);
+    expect(sumOf(up, `${P}grpc_reconnects_total`, { address: server.address })).toBe(1);
+    expect(progressLine(telemetry.snapshot(), 0, 1000)).not.toContain('grpc');
     p.stop();
     const summary = await running;
 
@@ -83,6 +89,9 @@ describe('pipeline with a grpc source', () => {
     expect(sumOf(m, `${P}events_mapped_total`, { source })).toBe(samples.length);
     expect(sumOf(m, `${P}events_rejected_total`, { source, reason: 'malformed_protobuf' })).toBe(1);
     expect(sumOf(m, `${P}events_rejected_total`, { source })).toBe(2);
+    // stopped: the stream is down
+    expect(sumOf(m, `${P}grpc_connected`, { address: server.address })).toBe(0);
+    expect(m.filter((s) => s.name === `${P}grpc_connected`)).toHaveLength(1);
   });
 
   it('config: a grpc source needs an address; policies, mask and reconnect timings are accepted', () => {

@@ -20,12 +20,13 @@ afterEach(async () => { for (const s of servers.splice(0)) await s.close(); });
 const nameOf = (r: InputRecord) => (r.kind === 'value' ? (r.value as { name: string }).name : `error ${r.kind}`);
 
 /** Read records from the source until `until` says stop (or 10 s). */
-async function read(address: string, logs: string[], until: (got: InputRecord[]) => boolean, onRecord?: (got: InputRecord[]) => Promise<void>): Promise<InputRecord[]> {
+async function read(address: string, logs: string[], until: (got: InputRecord[]) => boolean, onRecord?: (got: InputRecord[]) => Promise<void>, states?: string[]): Promise<InputRecord[]> {
   const ac = new AbortController();
   const timer = setTimeout(() => ac.abort(), 10_000);
   const got: InputRecord[] = [];
+  const report = states === undefined ? {} : { onConnected: () => states.push('up'), onDisconnected: () => states.push('down') };
   try {
-    for await (const r of streamTraceeEvents({ address, signal: ac.signal, log: (m) => logs.push(m), reconnectInitialMs: 20, reconnectMaxMs: 80 })) {
+    for await (const r of streamTraceeEvents({ address, signal: ac.signal, log: (m) => logs.push(m), reconnectInitialMs: 20, reconnectMaxMs: 80, ...report })) {
       got.push(r);
       await onRecord?.(got);
       if (until(got)) break;
@@ -103,6 +104,44 @@ describe('gRPC source: reconnect', () => {
     expect(got.map(nameOf)).toEqual([samples[0].structured.name]);
     expect(logs.filter((l) => l.includes('cannot stream'))).toEqual([expect.stringMatching(/^grpc unix:\/\/\/.*tracee\.sock: cannot stream events \(UNAVAILABLE[^)]*\); retrying with backoff up to 80 ms$/)]);
     expect(logs.join('\n')).not.toMatch(/Resolution note/);   // grpc-js's empty trailer is cut
+  });
+
+  it('reports each established and each lost stream once (connected gauge, reconnect count), not each failed attempt', async () => {
+    const sock = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'grpc-rc-')), 'tracee.sock');
+    const address = `unix://${sock}`;
+    const states: string[] = [];
+    let first = await startTraceeGrpcServer(address, async (call) => { await call.send(samples[0].structured); });
+    servers.push(first);
+    let restarted = false;
+    let statesWhileDown: string[] = [];
+    const got = await read(address, [], (g) => g.length >= 2, async (g) => {
+      if (g.length !== 1 || restarted) return;
+      restarted = true;
+      await first.close();
+      fs.rmSync(sock, { force: true });
+      setTimeout(() => {
+        statesWhileDown = [...states];   // several failed attempts by now
+        void startTraceeGrpcServer(address, async (call) => { await call.send(samples[1].structured); })
+          .then((s) => { first = s; servers.push(s); });
+      }, 400);
+    }, states);
+    expect(got).toHaveLength(2);
+    expect(statesWhileDown).toEqual(['up', 'down']);
+    expect(states).toEqual(['up', 'down', 'up', 'down']);   // the last: the consumer stopped reading
+  });
+
+  it('no server at start: nothing reported until the first stream is up', async () => {
+    const sock = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'grpc-rc-')), 'tracee.sock');
+    const address = `unix://${sock}`;
+    const states: string[] = [];
+    let before: string[] = ['not read'];
+    setTimeout(() => {
+      before = [...states];
+      void startTraceeGrpcServer(address, async (call) => { await call.send(samples[0].structured); }).then((s) => servers.push(s));
+    }, 250);
+    await read(address, [], (g) => g.length >= 1, undefined, states);
+    expect(before).toEqual([]);
+    expect(states).toEqual(['up', 'down']);
   });
 
   it('stops promptly when the signal aborts while the stream is idle', async () => {
