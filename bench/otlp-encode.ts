@@ -1,8 +1,10 @@
 // OTLP protobuf encoding of the OTLP/HTTP exporter: OtelRecords → ReadableLogRecords (resource
 // cache lookups, ns → HrTime) → ExportLogsServiceRequest bytes via @opentelemetry/otlp-transformer,
 // in batches, with the maxRequestBytes split check; no compression, no network. For `npm run bench`.
+// otlpDirectEncodePass: the same requests through our direct writer (what the exporter now uses).
 
-import { encodeInChunks } from '../src/exporters/otlp-http/encode.ts';
+import { encodeInChunks, encodeRangesInChunks } from '../src/exporters/otlp-http/encode.ts';
+import { encodeLogsProto } from '../src/exporters/otlp-http/encode-logs-proto.ts';
 import { resolveOtlpOptions } from '../src/exporters/otlp-http/options.ts';
 import { createResourceCache } from '../src/exporters/otlp-http/resource-cache.ts';
 import { toReadableLogRecord } from '../src/exporters/otlp-http/to-readable-records.ts';
@@ -32,6 +34,26 @@ export function otlpEncodePass(records: OtelRecord[], batchSize = 512): () => nu
       const readable = new Array(end - i);
       for (let j = i; j < end; j++) readable[j - i] = toReadableLogRecord(records[j], cache);
       const { chunks, unsendable } = encodeInChunks(readable, 'http/protobuf', o.maxRequestBytes);
+      if (unsendable.length > 0) throw new Error(`benchOtlpEncode: ${unsendable[0].reason}`);
+      for (const c of chunks) bytes += c.body.length;
+    }
+    return bytes;
+  };
+}
+
+/**
+ * The same pass through our direct writer (encode-logs-proto.ts): OtelRecords → bytes, no
+ * ReadableLogRecords; the same maxRequestBytes split check.
+ */
+export function otlpDirectEncodePass(records: OtelRecord[], batchSize = 512): () => number {
+  if (records.length === 0) throw new Error('benchOtlpEncode: no records');
+  const o = resolveOtlpOptions({}, {}, () => {});
+  const cache = createResourceCache({ defaults: o.resourceDefaults, overrides: o.resourceOverrides });
+  return (): number => {
+    let bytes = 0;
+    for (let i = 0; i < records.length; i += batchSize) {
+      const batch = records.slice(i, Math.min(records.length, i + batchSize));
+      const { chunks, unsendable } = encodeRangesInChunks(batch.length, (a, b) => encodeLogsProto(batch.slice(a, b), cache), o.maxRequestBytes);
       if (unsendable.length > 0) throw new Error(`benchOtlpEncode: ${unsendable[0].reason}`);
       for (const c of chunks) bytes += c.body.length;
     }

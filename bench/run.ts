@@ -10,7 +10,8 @@
 //                    16 lines decoded, then written as JSON text directly); -per-line: one line at a
 //                    time; map-ecs-objects: per line through toEcs objects + JSON.stringify (before)
 //   map-otel         decode + map to an OTel record
-//   otlp-encode      OTLP protobuf encoding of mapped records (the exporter's serializer, 512/request)
+//   otlp-encode      OTLP protobuf encoding of mapped records (the OTel JS serializer, 512/request);
+//                    -direct: our writer (src/exporters/otlp-http/encode-logs-proto.ts), same requests
 //   es-bulk          Elasticsearch bulk body building from mapped records (create actions, routing)
 // Datasets: the real 24,010-event DNS capture (../shared/datasets) and a mix cycling through every
 // single-event sample in ../shared/fixtures/tracee.
@@ -23,7 +24,7 @@ import { MAP_BATCH } from '../src/cli/map-command.ts';
 import { parseLossless } from '../src/util/lossless-json.ts';
 import type { EcsRecord, OtelRecord } from '../src/model/records.ts';
 import { sharedSamples, testMapper } from '../test/helpers/samples.ts';
-import { otlpEncodePass } from './otlp-encode.ts';
+import { otlpDirectEncodePass, otlpEncodePass } from './otlp-encode.ts';
 import { esBulkBodyPass } from './es-bulk.ts';
 
 const args = new Set(process.argv.slice(2));
@@ -142,6 +143,7 @@ async function main() {
     const events = lines.map(decode);
     const otel: OtelRecord[] = events.map((e) => mapper.toOtel(e));
     passes.otlp_protobuf_encode = otlpEncodePass(otel);
+    passes.otlp_protobuf_encode_direct = otlpDirectEncodePass(otel);
     const ecs: EcsRecord[] = events.map((e) => mapper.toEcs(e));
     passes.es_bulk_body = esBulkBodyPass(ecs);
     // records from toEcsJson: the bulk body reuses their JSON text

@@ -35,11 +35,16 @@ export interface EncodedBatch {
 }
 
 export function encodeInChunks(records: ReadableLogRecord[], protocol: OtlpProtocol, maxBytes: number): EncodedBatch {
+  return encodeRangesInChunks(records.length, (start, end) => encodeLogsRequest(records.slice(start, end), protocol), maxBytes);
+}
+
+/** The same split for any encoder of the batch range [start, end) (e.g. the direct protobuf writer). */
+export function encodeRangesInChunks(count: number, encodeRange: (start: number, end: number) => Uint8Array, maxBytes: number): EncodedBatch {
   const out: EncodedBatch = { chunks: [], unsendable: [] };
   const visit = (start: number, end: number): void => {
     let body: Uint8Array;
     try {
-      body = encodeLogsRequest(records.slice(start, end), protocol);
+      body = encodeRange(start, end);
     } catch (err) {
       // A value the serializer cannot take (e.g. a bigint slipped into JSON): halve to isolate it.
       if (end - start === 1) {
@@ -66,6 +71,6 @@ export function encodeInChunks(records: ReadableLogRecord[], protocol: OtlpProto
       }
     }
   };
-  if (records.length > 0) visit(0, records.length);
+  if (count > 0) visit(0, count);
   return out;
 }

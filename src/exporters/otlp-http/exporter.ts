@@ -9,12 +9,14 @@
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
+import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { Exporter, ExportItem, SendOutcome } from '../../model/exporter.ts';
 import type { OtelRecord } from '../../model/records.ts';
 import { classifyResponse, classifyTransportError } from './classify.ts';
 import { combineOutcomes } from './combine-outcomes.ts';
 import type { ChunkResult } from './combine-outcomes.ts';
-import { CONTENT_TYPE, encodeInChunks, encodeLogsRequest } from './encode.ts';
+import { CONTENT_TYPE, encodeLogsRequest, encodeRangesInChunks } from './encode.ts';
+import { encodeLogsProto } from './encode-logs-proto.ts';
 import type { EncodedChunk } from './encode.ts';
 import { OtlpOptionsError, redactOtlpOptions, resolveOtlpOptions } from './options.ts';
 import type { Env, OtlpHttpOptions, ResolvedOtlpOptions, WarnFn } from './options.ts';
@@ -61,6 +63,10 @@ async function loadTls(o: ResolvedOtlpOptions): Promise<TransportTls | undefined
   };
 }
 
+function jsonEncoder(readable: ReadableLogRecord[]): (start: number, end: number) => Uint8Array {
+  return (start, end) => encodeLogsRequest(readable.slice(start, end), 'http/json');
+}
+
 export function createOtlpHttpExporter(options: OtlpHttpOptions = {}, deps: OtlpHttpExporterDeps = {}): OtlpHttpExporter {
   const warn = deps.warn ?? ((m: string) => process.emitWarning(m, { code: 'TRACEE_EXPORTER_OTLP' }));
   const now = deps.now ?? Date.now;
@@ -100,8 +106,13 @@ export function createOtlpHttpExporter(options: OtlpHttpOptions = {}, deps: Otlp
     if (closed) throw new Error('otlp_http exporter: send() after shutdown()');
     if (batch.length === 0) return { status: 'ok' }; // spec: no empty envelopes
     await start();
-    const readable = batch.map((item) => toReadableLogRecord(item.record, cache));
-    const { chunks, unsendable } = encodeInChunks(readable, resolved.protocol, resolved.maxRequestBytes);
+    // protobuf: our direct writer (the OTel serializer's bytes, faster; see encode-logs-proto.ts);
+    // JSON: the OTel serializer over ReadableLogRecords.
+    const records = batch.map((item) => item.record);
+    const encodeRange = resolved.protocol === 'http/protobuf'
+      ? (a: number, b: number) => encodeLogsProto(records.slice(a, b), cache)
+      : jsonEncoder(records.map((r) => toReadableLogRecord(r, cache)));
+    const { chunks, unsendable } = encodeRangesInChunks(batch.length, encodeRange, resolved.maxRequestBytes);
 
     const todo: EncodedChunk[] = chunks;
     const results: ChunkResult[] = [];
@@ -118,8 +129,8 @@ export function createOtlpHttpExporter(options: OtlpHttpOptions = {}, deps: Otlp
         }
         const mid = c.start + Math.floor((c.end - c.start) / 2);
         todo.unshift(
-          { start: c.start, end: mid, body: encodeLogsRequest(readable.slice(c.start, mid), resolved.protocol) },
-          { start: mid, end: c.end, body: encodeLogsRequest(readable.slice(mid, c.end), resolved.protocol) },
+          { start: c.start, end: mid, body: encodeRange(c.start, mid) },
+          { start: mid, end: c.end, body: encodeRange(mid, c.end) },
         );
         continue;
       }
