@@ -17,8 +17,8 @@ import { readRecords } from '../sources/read-records.ts';
 import { createFileSource, type FileSource } from '../sources/files/file-source.ts';
 import { fileSourceOptions } from '../sources/files/config.ts';
 import type { Ingest } from '../sources/types.ts';
-import { createWebhookSource, type WebhookSource, type WebhookStats } from '../sources/webhook/index.ts';
-import { createForwardSource, type ForwardSource, type ForwardStats } from '../sources/forward/index.ts';
+import { createWebhookSource, type WebhookStats } from '../sources/webhook/index.ts';
+import { createForwardSource, type ForwardStats } from '../sources/forward/index.ts';
 import { streamTraceeEvents } from '../sources/grpc/index.ts';
 import { createIngest, type IngestRoute } from './ingest.ts';
 import { bufferConfigOf, checkDiskBufferNames, resolveDataDir, startBuffer, withBuffer } from './disk-buffers.ts';
@@ -274,23 +274,21 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: Pipeline
     await ingest(readRecords(stream, nameOf(s), { maxLineBytes: s.max_line_bytes }), { signal: stopSignal.signal, listRejections: false });
   }
 
-  /** Serve until stop(); resolves when the in-flight requests are answered and the server is closed. */
-  async function serve(src: WebhookSource, url: string): Promise<void> {
+  /** Serve until stop(); resolves when the server finished what it had in flight and is closed. */
+  async function serveUntilStop(src: { close(): Promise<void> }, closingLine: () => string): Promise<void> {
     if (!stopped) await new Promise<void>((resolve) => stopSignal.signal.addEventListener('abort', () => resolve(), { once: true }));
     await src.close();
-    const st = src.stats();
-    const answers = Object.entries(st.responses).map(([code, n]) => `${code}×${n}`).join(', ') || 'none';
-    io.log(`webhook ${url}: closed after ${st.requests} request(s) (${answers}${st.clientGone ? `, client gone ${st.clientGone}` : ''}); events accepted ${st.events.accepted}, rejected ${st.events.rejected}, refused ${st.events.refused}`);
+    io.log(closingLine());
   }
 
-  /** Serve until stop(); resolves when every connection finished its message and the server is closed. */
-  async function serveForward(src: ForwardSource, address: string): Promise<void> {
-    if (!stopped) await new Promise<void>((resolve) => stopSignal.signal.addEventListener('abort', () => resolve(), { once: true }));
-    await src.close();
-    const st = src.stats();
-    const closed = Object.entries(st.connections.closed).map(([why, n]) => `${why}×${n}`).join(', ') || 'none';
-    const modes = Object.entries(st.messages).map(([m, n]) => `${m}×${n}`).join(', ') || 'none';
-    io.log(`forward ${address}: closed after ${st.connections.accepted} connection(s) (${closed}${st.connections.refused ? `, refused ${st.connections.refused}` : ''}); messages ${modes}; acks ${st.acks}; events accepted ${st.events.accepted}, rejected ${st.events.rejected}, refused ${st.events.refused}`);
+  const counted = (m: Record<string, number>) => Object.entries(m).map(([k, n]) => `${k}×${n}`).join(', ') || 'none';
+
+  function webhookClosingLine(st: WebhookStats, url: string): string {
+    return `webhook ${url}: closed after ${st.requests} request(s) (${counted(st.responses)}${st.clientGone ? `, client gone ${st.clientGone}` : ''}); events accepted ${st.events.accepted}, rejected ${st.events.rejected}, refused ${st.events.refused}`;
+  }
+
+  function forwardClosingLine(st: ForwardStats, address: string): string {
+    return `forward ${address}: closed after ${st.connections.accepted} connection(s) (${counted(st.connections.closed)}${st.connections.refused ? `, refused ${st.connections.refused}` : ''}); messages ${counted(st.messages)}; acks ${st.acks}; events accepted ${st.events.accepted}, rejected ${st.events.rejected}, refused ${st.events.refused}`;
   }
 
   function stop(): void {
@@ -325,38 +323,38 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: Pipeline
           counts.sourceErrors++;
           io.log(isPush(s) ? (err as Error).message : `${nameOf(s)}: cannot read: ${(err as Error).message}`);
         };
-        sources.forEach((s, i) => {
-          if (s.type !== 'webhook') return;
-          let src: WebhookSource;
-          try {
-            src = createWebhookSource({ ...s, type: 'webhook' }, { ingest, log: io.log, where: `sources[${i}]` });
-          } catch (err) { failed(s, err); stop(); return; }
-          listens.push(src.listen().then((url) => {
-            io.log(`webhook: listening on ${url}`);
-            webhooks[i] = { url, stats: () => src.stats() };
-            const u = new URL(url);
-            telemetry.webhook(`${u.hostname}:${u.port || (u.protocol === 'https:' ? 443 : 80)}`, () => src.stats());
-            running.push(serve(src, url).catch((err) => failed(s, err)));
-          }, (err) => {
-            failed(s, err);
-            // a configured receiver that cannot run: Tracee would post into the void; stop everything
-            stop();
-          }));
-        });
-        // forward receivers too listen before ready()
+        /**
+         * A push source listens before ready() and serves until stop(). One that cannot be created
+         * or cannot listen stops everything: Tracee would send into the void.
+         */
+        const startPush = <S extends { listen(): Promise<string>; close(): Promise<void> }>(
+          s: SourceConfig, create: () => S, listening: (src: S, address: string) => () => string,
+        ) => {
+          let src: S;
+          try { src = create(); } catch (err) { failed(s, err); stop(); return; }
+          listens.push(src.listen().then((address) => {
+            io.log(`${s.type}: listening on ${address}`);
+            const closingLine = listening(src, address);
+            running.push(serveUntilStop(src, closingLine).catch((err) => failed(s, err)));
+          }, (err) => { failed(s, err); stop(); }));
+        };
         const forwards: Array<ForwardHandle | undefined> = [];
         sources.forEach((s, i) => {
-          if (s.type !== 'forward') return;
-          let src: ForwardSource;
-          try {
-            src = createForwardSource({ ...s, type: 'forward' }, { ingest, log: io.log, where: `sources[${i}]` });
-          } catch (err) { failed(s, err); stop(); return; }
-          listens.push(src.listen().then((address) => {
-            io.log(`forward: listening on ${address}`);
-            forwards[i] = { address, stats: () => src.stats() };
-            telemetry.forward(new URL(address).host, () => src.stats());
-            running.push(serveForward(src, address).catch((err) => failed(s, err)));
-          }, (err) => { failed(s, err); stop(); }));
+          const where = `sources[${i}]`;
+          if (s.type === 'webhook') {
+            startPush(s, () => createWebhookSource({ ...s, type: 'webhook' }, { ingest, log: io.log, where }), (src, url) => {
+              webhooks[i] = { url, stats: () => src.stats() };
+              const u = new URL(url);
+              telemetry.webhook(`${u.hostname}:${u.port || (u.protocol === 'https:' ? 443 : 80)}`, () => src.stats());
+              return () => webhookClosingLine(src.stats(), url);
+            });
+          } else if (s.type === 'forward') {
+            startPush(s, () => createForwardSource({ ...s, type: 'forward' }, { ingest, log: io.log, where }), (src, address) => {
+              forwards[i] = { address, stats: () => src.stats() };
+              telemetry.forward(new URL(address).host, () => src.stats());
+              return () => forwardClosingLine(src.stats(), address);
+            });
+          }
         });
         await Promise.all(listens);
         if (!stopped) telemetry.phaseChanged('running');
