@@ -7,8 +7,11 @@ import type { MapInput } from './input.ts';
 
 export type Getter = (input: MapInput) => unknown;
 
-/** Walk own properties only (input JSON may carry keys like "__proto__" or "constructor"). */
-function walkOwn(v: unknown, segs: readonly string[], from: number): unknown {
+/**
+ * Walk own properties only (input JSON may carry keys like "__proto__" or "constructor"). Only the
+ * paths generatedWalk cannot take come here: node and signature paths, odd keys.
+ */
+function walk(v: unknown, segs: readonly string[], from: number): unknown {
   let cur = v;
   for (let i = from; i < segs.length; i++) {
     if (cur === null || typeof cur !== 'object') return undefined;
@@ -23,34 +26,15 @@ function walkOwn(v: unknown, segs: readonly string[], from: number): unknown {
   return cur;
 }
 
-/**
- * The same walk for keys that no prototype has (event values are plain or null-prototype objects
- * and arrays): a property read needs no own-property check. The common case: `workload.process.pid`.
- */
-function walkPlain(v: unknown, segs: readonly string[], from: number): unknown {
-  let cur = v;
-  for (let i = from; i < segs.length; i++) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    const s = segs[i];
-    if (Array.isArray(cur)) {
-      const idx = Number(s);
-      cur = Number.isInteger(idx) ? cur[idx] : undefined;
-    } else {
-      cur = (cur as Record<string, unknown>)[s];
-    }
-  }
-  return cur;
-}
-
 const plainKey = (s: string) => s !== '__proto__' && !(s in Object.prototype) && !(s in Array.prototype);
-/** An array read of `s` gives walkPlain's cur[Number(s)]: s is no integer, or the integer's own text. */
+/** An array read of `s` gives walk's cur[Number(s)]: s is no integer, or the integer's own text. */
 const readsLikeWalk = (s: string) => { const n = Number(s); return !Number.isInteger(n) || String(n) === s; };
 
 /**
- * walkPlain for one fixed path, as a generated function with one property read per segment
- * written out (`x["process"]`): each read then has its own inline cache, where the shared walk's
+ * walk for one fixed path of plain keys (no prototype has them: no own-property check needed), as
+ * a generated function with one property read per segment written out (`x["process"]`): each read then has its own inline cache, where the shared walk's
  * one read site sees every key and object shape of every row (megamorphic, several times slower).
- * Only for plain keys whose read from an array is walkPlain's: not integers (" 1", "1e0" and "" are,
+ * Only for plain keys whose read from an array is walk's: not integers (" 1", "1e0" and "" are,
  * for Number) or integers in canonical form ("0"); undefined otherwise.
  */
 function generatedWalk(segs: readonly string[], from: number): ((v: unknown) => unknown) | undefined {
@@ -67,7 +51,6 @@ function generatedWalk(segs: readonly string[], from: number): ((v: unknown) => 
 export function compilePath(path: string): Getter {
   const segs = path.split('.');
   const root = segs[0];
-  const walk = segs.every(plainKey) ? walkPlain : walkOwn;
   switch (root) {
     case 'event': {
       if (segs.length === 1) return (i) => i.event;
