@@ -22,18 +22,22 @@ export function benchOtlpEncode(records: OtelRecord[], opts: OtlpEncodeBenchOpti
   return measureRepeatedly(records.length, otlpEncodePass(records, opts.batchSize), opts.minMs ?? 1000);
 }
 
-/** One encoding pass over all records in requests of `batchSize` (default 512): the bytes produced. */
-export function otlpEncodePass(records: OtelRecord[], batchSize = 512): () => number {
+/**
+ * One encoding pass over all records in requests of `batchSize` (default 512), split at
+ * maxRequestBytes as the exporter does: the bytes produced. `encoder` makes the encode function of
+ * one request's records (resolved options and the resource cache are set up once per pass maker).
+ */
+function encodePass(
+  records: OtelRecord[], batchSize: number,
+  encoder: (o: ReturnType<typeof resolveOtlpOptions>, cache: ReturnType<typeof createResourceCache>) => (batch: OtelRecord[]) => { chunks: Array<{ body: Uint8Array }>; unsendable: Array<{ reason: string }> },
+): () => number {
   if (records.length === 0) throw new Error('benchOtlpEncode: no records');
   const o = resolveOtlpOptions({}, {}, () => {});
-  const cache = createResourceCache({ defaults: o.resourceDefaults, overrides: o.resourceOverrides });
+  const encode = encoder(o, createResourceCache({ defaults: o.resourceDefaults, overrides: o.resourceOverrides }));
   return (): number => {
     let bytes = 0;
     for (let i = 0; i < records.length; i += batchSize) {
-      const end = Math.min(records.length, i + batchSize);
-      const readable = new Array(end - i);
-      for (let j = i; j < end; j++) readable[j - i] = toReadableLogRecord(records[j], cache);
-      const { chunks, unsendable } = encodeInChunks(readable, 'http/protobuf', o.maxRequestBytes);
+      const { chunks, unsendable } = encode(records.slice(i, Math.min(records.length, i + batchSize)));
       if (unsendable.length > 0) throw new Error(`benchOtlpEncode: ${unsendable[0].reason}`);
       for (const c of chunks) bytes += c.body.length;
     }
@@ -41,22 +45,14 @@ export function otlpEncodePass(records: OtelRecord[], batchSize = 512): () => nu
   };
 }
 
-/**
- * The same pass through our direct writer (encode-logs-proto.ts): OtelRecords → bytes, no
- * ReadableLogRecords; the same maxRequestBytes split check.
- */
+/** Through the OTel JS serializer: OtelRecords → ReadableLogRecords → bytes. */
+export function otlpEncodePass(records: OtelRecord[], batchSize = 512): () => number {
+  return encodePass(records, batchSize, (o, cache) => (batch) =>
+    encodeInChunks(batch.map((r) => toReadableLogRecord(r, cache)), 'http/protobuf', o.maxRequestBytes));
+}
+
+/** Through our direct writer (encode-logs-proto.ts): OtelRecords → bytes, no ReadableLogRecords. */
 export function otlpDirectEncodePass(records: OtelRecord[], batchSize = 512): () => number {
-  if (records.length === 0) throw new Error('benchOtlpEncode: no records');
-  const o = resolveOtlpOptions({}, {}, () => {});
-  const cache = createResourceCache({ defaults: o.resourceDefaults, overrides: o.resourceOverrides });
-  return (): number => {
-    let bytes = 0;
-    for (let i = 0; i < records.length; i += batchSize) {
-      const batch = records.slice(i, Math.min(records.length, i + batchSize));
-      const { chunks, unsendable } = encodeRangesInChunks(batch.length, (a, b) => encodeLogsProto(batch.slice(a, b), cache), o.maxRequestBytes);
-      if (unsendable.length > 0) throw new Error(`benchOtlpEncode: ${unsendable[0].reason}`);
-      for (const c of chunks) bytes += c.body.length;
-    }
-    return bytes;
-  };
+  return encodePass(records, batchSize, (o, cache) => (batch) =>
+    encodeRangesInChunks(batch.length, (a, b) => encodeLogsProto(batch.slice(a, b), cache), o.maxRequestBytes));
 }
