@@ -73,10 +73,12 @@ export function createIngest(deps: IngestDeps): Ingest {
     const signal = opts.signal;
     let aborted: Promise<typeof ABORTED> | undefined;
     let onAbort: (() => void) | undefined;
-    const bad = (origin: Origin, code: string, reason: string, input: string | undefined) => {
-      deps.reject(origin, reason, input, code);
+    /** Bad input is dead-lettered at once: counted, reported, and the record settled (rec.ack). */
+    const bad = (rec: InputRecord, code: string, reason: string, input: string | undefined) => {
+      deps.reject(rec.origin, reason, input, code);
       res.rejectedCount++;
-      if (listRejections) res.rejected.push({ origin, reason });
+      if (listRejections) res.rejected.push({ origin: rec.origin, reason });
+      rec.ack?.();
     };
     for await (const rec of records) {
       if (signal?.aborted) {
@@ -91,11 +93,10 @@ export function createIngest(deps: IngestDeps): Ingest {
       }
       counts.received++;
       tel?.eventReceived(rec.origin.source);
-      // bad input is dead-lettered at once: the record is settled (rec.ack)
-      if (rec.kind === 'error') { bad(rec.origin, rec.code, rec.reason, rec.text); rec.ack?.(); continue; }
+      if (rec.kind === 'error') { bad(rec, rec.code, rec.reason, rec.text); continue; }
       const input = rec.kind === 'text' ? rec.text : undefined;
       const dec = rec.kind === 'text' ? decodeText(rec.text) : decodeValue(rec.value, rec.marked);
-      if (!dec.ok) { bad(rec.origin, dec.code, dec.reason, input); rec.ack?.(); continue; }
+      if (!dec.ok) { bad(rec, dec.code, dec.reason, input); continue; }
       // which routes want it: a route whose filter excludes the event is settled for it right here
       let wanted: number[] | undefined;   // route indexes; undefined = all (no filters)
       let excluded: number[] | undefined;
@@ -122,9 +123,8 @@ export function createIngest(deps: IngestDeps): Ingest {
         }
       } catch (err) {
         // only a stack overflow means too deep; another RangeError (an invalid date…) is a mapping error
-        if (err instanceof RangeError && /call stack/i.test(err.message)) bad(rec.origin, 'too_deep', 'event nested too deeply to map', input);
-        else bad(rec.origin, 'map_error', `mapping failed: ${(err as Error).message}`, input);
-        rec.ack?.();
+        if (err instanceof RangeError && /call stack/i.test(err.message)) bad(rec, 'too_deep', 'event nested too deeply to map', input);
+        else bad(rec, 'map_error', `mapping failed: ${(err as Error).message}`, input);
         continue;
       }
       counts.mapped++;
