@@ -62,29 +62,95 @@ export interface LosslessParse {
 
 /** Parse JSON text; throws SyntaxError (or RangeError on absurd nesting) like JSON.parse. */
 export function parseLossless(text: string): LosslessParse {
-  let p = nextBigCandidate(text, 0);
+  const p = nextBigCandidate(text, 0);
   if (p < 0) return { value: JSON.parse(text), bigCount: 0, marked: false };
-  if (text.includes(MARK) || text.includes('\\u0001')) return parseWithReviver(text);
+  return parseTopLevelBigs(text, p) ?? parseMarked(text);
+}
 
+/**
+ * Is position `to` inside a string literal, given the state at `from` (both outside an escape)?
+ * Only the '"' between them are visited.
+ */
+function inStringAt(text: string, from: number, to: number, inString: boolean): boolean {
+  for (let cursor = from; ;) {
+    const q = text.indexOf('"', cursor);
+    if (q < 0 || q >= to) return inString;
+    if (inString) {
+      let backslashes = 0;
+      for (let j = q - 1; text.charCodeAt(j) === 92; j--) backslashes++;
+      if ((backslashes & 1) === 0) inString = false;
+    } else {
+      inString = true;
+    }
+    cursor = q + 1;
+  }
+}
+
+const isSpace = (c: number) => c === 32 || c === 9 || c === 10 || c === 13;
+
+/**
+ * The key of the member whose value starts at `p`, when it is a plain key (`"name":` with no
+ * backslash in it, not "__proto__"); undefined otherwise.
+ */
+function plainKeyBefore(text: string, p: number): string | undefined {
+  let j = p - 1;
+  while (j > 0 && isSpace(text.charCodeAt(j))) j--;
+  if (text.charCodeAt(j) !== 58) return undefined; // ':'
+  j--;
+  while (j > 0 && isSpace(text.charCodeAt(j))) j--;
+  if (text.charCodeAt(j) !== 34) return undefined;
+  const open = text.lastIndexOf('"', j - 1);
+  if (open < 1 || text.charCodeAt(open - 1) === 92) return undefined;
+  const key = text.slice(open + 1, j);
+  return key.includes('\\') || key === '__proto__' ? undefined : key;
+}
+
+/**
+ * The common case, without copying the text: every big integer is the value of a member of the
+ * top-level object written before its first nested '{' or '[' (the classic event's `timestamp`
+ * and `threadStartTime`). JSON.parse reads the text as it is, then those members get their exact
+ * value. undefined (use parseMarked) when any big integer is elsewhere, or a key repeats with
+ * another value (JSON.parse keeps the last one).
+ */
+function parseTopLevelBigs(text: string, first: number): LosslessParse | undefined {
+  if (text.charCodeAt(0) !== 123) return undefined;
+  let nested = text.indexOf('{', 1);
+  const bracket = text.indexOf('[');
+  if (nested < 0 || (bracket >= 0 && bracket < nested)) nested = bracket;
+  const keys: string[] = [];
+  const digits: string[] = [];
+  let inString = false;
+  let cursor = 0;
+  for (let p = first; p >= 0;) {
+    if (nested >= 0 && p > nested) return undefined;
+    inString = inStringAt(text, cursor, p, inString);
+    cursor = p;
+    const end = candidateEnd;
+    const d = text.slice(p, end);
+    if (!inString && !Number.isSafeInteger(Number(d))) {
+      const key = plainKeyBefore(text, p);
+      if (key === undefined) return undefined;
+      keys.push(key);
+      digits.push(d);
+    }
+    p = nextBigCandidate(text, end);
+  }
+  const value = JSON.parse(text) as Record<string, unknown>;
+  for (let k = 0; k < keys.length; k++) if (value[keys[k]] !== Number(digits[k])) return undefined;
+  for (let k = 0; k < keys.length; k++) value[keys[k]] = BigInt(digits[k]);
+  return { value, bigCount: keys.length, marked: false };
+}
+
+/** Every big integer rewritten as a marked string, then JSON.parse (see LosslessParse.marked). */
+function parseMarked(text: string): LosslessParse {
+  if (text.includes(MARK) || text.includes('\\u0001')) return parseWithReviver(text);
   let out = '';
   let last = 0;
   let bigCount = 0;
-  // Quote tracking: is position p inside a string literal? Advance a cursor over '"' only.
-  let cursor = 0;
   let inString = false;
-  do {
-    for (;;) {
-      const q = text.indexOf('"', cursor);
-      if (q < 0 || q >= p) break;
-      if (inString) {
-        let backslashes = 0;
-        for (let j = q - 1; text.charCodeAt(j) === 92; j--) backslashes++;
-        if ((backslashes & 1) === 0) inString = false;
-      } else {
-        inString = true;
-      }
-      cursor = q + 1;
-    }
+  let cursor = 0;
+  for (let p = nextBigCandidate(text, 0); p >= 0;) {
+    inString = inStringAt(text, cursor, p, inString);
     cursor = p;
     const end = candidateEnd;
     const digits = text.slice(p, end);
@@ -94,7 +160,7 @@ export function parseLossless(text: string): LosslessParse {
       bigCount++;
     }
     p = nextBigCandidate(text, end);
-  } while (p >= 0);
+  }
   if (bigCount === 0) return { value: JSON.parse(text), bigCount: 0, marked: false };
   return { value: JSON.parse(out + text.slice(last)), bigCount, marked: true };
 }

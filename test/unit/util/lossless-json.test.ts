@@ -36,6 +36,42 @@ describe('parseLossless', () => {
     expect(() => parseLossless('{"a":12345678901234567890')).toThrow(SyntaxError);
   });
 
+  // The exact answer, from JSON.parse's source text access (slow: a reviver call per value).
+  const oracle = (text: string) => JSON.parse(text, (_k, v, ctx?: { source?: string }) =>
+    typeof v === 'number' && !Number.isSafeInteger(v) && ctx?.source !== undefined && /^-?\d+$/.test(ctx.source) ? BigInt(ctx.source) : v);
+
+  it('reads top-level big integers before any nested value without rewriting the text (the classic event case)', () => {
+    const text = '{"timestamp":3399592757030861661,"threadStartTime":3399592752921209981,"pid":7,"args":[{"name":"x","value":1}]}';
+    const r = parseLossless(text);
+    expect(r.marked).toBe(false); // final values: the reader need not revive anything
+    expect(r.bigCount).toBe(2);
+    expect(r.value).toEqual(oracle(text));
+  });
+
+  it('agrees with JSON.parse on every case the top-level fast path must hand over or get right', () => {
+    const cases = [
+      '{ "t" : 12345678901234567890 , "u":-12345678901234567890}',        // whitespace, negative
+      '{"t":12345678901234567890,"t":5}',                                   // repeated key: the last wins
+      '{"t":5,"t":12345678901234567890}',
+      '{"t":12345678901234567890,"t":12345678901234567891}',                // both round to one double
+      '{"a\\"b":12345678901234567890}',                                    // escaped quote in the key
+      '{"a\\"t":12345678901234567890,"t":12345678901234567890}',            // ... whose tail is another key
+      '{"a\\\\\\"t":12345678901234567890,"t":12345678901234567890}',
+      '{"a\\\\":12345678901234567890}',                                    // escaped backslash in the key
+      '{"__proto__":12345678901234567890}',
+      '{"a":{},"t":12345678901234567890}',                                  // after a nested value
+      '{"s":"{[","t":12345678901234567890}',                                // brackets inside a string
+      '{"s":"12345678901234567890","t":12345678901234567890,"a":[1]}',
+      '[12345678901234567890]',
+      ' {"t":12345678901234567890}',
+    ];
+    for (const text of cases) {
+      const r = parseLossless(text);
+      expect(r.marked ? reviveBigDeep(r.value) : r.value, text).toEqual(oracle(text));
+      if (text.includes('__proto__')) expect(Object.getPrototypeOf(r.value)).toBe(Object.prototype);
+    }
+  });
+
   it('creates own "__proto__" keys, never prototypes', () => {
     const v = final('{"__proto__":{"polluted":true},"n":12345678901234567890}') as Record<string, unknown>;
     expect(Object.getPrototypeOf(v)).toBe(Object.prototype);
