@@ -57,7 +57,9 @@ interface CompiledRow {
   resource?: Target;
 }
 
-interface CompiledGroup { rows: CompiledRow[]; category?: string[]; type?: string[]; json?: Partial<Record<'event' | 'alert', EcsJsonWriter | null>> }
+// jsonEvent/jsonAlert: the group's ECS JSON writers, built on first use (null: none can be built).
+// Two fields, not a record keyed by kind: a keyed read per event is a generic lookup.
+interface CompiledGroup { rows: CompiledRow[]; category?: string[]; type?: string[]; jsonEvent?: EcsJsonWriter | null; jsonAlert?: EcsJsonWriter | null }
 
 const TRACEE_PREFIX = 'tracee.';
 /** tracee.* attributes keep one OTel type per attribute, from the row's declared ES type. */
@@ -267,7 +269,7 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
   }
 
   function jsonWriter(g: CompiledGroup, kind: MapInput['kind']): EcsJsonWriter | null {
-    const cached = g.json?.[kind];
+    const cached = kind === 'alert' ? g.jsonAlert : g.jsonEvent;
     if (cached !== undefined) return cached;
     const plan: JsonPlanRow[] = [];
     for (const r of [...commonRows, ...(kind === 'alert' ? detectionRows : []), ...g.rows]) {
@@ -284,7 +286,7 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
     const cat = kind === 'alert' ? alertCategory : { category: g.category ?? defaults.category, type: g.type ?? defaults.type };
     plan.push({ segs: ['event', 'category'], constant: true, value: cat.category, kind: 'any' }, { segs: ['event', 'type'], constant: true, value: cat.type, kind: 'any' });
     const w = compileEcsJsonWriter(plan) ?? null;
-    (g.json ??= {})[kind] = w;
+    if (kind === 'alert') g.jsonAlert = w; else g.jsonEvent = w;
     return w;
   }
 

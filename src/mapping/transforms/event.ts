@@ -61,7 +61,8 @@ export function dataObjectJson(fields: readonly DataField[] | undefined): string
   const out: Record<string, unknown> = {};
   for (let k = 0; k < fields.length; k++) {
     const f = fields[k];
-    if (f.name === '__proto__') return JSON.stringify(dataObject(fields));
+    // a bigint makes JSON.stringify throw, and a thrown error costs more than the copy
+    if (f.name === '__proto__' || typeof f.value === 'bigint') return JSON.stringify(dataObject(fields));
     out[f.name] = f.value;
   }
   try {
