@@ -9,7 +9,8 @@ export interface TelemetryConfig {
   log_interval_ms?: number;
   /**
    * /readyz answers 503 once every exporter has been retrying (no send answered) for longer than
-   * this (default 60000 ms); 0 = readiness ignores the destinations.
+   * this (default 60000 ms), or when the only sources are gRPC streams and all have been down that
+   * long; 0 = readiness ignores the destinations and the streams.
    */
   not_ready_after_retrying_ms?: number;
 }

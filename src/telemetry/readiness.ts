@@ -3,6 +3,9 @@
 // for a while: one failed send, or one exporter down of several, does not make the pod unready
 // (readiness would flap, and the other exporters still deliver). Liveness (/healthz) never looks at
 // the destinations: restarting the process cannot fix a remote outage and would lose the queue.
+// The input counts the same way: when every source is a gRPC stream from Tracee and all of them
+// have been down for that long, nothing can come in (Tracee stopped, or its socket moved); a
+// webhook, forward or file source still takes events, so with one of those the pod stays ready.
 
 import type { ExporterState, Phase } from './telemetry.ts';
 
@@ -12,11 +15,19 @@ export interface Readiness {
   reason: string;
 }
 
+/** What readiness needs to know of the input: the gRPC streams, and how many other sources run. */
+export interface InputReading {
+  streams: ReadonlyArray<{ address: string; connected: boolean; since: number }>;
+  /** Webhook, forward and file sources: they take events whatever Tracee's stream does. */
+  otherSources: number;
+}
+
 export function judgeReadiness(
   phase: Phase,
   exporters: ReadonlyArray<{ label: string; state: ExporterState; stateSince: number }>,
   now: number,
   maxRetryingMs: number,
+  input: InputReading = { streams: [], otherSources: 0 },
 ): Readiness {
   switch (phase) {
     case 'starting': return { ready: false, reason: 'starting: exporters not started or sources not listening yet' };
@@ -29,6 +40,13 @@ export function judgeReadiness(
     if (failing.length === exporters.length) {
       const list = failing.map((e) => `${e.label} (${Math.round((now - e.stateSince) / 1000)} s)`).join(', ');
       return { ready: false, reason: `every exporter retrying for over ${Math.round(maxRetryingMs / 1000)} s: ${list}` };
+    }
+  }
+  if (maxRetryingMs > 0 && input.streams.length > 0 && input.otherSources === 0) {
+    const down = input.streams.filter((g) => !g.connected && now - g.since >= maxRetryingMs);
+    if (down.length === input.streams.length) {
+      const list = down.map((g) => `${g.address} (${Math.round((now - g.since) / 1000)} s)`).join(', ');
+      return { ready: false, reason: `every gRPC stream from Tracee down for over ${Math.round(maxRetryingMs / 1000)} s: ${list}` };
     }
   }
   return { ready: true, reason: 'ready' };

@@ -219,7 +219,8 @@ export function createTelemetry(opts: TelemetryOptions = {}): Telemetry {
   }
 
   function readiness(): Readiness {
-    return judgeReadiness(phase, exporters, now(), maxRetryingMs);
+    const input = { streams: grpcs, otherSources: webhooks.length + forwards.length + fileSources.length };
+    return judgeReadiness(phase, exporters, now(), maxRetryingMs, input);
   }
 
   const state: TelemetryState = { sources, exporters, webhooks, forwards, fileSources, grpcs, isReady: () => readiness().ready };

@@ -87,6 +87,31 @@ describe('telemetry server', () => {
     expect(judgeReadiness('running', [], 1e9, 1000).ready).toBe(true);
   });
 
+  it('gRPC only: unready once every stream has been down for the bound; a stream back, or another source, keeps it ready', () => {
+    let clock = 0;
+    const t = createTelemetry({ now: () => clock, notReadyAfterRetryingMs: 1000 });
+    t.phaseChanged('running');
+    const a = t.grpc('unix:///var/run/tracee/tracee.sock');
+    const b = t.grpc('127.0.0.1:4466');
+    clock = 999;
+    expect(t.readiness().ready).toBe(true); // never connected yet, but not for the whole bound
+    clock = 1500;
+    expect(t.readiness()).toEqual({ ready: false, reason: 'every gRPC stream from Tracee down for over 1 s: unix:///var/run/tracee/tracee.sock (2 s), 127.0.0.1:4466 (2 s)' });
+    b.connected();
+    expect(t.readiness().ready).toBe(true); // one stream up: events come in
+    a.connected();
+    clock = 2000;
+    a.disconnected();
+    b.disconnected();
+    clock = 2999;
+    expect(t.readiness().ready).toBe(true);
+    clock = 3000;
+    expect(t.readiness().reason).toMatch(/^every gRPC stream from Tracee down for over 1 s: /);
+    t.webhook('127.0.0.1:8080', () => ({ accepted: 0, refused: {} }) as never);
+    expect(t.readiness().ready).toBe(true); // the webhook still takes events
+    expect(judgeReadiness('running', [], 1e9, 0, { streams: [{ address: 'x', connected: false, since: 0 }], otherSources: 0 }).ready).toBe(true);
+  });
+
   it('a port in use is an error naming the key', async () => {
     const t = createTelemetry();
     const base = await serve(t);
