@@ -8,7 +8,8 @@
 //   decode           lossless parse + shape detection + normalize
 //   map-ecs          decode + map to ECS + serialize as NDJSON (the `map --to ecs` hot path: batches of
 //                    16 lines decoded, then written as JSON text directly); -per-line: one line at a
-//                    time; map-ecs-objects: per line through toEcs objects + JSON.stringify (before)
+//                    time; map-ecs-objects: per line through toEcs objects + JSON.stringify (before);
+//                    map-ecs-stage: the mapping stage alone, from events decoded before the pass
 //   map-otel         decode + map to an OTel record
 //   otlp-encode      OTLP protobuf encoding of mapped records (the OTel JS serializer, 512/request);
 //                    -direct: our writer (src/exporters/otlp-http/encode-logs-proto.ts), same requests
@@ -95,9 +96,9 @@ function compare(events: number, floor: Pass, pass: Pass, rounds = quick ? 3 : 5
 }
 
 /** A pass of fn over every line. */
-const perLine = (lines: readonly string[], fn: (line: string) => unknown): Pass => () => {
+const perLine = (lines: readonly string[], fn: (line: string, i: number) => unknown): Pass => () => {
   let n = 0;
-  for (let i = 0; i < lines.length; i++) if (fn(lines[i]) !== undefined) n++;
+  for (let i = 0; i < lines.length; i++) if (fn(lines[i], i) !== undefined) n++;
   return n;
 };
 
@@ -138,9 +139,11 @@ async function main() {
       return out;
     });
     passes.map_ecs_ndjson_per_line = perLine(lines, (l) => mapper.toEcsJson(decode(l)).json + '\n');
+    // the mapping stage alone: events decoded before the pass (what map_ecs_ndjson adds to decode)
+    const events = lines.map(decode);
+    passes.map_ecs_stage = perLine(lines, (_l, i) => mapper.toEcsJson(events[i]).json + '\n');
     passes.map_ecs_objects_ndjson = perLine(lines, (l) => JSON.stringify(mapper.toEcs(decode(l)).doc) + '\n');
     passes.map_otel = perLine(lines, (l) => mapper.toOtel(decode(l)));
-    const events = lines.map(decode);
     const otel: OtelRecord[] = events.map((e) => mapper.toOtel(e));
     passes.otlp_protobuf_encode = otlpEncodePass(otel);
     passes.otlp_protobuf_encode_direct = otlpDirectEncodePass(otel);
