@@ -102,7 +102,8 @@ tracee-exporter reads one YAML file (\`version: 1\`): \`tracee-exporter run --co
 
 * **Check it first**: \`tracee-exporter config check FILE\` validates everything \`run\` checks at start-up
   without connecting anywhere (schema, \`\${env:}\`/\`\${file:}\` references, environment variables,
-  mapping files and overrides, exporter options, delivery bounds, webhook and telemetry settings)
+  mapping files and overrides, exporter options, delivery bounds, webhook and telemetry settings;
+  \`type: module\` exporters are imported and built from their options, not started)
   and prints \`ok\` with a summary, or the error with \`file:line\`, the key and what is expected
   (exit status 0 or 1).
 * **See what will run**: \`tracee-exporter config print [FILE]\` prints the effective configuration as

@@ -4,7 +4,7 @@
 // environment alone (docs/configuration.md).
 
 import type { Command } from 'commander';
-import { checkConfigFile } from '../config/check.ts';
+import { checkConfigFile, checkConfigWithPlugins } from '../config/check.ts';
 import { effectiveConfigYaml } from '../config/effective.ts';
 
 export interface ConfigCommandIO {
@@ -13,10 +13,13 @@ export interface ConfigCommandIO {
   env?: NodeJS.ProcessEnv;
 }
 
-/** Exit status: 0 valid, 1 invalid (the message names file:line, the key and what is expected). */
-export function runConfigCheck(file: string | undefined, io: ConfigCommandIO): number {
+/**
+ * Exit status: 0 valid, 1 invalid (the message names file:line, the key and what is expected).
+ * `type: module` exporters are loaded and built from their options too (not started).
+ */
+export async function runConfigCheck(file: string | undefined, io: ConfigCommandIO): Promise<number> {
   try {
-    const r = checkConfigFile(file, io.env ?? process.env);
+    const r = await checkConfigWithPlugins(file, io.env ?? process.env);
     io.out(`ok: ${r.source}\n${r.summary.map((l) => `  ${l}\n`).join('')}`);
     for (const w of r.warnings) io.err(`tracee-exporter: warning: ${w}\n`);
     return 0;
@@ -47,9 +50,9 @@ export function registerConfigCommand(program: Command): void {
   const io: ConfigCommandIO = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
   config
     .command('check')
-    .description('Validate FILE as `run` would at start-up, without connecting anywhere: exit 0 and "ok" with a summary, or 1 and the error.')
+    .description('Validate FILE as `run` would at start-up, without connecting anywhere (exporter modules are loaded and built, not started): exit 0 and "ok" with a summary, or 1 and the error.')
     .argument('[file]', 'YAML configuration (default: $TRACEE_EXPORTER_CONFIG, else the environment alone)')
-    .action((file: string | undefined) => { process.exitCode = runConfigCheck(file, io); });
+    .action(async (file: string | undefined) => { process.exitCode = await runConfigCheck(file, io); });
   config
     .command('print')
     .description('Print the effective configuration as YAML: ${env:}/${file:} resolved, TRACEE_EXPORTER_*, ELASTICSEARCH_* and OTEL_* applied, defaults filled in, secrets masked.')

@@ -8,6 +8,7 @@ import { resolveDeliveryOptions } from '../delivery/options.ts';
 import { ElasticsearchConfigError, resolveElasticsearchOptions } from '../exporters/elasticsearch/config.ts';
 import type { ElasticsearchExporterOptions } from '../exporters/elasticsearch/config.ts';
 import { OtlpOptionsError, resolveOtlpOptions, type OtlpHttpOptions } from '../exporters/otlp-http/options.ts';
+import { loadExporterModule } from '../exporters/plugin.ts';
 import { EXPORTER_TYPES } from '../exporters/registry.ts';
 import { compileMapper } from '../mapping/compile.ts';
 import { checkOverride, loadMappingTables, readTableFile } from '../mapping/load.ts';
@@ -32,6 +33,11 @@ export interface CheckResult {
   warnings: string[];
   /** What ${file:} references read: secrets wherever they landed (`config print` masks them). */
   fileSecrets: Set<string>;
+  /**
+   * One check per `type: module` exporter, for checkConfigWithPlugins: import the module and build
+   * the exporter from its options as `run` does (without starting it); resolves to its summary.
+   */
+  pluginChecks: Array<{ index: number; check: () => Promise<string> }>;
 }
 
 type Path = Array<string | number>;
@@ -118,6 +124,7 @@ export function checkConfigFile(file: string | undefined, env: NodeJS.ProcessEnv
   // exporters: options and delivery bounds
   const root = runConfigSchema();
   const itemSchema = (root.properties as Record<string, { items: unknown }>).exporters.items;
+  const pluginChecks: CheckResult['pluginChecks'] = [];
   const exLines = config.exporters.map((e, i) => {
     const at: Path = ['exporters', i];
     const name = e.name ?? e.type;
@@ -166,7 +173,8 @@ export function checkConfigFile(file: string | undefined, env: NodeJS.ProcessEnv
       const auth = r.auth ? Object.keys(r.auth).filter((k) => k !== 'password')[0] : 'none';
       return `${name} → ${r.cloudId ? 'Elastic Cloud' : r.endpoints.map(maskUrl).join(', ')} (${r.targets.event.name}, ${r.targets.alert.name}; auth: ${auth})`;
     }
-    return `${name} (${type}${e.module ? ` ${e.module}` : ''}: options checked when it loads)`;
+    pluginChecks.push({ index: i, check: () => checkPlugin(e, i, (p, f) => attempt([...at, ...p], f), exporterCheck, mapper) });
+    return `${name} (${type}${e.module ? ` ${e.module}` : ''}: not loaded)`;
   });
   summary.push(`exporters: ${exLines.join('; ')}`);
 
@@ -179,7 +187,49 @@ export function checkConfigFile(file: string | undefined, env: NodeJS.ProcessEnv
   warnings.push(...tel.warnings);
   summary.push(`telemetry: ${tel.telemetry.listen ? `http://${tel.telemetry.listen.text} (/metrics, /healthz, /readyz)` : 'no server'}; progress log ${tel.telemetry.logIntervalMs ? `every ${tel.telemetry.logIntervalMs} ms` : 'off'}`);
   if (details.fromEnv && details.fromEnv.size > 0) summary.push(`from the environment: ${[...new Set(details.fromEnv.values())].sort().join(', ')}`);
-  return { config, source, summary, warnings, fileSecrets: details.fileSecrets ?? new Set() };
+  return { config, source, summary, warnings, fileSecrets: details.fileSecrets ?? new Set(), pluginChecks };
+}
+
+/**
+ * checkConfigFile, then every `type: module` exporter loaded and built from its options, as `run`
+ * does before it starts anything: a module that cannot load, lacks createExporter or refuses its
+ * options fails the check at its key. Builds no pipeline and starts no exporter.
+ */
+export async function checkConfigWithPlugins(file: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<CheckResult> {
+  const r = checkConfigFile(file, env);
+  if (r.pluginChecks.length === 0) return r;
+  const lines = new Map<number, string>();
+  for (const p of r.pluginChecks) lines.set(p.index, await p.check());
+  const exporters = r.config.exporters.map((e, i) => lines.get(i) ?? '');
+  const k = r.summary.findIndex((l) => l.startsWith('exporters: '));
+  // rebuild the exporters line with the loaded plugins' summaries in place of "not loaded"
+  const parts = r.summary[k].slice('exporters: '.length).split('; ');
+  r.summary[k] = `exporters: ${parts.map((s, i) => exporters[i] || s).join('; ')}`;
+  return r;
+}
+
+type Attempt = <T>(p: Path, f: () => T) => T;
+
+async function checkPlugin(e: RunConfig['exporters'][number], i: number, attempt: Attempt, exporterCheck: (f: () => unknown) => void, mapper: ReturnType<typeof compileMapper>): Promise<string> {
+  const { type: _type, delivery: _d, filter: _f, trim, drop_fields, module: spec, buffer: _b, ...options } = e;
+  const where = `exporters[${i}]${e.name ? ` (${e.name})` : ''}`;
+  // the plugin layer's messages start with `where`: the check names the key instead
+  const unprefixed = (err: unknown) => new Error((err as Error).message.replace(`${where}: `, ''));
+  let factory: Awaited<ReturnType<typeof loadExporterModule>> | undefined;
+  try {
+    factory = await loadExporterModule(spec!, process.cwd(), where);
+  } catch (err) {
+    attempt(['module'], () => { throw unprefixed(err); });
+  }
+  const exporter = attempt([], () => {
+    try { return factory!({ ...options, ...(e.name === undefined ? {} : { name: e.name }) }, { log: () => {} }); } catch (err) { throw unprefixed(err); }
+  });
+  if ((trim ?? []).length > 0 || (drop_fields ?? []).length > 0) {
+    exporterCheck(() => trimDrops({ trim, drop_fields, target: exporter.target }, loadTrimGroups(), mapper, '@'));
+  }
+  // built, never started: let it release what its constructor made (timers, agents)
+  try { await exporter.shutdown(); } catch { /* not started: nothing to flush */ }
+  return `${e.name ?? exporter.name} (module ${spec} → ${exporter.target})`;
 }
 
 function pathDir(p: string): string {

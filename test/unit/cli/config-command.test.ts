@@ -4,13 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { spawnSync } from 'node:child_process';
-import { runConfigCheck, runConfigPrint } from '../../../src/cli/config-command.ts';
+import { runConfigCheck, runConfigPrint, type ConfigCommandIO } from '../../../src/cli/config-command.ts';
 import { ROOT } from '../../helpers/samples.ts';
 
-function run(cmd: typeof runConfigCheck, file: string | undefined, env: NodeJS.ProcessEnv = {}) {
+async function run(cmd: (file: string | undefined, io: ConfigCommandIO) => number | Promise<number>, file: string | undefined, env: NodeJS.ProcessEnv = {}) {
   let out = '';
   let err = '';
-  const code = cmd(file, { out: (t) => { out += t; }, err: (t) => { err += t; }, env });
+  const code = await cmd(file, { out: (t) => { out += t; }, err: (t) => { err += t; }, env });
   return { code, out, err };
 }
 
@@ -23,17 +23,38 @@ function tmpConfig(text: string, name = 'cfg.yaml'): string {
 const PASSWORD = 'Pa55w0rd-never-shown';
 
 describe('config check', () => {
-  it('accepts every example config with "ok" and a summary', () => {
+  it('accepts every example config with "ok" and a summary', async () => {
     const dir = path.join(ROOT, 'examples/config');
     for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.yaml'))) {
-      const r = run(runConfigCheck, path.join(dir, f), { NODE_NAME: 'n' });
+      const r = await run(runConfigCheck, path.join(dir, f), { NODE_NAME: 'n' });
       expect(r.code, `${f}: ${r.err}`).toBe(0);
       expect(r.out).toMatch(new RegExp(`^ok: ${path.join(dir, f).replace(/[.]/g, '\\.')}\\n  sources: `));
       expect(r.out).toMatch(/\n {2}exporters: /);
     }
   });
 
-  it('rejects what run would reject, naming file:line, the key and what is expected', () => {
+  it('loads and builds exporter modules (without starting them): the example plugin passes, a broken one fails at its key', async () => {
+    const example = path.join(ROOT, 'examples/plugins/http-ndjson/tracee-exporter.yaml');
+    const ok = await run(runConfigCheck, example, { HTTP_NDJSON_URL: 'http://collector.example:8080/ingest' });
+    expect(ok.code, ok.err).toBe(0);
+    expect(ok.out).toMatch(/\n {2}exporters: http-ndjson \(module \/.+\/examples\/plugins\/http-ndjson\/index\.mjs → ecs\)\n/);
+    // the plugin's own option check runs: a bad url is refused at the exporter's line
+    const badUrl = await run(runConfigCheck, example, { HTTP_NDJSON_URL: 'ftp://nowhere' });
+    expect(badUrl.code).toBe(1);
+    expect(badUrl.err).toMatch(/tracee-exporter\.yaml:\d+: exporters\.0: exporter module "\/.+index\.mjs": createExporter failed: url: expected an http\(s\) URL, got "ftp:\/\/nowhere"\n$/);
+    const missing = await run(runConfigCheck, tmpConfig('version: 1\nexporters:\n  - type: module\n    module: ./no-such-plugin.mjs\n'));
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/cfg\.yaml:4: exporters\.0\.module: cannot load exporter module ".+no-such-plugin\.mjs": /);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'te-config-plugin-'));
+    fs.writeFileSync(path.join(dir, 'otel.mjs'), "export function createExporter() { return { name: 'p', target: 'otel', start: async () => {}, send: async () => ({ status: 'ok' }), shutdown: async () => {} }; }\n");
+    fs.writeFileSync(path.join(dir, 'cfg.yaml'), 'version: 1\nexporters:\n  - type: module\n    module: ./otel.mjs\n    drop_fields: [orchestrator.namespace]\n');
+    // the target is the plugin's: an ECS name is not an OTel attribute
+    const trim = await run(runConfigCheck, path.join(dir, 'cfg.yaml'));
+    expect(trim.code).toBe(1);
+    expect(trim.err).toMatch(/cfg\.yaml:5: exporters\.0\.drop_fields: "orchestrator\.namespace" is not an OTel attribute/);
+  });
+
+  it('rejects what run would reject, naming file:line, the key and what is expected', async () => {
     const cases: Array<[string, RegExp]> = [
       ['version: 1\nexporters:\n  - type: console\n    delivery: { maxQueueItems: 10, maxBatchItems: 50 }\n', /cfg\.yaml:4: exporters\.0\.delivery\.maxBatchItems: maxBatchItems \(50\) must be <= maxQueueItems \(10\)$/],
       ['version: 1\nexporters:\n  - type: elasticsearch\n    endpoints: ftp://es\n', /cfg\.yaml:4: exporters\.0\.endpoints\.0: expected an http\(s\) URL, got "ftp:\/\/es"$/],
@@ -52,7 +73,7 @@ describe('config check', () => {
       ['version: 1\nsources:\n  - type: grpc\n    address: "tcp:tracee:99999"\nexporters: [{ type: console }]\n', /cfg\.yaml:4: sources\.0\.address: "tcp:tracee:99999": expected unix:\/\/\/path\/to\/tracee\.sock, host:port or tcp:port$/],
     ];
     for (const [text, want] of cases) {
-      const r = run(runConfigCheck, tmpConfig(text));
+      const r = await run(runConfigCheck, tmpConfig(text));
       expect(r.code, text).toBe(1);
       expect(r.out).toBe('');
       expect(r.err.trim(), text).toMatch(want);
@@ -60,13 +81,13 @@ describe('config check', () => {
     }
   });
 
-  it('warns about keys an exporter does not know', () => {
-    const r = run(runConfigCheck, tmpConfig('version: 1\nexporters:\n  - type: elasticsearch\n    endpoints: http://es:9200\n    endpoint: http://typo:9200\n'));
+  it('warns about keys an exporter does not know', async () => {
+    const r = await run(runConfigCheck, tmpConfig('version: 1\nexporters:\n  - type: elasticsearch\n    endpoints: http://es:9200\n    endpoint: http://typo:9200\n'));
     expect(r.code).toBe(0);
     expect(r.err).toMatch(/warning: .*cfg\.yaml:5: exporters\.0\.endpoint: not an option of elasticsearch exporters/);
   });
 
-  it('never echoes a secret in an error', () => {
+  it('never echoes a secret in an error', async () => {
     // a wrong URL carrying credentials, a password next to a bad key, a secret in the environment
     const texts = [
       `version: 1\nexporters:\n  - type: elasticsearch\n    endpoints: "ftp://elastic:${PASSWORD}@es"\n`,
@@ -76,16 +97,16 @@ describe('config check', () => {
       `version: 1\nexporters:\n  - type: elasticsearch\n    endpoints: https://es:9200\n    auth: { apiKey: "${PASSWORD}" }\n    requestTimeoutMs: -1\n`,
     ];
     for (const text of texts) {
-      const r = run(runConfigCheck, tmpConfig(text));
+      const r = await run(runConfigCheck, tmpConfig(text));
       expect(r.code, text).toBe(1);
       expect(r.err, text).not.toContain(PASSWORD);
     }
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'te-secret-'));
     fs.writeFileSync(path.join(dir, 'password'), `${PASSWORD}\n`);
-    const fromFile = run(runConfigCheck, tmpConfig(`version: 1\nexporters:\n  - type: elasticsearch\n    endpoints: "http://elastic:\${file:${dir}/password}@es:9200"\n    tls: { caFingerprint: "AA" }\n`));
+    const fromFile = await run(runConfigCheck, tmpConfig(`version: 1\nexporters:\n  - type: elasticsearch\n    endpoints: "http://elastic:\${file:${dir}/password}@es:9200"\n    tls: { caFingerprint: "AA" }\n`));
     expect(fromFile.code).toBe(1);
     expect(fromFile.err).not.toContain(PASSWORD);
-    const fromEnv = run(runConfigCheck, tmpConfig('version: 1\nexporters: [{ type: console }]\n'), { TRACEE_EXPORTER_DELIVERY__CONCURRENCY: PASSWORD });
+    const fromEnv = await run(runConfigCheck, tmpConfig('version: 1\nexporters: [{ type: console }]\n'), { TRACEE_EXPORTER_DELIVERY__CONCURRENCY: PASSWORD });
     expect(fromEnv.code).toBe(1);
     expect(fromEnv.err).toMatch(/TRACEE_EXPORTER_DELIVERY__CONCURRENCY: expected an integer/);
     expect(fromEnv.err).not.toContain(PASSWORD);
@@ -93,7 +114,7 @@ describe('config check', () => {
 });
 
 describe('config print', () => {
-  it('prints the effective configuration with the environment applied, defaults filled in and secrets masked', () => {
+  it('prints the effective configuration with the environment applied, defaults filled in and secrets masked', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'te-secret-'));
     fs.writeFileSync(path.join(dir, 'token'), 'tok-from-file\n');
     const file = tmpConfig([
@@ -108,7 +129,7 @@ describe('config print', () => {
       `    headers: { Authorization: "Bearer ${PASSWORD}", x-scope-orgid: tenant-1, x-api-key: "${PASSWORD}" }`,
       '',
     ].join('\n'));
-    const r = run(runConfigPrint, file, { NODE_NAME: 'node-a', ELASTICSEARCH_PASSWORD: PASSWORD, TRACEE_EXPORTER_EXPORTERS__OTLP_HTTP__TIMEOUT_MS: '2500', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' });
+    const r = await run(runConfigPrint, file, { NODE_NAME: 'node-a', ELASTICSEARCH_PASSWORD: PASSWORD, TRACEE_EXPORTER_EXPORTERS__OTLP_HTTP__TIMEOUT_MS: '2500', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' });
     expect(r.code, r.err).toBe(0);
     expect(r.out).not.toContain(PASSWORD);
     expect(r.out).not.toContain('tok-from-file');
@@ -125,7 +146,7 @@ describe('config print', () => {
     expect(c.telemetry).toEqual({ log_interval_ms: 60000, not_ready_after_retrying_ms: 60000 });
   });
 
-  it('masks ${file:} contents wherever they land, not only under secret keys', () => {
+  it('masks ${file:} contents wherever they land, not only under secret keys', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'te-config-files-'));
     fs.writeFileSync(path.join(dir, 'es-url'), 'https://elastic:Es-Pw-77q@es.example:9200\n');
     fs.writeFileSync(path.join(dir, 'tenant'), 'tenant-tok-31337\n');
@@ -138,7 +159,7 @@ exporters:
     endpoint: "http://collector:4318"
     headers: { x-scope: "\${file:${dir}/tenant}" }
 `);
-    const r = run(runConfigPrint, file);
+    const r = await run(runConfigPrint, file);
     expect(r.code, r.err).toBe(0);
     expect(r.out).not.toMatch(/tenant-tok-31337|Es-Pw-77q|elastic:/);
     const c = parse(r.out);
@@ -147,15 +168,15 @@ exporters:
     expect(c.exporters[1].endpoint).toBe('http://collector:4318');   // values not read from files stay as they are
   });
 
-  it('exits 1 with the error when the configuration is invalid', () => {
-    const r = run(runConfigPrint, tmpConfig('version: 2\nexporters: [{ type: console }]\n'));
+  it('exits 1 with the error when the configuration is invalid', async () => {
+    const r = await run(runConfigPrint, tmpConfig('version: 2\nexporters: [{ type: console }]\n'));
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/^tracee-exporter: config print: .*cfg\.yaml:1: version: must be equal to constant/);
   });
 });
 
 describe('JSON Schema for editors', () => {
-  it('the example configs point the YAML language server at the published schema', () => {
+  it('the example configs point the YAML language server at the published schema', async () => {
     const dir = path.join(ROOT, 'examples/config');
     const withLine = fs.readdirSync(dir).filter((f) => f.endsWith('.yaml')).map((f) => {
       const first = fs.readFileSync(path.join(dir, f), 'utf8').split('\n')[0];
@@ -175,7 +196,7 @@ describe('the CLI', () => {
     return { code: r.status, out: r.stdout, err: r.stderr };
   };
 
-  it('has `config check` and `config print`', () => {
+  it('has `config check` and `config print`', async () => {
     const ok = cli(['config', 'check', path.join(ROOT, 'examples/config/console.yaml')], { NODE_NAME: 'n' });
     expect(ok.code).toBe(0);
     expect(ok.out).toMatch(/^ok: .*console\.yaml\n/);
@@ -187,7 +208,7 @@ describe('the CLI', () => {
     expect(parse(printed.out).exporters[0]).toMatchObject({ type: 'console', format: 'otlp-json', path: 'stdout' });
   });
 
-  it('runs from the environment alone, without a config file', () => {
+  it('runs from the environment alone, without a config file', async () => {
     const line = fs.readFileSync(path.join(ROOT, 'examples/events/tracee-samples.ndjson'), 'utf8').split('\n')[0];
     const r = cli(['run'], { TRACEE_EXPORTER_EXPORTERS__CONSOLE__FORMAT: 'ecs', TRACEE_EXPORTER_TELEMETRY__LOG_INTERVAL_MS: '0', NODE_NAME: 'env-node' }, `${line}\n`);
     expect(r.code, r.err).toBe(0);
