@@ -19,6 +19,11 @@ export function eventId(ev: TraceeEvent, name = ev.name): string {
   return hash('sha256', key, 'base64url').slice(0, 22);
 }
 
+function argOf(ev: TraceeEvent, name: string): unknown {
+  for (const d of ev.data) if (d.name === name) return d.value;
+  return undefined;
+}
+
 function pathArg(ev: TraceeEvent): string | undefined {
   for (const d of ev.data) if (d.name === 'pathname' && typeof d.value === 'string' && d.value) return d.value;
   return undefined;
@@ -87,12 +92,27 @@ export const eventTransforms: Record<string, TransformFactory> = {
   // ≤ v0.12 detections carried the signature Name: the id uses the stable event name.
   event_id: plain((_v, input) => eventId(input.event, input.signature?.event ?? input.event.name)),
   summary: plain((_v, input) => summary(input)),
-  // A syscall event's own return value: < 0 is an errno (failure).
+  // A syscall event's own return value: < 0 is an errno (failure). Tracee sends execve/execveat
+  // on entry (return value 0, the outcome unknown yet) and again on exit only when they failed.
   syscall_outcome: plain((_v, input) => {
     const ev = input.event;
     const rv = ev.classic?.return_value;
     if (rv === undefined || ev.workload.process?.thread?.syscall !== ev.name) return undefined;
+    if (rv >= 0 && (ev.name === 'execve' || ev.name === 'execveat')) return undefined;
     return rv < 0 ? 'failure' : 'success';
+  }),
+  // Process exit (sched_process_exit): before v0.23 `exit_code` was the raw wait status and there
+  // was no `signal_code` argument; a process killed by a signal has no exit code.
+  exit_code: plain((v, input) => {
+    if (typeof v !== 'number' || !Number.isInteger(v)) return undefined;
+    const signal = argOf(input.event, 'signal_code');
+    if (signal !== undefined) return typeof signal === 'number' && signal > 0 ? undefined : v;
+    return (v & 0x7f) === 0 ? (v >> 8) & 0xff : undefined;
+  }),
+  exit_signal: plain((v, input) => {
+    const signal = argOf(input.event, 'signal_code');
+    if (signal !== undefined) return typeof signal === 'number' && signal > 0 ? signal : undefined;
+    return typeof v === 'number' && Number.isInteger(v) && (v & 0x7f) !== 0 ? v & 0x7f : undefined;
   }),
   process_entity_id: plain((_v, input) => entityId(input.event.workload.process?.unique_id, input)),
   parent_entity_id: plain((_v, input) => entityId(input.event.workload.process?.ancestors?.[0]?.unique_id, input)),

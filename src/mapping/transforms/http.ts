@@ -19,6 +19,21 @@ function header(v: unknown, name: string): string | undefined {
   return undefined;
 }
 
+/** A Host value split into host and port: "example.com:8080", "[::1]:8080", "[::1]", "example.com". */
+export function splitHost(host: string): { host: string; port?: number } {
+  const bracket = host.startsWith('[') ? host.indexOf(']') : -1;
+  const colon = host.lastIndexOf(':');
+  // an unbracketed IPv6 address has several colons and no port
+  if (colon < 0 || colon < bracket || (bracket < 0 && host.indexOf(':') !== colon)) {
+    return { host: bracket > 0 ? host.slice(1, bracket) : host };
+  }
+  const port = /^\d{1,5}$/.test(host.slice(colon + 1)) ? Number(host.slice(colon + 1)) : undefined;
+  const name = host.slice(0, colon);
+  return { host: bracket > 0 ? name.slice(1, bracket) : name, ...(port !== undefined && port <= 65535 ? { port } : {}) };
+}
+
+const hostOf = (v: unknown) => (isO(v) ? str(v.host) ?? header(v, 'host') : undefined);
+
 export const httpTransforms: Record<string, TransformFactory> = {
   http_method: plain((v) => (isO(v) ? str(v.method) : undefined)),
   http_status_code: plain((v) => {
@@ -32,6 +47,8 @@ export const httpTransforms: Record<string, TransformFactory> = {
     return p?.startsWith('HTTP/') ? p.slice(5) : p;
   }),
   http_uri_path: plain((v) => (isO(v) ? str(v.uri_path ?? v.uriPath) : undefined)),
-  http_host: plain((v) => (isO(v) ? str(v.host) ?? header(v, 'host') : undefined)),
+  // url.domain is the name only; the Host header may carry a port (url.port)
+  http_host: plain((v) => { const h = hostOf(v); return h === undefined ? undefined : str(splitHost(h).host); }),
+  http_host_port: plain((v) => { const h = hostOf(v); return h === undefined ? undefined : splitHost(h).port; }),
   http_user_agent: plain((v) => header(v, 'user-agent')),
 };

@@ -1,0 +1,129 @@
+// Per-event rules that no sample exercises, on events derived from a real one: the v0.13
+// security_file_open sample (../shared/fixtures/tracee/legacy/v0.13-v0.17/security_file_open.json)
+// with its eventName, syscall, returnValue and args replaced. Argument names and orders follow
+// Tracee's event definitions (pkg/events/core.go, as the mapping review checked them).
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { decodeText } from '../../../src/normalize/decode.ts';
+import { SHARED_FIXTURES, testMapper } from '../../helpers/samples.ts';
+
+const BASE = JSON.parse(fs.readFileSync(path.join(SHARED_FIXTURES, 'legacy/v0.13-v0.17/security_file_open.json'), 'utf8').replace(/("timestamp"|"threadStartTime"):(\d+)/g, '$1:"$2"')) as Record<string, unknown>;
+
+type Arg = { name: string; type: string; value: unknown };
+const mapper = testMapper();
+
+/** The ECS document and OTel attributes of the base event renamed and given these arguments. */
+function mapped(eventName: string, args: Arg[], extra: Record<string, unknown> = {}) {
+  const line = JSON.stringify({ ...BASE, eventName, args, argsNum: args.length, ...extra }).replace(/("timestamp"|"threadStartTime"):"(\d+)"/g, '$1:$2');
+  const r = decodeText(line);
+  if (!r.ok) throw new Error(r.reason);
+  const doc = JSON.parse(mapper.toEcsJson(r.event).json) as Record<string, any>;
+  expect(doc).toEqual(JSON.parse(JSON.stringify(mapper.toEcs(r.event).doc))); // both ECS paths agree
+  return { doc, otel: mapper.toOtel(r.event).attributes };
+}
+
+const sockaddr = (ip: string, port: string) => ({ sa_family: 'AF_INET', sin_addr: ip, sin_port: port });
+
+describe('event rules', () => {
+  it('accept: this host is the destination, the peer the source, ingress', () => {
+    const { doc, otel } = mapped('socket_accept', [
+      { name: 'sockfd', type: 'int', value: 3 },
+      { name: 'local_addr', type: 'struct sockaddr*', value: sockaddr('10.0.0.5', '8080') },
+      { name: 'remote_addr', type: 'struct sockaddr*', value: sockaddr('203.0.113.9', '51234') },
+    ]);
+    expect(doc.destination).toEqual({ ip: '10.0.0.5', address: '10.0.0.5', port: 8080 });
+    expect(doc.source).toEqual({ ip: '203.0.113.9', address: '203.0.113.9', port: 51234 });
+    expect(doc.network).toMatchObject({ direction: 'ingress', type: 'ipv4' });
+    expect(doc.event.type).toEqual(['connection', 'start']);
+    expect(otel['source.address']).toBe('203.0.113.9');
+    // accept(2)'s addr is the peer's address
+    expect(mapped('accept', [{ name: 'sockfd', type: 'int', value: 3 }, { name: 'addr', type: 'struct sockaddr*', value: sockaddr('203.0.113.9', '51234') }]).doc.source.ip).toBe('203.0.113.9');
+  });
+
+  it('connect: the remote is the destination, egress', () => {
+    const { doc } = mapped('security_socket_connect', [{ name: 'sockfd', type: 'int', value: 3 }, { name: 'remote_addr', type: 'struct sockaddr*', value: sockaddr('1.2.3.4', '443') }]);
+    expect(doc.destination).toEqual({ ip: '1.2.3.4', address: '1.2.3.4', port: 443 });
+    expect(doc.network.direction).toBe('egress');
+  });
+
+  it('symlink: the link is file.path, its target file.target_path', () => {
+    for (const [name, args] of [
+      ['symlink', [{ name: 'target', type: 'const char*', value: '/etc/shadow' }, { name: 'linkpath', type: 'const char*', value: '/tmp/evil' }]],
+      ['security_inode_symlink', [{ name: 'linkpath', type: 'const char*', value: '/tmp/evil' }, { name: 'target', type: 'const char*', value: '/etc/shadow' }]],
+    ] as const) {
+      const { doc, otel } = mapped(name, [...args]);
+      expect(doc.file, name).toMatchObject({ path: '/tmp/evil', name: 'evil', directory: '/tmp', target_path: '/etc/shadow' });
+      expect(otel['file.symbolic_link.target_path']).toBe('/etc/shadow');
+    }
+  });
+
+  it('the path comes from whichever argument the event names it', () => {
+    const cases: Array<[string, Arg[], string, string | undefined]> = [
+      ['security_inode_rename', [{ name: 'old_path', type: 'const char*', value: '/tmp/x' }, { name: 'new_path', type: 'const char*', value: '/etc/cron.d/x' }], '/etc/cron.d/x', '/tmp/x'],
+      ['renameat2', [{ name: 'olddirfd', type: 'int', value: -100 }, { name: 'oldpath', type: 'const char*', value: '/tmp/y' }, { name: 'newdirfd', type: 'int', value: -100 }, { name: 'newpath', type: 'const char*', value: '/etc/y' }, { name: 'flags', type: 'unsigned int', value: 0 }], '/etc/y', '/tmp/y'],
+      ['link', [{ name: 'oldpath', type: 'const char*', value: '/etc/shadow' }, { name: 'newpath', type: 'const char*', value: '/tmp/s' }], '/tmp/s', '/etc/shadow'],
+      ['file_modification', [{ name: 'file_path', type: 'const char*', value: '/etc/passwd' }, { name: 'dev', type: 'dev_t', value: 45 }, { name: 'inode', type: 'unsigned long', value: 1234 }], '/etc/passwd', undefined],
+      ['security_inode_mknod', [{ name: 'file_name', type: 'const char*', value: '/dev/mem2' }, { name: 'mode', type: 'umode_t', value: 438 }, { name: 'dev', type: 'dev_t', value: 257 }], '/dev/mem2', undefined],
+      ['truncate', [{ name: 'path', type: 'const char*', value: '/var/log/auth.log' }, { name: 'length', type: 'long', value: 0 }], '/var/log/auth.log', undefined],
+      ['mount', [{ name: 'source', type: 'const char*', value: '/dev/sda1' }, { name: 'target', type: 'const char*', value: '/mnt' }, { name: 'filesystemtype', type: 'const char*', value: 'ext4' }], '/mnt', undefined],
+    ];
+    for (const [name, args, want, old] of cases) {
+      const { doc } = mapped(name, args);
+      expect(doc.file?.path, name).toBe(want);
+      expect(doc.tracee.file?.old_path, name).toBe(old);
+    }
+    expect(mapped('umount2', [{ name: 'target', type: 'const char*', value: '/mnt' }, { name: 'flags', type: 'int', value: 0 }]).doc.file.path).toBe('/mnt');
+    expect(mapped('mount', [{ name: 'source', type: 'const char*', value: '/dev/sda1' }, { name: 'target', type: 'const char*', value: '/mnt' }]).doc.tracee.mount.device).toBe('/dev/sda1');
+  });
+
+  it('process_execute_failed: its path and arguments, outcome failure', () => {
+    const { doc } = mapped('process_execute_failed', [
+      { name: 'path', type: 'const char*', value: '/bin/foo' },
+      { name: 'arguments', type: 'const char**', value: ['/bin/foo', '-x'] },
+      { name: 'environment', type: 'const char**', value: ['A=1'] },
+    ]);
+    expect(doc.process).toMatchObject({ executable: '/bin/foo', args: ['/bin/foo', '-x'], args_count: 2, command_line: '/bin/foo -x', env_vars: ['A=1'] });
+    expect(doc.event.outcome).toBe('failure');
+  });
+
+  it('exit: a pre-v0.23 wait status is decoded; a signal is no exit code', () => {
+    const exit = (args: Arg[]) => mapped('sched_process_exit', args).doc;
+    expect(exit([{ name: 'exit_code', type: 'long', value: 19712 }]).process.exit_code).toBe(77);  // exit(77)
+    const killed = exit([{ name: 'exit_code', type: 'long', value: 9 }]);                          // SIGKILL
+    expect(killed.process.exit_code).toBeUndefined();
+    expect(killed.tracee.process.exit_signal).toBe(9);
+    // v0.23+: exit_code and signal_code apart
+    expect(exit([{ name: 'exit_code', type: 'int', value: 77 }, { name: 'signal_code', type: 'int', value: 0 }]).process.exit_code).toBe(77);
+    const v23killed = exit([{ name: 'exit_code', type: 'int', value: 0 }, { name: 'signal_code', type: 'int', value: 9 }]);
+    expect(v23killed.process.exit_code).toBeUndefined();
+    expect(v23killed.tracee.process.exit_signal).toBe(9);
+  });
+
+  it('execve on entry has no outcome; a failed one (sent again on exit) is a failure', () => {
+    const args = [{ name: 'pathname', type: 'const char*', value: '/bin/ls' }, { name: 'argv', type: 'const char**', value: ['ls'] }];
+    expect(mapped('execve', args, { syscall: 'execve', returnValue: 0 }).doc.event.outcome).toBeUndefined();
+    expect(mapped('execve', args, { syscall: 'execve', returnValue: -2 }).doc.event.outcome).toBe('failure');
+    expect(mapped('openat', [{ name: 'pathname', type: 'const char*', value: '/x' }], { syscall: 'openat', returnValue: 3 }).doc.event.outcome).toBe('success');
+  });
+
+  it('HTTP: url.domain without the Host port, which goes to url.port', () => {
+    const req = (host: string) => mapped('net_packet_http_request', [
+      { name: 'metadata', type: 'trace.PktMeta', value: { src_ip: '10.0.0.5', dst_ip: '93.184.216.34', src_port: 40000, dst_port: 8080, protocol: 6, packet_len: 100, iface: 'eth0' } },
+      { name: 'http_request', type: 'trace.ProtoHTTPRequest', value: { method: 'GET', protocol: 'HTTP/1.1', host, uri_path: '/', headers: {}, content_length: 0 } },
+    ]).doc.url;
+    expect(req('example.com:8080')).toMatchObject({ domain: 'example.com', port: 8080 });
+    expect(req('example.com')).toEqual({ domain: 'example.com', path: '/' });
+    expect(req('[2001:db8::1]:8443')).toMatchObject({ domain: '2001:db8::1', port: 8443 });
+  });
+
+  it('ECS event types: cap_capable is a check, notify a watch, DNS/HTTP packets carry the protocol, flows start and end', () => {
+    const type = (name: string) => mapped(name, []).doc.event;
+    expect(type('cap_capable')).toMatchObject({ category: ['process'], type: ['info'] });
+    expect(type('security_path_notify')).toMatchObject({ category: ['file'], type: ['access'] });
+    expect(type('net_packet_dns').type).toEqual(['connection', 'protocol']);
+    expect(type('net_flow_tcp_begin').type).toEqual(['connection', 'start']);
+    expect(type('net_flow_tcp_end').type).toEqual(['connection', 'end']);
+  });
+});
