@@ -59,7 +59,8 @@ interface CompiledRow {
 
 // jsonEvent/jsonAlert: the group's ECS JSON writers, built on first use (null: none can be built).
 // Two fields, not a record keyed by kind: a keyed read per event is a generic lookup.
-interface CompiledGroup { rows: CompiledRow[]; category?: string[]; type?: string[]; jsonEvent?: EcsJsonWriter | null; jsonAlert?: EcsJsonWriter | null }
+// skipEcs/skipOtel: targets of common and detection rows the group does not take (EventGroup.drop).
+interface CompiledGroup { rows: CompiledRow[]; category?: string[]; type?: string[]; skipEcs?: Set<string>; skipOtel?: Set<string>; jsonEvent?: EcsJsonWriter | null; jsonAlert?: EcsJsonWriter | null }
 
 const TRACEE_PREFIX = 'tracee.';
 /** tracee.* attributes keep one OTel type per attribute, from the row's declared ES type. */
@@ -139,6 +140,7 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
   const alertCategory = { category: tables.detections.category ?? ['intrusion_detection'], type: tables.detections.type ?? ['info'] };
 
   const byName = new Map<string, CompiledGroup>();
+  const contextRows = [...commonRows, ...detectionRows];
   const eventSources = [...tables.events.map((e) => ({ where: e.file, table: e.table })), ...tables.overrides.map((o, i) => ({ where: `mapping override #${i + 1}`, table: o }))];
   for (const { where, table } of eventSources) {
     for (const group of table.events ?? []) {
@@ -148,6 +150,12 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
         g.rows.push(...rows);
         if (group.category) g.category = [...new Set([...(g.category ?? []), ...group.category])];
         if (group.type) g.type = [...new Set([...(g.type ?? []), ...group.type])];
+        for (const d of group.drop ?? []) {
+          const known = (d.ecs === undefined || contextRows.some((r) => r.ecs?.key === d.ecs)) && (d.otel === undefined || contextRows.some((r) => r.otel?.key === d.otel));
+          if (!known) throw new MappingTableError(where, `events "${group.names.join(', ')}": drop ${JSON.stringify(d)} names no target of common.yaml or detections.yaml`);
+          if (d.ecs !== undefined) (g.skipEcs ??= new Set()).add(d.ecs);
+          if (d.otel !== undefined) (g.skipOtel ??= new Set()).add(d.otel);
+        }
         byName.set(name, g);
       }
     }
@@ -209,19 +217,19 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
     if (x !== undefined) attrs[t.key] = x as AttrValue;
   }
 
-  function runEcs(rows: CompiledRow[], i: MapInput, doc: Record<string, unknown>): void {
+  function runEcs(rows: CompiledRow[], i: MapInput, doc: Record<string, unknown>, skip?: Set<string>): void {
     for (let k = 0; k < rows.length; k++) {
       const r = rows[k];
-      if (r.ecs === undefined) continue;
+      if (r.ecs === undefined || skip?.has(r.ecs.key)) continue;
       const v = value(r, i);
       if (v !== undefined) setEcs(doc, r.ecs, v);
     }
   }
 
-  function runOtel(rows: CompiledRow[], i: MapInput, attrs: Attributes): void {
+  function runOtel(rows: CompiledRow[], i: MapInput, attrs: Attributes, skip?: Set<string>): void {
     for (let k = 0; k < rows.length; k++) {
       const r = rows[k];
-      if (r.otel === undefined) continue;
+      if (r.otel === undefined || skip?.has(r.otel.key)) continue;
       const v = value(r, i);
       if (v !== undefined) setAttr(attrs, r.otel, v);
     }
@@ -243,9 +251,9 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
   function toEcs(ev: TraceeEvent): EcsRecord {
     const i = input(ev);
     const doc: Record<string, unknown> = {};
-    runEcs(commonRows, i, doc);
     const group = byName.get(ev.name);
-    if (i.kind === 'alert') runEcs(detectionRows, i, doc);
+    runEcs(commonRows, i, doc, group?.skipEcs);
+    if (i.kind === 'alert') runEcs(detectionRows, i, doc, group?.skipEcs);
     if (group) runEcs(group.rows, i, doc);
     const cat = i.kind === 'alert' ? alertCategory : { category: group?.category ?? defaults.category, type: group?.type ?? defaults.type };
     const e = (doc.event ??= {}) as Record<string, unknown>;
@@ -272,7 +280,8 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
     const cached = kind === 'alert' ? g.jsonAlert : g.jsonEvent;
     if (cached !== undefined) return cached;
     const plan: JsonPlanRow[] = [];
-    for (const r of [...commonRows, ...(kind === 'alert' ? detectionRows : []), ...g.rows]) {
+    const context = [...commonRows, ...(kind === 'alert' ? detectionRows : [])].filter((r) => r.ecs === undefined || !g.skipEcs?.has(r.ecs.key));
+    for (const r of [...context, ...g.rows]) {
       const t = r.ecs;
       if (t === undefined) continue;
       const folded = fold(r, kind);
@@ -306,9 +315,9 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
     toOtel(ev) {
       const i = input(ev);
       const attributes: Attributes = {};
-      runOtel(commonRows, i, attributes);
       const group = byName.get(ev.name);
-      if (i.kind === 'alert') runOtel(detectionRows, i, attributes);
+      runOtel(commonRows, i, attributes, group?.skipOtel);
+      if (i.kind === 'alert') runOtel(detectionRows, i, attributes, group?.skipOtel);
       if (group) runOtel(group.rows, i, attributes);
       const rec: OtelRecord = {
         resource: resourceOf(i),

@@ -48,6 +48,21 @@ function generatedWalk(segs: readonly string[], from: number): ((v: unknown) => 
   return new Function('v', `${code} return x;`) as (v: unknown) => unknown;
 }
 
+/** What dataGetter returns when the event has no argument of that name. */
+const NO_ARG = Symbol('no argument');
+
+/** The argument `name`, then segs[from…] inside its value; `missing` when no argument has the name. */
+function dataGetter(name: string, segs: readonly string[], from: number, missing: unknown): Getter {
+  const sub = from === segs.length ? (v: unknown) => v : generatedWalk(segs, from) ?? ((v: unknown) => walk(v, segs, from));
+  return (i) => {
+    const data: DataField[] = i.event.data;
+    for (let k = 0; k < data.length; k++) {
+      if (data[k].name === name) return sub(data[k].value);
+    }
+    return missing;
+  };
+}
+
 export function compilePath(path: string): Getter {
   const segs = path.split('.');
   const root = segs[0];
@@ -63,12 +78,15 @@ export function compilePath(path: string): Getter {
     case 'signature': return segs.length === 1 ? (i) => i.signature : (i) => walk(i.signature, segs, 1);
     case 'data': {
       if (segs.length === 1) return (i) => i.event.data;
-      const name = segs[1];
-      const sub = segs.length === 2 ? (v: unknown) => v : generatedWalk(segs, 2) ?? ((v: unknown) => walk(v, segs, 2));
+      if (segs.length === 2) return dataGetter(segs[1], segs, 2, undefined);
+      // Some arguments have dotted names (process_execute_failed's `binary.path`): the longest
+      // argument name the path spells wins, then shorter ones with the rest as sub-fields.
+      const alternatives: Getter[] = [];
+      for (let j = segs.length; j > 1; j--) alternatives.push(dataGetter(segs.slice(1, j).join('.'), segs, j, NO_ARG));
       return (i) => {
-        const data: DataField[] = i.event.data;
-        for (let k = 0; k < data.length; k++) {
-          if (data[k].name === name) return sub(data[k].value);
+        for (let k = 0; k < alternatives.length; k++) {
+          const v = alternatives[k](i);
+          if (v !== NO_ARG) return v;
         }
         return undefined;
       };

@@ -18,6 +18,11 @@ export interface EventGroup {
   category?: string[];
   type?: string[];
   fields?: Array<Row | Row[]>;
+  /**
+   * Targets the common and detection rows do not write for these events: where the event's context
+   * is not the process the document is about (sched_process_fork runs in the parent, describes the child).
+   */
+  drop?: Array<{ ecs?: string; otel?: string }>;
 }
 
 export interface RecordField {

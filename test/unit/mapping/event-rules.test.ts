@@ -1,7 +1,8 @@
 // Per-event rules that no sample exercises, on events derived from a real one: the v0.13
 // security_file_open sample (../shared/fixtures/tracee/legacy/v0.13-v0.17/security_file_open.json)
 // with its eventName, syscall, returnValue and args replaced. Argument names and orders follow
-// Tracee's event definitions (pkg/events/core.go, as the mapping review checked them).
+// Tracee's event definitions (pkg/events/core.go of github.com/aquasecurity/tracee v0.24.1, from
+// the Go module proxy; older releases' names where they differ).
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -78,6 +79,24 @@ describe('event rules', () => {
     expect(mapped('mount', [{ name: 'source', type: 'const char*', value: '/dev/sda1' }, { name: 'target', type: 'const char*', value: '/mnt' }]).doc.tracee.mount.device).toBe('/dev/sda1');
   });
 
+  it('sched_process_fork is about the child; the forking process is the parent', () => {
+    const int = (name: string, value: number): Arg => ({ name, type: 'int', value });
+    const { doc, otel } = mapped('sched_process_fork', [
+      int('parent_tid', 676), int('parent_ns_tid', 676), int('parent_pid', 676), int('parent_ns_pid', 676),
+      int('child_tid', 700), int('child_ns_tid', 20), int('child_pid', 700), int('child_ns_pid', 20),
+    ], { processEntityId: 22, parentEntityId: 33 });
+    expect(doc.process).toMatchObject({ pid: 700, vpid: 20, thread: { id: 700 }, parent: { pid: 676, vpid: 676, entity_id: 'node-1:22' } });
+    expect(doc.process.entity_id).toBeUndefined(); // the child's is not in the event (22 is the parent's)
+    expect(doc.process.start).toBeUndefined();
+    expect(otel['process.pid']).toBe(700);
+    expect(otel['process.parent_pid']).toBe(676);
+    expect(otel['process.creation.time']).toBeUndefined();
+  });
+
+  it('a group may only drop targets the common or detection rows write', () => {
+    expect(() => testMapper([{ events: [{ names: ['x'], drop: [{ ecs: 'process.nosuch' }] }] }])).toThrow(/drop \{"ecs":"process\.nosuch"\} names no target of common\.yaml or detections\.yaml/);
+  });
+
   it('process_execute_failed: its path and arguments, outcome failure', () => {
     const { doc } = mapped('process_execute_failed', [
       { name: 'path', type: 'const char*', value: '/bin/foo' },
@@ -86,6 +105,15 @@ describe('event rules', () => {
     ]);
     expect(doc.process).toMatchObject({ executable: '/bin/foo', args: ['/bin/foo', '-x'], args_count: 2, command_line: '/bin/foo -x', env_vars: ['A=1'] });
     expect(doc.event.outcome).toBe('failure');
+    // v0.24.1's arguments (pkg/events/core.go): the resolved binary.path wins over pathname
+    const v24 = mapped('process_execute_failed', [
+      { name: 'dirfd', type: 'int', value: -100 }, { name: 'flags', type: 'int', value: 0 },
+      { name: 'pathname', type: 'const char*', value: './foo' }, { name: 'binary.path', type: 'const char*', value: '/home/u/foo' },
+      { name: 'interpreter_path', type: 'const char*', value: '/lib64/ld-linux-x86-64.so.2' },
+      { name: 'argv', type: 'const char**', value: ['./foo'] }, { name: 'envp', type: 'const char**', value: ['B=2'] },
+    ]).doc;
+    expect(v24.process).toMatchObject({ executable: '/home/u/foo', args: ['./foo'], env_vars: ['B=2'] });
+    expect(v24.tracee.process.interpreter).toBe('/lib64/ld-linux-x86-64.so.2');
   });
 
   it('exit: a pre-v0.23 wait status is decoded; a signal is no exit code', () => {

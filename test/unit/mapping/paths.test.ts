@@ -48,4 +48,13 @@ describe('compilePath data.<arg>', () => {
     expect(compilePath('data.a.b.9.c')(input(ev))).toBeUndefined();
     expect(compilePath('data.missing')(input(ev))).toBeUndefined();
   });
+
+  it('an argument with a dotted name (binary.path) wins over a shorter one with sub-fields', () => {
+    const dotted = { data: [{ name: 'binary', value: { path: '/from/sub-field', x: { y: 1 } } }, { name: 'binary.path', value: '/from/dotted' }, { name: 'binary.x', value: { y: 2 } }] };
+    expect(compilePath('data.binary.path')(input(dotted))).toBe('/from/dotted');
+    expect(compilePath('data.binary.x.y')(input(dotted))).toBe(2);
+    expect(compilePath('data.binary.x')(input({ data: [dotted.data[0]] }))).toEqual({ y: 1 });
+    expect(compilePath('data.binary.nosuch')(input(dotted))).toBeUndefined();
+    expect(compilePath('data.binary.path')(input({ data: [] }))).toBeUndefined();
+  });
 });
