@@ -76,6 +76,7 @@ describe('event rules', () => {
       expect(doc.tracee.file?.old_path, name).toBe(old);
     }
     expect(mapped('umount2', [{ name: 'target', type: 'const char*', value: '/mnt' }, { name: 'flags', type: 'int', value: 0 }]).doc.file.path).toBe('/mnt');
+    expect(mapped('security_sb_umount', [{ name: 'mountpoint', type: 'const char*', value: '/mnt' }, { name: 'type', type: 'const char*', value: 'ext4' }]).doc.file.path).toBe('/mnt');
     expect(mapped('mount', [{ name: 'source', type: 'const char*', value: '/dev/sda1' }, { name: 'target', type: 'const char*', value: '/mnt' }]).doc.tracee.mount.device).toBe('/dev/sda1');
   });
 
@@ -127,6 +128,7 @@ describe('event rules', () => {
     const v23killed = exit([{ name: 'exit_code', type: 'int', value: 0 }, { name: 'signal_code', type: 'int', value: 9 }]);
     expect(v23killed.process.exit_code).toBeUndefined();
     expect(v23killed.tracee.process.exit_signal).toBe(9);
+    expect(mapped('exit_group', [{ name: 'status', type: 'int', value: 3 }]).doc.process.exit_code).toBe(3);
   });
 
   it('execve on entry has no outcome; a failed one (sent again on exit) is a failure', () => {
