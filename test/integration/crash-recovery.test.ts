@@ -124,6 +124,9 @@ delivery:
   initialBackoffMs: 100
   maxBackoffMs: 500
   flushIntervalMs: 100
+  # batches of 50: the replay of 500 takes several bulk requests (each held 300 ms by the proxy in
+  # the second run), so that run's kill -9 at the first documents leaves some to replay
+  maxBatchItems: 50
   buffer: { type: disk, fsync: interval, fsync_interval_ms: 200, max_bytes: 67108864 }
 exporters:
   - type: elasticsearch
@@ -162,6 +165,7 @@ exporters:
     // 2. destinations back, same data_dir: the replay starts; kill -9 again as soon as the first
     // documents are in Elasticsearch (their acks are likely not checkpointed yet: replayed again)
     esProxy.up();
+    esProxy.slow(300);
     otlpProxy.up();
     const middle = startExporter(config);
     running.push(middle.child);
@@ -173,6 +177,7 @@ exporters:
     expect(middle.stderr()).toMatch(/es: disk buffer \S+: 500 buffered event\(s\) to replay/);
 
     // 3. again, same data_dir: what was not acknowledged is replayed; Elasticsearch deduplicates by _id
+    esProxy.slow(0);
     const second = startExporter(config);
     running.push(second.child);
     await second.url;
