@@ -39,7 +39,8 @@ export function fromStructured(e: Obj, marked: boolean): TraceeEvent {
   if (id !== undefined) ev.id = id;
   const policies = obj(e.policies, 'policies');
   if (policies) {
-    const matched = strArray(policies.matched, 'policies.matched');
+    // "" is the policy built from CLI flags (--events/--scope), as in the classic reader
+    const matched = strArray(policies.matched, 'policies.matched')?.filter((p) => p !== '');
     if (matched && matched.length > 0) ev.policies = { matched };
   }
   const w = obj(e.workload, 'workload');
@@ -52,10 +53,22 @@ export function fromStructured(e: Obj, marked: boolean): TraceeEvent {
     if (k) ev.workload.k8s = k8s(k);
   }
   ev.data = dataList(e.data, 'data');
+  // Tracee's conversion appends a syscall's return value to the data (pkg/server/grpc/event_data.go):
+  // the mapper reads it where the classic event has it (event.outcome, tracee.return_value)
+  for (let k = ev.data.length - 1; k >= 0; k--) {
+    const d = ev.data[k];
+    if (d.name !== 'returnValue') continue;
+    if (typeof d.value === 'number' || typeof d.value === 'bigint') ev.classic = { return_value: d.value };
+    break;
+  }
   const t = obj(e.threat, 'threat');
   if (t) ev.threat = threat(t);
   const d = obj(f(e, 'detected_from') ?? e.triggered_by ?? e.triggeredBy, 'detected_from');
-  if (d) ev.detected_from = detectedFrom(d, 'detected_from');
+  if (d) {
+    // Tracee sends an empty DetectedFrom on every event that is not a detection
+    const from = detectedFrom(d, 'detected_from');
+    if (from.name || from.id || (from.data?.length ?? 0) > 0 || from.parent) ev.detected_from = from;
+  }
   return ev;
 }
 
@@ -135,7 +148,9 @@ function thread(t: Obj, path: string): Thread {
   if (compat !== undefined) out.compat = compat;
   const stack = obj(f(t, 'user_stack_trace'), `${path}.user_stack_trace`);
   const addrs = stack && arr(stack.addresses, `${path}.user_stack_trace.addresses`);
-  if (addrs && addrs.length > 0) {
+  // Tracee gives every derived event (net_packet_*, …) one 0 address: no stack, as the classic reader says
+  const none = addrs !== undefined && addrs.length === 1 && Number(unwrap((obj(addrs[0], `${path}.user_stack_trace.addresses[0]`) ?? {}).address ?? 0)) === 0;
+  if (addrs && addrs.length > 0 && !none) {
     out.user_stack_trace = {
       addresses: addrs.map((a, i) => {
         const o = obj(a, `${path}.user_stack_trace.addresses[${i}]`) ?? {};
@@ -206,20 +221,24 @@ function threat(t: Obj): Threat {
   if (mitre) {
     const tactic = obj(mitre.tactic, 'threat.mitre.tactic');
     const technique = obj(mitre.technique, 'threat.mitre.technique');
-    out.mitre = {};
+    // Tracee always sends Mitre{Tactic{}, Technique{}}: kept only when it names something
+    const m: NonNullable<Threat['mitre']> = {};
     const tacticName = tactic && str(tactic.name, 'threat.mitre.tactic.name');
-    if (tacticName) out.mitre.tactic = { name: tacticName };
+    if (tacticName) m.tactic = { name: tacticName };
     if (technique) {
       const id = str(technique.id, 'threat.mitre.technique.id');
       const tname = str(technique.name, 'threat.mitre.technique.name');
       if (id || tname) {
-        out.mitre.technique = {};
-        if (id) out.mitre.technique.id = id;
-        if (tname) out.mitre.technique.name = tname;
+        m.technique = {};
+        if (id) m.technique.id = id;
+        if (tname) m.technique.name = tname;
       }
     }
+    if (m.tactic || m.technique) out.mitre = m;
   }
   const props = strMap(t.properties, 'threat.properties');
+  // Go's fmt.Sprint of a missing property is "<nil>" (Tracee forces the MITRE keys in): absent, as in the classic reader
+  if (props) for (const k of Object.keys(props)) if (props[k] === '<nil>') delete props[k];
   if (props && Object.keys(props).length > 0) out.properties = props;
   return out;
 }

@@ -12,6 +12,9 @@ import { parseGrpcAddress } from './address.ts';
 import { messageToRecord } from './convert.ts';
 import { STREAM_EVENTS_PATH, streamEventsMethod, type StreamEventsRequest } from './protos.ts';
 
+/** How long a READY channel's call must live before the stream counts as connected (see below). */
+const READY_GRACE_MS = 250;
+
 export interface GrpcStreamOptions {
   /** unix:///var/run/tracee.sock, unix:/path, host:port or tcp:[host:]port. */
   address: string;
@@ -82,8 +85,9 @@ export async function* streamTraceeEvents(opts: GrpcStreamOptions): AsyncGenerat
   const method = streamEventsMethod();
   const request: StreamEventsRequest = {};
   if (opts.policies && opts.policies.length > 0) request.policies = opts.policies;
-  // an empty FieldMask would ask Tracee for events with no field at all: send none instead
-  if (opts.mask && opts.mask.length > 0) request.mask = { paths: opts.mask };
+  // no mask (or an empty one, which Tracee treats alike): the whole event. A decoded event needs its
+  // name and timestamp, so a mask always keeps them.
+  if (opts.mask && opts.mask.length > 0) request.mask = { paths: [...new Set(['name', 'timestamp', ...opts.mask])] };
   const decode = method.responseDeserialize;
   const channelOptions: grpc.ChannelOptions = {
     // a fresh connection per attempt, with our timing rather than the shared pool's own backoff
@@ -126,7 +130,10 @@ export async function* streamTraceeEvents(opts: GrpcStreamOptions): AsyncGenerat
       lossLogged = false;
       opts.onConnected?.();
     };
-    void whenReady(client.getChannel(), ended).then((ready) => { if (ready) markConnected(); });
+    // a READY channel counts as connected once the call has lived READY_GRACE_MS: Tracee refuses a
+    // request (an unknown policy) right after the channel is up, and that is a failed attempt,
+    // not a stream that came and went
+    void whenReady(client.getChannel(), ended).then((ready) => { if (ready) setTimeout(markConnected, READY_GRACE_MS).unref(); });
     let error: grpc.ServiceError | undefined;
     try {
       for await (const bytes of call as AsyncIterable<Buffer>) {

@@ -68,4 +68,32 @@ describe('structured events', () => {
     expect(r.event.data).toEqual([{ name: 'big', kind: 'u_int64', value: 18446744073709551615n }, { name: 'argv', kind: 'str_array', value: ['a', 'b'] }]);
     expect(r.event.threat?.severity).toBe(3);
   });
+  // What Tracee v0.24.1's conversion (pkg/server/grpc/tracee.go, event_data.go) puts on every event,
+  // read as the classic reader reads the same event: the policy "" of CLI flags, the one 0 stack
+  // address of derived events, an empty DetectedFrom and Mitre, "<nil>" properties, and a
+  // syscall's return value appended to the data.
+  it("reads Tracee's conversion defaults as the classic reader does", () => {
+    const r = decodeText(JSON.stringify({
+      timestamp: '2023-03-30T13:29:36.364916505Z', id: 257, name: 'openat',
+      policies: { matched: [''] },
+      workload: { process: { host_pid: 676, pid: 676, thread: { name: 'cat', host_tid: 676, tid: 676, syscall: 'openat', user_stack_trace: { addresses: [{ address: 0 }] } } } },
+      data: [{ name: 'pathname', str: '/etc/shadow' }, { name: 'flags', int32: 0 }, { name: 'returnValue', int64: '-13' }],
+      detected_from: {},
+      threat: { mitre: { tactic: {}, technique: {} }, properties: { id: '<nil>', Category: 'x' }, severity: 0, name: 'n' },
+    }));
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    const ev = r.event;
+    expect(ev.policies).toBeUndefined();
+    expect(ev.workload.process?.thread?.user_stack_trace).toBeUndefined();
+    expect(ev.detected_from).toBeUndefined();
+    expect(ev.threat?.mitre).toBeUndefined();
+    expect(ev.threat?.properties).toEqual({ Category: 'x' });
+    expect(ev.classic?.return_value).toBe(-13);
+    const doc = testMapper().toEcs(ev).doc as { event: { outcome?: string }; tracee: Record<string, unknown> };
+    expect(doc.event.outcome).toBe('failure');
+    expect(doc.tracee.return_value).toBe(-13);
+    expect(doc.tracee.policies).toBeUndefined();
+    expect(doc.tracee.stack_addresses).toBeUndefined();
+  });
 });

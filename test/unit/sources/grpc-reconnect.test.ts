@@ -130,6 +130,21 @@ describe('gRPC source: reconnect', () => {
     expect(states).toEqual(['up', 'down', 'up', 'down']);   // the last: the consumer stopped reading
   });
 
+  it('a request Tracee refuses at once (an unknown policy) is a failed attempt: never "connected", one line, backoff', async () => {
+    const server = await startTraceeGrpcServer('127.0.0.1:0', async (call) => { call.fail(grpc.status.UNKNOWN, 'policy nosuch not found'); });
+    servers.push(server);
+    const logs: string[] = [];
+    const states: string[] = [];
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 1500);
+    for await (const r of streamTraceeEvents({ address: server.address, signal: ac.signal, log: (m) => logs.push(m), reconnectInitialMs: 20, reconnectMaxMs: 80, policies: ['nosuch'], onConnected: () => states.push('up'), onDisconnected: () => states.push('down') })) {
+      throw new Error(`unexpected record ${r.kind}`);
+    }
+    expect(server.requests.length).toBeGreaterThan(3);   // it kept trying, with backoff
+    expect(states).toEqual([]);
+    expect(logs).toEqual([`grpc ${server.address}: cannot stream events (UNKNOWN: policy nosuch not found); retrying with backoff up to 80 ms`]);
+  });
+
   it('no server at start: nothing reported until the first stream is up', async () => {
     const sock = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'grpc-rc-')), 'tracee.sock');
     const address = `unix://${sock}`;

@@ -130,13 +130,15 @@ describe('gRPC source: the samples over the stream map like the same events read
 });
 
 describe('gRPC source: request', () => {
-  it('sends policies and the field mask; no mask when none is configured', async () => {
+  it('sends policies and the field mask (always with name and timestamp, which every event needs); no mask when none is configured', async () => {
     server = await startTraceeGrpcServer('127.0.0.1:0', async (call) => { await call.send(samples[0].structured); });
     await take(server.address, 1, { policies: ['policy-a', 'policy-b'], mask: ['name', 'timestamp', 'workload.process.pid'] });
     await take(server.address, 1);
+    await take(server.address, 1, { mask: ['workload.process.pid', 'data'] });
     expect(server.requests).toEqual([
       { policies: ['policy-a', 'policy-b'], mask: ['name', 'timestamp', 'workload.process.pid'] },
       { policies: [], mask: undefined },
+      { policies: [], mask: ['name', 'timestamp', 'workload.process.pid', 'data'] },
     ]);
   });
 });
