@@ -88,6 +88,13 @@ function detectedFrom(d: DetectedFrom): Record<string, unknown> {
   return out;
 }
 
+/** sched_process_fork: did it create a thread of the forking process (true) or a process (false)? */
+function newThread(ev: TraceeEvent): boolean | undefined {
+  const child = argOf(ev, 'child_pid');
+  const parent = argOf(ev, 'parent_pid');
+  return typeof child === 'number' && typeof parent === 'number' ? child === parent : undefined;
+}
+
 export const eventTransforms: Record<string, TransformFactory> = {
   // ≤ v0.12 detections carried the signature Name: the id uses the stable event name.
   event_id: plain((_v, input) => eventId(input.event, input.signature?.event ?? input.event.name)),
@@ -114,6 +121,9 @@ export const eventTransforms: Record<string, TransformFactory> = {
     if (signal !== undefined) return typeof signal === 'number' && signal > 0 ? signal : undefined;
     return typeof v === 'number' && Number.isInteger(v) && (v & 0x7f) !== 0 ? v & 0x7f : undefined;
   }),
+  // the value only for a fork that made a new thread / a new process (sched_process_fork)
+  when_new_thread: plain((v, input) => (newThread(input.event) === true ? v : undefined)),
+  when_new_process: plain((v, input) => (newThread(input.event) === false ? v : undefined)),
   process_entity_id: plain((_v, input) => entityId(input.event.workload.process?.unique_id, input)),
   parent_entity_id: plain((_v, input) => entityId(input.event.workload.process?.ancestors?.[0]?.unique_id, input)),
   // The process start = its leader thread's start; only known when this thread is the leader.

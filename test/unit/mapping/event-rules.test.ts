@@ -92,6 +92,15 @@ describe('event rules', () => {
     expect(otel['process.pid']).toBe(700);
     expect(otel['process.parent_pid']).toBe(676);
     expect(otel['process.creation.time']).toBeUndefined();
+    // v0.24.1 names the child's parent process: it wins
+    expect(mapped('sched_process_fork', [int('parent_pid', 676), int('child_pid', 700), int('parent_process_pid', 650), int('parent_process_ns_pid', 5)]).doc.process.parent).toMatchObject({ pid: 650, vpid: 5 });
+  });
+
+  it('sched_process_fork of a thread: the same process, whose parent is the context\'s', () => {
+    const int = (name: string, value: number): Arg => ({ name, type: 'int', value });
+    const { doc } = mapped('sched_process_fork', [int('parent_tid', 676), int('parent_pid', 676), int('child_tid', 701), int('child_pid', 676), int('child_ns_pid', 676)], { processEntityId: 22, parentEntityId: 33 });
+    expect(doc.process).toMatchObject({ pid: 676, thread: { id: 701 }, entity_id: 'node-1:22', parent: { pid: 1, entity_id: 'node-1:33' } });
+    expect(doc.process.parent.pid).not.toBe(doc.process.pid);
   });
 
   it('a group may only drop targets the common or detection rows write', () => {
