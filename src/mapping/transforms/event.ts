@@ -2,7 +2,8 @@
 
 import { hash } from 'node:crypto';
 import type { DataField, DetectedFrom, TraceeEvent } from '../../model/event.ts';
-import { createRfc3339NsFormatter, PLAUSIBLE_EPOCH_NS } from '../../util/time.ts';
+import { createRfc3339NsFormatter, parseRfc3339Ns, PLAUSIBLE_EPOCH_NS } from '../../util/time.ts';
+import { MAX_EPOCH_NS } from '../../normalize/read.ts';
 import { toJsonSafe } from '../json-safe.ts';
 import { lookupTable } from '../lookups.ts';
 import type { MapInput } from '../input.ts';
@@ -134,6 +135,17 @@ export const eventTransforms: Record<string, TransformFactory> = {
       const t = p?.thread;
       if (!t?.start_time || t.host_tid === undefined || t.host_tid !== p?.host_pid) return undefined;
       return t.start_time >= PLAUSIBLE_EPOCH_NS ? format(t.start_time) : undefined;
+    };
+  },
+  // A time argument (sched_process_fork's *_start_time): v0.24 presents it as a Go time.Time, which
+  // its JSON writes as RFC 3339; epoch nanoseconds elsewhere. A number before 2000 is a
+  // boot-relative time of an older release, not a date. (Tracee's gRPC stream drops these.)
+  epoch_ns_time: () => {
+    const format = createRfc3339NsFormatter();
+    return (v) => {
+      const ns = typeof v === 'bigint' ? v : typeof v === 'number' && Number.isInteger(v) ? BigInt(v)
+        : typeof v === 'string' ? (/^\d+$/.test(v) ? BigInt(v) : parseRfc3339Ns(v)) : undefined;
+      return ns !== undefined && ns >= PLAUSIBLE_EPOCH_NS && ns <= MAX_EPOCH_NS ? format(ns) : undefined;
     };
   },
   // with a JSON writer for the ECS JSON path (the flattened tracee.data: most of a document's text)

@@ -17,7 +17,8 @@ const mapper = testMapper();
 
 /** The ECS document and OTel attributes of the base event renamed and given these arguments. */
 function mapped(eventName: string, args: Arg[], extra: Record<string, unknown> = {}) {
-  const line = JSON.stringify({ ...BASE, eventName, args, argsNum: args.length, ...extra }).replace(/("timestamp"|"threadStartTime"):"(\d+)"/g, '$1:$2');
+  // big integers travel as "@@<digits>" strings and become JSON numbers in the line (exact)
+  const line = JSON.stringify({ ...BASE, eventName, args, argsNum: args.length, ...extra }).replace(/("timestamp"|"threadStartTime"):"(\d+)"/g, '$1:$2').replace(/"@@(\d+)"/g, '$1');
   const r = decodeText(line);
   if (!r.ok) throw new Error(r.reason);
   const doc = JSON.parse(mapper.toEcsJson(r.event).json) as Record<string, any>;
@@ -92,8 +93,15 @@ describe('event rules', () => {
     expect(otel['process.pid']).toBe(700);
     expect(otel['process.parent_pid']).toBe(676);
     expect(otel['process.creation.time']).toBeUndefined();
-    // v0.24.1 names the child's parent process: it wins
-    expect(mapped('sched_process_fork', [int('parent_pid', 676), int('child_pid', 700), int('parent_process_pid', 650), int('parent_process_ns_pid', 5)]).doc.process.parent).toMatchObject({ pid: 650, vpid: 5 });
+    // v0.24.1 names the child's parent process (it wins) and the start times, in epoch ns
+    const v24 = mapped('sched_process_fork', [int('parent_pid', 676), int('child_pid', 700), int('parent_process_pid', 650), int('parent_process_ns_pid', 5),
+      { name: 'start_time', type: 'unsigned long', value: '@@1680182976364916505' }, { name: 'parent_process_start_time', type: 'unsigned long', value: '@@1680179107675006774' }]);
+    expect(v24.doc.process).toMatchObject({ start: '2023-03-30T13:29:36.364916505Z', parent: { pid: 650, vpid: 5, start: '2023-03-30T12:25:07.675006774Z' } });
+    expect(v24.otel['process.creation.time']).toBe('2023-03-30T13:29:36.364916505Z');
+    // v0.24's JSON writes them as RFC 3339 (Go time.Time)
+    expect(mapped('sched_process_fork', [int('parent_pid', 676), int('child_pid', 700), { name: 'start_time', type: 'time.Time', value: '2023-03-30T13:29:36.3649165Z' }]).doc.process.start).toBe('2023-03-30T13:29:36.364916500Z');
+    // a boot-relative time (older releases) is no date
+    expect(mapped('sched_process_fork', [int('parent_pid', 676), int('child_pid', 700), { name: 'start_time', type: 'unsigned long', value: 81234567890 }]).doc.process.start).toBeUndefined();
   });
 
   it('sched_process_fork of a thread: the same process, whose parent is the context\'s', () => {
