@@ -38,6 +38,8 @@ export interface CheckResult {
    * the exporter from its options as `run` does (without starting it); resolves to its summary.
    */
   pluginChecks: Array<{ index: number; check: () => Promise<string> }>;
+  /** The summary's exporter parts, by exporter index (the summary line joins them). */
+  exporterLines: string[];
 }
 
 type Path = Array<string | number>;
@@ -176,7 +178,7 @@ export function checkConfigFile(file: string | undefined, env: NodeJS.ProcessEnv
     pluginChecks.push({ index: i, check: () => checkPlugin(e, i, (p, f) => attempt([...at, ...p], f), exporterCheck, mapper) });
     return `${name} (${type}${e.module ? ` ${e.module}` : ''}: not loaded)`;
   });
-  summary.push(`exporters: ${exLines.join('; ')}`);
+  summary.push(`${EXPORTERS_HEAD}${exLines.join('; ')}`);
 
   summary.push(`dead letter: ${config.dead_letter?.path ?? 'none (rejected input is only logged)'}`);
   if (config.dead_letter && !fs.existsSync(pathDir(config.dead_letter.path))) {
@@ -187,7 +189,7 @@ export function checkConfigFile(file: string | undefined, env: NodeJS.ProcessEnv
   warnings.push(...tel.warnings);
   summary.push(`telemetry: ${tel.telemetry.listen ? `http://${tel.telemetry.listen.text} (/metrics, /healthz, /readyz)` : 'no server'}; progress log ${tel.telemetry.logIntervalMs ? `every ${tel.telemetry.logIntervalMs} ms` : 'off'}`);
   if (details.fromEnv && details.fromEnv.size > 0) summary.push(`from the environment: ${[...new Set(details.fromEnv.values())].sort().join(', ')}`);
-  return { config, source, summary, warnings, fileSecrets: details.fileSecrets ?? new Set(), pluginChecks };
+  return { config, source, summary, warnings, fileSecrets: details.fileSecrets ?? new Set(), pluginChecks, exporterLines: exLines };
 }
 
 /**
@@ -198,15 +200,14 @@ export function checkConfigFile(file: string | undefined, env: NodeJS.ProcessEnv
 export async function checkConfigWithPlugins(file: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<CheckResult> {
   const r = checkConfigFile(file, env);
   if (r.pluginChecks.length === 0) return r;
-  const lines = new Map<number, string>();
-  for (const p of r.pluginChecks) lines.set(p.index, await p.check());
-  const exporters = r.config.exporters.map((e, i) => lines.get(i) ?? '');
-  const k = r.summary.findIndex((l) => l.startsWith('exporters: '));
-  // rebuild the exporters line with the loaded plugins' summaries in place of "not loaded"
-  const parts = r.summary[k].slice('exporters: '.length).split('; ');
-  r.summary[k] = `exporters: ${parts.map((s, i) => exporters[i] || s).join('; ')}`;
+  for (const p of r.pluginChecks) r.exporterLines[p.index] = await p.check();
+  // the exporters line again, with the loaded plugins' summaries in place of "not loaded"
+  const k = r.summary.findIndex((l) => l.startsWith(EXPORTERS_HEAD));
+  r.summary[k] = `${EXPORTERS_HEAD}${r.exporterLines.join('; ')}`;
   return r;
 }
+
+const EXPORTERS_HEAD = 'exporters: ';
 
 type Attempt = <T>(p: Path, f: () => T) => T;
 

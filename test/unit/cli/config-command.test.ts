@@ -52,6 +52,11 @@ describe('config check', () => {
     const trim = await run(runConfigCheck, path.join(dir, 'cfg.yaml'));
     expect(trim.code).toBe(1);
     expect(trim.err).toMatch(/cfg\.yaml:5: exporters\.0\.drop_fields: "orchestrator\.namespace" is not an OTel attribute/);
+    // next to a built-in whose summary has "; " in it, each keeps its own place
+    fs.writeFileSync(path.join(dir, 'two.yaml'), 'version: 1\nexporters:\n  - type: elasticsearch\n    endpoints: http://es:9200\n  - type: module\n    module: ./otel.mjs\n');
+    const two = await run(runConfigCheck, path.join(dir, 'two.yaml'));
+    expect(two.code, two.err).toBe(0);
+    expect(two.out).toMatch(/\n {2}exporters: elasticsearch → http:\/\/es:9200 \([^)]*; auth: none\); p \(module \/\S+\/otel\.mjs → otel\)\n/);
   });
 
   it('rejects what run would reject, naming file:line, the key and what is expected', async () => {
