@@ -19,7 +19,7 @@ import { parseGrpcAddress } from '../sources/grpc/address.ts';
 import { createAuthenticator } from '../sources/webhook/auth.ts';
 import { parseListen, WEBHOOK_DEFAULTS } from '../sources/webhook/config.ts';
 import { detectNodeInfo } from './node-info.ts';
-import { ConfigError, loadRunConfig, resolveTelemetryConfig, type ParseDetails, type RunConfig } from './run-config.ts';
+import { ConfigError, exporterOptions, loadRunConfig, resolveTelemetryConfig, type ParseDetails, type RunConfig } from './run-config.ts';
 import { propertiesOf, runConfigSchema } from './schema-walk.ts';
 import { maskUrl, scrub } from './secrets.ts';
 
@@ -212,7 +212,7 @@ const EXPORTERS_HEAD = 'exporters: ';
 type Attempt = <T>(p: Path, f: () => T) => T;
 
 async function checkPlugin(e: RunConfig['exporters'][number], i: number, attempt: Attempt, exporterCheck: (f: () => unknown) => void, mapper: ReturnType<typeof compileMapper>): Promise<string> {
-  const { type: _type, delivery: _d, filter: _f, trim, drop_fields, module: spec, buffer: _b, ...options } = e;
+  const { trim, drop_fields, module: spec } = e;
   const where = `exporters[${i}]${e.name ? ` (${e.name})` : ''}`;
   // the plugin layer's messages start with `where`: the check names the key instead
   const unprefixed = (err: unknown) => new Error((err as Error).message.replace(`${where}: `, ''));
@@ -223,7 +223,7 @@ async function checkPlugin(e: RunConfig['exporters'][number], i: number, attempt
     attempt(['module'], () => { throw unprefixed(err); });
   }
   const exporter = attempt([], () => {
-    try { return factory!({ ...options, ...(e.name === undefined ? {} : { name: e.name }) }, { log: () => {} }); } catch (err) { throw unprefixed(err); }
+    try { return factory!(exporterOptions(e), { log: () => {} }); } catch (err) { throw unprefixed(err); }
   });
   if ((trim ?? []).length > 0 || (drop_fields ?? []).length > 0) {
     exporterCheck(() => trimDrops({ trim, drop_fields, target: exporter.target }, loadTrimGroups(), mapper, '@'));

@@ -52,6 +52,15 @@ export interface RunConfig {
   }>;
 }
 
+/**
+ * An exporter entry's own options, what its factory gets: every key but those the pipeline handles
+ * (type, module, delivery, buffer, filter, trim, drop_fields); `name` stays when configured.
+ */
+export function exporterOptions(e: RunConfig['exporters'][number]): Record<string, unknown> {
+  const { type: _type, module: _module, delivery: _delivery, buffer: _buffer, filter: _filter, trim: _trim, drop_fields: _drop, ...options } = e;
+  return options;
+}
+
 export class ConfigError extends Error {
   readonly code = 'CONFIG';
   constructor(message: string) { super(message); this.name = 'ConfigError'; }

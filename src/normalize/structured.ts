@@ -55,12 +55,8 @@ export function fromStructured(e: Obj, marked: boolean): TraceeEvent {
   ev.data = dataList(e.data, 'data');
   // Tracee's conversion appends a syscall's return value to the data (pkg/server/grpc/event_data.go):
   // the mapper reads it where the classic event has it (event.outcome, tracee.return_value)
-  for (let k = ev.data.length - 1; k >= 0; k--) {
-    const d = ev.data[k];
-    if (d.name !== 'returnValue') continue;
-    if (typeof d.value === 'number' || typeof d.value === 'bigint') ev.classic = { return_value: d.value };
-    break;
-  }
+  const rv = ev.data.findLast((d) => d.name === 'returnValue')?.value;
+  if (typeof rv === 'number' || typeof rv === 'bigint') ev.classic = { return_value: rv };
   const t = obj(e.threat, 'threat');
   if (t) ev.threat = threat(t);
   const d = obj(f(e, 'detected_from') ?? e.triggered_by ?? e.triggeredBy, 'detected_from');

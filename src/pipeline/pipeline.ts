@@ -28,7 +28,7 @@ import { EXPORTER_TYPES, type ExporterFactory } from '../exporters/registry.ts';
 import { loadExporterModule } from '../exporters/plugin.ts';
 import { detectNodeInfo } from '../config/node-info.ts';
 import type { RunConfig } from '../config/run-config.ts';
-import { ConfigError } from '../config/run-config.ts';
+import { ConfigError, exporterOptions } from '../config/run-config.ts';
 import { createTelemetry, timedExporter, type ExporterTelemetry, type Telemetry } from '../telemetry/index.ts';
 
 /**
@@ -125,7 +125,7 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: Pipeline
   const deadLetter: DeadLetter | undefined = config.dead_letter ? createDeadLetterWriter(config.dead_letter.path) : undefined;
   checkDiskBufferNames(config);
   const routes: Route[] = config.exporters.map((e, i) => {
-    const { type, delivery: deliveryOptions, filter, trim, drop_fields, module: spec, buffer: _buffer, ...options } = e;
+    const { type, delivery: deliveryOptions, filter, trim, drop_fields, module: spec } = e;
     const where = `exporters[${i}]`;
     const factory = type === 'module' ? opts.exporterModules?.get(spec ?? '') : EXPORTER_TYPES[type];
     if (!factory && type === 'module') throw new ConfigError(`${where}: exporter module "${spec}" is not loaded: build the pipeline with preparePipeline() (or pass exporterModules from loadExporterModules())`);
@@ -133,7 +133,7 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: Pipeline
     // a plugin without a configured name names itself
     const name = e.name ?? (type === 'module' ? undefined : type);
     let label = name ?? spec!;
-    const exporter = factory({ ...options, ...(name === undefined ? {} : { name }) }, { log: (m) => io.log(`${label}: ${m}`) });
+    const exporter = factory({ ...exporterOptions(e), ...(name === undefined ? {} : { name }) }, { log: (m) => io.log(`${label}: ${m}`) });
     label = e.name ?? exporter.name;
     let accepts: Route['accepts'];
     let routeMapper = mapper;

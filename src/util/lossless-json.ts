@@ -64,7 +64,28 @@ export interface LosslessParse {
 export function parseLossless(text: string): LosslessParse {
   const p = nextBigCandidate(text, 0);
   if (p < 0) return { value: JSON.parse(text), bigCount: 0, marked: false };
-  return parseTopLevelBigs(text, p) ?? parseMarked(text);
+  const bigs = bigIntegers(text, p);
+  if (bigs.length === 0) return { value: JSON.parse(text), bigCount: 0, marked: false };
+  return parseTopLevelBigs(text, bigs) ?? parseMarked(text, bigs);
+}
+
+/** A number token beyond 2^53: [start, end) in the text, and its digits. */
+interface BigToken { start: number; end: number; digits: string }
+
+/** The number tokens beyond 2^53 outside string literals, from the candidate at `first` on. */
+function bigIntegers(text: string, first: number): BigToken[] {
+  const out: BigToken[] = [];
+  let inString = false;
+  let cursor = 0;
+  for (let p = first; p >= 0;) {
+    inString = inStringAt(text, cursor, p, inString);
+    cursor = p;
+    const end = candidateEnd;
+    const digits = text.slice(p, end);
+    if (!inString && !Number.isSafeInteger(Number(digits))) out.push({ start: p, end, digits });
+    p = nextBigCandidate(text, end);
+  }
+  return out;
 }
 
 /**
@@ -112,57 +133,34 @@ function plainKeyBefore(text: string, p: number): string | undefined {
  * value. undefined (use parseMarked) when any big integer is elsewhere, or a key repeats with
  * another value (JSON.parse keeps the last one).
  */
-function parseTopLevelBigs(text: string, first: number): LosslessParse | undefined {
+function parseTopLevelBigs(text: string, bigs: readonly BigToken[]): LosslessParse | undefined {
   if (text.charCodeAt(0) !== 123) return undefined;
   let nested = text.indexOf('{', 1);
   const bracket = text.indexOf('[');
   if (nested < 0 || (bracket >= 0 && bracket < nested)) nested = bracket;
   const keys: string[] = [];
-  const digits: string[] = [];
-  let inString = false;
-  let cursor = 0;
-  for (let p = first; p >= 0;) {
-    if (nested >= 0 && p > nested) return undefined;
-    inString = inStringAt(text, cursor, p, inString);
-    cursor = p;
-    const end = candidateEnd;
-    const d = text.slice(p, end);
-    if (!inString && !Number.isSafeInteger(Number(d))) {
-      const key = plainKeyBefore(text, p);
-      if (key === undefined) return undefined;
-      keys.push(key);
-      digits.push(d);
-    }
-    p = nextBigCandidate(text, end);
+  for (const b of bigs) {
+    if (nested >= 0 && b.start > nested) return undefined;
+    const key = plainKeyBefore(text, b.start);
+    if (key === undefined) return undefined;
+    keys.push(key);
   }
   const value = JSON.parse(text) as Record<string, unknown>;
-  for (let k = 0; k < keys.length; k++) if (value[keys[k]] !== Number(digits[k])) return undefined;
-  for (let k = 0; k < keys.length; k++) value[keys[k]] = BigInt(digits[k]);
+  for (let k = 0; k < keys.length; k++) if (value[keys[k]] !== Number(bigs[k].digits)) return undefined;
+  for (let k = 0; k < keys.length; k++) value[keys[k]] = BigInt(bigs[k].digits);
   return { value, bigCount: keys.length, marked: false };
 }
 
 /** Every big integer rewritten as a marked string, then JSON.parse (see LosslessParse.marked). */
-function parseMarked(text: string): LosslessParse {
+function parseMarked(text: string, bigs: readonly BigToken[]): LosslessParse {
   if (text.includes(MARK) || text.includes('\\u0001')) return parseWithReviver(text);
   let out = '';
   let last = 0;
-  let bigCount = 0;
-  let inString = false;
-  let cursor = 0;
-  for (let p = nextBigCandidate(text, 0); p >= 0;) {
-    inString = inStringAt(text, cursor, p, inString);
-    cursor = p;
-    const end = candidateEnd;
-    const digits = text.slice(p, end);
-    if (!inString && !Number.isSafeInteger(Number(digits))) {
-      out += text.slice(last, p) + '"\\u0001' + digits + '"';
-      last = end;
-      bigCount++;
-    }
-    p = nextBigCandidate(text, end);
+  for (const b of bigs) {
+    out += text.slice(last, b.start) + '"\\u0001' + b.digits + '"';
+    last = b.end;
   }
-  if (bigCount === 0) return { value: JSON.parse(text), bigCount: 0, marked: false };
-  return { value: JSON.parse(out + text.slice(last)), bigCount, marked: true };
+  return { value: JSON.parse(out + text.slice(last)), bigCount: bigs.length, marked: true };
 }
 
 function parseWithReviver(text: string): LosslessParse {

@@ -26,8 +26,8 @@ function argOf(ev: TraceeEvent, name: string): unknown {
 }
 
 function pathArg(ev: TraceeEvent): string | undefined {
-  for (const d of ev.data) if (d.name === 'pathname' && typeof d.value === 'string' && d.value) return d.value;
-  return undefined;
+  const v = argOf(ev, 'pathname');
+  return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
 /** A one-line human summary (ECS message, OTel body); Kibana uses it as the alert name. */

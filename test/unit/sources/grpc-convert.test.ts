@@ -17,6 +17,19 @@ function roundTrip(structured: Record<string, unknown>) {
   return rec.value as Record<string, unknown>;
 }
 
+// values that come back as they went in (no proto3 default to restore)
+const DATA = [
+  { name: 'creds', credentials: { uid: 0, gid: 1000, cap_effective: ['CAP_SYS_ADMIN', 'CAP_BPF'] } },
+  { name: 'ts', timespec: { value: 1.5 } },
+  { name: 'meta', struct: { list: [1, 'a', { deep: [true, null] }], obj: { k: 'v' } } },
+  { name: 'unset', value: null },
+  { name: 'zero', u_int32: 0 },
+  { name: 'big', u_int64: '18446744073709551615' },
+  { name: 'ptr', pointer: '140737488355328' },
+  { name: 'addr', sockaddr: { sa_family: 'AF_INET6', sin6_addr: '::1', sin6_port: 443 } },
+];
+const DETECTED_FROM = { id: 1032, name: 'security_file_open', data: [{ name: 'pathname', str: '/etc/shadow' }], parent: { name: 'openat', data: [{ name: 'flags', int32: 0 }] } };
+
 describe('gRPC message → record', () => {
   it('wrappers holding 0 become 0; credentials, timespec, Struct, unset values, detected_from, big integers', () => {
     const v = roundTrip({
@@ -27,18 +40,9 @@ describe('gRPC message → record', () => {
         process: { pid: 0, host_pid: 1234, real_user: { id: 0 }, thread: { tid: 0, start_time: '2025-11-18T09:59:59.5Z', name: 'sh' }, ancestors: [{ pid: 1, host_pid: 0 }] },
         container: { id: 'abc' },
       },
-      data: [
-        { name: 'creds', credentials: { uid: 0, gid: 1000, cap_effective: ['CAP_SYS_ADMIN', 'CAP_BPF'] } },
-        { name: 'ts', timespec: { value: 1.5 } },
-        { name: 'meta', struct: { list: [1, 'a', { deep: [true, null] }], obj: { k: 'v' } } },
-        { name: 'unset', value: null },
-        { name: 'zero', u_int32: 0 },
-        { name: 'big', u_int64: '18446744073709551615' },
-        { name: 'ptr', pointer: '140737488355328' },
-        { name: 'addr', sockaddr: { sa_family: 'AF_INET6', sin6_addr: '::1', sin6_port: 443 } },
-      ],
+      data: DATA,
       threat: { severity: 3, mitre: { tactic: { name: 'Defense Evasion' } }, properties: { signatureID: 'TRC-1' } },
-      detected_from: { id: 1032, name: 'security_file_open', data: [{ name: 'pathname', str: '/etc/shadow' }], parent: { name: 'openat', data: [{ name: 'flags', int32: 0 }] } },
+      detected_from: DETECTED_FROM,
     });
     expect(v).toEqual({
       timestamp: { seconds: '1763460000', nanos: 1 },
@@ -48,18 +52,9 @@ describe('gRPC message → record', () => {
         process: { pid: 0, host_pid: 1234, real_user: { id: 0 }, thread: { tid: 0, start_time: { seconds: '1763459999', nanos: 500000000 }, name: 'sh', compat: false }, ancestors: [{ pid: 1, host_pid: 0 }] },
         container: { id: 'abc', name: '', started: false },
       },
-      data: [
-        { name: 'creds', credentials: { uid: 0, gid: 1000, cap_effective: ['CAP_SYS_ADMIN', 'CAP_BPF'] } },
-        { name: 'ts', timespec: { value: 1.5 } },
-        { name: 'meta', struct: { list: [1, 'a', { deep: [true, null] }], obj: { k: 'v' } } },
-        { name: 'unset', value: null },
-        { name: 'zero', u_int32: 0 },
-        { name: 'big', u_int64: '18446744073709551615' },
-        { name: 'ptr', pointer: '140737488355328' },
-        { name: 'addr', sockaddr: { sa_family: 'AF_INET6', sin6_addr: '::1', sin6_port: 443 } },
-      ],
+      data: DATA,
       threat: { description: '', severity: 'HIGH', name: '', mitre: { tactic: { name: 'Defense Evasion' } }, properties: { signatureID: 'TRC-1' } },
-      detected_from: { id: 1032, name: 'security_file_open', data: [{ name: 'pathname', str: '/etc/shadow' }], parent: { name: 'openat', data: [{ name: 'flags', int32: 0 }] } },
+      detected_from: DETECTED_FROM,
     });
     const d = decodeValue(v, false);
     expect(d.ok).toBe(true);

@@ -6,6 +6,19 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fakeSink, lines, startRun, tally, tmpDir, until } from './files/harness.ts';
 
+/** app.json with lines 0–9, read by a run that delivered them and stopped (its checkpoint kept). */
+async function tenDeliveredThenStopped(prefix: string) {
+  const dir = tmpDir(prefix);
+  const f = path.join(dir, 'app.json');
+  fs.writeFileSync(f, lines(0, 10));
+  const sink = fakeSink();
+  const opts = { paths: [f], follow: true, checkpointPath: path.join(dir, 'cp.json') };
+  const r1 = startRun(sink, opts);
+  await until(() => sink.delivered.size === 10, 8000, '10 delivered');
+  await r1.stop();
+  return { f, sink, opts };
+}
+
 describe('file source: rotation, truncation, replacement', () => {
   it('rename rotation: the lines appended just before the rename are read from the old file, then the new file', async () => {
     const dir = tmpDir('rot-');
@@ -48,15 +61,7 @@ describe('file source: rotation, truncation, replacement', () => {
   });
 
   it('rotated while stopped: the rest of the old file is read under its new name, the new file from the start', async () => {
-    const dir = tmpDir('rot-down-');
-    const f = path.join(dir, 'app.json');
-    const cp = path.join(dir, 'cp.json');
-    fs.writeFileSync(f, lines(0, 10));
-    const sink = fakeSink();
-    const opts = { paths: [f], follow: true, checkpointPath: cp };
-    const r1 = startRun(sink, opts);
-    await until(() => sink.delivered.size === 10, 8000, '10 delivered');
-    await r1.stop();
+    const { f, sink, opts } = await tenDeliveredThenStopped('rot-down-');
     fs.appendFileSync(f, lines(10, 4));   // written after we stopped, then rotated
     fs.renameSync(f, f + '.1');
     fs.writeFileSync(f, lines(14, 6));
@@ -109,15 +114,7 @@ describe('file source: rotation, truncation, replacement', () => {
   });
 
   it('replaced by a new file of the same name while stopped: the new file is read from the start, the old offset is not applied', async () => {
-    const dir = tmpDir('replaced-');
-    const f = path.join(dir, 'app.json');
-    const cp = path.join(dir, 'cp.json');
-    fs.writeFileSync(f, lines(0, 10));
-    const sink = fakeSink();
-    const opts = { paths: [f], follow: true, checkpointPath: cp };
-    const r1 = startRun(sink, opts);
-    await until(() => sink.delivered.size === 10, 8000, '10 delivered');
-    await r1.stop();
+    const { f, sink, opts } = await tenDeliveredThenStopped('replaced-');
     fs.rmSync(f);
     fs.writeFileSync(f, lines(10, 12));   // longer than the old offset: only the identity tells
     const r2 = startRun(sink, opts);
