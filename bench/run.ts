@@ -10,6 +10,9 @@
 //                    16 lines decoded, then written as JSON text directly); -per-line: one line at a
 //                    time; map-ecs-objects: per line through toEcs objects + JSON.stringify (before);
 //                    map-ecs-stage: the mapping stage alone, from events decoded before the pass
+//   ecs-output-floor JSON.parse of the input + JSON.stringify of its finished ECS document (built
+//                    before the pass): what reading this input and writing this output cost in any
+//                    JSON pipeline, with no mapping at all (the ceiling of a generic object path)
 //   map-otel         decode + map to an OTel record
 //   otlp-encode      OTLP protobuf encoding of mapped records (the OTel JS serializer, 512/request);
 //                    -direct: our writer (src/exporters/otlp-http/encode-logs-proto.ts), same requests
@@ -142,6 +145,9 @@ async function main() {
     // the mapping stage alone: events decoded before the pass (what map_ecs_ndjson adds to decode)
     const events = lines.map(decode);
     passes.map_ecs_stage = perLine(lines, (_l, i) => mapper.toEcsJson(events[i]).json + '\n');
+    // no mapping: parse the line, stringify the document the mapper made of it before the pass
+    const finished = events.map((e) => JSON.parse(mapper.toEcsJson(e).json) as unknown);
+    passes.ecs_output_floor = perLine(lines, (l, i) => { JSON.parse(l); return JSON.stringify(finished[i]); });
     passes.map_ecs_objects_ndjson = perLine(lines, (l) => JSON.stringify(mapper.toEcs(decode(l)).doc) + '\n');
     passes.map_otel = perLine(lines, (l) => mapper.toOtel(decode(l)));
     const otel: OtelRecord[] = events.map((e) => mapper.toOtel(e));
