@@ -3,7 +3,6 @@
 // the environment applied and secrets masked. FILE defaults to $TRACEE_EXPORTER_CONFIG, else the
 // environment alone (docs/configuration.md).
 
-import type { Command } from 'commander';
 import { checkConfigFile, checkConfigWithPlugins } from '../config/check.ts';
 import { effectiveConfigYaml } from '../config/effective.ts';
 
@@ -41,21 +40,4 @@ export function runConfigPrint(file: string | undefined, io: ConfigCommandIO): n
     io.err(`tracee-exporter: config print: ${(err as Error).message}\n`);
     return 1;
   }
-}
-
-export function registerConfigCommand(program: Command): void {
-  const config = program
-    .command('config')
-    .description('Check a configuration, or print the effective one (environment applied, defaults filled in, secrets masked).');
-  const io: ConfigCommandIO = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
-  config
-    .command('check')
-    .description('Validate FILE as `run` would at start-up, without connecting anywhere (exporter modules are loaded and built, not started): exit 0 and "ok" with a summary, or 1 and the error.')
-    .argument('[file]', 'YAML configuration (default: $TRACEE_EXPORTER_CONFIG, else the environment alone)')
-    .action(async (file: string | undefined) => { process.exitCode = await runConfigCheck(file, io); });
-  config
-    .command('print')
-    .description('Print the effective configuration as YAML: ${env:}/${file:} resolved, TRACEE_EXPORTER_*, ELASTICSEARCH_* and OTEL_* applied, defaults filled in, secrets masked.')
-    .argument('[file]', 'YAML configuration (default: $TRACEE_EXPORTER_CONFIG, else the environment alone)')
-    .action((file: string | undefined) => { process.exitCode = runConfigPrint(file, io); });
 }

@@ -6,8 +6,7 @@ import { compileMapper } from '../mapping/compile.ts';
 import { loadMappingTables, readTableFile } from '../mapping/load.ts';
 import { detectNodeInfo } from '../config/node-info.ts';
 import { runMap, type MapTarget } from './map-command.ts';
-import { runCommand } from './run-command.ts';
-import { registerConfigCommand } from './config-command.ts';
+import type { ConfigCommandIO } from './config-command.ts';
 import { EXPORTER_VERSION } from '../version.ts';
 
 const program = new Command();
@@ -64,8 +63,34 @@ variables (docs/configuration.md); TRACEE_EXPORTER_TELEMETRY_LISTEN=host:port tu
 Check a configuration first: tracee-exporter config check FILE; see the effective one: config print FILE.
 Exit status 0 when every event was delivered; 1 if any input was rejected or any event not delivered.`)
   .action(async (opts: { config?: string; shutdownTimeout: number }) => {
+    // loaded here: the pipeline's exporters and sources (HTTP, gRPC, protobuf) are not needed by map
+    const { runCommand } = await import('./run-command.ts');
     process.exitCode = await runCommand(opts.config, { shutdownTimeoutMs: opts.shutdownTimeout });
   });
+
+/** `config check|print`: the checks load every exporter and source module, so only when asked. */
+function registerConfigCommand(program: Command): void {
+  const config = program
+    .command('config')
+    .description('Check a configuration, or print the effective one (environment applied, defaults filled in, secrets masked).');
+  const io: ConfigCommandIO = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
+  config
+    .command('check')
+    .description('Validate FILE as `run` would at start-up, without connecting anywhere (exporter modules are loaded and built, not started): exit 0 and "ok" with a summary, or 1 and the error.')
+    .argument('[file]', 'YAML configuration (default: $TRACEE_EXPORTER_CONFIG, else the environment alone)')
+    .action(async (file: string | undefined) => {
+      const { runConfigCheck } = await import('./config-command.ts');
+      process.exitCode = await runConfigCheck(file, io);
+    });
+  config
+    .command('print')
+    .description('Print the effective configuration as YAML: ${env:}/${file:} resolved, TRACEE_EXPORTER_*, ELASTICSEARCH_* and OTEL_* applied, defaults filled in, secrets masked.')
+    .argument('[file]', 'YAML configuration (default: $TRACEE_EXPORTER_CONFIG, else the environment alone)')
+    .action(async (file: string | undefined) => {
+      const { runConfigPrint } = await import('./config-command.ts');
+      process.exitCode = runConfigPrint(file, io);
+    });
+}
 
 registerConfigCommand(program);
 
