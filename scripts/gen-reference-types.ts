@@ -10,12 +10,23 @@ import { parse } from 'yaml';
 const root = path.resolve(import.meta.dirname, '..');
 const shared = path.resolve(root, '../shared/reference');
 
-export function buildEcsTypes(): Record<string, { type: string; array?: true }> {
-  const flat = parse(fs.readFileSync(path.join(shared, 'ecs_flat-9.4.0.yml'), 'utf8'), { maxAliasCount: -1 }) as Record<string, { type: string; normalize?: string[] }>;
-  const out: Record<string, { type: string; array?: true }> = {};
+/** One ECS field: its type, array when ECS normalizes it to one, the values ECS allows (if it lists
+ * them) and, for event.category, the event.type values each category expects. */
+export interface EcsFieldRef { type: string; array?: true; allowed?: string[]; expected_types?: Record<string, string[]> }
+
+export function buildEcsTypes(): Record<string, EcsFieldRef> {
+  type Allowed = { name: string; expected_event_types?: string[] };
+  const flat = parse(fs.readFileSync(path.join(shared, 'ecs_flat-9.4.0.yml'), 'utf8'), { maxAliasCount: -1 }) as Record<string, { type: string; normalize?: string[]; allowed_values?: Allowed[] }>;
+  const out: Record<string, EcsFieldRef> = {};
   for (const name of Object.keys(flat).sort()) {
     const f = flat[name];
-    out[name] = f.normalize?.includes('array') ? { type: f.type, array: true } : { type: f.type };
+    const ref: EcsFieldRef = f.normalize?.includes('array') ? { type: f.type, array: true } : { type: f.type };
+    if (f.allowed_values !== undefined) {
+      ref.allowed = f.allowed_values.map((a) => a.name);
+      const expected = f.allowed_values.filter((a) => a.expected_event_types !== undefined);
+      if (expected.length > 0) ref.expected_types = Object.fromEntries(expected.map((a) => [a.name, a.expected_event_types!]));
+    }
+    out[name] = ref;
   }
   return out;
 }
@@ -35,7 +46,7 @@ function render(source: string, data: unknown): string {
 }
 
 export const outputs = {
-  'mappings/reference/ecs-9.4.0-types.json': () => render('shared/reference/ecs_flat-9.4.0.yml (elastic/ecs v9.4.0 generated/ecs/ecs_flat.yml): name → type, array', buildEcsTypes()),
+  'mappings/reference/ecs-9.4.0-types.json': () => render('shared/reference/ecs_flat-9.4.0.yml (elastic/ecs v9.4.0 generated/ecs/ecs_flat.yml): name → type, array, allowed values, expected event types per category', buildEcsTypes()),
   'mappings/reference/semconv-1.44.0-types.json': () => render('shared/reference/semconv-attributes-1.44.0.tsv (open-telemetry/semantic-conventions v1.44.0 registry): name → type, deprecated', buildOtelTypes()),
 };
 

@@ -14,6 +14,7 @@ import { createResourceCache } from './resource-cache.ts';
 import type { MappingTables, RecordField, Row, TableFile } from './table-types.ts';
 import { resolveTransform, type Transform } from './transforms/index.ts';
 import { eventId } from './transforms/event.ts';
+import { checkAllowedValue, checkEventClass } from './ecs-allowed.ts';
 
 export interface MapperOptions {
   node?: NodeInfo;
@@ -124,7 +125,10 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
       .map((t) => { try { return resolveTransform(t, lookups); } catch (e) { throw new MappingTableError(where, (e as Error).message); } });
     const c: CompiledRow = { src: row, get, transforms };
     if (row.when !== undefined) c.when = compileSources(row.when);
-    if (row.ecs) c.ecs = target('ecs', row.ecs, row, where);
+    if (row.ecs) {
+      c.ecs = target('ecs', row.ecs, row, where);
+      if (row.from === undefined && row.value !== undefined) checkAllowedValue(tables.ecsTypes, row.ecs, row.value, where);
+    }
     if (row.otel) c.otel = target('otel', row.otel, row, where);
     if (row.resource) c.resource = target('resource', row.resource, row, where);
     return c;
@@ -138,6 +142,8 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
   const detectionRows = compileRows(flatRows(tables.detections.fields), 'detections.yaml');
   const defaults = { category: tables.common.defaults?.category ?? ['host'], type: tables.common.defaults?.type ?? ['info'] };
   const alertCategory = { category: tables.detections.category ?? ['intrusion_detection'], type: tables.detections.type ?? ['info'] };
+  checkEventClass(tables.ecsTypes, defaults.category, defaults.type, 'common.yaml defaults');
+  checkEventClass(tables.ecsTypes, alertCategory.category, alertCategory.type, 'detections.yaml');
 
   const byName = new Map<string, CompiledGroup>();
   const contextRows = [...commonRows, ...detectionRows];
@@ -145,6 +151,7 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
   for (const { where, table } of eventSources) {
     for (const group of table.events ?? []) {
       const rows = compileRows(flatRows(group.fields), where);
+      checkEventClass(tables.ecsTypes, group.category, group.type, `${where}: events "${group.names.join(', ')}"`);
       for (const name of group.names) {
         const g = byName.get(name) ?? { rows: [] };
         g.rows.push(...rows);
@@ -160,6 +167,8 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
       }
     }
   }
+  // groups merged from several tables (an override adding a type) must still pair up
+  for (const [name, g] of byName) checkEventClass(tables.ecsTypes, g.category ?? defaults.category, g.type ?? defaults.type, `event "${name}" (its tables together)`);
   // event.category / event.type are written by the mapper from the groups above.
   target('ecs', 'event.category', {}, 'event categories');
   target('ecs', 'event.type', {}, 'event categories');

@@ -49,7 +49,8 @@ export interface MappingTables {
   record: TableFile;
   events: Array<{ file: string; table: TableFile }>;
   lookups: Record<string, unknown>;
-  ecsTypes: Record<string, { type: string; array?: boolean }>;
+  /** ECS 9.4.0 fields (mappings/reference, generated): type, array, allowed values, expected event types per category. */
+  ecsTypes: Record<string, { type: string; array?: boolean; allowed?: string[]; expected_types?: Record<string, string[]> }>;
   otelTypes: Record<string, { type: string; deprecated?: boolean }>;
   /** User overrides (config `mapping:`), applied after the built-in tables. */
   overrides: TableFile[];

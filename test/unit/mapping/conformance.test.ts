@@ -9,7 +9,7 @@ import { decodeText } from '../../../src/normalize/decode.ts';
 import { outputs, buildOtelTypes } from '../../../scripts/gen-reference-types.ts';
 import { ROOT, sharedSamples, structuredSamples, testMapper } from '../../helpers/samples.ts';
 
-const ecsRef = JSON.parse(fs.readFileSync(path.join(ROOT, 'mappings/reference/ecs-9.4.0-types.json'), 'utf8')).fields as Record<string, { type: string; array?: boolean }>;
+const ecsRef = JSON.parse(fs.readFileSync(path.join(ROOT, 'mappings/reference/ecs-9.4.0-types.json'), 'utf8')).fields as Record<string, { type: string; array?: boolean; allowed?: string[]; expected_types?: Record<string, string[]> }>;
 const tsv = buildOtelTypes();
 const supplement = JSON.parse(fs.readFileSync(path.join(ROOT, 'mappings/reference/semconv-supplement.json'), 'utf8')).fields as Record<string, { type: string }>;
 
@@ -27,8 +27,16 @@ function scalarFits(type: string, v: unknown): boolean {
   return false;
 }
 
+/** event.type values no event.category of the document expects (Kibana's categorization rule). */
+function unexpectedTypes(doc: Record<string, unknown>): string[] {
+  const e = doc.event as { category?: string[]; type?: string[] } | undefined;
+  const expected = ecsRef['event.category'].expected_types!;
+  return (e?.type ?? []).filter((t) => !(e?.category ?? []).some((c) => expected[c]?.includes(t))).map((t) => `event.type: ${t} is expected for none of ${e?.category?.join(', ')}`);
+}
+
 /** Problems in one ECS document; empty when it conforms. */
 function ecsProblems(doc: unknown, prefix = '', out: string[] = []): string[] {
+  if (prefix === '') out.push(...unexpectedTypes(doc as Record<string, unknown>));
   for (const [k, v] of Object.entries(doc as Record<string, unknown>)) {
     const name = prefix ? `${prefix}.${k}` : k;
     if (name === 'tracee') continue; // checked against the template declarations below
@@ -39,6 +47,7 @@ function ecsProblems(doc: unknown, prefix = '', out: string[] = []): string[] {
       continue;
     }
     if (OBJ.has(ref.type)) continue;
+    for (const x of Array.isArray(v) ? v : [v]) if (ref.allowed !== undefined && !ref.allowed.includes(x as string)) out.push(`${name}: ${JSON.stringify(x)} is not an allowed value`);
     if (Array.isArray(v)) {
       if (!ref.array) out.push(`${name}: array, but ECS does not normalize it to an array`);
       for (const x of v) if (!scalarFits(ref.type, x)) out.push(`${name}: element ${JSON.stringify(x)} does not fit ${ref.type}`);

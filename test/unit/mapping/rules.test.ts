@@ -193,4 +193,18 @@ describe('user overrides from config (no code change)', () => {
     expect(() => testMapper([{ fields: [{ from: 'name', ecs: 'event.reason', transform: 'nope' }] }])).toThrow(MappingTableError);
     expect(() => testMapper([{ fields: [{ from: 'name', ecs: 'process.executable.path' }] }])).toThrow(/collide|not an ECS/);
   });
+
+  it('rejects event.kind / category / type / outcome values ECS 9.4.0 does not allow, and types no category expects', () => {
+    expect(() => testMapper([{ events: [{ names: ['execve'], category: ['proces'] }] }])).toThrow(/mapping override #1: events "execve": event.category "proces" is not an ECS 9.4.0 value/);
+    expect(() => testMapper([{ events: [{ names: ['execve'], category: ['process'], type: ['launch'] }] }])).toThrow(/event.type "launch" is not an ECS/);
+    // network expects access, allowed, connection, denied, end, info, protocol, start: not creation
+    expect(() => testMapper([{ events: [{ names: ['my_event'], category: ['network'], type: ['creation'] }] }])).toThrow(/event.type "creation" is not expected for event.category network/);
+    // the same type with a category that expects it is fine
+    expect(() => testMapper([{ events: [{ names: ['my_event'], category: ['network', 'file'], type: ['creation'] }] }])).not.toThrow();
+    // a type added alone must still pair with the categories the built-in table gives execve (process)
+    expect(() => testMapper([{ events: [{ names: ['execve'], type: ['deletion'] }] }])).toThrow(/event "execve" \(its tables together\): event.type "deletion"/);
+    expect(() => testMapper([{ fields: [{ value: 'alarm', ecs: 'event.kind' }] }])).toThrow(/event.kind "alarm" is not an ECS 9.4.0 value/);
+    expect(() => testMapper([{ fields: [{ value: 'ok', ecs: 'event.outcome' }] }])).toThrow(/event.outcome "ok"/);
+    expect(() => testMapper([{ fields: [{ value: 'unknown', ecs: 'event.outcome' }] }])).not.toThrow();
+  });
 });
