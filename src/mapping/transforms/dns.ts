@@ -68,10 +68,15 @@ function n(v: unknown): number | undefined {
   return typeof v === 'number' ? v : undefined;
 }
 
-// gopacket's DNSResponseCode strings → the RFC mnemonic ECS shows (dns.response_code: NOERROR).
+// gopacket's DNSResponseCode strings (Tracee lower-cases them; some releases end "Server Failure "
+// with a space) → the RFC 6895 mnemonic ECS shows (dns.response_code: NOERROR).
 const RCODES: Record<string, string> = {
   'no error': 'NOERROR', 'format error': 'FORMERR', 'server failure': 'SERVFAIL', 'non-existent domain': 'NXDOMAIN',
-  'not implemented': 'NOTIMP', 'query refused': 'REFUSED',
+  'not implemented': 'NOTIMP', 'query refused': 'REFUSED', 'name exists when it should not': 'YXDOMAIN',
+  'rr set exists when it should not': 'YXRRSET', 'rr set that should exist does not': 'NXRRSET',
+  'server not authoritative for zone': 'NOTAUTH', 'name not contained in zone': 'NOTZONE', 'bad opt version': 'BADVERS',
+  'key not recognized': 'BADKEY', 'signature out of time window': 'BADTIME', 'bad tkey mode': 'BADMODE',
+  'duplicate key name': 'BADNAME', 'algorithm not supported': 'BADALG',
 };
 
 export const dnsTransforms: Record<string, TransformFactory> = {
@@ -85,7 +90,9 @@ export const dnsTransforms: Record<string, TransformFactory> = {
   dns_op_code: plain((v) => (isO(v) ? s(pick(v, 'opCode', 'op_code'))?.toUpperCase() : undefined)),
   dns_response_code: plain((v) => {
     const rc = isO(v) ? s(pick(v, 'responseCode', 'response_code')) : undefined;
-    return rc === undefined ? undefined : RCODES[rc.toLowerCase()] ?? rc.toUpperCase();
+    if (rc === undefined) return undefined;
+    const text = rc.trim();
+    return Object.hasOwn(RCODES, text.toLowerCase()) ? RCODES[text.toLowerCase()] : text.toUpperCase();
   }),
   dns_header_flags: plain((v) => {
     if (!isO(v)) return undefined;

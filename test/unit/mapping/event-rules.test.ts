@@ -173,4 +173,43 @@ describe('event rules', () => {
     expect(type('net_flow_tcp_begin').type).toEqual(['connection', 'start']);
     expect(type('net_flow_tcp_end').type).toEqual(['connection', 'end']);
   });
+
+  it('exec: process.name is the program started (not the caller\'s comm, cut to 15 characters), the caller stays the thread', () => {
+    const { doc } = mapped('execve', [
+      { name: 'pathname', type: 'const char*', value: '/usr/lib/systemd/systemd-resolved' },
+      { name: 'argv', type: 'const char**', value: ['systemd-resolved'] },
+    ]);
+    expect(doc.process.name).toBe('systemd-resolved');
+    expect(doc.process.executable).toBe('/usr/lib/systemd/systemd-resolved');
+    expect(doc.process.thread.name).toBe('systemd-oomd');
+    expect(mapped('process_execute_failed', [{ name: 'binary.path', type: 'const char*', value: '/tmp/x' }]).doc.process.name).toBe('x');
+    // other events keep the comm
+    expect(mapped('openat', [{ name: 'pathname', type: 'const char*', value: '/etc/hosts' }]).doc.process.name).toBe('systemd-oomd');
+  });
+
+  it('clone/fork syscalls describe the caller: info, not a start', () => {
+    expect(mapped('clone', [{ name: 'flags', type: 'unsigned long', value: 17 }]).doc.event.type).toEqual(['info']);
+    expect(mapped('sched_process_fork', [{ name: 'parent_pid', type: 'int', value: 676 }, { name: 'child_pid', type: 'int', value: 700 }]).doc.event.type).toEqual(['start']);
+  });
+
+  it('user.id is the event\'s (real) user, as a string; every matched policy is kept', () => {
+    const { doc } = mapped('security_file_open', [{ name: 'pathname', type: 'const char*', value: '/etc/hosts' }], { matchedPolicies: ['p1', 'p2'] });
+    expect(doc.user).toEqual({ id: '131' });
+    expect(doc.process.real_user.id).toBe('131');
+    expect(doc.tracee.policies).toEqual(['p1', 'p2']);
+    expect(mapped('security_file_open', [], { matchedPolicies: ['only'] }).doc.tracee.policies).toEqual(['only']);
+  });
+
+  it('DNS response codes: gopacket\'s words, lower-cased by Tracee, some with a trailing space → the RFC mnemonic', () => {
+    const rcode = (responseCode: string) => mapped('net_packet_dns', [{ name: 'proto_dns', type: 'trace.ProtoDNS', value: { ID: 1, QR: 1, opCode: 'query', responseCode, questions: [{ name: 'a.example', type: 'A', class: 'IN' }] } }]).doc.dns.response_code;
+    expect(rcode('server failure ')).toBe('SERVFAIL');   // as in streams/dns_events_test-first200.ndjson
+    expect(rcode('non-existent domain')).toBe('NXDOMAIN');
+    expect(rcode('server not authoritative for zone')).toBe('NOTAUTH');
+    expect(rcode('something new')).toBe('SOMETHING NEW');
+  });
+
+  it('DNS/HTTP request and response events have the types of net_packet_dns/http', () => {
+    expect(mapped('net_packet_dns_request', []).doc.event.type).toEqual(['connection', 'protocol']);
+    expect(mapped('net_packet_http_response', []).doc.event.type).toEqual(['connection', 'protocol']);
+  });
 });
