@@ -134,7 +134,9 @@ describe('Elasticsearch exporter → real Elasticsearch', () => {
     for (const d of ex.downgradedTypes) expect(CORE_FALLBACK[d]).toBeDefined();
   });
 
+  let sentAt = 0;
   it('sends events and alerts: every item ok', async () => {
+    sentAt = Date.now();
     first = await ex.send(items([...events, ...alerts]));
     expect(first).toEqual({ status: 'ok' });
   });
@@ -183,6 +185,14 @@ describe('Elasticsearch exporter → real Elasticsearch', () => {
     expect(src.event.kind).toBe('alert');
     expect(src.event.dataset).toBe('tracee.alerts');
     expect(src.data_stream).toEqual({ type: 'logs', dataset: 'tracee.alerts', namespace: ns });
+    // Kibana's External Alerts rule reads event.ingested (a 2-minute look-back): the time it was sent,
+    // indexed as the ECS date it is
+    const ingested = Date.parse(src.event.ingested);
+    expect(ingested).toBeGreaterThanOrEqual(sentAt - 1000);
+    expect(ingested).toBeLessThanOrEqual(Date.now());
+    const r = await esRequest('POST', `/${alertsStream}/_search`, { body: { query: { range: { 'event.ingested': { gte: new Date(sentAt - 1000).toISOString() } } } } });
+    expect(r.body.hits.total.value).toBe(1);
+    expect(mappedType(await getMapping(alertsStream), 'event.ingested')).toBe('date');
   });
 
   it('keeps the nanoseconds of @timestamp', async () => {

@@ -1,5 +1,9 @@
 // Builds the NDJSON of a `_bulk` request: one `create` action + one document per record, routed to the
-// data stream of the record's kind, with `data_stream.*` and `event.dataset` set to match that stream.
+// data stream of the record's kind, with `data_stream.*` and `event.dataset` set to match that stream,
+// and `event.ingested` set to the time of this send attempt when given. Kibana's External Alerts rule
+// looks back 2 minutes on event.ingested: without it an alert that arrives later than that (a retry,
+// a backlog after an outage) is never promoted. Elasticsearch would set it in an ingest pipeline, but
+// a pipeline needs the ingest-common module, which not every cluster has (the integ-test one has not).
 
 import type { EcsRecord } from '../../model/records.ts';
 import { jsonMembers } from '../../util/json-members.ts';
@@ -30,22 +34,24 @@ export class BulkEncoder {
     this.#cache = { event: mk(targets.event), alert: mk(targets.alert) };
   }
 
-  encode(record: EcsRecord): EncodedItem {
+  /** `ingested`: event.ingested (RFC 3339), the same for every item of one attempt. */
+  encode(record: EcsRecord, ingested?: string): EncodedItem {
     const t = this.#cache[record.kind];
     if (!t) return { ok: false, reason: `unknown record kind ${JSON.stringify(record.kind)}` };
     if (typeof record.id !== 'string' || record.id === '') return { ok: false, reason: 'record has no id' };
-    const fromJson = record.json === undefined ? undefined : retarget(record.json, t);
-    const body = fromJson ?? this.#body(record.doc, t);
+    const fromJson = record.json === undefined ? undefined : retarget(record.json, t, ingested);
+    const body = fromJson ?? this.#body(record.doc, t, ingested);
     if (typeof body !== 'string') return body;
     const text = `${t.prefix}${JSON.stringify(record.id)}}}\n${body}\n`;
     return { ok: true, text, bytes: Buffer.byteLength(text) };
   }
 
-  #body(doc: Record<string, unknown>, t: TargetCache): string | { ok: false; reason: string } {
+  #body(doc: Record<string, unknown>, t: TargetCache, ingested: string | undefined): string | { ok: false; reason: string } {
     const ev = doc.event;
-    const event = ev !== null && typeof ev === 'object' && !Array.isArray(ev)
+    const event: Record<string, unknown> = ev !== null && typeof ev === 'object' && !Array.isArray(ev)
       ? { ...(ev as Record<string, unknown>), dataset: t.dataStream.dataset }
       : { dataset: t.dataStream.dataset };
+    if (ingested !== undefined) event.ingested = ingested;
     try {
       return JSON.stringify({ ...doc, data_stream: t.dataStream, event });
     } catch (err) {
@@ -61,8 +67,9 @@ export class BulkEncoder {
  */
 const TOP_KEYS = ['data_stream', 'event'];
 const DATASET_KEY = ['dataset'];
+const INGESTED_KEY = ['ingested'];
 
-function retarget(json: string, t: TargetCache): string | undefined {
+function retarget(json: string, t: TargetCache, ingested: string | undefined): string | undefined {
   const top = jsonMembers(json, 0, json.length, TOP_KEYS);
   if (top === undefined) return undefined;
   const ds = top.find((m) => m.key === 'data_stream');
@@ -72,6 +79,12 @@ function retarget(json: string, t: TargetCache): string | undefined {
     const inner = jsonMembers(json, ev.start, ev.end, DATASET_KEY);
     if (inner === undefined) return undefined;
     event = replaceOrAppend(json, ev.start, ev.end, inner.find((m) => m.key === 'dataset'), `"dataset":${t.datasetJson}`, t.datasetJson);
+  }
+  if (ingested !== undefined) {
+    const value = JSON.stringify(ingested);
+    const inner = jsonMembers(event, 0, event.length, INGESTED_KEY);
+    if (inner === undefined) return undefined;
+    event = replaceOrAppend(event, 0, event.length, inner.find((m) => m.key === 'ingested'), `"ingested":${value}`, value);
   }
   // splice from the end so earlier offsets stay valid
   const edits = [

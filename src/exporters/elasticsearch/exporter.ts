@@ -137,8 +137,9 @@ class EsExporter implements ElasticsearchExporter {
     const texts: string[] = new Array(n);
     const sizes: number[] = new Array(n);
     const sendable: number[] = [];
+    const ingested = new Date().toISOString();   // this attempt's: a retry sends its own time
     for (let i = 0; i < n; i++) {
-      const e = this.#encoder.encode(batch[i].record);
+      const e = this.#encoder.encode(batch[i].record, ingested);
       if (e.ok) { texts[i] = e.text; sizes[i] = e.bytes; sendable.push(i); } else outcomes[i] = { status: 'rejected', reason: e.reason };
     }
     const wholes: Whole[] = [];

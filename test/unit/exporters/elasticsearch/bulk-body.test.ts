@@ -44,6 +44,31 @@ describe('bulk body', () => {
     expect(lines(e.text).doc.event).toEqual({ dataset: 'tracee.events' });
   });
 
+  it('sets event.ingested to the attempt\'s time, the same from the JSON text as from the object (replacing one already there)', () => {
+    const at = '2026-11-28T17:30:00.000Z';
+    const docs: Array<Record<string, unknown>> = [
+      { '@timestamp': 't', event: { kind: 'alert', action: 'x' }, message: 'm' },
+      { '@timestamp': 't', event: { kind: 'event', ingested: 'old', dataset: 'd' } },
+      { message: 'no event object' },
+      { event: 'not an object' },
+      { event: {} },
+    ];
+    for (const doc of docs) {
+      const fromObject = enc.encode({ id: 'i', kind: 'event', doc }, at);
+      const fromJson = enc.encode({ id: 'i', kind: 'event', doc, json: JSON.stringify(doc) } as EcsRecord, at);
+      if (!fromObject.ok || !fromJson.ok) throw new Error('not encoded');
+      expect(fromJson.text).toBe(fromObject.text);
+      const out = lines(fromJson.text).doc;
+      expect(out.event.ingested).toBe(at);
+      expect(out.event.dataset).toBe('tracee.events');
+      expect(Object.keys(out.event).filter((k) => k === 'ingested')).toHaveLength(1);
+    }
+    // without a time (a caller that does not want it) the document has none
+    const e = enc.encode({ id: 'i', kind: 'event', doc: { event: { kind: 'event' } } });
+    if (!e.ok) throw new Error(e.reason);
+    expect(lines(e.text).doc.event).toEqual({ kind: 'event', dataset: 'tracee.events' });
+  });
+
   it('counts bytes in UTF-8', () => {
     const e = enc.encode({ id: 'é', kind: 'event', doc: { message: '日本' } });
     if (!e.ok) throw new Error(e.reason);
