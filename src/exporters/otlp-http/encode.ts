@@ -1,5 +1,6 @@
 // ExportLogsServiceRequest bytes from ReadableLogRecords, by the OpenTelemetry JS serializers
-// (protobuf or JSON; the JSON form follows the OTLP/JSON rules: lowerCamelCase, int64 as strings).
+// (protobuf or JSON; the JSON form is the serializer's: lowerCamelCase, timestamps as decimal strings,
+// intValue as JSON numbers, which OTLP/JSON receivers accept along with strings).
 // A batch whose encoding is over `maxBytes` (uncompressed, as the collector measures after
 // decompression) is split into contiguous chunks by halving; a single record over the limit cannot
 // be sent (OTLP spec: the client MUST NOT send a larger request) and is reported as unsendable,
