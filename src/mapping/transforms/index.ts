@@ -10,6 +10,7 @@ import { networkTransforms } from './network.ts';
 import { dnsTransforms } from './dns.ts';
 import { httpTransforms } from './http.ts';
 import { threatTransforms } from './threat.ts';
+import { domainTransforms } from './domain.ts';
 
 export type Transform = ((value: unknown, input: MapInput) => unknown) & {
   /** Optional: the JSON text of the result (undefined: nothing to write), for the ECS JSON writer. */
@@ -24,6 +25,7 @@ const REGISTRY: Record<string, TransformFactory> = {
   ...dnsTransforms,
   ...httpTransforms,
   ...threatTransforms,
+  ...domainTransforms,
 };
 
 export function transformNames(): string[] {

@@ -161,7 +161,7 @@ describe('event rules', () => {
       { name: 'http_request', type: 'trace.ProtoHTTPRequest', value: { method: 'GET', protocol: 'HTTP/1.1', host, uri_path: '/', headers: {}, content_length: 0 } },
     ]).doc.url;
     expect(req('example.com:8080')).toMatchObject({ domain: 'example.com', port: 8080 });
-    expect(req('example.com')).toEqual({ domain: 'example.com', path: '/' });
+    expect(req('example.com')).toEqual({ domain: 'example.com', path: '/', registered_domain: 'example.com', top_level_domain: 'com' });
     expect(req('[2001:db8::1]:8443')).toMatchObject({ domain: '2001:db8::1', port: 8443 });
   });
 
@@ -211,5 +211,27 @@ describe('event rules', () => {
   it('DNS/HTTP request and response events have the types of net_packet_dns/http', () => {
     expect(mapped('net_packet_dns_request', []).doc.event.type).toEqual(['connection', 'protocol']);
     expect(mapped('net_packet_http_response', []).doc.event.type).toEqual(['connection', 'protocol']);
+  });
+});
+
+describe('domain names split by the Public Suffix List', () => {
+  const dns = (name: string) => mapped('net_packet_dns', [{ name: 'proto_dns', type: 'trace.ProtoDNS', value: { ID: 1, QR: 0, opCode: 'query', questions: [{ name, type: 'A', class: 'IN' }] } }]).doc.dns.question;
+  it('dns.question: registered domain, top level domain (a multi-label suffix too) and subdomain', () => {
+    expect(dns('www.uol.com.br')).toMatchObject({ name: 'www.uol.com.br', registered_domain: 'uol.com.br', top_level_domain: 'com.br', subdomain: 'www' });
+    expect(dns('a.b.Example.CO.UK.')).toMatchObject({ registered_domain: 'example.co.uk', top_level_domain: 'co.uk', subdomain: 'a.b' });
+    const bare = dns('alvarsoft.com');
+    expect(bare).toMatchObject({ registered_domain: 'alvarsoft.com', top_level_domain: 'com' });
+    expect(bare.subdomain).toBeUndefined();
+    // nothing registrable: no fields
+    for (const n of ['localhost', '10.0.0.1', 'com']) {
+      const q = dns(n);
+      expect(q.name).toBe(n);
+      expect(q.registered_domain).toBeUndefined();
+      expect(q.subdomain).toBeUndefined();
+    }
+  });
+  it('url.* from the HTTP Host', () => {
+    const { doc } = mapped('net_packet_http', [{ name: 'proto_http', type: 'trace.ProtoHTTP', value: { direction: 'request', method: 'GET', protocol: 'HTTP/1.1', host: 'api.github.com:8443', uri_path: '/x', headers: {}, content_length: 0 } }]);
+    expect(doc.url).toMatchObject({ domain: 'api.github.com', port: 8443, registered_domain: 'github.com', top_level_domain: 'com', subdomain: 'api' });
   });
 });
