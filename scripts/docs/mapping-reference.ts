@@ -16,6 +16,7 @@ function flatten(fields: TableFile['fields']): Row[] {
 
 function source(r: Row): string {
   if (r.value !== undefined) return `constant ${code(JSON.stringify(r.value))}`;
+  if (r.collect !== undefined) return `collect ${r.collect.map(code).join(', ')} (this document's fields)`;
   return list(r.from).map(code).join(' → ');
 }
 

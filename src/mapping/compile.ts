@@ -56,12 +56,16 @@ interface CompiledRow {
   ecs?: Target;
   otel?: Target;
   resource?: Target;
+  /** A `collect:` row: the ECS fields (split at dots) it reads from the document, after every other row. */
+  collect?: string[][];
+  /** Where the row is declared, for the checks made once every table is compiled. */
+  where: string;
 }
 
 // jsonEvent/jsonAlert: the group's ECS JSON writers, built on first use (null: none can be built).
 // Two fields, not a record keyed by kind: a keyed read per event is a generic lookup.
 // skipEcs/skipOtel: targets of common and detection rows the group does not take (EventGroup.drop).
-interface CompiledGroup { rows: CompiledRow[]; category?: string[]; type?: string[]; skipEcs?: Set<string>; skipOtel?: Set<string>; jsonEvent?: EcsJsonWriter | null; jsonAlert?: EcsJsonWriter | null }
+interface CompiledGroup { rows: CompiledRow[]; category?: string[]; type?: string[]; skipEcs?: Set<string>; skipOtel?: Set<string>; jsonEvent?: EcsJsonWriter | null; jsonAlert?: EcsJsonWriter | null; collectEvent?: CompiledRow[]; collectAlert?: CompiledRow[] }
 
 const TRACEE_PREFIX = 'tracee.';
 /** tracee.* attributes keep one OTel type per attribute, from the row's declared ES type. */
@@ -119,11 +123,18 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
   function compileRow(row: Row, where: string): CompiledRow {
     let get: Getter;
     if (row.from !== undefined) get = compileSources(row.from);
+    else if (row.collect !== undefined) get = () => undefined;   // read from the document, not the input
     else { const v = row.value; get = () => v; }
     const transforms = (row.transform === undefined ? [] : Array.isArray(row.transform) ? row.transform : [row.transform])
       .filter((t) => t !== 'template')
       .map((t) => { try { return resolveTransform(t, lookups); } catch (e) { throw new MappingTableError(where, (e as Error).message); } });
-    const c: CompiledRow = { src: row, get, transforms };
+    const c: CompiledRow = { src: row, get, transforms, where };
+    if (row.collect !== undefined) {
+      if (row.ecs === undefined || row.otel !== undefined || row.resource !== undefined || row.when !== undefined || row.from !== undefined || row.value !== undefined) {
+        throw new MappingTableError(where, `a collect row reads the ECS document: it writes an ecs field only, without from, value or when (${JSON.stringify(row.collect)})`);
+      }
+      c.collect = row.collect.map((f) => (f === '@timestamp' ? [f] : f.split('.')));
+    }
     if (row.when !== undefined) c.when = compileSources(row.when);
     if (row.ecs) {
       c.ecs = target('ecs', row.ecs, row, where);
@@ -174,6 +185,15 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
   target('ecs', 'event.type', {}, 'event categories');
   checkNoPrefixConflicts([...ecsFieldTypes.keys()]);
 
+  // collect rows read fields other rows write (not other collect rows: they all run last)
+  const collected = new Set([...contextRows, ...[...byName.values()].flatMap((g) => g.rows)].filter((r) => r.collect !== undefined).map((r) => r.ecs!.key));
+  for (const r of [...contextRows, ...[...byName.values()].flatMap((g) => g.rows)]) {
+    for (const segs of r.collect ?? []) {
+      const name = segs.join('.');
+      if (!ecsFieldTypes.has(name)) throw new MappingTableError(r.where, `collect: "${name}" is written by no row of the tables`);
+      if (collected.has(name)) throw new MappingTableError(r.where, `collect: "${name}" is itself written by a collect row`);
+    }
+  }
   const signatures = indexSignatures(lookups.signatures);
   const record = compileRecord(tables.record, lookups);
   const resources = createResourceCache(opts.resourceCacheSize ?? 4096);
@@ -229,10 +249,20 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
   function runEcs(rows: CompiledRow[], i: MapInput, doc: Record<string, unknown>, skip?: Set<string>): void {
     for (let k = 0; k < rows.length; k++) {
       const r = rows[k];
-      if (r.ecs === undefined || skip?.has(r.ecs.key)) continue;
+      if (r.ecs === undefined || r.collect !== undefined || skip?.has(r.ecs.key)) continue;
       const v = value(r, i);
       if (v !== undefined) setEcs(doc, r.ecs, v);
     }
+  }
+
+  /** The collect rows for a group and kind, in table order: common, detection (alerts), the group's. */
+  function collectRows(g: CompiledGroup, kind: MapInput['kind']): CompiledRow[] {
+    const cached = kind === 'alert' ? g.collectAlert : g.collectEvent;
+    if (cached !== undefined) return cached;
+    const rows = [...commonRows, ...(kind === 'alert' ? detectionRows : [])].filter((r) => r.collect !== undefined && !g.skipEcs?.has(r.ecs!.key));
+    rows.push(...g.rows.filter((r) => r.collect !== undefined));
+    if (kind === 'alert') g.collectAlert = rows; else g.collectEvent = rows;
+    return rows;
   }
 
   function runOtel(rows: CompiledRow[], i: MapInput, attrs: Attributes, skip?: Set<string>): void {
@@ -257,6 +287,8 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
     return resources.get(key, attrs);
   }
 
+  const ungrouped: CompiledGroup = { rows: [] };
+
   function toEcs(ev: TraceeEvent): EcsRecord {
     const i = input(ev);
     const doc: Record<string, unknown> = {};
@@ -268,16 +300,22 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
     const e = (doc.event ??= {}) as Record<string, unknown>;
     e.category = cat.category;
     e.type = cat.type;
+    // last: collect rows read what every other row wrote
+    for (const r of collectRows(group ?? ungrouped, i.kind)) {
+      let v: unknown = r.collect!.map((segs) => readDoc(doc, segs));
+      for (let k = 0; k < r.transforms.length && present(v); k++) v = r.transforms[k](v, i);
+      if (present(v)) setEcs(doc, r.ecs!, v);
+    }
     const id = typeof e.id === 'string' ? e.id : eventId(ev, i.signature?.event ?? ev.name);
     return { id, kind: i.kind, doc };
   }
 
   // --- ECS as JSON text: one generated writer per (group, kind), built on first use ---
-  const ungrouped: CompiledGroup = { rows: [] };
   const jsonOut = { id: undefined as unknown };
 
   /** A row that reads only node.* / kind (fixed per mapper and plan) and pure transforms: its value, once. */
   function fold(r: CompiledRow, kind: MapInput['kind']): { value: unknown } | undefined {
+    if (r.collect !== undefined) return undefined;
     const paths = [...list(r.src.from), ...list(r.src.when)];
     if (!paths.every((p) => FOLDABLE_ROOTS.has(p.split('.')[0]))) return undefined;
     if (!list(r.src.transform).every((t) => PURE_TRANSFORMS.has(t.split(':')[0]))) return undefined;
@@ -290,7 +328,7 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
     if (cached !== undefined) return cached;
     const plan: JsonPlanRow[] = [];
     const context = [...commonRows, ...(kind === 'alert' ? detectionRows : [])].filter((r) => r.ecs === undefined || !g.skipEcs?.has(r.ecs.key));
-    for (const r of [...context, ...g.rows]) {
+    for (const r of [...context, ...g.rows].filter((x) => x.collect === undefined)) {
       const t = r.ecs;
       if (t === undefined) continue;
       const folded = fold(r, kind);
@@ -303,6 +341,8 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
     }
     const cat = kind === 'alert' ? alertCategory : { category: g.category ?? defaults.category, type: g.type ?? defaults.type };
     plan.push({ segs: ['event', 'category'], constant: true, value: cat.category, kind: 'any' }, { segs: ['event', 'type'], constant: true, value: cat.type, kind: 'any' });
+    // last, as toEcs runs them: they read what every other row wrote
+    for (const r of collectRows(g, kind)) plan.push({ segs: r.ecs!.segs, constant: false, get: r.get, collect: r.collect, transforms: r.transforms, coerce: r.ecs!.coerce, jsonLast: false, kind: r.ecs!.jsonKind ?? 'any' });
     const w = compileEcsJsonWriter(plan) ?? null;
     if (kind === 'alert') g.jsonAlert = w; else g.jsonEvent = w;
     return w;
@@ -361,6 +401,16 @@ function compileRecord(table: TableFile, lookups: Record<string, unknown>): Reco
   };
   const r = table.record ?? {};
   return { event_name: one('event_name', r.event_name), severity_number: one('severity_number', r.severity_number), severity_text: one('severity_text', r.severity_text), body: one('body', r.body) };
+}
+
+/** The value at an ECS field's path in a document being built (undefined when absent). */
+function readDoc(doc: Record<string, unknown>, segs: readonly string[]): unknown {
+  let o: unknown = doc;
+  for (const s of segs) {
+    if (o === null || typeof o !== 'object' || Array.isArray(o) || !Object.hasOwn(o, s)) return undefined;
+    o = (o as Record<string, unknown>)[s];
+  }
+  return o;
 }
 
 /** "a.b" and "a.b.c" cannot both be written: a keyword cannot also be an object. */

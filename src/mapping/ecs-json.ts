@@ -20,7 +20,9 @@ import type { Transform } from './transforms/index.ts';
 /** One row of a group, in write order; `kind`: what its coercion returns. */
 export type JsonPlanRow =
   | { segs: string[]; kind: EcsJsonKind; constant: true; value: unknown }   // always written with this (coerced) value
-  | { segs: string[]; kind: EcsJsonKind; constant: false; get: Getter; when?: Getter; transforms: Transform[]; coerce: Coerce; jsonLast: boolean };
+  | { segs: string[]; kind: EcsJsonKind; constant: false; get: Getter; when?: Getter; transforms: Transform[]; coerce: Coerce; jsonLast: boolean;
+      /** A collect row: its value is the list of these fields' values as written by the rows before it. */
+      collect?: string[][] };
 
 /** Writes one event's document as JSON; `out.id` gets the raw `event.id` value (or undefined). */
 export type EcsJsonWriter = (input: MapInput, out: { id: unknown }) => string;
@@ -77,6 +79,16 @@ function generate(rows: readonly JsonPlanRow[], root: Obj, leafOf: Leaf[]): EcsJ
     if (l.jsonRows) locals.push(`x${l.slot} = false`);
   });
 
+  // A field's value as the rows before a collect row left it: its slot, its constant text's value, or
+  // undefined (no row of this plan writes it; a JSON-text value is not a value)
+  const fieldValue = (segs: string[]): string => {
+    let n: Leaf | Obj | undefined = root;
+    for (const seg of segs) n = n === undefined || n.leaf ? undefined : n.byKey.get(seg);
+    if (n === undefined || !n.leaf) return 'undefined';
+    if (fixed(n)) return constant((rows[n.rows[0]] as { value: unknown }).value);
+    return n.jsonRows ? `(x${n.slot} ? undefined : s${n.slot})` : `s${n.slot}`;
+  };
+
   // --- rows, in write order ---
   for (let k = 0; k < rows.length; k++) {
     const r = rows[k];
@@ -86,6 +98,7 @@ function generate(rows: readonly JsonPlanRow[], root: Obj, leafOf: Leaf[]): EcsJ
       (l.rows.length > 1 ? `if (s${l.slot} === undefined) f${l.slot} = ${k}; ` : '') + `s${l.slot} = ${value};` + (l.jsonRows ? ` x${l.slot} = ${isJson};` : '');
     if (r.constant) { body.push(store(constant(r.value), false)); continue; }
     G[k] = r.get; W[k] = r.when; T[k] = r.transforms; C[k] = r.coerce;
+    const read = r.collect === undefined ? `g${k}(i)` : `[${r.collect.map(fieldValue).join(', ')}]`;
     prologue.push(`const g${k} = G[${k}], c${k} = C[${k}]${r.when ? `, w${k} = W[${k}]` : ''};`);
     const n = r.jsonLast ? r.transforms.length - 1 : r.transforms.length;
     for (let t = 0; t < n; t++) prologue.push(`const t${k}_${t} = T[${k}][${t}];`);
@@ -93,7 +106,7 @@ function generate(rows: readonly JsonPlanRow[], root: Obj, leafOf: Leaf[]): EcsJ
     let code = '';
     let close = '';
     if (r.when) { code += `if (P(w${k}(i))) { `; close += ' }'; }
-    code += `v = g${k}(i); if (P(v)) { `; close += ' }';
+    code += `v = ${read}; if (P(v)) { `; close += ' }';
     for (let t = 0; t < n; t++) { code += `v = t${k}_${t}(v, i); if (P(v)) { `; close += ' }'; }
     code += r.jsonLast ? `v = j${k}(v, i); if (v !== undefined) { ${store('v', true)} }` : `v = c${k}(v); if (v !== undefined) { ${store('v', false)} }`;
     body.push(`// row ${k}\n  ${code}${close}`);

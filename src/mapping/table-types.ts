@@ -3,6 +3,8 @@
 export interface Row {
   from?: string | string[];
   value?: string | number | boolean | unknown[];
+  /** ECS fields of the same document, read after every other row: the value is the list of theirs (undefined where missing). */
+  collect?: string[];
   ecs?: string;
   otel?: string;
   resource?: string;

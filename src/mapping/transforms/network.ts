@@ -2,6 +2,7 @@
 
 import { isIP } from 'node:net';
 import { plain, type TransformFactory } from './index.ts';
+import { communityId } from './community-id.ts';
 
 type SockAddr = { sa_family?: unknown; sin_addr?: unknown; sin_port?: unknown; sin6_addr?: unknown; sin6_port?: unknown; sun_path?: unknown };
 
@@ -41,6 +42,8 @@ export const networkTransforms: Record<string, TransformFactory> = {
     if (!s) return undefined;
     return ipOf(s.sin_addr) ?? ipOf(s.sin6_addr) ?? (typeof s.sun_path === 'string' && s.sun_path ? s.sun_path : undefined);
   }),
+  // collect: [source.ip, source.port, destination.ip, destination.port, network.transport]
+  community_id: plain((v) => (Array.isArray(v) ? communityId(v) : undefined)),
   sockaddr_network_type: plain((v) => {
     const family = sockaddr(v)?.sa_family;
     return family === 'AF_INET' ? 'ipv4' : family === 'AF_INET6' ? 'ipv6' : undefined;

@@ -34,8 +34,18 @@ export function splitImage(ref: string): { name: string; tag?: string; digest?: 
   return { name: rest, digest };
 }
 
+/** A collect row's values as one list: lists flattened, missing and empty values left out, each value once. */
+function distinct(v: unknown): unknown[] | undefined {
+  if (!Array.isArray(v)) return undefined;
+  const out: unknown[] = [];
+  const add = (x: unknown) => { if (x !== undefined && x !== null && x !== '' && typeof x !== 'object' && !out.includes(x)) out.push(x); };
+  for (const x of v) if (Array.isArray(x)) x.forEach(add); else add(x);
+  return out.length > 0 ? out : undefined;
+}
+
 export const textTransforms: Record<string, TransformFactory> = {
   string: plain(asString),
+  distinct: plain(distinct),
   basename: plain(basename),
   dirname: plain(dirname),
   extension: plain((v) => {

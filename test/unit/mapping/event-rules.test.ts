@@ -9,6 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeText } from '../../../src/normalize/decode.ts';
 import { SHARED_FIXTURES, testMapper } from '../../helpers/samples.ts';
+import { checkOverride } from '../../../src/mapping/load.ts';
 
 const BASE = JSON.parse(fs.readFileSync(path.join(SHARED_FIXTURES, 'legacy/v0.13-v0.17/security_file_open.json'), 'utf8').replace(/("timestamp"|"threadStartTime"):(\d+)/g, '$1:"$2"')) as Record<string, unknown>;
 
@@ -233,5 +234,45 @@ describe('domain names split by the Public Suffix List', () => {
   it('url.* from the HTTP Host', () => {
     const { doc } = mapped('net_packet_http', [{ name: 'proto_http', type: 'trace.ProtoHTTP', value: { direction: 'request', method: 'GET', protocol: 'HTTP/1.1', host: 'api.github.com:8443', uri_path: '/x', headers: {}, content_length: 0 } }]);
     expect(doc.url).toMatchObject({ domain: 'api.github.com', port: 8443, registered_domain: 'github.com', top_level_domain: 'com', subdomain: 'api' });
+  });
+});
+
+describe('collect rows: fields read from the document itself, after every other row', () => {
+  const tcp = (src: string, srcPort: number, dst: string, dstPort: number) => mapped('net_packet_tcp', [
+    { name: 'src', type: 'const char*', value: src }, { name: 'dst', type: 'const char*', value: dst },
+    { name: 'src_port', type: 'u16', value: srcPort }, { name: 'dst_port', type: 'u16', value: dstPort },
+  ]).doc;
+
+  it('network.community_id: the spec\'s published vector, the same in both directions', () => {
+    // corelight/community-id-spec: `community-id tcp 10.0.0.1 10.0.0.2 10 20` → 1:9j2Dzwrw7T9E+IZi4b4IVT66HBI=
+    expect(tcp('10.0.0.1', 10, '10.0.0.2', 20).network.community_id).toBe('1:9j2Dzwrw7T9E+IZi4b4IVT66HBI=');
+    expect(tcp('10.0.0.2', 20, '10.0.0.1', 10).network.community_id).toBe('1:9j2Dzwrw7T9E+IZi4b4IVT66HBI=');
+  });
+
+  it('related.ip / related.user / related.hosts: every value once, lists flattened', () => {
+    const d = tcp('10.0.0.1', 10, '10.0.0.1', 20);
+    expect(d.related.ip).toEqual(['10.0.0.1']);
+    expect(d.related.user).toEqual(['131']);
+    expect(d.related.hosts).toBeUndefined();
+    const dnsDoc = mapped('net_packet_dns', [
+      { name: 'src', type: 'const char*', value: '8.8.8.8' }, { name: 'dst', type: 'const char*', value: '10.0.0.5' },
+      { name: 'proto_dns', type: 'trace.ProtoDNS', value: { ID: 1, QR: 1, opCode: 'query', questions: [{ name: 'a.example.com', type: 'A', class: 'IN' }], answers: [{ name: 'a.example.com', type: 'A', class: 'IN', TTL: 5, IP: '10.0.0.9' }, { name: 'a.example.com', type: 'A', class: 'IN', TTL: 5, IP: '8.8.8.8' }] } },
+    ]).doc;
+    expect(dnsDoc.related.ip).toEqual(['8.8.8.8', '10.0.0.5', '10.0.0.9']);
+    expect(dnsDoc.related.hosts).toEqual(['a.example.com']);
+  });
+
+  it('user tables may collect too; a collect row is checked when the tables are compiled', () => {
+    const m = testMapper([{ fields: [{ collect: ['process.name', 'process.thread.name'], ecs: 'labels.names', type: 'keyword', array: true, transform: 'distinct' }] }]);
+    const r = decodeText(JSON.stringify({ ...BASE, eventName: 'openat', args: [] }).replace(/("timestamp"|"threadStartTime"):"(\d+)"/g, '$1:$2'));
+    if (!r.ok) throw new Error(r.reason);
+    expect(JSON.parse(m.toEcsJson(r.event).json).labels.names).toEqual(['systemd-oomd']);
+    expect(m.toEcs(r.event).doc.labels).toEqual({ names: ['systemd-oomd'] });
+    expect(() => testMapper([{ fields: [{ collect: ['process.nmae'], ecs: 'labels.x', type: 'keyword' }] }])).toThrow(/collect: "process.nmae" is written by no row/);
+    expect(() => testMapper([{ fields: [{ collect: ['related.ip'], ecs: 'labels.x', type: 'keyword' }] }])).toThrow(/itself written by a collect row/);
+    expect(() => testMapper([{ fields: [{ collect: ['process.name'], otel: 'tracee.x', type: 'keyword' }] }])).toThrow(/writes an ecs field only/);
+    // the schema (config overrides and table files): collect, from and value exclude one another
+    expect(() => checkOverride('override', { fields: [{ collect: ['process.name'], from: 'name', ecs: 'labels.x', type: 'keyword' }] })).toThrow(/override: \/fields\/0 /);
+    expect(checkOverride('override', { fields: [{ collect: ['process.name'], ecs: 'labels.x', type: 'keyword' }] }).fields).toHaveLength(1);
   });
 });

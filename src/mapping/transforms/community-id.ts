@@ -1,0 +1,61 @@
+// Community ID v1 (corelight/community-id-spec): a flow's id, the same from both directions and from
+// every monitor that implements it (Zeek, Suricata, Packetbeat, Elastic Agent), so flows can be
+// joined across tools. sha1(seed . ip_a . ip_b . proto . 0 . port_a . port_b), endpoints ordered so
+// the smaller ip:port comes first, all in network byte order; "1:" + base64. Seed 0.
+// ICMP needs Zeek's type → counter-type table and is not computed here (the spec allows leaving
+// out what a monitor cannot do), nor are flows without both ports.
+
+import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
+
+/** IANA protocol numbers of the transports whose ports take part. */
+const PROTO_OF: Record<string, number> = { tcp: 6, udp: 17, sctp: 132 };
+
+function ipBytes(ip: string): Buffer | undefined {
+  const family = isIP(ip);
+  if (family === 4) return Buffer.from(ip.split('.').map(Number));
+  if (family !== 6) return undefined;
+  // expand "::" and an embedded dotted quad into 8 groups
+  let text = ip;
+  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (dotted) {
+    const b = dotted[1].split('.').map(Number);
+    text = `${text.slice(0, dotted.index)}${((b[0] << 8) | b[1]).toString(16)}:${((b[2] << 8) | b[3]).toString(16)}`;
+  }
+  const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined];
+  const h = head === '' ? [] : head.split(':');
+  const t = tail === undefined || tail === '' ? [] : tail.split(':');
+  const groups = tail === undefined ? h : [...h, ...new Array(8 - h.length - t.length).fill('0'), ...t];
+  const out = Buffer.alloc(16);
+  groups.forEach((g, k) => out.writeUInt16BE(parseInt(g, 16), k * 2));
+  return out;
+}
+
+const port = (v: unknown): number | undefined => (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 65535 ? v : undefined);
+
+/**
+ * [source ip, source port, destination ip, destination port, transport name (tcp/udp/sctp) or IANA
+ * protocol number] → "1:<base64>", or undefined when any part is missing or not supported.
+ */
+export function communityId(parts: readonly unknown[]): string | undefined {
+  const [sip, sport, dip, dport, proto] = parts;
+  const p = typeof proto === 'string' ? PROTO_OF[proto.toLowerCase()] ?? (/^\d+$/.test(proto) ? Number(proto) : undefined) : typeof proto === 'number' ? proto : undefined;
+  if (p === undefined || !Object.values(PROTO_OF).includes(p)) return undefined;
+  const a = typeof sip === 'string' ? ipBytes(sip) : undefined;
+  const b = typeof dip === 'string' ? ipBytes(dip) : undefined;
+  const pa = port(sport), pb = port(dport);
+  if (a === undefined || b === undefined || a.length !== b.length || pa === undefined || pb === undefined) return undefined;
+  const c = Buffer.compare(a, b);
+  const swap = c > 0 || (c === 0 && pa > pb);
+  const [ip1, ip2, p1, p2] = swap ? [b, a, pb, pa] : [a, b, pa, pb];
+  const buf = Buffer.alloc(2 + ip1.length * 2 + 2 + 4);
+  let o = 0;
+  o = buf.writeUInt16BE(0, o);            // seed
+  o += ip1.copy(buf, o);
+  o += ip2.copy(buf, o);
+  o = buf.writeUInt8(p, o);
+  o = buf.writeUInt8(0, o);               // padding
+  o = buf.writeUInt16BE(p1, o);
+  buf.writeUInt16BE(p2, o);
+  return `1:${createHash('sha1').update(buf).digest('base64')}`;
+}
