@@ -5,15 +5,32 @@
 // ICMP needs Zeek's type → counter-type table and is not computed here (the spec allows leaving
 // out what a monitor cannot do), nor are flows without both ports.
 
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { isIP } from 'node:net';
 
 /** IANA protocol numbers of the transports whose ports take part. */
 const PROTO_OF: Record<string, number> = { tcp: 6, udp: 17, sctp: 132 };
+const PROTOS = new Set(Object.values(PROTO_OF));
+
+/** An IPv4 address's 4 bytes into `out` at `at`; false when it is not one. */
+function ipv4Into(ip: string, out: Buffer, at: number): boolean {
+  let part = 0, digits = 0, k = 0;
+  for (let j = 0; j <= ip.length; j++) {
+    const c = j < ip.length ? ip.charCodeAt(j) : 46;
+    if (c === 46) {
+      if (digits === 0 || part > 255 || k > 3) return false;
+      out[at + k++] = part;
+      part = 0; digits = 0;
+    } else if (c >= 48 && c <= 57 && digits < 3) {
+      part = part * 10 + (c - 48); digits++;
+    } else return false;
+  }
+  return k === 4;
+}
 
 function ipBytes(ip: string): Buffer | undefined {
   const family = isIP(ip);
-  if (family === 4) return Buffer.from(ip.split('.').map(Number));
+  if (family === 4) { const b = Buffer.alloc(4); return ipv4Into(ip, b, 0) ? b : undefined; }
   if (family !== 6) return undefined;
   // expand "::" and an embedded dotted quad into 8 groups
   let text = ip;
@@ -40,15 +57,26 @@ const port = (v: unknown): number | undefined => (typeof v === 'number' && Numbe
 export function communityId(parts: readonly unknown[]): string | undefined {
   const [sip, sport, dip, dport, proto] = parts;
   const p = typeof proto === 'string' ? PROTO_OF[proto.toLowerCase()] ?? (/^\d+$/.test(proto) ? Number(proto) : undefined) : typeof proto === 'number' ? proto : undefined;
-  if (p === undefined || !Object.values(PROTO_OF).includes(p)) return undefined;
-  const a = typeof sip === 'string' ? ipBytes(sip) : undefined;
-  const b = typeof dip === 'string' ? ipBytes(dip) : undefined;
+  if (p === undefined || !PROTOS.has(p)) return undefined;
   const pa = port(sport), pb = port(dport);
-  if (a === undefined || b === undefined || a.length !== b.length || pa === undefined || pb === undefined) return undefined;
+  if (pa === undefined || pb === undefined || typeof sip !== 'string' || typeof dip !== 'string') return undefined;
+  // the common case, two IPv4 addresses, without allocating them
+  if (ipv4Into(sip, V4, 0) && ipv4Into(dip, V4, 4)) return digest(V4.subarray(0, 4), V4.subarray(4, 8), pa, pb, p);
+  const a = ipBytes(sip);
+  const b = ipBytes(dip);
+  if (a === undefined || b === undefined || a.length !== b.length) return undefined;
+  return digest(a, b, pa, pb, p);
+}
+
+const V4 = Buffer.alloc(8);
+const INPUT4 = Buffer.alloc(2 + 8 + 2 + 4);
+const INPUT6 = Buffer.alloc(2 + 32 + 2 + 4);
+
+function digest(a: Buffer, b: Buffer, pa: number, pb: number, p: number): string {
   const c = Buffer.compare(a, b);
   const swap = c > 0 || (c === 0 && pa > pb);
   const [ip1, ip2, p1, p2] = swap ? [b, a, pb, pa] : [a, b, pa, pb];
-  const buf = Buffer.alloc(2 + ip1.length * 2 + 2 + 4);
+  const buf = ip1.length === 4 ? INPUT4 : INPUT6;   // filled whole below: no stale bytes
   let o = 0;
   o = buf.writeUInt16BE(0, o);            // seed
   o += ip1.copy(buf, o);
@@ -57,5 +85,5 @@ export function communityId(parts: readonly unknown[]): string | undefined {
   o = buf.writeUInt8(0, o);               // padding
   o = buf.writeUInt16BE(p1, o);
   buf.writeUInt16BE(p2, o);
-  return `1:${createHash('sha1').update(buf).digest('base64')}`;
+  return `1:${hash('sha1', buf, 'base64')}`;
 }
