@@ -80,7 +80,7 @@ const PROTO_CANNOT_CARRY: Array<[RegExp, string]> = [
   [/^tracee\.data\.proto_dns\.(answers|authorities|additionals)$/,
     'proto3 sends no empty repeated field (Tracee\'s own JSON omits them too); and the printer writes the DNS record keys tx_ts / soa.m_name / soa.r_name / mx.preference, which Tracee\'s proto names txts / mname / rname / Preference'],
   [/^tracee\.data\.proto_tcp\.(fin|syn|rst|psh|urg|ece|cwr|ns)$/, 'the printer spells the TCP flags like the classic event (FIN → fin); Tracee\'s proto names them fin_flag … ns_flag'],
-  [/^(tracee\.data\.dns_response|dns\.question|dns\.answers)$/, 'the printer keeps the classic DnsResponseData keys query_data / answer_type; Tracee\'s proto names them dns_query_data / type (the mapper reads both; a real Tracee sends the proto names)'],
+  [/^(tracee\.data\.dns_response|dns\.question|dns\.answers|related\.hosts)$/, 'the printer keeps the classic DnsResponseData keys query_data / answer_type; Tracee\'s proto names them dns_query_data / type (the mapper reads both; a real Tracee sends the proto names); related.hosts is collected from dns.question.name'],
   [/^tracee\.data\.[abd]$/, 'google.protobuf.Struct (the `struct` member) holds only objects: a scalar detection field is wrapped as {value: x}'],
   [/^tracee\.compat$/, 'a proto3 bool has no "unknown": events older than v0.9 carry no context flags (JSON: no compat), the source reads a missing compat as false, which is what Tracee always sends'],
 ];
