@@ -276,3 +276,15 @@ describe('collect rows: fields read from the document itself, after every other 
     expect(checkOverride('override', { fields: [{ collect: ['process.name'], ecs: 'labels.x', type: 'keyword' }] }).fields).toHaveLength(1);
   });
 });
+
+describe('IP packets: the transport from the IP header', () => {
+  it('net_packet_ipv4/ipv6: network.transport and iana_number from gopacket\'s protocol name (OTel only tcp/udp)', () => {
+    const v4 = mapped('net_packet_ipv4', [{ name: 'proto_ipv4', type: 'trace.ProtoIPv4', value: { version: 4, protocol: 'UDP', srcIP: '10.0.0.1', dstIP: '10.0.0.2' } }]);
+    expect(v4.doc.network).toMatchObject({ transport: 'udp', iana_number: '17' });
+    expect(v4.otel['network.transport']).toBe('udp');
+    const v6 = mapped('net_packet_ipv6', [{ name: 'proto_ipv6', type: 'trace.ProtoIPv6', value: { version: 6, nextHeader: 'ICMPv6', srcIP: '::1', dstIP: '::1' } }]);
+    expect(v6.doc.network).toMatchObject({ transport: 'ipv6-icmp', iana_number: '58' });
+    expect(v6.otel['network.transport']).toBeUndefined();   // not in semconv's enum
+    expect(mapped('net_packet_ipv4', [{ name: 'proto_ipv4', type: 'trace.ProtoIPv4', value: { protocol: 'Unknown(253)' } }]).doc.network?.transport).toBeUndefined();
+  });
+});
