@@ -51,4 +51,14 @@ export const httpTransforms: Record<string, TransformFactory> = {
   http_host: plain((v) => { const h = hostOf(v); return h === undefined ? undefined : str(splitHost(h).host); }),
   http_host_port: plain((v) => { const h = hostOf(v); return h === undefined ? undefined : splitHost(h).port; }),
   http_user_agent: plain((v) => header(v, 'user-agent')),
+  // the body size of a request or a response (arg): proto_http says which it is in `direction`;
+  // content_length, else the Content-Length header
+  http_body_bytes: (arg) => (v) => {
+    if (!isO(v)) return undefined;
+    const dir = str(v.direction)?.toLowerCase();
+    if (dir !== undefined && dir !== arg) return undefined;
+    const n = v.content_length ?? v.contentLength ?? header(v, 'content-length');
+    const bytes = typeof n === 'string' && /^\d+$/.test(n) ? Number(n) : n;
+    return typeof bytes === 'number' && Number.isSafeInteger(bytes) && bytes >= 0 ? bytes : undefined;
+  },
 };

@@ -288,3 +288,22 @@ describe('IP packets: the transport from the IP header', () => {
     expect(mapped('net_packet_ipv4', [{ name: 'proto_ipv4', type: 'trace.ProtoIPv4', value: { protocol: 'Unknown(253)' } }]).doc.network?.transport).toBeUndefined();
   });
 });
+
+describe('HTTP body sizes and packet bytes', () => {
+  it('the body size goes to the request or the response side, from content_length or Content-Length', () => {
+    const http = (value: Record<string, unknown>) => mapped('net_packet_http', [{ name: 'proto_http', type: 'trace.ProtoHTTP', value }]);
+    const res = http({ direction: 'response', status_code: 200, protocol: 'HTTP/1.1', headers: { 'Content-Length': ['180'] } });
+    expect(res.doc.http.response.body.bytes).toBe(180);
+    expect(res.doc.http.request).toBeUndefined();
+    expect(res.otel['http.response.body.size']).toBe(180);
+    const req = http({ direction: 'request', method: 'POST', protocol: 'HTTP/1.1', host: 'a.example', uri_path: '/', content_length: 42, headers: {} });
+    expect(req.doc.http.request).toEqual({ method: 'POST', body: { bytes: 42 } });
+    expect(http({ direction: 'request', method: 'GET', protocol: 'HTTP/1.1', headers: { 'Content-Length': ['x'] } }).doc.http.request.body).toBeUndefined();
+  });
+  it('a packet\'s length is network.bytes and source.bytes', () => {
+    const { doc } = mapped('net_packet_dns_request', [{ name: 'metadata', type: 'trace.PktMeta', value: { src_ip: '10.0.0.5', dst_ip: '10.0.0.53', src_port: 40000, dst_port: 53, protocol: 17, packet_len: 68, iface: 'eth0' } }]);
+    expect(doc.network.bytes).toBe(68);
+    expect(doc.source.bytes).toBe(68);
+    expect(doc.network.community_id).toMatch(/^1:/);
+  });
+});
