@@ -208,9 +208,16 @@ function classicThreat(m: Obj, marked: boolean): Threat | undefined {
     // Non-integer severities become INFO, as in Tracee's conversion.
     t.severity = (typeof sev === 'number' && SEVERITY_OK.has(sev) ? sev : 0) as Severity;
   }
-  const tactic = props.Category;
+  let tactic = props.Category;
   const techniqueId = props.external_id;
-  const techniqueName = props.Technique;
+  let techniqueName = props.Technique;
+  // tracee-rules' Rego signatures (≤ v0.12) named both in one property: "Persistence: Server Software Component"
+  const combined = props['MITRE ATT&CK'];
+  if (tactic === undefined && techniqueName === undefined && typeof combined === 'string' && combined.includes(':')) {
+    const at = combined.indexOf(':');
+    tactic = combined.slice(0, at).trim();
+    techniqueName = combined.slice(at + 1).trim();
+  }
   if (typeof tactic === 'string' || typeof techniqueId === 'string' || typeof techniqueName === 'string') {
     t.mitre = {};
     if (typeof tactic === 'string' && tactic) t.mitre.tactic = { name: tactic };

@@ -98,6 +98,8 @@ describe('decode: classic eras', () => {
     const ev = decoded(fixture('edge-cases/tracee-rules-finding-rawjson-golden.json'));
     expect(ev.name).toBe('stdio');
     expect(ev.threat).toMatchObject({ severity: 3, name: 'Standard Input/Output Over Socket', properties: { signatureID: 'TRC-1', 'MITRE ATT&CK': 'Persistence: Server Software Component' } });
+    // the Rego signatures' combined "Tactic: Technique" property fills the MITRE fields
+    expect(ev.threat?.mitre).toEqual({ tactic: { name: 'Persistence' }, technique: { name: 'Server Software Component' } });
     expect(ev.data.map((d) => d.name)).toEqual(['a', 'b', 'd', 'f']);
     expect(ev.workload.container?.id).toBe('abbc123');
   });
