@@ -120,7 +120,10 @@ export function checkConfigFile(file: string | undefined, env: NodeJS.ProcessEnv
     ...(config.mapping?.overrides ? [attempt(['mapping', 'overrides'], () => checkOverride('mapping.overrides', config.mapping!.overrides))] : []),
   ];
   const tables = attempt(['mapping'], () => loadMappingTables(undefined, overrides));
-  const mapper = attempt(['mapping'], () => compileMapper(tables, { node: detectNodeInfo(config.node ?? {}, env) }));
+  const node = detectNodeInfo(config.node ?? {}, env);
+  const mapper = attempt(['mapping'], () => compileMapper(tables, { node }));
+  // an exporter's trimmed mapper, compiled as `run` compiles it (what the drops remove must not break a table)
+  const trimmedMapper = (drops: ReturnType<typeof trimDrops>) => compileMapper({ ...tables, overrides: [...tables.overrides, { drop: drops }] }, { node });
   let trimGroups: ReturnType<typeof loadTrimGroups> | undefined;
 
   // exporters: options and delivery bounds
@@ -152,7 +155,7 @@ export function checkConfigFile(file: string | undefined, env: NodeJS.ProcessEnv
     const target = type === 'elasticsearch' ? 'ecs' : type === 'otlp_http' ? 'otel'
       : type === 'console' ? ((options as { format?: unknown }).format === 'otlp-json' ? 'otel' : 'ecs') : undefined;
     if (target !== undefined && ((e.trim ?? []).length > 0 || (e.drop_fields ?? []).length > 0)) {
-      exporterCheck(() => trimDrops({ trim: e.trim, drop_fields: e.drop_fields, target }, trimGroups ??= loadTrimGroups(), mapper, '@'));
+      exporterCheck(() => trimmedMapper(trimDrops({ trim: e.trim, drop_fields: e.drop_fields, target }, trimGroups ??= loadTrimGroups(), mapper, '@')));
     }
     if (type === 'console') {
       const format = (options as { format?: unknown }).format ?? 'ecs';
@@ -175,7 +178,7 @@ export function checkConfigFile(file: string | undefined, env: NodeJS.ProcessEnv
       const auth = r.auth ? Object.keys(r.auth).filter((k) => k !== 'password')[0] : 'none';
       return `${name} → ${r.cloudId ? 'Elastic Cloud' : r.endpoints.map(maskUrl).join(', ')} (${r.targets.event.name}, ${r.targets.alert.name}; auth: ${auth})`;
     }
-    pluginChecks.push({ index: i, check: () => checkPlugin(e, i, (p, f) => attempt([...at, ...p], f), exporterCheck, mapper) });
+    pluginChecks.push({ index: i, check: () => checkPlugin(e, i, (p, f) => attempt([...at, ...p], f), exporterCheck, mapper, trimmedMapper) });
     return `${name} (${type}${e.module ? ` ${e.module}` : ''}: not loaded)`;
   });
   summary.push(`${EXPORTERS_HEAD}${exLines.join('; ')}`);
@@ -211,7 +214,7 @@ const EXPORTERS_HEAD = 'exporters: ';
 
 type Attempt = <T>(p: Path, f: () => T) => T;
 
-async function checkPlugin(e: RunConfig['exporters'][number], i: number, attempt: Attempt, exporterCheck: (f: () => unknown) => void, mapper: ReturnType<typeof compileMapper>): Promise<string> {
+async function checkPlugin(e: RunConfig['exporters'][number], i: number, attempt: Attempt, exporterCheck: (f: () => unknown) => void, mapper: ReturnType<typeof compileMapper>, trimmedMapper: (drops: ReturnType<typeof trimDrops>) => unknown): Promise<string> {
   const { trim, drop_fields, module: spec } = e;
   const where = `exporters[${i}]${e.name ? ` (${e.name})` : ''}`;
   // the plugin layer's messages start with `where`: the check names the key instead
@@ -226,7 +229,7 @@ async function checkPlugin(e: RunConfig['exporters'][number], i: number, attempt
     try { return factory!(exporterOptions(e), { log: () => {} }); } catch (err) { throw unprefixed(err); }
   });
   if ((trim ?? []).length > 0 || (drop_fields ?? []).length > 0) {
-    exporterCheck(() => trimDrops({ trim, drop_fields, target: exporter.target }, loadTrimGroups(), mapper, '@'));
+    exporterCheck(() => trimmedMapper(trimDrops({ trim, drop_fields, target: exporter.target }, loadTrimGroups(), mapper, '@')));
   }
   // built, never started: let it release what its constructor made (timers, agents)
   try { await exporter.shutdown(); } catch { /* not started: nothing to flush */ }

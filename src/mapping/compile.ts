@@ -190,7 +190,11 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
   for (const r of [...contextRows, ...[...byName.values()].flatMap((g) => g.rows)]) {
     for (const segs of r.collect ?? []) {
       const name = segs.join('.');
-      if (!ecsFieldTypes.has(name)) throw new MappingTableError(r.where, `collect: "${name}" is written by no row of the tables`);
+      // a field some drop removed reads as missing; a name no table and no ECS field has is a typo
+      const spec = ecsFieldTypes.get(name) ?? (tables.ecsTypes[name] === undefined ? undefined : { name, type: tables.ecsTypes[name].type });
+      if (spec === undefined) throw new MappingTableError(r.where, `collect: "${name}" is not an ECS 9.4.0 field and no row writes it`);
+      // an object's value is written as JSON text by the document writer: not a value to collect
+      if (spec.type === 'object' || spec.type === 'flattened' || spec.type === 'nested') throw new MappingTableError(r.where, `collect: "${name}" is of type ${spec.type}: collect reads values, not objects`);
       if (collected.has(name)) throw new MappingTableError(r.where, `collect: "${name}" is itself written by a collect row`);
     }
   }

@@ -21,15 +21,17 @@ function ipv4Into(ip: string, out: Buffer, at: number): boolean {
       if (digits === 0 || part > 255 || k > 3) return false;
       out[at + k++] = part;
       part = 0; digits = 0;
-    } else if (c >= 48 && c <= 57 && digits < 3) {
+    } else if (c >= 48 && c <= 57 && digits < 3 && !(digits === 1 && part === 0)) {   // no leading zero, as isIP
       part = part * 10 + (c - 48); digits++;
     } else return false;
   }
   return k === 4;
 }
 
-function ipBytes(ip: string): Buffer | undefined {
-  const family = isIP(ip);
+function ipBytes(address: string): Buffer | undefined {
+  const family = isIP(address);
+  const zone = address.indexOf('%');   // fe80::1%eth0: the zone is not part of the address
+  const ip = family === 6 && zone >= 0 ? address.slice(0, zone) : address;
   if (family === 4) { const b = Buffer.alloc(4); return ipv4Into(ip, b, 0) ? b : undefined; }
   if (family !== 6) return undefined;
   // expand "::" and an embedded dotted quad into 8 groups

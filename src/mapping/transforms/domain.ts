@@ -13,16 +13,20 @@ interface Parts { registered?: string; suffix?: string; subdomain?: string }
 let lastName: string | undefined;
 let lastParts: Parts = {};
 
+// Labels of letters, digits, '-' and '_' (service names: _sip._tcp), an optional root dot; at most
+// 253 characters. Anything else (an HTTP Host is the client's to choose) is not split.
+const HOST_NAME = /^(?=.{1,253}\.?$)[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*\.?$/;
+
 function partsOf(v: unknown): Parts {
   if (typeof v !== 'string' || v === '') return {};
   if (v === lastName) return lastParts;
-  // DNS names are not URLs: no scheme or path to strip; a trailing root dot is dropped by tldts.
-  // Names are case-insensitive, the list is lower case.
-  const p = parse(v.toLowerCase(), { extractHostname: false, validateHostname: false });
-  const parts: Parts = p.isIp === true || !p.domain ? {} : { registered: p.domain, suffix: p.publicSuffix ?? undefined, subdomain: p.subdomain || undefined };
+  // Names are case-insensitive, the list is lower case. The list's private part counts too
+  // (duckdns.org, ngrok.io: each customer's name is a registered domain), as Packetbeat does.
+  const name = v.toLowerCase();
+  const p = HOST_NAME.test(name) ? parse(name, { extractHostname: false, validateHostname: false, allowPrivateDomains: true }) : undefined;
   lastName = v;
-  lastParts = parts;
-  return parts;
+  lastParts = p === undefined || p.isIp === true || !p.domain ? {} : { registered: p.domain, suffix: p.publicSuffix ?? undefined, subdomain: p.subdomain || undefined };
+  return lastParts;
 }
 
 export const domainTransforms: Record<string, TransformFactory> = {

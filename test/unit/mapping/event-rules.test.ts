@@ -268,7 +268,13 @@ describe('collect rows: fields read from the document itself, after every other 
     if (!r.ok) throw new Error(r.reason);
     expect(JSON.parse(m.toEcsJson(r.event).json).labels.names).toEqual(['systemd-oomd']);
     expect(m.toEcs(r.event).doc.labels).toEqual({ names: ['systemd-oomd'] });
-    expect(() => testMapper([{ fields: [{ collect: ['process.nmae'], ecs: 'labels.x', type: 'keyword' }] }])).toThrow(/collect: "process.nmae" is written by no row/);
+    expect(() => testMapper([{ fields: [{ collect: ['process.nmae'], ecs: 'labels.x', type: 'keyword' }] }])).toThrow(/collect: "process.nmae" is not an ECS 9.4.0 field and no row writes it/);
+    expect(() => testMapper([{ fields: [{ collect: ['tracee.data'], ecs: 'labels.x', type: 'keyword' }] }])).toThrow(/"tracee.data" is of type flattened: collect reads values/);
+    // a field a drop removed reads as missing (an exporter's drop_fields must not break the built-in collect rows)
+    const dropped = testMapper([{ drop: [{ ecs: 'user.id' }, { ecs: 'process.real_user.id' }] }]);
+    const ev2 = decodeText(JSON.stringify({ ...BASE, eventName: 'openat', args: [] }).replace(/("timestamp"|"threadStartTime"):"(\d+)"/g, '$1:$2'));
+    if (!ev2.ok) throw new Error(ev2.reason);
+    expect(JSON.parse(dropped.toEcsJson(ev2.event).json).related?.user).toBeUndefined();
     expect(() => testMapper([{ fields: [{ collect: ['related.ip'], ecs: 'labels.x', type: 'keyword' }] }])).toThrow(/itself written by a collect row/);
     expect(() => testMapper([{ fields: [{ collect: ['process.name'], otel: 'tracee.x', type: 'keyword' }] }])).toThrow(/writes an ecs field only/);
     // the schema (config overrides and table files): collect, from and value exclude one another
@@ -305,5 +311,19 @@ describe('HTTP body sizes and packet bytes', () => {
     expect(doc.network.bytes).toBe(68);
     expect(doc.source.bytes).toBe(68);
     expect(doc.network.community_id).toMatch(/^1:/);
+  });
+});
+
+describe('domain names: private suffixes and junk', () => {
+  const q = (name: string) => mapped('net_packet_dns', [{ name: 'proto_dns', type: 'trace.ProtoDNS', value: { ID: 1, QR: 0, opCode: 'query', questions: [{ name, type: 'A', class: 'IN' }] } }]).doc.dns.question;
+  it('the private part of the list counts (each dynamic-DNS or tunnel customer is a registered domain)', () => {
+    expect(q('c2.duckdns.org').registered_domain).toBe('c2.duckdns.org');
+    expect(q('abc.ngrok.io').registered_domain).toBe('abc.ngrok.io');
+    expect(q('_sip._tcp.example.com')).toMatchObject({ registered_domain: 'example.com', subdomain: '_sip._tcp' });
+  });
+  it('a name that is not a host name is not split', () => {
+    for (const n of ['example..com', 'user@example.com', 'evil.com/x', 'a b.com', '*.example.com', `${'a'.repeat(64)}.com`]) {
+      expect(q(n).registered_domain, n).toBeUndefined();
+    }
   });
 });
