@@ -73,6 +73,15 @@ describe('trimmed mappers', () => {
     }
   });
 
+  it('drop_fields of a field a collect row reads (related.user reads user.id): the mapper still compiles, the pivot follows', () => {
+    const m = trimmed({ drop_fields: ['user.id', 'process.real_user.id'], target: 'ecs' });
+    const full = ecsDoc(base, EXEC_ENV);
+    expect(full.related.user).toEqual([full.user.id]);
+    const small = ecsDoc(m, EXEC_ENV);
+    expect(small.user).toBeUndefined();
+    expect(small.related?.user).toBeUndefined();
+  });
+
   it('args and environment: argv and env gone from ECS and OTel, the argument count stays', () => {
     const m = trimmed({ trim: ['args', 'environment'], target: 'ecs' });
     const full = ecsDoc(base, EXEC_ENV);
