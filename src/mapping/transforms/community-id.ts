@@ -62,15 +62,25 @@ export function communityId(parts: readonly unknown[]): string | undefined {
   if (p === undefined || !PROTOS.has(p)) return undefined;
   const pa = port(sport), pb = port(dport);
   if (pa === undefined || pb === undefined || typeof sip !== 'string' || typeof dip !== 'string') return undefined;
-  // the common case, two IPv4 addresses, without allocating them
-  if (ipv4Into(sip, V4, 0) && ipv4Into(dip, V4, 4)) return digest(V4.subarray(0, 4), V4.subarray(4, 8), pa, pb, p);
+  // the common case, two IPv4 addresses: parsed into the hash input, ordered in place
+  if (ipv4Into(sip, INPUT4, 2) && ipv4Into(dip, INPUT4, 6)) {
+    let c = 0;
+    for (let k = 0; k < 4 && c === 0; k++) c = INPUT4[2 + k] - INPUT4[6 + k];
+    const swap = c > 0 || (c === 0 && pa > pb);
+    if (swap) for (let k = 2; k < 6; k++) { const t = INPUT4[k]; INPUT4[k] = INPUT4[k + 4]; INPUT4[k + 4] = t; }
+    INPUT4.writeUInt16BE(0, 0);          // seed
+    INPUT4[10] = p;
+    INPUT4[11] = 0;                      // padding
+    INPUT4.writeUInt16BE(swap ? pb : pa, 12);
+    INPUT4.writeUInt16BE(swap ? pa : pb, 14);
+    return `1:${hash('sha1', INPUT4, 'base64')}`;
+  }
   const a = ipBytes(sip);
   const b = ipBytes(dip);
   if (a === undefined || b === undefined || a.length !== b.length) return undefined;
   return digest(a, b, pa, pb, p);
 }
 
-const V4 = Buffer.alloc(8);
 const INPUT4 = Buffer.alloc(2 + 8 + 2 + 4);
 const INPUT6 = Buffer.alloc(2 + 32 + 2 + 4);
 
