@@ -82,6 +82,16 @@ describe('trimmed mappers', () => {
     expect(small.related?.user).toBeUndefined();
   });
 
+  it('enrichment: the derived fields are gone, the fields they come from stay', () => {
+    const dnsEvent = sample('legacy/v0.18-v0.24/net_packet_dns-response.json');
+    const full = ecsDoc(base, dnsEvent);
+    expect(full.related.ip.length).toBeGreaterThan(0);
+    expect(full.network.community_id).toMatch(/^1:/);
+    expect(full.dns.question.registered_domain).toBe('uol.com.br');
+    const small = ecsDoc(trimmed({ trim: ['enrichment'], target: 'ecs' }), dnsEvent);
+    expect(small).toEqual(without(full, ['related', 'network.community_id', 'dns.question.registered_domain', 'dns.question.top_level_domain', 'dns.question.subdomain']));
+  });
+
   it('args and environment: argv and env gone from ECS and OTel, the argument count stays', () => {
     const m = trimmed({ trim: ['args', 'environment'], target: 'ecs' });
     const full = ecsDoc(base, EXEC_ENV);
