@@ -327,3 +327,13 @@ describe('domain names: private suffixes and junk', () => {
     }
   });
 });
+
+describe('process.name', () => {
+  it('is the base name of the executable Tracee names (v0.18+), else the comm; the comm stays the thread name', () => {
+    const { doc } = mapped('openat', [{ name: 'pathname', type: 'const char*', value: '/etc/hosts' }], { executable: { path: '/usr/sbin/named' }, processName: 'isc-net-0000' });
+    expect(doc.process.name).toBe('named');
+    expect(doc.process.executable).toBe('/usr/sbin/named');
+    expect(doc.process.thread.name).toBe('isc-net-0000');
+    expect(mapped('openat', [], { executable: { path: '' }, processName: 'isc-net-0000' }).doc.process.name).toBe('isc-net-0000');
+  });
+});
