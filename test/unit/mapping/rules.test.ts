@@ -105,7 +105,7 @@ describe('mapping rules', () => {
 
   it('severity 0–4 → ECS event.severity/risk_score as Kibana external alerts expect, and OTel severity', () => {
     const base = fs.readFileSync(path.join(SHARED_FIXTURES, 'legacy/v0.8-v0.12/signature-anti_debugging-TRC-102.json'), 'utf8');
-    const expected = [[21, 9, 'INFO'], [21, 13, 'WARN'], [47, 14, 'WARN2'], [73, 17, 'ERROR'], [99, 21, 'FATAL']];
+    const expected = [[21, 9, 'INFO'], [21, 13, 'LOW'], [47, 14, 'MEDIUM'], [73, 17, 'HIGH'], [99, 21, 'CRITICAL']];   // SeverityText: Tracee's own word
     for (let sev = 0; sev <= 4; sev++) {
       const r = decodeText(base.replace('"Severity":1', `"Severity":${sev}`));
       if (!r.ok) throw new Error(r.reason);
