@@ -12,7 +12,7 @@ import { loadExporterModule } from '../exporters/plugin.ts';
 import { EXPORTER_TYPES } from '../exporters/registry.ts';
 import { compileMapper } from '../mapping/compile.ts';
 import { checkOverride, loadMappingTables, readTableFile } from '../mapping/load.ts';
-import { loadTrimGroups, trimDrops } from '../mapping/trim.ts';
+import { loadTrimGroups, trimDrops, withDrops } from '../mapping/trim.ts';
 import { compileFilter } from '../pipeline/filter.ts';
 import { FORWARD_DEFAULTS } from '../sources/forward/config.ts';
 import { parseGrpcAddress } from '../sources/grpc/address.ts';
@@ -123,7 +123,7 @@ export function checkConfigFile(file: string | undefined, env: NodeJS.ProcessEnv
   const node = detectNodeInfo(config.node ?? {}, env);
   const mapper = attempt(['mapping'], () => compileMapper(tables, { node }));
   // an exporter's trimmed mapper, compiled as `run` compiles it (what the drops remove must not break a table)
-  const trimmedMapper = (drops: ReturnType<typeof trimDrops>) => compileMapper({ ...tables, overrides: [...tables.overrides, { drop: drops }] }, { node });
+  const trimmedMapper = (drops: ReturnType<typeof trimDrops>) => compileMapper(withDrops(tables, drops), { node });
   let trimGroups: ReturnType<typeof loadTrimGroups> | undefined;
 
   // exporters: options and delivery bounds

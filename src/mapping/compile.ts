@@ -186,9 +186,10 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
   checkNoPrefixConflicts([...ecsFieldTypes.keys()]);
 
   // collect rows read fields other rows write (not other collect rows: they all run last)
-  const collected = new Set([...contextRows, ...[...byName.values()].flatMap((g) => g.rows)].filter((r) => r.collect !== undefined).map((r) => r.ecs!.key));
-  for (const r of [...contextRows, ...[...byName.values()].flatMap((g) => g.rows)]) {
-    for (const segs of r.collect ?? []) {
+  const allCollectRows = [...contextRows, ...[...byName.values()].flatMap((g) => g.rows)].filter((r) => r.collect !== undefined);
+  const collected = new Set(allCollectRows.map((r) => r.ecs!.key));
+  for (const r of allCollectRows) {
+    for (const segs of r.collect!) {
       const name = segs.join('.');
       // a field some drop removed reads as missing; a name no table and no ECS field has is a typo
       const spec = ecsFieldTypes.get(name) ?? (tables.ecsTypes[name] === undefined ? undefined : { name, type: tables.ecsTypes[name].type });

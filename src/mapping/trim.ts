@@ -8,7 +8,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { BUILTIN_MAPPINGS_DIR, MappingTableError } from './load.ts';
 import type { Mapper } from './compile.ts';
-import type { TableFile } from './table-types.ts';
+import type { MappingTables, TableFile } from './table-types.ts';
 
 export type DropRow = NonNullable<TableFile['drop']>[number];
 export interface TrimGroup { description: string; drop: DropRow[] }
@@ -75,4 +75,9 @@ export function trimDrops(req: TrimRequest, groups: Record<string, TrimGroup>, k
 /** One key per distinct drop set (order and repeats do not matter); '' = no trimming. */
 export function trimKey(drops: readonly DropRow[]): string {
   return [...new Set(drops.map((d) => JSON.stringify([d.ecs ?? '', d.otel ?? '', d.resource ?? ''])))].sort().join('\n');
+}
+
+/** The tables an exporter's trimmed mapper is compiled from: its drops as one more override, last. */
+export function withDrops(tables: MappingTables, drops: DropRow[]): MappingTables {
+  return { ...tables, overrides: [...tables.overrides, { drop: drops }] };
 }

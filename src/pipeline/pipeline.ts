@@ -23,7 +23,7 @@ import { streamTraceeEvents } from '../sources/grpc/index.ts';
 import { createIngest, type IngestRoute } from './ingest.ts';
 import { bufferConfigOf, checkDiskBufferNames, resolveDataDir, startBuffer, withBuffer } from './disk-buffers.ts';
 import { compileFilter } from './filter.ts';
-import { loadTrimGroups, trimDrops, trimKey } from '../mapping/trim.ts';
+import { loadTrimGroups, trimDrops, trimKey, withDrops } from '../mapping/trim.ts';
 import { EXPORTER_TYPES, type ExporterFactory } from '../exporters/registry.ts';
 import { loadExporterModule } from '../exporters/plugin.ts';
 import { detectNodeInfo } from '../config/node-info.ts';
@@ -142,7 +142,7 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: Pipeline
       if ((trim ?? []).length > 0 || (drop_fields ?? []).length > 0) {
         const drops = trimDrops({ trim, drop_fields, target: exporter.target }, trimGroups ??= loadTrimGroups(), mapper, where);
         const key = trimKey(drops);
-        if (!mappers.has(key)) mappers.set(key, compileMapper({ ...tables, overrides: [...tables.overrides, { drop: drops }] }, { node }));
+        if (!mappers.has(key)) mappers.set(key, compileMapper(withDrops(tables, drops), { node }));
         routeMapper = mappers.get(key)!;
       }
     } catch (err) {

@@ -6,7 +6,7 @@
 // a pipeline needs the ingest-common module, which not every cluster has (the integ-test one has not).
 
 import type { EcsRecord } from '../../model/records.ts';
-import { jsonMembers } from '../../util/json-members.ts';
+import { type JsonMember, jsonMembers } from '../../util/json-members.ts';
 import type { DataStreamTarget, DataStreamTargets } from './data-stream.ts';
 
 /** One encoded item: the two NDJSON lines (with their trailing newlines), or why it could not be encoded. */
@@ -66,44 +66,45 @@ export class BulkEncoder {
  * keeps its place, a new one goes last. undefined when the text is not a JSON object.
  */
 const TOP_KEYS = ['data_stream', 'event'];
-const DATASET_KEY = ['dataset'];
-const INGESTED_KEY = ['ingested'];
+const EVENT_KEYS = ['dataset', 'ingested'];
 
 function retarget(json: string, t: TargetCache, ingested: string | undefined): string | undefined {
   const top = jsonMembers(json, 0, json.length, TOP_KEYS);
   if (top === undefined) return undefined;
-  const ds = top.find((m) => m.key === 'data_stream');
   const ev = top.find((m) => m.key === 'event');
-  let event = `{"dataset":${t.datasetJson}}`;
+  const eventSets: Array<[string, string]> = [['dataset', t.datasetJson]];
+  if (ingested !== undefined) eventSets.push(['ingested', JSON.stringify(ingested)]);
+  let event: string;
   if (ev !== undefined && json[ev.start] === '{') {
-    const inner = jsonMembers(json, ev.start, ev.end, DATASET_KEY);
+    const inner = jsonMembers(json, ev.start, ev.end, ingested === undefined ? EVENT_KEYS.slice(0, 1) : EVENT_KEYS);
     if (inner === undefined) return undefined;
-    event = replaceOrAppend(json, ev.start, ev.end, inner.find((m) => m.key === 'dataset'), `"dataset":${t.datasetJson}`, t.datasetJson);
+    event = setMembers(json, ev.start, ev.end, inner, eventSets);
+  } else {
+    event = setMembers('{}', 0, 2, [], eventSets);
   }
-  if (ingested !== undefined) {
-    const value = JSON.stringify(ingested);
-    const inner = jsonMembers(event, 0, event.length, INGESTED_KEY);
-    if (inner === undefined) return undefined;
-    event = replaceOrAppend(event, 0, event.length, inner.find((m) => m.key === 'ingested'), `"ingested":${value}`, value);
-  }
-  // splice from the end so earlier offsets stay valid
-  const edits = [
-    ...(ds ? [{ start: ds.start, end: ds.end, text: t.dataStreamJson }] : []),
-    ...(ev ? [{ start: ev.start, end: ev.end, text: event }] : []),
-  ].sort((a, b) => b.start - a.start);
-  let out = json;
-  for (const e of edits) out = out.slice(0, e.start) + e.text + out.slice(e.end);
-  const appended = (ds ? '' : `,"data_stream":${t.dataStreamJson}`) + (ev ? '' : `,"event":${event}`);
-  if (appended === '') return out;
-  return top.length === 0 ? `{${appended.slice(1)}}` : `${out.slice(0, out.lastIndexOf('}'))}${appended}}`;
+  return setMembers(json, 0, json.length, top, [['data_stream', t.dataStreamJson], ['event', event]]);
 }
 
-/** The object text [start, end) with one member's value replaced, or the member added last. */
-function replaceOrAppend(json: string, start: number, end: number, m: { start: number; end: number } | undefined, member: string, value: string): string {
-  if (m !== undefined) return json.slice(start, m.start) + value + json.slice(m.end, end);
-  const close = json.lastIndexOf('}', end - 1);
-  const empty = json.slice(start + 1, close).trim() === '';
-  return json.slice(start, close) + (empty ? '' : ',') + member + json.slice(close, end);
+/**
+ * The object text [start, end) of `json` with these members set (key, value text): a member it has
+ * keeps its place with the new value, the others are added last, in order. `members`: its members
+ * as jsonMembers read them (at least up to the keys set).
+ */
+function setMembers(json: string, start: number, end: number, members: readonly JsonMember[], sets: ReadonlyArray<[string, string]>): string {
+  const edits: Array<{ start: number; end: number; text: string }> = [];
+  let appended = '';
+  for (const [key, value] of sets) {
+    const m = members.find((x) => x.key === key);
+    if (m !== undefined) edits.push({ start: m.start, end: m.end, text: value });
+    else appended += `,${JSON.stringify(key)}:${value}`;
+  }
+  // splice from the end so earlier offsets stay valid
+  edits.sort((a, b) => b.start - a.start);
+  let out = json.slice(start, end);
+  for (const e of edits) out = out.slice(0, e.start - start) + e.text + out.slice(e.end - start);
+  if (appended === '') return out;
+  const close = out.lastIndexOf('}');
+  return out.slice(0, close) + (members.length === 0 ? appended.slice(1) : appended) + out.slice(close);
 }
 
 /**

@@ -7,6 +7,16 @@ const TWO_32 = 4294967296;
 /** Strings up to this length are tried as ASCII in JS; longer ones go straight to the native writer. */
 const JS_ASCII_MAX = 64;
 
+/** A uint32 varint written at `p` (room already made): a length placed before its content. */
+function putVarint(buf: Buffer, p: number, value: number): void {
+  let v = value;
+  while (v > 127) {
+    buf[p++] = (v & 127) | 128;
+    v >>>= 7;
+  }
+  buf[p] = v;
+}
+
 export function varintSize(v: number): number {
   return v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : 5;
 }
@@ -139,13 +149,7 @@ export class ProtoWriter {
     const size = varintSize(n);
     const buf = this.buf;
     if (size < reserve) buf.copyWithin(start + size, start + reserve, start + reserve + n);
-    let v = n;
-    let p = start;
-    while (v > 127) {
-      buf[p++] = (v & 127) | 128;
-      v >>>= 7;
-    }
-    buf[p] = v;
+    putVarint(buf, start, n);
     this.pos = start + size + n;
   }
 
@@ -167,12 +171,6 @@ export class ProtoWriter {
     const buf = this.buf;
     buf.copyWithin(mark + size, mark + 1, this.pos);
     this.pos += size - 1;
-    let v = len;
-    let p = mark;
-    while (v > 127) {
-      buf[p++] = (v & 127) | 128;
-      v >>>= 7;
-    }
-    buf[p] = v;
+    putVarint(buf, mark, len);
   }
 }

@@ -28,14 +28,12 @@ function ipv4Into(ip: string, out: Buffer, at: number): boolean {
   return k === 4;
 }
 
-function ipBytes(address: string): Buffer | undefined {
-  const family = isIP(address);
+/** An IPv6 address's 16 bytes into `out` at `at` (a zone id left out); false when it is not one. */
+function ipv6Into(address: string, out: Buffer, at: number): boolean {
+  if (isIP(address) !== 6) return false;
   const zone = address.indexOf('%');   // fe80::1%eth0: the zone is not part of the address
-  const ip = family === 6 && zone >= 0 ? address.slice(0, zone) : address;
-  if (family === 4) { const b = Buffer.alloc(4); return ipv4Into(ip, b, 0) ? b : undefined; }
-  if (family !== 6) return undefined;
-  // expand "::" and an embedded dotted quad into 8 groups
-  let text = ip;
+  let text = zone >= 0 ? address.slice(0, zone) : address;
+  // an embedded dotted quad (::ffff:1.2.3.4) as two groups, then "::" expanded to 8 groups
   const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
   if (dotted) {
     const b = dotted[1].split('.').map(Number);
@@ -45,12 +43,16 @@ function ipBytes(address: string): Buffer | undefined {
   const h = head === '' ? [] : head.split(':');
   const t = tail === undefined || tail === '' ? [] : tail.split(':');
   const groups = tail === undefined ? h : [...h, ...new Array(8 - h.length - t.length).fill('0'), ...t];
-  const out = Buffer.alloc(16);
-  groups.forEach((g, k) => out.writeUInt16BE(parseInt(g, 16), k * 2));
-  return out;
+  groups.forEach((g, k) => out.writeUInt16BE(parseInt(g, 16), at + k * 2));
+  return true;
 }
 
 const port = (v: unknown): number | undefined => (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 65535 ? v : undefined);
+
+// The hash input, reused (all synchronous; every byte is written before each hash):
+// seed(2) . ip_a . ip_b . proto(1) . 0(1) . port_a(2) . port_b(2)
+const INPUT4 = Buffer.alloc(2 + 8 + 2 + 4);
+const INPUT6 = Buffer.alloc(2 + 32 + 2 + 4);
 
 /**
  * [source ip, source port, destination ip, destination port, transport name (tcp/udp/sctp) or IANA
@@ -62,40 +64,23 @@ export function communityId(parts: readonly unknown[]): string | undefined {
   if (p === undefined || !PROTOS.has(p)) return undefined;
   const pa = port(sport), pb = port(dport);
   if (pa === undefined || pb === undefined || typeof sip !== 'string' || typeof dip !== 'string') return undefined;
-  // the common case, two IPv4 addresses: parsed into the hash input, ordered in place
-  if (ipv4Into(sip, INPUT4, 2) && ipv4Into(dip, INPUT4, 6)) {
-    let c = 0;
-    for (let k = 0; k < 4 && c === 0; k++) c = INPUT4[2 + k] - INPUT4[6 + k];
-    const swap = c > 0 || (c === 0 && pa > pb);
-    if (swap) for (let k = 2; k < 6; k++) { const t = INPUT4[k]; INPUT4[k] = INPUT4[k + 4]; INPUT4[k + 4] = t; }
-    INPUT4.writeUInt16BE(0, 0);          // seed
-    INPUT4[10] = p;
-    INPUT4[11] = 0;                      // padding
-    INPUT4.writeUInt16BE(swap ? pb : pa, 12);
-    INPUT4.writeUInt16BE(swap ? pa : pb, 14);
-    return `1:${hash('sha1', INPUT4, 'base64')}`;
-  }
-  const a = ipBytes(sip);
-  const b = ipBytes(dip);
-  if (a === undefined || b === undefined || a.length !== b.length) return undefined;
-  return digest(a, b, pa, pb, p);
+  // the addresses are parsed straight into the hash input (the common case, IPv4, allocates nothing)
+  if (ipv4Into(sip, INPUT4, 2) && ipv4Into(dip, INPUT4, 6)) return digest(INPUT4, 4, pa, pb, p);
+  if (ipv6Into(sip, INPUT6, 2) && ipv6Into(dip, INPUT6, 18)) return digest(INPUT6, 16, pa, pb, p);
+  return undefined;   // not addresses, or one of each family
 }
 
-const INPUT4 = Buffer.alloc(2 + 8 + 2 + 4);
-const INPUT6 = Buffer.alloc(2 + 32 + 2 + 4);
-
-function digest(a: Buffer, b: Buffer, pa: number, pb: number, p: number): string {
-  const c = Buffer.compare(a, b);
+/** The endpoints at 2 and 2 + len in `buf` ordered in place (smaller ip:port first), the rest written, hashed. */
+function digest(buf: Buffer, len: number, pa: number, pb: number, p: number): string {
+  const a = 2, b = 2 + len;
+  let c = 0;
+  for (let k = 0; k < len && c === 0; k++) c = buf[a + k] - buf[b + k];
   const swap = c > 0 || (c === 0 && pa > pb);
-  const [ip1, ip2, p1, p2] = swap ? [b, a, pb, pa] : [a, b, pa, pb];
-  const buf = ip1.length === 4 ? INPUT4 : INPUT6;   // filled whole below: no stale bytes
-  let o = 0;
-  o = buf.writeUInt16BE(0, o);            // seed
-  o += ip1.copy(buf, o);
-  o += ip2.copy(buf, o);
-  o = buf.writeUInt8(p, o);
-  o = buf.writeUInt8(0, o);               // padding
-  o = buf.writeUInt16BE(p1, o);
-  buf.writeUInt16BE(p2, o);
+  if (swap) for (let k = 0; k < len; k++) { const t = buf[a + k]; buf[a + k] = buf[b + k]; buf[b + k] = t; }
+  buf.writeUInt16BE(0, 0);                 // seed
+  buf[b + len] = p;
+  buf[b + len + 1] = 0;                    // padding
+  buf.writeUInt16BE(swap ? pb : pa, b + len + 2);
+  buf.writeUInt16BE(swap ? pa : pb, b + len + 4);
   return `1:${hash('sha1', buf, 'base64')}`;
 }
