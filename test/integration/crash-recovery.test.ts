@@ -70,9 +70,12 @@ async function post(url: string, events: string[], concurrency = 16): Promise<nu
 async function esDocs(ns: string): Promise<{ _id: string; eventId: string }[]> {
   const index = `logs-tracee.*-${ns}`;
   try { await refresh(index); } catch { return []; }
-  const { body } = await esRequest<{ hits: { hits: { _id: string; _source: { event?: { id?: string } } }[] } }>('POST', `/${index}/_search?expand_wildcards=all`, {
+  const { status, body } = await esRequest<{ hits: { hits: { _id: string; _source: { event?: { id?: string } } }[] } }>('POST', `/${index}/_search?expand_wildcards=all`, {
     body: { query: { match_all: {} }, size: 10_000, _source: ['event.id'] },
+    // a data stream's first backing index answers 503 (no shard available) until its shard starts
+    okStatuses: [503],
   });
+  if (status === 503) return [];
   return body.hits.hits.map((h) => ({ _id: h._id, eventId: String(h._source.event?.id) }));
 }
 
