@@ -1,5 +1,6 @@
 // npm run bench [-- --json] [-- --quick] [-- --e2e (the real servers, see bench/e2e.ts)]
 //   [-- --soak [--duration 300] [--quick] (overload, outage and drain against a fake slow sink, see bench/soak.ts)]
+//   [-- --startup [--runs 7] [--no-build] (start-up of the built command beside `node -e 0`, see bench/startup.ts)]
 // Throughput on one core, each figure next to a baseline measured in the same run. The machine's
 // cores are shared (other processes run too): every row alternates passes with floor passes (ABBA
 // order), times them in CPU time of this process (wall time would count other processes' turns),
@@ -185,7 +186,10 @@ async function main() {
   }
 }
 
-if (args.has('--soak')) {
+if (args.has('--startup')) {
+  const { benchStartup } = await import('./startup.ts');
+  await benchStartup(process.argv.slice(2));
+} else if (args.has('--soak')) {
   const { benchSoak } = await import('./soak.ts');
   await benchSoak(process.argv.slice(2));
 } else if (args.has('--e2e')) {

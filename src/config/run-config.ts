@@ -10,6 +10,7 @@ import type { ForwardSourceConfig } from '../sources/forward/config.ts';
 import { applyEnvOverlay, EnvOverlayError, type EnvOrigins } from './env-overlay.ts';
 import { applyElasticsearchEnv } from './standard-env.ts';
 import { collectSecrets, scrub } from './secrets.ts';
+import { packageFile } from '../util/package-files.ts';
 import { TELEMETRY_DEFAULTS, TELEMETRY_LISTEN_ENV, type ResolvedTelemetryConfig, type TelemetryConfig } from '../telemetry/config.ts';
 
 export interface RunConfig {
@@ -66,7 +67,7 @@ export class ConfigError extends Error {
   constructor(message: string) { super(message); this.name = 'ConfigError'; }
 }
 
-const schema = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, 'run-config.schema.json'), 'utf8'));
+const schema = JSON.parse(fs.readFileSync(packageFile('src/config/run-config.schema.json'), 'utf8'));
 const validate = new Ajv({ allErrors: false, strict: false }).compile(schema);
 
 const REF = /\$\{(?:env:([A-Za-z_][A-Za-z0-9_]*)(?::-(.*?))?|file:([^}]+))\}/g;

@@ -4,11 +4,11 @@
 // so none of them keeps its own list of settings.
 
 import fs from 'node:fs';
-import path from 'node:path';
+import { packageFile } from '../util/package-files.ts';
 
 export type Schema = { [k: string]: unknown };
 
-export const RUN_CONFIG_SCHEMA_PATH = path.join(import.meta.dirname, 'run-config.schema.json');
+export const RUN_CONFIG_SCHEMA_PATH = packageFile('src/config/run-config.schema.json');
 
 let cached: Schema | undefined;
 export function runConfigSchema(): Schema {

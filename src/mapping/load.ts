@@ -6,9 +6,10 @@ import path from 'node:path';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 import type { MappingTables, TableFile } from './table-types.ts';
+import { packageFile } from '../util/package-files.ts';
 
 /** The mappings/ folder shipped with the package. */
-export const BUILTIN_MAPPINGS_DIR = path.resolve(import.meta.dirname, '../../mappings');
+export const BUILTIN_MAPPINGS_DIR = packageFile('mappings');
 
 export class MappingTableError extends Error {
   readonly file: string;
@@ -54,7 +55,23 @@ function readJson<T>(file: string): T {
   return (JSON.parse(fs.readFileSync(file, 'utf8')) as { fields: T }).fields;
 }
 
+/**
+ * The built-in tables as the build read and validated them (scripts/build.ts writes
+ * builtin-mappings.json beside the compiled code): the installed command skips the YAML parse
+ * and the schema compile at every start. Absent beside the sources, which read mappings/ itself.
+ */
+export const BUILTIN_SNAPSHOT_FILE = 'builtin-mappings.json';
+export interface BuiltinSnapshot { tables: Omit<MappingTables, 'overrides'>; trimGroups: Record<string, unknown> }
+
+export function readBuiltinSnapshot(): BuiltinSnapshot | undefined {
+  let text: string;
+  try { text = fs.readFileSync(path.join(import.meta.dirname, BUILTIN_SNAPSHOT_FILE), 'utf8'); } catch { return undefined; }
+  return JSON.parse(text) as BuiltinSnapshot;
+}
+
 export function loadMappingTables(dir = BUILTIN_MAPPINGS_DIR, overrides: TableFile[] = []): MappingTables {
+  const snapshot = dir === BUILTIN_MAPPINGS_DIR ? readBuiltinSnapshot() : undefined;
+  if (snapshot !== undefined) return { ...snapshot.tables, overrides };
   const eventsDir = path.join(dir, 'events');
   const lookupsDir = path.join(dir, 'lookups');
   const lookups: Record<string, unknown> = {};

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { BUILTIN_MAPPINGS_DIR, MappingTableError } from './load.ts';
+import { BUILTIN_MAPPINGS_DIR, MappingTableError, readBuiltinSnapshot } from './load.ts';
 import type { Mapper } from './compile.ts';
 import type { MappingTables, TableFile } from './table-types.ts';
 
@@ -19,6 +19,8 @@ export class TrimConfigError extends Error {
 
 /** The named groups of mappings/trim.yaml (or `dir`/trim.yaml). */
 export function loadTrimGroups(dir = BUILTIN_MAPPINGS_DIR): Record<string, TrimGroup> {
+  const snapshot = dir === BUILTIN_MAPPINGS_DIR ? readBuiltinSnapshot() : undefined;
+  if (snapshot !== undefined) return snapshot.trimGroups as Record<string, TrimGroup>;
   const file = path.join(dir, 'trim.yaml');
   let data: unknown;
   try { data = parse(fs.readFileSync(file, 'utf8')); } catch (err) { throw new MappingTableError(file, (err as Error).message); }

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { DataStreamTargets } from './data-stream.ts';
 import type { EsProperty } from './ecs-mappings.ts';
 import { downgradeTypes, usedTypes } from './field-types.ts';
+import { packageFile } from '../../util/package-files.ts';
 
 export const INDEX_TEMPLATE_NAME = 'logs-tracee';
 const COMPONENT_FILES: ReadonlyArray<[name: string, file: string]> = [
@@ -13,6 +14,8 @@ const COMPONENT_FILES: ReadonlyArray<[name: string, file: string]> = [
   ['tracee@settings', 'tracee-settings.json'],
 ];
 const INDEX_TEMPLATE_FILE = 'logs-tracee-index-template.json';
+/** Where the template files are, from the package root (shipped as data, see package.json `files`). */
+export const TEMPLATES_DIR = 'src/exporters/elasticsearch/templates';
 
 export type Body = Record<string, unknown>;
 export interface NamedTemplate { readonly name: string; readonly body: Body }
@@ -22,7 +25,7 @@ export interface TemplateSet {
 }
 
 export function readTemplateFile(file: string): Body {
-  return JSON.parse(readFileSync(new URL(`./templates/${file}`, import.meta.url), 'utf8')) as Body;
+  return JSON.parse(readFileSync(packageFile(TEMPLATES_DIR, file), 'utf8')) as Body;
 }
 
 function propsOf(body: Body): Record<string, EsProperty> | undefined {

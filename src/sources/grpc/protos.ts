@@ -5,10 +5,10 @@
 // bytes as base64, no defaults for unset fields (proto3 JSON omits them too), no virtual oneof keys
 // (EventValue's oneof is called `value`, which the normalizer reads as "unset").
 
-import path from 'node:path';
 import { loadSync, type MethodDefinition, type Options, type PackageDefinition } from '@grpc/proto-loader';
+import { packageFile } from '../../util/package-files.ts';
 
-export const PROTO_DIR = path.resolve(import.meta.dirname, '../../../proto');
+export const PROTO_DIR = packageFile('proto');
 
 export const LOADER_OPTIONS: Options = {
   keepCase: true,
