@@ -12,7 +12,7 @@ import { createPipeline } from '../src/pipeline/pipeline.ts';
 import type { RunConfig } from '../src/config/run-config.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const lines = zlib.gunzipSync(fs.readFileSync(path.resolve(ROOT, '../shared/datasets/tracee-net_packet_dns-24010.ndjson.gz'))).toString('utf8').split('\n').filter(Boolean);
+const lines = zlib.gunzipSync(fs.readFileSync(path.resolve(ROOT, 'test/data/tracee-net_packet_dns-24010.ndjson.gz'))).toString('utf8').split('\n').filter(Boolean);
 
 function floor(): number {
   const t0 = process.hrtime.bigint();

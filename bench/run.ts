@@ -18,8 +18,8 @@
 //   otlp-encode      OTLP protobuf encoding of mapped records (the OTel JS serializer, 512/request);
 //                    -direct: our writer (src/exporters/otlp-http/encode-logs-proto.ts), same requests
 //   es-bulk          Elasticsearch bulk body building from mapped records (create actions, routing)
-// Datasets: the real 24,010-event DNS capture (../shared/datasets) and a mix cycling through every
-// single-event sample in ../shared/fixtures/tracee.
+// Datasets: the real 24,010-event DNS capture (test/data) and a mix cycling through every
+// single-event sample in test/fixtures/tracee.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -36,7 +36,7 @@ const args = new Set(process.argv.slice(2));
 const asJson = args.has('--json');
 const quick = args.has('--quick');
 const ROOT = path.resolve(import.meta.dirname, '..');
-const DATASET = path.resolve(ROOT, '../shared/datasets/tracee-net_packet_dns-24010.ndjson.gz');
+const DATASET = path.resolve(ROOT, 'test/data/tracee-net_packet_dns-24010.ndjson.gz');
 
 function loadDataset(): string[] {
   const text = zlib.gunzipSync(fs.readFileSync(DATASET)).toString('utf8');

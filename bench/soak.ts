@@ -34,7 +34,7 @@ import { decodeText } from '../src/normalize/decode.ts';
 import { startFakeSlowSink, type OutageMode } from './fake-slow-otlp-sink.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const DATASET = path.resolve(ROOT, '../shared/datasets/tracee-net_packet_dns-24010.ndjson.gz');
+const DATASET = path.resolve(ROOT, 'test/data/tracee-net_packet_dns-24010.ndjson.gz');
 const LINES_PER_CHUNK = 40;   // ~64 KB, like one fs read
 
 interface SoakOptions { durationS: number; sinkRate: number | undefined; outageMode: OutageMode; json: boolean; diskBufferMb: number | undefined }

@@ -1,7 +1,8 @@
 // npm run build: the published command is compiled JavaScript (Node refuses to strip types under
 // node_modules). One esbuild bundle of src/cli/main.ts into dist/ (code splitting keeps `run` and
 // `config` in chunks that `map` never loads), and dist/builtin-mappings.json: the built-in mapping
-// tables read and schema-checked here once, so the command does not parse YAML at every start.
+// tables read and schema-checked here once, so the command does not parse YAML at every start. The
+// run-config validator is compiled here too (Ajv standalone code), not at every start.
 // A bundle rather than a `tsc` emit, with the dependencies in it: it starts faster (`run`: half the
 // CPU time of a `tsc` emit, which loads ~1,000 files; `npm run bench -- --startup`), and the
 // installed package needs no dependencies. Their licenses go to dist/THIRD-PARTY-LICENSES.txt.
@@ -11,7 +12,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { isDeepStrictEqual } from 'node:util';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
+import { Ajv } from 'ajv';
+import standaloneCode from 'ajv/dist/standalone/index.js';
+import { RUN_CONFIG_AJV_OPTIONS } from '../src/config/run-config-validator.ts';
+import { packageFile } from '../src/util/package-files.ts';
 import { BUILTIN_SNAPSHOT_FILE, loadMappingTables, type BuiltinSnapshot } from '../src/mapping/load.ts';
 import { loadTrimGroups } from '../src/mapping/trim.ts';
 
@@ -32,6 +37,7 @@ const result = await build({
   // bundled CommonJS dependencies call require(): give the ES module bundle one
   banner: { js: "import { createRequire as __trex_createRequire } from 'node:module'; const require = __trex_createRequire(import.meta.url);" },
   legalComments: 'none',
+  plugins: [precompiledRunConfigValidator()],
   metafile: true,
   logLevel: 'warning',
 });
@@ -66,4 +72,19 @@ function writeThirdPartyLicenses(inputs: string[]): void {
   }
   const head = `tracee-exporter's dist/ bundles code of these ${parts.length} packages, under their own licenses:\n`;
   fs.writeFileSync(path.join(outdir, 'THIRD-PARTY-LICENSES.txt'), [head, ...parts].join(`\n${'-'.repeat(72)}\n\n`));
+}
+
+/** src/config/run-config-validator.ts, as Ajv's standalone code for the schema it would compile. */
+function precompiledRunConfigValidator(): Plugin {
+  return {
+    name: 'precompiled-run-config-validator',
+    setup(b) {
+      b.onLoad({ filter: /[\\/]src[\\/]config[\\/]run-config-validator\.ts$/ }, () => {
+        const schema = JSON.parse(fs.readFileSync(packageFile('src/config/run-config.schema.json'), 'utf8'));
+        const ajv = new Ajv({ ...RUN_CONFIG_AJV_OPTIONS, code: { source: true, esm: true } });
+        const code = standaloneCode.default(ajv, ajv.compile(schema));
+        return { contents: `${code}\nexport function runConfigValidator() { return validate; }\n`, loader: 'js', resolveDir: ROOT };
+      });
+    },
+  };
 }

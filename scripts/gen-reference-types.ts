@@ -1,6 +1,6 @@
 // Derive the field-type tables the mapper needs at run time from the pinned references in
-// ../shared/reference (ECS 9.4.0 ecs_flat.yml, semconv 1.44.0 attribute registry). The outputs are
-// committed under mappings/reference/; test/unit/mapping/reference-types.test.ts checks they match.
+// reference/ (ECS 9.4.0 ecs_flat.yml, semconv 1.44.0 attribute registry; origins in reference/README.md).
+// The outputs are committed under mappings/reference/; test/unit/mapping/conformance.test.ts checks they match.
 // Usage: node scripts/gen-reference-types.ts [--check]
 
 import fs from 'node:fs';
@@ -8,7 +8,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 
 const root = path.resolve(import.meta.dirname, '..');
-const shared = path.resolve(root, '../shared/reference');
+const referenceDir = path.join(root, 'reference');
 
 /** One ECS field: its type, array when ECS normalizes it to one, the values ECS allows (if it lists
  * them) and, for event.category, the event.type values each category expects. */
@@ -16,7 +16,7 @@ export interface EcsFieldRef { type: string; array?: true; allowed?: string[]; e
 
 export function buildEcsTypes(): Record<string, EcsFieldRef> {
   type Allowed = { name: string; expected_event_types?: string[] };
-  const flat = parse(fs.readFileSync(path.join(shared, 'ecs_flat-9.4.0.yml'), 'utf8'), { maxAliasCount: -1 }) as Record<string, { type: string; normalize?: string[]; allowed_values?: Allowed[] }>;
+  const flat = parse(fs.readFileSync(path.join(referenceDir, 'ecs_flat-9.4.0.yml'), 'utf8'), { maxAliasCount: -1 }) as Record<string, { type: string; normalize?: string[]; allowed_values?: Allowed[] }>;
   const out: Record<string, EcsFieldRef> = {};
   for (const name of Object.keys(flat).sort()) {
     const f = flat[name];
@@ -33,7 +33,7 @@ export function buildEcsTypes(): Record<string, EcsFieldRef> {
 
 export function buildOtelTypes(): Record<string, { type: string; deprecated?: true }> {
   const out: Record<string, { type: string; deprecated?: true }> = {};
-  for (const line of fs.readFileSync(path.join(shared, 'semconv-attributes-1.44.0.tsv'), 'utf8').split('\n')) {
+  for (const line of fs.readFileSync(path.join(referenceDir, 'semconv-attributes-1.44.0.tsv'), 'utf8').split('\n')) {
     if (!line || line.startsWith('#')) continue;
     const [name, type, , deprecated] = line.split('\t');
     out[name] = deprecated ? { type, deprecated: true } : { type };
@@ -46,8 +46,8 @@ function render(source: string, data: unknown): string {
 }
 
 export const outputs = {
-  'mappings/reference/ecs-9.4.0-types.json': () => render('shared/reference/ecs_flat-9.4.0.yml (elastic/ecs v9.4.0 generated/ecs/ecs_flat.yml): name → type, array, allowed values, expected event types per category', buildEcsTypes()),
-  'mappings/reference/semconv-1.44.0-types.json': () => render('shared/reference/semconv-attributes-1.44.0.tsv (open-telemetry/semantic-conventions v1.44.0 registry): name → type, deprecated', buildOtelTypes()),
+  'mappings/reference/ecs-9.4.0-types.json': () => render('reference/ecs_flat-9.4.0.yml (elastic/ecs v9.4.0 generated/ecs/ecs_flat.yml): name → type, array, allowed values, expected event types per category', buildEcsTypes()),
+  'mappings/reference/semconv-1.44.0-types.json': () => render('reference/semconv-attributes-1.44.0.tsv (open-telemetry/semantic-conventions v1.44.0 registry): name → type, deprecated', buildOtelTypes()),
 };
 
 if (import.meta.main) {

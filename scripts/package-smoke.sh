@@ -6,8 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
+# the first node on PATH that is not the project's own (the system's, to see the refusal on it)
+SYSTEM_NODE=$(IFS=:; for d in $PATH; do case "$d" in "$ROOT"/*|"") continue;; esac; [ -x "$d/node" ] && { echo "$d/node"; break; }; done; true)
 export PATH="$ROOT/node_modules/node/bin:$PATH"
-SYSTEM_NODE=$(PATH=${PATH#"$ROOT/node_modules/node/bin:"} command -v node || true)
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -52,6 +53,12 @@ for f in "$ROOT"/examples/config/*.yaml; do
   out=$("$bin" config check "$f" 2>&1) || { echo "$out"; fail "config check $(basename "$f")"; }
   echo "config check $(basename "$f"): $(echo "$out" | head -1)"
 done
+
+# a schema error reads the same from the build (precompiled validator) as from the sources (Ajv at start)
+printf 'version: 1\nsources: [{ type: stdin }]\nexporters: [{ type: console, format: xml }]\n' > bad.yaml
+set +e; built=$("$bin" config check bad.yaml 2>&1); rc=$?; src=$(node "$ROOT/src/cli/main.ts" config check bad.yaml 2>&1); set -e
+[ $rc -eq 1 ] && [ -n "$built" ] && [ "$built" = "$src" ] || fail "config check of an invalid file: build (exit $rc) says: $built; sources say: $src"
+echo "config check bad.yaml: $built"
 
 if [ -n "$SYSTEM_NODE" ] && [ "$("$SYSTEM_NODE" -p 'process.versions.node.split(".")[0]')" -lt 24 ]; then
   set +e; out=$("$SYSTEM_NODE" "$inst/bin/tracee-exporter.js" --help 2>&1); rc=$?; set -e

@@ -3,7 +3,6 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { Ajv } from 'ajv';
 import { LineCounter, parseDocument } from 'yaml';
 import { parseListen, type WebhookSourceConfig } from '../sources/webhook/config.ts';
 import type { ForwardSourceConfig } from '../sources/forward/config.ts';
@@ -11,6 +10,7 @@ import { applyEnvOverlay, EnvOverlayError, type EnvOrigins } from './env-overlay
 import { applyElasticsearchEnv } from './standard-env.ts';
 import { collectSecrets, scrub } from './secrets.ts';
 import { packageFile } from '../util/package-files.ts';
+import { runConfigValidator } from './run-config-validator.ts';
 import { TELEMETRY_DEFAULTS, TELEMETRY_LISTEN_ENV, type ResolvedTelemetryConfig, type TelemetryConfig } from '../telemetry/config.ts';
 
 export interface RunConfig {
@@ -68,7 +68,7 @@ export class ConfigError extends Error {
 }
 
 const schema = JSON.parse(fs.readFileSync(packageFile('src/config/run-config.schema.json'), 'utf8'));
-const validate = new Ajv({ allErrors: false, strict: false }).compile(schema);
+const validate = runConfigValidator(schema);
 
 const REF = /\$\{(?:env:([A-Za-z_][A-Za-z0-9_]*)(?::-(.*?))?|file:([^}]+))\}/g;
 

@@ -1,4 +1,4 @@
-// Self-observability: the named events components report (style.md principle 10, after Vector's
+// Self-observability: the named events components report (after Vector's
 // internal_events) and the state behind /metrics, /readyz and the progress log. Components call
 // these functions, or the handle they got for their exporter; only metrics.ts touches prom-client.
 // Per-event calls (received / mapped / rejected) only bump a number: prom-client reads the numbers

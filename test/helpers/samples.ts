@@ -1,4 +1,5 @@
-// The real Tracee samples in ../shared/fixtures/tracee (read-only) and the project's derived ones,
+// The real Tracee samples in test/fixtures/tracee (verbatim copies, see its PROVENANCE.md; never
+// edited) and the project's derived ones (test/fixtures/structured),
 // plus one fixed mapping context so mapped output is reproducible.
 
 import fs from 'node:fs';
@@ -9,7 +10,10 @@ import type { NodeInfo } from '../../src/mapping/input.ts';
 import type { TableFile } from '../../src/mapping/table-types.ts';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
-export const SHARED_FIXTURES = path.resolve(ROOT, '../shared/fixtures/tracee');
+/** The real Tracee samples (the name is historical: they were first kept outside the repository). */
+export const SHARED_FIXTURES = path.join(ROOT, 'test/fixtures/tracee');
+/** The real 24,010-event net_packet_dns capture (test/data/README.md). */
+export const DNS_CAPTURE = path.join(ROOT, 'test/data/tracee-net_packet_dns-24010.ndjson.gz');
 export const STRUCTURED_FIXTURES = path.join(ROOT, 'test/fixtures/structured');
 export const GOLDEN_DIR = path.join(ROOT, 'test/golden');
 

@@ -90,11 +90,11 @@ describe('conformance with ECS 9.4.0 and semconv 1.44.0', () => {
   const mapper = testMapper();
   const declared = new Map(mapper.ecsFields().map((f) => [f.name, f]));
 
-  it('mappings/reference is what scripts/gen-reference-types.ts derives from shared/reference', () => {
+  it('mappings/reference is what scripts/gen-reference-types.ts derives from reference/', () => {
     for (const [rel, make] of Object.entries(outputs)) expect(fs.readFileSync(path.join(ROOT, rel), 'utf8') === make(), `${rel} is stale`).toBe(true);
   });
 
-  it('the semconv supplement only fills registries missing from the shared TSV', () => {
+  it('the semconv supplement only fills registries missing from the semconv TSV', () => {
     for (const name of Object.keys(supplement)) expect(tsv[name], name).toBeUndefined();
   });
 

@@ -16,7 +16,7 @@ import { resolveElasticsearchOptions } from '../../../src/exporters/elasticsearc
 import type { EcsRecord } from '../../../src/model/records.ts';
 import { ROOT, sharedSamples, structuredSamples, TEST_NOW, testMapper } from '../../helpers/samples.ts';
 
-const DATASET = path.resolve(ROOT, '../shared/datasets/tracee-net_packet_dns-24010.ndjson.gz');
+const DATASET = path.resolve(ROOT, 'test/data/tracee-net_packet_dns-24010.ndjson.gz');
 
 const events: TraceeEvent[] = [...sharedSamples(Infinity), ...structuredSamples()].flatMap((s) => s.records).map((r) => {
   const res = decodeText(r);
@@ -48,7 +48,7 @@ describe('toEcsJson', () => {
     }
   });
 
-  // ../shared/datasets is part of every checkout and CI run: a missing dataset fails, never skips
+  // test/data is part of the repository: a missing dataset fails, never skips
   it('the whole 24k-event DNS capture, byte for byte', () => {
     const m = testMapper();
     const lines = zlib.gunzipSync(fs.readFileSync(DATASET)).toString('utf8').split('\n').filter((l) => l !== '');

@@ -1,5 +1,5 @@
 // Per-event rules that no sample exercises, on events derived from a real one: the v0.13
-// security_file_open sample (../shared/fixtures/tracee/legacy/v0.13-v0.17/security_file_open.json)
+// security_file_open sample (test/fixtures/tracee/legacy/v0.13-v0.17/security_file_open.json)
 // with its eventName, syscall, returnValue and args replaced. Argument names and orders follow
 // Tracee's event definitions (pkg/events/core.go of github.com/aquasecurity/tracee v0.24.1, from
 // the Go module proxy; older releases' names where they differ).

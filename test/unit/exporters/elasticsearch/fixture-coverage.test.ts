@@ -1,4 +1,4 @@
-// Every field the real mapper writes for every real Tracee fixture (../shared/fixtures/tracee, malformed ones
+// Every field the real mapper writes for every real Tracee fixture (test/fixtures/tracee, malformed ones
 // excluded) is mapped by the exporter's templates, so nothing lands unindexed under `dynamic: false`.
 
 import fs from 'node:fs';
@@ -12,7 +12,7 @@ import { loadMappingTables } from '../../../../src/mapping/load.ts';
 import { decodeText, decodeValue } from '../../../../src/normalize/decode.ts';
 import { readRecords } from '../../../../src/sources/read-records.ts';
 
-const FIXTURES = new URL('../../../../../shared/fixtures/tracee/', import.meta.url).pathname;
+const FIXTURES = new URL('../../../fixtures/tracee/', import.meta.url).pathname;
 
 function fixtureFiles(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {

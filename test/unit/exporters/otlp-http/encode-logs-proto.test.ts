@@ -18,7 +18,7 @@ import { record, workloads } from '../../../helpers/otel-record-builders.ts';
 import { decodeLogsRequest } from '../../../helpers/otlp-proto-decode.ts';
 import { ROOT, sharedSamples, structuredSamples, testMapper } from '../../../helpers/samples.ts';
 
-const DATASET = path.resolve(ROOT, '../shared/datasets/tracee-net_packet_dns-24010.ndjson.gz');
+const DATASET = path.resolve(ROOT, 'test/data/tracee-net_packet_dns-24010.ndjson.gz');
 
 const newCache = () => createResourceCache({
   defaults: { 'service.name': 'tracee' },
@@ -58,7 +58,7 @@ describe('encodeLogsProto: the same bytes as the OTel JS serializer', () => {
     expect(decodeLogsRequest(all).resourceLogs.length).toBeGreaterThan(1);
   });
 
-  // ../shared/datasets is part of every checkout and CI run: a missing dataset fails, never skips
+  // test/data is part of the repository: a missing dataset fails, never skips
   it('the whole 24k-event DNS capture, in requests of 512 (and one of everything)', () => {
     const lines = zlib.gunzipSync(fs.readFileSync(DATASET)).toString('utf8').split('\n').filter((l) => l !== '');
     const recs = mapAll(lines);
