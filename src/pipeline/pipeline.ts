@@ -19,7 +19,6 @@ import { fileSourceOptions } from '../sources/files/config.ts';
 import type { Ingest } from '../sources/types.ts';
 import { createWebhookSource, type WebhookStats } from '../sources/webhook/index.ts';
 import { createForwardSource, type ForwardStats } from '../sources/forward/index.ts';
-import { streamTraceeEvents } from '../sources/grpc/index.ts';
 import { createIngest, type IngestRoute } from './ingest.ts';
 import { bufferConfigOf, checkDiskBufferNames, resolveDataDir, startBuffer, withBuffer } from './disk-buffers.ts';
 import { compileFilter } from './filter.ts';
@@ -247,6 +246,8 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: Pipeline
     if (s.type === 'grpc') {
       // Tracee's StreamEvents: reconnects until stop(); events Tracee emits while disconnected are lost (no resume)
       const stream = telemetry.grpc(s.address!.trim());
+      // loaded here: gRPC and protobuf (a third of the bundle) only for a config with a grpc source
+      const { streamTraceeEvents } = await import('../sources/grpc/index.ts');
       const records = streamTraceeEvents({
         address: s.address!, policies: s.policies, mask: s.mask,
         reconnectInitialMs: s.reconnect_initial_ms, reconnectMaxMs: s.reconnect_max_ms,
