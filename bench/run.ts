@@ -1,6 +1,6 @@
 // npm run bench [-- --json] [-- --quick] [-- --e2e (the real servers, see bench/e2e.ts)]
 //   [-- --soak [--duration 300] [--quick] (overload, outage and drain against a fake slow sink, see bench/soak.ts)]
-//   [-- --startup [--runs 7] [--no-build] (start-up of the built command beside `node -e 0`, see bench/startup.ts)]
+//   [-- --startup [--runs 7] (start-up of the installed command beside `node -e 0`, see bench/startup.ts)]
 // Throughput on one core, each figure next to a baseline measured in the same run. The machine's
 // cores are shared (other processes run too): every row alternates passes with floor passes (ABBA
 // order), times them in CPU time of this process (wall time would count other processes' turns),

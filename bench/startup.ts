@@ -1,8 +1,8 @@
-// npm run bench -- --startup [--json] [--runs N] [--no-build]
-// Start-up of the built command (dist/tracee-exporter.js, what the installed bin runs; built first
-// unless --no-build),
-// next to `node -e 0` and the source run (node src/cli/main.ts), in alternating order, N runs each
-// (default 7), medians (min/max beside them in the JSON):
+// npm run bench -- --startup [--json] [--runs N]
+// Start-up of the installed command (npm pack, which builds dist/, then npm install of the tarball
+// into a temporary prefix: its bin/tracee-exporter.js, as a user runs it) next to `node -e 0` and the
+// source run (node src/cli/main.ts), in alternating order, N runs each (default 7), medians (min/max
+// beside them in the JSON):
 //   map_start_s       wall time of `map --to ecs` on one event, start to exit
 //   run_start_cpu_s   CPU time (user + system) of `run` (bench/startup/run.yaml: OTLP and
 //                     Elasticsearch exporters, stdin) until it is ready for its first event
@@ -52,6 +52,17 @@ function measure(args: string[], opts: { stdin?: string; untilReady?: boolean })
   });
 }
 
+/** npm pack + npm install -g --prefix <temp>: the installed bin (removed at exit). */
+function installPackage(quiet: boolean): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'startup-install-'));
+  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  const stdio = quiet ? 'ignore' as const : 'inherit' as const;
+  execFileSync('npm', ['pack', '--pack-destination', dir, '--silent'], { cwd: ROOT, stdio });
+  const tgz = fs.readdirSync(dir).find((f) => f.endsWith('.tgz'))!;
+  execFileSync('npm', ['install', '-g', '--prefix', path.join(dir, 'prefix'), '--no-audit', '--no-fund', '--loglevel=error', path.join(dir, tgz)], { cwd: dir, stdio });
+  return path.join(dir, 'prefix/lib/node_modules/tracee-exporter/bin/tracee-exporter.js');
+}
+
 const stats = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -63,8 +74,7 @@ export async function benchStartup(argv: string[]): Promise<void> {
   const asJson = argv.includes('--json');
   const i = argv.indexOf('--runs');
   const runs = i >= 0 ? Number(argv[i + 1]) : 7;
-  if (!argv.includes('--no-build')) execFileSync(process.execPath, [path.join(ROOT, 'scripts/build.ts')], { cwd: ROOT, stdio: asJson ? 'ignore' : 'inherit' });
-  const BIN = path.join(ROOT, 'dist/tracee-exporter.js');
+  const BIN = installPackage(asJson);
   const SRC = path.join(ROOT, 'src/cli/main.ts');
   const cases: Record<string, () => Promise<Sample>> = {
     node_e0: () => measure(['-e', '0'], {}),
