@@ -159,7 +159,7 @@ describe('charts/tracee-exporter', () => {
             expect((exp.auth as { apiKey: string }).apiKey).toBe(secretValues['/etc/tracee-exporter/secrets/elasticsearch/api-key']);
           }
           if (exp.type === 'otlp_http' && refs.some((r) => r.includes('/otlp/'))) {
-            expect((exp as { headers: Record<string, string> }).headers.authorization).toBe(secretValues['/etc/tracee-exporter/secrets/otlp/authorization']);
+            expect((exp.headers as Record<string, string>).authorization).toBe(secretValues['/etc/tracee-exporter/secrets/otlp/authorization']);
           }
         }
         if (env.CLUSTER_NAME) expect(result.config.node?.cluster_name).toBe(env.CLUSTER_NAME);

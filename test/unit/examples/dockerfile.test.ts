@@ -59,6 +59,14 @@ describe('Dockerfile', () => {
     }
   });
 
+  it('installs the production dependencies from the lock file and prunes the same never-loaded files as the script', () => {
+    const build = lines.slice(fromIndexes[0], fromIndexes[1]).join('\n');
+    expect(build).toMatch(/npm pack .*cp package-lock\.json .*npm ci --omit=dev/s);
+    const prune = (text: string) => /find \S+ -type f \\\( (.+?) \\\) -delete/.exec(text)?.[1];
+    expect(prune(build)).toBeDefined();
+    expect(prune(build)).toBe(prune(buildScript));
+  });
+
   it('starts files the package has; the build context keeps what npm pack needs', () => {
     expect(fs.existsSync(path.join(ROOT, binRel)), binRel).toBe(true);
     expect(fs.existsSync(path.join(ROOT, 'bin/healthcheck.js'))).toBe(true);
