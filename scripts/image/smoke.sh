@@ -3,7 +3,8 @@
 # the host's network) and checks what a user would:
 #   1. it runs as uid 1000 and has no shell (distroless base)
 #   2. `map --to ecs` of the bundled sample events (examples/events/tracee-samples.ndjson)
-#   3. `run` with a webhook source + console exporter + disk buffer in /var/lib/tracee-exporter:
+#   3. `config check` (the chart's helm test) and the chart's init container (chown with node as root)
+#   4. `run` with a webhook source + console exporter + disk buffer in /var/lib/tracee-exporter:
 #      /healthz and /readyz answer on the telemetry port, the image's HEALTHCHECK command exits 0,
 #      posted events come out as ECS documents, SIGTERM ends it cleanly.
 #
@@ -63,7 +64,7 @@ events=$(grep -c . "$root/examples/events/tracee-samples.ndjson")
 [ "$lines" = "$events" ] || fail "map --to ecs: $lines documents for $events sample events"
 say "map --to ecs $sample: $lines ECS documents from $events events"
 
-# 3. run: webhook in, console out, disk buffer in the image's /var/lib/tracee-exporter
+# 4. run: webhook in, console out, disk buffer in the image's /var/lib/tracee-exporter
 ports=$("$node" -e '
   const net = require("node:net"); const got = [];
   const next = () => { const s = net.createServer().listen(0, "127.0.0.1", () => { got.push(s.address().port); s.close(() => got.length < 2 ? next() : console.log(got.join(" "))); }); };
@@ -81,6 +82,11 @@ exporters:
   - { type: console, format: ecs }
 EOF
 bah copy --chown 0:0 "$ctr" "$work/config.yaml" /etc/tracee-exporter/config.yaml >/dev/null
+brun "$ctr" -- "${ep[@]}" config check /etc/tracee-exporter/config.yaml >/dev/null || fail "config check of the run config"
+say "config check /etc/tracee-exporter/config.yaml: exit 0 (what the chart's helm test pod runs)"
+# the chart's / manifests' init container for a hostPath state directory: the image's node as root
+bah run --isolation chroot --user 0:0 "$ctr" -- "${ep[0]}" -e "require('node:fs').chownSync(process.argv[1], 1000, 1000)" /var/lib/tracee-exporter \
+  || fail "the init container's chown with node"
 listen=127.0.0.1:$tele_port
 # not through brun: $! must be buildah's own pid
 buildah --storage-driver vfs run --isolation chroot --user "$user" --env "TRACEE_EXPORTER_TELEMETRY_LISTEN=$listen" "$ctr" -- \
