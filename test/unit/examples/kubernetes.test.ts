@@ -107,10 +107,19 @@ describe('examples/kubernetes', () => {
       });
 
       it('the exporter runs non-root with bounded resources and the heap cap', () => {
-        expect(exporter.securityContext).toMatchObject({ runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+        // gRPC: Tracee's unix socket is root's, mode 0755: connecting needs uid 0 (no capability)
+        const uid = dsFile === 'daemonset-grpc.yaml' ? 0 : 1000;
+        expect(exporter.securityContext).toMatchObject({ runAsNonRoot: uid !== 0, runAsUser: uid, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
         expect(exporter.resources.requests.memory).toBe('320Mi');
         expect(exporter.resources.limits.memory).toBe('512Mi');
         expect(env.NODE_OPTIONS).toBe('--max-old-space-size=192');
+      });
+
+      it('the state directory init container runs the image\'s node (the image has no shell and no chown)', () => {
+        const init = pod.initContainers.find((c: any) => c.image === exporter.image);
+        expect(init.command.slice(0, 2)).toEqual(['node', '-e']);
+        expect(init.command.at(-1)).toBe('/var/lib/tracee-exporter');
+        expect(init.securityContext.capabilities).toEqual({ drop: ['ALL'], add: ['CHOWN'] });
       });
     });
   }

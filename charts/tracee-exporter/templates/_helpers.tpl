@@ -1,0 +1,196 @@
+{{/* Names and labels, as `helm create` makes them (Tracee's chart uses the same scheme). */}}
+{{- define "tracee-exporter.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "tracee-exporter.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "tracee-exporter.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "tracee-exporter.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "tracee-exporter.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{ include "tracee-exporter.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/component: {{ .Values.mode }}
+{{- end }}
+
+{{- define "tracee-exporter.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "tracee-exporter.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{- define "tracee-exporter.image" -}}
+{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}
+{{- end }}
+
+{{/* pvc | hostPath | emptyDir: the volume behind data_dir */}}
+{{- define "tracee-exporter.persistenceType" -}}
+{{- if .Values.persistence.type }}{{ .Values.persistence.type }}
+{{- else if eq .Values.mode "sidecar" }}hostPath
+{{- else }}pvc
+{{- end }}
+{{- end }}
+
+{{- define "tracee-exporter.dataDir" -}}/var/lib/tracee-exporter{{- end }}
+{{- define "tracee-exporter.secretsDir" -}}/etc/tracee-exporter/secrets{{- end }}
+
+{{/* Value combinations the schema cannot express: fail the render with the reason. */}}
+{{- define "tracee-exporter.validate" -}}
+{{- $src := .Values.source.type -}}
+{{- if and (eq .Values.mode "deployment") (ne $src "webhook") -}}
+{{- fail (printf "mode deployment reads Tracee's webhook posts: source.type must be webhook (got %s); file and grpc need mode sidecar (Tracee's /tmp/tracee on the node)" $src) -}}
+{{- end -}}
+{{- if and (eq .Values.mode "sidecar") (eq $src "webhook") -}}
+{{- fail "mode sidecar reads Tracee's file or gRPC socket on the node: source.type must be file or grpc; for the webhook use mode deployment" -}}
+{{- end -}}
+{{- if and (eq .Values.mode "sidecar") (eq (include "tracee-exporter.persistenceType" .) "pvc") -}}
+{{- fail "mode sidecar runs one pod per node: persistence.type pvc cannot be shared; use hostPath or emptyDir" -}}
+{{- end -}}
+{{- if not (or .Values.exporters.elasticsearch.enabled .Values.exporters.otlp.enabled .Values.exporters.console.enabled) -}}
+{{- fail "enable at least one of exporters.elasticsearch, exporters.otlp, exporters.console" -}}
+{{- end -}}
+{{- if and (eq .Values.mode "deployment") (gt (int .Values.replicaCount) 1) (eq (include "tracee-exporter.persistenceType" .) "pvc") (not (has "ReadWriteMany" .Values.persistence.accessModes)) -}}
+{{- fail "replicaCount > 1 with one ReadWriteOnce PVC: the replicas would share one disk buffer; use persistence.type emptyDir or replicaCount 1" -}}
+{{- end -}}
+{{- end }}
+
+{{/*
+The Secrets mounted into the exporter: a list of {volume, secret, dir, keys}, each Secret volume
+mounted as a directory (no subPath: a rotated Secret reaches the pod) with only the keys used; the
+config reads <dir>/<key> with ${file:…}, so no secret value is in the environment or the ConfigMap.
+*/}}
+{{- define "tracee-exporter.secretVolumes" -}}
+{{- $dir := include "tracee-exporter.secretsDir" . -}}
+{{- $vols := list -}}
+{{- $a := .Values.source.webhook.auth -}}
+{{- if and (eq .Values.source.type "webhook") $a.existingSecret -}}
+{{- $vols = append $vols (dict "volume" "secret-webhook" "secret" $a.existingSecret "dir" (printf "%s/webhook" $dir) "keys" (list $a.usernameKey $a.passwordKey)) -}}
+{{- end -}}
+{{- $es := .Values.exporters.elasticsearch -}}
+{{- if and $es.enabled $es.apiKey.existingSecret -}}
+{{- $vols = append $vols (dict "volume" "secret-es-api-key" "secret" $es.apiKey.existingSecret "dir" (printf "%s/elasticsearch" $dir) "keys" (list $es.apiKey.key)) -}}
+{{- end -}}
+{{- if and $es.enabled $es.ca.existingSecret -}}
+{{- $vols = append $vols (dict "volume" "secret-es-ca" "secret" $es.ca.existingSecret "dir" (printf "%s/elasticsearch-ca" $dir) "keys" (list $es.ca.key)) -}}
+{{- end -}}
+{{- $o := .Values.exporters.otlp -}}
+{{- if and $o.enabled $o.headers.existingSecret -}}
+{{- $vols = append $vols (dict "volume" "secret-otlp-headers" "secret" $o.headers.existingSecret "dir" (printf "%s/otlp" $dir) "keys" (list $o.headers.key)) -}}
+{{- end -}}
+{{- toYaml (dict "volumes" $vols) -}}
+{{- end }}
+
+{{- define "tracee-exporter.secretMounts" -}}
+{{- range (include "tracee-exporter.secretVolumes" . | fromYaml).volumes }}
+- name: {{ .volume }}
+  mountPath: {{ .dir }}
+  readOnly: true
+{{- end }}
+{{- end }}
+
+{{- define "tracee-exporter.secretVolumeList" -}}
+{{- range (include "tracee-exporter.secretVolumes" . | fromYaml).volumes }}
+- name: {{ .volume }}
+  secret:
+    secretName: {{ .secret }}
+    defaultMode: 288    # 0440: owner and group (fsGroup 1000) read
+    items:
+      {{- range .keys }}
+      - { key: {{ . | quote }}, path: {{ . | quote }} }
+      {{- end }}
+{{- end }}
+{{- end }}
+
+{{/* The exporter configuration (docs/configuration.md), built as data and printed as YAML. */}}
+{{- define "tracee-exporter.config" -}}
+{{- $v := .Values -}}
+{{- $dir := include "tracee-exporter.secretsDir" . -}}
+{{- $data := include "tracee-exporter.dataDir" . -}}
+{{- $node := dict "name" "${env:NODE_NAME}" -}}
+{{- if $v.clusterName }}{{ $_ := set $node "cluster_name" "${env:CLUSTER_NAME}" }}{{ end -}}
+{{- $source := dict "type" $v.source.type -}}
+{{- if eq $v.source.type "webhook" -}}
+{{- $w := $v.source.webhook -}}
+{{- $_ := set $source "listen" (printf "0.0.0.0:%d" (int $w.port)) -}}
+{{- if $w.path }}{{ $_ := set $source "path" $w.path }}{{ end -}}
+{{- $_ := set $source "max_queue_wait_ms" (int $w.maxQueueWaitMs) -}}
+{{- $_ := set $source "max_body_bytes" (int $w.maxBodyBytes) -}}
+{{- if $w.auth.existingSecret -}}
+{{- $_ := set $source "auth" (dict "username" (printf "${file:%s/webhook/%s}" $dir $w.auth.usernameKey) "password" (printf "${file:%s/webhook/%s}" $dir $w.auth.passwordKey)) -}}
+{{- end -}}
+{{- else if eq $v.source.type "file" -}}
+{{- $_ := set $source "paths" $v.source.file.paths -}}
+{{- $_ := set $source "follow" true -}}
+{{- $_ := set $source "start_at" $v.source.file.startAt -}}
+{{- else if eq $v.source.type "grpc" -}}
+{{- $_ := set $source "address" $v.source.grpc.address -}}
+{{- if $v.source.grpc.policies }}{{ $_ := set $source "policies" $v.source.grpc.policies }}{{ end -}}
+{{- end -}}
+{{- $exporters := list -}}
+{{- $es := $v.exporters.elasticsearch -}}
+{{- if $es.enabled -}}
+{{- $e := dict "type" "elasticsearch" "name" "elasticsearch" "endpoints" $es.url "dataStream" (dict "namespace" $es.dataStreamNamespace) -}}
+{{- if $es.apiKey.existingSecret }}{{ $_ := set $e "auth" (dict "apiKey" (printf "${file:%s/elasticsearch/%s}" $dir $es.apiKey.key)) }}{{ end -}}
+{{- if $es.ca.existingSecret }}{{ $_ := set $e "tls" (dict "caFile" (printf "%s/elasticsearch-ca/%s" $dir $es.ca.key)) }}{{ end -}}
+{{- if $es.delivery }}{{ $_ := set $e "delivery" $es.delivery }}{{ end -}}
+{{- $exporters = append $exporters $e -}}
+{{- end -}}
+{{- $o := $v.exporters.otlp -}}
+{{- if $o.enabled -}}
+{{- $e := dict "type" "otlp_http" "name" "otlp" "endpoint" $o.endpoint -}}
+{{- if $o.headers.existingSecret }}{{ $_ := set $e "headers" (dict $o.headers.headerName (printf "${file:%s/otlp/%s}" $dir $o.headers.key)) }}{{ end -}}
+{{- $exporters = append $exporters $e -}}
+{{- end -}}
+{{- if $v.exporters.console.enabled -}}
+{{- $exporters = append $exporters (dict "type" "console" "name" "console" "format" "ecs") -}}
+{{- end -}}
+{{- $config := dict
+  "version" 1
+  "node" $node
+  "sources" (list $source)
+  "telemetry" (dict "listen" (printf "0.0.0.0:%d" (int $v.telemetry.port)) "not_ready_after_retrying_ms" (int $v.telemetry.notReadyAfterRetryingMs))
+  "data_dir" $data
+  "dead_letter" (dict "path" (printf "%s/dead-letter.ndjson" $data))
+  "delivery" $v.delivery
+  "exporters" $exporters
+-}}
+{{- toYaml (mergeOverwrite $config (deepCopy $v.configOverride)) -}}
+{{- end }}
+
+{{/* The destination URLs of the enabled exporters (NetworkPolicy egress ports). */}}
+{{- define "tracee-exporter.destinationPorts" -}}
+{{- $ports := list -}}
+{{- $urls := list -}}
+{{- if .Values.exporters.elasticsearch.enabled }}{{ $urls = append $urls .Values.exporters.elasticsearch.url }}{{ end -}}
+{{- if .Values.exporters.otlp.enabled }}{{ $urls = append $urls .Values.exporters.otlp.endpoint }}{{ end -}}
+{{- range $urls -}}
+{{- $u := urlParse . -}}
+{{- $hostPort := splitList ":" $u.host -}}
+{{- if gt (len $hostPort) 1 -}}
+{{- $ports = append $ports (int (last $hostPort)) -}}
+{{- else if eq $u.scheme "https" -}}
+{{- $ports = append $ports 443 -}}
+{{- else -}}
+{{- $ports = append $ports 80 -}}
+{{- end -}}
+{{- end -}}
+{{- toYaml (dict "ports" ($ports | uniq)) -}}
+{{- end }}
