@@ -19,7 +19,7 @@ export interface WebhookSourceConfig {
   /** The whole request, body included, must arrive within this (default 30000 ms). */
   request_timeout_ms?: number;
   /** A kept-alive connection with no request for this long is closed (default 5000 ms). */
-  idle_timeout_ms?: number;
+  keep_alive_timeout_ms?: number;
   auth?: { bearer_token?: string; username?: string; password?: string };
   tls?: WebhookTlsConfig;
 }
@@ -49,7 +49,7 @@ export const WEBHOOK_DEFAULTS = {
   maxConnectionsPerClient: 16,
   headerTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
-  idleTimeoutMs: 5_000,
+  keepAliveTimeoutMs: 5_000,
 } as const;
 
 export interface ListenAddress { host: string | undefined; port: number }

@@ -68,7 +68,7 @@ export function createWebhookSource(cfg: WebhookSourceConfig, deps: WebhookDeps)
   if (clientAuth === 'optional' && auth === undefined) throw new Error(`${where}.tls.client_auth optional: set auth too (what a client without a certificate must give); use required to admit certificates only`);
   const headerTimeout = cfg.header_timeout_ms ?? WEBHOOK_DEFAULTS.headerTimeoutMs;
   const requestTimeout = cfg.request_timeout_ms ?? WEBHOOK_DEFAULTS.requestTimeoutMs;
-  const idleTimeout = cfg.idle_timeout_ms ?? WEBHOOK_DEFAULTS.idleTimeoutMs;
+  const idleTimeout = cfg.keep_alive_timeout_ms ?? WEBHOOK_DEFAULTS.keepAliveTimeoutMs;
   const perClient = createClientCap(cfg.max_connections_per_client ?? WEBHOOK_DEFAULTS.maxConnectionsPerClient);
   /** Sockets whose request headers arrived and whose answer is not sent yet: a timeout then is the request's, not the headers'. */
   const inRequest = new WeakSet<Socket>();
