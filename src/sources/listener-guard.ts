@@ -59,3 +59,28 @@ export function destroyAfter(socket: Socket, last?: string, graceMs = 1_000): vo
   t.unref();
   socket.write(last, () => { clearTimeout(t); socket.destroy(); });
 }
+
+/**
+ * Per-client log lines, throttled: the first `perInterval` lines of a client in each interval are
+ * logged, the rest counted, and one line per client closes the interval. A client sending 10,000
+ * bad requests is a few lines, not 10,000. Clients seen in one interval are forgotten at its end.
+ */
+export function createClientLogThrottle(log: (line: string) => void, what: string, perInterval = 5, intervalMs = 10_000): { note(client: string, line: string): void; flush(): void } {
+  let seen = new Map<string, { logged: number; left: number }>();
+  let timer: NodeJS.Timeout | undefined;
+  function flush(): void {
+    const ended = seen;
+    seen = new Map();
+    for (const [client, c] of ended) if (c.left > 0) log(`${what}: ${c.left} more line(s) about ${client} not logged in the last ${intervalMs / 1000} s (counted in the stats and metrics)`);
+    if (timer !== undefined) { clearInterval(timer); timer = undefined; }
+  }
+  return {
+    note(client, line) {
+      let c = seen.get(client);
+      if (c === undefined) { c = { logged: 0, left: 0 }; seen.set(client, c); }
+      if (c.logged < perInterval) { c.logged++; log(line); } else c.left++;
+      if (timer === undefined) { timer = setInterval(flush, intervalMs); timer.unref(); }
+    },
+    flush,
+  };
+}

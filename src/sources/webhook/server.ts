@@ -14,7 +14,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { countRefusal, createClientCap, destroyAfter, type RefusalCounts, type RefusalReason } from '../listener-guard.ts';
+import { countRefusal, createClientCap, createClientLogThrottle, destroyAfter, type RefusalCounts, type RefusalReason } from '../listener-guard.ts';
 import { readRecords, type InputRecord } from '../read-records.ts';
 import type { Ingest } from '../types.ts';
 import { createAuthenticator } from './auth.ts';
@@ -72,6 +72,8 @@ export function createWebhookSource(cfg: WebhookSourceConfig, deps: WebhookDeps)
   const perClient = createClientCap(cfg.max_connections_per_client ?? WEBHOOK_DEFAULTS.maxConnectionsPerClient);
   /** Sockets whose request headers arrived and whose answer is not sent yet: a timeout then is the request's, not the headers'. */
   const inRequest = new WeakSet<Socket>();
+  /** Per-request lines (4xx/5xx answers, partly bad bodies) are throttled per client address. */
+  const requestLog = createClientLogThrottle(deps.log, 'webhook');
   const st: WebhookStats = { requests: 0, responses: {}, events: { accepted: 0, rejected: 0, waiting: 0, refused: 0 }, clientGone: 0, connectionsRefused: 0, refusedBy: {}, inFlight: 0 };
   /** Connection-level refusals are counted by reason; logged one line per reason per interval at most. */
   const refusalLog = new Map<RefusalReason, { n: number; at: number; first: string }>();
@@ -121,7 +123,7 @@ export function createWebhookSource(cfg: WebhookSourceConfig, deps: WebhookDeps)
     const shown = pathname.length > 200 ? `${pathname.slice(0, 200)}…` : pathname;   // a client picks it: bound what is logged
     const detail = `${req.method} ${shown} from ${peer(req.socket)} #${n}`;
     const refuse = (status: number, error: string, headers: Record<string, string> = {}, extra: Record<string, unknown> = {}) => {
-      deps.log(`webhook: ${detail}: ${status} ${error}`);
+      requestLog.note(req.socket.remoteAddress ?? '?', `webhook: ${detail}: ${status} ${error}`);
       answer(res, status, { error, ...extra }, headers);
     };
     if (closing) return refuse(503, 'shutting down', { 'retry-after': retryAfter, connection: 'close' });
@@ -177,7 +179,7 @@ export function createWebhookSource(cfg: WebhookSourceConfig, deps: WebhookDeps)
     }
     if (result.accepted === 0) return refuse(400, 'no valid event in the body', {}, counts);
     if (result.rejected.length > 0) {
-      deps.log(`webhook: ${detail}: 200 with ${result.rejected.length} of ${result.rejected.length + result.accepted} event(s) rejected`);
+      requestLog.note(req.socket.remoteAddress ?? '?', `webhook: ${detail}: 200 with ${result.rejected.length} of ${result.rejected.length + result.accepted} event(s) rejected`);
     }
     answer(res, 200, counts);
   }
@@ -252,6 +254,7 @@ export function createWebhookSource(cfg: WebhookSourceConfig, deps: WebhookDeps)
       s.closeIdleConnections();
       await closed;
       clearTimeout(force);
+      requestLog.flush();
     },
 
     stats() {
