@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { decode, encode } from '@msgpack/msgpack';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { COLLECTOR_OTLP_HTTP_URL, collectorOutputSize, readCollectorOutput, recordsWithResourceAttribute, uniqueTestId } from '../helpers/collector.ts';
 import { createFakeOutageProxy } from '../helpers/fake-outage-proxy.ts';
@@ -34,6 +35,7 @@ interface Run {
   stderr(): string;
   waitFor(re: RegExp, ms?: number): Promise<RegExpExecArray>;
   metrics(): Promise<ReturnType<typeof parsePromText>>;
+  /** The webhook URL, or the forward source's tcp:// address. */
   webhook: string;
   peakRssMb(): number;
   /** SIGTERM, wait for the exit; resolves with the exit code. */
@@ -70,7 +72,7 @@ async function run(name: string, yaml: string): Promise<Run> {
     throw new Error(`timed out waiting for ${re}:\n${stderr.slice(-3000)}`);
   };
   const base = (await waitFor(/telemetry: listening on (http:\/\/\S+)/))[1];
-  const webhook = (await waitFor(/webhook: listening on (http:\/\/\S+)/))[1];
+  const webhook = (await waitFor(/(?:webhook|forward): listening on ((?:http|tcp):\/\/\S+)/))[1];
   return {
     child, stderr: () => stderr, waitFor, webhook, stop, peakRssMb: () => peak,
     metrics: async () => parsePromText(await (await fetch(`${base}/metrics`)).text()),
@@ -206,6 +208,44 @@ exporters:
     expect(r.stderr()).toMatch(new RegExp(`rejected ${bodies * perBody}`));
     const entries = fs.readFileSync(dl, 'utf8').split('\n').filter((l) => l !== '');
     expect(entries).toHaveLength(bodies * perBody);
+  });
+});
+
+describe('forward source attacked through `run`', () => {
+  it('slowloris: 64 sockets holding half a message do not lock out Tracee; refused and cut, counted in /metrics and the summary', async () => {
+    const r = await run('forward-slowloris', `version: 1
+sources:
+  - { type: forward, listen: "127.0.0.1:0", message_timeout_ms: 1000 }
+dead_letter: { path: ${dir}/forward-dl.ndjson }
+telemetry: { log_interval_ms: 0 }
+exporters:
+  - { type: console, format: ecs, path: ${dir}/forward-out.ndjson, delivery: { flushIntervalMs: 20 } }
+`);
+    const port = Number(new URL(r.webhook).port);
+    const msg = (chunk: string) => Buffer.from(encode(['tracee', Math.floor(Date.now() / 1000), { event: event(7) }, { chunk }]));
+    const attack = await Promise.all(Array.from({ length: 64 }, () => new Promise<Promise<void>>((resolve) => {
+      const socket = net.connect({ port, host: '127.0.0.1', localAddress: '127.0.0.2' });
+      socket.on('error', () => {});
+      cleanups.push(() => { socket.destroy(); });
+      const closed = new Promise<void>((res) => socket.once('close', () => res()));
+      socket.once('connect', () => { socket.write(msg('x').subarray(0, 20)); resolve(closed); });
+      socket.once('close', () => resolve(closed));
+    })));
+    // Tracee (requireAck=true) from another address: its message is acked while the attack holds
+    const ack = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(port, '127.0.0.1');
+      cleanups.push(() => { socket.destroy(); });
+      socket.once('error', reject);
+      socket.once('data', (d) => { resolve((decode(d) as { ack: string }).ack); socket.end(); });
+      socket.write(msg('tracee-1'));
+    });
+    expect(ack).toBe('tracee-1');
+    await Promise.all(attack);
+    const m = await r.metrics();
+    expect(sumOf(m, 'tracee_exporter_listener_connections_refused_total', { source: 'forward', reason: 'per_client' })).toBe(48);
+    expect(sumOf(m, 'tracee_exporter_listener_connections_refused_total', { source: 'forward', reason: 'message_timeout' })).toBe(16);
+    expect(await r.stop()).toBe(1);   // each cut message is one rejected input (dead-lettered with its first bytes)
+    expect(r.stderr()).toMatch(/refused 64: per_client×48, message_timeout×16\); messages message×1; acks 1; events accepted 1, rejected 16/);
   });
 });
 
