@@ -236,6 +236,7 @@ exporters:
       const socket = net.connect(port, '127.0.0.1');
       cleanups.push(() => { socket.destroy(); });
       socket.once('error', reject);
+      socket.once('close', () => reject(new Error('closed before the ack (refused)')));
       socket.once('data', (d) => { resolve((decode(d) as { ack: string }).ack); socket.end(); });
       socket.write(msg('tracee-1'));
     });
