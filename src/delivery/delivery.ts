@@ -240,7 +240,10 @@ export function createDelivery<R>(
 
   function flush(): Promise<void> {
     if (lifecycle === 'closed') return RESOLVED;
-    const target = queue.headSeq + queue.length + (blocked.length - blockedHead);
+    // blocked pushes count; reservations do not (they may be withdrawn: a target never reached)
+    let pushes = 0;
+    for (let i = blockedHead; i < blocked.length; i++) if (blocked[i].hold !== true) pushes++;
+    const target = queue.headSeq + queue.length + pushes;
     if (lowWater() >= target) return RESOLVED;
     batcher.hurryUntil(target);
     const done = new Promise<void>((resolve, reject) => { flushWaiters.push({ target, resolve, reject }); });
