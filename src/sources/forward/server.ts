@@ -52,6 +52,8 @@ export function createForwardSource(cfg: ForwardSourceConfig, deps: ForwardDeps)
   const clientAuth = cfg.tls?.client_auth ?? 'none';
   if (clientAuth === 'optional') throw new Error(`${where}.tls.client_auth optional: not supported on a forward source (required or none)`);
   if (clientAuth === 'required' && cfg.tls?.client_ca_file === undefined) throw new Error(`${where}.tls.client_auth required: set tls.client_ca_file (the CA client certificates must chain to)`);
+  /** Raw sockets destroyed over the per-client cap (their TLS wrapper then reports a reset). */
+  const capRefused = new WeakSet<Socket>();
   const perClient = createClientCap(cfg.max_connections_per_client ?? FORWARD_DEFAULTS.maxConnectionsPerClient);
   /** Connection-level refusals: counted by reason; logged one line per reason per interval at most. */
   const refusalLog = new Map<RefusalReason, { n: number; at: number; first: string }>();
@@ -93,7 +95,8 @@ export function createForwardSource(cfg: ForwardSourceConfig, deps: ForwardDeps)
           ...(clientAuth === 'required' ? { ca: read('client_ca_file'), requestCert: true, rejectUnauthorized: true } : {}),
         }, onConnection);
         s.on('tlsClientError', (err: NodeJS.ErrnoException, socket: Socket) => {
-          refused('tls_handshake', `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`, `TLS handshake failed: ${err.code ?? err.message}`);
+          // a socket we destroyed over its per-client cap fails its handshake too: counted as per_client already
+          if (!capRefused.has((socket as Socket & { _parent?: Socket })._parent ?? socket)) refused('tls_handshake', `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`, `TLS handshake failed: ${err.code ?? err.message}`);
           socket.destroy();
         });
       } else {
@@ -106,6 +109,7 @@ export function createForwardSource(cfg: ForwardSourceConfig, deps: ForwardDeps)
       // before the server's own listener: a client over its cap never reaches the TLS handshake or the protocol
       s.prependListener('connection', (socket: Socket) => {
         if (perClient.admit(socket)) return;
+        capRefused.add(socket);
         refused('per_client', `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`, `${perClient.open(socket.remoteAddress ?? '?')} connections from this address already (max_connections_per_client)`);
         socket.destroy();
       });

@@ -72,6 +72,10 @@ export function createWebhookSource(cfg: WebhookSourceConfig, deps: WebhookDeps)
   const perClient = createClientCap(cfg.max_connections_per_client ?? WEBHOOK_DEFAULTS.maxConnectionsPerClient);
   /** Sockets whose request headers arrived and whose answer is not sent yet: a timeout then is the request's, not the headers'. */
   const inRequest = new WeakSet<Socket>();
+  /** TLS sockets whose handshake failed (counted once, as tls_handshake). */
+  const tlsFailed = new WeakSet<Socket>();
+  /** Raw sockets destroyed over the per-client cap (their TLS wrapper then reports a reset). */
+  const capRefused = new WeakSet<Socket>();
   /** Per-request lines (4xx/5xx answers, partly bad bodies) are throttled per client address. */
   const requestLog = createClientLogThrottle(deps.log, 'webhook');
   const st: WebhookStats = { requests: 0, responses: {}, events: { accepted: 0, rejected: 0, waiting: 0, refused: 0 }, clientGone: 0, connectionsRefused: 0, refusedBy: {}, inFlight: 0 };
@@ -211,10 +215,12 @@ export function createWebhookSource(cfg: WebhookSourceConfig, deps: WebhookDeps)
       // before http's own listener: a client over its cap never reaches the HTTP parser (or the TLS handshake)
       s.prependListener('connection', (socket: Socket) => {
         if (perClient.admit(socket)) return;
+        capRefused.add(socket);
         refused('per_client', peer(socket), `${perClient.open(socket.remoteAddress ?? '?')} connection(s) from this address already (max_connections_per_client)`);
         socket.destroy();
       });
       s.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+        if (tlsFailed.has(socket)) { socket.destroy(); return; }   // counted as tls_handshake
         if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
           const mid = inRequest.has(socket);
           refused(mid ? 'request_timeout' : 'header_timeout', peer(socket), mid ? `request not received within ${requestTimeout} ms (request_timeout_ms)` : `headers not received within ${headerTimeout} ms (header_timeout_ms)`);
@@ -226,8 +232,11 @@ export function createWebhookSource(cfg: WebhookSourceConfig, deps: WebhookDeps)
         destroyAfter(socket, inRequest.has(socket) ? undefined : 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       });
       if (tls) {
-        s.on('tlsClientError', (err: NodeJS.ErrnoException, socket: Socket) => {
-          refused('tls_handshake', peer(socket), `TLS handshake failed: ${err.code ?? err.message}`);
+        // before https's own listener, which re-emits it as clientError: counted once, as a TLS failure
+        s.prependListener('tlsClientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+          tlsFailed.add(socket);
+          // a socket we destroyed over its per-client cap fails its handshake too: counted as per_client already
+          if (!capRefused.has((socket as Socket & { _parent?: Socket })._parent ?? socket)) refused('tls_handshake', peer(socket), `TLS handshake failed: ${err.code ?? err.message}`);
           socket.destroy();
         });
       }

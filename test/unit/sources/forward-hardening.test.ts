@@ -105,4 +105,17 @@ describe('forward mTLS', () => {
     expect(fw.stats().connections.refusedBy).toEqual({ tls_handshake: 1 });
     expect(fw.stats().acks).toBe(1);
   });
+
+  it('over TLS, a connection over the per-client cap is counted once (per_client, not also as a TLS failure)', async () => {
+    const fw = await start({ max_connections_per_client: 1, tls: { cert_file: path.join(dir, 'server.pem'), key_file: path.join(dir, 'server.key') } });
+    const held = net.connect(fw.port, '127.0.0.1');
+    held.on('error', () => {});
+    cleanups.push(() => { held.destroy(); });
+    await new Promise<void>((r) => held.once('connect', () => r()));
+    const second = net.connect(fw.port, '127.0.0.1');
+    second.on('error', () => {});
+    await new Promise<void>((r) => second.once('close', () => r()));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(fw.stats().connections.refusedBy).toEqual({ per_client: 1 });
+  });
 });

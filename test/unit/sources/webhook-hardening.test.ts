@@ -174,7 +174,7 @@ describe('webhook mTLS', () => {
     expect(await postTls(w.url, 'client')).toBe(200);
     await expect(postTls(w.url)).rejects.toThrow();
     await expect(postTls(w.url, 'stranger')).rejects.toThrow();
-    expect(w.stats().refusedBy.tls_handshake).toBe(2);
+    expect(w.stats().refusedBy).toEqual({ tls_handshake: 2 });
     expect(w.stats().responses).toEqual({ 200: 1 });
   });
 
@@ -184,6 +184,23 @@ describe('webhook mTLS', () => {
     expect(await postTls(w.url, undefined, { authorization: 'Bearer tok-123' })).toBe(200);
     expect(await postTls(w.url)).toBe(401);
     expect(await postTls(w.url, 'stranger')).toBe(401);
+  });
+
+  it('over TLS, a connection over the per-client cap is refused before the handshake and counted once', async () => {
+    const w = await start({ tls: { cert_file: f('server.pem'), key_file: f('server.key') }, max_connections_per_client: 1 });
+    const held = net.connect({ port: w.port, host: '127.0.0.1', localAddress: '127.0.0.2' });   // sends nothing: held
+    held.on('error', () => {});
+    cleanups.push(() => { held.destroy(); });
+    const heldClosed = new Promise<void>((r) => held.once('close', () => r()));
+    await new Promise<void>((r) => held.once('connect', () => r()));
+    const second = await halfHeader(w.port, '127.0.0.2');
+    await second.closed;
+    await new Promise((r) => setTimeout(r, 100));
+    expect(w.stats().refusedBy).toEqual({ per_client: 1 });
+    held.write('GET / HTTP/1.1\r\n\r\n');   // not TLS: the handshake fails, counted once
+    await heldClosed;
+    await expect.poll(() => w.stats().refusedBy).toEqual({ per_client: 1, tls_handshake: 1 });
+    expect(await postTls(w.url, 'client')).toBe(200);
   });
 
   it('client_auth needs client_ca_file; optional needs auth', () => {
