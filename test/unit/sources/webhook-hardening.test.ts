@@ -129,6 +129,20 @@ describe('webhook source under attack', () => {
     expect(w.stats().responses[413]).toBe(1);
   });
 
+  it('bytes that are not HTTP: 400, the socket destroyed, counted as bad_request', async () => {
+    const w = await start();
+    const socket = net.connect(w.port, '127.0.0.1');
+    socket.on('error', () => {});
+    cleanups.push(() => { socket.destroy(); });
+    let got = '';
+    socket.on('data', (d) => { got += d.toString(); });
+    const closed = new Promise<void>((r) => socket.once('close', () => r()));
+    socket.write('\x16\x03\x01 not http at all\r\n\r\n');
+    await closed;   // closed by the server (the client never ends its side)
+    expect(got).toMatch(/^HTTP\/1\.1 400 /);
+    expect(w.stats().refusedBy).toEqual({ bad_request: 1 });
+  });
+
   it('max_connections_per_client: connections over it are closed at once and counted; another address is still served', async () => {
     const w = await start({ max_connections_per_client: 2, header_timeout_ms: 5_000 });
     const held = await Promise.all(Array.from({ length: 5 }, () => halfHeader(w.port, '127.0.0.2')));
