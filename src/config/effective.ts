@@ -52,7 +52,7 @@ export function effectiveConfig(config: RunConfig, env: NodeJS.ProcessEnv = proc
   const node = detectNodeInfo(config.node ?? {}, env);
   c.node = Object.fromEntries(['name', 'cluster_name', 'host_id', 'tracee_version'].filter((k) => node[k] !== undefined).map((k) => [k, node[k]]));
   c.sources = (config.sources ?? [{ type: 'stdin' }]).map((s) => (s.type === 'webhook'
-    ? { listen: WEBHOOK_DEFAULTS.listen, max_body_bytes: WEBHOOK_DEFAULTS.maxBodyBytes, max_queue_wait_ms: WEBHOOK_DEFAULTS.maxQueueWaitMs, max_connections: WEBHOOK_DEFAULTS.maxConnections, ...s }
+    ? { listen: WEBHOOK_DEFAULTS.listen, max_body_bytes: WEBHOOK_DEFAULTS.maxBodyBytes, max_queue_wait_ms: WEBHOOK_DEFAULTS.maxQueueWaitMs, max_connections: WEBHOOK_DEFAULTS.maxConnections, max_connections_per_client: WEBHOOK_DEFAULTS.maxConnectionsPerClient, header_timeout_ms: WEBHOOK_DEFAULTS.headerTimeoutMs, request_timeout_ms: WEBHOOK_DEFAULTS.requestTimeoutMs, keep_alive_timeout_ms: WEBHOOK_DEFAULTS.keepAliveTimeoutMs, ...s }
     : { ...s }));
   const { telemetry, warnings: tw } = resolveTelemetryConfig(config, env);
   warnings.push(...tw);

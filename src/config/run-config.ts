@@ -28,8 +28,9 @@ export interface RunConfig {
     // webhook (see src/sources/webhook/config.ts)
     listen?: string; max_body_bytes?: number; max_queue_wait_ms?: number; max_connections?: number;
     auth?: WebhookSourceConfig['auth']; tls?: WebhookSourceConfig['tls'];
+    max_connections_per_client?: number; header_timeout_ms?: number; request_timeout_ms?: number; keep_alive_timeout_ms?: number;
     // forward (see src/sources/forward/config.ts); listen and tls as above
-    tag?: string; max_message_bytes?: number; idle_timeout_ms?: number;
+    tag?: string; max_message_bytes?: number; idle_timeout_ms?: number; message_timeout_ms?: number;
     shared_key?: string; users?: ForwardSourceConfig['users']; self_hostname?: string;
     // grpc (see src/sources/grpc/stream.ts): Tracee's StreamEvents at unix:///path or host:port
     address?: string; policies?: string[]; mask?: string[]; reconnect_initial_ms?: number; reconnect_max_ms?: number;

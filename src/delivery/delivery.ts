@@ -15,8 +15,9 @@ import { resolveDeliveryOptions } from './options.ts';
 import { applyOutcome } from './outcome.ts';
 import { createItemQueue } from './queue.ts';
 import { sendAttempt } from './send-attempt.ts';
-import type {
-  Delivery, DeliveryHooks, DeliveryItem, DeliveryOptions, DeliveryStats, Lifecycle, ShutdownReport,
+import {
+  PushWithdrawn,
+  type Delivery, type DeliveryHooks, type DeliveryItem, type DeliveryOptions, type DeliveryStats, type Lifecycle, type PushReservation, type ShutdownReport,
 } from './types.ts';
 
 interface Batch<R> {
@@ -30,6 +31,8 @@ interface Batch<R> {
 interface BlockedPush<R> {
   item: DeliveryItem<R>;
   size: number;
+  /** A reservation: admitted = room held in the queue, the item is added by its commit(). */
+  hold?: boolean;
   resolve(): void;
   reject(err: Error): void;
 }
@@ -85,6 +88,56 @@ export function createDelivery<R>(
     return accepted;
   }
 
+  function reserve(item: DeliveryItem<R>, signal?: AbortSignal): Promise<PushReservation> {
+    if (lifecycle !== 'running') {
+      return Promise.reject(new Error(`delivery to ${exporter.name} is shut down: item not accepted`));
+    }
+    const size = sizeOf(item);
+    const held = (): PushReservation => {
+      let done = false;
+      return {
+        commit() {
+          if (done) return RESOLVED;
+          done = true;
+          queue.unhold(size);
+          if (lifecycle === 'closed') return Promise.reject(new Error(`delivery to ${exporter.name} shut down before the item was accepted`));
+          accept(item, size);
+          pump();
+          return RESOLVED;
+        },
+        cancel() {
+          if (done) return;
+          done = true;
+          queue.unhold(size);
+          admitBlocked();
+          pump();
+        },
+      };
+    };
+    if (blockedHead === blocked.length && queue.fits(size)) { queue.hold(size); return Promise.resolve(held()); }
+    if (o.whenFull === 'drop_newest') {
+      // never waits: committing counts the drop, as push() would
+      return Promise.resolve({ commit: () => { ledger.droppedItem(item, 'queue_full'); return RESOLVED; }, cancel: () => {} });
+    }
+    if (signal?.aborted) return Promise.reject(new PushWithdrawn(`delivery to ${exporter.name}`));
+    return new Promise<PushReservation>((resolve, reject) => {
+      const onAbort = () => {
+        const i = blocked.indexOf(b, blockedHead);
+        if (i < 0) return;   // admitted already: the caller cancels the reservation
+        blocked.splice(i, 1);
+        reject(new PushWithdrawn(`delivery to ${exporter.name}`));
+      };
+      const b: BlockedPush<R> = {
+        item, size, hold: true,
+        resolve: () => { signal?.removeEventListener('abort', onAbort); resolve(held()); },
+        reject: (err) => { signal?.removeEventListener('abort', onAbort); reject(err); },
+      };
+      blocked.push(b);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      pump();
+    });
+  }
+
   function accept(item: DeliveryItem<R>, size: number): void {
     queue.add(item, size);
     counters.received++;
@@ -96,7 +149,7 @@ export function createDelivery<R>(
     while (blockedHead < blocked.length && queue.fits(blocked[blockedHead].size)) {
       const b = blocked[blockedHead];
       blocked[blockedHead++] = undefined as unknown as BlockedPush<R>;
-      accept(b.item, b.size);
+      if (b.hold) queue.hold(b.size); else accept(b.item, b.size);
       b.resolve();
     }
     if (blockedHead === blocked.length && blockedHead > 0) { blocked = []; blockedHead = 0; }
@@ -187,7 +240,10 @@ export function createDelivery<R>(
 
   function flush(): Promise<void> {
     if (lifecycle === 'closed') return RESOLVED;
-    const target = queue.headSeq + queue.length + (blocked.length - blockedHead);
+    // blocked pushes count; reservations do not (they may be withdrawn: a target never reached)
+    let pushes = 0;
+    for (let i = blockedHead; i < blocked.length; i++) if (blocked[i].hold !== true) pushes++;
+    const target = queue.headSeq + queue.length + pushes;
     if (lowWater() >= target) return RESOLVED;
     batcher.hurryUntil(target);
     const done = new Promise<void>((resolve, reject) => { flushWaiters.push({ target, resolve, reject }); });
@@ -262,5 +318,5 @@ export function createDelivery<R>(
     };
   }
 
-  return { push, flush, shutdown, stats };
+  return { push, reserve, flush, shutdown, stats };
 }

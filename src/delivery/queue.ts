@@ -11,8 +11,11 @@ export interface ItemQueue<R> {
   readonly bytes: number;
   /** Sequence number of the head item (or of the next item to be accepted when empty). */
   readonly headSeq: number;
-  /** Whether an item of `size` bytes fits now. An oversized item fits an empty queue, so it cannot stall. */
+  /** Whether an item of `size` bytes fits now (held room counts as used). An oversized item fits an empty queue, so it cannot stall. */
   fits(size: number): boolean;
+  /** Room held for an item not added yet (a push reservation): counted by fits() until unhold(). */
+  hold(size: number): void;
+  unhold(size: number): void;
   add(item: DeliveryItem<R>, size: number): void;
   /** Remove up to maxItems from the head, within maxBytes (at least one item if non-empty). */
   take(maxItems: number, maxBytes: number): { items: DeliveryItem<R>[]; bytes: number };
@@ -26,6 +29,8 @@ export function createItemQueue<R>(maxItems: number, maxBytes: number): ItemQueu
   let head = 0;
   let bytes = 0;
   let accepted = 0;
+  let heldItems = 0;
+  let heldBytes = 0;
 
   function reset(): void {
     items = [];
@@ -38,10 +43,12 @@ export function createItemQueue<R>(maxItems: number, maxBytes: number): ItemQueu
     get bytes() { return bytes; },
     get headSeq() { return accepted - (items.length - head); },
     fits(size) {
-      const n = items.length - head;
+      const n = items.length - head + heldItems;
       if (n === 0) return true;
-      return n < maxItems && bytes + size <= maxBytes;
+      return n < maxItems && bytes + heldBytes + size <= maxBytes;
     },
+    hold(size) { heldItems++; heldBytes += size; },
+    unhold(size) { heldItems--; heldBytes -= size; },
     add(item, size) {
       items.push(item);
       sizes.push(size);

@@ -134,9 +134,32 @@ export interface ShutdownReport<R = Rec> {
   stats: DeliveryStats;
 }
 
+/**
+ * Room held for one item in a delivery (push sources): commit() pushes the item without waiting,
+ * cancel() gives the room back. Exactly one of the two must be called.
+ */
+export interface PushReservation {
+  commit(): Promise<void>;
+  cancel(): void;
+}
+
+/** A reservation still waiting for room when its signal aborted: the item was never accepted. */
+export class PushWithdrawn extends Error {
+  constructor(where: string) {
+    super(`${where}: push withdrawn before it was accepted`);
+    this.name = 'PushWithdrawn';
+  }
+}
+
 export interface Delivery<R = Rec> {
   /** Resolves once the item is accepted (or counted as dropped); rejects after shutdown. */
   push(item: DeliveryItem<R>): Promise<void>;
+  /**
+   * Waits for room for `item` (in line with blocked pushes) and holds it. If `signal` aborts first
+   * the wait is withdrawn (rejects with PushWithdrawn) and nothing of the item stays. Lets a push
+   * source take an event in every exporter or in none (a webhook 503 is a refusal).
+   */
+  reserve?(item: DeliveryItem<R>, signal?: AbortSignal): Promise<PushReservation>;
   /** Resolves when everything pushed before the call reached a terminal state. */
   flush(): Promise<void>;
   /** Stop accepting, drain, and after `timeoutMs` hand back what is still pending. Idempotent. */

@@ -2,6 +2,7 @@
 // pull sources (one call per stream) and the push sources (one call per HTTP request).
 
 import type { Delivery, DeliveryItem } from '../delivery/index.ts';
+import { PushWithdrawn } from '../delivery/types.ts';
 import type { Mapper } from '../mapping/compile.ts';
 import type { Exporter } from '../model/exporter.ts';
 import type { EcsRecord, Origin, OtelRecord } from '../model/records.ts';
@@ -132,14 +133,41 @@ export function createIngest(deps: IngestDeps): Ingest {
       // counted only now: an event rejected by the mapping counts as rejected, not as filtered too
       if (excluded !== undefined) for (const i of excluded) routes[i].filtered?.();
       const items: DeliveryItem[] = new Array(to.length);
-      const pushes: Promise<void>[] = new Array(to.length);
       // the record is settled once every route it was pushed to acked its item (filtered routes need nothing)
       const ack = rec.ack === undefined ? undefined : to.length === 1 ? rec.ack : afterAll(to.length, rec.ack);
       for (let j = 0; j < to.length; j++) {
         const i = to[j];
         items[j] = { record: mapped[slotOf[i]]!, origin: rec.origin, input, ack };
-        pushes[j] = routes[i].delivery.push(items[j]);
       }
+      // A push source's refusal (webhook 503, forward not acked) must mean "taken nowhere": room is
+      // reserved in every route first, and withdrawn from all of them when the signal aborts.
+      if (signal !== undefined && opts.refuseRestAs !== undefined && to.every((i) => routes[i].delivery.reserve !== undefined)) {
+        const held = await Promise.allSettled(to.map((i, j) => routes[i].delivery.reserve!(items[j], signal)));
+        const failures = held.filter((h): h is PromiseRejectedResult => h.status === 'rejected');
+        if (failures.some((f) => f.reason instanceof PushWithdrawn)) {
+          for (const h of held) if (h.status === 'fulfilled') h.value.cancel();
+          res.refused++;
+          res.interrupted = true;
+          deps.reject(rec.origin, opts.refuseRestAs, input, 'queue_full');
+          rec.ack?.();   // dead-lettered: settled
+          continue;
+        }
+        // committed where room was held; a route that refused for another reason (shut down, disk
+        // error) reports it, as a refused push does below
+        const commits = held.map((h, j) => (h.status === 'fulfilled' ? h.value.commit() : Promise.reject(h.reason as Error)).catch((err: Error) => {
+          deps.pushFailed?.(routes[to[j]], items[j], err);
+          throw err;
+        }));
+        try {
+          await Promise.all(commits);
+          res.accepted++;
+        } catch {
+          res.refused++;
+        }
+        continue;
+      }
+      const pushes: Promise<void>[] = new Array(to.length);
+      for (let j = 0; j < to.length; j++) pushes[j] = routes[to[j]].delivery.push(items[j]);
       const all: Promise<unknown> = pushes.length === 1 ? pushes[0] : Promise.all(pushes);
       if (signal !== undefined) {
         aborted ??= signal.aborted ? Promise.resolve(ABORTED)

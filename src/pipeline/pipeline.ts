@@ -19,6 +19,7 @@ import { fileSourceOptions } from '../sources/files/config.ts';
 import type { Ingest } from '../sources/types.ts';
 import { createWebhookSource, type WebhookStats } from '../sources/webhook/index.ts';
 import { createForwardSource, type ForwardStats } from '../sources/forward/index.ts';
+import { createRejectionLog } from './rejection-log.ts';
 import { createIngest, type IngestRoute } from './ingest.ts';
 import { bufferConfigOf, checkDiskBufferNames, resolveDataDir, startBuffer, withBuffer } from './disk-buffers.ts';
 import { compileFilter } from './filter.ts';
@@ -194,12 +195,15 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: Pipeline
   const counts: RunSummary = { received: 0, mapped: 0, rejected: 0, filteredOut: 0, sourceErrors: 0, exporters: [] };
 
   let deadLetterError: string | undefined;   // logged once
+  // a flood of bad input is a few lines per client and interval, not one line per bad line
+  const rejectionLog = createRejectionLog(io.log);
+  telemetry.clientRejections?.(() => rejectionLog.counts());
   const ingest = createIngest({
     mapper, routes, counts, telemetry,
     reject(origin, reason, input, code) {
       counts.rejected++;
       telemetry.eventRejected(origin.source, code);
-      io.log(`${formatOrigin(origin)}: rejected: ${reason}`);
+      rejectionLog.note(origin, reason, code);
       // a failed dead letter must not stop the source: the line is counted and logged above
       try {
         deadLetter?.write({ exporter: 'input', reason, origin, input });
@@ -285,11 +289,11 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: Pipeline
   const counted = (m: Record<string, number>) => Object.entries(m).map(([k, n]) => `${k}×${n}`).join(', ') || 'none';
 
   function webhookClosingLine(st: WebhookStats, url: string): string {
-    return `webhook ${url}: closed after ${st.requests} request(s) (${counted(st.responses)}${st.clientGone ? `, client gone ${st.clientGone}` : ''}); events accepted ${st.events.accepted}, rejected ${st.events.rejected}, refused ${st.events.refused}`;
+    return `webhook ${url}: closed after ${st.requests} request(s) (${counted(st.responses)}${st.clientGone ? `, client gone ${st.clientGone}` : ''}); events accepted ${st.events.accepted}, rejected ${st.events.rejected}, refused ${st.events.refused}${st.connectionsRefused ? `; connections refused ${st.connectionsRefused} (${counted(st.refusedBy as Record<string, number>)})` : ''}`;
   }
 
   function forwardClosingLine(st: ForwardStats, address: string): string {
-    return `forward ${address}: closed after ${st.connections.accepted} connection(s) (${counted(st.connections.closed)}${st.connections.refused ? `, refused ${st.connections.refused}` : ''}); messages ${counted(st.messages)}; acks ${st.acks}; events accepted ${st.events.accepted}, rejected ${st.events.rejected}, refused ${st.events.refused}`;
+    return `forward ${address}: closed after ${st.connections.accepted} connection(s) (${counted(st.connections.closed)}${st.connections.refused ? `, refused ${st.connections.refused}: ${counted(st.connections.refusedBy as Record<string, number>)}` : ''}); messages ${counted(st.messages)}; acks ${st.acks}; events accepted ${st.events.accepted}, rejected ${st.events.rejected}, refused ${st.events.refused}`;
   }
 
   function stop(): void {
@@ -364,6 +368,7 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: Pipeline
         await Promise.all(running);
       } finally {
         telemetry.phaseChanged('stopping');   // the input ended or stop(): flushing
+        rejectionLog.stop();
         readyResolve({ webhooks: [] });   // no-op when already resolved
         // every delivery drains at once: --shutdown-timeout is one deadline, not one per exporter
         const reports = routes.map((r) => r.delivery.shutdown(opts.shutdownTimeoutMs ?? 30_000));

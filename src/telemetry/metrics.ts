@@ -126,6 +126,15 @@ export function createMetrics(state: TelemetryState, opts: { processMetrics: boo
   counter('forward_events_total', 'Forward events by result (accepted by every exporter queue, rejected, refused or waiting at shutdown).', ['listen', 'result'],
     () => perForward((r) => Object.entries(r.events).map(([result, n]): [Record<string, string>, number] => [{ result }, n])));
 
+  counter('listener_connections_refused_total', 'Webhook and forward connections refused or cut before carrying a request / message, by source, listen address and reason (max_connections, per_client, header_timeout, request_timeout, message_timeout, tls_handshake, bad_request).', ['source', 'listen', 'reason'], function* () {
+    for (const w of state.webhooks) for (const [reason, n] of Object.entries(w.read().refusedBy ?? {})) if (n !== undefined) yield [{ source: 'webhook', listen: w.listen, reason }, n];
+    for (const f of state.forwards) for (const [reason, n] of Object.entries(f.read().connections.refusedBy ?? {})) if (n !== undefined) yield [{ source: 'forward', listen: f.listen, reason }, n];
+  });
+
+  counter('client_rejections_total', 'Input records rejected, by source, client address (webhook, forward; the source itself for files and stdin; "other" past the first 100 clients) and reason code.', ['source', 'client', 'reason'], function* () {
+    for (const read of state.clientRejections ?? []) yield* read();
+  });
+
   // file sources: read once per scrape (an fstat per followed file) before the registry collects;
   // only the files followed now are listed, so a file let go loses its series
   let files: FileReading[] = [];

@@ -29,11 +29,13 @@ export interface DeliveryReading {
 export interface WebhookReading {
   responses: Record<number, number>;
   clientGone: number;
+  /** Connections refused or cut before carrying a request, by reason (max_connections, per_client, header_timeout…). */
+  refusedBy?: Partial<Record<string, number>>;
 }
 
 /** What is read from a forward source at scrape time (a subset of ForwardStats). */
 export interface ForwardReading {
-  connections: { accepted: number; refused: number; active: number; closed: Partial<Record<string, number>> };
+  connections: { accepted: number; refused: number; active: number; closed: Partial<Record<string, number>>; refusedBy?: Partial<Record<string, number>> };
   /** By carrier mode (message, forward, packed_forward, compressed_packed_forward, heartbeat). */
   messages: Partial<Record<string, number>>;
   acks: number;
@@ -155,6 +157,8 @@ export interface Telemetry {
   webhook(listen: string, read: () => WebhookReading): void;
   /** Register a forward source listening on `listen` (host:port); its counts are read at scrape time. */
   forward(listen: string, read: () => ForwardReading): void;
+  /** Register the per-client rejection counts (bounded label set), read at scrape time. */
+  clientRejections?(read: () => Iterable<[{ source: string; client: string; reason: string }, number]>): void;
   /** Register a file source: its followed files (offsets, sizes) are read at scrape time. */
   files(read: () => Promise<FileReading[]>): void;
   /** Register a gRPC source by its configured address; its stream reports connects and disconnects through the handle. */
@@ -184,6 +188,8 @@ export interface TelemetryState {
   readonly fileSources: Array<() => Promise<FileReading[]>>;
   readonly grpcs: GrpcEntry[];
   readonly isReady: () => boolean;
+  /** Per-client rejection counts (src/pipeline/rejection-log.ts), when registered. */
+  readonly clientRejections: Array<() => Iterable<[{ source: string; client: string; reason: string }, number]>>;
 }
 
 /** A label value from a free-form reason: its leading code, lower case, [a-z0-9_], at most 40 characters. */
@@ -223,7 +229,8 @@ export function createTelemetry(opts: TelemetryOptions = {}): Telemetry {
     return judgeReadiness(phase, exporters, now(), maxRetryingMs, input);
   }
 
-  const state: TelemetryState = { sources, exporters, webhooks, forwards, fileSources, grpcs, isReady: () => readiness().ready };
+  const clientRejections: TelemetryState['clientRejections'] = [];
+  const state: TelemetryState = { sources, exporters, webhooks, forwards, fileSources, grpcs, clientRejections, isReady: () => readiness().ready };
   const metrics: Metrics = createMetrics(state, { processMetrics: opts.processMetrics ?? false });
 
   return {
@@ -259,6 +266,7 @@ export function createTelemetry(opts: TelemetryOptions = {}): Telemetry {
     },
 
     webhook(listen, read) { webhooks.push({ listen, read }); },
+    clientRejections(read) { clientRejections.push(read); },
     forward(listen, read) { forwards.push({ listen, read }); },
     files(read) { fileSources.push(read); },
     grpc(address) {

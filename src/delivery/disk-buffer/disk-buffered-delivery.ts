@@ -8,7 +8,7 @@
 
 import fs from 'node:fs';
 import type { Origin } from '../../model/records.ts';
-import type { BufferStats, Delivery, DeliveryItem, DeliveryStats, ShutdownReport } from '../types.ts';
+import { PushWithdrawn, type BufferStats, type Delivery, type DeliveryItem, type DeliveryStats, type PushReservation, type ShutdownReport } from '../types.ts';
 import { createAckTracker } from './ack-tracker.ts';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.ts';
 import { readFrame, FRAME_HEADER_BYTES } from './framing.ts';
@@ -372,6 +372,11 @@ export function createDiskBufferedDelivery<R>(
         admitted = true;
       }
     }
+    return write(item, frame, admitted);
+  }
+
+  /** Appends an admitted frame (its room reserved when `admitted`) and hands it on. */
+  async function write(item: DeliveryItem<R>, frame: Buffer, admitted: boolean): Promise<void> {
     let a;
     try {
       a = writer.append(frame);
@@ -391,6 +396,57 @@ export function createDiskBufferedDelivery<R>(
       pumpReader();
     }
     if (item.ack !== undefined) item.ack('persisted');
+  }
+
+  /** Room for the frame held (reserved bytes) until commit() writes it or cancel() frees it. */
+  async function reserve(item: DeliveryItem<R>, signal?: AbortSignal): Promise<PushReservation> {
+    if (lifecycle !== 'running') throw new Error(`disk buffer ${dir} is shut down: item not accepted`);
+    const frame = encodeStoredFrame(item as DeliveryItem);
+    if (blocked.length > 0 || !fits(frame.length)) {
+      if (o.whenFull === 'drop_oldest') {
+        dropOldestFor(frame.length);
+        reserved += frame.length;
+      } else {
+        if (signal?.aborted) throw new PushWithdrawn(`disk buffer ${dir}`);
+        await new Promise<void>((resolve, reject) => {
+          const onAbort = () => {
+            const i = blocked.indexOf(b);
+            if (i < 0) return;   // admitted already: the caller cancels the reservation
+            blocked.splice(i, 1);
+            reject(new PushWithdrawn(`disk buffer ${dir}`));
+          };
+          const b: Blocked = {
+            bytes: frame.length,
+            resolve: () => { signal?.removeEventListener('abort', onAbort); resolve(); },
+            reject: (err) => { signal?.removeEventListener('abort', onAbort); reject(err); },
+          };
+          blocked.push(b);
+          signal?.addEventListener('abort', onAbort, { once: true });
+          makeRoomSoon();
+        });   // admitBlocked reserved its bytes
+      }
+    } else {
+      reserved += frame.length;
+    }
+    let done = false;
+    return {
+      commit() {
+        if (done) return Promise.resolve();
+        done = true;
+        if (lifecycle === 'closed') {
+          reserved -= frame.length;
+          return Promise.reject(new Error(`disk buffer ${dir} shut down before the item was written`));
+        }
+        received++;
+        return write(item, frame, true);
+      },
+      cancel() {
+        if (done) return;
+        done = true;
+        reserved -= frame.length;
+        admitBlocked();
+      },
+    };
   }
 
   function flush(): Promise<void> {
@@ -468,6 +524,7 @@ export function createDiskBufferedDelivery<R>(
 
   return {
     push,
+    reserve,
     flush,
     shutdown,
     stats,

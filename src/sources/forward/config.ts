@@ -21,7 +21,12 @@ export interface ForwardSourceConfig {
   users?: Array<{ username: string; password: string }>;
   /** The hostname the server gives in PONG (default: the machine's hostname). */
   self_hostname?: string;
-  tls?: { cert_file: string; key_file: string };
+  /** Connections one client address may hold at once (default 16; 0 = no cap besides max_connections). */
+  max_connections_per_client?: number;
+  /** A message whose first byte arrived must be complete within this (default 30000 ms; 0 = never); also the TLS handshake timeout. */
+  message_timeout_ms?: number;
+  /** `client_auth: required` + `client_ca_file`: a client without a valid certificate is refused at the TLS handshake. */
+  tls?: { cert_file: string; key_file: string; client_ca_file?: string; client_auth?: 'none' | 'optional' | 'required' };
 }
 
 export const FORWARD_DEFAULTS = {
@@ -29,6 +34,10 @@ export const FORWARD_DEFAULTS = {
   maxMessageBytes: 8 * 1024 * 1024,
   maxConnections: 64,
   idleTimeoutMs: 300_000,
+  maxConnectionsPerClient: 16,
+  // Tracee writes one small message at a time: 30 s for one message is generous, and bounds how
+  // long a slowloris client (a message trickled a byte at a time) holds a slot
+  messageTimeoutMs: 30_000,
   /** How long close() waits for connections to finish their message before cutting them. */
   closeGraceMs: 5_000,
 } as const;

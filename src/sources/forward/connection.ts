@@ -8,6 +8,7 @@
 // is one rejection too, its first bytes dead-lettered (base64): never only a log line.
 
 import type { Socket } from 'node:net';
+import type { RefusalCounts } from '../listener-guard.ts';
 import { encode } from '@msgpack/msgpack';
 import type { Origin } from '../../model/records.ts';
 import type { InputRecord } from '../read-records.ts';
@@ -18,10 +19,11 @@ import { decodeFrame, extensionCodec, parseMessage, ProtocolError, type ForwardM
 import { tagMismatch, toInputRecord } from './records.ts';
 
 /** Why a connection ended (a metric label). */
-export type CloseReason = 'client_closed' | 'idle_timeout' | 'protocol_error' | 'too_large' | 'truncated' | 'auth_failed' | 'socket_error' | 'shutdown';
+export type CloseReason = 'client_closed' | 'idle_timeout' | 'message_timeout' | 'protocol_error' | 'too_large' | 'truncated' | 'auth_failed' | 'socket_error' | 'shutdown';
 
 export interface ForwardStats {
-  connections: { accepted: number; refused: number; active: number; closed: Partial<Record<CloseReason, number>> };
+  /** refused: connections refused or cut by a timeout, all reasons (= sum of refusedBy). */
+  connections: { accepted: number; refused: number; refusedBy: RefusalCounts; active: number; closed: Partial<Record<CloseReason, number>> };
   messages: Partial<Record<Mode | 'heartbeat', number>>;
   acks: number;
   handshakes: { ok: number; failed: number };
@@ -30,7 +32,7 @@ export interface ForwardStats {
 }
 
 export function emptyStats(): ForwardStats {
-  return { connections: { accepted: 0, refused: 0, active: 0, closed: {} }, messages: {}, acks: 0, handshakes: { ok: 0, failed: 0 }, events: { accepted: 0, rejected: 0, waiting: 0, refused: 0 } };
+  return { connections: { accepted: 0, refused: 0, refusedBy: {}, active: 0, closed: {} }, messages: {}, acks: 0, handshakes: { ok: 0, failed: 0 }, events: { accepted: 0, rejected: 0, waiting: 0, refused: 0 } };
 }
 
 export interface ConnectionContext {
@@ -44,6 +46,10 @@ export interface ConnectionContext {
   closing: AbortSignal;
   maxMessageBytes: number;
   idleTimeoutMs: number;
+  /** A started message must complete within this (0 = never). */
+  messageTimeoutMs: number;
+  /** A connection cut for a reason that counts as a refusal (message_timeout). */
+  refused(reason: 'message_timeout', peer: string, why: string): void;
   handshake?: Handshake;
   tagFilter?: { pattern: string; test(tag: string): boolean };
 }
@@ -63,6 +69,7 @@ export const MAX_KEPT_UNFINISHED_BYTES = 4096;
 /** Closes that can cut a message being received, as the rejection's reason words them. */
 const CUT_BY: Partial<Record<CloseReason, string>> = {
   idle_timeout: 'idle timeout (no whole message for idle_timeout_ms)',
+  message_timeout: 'message timeout (not complete within message_timeout_ms)',
   shutdown: 'shutdown',
   socket_error: 'socket error',
 };
@@ -199,6 +206,7 @@ export function serveConnection(socket: Socket, id: number, ctx: ConnectionConte
           if (msg === null) { st.messages.heartbeat = (st.messages.heartbeat ?? 0) + 1; continue; }
           if (!(await onMessage(parseMessage(msg, frame, { maxBytes: ctx.maxMessageBytes })))) return;
         }
+        if (framer.pendingBytes > 0) messageStarted();   // part of the next message is here: its clock runs
       }
       if (ended) return;
       if (framer.pendingBytes > 0) {
@@ -234,7 +242,27 @@ export function serveConnection(socket: Socket, id: number, ctx: ConnectionConte
     }, ctx.idleTimeoutMs);
     idleTimer.unref();
   }
-  const progressed = () => { idleTimer?.refresh(); };
+  // A message started must be complete within message_timeout_ms (idle_timeout_ms is minutes: Tracee
+  // stays connected between events); the time a message waits for queue room does not count.
+  let messageTimer: NodeJS.Timeout | undefined;
+  const messageStarted = () => {
+    if (ctx.messageTimeoutMs <= 0 || messageTimer !== undefined) return;
+    messageTimer = setTimeout(function onSlow() {
+      if (ended) return;
+      if (busy) { messageTimer!.refresh(); return; }
+      if (framer.pendingBytes === 0) { messageTimer = undefined; return; }
+      const why = `a message not complete within ${ctx.messageTimeoutMs} ms (${framer.pendingBytes} bytes received; message_timeout_ms)`;
+      ctx.refused('message_timeout', peer, why);
+      ctx.log(`forward: ${detailBase}: closing: ${why}`);
+      finish('message_timeout', true);
+    }, ctx.messageTimeoutMs);
+    messageTimer.unref();
+  };
+  const progressed = () => {
+    idleTimer?.refresh();
+    // a whole message arrived: the next one's clock starts with its first byte
+    if (messageTimer !== undefined) { clearTimeout(messageTimer); messageTimer = undefined; }
+  };
   socket.on('error', () => { /* reported by the read loop */ });
 
   st.connections.accepted++;
@@ -251,6 +279,7 @@ export function serveConnection(socket: Socket, id: number, ctx: ConnectionConte
     }))
     .finally(() => {
       clearTimeout(idleTimer);
+      clearTimeout(messageTimer);
       st.connections.active--;
       const r = closeReason ?? 'client_closed';
       st.connections.closed[r] = (st.connections.closed[r] ?? 0) + 1;

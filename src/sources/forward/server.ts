@@ -8,10 +8,14 @@ import os from 'node:os';
 import tls from 'node:tls';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Ingest } from '../types.ts';
+import { countRefusal, createClientCap, type RefusalReason } from '../listener-guard.ts';
 import { parseListen } from '../webhook/config.ts';
 import { FORWARD_DEFAULTS, tagMatcher, type ForwardSourceConfig } from './config.ts';
 import { emptyStats, serveConnection, type Connection, type ForwardStats } from './connection.ts';
 import { createHandshake } from './handshake.ts';
+
+/** At most one log line per refusal reason per interval (a flood of connections is one line, counted in full). */
+const REFUSAL_LOG_INTERVAL_MS = 10_000;
 
 export interface ForwardSource {
   /** Start listening; resolves with the address to give Tracee (`tcp://host:port`, `tls://…` with TLS). */
@@ -44,12 +48,35 @@ export function createForwardSource(cfg: ForwardSourceConfig, deps: ForwardDeps)
   const connections = new Set<Connection>();
   let server: net.Server | undefined;
   let nextId = 0;
+  const messageTimeoutMs = cfg.message_timeout_ms ?? FORWARD_DEFAULTS.messageTimeoutMs;
+  const clientAuth = cfg.tls?.client_auth ?? 'none';
+  if (clientAuth === 'optional') throw new Error(`${where}.tls.client_auth optional: not supported on a forward source (required or none)`);
+  if (clientAuth === 'required' && cfg.tls?.client_ca_file === undefined) throw new Error(`${where}.tls.client_auth required: set tls.client_ca_file (the CA client certificates must chain to)`);
+  /** Raw sockets destroyed over the per-client cap (their TLS wrapper then reports a reset). */
+  const capRefused = new WeakSet<Socket>();
+  const perClient = createClientCap(cfg.max_connections_per_client ?? FORWARD_DEFAULTS.maxConnectionsPerClient);
+  /** Connection-level refusals: counted by reason; logged one line per reason per interval at most. */
+  const refusalLog = new Map<RefusalReason, { n: number; at: number; first: string }>();
+  function refused(reason: RefusalReason, who: string, why: string): void {
+    st.connections.refused++;
+    countRefusal(st.connections.refusedBy, reason);
+    const now = Date.now();
+    const r = refusalLog.get(reason);
+    if (r === undefined || now - r.at >= REFUSAL_LOG_INTERVAL_MS) {
+      const more = r !== undefined && r.n > 0 ? ` (and ${r.n} more since ${new Date(r.at).toISOString()}, first from ${r.first})` : '';
+      if (reason !== 'message_timeout') deps.log(`forward: connection from ${who} refused: ${why}${more}`);
+      refusalLog.set(reason, { n: 0, at: now, first: who });
+    } else {
+      if (r.n === 0) r.first = who;
+      r.n++;
+    }
+  }
 
   function onConnection(socket: Socket): void {
-    if (closing.signal.aborted) { socket.destroy(); return; }
+    if (closing.signal.aborted || socket.destroyed) { socket.destroy(); return; }
     const c = serveConnection(socket, ++nextId, {
       ingest: deps.ingest, log: deps.log, stats: st, closing: closing.signal, maxMessageBytes,
-      idleTimeoutMs: cfg.idle_timeout_ms ?? FORWARD_DEFAULTS.idleTimeoutMs, handshake, tagFilter,
+      idleTimeoutMs: cfg.idle_timeout_ms ?? FORWARD_DEFAULTS.idleTimeoutMs, messageTimeoutMs, refused, handshake, tagFilter,
     });
     connections.add(c);
     void c.done.finally(() => connections.delete(c));
@@ -59,20 +86,32 @@ export function createForwardSource(cfg: ForwardSourceConfig, deps: ForwardDeps)
     async listen() {
       let s: net.Server;
       if (cfg.tls !== undefined) {
-        const read = (key: 'cert_file' | 'key_file') => {
-          try { return fs.readFileSync(cfg.tls![key]); } catch (err) { throw new Error(`${where}.tls.${key}: cannot read ${JSON.stringify(cfg.tls![key])}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`); }
+        const read = (key: 'cert_file' | 'key_file' | 'client_ca_file') => {
+          try { return fs.readFileSync(cfg.tls![key]!); } catch (err) { throw new Error(`${where}.tls.${key}: cannot read ${JSON.stringify(cfg.tls![key])}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`); }
         };
-        s = tls.createServer({ cert: read('cert_file'), key: read('key_file') }, onConnection);
-        s.on('tlsClientError', (err: Error, socket: Socket) => {
-          deps.log(`forward: TLS handshake with ${socket.remoteAddress ?? '?'} failed: ${err.message}`);
+        s = tls.createServer({
+          cert: read('cert_file'), key: read('key_file'),
+          handshakeTimeout: messageTimeoutMs > 0 ? messageTimeoutMs : FORWARD_DEFAULTS.messageTimeoutMs,
+          ...(clientAuth === 'required' ? { ca: read('client_ca_file'), requestCert: true, rejectUnauthorized: true } : {}),
+        }, onConnection);
+        s.on('tlsClientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+          // a socket we destroyed over its per-client cap fails its handshake too: counted as per_client already
+          if (!capRefused.has((socket as Socket & { _parent?: Socket })._parent ?? socket)) refused('tls_handshake', `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`, `TLS handshake failed: ${err.code ?? err.message}`);
+          socket.destroy();
         });
       } else {
         s = net.createServer(onConnection);
       }
       s.maxConnections = cfg.max_connections ?? FORWARD_DEFAULTS.maxConnections;
       s.on('drop', (d?: { remoteAddress?: string; remotePort?: number }) => {
-        st.connections.refused++;
-        deps.log(`forward: connection from ${d?.remoteAddress ?? '?'}:${d?.remotePort ?? '?'} refused: ${s.maxConnections} connections already (max_connections)`);
+        refused('max_connections', `${d?.remoteAddress ?? '?'}:${d?.remotePort ?? '?'}`, `${s.maxConnections} connections already (max_connections)`);
+      });
+      // before the server's own listener: a client over its cap never reaches the TLS handshake or the protocol
+      s.prependListener('connection', (socket: Socket) => {
+        if (perClient.admit(socket)) return;
+        capRefused.add(socket);
+        refused('per_client', `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`, `${perClient.open(socket.remoteAddress ?? '?')} connections from this address already (max_connections_per_client)`);
+        socket.destroy();
       });
       await new Promise<void>((resolve, reject) => {
         s.once('error', (err: NodeJS.ErrnoException) => reject(new Error(`${where}: cannot listen on ${listenText}: ${err.code ?? err.message}`)));
@@ -106,7 +145,7 @@ export function createForwardSource(cfg: ForwardSourceConfig, deps: ForwardDeps)
     stats() {
       return {
         ...st,
-        connections: { ...st.connections, closed: { ...st.connections.closed } },
+        connections: { ...st.connections, closed: { ...st.connections.closed }, refusedBy: { ...st.connections.refusedBy } },
         messages: { ...st.messages },
         handshakes: { ...st.handshakes },
         events: { ...st.events },

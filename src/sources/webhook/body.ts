@@ -1,5 +1,5 @@
 // Read a request body into memory, up to a limit. Over the limit: stop keeping bytes and report it
-// at once (the caller answers 413 and closes the connection).
+// at once and stop reading (the caller answers 413 and destroys the connection: the rest is never read).
 
 import type { IncomingMessage } from 'node:http';
 
@@ -18,7 +18,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<BodyResul
     };
     const onData = (c: Buffer) => {
       size += c.length;
-      if (size > limit) { parts.length = 0; finish({ ok: false, why: 'too_large' }); req.resume(); return; }
+      if (size > limit) { parts.length = 0; finish({ ok: false, why: 'too_large' }); req.pause(); return; }
       parts.push(c);
     };
     req.on('data', onData);

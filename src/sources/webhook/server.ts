@@ -13,12 +13,17 @@ import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { countRefusal, createClientCap, createClientLogThrottle, destroyAfter, type RefusalCounts, type RefusalReason } from '../listener-guard.ts';
 import { readRecords, type InputRecord } from '../read-records.ts';
 import type { Ingest } from '../types.ts';
 import { createAuthenticator } from './auth.ts';
 import { readBody } from './body.ts';
 import { parseListen, WEBHOOK_DEFAULTS, type WebhookSourceConfig } from './config.ts';
 import { listRejections, sendJson } from './respond.ts';
+
+/** At most one log line per refusal reason per interval (a flood of connections is one line, counted in full). */
+const REFUSAL_LOG_INTERVAL_MS = 10_000;
 
 export interface WebhookStats {
   requests: number;
@@ -28,8 +33,10 @@ export interface WebhookStats {
   events: { accepted: number; rejected: number; waiting: number; refused: number };
   /** Requests whose client went away before the answer was sent. */
   clientGone: number;
-  /** Connections closed at once: max_connections were open already. */
+  /** Connections refused or cut before carrying a request, all reasons (= sum of refusedBy). */
   connectionsRefused: number;
+  /** The same by reason: max_connections, per_client, header_timeout, request_timeout, tls_handshake, bad_request. */
+  refusedBy: RefusalCounts;
   inFlight: number;
 }
 
@@ -56,7 +63,38 @@ export function createWebhookSource(cfg: WebhookSourceConfig, deps: WebhookDeps)
   const retryAfter = String(Math.max(1, Math.ceil(maxWait / 1000)));
   const auth = createAuthenticator(cfg.auth);
   const tls = cfg.tls !== undefined;
-  const st: WebhookStats = { requests: 0, responses: {}, events: { accepted: 0, rejected: 0, waiting: 0, refused: 0 }, clientGone: 0, connectionsRefused: 0, inFlight: 0 };
+  const clientAuth = cfg.tls?.client_auth ?? 'none';
+  if (clientAuth !== 'none' && cfg.tls?.client_ca_file === undefined) throw new Error(`${where}.tls.client_auth ${clientAuth}: set tls.client_ca_file (the CA client certificates must chain to)`);
+  if (clientAuth === 'optional' && auth === undefined) throw new Error(`${where}.tls.client_auth optional: set auth too (what a client without a certificate must give); use required to admit certificates only`);
+  const headerTimeout = cfg.header_timeout_ms ?? WEBHOOK_DEFAULTS.headerTimeoutMs;
+  const requestTimeout = cfg.request_timeout_ms ?? WEBHOOK_DEFAULTS.requestTimeoutMs;
+  const idleTimeout = cfg.keep_alive_timeout_ms ?? WEBHOOK_DEFAULTS.keepAliveTimeoutMs;
+  const perClient = createClientCap(cfg.max_connections_per_client ?? WEBHOOK_DEFAULTS.maxConnectionsPerClient);
+  /** Sockets whose request headers arrived and whose answer is not sent yet: a timeout then is the request's, not the headers'. */
+  const inRequest = new WeakSet<Socket>();
+  /** TLS sockets whose handshake failed (counted once, as tls_handshake). */
+  const tlsFailed = new WeakSet<Socket>();
+  /** Raw sockets destroyed over the per-client cap (their TLS wrapper then reports a reset). */
+  const capRefused = new WeakSet<Socket>();
+  /** Per-request lines (4xx/5xx answers, partly bad bodies) are throttled per client address. */
+  const requestLog = createClientLogThrottle(deps.log, 'webhook');
+  const st: WebhookStats = { requests: 0, responses: {}, events: { accepted: 0, rejected: 0, waiting: 0, refused: 0 }, clientGone: 0, connectionsRefused: 0, refusedBy: {}, inFlight: 0 };
+  /** Connection-level refusals are counted by reason; logged one line per reason per interval at most. */
+  const refusalLog = new Map<RefusalReason, { n: number; at: number; first: string }>();
+  function refused(reason: RefusalReason, who: string, why: string): void {
+    st.connectionsRefused++;
+    countRefusal(st.refusedBy, reason);
+    const now = Date.now();
+    const r = refusalLog.get(reason);
+    if (r === undefined || now - r.at >= REFUSAL_LOG_INTERVAL_MS) {
+      const more = r !== undefined && r.n > 0 ? ` (and ${r.n} more since ${new Date(r.at).toISOString()}, first from ${r.first})` : '';
+      deps.log(`webhook: connection from ${who} refused: ${why}${more}`);
+      refusalLog.set(reason, { n: 0, at: now, first: who });
+    } else {
+      if (r.n === 0) r.first = who;
+      r.n++;
+    }
+  }
   let closing = false;
   let idle: (() => void) | undefined;   // resolves close() once no request is in flight
   let server: http.Server | undefined;
@@ -64,7 +102,9 @@ export function createWebhookSource(cfg: WebhookSourceConfig, deps: WebhookDeps)
   function handler(req: IncomingMessage, res: ServerResponse): void {
     const n = ++st.requests;
     st.inFlight++;
+    inRequest.add(req.socket);
     res.on('close', () => {
+      inRequest.delete(req.socket);
       st.inFlight--;
       if (res.writableFinished) st.responses[res.statusCode] = (st.responses[res.statusCode] ?? 0) + 1;
       else st.clientGone++;
@@ -87,13 +127,15 @@ export function createWebhookSource(cfg: WebhookSourceConfig, deps: WebhookDeps)
     const shown = pathname.length > 200 ? `${pathname.slice(0, 200)}…` : pathname;   // a client picks it: bound what is logged
     const detail = `${req.method} ${shown} from ${peer(req.socket)} #${n}`;
     const refuse = (status: number, error: string, headers: Record<string, string> = {}, extra: Record<string, unknown> = {}) => {
-      deps.log(`webhook: ${detail}: ${status} ${error}`);
+      requestLog.note(req.socket.remoteAddress ?? '?', `webhook: ${detail}: ${status} ${error}`);
       answer(res, status, { error, ...extra }, headers);
     };
     if (closing) return refuse(503, 'shutting down', { 'retry-after': retryAfter, connection: 'close' });
     if (cfg.path !== undefined && pathname !== cfg.path) return refuse(404, `no such path (events go to ${cfg.path})`);
     if (req.method !== 'POST') return refuse(405, 'only POST is accepted', { allow: 'POST' });
-    if (auth !== undefined && !auth.check(req.headers.authorization)) {
+    // client_auth optional: a valid client certificate stands for the credentials
+    const certified = clientAuth !== 'none' && (req.socket as TLSSocket).authorized === true;
+    if (auth !== undefined && !certified && !auth.check(req.headers.authorization)) {
       return refuse(401, req.headers.authorization === undefined ? 'authentication required' : 'wrong credentials', { 'www-authenticate': auth.challenge });
     }
     const enc = req.headers['content-encoding'];
@@ -104,6 +146,9 @@ export function createWebhookSource(cfg: WebhookSourceConfig, deps: WebhookDeps)
       const r = await deps.ingest([{ kind: 'error', code: 'too_large', reason, origin: { source: 'webhook', detail } }]);
       st.events.rejected += r.rejected.length;
       refuse(413, `body larger than ${maxBody} bytes`, { connection: 'close' });
+      // the rest of the body is not read: the socket goes once the answer is out (not at the client's pace)
+      // (a short grace lets the client read the 413 before the reset the unread bytes cause)
+      res.once('finish', () => { req.socket.end(); setTimeout(() => req.socket.destroy(), 1_000).unref(); });
     };
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > maxBody) return tooLarge();
@@ -138,7 +183,7 @@ export function createWebhookSource(cfg: WebhookSourceConfig, deps: WebhookDeps)
     }
     if (result.accepted === 0) return refuse(400, 'no valid event in the body', {}, counts);
     if (result.rejected.length > 0) {
-      deps.log(`webhook: ${detail}: 200 with ${result.rejected.length} of ${result.rejected.length + result.accepted} event(s) rejected`);
+      requestLog.note(req.socket.remoteAddress ?? '?', `webhook: ${detail}: 200 with ${result.rejected.length} of ${result.rejected.length + result.accepted} event(s) rejected`);
     }
     answer(res, 200, counts);
   }
@@ -147,19 +192,54 @@ export function createWebhookSource(cfg: WebhookSourceConfig, deps: WebhookDeps)
     async listen() {
       let options: https.ServerOptions = {};
       if (cfg.tls !== undefined) {
-        const read = (key: 'cert_file' | 'key_file') => {
-          try { return fs.readFileSync(cfg.tls![key]); } catch (err) { throw new Error(`${where}.tls.${key}: cannot read ${JSON.stringify(cfg.tls![key])}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`); }
+        const read = (key: 'cert_file' | 'key_file' | 'client_ca_file') => {
+          try { return fs.readFileSync(cfg.tls![key]!); } catch (err) { throw new Error(`${where}.tls.${key}: cannot read ${JSON.stringify(cfg.tls![key])}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`); }
         };
-        options = { cert: read('cert_file'), key: read('key_file') };
+        options = { cert: read('cert_file'), key: read('key_file'), handshakeTimeout: headerTimeout };
+        if (clientAuth !== 'none') {
+          options = { ...options, ca: read('client_ca_file'), requestCert: true, rejectUnauthorized: clientAuth === 'required' };
+        }
       }
-      const common = { requestTimeout: 30_000, keepAliveTimeout: 5_000 };
+      const common: http.ServerOptions = {
+        headersTimeout: headerTimeout,
+        requestTimeout: Math.max(requestTimeout, headerTimeout),
+        keepAliveTimeout: idleTimeout,
+        // how often Node checks the two timeouts above (default 30 s: a header timeout of 10 s would be up to 40 s)
+        connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.floor(headerTimeout / 4))),
+      };
       const s = tls ? https.createServer({ ...options, ...common }, handler) : http.createServer(common, handler);
       s.maxConnections = cfg.max_connections ?? WEBHOOK_DEFAULTS.maxConnections;
       s.on('drop', (d?: { remoteAddress?: string; remotePort?: number }) => {
-        st.connectionsRefused++;
-        deps.log(`webhook: connection from ${d?.remoteAddress ?? '?'}:${d?.remotePort ?? '?'} refused: ${s.maxConnections} connection(s) already (max_connections)`);
+        refused('max_connections', `${d?.remoteAddress ?? '?'}:${d?.remotePort ?? '?'}`, `${s.maxConnections} connection(s) already (max_connections)`);
       });
-      s.on('clientError', (_err: Error, socket: Socket) => { if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n'); else socket.destroy(); });
+      // before http's own listener: a client over its cap never reaches the HTTP parser (or the TLS handshake)
+      s.prependListener('connection', (socket: Socket) => {
+        if (perClient.admit(socket)) return;
+        capRefused.add(socket);
+        refused('per_client', peer(socket), `${perClient.open(socket.remoteAddress ?? '?')} connection(s) from this address already (max_connections_per_client)`);
+        socket.destroy();
+      });
+      s.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+        if (tlsFailed.has(socket)) { socket.destroy(); return; }   // counted as tls_handshake
+        if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+          const mid = inRequest.has(socket);
+          refused(mid ? 'request_timeout' : 'header_timeout', peer(socket), mid ? `request not received within ${requestTimeout} ms (request_timeout_ms)` : `headers not received within ${headerTimeout} ms (header_timeout_ms)`);
+          destroyAfter(socket, mid ? undefined : 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+          return;
+        }
+        if (err.code === 'ECONNRESET' || err.code === 'EPIPE') { socket.destroy(); return; }
+        if (!inRequest.has(socket)) refused('bad_request', peer(socket), `not HTTP (${err.code ?? 'parse error'})`);
+        destroyAfter(socket, inRequest.has(socket) ? undefined : 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      });
+      if (tls) {
+        // before https's own listener, which re-emits it as clientError: counted once, as a TLS failure
+        s.prependListener('tlsClientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+          tlsFailed.add(socket);
+          // a socket we destroyed over its per-client cap fails its handshake too: counted as per_client already
+          if (!capRefused.has((socket as Socket & { _parent?: Socket })._parent ?? socket)) refused('tls_handshake', peer(socket), `TLS handshake failed: ${err.code ?? err.message}`);
+          socket.destroy();
+        });
+      }
       await new Promise<void>((resolve, reject) => {
         s.once('error', (err: NodeJS.ErrnoException) => reject(new Error(`${where}: cannot listen on ${cfg.listen ?? WEBHOOK_DEFAULTS.listen}: ${err.code ?? err.message}`)));
         s.listen({ host: addr.host, port: addr.port }, () => resolve());
@@ -183,10 +263,11 @@ export function createWebhookSource(cfg: WebhookSourceConfig, deps: WebhookDeps)
       s.closeIdleConnections();
       await closed;
       clearTimeout(force);
+      requestLog.flush();
     },
 
     stats() {
-      return { ...st, responses: { ...st.responses }, events: { ...st.events } };
+      return { ...st, responses: { ...st.responses }, events: { ...st.events }, refusedBy: { ...st.refusedBy } };
     },
   };
 }

@@ -140,7 +140,7 @@ describe('config print', () => {
     expect(r.out).not.toContain('tok-from-file');
     const c = parse(r.out);
     expect(c.node).toEqual({ name: 'node-a' });
-    expect(c.sources[0]).toEqual({ type: 'webhook', listen: '127.0.0.1:8080', max_body_bytes: 4194304, max_queue_wait_ms: 4000, max_connections: 64, auth: { bearer_token: '***' } });
+    expect(c.sources[0]).toEqual({ type: 'webhook', listen: '127.0.0.1:8080', max_body_bytes: 4194304, max_queue_wait_ms: 4000, max_connections: 64, max_connections_per_client: 16, header_timeout_ms: 10000, request_timeout_ms: 30000, keep_alive_timeout_ms: 5000, auth: { bearer_token: '***' } });
     const [es, otlp] = c.exporters;
     expect(es.endpoints).toBe('https://***@es:9200?api_key=***');
     expect(es).toMatchObject({ requestTimeoutMs: 30000, templates: 'install', dataStream: { eventsDataset: 'tracee.events', namespace: 'default' } });

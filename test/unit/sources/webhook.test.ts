@@ -214,7 +214,7 @@ describe('webhook source', () => {
     expect((await post(any.url.replace(/\/$/, '/whatever/path?x=1'), SAMPLES[0])).status).toBe(200);
   });
 
-  it('queues full longer than max_queue_wait_ms: 503 with Retry-After; the rest refused to the dead letter', async () => {
+  it('queues full longer than max_queue_wait_ms: 503 with Retry-After is a refusal: the waiting event is withdrawn from the queues and never delivered, it and the rest are dead-lettered', async () => {
     const fake = await FakeOtlpHttpServer.start();
     fake.always(fakeHang);
     cleanups.push(() => fake.close());
@@ -232,23 +232,27 @@ describe('webhook source', () => {
     }
     expect(statuses).toEqual([200, 200, 503]);
     expect(full!.headers.get('retry-after')).toBe('1');
-    expect(full!.body).toEqual({ error: 'exporter queues full for 300 ms', accepted: 0, rejected: [], waiting: 1, refused: 0 });
-    // a body of three events while full: the first waits in line, the other two are refused
+    expect(full!.body).toEqual({ error: 'exporter queues full for 300 ms', accepted: 0, rejected: [], waiting: 0, refused: 1 });
+    // a body of three events while full: the first waits and is withdrawn, the other two are refused unread
     const many = await post(w.url, SAMPLES.slice(3, 6).join('\n'));
     expect(many.status).toBe(503);
-    expect(many.body).toMatchObject({ accepted: 0, waiting: 1, refused: 2 });
+    expect(many.body).toMatchObject({ accepted: 0, waiting: 0, refused: 3 });
     expect(w.logs.some((l) => /#4: 503 exporter queues full for 300 ms/.test(l))).toBe(true);
     const summary = await w.stop();
-    // nothing is lost silently: in flight + queued + waiting pushes are dead-lettered at the deadline
-    expect(summary.exporters[0].pendingAtShutdown).toBe(4);
-    expect(summary.rejected).toBe(2);
+    // nothing is lost silently: the two answered 200 are in flight + queued (dead-lettered at the
+    // deadline); the four answered 503 were never queued: dead-lettered as refused input at once
+    expect(summary.exporters[0].pendingAtShutdown).toBe(2);
+    expect(summary.exporters[0].stats.received).toBe(2);
+    expect(summary.rejected).toBe(4);
     const dl = w.deadLetter();
     expect(dl.filter((e) => e.exporter === 'input')).toEqual([
-      expect.objectContaining({ reason: expect.stringMatching(/not accepted: exporter queues full for 300 ms/), origin: { source: 'webhook', line: 2, detail: expect.stringMatching(/#4$/) } }),
+      expect.objectContaining({ reason: expect.stringMatching(/not accepted: exporter queues full for 300 ms/), origin: { source: 'webhook', line: 1, detail: expect.stringMatching(/#3$/) } }),
+      expect.objectContaining({ origin: expect.objectContaining({ line: 1, detail: expect.stringMatching(/#4$/) }) }),
+      expect.objectContaining({ origin: expect.objectContaining({ line: 2 }) }),
       expect.objectContaining({ origin: expect.objectContaining({ line: 3 }) }),
     ]);
-    expect(dl.filter((e) => e.exporter === 'otlp_http')).toHaveLength(4);
-    expect(w.stats()).toMatchObject({ responses: { 200: 2, 503: 2 }, events: { accepted: 2, waiting: 2, refused: 2 } });
+    expect(dl.filter((e) => e.exporter === 'otlp_http')).toHaveLength(2);
+    expect(w.stats()).toMatchObject({ responses: { 200: 2, 503: 2 }, events: { accepted: 2, waiting: 0, refused: 4 } });
   });
 
   it('stop(): in-flight requests are answered and delivered, then the server is closed', async () => {
