@@ -34,7 +34,7 @@ export interface RunConfig {
     address?: string; policies?: string[]; mask?: string[]; reconnect_initial_ms?: number; reconnect_max_ms?: number;
   }>;
   mapping?: { files?: string[]; overrides?: Record<string, unknown> };
-  dead_letter?: { path: string };
+  dead_letter?: { path: string; max_bytes?: number; max_files?: number };
   delivery?: Record<string, unknown>;
   telemetry?: TelemetryConfig;
   exporters: Array<{

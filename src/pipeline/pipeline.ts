@@ -8,7 +8,7 @@
 
 import fs from 'node:fs';
 import type { Readable } from 'node:stream';
-import { createDeadLetterWriter, createDelivery, resolveDeliveryOptions, stateChangeLine, type DeadLetter, type Delivery, type DeliveryStats, type HealthState } from '../delivery/index.ts';
+import { createDeadLetterWriter, createDelivery, resolveDeliveryOptions, stateChangeLine, type FileDeadLetter, type Delivery, type DeliveryStats, type HealthState } from '../delivery/index.ts';
 import { compileMapper, type Mapper } from '../mapping/compile.ts';
 import { checkOverride, loadMappingTables, readTableFile } from '../mapping/load.ts';
 import type { Exporter } from '../model/exporter.ts';
@@ -122,7 +122,9 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: Pipeline
   // exporters with the same trimmed fields share one mapper; '' = untrimmed
   const mappers = new Map<string, Mapper>([['', mapper]]);
   let trimGroups: ReturnType<typeof loadTrimGroups> | undefined;
-  const deadLetter: DeadLetter | undefined = config.dead_letter ? createDeadLetterWriter(config.dead_letter.path) : undefined;
+  const dl = config.dead_letter;
+  const deadLetter: FileDeadLetter | undefined = dl ? createDeadLetterWriter(dl.path, { maxBytes: dl.max_bytes, maxFiles: dl.max_files, log: io.log }) : undefined;
+  if (deadLetter) telemetry.deadLetter(deadLetter.rotation);
   checkDiskBufferNames(config);
   const routes: Route[] = config.exporters.map((e, i) => {
     const { type, delivery: deliveryOptions, filter, trim, drop_fields, module: spec } = e;
