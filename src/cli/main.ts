@@ -8,6 +8,7 @@ import { detectNodeInfo } from '../config/node-info.ts';
 import { runMap, type MapTarget } from './map-command.ts';
 import type { ConfigCommandIO } from './config-command.ts';
 import { EXPORTER_VERSION } from '../version.ts';
+import { redact } from '../config/secrets.ts';
 
 const program = new Command();
 program
@@ -73,7 +74,7 @@ function registerConfigCommand(program: Command): void {
   const config = program
     .command('config')
     .description('Check a configuration, or print the effective one (environment applied, defaults filled in, secrets masked).');
-  const io: ConfigCommandIO = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
+  const io: ConfigCommandIO = { out: (t) => process.stdout.write(redact(t)), err: (t) => process.stderr.write(redact(t)) };
   config
     .command('check')
     .description('Validate FILE as `run` would at start-up, without connecting anywhere (exporter modules are loaded and built, not started): exit 0 and "ok" with a summary, or 1 and the error.')
@@ -95,6 +96,6 @@ function registerConfigCommand(program: Command): void {
 registerConfigCommand(program);
 
 program.parseAsync(process.argv).catch((err: Error) => {
-  process.stderr.write(`tracee-exporter: ${err.message}\n`);
+  process.stderr.write(`tracee-exporter: ${redact(err.message)}\n`);
   process.exitCode = 2;
 });

@@ -9,7 +9,7 @@ import { parseListen, type WebhookSourceConfig } from '../sources/webhook/config
 import type { ForwardSourceConfig } from '../sources/forward/config.ts';
 import { applyEnvOverlay, EnvOverlayError, type EnvOrigins } from './env-overlay.ts';
 import { applyElasticsearchEnv } from './standard-env.ts';
-import { collectSecrets, scrub } from './secrets.ts';
+import { collectEnvSecrets, collectSecrets, registerSecrets, scrub } from './secrets.ts';
 import { TELEMETRY_DEFAULTS, TELEMETRY_LISTEN_ENV, type ResolvedTelemetryConfig, type TelemetryConfig } from '../telemetry/config.ts';
 
 export interface RunConfig {
@@ -133,6 +133,8 @@ export function parseRunConfig(text: string, file: string, env: NodeJS.ProcessEn
     const pos = lines.linePos(e.pos[0]);
     throw new ConfigError(`${file}:${pos.line}: ${e.message.split('\n')[0]}`);
   }
+  // every secret of the environment and the file is known to `redact` before anything can fail
+  registerSecrets(collectEnvSecrets(env));
   const origins: EnvOrigins = new Map();
   const secrets = new Set<string>();
   const fileSecrets = new Set<string>();
@@ -174,6 +176,7 @@ export function parseRunConfig(text: string, file: string, env: NodeJS.ProcessEn
   }
   for (const s of fileSecrets) secrets.add(s);
   collectSecrets(data, '', secrets);
+  registerSecrets(secrets);
   if (details) { details.locate = (p) => `${file}${lineOf(p)}`; details.secrets = secrets; details.fileSecrets = fileSecrets; details.fromEnv = origins; }
   if (file === ENV_ONLY_FILE && !Array.isArray((data as { exporters?: unknown }).exporters)) {
     throw new ConfigError(`no configuration: give --config FILE or ${CONFIG_FILE_ENV}=FILE, or configure from the environment with at least one exporter (e.g. TRACEE_EXPORTER_EXPORTERS__CONSOLE__FORMAT=ecs; docs/configuration.md)`);

@@ -7,6 +7,7 @@
 import { closeSync, constants, fstatSync, fsyncSync, lstatSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { looseDirWarning, openPrivateFileSync } from '../util/private-file.ts';
+import { redact } from '../config/secrets.ts';
 import type { Origin } from '../model/records.ts';
 import { errorMessage } from './ledger.ts';
 import type { DeliveryItem } from './types.ts';
@@ -52,7 +53,7 @@ export function formatDeadLetterLine(e: DeadLetterEntry): string {
   const line: DeadLetterLine = {
     time: (e.time ?? new Date()).toISOString(),
     exporter: e.exporter,
-    reason: e.reason,
+    reason: redact(e.reason),   // a destination's error may echo a credential
     origin: { source: e.origin.source, line: e.origin.line, detail: e.origin.detail },
     record: e.record,
     input: e.input,
