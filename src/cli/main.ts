@@ -77,11 +77,12 @@ function registerConfigCommand(program: Command): void {
   const io: ConfigCommandIO = { out: (t) => process.stdout.write(redact(t)), err: (t) => process.stderr.write(redact(t)) };
   config
     .command('check')
-    .description('Validate FILE as `run` would at start-up, without connecting anywhere (exporter modules are loaded and built, not started): exit 0 and "ok" with a summary, or 1 and the error.')
+    .description('Validate FILE as `run` would at start-up, without connecting anywhere: exit 0 and "ok" with a summary, or 1 and the error. Exporter modules (plugins: code) are not imported unless --load-plugins.')
     .argument('[file]', 'YAML configuration (default: $TRACEE_EXPORTER_CONFIG, else the environment alone)')
-    .action(async (file: string | undefined) => {
+    .option('--load-plugins', 'import every `type: module` exporter and build it from its options (not started): runs the plugin\'s code')
+    .action(async (file: string | undefined, opts: { loadPlugins?: boolean }) => {
       const { runConfigCheck } = await import('./config-command.ts');
-      process.exitCode = await runConfigCheck(file, io);
+      process.exitCode = await runConfigCheck(file, io, { loadPlugins: opts.loadPlugins === true });
     });
   config
     .command('print')
