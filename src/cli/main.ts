@@ -4,6 +4,7 @@
 import { Command, Option } from 'commander';
 import { compileMapper } from '../mapping/compile.ts';
 import { loadMappingTables, readTableFile } from '../mapping/load.ts';
+import { loadRedactTable, redactPlan, withRedaction } from '../mapping/redact.ts';
 import { detectNodeInfo } from '../config/node-info.ts';
 import { runMap, type MapTarget } from './map-command.ts';
 import type { ConfigCommandIO } from './config-command.ts';
@@ -26,6 +27,7 @@ program
   .option('--cluster-name <name>', 'Kubernetes cluster name (default: $TRACEE_EXPORTER_CLUSTER_NAME)')
   .option('--mapping <file...>', 'extra mapping table(s) overriding the built-in ones (see mappings/README.md)')
   .option('--max-line-bytes <n>', 'longest accepted input line', (v) => Number(v), 4 * 1024 * 1024)
+  .option('--redact <setting>', 'sensitive event fields replaced, as an exporter\'s redact: none, default, or a comma-separated list (mappings/redact.yaml)', 'default')
   .addHelpText('after', `
 Examples:
   tracee --output json | tracee-exporter map --to ecs
@@ -35,9 +37,12 @@ Examples:
 
 Bad lines are reported on stderr as "<source>:<line>: rejected: <reason>" and skipped; the run
 ends with "mapped N, rejected M" on stderr and exits 1 if anything was rejected.`)
-  .action(async (file: string, opts: { to: MapTarget; nodeName?: string; clusterName?: string; mapping?: string[]; maxLineBytes: number }) => {
+  .action(async (file: string, opts: { to: MapTarget; nodeName?: string; clusterName?: string; mapping?: string[]; maxLineBytes: number; redact: string }) => {
     const overrides = (opts.mapping ?? []).map((f) => readTableFile(f));
-    const mapper = compileMapper(loadMappingTables(undefined, overrides), { node: detectNodeInfo({ name: opts.nodeName, cluster_name: opts.clusterName }) });
+    const setting = opts.redact === 'none' || opts.redact === 'default' ? opts.redact : opts.redact.split(',').map((s) => s.trim()).filter((s) => s !== '');
+    // what an exporter with that `redact:` would ship (default: as every exporter by default)
+    const mapper = withRedaction(compileMapper(loadMappingTables(undefined, overrides), { node: detectNodeInfo({ name: opts.nodeName, cluster_name: opts.clusterName }) }),
+      redactPlan(setting, loadRedactTable(), '--redact'));
     const summary = await runMap({ to: opts.to, input: file, mapper, out: process.stdout, err: process.stderr, maxLineBytes: opts.maxLineBytes });
     process.stderr.write(`mapped ${summary.mapped}, rejected ${summary.rejected}\n`);
     process.exitCode = summary.rejected > 0 ? 1 : 0;

@@ -48,16 +48,18 @@ export interface RunConfig {
     };
     /** Named field groups to leave out (mappings/trim.yaml), and more ECS fields / OTel attributes. */
     trim?: string[]; drop_fields?: string[];
+    /** Sensitive event fields replaced before mapping (mappings/redact.yaml): none, default (the default) or a list. */
+    redact?: 'none' | 'default' | string[];
     [k: string]: unknown;
   }>;
 }
 
 /**
  * An exporter entry's own options, what its factory gets: every key but those the pipeline handles
- * (type, module, delivery, buffer, filter, trim, drop_fields); `name` stays when configured.
+ * (type, module, delivery, buffer, filter, trim, drop_fields, redact); `name` stays when configured.
  */
 export function exporterOptions(e: RunConfig['exporters'][number]): Record<string, unknown> {
-  const { type: _type, module: _module, delivery: _delivery, buffer: _buffer, filter: _filter, trim: _trim, drop_fields: _drop, ...options } = e;
+  const { type: _type, module: _module, delivery: _delivery, buffer: _buffer, filter: _filter, trim: _trim, drop_fields: _drop, redact: _redact, ...options } = e;
   return options;
 }
 

@@ -24,6 +24,7 @@ import { createIngest, type IngestRoute } from './ingest.ts';
 import { bufferConfigOf, checkDiskBufferNames, resolveDataDir, startBuffer, withBuffer } from './disk-buffers.ts';
 import { compileFilter } from './filter.ts';
 import { loadTrimGroups, trimDrops, trimKey, withDrops } from '../mapping/trim.ts';
+import { redactingMappers } from '../mapping/redact.ts';
 import { EXPORTER_TYPES, type ExporterFactory } from '../exporters/registry.ts';
 import { loadExporterModule } from '../exporters/plugin.ts';
 import { detectNodeInfo } from '../config/node-info.ts';
@@ -123,6 +124,7 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: Pipeline
   const mappers = new Map<string, Mapper>([['', mapper]]);
   let trimGroups: ReturnType<typeof loadTrimGroups> | undefined;
   const dl = config.dead_letter;
+  const redacted = redactingMappers();
   const deadLetter: FileDeadLetter | undefined = dl ? createDeadLetterWriter(dl.path, { maxBytes: dl.max_bytes, maxFiles: dl.max_files, log: io.log }) : undefined;
   if (deadLetter) telemetry.deadLetter(deadLetter.rotation);
   checkDiskBufferNames(config);
@@ -147,6 +149,8 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: Pipeline
         if (!mappers.has(key)) mappers.set(key, compileMapper(withDrops(tables, drops), { node }));
         routeMapper = mappers.get(key)!;
       }
+      // sensitive event fields (mappings/redact.yaml), per exporter: `redact:` (default: default)
+      routeMapper = redacted(routeMapper, e.redact, where);
     } catch (err) {
       throw new ConfigError((err as Error).message);
     }
