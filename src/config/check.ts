@@ -19,6 +19,7 @@ import { FORWARD_DEFAULTS } from '../sources/forward/config.ts';
 import { parseGrpcAddress } from '../sources/grpc/address.ts';
 import { createAuthenticator } from '../sources/webhook/auth.ts';
 import { parseListen, WEBHOOK_DEFAULTS } from '../sources/webhook/config.ts';
+import { looseDirWarning } from '../util/private-file.ts';
 import { detectNodeInfo } from './node-info.ts';
 import { ConfigError, exporterOptions, loadRunConfig, resolveTelemetryConfig, type ParseDetails, type RunConfig } from './run-config.ts';
 import { propertiesOf, runConfigSchema } from './schema-walk.ts';
@@ -190,6 +191,8 @@ export function checkConfigFile(file: string | undefined, env: NodeJS.ProcessEnv
     let link = false;
     try { link = fs.lstatSync(dlc.path).isSymbolicLink(); } catch { /* not there yet */ }
     if (link) fail(['dead_letter', 'path'], `${dlc.path} is a symbolic link: run refuses it (files holding event data are never opened through a link)`);
+    const loose = looseDirWarning(pathDir(dlc.path));
+    if (loose !== undefined) warnings.push(`${locate(['dead_letter', 'path'])}: dead_letter.path: ${loose}`);
   }
   if (config.dead_letter && !fs.existsSync(pathDir(config.dead_letter.path))) {
     // `run` cannot start without it; but the check may run on another machine than the exporter
