@@ -49,6 +49,9 @@ export function maskSecrets(value: unknown, key = ''): unknown {
   return value;
 }
 
+/** Request headers whose values describe the request, never a credential (kept readable in messages). */
+const PLAIN_HEADERS = new Set(['content-type', 'accept', 'accept-encoding', 'content-encoding', 'user-agent', 'accept-language']);
+
 /** Every string value stored under a secret key (or a secret header), to scrub from messages. */
 export function collectSecrets(value: unknown, key = '', out: Set<string> = new Set()): Set<string> {
   if (typeof value === 'string') {
@@ -60,8 +63,8 @@ export function collectSecrets(value: unknown, key = '', out: Set<string> = new 
   if (value !== null && typeof value === 'object') {
     const headers = /^headers$/i.test(key);
     for (const [k, v] of Object.entries(value)) {
-      // any configured header value may be a credential (X-Scope-OrgID aside, few are worth logging)
-      if (headers && typeof v === 'string' && v.length >= 4) out.add(v);
+      // any configured header value may be a credential, but a media type or a user agent is not
+      if (headers && typeof v === 'string' && v.length >= 4 && !PLAIN_HEADERS.has(k.toLowerCase())) out.add(v);
       collectSecrets(v, headers && isSecretHeader(k) ? 'secret' : k, out);
     }
   }

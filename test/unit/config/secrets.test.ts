@@ -63,3 +63,10 @@ describe('redact: the one function for every line that leaves the process', () =
     expect([...s].sort()).toEqual(['abcd ef', 'abcd%20ef', 'pa ss', 'pw-123456', 'user:pa ss'].sort());
   });
 });
+
+describe('collectSecrets: configured header values', () => {
+  it('every header value is a secret but media types and user agents', () => {
+    const s = collectSecrets({ headers: { 'X-Scope-OrgID': 'tenant-42', 'Content-Type': 'application/json', 'User-Agent': 'tracee-exporter', Authorization: 'Bearer abc' } });
+    expect([...s].sort()).toEqual(['Bearer abc', 'tenant-42']);
+  });
+});
