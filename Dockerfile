@@ -21,7 +21,7 @@ COPY bin ./bin
 COPY src ./src
 COPY mappings ./mappings
 COPY proto ./proto
-RUN mkdir -p /var/lib/tracee-exporter /etc/tracee-exporter && chown 1000:1000 /var/lib/tracee-exporter
+RUN mkdir -p /var/lib/tracee-exporter /etc/tracee-exporter && chown 1000:1000 /var/lib/tracee-exporter && chmod 700 /var/lib/tracee-exporter
 # numeric (the image's `node` user): Kubernetes runAsNonRoot can verify it
 USER 1000:1000
 EXPOSE 8080 9464
