@@ -95,6 +95,20 @@ describe('redaction of sensitive event fields (default table)', () => {
     expect(redactUrl('https://u:p@h/x?a=1&Access_Token=t', plus)).toBe(`https://${M}@h/x?a=1&Access_Token=${M}`);
   });
 
+  it('v1beta1 headers ({ header: [...] }) and a detection\'s triggering event are redacted too', () => {
+    const plan = redactPlan('default', table, 'x')!;
+    const http = { method: 'GET', uri_path: '/a?token=t1&x=2', headers: { Cookie: { header: ['sid=s1'] }, Accept: { header: ['*/*'] } } };
+    const ev = { timestamp: 1n, name: 'http_sig', workload: {}, data: [{ name: 'http_request', kind: 'http_request' as const, value: http }],
+      detected_from: { name: 'net_packet_http_request', data: [{ name: 'http_request', kind: 'http_request' as const, value: http }] } };
+    const out = redactEvent(ev, plan);
+    for (const v of [out.data[0].value, out.detected_from!.data![0].value] as Array<typeof http>) {
+      expect(v.headers.Cookie).toEqual({ header: [M] });
+      expect(v.headers.Accept).toEqual({ header: ['*/*'] });
+      expect(v.uri_path).toBe(`/a?token=${M}&x=2`);
+    }
+    expect(http.headers.Cookie.header).toEqual(['sid=s1']);
+  });
+
   it('the CLI: default redacts for one exporter, redact: none ships verbatim to the other; config check validates redact', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redact-run-'));
     try {
