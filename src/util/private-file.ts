@@ -82,26 +82,42 @@ export async function openPrivateFile(file: string, mode: PrivateOpenMode): Prom
   return fh;
 }
 
-/** A line about `dir` when others may write into it (they could swap our files), else undefined. */
+/**
+ * A line about `dir` when someone else may write into it (they could delete or swap our files), else
+ * undefined: group/world-writable, or owned by another user than us and root.
+ */
 export function looseDirWarning(dir: string): string | undefined {
   let st: fs.Stats;
   try { st = fs.statSync(dir); } catch { return undefined; }
-  // the sticky bit (/tmp) stops others from renaming our files, not from reading what we leave readable
-  if ((st.mode & 0o022) === 0) return undefined;
-  const who = (st.mode & 0o002) !== 0 ? 'world' : 'group';
-  return `${dir} is ${who}-writable (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')}): files holding event data should live in a folder only the exporter's user can write (e.g. mkdir -m 700)`;
+  const uid = process.getuid?.();
+  const tip = 'files holding event data should live in a folder only the exporter\'s user can write (e.g. mkdir -m 700)';
+  if ((st.mode & 0o022) !== 0) {
+    const who = (st.mode & 0o002) !== 0 ? 'world' : 'group';
+    return `${dir} is ${who}-writable (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')}): ${tip}`;
+  }
+  if (uid !== undefined && st.uid !== uid && st.uid !== 0) return `${dir} belongs to uid ${st.uid}, not to this process (uid ${uid}): ${tip}`;
+  return undefined;
+}
+
+/** The nearest folder of `dir` (itself included) that exists. */
+function existingAncestor(dir: string): string {
+  let d = path.resolve(dir);
+  while (!fs.existsSync(d) && path.dirname(d) !== d) d = path.dirname(d);
+  return d;
 }
 
 /**
- * Create `dir` (and missing parents) 0700; folders that exist are left as they are. Returns the
- * warning of looseDirWarning for the folder itself, if any.
+ * Create `dir` (and missing parents) 0700; folders that exist are left as they are. Returns a
+ * warning (looseDirWarning) about `dir` when it existed, else about the folder it was created in.
  */
 export function ensurePrivateDirSync(dir: string): string | undefined {
+  const before = existingAncestor(dir);
   fs.mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
-  return looseDirWarning(dir);
+  return looseDirWarning(before);
 }
 
 export async function ensurePrivateDir(dir: string): Promise<string | undefined> {
+  const before = existingAncestor(dir);
   await fsp.mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
-  return looseDirWarning(path.resolve(dir));
+  return looseDirWarning(before);
 }

@@ -123,5 +123,10 @@ describe('private-file helpers', () => {
     expect(ensurePrivateDirSync(path.join(dir, 'a'))).toMatch(/group-writable \(mode 0775\)/);
     expect(mode(path.join(dir, 'a'))).toBe(0o775);
     expect(looseDirWarning(path.join(dir, 'a/b'))).toBeUndefined();
+    // created inside a folder others may write (as /tmp): said about that folder; ours is 0700
+    fs.mkdirSync(path.join(dir, 'open'), { mode: 0o777 });
+    fs.chmodSync(path.join(dir, 'open'), 0o1777);
+    expect(ensurePrivateDirSync(path.join(dir, 'open/data/buffer'))).toMatch(/open is world-writable \(mode 1777\)/);
+    expect(mode(path.join(dir, 'open/data'))).toBe(0o700);
   });
 });
