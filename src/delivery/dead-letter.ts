@@ -143,6 +143,8 @@ export function createDeadLetterWriter(path: string, opts: DeadLetterOptions = {
   // a device (/dev/null) is written, never rotated
   const regular = fstatSync(fd).isFile();
   let size = fstatSync(fd).size;
+  // lines per file as this process wrote them: [current, path.1, …]; undefined = had lines before us (counted on drop)
+  const lineCounts: Array<number | undefined> = [size === 0 ? 0 : undefined];
   const stats: DeadLetterRotation = { rotations: 0, droppedFiles: 0, droppedBytes: 0, droppedLines: 0, shortened: 0 };
   let pending: string[] = [];
   let pendingBytes = 0;
@@ -151,10 +153,10 @@ export function createDeadLetterWriter(path: string, opts: DeadLetterOptions = {
   let written = 0;
   let closed: Promise<void> | undefined;
 
-  function drop(file: string): void {
+  function drop(file: string, known: number | undefined): void {
     let bytes: number;
     try { bytes = lstatSync(file).size; } catch { return; }   // not there
-    const lines = countLines(file);
+    const lines = known ?? countLines(file);
     unlinkSync(file);
     stats.droppedFiles++;
     stats.droppedBytes += bytes;
@@ -165,16 +167,19 @@ export function createDeadLetterWriter(path: string, opts: DeadLetterOptions = {
   function rotate(): void {
     closeSync(fd);
     if (maxFiles === 0) {
-      drop(path);
+      drop(path, lineCounts[0]);
     } else {
-      drop(`${path}.${maxFiles}`);
+      drop(`${path}.${maxFiles}`, lineCounts[maxFiles]);
       for (let i = maxFiles - 1; i >= 1; i--) {
         try { renameSync(`${path}.${i}`, `${path}.${i + 1}`); } catch (err) {
           if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
         }
       }
       renameSync(path, `${path}.1`);
+      lineCounts.splice(maxFiles, 1);
     }
+    lineCounts.unshift(0);
+    if (maxFiles === 0) lineCounts.length = 1;
     stats.rotations++;
     fd = openPrivateFileSync(path, 'append');
     size = fstatSync(fd).size;
@@ -206,6 +211,7 @@ export function createDeadLetterWriter(path: string, opts: DeadLetterOptions = {
         }
         chunk += line;
         chunkBytes += n;
+        if (lineCounts[0] !== undefined) lineCounts[0]++;
       }
       if (chunk !== '') writeOut(chunk);
     } catch (err) {
