@@ -17,7 +17,7 @@ COPY . .
 # file's versions; the state directory the runtime (uid 1000) writes
 RUN npm ci --no-audit --no-fund \
  && npm pack --silent --pack-destination /tmp \
- && mkdir -p /out/opt/tracee-exporter /out/var/lib/tracee-exporter /out/etc/tracee-exporter \
+ && mkdir -p /out/opt/tracee-exporter /out/var/lib/tracee-exporter /out/etc/tracee-exporter && chmod 700 /out/var/lib/tracee-exporter \
  && tar -xzf /tmp/tracee-exporter-*.tgz -C /out/opt/tracee-exporter --strip-components=1 \
  && cp package-lock.json /out/opt/tracee-exporter/ \
  && cd /out/opt/tracee-exporter && npm ci --omit=dev --ignore-scripts --no-audit --no-fund && rm package-lock.json \

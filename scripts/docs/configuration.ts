@@ -81,6 +81,8 @@ export function configurationRows(): Row[] {
   const root = runConfigSchema();
   const rows: Row[] = [];
   walk(root, root, '', ENV_PREFIX, rows);
+  // a plugin is code: the overlay refuses to set it (src/config/env-overlay.ts, docs/security.md)
+  for (const r of rows) if (r.path === 'exporters[].module') r.env = '';
   return rows;
 }
 
@@ -103,7 +105,8 @@ tracee-exporter reads one YAML file (\`version: 1\`): \`tracee-exporter run --co
 * **Check it first**: \`tracee-exporter config check FILE\` validates everything \`run\` checks at start-up
   without connecting anywhere (schema, \`\${env:}\`/\`\${file:}\` references, environment variables,
   mapping files and overrides, exporter options, delivery bounds, webhook and telemetry settings;
-  \`type: module\` exporters are imported and built from their options, not started)
+  \`type: module\` exporters are imported and built from their options, not started, only with
+  \`--load-plugins\`: a plugin is code)
   and prints \`ok\` with a summary, or the error with \`file:line\`, the key and what is expected
   (exit status 0 or 1).
 * **See what will run**: \`tracee-exporter config print [FILE]\` prints the effective configuration as
@@ -152,7 +155,10 @@ List entries:
 
 An exporter or source named by a **type** that the configuration does not have is added
 (\`${ENV_PREFIX}EXPORTERS${ENV_SEPARATOR}OTLP_HTTP${ENV_SEPARATOR}ENDPOINT=http://collector:4318\` adds an
-\`otlp_http\` exporter), so a configuration can come from the environment alone. Values are read per
+\`otlp_http\` exporter), so a configuration can come from the environment alone. Exporter plugins are
+the exception: a variable can neither add a \`type: module\` exporter nor set \`module\` (a plugin runs
+code with the exporter's privileges; it is loaded only from a path written in the config file,
+[security.md](security.md)). Values are read per
 the key's type: integers, \`true\`/\`false\`, one of the listed values, lists comma-separated
 (\`a.yaml,b.yaml\`) or as a JSON array, objects as JSON or YAML flow (\`{authorization: "Bearer x"}\`).
 \`\${env:}\` and \`\${file:}\` work in these values too. An unknown key, a wrong type or a value the schema

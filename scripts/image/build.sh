@@ -128,7 +128,7 @@ bah copy --quiet "$ctr" "$rootfs" / >/dev/null
 # 1000 with the image's own node (the distroless root has no chown)
 bah run --isolation chroot --user 0:0 "$ctr" -- /usr/local/bin/node -e '
   const fs = require("node:fs");
-  for (const [dir, mode] of [["/var/lib/tracee-exporter", 0o750], ["/home/node", 0o755]]) { fs.mkdirSync(dir, { recursive: true }); fs.chownSync(dir, 1000, 1000); fs.chmodSync(dir, mode); }
+  for (const [dir, mode] of [["/var/lib/tracee-exporter", 0o700], ["/home/node", 0o755]]) { fs.mkdirSync(dir, { recursive: true }); fs.chownSync(dir, 1000, 1000); fs.chmodSync(dir, mode); }
   fs.chmodSync("/tmp", 0o1777);'
 created=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 revision=$(git -C "$root" rev-parse HEAD 2>/dev/null || echo unknown)

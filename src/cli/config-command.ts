@@ -14,11 +14,17 @@ export interface ConfigCommandIO {
 
 /**
  * Exit status: 0 valid, 1 invalid (the message names file:line, the key and what is expected).
- * `type: module` exporters are loaded and built from their options too (not started).
+ * `type: module` exporters are code: imported and built from their options (not started) only with
+ * `loadPlugins` (--load-plugins); otherwise the summary says they were skipped.
  */
-export async function runConfigCheck(file: string | undefined, io: ConfigCommandIO): Promise<number> {
+export async function runConfigCheck(file: string | undefined, io: ConfigCommandIO, opts: { loadPlugins?: boolean } = {}): Promise<number> {
   try {
-    const r = await checkConfigWithPlugins(file, io.env ?? process.env);
+    const env = io.env ?? process.env;
+    const r = opts.loadPlugins ? await checkConfigWithPlugins(file, env) : checkConfigFile(file, env);
+    if (!opts.loadPlugins && r.pluginChecks.length > 0) {
+      const modules = r.pluginChecks.map((p) => r.config.exporters[p.index].module).join(', ');
+      r.summary.push(`plugins: ${r.pluginChecks.length} module(s) not imported (${modules}): a plugin is code that runs with the exporter's privileges; --load-plugins imports and builds them`);
+    }
     io.out(`ok: ${r.source}\n${r.summary.map((l) => `  ${l}\n`).join('')}`);
     for (const w of r.warnings) io.err(`tracee-exporter: warning: ${w}\n`);
     return 0;

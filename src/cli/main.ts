@@ -4,10 +4,12 @@
 import { Command, Option } from 'commander';
 import { compileMapper } from '../mapping/compile.ts';
 import { loadMappingTables, readTableFile } from '../mapping/load.ts';
+import { loadRedactTable, redactPlan, withRedaction } from '../mapping/redact.ts';
 import { detectNodeInfo } from '../config/node-info.ts';
 import { runMap, type MapTarget } from './map-command.ts';
 import type { ConfigCommandIO } from './config-command.ts';
 import { EXPORTER_VERSION } from '../version.ts';
+import { redact } from '../config/secrets.ts';
 
 const program = new Command();
 program
@@ -25,6 +27,7 @@ program
   .option('--cluster-name <name>', 'Kubernetes cluster name (default: $TRACEE_EXPORTER_CLUSTER_NAME)')
   .option('--mapping <file...>', 'extra mapping table(s) overriding the built-in ones (see mappings/README.md)')
   .option('--max-line-bytes <n>', 'longest accepted input line', (v) => Number(v), 4 * 1024 * 1024)
+  .option('--redact <setting>', 'sensitive event fields replaced, as an exporter\'s redact: none, default, or a comma-separated list (mappings/redact.yaml)', 'default')
   .addHelpText('after', `
 Examples:
   tracee --output json | tracee-exporter map --to ecs
@@ -34,9 +37,12 @@ Examples:
 
 Bad lines are reported on stderr as "<source>:<line>: rejected: <reason>" and skipped; the run
 ends with "mapped N, rejected M" on stderr and exits 1 if anything was rejected.`)
-  .action(async (file: string, opts: { to: MapTarget; nodeName?: string; clusterName?: string; mapping?: string[]; maxLineBytes: number }) => {
+  .action(async (file: string, opts: { to: MapTarget; nodeName?: string; clusterName?: string; mapping?: string[]; maxLineBytes: number; redact: string }) => {
     const overrides = (opts.mapping ?? []).map((f) => readTableFile(f));
-    const mapper = compileMapper(loadMappingTables(undefined, overrides), { node: detectNodeInfo({ name: opts.nodeName, cluster_name: opts.clusterName }) });
+    const setting = opts.redact === 'none' || opts.redact === 'default' ? opts.redact : opts.redact.split(',').map((s) => s.trim()).filter((s) => s !== '');
+    // what an exporter with that `redact:` would ship (default: as every exporter by default)
+    const mapper = withRedaction(compileMapper(loadMappingTables(undefined, overrides), { node: detectNodeInfo({ name: opts.nodeName, cluster_name: opts.clusterName }) }),
+      redactPlan(setting, loadRedactTable(), '--redact'));
     const summary = await runMap({ to: opts.to, input: file, mapper, out: process.stdout, err: process.stderr, maxLineBytes: opts.maxLineBytes });
     process.stderr.write(`mapped ${summary.mapped}, rejected ${summary.rejected}\n`);
     process.exitCode = summary.rejected > 0 ? 1 : 0;
@@ -73,14 +79,15 @@ function registerConfigCommand(program: Command): void {
   const config = program
     .command('config')
     .description('Check a configuration, or print the effective one (environment applied, defaults filled in, secrets masked).');
-  const io: ConfigCommandIO = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
+  const io: ConfigCommandIO = { out: (t) => process.stdout.write(redact(t)), err: (t) => process.stderr.write(redact(t)) };
   config
     .command('check')
-    .description('Validate FILE as `run` would at start-up, without connecting anywhere (exporter modules are loaded and built, not started): exit 0 and "ok" with a summary, or 1 and the error.')
+    .description('Validate FILE as `run` would at start-up, without connecting anywhere: exit 0 and "ok" with a summary, or 1 and the error. Exporter modules (plugins: code) are not imported unless --load-plugins.')
     .argument('[file]', 'YAML configuration (default: $TRACEE_EXPORTER_CONFIG, else the environment alone)')
-    .action(async (file: string | undefined) => {
+    .option('--load-plugins', 'import every `type: module` exporter and build it from its options (not started): runs the plugin\'s code')
+    .action(async (file: string | undefined, opts: { loadPlugins?: boolean }) => {
       const { runConfigCheck } = await import('./config-command.ts');
-      process.exitCode = await runConfigCheck(file, io);
+      process.exitCode = await runConfigCheck(file, io, { loadPlugins: opts.loadPlugins === true });
     });
   config
     .command('print')
@@ -95,6 +102,6 @@ function registerConfigCommand(program: Command): void {
 registerConfigCommand(program);
 
 program.parseAsync(process.argv).catch((err: Error) => {
-  process.stderr.write(`tracee-exporter: ${err.message}\n`);
+  process.stderr.write(`tracee-exporter: ${redact(err.message)}\n`);
   process.exitCode = 2;
 });

@@ -4,6 +4,7 @@
 // key (or the environment variable that set it); secret values are scrubbed from every message.
 
 import fs from 'node:fs';
+import { DEAD_LETTER_DEFAULTS } from '../delivery/dead-letter.ts';
 import { resolveDeliveryOptions } from '../delivery/options.ts';
 import { ElasticsearchConfigError, resolveElasticsearchOptions } from '../exporters/elasticsearch/config.ts';
 import type { ElasticsearchExporterOptions } from '../exporters/elasticsearch/config.ts';
@@ -18,6 +19,7 @@ import { FORWARD_DEFAULTS } from '../sources/forward/config.ts';
 import { parseGrpcAddress } from '../sources/grpc/address.ts';
 import { createAuthenticator } from '../sources/webhook/auth.ts';
 import { parseListen, WEBHOOK_DEFAULTS } from '../sources/webhook/config.ts';
+import { looseDirWarning } from '../util/private-file.ts';
 import { detectNodeInfo } from './node-info.ts';
 import { ConfigError, exporterOptions, loadRunConfig, resolveTelemetryConfig, type ParseDetails, type RunConfig } from './run-config.ts';
 import { propertiesOf, runConfigSchema } from './schema-walk.ts';
@@ -183,7 +185,15 @@ export function checkConfigFile(file: string | undefined, env: NodeJS.ProcessEnv
   });
   summary.push(`${EXPORTERS_HEAD}${exLines.join('; ')}`);
 
-  summary.push(`dead letter: ${config.dead_letter?.path ?? 'none (rejected input is only logged)'}`);
+  const dlc = config.dead_letter;
+  summary.push(`dead letter: ${dlc ? `${dlc.path} (0600; rotated at ${dlc.max_bytes ?? DEAD_LETTER_DEFAULTS.maxBytes} bytes, ${dlc.max_files ?? DEAD_LETTER_DEFAULTS.maxFiles} rotated file(s) kept)` : 'none (rejected input is only logged)'}`);
+  if (dlc) {
+    let link = false;
+    try { link = fs.lstatSync(dlc.path).isSymbolicLink(); } catch { /* not there yet */ }
+    if (link) fail(['dead_letter', 'path'], `${dlc.path} is a symbolic link: run refuses it (files holding event data are never opened through a link)`);
+    const loose = looseDirWarning(pathDir(dlc.path));
+    if (loose !== undefined) warnings.push(`${locate(['dead_letter', 'path'])}: dead_letter.path: ${loose}`);
+  }
   if (config.dead_letter && !fs.existsSync(pathDir(config.dead_letter.path))) {
     // `run` cannot start without it; but the check may run on another machine than the exporter
     warnings.push(`${locate(['dead_letter', 'path'])}: dead_letter.path: the folder of ${config.dead_letter.path} does not exist here (run fails at start-up where it does not exist)`);

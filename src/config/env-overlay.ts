@@ -12,7 +12,8 @@
 // YAML flow `{a: b}`). Top-level scalar keys take one segment (TRACEE_EXPORTER_DATA_DIR). Other
 // variables without a double underscore (TRACEE_EXPORTER_NODE_NAME, TRACEE_EXPORTER_TELEMETRY_LISTEN,
 // TRACEE_EXPORTER_CONFIG…) are not part of the overlay.
-// Errors name the variable, never its value.
+// Errors name the variable, never its value. Plugins (`type: module`, `module:`) are code: they
+// are loaded only from a path written in the config file, never set or added by a variable.
 
 import { parse as parseYaml } from 'yaml';
 import { deref, enumValues, envSegment, itemsOf, kindOf, propertiesOf, sameKey, type Schema } from './schema-walk.ts';
@@ -31,6 +32,8 @@ export class EnvOverlayError extends Error {
 
 /** Where a value came from: config path (dot-joined) → environment variable. */
 export type EnvOrigins = Map<string, string>;
+
+const PLUGIN_REFUSED = 'exporter plugins (type: module, module:) run code with the exporter\'s privileges: they are loaded only from a path written in the config file, never from environment variables (docs/exporters/plugins.md)';
 
 export function isOverlayVariable(name: string): boolean {
   return name.startsWith(ENV_PREFIX) && name.includes(ENV_SEPARATOR, ENV_PREFIX.length);
@@ -96,7 +99,9 @@ function setPath(data: Json, root: Schema, segments: string[], raw: string, vari
     at.push(key);
     const child = props[key];
     if (last) {
-      node[key] = parseValue(root, child, raw, variable);
+      const value = parseValue(root, child, raw, variable);
+      if (at[0] === 'exporters' && at.length === 3 && (key === 'module' || (key === 'type' && value === 'module'))) throw new EnvOverlayError(variable, PLUGIN_REFUSED);
+      node[key] = value;
       origins.set(at.join('.'), variable);
       return;
     }
@@ -131,6 +136,7 @@ function findItem(list: unknown[], itemSchema: Schema, root: Schema, seg: string
     const names = list.filter(isObj).map((e) => envName(String(e.name ?? e.type)));
     throw new EnvOverlayError(variable, `no entry named ${seg} (entries: ${names.join(', ') || 'none'}; types: ${typesOf(root, itemSchema).map(envName).join(', ')})`);
   }
+  if (type === 'module') throw new EnvOverlayError(variable, PLUGIN_REFUSED);
   list.push({ type });
   return list.length - 1;
 }

@@ -8,7 +8,7 @@ import { parseListen, type WebhookSourceConfig } from '../sources/webhook/config
 import type { ForwardSourceConfig } from '../sources/forward/config.ts';
 import { applyEnvOverlay, EnvOverlayError, type EnvOrigins } from './env-overlay.ts';
 import { applyElasticsearchEnv } from './standard-env.ts';
-import { collectSecrets, scrub } from './secrets.ts';
+import { collectEnvSecrets, collectSecrets, registerSecrets, scrub } from './secrets.ts';
 import { packageFile } from '../util/package-files.ts';
 import { runConfigValidator } from './run-config-validator.ts';
 import { TELEMETRY_DEFAULTS, TELEMETRY_LISTEN_ENV, type ResolvedTelemetryConfig, type TelemetryConfig } from '../telemetry/config.ts';
@@ -36,7 +36,7 @@ export interface RunConfig {
     address?: string; policies?: string[]; mask?: string[]; reconnect_initial_ms?: number; reconnect_max_ms?: number;
   }>;
   mapping?: { files?: string[]; overrides?: Record<string, unknown> };
-  dead_letter?: { path: string };
+  dead_letter?: { path: string; max_bytes?: number; max_files?: number };
   delivery?: Record<string, unknown>;
   telemetry?: TelemetryConfig;
   exporters: Array<{
@@ -50,16 +50,18 @@ export interface RunConfig {
     };
     /** Named field groups to leave out (mappings/trim.yaml), and more ECS fields / OTel attributes. */
     trim?: string[]; drop_fields?: string[];
+    /** Sensitive event fields replaced before mapping (mappings/redact.yaml): none, default (the default) or a list. */
+    redact?: 'none' | 'default' | string[];
     [k: string]: unknown;
   }>;
 }
 
 /**
  * An exporter entry's own options, what its factory gets: every key but those the pipeline handles
- * (type, module, delivery, buffer, filter, trim, drop_fields); `name` stays when configured.
+ * (type, module, delivery, buffer, filter, trim, drop_fields, redact); `name` stays when configured.
  */
 export function exporterOptions(e: RunConfig['exporters'][number]): Record<string, unknown> {
-  const { type: _type, module: _module, delivery: _delivery, buffer: _buffer, filter: _filter, trim: _trim, drop_fields: _drop, ...options } = e;
+  const { type: _type, module: _module, delivery: _delivery, buffer: _buffer, filter: _filter, trim: _trim, drop_fields: _drop, redact: _redact, ...options } = e;
   return options;
 }
 
@@ -135,6 +137,8 @@ export function parseRunConfig(text: string, file: string, env: NodeJS.ProcessEn
     const pos = lines.linePos(e.pos[0]);
     throw new ConfigError(`${file}:${pos.line}: ${e.message.split('\n')[0]}`);
   }
+  // every secret of the environment and the file is known to `redact` before anything can fail
+  registerSecrets(collectEnvSecrets(env));
   const origins: EnvOrigins = new Map();
   const secrets = new Set<string>();
   const fileSecrets = new Set<string>();
@@ -176,6 +180,7 @@ export function parseRunConfig(text: string, file: string, env: NodeJS.ProcessEn
   }
   for (const s of fileSecrets) secrets.add(s);
   collectSecrets(data, '', secrets);
+  registerSecrets(secrets);
   if (details) { details.locate = (p) => `${file}${lineOf(p)}`; details.secrets = secrets; details.fileSecrets = fileSecrets; details.fromEnv = origins; }
   if (file === ENV_ONLY_FILE && !Array.isArray((data as { exporters?: unknown }).exporters)) {
     throw new ConfigError(`no configuration: give --config FILE or ${CONFIG_FILE_ENV}=FILE, or configure from the environment with at least one exporter (e.g. TRACEE_EXPORTER_EXPORTERS__CONSOLE__FORMAT=ecs; docs/configuration.md)`);

@@ -8,7 +8,7 @@
 
 import fs from 'node:fs';
 import type { Readable } from 'node:stream';
-import { createDeadLetterWriter, createDelivery, resolveDeliveryOptions, stateChangeLine, type DeadLetter, type Delivery, type DeliveryStats, type HealthState } from '../delivery/index.ts';
+import { createDeadLetterWriter, createDelivery, resolveDeliveryOptions, stateChangeLine, type FileDeadLetter, type Delivery, type DeliveryStats, type HealthState } from '../delivery/index.ts';
 import { compileMapper, type Mapper } from '../mapping/compile.ts';
 import { checkOverride, loadMappingTables, readTableFile } from '../mapping/load.ts';
 import type { Exporter } from '../model/exporter.ts';
@@ -24,6 +24,7 @@ import { createIngest, type IngestRoute } from './ingest.ts';
 import { bufferConfigOf, checkDiskBufferNames, resolveDataDir, startBuffer, withBuffer } from './disk-buffers.ts';
 import { compileFilter } from './filter.ts';
 import { loadTrimGroups, trimDrops, trimKey, withDrops } from '../mapping/trim.ts';
+import { redactingMappers } from '../mapping/redact.ts';
 import { EXPORTER_TYPES, type ExporterFactory } from '../exporters/registry.ts';
 import { loadExporterModule } from '../exporters/plugin.ts';
 import { detectNodeInfo } from '../config/node-info.ts';
@@ -122,7 +123,10 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: Pipeline
   // exporters with the same trimmed fields share one mapper; '' = untrimmed
   const mappers = new Map<string, Mapper>([['', mapper]]);
   let trimGroups: ReturnType<typeof loadTrimGroups> | undefined;
-  const deadLetter: DeadLetter | undefined = config.dead_letter ? createDeadLetterWriter(config.dead_letter.path) : undefined;
+  const dl = config.dead_letter;
+  const redacted = redactingMappers();
+  const deadLetter: FileDeadLetter | undefined = dl ? createDeadLetterWriter(dl.path, { maxBytes: dl.max_bytes, maxFiles: dl.max_files, log: io.log }) : undefined;
+  if (deadLetter) telemetry.deadLetter(deadLetter.rotation);
   checkDiskBufferNames(config);
   const routes: Route[] = config.exporters.map((e, i) => {
     const { type, delivery: deliveryOptions, filter, trim, drop_fields, module: spec } = e;
@@ -145,6 +149,8 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: Pipeline
         if (!mappers.has(key)) mappers.set(key, compileMapper(withDrops(tables, drops), { node }));
         routeMapper = mappers.get(key)!;
       }
+      // sensitive event fields (mappings/redact.yaml), per exporter: `redact:` (default: default)
+      routeMapper = redacted(routeMapper, e.redact, where);
     } catch (err) {
       throw new ConfigError((err as Error).message);
     }

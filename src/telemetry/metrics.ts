@@ -85,6 +85,14 @@ export function createMetrics(state: TelemetryState, opts: { processMetrics: boo
   counter('export_retries_total', 'Batch re-sends scheduled after a retryable failure, by exporter.', ['exporter'], () => perExporter((e) => e.retries));
   counter('export_retried_events_total', 'Events in re-sent batches, by exporter.', ['exporter'], () => perExporter((e) => e.retriedItems));
 
+  // the dead letter's cap (dead_letter.max_bytes × max_files): what rotation deleted is counted, never silent
+  const sumDeadLetters = (pick: (r: ReturnType<TelemetryState['deadLetters'][number]>) => number) => function* (): Iterable<[Record<string, string>, number]> {
+    if (state.deadLetters.length > 0) yield [{}, state.deadLetters.reduce((n, read) => n + pick(read()), 0)];
+  };
+  counter('dead_letter_rotations_total', 'Times the dead-letter file reached dead_letter.max_bytes and was rotated.', [], sumDeadLetters((r) => r.rotations));
+  counter('dead_letter_dropped_lines_total', 'Dead-letter lines deleted with the oldest rotated file (rotation full: dead_letter.max_files).', [], sumDeadLetters((r) => r.droppedLines));
+  counter('dead_letter_dropped_bytes_total', 'Dead-letter bytes deleted with the oldest rotated file (rotation full: dead_letter.max_files).', [], sumDeadLetters((r) => r.droppedBytes));
+
   gauge('queue_items', 'Events waiting in the exporter queue (not yet in a batch being sent).', ['exporter'], () => perExporter((e) => reading(e).queuedItems));
   gauge('queue_bytes', 'Approximate memory held by the exporter queue, bytes.', ['exporter'], () => perExporter((e) => reading(e).queuedBytes));
   gauge('queue_capacity_items', 'Queue bound in events (delivery.maxQueueItems).', ['exporter'], () => perExporter((e) => e.capacity?.items));

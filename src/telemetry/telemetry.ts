@@ -161,6 +161,8 @@ export interface Telemetry {
   clientRejections?(read: () => Iterable<[{ source: string; client: string; reason: string }, number]>): void;
   /** Register a file source: its followed files (offsets, sizes) are read at scrape time. */
   files(read: () => Promise<FileReading[]>): void;
+  /** Register the dead letter's rotation counts (read at scrape time). */
+  deadLetter(read: () => DeadLetterReading): void;
   /** Register a gRPC source by its configured address; its stream reports connects and disconnects through the handle. */
   grpc(address: string): GrpcTelemetry;
   readiness(): Readiness;
@@ -179,6 +181,9 @@ export interface TelemetryOptions {
   processMetrics?: boolean;
 }
 
+/** What the dead letter's cap did: rotations, and the oldest files deleted with what they held. */
+export interface DeadLetterReading { rotations: number; droppedFiles: number; droppedBytes: number; droppedLines: number }
+
 /** The state metrics.ts reads. */
 export interface TelemetryState {
   readonly sources: Map<string, SourceCounts>;
@@ -186,6 +191,7 @@ export interface TelemetryState {
   readonly webhooks: Array<{ listen: string; read: () => WebhookReading }>;
   readonly forwards: Array<{ listen: string; read: () => ForwardReading }>;
   readonly fileSources: Array<() => Promise<FileReading[]>>;
+  readonly deadLetters: Array<() => DeadLetterReading>;
   readonly grpcs: GrpcEntry[];
   readonly isReady: () => boolean;
   /** Per-client rejection counts (src/pipeline/rejection-log.ts), when registered. */
@@ -211,6 +217,7 @@ export function createTelemetry(opts: TelemetryOptions = {}): Telemetry {
   const webhooks: TelemetryState['webhooks'] = [];
   const forwards: TelemetryState['forwards'] = [];
   const fileSources: TelemetryState['fileSources'] = [];
+  const deadLetters: TelemetryState['deadLetters'] = [];
   const grpcs: GrpcEntry[] = [];
   let lastName: string | undefined;
   let lastCounts: SourceCounts | undefined;
@@ -230,7 +237,7 @@ export function createTelemetry(opts: TelemetryOptions = {}): Telemetry {
   }
 
   const clientRejections: TelemetryState['clientRejections'] = [];
-  const state: TelemetryState = { sources, exporters, webhooks, forwards, fileSources, grpcs, clientRejections, isReady: () => readiness().ready };
+  const state: TelemetryState = { sources, exporters, webhooks, forwards, fileSources, deadLetters, grpcs, clientRejections, isReady: () => readiness().ready };
   const metrics: Metrics = createMetrics(state, { processMetrics: opts.processMetrics ?? false });
 
   return {
@@ -269,6 +276,7 @@ export function createTelemetry(opts: TelemetryOptions = {}): Telemetry {
     clientRejections(read) { clientRejections.push(read); },
     forward(listen, read) { forwards.push({ listen, read }); },
     files(read) { fileSources.push(read); },
+    deadLetter(read) { deadLetters.push(read); },
     grpc(address) {
       const g: GrpcEntry = { address, connected: false, everConnected: false, reconnects: 0, since: now() };
       grpcs.push(g);

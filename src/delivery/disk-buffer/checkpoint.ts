@@ -3,6 +3,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
+import { openPrivateFileSync } from '../../util/private-file.ts';
 
 const FILE = 'ack.json';
 
@@ -28,7 +29,7 @@ export function readCheckpoint(dir: string): Checkpoint {
 /** Replace the checkpoint atomically; `durable` also fsyncs the file before the rename. */
 export function writeCheckpoint(dir: string, cp: Checkpoint, durable: boolean): void {
   const tmp = path.join(dir, `${FILE}.tmp`);
-  const fd = fs.openSync(tmp, 'w');
+  const fd = openPrivateFileSync(tmp, 'truncate');
   try {
     fs.writeSync(fd, JSON.stringify({ acked: cp.acked }) + '\n');
     if (durable) fs.fsyncSync(fd);

@@ -16,6 +16,7 @@ import { acquireLock } from './lock.ts';
 import { listSegments, scanSegment, segmentPath } from './segment-files.ts';
 import { createSegmentWriter, type FsyncPolicy, type Segment } from './segment-writer.ts';
 import { createResourceCache, decodeStored, encodeStoredFrame, type ReviveInput } from './stored-record.ts';
+import { ensurePrivateDirSync } from '../../util/private-file.ts';
 
 export type BufferWhenFull = 'block' | 'drop_oldest';
 
@@ -78,7 +79,8 @@ export function createDiskBufferedDelivery<R>(
   }
 
   // ---- recovery (synchronous: runs at start-up, before anything is accepted)
-  fs.mkdirSync(dir, { recursive: true });
+  const loose = ensurePrivateDirSync(dir);   // 0700 when created; an existing folder is only checked
+  if (loose !== undefined) hooks.log(`warning: disk buffer: ${loose}`);
   const lock = acquireLock(dir);
   let segments: Segment[] = [];
   let nextId: number;

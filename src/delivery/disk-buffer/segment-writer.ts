@@ -4,6 +4,7 @@
 // one), `interval` = a timer, `never` = only when a segment is closed.
 
 import fs from 'node:fs';
+import { openPrivateFileSync } from '../../util/private-file.ts';
 import { segmentPath } from './segment-files.ts';
 
 export type FsyncPolicy = 'always' | 'interval' | 'never';
@@ -40,7 +41,7 @@ export interface SegmentWriter {
 /** Opens a new active segment at `nextId` and appends it to `segments` (the buffer's list). */
 export function createSegmentWriter(dir: string, segments: Segment[], nextId: number, o: SegmentWriterOptions): SegmentWriter {
   let active: Segment = { firstId: nextId, endId: nextId, bytes: 0, path: segmentPath(dir, nextId) };
-  let fd = fs.openSync(active.path, 'wx');
+  let fd = openPrivateFileSync(active.path, 'create');   // 0600, exclusive, no symlink
   segments.push(active);
   let dirty = false;
   let running: Promise<void> | undefined;
@@ -88,7 +89,7 @@ export function createSegmentWriter(dir: string, segments: Segment[], nextId: nu
     if (active.bytes === 0) return;
     const oldFd = fd;
     const next: Segment = { firstId: active.endId, endId: active.endId, bytes: 0, path: segmentPath(dir, active.endId) };
-    fd = fs.openSync(next.path, 'wx');
+    fd = openPrivateFileSync(next.path, 'create');
     segments.push(next);
     active = next;
     dirty = false;   // the old segment is synced by retire; the new one is empty

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import type { Exporter, ExportItem, ExportTarget, SendOutcome } from '../../model/exporter.ts';
 import type { EcsRecord, OtelRecord } from '../../model/records.ts';
 import { otlpJsonResourceLogs } from '../../cli/otlp-json.ts';
+import { openPrivateFileSync } from '../../util/private-file.ts';
 
 export interface ConsoleExporterOptions {
   name?: string;
@@ -20,7 +21,8 @@ export function createConsoleExporter(o: ConsoleExporterOptions = {}): Exporter 
   const target: ExportTarget = format === 'ecs' ? 'ecs' : 'otel';
   const dest = o.path ?? 'stdout';
   let stream: NodeJS.WritableStream | undefined;
-  const open = () => (stream ??= dest === 'stdout' ? process.stdout : dest === 'stderr' ? process.stderr : fs.createWriteStream(dest, { flags: 'a' }));
+  // a file of events is private like the dead letter: 0600, never through a symlink
+  const open = () => (stream ??= dest === 'stdout' ? process.stdout : dest === 'stderr' ? process.stderr : fs.createWriteStream(dest, { fd: openPrivateFileSync(dest, 'append') }));
   const line = format === 'ecs'
     ? (r: EcsRecord | OtelRecord) => (r as EcsRecord).json ?? JSON.stringify((r as EcsRecord).doc)
     : (r: EcsRecord | OtelRecord) => JSON.stringify(otlpJsonResourceLogs(r as OtelRecord));

@@ -4,6 +4,7 @@
 
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { ensurePrivateDir, openPrivateFile } from '../../util/private-file.ts';
 
 export interface CheckpointEntry {
   /** Where the file was last seen (informative; files are matched by identity). */
@@ -54,9 +55,9 @@ export async function loadCheckpoint(file: string): Promise<LoadedCheckpoint> {
 }
 
 export async function saveCheckpoint(file: string, doc: CheckpointDoc): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
+  await ensurePrivateDir(path.dirname(file));
   const tmp = `${file}.tmp-${process.pid}`;
-  const fh = await fs.open(tmp, 'w', 0o600);
+  const fh = await openPrivateFile(tmp, 'truncate');   // 0600, never through a symlink
   try {
     await fh.writeFile(JSON.stringify(doc, null, 1) + '\n');
     await fh.sync();

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { readRecords } from '../read-records.ts';
 import type { Ingest } from '../types.ts';
 import { loadCheckpoint, saveCheckpoint, type CheckpointEntry } from './checkpoint-store.ts';
+import { ensurePrivateDir } from '../../util/private-file.ts';
 import { FINGERPRINT_BYTES, fingerprintOf, identify, identityKey, sameContentStart, type FileIdentity } from './identity.ts';
 import { readSegment, sleep, type SegmentState } from './tail.ts';
 import { Watermark, type Position } from './watermark.ts';
@@ -370,7 +371,8 @@ export function createFileSource(options: FileSourceOptions, deps: FileSourceDep
     async run() {
       if (o.checkpointPath !== undefined) {
         try {
-          await fs.mkdir(path.dirname(o.checkpointPath), { recursive: true });
+          const loose = await ensurePrivateDir(path.dirname(o.checkpointPath));   // 0700 when created
+          if (loose !== undefined) log(`warning: checkpoint: ${loose}`);
         } catch (err) {
           const why = `cannot create the checkpoint folder ${path.dirname(o.checkpointPath)}: ${(err as Error).message}`;
           if (o.checkpointRequired) throw new Error(why);

@@ -21,6 +21,7 @@ function tmpConfig(text: string, name = 'cfg.yaml'): string {
 }
 
 const PASSWORD = 'Pa55w0rd-never-shown';
+const checkLoadingPlugins = (file: string | undefined, io: ConfigCommandIO) => runConfigCheck(file, io, { loadPlugins: true });
 
 describe('config check', () => {
   it('accepts every example config with "ok" and a summary', async () => {
@@ -33,28 +34,28 @@ describe('config check', () => {
     }
   });
 
-  it('loads and builds exporter modules (without starting them): the example plugin passes, a broken one fails at its key', async () => {
+  it('--load-plugins: loads and builds exporter modules (without starting them): the example plugin passes, a broken one fails at its key', async () => {
     const example = path.join(ROOT, 'examples/plugins/http-ndjson/tracee-exporter.yaml');
-    const ok = await run(runConfigCheck, example, { HTTP_NDJSON_URL: 'http://collector.example:8080/ingest' });
+    const ok = await run(checkLoadingPlugins, example, { HTTP_NDJSON_URL: 'http://collector.example:8080/ingest' });
     expect(ok.code, ok.err).toBe(0);
     expect(ok.out).toMatch(/\n {2}exporters: http-ndjson \(module \/.+\/examples\/plugins\/http-ndjson\/index\.mjs → ecs\)\n/);
     // the plugin's own option check runs: a bad url is refused at the exporter's line
-    const badUrl = await run(runConfigCheck, example, { HTTP_NDJSON_URL: 'ftp://nowhere' });
+    const badUrl = await run(checkLoadingPlugins, example, { HTTP_NDJSON_URL: 'ftp://nowhere' });
     expect(badUrl.code).toBe(1);
     expect(badUrl.err).toMatch(/tracee-exporter\.yaml:\d+: exporters\.0: exporter module "\/.+index\.mjs": createExporter failed: url: expected an http\(s\) URL, got "ftp:\/\/nowhere"\n$/);
-    const missing = await run(runConfigCheck, tmpConfig('version: 1\nexporters:\n  - type: module\n    module: ./no-such-plugin.mjs\n'));
+    const missing = await run(checkLoadingPlugins, tmpConfig('version: 1\nexporters:\n  - type: module\n    module: ./no-such-plugin.mjs\n'));
     expect(missing.code).toBe(1);
     expect(missing.err).toMatch(/cfg\.yaml:4: exporters\.0\.module: cannot load exporter module ".+no-such-plugin\.mjs": /);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'te-config-plugin-'));
     fs.writeFileSync(path.join(dir, 'otel.mjs'), "export function createExporter() { return { name: 'p', target: 'otel', start: async () => {}, send: async () => ({ status: 'ok' }), shutdown: async () => {} }; }\n");
     fs.writeFileSync(path.join(dir, 'cfg.yaml'), 'version: 1\nexporters:\n  - type: module\n    module: ./otel.mjs\n    drop_fields: [orchestrator.namespace]\n');
     // the target is the plugin's: an ECS name is not an OTel attribute
-    const trim = await run(runConfigCheck, path.join(dir, 'cfg.yaml'));
+    const trim = await run(checkLoadingPlugins, path.join(dir, 'cfg.yaml'));
     expect(trim.code).toBe(1);
     expect(trim.err).toMatch(/cfg\.yaml:5: exporters\.0\.drop_fields: "orchestrator\.namespace" is not an OTel attribute/);
     // next to a built-in whose summary has "; " in it, each keeps its own place
     fs.writeFileSync(path.join(dir, 'two.yaml'), 'version: 1\nexporters:\n  - type: elasticsearch\n    endpoints: http://es:9200\n  - type: module\n    module: ./otel.mjs\n');
-    const two = await run(runConfigCheck, path.join(dir, 'two.yaml'));
+    const two = await run(checkLoadingPlugins, path.join(dir, 'two.yaml'));
     expect(two.code, two.err).toBe(0);
     expect(two.out).toMatch(/\n {2}exporters: elasticsearch → http:\/\/es:9200 \([^)]*; auth: none\); p \(module \/\S+\/otel\.mjs → otel\)\n/);
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { collectSecrets, isSecretKey, maskSecrets, maskUrl, scrub } from '../../../src/config/secrets.ts';
+import { collectEnvSecrets, redact, registerSecrets } from '../../../src/config/secrets.ts';
 
 describe('secrets', () => {
   it('knows secret keys by name, not paths to key files', () => {
@@ -39,5 +40,33 @@ describe('secrets', () => {
     expect([...collectSecrets({ endpoints: url })]).toEqual(['elastic:p@ss-9z']);
     expect(scrub(`cannot reach ${url} (refused)`, collectSecrets({ endpoints: url }))).toBe('cannot reach https://***@es.example:9200/x@y (refused)');
     expect(maskUrl('see https://es:9200/a and mail ops@example.org')).toBe('see https://es:9200/a and mail ops@example.org');
+  });
+});
+
+describe('redact: the one function for every line that leaves the process', () => {
+  it('masks registered secrets, URL user info, secret query parameters and credential shapes', () => {
+    registerSecrets(['reg-Sekr1t-aa11']);
+    expect(redact('failed with reg-Sekr1t-aa11 in it')).toBe('failed with *** in it');
+    expect(redact('POST http://u:p%40ss@host:4318/v1/logs?api_key=k1&x=1')).toBe('POST http://***@host:4318/v1/logs?api_key=***&x=1');
+    expect(redact('sent Authorization: Bearer abc.def.ghi and proxy-authorization=Basic dXNlcjpw')).toBe('sent Authorization: Bearer *** and proxy-authorization=Basic ***');
+    expect(redact('{"password":"x\\"y","user":"u","api_key":"k"}')).toBe('{"password":"***","user":"u","api_key":"***"}');
+    expect(redact('token=abc; password=hunter2')).toBe('token=***; password=***');
+    expect(redact('exporters.0.headers.authorization: expected a string')).toBe('exporters.0.headers.authorization: expected a string');
+    expect(redact('one-off', ['one-off'])).toBe('***');
+  });
+
+  it('collectEnvSecrets: secret-named variables, user info even of a value no URL parser takes, OTLP header values; not flags', () => {
+    const s = collectEnvSecrets({
+      ELASTICSEARCH_PASSWORD: 'pw-123456', SOME_TOKEN_ENABLED: 'true', PATH: '/usr/bin',
+      OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: 'htp://user:pa ss@bad host/v1', OTEL_EXPORTER_OTLP_HEADERS: 'x-api-key=abcd%20ef,x-short=ab',
+    });
+    expect([...s].sort()).toEqual(['abcd ef', 'abcd%20ef', 'pa ss', 'pw-123456', 'user:pa ss'].sort());
+  });
+});
+
+describe('collectSecrets: configured header values', () => {
+  it('every header value is a secret but media types and user agents', () => {
+    const s = collectSecrets({ headers: { 'X-Scope-OrgID': 'tenant-42', 'Content-Type': 'application/json', 'User-Agent': 'tracee-exporter', Authorization: 'Bearer abc' } });
+    expect([...s].sort()).toEqual(['Bearer abc', 'tenant-42']);
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -85,6 +85,68 @@ describe('createDeadLetterWriter', () => {
 
   it('fails at creation when the path cannot be opened', () => {
     expect(() => createDeadLetterWriter(join(dir, 'missing-dir', 'dead.ndjson'))).toThrow(/ENOENT/);
+  });
+});
+
+describe('createDeadLetterWriter: size cap and rotation', () => {
+  let dir: string;
+  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'dead-letter-rot-')); });
+  afterEach(() => { rmSync(dir, { recursive: true, force: true }); });
+  const entry = (i: number) => ({ time, exporter: 'input', reason: 'malformed JSON', origin: { source: 'stdin', line: i }, input: `bad line ${i} ${'x'.repeat(200)}` });
+  const size = (p: string) => (existsSync(p) ? statSync(p).size : 0);
+
+  it('rotates by rename past max_bytes, drops the oldest beyond max_files, counts and logs every drop', async () => {
+    const path = join(dir, 'dead.ndjson');
+    const log: string[] = [];
+    const dl = createDeadLetterWriter(path, { maxBytes: 4096, maxFiles: 2, log: (l) => log.push(l) });
+    const n = 200;
+    for (let i = 1; i <= n; i++) dl.write(entry(i));
+    await dl.close();
+    const files = [path, `${path}.1`, `${path}.2`];
+    for (const f of files) expect(size(f)).toBeLessThanOrEqual(4096);
+    expect(existsSync(`${path}.3`)).toBe(false);
+    // every line is whole JSON (rotation never splits one), newest in `path`
+    const kept = files.reverse().flatMap((f) => readFileSync(f, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { origin: { line: number } }));
+    const r = dl.rotation();
+    expect(kept.length + r.droppedLines).toBe(n);
+    expect(kept.map((e) => e.origin.line)).toEqual(Array.from({ length: kept.length }, (_, i) => r.droppedLines + i + 1));
+    expect(r.droppedFiles).toBe(r.rotations - 2);
+    expect(r.droppedBytes).toBeGreaterThan(0);
+    expect(log.filter((l) => /rotation full .* dropped .*dead\.ndjson\.2, \d+ bytes, \d+ line\(s\)/.test(l))).toHaveLength(r.droppedFiles);
+    expect(log.at(-1)).toBe(`dead letter ${path}: rotated ${r.rotations} time(s) at max_bytes 4096; dropped ${r.droppedLines} line(s), ${r.droppedBytes} bytes with ${r.droppedFiles} oldest file(s) (max_files 2)`);
+  });
+
+  it('max_files 0: the full file itself is dropped and counted', async () => {
+    const path = join(dir, 'dead.ndjson');
+    const dl = createDeadLetterWriter(path, { maxBytes: 2048, maxFiles: 0 });
+    for (let i = 1; i <= 50; i++) dl.write(entry(i));
+    await dl.close();
+    const kept = readFileSync(path, 'utf8').trimEnd().split('\n').length;
+    expect(size(path)).toBeLessThanOrEqual(2048);
+    expect(existsSync(`${path}.1`)).toBe(false);
+    expect(kept + dl.rotation().droppedLines).toBe(50);
+  });
+
+  it('continues an existing full file by rotating it first; a line larger than max_bytes keeps its origin and reason only', async () => {
+    const path = join(dir, 'dead.ndjson');
+    writeFileSync(path, '{"earlier":1}\n'.repeat(200));
+    const dl = createDeadLetterWriter(path, { maxBytes: 2048, maxFiles: 1 });
+    dl.write({ ...entry(1), input: 'y'.repeat(5000) });
+    await dl.close();
+    expect(readFileSync(`${path}.1`, 'utf8')).toBe('{"earlier":1}\n'.repeat(200));
+    const [line] = readFileSync(path, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(line).toMatchObject({ origin: { line: 1 }, reason: expect.stringMatching(/^malformed JSON \(record and input left out: the line was \d+ bytes, over the dead letter's max_bytes 2048\)$/) });
+    expect(line.input).toBeUndefined();
+    expect(dl.rotation()).toMatchObject({ rotations: 1, droppedFiles: 0, shortened: 1 });
+  });
+
+  it('refuses a symlinked path and bad bounds', () => {
+    const target = join(dir, 'target');
+    writeFileSync(target, '');
+    symlinkSync(target, join(dir, 'link.ndjson'));
+    expect(() => createDeadLetterWriter(join(dir, 'link.ndjson'))).toThrow(/dead_letter\.path: cannot open .*link\.ndjson: .*symbolic link: refused/);
+    expect(() => createDeadLetterWriter(join(dir, 'x'), { maxBytes: 10 })).toThrow(/max_bytes/);
+    expect(() => createDeadLetterWriter(join(dir, 'x'), { maxFiles: -1 })).toThrow(/max_files/);
   });
 });
 
