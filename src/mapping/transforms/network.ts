@@ -23,6 +23,8 @@ const IANA_TRANSPORT: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp',
 
 export const networkTransforms: Record<string, TransformFactory> = {
   ip: plain(ipOf),
+  // a port number, also as text (stdio_over_socket's `Port` is a string in HEAD's detectors)
+  port: plain(port),
   ip_version: plain((v) => {
     const family = typeof v === 'string' ? isIP(v) : 0;
     return family === 4 ? 'ipv4' : family === 6 ? 'ipv6' : undefined;
