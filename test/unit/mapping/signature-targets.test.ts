@@ -13,6 +13,8 @@ import { decodeText } from '../../../src/normalize/decode.ts';
 import { toStructuredJson } from '../../../src/normalize/print-structured.ts';
 import type { TraceeEvent } from '../../../src/model/event.ts';
 import { ROOT, SHARED_FIXTURES, testMapper } from '../../helpers/samples.ts';
+import { compileMapper } from '../../../src/mapping/compile.ts';
+import { loadMappingTables } from '../../../src/mapping/load.ts';
 
 const mapper = testMapper();
 const ANTI = fs.readFileSync(path.join(ROOT, 'test/fixtures/classic/anti_debugging-triggeredBy.v0.2x.json'), 'utf8');
@@ -27,10 +29,10 @@ function bothShapes(ev: TraceeEvent): TraceeEvent[] {
   return [ev, decode(JSON.stringify(toStructuredJson(ev), (_k, v) => (typeof v === 'bigint' ? v.toString() : v)))];
 }
 
-function mapped(ev: TraceeEvent) {
+function mapped(ev: TraceeEvent, kind = 'alert') {
   const doc = JSON.parse(mapper.toEcsJson(ev).json) as Record<string, any>;
   expect(doc).toEqual(JSON.parse(JSON.stringify(mapper.toEcs(ev).doc)));
-  expect(doc.event.kind).toBe('alert');
+  expect(doc.event.kind).toBe(kind);
   return { doc, otel: mapper.toOtel(ev).attributes };
 }
 
@@ -144,5 +146,18 @@ describe('detections fill the fields their triggering event would', () => {
       expect(doc.destination).toEqual({ address: '/var/run/docker.sock' });
       expect(doc.file).toBeUndefined();
     }
+  });
+
+  it('host.os.kernel / host.architecture from the event where Tracee writes them (HEAD example_detection), else node config', () => {
+    const ev = finding('example_detection', [
+      { name: 'system_arch', type: 'string', value: 'aarch64' },
+      { name: 'kernel_version', type: 'string', value: '6.1.0-18-arm64' },
+    ], { id: 60, name: 'execve', args: [{ name: 'pathname', type: 'const char*', value: '/bin/true' }] });
+    // (without its threat metadata here: not a built-in signature, so an event)
+    for (const e of bothShapes(ev)) expect(mapped(e, 'event').doc.host).toMatchObject({ architecture: 'aarch64', os: { kernel: '6.1.0-18-arm64' } });
+    // any other event: the node's (test node: amd64 / 6.8.0-test), none without node config
+    expect(mapped(decode(ANTI)).doc.host).toMatchObject({ architecture: 'amd64', os: { kernel: '6.8.0-test' } });
+    const bare = compileMapper(loadMappingTables(), { node: {}, now: () => 0n });
+    expect(bare.toEcs(decode(ANTI)).doc.host).toEqual({ os: { type: 'linux' } });
   });
 });

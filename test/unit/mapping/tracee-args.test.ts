@@ -25,6 +25,8 @@ const FINDING_DATA: Record<string, string> = {
   'data.ip': 'k8s_api_connection',
   'data.IP address': 'stdio_over_socket',
   'data.Port': 'stdio_over_socket',
+  'data.system_arch': 'example_detection (detectors/example_detector.go @ HEAD)',
+  'data.kernel_version': 'example_detection (detectors/example_detector.go @ HEAD)',
 };
 /** Events whose arguments name no file or address (an fd, a status): their group's rows cannot apply. */
 const NOTHING_TO_READ: Record<string, string> = {
