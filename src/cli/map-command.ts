@@ -7,7 +7,7 @@ import { decodeText, decodeValue, type DecodeResult } from '../normalize/decode.
 import { toStructuredJson } from '../normalize/print-structured.ts';
 import type { Mapper } from '../mapping/compile.ts';
 import { formatOrigin, type Origin } from '../model/records.ts';
-import { type InputRecord, readRecords } from '../sources/read-records.ts';
+import { type InputRecord, LINES_MODE, readRecords } from '../sources/read-records.ts';
 import type { TraceeEvent } from '../model/event.ts';
 import { otlpJsonRequest, otlpJsonResourceLogs } from './otlp-json.ts';
 import type { NodeInfo } from '../mapping/input.ts';
@@ -83,7 +83,9 @@ export async function runMap(opts: MapRunOptions): Promise<MapSummary> {
       const res = decoded[k];
       decoded[k] = undefined;
       if (rec.kind === 'error') { reject(rec.origin, rec.reason); continue; }
-      if (!res!.ok) { reject(rec.origin, res!.reason); continue; }
+      // a line that is not JSON: say how the input was read (a pretty-printed event is read whole
+      // only when its first line does not hold a whole value)
+      if (!res!.ok) { reject(rec.origin, rec.kind === 'text' && res!.code === 'malformed_json' ? `${res!.reason} (${LINES_MODE})` : res!.reason); continue; }
       let line: string;
       try {
         line = render(res!.event);
