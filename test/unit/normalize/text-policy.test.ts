@@ -61,6 +61,8 @@ describe('text policy: the same text in ECS and OTLP', () => {
 
   it('argument names (object keys) too; the real line without such characters is not walked', () => {
     expect(mayNeedCleaning(OPENAT)).toBe(false);
+    for (const [text, hit] of [['"\\u0070"', false], ['"\\u007f"', true], ['"\\u001B"', true], ['"\\uD800"', true], ['"\\udfff"', true], ['"\\ue000"', false],
+      ['"\\u00a0"', false], ['"\\u0085"', true], ['"é"', false], ['"\u0085"', true], ['"😀"', true]] as const) expect(mayNeedCleaning(text), text).toBe(hit);
     expect(mayNeedCleaning(line)).toBe(true);
     const v = cleanValue({ 'a\u001bb': ['x\u0000', { k: '\udc00' }], n: 1, ok: 'plain' }) as Record<string, unknown>;
     expect(v).toEqual({ 'a\\u001bb': ['x\\u0000', { k: '\uFFFD' }], n: 1, ok: 'plain' });
