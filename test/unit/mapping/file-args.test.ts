@@ -79,6 +79,7 @@ describe('fd in its resolved form "3=/path"', () => {
         expect(otel['tracee.fd']).toBe(3);
         expect(otel['file.path']).toBe(expected[k].path);
         expect(doc.tracee.data.fd).toBe(`3=${expected[k].path}`);   // Tracee's text kept as sent
+        expect(doc.message).toBe(`read ${expected[k].path} by cat (pid 239413)`);
       }
     });
   });

@@ -160,4 +160,12 @@ describe('detections fill the fields their triggering event would', () => {
     const bare = compileMapper(loadMappingTables(), { node: {}, now: () => 0n });
     expect(bare.toEcs(decode(ANTI)).doc.host).toEqual({ os: { type: 'linux' } });
   });
+
+  it('process.parent.name (Kibana\'s alert reason names it) from the parent\'s executable, when Tracee sends one', () => {
+    const [ev] = bothShapes(decode(ANTI)).slice(1);
+    const withParent: TraceeEvent = { ...ev, workload: { ...ev.workload, process: { ...ev.workload.process!, ancestors: [{ ...ev.workload.process!.ancestors![0], executable: { path: '/usr/sbin/nginx' } }] } } };
+    const { doc } = mapped(withParent);
+    expect(doc.process.parent).toMatchObject({ name: 'nginx', executable: '/usr/sbin/nginx', pid: 44320 });
+    expect(mapped(ev).doc.process.parent.name).toBeUndefined();
+  });
 });
