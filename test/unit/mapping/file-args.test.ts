@@ -83,6 +83,17 @@ describe('fd in its resolved form "3=/path"', () => {
       }
     });
   });
+  it('wherever Tracee writes the form: close (no file group) gets file.* too, its category stays host', () => {
+    const [read] = events('read-fd-path.v0.9.ndjson');
+    const close = { ...read, name: 'close', data: read.data.filter((d) => d.name === 'fd') };
+    for (const ev of bothShapes(close)) {
+      const { doc, otel } = mapped(ev);
+      expect(doc.file).toEqual({ path: '/etc/locale.alias', name: 'locale.alias', directory: '/etc', extension: 'alias' });
+      expect(otel['file.path']).toBe('/etc/locale.alias');
+      expect(doc.tracee.fd).toBe(3);
+      expect(doc.event.category).toEqual(['host']);
+    }
+  });
   it('a plain fd number: tracee.fd only, no file.*', () => {
     const [read] = events('read-fd-path.v0.9.ndjson');
     const fd = read.data.find((d) => d.name === 'fd')!;
