@@ -5,8 +5,7 @@ import { Command, Option } from 'commander';
 import { compileMapper } from '../mapping/compile.ts';
 import { loadMappingTables, readTableFile } from '../mapping/load.ts';
 import { loadRedactTable, redactPlan, withRedaction } from '../mapping/redact.ts';
-import { detectNodeInfo } from '../config/node-info.ts';
-import { runMap, type MapTarget } from './map-command.ts';
+import { mapNodeInfo, runMap, type MapTarget } from './map-command.ts';
 import type { ConfigCommandIO } from './config-command.ts';
 import { EXPORTER_VERSION } from '../version.ts';
 import { redact } from '../config/secrets.ts';
@@ -21,10 +20,10 @@ program
 program
   .command('map')
   .description('Map Tracee events (NDJSON, a JSON event or a JSON array) and print one result per event, in input order.')
-  .addOption(new Option('--to <target>', 'what to print').choices(['ecs', 'otlp-json', 'event']).default('ecs'))
+  .addOption(new Option('--to <target>', 'what to print').choices(['ecs', 'otlp-json', 'otlp-json-request', 'event']).default('ecs'))
   .argument('[file]', 'input file, or - for stdin', '-')
-  .option('--node-name <name>', 'node (host) name for host.name / k8s.node.name (default: $NODE_NAME, else the hostname)')
-  .option('--cluster-name <name>', 'Kubernetes cluster name (default: $TRACEE_EXPORTER_CLUSTER_NAME)')
+  .option('--node-name <name>', 'node (host) name for host.name / observer.hostname / k8s.node.name (default: none; map takes nothing from this machine)')
+  .option('--cluster-name <name>', 'Kubernetes cluster name (default: none)')
   .option('--mapping <file...>', 'extra mapping table(s) overriding the built-in ones (see mappings/README.md)')
   .option('--max-line-bytes <n>', 'longest accepted input line', (v) => Number(v), 4 * 1024 * 1024)
   .option('--redact <setting>', 'sensitive event fields replaced, as an exporter\'s redact: none, default, or a comma-separated list (mappings/redact.yaml)', 'default')
@@ -41,7 +40,7 @@ ends with "mapped N, rejected M" on stderr and exits 1 if anything was rejected.
     const overrides = (opts.mapping ?? []).map((f) => readTableFile(f));
     const setting = opts.redact === 'none' || opts.redact === 'default' ? opts.redact : opts.redact.split(',').map((s) => s.trim()).filter((s) => s !== '');
     // what an exporter with that `redact:` would ship (default: as every exporter by default)
-    const mapper = withRedaction(compileMapper(loadMappingTables(undefined, overrides), { node: detectNodeInfo({ name: opts.nodeName, cluster_name: opts.clusterName }) }),
+    const mapper = withRedaction(compileMapper(loadMappingTables(undefined, overrides), { node: mapNodeInfo(opts) }),
       redactPlan(setting, loadRedactTable(), '--redact'));
     const summary = await runMap({ to: opts.to, input: file, mapper, out: process.stdout, err: process.stderr, maxLineBytes: opts.maxLineBytes });
     process.stderr.write(`mapped ${summary.mapped}, rejected ${summary.rejected}\n`);

@@ -7,11 +7,25 @@ import { decodeText, decodeValue, type DecodeResult } from '../normalize/decode.
 import { toStructuredJson } from '../normalize/print-structured.ts';
 import type { Mapper } from '../mapping/compile.ts';
 import { formatOrigin, type Origin } from '../model/records.ts';
-import { type InputRecord, readRecords } from '../sources/read-records.ts';
+import { type InputRecord, LINES_MODE, readRecords } from '../sources/read-records.ts';
 import type { TraceeEvent } from '../model/event.ts';
-import { otlpJsonResourceLogs } from './otlp-json.ts';
+import { otlpJsonRequest, otlpJsonResourceLogs } from './otlp-json.ts';
+import type { NodeInfo } from '../mapping/input.ts';
+import { EXPORTER_VERSION } from '../version.ts';
 
-export type MapTarget = 'ecs' | 'otlp-json' | 'event';
+export type MapTarget = 'ecs' | 'otlp-json' | 'otlp-json-request' | 'event';
+
+/**
+ * The node for `map`: only what the command line names. `map` reads captures that may come from any
+ * node, so nothing is taken from this machine (hostname, kernel, architecture) nor from its
+ * environment: without --node-name the documents have no host.name / observer.hostname.
+ */
+export function mapNodeInfo(flags: { nodeName?: string; clusterName?: string }): NodeInfo {
+  const node: NodeInfo = { exporter_version: EXPORTER_VERSION };
+  if (flags.nodeName) node.name = flags.nodeName;
+  if (flags.clusterName) node.cluster_name = flags.clusterName;
+  return node;
+}
 
 export interface MapRunOptions {
   to: MapTarget;
@@ -69,7 +83,9 @@ export async function runMap(opts: MapRunOptions): Promise<MapSummary> {
       const res = decoded[k];
       decoded[k] = undefined;
       if (rec.kind === 'error') { reject(rec.origin, rec.reason); continue; }
-      if (!res!.ok) { reject(rec.origin, res!.reason); continue; }
+      // a line that is not JSON: say how the input was read (a pretty-printed event is read whole
+      // only when its first line does not hold a whole value)
+      if (!res!.ok) { reject(rec.origin, rec.kind === 'text' && res!.code === 'malformed_json' ? `${res!.reason} (${LINES_MODE})` : res!.reason); continue; }
       let line: string;
       try {
         line = render(res!.event);
@@ -105,6 +121,8 @@ function renderer(to: MapTarget, mapper: Mapper): (ev: TraceeEvent) => string {
   switch (to) {
     case 'ecs': return (ev) => mapper.toEcsJson(ev).json; // same text as JSON.stringify(toEcs(ev).doc)
     case 'otlp-json': return (ev) => JSON.stringify(otlpJsonResourceLogs(mapper.toOtel(ev)));
+    // one ExportLogsServiceRequest per line: POSTable as is to /v1/logs
+    case 'otlp-json-request': return (ev) => otlpJsonRequest(mapper.toOtel(ev));
     case 'event': return (ev) => stringify(toStructuredJson(ev));
   }
 }

@@ -13,7 +13,11 @@ const cache = createResourceCache({ defaults: defaults.resourceDefaults, overrid
 const decoder = new TextDecoder();
 
 export function otlpJsonResourceLogs(r: OtelRecord): unknown {
-  const bytes = JsonLogsSerializer.serializeRequest([toReadableLogRecord(r, cache)]);
-  const req = JSON.parse(decoder.decode(bytes)) as { resourceLogs: unknown[] };
+  const req = JSON.parse(otlpJsonRequest(r)) as { resourceLogs: unknown[] };
   return req.resourceLogs[0];
+}
+
+/** One OtelRecord → the JSON text of a whole ExportLogsServiceRequest ({"resourceLogs":[…]}). */
+export function otlpJsonRequest(r: OtelRecord): string {
+  return decoder.decode(JsonLogsSerializer.serializeRequest([toReadableLogRecord(r, cache)]));
 }

@@ -10,12 +10,17 @@ const ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm32
 
 export function detectNodeInfo(explicit: Partial<NodeInfo> = {}, env: NodeJS.ProcessEnv = process.env): NodeInfo {
   const pick = (...vals: Array<string | undefined>) => vals.find((v) => v !== undefined && v !== '');
+  const envName = pick(env.TRACEE_EXPORTER_NODE_NAME, env.NODE_NAME);
+  // This machine's kernel and architecture describe the node only when the node is this machine:
+  // not when the config names another node (replaying another node's capture, a central exporter).
+  const thisMachine = explicit.name === undefined || explicit.name === '' || explicit.name === os.hostname()
+    || [envName, env.TRACEE_EXPORTER_NODE__NAME].includes(explicit.name);
   const info: NodeInfo = {
-    name: pick(explicit.name, env.TRACEE_EXPORTER_NODE_NAME, env.NODE_NAME, os.hostname()),
+    name: pick(explicit.name, envName, os.hostname()),
     cluster_name: pick(explicit.cluster_name, env.TRACEE_EXPORTER_CLUSTER_NAME, env.CLUSTER_NAME),
     host_id: pick(explicit.host_id, env.TRACEE_EXPORTER_HOST_ID),
-    arch: pick(explicit.arch, ARCH[os.arch()]),
-    kernel: pick(explicit.kernel, os.release()),
+    arch: pick(explicit.arch, thisMachine ? ARCH[os.arch()] : undefined),
+    kernel: pick(explicit.kernel, thisMachine ? os.release() : undefined),
     tracee_version: pick(explicit.tracee_version, env.TRACEE_VERSION),
     exporter_version: EXPORTER_VERSION,
   };

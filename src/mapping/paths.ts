@@ -1,6 +1,7 @@
 // Source paths of mapping rows → getter functions, compiled once per row.
 // Roots: node, signature, kind, observed, event (the whole event); `data.<arg>[.sub…]` finds an
-// event argument by name; anything else is a path into the normalized event.
+// event argument by name, `detected_from.data.<arg>[.sub…]` an argument of the event that
+// triggered a detection; anything else is a path into the normalized event.
 
 import type { DataField } from '../model/event.ts';
 import type { MapInput } from './input.ts';
@@ -51,15 +52,37 @@ function generatedWalk(segs: readonly string[], from: number): ((v: unknown) => 
 /** What dataGetter returns when the event has no argument of that name. */
 const NO_ARG = Symbol('no argument');
 
+/** Where a `data.` path reads its arguments: the event's own, or (detected_from.data.) its triggering event's. */
+type ArgsOf = (i: MapInput) => readonly DataField[] | undefined;
+const eventArgs: ArgsOf = (i) => i.event.data;
+const triggerArgs: ArgsOf = (i) => i.event.detected_from?.data;
+
 /** The argument `name`, then segs[from…] inside its value; `missing` when no argument has the name. */
-function dataGetter(name: string, segs: readonly string[], from: number, missing: unknown): Getter {
+function dataGetter(name: string, segs: readonly string[], from: number, missing: unknown, argsOf: ArgsOf = eventArgs): Getter {
   const sub = from === segs.length ? (v: unknown) => v : generatedWalk(segs, from) ?? ((v: unknown) => walk(v, segs, from));
   return (i) => {
-    const data: DataField[] = i.event.data;
+    const data = argsOf(i);
+    if (data === undefined) return missing;
     for (let k = 0; k < data.length; k++) {
       if (data[k].name === name) return sub(data[k].value);
     }
     return missing;
+  };
+}
+
+/** segs[at] on names an argument (then sub-fields) of the list argsOf gives. */
+function argumentGetter(segs: readonly string[], at: number, argsOf: ArgsOf): Getter {
+  if (segs.length === at + 1) return dataGetter(segs[at], segs, at + 1, undefined, argsOf);
+  // Some arguments have dotted names (process_execute_failed's `binary.path`): the longest
+  // argument name the path spells wins, then shorter ones with the rest as sub-fields.
+  const alternatives: Getter[] = [];
+  for (let j = segs.length; j > at; j--) alternatives.push(dataGetter(segs.slice(at, j).join('.'), segs, j, NO_ARG, argsOf));
+  return (i) => {
+    for (let k = 0; k < alternatives.length; k++) {
+      const v = alternatives[k](i);
+      if (v !== NO_ARG) return v;
+    }
+    return undefined;
   };
 }
 
@@ -78,18 +101,13 @@ export function compilePath(path: string): Getter {
     case 'signature': return segs.length === 1 ? (i) => i.signature : (i) => walk(i.signature, segs, 1);
     case 'data': {
       if (segs.length === 1) return (i) => i.event.data;
-      if (segs.length === 2) return dataGetter(segs[1], segs, 2, undefined);
-      // Some arguments have dotted names (process_execute_failed's `binary.path`): the longest
-      // argument name the path spells wins, then shorter ones with the rest as sub-fields.
-      const alternatives: Getter[] = [];
-      for (let j = segs.length; j > 1; j--) alternatives.push(dataGetter(segs.slice(1, j).join('.'), segs, j, NO_ARG));
-      return (i) => {
-        for (let k = 0; k < alternatives.length; k++) {
-          const v = alternatives[k](i);
-          if (v !== NO_ARG) return v;
-        }
-        return undefined;
-      };
+      return argumentGetter(segs, 1, eventArgs);
+    }
+    case 'detected_from': {
+      // detected_from.data.<arg>: an argument of the event that triggered a detection, by name
+      if (segs.length > 2 && segs[1] === 'data') return argumentGetter(segs, 2, triggerArgs);
+      const fast = generatedWalk(segs, 0);
+      return fast ? (i) => fast(i.event) : (i) => walk(i.event, segs, 0);
     }
     default: {
       if (segs.length === 1) return (i) => (i.event as unknown as Record<string, unknown>)[root];

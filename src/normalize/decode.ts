@@ -8,6 +8,7 @@ import { fromFinding } from './finding.ts';
 import { withCanonicalClassicKeys } from './canonical-keys.ts';
 import { isObj, type Obj, ShapeError } from './read.ts';
 import { fromStructured } from './structured.ts';
+import { cleanValue, mayNeedCleaning } from './text-policy.ts';
 
 export type DecodeResult =
   | { ok: true; event: TraceeEvent; shape: InputShape }
@@ -32,7 +33,8 @@ export function decodeText(text: string, opts?: DecodeOptions): DecodeResult {
     if (err instanceof RangeError) return reject('too_deep', 'JSON nested too deeply');
     return reject('malformed_json', `malformed JSON: ${(err as Error).message}`);
   }
-  return decodeValue(parsed.value, parsed.marked, parsed.bigCount);
+  // the text policy (text-policy.ts) walks the value only when the text can hold what it rewrites
+  return decodeParsed(mayNeedCleaning(text) ? cleanValue(parsed.value) : parsed.value, parsed.marked, parsed.bigCount);
 }
 
 /**
@@ -40,6 +42,16 @@ export function decodeText(text: string, opts?: DecodeOptions): DecodeResult {
  * integers the whole value holds, when known (lets a classic event skip walking its arguments).
  */
 export function decodeValue(value: unknown, marked = false, bigCount?: number): DecodeResult {
+  try {
+    value = cleanValue(value);    // the text policy (text-policy.ts): values from elsewhere are walked
+  } catch (err) {
+    if (err instanceof RangeError) return reject('too_deep', 'event nested too deeply');
+    throw err;
+  }
+  return decodeParsed(value, marked, bigCount);
+}
+
+function decodeParsed(value: unknown, marked: boolean, bigCount: number | undefined): DecodeResult {
   if (!isObj(value)) return reject('not_an_object', `expected a JSON object, got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}`);
   const shape = detectShape(value);
   if (shape === undefined) return reject('unknown_shape', `not a Tracee event: no eventName/args (classic) nor name/workload/data (structured) keys (keys: ${Object.keys(value).slice(0, 8).join(', ') || 'none'})`);

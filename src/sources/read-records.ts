@@ -1,7 +1,8 @@
-// Bytes → records, with their origin (source name and line). NDJSON is the normal case; a
-// stream whose first line is "[" or "{" alone (or starts with "[") is a pretty-printed JSON event
-// or a JSON array of events, read whole. Lines over the size limit are skipped without being
-// buffered, invalid UTF-8 is reported, and nothing here throws on bad input.
+// Bytes → records, with their origin (source name and line). NDJSON is the normal case. The mode
+// is decided by content: a stream that starts with "[", or with a "{" whose value does not end on
+// its first line, is read whole, as JSON documents (a pretty-printed event, several of them one
+// after another as `jq .` prints them, or a JSON array of events). Lines over the size limit are
+// skipped without being buffered, invalid UTF-8 is reported, and nothing here throws on bad input.
 
 import type { Readable } from 'node:stream';
 import type { Origin } from '../model/records.ts';
@@ -80,10 +81,7 @@ export async function* readRecords(stream: Readable | AsyncIterable<Buffer | str
     }
     if (text.endsWith('\r')) text = text.slice(0, -1);
     if (text.trim() === '') return;
-    if (st.mode === 'unknown') {
-      const t = text.trim();
-      st.mode = t === '{' || t.startsWith('[') ? 'document' : 'lines';
-    }
+    if (st.mode === 'unknown') st.mode = startsDocument(text) ? 'document' : 'lines';
     if (st.mode === 'document') {
       addDoc(Buffer.from(text + '\n'));
       return;
@@ -145,21 +143,114 @@ export async function* readRecords(stream: Readable | AsyncIterable<Buffer | str
   // every record of a whole document ends where the document ends: settled together
   function* documentRecords(): Generator<InputRecord> {
     const origin = { source, line: 1 };
-    if (docTooLarge) { yield placed({ kind: 'error', code: 'too_large', reason: `JSON document larger than ${maxDoc} bytes`, origin }, pos); return; }
+    if (docTooLarge) { yield placed({ kind: 'error', code: 'too_large', reason: `JSON document larger than ${maxDoc} bytes (${DOCUMENT_MODE})`, origin }, pos); return; }
     let text: string;
-    try { text = utf8.decode(Buffer.concat(doc)); } catch { yield placed({ kind: 'error', code: 'invalid_utf8', reason: 'input is not valid UTF-8', origin }, pos); return; }
-    let parsed;
-    try {
-      parsed = parseLossless(text);
-    } catch (err) {
-      const deep = err instanceof RangeError;
-      yield placed({ kind: 'error', code: deep ? 'too_deep' : 'malformed_json', reason: deep ? 'JSON nested too deeply' : `malformed JSON document: ${(err as Error).message}`, origin, text: text.slice(0, 1024) }, pos);
-      return;
-    }
-    if (Array.isArray(parsed.value)) {
-      for (let i = 0; i < parsed.value.length; i++) yield placed({ kind: 'value', value: parsed.value[i], marked: parsed.marked, origin: { source, line: i + 1, detail: `array element ${i + 1}` } }, pos);
-    } else {
-      yield placed({ kind: 'value', value: parsed.value, marked: parsed.marked, origin }, pos);
+    try { text = utf8.decode(Buffer.concat(doc)); } catch { yield placed({ kind: 'error', code: 'invalid_utf8', reason: `input is not valid UTF-8 (${DOCUMENT_MODE})`, origin }, pos); return; }
+    const pieces = topLevelValues(text);
+    for (const piece of pieces) {
+      const at = { source, line: piece.line };
+      let parsed;
+      try {
+        parsed = parseLossless(piece.text);
+      } catch (err) {
+        // NDJSON whose first line is cut or broken looks like the start of a document: when a later
+        // line of the failed piece is a whole JSON object by itself, its lines are read one by one
+        const lines = err instanceof RangeError ? undefined : ndjsonLines(piece.text);
+        if (lines !== undefined) {
+          for (let k = 0; k < lines.length; k++) if (lines[k].trim() !== '') yield placed({ kind: 'text', text: lines[k], origin: { source, line: piece.line + k } }, pos);
+          continue;
+        }
+        const deep = err instanceof RangeError;
+        yield placed({ kind: 'error', code: deep ? 'too_deep' : 'malformed_json', reason: deep ? `JSON nested too deeply (${DOCUMENT_MODE})` : `malformed JSON document: ${(err as Error).message} (${DOCUMENT_MODE})`, origin: at, text: piece.text.slice(0, 1024) }, pos);
+        continue;
+      }
+      if (Array.isArray(parsed.value)) {
+        for (let i = 0; i < parsed.value.length; i++) yield placed({ kind: 'value', value: parsed.value[i], marked: parsed.marked, origin: { source, line: pieces.length === 1 ? i + 1 : piece.line, detail: `array element ${i + 1}` } }, pos);
+      } else {
+        yield placed({ kind: 'value', value: parsed.value, marked: parsed.marked, origin: at }, pos);
+      }
     }
   }
+}
+
+/** Said in every rejection of whole-document input: why the input was not read line by line. */
+export const DOCUMENT_MODE = 'input read whole as JSON documents: it starts with "[", or with a "{" whose value does not end on its first line';
+/** Said in rejections of a line's JSON in line mode (by the reader's users, who parse the lines). */
+export const LINES_MODE = 'input read as NDJSON, one JSON event per line: its first line holds a whole JSON value';
+
+/** The piece's lines when one after its first is a whole JSON object on its own (then it is NDJSON). */
+function ndjsonLines(piece: string): string[] | undefined {
+  const lines = piece.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+  for (let k = 1; k < lines.length; k++) {
+    const t = lines[k].trim();
+    if (!t.startsWith('{') || !t.endsWith('}')) continue;
+    try { JSON.parse(t); return lines; } catch { /* not a whole object */ }
+  }
+  return undefined;
+}
+
+/**
+ * Is this first line the start of whole-document input? "[" starts an array of events; "{" a
+ * pretty-printed event when its object does not close on this line (one that closes is an NDJSON
+ * line, whatever follows it).
+ */
+export function startsDocument(line: string): boolean {
+  const t = line.trimStart();
+  if (t.startsWith('[')) return true;
+  if (!t.startsWith('{')) return false;
+  return valueEnd(t, 0).end < 0;
+}
+
+/**
+ * Where the object or array opening at `from` closes (the index after it), or -1 when the text
+ * ends first; `broken` when a raw newline stands inside a string (JSON strings cannot hold one:
+ * the value is malformed and ends there). Strings and escapes are followed, nothing else checked.
+ */
+function valueEnd(text: string, from: number): { end: number; broken: boolean } {
+  let depth = 0;
+  let inString = false;
+  for (let i = from; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++;                       // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+      else if (c === 10) return { end: i, broken: true };
+      continue;
+    }
+    if (c === 34) inString = true;
+    else if (c === 123 || c === 91) depth++;
+    else if ((c === 125 || c === 93) && --depth === 0) return { end: i + 1, broken: false };
+  }
+  return { end: -1, broken: false };
+}
+
+/**
+ * The top-level JSON values of whole-document input, each with the line it starts on: one event,
+ * an array, or several values one after another (`jq .` output). Text that is not an object or
+ * array runs to the end of its line (a piece that will not parse); a value with a raw newline in a
+ * string ends there, and reading goes on at the next line.
+ */
+export function topLevelValues(text: string): Array<{ text: string; line: number }> {
+  const out: Array<{ text: string; line: number }> = [];
+  let line = 1;
+  const countLines = (a: number, b: number) => { for (let k = a; k < b; k++) if (text.charCodeAt(k) === 10) line++; };
+  for (let i = 0; i < text.length;) {
+    const c = text.charCodeAt(i);
+    if (c === 10) { line++; i++; continue; }
+    if (c === 32 || c === 9 || c === 13) { i++; continue; }
+    const start = i;
+    const startLine = line;
+    let end: number;
+    if (c === 123 || c === 91) {
+      const v = valueEnd(text, i);
+      end = v.end < 0 ? text.length : v.end;
+    } else {
+      const nl = text.indexOf('\n', i);
+      end = nl < 0 ? text.length : nl;
+    }
+    out.push({ text: text.slice(start, end), line: startLine });
+    countLines(start, end);
+    i = end;
+  }
+  return out;
 }

@@ -2,15 +2,22 @@
 // every monitor that implements it (Zeek, Suricata, Packetbeat, Elastic Agent), so flows can be
 // joined across tools. sha1(seed . ip_a . ip_b . proto . 0 . port_a . port_b), endpoints ordered so
 // the smaller ip:port comes first, all in network byte order; "1:" + base64. Seed 0.
-// ICMP needs Zeek's type → counter-type table and is not computed here (the spec allows leaving
-// out what a monitor cannot do), nor are flows without both ports.
+// ICMP / ICMPv6 take part with their message type and code in the ports' places: a type with a
+// counterpart (echo request/reply, …; tables in mappings/lookups/icmp.yaml) as (type, counterpart),
+// so that both directions give one id; any other as (type, code), one-way (no endpoint ordering).
+// Flows without both ports (or type and code) are not computed.
 
 import { hash } from 'node:crypto';
 import { isIP } from 'node:net';
 
 /** IANA protocol numbers of the transports whose ports take part. */
-const PROTO_OF: Record<string, number> = { tcp: 6, udp: 17, sctp: 132 };
+const PROTO_OF: Record<string, number> = { tcp: 6, udp: 17, sctp: 132, icmp: 1, 'ipv6-icmp': 58, icmpv6: 58 };
 const PROTOS = new Set(Object.values(PROTO_OF));
+const ICMP = 1;
+const ICMP6 = 58;
+
+/** ICMP type → its counterpart type (request ↔ reply), for ICMP and ICMPv6. */
+export interface IcmpCounterparts { v4: Record<string, unknown>; v6: Record<string, unknown> }
 
 /** An IPv4 address's 4 bytes into `out` at `at`; false when it is not one. */
 function ipv4Into(ip: string, out: Buffer, at: number): boolean {
@@ -58,24 +65,33 @@ const INPUT6 = Buffer.alloc(2 + 32 + 2 + 4);
  * [source ip, source port, destination ip, destination port, transport name (tcp/udp/sctp) or IANA
  * protocol number] → "1:<base64>", or undefined when any part is missing or not supported.
  */
-export function communityId(parts: readonly unknown[]): string | undefined {
+export function communityId(parts: readonly unknown[], icmp?: IcmpCounterparts): string | undefined {
   const [sip, sport, dip, dport, proto] = parts;
   const p = typeof proto === 'string' ? PROTO_OF[proto.toLowerCase()] ?? (/^\d+$/.test(proto) ? Number(proto) : undefined) : typeof proto === 'number' ? proto : undefined;
   if (p === undefined || !PROTOS.has(p)) return undefined;
-  const pa = port(sport), pb = port(dport);
+  let pa = port(sport), pb = port(dport);
   if (pa === undefined || pb === undefined || typeof sip !== 'string' || typeof dip !== 'string') return undefined;
+  // ICMP: (type, code) → (type, counterpart type) when the type has one, else one-way
+  let oneWay = false;
+  if (p === ICMP || p === ICMP6) {
+    if (icmp === undefined || pa > 255 || pb > 255) return undefined;
+    const table = p === ICMP ? icmp.v4 : icmp.v6;
+    const counterpart = Object.hasOwn(table, String(pa)) ? table[String(pa)] : undefined;
+    if (typeof counterpart === 'number') pb = counterpart;
+    else oneWay = true;
+  }
   // the addresses are parsed straight into the hash input (the common case, IPv4, allocates nothing)
-  if (ipv4Into(sip, INPUT4, 2) && ipv4Into(dip, INPUT4, 6)) return digest(INPUT4, 4, pa, pb, p);
-  if (ipv6Into(sip, INPUT6, 2) && ipv6Into(dip, INPUT6, 18)) return digest(INPUT6, 16, pa, pb, p);
+  if (ipv4Into(sip, INPUT4, 2) && ipv4Into(dip, INPUT4, 6)) return digest(INPUT4, 4, pa, pb, p, oneWay);
+  if (ipv6Into(sip, INPUT6, 2) && ipv6Into(dip, INPUT6, 18)) return digest(INPUT6, 16, pa, pb, p, oneWay);
   return undefined;   // not addresses, or one of each family
 }
 
 /** The endpoints at 2 and 2 + len in `buf` ordered in place (smaller ip:port first), the rest written, hashed. */
-function digest(buf: Buffer, len: number, pa: number, pb: number, p: number): string {
+function digest(buf: Buffer, len: number, pa: number, pb: number, p: number, oneWay = false): string {
   const a = 2, b = 2 + len;
   let c = 0;
   for (let k = 0; k < len && c === 0; k++) c = buf[a + k] - buf[b + k];
-  const swap = c > 0 || (c === 0 && pa > pb);
+  const swap = !oneWay && (c > 0 || (c === 0 && pa > pb));
   if (swap) for (let k = 0; k < len; k++) { const t = buf[a + k]; buf[a + k] = buf[b + k]; buf[b + k] = t; }
   buf.writeUInt16BE(0, 0);                 // seed
   buf[b + len] = p;

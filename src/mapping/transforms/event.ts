@@ -8,6 +8,7 @@ import { toJsonSafe } from '../json-safe.ts';
 import { lookupTable } from '../lookups.ts';
 import type { MapInput } from '../input.ts';
 import { plain, type TransformFactory } from './index.ts';
+import { splitFd } from './file.ts';
 
 /**
  * Deterministic event id: the same Tracee event gives the same id on replay or retry, whichever
@@ -27,7 +28,10 @@ function argOf(ev: TraceeEvent, name: string): unknown {
 
 function pathArg(ev: TraceeEvent): string | undefined {
   const v = argOf(ev, 'pathname');
-  return typeof v === 'string' && v !== '' ? v : undefined;
+  if (typeof v === 'string' && v !== '') return v;
+  // read/write with parse-arguments-fds: the fd's file ("3=/etc/passwd")
+  const fd = splitFd(argOf(ev, 'fd'))?.path;
+  return fd?.startsWith('/') ? fd : undefined;
 }
 
 /** A one-line human summary (ECS message, OTel body); Kibana uses it as the alert name. */

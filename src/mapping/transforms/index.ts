@@ -11,6 +11,7 @@ import { dnsTransforms } from './dns.ts';
 import { httpTransforms } from './http.ts';
 import { threatTransforms } from './threat.ts';
 import { domainTransforms } from './domain.ts';
+import { fileTransforms } from './file.ts';
 
 export type Transform = ((value: unknown, input: MapInput) => unknown) & {
   /** Optional: the JSON text of the result (undefined: nothing to write), for the ECS JSON writer. */
@@ -26,6 +27,7 @@ const REGISTRY: Record<string, TransformFactory> = {
   ...httpTransforms,
   ...threatTransforms,
   ...domainTransforms,
+  ...fileTransforms,
 };
 
 export function transformNames(): string[] {

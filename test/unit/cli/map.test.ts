@@ -24,7 +24,7 @@ describe('tracee-exporter map', () => {
   const all = sharedSamples(Infinity).flatMap((s) => s.records.map((r) => r.trim())).filter((r) => !r.includes('\n'));
 
   it('--to ecs: one document per event, in input order, summary on stderr, exit 0', () => {
-    const r = run(['map', '--to', 'ecs', '-'], all.join('\n') + '\n');
+    const r = run(['map', '--to', 'ecs', '--node-name', 'cli-node', '-'], all.join('\n') + '\n');
     expect(r.code).toBe(0);
     expect(r.lines.length).toBe(all.length);
     // input order: the i-th document carries the i-th input's timestamp
@@ -35,7 +35,7 @@ describe('tracee-exporter map', () => {
 
   it('--to otlp-json: one OTLP/JSON ResourceLogs per event with exact ns timestamps', () => {
     const line = fs.readFileSync(path.join(SHARED_FIXTURES, 'legacy/v0.18-v0.24/net_packet_dns-query.json'), 'utf8');
-    const r = run(['map', '--to', 'otlp-json', write('one.json', line)]);
+    const r = run(['map', '--to', 'otlp-json', '--node-name', 'cli-node', write('one.json', line)]);
     expect(r.code).toBe(0);
     const rl = JSON.parse(r.lines[0]);
     const rec = rl.scopeLogs[0].logRecords[0];
@@ -43,6 +43,37 @@ describe('tracee-exporter map', () => {
     expect(rec.eventName).toBe('tracee.net_packet_dns');
     expect(rl.scopeLogs[0].scope.name).toBe('tracee-exporter');
     expect(rl.resource.attributes).toContainEqual({ key: 'host.name', value: { stringValue: 'cli-node' } });
+  });
+
+  it('the node comes from --node-name only: nothing from this machine or its environment (NODE_NAME is set here)', () => {
+    const line = fs.readFileSync(path.join(SHARED_FIXTURES, 'legacy/v0.18-v0.24/net_packet_dns-query.json'), 'utf8');
+    const doc = JSON.parse(run(['map', '--to', 'ecs', '-'], line).lines[0]);
+    expect(doc.host).toEqual({ os: { type: 'linux' } });
+    expect(doc.observer.hostname).toBeUndefined();
+    expect(JSON.stringify(doc)).not.toContain(os.hostname());
+    const rl = JSON.parse(run(['map', '--to', 'otlp-json', '-'], line).lines[0]);
+    const keys = rl.resource.attributes.map((a: { key: string }) => a.key);
+    expect(keys).not.toContain('host.name');
+    expect(keys).not.toContain('host.arch');
+    const named = JSON.parse(run(['map', '--to', 'ecs', '--node-name', 'node-7', '--cluster-name', 'prod', '-'], line).lines[0]);
+    expect(named.host).toEqual({ name: 'node-7', hostname: 'node-7', os: { type: 'linux' } });
+    expect(named.observer.hostname).toBe('node-7');
+    expect(named.orchestrator.cluster.name).toBe('prod');
+  });
+
+  it('--to otlp-json-request: one whole ExportLogsServiceRequest per line, the otlp-json ResourceLogs inside', () => {
+    const lines = all.slice(0, 3);
+    const req = run(['map', '--to', 'otlp-json-request', '--node-name', 'n1', '-'], lines.join('\n'));
+    const rl = run(['map', '--to', 'otlp-json', '--node-name', 'n1', '-'], lines.join('\n'));
+    expect(req.code).toBe(0);
+    expect(req.lines.length).toBe(3);
+    req.lines.forEach((l, k) => {
+      const body = JSON.parse(l);
+      expect(Object.keys(body)).toEqual(['resourceLogs']);
+      // the same ResourceLogs but for the time each run observed the event
+      const observedless = (t: string) => t.replace(/"observedTimeUnixNano":"\d+"/g, '');
+      expect(observedless(JSON.stringify(body.resourceLogs))).toBe(observedless(`[${rl.lines[k]}]`));
+    });
   });
 
   it('--to event: the structured schema, validating against the published JSON Schema', () => {
