@@ -142,10 +142,11 @@ export function classifyRequestStatus(status: number, body: unknown, retryAfter?
     if (ms !== undefined) out.retryAfterMs = ms;
     return out;
   }
-  if (status === 401) return { status: 'rejected', reason: `HTTP 401 from Elasticsearch: authentication failed (check the API key / user / token): ${detail}` };
-  if (status === 403) return { status: 'rejected', reason: `HTTP 403 from Elasticsearch: not allowed to write the data stream (the API key / user needs create_doc or auto_configure on it): ${detail}` };
-  if (status === 400) return { status: 'rejected', reason: `HTTP 400 from Elasticsearch: the bulk request was refused: ${detail}` };
-  return { status: 'rejected', reason: `HTTP ${status} from Elasticsearch: ${detail}` };
+  // credentials, privileges, a proxy or URL in the way: the cluster's side, not the events (replayable)
+  if (status === 401) return { status: 'rejected', cause: 'destination_state', reason: `HTTP 401 from Elasticsearch: authentication failed (check the API key / user / token): ${detail}` };
+  if (status === 403) return { status: 'rejected', cause: 'destination_state', reason: `HTTP 403 from Elasticsearch: not allowed to write the data stream (the API key / user needs create_doc or auto_configure on it): ${detail}` };
+  if (status === 400) return { status: 'rejected', cause: 'permanent', reason: `HTTP 400 from Elasticsearch: the bulk request was refused: ${detail}` };
+  return { status: 'rejected', cause: 'destination_state', reason: `HTTP ${status} from Elasticsearch: ${detail}` };
 }
 
 /** An error thrown by the client before any HTTP status (connection refused/reset, timeout, abort). */

@@ -10,15 +10,11 @@ import type { DriftCheck } from './classify.ts';
 
 interface FieldTypes { template: string; types: Set<string> }
 
-function walk(props: Record<string, EsProperty>, prefix: string, template: string, out: Map<string, FieldTypes>): void {
+function walk(props: Record<string, EsProperty>, prefix: string, template: string, out: Map<string, { template: string; type: string }>): void {
   for (const [k, p] of Object.entries(props)) {
     const path = prefix + k;
     const type = p.type ?? (p.properties ? 'object' : undefined);
-    if (type) {
-      const e = out.get(path) ?? { template, types: new Set<string>() };
-      e.types.add(type);
-      out.set(path, e);
-    }
+    if (type) out.set(path, { template, type });   // later in the composition wins, as in Elasticsearch
     if (p.properties) walk(p.properties, `${path}.`, template, out);
   }
 }
@@ -31,9 +27,16 @@ function propsOf(body: Body): Record<string, EsProperty> | undefined {
 export function templateFieldTypes(targets: DataStreamTargets): Map<string, FieldTypes> {
   const out = new Map<string, FieldTypes>();
   for (const set of [loadTemplateSet(targets), loadTemplateSet(targets, new Set(Object.keys(CORE_FALLBACK)))]) {
+    // the composed mapping: components in order, then the index template's own mappings
+    const composed = new Map<string, { template: string; type: string }>();
     for (const t of [...set.components, set.indexTemplate]) {
       const p = propsOf(t.body);
-      if (p) walk(p, '', t.name, out);
+      if (p) walk(p, '', t.name, composed);
+    }
+    for (const [path, { template, type }] of composed) {
+      const e = out.get(path) ?? { template, types: new Set<string>() };
+      e.types.add(type);
+      out.set(path, e);
     }
   }
   return out;
