@@ -439,7 +439,8 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: Pipeline
             entered: st.received + refused + r.filteredCount + r.bufferedAtStart,
             delivered: st.delivered, duplicates: st.duplicates, deadLettered,
             dropped: st.droppedTotal, buffered: report.buffered ?? 0,
-            unsettled: unsettled + st.deadLetteredUnstored + (refused - refusedStored),
+            // behind a disk buffer an unacked (unstored) dead letter stays in the buffer: counted in buffered
+            unsettled: unsettled + (report.buffered === undefined ? st.deadLetteredUnstored : 0) + (refused - refusedStored),
             filtered: r.filteredCount,
           };
           counts.exporters.push({ name: r.exporter.name, stats: st, pendingAtShutdown: pending, notAccepted: r.notAccepted, filtered: r.filteredCount, ledger });
