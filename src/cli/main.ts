@@ -100,6 +100,23 @@ function registerConfigCommand(program: Command): void {
 
 registerConfigCommand(program);
 
+program
+  .command('replay')
+  .description('Send dead-lettered events again, to the exporters they failed for, re-mapped from the stored input (docs/delivery.md "Replaying the dead letter").')
+  .argument('<dead-letter...>', 'dead-letter files or globs (rotated files too: dl.ndjson dl.ndjson.1 …, or "dl.ndjson*")')
+  .option('--exporter <name>', 'only the entries of this exporter ("input": only the input rejections)')
+  .option('--config <file>', 'YAML configuration with the exporters (default $TRACEE_EXPORTER_CONFIG, else the environment alone)')
+  .option('--out <file>', 'new dead letter for what still fails (default <first file>.replay-<time>.ndjson; never one being read)')
+  .option('--shutdown-timeout <ms>', 'how long to wait for the deliveries at the end', (v) => Number(v), 30_000)
+  .addHelpText('after', `
+Prints one line per exporter and "replayed N, still failing M"; exit 0 when nothing still fails.
+Input rejections (exporter "input") are decoded again and, when valid now, go to every exporter.
+Idempotent for Elasticsearch: an event already stored answers 409 and counts as a duplicate.`)
+  .action(async (files: string[], opts: { exporter?: string; config?: string; out?: string; shutdownTimeout: number }) => {
+    const { replayCommand } = await import('./replay-command.ts');
+    process.exitCode = await replayCommand(files, opts);
+  });
+
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`tracee-exporter: ${redact(err.message)}\n`);
   process.exitCode = 2;

@@ -34,18 +34,29 @@ export async function runCommand(configFile: string | undefined, opts: { shutdow
     stopProgress();
     await server?.close();
   }
-  log(summaryLine(summary));
-  const undelivered = summary.exporters.some((e) => e.pendingAtShutdown > 0 || e.notAccepted > 0 || e.stats.deadLettered > 0 || e.stats.droppedTotal > 0);
+  for (const line of summaryLines(summary)) log(line);
+  const undelivered = summary.exporters.some((e) => e.pendingAtShutdown > 0 || e.notAccepted > 0 || e.stats.deadLettered > 0 || e.stats.droppedTotal > 0 || e.ledger.unsettled > 0);
   return summary.rejected > 0 || undelivered || summary.sourceErrors > 0 ? 1 : 0;
 }
 
-export function summaryLine(s: RunSummary): string {
-  const parts = s.exporters.map((e) => {
-    const st = e.stats;
-    const dropped = st.droppedTotal ? `, dropped ${st.droppedTotal}` : '';
-    const filtered = e.filtered ? `, filtered ${e.filtered}` : '';
-    return `${e.name}: delivered ${st.delivered}, duplicates ${st.duplicates}, dead-lettered ${st.deadLettered}${dropped}${filtered}, retries ${st.retries}, pending ${e.pendingAtShutdown}`;
-  });
+/**
+ * The closing summary: the input line, then one line per exporter whose numbers add up (ledgerGap = 0):
+ *   es: entered 100 = delivered 95 + duplicates 1 + dead-lettered 3 (rejected 2, shutdown_deadline 1) + dropped 0 + buffered 0 + unsettled 0 + filtered 1; retries 4
+ */
+export function summaryLines(s: RunSummary): string[] {
   const filteredOut = s.filteredOut ? `, filtered out by every exporter ${s.filteredOut}` : '';
-  return `received ${s.received}, mapped ${s.mapped}, rejected ${s.rejected}${filteredOut}; ${parts.join('; ')}`;
+  const lines = [`received ${s.received}, mapped ${s.mapped}, rejected ${s.rejected}${filteredOut}`];
+  for (const e of s.exporters) {
+    const l = e.ledger;
+    const kinds = Object.entries(l.deadLettered).filter(([, n]) => n > 0);
+    const dl = kinds.reduce((a, [, n]) => a + n, 0);
+    const by = kinds.length ? ` (${kinds.map(([k, n]) => `${k} ${n}`).join(', ')})` : '';
+    lines.push(`${e.name}: entered ${l.entered} = delivered ${l.delivered} + duplicates ${l.duplicates} + dead-lettered ${dl}${by} + dropped ${l.dropped}`
+      + ` + buffered ${l.buffered} + unsettled ${l.unsettled} + filtered ${l.filtered}; retries ${e.stats.retries}`);
+  }
+  return lines;
+}
+
+export function summaryLine(s: RunSummary): string {
+  return summaryLines(s).join('\n');
 }

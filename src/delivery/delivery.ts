@@ -191,7 +191,7 @@ export function createDelivery<R>(
       b.retries++;
       const delayMs = retryDelay(b.retries, o, o.random(), retry.retryAfterMs);
       if (shouldGiveUp(b.retries, delayMs, b.firstAttemptAt, clock.now(), o)) {
-        ledger.deadLetterAll(b.items, `retries_exhausted: ${retry.reason}`);
+        ledger.deadLetterAll(b.items, `retries_exhausted: ${retry.reason}`, 'retries_exhausted');
         return finish(b);
       }
       retries++;
@@ -298,6 +298,8 @@ export function createDelivery<R>(
       delivered: counters.delivered,
       duplicates: counters.duplicates,
       deadLettered: counters.deadLettered,
+      deadLetteredBy: { ...counters.deadLetteredBy },
+      deadLetteredUnstored: counters.deadLetteredUnstored,
       dropped: { ...counters.dropped },
       droppedTotal: counters.droppedTotal,
       returned: counters.returned,

@@ -8,3 +8,4 @@ export { estimateSize } from './size-estimate.ts';
 export { stateChangeLine } from './health.ts';
 export { systemClock } from './clock.ts';
 export type * from './types.ts';
+export { clearable } from './types.ts';

@@ -2,13 +2,15 @@
 // here, so "each item reaches exactly one terminal state, once" is checked in one file.
 // Hooks and acks that throw are counted (hookErrors, lastError) and never break delivery.
 
-import type { AckResult, DeliveryHooks, DeliveryItem } from './types.ts';
+import { clearable, type AckResult, type DeadLetterKind, type DeliveryHooks, type DeliveryItem } from './types.ts';
 
 export interface Counters {
   received: number;
   delivered: number;
   duplicates: number;
   deadLettered: number;
+  deadLetteredBy: Partial<Record<DeadLetterKind, number>>;
+  deadLetteredUnstored: number;
   dropped: Record<string, number>;
   droppedTotal: number;
   returned: number;
@@ -27,8 +29,8 @@ export interface Ledger<R> {
   deliveredExceptCount(items: readonly DeliveryItem<R>[], refused: number, reason: string): void;
   deliveredOne(item: DeliveryItem<R>): void;
   duplicate(item: DeliveryItem<R>): void;
-  deadLetter(item: DeliveryItem<R>, reason: string): void;
-  deadLetterAll(items: readonly DeliveryItem<R>[], reason: string): void;
+  deadLetter(item: DeliveryItem<R>, reason: string, kind?: DeadLetterKind): void;
+  deadLetterAll(items: readonly DeliveryItem<R>[], reason: string, kind?: DeadLetterKind): void;
   /** A dropped item (queue full); counts it received too. */
   droppedItem(item: DeliveryItem<R>, reason: string): void;
   hookError(hook: string, err: unknown): void;
@@ -41,7 +43,7 @@ export function errorMessage(err: unknown): string {
 
 export function createLedger<R>(hooks: DeliveryHooks<R>): Ledger<R> {
   const c: Counters = {
-    received: 0, delivered: 0, duplicates: 0, deadLettered: 0, dropped: Object.create(null),
+    received: 0, delivered: 0, duplicates: 0, deadLettered: 0, deadLetteredBy: {}, deadLetteredUnstored: 0, dropped: Object.create(null),
     droppedTotal: 0, returned: 0, hookErrors: 0, lastError: undefined,
   };
 
@@ -76,11 +78,16 @@ export function createLedger<R>(hooks: DeliveryHooks<R>): Ledger<R> {
     c.droppedTotal += count;
   }
 
-  function deadLetter(item: DeliveryItem<R>, reason: string): void {
+  function deadLetter(item: DeliveryItem<R>, reason: string, kind: DeadLetterKind = 'rejected'): void {
     c.deadLettered++;
+    let stored = true;
     if (hooks.onDeadLetter !== undefined) {
-      try { hooks.onDeadLetter(item, reason); } catch (err) { hookError('onDeadLetter', err); }
+      try { stored = hooks.onDeadLetter(item, reason, kind) !== false; } catch (err) { stored = false; hookError('onDeadLetter', err); }
     }
+    // an event that may still be deliverable is settled for its source only once the dead letter holds it
+    // (deadLettered = Σ deadLetteredBy + deadLetteredUnstored)
+    if (!stored && clearable(kind)) { c.deadLetteredUnstored++; return; }
+    c.deadLetteredBy[kind] = (c.deadLetteredBy[kind] ?? 0) + 1;
     ack(item, 'dead_lettered');
   }
 
@@ -107,8 +114,8 @@ export function createLedger<R>(hooks: DeliveryHooks<R>): Ledger<R> {
       ack(item, 'duplicate');
     },
     deadLetter,
-    deadLetterAll(items, reason) {
-      for (let i = 0; i < items.length; i++) deadLetter(items[i], reason);
+    deadLetterAll(items, reason, kind) {
+      for (let i = 0; i < items.length; i++) deadLetter(items[i], reason, kind);
     },
     droppedItem(item, reason) {
       c.received++;

@@ -32,7 +32,7 @@ export function applyOutcome<R>(
       return { items, reason: outcome.reason, retryAfterMs: outcome.retryAfterMs };
     case 'rejected':
       ledger.counters.lastError = outcome.reason;
-      ledger.deadLetterAll(items, outcome.reason);
+      ledger.deadLetterAll(items, outcome.reason, outcome.cause === 'destination_state' ? 'destination_state' : 'rejected');
       health.answered();
       return undefined;
     case 'partial':
@@ -54,7 +54,7 @@ function applyPartial<R>(
       case 'duplicate': ledger.duplicate(item); break;
       case 'rejected':
         ledger.counters.lastError = o.reason;
-        ledger.deadLetter(item, o.reason);
+        ledger.deadLetter(item, o.reason, o.cause === 'destination_state' ? 'destination_state' : 'rejected');
         break;
       case 'retryable':
         if (retry === undefined) { retry = []; reason = o.reason; }

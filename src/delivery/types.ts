@@ -72,11 +72,28 @@ export interface RetryInfo {
   reason: string;
 }
 
+/**
+ * Why an item was dead-lettered. 'rejected': the destination refused the event itself (permanent, settled).
+ * The others can clear (the event itself was fine): 'destination_state' (e.g. template drift),
+ * 'retries_exhausted' (maxRetries / maxElapsedMs), 'shutdown_deadline' (not delivered before the deadline).
+ */
+export type DeadLetterKind = 'rejected' | 'destination_state' | 'retries_exhausted' | 'shutdown_deadline';
+
+/** True for the kinds whose events are fine and may be delivered later (replay): see docs/delivery.md. */
+export function clearable(kind: DeadLetterKind): boolean {
+  return kind !== 'rejected';
+}
+
 /** Observability and terminal-state callbacks. A hook that throws is counted, never propagated. */
 export interface DeliveryHooks<R = Rec> {
   /** `item` is absent when the destination reported a count only (OTLP partial success). */
   onDrop?(reason: string, count: number, item?: DeliveryItem<R>): void;
-  onDeadLetter?(item: DeliveryItem<R>, reason: string): void;
+  /**
+   * Store a dead-lettered item. Return false when it could not be stored (no dead letter, write failed):
+   * an item dead-lettered for a clearable kind is then NOT acked, so a file source re-reads it at the next
+   * start instead of moving its checkpoint past it. A permanent rejection is acked ('dead_lettered') anyway.
+   */
+  onDeadLetter?(item: DeliveryItem<R>, reason: string, kind: DeadLetterKind): boolean | void;
   onStateChange?(state: HealthState, detail: StateDetail): void;
   onRetry?(info: RetryInfo): void;
 }
@@ -86,6 +103,10 @@ export interface DeliveryStats {
   delivered: number;
   duplicates: number;
   deadLettered: number;
+  /** deadLettered by kind. */
+  deadLetteredBy: Partial<Record<DeadLetterKind, number>>;
+  /** Dead-lettered for a clearable kind and not stored (onDeadLetter returned false): not acked. */
+  deadLetteredUnstored: number;
   dropped: Record<string, number>; // by reason
   droppedTotal: number;
   returned: number;                // handed back by shutdown (ShutdownReport.pending)

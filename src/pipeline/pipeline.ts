@@ -52,6 +52,32 @@ export interface ExporterSummary {
   notAccepted: number;
   /** Events this exporter's filter excluded (never pushed to it). */
   filtered: number;
+  /** What became of the events, reconciled: entered = every other field added up (a test asserts it). */
+  ledger: ExporterLedger;
+}
+
+/**
+ * One exporter's events at the end of a run. entered (filtered + handed to its delivery this run + what its disk
+ * buffer held at start) = delivered + duplicates + deadLettered + dropped + buffered + unsettled + filtered.
+ */
+export interface ExporterLedger {
+  entered: number;
+  delivered: number;
+  duplicates: number;
+  /** By kind: rejected | destination_state | retries_exhausted | shutdown_deadline | not_accepted. */
+  deadLettered: Record<string, number>;
+  dropped: number;
+  /** Left in the disk buffer for the next start. */
+  buffered: number;
+  /** Not delivered and not stored in the dead letter (none configured, or it failed): not acked, so a file source re-reads them. */
+  unsettled: number;
+  filtered: number;
+}
+
+/** entered − the sum of the outcomes: 0 when the ledger reconciles. */
+export function ledgerGap(l: ExporterLedger): number {
+  const dl = Object.values(l.deadLettered).reduce((a, b) => a + b, 0);
+  return l.entered - (l.delivered + l.duplicates + dl + l.dropped + l.buffered + l.unsettled + l.filtered);
 }
 export interface RunSummary {
   received: number; mapped: number; rejected: number;
@@ -71,6 +97,8 @@ interface Route extends IngestRoute {
   notAccepted: number;
   telemetry: ExporterTelemetry;
   filteredCount: number;
+  /** Records the disk buffer held at start (from the previous run). */
+  bufferedAtStart: number;
 }
 
 export interface WebhookHandle { url: string; stats(): WebhookStats }
@@ -170,7 +198,9 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: Pipeline
       onDeadLetter: (item, reason) => {
         tel.deadLettered();
         io.log(`${exporter.name}: ${formatOrigin(item.origin)}: dead-lettered: ${reason}`);
-        deadLetter?.write({ exporter: exporter.name, reason, origin: item.origin, record: item.record, input: item.input });
+        if (deadLetter === undefined) return false;   // not stored: a clearable failure stays unacked (docs/delivery.md)
+        deadLetter.write({ exporter: exporter.name, reason, origin: item.origin, record: item.record, input: item.input });
+        return true;
       },
       onDrop: (reason, count) => {
         tel.dropped(reason, count);
@@ -189,7 +219,7 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: Pipeline
       log: (m) => io.log(`${label}: ${m}`), onDrop: (reason, count) => tel.dropped(reason, count),
     });
     const route: Route = {
-      exporter, delivery, refusedAtShutdown: 0, unwrittenAtShutdown: 0, unwrittenReason: '', notAccepted: 0, telemetry: tel, filteredCount: 0, accepts, mapper: routeMapper,
+      exporter, delivery, refusedAtShutdown: 0, unwrittenAtShutdown: 0, unwrittenReason: '', notAccepted: 0, telemetry: tel, filteredCount: 0, bufferedAtStart: 0, accepts, mapper: routeMapper,
       filtered() { route.filteredCount++; tel.filtered(); },
     };
     return route;
@@ -317,7 +347,7 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: Pipeline
       telemetry.phaseChanged('starting');
       try {
         for (const r of routes) await r.exporter.start();
-        for (const r of routes) startBuffer(r.delivery);
+        for (const r of routes) { startBuffer(r.delivery); r.bufferedAtStart = r.delivery.stats().buffer?.events ?? 0; }
       } catch (err) {
         telemetry.phaseChanged('stopped');
         readyReject(err as Error);
@@ -381,15 +411,26 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: Pipeline
         for (const p of reports) p.catch(() => { /* awaited below, in order */ });
         for (const [k, r] of routes.entries()) {
           const report = await reports[k];
+          // Not delivered within the deadline: dead-lettered (shutdown_deadline) and acked, so a file source does
+          // not read them again (replay sends them: docs/delivery.md); one the dead letter cannot hold stays
+          // unacked (unsettled) and is re-read at the next start. One or the other, never both.
+          let deadLetteredAtShutdown = 0;
+          let unsettled = 0;
           for (const item of report.pending) {
-            // not delivered within the deadline: never silently lost (the disk buffer will keep these)
+            let stored = false;
             try {
-              deadLetter?.write({ exporter: r.exporter.name, reason: 'shutdown: not delivered before the deadline', origin: item.origin, record: item.record, input: item.input });
+              if (deadLetter) {
+                deadLetter.write({ exporter: r.exporter.name, reason: 'shutdown_deadline: not delivered before the shutdown deadline', origin: item.origin, record: item.record, input: item.input });
+                stored = true;
+              }
             } catch (err) {
               // the dead letter failed (disk full…): counted and logged below; the other exporters still shut down
               r.unwrittenAtShutdown++;
               r.unwrittenReason = (err as Error).message;
             }
+            if (!stored) { unsettled++; continue; }
+            deadLetteredAtShutdown++;
+            try { item.ack?.('dead_lettered'); } catch { /* a source's ack never breaks the shutdown */ }
           }
           await Promise.resolve();   // let refusals of waiting pushes (lateRefusal) run first
           const pending = report.pending.length + r.refusedAtShutdown;
@@ -399,7 +440,22 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: Pipeline
           // disk buffer: what was not delivered stays in the buffer (not dead-lettered) for the next start
           if (report.buffered) io.log(`${r.exporter.name}: ${report.buffered} event(s) stay in the disk buffer for the next start`);
           if (r.notAccepted > 0) io.log(`${r.exporter.name}: ${r.notAccepted} event(s) were not accepted while running${deadLetter ? ' (written to the dead letter)' : ''}`);
-          counts.exporters.push({ name: r.exporter.name, stats: report.stats, pendingAtShutdown: pending, notAccepted: r.notAccepted, filtered: r.filteredCount });
+          const st = report.stats;
+          const deadLettered: Record<string, number> = { ...st.deadLetteredBy };
+          if (deadLetteredAtShutdown > 0) deadLettered.shutdown_deadline = (deadLettered.shutdown_deadline ?? 0) + deadLetteredAtShutdown;
+          // refused pushes (not accepted / late refusals) were written by pushFailed / lateRefusal; their failed writes are in unwrittenAtShutdown
+          const refused = r.notAccepted + r.refusedAtShutdown;
+          const refusedStored = deadLetter ? Math.max(0, refused - (r.unwrittenAtShutdown - unsettled)) : 0;
+          if (refusedStored > 0) deadLettered.not_accepted = refusedStored;
+          const ledger: ExporterLedger = {
+            entered: st.received + refused + r.filteredCount + r.bufferedAtStart,
+            delivered: st.delivered, duplicates: st.duplicates, deadLettered,
+            dropped: st.droppedTotal, buffered: report.buffered ?? 0,
+            // behind a disk buffer an unacked (unstored) dead letter stays in the buffer: counted in buffered
+            unsettled: unsettled + (report.buffered === undefined ? st.deadLetteredUnstored : 0) + (refused - refusedStored),
+            filtered: r.filteredCount,
+          };
+          counts.exporters.push({ name: r.exporter.name, stats: st, pendingAtShutdown: pending, notAccepted: r.notAccepted, filtered: r.filteredCount, ledger });
           await r.exporter.shutdown();
         }
         // the final commit: offsets of what the deliveries settled while flushing

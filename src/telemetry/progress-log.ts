@@ -5,6 +5,7 @@
 // A gRPC stream that is down is named (its events are lost meanwhile), e.g.
 //   …; grpc unix:///var/run/tracee.sock: disconnected for 12 s (events Tracee emits meanwhile are lost)
 
+import { DEAD_LETTER_STREAK } from './readiness.ts';
 import type { Telemetry, TelemetrySnapshot } from './telemetry.ts';
 
 export interface ProgressLogOptions {
@@ -17,7 +18,8 @@ export interface ProgressLogOptions {
 export function progressLine(s: TelemetrySnapshot, prevReceived: number, elapsedMs: number): string {
   const rate = elapsedMs > 0 ? ((s.received - prevReceived) * 1000) / elapsedMs : 0;
   const exporters = s.exporters.map((e) => {
-    const state = e.state === 'healthy' ? 'healthy' : `${e.state === 'open' ? 'circuit open, failing' : 'retrying'} for ${Math.round(e.stateForMs / 1000)} s`;
+    let state = e.state === 'healthy' ? 'healthy' : `${e.state === 'open' ? 'circuit open, failing' : 'retrying'} for ${Math.round(e.stateForMs / 1000)} s`;
+    if (e.deadLetterStreak >= DEAD_LETTER_STREAK) state += `, DEAD-LETTERS EVERYTHING (the last ${e.deadLetterStreak} events, none delivered)`;
     const dup = e.duplicates > 0 ? `, duplicates ${e.duplicates}` : '';
     return `${e.name}: delivered ${e.delivered}${dup}, dead-lettered ${e.deadLettered}, dropped ${e.dropped}, queued ${e.queuedItems}${e.inFlightItems > 0 ? `, in flight ${e.inFlightItems}` : ''}, ${state}`;
   });

@@ -6,7 +6,7 @@
 // exporter) and fixed codes, never an endpoint, a credential or an error text.
 
 import { createMetrics, type Metrics } from './metrics.ts';
-import { judgeReadiness, type Readiness } from './readiness.ts';
+import { DEAD_LETTER_STREAK, judgeReadiness, type Readiness } from './readiness.ts';
 
 export type Phase = 'starting' | 'running' | 'stopping' | 'stopped';
 /** As the delivery reports it (src/delivery/health.ts): 'open' is the circuit breaker, one probe batch at a time. */
@@ -100,6 +100,10 @@ export interface ExporterEntry {
   state: ExporterState;
   /** now() of the last change between healthy and failing (retrying → open keeps it: one outage). */
   stateSince: number;
+  /** Events dead-lettered since the destination last took one (delivered or duplicate). */
+  dlStreak: number;
+  /** delivered + duplicates when the streak began: the streak is over once that moves. */
+  dlStreakBase: number;
 }
 
 /** The handle an exporter's wiring reports through (delivery hooks, the timed send). */
@@ -132,6 +136,8 @@ export interface ExporterSnapshot {
   state: ExporterState;
   /** How long it has been healthy, or failing (retrying or open), ms. */
   stateForMs: number;
+  /** Events dead-lettered in a row, none delivered meanwhile (0 once one is delivered). */
+  deadLetterStreak: number;
 }
 
 export interface TelemetrySnapshot {
@@ -177,6 +183,8 @@ export interface TelemetryOptions {
   now?: () => number;
   /** Readiness: how long every exporter may be retrying before /readyz answers 503 (0 = never). */
   notReadyAfterRetryingMs?: number;
+  /** Readiness / progress: this many events dead-lettered in a row, none delivered, = "dead-letters everything" (0 = never). */
+  deadLetterStreak?: number;
   /** Add prom-client's process_* / nodejs_* metrics (the `run` command does; tests need not). */
   processMetrics?: boolean;
 }
@@ -211,6 +219,13 @@ function bump(m: Map<string, number>, key: string, n: number): void {
 export function createTelemetry(opts: TelemetryOptions = {}): Telemetry {
   const now = opts.now ?? (() => performance.now());
   const maxRetryingMs = opts.notReadyAfterRetryingMs ?? 60_000;
+  const streakLimit = opts.deadLetterStreak ?? DEAD_LETTER_STREAK;
+  /** The current streak (0 when something was delivered since it began). */
+  const streakOf = (e: ExporterEntry): number => {
+    if (e.dlStreak === 0) return 0;
+    const r = e.read();
+    return r.delivered + r.duplicates === e.dlStreakBase ? e.dlStreak : 0;
+  };
   let phase: Phase = 'starting';
   const sources = new Map<string, SourceCounts>();
   const exporters: ExporterEntry[] = [];
@@ -233,7 +248,8 @@ export function createTelemetry(opts: TelemetryOptions = {}): Telemetry {
 
   function readiness(): Readiness {
     const input = { streams: grpcs, otherSources: webhooks.length + forwards.length + fileSources.length };
-    return judgeReadiness(phase, exporters, now(), maxRetryingMs, input);
+    const judged = exporters.map((e) => ({ label: e.label, state: e.state, stateSince: e.stateSince, deadLetterStreak: streakOf(e) }));
+    return judgeReadiness(phase, judged, now(), maxRetryingMs, input, streakLimit);
   }
 
   const clientRejections: TelemetryState['clientRejections'] = [];
@@ -254,11 +270,18 @@ export function createTelemetry(opts: TelemetryOptions = {}): Telemetry {
       const e: ExporterEntry = {
         label, read: probe.read, capacity: probe.capacity, deadLettered: 0, dropped: new Map(),
         retries: 0, retriedItems: 0, undeliveredAtShutdown: 0, filtered: 0, state: 'healthy', stateSince: now(),
+        dlStreak: 0, dlStreakBase: 0,
       };
       exporters.push(e);
       return {
         label,
-        deadLettered(count = 1) { e.deadLettered += count; },
+        deadLettered(count = 1) {
+          e.deadLettered += count;
+          const r = e.read();
+          const settled = r.delivered + r.duplicates;
+          if (settled !== e.dlStreakBase) { e.dlStreak = 0; e.dlStreakBase = settled; }
+          e.dlStreak += count;
+        },
         dropped(reason, count) { bump(e.dropped, reasonCode(reason), count); },
         retried(items) { e.retries++; e.retriedItems += items; },
         stateChanged(s) {
@@ -314,7 +337,7 @@ export function createTelemetry(opts: TelemetryOptions = {}): Telemetry {
           return {
             name: e.label, delivered: r.delivered, duplicates: r.duplicates, deadLettered: e.deadLettered, dropped,
             queuedItems: r.queuedItems, queuedBytes: r.queuedBytes, inFlightItems: r.inFlightItems,
-            state: e.state, stateForMs: t - e.stateSince,
+            state: e.state, stateForMs: t - e.stateSince, deadLetterStreak: streakOf(e),
           };
         }),
         grpc: grpcs.map((g) => ({ address: g.address, connected: g.connected, everConnected: g.everConnected, stateForMs: t - g.since })),

@@ -132,7 +132,9 @@ exporters:
     }
 
     expect(stderr).not.toMatch(/internal error|TypeError|ReferenceError|Maximum call stack|unhandled/i);
-    expect(stderr).toContain(`received ${2 * LINES}, mapped ${2 * valid}, rejected ${2 * bad}; ecs-file: delivered ${2 * valid}, duplicates 0, dead-lettered 0, retries 0, pending 0; otlp-file: delivered ${2 * valid}`);
+    expect(stderr).toContain(`received ${2 * LINES}, mapped ${2 * valid}, rejected ${2 * bad}\n`);
+    expect(stderr).toContain(`ecs-file: entered ${2 * valid} = delivered ${2 * valid} + duplicates 0 + dead-lettered 0 + dropped 0 + buffered 0 + unsettled 0 + filtered 0; retries 0`);
+    expect(stderr).toContain(`otlp-file: entered ${2 * valid} = delivered ${2 * valid} + duplicates 0`);
 
     // every rejected line is in the dead letter, once, with a reason and its origin
     const dead = readNdjson<DeadLetterLine>(path.join(dir, 'dead-letter.ndjson'));

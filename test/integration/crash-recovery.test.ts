@@ -193,7 +193,7 @@ exporters:
     const log = second.stderr();
     expect(log).toMatch(/es: disk buffer \S+: \d+ buffered event\(s\) to replay/);
     expect(log).not.toMatch(/stay in the disk buffer/);
-    const summary = /es: delivered (\d+), duplicates (\d+)/.exec(log);
+    const summary = /es: entered \d+ = delivered (\d+) \+ duplicates (\d+)/.exec(log);
     expect(summary).not.toBeNull();
     console.log(`crash-recovery: start-up ${tListening - t0} ms; ${N} events posted (16 concurrent requests, one event each) in ${tPosted - tListening} ms; ${deliveredBeforeSecondKill} in Elasticsearch at the second kill -9; ` +
       `last run: es delivered ${summary![1]}, duplicates ${summary![2]} (409 on replay); ${(log.match(/damaged record/g) ?? []).length} torn/damaged record report(s); total ${Date.now() - t0} ms`);

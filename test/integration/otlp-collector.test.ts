@@ -151,18 +151,18 @@ describe('otlp_http exporter → real collector', () => {
       expect(status?.code).toBe(3); // INVALID_ARGUMENT
       expect(status?.message).toBeTruthy();
       // The decoded Status message, not the raw protobuf bytes.
-      expect(classifyResponse(proto)).toEqual({ status: 'rejected', reason: `HTTP 400 Bad Request: ${status!.message}` });
+      expect(classifyResponse(proto)).toEqual({ status: 'rejected', cause: 'permanent', reason: `HTTP 400 Bad Request: ${status!.message}` });
 
       const json = await t.post(Buffer.from('{"resourceLogs": [{"nope"'), { 'content-type': 'application/json' });
       if (json.kind !== 'response') throw new Error(`no answer: ${json.code}`);
       const jsonStatus = JSON.parse(json.body.toString('utf8')) as { code: number; message: string };
       expect(jsonStatus.code).toBe(3);
-      expect(classifyResponse(json)).toEqual({ status: 'rejected', reason: `HTTP 400 Bad Request: ${jsonStatus.message}` });
+      expect(classifyResponse(json)).toEqual({ status: 'rejected', cause: 'permanent', reason: `HTTP 400 Bad Request: ${jsonStatus.message}` });
 
       // Not OTLP at all: 415 with a text body, rejected with that text.
       const text = await t.post(Buffer.from('x'), { 'content-type': 'text/plain' });
       if (text.kind !== 'response') throw new Error(`no answer: ${text.code}`);
-      expect(classifyResponse(text)).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/^HTTP 415 Unsupported Media Type: 415 unsupported media type/) });
+      expect(classifyResponse(text)).toMatchObject({ status: 'rejected', cause: 'destination_state', reason: expect.stringMatching(/^HTTP 415 Unsupported Media Type: 415 unsupported media type/) });
     } finally {
       t.close();
     }

@@ -1,12 +1,16 @@
-// Turns Elasticsearch answers into outcomes. Per bulk item:
-//   2xx → ok; 409 version_conflict_engine_exception on `create` → duplicate (same _id already stored);
-//   429 → retryable; 5xx → retryable (a shard failure or an unavailable primary is usually transient; re-sending
-//   is safe because `create` with a deterministic _id turns a stored copy into a 409 duplicate, never a second
-//   document; the delivery layer's retry limit bounds a 5xx that persists);
-//   any other 4xx (document_parsing_exception, mapper_parsing_exception, illegal_argument_exception…) → rejected
-//   with ES's `type: reason`.
-// Whole request: 429 / 5xx / connection / timeout → retryable (Retry-After honoured), 413 → split by the caller,
-// 400 / 401 / 403 / other 4xx → rejected with a clear reason.
+// Turns Elasticsearch answers into outcomes, in four classes (the table in docs/delivery.md, kept in agreement
+// by test/unit/exporters/delivery-classification-table.test.ts):
+//   ok / duplicate: 2xx; 409 version_conflict_engine_exception on `create` (same _id already stored).
+//   retryable: 429 (incl. the flood-stage read_only_allow_delete block), 5xx, connection / timeout.
+//   destination-state: the cluster's state refused the event, not the event itself; it clears when the
+//     cluster is fixed: 404 index_not_found (no data stream and no template: a rebuilt cluster, a deleted data
+//     stream or removed templates) → the exporter reinstalls its templates and retries; 400
+//     index_closed_exception, 403 cluster_block_exception (index.blocks.write) → retried with backoff;
+//     a mapping error on a field whose type in the index differs from our template → "template drift",
+//     dead-lettered as replayable (cause destination_state).
+//   permanent: any other 4xx (a bad event: document_parsing_exception on a field we map the same way…).
+// Whole request: 413 → split by the caller; 404 index_not_found → destination-state; 400 / 401 / 403 / other
+// 4xx → rejected with a clear reason.
 
 import type { ItemOutcome, SendOutcome } from '../../model/exporter.ts';
 
@@ -37,14 +41,72 @@ export function esErrorReason(e: EsErrorObject | string | undefined | null): str
   return truncate(s);
 }
 
-export function classifyBulkItem(item: BulkResponseItem | undefined): ItemOutcome {
-  if (!item || typeof item.status !== 'number') return { status: 'retryable', reason: 'bulk response has no result for this item' };
+/** A destination-state condition: what about the cluster refused the event. */
+export type EsCondition = 'missing_template' | 'closed_index' | 'write_block' | 'template_drift';
+
+export type EsVerdict =
+  | { class: 'ok' }
+  | { class: 'duplicate' }
+  | { class: 'retryable'; reason: string }
+  | { class: 'destination_state'; condition: EsCondition; reason: string }
+  | { class: 'permanent'; reason: string };
+
+/**
+ * Says whether a mapping error on `field` (mapped as `type` in the index) comes from a template that differs
+ * from ours: the drift text ("template X maps it as long") or undefined (we map it that way too, or not at all).
+ */
+export type DriftCheck = (field: string, type: string) => string | undefined;
+
+/** `field` and the index's type for it, from a mapping error's reason (document_parsing / mapper_parsing). */
+export function mappingErrorField(e: EsErrorObject | undefined): { field: string; type: string } | undefined {
+  for (let c: EsErrorObject | undefined = e; c; c = c.caused_by) {
+    if (c.type !== 'document_parsing_exception' && c.type !== 'mapper_parsing_exception') continue;
+    const r = c.reason ?? '';
+    const m = /failed to parse field \[([^\]]+)\] of type \[([^\]]+)\]/.exec(r);
+    if (m) return { field: m[1], type: m[2] };
+    const o = /object mapping for \[([^\]]+)\] tried to parse field \[[^\]]+\] as object, but found a concrete value/.exec(r);
+    if (o) return { field: o[1], type: 'object' };
+  }
+  return undefined;
+}
+
+const NO_TEMPLATE = /no matching index template/;
+
+/** One bulk item's class (see the header). */
+export function esItemVerdict(item: BulkResponseItem | undefined, drift?: DriftCheck): EsVerdict {
+  if (!item || typeof item.status !== 'number') return { class: 'retryable', reason: 'bulk response has no result for this item' };
   const st = item.status;
-  if (st >= 200 && st < 300) return { status: 'ok' };
+  if (st >= 200 && st < 300) return { class: 'ok' };
+  const type = item.error?.type;
+  if (st === 409 && (type === 'version_conflict_engine_exception' || item.error === undefined)) return { class: 'duplicate' };
   const reason = `${st} ${esErrorReason(item.error)}`;
-  if (st === 409 && (item.error?.type === 'version_conflict_engine_exception' || item.error === undefined)) return { status: 'duplicate' };
-  if (st === 429 || st >= 500) return { status: 'retryable', reason };
-  return { status: 'rejected', reason };
+  if (st === 429 || st >= 500) return { class: 'retryable', reason };
+  if (st === 404 && type === 'index_not_found_exception') {
+    return { class: 'destination_state', condition: 'missing_template', reason: `destination state: ${NO_TEMPLATE.test(item.error?.reason ?? '') ? 'no data stream and no index template for it' : 'the data stream does not exist'} (${reason})` };
+  }
+  if (type === 'index_closed_exception') return { class: 'destination_state', condition: 'closed_index', reason: `destination state: the index is closed (${reason})` };
+  if (st === 403 && type === 'cluster_block_exception') return { class: 'destination_state', condition: 'write_block', reason: `destination state: the index refuses writes (${reason})` };
+  const f = drift ? mappingErrorField(item.error) : undefined;
+  const d = f ? drift!(f.field, f.type) : undefined;
+  if (d !== undefined) return { class: 'destination_state', condition: 'template_drift', reason: `template drift: ${d} (${reason})` };
+  return { class: 'permanent', reason };
+}
+
+/** The delivery outcome of a verdict (missing templates are retried once the exporter reinstalled them). */
+export function outcomeOf(v: EsVerdict): ItemOutcome {
+  switch (v.class) {
+    case 'ok': case 'duplicate': return { status: v.class };
+    case 'retryable': return { status: 'retryable', reason: v.reason };
+    case 'permanent': return { status: 'rejected', reason: v.reason, cause: 'permanent' };
+    case 'destination_state':
+      return v.condition === 'template_drift'
+        ? { status: 'rejected', reason: v.reason, cause: 'destination_state' }
+        : { status: 'retryable', reason: v.reason };
+  }
+}
+
+export function classifyBulkItem(item: BulkResponseItem | undefined, drift?: DriftCheck): ItemOutcome {
+  return outcomeOf(esItemVerdict(item, drift));
 }
 
 /** Retry-After as seconds or an HTTP date → milliseconds (undefined when absent or unparsable). */
@@ -71,16 +133,20 @@ export type RequestClass = SendOutcome | { status: 'split' };
 export function classifyRequestStatus(status: number, body: unknown, retryAfter?: string | string[] | null): RequestClass {
   const detail = bodyReason(body);
   if (status === 413) return { status: 'split' };
+  if (status === 404 && body && typeof body === 'object' && (body as { error?: EsErrorObject }).error?.type === 'index_not_found_exception') {
+    return { status: 'retryable', reason: `destination state: HTTP 404 from Elasticsearch: ${detail}` };
+  }
   if (status === 429 || status >= 500) {
     const ms = parseRetryAfter(retryAfter);
     const out: SendOutcome = { status: 'retryable', reason: `HTTP ${status} from Elasticsearch: ${detail}` };
     if (ms !== undefined) out.retryAfterMs = ms;
     return out;
   }
-  if (status === 401) return { status: 'rejected', reason: `HTTP 401 from Elasticsearch: authentication failed (check the API key / user / token): ${detail}` };
-  if (status === 403) return { status: 'rejected', reason: `HTTP 403 from Elasticsearch: not allowed to write the data stream (the API key / user needs create_doc or auto_configure on it): ${detail}` };
-  if (status === 400) return { status: 'rejected', reason: `HTTP 400 from Elasticsearch: the bulk request was refused: ${detail}` };
-  return { status: 'rejected', reason: `HTTP ${status} from Elasticsearch: ${detail}` };
+  // credentials, privileges, a proxy or URL in the way: the cluster's side, not the events (replayable)
+  if (status === 401) return { status: 'rejected', cause: 'destination_state', reason: `HTTP 401 from Elasticsearch: authentication failed (check the API key / user / token): ${detail}` };
+  if (status === 403) return { status: 'rejected', cause: 'destination_state', reason: `HTTP 403 from Elasticsearch: not allowed to write the data stream (the API key / user needs create_doc or auto_configure on it): ${detail}` };
+  if (status === 400) return { status: 'rejected', cause: 'permanent', reason: `HTTP 400 from Elasticsearch: the bulk request was refused: ${detail}` };
+  return { status: 'rejected', cause: 'destination_state', reason: `HTTP ${status} from Elasticsearch: ${detail}` };
 }
 
 /** An error thrown by the client before any HTTP status (connection refused/reset, timeout, abort). */

@@ -6,7 +6,8 @@ import type { Client } from '@elastic/elasticsearch';
 import type { ExportItem, Exporter, ItemOutcome, SendOutcome } from '../../model/exporter.ts';
 import type { EcsRecord } from '../../model/records.ts';
 import { BulkEncoder, chunkBySize } from './bulk-body.ts';
-import { classifyBulkItem, classifyRequestStatus, classifyThrown, type BulkResponseItem } from './classify.ts';
+import { classifyRequestStatus, classifyThrown, esItemVerdict, outcomeOf, type BulkResponseItem, type DriftCheck, type EsErrorObject } from './classify.ts';
+import { driftCheck } from './template-fields.ts';
 import { CaFingerprintError, fetchPinnedCa } from './ca-fingerprint.ts';
 import { createEsClient } from './client.ts';
 import { resolveElasticsearchOptions, type ElasticsearchExporterOptions, type ResolvedElasticsearchOptions } from './config.ts';
@@ -32,10 +33,17 @@ const BULK_QUERY = { require_data_stream: true, include_source_on_error: false, 
 
 type Whole = Extract<SendOutcome, { status: 'retryable' | 'rejected' }>;
 
+/** What one send() learnt about the cluster's state. */
+interface SendState { missingTemplates: number; example: string }
+
+/** Reinstall backoff: a cluster that loses its templates again right after a reinstall is not hammered. */
+const REINSTALL_MIN_GAP_MS = 1000;
+const REINSTALL_MAX_GAP_MS = 60_000;
+
 function itemOf(o: Whole): ItemOutcome {
   return o.status === 'retryable'
     ? (o.retryAfterMs === undefined ? { status: 'retryable', reason: o.reason } : { status: 'retryable', reason: o.reason, retryAfterMs: o.retryAfterMs })
-    : { status: 'rejected', reason: o.reason };
+    : { status: 'rejected', reason: o.reason, ...(o.cause ? { cause: o.cause } : {}) };
 }
 
 class EsExporter implements ElasticsearchExporter {
@@ -51,6 +59,12 @@ class EsExporter implements ElasticsearchExporter {
   readonly #redact: Redactor;
   #templatesPending = false;
   #closed = false;
+  readonly #drift: DriftCheck;
+  /** The reinstall in progress, shared by every batch that found the templates missing. */
+  #reinstalling: Promise<void> | undefined;
+  #lastReinstallAt = -Infinity;
+  #reinstallGap = REINSTALL_MIN_GAP_MS;
+  #missingEpisode = false;
 
   constructor(opts: ElasticsearchExporterOptions, deps: ElasticsearchExporterDeps) {
     this.options = resolveElasticsearchOptions(opts);
@@ -61,6 +75,46 @@ class EsExporter implements ElasticsearchExporter {
     this.#requester = new EsRequester(this.options.serverMajor, this.#logger, this.name);
     this.#encoder = new BulkEncoder(this.options.targets);
     this.#redact = makeRedactor(this.options.auth);
+    this.#drift = driftCheck(this.options.targets);
+  }
+
+  /**
+   * The cluster has no data stream and no template for it (rebuilt cluster, deleted data stream, removed
+   * templates): install ours again, once per episode and with a growing gap, shared by concurrent batches.
+   * The items stay retryable; the delivery layer sends them again after its backoff.
+   */
+  async #reinstall(client: Client, st: SendState): Promise<void> {
+    if (!this.#missingEpisode) {
+      this.#missingEpisode = true;
+      this.#logger.warn(`${this.name}: Elasticsearch has no data stream and no index template for our events (a rebuilt cluster, a deleted data stream or removed templates: ${st.example})`
+        + (this.options.templates === 'install' ? '; reinstalling the templates and retrying them (not dead-lettered)' : `; templates: ${this.options.templates}, so not reinstalling: install them, the events are retried meanwhile`));
+    }
+    if (this.options.templates !== 'install') return;
+    if (this.#reinstalling) return this.#reinstalling;
+    const now = Date.now();
+    if (now - this.#lastReinstallAt < this.#reinstallGap) return;
+    this.#lastReinstallAt = now;
+    this.#reinstallGap = Math.min(this.#reinstallGap * 2, REINSTALL_MAX_GAP_MS);
+    this.#reinstalling = (async () => {
+      try {
+        this.downgradedTypes = (await installTemplates(this.#io(client), this.options.targets, this.#logger, this.name)).downgraded;
+        this.#logger.warn(`${this.name}: templates reinstalled`);
+      } catch (err) {
+        const reason = err instanceof TemplateError ? err.message : (classifyThrown(err) as Whole).reason;
+        this.#logger.warn(`${this.name}: cannot reinstall the templates yet: ${this.#redact(reason)}`);
+      } finally {
+        this.#reinstalling = undefined;
+      }
+    })();
+    return this.#reinstalling;
+  }
+
+  /** A send that met no missing template ends the episode: the next one logs again and reinstalls at once. */
+  #clearEpisode(): void {
+    if (!this.#missingEpisode) return;
+    this.#missingEpisode = false;
+    this.#reinstallGap = REINSTALL_MIN_GAP_MS;
+    this.#lastReinstallAt = -Infinity;
   }
 
   async #ensureClient(): Promise<Client> {
@@ -144,11 +198,14 @@ class EsExporter implements ElasticsearchExporter {
     }
     const wholes: Whole[] = [];
     let stop: Whole | undefined;
+    const st: SendState = { missingTemplates: 0, example: '' };
     for (const chunk of chunkBySize(sendable, sizes, this.options.maxBulkBytes)) {
       if (stop) { for (const i of chunk) outcomes[i] = itemOf(stop); continue; }
-      const w = await this.#sendChunk(client, chunk, texts, outcomes, signal);
+      const w = await this.#sendChunk(client, chunk, texts, outcomes, st, signal);
       if (w) { wholes.push(w); if (w.status === 'retryable') stop = w; }
     }
+    if (st.missingTemplates > 0) await this.#reinstall(client, st);
+    else if (!stop) this.#clearEpisode();
     return this.#summarize(outcomes, wholes, sendable.length === n);
   }
 
@@ -164,7 +221,7 @@ class EsExporter implements ElasticsearchExporter {
   }
 
   /** Sends one bulk request; fills `outcomes` for its items; returns the whole-request failure if there was one. */
-  async #sendChunk(c: Client, chunk: number[], texts: string[], outcomes: ItemOutcome[], signal?: AbortSignal): Promise<Whole | undefined> {
+  async #sendChunk(c: Client, chunk: number[], texts: string[], outcomes: ItemOutcome[], st: SendState, signal?: AbortSignal): Promise<Whole | undefined> {
     const body = chunk.length === 1 ? texts[chunk[0]] : chunk.map((i) => texts[i]).join('');
     let a: EsAnswer;
     try {
@@ -183,7 +240,9 @@ class EsExporter implements ElasticsearchExporter {
       const items = b?.items ?? [];
       for (let k = 0; k < chunk.length; k++) {
         const it = items[k];
-        outcomes[chunk[k]] = classifyBulkItem(it ? (it.create ?? Object.values(it)[0]) : undefined);
+        const v = esItemVerdict(it ? (it.create ?? Object.values(it)[0]) : undefined, this.#drift);
+        if (v.class === 'destination_state' && v.condition === 'missing_template' && st.missingTemplates++ === 0) st.example = v.reason;
+        outcomes[chunk[k]] = outcomeOf(v);
       }
       return undefined;
     }
@@ -194,9 +253,12 @@ class EsExporter implements ElasticsearchExporter {
         return undefined;
       }
       const mid = chunk.length >> 1;
-      const w1 = await this.#sendChunk(c, chunk.slice(0, mid), texts, outcomes, signal);
+      const w1 = await this.#sendChunk(c, chunk.slice(0, mid), texts, outcomes, st, signal);
       if (w1?.status === 'retryable') { for (const i of chunk.slice(mid)) outcomes[i] = itemOf(w1); return w1; }
-      return (await this.#sendChunk(c, chunk.slice(mid), texts, outcomes, signal)) ?? w1;
+      return (await this.#sendChunk(c, chunk.slice(mid), texts, outcomes, st, signal)) ?? w1;
+    }
+    if (a.status === 404 && (a.body as { error?: EsErrorObject } | undefined)?.error?.type === 'index_not_found_exception' && st.missingTemplates++ === 0) {
+      st.example = `HTTP 404 ${(a.body as { error: EsErrorObject }).error.reason ?? ''}`;
     }
     const w = { ...(rc as Whole), reason: this.#redact((rc as Whole).reason) } as Whole;
     for (const i of chunk) outcomes[i] = itemOf(w);

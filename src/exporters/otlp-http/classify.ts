@@ -1,7 +1,12 @@
 // HTTP result → SendOutcome, by the OTLP/HTTP spec (`opentelemetry-proto/docs/specification.md`):
 //   2xx                       → ok; `partial_success.rejected_log_records` counted (never retried)
 //   429, 502, 503, 504        → retryable, with Retry-After (delay-seconds or HTTP-date) when given
-//   any other status          → rejected ("All other 4xx or 5xx response status codes MUST NOT be retried")
+//   any other status          → rejected ("All other 4xx or 5xx response status codes MUST NOT be retried"):
+//     400 (the collector could not decode the request) → permanent: a verdict on what we sent;
+//     401/403/404/405/415/500/501… → destination state (cause destination_state): the URL, the credentials or
+//     the collector's configuration, not the events; dead-lettered as replayable (docs/delivery.md table)
+//   413, or 400 "http: request body too large" (the Go collector's body limit) → too large: the exporter
+//     sends the halves (tooLarge)
 //   transport error / timeout → retryable (the request was not judged by a collector)
 
 import { ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
@@ -87,7 +92,13 @@ export function classifyResponse(res: HttpResponseResult, nowMs: number = Date.n
     const retryAfterMs = parseRetryAfter(res.headers['retry-after'], nowMs);
     return retryAfterMs === undefined ? { status: 'retryable', reason } : { status: 'retryable', reason, retryAfterMs };
   }
-  return { status: 'rejected', reason };
+  return { status: 'rejected', reason, cause: res.status === 400 ? 'permanent' : 'destination_state' };
+}
+
+/** The collector refused the request for its size: 413, or the Go collector's 400 "http: request body too large". */
+export function tooLarge(res: HttpResponseResult): boolean {
+  if (res.status === 413) return true;
+  return res.status === 400 && /request body too large/i.test(errorMessage(res));
 }
 
 export function classifyTransportError(err: HttpErrorResult, url: string): SendOutcome {

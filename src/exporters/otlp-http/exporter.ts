@@ -12,7 +12,7 @@ import { gzip as gzipCb } from 'node:zlib';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { Exporter, ExportItem, SendOutcome } from '../../model/exporter.ts';
 import type { OtelRecord } from '../../model/records.ts';
-import { classifyResponse, classifyTransportError } from './classify.ts';
+import { classifyResponse, classifyTransportError, tooLarge } from './classify.ts';
 import { combineOutcomes } from './combine-outcomes.ts';
 import type { ChunkResult } from './combine-outcomes.ts';
 import { CONTENT_TYPE, encodeLogsRequest, encodeRangesInChunks } from './encode.ts';
@@ -97,7 +97,7 @@ export function createOtlpHttpExporter(options: OtlpHttpOptions = {}, deps: Otlp
     const payload = resolved.compression === 'gzip' ? await gzip(body) : body;
     const r = await transport!.post(payload, baseHeaders, signal);
     if (r.kind === 'error') return { outcome: classifyTransportError(r, safeUrl) };
-    return { outcome: classifyResponse(r, now()), httpStatus: r.status };
+    return { outcome: classifyResponse(r, now()), httpStatus: tooLarge(r) ? 413 : r.status };
   }
 
   let warned413 = false;

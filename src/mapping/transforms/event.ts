@@ -1,6 +1,5 @@
 // Transforms over the whole event: identity, summary, outcome, process identity and times.
 
-import { hash } from 'node:crypto';
 import type { DataField, DetectedFrom, TraceeEvent } from '../../model/event.ts';
 import { createRfc3339NsFormatter, parseRfc3339Ns, PLAUSIBLE_EPOCH_NS } from '../../util/time.ts';
 import { MAX_EPOCH_NS } from '../../normalize/read.ts';
@@ -9,17 +8,10 @@ import { lookupTable } from '../lookups.ts';
 import type { MapInput } from '../input.ts';
 import { plain, type TransformFactory } from './index.ts';
 import { splitFd } from './file.ts';
+import { eventId } from './event-identity.ts';
 
-/**
- * Deterministic event id: the same Tracee event gives the same id on replay or retry, whichever
- * shape or source it came in (so Elasticsearch `create` answers 409 instead of duplicating).
- * Identity = time (ns) + thread + process + event name + container.
- */
-export function eventId(ev: TraceeEvent, name = ev.name): string {
-  const p = ev.workload.process;
-  const key = `${ev.timestamp}|${p?.thread?.host_tid ?? ''}|${p?.host_pid ?? ''}|${p?.unique_id ?? ''}|${name}|${ev.workload.container?.id ?? ''}`;
-  return hash('sha256', key, 'base64url').slice(0, 22);
-}
+// event.id / log.record.uid: see event-identity.ts
+export { eventId } from './event-identity.ts';
 
 function argOf(ev: TraceeEvent, name: string): unknown {
   for (const d of ev.data) if (d.name === name) return d.value;

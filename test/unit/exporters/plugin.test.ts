@@ -104,7 +104,8 @@ exporters:
     child.stderr.setEncoding('utf8').on('data', (c: string) => { stderr += c; });
     child.stdin.end(SAMPLES);
     const code = await new Promise<number | null>((r) => child.on('close', r));
-    expect(stderr).toContain(`received ${N}, mapped ${N}, rejected 0; http-ndjson: delivered ${N}`);
+    expect(stderr).toContain(`received ${N}, mapped ${N}, rejected 0\n`);
+    expect(stderr).toContain(`http-ndjson: entered ${N} = delivered ${N} + duplicates 0`);
     expect(code).toBe(0);
     expect(receiver.docs().length).toBe(N);
   });

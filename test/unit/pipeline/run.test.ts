@@ -39,7 +39,8 @@ exporters:
       expect.objectContaining({ exporter: 'input', origin: { source: 'stdin', line: n + 1 }, input: 'not json', reason: expect.stringMatching(/malformed JSON/) }),
       expect.objectContaining({ exporter: 'input', origin: { source: 'stdin', line: n + 2 }, input: '{"foo":1}', reason: expect.stringMatching(/not a Tracee event/) }),
     ]);
-    expect(r.stderr).toContain(`received ${n + 2}, mapped ${n}, rejected 2; console: delivered ${n}`);
+    expect(r.stderr).toContain(`received ${n + 2}, mapped ${n}, rejected 2\n`);
+    expect(r.stderr).toContain(`console: entered ${n} = delivered ${n} + duplicates 0 + dead-lettered 0 + dropped 0 + buffered 0 + unsettled 0 + filtered 0`);
   });
 
   it('exit 0 when every event is delivered; a config error is reported with its line, exit 2', () => {
@@ -65,6 +66,6 @@ exporters:
     expect(r.stderr).toContain(`${n} event(s) not delivered before the shutdown deadline`);
     const dl = fs.readFileSync(path.join(r.dir, 'dl.ndjson'), 'utf8').trim().split('\n');
     expect(dl.length).toBe(n);
-    expect(JSON.parse(dl[0])).toMatchObject({ exporter: 'otlp_http', reason: 'shutdown: not delivered before the deadline' });
+    expect(JSON.parse(dl[0])).toMatchObject({ exporter: 'otlp_http', reason: 'shutdown_deadline: not delivered before the shutdown deadline' });
   });
 });

@@ -49,6 +49,7 @@ exporters:
     expect(out.every((d) => d.host.name === 'webhook-run-node')).toBe(true);
     expect(fs.existsSync(path.join(dir, 'dl.ndjson')) ? fs.readFileSync(path.join(dir, 'dl.ndjson'), 'utf8') : '').toBe('');
     expect(stderr).toMatch(new RegExp(`closed after ${SAMPLES.length} request\\(s\\) \\(200×${SAMPLES.length}\\)`));
-    expect(stderr).toContain(`received ${SAMPLES.length}, mapped ${SAMPLES.length}, rejected 0; console: delivered ${SAMPLES.length}`);
+    expect(stderr).toContain(`received ${SAMPLES.length}, mapped ${SAMPLES.length}, rejected 0\n`);
+    expect(stderr).toContain(`console: entered ${SAMPLES.length} = delivered ${SAMPLES.length} + duplicates 0`);
   });
 });

@@ -56,7 +56,8 @@ exporters:
 
     child.kill('SIGTERM');
     expect(await exited).toBe(1);   // one rejected input
-    expect(stderr).toContain(`received ${SAMPLES.length + 1}, mapped ${SAMPLES.length}, rejected 1; console: delivered ${SAMPLES.length}`);
+    expect(stderr).toContain(`received ${SAMPLES.length + 1}, mapped ${SAMPLES.length}, rejected 1\n`);
+    expect(stderr).toContain(`console: entered ${SAMPLES.length} = delivered ${SAMPLES.length} + duplicates 0`);
     await expect(fetch(`${base}/healthz`)).rejects.toThrow();   // the server is closed at exit
   });
 });

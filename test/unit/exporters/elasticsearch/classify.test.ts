@@ -10,11 +10,12 @@ describe('per-item classification', () => {
     [{ status: 503, error: { type: 'unavailable_shards_exception', reason: 'primary shard is not active' } }, { status: 'retryable', reason: '503 unavailable_shards_exception: primary shard is not active' }],
     [{ status: 500, error: { type: 'exception', reason: 'boom' } }, { status: 'retryable', reason: '500 exception: boom' }],
     [{ status: 400, error: { type: 'document_parsing_exception', reason: "[1:2] failed to parse field [process.pid] of type [long]", caused_by: { type: 'illegal_argument_exception', reason: 'For input string: "x"' } } },
-      { status: 'rejected', reason: '400 document_parsing_exception: [1:2] failed to parse field [process.pid] of type [long] (caused by illegal_argument_exception: For input string: "x")' }],
-    [{ status: 400, error: { type: 'mapper_parsing_exception', reason: 'failed to parse' } }, { status: 'rejected', reason: '400 mapper_parsing_exception: failed to parse' }],
-    [{ status: 400, error: { type: 'illegal_argument_exception', reason: 'only write ops with an op_type of create are allowed in data streams' } }, { status: 'rejected', reason: '400 illegal_argument_exception: only write ops with an op_type of create are allowed in data streams' }],
-    [{ status: 404, error: { type: 'index_not_found_exception', reason: 'no such index' } }, { status: 'rejected', reason: '404 index_not_found_exception: no such index' }],
-    [{ status: 409, error: { type: 'other_conflict', reason: 'x' } }, { status: 'rejected', reason: '409 other_conflict: x' }],
+      { status: 'rejected', cause: 'permanent', reason: '400 document_parsing_exception: [1:2] failed to parse field [process.pid] of type [long] (caused by illegal_argument_exception: For input string: "x")' }],
+    [{ status: 400, error: { type: 'mapper_parsing_exception', reason: 'failed to parse' } }, { status: 'rejected', cause: 'permanent', reason: '400 mapper_parsing_exception: failed to parse' }],
+    [{ status: 400, error: { type: 'illegal_argument_exception', reason: 'only write ops with an op_type of create are allowed in data streams' } }, { status: 'rejected', cause: 'permanent', reason: '400 illegal_argument_exception: only write ops with an op_type of create are allowed in data streams' }],
+    // a destination-state condition, not a verdict on the event: retried (the exporter reinstalls its templates)
+    [{ status: 404, error: { type: 'index_not_found_exception', reason: 'no such index' } }, { status: 'retryable', reason: 'destination state: the data stream does not exist (404 index_not_found_exception: no such index)' }],
+    [{ status: 409, error: { type: 'other_conflict', reason: 'x' } }, { status: 'rejected', cause: 'permanent', reason: '409 other_conflict: x' }],
     [undefined, { status: 'retryable', reason: 'bulk response has no result for this item' }],
   ])('%j', (item, expected) => {
     expect(classifyBulkItem(item)).toEqual(expected);

@@ -57,8 +57,10 @@ describe('send', () => {
         { status: 'duplicate' },
         { status: 'retryable', reason: '429 es_rejected_execution_exception: rejected execution of coordinating operation' },
         { status: 'retryable', reason: '503 unavailable_shards_exception: primary shard is not active' },
-        { status: 'rejected', reason: "400 document_parsing_exception: [1:80] failed to parse field [process.pid] of type [long] in document with id 'id-4' (caused by illegal_argument_exception: For input string: \"abc\")" },
-        { status: 'rejected', reason: '400 mapper_parsing_exception: object mapping for [process.executable] tried to parse field [executable] as object, but found a concrete value' },
+        // our template maps process.pid as long too: a bad event
+        { status: 'rejected', cause: 'permanent', reason: "400 document_parsing_exception: [1:80] failed to parse field [process.pid] of type [long] in document with id 'id-4' (caused by illegal_argument_exception: For input string: \"abc\")" },
+        // ours maps process.executable as keyword: the index was built from another template (drift, replayable)
+        { status: 'rejected', cause: 'destination_state', reason: expect.stringMatching(/^template drift: field process\.executable is mapped as object in the index, but tracee-exporter's template tracee-ecs@mappings maps it as keyword .*\(400 mapper_parsing_exception: object mapping for \[process\.executable\]/) },
       ],
     });
     await ex.shutdown();
@@ -254,6 +256,45 @@ describe('REST compatibility with 8.x servers', () => {
     const ex = exporter({ serverMajor: 9 });
     expect(await ex.send(batch(1))).toMatchObject({ status: 'rejected', reason: /HTTP 400/ });
     expect(es.bulkRequests).toHaveLength(1);
+    await ex.shutdown();
+  });
+});
+
+describe('destination state: no data stream and no template (a rebuilt cluster)', () => {
+  const NO_TEMPLATE = { status: 404, error: { type: 'index_not_found_exception', reason: 'no such index [logs-tracee.events-default] and the index creation request requires a data stream, but no matching index template with data stream template was found for it' } };
+
+  it('the items stay retryable (not dead-lettered); concurrent batches share ONE reinstall; the next send delivers', async () => {
+    let installed = false;
+    es.handler = (r) => {
+      if (r.method === 'PUT' && r.path === '/_index_template/logs-tracee') { installed = true; return undefined; }
+      if (r.path === '/_bulk') return bulkReply(r.body, () => (installed ? { status: 201 } : NO_TEMPLATE));
+      return undefined;
+    };
+    const ex = exporter({ templates: 'install' });
+    await ex.start();
+    installed = false;   // the cluster lost everything after start
+    const outs = await Promise.all([ex.send(batch(3)), ex.send(batch(2)), ex.send(batch(4))]);
+    for (const o of outs) {
+      expect(o.status).toBe('partial');
+      for (const it of (o as { items: Array<{ status: string; reason?: string }> }).items) {
+        expect(it).toEqual({ status: 'retryable', reason: expect.stringMatching(/^destination state: no data stream and no index template for it \(404 index_not_found_exception/) });
+      }
+    }
+    const reinstalls = es.requests.filter((r) => r.method === 'PUT' && r.path === '/_index_template/logs-tracee');
+    expect(reinstalls).toHaveLength(2);   // start + ONE reinstall for the three concurrent batches
+    expect(logs.filter((l) => l.includes('reinstalling the templates'))).toHaveLength(1);
+    expect(await ex.send(batch(3))).toEqual({ status: 'ok' });
+    await ex.shutdown();
+  });
+
+  it('with templates: check it does not reinstall, and still retries (never dead-letters) the items', async () => {
+    es.handler = (r) => (r.path === '/_bulk' ? bulkReply(r.body, () => NO_TEMPLATE) : undefined);
+    const ex = exporter({ templates: 'check' });
+    await ex.start();
+    const o = await ex.send(batch(2));
+    expect((o as { items: Array<{ status: string }> }).items.map((i) => i.status)).toEqual(['retryable', 'retryable']);
+    expect(es.requests.filter((r) => r.method === 'PUT')).toHaveLength(0);
+    expect(logs.some((l) => /templates: check, so not reinstalling/.test(l))).toBe(true);
     await ex.shutdown();
   });
 });

@@ -61,11 +61,11 @@ describe('classifyResponse: failures', () => {
   });
   it('decodes a protobuf google.rpc.Status message', () => {
     const r = resp(400, encodeRpcStatus(3, 'proto: cannot parse invalid wire-format data'), { 'content-type': 'application/x-protobuf' }, 'Bad Request');
-    expect(classifyResponse(r)).toEqual({ status: 'rejected', reason: 'HTTP 400 Bad Request: proto: cannot parse invalid wire-format data' });
+    expect(classifyResponse(r)).toEqual({ status: 'rejected', cause: 'permanent', reason: 'HTTP 400 Bad Request: proto: cannot parse invalid wire-format data' });
   });
   it('decodes a JSON google.rpc.Status message', () => {
     const r = resp(400, JSON.stringify({ code: 3, message: 'unknown field "foo"' }), { 'content-type': 'application/json' });
-    expect(classifyResponse(r)).toEqual({ status: 'rejected', reason: 'HTTP 400: unknown field "foo"' });
+    expect(classifyResponse(r)).toEqual({ status: 'rejected', cause: 'permanent', reason: 'HTTP 400: unknown field "foo"' });
   });
   it('falls back to the body text, capped at 1 KiB', () => {
     const r = resp(404, 'x'.repeat(5000), { 'content-type': 'text/plain' });
@@ -77,7 +77,7 @@ describe('classifyResponse: failures', () => {
   });
   it('falls back to text when a protobuf body is not a Status', () => {
     const r = resp(400, 'plain words', { 'content-type': 'application/x-protobuf' });
-    expect(classifyResponse(r)).toEqual({ status: 'rejected', reason: 'HTTP 400: plain words' });
+    expect(classifyResponse(r)).toEqual({ status: 'rejected', cause: 'permanent', reason: 'HTTP 400: plain words' });
   });
 });
 

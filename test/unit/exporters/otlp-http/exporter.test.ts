@@ -109,13 +109,13 @@ describe('otlp_http exporter: classification of answers', () => {
   it('400 with a protobuf google.rpc.Status → rejected with the collector message', async () => {
     fake.next(fakeStatus(400, encodeRpcStatus(3, 'proto: illegal wireType 7'), { 'content-type': 'application/x-protobuf' }));
     const e = await make();
-    expect(await e.send(batch(workloads(1), 1))).toEqual({ status: 'rejected', reason: 'HTTP 400 Bad Request: proto: illegal wireType 7' });
+    expect(await e.send(batch(workloads(1), 1))).toEqual({ status: 'rejected', cause: 'permanent', reason: 'HTTP 400 Bad Request: proto: illegal wireType 7' });
   });
 
-  it('500 is rejected (the spec forbids retrying it)', async () => {
+  it('500 is rejected (the spec forbids retrying it), as the destination\'s state (replayable), not a verdict on the events', async () => {
     fake.next(fakeStatus(500, 'boom'));
     const e = await make();
-    expect(await e.send(batch(workloads(1), 1))).toEqual({ status: 'rejected', reason: 'HTTP 500 Internal Server Error: boom' });
+    expect(await e.send(batch(workloads(1), 1))).toEqual({ status: 'rejected', cause: 'destination_state', reason: 'HTTP 500 Internal Server Error: boom' });
   });
 
   it('200 with partial success → ok with the rejected count and message', async () => {
