@@ -10,6 +10,7 @@ import { parse } from 'yaml';
 import type { DataField, DetectedFrom, TraceeEvent } from '../model/event.ts';
 import { BUILTIN_MAPPINGS_DIR, MappingTableError } from './load.ts';
 import type { Mapper } from './compile.ts';
+import { sameIdentityAs } from './transforms/event-identity.ts';
 
 export interface RedactEntry {
   description: string;
@@ -176,7 +177,7 @@ export function redactEvent(ev: TraceeEvent, plan: RedactPlan): TraceeEvent {
   const data = redactData(ev.data, plan);
   const from = ev.detected_from === undefined ? undefined : redactDetectedFrom(ev.detected_from, plan);
   if (data === undefined && from === undefined) return ev;
-  return { ...ev, ...(data ? { data } : {}), ...(from ? { detected_from: from } : {}) };
+  return sameIdentityAs({ ...ev, ...(data ? { data } : {}), ...(from ? { detected_from: from } : {}) }, ev);
 }
 
 /** `mapper` with every event redacted by `plan` first (undefined plan: the mapper itself). */

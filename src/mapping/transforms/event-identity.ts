@@ -115,8 +115,22 @@ function canonicalDetectedFrom(d: DetectedFrom | undefined, depth = 0): string {
   return `${d.name ?? ''}(${canonicalData(d.data)})${canonicalDetectedFrom(d.parent, depth + 1)}`;
 }
 
+/**
+ * A changed copy of an event (its sensitive fields redacted: src/mapping/redact.ts) keeps the identity of the
+ * event it was copied from, so the id does not depend on an exporter's `redact:` setting (Elasticsearch and the
+ * collector get the same id, and a replay with another setting still dedupes).
+ */
+const ORIGINAL = new WeakMap<TraceeEvent, TraceeEvent>();
+
+/** `copy` is `original` with some values changed: it gets `original`'s id. */
+export function sameIdentityAs(copy: TraceeEvent, original: TraceeEvent): TraceeEvent {
+  ORIGINAL.set(copy, ORIGINAL.get(original) ?? original);
+  return copy;
+}
+
 /** The identity key of an event (what `eventId` hashes). */
-export function identityKey(ev: TraceeEvent, name = ev.name): string {
+export function identityKey(event: TraceeEvent, name = event.name): string {
+  const ev = ORIGINAL.get(event) ?? event;
   const p = ev.workload.process;
   return `${ev.timestamp}|${p?.thread?.host_tid ?? ''}|${p?.host_pid ?? ''}|${p?.unique_id ?? ''}|${name}|${ev.workload.container?.id ?? ''}`
     + `|${canonicalData(ev.data)}|${canonicalDetectedFrom(ev.detected_from)}`;
