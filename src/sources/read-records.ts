@@ -198,7 +198,24 @@ export function startsDocument(line: string): boolean {
   const t = line.trimStart();
   if (t.startsWith('[')) return true;
   if (!t.startsWith('{')) return false;
-  return valueEnd(t, 0).end < 0;
+  return valueEnd(t, 0).end < 0 && isJsonPrefix(t);
+}
+
+/**
+ * Could more lines complete this text into JSON? A first line like `{"timestamp": 1, "args": [` can;
+ * `{not json` cannot (a broken NDJSON line: read line by line, each bad line its own rejection).
+ * JSON.parse says where it stopped: at the end of the text means it only ran out of input.
+ */
+function isJsonPrefix(t: string): boolean {
+  try {
+    JSON.parse(t);
+    return false;
+  } catch (err) {
+    const msg = (err as Error).message;
+    if (msg.includes('end of JSON input')) return true;
+    const at = /at position (\d+)/.exec(msg);
+    return at === null || Number(at[1]) >= t.trimEnd().length;
+  }
 }
 
 /**

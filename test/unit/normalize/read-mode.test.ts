@@ -50,12 +50,12 @@ describe('whole-document input by content', () => {
     expect(r.docs.map((d) => d.file.path)).toEqual(['/tmp/testing.txt', '/etc/locale.alias', '/etc/passwd']);
   });
 
-  it('NDJSON whose first line is broken (so it looks like a document\'s start): one rejection saying how it was read, the rest mapped', async () => {
-    expect(startsDocument(BROKEN)).toBe(true);   // its unbalanced quote leaves the object open on its line
+  it('NDJSON whose first line is broken mid-line (its braces never close, but no line could complete it): read by line, one rejection, the rest mapped', async () => {
+    expect(startsDocument(BROKEN)).toBe(false);   // its unbalanced quote leaves the braces open, but JSON fails before the line's end
     const r = await map('broken-first.ndjson', [BROKEN, ...READS].join('\n') + '\n');
     expect(r.summary).toEqual({ mapped: 2, rejected: 1 });
     expect(r.err).toContain(`${r.file}:1: rejected: malformed JSON`);
-    expect(r.err).toContain(DOCUMENT_MODE);
+    expect(r.err).toContain(LINES_MODE);
     expect(r.docs.map((d) => d.file.path)).toEqual(['/etc/locale.alias', '/etc/passwd']);
   });
 
@@ -91,6 +91,15 @@ describe('whole-document input by content', () => {
     expect(startsDocument('{"a":"}"}')).toBe(false);           // braces in strings do not count
     expect(startsDocument('{"a":"\\"}"}')).toBe(false);        // nor escaped quotes
     expect(startsDocument('not json')).toBe(false);
+    expect(startsDocument('{not json 0-0')).toBe(false);      // a bad NDJSON line: JSON stops before its end
+    expect(startsDocument('{"a": 1,')).toBe(true);            // JSON stops only at its end: more lines may complete it
+  });
+
+  it('a flood of bad NDJSON lines that open a brace: every line is its own rejection, not one document', async () => {
+    const lines = Array.from({ length: 50 }, (_v, i) => `{not json ${i}`);
+    const r = await map('bad-flood.ndjson', [...lines, READS[0]].join('\n') + '\n');
+    expect(r.summary).toEqual({ mapped: 1, rejected: 50 });
+    expect(r.err).toContain(`${r.file}:50: rejected: malformed JSON`);
   });
 
   it('topLevelValues: values with their first lines; text that is no object runs to its line end', () => {
