@@ -43,7 +43,7 @@ exporters:
     const r = spawnSync(process.execPath, [BIN, 'run', '--config', cfg, '--shutdown-timeout', '20000'], { input, encoding: 'utf8' });
     fs.rmSync(dir, { recursive: true, force: true });
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/elasticsearch: delivered 4.*otlp_http: delivered 4/);
+    expect(r.stderr).toMatch(/elasticsearch: entered 4 = delivered 4 [^\n]*\n[^\n]*otlp_http: entered 4 = delivered 4 /);
 
     await refresh(`logs-tracee.*-${ns}`);
     const docs = await searchAll(`logs-tracee.*-${ns}`);

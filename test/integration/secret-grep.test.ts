@@ -131,9 +131,9 @@ exporters:
     // the paths under test were taken (else the grep proves nothing)
     expect(stderr).toMatch(/OTEL_EXPORTER_OTLP_LOGS_ENDPOINT ignored: not a URL: "htp:\/\/\*\*\*@not a host\/v1\/logs"/);
     // N samples + the webhook's copy of the first (a duplicate id in Elasticsearch)
-    const es = /es-ok: delivered (\d+), duplicates (\d+)/.exec(stderr.slice(stderr.lastIndexOf('received ')))!;
+    const es = /es-ok: entered \d+ = delivered (\d+) \+ duplicates (\d+)/.exec(stderr.slice(stderr.lastIndexOf('received ')))!;
     expect(Number(es[1]) + Number(es[2])).toBe(N + 1);
-    expect(stderr).toMatch(new RegExp(`otlp-ok: delivered ${N + 1}`));
+    expect(stderr).toMatch(new RegExp(`otlp-ok: entered ${N + 1} = delivered ${N + 1} `));
     expect(await countDocs(`logs-tracee.*-${ns}`)).toBeGreaterThan(0);
     expect(refuser.requests.some((r) => r.headers['x-custom-auth'] === S.echoedHeader && r.headers['x-api-key'] === S.envHeader)).toBe(true);
     const dead = deadLines().trim().split('\n').map((l) => JSON.parse(l) as { exporter: string; reason: string });
