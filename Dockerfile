@@ -21,7 +21,7 @@ RUN npm ci --no-audit --no-fund \
  && tar -xzf /tmp/tracee-exporter-*.tgz -C /out/opt/tracee-exporter --strip-components=1 \
  && cp package-lock.json /out/opt/tracee-exporter/ \
  && cd /out/opt/tracee-exporter && npm ci --omit=dev --ignore-scripts --no-audit --no-fund && rm package-lock.json \
- && find node_modules -type f \( -name '*.map' -o -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' \) -delete
+ && { [ ! -d node_modules ] || find node_modules -type f \( -name '*.map' -o -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' \) -delete; }
 
 FROM gcr.io/distroless/cc-debian12
 # the official binary as is (scripts/image/build.sh strips its symbols: 18 MB less)
