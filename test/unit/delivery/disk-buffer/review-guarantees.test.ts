@@ -47,13 +47,15 @@ describe('disk-buffered delivery: a checkpoint that cannot be saved', () => {
     expect(logs.filter((l) => /cannot save the checkpoint/.test(l)).length).toBe(1);
     await buffer.shutdown(1000);
 
-    // the next start replays nothing already delivered (at most the segment left behind)
+    // the next start replays only what was still on disk: never more than the cap (max_bytes) plus the
+    // active segment, whatever the timing of the last deletion tick (under CPU load it may lag behind)
     fs.rmSync(path.join(dir, 'ack.json.tmp'), { recursive: true });
     const ex2 = fakeOkExporter();
     const second = openBuffer(dir, ex2);
     second.buffer.start();
     await second.buffer.flush();
-    expect(ex2.accepted.length).toBeLessThan(20);
+    expect(ex2.accepted.length).toBeLessThanOrEqual(Math.ceil((8192 + 1024) / 300));
+    expect(ex2.accepted.length).toBeLessThan(400);
     await second.buffer.shutdown(1000);
   });
 });
