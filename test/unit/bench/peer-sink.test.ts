@@ -21,7 +21,7 @@ function body(n: number, resources: number): Buffer {
 describe('peer bench counting sink', () => {
   it('counts the records of gzip and plain OTLP protobuf requests, refuses unreadable ones, and resets', async () => {
     sink = await startCountingSink();
-    const post = (b: Buffer, gzip: boolean) => fetch(`${sink!.url}/v1/logs`, { method: 'POST', body: gzip ? zlib.gzipSync(b) : b, headers: { 'content-type': 'application/x-protobuf', ...(gzip ? { 'content-encoding': 'gzip' } : {}) } });
+    const post = (b: Buffer, gzip: boolean) => fetch(`${sink!.url}/v1/logs`, { method: 'POST', body: new Uint8Array(gzip ? zlib.gzipSync(b) : b), headers: { 'content-type': 'application/x-protobuf', ...(gzip ? { 'content-encoding': 'gzip' } : {}) } });
     expect((await post(body(5, 2), true)).status).toBe(200);
     expect((await post(body(2, 1), false)).status).toBe(200);
     expect(sink.records).toBe(7);
