@@ -1,6 +1,7 @@
 // npm run bench [-- --json] [-- --quick] [-- --e2e (the real servers, see bench/e2e.ts)]
 //   [-- --soak [--duration 300] [--quick] (overload, outage and drain against a fake slow sink, see bench/soak.ts)]
 //   [-- --startup [--runs 7] (start-up of the installed command beside `node -e 0`, see bench/startup.ts)]
+//   [-- --peer [--times 10] [--pairs 3] (file -> OTLP next to the OpenTelemetry Collector, see bench/peer.ts)]
 // Throughput on one core, each figure next to a baseline measured in the same run. The machine's
 // cores are shared (other processes run too): every row alternates passes with floor passes (ABBA
 // order), times them in CPU time of this process (wall time would count other processes' turns),
@@ -186,7 +187,10 @@ async function main() {
   }
 }
 
-if (args.has('--startup')) {
+if (args.has('--peer')) {
+  const { benchPeer } = await import('./peer.ts');
+  await benchPeer(process.argv.slice(2));
+} else if (args.has('--startup')) {
   const { benchStartup } = await import('./startup.ts');
   await benchStartup(process.argv.slice(2));
 } else if (args.has('--soak')) {
