@@ -73,7 +73,7 @@ describe('kafka failure classification (docs/exporters/kafka.md table)', () => {
     ['record list too large', protocolError('RECORD_LIST_TOO_LARGE', false), 'permanent'],
     ['topic not authorized', protocolError('TOPIC_AUTHORIZATION_FAILED', false), 'destination_state'],
     ['invalid topic', protocolError('INVALID_TOPIC_EXCEPTION', false), 'destination_state'],
-    ['SASL failed', new KafkaJSSASLAuthenticationError('SASL SCRAM SHA512 authentication failed'), 'destination_state'],
+    ['SASL failed', new (KafkaJSSASLAuthenticationError as unknown as new (m: string) => Error)('SASL SCRAM SHA512 authentication failed'), 'destination_state'],
   ])('%s → %s', (_name, err, want) => {
     expect(cls(err)).toBe(want);
     // kafkajs's own retries end in KafkaJSNumberOfRetriesExceeded (not retriable itself): the cause decides
