@@ -89,3 +89,38 @@ export async function consumeAll(topics: string[], expected: number, timeoutMs =
   }
   return got;
 }
+
+/** Builds (or finds cached) test/collector-kafka (kafkareceiver + otlphttp exporter) and returns the binary. */
+export function buildKafkaCollector(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('bash', [path.join(ROOT, 'scripts/services/collector.sh'), 'build', 'collector-kafka'], { timeout: 1_200_000, maxBuffer: 16 << 20 }, (err, out, stderr) => {
+      if (err) reject(new Error(`collector.sh build collector-kafka failed: ${stderr}`)); else resolve(out.trim());
+    });
+  });
+}
+
+/** Collector config: read these topics (otlp_proto) from the test broker, forward to an OTLP/HTTP endpoint. */
+export function kafkaCollectorConfig(topics: string[], groupId: string, otlpHttpEndpoint: string): string {
+  return [
+    'receivers:',
+    '  kafka:',
+    `    brokers: ["${KAFKA_BROKER}"]`,
+    `    group_id: ${groupId}`,
+    '    initial_offset: earliest',
+    '    logs:',
+    `      topics: [${topics.map((t) => JSON.stringify(t)).join(', ')}]`,
+    '      encoding: otlp_proto',
+    'exporters:',
+    '  otlphttp:',
+    `    endpoint: ${otlpHttpEndpoint}`,
+    'service:',
+    '  telemetry:',
+    '    metrics:',
+    '      level: none',
+    '  pipelines:',
+    '    logs:',
+    '      receivers: [kafka]',
+    '      exporters: [otlphttp]',
+    '',
+  ].join('\n');
+}

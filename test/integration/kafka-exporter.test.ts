@@ -1,15 +1,21 @@
 // The kafka exporter through the whole pipeline (sources → mapping → src/delivery → kafkajs) against the
 // REAL Kafka 4.1.1 broker of scripts/services/kafka.sh (127.0.0.1:9092). Each test writes to its own topics
-// (random prefix). The restart test stops and starts the shared broker (keeping its data): run integration
+// (random prefix). The last test also runs a real Collector built with the contrib kafkareceiver
+// (test/collector-kafka) that forwards to the shared test collector. The restart test stops and starts the shared broker (keeping its data): run integration
 // files one at a time (flock /tmp/tracee-integ.lock).
 
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunConfig } from '../../src/config/run-config.ts';
 import { decodeText } from '../../src/normalize/decode.ts';
 import { createPipeline } from '../../src/pipeline/pipeline.ts';
-import { assertKafkaRunning, consumeAll, KAFKA_BROKER, kafkaScript, topicMessageCount, uniqueTopicPrefix } from '../helpers/kafka.ts';
+import { anyValueToJs, assertCollectorRunning, attributeMap, COLLECTOR_OTLP_HTTP_URL, recordsWithResourceAttribute, uniqueTestId, waitForCollectorOutput } from '../helpers/collector.ts';
+import { assertKafkaRunning, buildKafkaCollector, consumeAll, KAFKA_BROKER, kafkaCollectorConfig, kafkaScript, topicMessageCount, uniqueTopicPrefix } from '../helpers/kafka.ts';
 import { attrMap, decodeLogsRequest } from '../helpers/otlp-proto-decode.ts';
 import { sharedSamples, testMapper } from '../helpers/samples.ts';
 
@@ -108,9 +114,10 @@ describe('kafka exporter → real Kafka broker', () => {
     }
   });
 
-  it('a broker restart in the middle of the stream loses nothing (at-least-once; duplicates counted)', async () => {
+  it('a broker restart in the middle of the stream loses nothing; a real Collector (kafkareceiver, otlp_proto) reads every record back', async () => {
     const prefix = uniqueTopicPrefix('restart');
-    // the same samples three times over (distinct copies are told apart by their position)
+    const runId = uniqueTestId('kafka');
+    // the same samples three times over
     const rounds = 3;
     const chunks: string[] = [];
     for (let r = 0; r < rounds; r++) for (let i = 0; i < lines.length; i += 20) chunks.push(lines.slice(i, i + 20).join('\n') + '\n');
@@ -128,27 +135,52 @@ describe('kafka exporter → real Kafka broker', () => {
     })());
     const { summary } = await runPipeline({
       version: 1, node: NODE,
-      exporters: [kafkaExporter(prefix, 'ecs_json', { initialBackoffMs: 200, maxBackoffMs: 2000 })],
+      exporters: [{ ...kafkaExporter(prefix, 'otlp_proto', { initialBackoffMs: 200, maxBackoffMs: 2000 }), resourceAttributes: { 'test.run.id': runId } }],
     } as RunConfig, stdin);
     expect(restarted).toBeDefined();
     const total = lines.length * rounds;
     expect(summary).toMatchObject({ received: total, mapped: total, rejected: 0 });
     expect(summary.exporters[0].stats).toMatchObject({ delivered: total, deadLettered: 0, droppedTotal: 0 });
-    const inTopics = (await topicMessageCount(`${prefix}.events`)) + (await topicMessageCount(`${prefix}.alerts`));
-    expect(inTopics).toBeGreaterThanOrEqual(total);
-    const got = await consumeAll([`${prefix}.events`, `${prefix}.alerts`], inTopics);
-    expect(got.length).toBe(inTopics);
-    const perId = new Map<string, number>();
-    for (const m of got) {
-      const id = (JSON.parse(m.value.toString()) as { event: { id: string } }).event.id;
-      perId.set(id, (perId.get(id) ?? 0) + 1);
-    }
-    // every distinct event, each at least `rounds` times (the same event id in each round)
-    expect(perId.size).toBe(timesExpected.size);
-    for (const [id, n] of timesExpected) expect(perId.get(id)! >= n * rounds, id).toBe(true);
     // the restart did interrupt the stream: some batch failed and was sent again
     expect(summary.exporters[0].stats.retries).toBeGreaterThan(0);
-    const duplicates = inTopics - total;
-    console.log(`kafka restart: ${total} events, ${inTopics} messages, ${duplicates} duplicate(s) from retries across the restart`);
+
+    const topics = [`${prefix}.events`, `${prefix}.alerts`];
+    const inTopics = (await topicMessageCount(topics[0])) + (await topicMessageCount(topics[1]));
+    expect(inTopics).toBeGreaterThanOrEqual(total);
+    const got = await consumeAll(topics, inTopics);
+    expect(got.length).toBe(inTopics);
+    const uidOf = (m: { value: Buffer }) => attrMap(decodeLogsRequest(m.value).resourceLogs[0].scopeLogs[0].logRecords[0].attributes)['log.record.uid'].stringValue as string;
+    const perId = new Map<string, number>();
+    for (const m of got) perId.set(uidOf(m), (perId.get(uidOf(m)) ?? 0) + 1);
+    // every distinct event, each at least as often as it was sent (at-least-once)
+    expect(perId.size).toBe(timesExpected.size);
+    for (const [id, n] of timesExpected) expect(perId.get(id)! >= n * rounds, id).toBe(true);
+    console.log(`kafka restart: ${total} events, ${inTopics} messages, ${inTopics - total} duplicate(s) from retries across the restart`);
+
+    // a real Collector with the contrib kafkareceiver reads the topics (encoding otlp_proto) and forwards
+    // every record to the shared test collector, whose file output we read
+    await assertCollectorRunning();
+    const bin = await buildKafkaCollector();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-collector-'));
+    const cfg = path.join(dir, 'config.yaml');
+    fs.writeFileSync(cfg, kafkaCollectorConfig(topics, `it-${runId}`, COLLECTOR_OTLP_HTTP_URL));
+    const logFile = path.join(dir, 'collector.log');
+    const out = fs.openSync(logFile, 'w');
+    const child = spawn(bin, ['--config', cfg], { stdio: ['ignore', out, out] });
+    try {
+      const recs = await waitForCollectorOutput((ls) => recordsWithResourceAttribute('test.run.id', runId, ls), { count: inTopics, timeoutMs: 120_000 });
+      expect(recs.length, fs.readFileSync(logFile, 'utf8').slice(-3000)).toBe(inTopics);
+      const fromCollector = new Map<string, number>();
+      for (const r of recs) {
+        const uid = anyValueToJs(attributeMap(r.record.attributes)['log.record.uid']) as string;
+        fromCollector.set(uid, (fromCollector.get(uid) ?? 0) + 1);
+      }
+      expect(fromCollector).toEqual(perId);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      fs.closeSync(out);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
