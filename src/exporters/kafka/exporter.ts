@@ -60,7 +60,7 @@ export function createKafkaExporter(options: KafkaExporterOptions & { name?: str
       requestTimeout: o.requestTimeoutMs,
       retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 2000 },
       logLevel: logLevel.ERROR,
-      logCreator: () => ({ namespace, log: entry }) => log(`kafka client (${namespace}): ${entry.message}`),
+      logCreator: () => ({ namespace, log: entry }) => log(`kafka client (${namespace}): ${entry.message}${typeof entry.error === 'string' ? `: ${entry.error}` : ''}`),
     });
   }
 
