@@ -59,7 +59,7 @@ Examples:
   tracee-exporter run --config examples/config/otlp.yaml            # OTLP/HTTP to a collector
   tracee-exporter run --config examples/config/elasticsearch.yaml   # ECS into Elasticsearch data streams
 
-Config: version: 1, sources (stdin | file), exporters (console | otlp_http | elasticsearch | module,
+Config: version: 1, sources (stdin | file), exporters (console | otlp_http | elasticsearch | kafka | module,
 each with its own filter, trim and delivery: queue, batch, retry; docs/exporters/filters.md,
 plugins.md), dead_letter.path, mapping overrides, telemetry (listen: the
 /metrics, /healthz, /readyz server; log_interval_ms: progress line; see docs/telemetry.md).

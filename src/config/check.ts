@@ -24,6 +24,7 @@ import { detectNodeInfo } from './node-info.ts';
 import { ConfigError, exporterOptions, loadRunConfig, resolveTelemetryConfig, type ParseDetails, type RunConfig } from './run-config.ts';
 import { propertiesOf, runConfigSchema } from './schema-walk.ts';
 import { maskUrl, scrub } from './secrets.ts';
+import { resolveKafkaOptions, type KafkaExporterOptions } from '../exporters/kafka/index.ts';
 
 export interface CheckResult {
   config: RunConfig;
@@ -155,6 +156,7 @@ export function checkConfigFile(file: string | undefined, env: NodeJS.ProcessEnv
     };
     if (e.filter !== undefined) exporterCheck(() => compileFilter(e.filter, tables.lookups, '@.filter'));
     const target = type === 'elasticsearch' ? 'ecs' : type === 'otlp_http' ? 'otel'
+      : type === 'kafka' ? ((options as { encoding?: unknown }).encoding === 'ecs_json' ? 'ecs' : 'otel')
       : type === 'console' ? ((options as { format?: unknown }).format === 'otlp-json' ? 'otel' : 'ecs') : undefined;
     if (target !== undefined && ((e.trim ?? []).length > 0 || (e.drop_fields ?? []).length > 0)) {
       exporterCheck(() => trimmedMapper(trimDrops({ trim: e.trim, drop_fields: e.drop_fields, target }, trimGroups ??= loadTrimGroups(), mapper, '@')));
@@ -179,6 +181,14 @@ export function checkConfigFile(file: string | undefined, env: NodeJS.ProcessEnv
       if (r.tls.caFile) attempt([...at, 'tls', 'caFile'], () => fs.accessSync(r.tls.caFile!, fs.constants.R_OK));
       const auth = r.auth ? Object.keys(r.auth).filter((k) => k !== 'password')[0] : 'none';
       return `${name} → ${r.cloudId ? 'Elastic Cloud' : r.endpoints.map(maskUrl).join(', ')} (${r.targets.event.name}, ${r.targets.alert.name}; auth: ${auth})`;
+    }
+    if (type === 'kafka') {
+      const r = attempt(at, () => resolveKafkaOptions(options as KafkaExporterOptions));
+      if (r.tls) for (const k of ['caFile', 'certFile', 'keyFile'] as const) {
+        const f = r.tls[k];
+        if (f !== undefined) attempt([...at, 'tls', k], () => fs.accessSync(f, fs.constants.R_OK));
+      }
+      return `${name} → kafka ${r.brokers.join(',')} (${r.encoding} to ${r.topics.events}, ${r.topics.alerts}; ${r.compression}${r.tls ? ', TLS' : ''}; sasl: ${r.sasl?.mechanism ?? 'none'})`;
     }
     pluginChecks.push({ index: i, check: () => checkPlugin(e, i, (p, f) => attempt([...at, ...p], f), exporterCheck, mapper, trimmedMapper) });
     return `${name} (${type}${e.module ? ` ${e.module}` : ''}: not loaded)`;

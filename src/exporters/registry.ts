@@ -4,6 +4,7 @@ import type { Exporter } from '../model/exporter.ts';
 import { createConsoleExporter, type ConsoleExporterOptions } from './console/exporter.ts';
 import { createElasticsearchExporter, type ElasticsearchExporterOptions } from './elasticsearch/index.ts';
 import { createOtlpHttpExporter, type OtlpHttpOptions } from './otlp-http/index.ts';
+import { createKafkaExporter, type KafkaExporterOptions } from './kafka/index.ts';
 
 export interface ExporterContext {
   /** One-line operational messages (start-up decisions, downgrades). */
@@ -16,4 +17,5 @@ export const EXPORTER_TYPES: Record<string, ExporterFactory> = {
   console: (o) => createConsoleExporter(o as ConsoleExporterOptions),
   otlp_http: (o, ctx) => createOtlpHttpExporter(o as OtlpHttpOptions, { warn: ctx.log }) as unknown as Exporter,
   elasticsearch: (o, ctx) => createElasticsearchExporter({ ...(o as ElasticsearchExporterOptions), logger: { info: ctx.log, warn: ctx.log, error: ctx.log } } as ElasticsearchExporterOptions) as unknown as Exporter,
+  kafka: (o, ctx) => createKafkaExporter(o as KafkaExporterOptions, { log: ctx.log }) as unknown as Exporter,
 };

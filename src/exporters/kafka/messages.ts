@@ -1,0 +1,61 @@
+// One Kafka message per event: topic by event kind, key = container id else host name (one workload stays
+// ordered in one partition), headers naming the event and the schema of the value.
+
+import type { EcsRecord, OtelRecord } from '../../model/records.ts';
+import { encodeLogsProto } from '../otlp-http/encode-logs-proto.ts';
+import type { ResourceCache } from '../otlp-http/resource-cache.ts';
+
+export interface KafkaMessage {
+  topic: string;
+  key: string | null;
+  value: Buffer;
+  headers: Record<string, string>;
+}
+
+/** Header names (values are UTF-8 strings). */
+export const HEADER = {
+  eventName: 'tracee.event.name',
+  encoding: 'tracee.encoding',       // otlp_proto | ecs_json
+  schemaVersion: 'schema.version',   // ECS version (ecs_json) or OTLP proto version (otlp_proto)
+} as const;
+
+/** The opentelemetry-proto major the encoder writes (ExportLogsServiceRequest of collector/logs/v1). */
+export const OTLP_PROTO_VERSION = 'v1';
+
+type Topics = { events: string; alerts: string };
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+export function ecsMessage(rec: EcsRecord, topics: Topics): KafkaMessage {
+  const doc = rec.doc as Record<string, Record<string, unknown> | undefined>;
+  const key = str(doc.container?.id) ?? str(doc.host?.name) ?? null;
+  const headers: Record<string, string> = { [HEADER.encoding]: 'ecs_json' };
+  const action = str(doc.event?.action);
+  if (action) headers[HEADER.eventName] = action;
+  const ecsVersion = str(doc.ecs?.version);
+  if (ecsVersion) headers[HEADER.schemaVersion] = ecsVersion;
+  return {
+    topic: rec.kind === 'alert' ? topics.alerts : topics.events,
+    key,
+    value: Buffer.from(rec.json ?? JSON.stringify(rec.doc)),
+    headers,
+  };
+}
+
+export function otelMessage(rec: OtelRecord, topics: Topics, cache: ResourceCache): KafkaMessage {
+  const ra = rec.resource.attributes;
+  const key = str(ra['container.id']) ?? str(ra['host.name']) ?? null;
+  const headers: Record<string, string> = { [HEADER.encoding]: 'otlp_proto', [HEADER.schemaVersion]: OTLP_PROTO_VERSION };
+  if (rec.eventName) headers[HEADER.eventName] = rec.eventName;
+  return {
+    // the mapper writes event.kind as tracee.event.kind (severity cannot tell: a detection may be INFO)
+    topic: rec.attributes['tracee.event.kind'] === 'alert' ? topics.alerts : topics.events,
+    key,
+    // one ExportLogsServiceRequest per message (the Collector kafkareceiver's otlp_proto); copied: the
+    // encoder reuses its buffer
+    value: Buffer.from(encodeLogsProto([rec], cache)),
+    headers,
+  };
+}
