@@ -1,7 +1,8 @@
 // npm run bench -- --e2e   (needs `npm run services:start`)
 // The whole pipeline in this process (read → decode → map → delivery → exporter → network) into
-// the REAL OpenTelemetry Collector and the REAL Elasticsearch on 127.0.0.1: sustained events/s and
-// peak RSS of this process, next to the JSON.parse + JSON.stringify floor of the same lines.
+// the REAL OpenTelemetry Collector, the REAL Elasticsearch and the REAL OpenSearch on 127.0.0.1: sustained
+// events/s and peak RSS of this process, next to the JSON.parse + JSON.stringify floor of the same lines and
+// (vs_otlp) the OTLP exporter's rate measured in the same run.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -55,8 +56,9 @@ export async function benchEndToEnd(json: boolean): Promise<void> {
   const results = [
     await run('otlp_http → real collector', { type: 'otlp_http', endpoint: 'http://127.0.0.1:4318', compression: 'gzip', delivery: { maxBatchItems: 2000, concurrency: 4 } }, 4),
     await run('elasticsearch → real node', { type: 'elasticsearch', endpoints: 'http://127.0.0.1:9200', dataStream: { namespace: `bench${Date.now()}` }, delivery: { maxBatchItems: 2000, concurrency: 2 } }, 2),
-  ];
+    await run('opensearch → real node', { type: 'opensearch', endpoints: process.env.OS_URL ?? 'http://127.0.0.1:9201', dataStream: { namespace: `bench${Date.now()}` }, delivery: { maxBatchItems: 2000, concurrency: 2 } } as unknown as RunConfig['exporters'][number], 2),
+  ].map((r, _i, all) => ({ ...r, vsOtlp: Math.round((r.eventsPerSec / all[0].eventsPerSec) * 100) / 100 }));
   if (json) { console.log(JSON.stringify({ floor_parse_stringify: Math.round(f), results })); return; }
   console.log(`end to end (${process.version}); floor JSON.parse+stringify of the same lines: ${Math.round(f)} events/s`);
-  for (const r of results) console.log(`  ${r.name.padEnd(28)} ${String(r.eventsPerSec).padStart(7)} events/s (${(r.eventsPerSec / f).toFixed(2)}x floor), ${r.events} events in ${r.seconds} s, delivered ${r.delivered}, peak RSS ${r.peakRssMb} MB, tracee-exporter CPU ${Math.round(r.exporterCpuShare * 100)}% of one core${r.problems.length ? `; ${r.problems.join(' | ')}` : ''}`);
+  for (const r of results) console.log(`  ${r.name.padEnd(28)} ${String(r.eventsPerSec).padStart(7)} events/s (${(r.eventsPerSec / f).toFixed(2)}x floor, ${r.vsOtlp.toFixed(2)}x otlp_http), ${r.events} events in ${r.seconds} s, delivered ${r.delivered}, peak RSS ${r.peakRssMb} MB, tracee-exporter CPU ${Math.round(r.exporterCpuShare * 100)}% of one core${r.problems.length ? `; ${r.problems.join(' | ')}` : ''}`);
 }

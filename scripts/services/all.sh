@@ -5,7 +5,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cmd=${1:?usage: all.sh start|stop|status|logs}
-services=(${TRACEE_EXPORTER_SERVICES:-elasticsearch collector kafka})
+services=(${TRACEE_EXPORTER_SERVICES:-elasticsearch opensearch collector kafka})
 rc=0
 for s in "${services[@]}"; do
   [ -x "$here/$s.sh" ] || { echo "services: no $here/$s.sh" >&2; rc=1; continue; }

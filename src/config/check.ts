@@ -8,6 +8,7 @@ import { DEAD_LETTER_DEFAULTS } from '../delivery/dead-letter.ts';
 import { resolveDeliveryOptions } from '../delivery/options.ts';
 import { ElasticsearchConfigError, resolveElasticsearchOptions } from '../exporters/elasticsearch/config.ts';
 import type { ElasticsearchExporterOptions } from '../exporters/elasticsearch/config.ts';
+import { OpenSearchConfigError, resolveOpenSearchOptions, type OpenSearchExporterOptions } from '../exporters/opensearch/config.ts';
 import { OtlpOptionsError, resolveOtlpOptions, type OtlpHttpOptions } from '../exporters/otlp-http/options.ts';
 import { loadExporterModule } from '../exporters/plugin.ts';
 import { EXPORTER_TYPES } from '../exporters/registry.ts';
@@ -68,7 +69,7 @@ export function checkConfigFile(file: string | undefined, env: NodeJS.ProcessEnv
       const e = err as Error & { path?: unknown };
       let msg = e.message;
       let where = p;
-      if ((err instanceof ElasticsearchConfigError || err instanceof OtlpOptionsError) && typeof e.path === 'string') {
+      if ((err instanceof ElasticsearchConfigError || err instanceof OpenSearchConfigError || err instanceof OtlpOptionsError) && typeof e.path === 'string') {
         where = [...p, ...toPath(e.path.replace(/^x\./, ''))];
         msg = msg.slice(msg.indexOf(`${e.path}: `) >= 0 ? msg.indexOf(`${e.path}: `) + e.path.length + 2 : 0);
       } else if (keyPrefix !== undefined && msg.startsWith(keyPrefix)) {
@@ -155,7 +156,7 @@ export function checkConfigFile(file: string | undefined, env: NodeJS.ProcessEnv
       }
     };
     if (e.filter !== undefined) exporterCheck(() => compileFilter(e.filter, tables.lookups, '@.filter'));
-    const target = type === 'elasticsearch' ? 'ecs' : type === 'otlp_http' ? 'otel'
+    const target = type === 'elasticsearch' || type === 'opensearch' ? 'ecs' : type === 'otlp_http' ? 'otel'
       : type === 'kafka' ? ((options as { encoding?: unknown }).encoding === 'ecs_json' ? 'ecs' : 'otel')
       : type === 'console' ? ((options as { format?: unknown }).format === 'otlp-json' ? 'otel' : 'ecs') : undefined;
     if (target !== undefined && ((e.trim ?? []).length > 0 || (e.drop_fields ?? []).length > 0)) {
@@ -189,6 +190,11 @@ export function checkConfigFile(file: string | undefined, env: NodeJS.ProcessEnv
         if (f !== undefined) attempt([...at, 'tls', k], () => fs.accessSync(f, fs.constants.R_OK));
       }
       return `${name} → kafka ${r.brokers.join(',')} (${r.encoding} to ${r.topics.events}, ${r.topics.alerts}; ${r.compression}${r.tls ? ', TLS' : ''}; sasl: ${r.sasl?.mechanism ?? 'none'})`;
+    }
+    if (type === 'opensearch') {
+      const r = attempt(at, () => resolveOpenSearchOptions(options as OpenSearchExporterOptions, 'x'));
+      if (r.tls.caFile) attempt([...at, 'tls', 'caFile'], () => fs.accessSync(r.tls.caFile!, fs.constants.R_OK));
+      return `${name} → ${r.endpoints.map(maskUrl).join(', ')} (${r.targets.event.name}, ${r.targets.alert.name}; auth: ${r.auth ? 'basic' : 'none'})`;
     }
     pluginChecks.push({ index: i, check: () => checkPlugin(e, i, (p, f) => attempt([...at, ...p], f), exporterCheck, mapper, trimmedMapper) });
     return `${name} (${type}${e.module ? ` ${e.module}` : ''}: not loaded)`;

@@ -3,6 +3,7 @@
 import type { Exporter } from '../model/exporter.ts';
 import { createConsoleExporter, type ConsoleExporterOptions } from './console/exporter.ts';
 import { createElasticsearchExporter, type ElasticsearchExporterOptions } from './elasticsearch/index.ts';
+import { createOpenSearchExporter, type OpenSearchExporterOptions } from './opensearch/index.ts';
 import { createOtlpHttpExporter, type OtlpHttpOptions } from './otlp-http/index.ts';
 import { createKafkaExporter, type KafkaExporterOptions } from './kafka/index.ts';
 
@@ -18,4 +19,5 @@ export const EXPORTER_TYPES: Record<string, ExporterFactory> = {
   otlp_http: (o, ctx) => createOtlpHttpExporter(o as OtlpHttpOptions, { warn: ctx.log }) as unknown as Exporter,
   elasticsearch: (o, ctx) => createElasticsearchExporter({ ...(o as ElasticsearchExporterOptions), logger: { info: ctx.log, warn: ctx.log, error: ctx.log } } as ElasticsearchExporterOptions) as unknown as Exporter,
   kafka: (o, ctx) => createKafkaExporter(o as KafkaExporterOptions, { log: ctx.log }) as unknown as Exporter,
+  opensearch: (o, ctx) => createOpenSearchExporter({ ...(o as OpenSearchExporterOptions), logger: { info: ctx.log, warn: ctx.log } }) as unknown as Exporter,
 };

@@ -130,27 +130,28 @@ export function bodyReason(body: unknown): string {
 export type RequestClass = SendOutcome | { status: 'split' };
 
 /** A whole-request HTTP status that is not a 2xx bulk answer. */
-export function classifyRequestStatus(status: number, body: unknown, retryAfter?: string | string[] | null): RequestClass {
+export function classifyRequestStatus(status: number, body: unknown, retryAfter?: string | string[] | null, product = 'Elasticsearch'): RequestClass {
   const detail = bodyReason(body);
   if (status === 413) return { status: 'split' };
   if (status === 404 && body && typeof body === 'object' && (body as { error?: EsErrorObject }).error?.type === 'index_not_found_exception') {
-    return { status: 'retryable', reason: `destination state: HTTP 404 from Elasticsearch: ${detail}` };
+    return { status: 'retryable', reason: `destination state: HTTP 404 from ${product}: ${detail}` };
   }
   if (status === 429 || status >= 500) {
     const ms = parseRetryAfter(retryAfter);
-    const out: SendOutcome = { status: 'retryable', reason: `HTTP ${status} from Elasticsearch: ${detail}` };
+    const out: SendOutcome = { status: 'retryable', reason: `HTTP ${status} from ${product}: ${detail}` };
     if (ms !== undefined) out.retryAfterMs = ms;
     return out;
   }
   // credentials, privileges, a proxy or URL in the way: the cluster's side, not the events (replayable)
-  if (status === 401) return { status: 'rejected', cause: 'destination_state', reason: `HTTP 401 from Elasticsearch: authentication failed (check the API key / user / token): ${detail}` };
-  if (status === 403) return { status: 'rejected', cause: 'destination_state', reason: `HTTP 403 from Elasticsearch: not allowed to write the data stream (the API key / user needs create_doc or auto_configure on it): ${detail}` };
-  if (status === 400) return { status: 'rejected', cause: 'permanent', reason: `HTTP 400 from Elasticsearch: the bulk request was refused: ${detail}` };
-  return { status: 'rejected', cause: 'destination_state', reason: `HTTP ${status} from Elasticsearch: ${detail}` };
+  if (status === 401) return { status: 'rejected', cause: 'destination_state', reason: `HTTP 401 from ${product}: authentication failed (check the API key / user / token): ${detail}` };
+  if (status === 403) return { status: 'rejected', cause: 'destination_state', reason: `HTTP 403 from ${product}: not allowed to write the data stream (the API key / user needs create_doc or auto_configure on it): ${detail}` };
+  if (status === 400) return { status: 'rejected', cause: 'permanent', reason: `HTTP 400 from ${product}: the bulk request was refused: ${detail}` };
+  return { status: 'rejected', cause: 'destination_state', reason: `HTTP ${status} from ${product}: ${detail}` };
 }
 
 /** An error thrown by the client before any HTTP status (connection refused/reset, timeout, abort). */
-export function classifyThrown(err: unknown): SendOutcome {
+/** `product`: the server named in reasons (this module is shared with the OpenSearch exporter). */
+export function classifyThrown(err: unknown, product = 'Elasticsearch'): SendOutcome {
   const e = err as { name?: string; message?: string } | undefined;
   const name = e?.name ?? 'Error';
   const msg = e?.message ?? String(err);
@@ -159,7 +160,7 @@ export function classifyThrown(err: unknown): SendOutcome {
     case 'RequestAbortedError': return { status: 'retryable', reason: 'request aborted' };
     case 'ConnectionError':
     case 'NoLivingConnectionsError':
-      return { status: 'retryable', reason: `cannot reach Elasticsearch: ${truncate(msg, 300)}` };
+      return { status: 'retryable', reason: `cannot reach ${product}: ${truncate(msg, 300)}` };
     case 'ProductNotSupportedError':
       return { status: 'rejected', reason: `the server is not Elasticsearch (no x-elastic-product header): ${truncate(msg, 300)}` };
     case 'ConfigurationError':

@@ -8,7 +8,11 @@ import { CORE_FALLBACK, missingTypeIn } from './field-types.ts';
 import type { Logger } from './logger.ts';
 import type { EsAnswer } from './requester.ts';
 import { templateDiff } from './template-diff.ts';
-import { loadTemplateSet, type NamedTemplate } from './templates.ts';
+import { loadTemplateSet, type NamedTemplate, type TemplateSet } from './templates.ts';
+
+/** A server dialect's changes to the template set (OpenSearch: see src/exporters/opensearch/templates.ts). */
+export type TemplateAdapt = (set: TemplateSet) => TemplateSet;
+const asIs: TemplateAdapt = (s) => s;
 
 export type TemplateKind = 'component' | 'index';
 
@@ -32,9 +36,9 @@ const retryableStatus = (s: number) => s === 429 || s >= 500;
 
 export interface InstallResult { downgraded: string[] }
 
-export async function installTemplates(io: TemplateIo, targets: DataStreamTargets, logger: Logger, who: string): Promise<InstallResult> {
+export async function installTemplates(io: TemplateIo, targets: DataStreamTargets, logger: Logger, who: string, adapt: TemplateAdapt = asIs, product = 'Elasticsearch'): Promise<InstallResult> {
   const downgrade = new Set<string>();
-  let set = loadTemplateSet(targets);
+  let set = adapt(loadTemplateSet(targets));
   const maxAttempts = Object.keys(CORE_FALLBACK).length + 1;
   const put = async (kind: TemplateKind, pick: (s: typeof set) => NamedTemplate) => {
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
@@ -45,7 +49,7 @@ export async function installTemplates(io: TemplateIo, targets: DataStreamTarget
       const missing = missingTypeIn(reason);
       if (a.status === 400 && missing && CORE_FALLBACK[missing] && !downgrade.has(missing)) {
         downgrade.add(missing);
-        set = loadTemplateSet(targets, downgrade);
+        set = adapt(loadTemplateSet(targets, downgrade));
         continue;
       }
       const hint = a.status === 403 ? ' (installing templates needs the manage_index_templates cluster privilege; or install them once with a privileged user and run with templates: check or skip)' : '';
@@ -57,8 +61,8 @@ export async function installTemplates(io: TemplateIo, targets: DataStreamTarget
   await put('index', (s) => s.indexTemplate);
   const downgraded = [...downgrade].sort();
   if (downgraded.length) {
-    logger.warn(`${who}: this Elasticsearch has no ${downgraded.join(', ')} field type(s); installed the templates with core-type fallbacks `
-      + `(${downgraded.map((t) => `${t}→${CORE_FALLBACK[t]}`).join(', ')}). Use a full Elasticsearch distribution for the production mappings.`);
+    logger.warn(`${who}: this ${product} has no ${downgraded.join(', ')} field type(s); installed the templates with core-type fallbacks `
+      + `(${downgraded.map((t) => `${t}→${CORE_FALLBACK[t]}`).join(', ')}). Use a full ${product} distribution for the production mappings.`);
   }
   return { downgraded };
 }
@@ -69,9 +73,9 @@ function extract(kind: TemplateKind, body: unknown): unknown {
 }
 
 /** Differences between the cluster's templates and ours (production or core-fallback variant); [] = in sync. */
-export async function checkTemplates(io: TemplateIo, targets: DataStreamTargets): Promise<string[]> {
-  const prod = loadTemplateSet(targets);
-  const core = loadTemplateSet(targets, new Set(Object.keys(CORE_FALLBACK)));
+export async function checkTemplates(io: TemplateIo, targets: DataStreamTargets, adapt: TemplateAdapt = asIs): Promise<string[]> {
+  const prod = adapt(loadTemplateSet(targets));
+  const core = adapt(loadTemplateSet(targets, new Set(Object.keys(CORE_FALLBACK))));
   const pairs: Array<[TemplateKind, NamedTemplate, NamedTemplate]> = [
     ...prod.components.map((c, i): [TemplateKind, NamedTemplate, NamedTemplate] => ['component', c, core.components[i]]),
     ['index', prod.indexTemplate, core.indexTemplate],
