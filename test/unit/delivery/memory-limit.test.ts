@@ -69,6 +69,17 @@ describe('memory limiter', () => {
     expect(l.over).toBe(false);
   });
 
+  it('samples memory only while a source reads, and checks at once when one starts', async () => {
+    let reads = 0;
+    const l = createMemoryLimiter({ limitBytes: 100, read: () => { reads++; return 500; }, drained: () => true });
+    expect(reads).toBe(0);
+    const got: number[] = [];
+    for await (const r of admitted([1, 2], l)) got.push(r);   // over at start, drained: resumes on the next check
+    expect(got).toEqual([1, 2]);
+    expect(reads).toBeGreaterThan(0);
+    l.stop();
+  });
+
   it('is off with a limit of 0', () => {
     const l = createMemoryLimiter({ limitBytes: 0, read: () => 1e12 });
     l.check();
