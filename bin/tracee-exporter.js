@@ -49,9 +49,10 @@ function capHeap() {
     } catch { /* the command reports an unreadable config itself */ }
   }
   if (!(mib > 0)) return;
-  // old generation: the limit (at least 64 MiB): the soft limit (heap used + buffers) acts before V8
-  // runs out of heap; young: 3 × 4 MiB semi-spaces (V8's default here is 3 × 64 MiB: most of the RSS)
-  const oldMib = Math.max(64, mib);
+  // old generation: 4 × the limit, so the soft limit (heap used + buffers) acts well before V8 runs
+  // out of heap (measured: the old cap barely changes RSS, a tight one crashes with out-of-memory);
+  // young: 3 × 4 MiB semi-spaces (V8's default here is 3 × 64 MiB: most of the extra RSS)
+  const oldMib = Math.max(256, 4 * mib);
   const semiMib = 4;
   const argv = [process.execPath, ...process.execArgv, `--max-old-space-size=${oldMib}`, `--max-semi-space-size=${semiMib}`, ...process.argv.slice(1)];
   try { process.execve(process.execPath, argv, process.env); } catch { /* run uncapped */ }
