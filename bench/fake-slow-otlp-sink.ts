@@ -6,6 +6,7 @@
 // Not a collector: it stores nothing and validates nothing beyond the framing.
 
 import http from 'node:http';
+import zlib from 'node:zlib';
 import type { AddressInfo, Socket } from 'node:net';
 
 export type OutageMode = '503' | 'refuse';
@@ -77,7 +78,10 @@ export async function startFakeSlowSink(ratePerSec: number): Promise<FakeSlowSin
         return;
       }
       let n: number;
-      try { n = countLogRecords(Buffer.concat(parts)); } catch (err) {
+      try {
+        const body = Buffer.concat(parts);
+        n = countLogRecords(req.headers['content-encoding'] === 'gzip' ? zlib.gunzipSync(body) : body);
+      } catch (err) {
         res.writeHead(400, { 'content-type': 'text/plain' });
         res.end(`fake sink: ${(err as Error).message}\n`);
         return;

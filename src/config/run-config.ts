@@ -18,6 +18,8 @@ export interface RunConfig {
   node?: { name?: string; cluster_name?: string; host_id?: string; tracee_version?: string };
   /** State kept across restarts (checkpoints, disk buffer); default TRACEE_EXPORTER_DATA_DIR, else /var/lib/tracee-exporter. */
   data_dir?: string;
+  /** Soft memory limit in MiB (src/delivery/memory-limit.ts); 0 = off; default 128. */
+  memory_limit_mib?: number;
   sources?: Array<{
     type: 'stdin' | 'file' | 'webhook' | 'forward' | 'grpc';
     /** file: the file to read; webhook: the one path accepted (omitted: any path). */

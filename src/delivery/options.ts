@@ -7,7 +7,7 @@ import type { DeliveryItem, DeliveryOptions, ResolvedDeliveryOptions } from './t
 
 export const DELIVERY_DEFAULTS = {
   maxQueueItems: 10_000,
-  maxQueueBytes: 64 * 1024 * 1024,
+  maxQueueBytes: 16 * 1024 * 1024,   // bytes, not events, bound memory (docs/delivery.md "Memory")
   whenFull: 'block',
   maxBatchItems: 1_000,
   maxBatchBytes: 5_000_000,        // the ~5 MB bulk size peers default to (peers-reliability §0.9)

@@ -21,6 +21,7 @@ import { createWebhookSource, type WebhookStats } from '../sources/webhook/index
 import { createForwardSource, type ForwardStats } from '../sources/forward/index.ts';
 import { createRejectionLog } from './rejection-log.ts';
 import { createIngest, type IngestRoute } from './ingest.ts';
+import { createMemoryLimiter, MEMORY_LIMIT_DEFAULT_MIB, withMemoryLimit, type MemoryLimiter } from '../delivery/memory-limit.ts';
 import { bufferConfigOf, checkDiskBufferNames, resolveDataDir, startBuffer, withBuffer } from './disk-buffers.ts';
 import { compileFilter } from './filter.ts';
 import { loadTrimGroups, trimDrops, trimKey, withDrops } from '../mapping/trim.ts';
@@ -39,6 +40,17 @@ import { createTelemetry, timedExporter, type ExporterTelemetry, type Telemetry 
  */
 function approxMemory(item: { input?: string }): number {
   return item.input === undefined ? 8192 : 512 + item.input.length * 4;
+}
+
+/** The soft memory limit (memory_limit_mib): sources wait over it until the deliveries drain; nothing dropped. */
+function memoryLimiterOf(config: RunConfig, routes: Array<{ delivery: Delivery }>, log: (line: string) => void): MemoryLimiter | undefined {
+  const mib = config.memory_limit_mib ?? MEMORY_LIMIT_DEFAULT_MIB;
+  if (mib <= 0) return undefined;
+  return createMemoryLimiter({
+    limitBytes: mib * 1048576,
+    drained: () => routes.every((r) => { const s = r.delivery.stats(); return s.queuedItems === 0 && s.inFlightItems === 0; }),
+    onChange: (waiting, used) => { if (waiting) log(`memory ${Math.round(used / 1048576)} MiB over memory_limit_mib ${mib}: sources wait until deliveries drain`); },
+  });
 }
 
 export interface PipelineIO {
@@ -234,7 +246,7 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: Pipeline
   // a flood of bad input is a few lines per client and interval, not one line per bad line
   const rejectionLog = createRejectionLog(io.log);
   telemetry.clientRejections?.(() => rejectionLog.counts());
-  const ingest = createIngest({
+  const ingest = withMemoryLimit(createIngest({
     mapper, routes, counts, telemetry,
     reject(origin, reason, input, code) {
       counts.rejected++;
@@ -270,7 +282,7 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: Pipeline
         (route as Route).unwrittenReason = (dlErr as Error).message;
       }
     },
-  });
+  }), memoryLimiterOf(config, routes, io.log));
 
   let readyResolve!: (info: ReadyInfo) => void;
   let readyReject!: (err: Error) => void;

@@ -93,9 +93,12 @@ describe('TRACEE_EXPORTER_* environment overlay', () => {
   it('sets top-level single values with one segment (never version)', () => {
     const keys = topLevelScalarKeys(runConfigSchema());
     expect(keys).not.toContain('version');
+    const props = (runConfigSchema() as { properties: Record<string, { type?: string }> }).properties;
     for (const k of keys) {
-      const c = parse({ [`TRACEE_EXPORTER_${envSegment(k)}`]: '/var/lib/x' }) as unknown as Record<string, unknown>;
-      expect(c[k], k).toBe('/var/lib/x');
+      // a value of the key's own type (data_dir: a path; memory_limit_mib: a number)
+      const [text, value] = props[k].type === 'integer' ? ['64', 64] : ['/var/lib/x', '/var/lib/x'];
+      const c = parse({ [`TRACEE_EXPORTER_${envSegment(k)}`]: text }) as unknown as Record<string, unknown>;
+      expect(c[k], k).toBe(value);
     }
   });
 
