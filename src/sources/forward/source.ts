@@ -1,0 +1,18 @@
+// `type: forward`: Fluent Forward (Fluent Bit / Fluentd `forward` output) over TCP or TLS (docs/sources/forward.md).
+
+import { countedLine, type PushSourceKind } from '../types.ts';
+import type { ForwardSourceConfig } from './config.ts';
+import { createForwardSource, type ForwardSource } from './server.ts';
+
+export const forwardSource: PushSourceKind<ForwardSourceConfig, ForwardSource> = {
+  mode: 'push',
+  create: (s, ctx) => createForwardSource({ ...s, type: 'forward' }, { ingest: ctx.ingest, log: ctx.log, where: ctx.where }),
+  listening(src, address, telemetry) {
+    telemetry.forward(new URL(address).host, () => src.stats());
+    return { list: 'forwards', handle: { address, stats: () => src.stats() } };
+  },
+  closingLine(src, address) {
+    const st = src.stats();
+    return `forward ${address}: closed after ${st.connections.accepted} connection(s) (${countedLine(st.connections.closed)}${st.connections.refused ? `, refused ${st.connections.refused}: ${countedLine(st.connections.refusedBy as Record<string, number>)}` : ''}); messages ${countedLine(st.messages)}; acks ${st.acks}; events accepted ${st.events.accepted}, rejected ${st.events.rejected}, refused ${st.events.refused}`;
+  },
+};
