@@ -73,8 +73,24 @@ export interface SourceContext {
   destroyOnStop(stream: { destroy?(): unknown }): void;
 }
 
+/** What `config check` hands a source: it checks without opening, listening or connecting. */
+export interface SourceCheck {
+  /** Run a resolver `run` uses; its error becomes "file:line: sources.<i>.<key>: message" (`keyPrefix`: see config/check.ts). */
+  attempt<T>(key: Array<string | number>, f: () => T, keyPrefix?: string): T;
+  /** Not fatal for `run`, but probably not what was meant: "file:line: sources.<i>.<key>: message". */
+  warn(key: Array<string | number>, message: string): void;
+}
+
+/** What every kind of source has besides how it runs. */
+interface SourceKindBase<C> {
+  /** Defaults `config print` fills in (config keys, snake_case); absent = none shown. */
+  defaults?: Readonly<Record<string, unknown>>;
+  /** `config check`: the checks `run` would fail on, as a dry run; returns the source's summary part. */
+  check(config: C, chk: SourceCheck): string;
+}
+
 /** A source that reads a stream until it ends or stop(). */
-export interface PullSourceKind<C = any> {
+export interface PullSourceKind<C = any> extends SourceKindBase<C> {
   mode: 'pull';
   /** How its read errors name it (`<label>: cannot read: …`). */
   label(config: C): string;
@@ -83,7 +99,7 @@ export interface PullSourceKind<C = any> {
 }
 
 /** A source that listens (before ready()) and serves until stop(); Tracee pushes to it. */
-export interface PushSourceKind<C = any, S extends PushSource = PushSource> {
+export interface PushSourceKind<C = any, S extends PushSource = PushSource> extends SourceKindBase<C> {
   mode: 'push';
   create(config: C, ctx: SourceContext): S;
   /** It listens at `address`: register its telemetry; what ready() lists it under, and as what. */

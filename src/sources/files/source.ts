@@ -1,5 +1,6 @@
 // `type: file`: files and globs, each file with its own offset (docs/sources/files.md).
 
+import fs from 'node:fs';
 import { createFileSource } from './file-source.ts';
 import { fileSourceOptions, type FileSourceConfig } from './config.ts';
 import type { PullSourceKind } from '../types.ts';
@@ -7,6 +8,10 @@ import type { PullSourceKind } from '../types.ts';
 export const fileSource: PullSourceKind<FileSourceConfig> = {
   mode: 'pull',
   label: (s) => [...(s.path ? [s.path] : []), ...(s.paths ?? [])].join(', '),
+  check(s, chk) {
+    if (!s.follow && s.path !== undefined && !fs.existsSync(s.path)) chk.warn(['path'], `${s.path} does not exist (the run will report a source error; follow: true waits for it)`);
+    return `file ${s.path}${s.follow ? ' (follow)' : ''}`;
+  },
   async run(s, ctx, atEnd) {
     // checkpoints are written once more after the final flush (atEnd)
     const src = createFileSource(fileSourceOptions(s, ctx.dataDir), {

@@ -1,11 +1,19 @@
 // `type: forward`: Fluent Forward (Fluent Bit / Fluentd `forward` output) over TCP or TLS (docs/sources/forward.md).
 
+import { checkReadable } from '../tls-files.ts';
 import { countedLine, type PushSourceKind } from '../types.ts';
-import type { ForwardSourceConfig } from './config.ts';
+import { parseListen } from '../webhook/config.ts';
+import { FORWARD_DEFAULTS, type ForwardSourceConfig } from './config.ts';
 import { createForwardSource, type ForwardSource } from './server.ts';
 
 export const forwardSource: PushSourceKind<ForwardSourceConfig, ForwardSource> = {
   mode: 'push',
+  check(s, chk) {
+    const listen = s.listen ?? FORWARD_DEFAULTS.listen;
+    chk.attempt([], () => parseListen(listen, 'listen'), '');
+    checkReadable(s.tls, chk);
+    return `forward on ${s.tls ? 'tls' : 'tcp'}://${listen}${s.tag ? ` (tag ${s.tag})` : ''}${s.shared_key ? ' (shared key handshake)' : ''}`;
+  },
   create: (s, ctx) => createForwardSource({ ...s, type: 'forward' }, { ingest: ctx.ingest, log: ctx.log, where: ctx.where }),
   listening(src, address, telemetry) {
     telemetry.forward(new URL(address).host, () => src.stats());

@@ -1,6 +1,7 @@
 // `type: grpc`: Tracee's StreamEvents; reconnects until stop(). Events Tracee emits while
 // disconnected are lost (no resume).
 
+import { parseGrpcAddress } from './address.ts';
 import type { PullSourceKind } from '../types.ts';
 
 export interface GrpcSourceConfig {
@@ -10,6 +11,11 @@ export interface GrpcSourceConfig {
 export const grpcSource: PullSourceKind<GrpcSourceConfig> = {
   mode: 'pull',
   label: (s) => `grpc ${s.address!.trim()}`,
+  check(s, chk) {
+    const address = s.address ?? '';
+    chk.attempt([], () => parseGrpcAddress(address, 'address'), '');
+    return `grpc ${address}`;
+  },
   async run(s, ctx) {
     const stream = ctx.telemetry.grpc(s.address!.trim());
     // loaded here: gRPC and protobuf (a third of the bundle) only for a config with a grpc source

@@ -8,6 +8,7 @@ export interface StdinSourceConfig { type: 'stdin'; max_line_bytes?: number }
 export const stdinSource: PullSourceKind<StdinSourceConfig> = {
   mode: 'pull',
   label: () => 'stdin',
+  check: () => 'stdin',
   async run(s, ctx) {
     const stream = ctx.stdin;
     ctx.destroyOnStop(stream);
