@@ -14,7 +14,7 @@ import { EXPORTER_TYPES } from '../exporters/registry.ts';
 import { compileMapper } from '../mapping/compile.ts';
 import { checkOverride, loadMappingTables, readTableFile } from '../mapping/load.ts';
 import { loadTrimGroups, trimDrops, withDrops } from '../mapping/trim.ts';
-import { compileFilter } from '../pipeline/filter.ts';
+import { compileFilter } from '../mapping/event-filter.ts';
 import { SOURCE_TYPES } from '../sources/registry.ts';
 import { looseDirWarning } from '../util/private-file.ts';
 import { detectNodeInfo } from './node-info.ts';

@@ -14,7 +14,7 @@ import { detectNodeInfo } from '../config/node-info.ts';
 import { ConfigError, exporterOptions, type RunConfig } from '../config/run-config.ts';
 import { timedExporter, type ExporterTelemetry, type Telemetry } from '../telemetry/index.ts';
 import { bufferConfigOf, checkDiskBufferNames, resolveDataDir, withBuffer } from './disk-buffers.ts';
-import { compileFilter } from './filter.ts';
+import { compileFilter } from '../mapping/event-filter.ts';
 import type { IngestRoute } from './ingest.ts';
 import type { UnwrittenCount } from './dead-letter-sink.ts';
 
