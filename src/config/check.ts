@@ -15,11 +15,8 @@ import { EXPORTER_TYPES } from '../exporters/registry.ts';
 import { compileMapper } from '../mapping/compile.ts';
 import { checkOverride, loadMappingTables, readTableFile } from '../mapping/load.ts';
 import { loadTrimGroups, trimDrops, withDrops } from '../mapping/trim.ts';
-import { compileFilter } from '../pipeline/filter.ts';
-import { FORWARD_DEFAULTS } from '../sources/forward/config.ts';
-import { parseGrpcAddress } from '../sources/grpc/address.ts';
-import { createAuthenticator } from '../sources/webhook/auth.ts';
-import { parseListen, WEBHOOK_DEFAULTS } from '../sources/webhook/config.ts';
+import { compileFilter } from '../mapping/event-filter.ts';
+import { SOURCE_TYPES } from '../sources/registry.ts';
 import { looseDirWarning } from '../util/private-file.ts';
 import { detectNodeInfo } from './node-info.ts';
 import { ConfigError, exporterOptions, loadRunConfig, resolveTelemetryConfig, type ParseDetails, type RunConfig } from './run-config.ts';
@@ -85,36 +82,14 @@ export function checkConfigFile(file: string | undefined, env: NodeJS.ProcessEnv
 
   // sources
   const sources = config.sources ?? [{ type: 'stdin' as const }];
+  // each source checks itself as a dry run (src/sources/registry.ts): nothing opened, no listening
   const srcLines = sources.map((s, i) => {
-    if (s.type === 'webhook') {
-      const listen = s.listen ?? WEBHOOK_DEFAULTS.listen;
-      attempt(['sources', i], () => parseListen(listen, 'listen'), '');
-      attempt(['sources', i], () => createAuthenticator(s.auth), '');
-      for (const k of ['cert_file', 'key_file'] as const) {
-        const f = s.tls?.[k];
-        if (f !== undefined) attempt(['sources', i, 'tls', k], () => fs.accessSync(f, fs.constants.R_OK));
-      }
-      return `webhook on ${s.tls ? 'https' : 'http'}://${listen}${s.path ?? '/*'}${s.auth ? ` (auth: ${s.auth.bearer_token ? 'bearer' : 'basic'})` : ''}`;
-    }
-    if (s.type === 'forward') {
-      const listen = s.listen ?? FORWARD_DEFAULTS.listen;
-      attempt(['sources', i], () => parseListen(listen, 'listen'), '');
-      for (const k of ['cert_file', 'key_file'] as const) {
-        const f = s.tls?.[k];
-        if (f !== undefined) attempt(['sources', i, 'tls', k], () => fs.accessSync(f, fs.constants.R_OK));
-      }
-      return `forward on ${s.tls ? 'tls' : 'tcp'}://${listen}${s.tag ? ` (tag ${s.tag})` : ''}${s.shared_key ? ' (shared key handshake)' : ''}`;
-    }
-    if (s.type === 'grpc') {
-      const address = (s as { address?: string }).address ?? '';
-      attempt(['sources', i], () => parseGrpcAddress(address, 'address'), '');
-      return `grpc ${address}`;
-    }
-    if (s.type === 'file') {
-      if (!s.follow && s.path !== undefined && !fs.existsSync(s.path)) warnings.push(`${locate(['sources', i, 'path'])}: sources.${i}.path: ${s.path} does not exist (the run will report a source error; follow: true waits for it)`);
-      return `file ${s.path}${s.follow ? ' (follow)' : ''}`;
-    }
-    return String(s.type);
+    const kind = SOURCE_TYPES[s.type];
+    if (kind === undefined) return String(s.type);
+    return kind.check(s, {
+      attempt: (key, f, keyPrefix) => attempt(['sources', i, ...key], f, keyPrefix),
+      warn: (key, message) => { const p = ['sources', i, ...key]; warnings.push(`${locate(p)}: ${p.join('.')}: ${message}`); },
+    });
   });
   summary.push(`sources: ${srcLines.join('; ')}`);
 

@@ -5,7 +5,7 @@
 import { stringify } from 'yaml';
 import { DELIVERY_DEFAULTS } from '../delivery/options.ts';
 import { resolveOtlpOptions, type OtlpHttpOptions } from '../exporters/otlp-http/options.ts';
-import { WEBHOOK_DEFAULTS } from '../sources/webhook/config.ts';
+import { SOURCE_TYPES } from '../sources/registry.ts';
 import { detectNodeInfo } from './node-info.ts';
 import { resolveTelemetryConfig, type RunConfig } from './run-config.ts';
 import { itemsOf, kindOf, propertiesOf, runConfigSchema, type Schema } from './schema-walk.ts';
@@ -51,9 +51,8 @@ export function effectiveConfig(config: RunConfig, env: NodeJS.ProcessEnv = proc
   const c = structuredClone(config) as unknown as Json;
   const node = detectNodeInfo(config.node ?? {}, env);
   c.node = Object.fromEntries(['name', 'cluster_name', 'host_id', 'tracee_version'].filter((k) => node[k] !== undefined).map((k) => [k, node[k]]));
-  c.sources = (config.sources ?? [{ type: 'stdin' }]).map((s) => (s.type === 'webhook'
-    ? { listen: WEBHOOK_DEFAULTS.listen, max_body_bytes: WEBHOOK_DEFAULTS.maxBodyBytes, max_queue_wait_ms: WEBHOOK_DEFAULTS.maxQueueWaitMs, max_connections: WEBHOOK_DEFAULTS.maxConnections, max_connections_per_client: WEBHOOK_DEFAULTS.maxConnectionsPerClient, header_timeout_ms: WEBHOOK_DEFAULTS.headerTimeoutMs, request_timeout_ms: WEBHOOK_DEFAULTS.requestTimeoutMs, keep_alive_timeout_ms: WEBHOOK_DEFAULTS.keepAliveTimeoutMs, ...s }
-    : { ...s }));
+  // each source type's defaults (src/sources/registry.ts), under what the config says
+  c.sources = (config.sources ?? [{ type: 'stdin' }]).map((s) => ({ ...(SOURCE_TYPES[s.type]?.defaults ?? {}), ...s }));
   const { telemetry, warnings: tw } = resolveTelemetryConfig(config, env);
   warnings.push(...tw);
   c.telemetry = {

@@ -45,7 +45,7 @@ export interface RunConfig {
     type: string; name?: string; delivery?: Record<string, unknown>;
     /** type module: npm package name or module path (made absolute against the config file's folder when loaded). */
     module?: string;
-    /** Which events this exporter gets (src/pipeline/filter.ts). */
+    /** Which events this exporter gets (src/mapping/event-filter.ts). */
     filter?: {
       event_names?: string[]; exclude_event_names?: string[]; min_severity?: number | string;
       policies?: string[]; detections_only?: boolean;

@@ -10,11 +10,11 @@ import { decodeText, decodeValue } from '../normalize/decode.ts';
 import type { InputRecord } from '../sources/read-records.ts';
 import type { Ingest, IngestOptions, IngestResult } from '../sources/types.ts';
 import type { Telemetry } from '../telemetry/index.ts';
-import type { EventPredicate } from './filter.ts';
+import type { EventPredicate } from '../mapping/event-filter.ts';
 
 export interface IngestRoute {
   exporter: Exporter; delivery: Delivery;
-  /** The exporter's filter (src/pipeline/filter.ts); absent = every event. */
+  /** The exporter's filter (src/mapping/event-filter.ts); absent = every event. */
   accepts?: EventPredicate;
   /** This exporter's mapper (its trimmed fields left out); absent = the shared one (IngestDeps.mapper). */
   mapper?: Mapper;

@@ -42,3 +42,79 @@ export interface IngestResult {
 
 /** decode → map → push to every exporter's delivery, for these records. Never throws on bad input. */
 export type Ingest = (records: AsyncIterable<InputRecord> | Iterable<InputRecord>, opts?: IngestOptions) => Promise<IngestResult>;
+
+/**
+ * What the telemetry offers a source to register itself with (src/telemetry satisfies it; declared
+ * here so that a source does not import the layer above it).
+ */
+export interface SourceTelemetry {
+  webhook(listen: string, read: () => unknown): void;
+  forward(listen: string, read: () => unknown): void;
+  files(read: () => Promise<Array<{ path: string; committedOffset: number; size: number }>>): void;
+  grpc(address: string): { connected(): void; disconnected(): void };
+}
+
+/** What the pipeline hands every source it starts. */
+export interface SourceContext {
+  ingest: Ingest;
+  log(line: string): void;
+  /** `sources[i]`: where the source stands in the config, for its messages. */
+  where: string;
+  /** Aborts at stop(): pull sources stop reading. */
+  signal: AbortSignal;
+  /** The pipeline's standard input (the stdin source). */
+  stdin: import('node:stream').Readable;
+  /** State kept across restarts (checkpoints). */
+  dataDir: string;
+  telemetry: SourceTelemetry;
+  /** A failure that does not stop the source (one file cannot be read): counted as a source error. */
+  error(what: string, err: Error): void;
+  /** A stream the pipeline destroys at stop() (after the stop signal aborted). */
+  destroyOnStop(stream: { destroy?(): unknown }): void;
+}
+
+/** What `config check` hands a source: it checks without opening, listening or connecting. */
+export interface SourceCheck {
+  /** Run a resolver `run` uses; its error becomes "file:line: sources.<i>.<key>: message" (`keyPrefix`: see config/check.ts). */
+  attempt<T>(key: Array<string | number>, f: () => T, keyPrefix?: string): T;
+  /** Not fatal for `run`, but probably not what was meant: "file:line: sources.<i>.<key>: message". */
+  warn(key: Array<string | number>, message: string): void;
+}
+
+/** What every kind of source has besides how it runs. */
+interface SourceKindBase<C> {
+  /** Defaults `config print` fills in (config keys, snake_case); absent = none shown. */
+  defaults?: Readonly<Record<string, unknown>>;
+  /** `config check`: the checks `run` would fail on, as a dry run; returns the source's summary part. */
+  check(config: C, chk: SourceCheck): string;
+}
+
+/** A source that reads a stream until it ends or stop(). */
+export interface PullSourceKind<C = any> extends SourceKindBase<C> {
+  mode: 'pull';
+  /** How its read errors name it (`<label>: cannot read: …`). */
+  label(config: C): string;
+  /** Read until the input ends or ctx.signal aborts; `close` runs once more after the deliveries drained. */
+  run(config: C, ctx: SourceContext, close: (fn: () => Promise<void>) => void): Promise<void>;
+}
+
+/** A source that listens (before ready()) and serves until stop(); Tracee pushes to it. */
+export interface PushSourceKind<C = any, S extends PushSource = PushSource> extends SourceKindBase<C> {
+  mode: 'push';
+  create(config: C, ctx: SourceContext): S;
+  /** It listens at `address`: register its telemetry; what ready() lists it under, and as what. */
+  listening(src: S, address: string, telemetry: SourceTelemetry): { list: string; handle: unknown };
+  /** The line logged once it closed. */
+  closingLine(src: S, address: string): string;
+}
+
+export interface PushSource {
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** One `type:` of the run config's `sources` (src/sources/registry.ts). */
+export type SourceKind = PullSourceKind | PushSourceKind<any, any>;
+
+/** `a×2, b×1`, or `none`: counts in a closing line. */
+export const countedLine = (m: Record<string, number>): string => Object.entries(m).map(([k, n]) => `${k}×${n}`).join(', ') || 'none';

@@ -10,7 +10,7 @@ import type { RunConfig } from '../../../src/config/run-config.ts';
 import { loadMappingTables } from '../../../src/mapping/load.ts';
 import type { TraceeEvent } from '../../../src/model/event.ts';
 import { decodeText } from '../../../src/normalize/decode.ts';
-import { compileFilter, nameMatcher, type ExporterFilterConfig } from '../../../src/pipeline/filter.ts';
+import { compileFilter, nameMatcher, type ExporterFilterConfig } from '../../../src/mapping/event-filter.ts';
 import { createPipeline } from '../../../src/pipeline/pipeline.ts';
 import { createTelemetry } from '../../../src/telemetry/index.ts';
 import { parsePromText, sumOf } from '../../helpers/prom-text.ts';

@@ -11,7 +11,7 @@
 // whose severity fills in when the event's own threat has none.
 
 import type { TraceeEvent } from '../model/event.ts';
-import { indexSignatures, type SignatureInfo } from '../mapping/input.ts';
+import { indexSignatures, type SignatureInfo } from './input.ts';
 
 export interface ExporterFilterConfig {
   event_names?: string[];

@@ -1,0 +1,19 @@
+// `type: stdin`: NDJSON (or multi-line JSON) from the pipeline's standard input; the default source.
+
+import { readRecords } from '../read-records.ts';
+import type { PullSourceKind } from '../types.ts';
+
+export interface StdinSourceConfig { type: 'stdin'; max_line_bytes?: number }
+
+export const stdinSource: PullSourceKind<StdinSourceConfig> = {
+  mode: 'pull',
+  label: () => 'stdin',
+  check: () => 'stdin',
+  async run(s, ctx) {
+    const stream = ctx.stdin;
+    ctx.destroyOnStop(stream);
+    if (ctx.signal.aborted) { stream.destroy?.(); return; }
+    // at stop: no further record is read, and a push waiting for a full queue is not awaited
+    await ctx.ingest(readRecords(stream, 'stdin', { maxLineBytes: s.max_line_bytes }), { signal: ctx.signal, listRejections: false });
+  },
+};

@@ -1,0 +1,33 @@
+// `type: webhook`: Tracee's webhook output POSTs events here (docs/sources/webhook.md).
+
+import { checkReadable } from '../tls-files.ts';
+import { countedLine, type PushSourceKind } from '../types.ts';
+import { createAuthenticator } from './auth.ts';
+import { parseListen, WEBHOOK_DEFAULTS, type WebhookSourceConfig } from './config.ts';
+import { createWebhookSource, type WebhookSource } from './server.ts';
+
+export const webhookSource: PushSourceKind<WebhookSourceConfig, WebhookSource> = {
+  mode: 'push',
+  defaults: {
+    listen: WEBHOOK_DEFAULTS.listen, max_body_bytes: WEBHOOK_DEFAULTS.maxBodyBytes, max_queue_wait_ms: WEBHOOK_DEFAULTS.maxQueueWaitMs,
+    max_connections: WEBHOOK_DEFAULTS.maxConnections, max_connections_per_client: WEBHOOK_DEFAULTS.maxConnectionsPerClient,
+    header_timeout_ms: WEBHOOK_DEFAULTS.headerTimeoutMs, request_timeout_ms: WEBHOOK_DEFAULTS.requestTimeoutMs, keep_alive_timeout_ms: WEBHOOK_DEFAULTS.keepAliveTimeoutMs,
+  },
+  check(s, chk) {
+    const listen = s.listen ?? WEBHOOK_DEFAULTS.listen;
+    chk.attempt([], () => parseListen(listen, 'listen'), '');
+    chk.attempt([], () => createAuthenticator(s.auth), '');
+    checkReadable(s.tls, chk);
+    return `webhook on ${s.tls ? 'https' : 'http'}://${listen}${s.path ?? '/*'}${s.auth ? ` (auth: ${s.auth.bearer_token ? 'bearer' : 'basic'})` : ''}`;
+  },
+  create: (s, ctx) => createWebhookSource({ ...s, type: 'webhook' }, { ingest: ctx.ingest, log: ctx.log, where: ctx.where }),
+  listening(src, url, telemetry) {
+    const u = new URL(url);
+    telemetry.webhook(`${u.hostname}:${u.port || (u.protocol === 'https:' ? 443 : 80)}`, () => src.stats());
+    return { list: 'webhooks', handle: { url, stats: () => src.stats() } };
+  },
+  closingLine(src, url) {
+    const st = src.stats();
+    return `webhook ${url}: closed after ${st.requests} request(s) (${countedLine(st.responses)}${st.clientGone ? `, client gone ${st.clientGone}` : ''}); events accepted ${st.events.accepted}, rejected ${st.events.rejected}, refused ${st.events.refused}${st.connectionsRefused ? `; connections refused ${st.connectionsRefused} (${countedLine(st.refusedBy as Record<string, number>)})` : ''}`;
+  },
+};
