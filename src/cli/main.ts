@@ -9,6 +9,10 @@ import { mapNodeInfo, runMap, type MapTarget } from './map-command.ts';
 import type { ConfigCommandIO } from './config-command.ts';
 import { EXPORTER_VERSION } from '../version.ts';
 import { redact } from '../config/secrets.ts';
+import { configureLog, LOG_FORMATS, LOG_LEVELS, rootLogger, type LogFormat, type LogLevel } from '../util/log.ts';
+
+// every log line of every command goes through redact (src/config/secrets.ts)
+configureLog({ redact: (t) => redact(t) });
 
 const program = new Command();
 program
@@ -53,6 +57,8 @@ program
   .description('Run the pipeline: read Tracee events from the configured sources, map them, and deliver them to every configured exporter.')
   .option('--config <file>', 'YAML configuration (see examples/config/); default $TRACEE_EXPORTER_CONFIG, else the environment alone (docs/configuration.md)')
   .option('--shutdown-timeout <ms>', 'on SIGTERM/SIGINT or end of input, how long to wait for deliveries', (v) => Number(v), 30_000)
+  .addOption(new Option('--log-format <format>', 'log lines on stderr as text or JSON (default: the config\'s log.format, else text; docs/logging.md)').choices(LOG_FORMATS))
+  .addOption(new Option('--log-level <level>', 'lowest level logged (default: the config\'s log.level, else info)').choices(LOG_LEVELS))
   .addHelpText('after', `
 Examples:
   tracee --output json | tracee-exporter run --config examples/config/console.yaml
@@ -62,15 +68,18 @@ Examples:
 Config: version: 1, sources (stdin | file), exporters (console | otlp_http | elasticsearch | kafka | module,
 each with its own filter, trim and delivery: queue, batch, retry; docs/exporters/filters.md,
 plugins.md), dead_letter.path, mapping overrides, telemetry (listen: the
-/metrics, /healthz, /readyz server; log_interval_ms: progress line; see docs/telemetry.md).
+/metrics, /healthz, /readyz server; log_interval_ms: progress line; see docs/telemetry.md), log (format: text or
+json, level; docs/logging.md).
 \${env:NAME} and \${file:/path} are replaced; every setting can also come from TRACEE_EXPORTER_<KEY>__<KEY>
 variables (docs/configuration.md); TRACEE_EXPORTER_TELEMETRY_LISTEN=host:port turns the telemetry server on.
 Check a configuration first: tracee-exporter config check FILE; see the effective one: config print FILE.
 Exit status 0 when every event was delivered; 1 if any input was rejected or any event not delivered.`)
-  .action(async (opts: { config?: string; shutdownTimeout: number }) => {
+  .action(async (opts: { config?: string; shutdownTimeout: number; logFormat?: LogFormat; logLevel?: LogLevel }) => {
+    // the flags apply before the config is read: an error loading it is logged in the chosen format
+    configureLog({ format: opts.logFormat, level: opts.logLevel });
     // loaded here: the pipeline's exporters and sources (HTTP, gRPC, protobuf) are not needed by map
     const { runCommand } = await import('./run-command.ts');
-    process.exitCode = await runCommand(opts.config, { shutdownTimeoutMs: opts.shutdownTimeout });
+    process.exitCode = await runCommand(opts.config, { shutdownTimeoutMs: opts.shutdownTimeout, logFormat: opts.logFormat, logLevel: opts.logLevel });
   });
 
 /** `config check|print`: the checks load every exporter and source module, so only when asked. */
@@ -118,6 +127,6 @@ Idempotent for Elasticsearch: an event already stored answers 409 and counts as 
   });
 
 program.parseAsync(process.argv).catch((err: Error) => {
-  process.stderr.write(`tracee-exporter: ${redact(err.message)}\n`);
+  rootLogger.error(err.message, { component: 'cli' });
   process.exitCode = 2;
 });

@@ -6,35 +6,46 @@ import { loadRunConfig, resolveTelemetryConfig } from '../config/run-config.ts';
 import { redact } from '../config/secrets.ts';
 import { preparePipeline, type RunSummary } from '../pipeline/pipeline.ts';
 import { createTelemetry, createTelemetryServer, startProgressLog, type TelemetryServer } from '../telemetry/index.ts';
+import { configureLog, rootLogger, type LogFormat, type LogLevel } from '../util/log.ts';
 
-export async function runCommand(configFile: string | undefined, opts: { shutdownTimeoutMs: number }): Promise<number> {
+export interface RunCommandOptions {
+  shutdownTimeoutMs: number;
+  /** --log-format / --log-level: win over the config's `log:`. */
+  logFormat?: LogFormat;
+  logLevel?: LogLevel;
+}
+
+export async function runCommand(configFile: string | undefined, opts: RunCommandOptions): Promise<number> {
   const config = loadRunConfig(configFile);
   // every line goes through redact: a secret the config or the environment holds never reaches stderr
-  const log = (line: string) => process.stderr.write(`tracee-exporter: ${redact(line)}\n`);
+  configureLog({ redact: (t) => redact(t), format: opts.logFormat ?? config.log?.format, level: opts.logLevel ?? config.log?.level });
+  const log = rootLogger.child({ component: 'pipeline' });
+  const tlog = rootLogger.child({ component: 'telemetry' });
   const { telemetry: tc, warnings } = resolveTelemetryConfig(config);
-  for (const w of warnings) log(w);
+  for (const w of warnings) tlog.warn(w);
   const telemetry = createTelemetry({ notReadyAfterRetryingMs: tc.notReadyAfterRetryingMs, processMetrics: true });
   const pipeline = await preparePipeline(config, { stdin: process.stdin, log }, { shutdownTimeoutMs: opts.shutdownTimeoutMs, telemetry });
   let server: TelemetryServer | undefined;
   if (tc.listen !== undefined) {
-    server = createTelemetryServer(telemetry, { host: tc.listen.host, port: tc.listen.port, log });
-    log(`telemetry: listening on ${await server.listen()} (/metrics, /healthz, /readyz)`);
+    server = createTelemetryServer(telemetry, { host: tc.listen.host, port: tc.listen.port, log: tlog });
+    tlog.info(`telemetry: listening on ${await server.listen()} (/metrics, /healthz, /readyz)`);
   }
   const onSignal = (sig: string) => {
-    log(`${sig}: stopping input, flushing (up to ${opts.shutdownTimeoutMs} ms)`);
+    log.info(`${sig}: stopping input, flushing (up to ${opts.shutdownTimeoutMs} ms)`);
     pipeline.stop();
   };
   process.once('SIGTERM', () => onSignal('SIGTERM'));
   process.once('SIGINT', () => onSignal('SIGINT'));
-  const stopProgress = startProgressLog(telemetry, { intervalMs: tc.logIntervalMs, log });
+  const stopProgress = startProgressLog(telemetry, { intervalMs: tc.logIntervalMs, log: tlog });
   let summary: RunSummary;
   try {
     summary = await pipeline.run();
   } finally {
     stopProgress();
     await server?.close();
+    rootLogger.flush();   // the summaries of rate-limited lines before the closing lines
   }
-  for (const line of summaryLines(summary)) log(line);
+  for (const line of summaryLines(summary)) log.info(line);
   const undelivered = summary.exporters.some((e) => e.pendingAtShutdown > 0 || e.notAccepted > 0 || e.stats.deadLettered > 0 || e.stats.droppedTotal > 0 || e.ledger.unsettled > 0);
   return summary.rejected > 0 || undelivered || summary.sourceErrors > 0 ? 1 : 0;
 }

@@ -41,6 +41,8 @@ export interface RunConfig {
   dead_letter?: { path: string; max_bytes?: number; max_files?: number };
   delivery?: Record<string, unknown>;
   telemetry?: TelemetryConfig;
+  /** The program's own log lines (src/util/log.ts): format text (default) or json, level info (default). */
+  log?: { format?: 'text' | 'json'; level?: 'debug' | 'info' | 'warn' | 'error' };
   exporters: Array<{
     type: string; name?: string; delivery?: Record<string, unknown>;
     /** type module: npm package name or module path (made absolute against the config file's folder when loaded). */

@@ -5,6 +5,7 @@ import type { FileDeadLetter } from '../delivery/index.ts';
 import { deadLetterEvent } from './dead-letter-sink.ts';
 import type { Route } from './routes.ts';
 import type { ExporterLedger, ExporterSummary } from './summary.ts';
+import { toLogger, type Logger, type LogTarget } from '../util/log.ts';
 
 type ShutdownReport = Awaited<ReturnType<Route['delivery']['shutdown']>>;
 
@@ -27,12 +28,12 @@ function settlePending(r: Route, report: ShutdownReport, deadLetter: FileDeadLet
 }
 
 /** The closing lines of one exporter: what was not delivered, and where it went. */
-function logLeftovers(r: Route, report: ShutdownReport, pending: number, deadLetter: FileDeadLetter | undefined, log: (line: string) => void): void {
-  if (pending > 0) log(`${r.exporter.name}: ${pending} event(s) not delivered before the shutdown deadline${deadLetter && r.unwrittenAtShutdown === 0 ? ' (written to the dead letter)' : ''}`);
-  if (r.unwrittenAtShutdown > 0) log(`${r.exporter.name}: ${r.unwrittenAtShutdown} of them could not be written to the dead letter: ${r.unwrittenReason}`);
+function logLeftovers(r: Route, report: ShutdownReport, pending: number, deadLetter: FileDeadLetter | undefined, log: Logger): void {
+  if (pending > 0) log.warn(`${r.exporter.name}: ${pending} event(s) not delivered before the shutdown deadline${deadLetter && r.unwrittenAtShutdown === 0 ? ' (written to the dead letter)' : ''}`);
+  if (r.unwrittenAtShutdown > 0) log.error(`${r.exporter.name}: ${r.unwrittenAtShutdown} of them could not be written to the dead letter: ${r.unwrittenReason}`);
   // disk buffer: what was not delivered stays in the buffer (not dead-lettered) for the next start
-  if (report.buffered) log(`${r.exporter.name}: ${report.buffered} event(s) stay in the disk buffer for the next start`);
-  if (r.notAccepted > 0) log(`${r.exporter.name}: ${r.notAccepted} event(s) were not accepted while running${deadLetter ? ' (written to the dead letter)' : ''}`);
+  if (report.buffered) log.info(`${r.exporter.name}: ${report.buffered} event(s) stay in the disk buffer for the next start`);
+  if (r.notAccepted > 0) log.warn(`${r.exporter.name}: ${r.notAccepted} event(s) were not accepted while running${deadLetter ? ' (written to the dead letter)' : ''}`);
 }
 
 /** What became of one exporter's events, reconciled (summary.ts). */
@@ -55,7 +56,7 @@ function ledgerOf(r: Route, report: ShutdownReport, settled: { deadLettered: num
 }
 
 /** Every delivery drains at once (--shutdown-timeout is one deadline, not one per exporter); reported into `out` in order. */
-export async function drainRoutes(routes: Route[], shutdownTimeoutMs: number, deadLetter: FileDeadLetter | undefined, log: (line: string) => void, out: ExporterSummary[]): Promise<void> {
+export async function drainRoutes(routes: Route[], shutdownTimeoutMs: number, deadLetter: FileDeadLetter | undefined, log: LogTarget, out: ExporterSummary[]): Promise<void> {
   const reports = routes.map((r) => r.delivery.shutdown(shutdownTimeoutMs));
   for (const p of reports) p.catch(() => { /* awaited below, in order */ });
   for (const [k, r] of routes.entries()) {
@@ -64,7 +65,7 @@ export async function drainRoutes(routes: Route[], shutdownTimeoutMs: number, de
     await Promise.resolve();   // let refusals of waiting pushes (lateRefusal) run first
     const pending = report.pending.length + r.refusedAtShutdown;
     r.telemetry.undeliveredAtShutdown(pending);
-    logLeftovers(r, report, pending, deadLetter, log);
+    logLeftovers(r, report, pending, deadLetter, toLogger(log, { component: 'delivery', exporter: r.exporter.name }));
     const ledger = ledgerOf(r, report, settled, deadLetter !== undefined);
     out.push({ name: r.exporter.name, stats: report.stats, pendingAtShutdown: pending, notAccepted: r.notAccepted, filtered: r.filteredCount, ledger });
     await r.exporter.shutdown();

@@ -7,8 +7,10 @@
 //
 // Per-client counts (for /metrics) are kept for at most `maxClients` clients: later clients are
 // counted under "other", so an attacker with many addresses cannot grow the label set.
+// The throttling is the shared repeat limiter of src/util/log.ts; lines are at warn level.
 
 import { formatOrigin, type Origin } from '../model/records.ts';
+import { createRepeatLimiter, toLogger, type LogTarget } from '../util/log.ts';
 
 export interface RejectionLogOptions {
   /** Length of one interval (default 10 s). */
@@ -42,27 +44,26 @@ export function clientOf(origin: Origin): string {
   return origin.source;
 }
 
-interface Interval { logged: number; left: Map<string, number>; leftTotal: number; first?: string }
+/** What an interval gathers about the rejections of one client it did not log one by one. */
+interface Left { left: Map<string, number>; first?: string }
 
-export function createRejectionLog(log: (line: string) => void, opts: RejectionLogOptions = {}): RejectionLog {
-  const intervalMs = opts.intervalMs ?? REJECTION_LOG_DEFAULTS.intervalMs;
-  const full = opts.fullPerInterval ?? REJECTION_LOG_DEFAULTS.fullPerInterval;
+export function createRejectionLog(target: LogTarget, opts: RejectionLogOptions = {}): RejectionLog {
+  const log = toLogger(target, { component: 'pipeline' });
   const maxClients = opts.maxClients ?? REJECTION_LOG_DEFAULTS.maxClients;
-  let current = new Map<string, Interval>();   // per client, this interval
   const totals = new Map<string, { source: string; client: string; reason: string; n: number }>();
   const tracked = new Set<string>();
-  let timer: NodeJS.Timeout | undefined;
-
-  function flush(): void {
-    const ended = current;
-    current = new Map();
-    for (const [client, iv] of ended) {
-      if (iv.leftTotal === 0) continue;
-      const by = [...iv.left].map(([code, n]) => `${code}×${n}`).join(', ');
-      log(`rejected input from ${client}: ${iv.leftTotal} more not logged one by one (${by}); first of them: ${iv.first}; every one is counted and in the dead letter`);
-    }
-    if (current.size === 0 && timer !== undefined) { clearInterval(timer); timer = undefined; }
-  }
+  // the shared repeat limiter (src/util/log.ts), per client: the first few in full, the rest counted by reason code
+  const limiter = createRepeatLimiter<Left>({
+    intervalMs: opts.intervalMs ?? REJECTION_LOG_DEFAULTS.intervalMs,
+    perInterval: opts.fullPerInterval ?? REJECTION_LOG_DEFAULTS.fullPerInterval,
+    init: () => ({ left: new Map() }),
+    onSummary: ({ key: client, suppressed, acc }) => {
+      const by = [...acc.left].map(([code, n]) => `${code}×${n}`).join(', ');
+      log.warn(`rejected input from ${client}: ${suppressed} more not logged one by one (${by}); first of them: ${acc.first}; every one is counted and in the dead letter`,
+        { client, repeated: suppressed });
+    },
+  });
+  const flush = () => limiter.flush();
 
   return {
     note(origin, reason, code) {
@@ -72,32 +73,17 @@ export function createRejectionLog(log: (line: string) => void, opts: RejectionL
       const t = totals.get(key);
       if (t === undefined) totals.set(key, { source: origin.source, client: label, reason: code, n: 1 }); else t.n++;
 
-      let iv = current.get(client);
-      if (iv === undefined) {
-        // one entry per client per interval; a flood of clients is bounded by the interval's length
-        iv = { logged: 0, left: new Map(), leftTotal: 0 };
-        current.set(client, iv);
-      }
-      if (iv.logged < full) {
-        iv.logged++;
-        log(`${formatOrigin(origin)}: rejected: ${reason}`);
-      } else {
-        iv.leftTotal++;
-        iv.left.set(code, (iv.left.get(code) ?? 0) + 1);
-        iv.first ??= formatOrigin(origin);
-      }
-      if (timer === undefined) {
-        timer = setInterval(flush, intervalMs);
-        timer.unref();
+      const { admitted, acc } = limiter.note(client);
+      if (admitted) log.warn(`${formatOrigin(origin)}: rejected: ${reason}`, { source: origin.source, origin: formatOrigin(origin), reason: code });
+      else {
+        acc.left.set(code, (acc.left.get(code) ?? 0) + 1);
+        acc.first ??= formatOrigin(origin);
       }
     },
     flush,
     *counts() {
       for (const t of totals.values()) yield [{ source: t.source, client: t.client, reason: t.reason }, t.n];
     },
-    stop() {
-      flush();
-      if (timer !== undefined) { clearInterval(timer); timer = undefined; }
-    },
+    stop: () => limiter.stop(),
   };
 }

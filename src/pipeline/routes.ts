@@ -17,6 +17,7 @@ import { bufferConfigOf, checkDiskBufferNames, resolveDataDir, withBuffer } from
 import { compileFilter } from '../mapping/event-filter.ts';
 import type { IngestRoute } from './ingest.ts';
 import type { UnwrittenCount } from './dead-letter-sink.ts';
+import { deferredLogger, toLogger, type LogTarget } from '../util/log.ts';
 
 type ExporterConfig = RunConfig['exporters'][number];
 
@@ -31,7 +32,8 @@ export interface Route extends IngestRoute, UnwrittenCount {
 }
 
 export interface RouteDeps {
-  log(line: string): void;
+  /** A Logger (src/util/log.ts), or a plain callback that gets every message. */
+  log: LogTarget;
   telemetry: Telemetry;
   deadLetter?: FileDeadLetter;
   /** Factories of the `type: module` exporters, by `module`. */
@@ -89,30 +91,33 @@ function createExporter(e: ExporterConfig, where: string, deps: RouteDeps): { ex
   // a plugin without a configured name names itself
   const name = e.name ?? (type === 'module' ? undefined : type);
   let label = name ?? spec!;
-  const exporter = factory({ ...exporterOptions(e), ...(name === undefined ? {} : { name }) }, { log: (m) => deps.log(`${label}: ${m}`) });
-  label = e.name ?? exporter.name;
+  // the exporter's lines carry its label (a plugin without a configured name names itself once built)
+  let log = toLogger(deps.log, { component: 'exporter', exporter: label }, `${label}: `);
+  const exporter = factory({ ...exporterOptions(e), ...(name === undefined ? {} : { name }) }, { log: deferredLogger(() => log) });
+  if (label !== (e.name ?? exporter.name)) { label = e.name ?? exporter.name; log = toLogger(deps.log, { component: 'exporter', exporter: label }, `${label}: `); }
   return { exporter, label };
 }
 
 /** The in-memory delivery of one exporter, reporting to the log, the telemetry and the dead letter. */
 function createMemoryDelivery(exporter: Exporter, options: Parameters<typeof createDelivery>[1], tel: ExporterTelemetry, deps: RouteDeps): Delivery {
   let health: HealthState = 'healthy';
-  const { deadLetter, log } = deps;
+  const { deadLetter } = deps;
+  const log = toLogger(deps.log, { component: 'delivery', exporter: exporter.name });
   return createDelivery(timedExporter(exporter, tel), options, {
     onDeadLetter: (item, reason) => {
       tel.deadLettered();
-      log(`${exporter.name}: ${formatOrigin(item.origin)}: dead-lettered: ${reason}`);
+      log.warn(`${exporter.name}: ${formatOrigin(item.origin)}: dead-lettered: ${reason}`, { origin: formatOrigin(item.origin), reason });
       if (deadLetter === undefined) return false;   // not stored: a clearable failure stays unacked (docs/delivery.md)
       deadLetter.write({ exporter: exporter.name, reason, origin: item.origin, record: item.record, input: item.input });
       return true;
     },
     onDrop: (reason, count) => {
       tel.dropped(reason, count);
-      log(`${exporter.name}: dropped ${count}: ${reason}`);
+      log.warn(`${exporter.name}: dropped ${count}: ${reason}`, { reason, count });
     },
     onStateChange: (state, d) => {
       tel.stateChanged(state);
-      log(stateChangeLine(exporter.name, health, state, d));
+      log.log(state === 'healthy' ? 'info' : 'warn', stateChangeLine(exporter.name, health, state, d), { state });
       health = state;
     },
     onRetry: (r) => tel.retried(r.items),
@@ -139,7 +144,7 @@ function buildRoute(config: RunConfig, e: ExporterConfig, i: number, mappers: Re
   // a disk buffer (buffer.type disk) in front of the in-memory delivery; it replays from start()
   delivery = withBuffer(bufferCfg, delivery, {
     name: label, dataDir: resolveDataDir(config), mapper, target: exporter.target, windowItems: bounds.maxQueueItems,
-    log: (m) => deps.log(`${label}: ${m}`), onDrop: (reason, count) => tel.dropped(reason, count),
+    log: toLogger(deps.log, { component: 'delivery', exporter: label }, `${label}: `), onDrop: (reason, count) => tel.dropped(reason, count),
   });
   const route: Route = {
     exporter, delivery, refusedAtShutdown: 0, unwrittenAtShutdown: 0, unwrittenReason: '', notAccepted: 0, telemetry: tel, filteredCount: 0, bufferedAtStart: 0, accepts, mapper,

@@ -4,6 +4,7 @@
 
 import type { PushSourceKind, SourceContext, SourceKind } from '../sources/types.ts';
 import type { RunConfig } from '../config/run-config.ts';
+import { toLogger, type Logger, type LogTarget } from '../util/log.ts';
 
 export type SourceConfig = NonNullable<RunConfig['sources']>[number];
 
@@ -11,7 +12,8 @@ export interface SourceRunDeps {
   kinds: Readonly<Record<string, SourceKind>>;
   /** The context a source gets, for `sources[i]`. */
   context(where: string): SourceContext;
-  log(line: string): void;
+  /** A Logger (src/util/log.ts), or a plain callback that gets every message. */
+  log: LogTarget;
   signal: AbortSignal;
   stop(): void;
   /** A source failed (cannot be created, cannot listen, cannot read): the run is not a success. */
@@ -33,35 +35,41 @@ export interface SourceRun {
 }
 
 /** Serve until stop(); resolves when the server finished what it had in flight and is closed. */
-async function serveUntilStop(src: { close(): Promise<void> }, signal: AbortSignal, closingLine: () => string, log: (line: string) => void): Promise<void> {
+async function serveUntilStop(src: { close(): Promise<void> }, signal: AbortSignal, closingLine: () => string, log: Logger): Promise<void> {
   if (!signal.aborted) await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
   await src.close();
-  log(closingLine());
+  log.info(closingLine());
 }
 
 export function runSources(sources: SourceConfig[], deps: SourceRunDeps): SourceRun {
   const running: Promise<void>[] = [];
   const atEnd: Array<() => Promise<void>> = [];
   const kindOf = (s: SourceConfig) => deps.kinds[s.type]!;
+  const logOf = (s: SourceConfig) => toLogger(deps.log, { component: 'source', source: s.type });
+  /** The context of `sources[i]`; its log carries the source type. */
+  const contextOf = (s: SourceConfig, i: number): SourceContext => {
+    const ctx = deps.context(`sources[${i}]`);
+    return { ...ctx, log: toLogger(ctx.log, { component: 'source', source: s.type }) };
+  };
   const failed = (s: SourceConfig, err: unknown) => {
     const kind = kindOf(s);
     if (deps.signal.aborted && kind.mode === 'pull') return;   // a stream destroyed by stop()
     deps.sourceError();
-    deps.log(kind.mode === 'push' ? (err as Error).message : `${kind.label(s)}: cannot read: ${(err as Error).message}`);
+    logOf(s).error(kind.mode === 'push' ? (err as Error).message : `${kind.label(s)}: cannot read: ${(err as Error).message}`);
   };
   /**
    * A push source listens before ready() and serves until stop(). One that cannot be created
    * or cannot listen stops everything: Tracee would send into the void.
    */
   function startPush(s: SourceConfig, i: number, kind: PushSourceKind, lists: ListeningSources): Promise<unknown> | undefined {
-    const ctx = deps.context(`sources[${i}]`);
+    const ctx = contextOf(s, i);
     let src: ReturnType<typeof kind.create>;
     try { src = kind.create(s, ctx); } catch (err) { failed(s, err); deps.stop(); return undefined; }
     return src.listen().then((address) => {
-      deps.log(`${s.type}: listening on ${address}`);
+      logOf(s).info(`${s.type}: listening on ${address}`);
       const { list, handle } = kind.listening(src, address, ctx.telemetry);
       (lists[list] ??= [])[i] = handle;
-      running.push(serveUntilStop(src, deps.signal, () => kind.closingLine(src, address), deps.log).catch((err) => failed(s, err)));
+      running.push(serveUntilStop(src, deps.signal, () => kind.closingLine(src, address), logOf(s)).catch((err) => failed(s, err)));
     }, (err) => { failed(s, err); deps.stop(); });
   }
   return {
@@ -81,7 +89,7 @@ export function runSources(sources: SourceConfig[], deps: SourceRunDeps): Source
       sources.forEach((s, i) => {
         const kind = kindOf(s);
         if (kind.mode !== 'pull') return;
-        running.push(kind.run(s, deps.context(`sources[${i}]`), (fn) => atEnd.push(fn)).catch((err) => failed(s, err)));
+        running.push(kind.run(s, contextOf(s, i), (fn) => atEnd.push(fn)).catch((err) => failed(s, err)));
       });
     },
     finished: () => Promise.all(running),

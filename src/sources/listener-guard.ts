@@ -3,6 +3,7 @@
 // slot), and counts of connections refused or cut, by reason (metrics, closing summary).
 
 import type { Socket } from 'node:net';
+import { createRepeatLimiter, toLogger, type LogTarget } from '../util/log.ts';
 
 /** Why a connection was refused or cut before it carried a request / message (a metric label). */
 export type RefusalReason =
@@ -64,23 +65,16 @@ export function destroyAfter(socket: Socket, last?: string, graceMs = 1_000): vo
  * Per-client log lines, throttled: the first `perInterval` lines of a client in each interval are
  * logged, the rest counted, and one line per client closes the interval. A client sending 10,000
  * bad requests is a few lines, not 10,000. Clients seen in one interval are forgotten at its end.
+ * (The shared repeat limiter of src/util/log.ts; lines at warn level.)
  */
-export function createClientLogThrottle(log: (line: string) => void, what: string, perInterval = 5, intervalMs = 10_000): { note(client: string, line: string): void; flush(): void } {
-  let seen = new Map<string, { logged: number; left: number }>();
-  let timer: NodeJS.Timeout | undefined;
-  function flush(): void {
-    const ended = seen;
-    seen = new Map();
-    for (const [client, c] of ended) if (c.left > 0) log(`${what}: ${c.left} more line(s) about ${client} not logged in the last ${intervalMs / 1000} s (counted in the stats and metrics)`);
-    if (timer !== undefined) { clearInterval(timer); timer = undefined; }
-  }
+export function createClientLogThrottle(target: LogTarget, what: string, perInterval = 5, intervalMs = 10_000): { note(client: string, line: string): void; flush(): void } {
+  const log = toLogger(target);
+  const limiter = createRepeatLimiter<undefined>({
+    intervalMs, perInterval, init: () => undefined,
+    onSummary: ({ key: client, suppressed }) => log.warn(`${what}: ${suppressed} more line(s) about ${client} not logged in the last ${intervalMs / 1000} s (counted in the stats and metrics)`, { client, repeated: suppressed }),
+  });
   return {
-    note(client, line) {
-      let c = seen.get(client);
-      if (c === undefined) { c = { logged: 0, left: 0 }; seen.set(client, c); }
-      if (c.logged < perInterval) { c.logged++; log(line); } else c.left++;
-      if (timer === undefined) { timer = setInterval(flush, intervalMs); timer.unref(); }
-    },
-    flush,
+    note(client, line) { if (limiter.note(client).admitted) log.warn(line, { client }); },
+    flush: () => limiter.flush(),
   };
 }
