@@ -204,8 +204,10 @@ export function replaySummaryLines(s: ReplaySummary): string[] {
 /** The CLI action: exit 0 when everything replayed was delivered (or was already there), else 1. */
 export async function replayCommand(files: string[], opts: { exporter?: string; config?: string; out?: string; shutdownTimeout: number }): Promise<number> {
   const { loadRunConfig } = await import('../config/run-config.ts');
-  const log = (line: string) => process.stderr.write(`tracee-exporter: ${line}\n`);
+  const { configureLog, rootLogger } = await import('../util/log.ts');
   const config = loadRunConfig(opts.config);
+  configureLog({ format: config.log?.format, level: config.log?.level });
+  const log = rootLogger.child({ component: 'replay' });
   const s = await runReplay({ files, exporter: opts.exporter, config, out: opts.out, shutdownTimeoutMs: opts.shutdownTimeout, log });
   for (const l of replaySummaryLines(s)) log(l);
   if (s.stillFailing === 0 && fs.existsSync(s.out)) fs.rmSync(s.out);   // nothing failed: no empty dead letter left behind

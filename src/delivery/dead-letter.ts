@@ -11,6 +11,7 @@ import { redact } from '../config/secrets.ts';
 import type { Origin } from '../model/records.ts';
 import { errorMessage } from './ledger.ts';
 import type { DeliveryItem } from './types.ts';
+import { silentLogger, toLogger } from '../util/log.ts';
 
 export interface DeadLetterEntry {
   time?: Date;              // default: now
@@ -131,7 +132,7 @@ export function createDeadLetterWriter(path: string, opts: DeadLetterOptions = {
   const maxFiles = opts.maxFiles ?? DEAD_LETTER_DEFAULTS.maxFiles;
   if (!Number.isSafeInteger(maxBytes) || maxBytes < 1024) throw new Error(`dead letter ${path}: max_bytes must be an integer of at least 1024 (got ${maxBytes})`);
   if (!Number.isSafeInteger(maxFiles) || maxFiles < 0) throw new Error(`dead letter ${path}: max_files must be an integer ≥ 0 (got ${maxFiles})`);
-  const log = opts.log ?? (() => {});
+  const log = opts.log === undefined ? silentLogger : toLogger(opts.log);
   let fd: number;
   try {
     fd = openPrivateFileSync(path, 'append');
@@ -139,7 +140,7 @@ export function createDeadLetterWriter(path: string, opts: DeadLetterOptions = {
     throw new Error(`dead_letter.path: cannot open ${path}: ${(err as Error).message}`);
   }
   const loose = looseDirWarning(dirname(resolve(path)));
-  if (loose !== undefined) log(`warning: dead letter: ${loose}`);
+  if (loose !== undefined) log.warn(`warning: dead letter: ${loose}`);
   // a device (/dev/null) is written, never rotated
   const regular = fstatSync(fd).isFile();
   let size = fstatSync(fd).size;
@@ -161,7 +162,7 @@ export function createDeadLetterWriter(path: string, opts: DeadLetterOptions = {
     stats.droppedFiles++;
     stats.droppedBytes += bytes;
     stats.droppedLines += lines;
-    log(`dead letter ${path}: rotation full (max_files ${maxFiles}, max_bytes ${maxBytes}): dropped ${file}, ${bytes} bytes, ${lines} line(s) (${stats.droppedLines} line(s), ${stats.droppedBytes} bytes dropped so far)`);
+    log.warn(`dead letter ${path}: rotation full (max_files ${maxFiles}, max_bytes ${maxBytes}): dropped ${file}, ${bytes} bytes, ${lines} line(s) (${stats.droppedLines} line(s), ${stats.droppedBytes} bytes dropped so far)`);
   }
 
   function rotate(): void {

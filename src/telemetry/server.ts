@@ -8,6 +8,7 @@ import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Telemetry } from './telemetry.ts';
+import { toLogger } from '../util/log.ts';
 
 export interface TelemetryServer {
   /** Resolves with the base URL (http://host:port). */
@@ -54,7 +55,7 @@ export function createTelemetryServer(telemetry: Telemetry, opts: TelemetryServe
     async listen() {
       const s = http.createServer({ requestTimeout: 10_000, keepAliveTimeout: 5_000 }, (req, res) => {
         handle(req, res).catch((err: Error) => {
-          opts.log?.(`telemetry: ${req.method} ${req.url?.slice(0, 100)}: ${err.message}`);
+          if (opts.log) toLogger(opts.log).error(`telemetry: ${req.method} ${req.url?.slice(0, 100)}: ${err.message}`);
           if (!res.headersSent) send(res, 500, 'internal error\n');
           else res.destroy();
         });

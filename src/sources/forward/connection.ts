@@ -17,6 +17,7 @@ import { FrameError, MsgpackFramer } from './framer.ts';
 import type { Handshake, HeloState } from './handshake.ts';
 import { decodeFrame, extensionCodec, parseMessage, ProtocolError, type ForwardMessage, type Mode } from './protocol.ts';
 import { tagMismatch, toInputRecord } from './records.ts';
+import { toLogger } from '../../util/log.ts';
 
 /** Why a connection ended (a metric label). */
 export type CloseReason = 'client_closed' | 'idle_timeout' | 'message_timeout' | 'protocol_error' | 'too_large' | 'truncated' | 'auth_failed' | 'socket_error' | 'shutdown';
@@ -106,7 +107,7 @@ export function serveConnection(socket: Socket, id: number, ctx: ConnectionConte
 
   /** A protocol error: counted as one rejected input with its origin (dead-lettered), then closed. */
   async function refuse(code: 'malformed_msgpack' | 'too_large', reason: CloseReason, text: string): Promise<void> {
-    ctx.log(`forward: ${detailBase}: closing: ${text}`);
+    toLogger(ctx.log).warn(`forward: ${detailBase}: closing: ${text}`);
     entryNo++;
     const rec: InputRecord = { kind: 'error', code, reason: `${text} (connection closed)`, origin: origin(`${detailBase}, message after entry ${entryNo - 1}`) };
     const r = await ctx.ingest([rec]);
@@ -133,7 +134,7 @@ export function serveConnection(socket: Socket, id: number, ctx: ConnectionConte
       const r = await ctx.ingest([rec]);
       st.events.rejected += r.rejected.length;
     } catch (err) {
-      ctx.log(`forward: ${detailBase}: cannot report the unfinished message (${total} bytes): ${(err as Error).message}`);
+      toLogger(ctx.log).error(`forward: ${detailBase}: cannot report the unfinished message (${total} bytes): ${(err as Error).message}`);
     }
   }
 
@@ -164,7 +165,7 @@ export function serveConnection(socket: Socket, id: number, ctx: ConnectionConte
     if (m.chunk !== undefined && !socket.destroyed) {
       if (socket.writableLength > MAX_UNREAD_ANSWER_BYTES) {
         // a client that asks for acks and never reads them would make us buffer without bound
-        ctx.log(`forward: ${detailBase}: closing: the client does not read its acks (${socket.writableLength} bytes unread)`);
+        toLogger(ctx.log).warn(`forward: ${detailBase}: closing: the client does not read its acks (${socket.writableLength} bytes unread)`);
         finish('protocol_error');
         return false;
       }
@@ -195,7 +196,7 @@ export function serveConnection(socket: Socket, id: number, ctx: ConnectionConte
             socket.write(encode(res.pong, ENCODE));
             if (!res.ok) {
               st.handshakes.failed++;
-              ctx.log(`forward: ${detailBase}: handshake refused: ${res.reason}${res.client ? ` (client ${res.client})` : ''}`);
+              toLogger(ctx.log).warn(`forward: ${detailBase}: handshake refused: ${res.reason}${res.client ? ` (client ${res.client})` : ''}`);
               finish('auth_failed');
               return;
             }
@@ -210,7 +211,7 @@ export function serveConnection(socket: Socket, id: number, ctx: ConnectionConte
       }
       if (ended) return;
       if (framer.pendingBytes > 0) {
-        ctx.log(`forward: ${detailBase}: closing: connection ended in the middle of a message (${framer.pendingBytes} bytes received)`);
+        toLogger(ctx.log).warn(`forward: ${detailBase}: closing: connection ended in the middle of a message (${framer.pendingBytes} bytes received)`);
         await rejectUnfinished('client closed');
         finish('truncated');
         return;
@@ -223,7 +224,7 @@ export function serveConnection(socket: Socket, id: number, ctx: ConnectionConte
       }
       if (ended) return;
       const e = err as NodeJS.ErrnoException;
-      ctx.log(`forward: ${detailBase}: connection error: ${e.code ?? e.message}${framer.pendingBytes > 0 ? ` (${framer.pendingBytes} bytes of an unfinished message: rejected)` : ''}`);
+      toLogger(ctx.log).warn(`forward: ${detailBase}: connection error: ${e.code ?? e.message}${framer.pendingBytes > 0 ? ` (${framer.pendingBytes} bytes of an unfinished message: rejected)` : ''}`);
       finish('socket_error', true);
     }
   }
@@ -237,7 +238,7 @@ export function serveConnection(socket: Socket, id: number, ctx: ConnectionConte
       // paused by us while the queues are full: not the client's idleness
       if (busy) { idleTimer!.refresh(); return; }
       const pending = framer.pendingBytes;
-      ctx.log(`forward: ${detailBase}: closing: ${pending > 0 ? `no whole message for ${ctx.idleTimeoutMs} ms (${pending} bytes of an unfinished message)` : `nothing received for ${ctx.idleTimeoutMs} ms`}`);
+      toLogger(ctx.log).info(`forward: ${detailBase}: closing: ${pending > 0 ? `no whole message for ${ctx.idleTimeoutMs} ms (${pending} bytes of an unfinished message)` : `nothing received for ${ctx.idleTimeoutMs} ms`}`);
       finish('idle_timeout');
     }, ctx.idleTimeoutMs);
     idleTimer.unref();
@@ -253,7 +254,7 @@ export function serveConnection(socket: Socket, id: number, ctx: ConnectionConte
       if (framer.pendingBytes === 0) { messageTimer = undefined; return; }
       const why = `a message not complete within ${ctx.messageTimeoutMs} ms (${framer.pendingBytes} bytes received; message_timeout_ms)`;
       ctx.refused('message_timeout', peer, why);
-      ctx.log(`forward: ${detailBase}: closing: ${why}`);
+      toLogger(ctx.log).info(`forward: ${detailBase}: closing: ${why}`);
       finish('message_timeout', true);
     }, ctx.messageTimeoutMs);
     messageTimer.unref();
@@ -269,7 +270,7 @@ export function serveConnection(socket: Socket, id: number, ctx: ConnectionConte
   st.connections.active++;
   const done = run()
     .catch((err: Error) => {
-      ctx.log(`forward: ${detailBase}: internal error: ${err.message}`);
+      toLogger(ctx.log).error(`forward: ${detailBase}: internal error: ${err.message}`);
       finish('socket_error', true);
     })
     .then(() => unfinished)

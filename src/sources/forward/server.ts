@@ -13,6 +13,7 @@ import { parseListen } from '../webhook/config.ts';
 import { FORWARD_DEFAULTS, tagMatcher, type ForwardSourceConfig } from './config.ts';
 import { emptyStats, serveConnection, type Connection, type ForwardStats } from './connection.ts';
 import { createHandshake } from './handshake.ts';
+import { toLogger } from '../../util/log.ts';
 
 /** At most one log line per refusal reason per interval (a flood of connections is one line, counted in full). */
 const REFUSAL_LOG_INTERVAL_MS = 10_000;
@@ -34,6 +35,7 @@ export interface ForwardDeps {
 
 export function createForwardSource(cfg: ForwardSourceConfig, deps: ForwardDeps): ForwardSource {
   const where = deps.where ?? 'forward';
+  const log = toLogger(deps.log);
   const listenText = cfg.listen ?? FORWARD_DEFAULTS.listen;
   const addr = parseListen(listenText, `${where}.listen`);
   if (cfg.users !== undefined && cfg.users.length > 0 && cfg.shared_key === undefined) {
@@ -64,7 +66,7 @@ export function createForwardSource(cfg: ForwardSourceConfig, deps: ForwardDeps)
     const r = refusalLog.get(reason);
     if (r === undefined || now - r.at >= REFUSAL_LOG_INTERVAL_MS) {
       const more = r !== undefined && r.n > 0 ? ` (and ${r.n} more since ${new Date(r.at).toISOString()}, first from ${r.first})` : '';
-      if (reason !== 'message_timeout') deps.log(`forward: connection from ${who} refused: ${why}${more}`);
+      if (reason !== 'message_timeout') log.warn(`forward: connection from ${who} refused: ${why}${more}`, { client: who, reason });
       refusalLog.set(reason, { n: 0, at: now, first: who });
     } else {
       if (r.n === 0) r.first = who;
@@ -117,7 +119,7 @@ export function createForwardSource(cfg: ForwardSourceConfig, deps: ForwardDeps)
         s.once('error', (err: NodeJS.ErrnoException) => reject(new Error(`${where}: cannot listen on ${listenText}: ${err.code ?? err.message}`)));
         s.listen({ host: addr.host, port: addr.port }, () => resolve());
       });
-      s.on('error', (err: Error) => deps.log(`forward: server error: ${err.message}`));
+      s.on('error', (err: Error) => log.error(`forward: server error: ${err.message}`));
       server = s;
       const a = s.address() as AddressInfo;
       const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
@@ -134,7 +136,7 @@ export function createForwardSource(cfg: ForwardSourceConfig, deps: ForwardDeps)
       let timer: NodeJS.Timeout | undefined;
       const grace = new Promise<'late'>((resolve) => { timer = setTimeout(() => resolve('late'), FORWARD_DEFAULTS.closeGraceMs); });
       if ((await Promise.race([all, grace])) === 'late') {
-        deps.log(`forward: ${connections.size} connection(s) still open ${FORWARD_DEFAULTS.closeGraceMs} ms after close: cut`);
+        log.warn(`forward: ${connections.size} connection(s) still open ${FORWARD_DEFAULTS.closeGraceMs} ms after close: cut`);
         // the sockets are destroyed by their own 2 s timers; wait for them
         await all;
       }

@@ -10,6 +10,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { InputRecord } from '../read-records.ts';
 import { parseGrpcAddress } from './address.ts';
 import { messageToRecord } from './convert.ts';
+import { silentLogger, toLogger } from '../../util/log.ts';
 import { STREAM_EVENTS_PATH, streamEventsMethod, type StreamEventsRequest } from './protos.ts';
 
 /** How long a READY channel's call must live before the stream counts as connected (see below). */
@@ -77,7 +78,7 @@ function whenReady(channel: ReturnType<grpc.Client['getChannel']>, ended: Promis
 
 export async function* streamTraceeEvents(opts: GrpcStreamOptions): AsyncGenerator<InputRecord> {
   const { target, source } = parseGrpcAddress(opts.address);
-  const log = opts.log ?? (() => {});
+  const log = opts.log === undefined ? silentLogger : toLogger(opts.log);
   const signal = opts.signal;
   const initial = opts.reconnectInitialMs ?? GRPC_DEFAULTS.reconnectInitialMs;
   const max = Math.max(initial, opts.reconnectMaxMs ?? GRPC_DEFAULTS.reconnectMaxMs);
@@ -121,9 +122,9 @@ export async function* streamTraceeEvents(opts: GrpcStreamOptions): AsyncGenerat
     const markConnected = () => {
       if (connected || over) return;
       connected = true;
-      if (!everConnected) log(`${source}: connected, streaming events${request.policies ? ` of policies ${request.policies.join(', ')}` : ''}`);
+      if (!everConnected) log.info(`${source}: connected, streaming events${request.policies ? ` of policies ${request.policies.join(', ')}` : ''}`);
       else if (downSince !== undefined) {
-        log(`${source}: reconnected after ${((Date.now() - downSince) / 1000).toFixed(1)} s${failedAttempts > 0 ? ` and ${failedAttempts} failed attempt(s)` : ''}; events Tracee emitted meanwhile are lost (its stream has no resume)`);
+        log.info(`${source}: reconnected after ${((Date.now() - downSince) / 1000).toFixed(1)} s${failedAttempts > 0 ? ` and ${failedAttempts} failed attempt(s)` : ''}; events Tracee emitted meanwhile are lost (its stream has no resume)`);
       }
       everConnected = true;
       downSince = undefined;
@@ -163,14 +164,14 @@ export async function* streamTraceeEvents(opts: GrpcStreamOptions): AsyncGenerat
     if (connected || received > 0) {
       // a stream that was up went away: one line per disconnect
       downSince = Date.now();
-      log(`${source}: stream ended (${status}) after ${received} message(s); reconnecting. Events Tracee emits until the stream is back are lost (no resume)`);
+      log.warn(`${source}: stream ended (${status}) after ${received} message(s); reconnecting. Events Tracee emits until the stream is back are lost (no resume)`);
       lossLogged = true;
       failedAttempts = received > 0 ? 0 : failedAttempts + 1;
     } else {
       failedAttempts++;
       downSince ??= Date.now();
       if (!lossLogged) {
-        log(`${source}: cannot stream events (${status}); retrying with backoff up to ${max} ms`);
+        log.warn(`${source}: cannot stream events (${status}); retrying with backoff up to ${max} ms`);
         lossLogged = true;
       }
     }

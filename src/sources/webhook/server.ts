@@ -21,6 +21,7 @@ import { createAuthenticator } from './auth.ts';
 import { readBody } from './body.ts';
 import { parseListen, WEBHOOK_DEFAULTS, type WebhookSourceConfig } from './config.ts';
 import { listRejections, sendJson } from './respond.ts';
+import { toLogger } from '../../util/log.ts';
 
 /** At most one log line per refusal reason per interval (a flood of connections is one line, counted in full). */
 const REFUSAL_LOG_INTERVAL_MS = 10_000;
@@ -57,6 +58,7 @@ export interface WebhookDeps {
 
 export function createWebhookSource(cfg: WebhookSourceConfig, deps: WebhookDeps): WebhookSource {
   const where = deps.where ?? 'webhook';
+  const log = toLogger(deps.log);
   const addr = parseListen(cfg.listen ?? WEBHOOK_DEFAULTS.listen, `${where}.listen`);
   const maxBody = cfg.max_body_bytes ?? WEBHOOK_DEFAULTS.maxBodyBytes;
   const maxWait = cfg.max_queue_wait_ms ?? WEBHOOK_DEFAULTS.maxQueueWaitMs;
@@ -88,7 +90,7 @@ export function createWebhookSource(cfg: WebhookSourceConfig, deps: WebhookDeps)
     const r = refusalLog.get(reason);
     if (r === undefined || now - r.at >= REFUSAL_LOG_INTERVAL_MS) {
       const more = r !== undefined && r.n > 0 ? ` (and ${r.n} more since ${new Date(r.at).toISOString()}, first from ${r.first})` : '';
-      deps.log(`webhook: connection from ${who} refused: ${why}${more}`);
+      log.warn(`webhook: connection from ${who} refused: ${why}${more}`, { client: who, reason });
       refusalLog.set(reason, { n: 0, at: now, first: who });
     } else {
       if (r.n === 0) r.first = who;
@@ -112,7 +114,7 @@ export function createWebhookSource(cfg: WebhookSourceConfig, deps: WebhookDeps)
       if (st.inFlight === 0) idle?.();
     });
     handle(req, res, n).catch((err: Error) => {
-      deps.log(`webhook: request #${n}: internal error: ${err.message}`);
+      log.error(`webhook: request #${n}: internal error: ${err.message}`);
       answer(res, 500, { error: 'internal error' });
     });
   }
@@ -155,7 +157,7 @@ export function createWebhookSource(cfg: WebhookSourceConfig, deps: WebhookDeps)
     const body = await readBody(req, maxBody);
     if (!body.ok) {
       if (body.why === 'too_large') return tooLarge();
-      deps.log(`webhook: ${detail}: client went away before the body was read`);
+      log.info(`webhook: ${detail}: client went away before the body was read`);
       return;
     }
     // Any Content-Type is read: Tracee lets users pick it (?contentType=), the body is what counts.
