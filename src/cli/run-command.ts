@@ -45,7 +45,8 @@ export async function runCommand(configFile: string | undefined, opts: RunComman
     await server?.close();
     rootLogger.flush();   // the summaries of rate-limited lines before the closing lines
   }
-  for (const line of summaryLines(summary)) log.info(line);
+  // the closing lines: the input, then one per exporter (in JSON with its name)
+  summaryLines(summary).forEach((line, i) => log.info(line, i === 0 ? { received: summary.received, rejected: summary.rejected } : { exporter: summary.exporters[i - 1]?.name }));
   const undelivered = summary.exporters.some((e) => e.pendingAtShutdown > 0 || e.notAccepted > 0 || e.stats.deadLettered > 0 || e.stats.droppedTotal > 0 || e.ledger.unsettled > 0);
   return summary.rejected > 0 || undelivered || summary.sourceErrors > 0 ? 1 : 0;
 }
