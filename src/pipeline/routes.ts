@@ -103,10 +103,12 @@ function createMemoryDelivery(exporter: Exporter, options: Parameters<typeof cre
   let health: HealthState = 'healthy';
   const { deadLetter } = deps;
   const log = toLogger(deps.log, { component: 'delivery', exporter: exporter.name });
+  // one line per dead-lettered event would be a flood when a destination refuses everything: 5 per 10 s, then a count
+  const perEvent = log.limited({ perInterval: 5 });
   return createDelivery(timedExporter(exporter, tel), options, {
     onDeadLetter: (item, reason) => {
       tel.deadLettered();
-      log.warn(`${exporter.name}: ${formatOrigin(item.origin)}: dead-lettered: ${reason}`, { origin: formatOrigin(item.origin), reason });
+      perEvent.warn('dead-lettered', `${exporter.name}: ${formatOrigin(item.origin)}: dead-lettered: ${reason}`, { origin: formatOrigin(item.origin), reason });
       if (deadLetter === undefined) return false;   // not stored: a clearable failure stays unacked (docs/delivery.md)
       deadLetter.write({ exporter: exporter.name, reason, origin: item.origin, record: item.record, input: item.input });
       return true;

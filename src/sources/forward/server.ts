@@ -57,22 +57,15 @@ export function createForwardSource(cfg: ForwardSourceConfig, deps: ForwardDeps)
   /** Raw sockets destroyed over the per-client cap (their TLS wrapper then reports a reset). */
   const capRefused = new WeakSet<Socket>();
   const perClient = createClientCap(cfg.max_connections_per_client ?? FORWARD_DEFAULTS.maxConnectionsPerClient);
-  /** Connection-level refusals: counted by reason; logged one line per reason per interval at most. */
-  const refusalLog = new Map<RefusalReason, { n: number; at: number; first: string }>();
+  /** Connection-level refusals: counted by reason; logged one line per reason per interval, then a count. */
+  const refusalLog = log.limited({ intervalMs: REFUSAL_LOG_INTERVAL_MS });
   function refused(reason: RefusalReason, who: string, why: string): void {
     st.connections.refused++;
     countRefusal(st.connections.refusedBy, reason);
-    const now = Date.now();
-    const r = refusalLog.get(reason);
-    if (r === undefined || now - r.at >= REFUSAL_LOG_INTERVAL_MS) {
-      const more = r !== undefined && r.n > 0 ? ` (and ${r.n} more since ${new Date(r.at).toISOString()}, first from ${r.first})` : '';
-      if (reason !== 'message_timeout') log.warn(`forward: connection from ${who} refused: ${why}${more}`, { client: who, reason });
-      refusalLog.set(reason, { n: 0, at: now, first: who });
-    } else {
-      if (r.n === 0) r.first = who;
-      r.n++;
-    }
+    // the shared repeat limiter (src/util/log.ts): per reason, the first line, then "(N more in the last 10s)"
+    if (reason !== 'message_timeout') refusalLog.warn(reason, `forward: connection from ${who} refused: ${why}`, { client: who, reason });
   }
+
 
   function onConnection(socket: Socket): void {
     if (closing.signal.aborted || socket.destroyed) { socket.destroy(); return; }
@@ -128,6 +121,7 @@ export function createForwardSource(cfg: ForwardSourceConfig, deps: ForwardDeps)
 
     async close() {
       if (server === undefined || closing.signal.aborted) return;
+      refusalLog.stop();
       closing.abort();
       const s = server;
       const closed = new Promise<void>((resolve) => s.close(() => resolve()));

@@ -81,22 +81,15 @@ export function createWebhookSource(cfg: WebhookSourceConfig, deps: WebhookDeps)
   /** Per-request lines (4xx/5xx answers, partly bad bodies) are throttled per client address. */
   const requestLog = createClientLogThrottle(deps.log, 'webhook');
   const st: WebhookStats = { requests: 0, responses: {}, events: { accepted: 0, rejected: 0, waiting: 0, refused: 0 }, clientGone: 0, connectionsRefused: 0, refusedBy: {}, inFlight: 0 };
-  /** Connection-level refusals are counted by reason; logged one line per reason per interval at most. */
-  const refusalLog = new Map<RefusalReason, { n: number; at: number; first: string }>();
+  /** Connection-level refusals are counted by reason; logged one line per reason per interval, then a count. */
+  const refusalLog = log.limited({ intervalMs: REFUSAL_LOG_INTERVAL_MS });
   function refused(reason: RefusalReason, who: string, why: string): void {
     st.connectionsRefused++;
     countRefusal(st.refusedBy, reason);
-    const now = Date.now();
-    const r = refusalLog.get(reason);
-    if (r === undefined || now - r.at >= REFUSAL_LOG_INTERVAL_MS) {
-      const more = r !== undefined && r.n > 0 ? ` (and ${r.n} more since ${new Date(r.at).toISOString()}, first from ${r.first})` : '';
-      log.warn(`webhook: connection from ${who} refused: ${why}${more}`, { client: who, reason });
-      refusalLog.set(reason, { n: 0, at: now, first: who });
-    } else {
-      if (r.n === 0) r.first = who;
-      r.n++;
-    }
+    // the shared repeat limiter (src/util/log.ts): per reason, the first line, then "(N more in the last 10s)"
+    refusalLog.warn(reason, `webhook: connection from ${who} refused: ${why}`, { client: who, reason });
   }
+
   let closing = false;
   let idle: (() => void) | undefined;   // resolves close() once no request is in flight
   let server: http.Server | undefined;
@@ -254,6 +247,7 @@ export function createWebhookSource(cfg: WebhookSourceConfig, deps: WebhookDeps)
 
     async close() {
       if (server === undefined || closing) return;
+      refusalLog.stop();
       closing = true;
       const s = server;
       const closed = new Promise<void>((resolve) => s.close(() => resolve()));
