@@ -16,6 +16,7 @@ import type { RunConfig } from '../config/run-config.ts';
 import type { Origin } from '../model/records.ts';
 import type { InputRecord } from '../sources/read-records.ts';
 import type { ExporterFactory } from '../exporters/registry.ts';
+import { toLogger } from '../util/log.ts';
 
 type ExporterConfig = RunConfig['exporters'][number];
 
@@ -136,7 +137,7 @@ export async function runReplay(o: ReplayOptions): Promise<ReplaySummary> {
   const unknownTargets = new Map<string, number>();
   const copy = createDeadLetterWriter(out);   // entries that cannot be replayed, as they are
   try {
-    for await (const e of entries(files, (where, why) => { summary.unreadable++; o.log(`${where}: skipped: ${why}`); })) {
+    for await (const e of entries(files, (where, why) => { summary.unreadable++; toLogger(o.log).warn(`${where}: skipped: ${why}`); })) {
       summary.read++;
       if (o.exporter !== undefined && e.exporter !== o.exporter) { summary.skipped++; continue; }
       const target = e.exporter === 'input' ? undefined : exporterFor(o.config, e.exporter);
@@ -155,7 +156,7 @@ export async function runReplay(o: ReplayOptions): Promise<ReplaySummary> {
   } finally {
     await copy.close();
   }
-  for (const [name, n] of unknownTargets) o.log(`${n} entr${n === 1 ? 'y' : 'ies'} of exporter ${name}: not in the configuration, copied to ${out}`);
+  for (const [name, n] of unknownTargets) toLogger(o.log).warn(`${n} entr${n === 1 ? 'y' : 'ies'} of exporter ${name}: not in the configuration, copied to ${out}`);
 
   for (const [key, g] of groups) {
     // one pipeline per target; its dead letter is the new file (appended to by each target in turn)

@@ -243,7 +243,7 @@ export function createDeadLetterWriter(path: string, opts: DeadLetterOptions = {
       closed ??= new Promise<void>((resolve, reject) => {
         flush();
         if (stats.rotations > 0 || stats.shortened > 0) {
-          log(`dead letter ${path}: rotated ${stats.rotations} time(s) at max_bytes ${maxBytes}; dropped ${stats.droppedLines} line(s), ${stats.droppedBytes} bytes with ${stats.droppedFiles} oldest file(s) (max_files ${maxFiles})${stats.shortened > 0 ? `; ${stats.shortened} oversized line(s) written without record and input` : ''}`);
+          log.log(stats.droppedLines > 0 ? 'warn' : 'info', `dead letter ${path}: rotated ${stats.rotations} time(s) at max_bytes ${maxBytes}; dropped ${stats.droppedLines} line(s), ${stats.droppedBytes} bytes with ${stats.droppedFiles} oldest file(s) (max_files ${maxFiles})${stats.shortened > 0 ? `; ${stats.shortened} oversized line(s) written without record and input` : ''}`);
         }
         try { fsyncSync(fd); } catch (err) { failure ??= err as Error; }
         try { closeSync(fd); } catch (err) { failure ??= err as Error; }
