@@ -21,6 +21,7 @@ export async function runCommand(configFile: string | undefined, opts: RunComman
   configureLog({ redact: (t) => redact(t), format: opts.logFormat ?? config.log?.format, level: opts.logLevel ?? config.log?.level });
   const log = rootLogger.child({ component: 'pipeline' });
   const tlog = rootLogger.child({ component: 'telemetry' });
+  log.debug(`config ${configFile ?? '(the environment alone)'}: ${config.sources?.length ?? 1} source(s), ${config.exporters.length} exporter(s); log ${opts.logFormat ?? config.log?.format ?? 'text'}, level ${opts.logLevel ?? config.log?.level ?? 'info'}`);
   const { telemetry: tc, warnings } = resolveTelemetryConfig(config);
   for (const w of warnings) tlog.warn(w);
   const telemetry = createTelemetry({ notReadyAfterRetryingMs: tc.notReadyAfterRetryingMs, processMetrics: true });

@@ -91,6 +91,8 @@ describe('tracee-exporter run: logs', () => {
       // the lines that carry the URLs were written (else this proves nothing)
       expect(r.stderr).toMatch(/OTEL_EXPORTER_OTLP_LOGS_ENDPOINT ignored: not a URL: \\?"htp:\/\/\*\*\*@not a host\/v1\/logs/);
       expect(r.stderr).toMatch(/otlp: retrying/);
+      // debug lines only at --log-level debug
+      expect(/Z DEBUG tracee-exporter: config /.test(r.stderr)).toBe(args.includes('debug'));
       for (const secret of [CONFIG_SECRET, ENV_SECRET]) {
         expect(r.stderr).not.toContain(secret);
         expect(r.stdout).not.toContain(secret);
