@@ -74,7 +74,7 @@ export function createRejectionLog(target: LogTarget, opts: RejectionLogOptions 
       if (t === undefined) totals.set(key, { source: origin.source, client: label, reason: code, n: 1 }); else t.n++;
 
       const { admitted, acc } = limiter.note(client);
-      if (admitted) log.warn(`${formatOrigin(origin)}: rejected: ${reason}`, { source: origin.source, origin: formatOrigin(origin), reason: code });
+      if (admitted) log.warn(`${formatOrigin(origin)}: rejected: ${reason}`, { origin: formatOrigin(origin), reason: code });
       else {
         acc.left.set(code, (acc.left.get(code) ?? 0) + 1);
         acc.first ??= formatOrigin(origin);

@@ -62,7 +62,7 @@ describe('tracee-exporter run: logs', () => {
     }
     // rejected input: warn, with its origin and reason code
     const rejected = entries.filter((e) => /: rejected: /.test(e.msg as string));
-    expect(rejected[0]).toMatchObject({ level: 'warn', component: 'pipeline', source: 'stdin', origin: `stdin:${samples.length + 1}`, reason: 'malformed_json' });
+    expect(rejected[0]).toMatchObject({ level: 'warn', component: 'pipeline', origin: `stdin:${samples.length + 1}`, reason: 'malformed_json' });
     // the exporter's lines name it
     expect(entries.find((e) => /^otlp: retrying/.test(e.msg as string))).toMatchObject({ level: 'warn', component: 'delivery', exporter: 'otlp', state: 'retrying' });
     expect(entries.find((e) => /OTEL_EXPORTER_OTLP_LOGS_ENDPOINT ignored/.test(e.msg as string))).toMatchObject({ level: 'warn', component: 'exporter', exporter: 'otlp_env' });
