@@ -3,6 +3,7 @@
 
 import type { Origin } from '../model/records.ts';
 import type { InputRecord } from './read-records.ts';
+import type { LogTarget } from '../util/log.ts';
 
 export interface IngestOptions {
   /**
@@ -57,7 +58,8 @@ export interface SourceTelemetry {
 /** What the pipeline hands every source it starts. */
 export interface SourceContext {
   ingest: Ingest;
-  log(line: string): void;
+  /** Callable (level info); a Logger with `component: source` and the source type bound: `toLogger(ctx.log).warn(...)` (src/util/log.ts). */
+  log: LogTarget;
   /** `sources[i]`: where the source stands in the config, for its messages. */
   where: string;
   /** Aborts at stop(): pull sources stop reading. */
