@@ -25,20 +25,20 @@ import { buildRoutes, compileMappers, type Route } from './routes.ts';
 import { deadLetterEvent, writeDeadLetter } from './dead-letter-sink.ts';
 import { runSources, type SourceConfig } from './run-sources.ts';
 import { drainRoutes } from './drain.ts';
-import { toLogger, type Logger, type LogTarget } from '../util/log.ts';
+import { toLogger, type LogTarget } from '../util/log.ts';
 import type { RunSummary } from './summary.ts';
 
 export { ledgerGap } from './summary.ts';
 export type { ExporterLedger, ExporterSummary, RunSummary } from './summary.ts';
 
 /** The soft memory limit (memory_limit_mib): sources wait over it until the deliveries drain; nothing dropped. */
-function memoryLimiterOf(config: RunConfig, routes: Route[], log: Logger): MemoryLimiter | undefined {
+function memoryLimiterOf(config: RunConfig, routes: Route[], log: (line: string) => void): MemoryLimiter | undefined {
   const mib = config.memory_limit_mib ?? MEMORY_LIMIT_DEFAULT_MIB;
   if (mib <= 0) return undefined;
   return createMemoryLimiter({
     limitBytes: mib * 1048576,
     drained: () => routes.every((r) => { const s = r.delivery.stats(); return s.queuedItems === 0 && s.inFlightItems === 0; }),
-    onChange: (waiting, used) => { if (waiting) log.warn(`memory ${Math.round(used / 1048576)} MiB over memory_limit_mib ${mib}: sources wait until deliveries drain`); },
+    onChange: (waiting, used) => { if (waiting) toLogger(log).warn(`memory ${Math.round(used / 1048576)} MiB over memory_limit_mib ${mib}: sources wait until deliveries drain`); },
   });
 }
 
@@ -102,7 +102,7 @@ function createStopping(telemetry: Telemetry) {
 }
 
 /** What becomes of bad input and of pushes a delivery refused: counted, logged, dead-lettered. */
-function refusalHandlers(counts: RunSummary, telemetry: Telemetry, deadLetter: FileDeadLetter | undefined, log: Logger): Omit<IngestDeps, 'mapper' | 'routes' | 'counts' | 'telemetry'> & { stopLog(): void } {
+function refusalHandlers(counts: RunSummary, telemetry: Telemetry, deadLetter: FileDeadLetter | undefined, log: (line: string) => void): Omit<IngestDeps, 'mapper' | 'routes' | 'counts' | 'telemetry'> & { stopLog(): void } {
   let deadLetterError: string | undefined;   // logged once
   // a flood of bad input is a few lines per client and interval, not one line per bad line
   const rejectionLog = createRejectionLog(log);
@@ -114,14 +114,14 @@ function refusalHandlers(counts: RunSummary, telemetry: Telemetry, deadLetter: F
       rejectionLog.note(origin, reason, code);
       // a failed dead letter must not stop the source: the line is counted and logged above
       writeDeadLetter(deadLetter, { exporter: 'input', reason, origin, input }, (err) => {
-        if (err.message !== deadLetterError) log.error(`${err.message}: cannot write rejected input any more (still counted and logged with its origin)`);
+        if (err.message !== deadLetterError) toLogger(log).error(`${err.message}: cannot write rejected input any more (still counted and logged with its origin)`);
         deadLetterError = err.message;
       });
     },
     pushFailed(route, item, err) {
       const r = route as Route;
       // log the first and then every 1000th: a failing disk fails every push
-      if (r.notAccepted++ % 1000 === 0) log.error(`${route.exporter.name}: ${formatOrigin(item.origin)}: not accepted (${r.notAccepted} so far): ${err.message}`, { component: 'delivery', exporter: route.exporter.name, origin: formatOrigin(item.origin), count: r.notAccepted });
+      if (r.notAccepted++ % 1000 === 0) toLogger(log).error(`${route.exporter.name}: ${formatOrigin(item.origin)}: not accepted (${r.notAccepted} so far): ${err.message}`, { component: 'delivery', exporter: route.exporter.name, origin: formatOrigin(item.origin), count: r.notAccepted });
       deadLetterEvent(deadLetter, route.exporter.name, `not accepted: ${err.message}`, item, r);
     },
     lateRefusal(route, item, err) {
@@ -148,22 +148,22 @@ async function startRoutes(routes: Route[]): Promise<void> {
 
 export function createPipeline(config: RunConfig, io: PipelineIO, opts: PipelineOptions = {}): Pipeline {
   const telemetry = opts.telemetry ?? createTelemetry();
+  io = { ...io, log: toLogger(io.log, { component: 'pipeline' }) };   // structured (src/util/log.ts) from here on
   const sources: SourceConfig[] = config.sources ?? [{ type: 'stdin' as const }];
-  const log = toLogger(io.log, { component: 'pipeline' });
   checkSourceTypes(sources);
   const mappers = compileMappers(config);
   const dl = config.dead_letter;
-  const deadLetter: FileDeadLetter | undefined = dl ? createDeadLetterWriter(dl.path, { maxBytes: dl.max_bytes, maxFiles: dl.max_files, log: log.child({ component: 'delivery' }) }) : undefined;
+  const deadLetter: FileDeadLetter | undefined = dl ? createDeadLetterWriter(dl.path, { maxBytes: dl.max_bytes, maxFiles: dl.max_files, log: io.log }) : undefined;
   if (deadLetter) telemetry.deadLetter(deadLetter.rotation);
-  const routes = buildRoutes(config, mappers, { log, telemetry, deadLetter, exporterModules: opts.exporterModules });
+  const routes = buildRoutes(config, mappers, { log: io.log, telemetry, deadLetter, exporterModules: opts.exporterModules });
   const counts: RunSummary = { received: 0, mapped: 0, rejected: 0, filteredOut: 0, sourceErrors: 0, exporters: [] };
-  const refusals = refusalHandlers(counts, telemetry, deadLetter, log);
-  const ingest = withMemoryLimit(createIngest({ mapper: mappers.mapper, routes, counts, telemetry, ...refusals }), memoryLimiterOf(config, routes, log));
+  const refusals = refusalHandlers(counts, telemetry, deadLetter, io.log);
+  const ingest = withMemoryLimit(createIngest({ mapper: mappers.mapper, routes, counts, telemetry, ...refusals }), memoryLimiterOf(config, routes, io.log));
   const stopping = createStopping(telemetry);
   const ready = readySignal();
   const context = (where: string): SourceContext => ({
-    ingest, log, where, signal: stopping.signal, stdin: io.stdin, dataDir: resolveDataDir(config), telemetry,
-    error: (what, err) => { counts.sourceErrors++; log.error(`${what}: cannot read: ${err.message}`, { component: 'source' }); },
+    ingest, log: io.log, where, signal: stopping.signal, stdin: io.stdin, dataDir: resolveDataDir(config), telemetry,
+    error: (what, err) => { counts.sourceErrors++; toLogger(io.log).error(`${what}: cannot read: ${err.message}`, { component: 'source' }); },
     destroyOnStop: stopping.destroyOnStop,
   });
 
@@ -177,7 +177,7 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: Pipeline
       throw err;
     }
     const started = runSources(sources, {
-      kinds: SOURCE_TYPES, context, log, signal: stopping.signal, stop: stopping.stop, sourceError: () => { counts.sourceErrors++; },
+      kinds: SOURCE_TYPES, context, log: io.log, signal: stopping.signal, stop: stopping.stop, sourceError: () => { counts.sourceErrors++; },
     });
     try {
       const listening = await started.listen();
@@ -189,7 +189,7 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: Pipeline
       telemetry.phaseChanged('stopping');   // the input ended or stop(): flushing
       refusals.stopLog();
       ready.resolve({ webhooks: [] });   // no-op when already resolved
-      await drainRoutes(routes, opts.shutdownTimeoutMs ?? 30_000, deadLetter, log, counts.exporters);
+      await drainRoutes(routes, opts.shutdownTimeoutMs ?? 30_000, deadLetter, io.log, counts.exporters);
       // the final commit: offsets of what the deliveries settled while flushing
       await started.closeAtEnd();
       await deadLetter?.close();
