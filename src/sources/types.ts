@@ -3,7 +3,6 @@
 
 import type { Origin } from '../model/records.ts';
 import type { InputRecord } from './read-records.ts';
-import type { LogTarget } from '../util/log.ts';
 
 export interface IngestOptions {
   /**
@@ -58,8 +57,8 @@ export interface SourceTelemetry {
 /** What the pipeline hands every source it starts. */
 export interface SourceContext {
   ingest: Ingest;
-  /** Callable (level info); a Logger with `component: source` and the source type bound: `toLogger(ctx.log).warn(...)` (src/util/log.ts). */
-  log: LogTarget;
+  /** Callable (level info); at run time a Logger with `component: source` and the type bound: `toLogger(ctx.log).warn(...)` (src/util/log.ts). */
+  log(line: string): void;
   /** `sources[i]`: where the source stands in the config, for its messages. */
   where: string;
   /** Aborts at stop(): pull sources stop reading. */
