@@ -9,7 +9,7 @@ import { mapNodeInfo, runMap, type MapTarget } from './map-command.ts';
 import type { ConfigCommandIO } from './config-command.ts';
 import { EXPORTER_VERSION } from '../version.ts';
 import { redact } from '../config/secrets.ts';
-import { configureLog, LOG_FORMATS, LOG_LEVELS, rootLogger, type LogFormat, type LogLevel } from '../util/log.ts';
+import { configureLog, isLogFormat, isLogLevel, LOG_FORMATS, LOG_LEVELS, rootLogger, type LogFormat, type LogLevel } from '../util/log.ts';
 
 // every log line of every command goes through redact (src/config/secrets.ts)
 configureLog({ redact: (t) => redact(t) });
@@ -75,8 +75,10 @@ variables (docs/configuration.md); TRACEE_EXPORTER_TELEMETRY_LISTEN=host:port tu
 Check a configuration first: tracee-exporter config check FILE; see the effective one: config print FILE.
 Exit status 0 when every event was delivered; 1 if any input was rejected or any event not delivered.`)
   .action(async (opts: { config?: string; shutdownTimeout: number; logFormat?: LogFormat; logLevel?: LogLevel }) => {
-    // the flags apply before the config is read: an error loading it is logged in the chosen format
-    configureLog({ format: opts.logFormat, level: opts.logLevel });
+    // the flags (else TRACEE_EXPORTER_LOG__*) apply before the config is read: an error loading it is logged in that format
+    const env = process.env;
+    configureLog({ format: opts.logFormat ?? (isLogFormat(env.TRACEE_EXPORTER_LOG__FORMAT) ? env.TRACEE_EXPORTER_LOG__FORMAT : undefined),
+      level: opts.logLevel ?? (isLogLevel(env.TRACEE_EXPORTER_LOG__LEVEL) ? env.TRACEE_EXPORTER_LOG__LEVEL : undefined) });
     // loaded here: the pipeline's exporters and sources (HTTP, gRPC, protobuf) are not needed by map
     const { runCommand } = await import('./run-command.ts');
     process.exitCode = await runCommand(opts.config, { shutdownTimeoutMs: opts.shutdownTimeout, logFormat: opts.logFormat, logLevel: opts.logLevel });

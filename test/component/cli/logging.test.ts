@@ -127,6 +127,9 @@ describe('tracee-exporter run: logs', () => {
     expect(bad.status).toBe(2);
     expect(bad.lines).toHaveLength(1);
     expect(JSON.parse(bad.lines[0])).toMatchObject({ level: 'error', component: 'cli' });
+    const fromEnv = run({ config: 'version: 1\nexporters: [{ type: nope }]\n', env: { TRACEE_EXPORTER_LOG__FORMAT: 'json' } });
+    expect(fromEnv.status).toBe(2);
+    expect(JSON.parse(fromEnv.lines[0])).toMatchObject({ level: 'error', component: 'cli' });
     const badLog = run({ log: 'log: { format: yaml }' });
     expect(badLog.status).toBe(2);
     expect(badLog.stderr).toMatch(/ERROR tracee-exporter: .*config\.yaml:\d+: log\.format: .*allowed values: text, json/);
