@@ -130,12 +130,15 @@ export function parseRetryAfter(value: string | string[] | undefined | null, now
   return Number.isNaN(t) ? undefined : Math.max(0, t - now);
 }
 
-/** The error object of an ES error body (`{error: {...}, status}`), or the body text. */
+/** The error object of an ES error body (`{error: {...}, status}`), an AWS `{message}`, or the body text. */
 export function bodyReason(body: unknown): string {
   if (body && typeof body === 'object' && 'error' in body) {
     return esErrorReason((body as { error: EsErrorObject | string }).error);
   }
   if (typeof body === 'string' && body !== '') return truncate(body);
+  // AWS (Amazon OpenSearch Service, API Gateway) answers {"message": "…"}, e.g. a refused SigV4 signature
+  const m = (body as { message?: unknown } | null | undefined)?.message;
+  if (typeof m === 'string' && m !== '') return truncate(m);
   return 'no error detail in the response';
 }
 
