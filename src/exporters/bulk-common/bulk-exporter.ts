@@ -97,7 +97,7 @@ export class BulkExporterCore<C> implements BulkExporter {
     const base = makeRedactor(options.auth);
     const extra = dialect.redact;
     this.#redact = extra ? (t) => extra(base(t)) : base;
-    this.#drift = driftCheck(options.targets);
+    this.#drift = driftCheck(options.targets, dialect.adapt);
     this.#streams = dialect.autoCreatesPlainIndex ? new Set([options.targets.event.name, options.targets.alert.name]) : undefined;
   }
 
