@@ -1,9 +1,11 @@
 // What the Elasticsearch and OpenSearch exporters share (both speak the same `_bulk` / template REST API):
 // the bulk body encoder (ECS document + `create` action with the deterministic `_id`), bulk item and request
 // classification (409 = duplicate, 429/5xx retryable…), data stream naming and the template set with its
-// install/check logic. The modules live in src/exporters/elasticsearch (their first user); this is the one
+// install/check logic, and the send loop itself (./bulk-exporter.ts: both exporters are a BulkDialect on it).
+// The modules other than the send loop live in src/exporters/elasticsearch (their first user); this is the one
 // place the OpenSearch exporter imports them from.
 
+export { BulkExporterCore, type BulkDialect, type BulkExporter } from './bulk-exporter.ts';
 export { BulkEncoder, chunkBySize, type EncodedItem } from '../elasticsearch/bulk-body.ts';
 export {
   classifyRequestStatus, classifyThrown, esItemVerdict, outcomeOf, classifyBulkItem, bodyReason,

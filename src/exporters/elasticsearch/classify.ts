@@ -8,6 +8,8 @@
 //     index_closed_exception, 403 cluster_block_exception (index.blocks.write) → retried with backoff;
 //     a mapping error on a field whose type in the index differs from our template → "template drift",
 //     dead-lettered as replayable (cause destination_state).
+//     OpenSearch answers the missing template with 201 into a plain index it auto-created under the data
+//     stream's name (it has no require_data_stream): destination-state too, see esItemVerdict's `streams`.
 //   permanent: any other 4xx (a bad event: document_parsing_exception on a field we map the same way…).
 // Whole request: 413 → split by the caller; 404 index_not_found → destination-state; 400 / 401 / 403 / other
 // 4xx → rejected with a clear reason.
@@ -23,6 +25,8 @@ export interface EsErrorObject {
 export interface BulkResponseItem {
   status?: number;
   error?: EsErrorObject;
+  /** Where the server put it: a data stream's backing index (`.ds-<stream>-…`), or a concrete index. */
+  _index?: string;
 }
 
 const MAX_REASON = 1024;
@@ -42,7 +46,7 @@ export function esErrorReason(e: EsErrorObject | string | undefined | null): str
 }
 
 /** A destination-state condition: what about the cluster refused the event. */
-export type EsCondition = 'missing_template' | 'closed_index' | 'write_block' | 'template_drift';
+export type EsCondition = 'missing_template' | 'plain_index' | 'closed_index' | 'write_block' | 'template_drift';
 
 export type EsVerdict =
   | { class: 'ok' }
@@ -72,12 +76,20 @@ export function mappingErrorField(e: EsErrorObject | undefined): { field: string
 
 const NO_TEMPLATE = /no matching index template/;
 
-/** One bulk item's class (see the header). */
-export function esItemVerdict(item: BulkResponseItem | undefined, drift?: DriftCheck): EsVerdict {
+/**
+ * One bulk item's class (see the header). `streams`: the data stream names written to, given when the server
+ * may auto-create a PLAIN index of that name instead of refusing (OpenSearch has no require_data_stream): an
+ * item stored (or found as a duplicate) in an index named exactly like a stream, not in a `.ds-` backing index,
+ * is in the wrong place: destination state, retried once the exporter has repaired the layout.
+ */
+export function esItemVerdict(item: BulkResponseItem | undefined, drift?: DriftCheck, streams?: ReadonlySet<string>): EsVerdict {
   if (!item || typeof item.status !== 'number') return { class: 'retryable', reason: 'bulk response has no result for this item' };
   const st = item.status;
-  if (st >= 200 && st < 300) return { class: 'ok' };
   const type = item.error?.type;
+  if (streams && item._index !== undefined && streams.has(item._index) && ((st >= 200 && st < 300) || st === 409)) {
+    return { class: 'destination_state', condition: 'plain_index', reason: `destination state: no data stream and no index template for it; the server auto-created a plain index [${item._index}] (${st}) instead` };
+  }
+  if (st >= 200 && st < 300) return { class: 'ok' };
   if (st === 409 && (type === 'version_conflict_engine_exception' || item.error === undefined)) return { class: 'duplicate' };
   const reason = `${st} ${esErrorReason(item.error)}`;
   if (st === 429 || st >= 500) return { class: 'retryable', reason };
@@ -105,8 +117,8 @@ export function outcomeOf(v: EsVerdict): ItemOutcome {
   }
 }
 
-export function classifyBulkItem(item: BulkResponseItem | undefined, drift?: DriftCheck): ItemOutcome {
-  return outcomeOf(esItemVerdict(item, drift));
+export function classifyBulkItem(item: BulkResponseItem | undefined, drift?: DriftCheck, streams?: ReadonlySet<string>): ItemOutcome {
+  return outcomeOf(esItemVerdict(item, drift, streams));
 }
 
 /** Retry-After as seconds or an HTTP date → milliseconds (undefined when absent or unparsable). */
@@ -118,12 +130,15 @@ export function parseRetryAfter(value: string | string[] | undefined | null, now
   return Number.isNaN(t) ? undefined : Math.max(0, t - now);
 }
 
-/** The error object of an ES error body (`{error: {...}, status}`), or the body text. */
+/** The error object of an ES error body (`{error: {...}, status}`), an AWS `{message}`, or the body text. */
 export function bodyReason(body: unknown): string {
   if (body && typeof body === 'object' && 'error' in body) {
     return esErrorReason((body as { error: EsErrorObject | string }).error);
   }
   if (typeof body === 'string' && body !== '') return truncate(body);
+  // AWS (Amazon OpenSearch Service, API Gateway) answers {"message": "…"}, e.g. a refused SigV4 signature
+  const m = (body as { message?: unknown } | null | undefined)?.message;
+  if (typeof m === 'string' && m !== '') return truncate(m);
   return 'no error detail in the response';
 }
 

@@ -5,7 +5,7 @@
 import type { DataStreamTargets } from './data-stream.ts';
 import type { EsProperty } from './ecs-mappings.ts';
 import { CORE_FALLBACK } from './field-types.ts';
-import { loadTemplateSet, type Body } from './templates.ts';
+import { loadTemplateSet, type Body, type TemplateSet } from './templates.ts';
 import type { DriftCheck } from './classify.ts';
 
 interface FieldTypes { template: string; types: Set<string> }
@@ -23,10 +23,13 @@ function propsOf(body: Body): Record<string, EsProperty> | undefined {
   return (body.template as { mappings?: { properties?: Record<string, EsProperty> } } | undefined)?.mappings?.properties;
 }
 
-/** Field path → our template's type(s) (production and core-fallback variants) and the template naming it. */
-export function templateFieldTypes(targets: DataStreamTargets): Map<string, FieldTypes> {
+/**
+ * Field path → our template's type(s) (production and core-fallback variants) and the template naming it.
+ * `adapt`: a server dialect's changes to the set (OpenSearch: flat_object, keyword for data_stream.*).
+ */
+export function templateFieldTypes(targets: DataStreamTargets, adapt: (s: TemplateSet) => TemplateSet = (s) => s): Map<string, FieldTypes> {
   const out = new Map<string, FieldTypes>();
-  for (const set of [loadTemplateSet(targets), loadTemplateSet(targets, new Set(Object.keys(CORE_FALLBACK)))]) {
+  for (const set of [loadTemplateSet(targets), loadTemplateSet(targets, new Set(Object.keys(CORE_FALLBACK)))].map(adapt)) {
     // the composed mapping: components in order, then the index template's own mappings
     const composed = new Map<string, { template: string; type: string }>();
     for (const t of [...set.components, set.indexTemplate]) {
@@ -42,10 +45,10 @@ export function templateFieldTypes(targets: DataStreamTargets): Map<string, Fiel
   return out;
 }
 
-export function driftCheck(targets: DataStreamTargets): DriftCheck {
+export function driftCheck(targets: DataStreamTargets, adapt?: (s: TemplateSet) => TemplateSet): DriftCheck {
   let fields: Map<string, FieldTypes> | undefined;
   return (field, type) => {
-    fields ??= templateFieldTypes(targets);
+    fields ??= templateFieldTypes(targets, adapt);
     const e = fields.get(field);
     if (e === undefined || e.types.has(type)) return undefined;
     return `field ${field} is mapped as ${type} in the index, but tracee-exporter's template ${e.template} maps it as ${[...e.types].join(' / ')}`

@@ -1,41 +1,33 @@
-// The OpenSearch exporter (target 'ecs'): the Elasticsearch exporter's documents, `_id`s, data streams and
-// classification (shared through ../bulk-common) sent with @opensearch-project/opensearch. One send(batch) =
-// one `_bulk` request of `create` actions (split when over maxBulkBytes or on 413), classified per item.
-// It never sleeps or retries on its own: the delivery layer does.
+// The OpenSearch exporter (target 'ecs'): the shared bulk send loop (../bulk-common/bulk-exporter.ts) with
+// @opensearch-project/opensearch, the templates adapted to OpenSearch (./templates.ts), basic auth or AWS
+// SigV4 (./aws-credentials.ts), and OpenSearch's answer to a missing data stream: it stores the item in a
+// plain index it creates under the stream's name, which the shared loop detects (`_index` in the answer)
+// and repairs (reinstall the templates, delete that plain index, send the items again).
 
 import { readFileSync } from 'node:fs';
 import { Client, type ClientOptions } from '@opensearch-project/opensearch';
-import type { ExportItem, Exporter, ItemOutcome, SendOutcome } from '../../model/exporter.ts';
-import type { EcsRecord } from '../../model/records.ts';
-import {
-  BulkEncoder, checkTemplates, chunkBySize, classifyRequestStatus, classifyThrown, esItemVerdict, installTemplates,
-  makeRedactor, outcomeOf, stderrLogger, TemplateError,
-  type BulkResponseItem, type EsAnswer, type Logger, type Redactor, type TemplateIo,
-} from '../bulk-common/index.ts';
+import { AwsSigv4Signer } from '@opensearch-project/opensearch/aws';
+import { BulkExporterCore, type BulkDialect, type BulkExporter } from '../bulk-common/bulk-exporter.ts';
+import { stderrLogger, type EsAnswer, type Redactor } from '../bulk-common/index.ts';
+import { awsCredentialSource, type AwsCredentialSource } from './aws-credentials.ts';
 import { OpenSearchConfigError, resolveOpenSearchOptions, type OpenSearchExporterOptions, type ResolvedOpenSearchOptions } from './config.ts';
 import { openSearchTemplates } from './templates.ts';
 
-const PRODUCT = 'OpenSearch';
-// OpenSearch has no require_data_stream / include_source_on_error bulk parameters (it refuses unknown ones).
-const BULK_QUERY = { filter_path: 'errors,items.*.status,items.*.error' };
+// OpenSearch has no require_data_stream / include_source_on_error bulk parameters (it refuses unknown ones);
+// `_index` says whether an item went into the data stream (`.ds-…`) or into a plain index.
+const BULK_QUERY = { filter_path: 'errors,items.*.status,items.*.error,items.*._index' };
 
-type Whole = Extract<SendOutcome, { status: 'retryable' | 'rejected' }>;
-
-export interface OpenSearchExporter extends Exporter<EcsRecord> {
+export interface OpenSearchExporter extends BulkExporter {
   readonly options: ResolvedOpenSearchOptions;
-  readonly templateDiffs: readonly string[] | undefined;
-  readonly downgradedTypes: readonly string[];
 }
 
-export interface OpenSearchExporterDeps { client?: Client }
-
-function itemOf(o: Whole): ItemOutcome {
-  return o.status === 'retryable'
-    ? (o.retryAfterMs === undefined ? { status: 'retryable', reason: o.reason } : { status: 'retryable', reason: o.reason, retryAfterMs: o.retryAfterMs })
-    : { status: 'rejected', reason: o.reason, ...(o.cause ? { cause: o.cause } : {}) };
+export interface OpenSearchExporterDeps {
+  client?: Client;
+  /** SigV4 credentials (tests); otherwise read from the environment / shared credentials file. */
+  awsCredentials?: AwsCredentialSource;
 }
 
-export function createOpenSearchClient(o: ResolvedOpenSearchOptions): Client {
+export function createOpenSearchClient(o: ResolvedOpenSearchOptions, aws?: AwsCredentialSource): Client {
   const opts: ClientOptions = {
     nodes: [...o.endpoints],
     requestTimeout: o.requestTimeoutMs,
@@ -45,6 +37,10 @@ export function createOpenSearchClient(o: ResolvedOpenSearchOptions): Client {
   if (o.compression) opts.compression = 'gzip';
   const a = o.auth;
   if (a && 'username' in a) opts.auth = { username: a.username, password: a.password };
+  if (o.awsSigv4) {
+    const creds = aws ?? awsCredentialSource(o.awsSigv4.profile ? { profile: o.awsSigv4.profile } : {});
+    Object.assign(opts, AwsSigv4Signer({ region: o.awsSigv4.region, service: o.awsSigv4.service, getCredentials: creds.get }));
+  }
   const ssl: NonNullable<ClientOptions['ssl']> = {};
   let hasSsl = false;
   if (o.tls.caFile) {
@@ -58,167 +54,53 @@ export function createOpenSearchClient(o: ResolvedOpenSearchOptions): Client {
   return new Client(opts);
 }
 
-class OsExporter implements OpenSearchExporter {
-  readonly target = 'ecs' as const;
-  readonly name: string;
-  readonly options: ResolvedOpenSearchOptions;
-  templateDiffs: string[] | undefined;
-  downgradedTypes: string[] = [];
-  readonly #client: Client;
-  readonly #logger: Logger;
-  readonly #encoder: BulkEncoder;
-  readonly #redact: Redactor;
-  #templatesPending = false;
-  #closed = false;
-
-  constructor(opts: OpenSearchExporterOptions, deps: OpenSearchExporterDeps) {
-    this.options = resolveOpenSearchOptions(opts);
-    this.name = this.options.name;
-    this.#logger = opts.logger ?? stderrLogger;
-    this.#client = deps.client ?? createOpenSearchClient(this.options);
-    this.#encoder = new BulkEncoder(this.options.targets);
-    this.#redact = makeRedactor(this.options.auth);
-  }
-
-  /** Throws only what is not an HTTP answer (connection errors, timeouts, aborts). */
-  async #call(params: { method: string; path: string; body?: unknown; bulkBody?: string; querystring?: Record<string, string> }, signal?: AbortSignal): Promise<EsAnswer> {
-    const req = this.#client.transport.request(params as never, { ignore: [404] }) as unknown as Promise<{ statusCode: number | null; body: unknown; headers: Record<string, string> | null }> & { abort?: () => void };
-    const onAbort = () => req.abort?.();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      const r = await req;
-      return { status: r.statusCode ?? 200, body: r.body, headers: r.headers ?? {} };
-    } catch (err) {
-      const e = err as { name?: string; meta?: { statusCode?: number; body?: unknown; headers?: Record<string, string> } };
-      if (e?.name === 'ResponseError' && typeof e.meta?.statusCode === 'number') {
-        return { status: e.meta.statusCode, body: e.meta.body, headers: e.meta.headers ?? {} };
-      }
-      throw err;
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
+/** Throws only what is not an HTTP answer (connection errors, timeouts, aborts). */
+async function call(c: Client, params: { method: string; path: string; body?: unknown; bulkBody?: string; querystring?: Record<string, string> }, signal?: AbortSignal): Promise<EsAnswer> {
+  const req = c.transport.request(params as never, { ignore: [404] }) as unknown as Promise<{ statusCode: number | null; body: unknown; headers: Record<string, string> | null }> & { abort?: () => void };
+  const onAbort = () => req.abort?.();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const r = await req;
+    return { status: r.statusCode ?? 200, body: r.body, headers: r.headers ?? {} };
+  } catch (err) {
+    const e = err as { name?: string; meta?: { statusCode?: number; body?: unknown; headers?: Record<string, string> } };
+    if (e?.name === 'ResponseError' && typeof e.meta?.statusCode === 'number') {
+      return { status: e.meta.statusCode, body: e.meta.body, headers: e.meta.headers ?? {} };
     }
-  }
-
-  #io(): TemplateIo {
-    const path = (kind: 'component' | 'index', name: string) => `/${kind === 'component' ? '_component_template' : '_index_template'}/${encodeURIComponent(name)}`;
-    return {
-      put: (kind, name, body) => this.#call({ method: 'PUT', path: path(kind, name), body }),
-      get: (kind, name) => this.#call({ method: 'GET', path: path(kind, name) }),
-    };
-  }
-
-  #install() {
-    return installTemplates(this.#io(), this.options.targets, this.#logger, this.name, openSearchTemplates, PRODUCT);
-  }
-
-  async start(): Promise<void> {
-    if (this.#closed) throw new Error(`${this.name}: start() after shutdown()`);
-    if (this.options.tls.insecureSkipVerify) this.#logger.warn(`${this.name}: TLS certificate verification is OFF (tls.insecureSkipVerify)`);
-    const mode = this.options.templates;
-    if (mode === 'skip') return;
-    try {
-      if (mode === 'install') {
-        this.downgradedTypes = (await this.#install()).downgraded;
-        this.#templatesPending = false;
-        return;
-      }
-      this.templateDiffs = await checkTemplates(this.#io(), this.options.targets, openSearchTemplates);
-      if (this.templateDiffs.length) {
-        const shown = this.templateDiffs.slice(0, 20).map((d) => `  ${d}`).join('\n');
-        this.#logger.warn(`${this.name}: the cluster's templates differ from tracee-exporter's (${this.templateDiffs.length} differences):\n${shown}`);
-      }
-    } catch (err) {
-      const thrown = err instanceof TemplateError ? undefined : classifyThrown(err, PRODUCT) as Whole;
-      const reason = this.#redact(thrown ? thrown.reason : (err as Error).message);
-      const transient = thrown ? thrown.status === 'retryable' : (err as TemplateError).retryable;
-      if (!transient) throw new TemplateError(reason, false);
-      if (mode === 'install') this.#templatesPending = true;
-      this.#logger.warn(`${this.name}: templates not ${mode === 'install' ? 'installed' : 'checked'} yet (${reason})${mode === 'install' ? '; will install before the first bulk request' : ''}`);
-    }
-  }
-
-  async send(batch: readonly ExportItem<EcsRecord>[], signal?: AbortSignal): Promise<SendOutcome> {
-    if (batch.length === 0) return { status: 'ok' };
-    if (this.#closed) return { status: 'retryable', reason: `${this.name} is shut down` };
-    if (this.#templatesPending) {
-      try {
-        this.downgradedTypes = (await this.#install()).downgraded;
-        this.#templatesPending = false;
-      } catch (err) {
-        if (err instanceof TemplateError && !err.retryable) return { status: 'rejected', reason: this.#redact(err.message) };
-        const o: Whole = err instanceof TemplateError ? { status: 'retryable', reason: err.message } : classifyThrown(err, PRODUCT) as Whole;
-        return { ...o, reason: this.#redact(`templates not installed yet: ${o.reason}`) };
-      }
-    }
-    const n = batch.length;
-    const outcomes: ItemOutcome[] = new Array(n);
-    const texts: string[] = new Array(n);
-    const sizes: number[] = new Array(n);
-    const sendable: number[] = [];
-    const ingested = new Date().toISOString();
-    for (let i = 0; i < n; i++) {
-      const e = this.#encoder.encode(batch[i].record, ingested);
-      if (e.ok) { texts[i] = e.text; sizes[i] = e.bytes; sendable.push(i); } else outcomes[i] = { status: 'rejected', reason: e.reason };
-    }
-    const wholes: Whole[] = [];
-    let stop: Whole | undefined;
-    for (const chunk of chunkBySize(sendable, sizes, this.options.maxBulkBytes)) {
-      if (stop) { for (const i of chunk) outcomes[i] = itemOf(stop); continue; }
-      const w = await this.#sendChunk(chunk, texts, outcomes, signal);
-      if (w) { wholes.push(w); if (w.status === 'retryable') stop = w; }
-    }
-    if (outcomes.every((o) => o.status === 'ok')) return { status: 'ok' };
-    if (sendable.length === n && wholes.length > 0) {
-      const first = wholes[0];
-      if (outcomes.every((o) => o.status === first.status && 'reason' in o && wholes.some((w) => w.reason === o.reason))) return first;
-    }
-    return { status: 'partial', items: outcomes };
-  }
-
-  async #sendChunk(chunk: number[], texts: string[], outcomes: ItemOutcome[], signal?: AbortSignal): Promise<Whole | undefined> {
-    const body = chunk.map((i) => texts[i]).join('');
-    let a: EsAnswer;
-    try {
-      a = await this.#call({ method: 'POST', path: '/_bulk', querystring: BULK_QUERY, bulkBody: body }, signal);
-    } catch (err) {
-      const o = classifyThrown(err, PRODUCT) as Whole;
-      const w: Whole = { ...o, reason: this.#redact(signal?.aborted ? 'request aborted' : o.reason) };
-      for (const i of chunk) outcomes[i] = itemOf(w);
-      return w;
-    }
-    if (a.status >= 200 && a.status < 300) {
-      const b = a.body as { errors?: boolean; items?: Array<Record<string, BulkResponseItem>> };
-      if (b?.errors === false) { for (const i of chunk) outcomes[i] = { status: 'ok' }; return undefined; }
-      const items = b?.items ?? [];
-      for (let k = 0; k < chunk.length; k++) {
-        const it = items[k];
-        outcomes[chunk[k]] = outcomeOf(esItemVerdict(it ? (it.create ?? Object.values(it)[0]) : undefined));
-      }
-      return undefined;
-    }
-    const rc = classifyRequestStatus(a.status, a.body, a.headers['retry-after'], PRODUCT);
-    if (rc.status === 'split') {
-      if (chunk.length === 1) {
-        outcomes[chunk[0]] = { status: 'rejected', reason: `413 the document (${Buffer.byteLength(body)} bytes with its action line) is larger than the cluster accepts (http.max_content_length)` };
-        return undefined;
-      }
-      const mid = chunk.length >> 1;
-      const w1 = await this.#sendChunk(chunk.slice(0, mid), texts, outcomes, signal);
-      if (w1?.status === 'retryable') { for (const i of chunk.slice(mid)) outcomes[i] = itemOf(w1); return w1; }
-      return (await this.#sendChunk(chunk.slice(mid), texts, outcomes, signal)) ?? w1;
-    }
-    const w = { ...(rc as Whole), reason: this.#redact((rc as Whole).reason) } as Whole;
-    for (const i of chunk) outcomes[i] = itemOf(w);
-    return w;
-  }
-
-  async shutdown(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    await this.#client.close();
+    throw err;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
   }
 }
 
+function osDialect(o: ResolvedOpenSearchOptions, deps: OpenSearchExporterDeps): BulkDialect<Client> {
+  const aws = o.awsSigv4 ? (deps.awsCredentials ?? awsCredentialSource(o.awsSigv4.profile ? { profile: o.awsSigv4.profile } : {})) : undefined;
+  const client = deps.client ?? createOpenSearchClient(o, aws);
+  const path = (kind: 'component' | 'index', name: string) => `/${kind === 'component' ? '_component_template' : '_index_template'}/${encodeURIComponent(name)}`;
+  const redact: Redactor | undefined = aws && ((t) => {
+    let out = t;
+    for (const s of aws.secrets) if (s.length >= 4) out = out.split(s).join('***');
+    return out;
+  });
+  return {
+    product: 'OpenSearch',
+    adapt: openSearchTemplates,
+    autoCreatesPlainIndex: true,
+    client: async () => client,
+    hasClient: () => true,
+    bulk: (c, body, signal) => call(c, { method: 'POST', path: '/_bulk', querystring: BULK_QUERY, bulkBody: body }, signal),
+    templates: (c) => ({
+      put: (kind, name, body) => call(c, { method: 'PUT', path: path(kind, name), body }),
+      get: (kind, name) => call(c, { method: 'GET', path: path(kind, name) }),
+    }),
+    // a data stream of that name answers 404 here (DELETE /<name> resolves indexes and aliases only)
+    removePlainIndex: (c, name) => call(c, { method: 'DELETE', path: `/${encodeURIComponent(name)}`, querystring: { expand_wildcards: 'none' } }),
+    ...(redact ? { redact } : {}),
+    close: () => client.close(),
+  };
+}
+
 export function createOpenSearchExporter(options: OpenSearchExporterOptions, deps: OpenSearchExporterDeps = {}): OpenSearchExporter {
-  return new OsExporter(options, deps);
+  const o = resolveOpenSearchOptions(options);
+  return new BulkExporterCore(o, osDialect(o, deps), options.logger ?? stderrLogger) as OpenSearchExporter;
 }

@@ -1,3 +1,4 @@
 export { createOpenSearchExporter, createOpenSearchClient, type OpenSearchExporter, type OpenSearchExporterDeps } from './exporter.ts';
-export { resolveOpenSearchOptions, OpenSearchConfigError, type OpenSearchExporterOptions, type ResolvedOpenSearchOptions } from './config.ts';
+export { awsCredentialSource, AwsCredentialsError, type AwsCredentialSource, type AwsCredentials } from './aws-credentials.ts';
+export { resolveOpenSearchOptions, OpenSearchConfigError, type OpenSearchExporterOptions, type ResolvedOpenSearchOptions, type AwsSigv4Options } from './config.ts';
 export { openSearchTemplates } from './templates.ts';

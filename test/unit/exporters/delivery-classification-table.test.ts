@@ -19,6 +19,8 @@ const item = (status: number, type?: string, reason?: string, causedBy?: { type:
   const it: BulkResponseItem = type ? { status, error: { type, reason, ...(causedBy ? { caused_by: causedBy } : {}) } } : { status };
   return esItemVerdict(it, drift).class;
 };
+const streams = new Set(['logs-tracee.events-probe', 'logs-probe2-x']);
+const osItem = (answer: string): string => esItemVerdict((JSON.parse(answer) as { create: BulkResponseItem }).create, drift, streams).class;
 const esError = (type: string, reason: string) => ({ error: { root_cause: [{ type, reason }], type, reason }, status: 0 });
 
 /** A SendOutcome's class: rejected by its cause, retryable "destination state: …" as destination_state. */
@@ -60,6 +62,10 @@ const CASES: Record<string, () => string> = {
   'es-req-429': () => classOf(classifyRequestStatus(429, esError('es_rejected_execution_exception', 'rejected execution'), '1')),
   'es-req-500': () => [500, 502, 503, 504].map((s) => classOf(classifyRequestStatus(s, esError('exception', 'x')))).reduce((a, b) => (a === b ? a : 'mixed')),
   'es-refused': () => classOf(classifyThrown(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { name: 'ConnectionError' }))),
+  'os-item-plain-index': () => osItem('{"create":{"_index":"logs-tracee.events-probe","status":201}}'),
+  'os-item-plain-conflict': () => osItem('{"create":{"_index":"logs-tracee.events-probe","status":409,"error":{"type":"version_conflict_engine_exception","reason":"[a1]: version conflict, document already exists (current version [1])"}}}'),
+  'os-item-in-stream': () => osItem('{"create":{"_index":".ds-logs-probe2-x-000001","status":201}}'),
+  'os-item-bad-event': () => osItem(`{"create":{"_index":".ds-logs-tracee.events-x-000001","status":400,"error":{"type":"mapper_parsing_exception","reason":"failed to parse field [process.pid] of type [long] in document with id 'bad-x'. Preview of field's value: 'not-a-pid'"}}}`),
   'otlp-200': () => otlp(resp(200, '{"partialSuccess":{}}', 'application/json')),
   'otlp-partial': () => otlp(resp(200, encodePartialSuccess(3, 'bad records'), 'application/x-protobuf')),
   'otlp-400-json': () => otlp(resp(400, '{"code":3, "message":"ReadArray: expect [ or , or ] or n, but found \\u0000, error found in #10 byte of ..."}', 'application/json')),

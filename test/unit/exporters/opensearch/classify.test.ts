@@ -43,7 +43,7 @@ describe('OpenSearch exporter classification', () => {
     expect(requests).toHaveLength(1);
     expect(requests[0].method).toBe('POST');
     expect(requests[0].path).toBe('/_bulk');
-    expect(requests[0].querystring).toEqual({ filter_path: 'errors,items.*.status,items.*.error' });
+    expect(requests[0].querystring).toEqual({ filter_path: 'errors,items.*.status,items.*.error,items.*._index' });
     const lines = requests[0].bulkBody!.trimEnd().split('\n').map((l) => JSON.parse(l));
     expect(lines[0]).toEqual({ create: { _index: 'logs-tracee.events-default', _id: 'id-0' } });
     expect(lines[2]).toEqual({ create: { _index: 'logs-tracee.alerts-default', _id: 'id-1' } });
@@ -103,5 +103,49 @@ describe('OpenSearch exporter classification', () => {
       'PUT /_component_template/tracee-ecs%40mappings', 'PUT /_component_template/tracee%40mappings',
       'PUT /_component_template/tracee%40settings', 'PUT /_index_template/logs-tracee',
     ]);
+  });
+
+  it('an item OpenSearch stored in a plain index under the stream\'s name: retried; templates reinstalled and that index removed once per episode', async () => {
+    const plain = (st: number) => ({ create: { _index: 'logs-tracee.events-default', status: st } });
+    const inStream = { create: { _index: '.ds-logs-tracee.alerts-default-000001', status: 201 } };
+    const logs: string[] = [];
+    const { ex, requests } = mk([{ statusCode: 200, body: { errors: false, items: [plain(201), inStream] } }],
+      { templates: 'skip', logger: { info() {}, warn: (m: string) => logs.push(m) } });
+    // templates: skip → detected and retried, but nothing reinstalled or removed
+    const first = await ex.send(items(2));
+    expect(first.status).toBe('partial');
+    if (first.status !== 'partial') return;
+    expect(first.items[0]).toMatchObject({ status: 'retryable', reason: expect.stringMatching(/^destination state: .*auto-created a plain index \[logs-tracee\.events-default\] \(201\)/) });
+    expect(first.items[1]).toEqual({ status: 'ok' });
+    expect(requests.map((r) => r.method)).toEqual(['POST']);
+    expect(logs.filter((l) => l.includes('not reinstalling'))).toHaveLength(1);
+  });
+
+  it('templates: install → reinstall, DELETE the plain index (exact name), once per episode; a 409 there is not a duplicate', async () => {
+    const plain = (st: number) => ({ create: { _index: 'logs-tracee.events-default', status: st } });
+    const inStream = { create: { _index: '.ds-logs-tracee.alerts-default-000001', status: 201 } };
+    const ack = { statusCode: 200, body: { acknowledged: true } };
+    const logs: string[] = [];
+    const { ex, requests } = mk([
+      ack, ack, ack, ack,                                                            // start(): templates
+      { statusCode: 200, body: { errors: false, items: [plain(201), inStream] } },
+      ack, ack, ack, ack, ack,                                                       // reinstall + DELETE
+      { statusCode: 200, body: { errors: true, items: [plain(409), inStream] } },   // same episode, within the gap
+    ], { templates: 'install', logger: { info() {}, warn: (m: string) => logs.push(m) } });
+    await ex.start();
+    const a = await ex.send(items(2));
+    expect(a.status).toBe('partial');
+    const b = await ex.send(items(2));
+    expect(b.status === 'partial' && b.items[0].status).toBe('retryable');
+    expect(requests.slice(4).map((r) => `${r.method} ${r.path}`)).toEqual([
+      'POST /_bulk',
+      'PUT /_component_template/tracee-ecs%40mappings', 'PUT /_component_template/tracee%40mappings',
+      'PUT /_component_template/tracee%40settings', 'PUT /_index_template/logs-tracee',
+      'DELETE /logs-tracee.events-default',
+      'POST /_bulk',
+    ]);
+    expect(requests[9].querystring).toEqual({ expand_wildcards: 'none' });
+    expect(logs.filter((l) => l.includes('reinstalling the templates and retrying them (not dead-lettered)'))).toHaveLength(1);
+    expect(logs.some((l) => l.startsWith('opensearch: removed the plain index logs-tracee.events-default'))).toBe(true);
   });
 });

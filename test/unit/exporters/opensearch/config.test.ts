@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { OpenSearchConfigError, openSearchTemplates, resolveOpenSearchOptions } from '../../../../src/exporters/opensearch/index.ts';
-import { loadTemplateSet } from '../../../../src/exporters/bulk-common/index.ts';
+import { driftCheck, loadTemplateSet } from '../../../../src/exporters/bulk-common/index.ts';
 import { dataStreamTarget } from '../../../../src/exporters/elasticsearch/data-stream.ts';
 
 const fail = (o: Record<string, unknown>) => { try { resolveOpenSearchOptions(o as never); } catch (e) { return e as OpenSearchConfigError; } throw new Error('no error'); };
@@ -69,5 +69,17 @@ describe('openSearchTemplates', () => {
     expect(os.components.map((c) => c.name)).toEqual(es.components.map((c) => c.name));
     const count = (s: string) => (s.match(/"type":/g) ?? []).length;
     expect(count(text)).toBe(count(JSON.stringify(es)));
+  });
+});
+
+describe('template drift on OpenSearch is judged against the adapted templates', () => {
+  const targets = { event: dataStreamTarget('tracee.events', 'default'), alert: dataStreamTarget('tracee.alerts', 'default') };
+  it('flat_object and keyword data_stream.* are ours there; another type is drift', () => {
+    const os = driftCheck(targets, openSearchTemplates);
+    expect(os('tracee.data', 'flat_object')).toBeUndefined();
+    expect(os('data_stream.dataset', 'keyword')).toBeUndefined();
+    expect(os('process.name', 'long')).toMatch(/^field process\.name is mapped as long in the index/);
+    // the Elasticsearch view would call flat_object drift
+    expect(driftCheck(targets)('tracee.data', 'flat_object')).toMatch(/maps it as flattened/);
   });
 });
