@@ -70,8 +70,7 @@ export class AdmissionLine<T> {
   /** Admit waiting entries, in order, while they fit. */
   admit(): void {
     const waiting = this.waiting;
-    while (this.head < waiting.length && this.room.fits(waiting[this.head]!.size)) {
-      const w = waiting[this.head]!;
+    for (let w = waiting[this.head]; w !== undefined && this.room.fits(w.size); w = waiting[this.head]) {
       waiting[this.head++] = undefined;
       this.room.take(w.entry, w.size);
       w.resolve();
@@ -83,7 +82,10 @@ export class AdmissionLine<T> {
   /** Entries waiting that match `which`. */
   count(which: (entry: T) => boolean): number {
     let n = 0;
-    for (let i = this.head; i < this.waiting.length; i++) if (which(this.waiting[i]!.entry)) n++;
+    for (let i = this.head; i < this.waiting.length; i++) {
+      const w = this.waiting[i];
+      if (w !== undefined && which(w.entry)) n++;
+    }
     return n;
   }
 
@@ -92,7 +94,7 @@ export class AdmissionLine<T> {
     const waiting = this.waiting;
     const from = this.head;
     this.clear();
-    for (let i = from; i < waiting.length; i++) waiting[i]!.reject(error());
+    for (let i = from; i < waiting.length; i++) waiting[i]?.reject(error());
   }
 
   private clear(): void {

@@ -138,8 +138,21 @@ function checkSourceTypes(sources: SourceConfig[]): void {
   });
 }
 
-/** Exporters start, then their disk buffers replay; a failure fails ready() and run(). */
+/** Disk buffers open (recovered, locked); if one cannot, those opened are closed again. */
+async function openBuffers(routes: Route[]): Promise<void> {
+  for (let i = 0; i < routes.length; i++) {
+    try {
+      await routes[i].openBuffer();
+    } catch (err) {
+      await Promise.all(routes.slice(0, i).map((r) => r.delivery.shutdown(0)));
+      throw err;
+    }
+  }
+}
+
+/** Disk buffers open, exporters start, then the buffers replay; a failure fails ready() and run(). */
 async function startRoutes(routes: Route[]): Promise<void> {
+  await openBuffers(routes);
   for (const r of routes) await r.exporter.start();
   for (const r of routes) { startBuffer(r.delivery); r.bufferedAtStart = r.delivery.stats().buffer?.events ?? 0; }
 }
