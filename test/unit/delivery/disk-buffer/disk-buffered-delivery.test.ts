@@ -1,9 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { createDelivery } from '../../../../src/delivery/delivery.ts';
+import { createDiskBufferedDelivery } from '../../../../src/delivery/disk-buffer/index.ts';
 import type { AckResult } from '../../../../src/delivery/types.ts';
 import { createFakeExporter, fakeManualExporter, fakeOkExporter } from '../helpers/fake-exporter.ts';
-import { ackedIn, item, openBuffer, segmentFiles, tmpDir, until } from './helpers.ts';
+import { ackedIn, item, openBuffer, revive, segmentFiles, tmpDir, until } from './helpers.ts';
 
 const down = () => createFakeExporter('fake-down', () => ({ status: 'retryable', reason: 'HTTP 503' }));
 
@@ -326,5 +328,35 @@ describe('disk-buffered delivery: damage inside a segment', () => {
     expect(ex.accepted).toContain('e29');
     await second.buffer.shutdown(1000);
     expect(ackedIn(dir)).toBe(30);
+  });
+});
+
+describe('disk-buffered delivery: open()', () => {
+  const options = (dir: string) => ({ dir, maxBytes: 1024 * 1024, whenFull: 'block' as const, fsync: 'interval' as const, fsyncIntervalMs: 50 });
+
+  it('creating one touches no file; a push before open() is refused, a push while it opens waits for it', async () => {
+    const dir = path.join(tmpDir(), 'not-yet');
+    const ex = fakeOkExporter();
+    const buffer = createDiskBufferedDelivery(createDelivery(ex, { flushIntervalMs: 5 }), revive, options(dir), { log: () => {} });
+    expect(fs.existsSync(dir)).toBe(false);
+    expect(buffer.stats().buffer).toMatchObject({ events: 0, segments: 0 });
+    await expect(buffer.push(item(0))).rejects.toThrow(/is not open/);
+    const opening = Promise.all([buffer.open(), buffer.open()]);   // one recovery: a second one would find the lock taken
+    const pushed = buffer.push(item(1));
+    buffer.start();   // before the open finished: starts once it has
+    await opening;
+    await pushed;
+    await buffer.flush();
+    expect(ex.accepted).toEqual(['e1']);
+    expect(await buffer.shutdown(1000)).toMatchObject({ drained: true, buffered: 0 });
+    expect(fs.existsSync(path.join(dir, 'lock'))).toBe(false);
+  });
+
+  it('a buffer shut down before it was opened never opens (no lock taken)', async () => {
+    const dir = tmpDir();
+    const buffer = createDiskBufferedDelivery(createDelivery(down()), revive, options(dir), { log: () => {} });
+    expect(await buffer.shutdown(10)).toMatchObject({ pending: [], buffered: 0 });
+    await expect(buffer.open()).rejects.toThrow(/is shut down/);
+    expect(fs.readdirSync(dir)).toEqual([]);
   });
 });
