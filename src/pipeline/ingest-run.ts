@@ -3,7 +3,7 @@
 // dead-lettered, settled). The stop signal ends the call: a pull source leaves the rest unread, a
 // push source refuses it (refuseRestAs).
 
-import type { DeliveryItem } from '../delivery/index.ts';
+import type { DeliveryItem, PushReservation } from '../delivery/index.ts';
 import { PushWithdrawn } from '../delivery/types.ts';
 import type { EcsRecord, OtelRecord } from '../model/records.ts';
 import type { TraceeEvent } from '../model/event.ts';
@@ -141,12 +141,13 @@ export class IngestRun {
   /** Room is reserved in every route first, and withdrawn from all of them when the signal aborts. */
   private async reserveThenCommit(rec: InputRecord, items: DeliveryItem[], to: number[], input: string | undefined): Promise<boolean> {
     const routes = this.plan.routes;
-    const held = await Promise.allSettled(to.map((i, j) => routes[i].delivery.reserve!(items[j], this.signal)));
+    // every route has reserve() and refuseRestAs is set: reserving()
+    const held = await Promise.allSettled(to.map((i, j) => routes[i].delivery.reserve?.(items[j], this.signal) as Promise<PushReservation>));
     if (held.some((h) => h.status === 'rejected' && h.reason instanceof PushWithdrawn)) {
       for (const h of held) if (h.status === 'fulfilled') h.value.cancel();
       this.res.refused++;
       this.res.interrupted = true;
-      this.deps.reject(rec.origin, this.opts.refuseRestAs!, input, 'queue_full');
+      this.deps.reject(rec.origin, this.opts.refuseRestAs ?? '', input, 'queue_full');
       rec.ack?.();   // dead-lettered: settled
       return true;
     }
