@@ -7,6 +7,7 @@
 // received = delivered + duplicates + deadLettered + droppedTotal + queued + inFlight + returned.
 
 import type { Exporter } from '../model/exporter.ts';
+import { AdmissionLine, holdReservation } from './admission.ts';
 import { retryDelay, shouldGiveUp } from './backoff.ts';
 import { createBatcher } from './batcher.ts';
 import { createHealth } from './health.ts';
@@ -16,7 +17,6 @@ import { applyOutcome } from './outcome.ts';
 import { createItemQueue } from './queue.ts';
 import { sendAttempt } from './send-attempt.ts';
 import {
-  PushWithdrawn,
   type Delivery, type DeliveryHooks, type DeliveryItem, type DeliveryOptions, type DeliveryStats, type Lifecycle, type PushReservation, type ShutdownReport,
 } from './types.ts';
 
@@ -28,13 +28,12 @@ interface Batch<R> {
   attempt: AbortController | undefined;
 }
 
+/** A push waiting for room in the queue. */
 interface BlockedPush<R> {
   item: DeliveryItem<R>;
   size: number;
   /** A reservation: admitted = room held in the queue, the item is added by its commit(). */
-  hold?: boolean;
-  resolve(): void;
-  reject(err: Error): void;
+  hold: boolean;
 }
 
 interface FlushWaiter {
@@ -58,8 +57,10 @@ export function createDelivery<R>(
   const health = createHealth(hooks, ledger.hookError, o.circuitFailureThreshold);
   const active = new Set<Batch<R>>();
   const closing = new AbortController();    // ends backoff sleeps at the shutdown deadline
-  let blocked: BlockedPush<R>[] = [];
-  let blockedHead = 0;
+  const blocked = new AdmissionLine<BlockedPush<R>>({
+    fits: (size) => queue.fits(size),
+    take: (b) => { if (b.hold) queue.hold(b.size); else accept(b.item, b.size); },
+  }, `delivery to ${exporter.name}`);
   let flushWaiters: FlushWaiter[] = [];
   let lifecycle: Lifecycle = 'running';
   let shutdownReport: Promise<ShutdownReport<R>> | undefined;
@@ -74,7 +75,7 @@ export function createDelivery<R>(
       return Promise.reject(new Error(`delivery to ${exporter.name} is shut down: item not accepted`));
     }
     const size = sizeOf(item);
-    if (blockedHead === blocked.length && queue.fits(size)) {
+    if (blocked.admitsNow(size)) {
       accept(item, size);
       pump();
       return RESOLVED;
@@ -83,7 +84,7 @@ export function createDelivery<R>(
       ledger.droppedItem(item, 'queue_full');
       return RESOLVED;
     }
-    const accepted = new Promise<void>((resolve, reject) => { blocked.push({ item, size, resolve, reject }); });
+    const accepted = blocked.wait({ item, size, hold: false }, size);
     pump();   // a full queue is a due batch: do not wait for the interval
     return accepted;
   }
@@ -93,49 +94,25 @@ export function createDelivery<R>(
       return Promise.reject(new Error(`delivery to ${exporter.name} is shut down: item not accepted`));
     }
     const size = sizeOf(item);
-    const held = (): PushReservation => {
-      let done = false;
-      return {
-        commit() {
-          if (done) return RESOLVED;
-          done = true;
-          queue.unhold(size);
-          if (lifecycle === 'closed') return Promise.reject(new Error(`delivery to ${exporter.name} shut down before the item was accepted`));
-          accept(item, size);
-          pump();
-          return RESOLVED;
-        },
-        cancel() {
-          if (done) return;
-          done = true;
-          queue.unhold(size);
-          admitBlocked();
-          pump();
-        },
-      };
-    };
-    if (blockedHead === blocked.length && queue.fits(size)) { queue.hold(size); return Promise.resolve(held()); }
+    const held = (): PushReservation => holdReservation(() => {
+      queue.unhold(size);
+      if (lifecycle === 'closed') return Promise.reject(new Error(`delivery to ${exporter.name} shut down before the item was accepted`));
+      accept(item, size);
+      pump();
+      return RESOLVED;
+    }, () => {
+      queue.unhold(size);
+      blocked.admit();
+      pump();
+    });
+    if (blocked.admitsNow(size)) { queue.hold(size); return Promise.resolve(held()); }
     if (o.whenFull === 'drop_newest') {
       // never waits: committing counts the drop, as push() would
       return Promise.resolve({ commit: () => { ledger.droppedItem(item, 'queue_full'); return RESOLVED; }, cancel: () => {} });
     }
-    if (signal?.aborted) return Promise.reject(new PushWithdrawn(`delivery to ${exporter.name}`));
-    return new Promise<PushReservation>((resolve, reject) => {
-      const onAbort = () => {
-        const i = blocked.indexOf(b, blockedHead);
-        if (i < 0) return;   // admitted already: the caller cancels the reservation
-        blocked.splice(i, 1);
-        reject(new PushWithdrawn(`delivery to ${exporter.name}`));
-      };
-      const b: BlockedPush<R> = {
-        item, size, hold: true,
-        resolve: () => { signal?.removeEventListener('abort', onAbort); resolve(held()); },
-        reject: (err) => { signal?.removeEventListener('abort', onAbort); reject(err); },
-      };
-      blocked.push(b);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      pump();
-    });
+    const admitted = blocked.wait({ item, size, hold: true }, size, signal).then(held);
+    pump();
+    return admitted;
   }
 
   function accept(item: DeliveryItem<R>, size: number): void {
@@ -144,26 +121,12 @@ export function createDelivery<R>(
     batcher.added();
   }
 
-  /** Admit blocked pushes, in order, while they fit. */
-  function admitBlocked(): void {
-    while (blockedHead < blocked.length && queue.fits(blocked[blockedHead].size)) {
-      const b = blocked[blockedHead];
-      blocked[blockedHead++] = undefined as unknown as BlockedPush<R>;
-      if (b.hold) queue.hold(b.size); else accept(b.item, b.size);
-      b.resolve();
-    }
-    if (blockedHead === blocked.length && blockedHead > 0) { blocked = []; blockedHead = 0; }
-    // under sustained backpressure from several producers the list may never empty: drop the
-    // admitted head now and then, as the queue does, so it does not grow by one slot per event
-    else if (blockedHead >= 1024 && blockedHead * 2 >= blocked.length) { blocked = blocked.slice(blockedHead); blockedHead = 0; }
-  }
-
   /** Start batches while slots are free and a batch is due; otherwise arm the interval timer. */
   function pump(): void {
     if (lifecycle === 'closed') return;
-    while (active.size < o.concurrency && (batcher.ready() || (blockedHead < blocked.length && queue.length > 0))) {
+    while (active.size < o.concurrency && (batcher.ready() || (blocked.length > 0 && queue.length > 0))) {
       const { items, firstSeq } = batcher.take();
-      admitBlocked();
+      blocked.admit();
       const b: Batch<R> = { items, firstSeq, firstAttemptAt: clock.now(), retries: 0, attempt: undefined };
       active.add(b);
       inFlightItems += items.length;
@@ -241,8 +204,7 @@ export function createDelivery<R>(
   function flush(): Promise<void> {
     if (lifecycle === 'closed') return RESOLVED;
     // blocked pushes count; reservations do not (they may be withdrawn: a target never reached)
-    let pushes = 0;
-    for (let i = blockedHead; i < blocked.length; i++) if (blocked[i].hold !== true) pushes++;
+    const pushes = blocked.count((b) => !b.hold);
     const target = queue.headSeq + queue.length + pushes;
     if (lowWater() >= target) return RESOLVED;
     batcher.hurryUntil(target);
@@ -267,11 +229,7 @@ export function createDelivery<R>(
     const queued = queue.drain();
     for (let i = 0; i < queued.length; i++) pending.push(queued[i]);
     counters.returned += pending.length;
-    for (let i = blockedHead; i < blocked.length; i++) {
-      blocked[i].reject(new Error(`delivery to ${exporter.name} shut down before the item was accepted`));
-    }
-    blocked = [];
-    blockedHead = 0;
+    blocked.refuseAll(() => new Error(`delivery to ${exporter.name} shut down before the item was accepted`));
     for (const w of flushWaiters) w.reject(new Error(`delivery to ${exporter.name} shut down with ${pending.length} items pending`));
     flushWaiters = [];
     return pending;
@@ -311,7 +269,7 @@ export function createDelivery<R>(
       inFlightItems,
       queuedItems: queue.length,
       queuedBytes: queue.bytes,
-      waitingPushes: blocked.length - blockedHead,
+      waitingPushes: blocked.length,
       hookErrors: counters.hookErrors,
       lastError: counters.lastError,
       state: health.state,

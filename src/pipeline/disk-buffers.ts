@@ -86,7 +86,7 @@ export interface DiskBufferWiring {
   onDrop(reason: string, count: number): void;
 }
 
-/** The exporter's delivery behind a disk buffer, or the delivery itself for `type: memory` (default). */
+/** The exporter's delivery behind a disk buffer (opened by openBuffer), or the delivery itself for `type: memory` (default). */
 export function withBuffer(cfg: BufferConfig, inner: Delivery, w: DiskBufferWiring): Delivery | DiskBufferedDelivery<EcsRecord | OtelRecord> {
   if (cfg.type !== 'disk') return inner;
   const options: DiskBufferOptions = {
@@ -98,15 +98,29 @@ export function withBuffer(cfg: BufferConfig, inner: Delivery, w: DiskBufferWiri
     segmentBytes: cfg.segment_bytes,
     windowItems: w.windowItems,
   };
+  return createDiskBufferedDelivery(inner, reviveWith(w.mapper, w.target), options, { log: w.log, onDrop: w.onDrop });
+}
+
+function diskBuffered(d: Delivery): DiskBufferedDelivery<unknown> | undefined {
+  const b = d as Partial<DiskBufferedDelivery<unknown>>;
+  return typeof b.open === 'function' && typeof b.start === 'function' && typeof b.bufferStats === 'function' ? b as DiskBufferedDelivery<unknown> : undefined;
+}
+
+/**
+ * Opens a disk buffer (its directory locked, recovered: what is to replay) before its exporter
+ * starts; no-op for an in-memory delivery. An error names the exporter.
+ */
+export async function openBuffer(d: Delivery, name: string): Promise<void> {
+  const b = diskBuffered(d);
+  if (b === undefined) return;
   try {
-    return createDiskBufferedDelivery(inner, reviveWith(w.mapper, w.target), options, { log: w.log, onDrop: w.onDrop });
+    await b.open();
   } catch (err) {
-    throw new ConfigError(`exporter ${w.name}: ${(err as Error).message}`);
+    throw new ConfigError(`exporter ${name}: ${(err as Error).message}`);
   }
 }
 
 /** Starts replaying a disk buffer (after its exporter started); no-op for an in-memory delivery. */
 export function startBuffer(d: Delivery): void {
-  const b = d as Partial<DiskBufferedDelivery<unknown>>;
-  if (typeof b.start === 'function' && typeof b.bufferStats === 'function') b.start();
+  diskBuffered(d)?.start();
 }

@@ -140,10 +140,39 @@ function checkSourceTypes(sources: SourceConfig[]): void {
   });
 }
 
-/** Exporters start, then their disk buffers replay; a failure fails ready() and run(). */
-async function startRoutes(routes: Route[]): Promise<void> {
-  for (const r of routes) await r.exporter.start();
+/** Disk buffers open (recovered, locked); if one cannot, those opened are closed again. */
+async function openBuffers(routes: Route[]): Promise<void> {
+  for (let i = 0; i < routes.length; i++) {
+    try {
+      await routes[i].openBuffer();
+    } catch (err) {
+      await Promise.all(routes.slice(0, i).map((r) => r.delivery.shutdown(0)));
+      throw err;
+    }
+  }
+}
+
+/** Disk buffers open, exporters start, then the buffers replay; a failure fails ready() and run(). */
+async function startRoutes(routes: Route[], telemetry: Telemetry, ready: { reject(err: Error): void }): Promise<void> {
+  telemetry.phaseChanged('starting');
+  try {
+    await openBuffers(routes);
+    for (const r of routes) await r.exporter.start();
+  } catch (err) {
+    telemetry.phaseChanged('stopped');
+    ready.reject(err as Error);
+    throw err;
+  }
   for (const r of routes) { startBuffer(r.delivery); r.bufferedAtStart = r.delivery.stats().buffer?.events ?? 0; }
+}
+
+/** The configured dead letter, reported in the telemetry; undefined without `dead_letter`. */
+function openDeadLetter(config: RunConfig, telemetry: Telemetry, log: (line: string) => void): FileDeadLetter | undefined {
+  const dl = config.dead_letter;
+  if (!dl) return undefined;
+  const deadLetter = createDeadLetterWriter(dl.path, { maxBytes: dl.max_bytes, maxFiles: dl.max_files, log });
+  telemetry.deadLetter(deadLetter.rotation);
+  return deadLetter;
 }
 
 export function createPipeline(config: RunConfig, io: PipelineIO, opts: PipelineOptions = {}): Pipeline {
@@ -152,9 +181,7 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: Pipeline
   const sources: SourceConfig[] = config.sources ?? [{ type: 'stdin' as const }];
   checkSourceTypes(sources);
   const mappers = compileMappers(config);
-  const dl = config.dead_letter;
-  const deadLetter: FileDeadLetter | undefined = dl ? createDeadLetterWriter(dl.path, { maxBytes: dl.max_bytes, maxFiles: dl.max_files, log: io.log }) : undefined;
-  if (deadLetter) telemetry.deadLetter(deadLetter.rotation);
+  const deadLetter = openDeadLetter(config, telemetry, io.log);
   const routes = buildRoutes(config, mappers, { log: io.log, telemetry, deadLetter, exporterModules: opts.exporterModules });
   const counts: RunSummary = { received: 0, mapped: 0, rejected: 0, filteredOut: 0, sourceErrors: 0, exporters: [] };
   const refusals = refusalHandlers(counts, telemetry, deadLetter, io.log);
@@ -168,14 +195,7 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: Pipeline
   });
 
   async function run(): Promise<RunSummary> {
-    telemetry.phaseChanged('starting');
-    try {
-      await startRoutes(routes);
-    } catch (err) {
-      telemetry.phaseChanged('stopped');
-      ready.reject(err as Error);
-      throw err;
-    }
+    await startRoutes(routes, telemetry, ready);
     const started = runSources(sources, {
       kinds: SOURCE_TYPES, context, log: io.log, signal: stopping.signal, stop: stopping.stop, sourceError: () => { counts.sourceErrors++; },
     });

@@ -13,7 +13,7 @@ import { EXPORTER_TYPES, type ExporterFactory } from '../exporters/registry.ts';
 import { detectNodeInfo } from '../config/node-info.ts';
 import { ConfigError, exporterOptions, type RunConfig } from '../config/run-config.ts';
 import { timedExporter, type ExporterTelemetry, type Telemetry } from '../telemetry/index.ts';
-import { bufferConfigOf, checkDiskBufferNames, resolveDataDir, withBuffer } from './disk-buffers.ts';
+import { bufferConfigOf, checkDiskBufferNames, openBuffer, resolveDataDir, withBuffer } from './disk-buffers.ts';
 import { compileFilter } from '../mapping/event-filter.ts';
 import type { IngestRoute } from './ingest.ts';
 import type { UnwrittenCount } from './dead-letter-sink.ts';
@@ -29,6 +29,8 @@ export interface Route extends IngestRoute, UnwrittenCount {
   filteredCount: number;
   /** Records the disk buffer held at start (from the previous run). */
   bufferedAtStart: number;
+  /** Opens the disk buffer, if any (its directory locked and recovered): before the exporter starts. */
+  openBuffer(): Promise<void>;
 }
 
 export interface RouteDeps {
@@ -143,14 +145,16 @@ function buildRoute(config: RunConfig, e: ExporterConfig, i: number, mappers: Re
   // behind a disk buffer the queue is fed from disk: it waits for room, never drops (buffer.when_full decides)
   const innerOptions = bufferCfg.type === 'disk' ? { ...merged, whenFull: 'block' as const } : merged;
   delivery = createMemoryDelivery(exporter, innerOptions, tel, deps);
-  // a disk buffer (buffer.type disk) in front of the in-memory delivery; it replays from start()
-  delivery = withBuffer(bufferCfg, delivery, {
+  // a disk buffer (buffer.type disk) in front of the in-memory delivery; opened by route.openBuffer(), it replays from start()
+  const buffered = withBuffer(bufferCfg, delivery, {
     name: label, dataDir: resolveDataDir(config), mapper, target: exporter.target, windowItems: bounds.maxQueueItems,
     log: toLogger(deps.log, { component: 'delivery', exporter: label }, `${label}: `), onDrop: (reason, count) => tel.dropped(reason, count),
   });
+  delivery = buffered;
   const route: Route = {
     exporter, delivery, refusedAtShutdown: 0, unwrittenAtShutdown: 0, unwrittenReason: '', notAccepted: 0, telemetry: tel, filteredCount: 0, bufferedAtStart: 0, accepts, mapper,
     filtered() { route.filteredCount++; tel.filtered(); },
+    openBuffer: () => openBuffer(buffered, label),
   };
   return route;
 }

@@ -5,17 +5,9 @@
 
 import fs from 'node:fs';
 import { openPrivateFileSync } from '../../util/private-file.ts';
-import { segmentPath } from './segment-files.ts';
+import { bufferSegmentPath, type BufferSegment } from './segment-files.ts';
 
 export type FsyncPolicy = 'always' | 'interval' | 'never';
-
-/** One segment file as the buffer tracks it. `endId` is exclusive; `bytes` = bytes of whole frames. */
-export interface Segment {
-  readonly firstId: number;
-  endId: number;
-  bytes: number;
-  readonly path: string;
-}
 
 export interface SegmentWriterOptions {
   fsync: FsyncPolicy;
@@ -24,101 +16,118 @@ export interface SegmentWriterOptions {
   onSyncError(err: Error): void;
 }
 
-export interface Appended { id: number; segment: Segment; end: number }
+export interface Appended { id: number; segment: BufferSegment; end: number }
 
-export interface SegmentWriter {
-  /** Write one frame (synchronously); returns its id and where it ends. */
-  append(frame: Buffer): Appended;
-  /** Close the active segment and open an empty one (so the old one can be deleted once acked). */
-  roll(): void;
-  /** Resolves once everything appended before the call is on stable storage. */
-  sync(): Promise<void>;
-  readonly active: Segment;
-  /** fsync (unless `never`) and close. */
-  close(): Promise<void>;
-}
+/** One fdatasync at a time; a sync asked for while one runs is queued once, shared by every caller. */
+class GroupSync {
+  dirty = false;
+  running: Promise<void> | undefined;
+  queued: Promise<void> | undefined;
+  fd: number;
 
-/** Opens a new active segment at `nextId` and appends it to `segments` (the buffer's list). */
-export function createSegmentWriter(dir: string, segments: Segment[], nextId: number, o: SegmentWriterOptions): SegmentWriter {
-  let active: Segment = { firstId: nextId, endId: nextId, bytes: 0, path: segmentPath(dir, nextId) };
-  let fd = openPrivateFileSync(active.path, 'create');   // 0600, exclusive, no symlink
-  segments.push(active);
-  let dirty = false;
-  let running: Promise<void> | undefined;
-  let queued: Promise<void> | undefined;
-  let closed = false;
+  constructor(fd: number) { this.fd = fd; }
 
-  function runSync(): Promise<void> {
-    const target = fd;
-    dirty = false;
+  run(): Promise<void> {
+    const target = this.fd;
+    this.dirty = false;
     const p = new Promise<void>((resolve, reject) => {
       fs.fdatasync(target, (err) => (err ? reject(err) : resolve()));
     });
-    running = p.finally(() => { running = undefined; });
+    const running = p.finally(() => { this.running = undefined; });
+    this.running = running;
     running.catch(() => { /* reported to the waiters */ });
     return running;
   }
 
-  function sync(): Promise<void> {
-    if (running === undefined) return dirty ? runSync() : Promise.resolve();
-    queued ??= running.catch(() => {}).then(() => {
-      queued = undefined;
-      return dirty ? runSync() : undefined;
+  /** Resolves once everything written before the call is on stable storage. */
+  sync(): Promise<void> {
+    if (this.running === undefined) return this.dirty ? this.run() : Promise.resolve();
+    this.queued ??= this.running.catch(() => {}).then(() => {
+      this.queued = undefined;
+      return this.dirty ? this.run() : undefined;
     });
-    return queued;
+    return this.queued;
   }
 
-  const timer = o.fsync === 'interval'
-    ? setInterval(() => {
-      if (dirty && running === undefined) runSync().catch((err: Error) => o.onSyncError(err));
-    }, o.fsyncIntervalMs)
-    : undefined;
-  timer?.unref();
+  /** The sync in progress or queued, if any. */
+  pending(): Promise<void> | undefined { return this.queued ?? this.running; }
+}
 
-  /** Close `old` once no fdatasync uses it. */
-  function retire(oldFd: number): void {
-    if (o.fsync !== 'never') {
-      try { fs.fsyncSync(oldFd); } catch (err) { o.onSyncError(err as Error); }
+export class SegmentWriter {
+  private activeSegment: BufferSegment;
+  private readonly syncs: GroupSync;
+  private readonly timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private readonly dir: string;
+  private readonly segments: BufferSegment[];
+  private readonly o: SegmentWriterOptions;
+
+  /** Opens a new active segment at `nextId` and appends it to `segments` (the buffer's list). */
+  constructor(dir: string, segments: BufferSegment[], nextId: number, o: SegmentWriterOptions) {
+    this.dir = dir;
+    this.segments = segments;
+    this.o = o;
+    this.activeSegment = { firstId: nextId, endId: nextId, bytes: 0, path: bufferSegmentPath(dir, nextId) };
+    this.syncs = new GroupSync(openPrivateFileSync(this.activeSegment.path, 'create'));   // 0600, exclusive, no symlink
+    segments.push(this.activeSegment);
+    this.timer = o.fsync === 'interval'
+      ? setInterval(() => {
+        if (this.syncs.dirty && this.syncs.running === undefined) this.syncs.run().catch((err: Error) => o.onSyncError(err));
+      }, o.fsyncIntervalMs)
+      : undefined;
+    this.timer?.unref();
+  }
+
+  get active(): BufferSegment { return this.activeSegment; }
+
+  /** Write one frame (synchronously); returns its id and where it ends. */
+  append(frame: Buffer): Appended {
+    if (this.closed) throw new Error('disk buffer is closed');
+    if (this.activeSegment.bytes > 0 && this.activeSegment.bytes + frame.length > this.o.segmentBytes) this.roll();
+    const active = this.activeSegment;
+    let off = 0;
+    while (off < frame.length) off += fs.writeSync(this.syncs.fd, frame, off, frame.length - off, active.bytes + off);
+    active.bytes += frame.length;
+    const id = active.endId++;
+    this.syncs.dirty = true;
+    return { id, segment: active, end: active.bytes };
+  }
+
+  /** Close the active segment and open an empty one (so the old one can be deleted once acked). */
+  roll(): void {
+    const active = this.activeSegment;
+    if (active.bytes === 0) return;
+    const oldFd = this.syncs.fd;
+    const next: BufferSegment = { firstId: active.endId, endId: active.endId, bytes: 0, path: bufferSegmentPath(this.dir, active.endId) };
+    this.syncs.fd = openPrivateFileSync(next.path, 'create');
+    this.segments.push(next);
+    this.activeSegment = next;
+    this.syncs.dirty = false;   // the old segment is synced by retire; the new one is empty
+    this.retire(oldFd);
+  }
+
+  /** Close `oldFd` once no fdatasync uses it. */
+  private retire(oldFd: number): void {
+    if (this.o.fsync !== 'never') {
+      try { fs.fsyncSync(oldFd); } catch (err) { this.o.onSyncError(err as Error); }
     }
-    const pending = queued ?? running;
+    const pending = this.syncs.pending();
     if (pending === undefined) fs.closeSync(oldFd);
     else void pending.catch(() => {}).then(() => fs.closeSync(oldFd));
   }
 
-  function roll(): void {
-    if (active.bytes === 0) return;
-    const oldFd = fd;
-    const next: Segment = { firstId: active.endId, endId: active.endId, bytes: 0, path: segmentPath(dir, active.endId) };
-    fd = openPrivateFileSync(next.path, 'create');
-    segments.push(next);
-    active = next;
-    dirty = false;   // the old segment is synced by retire; the new one is empty
-    retire(oldFd);
-  }
+  /** Resolves once everything appended before the call is on stable storage. */
+  sync(): Promise<void> { return this.syncs.sync(); }
 
-  return {
-    append(frame) {
-      if (closed) throw new Error('disk buffer is closed');
-      if (active.bytes > 0 && active.bytes + frame.length > o.segmentBytes) roll();
-      let off = 0;
-      while (off < frame.length) off += fs.writeSync(fd, frame, off, frame.length - off, active.bytes + off);
-      active.bytes += frame.length;
-      const id = active.endId++;
-      dirty = true;
-      return { id, segment: active, end: active.bytes };
-    },
-    roll,
-    sync,
-    get active() { return active; },
-    async close() {
-      if (closed) return;
-      closed = true;
-      if (timer !== undefined) clearInterval(timer);
-      await (queued ?? running)?.catch(() => {});
-      if (o.fsync !== 'never' && dirty) {
-        try { fs.fsyncSync(fd); } catch (err) { o.onSyncError(err as Error); }
-      }
-      fs.closeSync(fd);
-    },
-  };
+  /** fsync (unless `never`) and close. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer !== undefined) clearInterval(this.timer);
+    await this.syncs.pending()?.catch(() => {});
+    if (this.o.fsync !== 'never' && this.syncs.dirty) {
+      try { fs.fsyncSync(this.syncs.fd); } catch (err) { this.o.onSyncError(err as Error); }
+    }
+    fs.closeSync(this.syncs.fd);
+  }
 }

@@ -78,8 +78,8 @@ function ecsRecord(id: string, kind: EcsKind, json: string): EcsRecord {
   };
 }
 
-/** Resources read back are shared per key (the OTLP exporter groups records by resource object). */
-export function createResourceCache(limit = 1024): (key: string, attributes: Attributes) => OtelResource {
+/** Resources of replayed records are shared per key (the OTLP exporter groups records by resource object). */
+export function createReplayResourceCache(limit = 1024): (key: string, attributes: Attributes) => OtelResource {
   const cache = new Map<string, OtelResource>();
   return (key, attributes) => {
     let r = cache.get(key);
@@ -95,7 +95,7 @@ export function createResourceCache(limit = 1024): (key: string, attributes: Att
 export type Decoded<R> = { ok: true; item: DeliveryItem<R> } | { ok: false; reason: string; origin?: Origin };
 
 /** Payload → item (without ack). Never throws: a payload that does not decode is a corrupt record. */
-export function decodeStored<R>(payload: Buffer, revive: ReviveInput<R>, resource: ReturnType<typeof createResourceCache>): Decoded<R> {
+export function decodeStored<R>(payload: Buffer, revive: ReviveInput<R>, resource: ReturnType<typeof createReplayResourceCache>): Decoded<R> {
   if (payload.length < PREFIX) return { ok: false, reason: 'payload too short' };
   const kind = payload[0];
   const headEnd = PREFIX + payload.readUInt32LE(1);

@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readCheckpoint } from '../../../../src/delivery/disk-buffer/checkpoint.ts';
+import { createDelivery } from '../../../../src/delivery/delivery.ts';
+import { createDiskBufferedDelivery } from '../../../../src/delivery/disk-buffer/index.ts';
 import type { AckResult } from '../../../../src/delivery/types.ts';
 import { createFakeExporter, fakeManualExporter, fakeOkExporter } from '../helpers/fake-exporter.ts';
-import { item, openBuffer, segmentFiles, tmpDir, until } from './helpers.ts';
+import { ackedIn, item, openBuffer, revive, segmentFiles, tmpDir, until } from './helpers.ts';
 
 const down = () => createFakeExporter('fake-down', () => ({ status: 'retryable', reason: 'HTTP 503' }));
 
@@ -12,7 +13,7 @@ describe('disk-buffered delivery: healthy path', () => {
   it('persists, acks the pushed item "persisted" once, delivers from the record in hand, deletes acknowledged segments', async () => {
     const dir = tmpDir();
     const ex = fakeOkExporter();
-    const { buffer } = openBuffer(dir, ex, { segmentBytes: 2048 });
+    const { buffer } = await openBuffer(dir, ex, { segmentBytes: 2048 });
     buffer.start();
     const acks = new Map<number, AckResult[]>();
     for (let n = 0; n < 200; n++) await buffer.push(item(n, acks));
@@ -26,14 +27,14 @@ describe('disk-buffered delivery: healthy path', () => {
     await until(() => segmentFiles(dir).length === 1);   // only the active segment is left
     const report = await buffer.shutdown(1000);
     expect(report).toMatchObject({ drained: true, pending: [], buffered: 0 });
-    expect(readCheckpoint(dir).acked).toBe(200);
+    expect(ackedIn(dir)).toBe(200);
     expect(segmentFiles(dir)).toEqual([]);
     expect(fs.existsSync(path.join(dir, 'lock'))).toBe(false);
   });
 
   it('rolls over to a new segment past segmentBytes', async () => {
     const dir = tmpDir();
-    const { buffer } = openBuffer(dir, down(), { segmentBytes: 1024 });
+    const { buffer } = await openBuffer(dir, down(), { segmentBytes: 1024 });
     for (let n = 0; n < 50; n++) await buffer.push(item(n, undefined, 100));
     const files = segmentFiles(dir);
     expect(files.length).toBeGreaterThan(5);
@@ -51,14 +52,14 @@ describe('disk-buffered delivery: healthy path', () => {
 describe('disk-buffered delivery: restart and replay', () => {
   it('events not delivered before shutdown stay buffered and are replayed (from disk) at the next start', async () => {
     const dir = tmpDir();
-    const first = openBuffer(dir, down(), { segmentBytes: 4096 });
+    const first = await openBuffer(dir, down(), { segmentBytes: 4096 });
     first.buffer.start();
     for (let n = 0; n < 300; n++) await first.buffer.push(item(n));
     const report = await first.buffer.shutdown(100);
     expect(report).toMatchObject({ drained: false, pending: [], buffered: 300 });
 
     const ex = fakeOkExporter();
-    const second = openBuffer(dir, ex);
+    const second = await openBuffer(dir, ex);
     expect(second.logs.join('\n')).toMatch(/300 buffered event\(s\) to replay/);
     second.buffer.start();
     await second.buffer.flush();
@@ -76,11 +77,11 @@ describe('disk-buffered delivery: restart and replay', () => {
     const dir = tmpDir();
     let up = true;
     const ex1 = createFakeExporter('fake-switch', () => (up ? { status: 'ok' } : { status: 'retryable', reason: 'HTTP 503' }));
-    const first = openBuffer(dir, ex1);
+    const first = await openBuffer(dir, ex1);
     first.buffer.start();
     for (let n = 0; n < 40; n++) await first.buffer.push(item(n));
     await first.buffer.flush();
-    await until(() => readCheckpoint(dir).acked === 40);
+    await until(() => ackedIn(dir) === 40);
     up = false;
     for (let n = 40; n < 50; n++) await first.buffer.push(item(n));
     // the directory as a kill -9 leaves it: segments + checkpoint + a lock of a dead process
@@ -88,7 +89,7 @@ describe('disk-buffered delivery: restart and replay', () => {
     fs.cpSync(dir, crashed, { recursive: true });
     fs.writeFileSync(path.join(crashed, 'lock'), '999999999\n');
     const ex = fakeOkExporter();
-    const second = openBuffer(crashed, ex);
+    const second = await openBuffer(crashed, ex);
     expect(second.logs.join('\n')).toMatch(/10 buffered event\(s\) to replay/);
     second.buffer.start();
     await second.buffer.flush();
@@ -99,7 +100,7 @@ describe('disk-buffered delivery: restart and replay', () => {
 
   it('fsync always: concurrent pushes share fsyncs (group commit) and all resolve once written', async () => {
     const dir = tmpDir();
-    const { buffer } = openBuffer(dir, down(), { fsync: 'always' });
+    const { buffer } = await openBuffer(dir, down(), { fsync: 'always' });
     await Promise.all(Array.from({ length: 100 }, (_, n) => buffer.push(item(n))));
     expect(buffer.bufferStats()).toMatchObject({ persisted: 100, events: 100 });
     const report = await buffer.shutdown(10);
@@ -108,7 +109,7 @@ describe('disk-buffered delivery: restart and replay', () => {
 
   it('a torn tail (partial write at a crash) is counted, logged and cut; every whole record is replayed', async () => {
     const dir = tmpDir();
-    const first = openBuffer(dir, down());
+    const first = await openBuffer(dir, down());
     for (let n = 0; n < 20; n++) await first.buffer.push(item(n));
     await first.buffer.shutdown(10);
     const [seg] = segmentFiles(dir);
@@ -119,7 +120,7 @@ describe('disk-buffered delivery: restart and replay', () => {
     torn.writeUInt32LE(100, 0);
     fs.appendFileSync(file, torn);
     const ex = fakeOkExporter();
-    const second = openBuffer(dir, ex);
+    const second = await openBuffer(dir, ex);
     expect(second.corrupt).toEqual([[1, expect.stringMatching(/torn record at the end \(partial write\) at byte \d+, 38 byte\(s\) cut/)]]);
     expect(second.logs.join('\n')).toMatch(/skipped 1 damaged record/);
     expect(fs.statSync(file).size).toBe(whole);
@@ -132,7 +133,7 @@ describe('disk-buffered delivery: restart and replay', () => {
 
   it('a record with a bad checksum is counted, logged and skipped; the others are replayed', async () => {
     const dir = tmpDir();
-    const first = openBuffer(dir, down());
+    const first = await openBuffer(dir, down());
     for (let n = 0; n < 10; n++) await first.buffer.push(item(n));
     await first.buffer.shutdown(10);
     const file = path.join(dir, segmentFiles(dir)[0]);
@@ -143,23 +144,23 @@ describe('disk-buffered delivery: restart and replay', () => {
     buf[pos + 8 + 5] ^= 0xff;
     fs.writeFileSync(file, buf);
     const ex = fakeOkExporter();
-    const second = openBuffer(dir, ex);
+    const second = await openBuffer(dir, ex);
     second.buffer.start();
     await second.buffer.flush();
     expect(ex.accepted.sort()).toEqual(['e0', 'e1', 'e2', 'e4', 'e5', 'e6', 'e7', 'e8', 'e9']);
     expect(second.corrupt).toEqual([[1, expect.stringMatching(/checksum mismatch in record 3/)]]);
     await second.buffer.shutdown(1000);
-    expect(readCheckpoint(dir).acked).toBe(10);
+    expect(ackedIn(dir)).toBe(10);
   });
 
   it('a record that cannot be rebuilt (revive fails) is counted with its origin and skipped', async () => {
     const dir = tmpDir();
-    const first = openBuffer(dir, down());
+    const first = await openBuffer(dir, down());
     await first.buffer.push(item(0));
     await first.buffer.push({ record: { id: 'x', kind: 'event', doc: {} }, origin: { source: 'test', line: 99 }, input: '{"no":"n"}' });
     await first.buffer.shutdown(10);
     const ex = fakeOkExporter();
-    const second = openBuffer(dir, ex);
+    const second = await openBuffer(dir, ex);
     second.buffer.start();
     await second.buffer.flush();
     expect(ex.accepted).toEqual(['e0']);
@@ -169,12 +170,12 @@ describe('disk-buffered delivery: restart and replay', () => {
 
   it('items without input text (mapped records) survive a restart as they were', async () => {
     const dir = tmpDir();
-    const first = openBuffer(dir, down());
+    const first = await openBuffer(dir, down());
     await first.buffer.push({ record: { id: 'doc-1', kind: 'alert', doc: { a: { b: [1, 'x'] } }, json: '{"a":{"b":[1,"x"]}}' }, origin: { source: 'webhook', line: 2, detail: 'req 7' } });
     await first.buffer.shutdown(10);
     const seen: unknown[] = [];
     const ex = createFakeExporter('fake-seen', (batch) => { for (const i of batch) seen.push({ id: i.record.id, kind: i.record.kind, doc: i.record.doc, origin: i.origin }); return { status: 'ok' }; });
-    const second = openBuffer(dir, ex);
+    const second = await openBuffer(dir, ex);
     second.buffer.start();
     await second.buffer.flush();
     expect(seen).toEqual([{ id: 'doc-1', kind: 'alert', doc: { a: { b: [1, 'x'] } }, origin: { source: 'webhook', line: 2, detail: 'req 7' } }]);
@@ -183,10 +184,10 @@ describe('disk-buffered delivery: restart and replay', () => {
 
   it('a second buffer on the same directory is refused while the first is open', async () => {
     const dir = tmpDir();
-    const first = openBuffer(dir, down());
-    expect(() => openBuffer(dir, down())).toThrow(/in use by process/);
+    const first = await openBuffer(dir, down());
+    await expect(openBuffer(dir, down())).rejects.toThrow(/in use by process/);
     await first.buffer.shutdown(10);
-    (await openBuffer(dir, down()).buffer.shutdown(10));
+    await (await openBuffer(dir, down())).buffer.shutdown(10);
   });
 });
 
@@ -194,7 +195,7 @@ describe('disk-buffered delivery: acks in any order', () => {
   it('the checkpoint only moves over a contiguous run of acknowledged records', async () => {
     const dir = tmpDir();
     const ex = fakeManualExporter();
-    const { buffer } = openBuffer(dir, ex, {}, { maxBatchItems: 5, concurrency: 2 });
+    const { buffer } = await openBuffer(dir, ex, {}, { maxBatchItems: 5, concurrency: 2 });
     buffer.start();
     for (let n = 0; n < 10; n++) await buffer.push(item(n));
     await until(() => ex.waiting === 2);
@@ -204,11 +205,11 @@ describe('disk-buffered delivery: acks in any order', () => {
     ex.answer({ status: 'ok' });
     await new Promise((r) => setTimeout(r, 80));
     expect(buffer.bufferStats().events).toBe(10);   // 5..9 acked, but 0..4 are not
-    expect(readCheckpoint(dir).acked).toBe(0);
+    expect(ackedIn(dir)).toBe(0);
     await until(() => ex.waiting === 1);
     ex.answer({ status: 'ok' });
     await buffer.flush();
-    await until(() => readCheckpoint(dir).acked === 10);
+    await until(() => ackedIn(dir) === 10);
     await buffer.shutdown(1000);
   });
 });
@@ -217,7 +218,7 @@ describe('disk-buffered delivery: size cap', () => {
   it('block: a push waits for room (backpressure) until acknowledged segments are deleted', async () => {
     const dir = tmpDir();
     const ex = fakeManualExporter();
-    const { buffer } = openBuffer(dir, ex, { maxBytes: 4096, segmentBytes: 1024 }, { maxBatchItems: 1000, flushIntervalMs: 1 });
+    const { buffer } = await openBuffer(dir, ex, { maxBytes: 4096, segmentBytes: 1024 }, { maxBatchItems: 1000, flushIntervalMs: 1 });
     buffer.start();
     let n = 0;
     let blockedAt = -1;
@@ -240,7 +241,7 @@ describe('disk-buffered delivery: size cap', () => {
 
   it('drop_oldest: whole oldest segments go, every dropped event counted (buffer_full_drop_oldest) and logged', async () => {
     const dir = tmpDir();
-    const { buffer, drops, logs } = openBuffer(dir, down(), { maxBytes: 4096, segmentBytes: 1024, whenFull: 'drop_oldest', windowItems: 5 });
+    const { buffer, drops, logs } = await openBuffer(dir, down(), { maxBytes: 4096, segmentBytes: 1024, whenFull: 'drop_oldest', windowItems: 5 });
     buffer.start();
     const total = 200;
     for (let n = 0; n < total; n++) await buffer.push(item(n, undefined, 100));   // never blocks
@@ -256,7 +257,7 @@ describe('disk-buffered delivery: size cap', () => {
     expect(droppedAll + report.buffered!).toBe(total);
     // the buffered ones are the newest, and they are replayed
     const ex = fakeOkExporter();
-    const next = openBuffer(dir, ex);
+    const next = await openBuffer(dir, ex);
     next.buffer.start();
     await next.buffer.flush();
     expect(ex.accepted.length).toBe(report.buffered);
@@ -270,7 +271,7 @@ describe('disk-buffered delivery: bounded memory', () => {
     const dir = tmpDir();
     let up = false;
     const ex = createFakeExporter('fake-switch', () => (up ? { status: 'ok' } : { status: 'retryable', reason: 'HTTP 503' }));
-    const { buffer } = openBuffer(dir, ex, { windowItems: 20, segmentBytes: 4096 }, { maxQueueItems: 20, maxBatchItems: 10 });
+    const { buffer } = await openBuffer(dir, ex, { windowItems: 20, segmentBytes: 4096 }, { maxQueueItems: 20, maxBatchItems: 10 });
     buffer.start();
     for (let n = 0; n < 1000; n++) await buffer.push(item(n, undefined, 50));
     await new Promise((r) => setTimeout(r, 50));
@@ -287,12 +288,12 @@ describe('disk-buffered delivery: bounded memory', () => {
 
   it('a record larger than one read chunk (1 MiB) is replayed whole', async () => {
     const dir = tmpDir();
-    const first = openBuffer(dir, down(), { maxBytes: 8 * 1024 * 1024 });
+    const first = await openBuffer(dir, down(), { maxBytes: 8 * 1024 * 1024 });
     await first.buffer.push(item(1, undefined, 1_500_000));
     await first.buffer.push(item(2));
     await first.buffer.shutdown(10);
     const ex = fakeOkExporter();
-    const second = openBuffer(dir, ex, { maxBytes: 8 * 1024 * 1024 });
+    const second = await openBuffer(dir, ex, { maxBytes: 8 * 1024 * 1024 });
     second.buffer.start();
     await second.buffer.flush();
     expect(ex.accepted).toEqual(['e1', 'e2']);
@@ -304,7 +305,7 @@ describe('disk-buffered delivery: bounded memory', () => {
 describe('disk-buffered delivery: damage inside a segment', () => {
   it('an impossible length (zeroed bytes) makes the rest of that segment unreadable: its records are counted, the next segments replayed', async () => {
     const dir = tmpDir();
-    const first = openBuffer(dir, down(), { segmentBytes: 1024 });
+    const first = await openBuffer(dir, down(), { segmentBytes: 1024 });
     for (let n = 0; n < 30; n++) await first.buffer.push(item(n, undefined, 100));
     await first.buffer.shutdown(10);
     const [seg0, seg1] = segmentFiles(dir);
@@ -316,7 +317,7 @@ describe('disk-buffered delivery: damage inside a segment', () => {
     buf.fill(0, pos);   // records 2.. of the first segment: zeros (same file size)
     fs.writeFileSync(file, buf);
     const ex = fakeOkExporter();
-    const second = openBuffer(dir, ex, { segmentBytes: 1024 });
+    const second = await openBuffer(dir, ex, { segmentBytes: 1024 });
     second.buffer.start();
     await second.buffer.flush();
     const lost = inFirst - 2;
@@ -326,6 +327,36 @@ describe('disk-buffered delivery: damage inside a segment', () => {
     expect(ex.accepted).toContain('e0');
     expect(ex.accepted).toContain('e29');
     await second.buffer.shutdown(1000);
-    expect(readCheckpoint(dir).acked).toBe(30);
+    expect(ackedIn(dir)).toBe(30);
+  });
+});
+
+describe('disk-buffered delivery: open()', () => {
+  const options = (dir: string) => ({ dir, maxBytes: 1024 * 1024, whenFull: 'block' as const, fsync: 'interval' as const, fsyncIntervalMs: 50 });
+
+  it('creating one touches no file; a push before open() is refused, a push while it opens waits for it', async () => {
+    const dir = path.join(tmpDir(), 'not-yet');
+    const ex = fakeOkExporter();
+    const buffer = createDiskBufferedDelivery(createDelivery(ex, { flushIntervalMs: 5 }), revive, options(dir), { log: () => {} });
+    expect(fs.existsSync(dir)).toBe(false);
+    expect(buffer.stats().buffer).toMatchObject({ events: 0, segments: 0 });
+    await expect(buffer.push(item(0))).rejects.toThrow(/is not open/);
+    const opening = Promise.all([buffer.open(), buffer.open()]);   // one recovery: a second one would find the lock taken
+    const pushed = buffer.push(item(1));
+    buffer.start();   // before the open finished: starts once it has
+    await opening;
+    await pushed;
+    await buffer.flush();
+    expect(ex.accepted).toEqual(['e1']);
+    expect(await buffer.shutdown(1000)).toMatchObject({ drained: true, buffered: 0 });
+    expect(fs.existsSync(path.join(dir, 'lock'))).toBe(false);
+  });
+
+  it('a buffer shut down before it was opened never opens (no lock taken)', async () => {
+    const dir = tmpDir();
+    const buffer = createDiskBufferedDelivery(createDelivery(down()), revive, options(dir), { log: () => {} });
+    expect(await buffer.shutdown(10)).toMatchObject({ pending: [], buffered: 0 });
+    await expect(buffer.open()).rejects.toThrow(/is shut down/);
+    expect(fs.readdirSync(dir)).toEqual([]);
   });
 });

@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createDelivery } from '../../../../src/delivery/delivery.ts';
-import { createDiskBufferedDelivery, type DiskBufferOptions } from '../../../../src/delivery/disk-buffer/index.ts';
+import { parseAckFile } from '../../../../src/delivery/disk-buffer/ack-file.ts';
+import { openDiskBufferedDelivery, type DiskBufferOptions } from '../../../../src/delivery/disk-buffer/index.ts';
 import type { AckResult, DeliveryItem, DeliveryOptions } from '../../../../src/delivery/types.ts';
 import type { EcsRecord } from '../../../../src/model/records.ts';
 import type { FakeExporter } from '../helpers/fake-exporter.ts';
@@ -28,12 +29,13 @@ export const revive = (input: string) => {
   return { ok: true as const, record: { id: `e${v.n}`, kind: 'event' as const, doc: { n: v.n } } };
 };
 
-export function openBuffer(dir: string, exporter: FakeExporter, o: Partial<DiskBufferOptions> = {}, d: DeliveryOptions<EcsRecord> = {}) {
+/** A buffer opened (recovered) around a real in-memory delivery; not started. */
+export async function openBuffer(dir: string, exporter: FakeExporter, o: Partial<DiskBufferOptions> = {}, d: DeliveryOptions<EcsRecord> = {}) {
   const logs: string[] = [];
   const drops: [string, number][] = [];
   const corrupt: [number, string][] = [];
   const inner = createDelivery(exporter, { flushIntervalMs: 5, initialBackoffMs: 5, maxBackoffMs: 20, maxBatchItems: 50, ...d });
-  const buffer = createDiskBufferedDelivery(inner, revive, {
+  const buffer = await openDiskBufferedDelivery(inner, revive, {
     dir, maxBytes: 1024 * 1024, whenFull: 'block', fsync: 'interval', fsyncIntervalMs: 50, checkpointIntervalMs: 20, ...o,
   }, {
     log: (m) => logs.push(m),
@@ -41,6 +43,13 @@ export function openBuffer(dir: string, exporter: FakeExporter, o: Partial<DiskB
     onCorrupt: (count, reason) => corrupt.push([count, reason]),
   });
   return { buffer, inner, logs, drops, corrupt };
+}
+
+/** The acknowledged position saved in the directory's ack.json (0 while there is none). */
+export function ackedIn(dir: string): number {
+  const file = path.join(dir, 'ack.json');
+  if (!fs.existsSync(file)) return 0;
+  return parseAckFile({ path: file, text: fs.readFileSync(file, 'utf8') });
 }
 
 export const segmentFiles = (dir: string): string[] => fs.readdirSync(dir).filter((f) => f.endsWith('.seg')).sort();

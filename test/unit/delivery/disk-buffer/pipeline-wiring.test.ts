@@ -3,7 +3,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { parseRunConfig, type RunConfig } from '../../../../src/config/run-config.ts';
 import { createPipeline } from '../../../../src/pipeline/pipeline.ts';
@@ -55,10 +55,15 @@ describe('disk buffer in the pipeline', () => {
   it('a second pipeline on the same data_dir fails at start-up with a clear error', async () => {
     const dir = tmpDir();
     const config = parse(`version: 1\ndata_dir: ${dir}\nexporters: [{ type: console, name: out, path: ${dir}/out.ndjson, buffer: { type: disk } }]\n`);
-    const io = { stdin: Readable.from([]), log: () => {} };
-    const first = createPipeline(config, io);
-    expect(() => createPipeline(config, io)).toThrow(new RegExp(`exporter out: buffer directory ${dir}/buffer/out is in use by process ${process.pid}`));
-    await first.run();
+    const stdin = new PassThrough();   // the first pipeline runs (its buffer open) until this ends
+    const first = createPipeline(config, { stdin, log: () => {} });
+    const running = first.run();
+    await first.ready();
+    const second = createPipeline(config, { stdin: Readable.from([]), log: () => {} });
+    await expect(second.run()).rejects.toThrow(new RegExp(`exporter out: buffer directory ${dir}/buffer/out is in use by process ${process.pid}`));
+    await expect(second.ready()).rejects.toThrow(/in use by process/);
+    stdin.end();
+    await running;
   });
 
   it('shutdown with the destination down: events stay in the buffer (logged, not dead-lettered) and the next start delivers them', async () => {

@@ -11,7 +11,7 @@ describe('disk-buffered delivery: block mode frees an acknowledged active segmen
     const dir = tmpDir();
     const ex = fakeOkExporter();
     // one segment as large as the cap: the buffer fills up inside the active segment
-    const { buffer } = openBuffer(dir, ex, { maxBytes: 4096, segmentBytes: 4096, whenFull: 'block', checkpointIntervalMs: 10 });
+    const { buffer } = await openBuffer(dir, ex, { maxBytes: 4096, segmentBytes: 4096, whenFull: 'block', checkpointIntervalMs: 10 });
     buffer.start();
     let n = 0;
     // fill to just below the cap; everything is delivered and acknowledged
@@ -34,7 +34,7 @@ describe('disk-buffered delivery: a checkpoint that cannot be saved', () => {
     const dir = tmpDir();
     fs.mkdirSync(path.join(dir, 'ack.json.tmp'));   // writeCheckpoint cannot create its temp file: EISDIR
     const ex = fakeOkExporter();
-    const { buffer, logs } = openBuffer(dir, ex, { maxBytes: 8192, segmentBytes: 1024, whenFull: 'block', checkpointIntervalMs: 10 });
+    const { buffer, logs } = await openBuffer(dir, ex, { maxBytes: 8192, segmentBytes: 1024, whenFull: 'block', checkpointIntervalMs: 10 });
     buffer.start();
     // ~20 times the cap, delivered as it goes
     const all = (async () => { for (let n = 0; n < 400; n++) await buffer.push(item(n, undefined, 300)); return 'all pushed'; })();
@@ -51,7 +51,7 @@ describe('disk-buffered delivery: a checkpoint that cannot be saved', () => {
     // active segment, whatever the timing of the last deletion tick (under CPU load it may lag behind)
     fs.rmSync(path.join(dir, 'ack.json.tmp'), { recursive: true });
     const ex2 = fakeOkExporter();
-    const second = openBuffer(dir, ex2);
+    const second = await openBuffer(dir, ex2);
     second.buffer.start();
     await second.buffer.flush();
     expect(ex2.accepted.length).toBeLessThanOrEqual(Math.ceil((8192 + 1024) / 300));

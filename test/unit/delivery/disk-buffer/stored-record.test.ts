@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { FRAME_HEADER_BYTES, readFrame } from '../../../../src/delivery/disk-buffer/framing.ts';
-import { createResourceCache, decodeStored, encodeStoredFrame } from '../../../../src/delivery/disk-buffer/stored-record.ts';
+import { createReplayResourceCache, decodeStored, encodeStoredFrame } from '../../../../src/delivery/disk-buffer/stored-record.ts';
 import type { DeliveryItem } from '../../../../src/delivery/types.ts';
 import type { EcsRecord, OtelRecord } from '../../../../src/model/records.ts';
 
 const noRevive = () => ({ ok: false as const, reason: 'not expected' });
 
-function roundTrip<R>(item: DeliveryItem<EcsRecord | OtelRecord>, revive: Parameters<typeof decodeStored<R>>[1] = noRevive, cache = createResourceCache()) {
+function roundTrip<R>(item: DeliveryItem<EcsRecord | OtelRecord>, revive: Parameters<typeof decodeStored<R>>[1] = noRevive, cache = createReplayResourceCache()) {
   const frame = encodeStoredFrame(item);
   const f = readFrame(frame, 0);
   if (f.kind !== 'record') throw new Error(f.kind);
@@ -39,7 +39,7 @@ describe('disk buffer stored records', () => {
       severityNumber: 13, severityText: 'WARN', eventName: 'security_file_open',
       body: { k: [1, 'two', true] }, attributes: { 'tracee.event.id': 715, big: '9007199254740993' },
     };
-    const cache = createResourceCache();
+    const cache = createReplayResourceCache();
     const a = roundTrip<OtelRecord>({ record: rec, origin: { source: 'webhook' } }, noRevive, cache);
     const b = roundTrip<OtelRecord>({ record: { ...rec, timeUnixNano: 1n }, origin: { source: 'webhook' } }, noRevive, cache);
     if (!a.ok || !b.ok) throw new Error('decode failed');
@@ -49,7 +49,7 @@ describe('disk buffer stored records', () => {
   });
 
   it('garbage payloads are reported, never thrown', () => {
-    const cache = createResourceCache();
+    const cache = createReplayResourceCache();
     for (const p of [Buffer.alloc(0), Buffer.from([1, 255, 255, 255, 255]), Buffer.from([1, 2, 0, 0, 0, 0x7b, 0x7d]), Buffer.from([9, 2, 0, 0, 0, 0x7b, 0x7d])]) {
       const d = decodeStored(p, noRevive, cache);
       expect(d.ok).toBe(false);

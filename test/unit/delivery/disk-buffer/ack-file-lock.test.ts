@@ -3,25 +3,28 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readCheckpoint, writeCheckpoint } from '../../../../src/delivery/disk-buffer/checkpoint.ts';
+import { parseAckFile, readAckFile, writeAckFile } from '../../../../src/delivery/disk-buffer/ack-file.ts';
 import { acquireLock, BufferLockedError } from '../../../../src/delivery/disk-buffer/lock.ts';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'disk-buffer-'));
 
-describe('disk buffer checkpoint', () => {
-  it('is 0 when absent, then what was written; the temp file is renamed away', () => {
+describe('disk buffer ack file (its checkpoint)', () => {
+  it('is absent at first, then what was written; the temp file is renamed away', async () => {
     const dir = tmp();
-    expect(readCheckpoint(dir)).toEqual({ acked: 0 });
-    writeCheckpoint(dir, { acked: 42 }, true);
-    writeCheckpoint(dir, { acked: 43 }, false);
-    expect(readCheckpoint(dir)).toEqual({ acked: 43 });
+    expect(await readAckFile(dir)).toBeUndefined();
+    writeAckFile(dir, 42, true);
+    writeAckFile(dir, 43, false);
+    const found = await readAckFile(dir);
+    expect(found).toEqual({ path: path.join(dir, 'ack.json'), text: '{"acked":43}\n' });
+    expect(parseAckFile(found!)).toBe(43);
     expect(fs.readdirSync(dir)).toEqual(['ack.json']);
   });
 
-  it('a damaged checkpoint is an error naming the file (replaying from 0 would resend everything)', () => {
+  it('a damaged ack file is an error naming the file (replaying from 0 would resend everything)', async () => {
     const dir = tmp();
     fs.writeFileSync(path.join(dir, 'ack.json'), '{"acked": -1');
-    expect(() => readCheckpoint(dir)).toThrow(/ack\.json: not a valid checkpoint/);
+    const found = await readAckFile(dir);
+    expect(() => parseAckFile(found!)).toThrow(/ack\.json: not a valid checkpoint/);
   });
 });
 

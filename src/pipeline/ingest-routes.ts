@@ -1,0 +1,57 @@
+// Which routes an event goes to, and its mapping: one per distinct (mapper, target) among the routes
+// (routes with the same trimming share it), built once per event whichever routes want it.
+
+import type { Mapper } from '../mapping/compile.ts';
+import type { Exporter } from '../model/exporter.ts';
+import type { EcsRecord, OtelRecord } from '../model/records.ts';
+import type { TraceeEvent } from '../model/event.ts';
+import type { IngestRoute } from './ingest.ts';
+
+export interface RoutePlan {
+  routes: IngestRoute[];
+  /** The distinct mappings. */
+  slots: Array<{ mapper: Mapper; target: Exporter['target'] }>;
+  /** Route index → its slot. */
+  slotOf: number[];
+  /** Some route has a filter. */
+  filtering: boolean;
+  everyRoute: number[];
+}
+
+/** The routes wanted by an event (indexes); `excluded`: those whose filter left it out (undefined: no filters). */
+export interface Selection { to: number[]; excluded: number[] | undefined }
+
+export function planRoutes(routes: IngestRoute[], shared: Mapper): RoutePlan {
+  const slots: RoutePlan['slots'] = [];
+  const slotOf = routes.map((r) => {
+    const m = r.mapper ?? shared;
+    let k = slots.findIndex((s) => s.mapper === m && s.target === r.exporter.target);
+    if (k < 0) k = slots.push({ mapper: m, target: r.exporter.target }) - 1;
+    return k;
+  });
+  return { routes, slots, slotOf, filtering: routes.some((r) => r.accepts !== undefined), everyRoute: routes.map((_r, i) => i) };
+}
+
+export function selectRoutes(plan: RoutePlan, event: TraceeEvent): Selection {
+  if (!plan.filtering) return { to: plan.everyRoute, excluded: undefined };
+  const to: number[] = [];
+  const excluded: number[] = [];
+  for (let i = 0; i < plan.routes.length; i++) {
+    const a = plan.routes[i].accepts;
+    (a === undefined || a(event) ? to : excluded).push(i);
+  }
+  return { to, excluded };
+}
+
+/** The event mapped once per slot the routes `to` use (indexed by slot). Throws what the mapping throws. */
+export function mapForRoutes(plan: RoutePlan, event: TraceeEvent, to: number[]): Array<EcsRecord | OtelRecord | undefined> {
+  const mapped: Array<EcsRecord | OtelRecord | undefined> = new Array(plan.slots.length);
+  for (let j = 0; j < to.length; j++) {
+    const k = plan.slotOf[to[j]];
+    if (mapped[k] !== undefined) continue;
+    const s = plan.slots[k];
+    // ECS: the JSON text is built once; .doc parses it on demand
+    mapped[k] = s.target === 'ecs' ? s.mapper.toEcsJson(event) : s.mapper.toOtel(event);
+  }
+  return mapped;
+}

@@ -1,0 +1,200 @@
+// One call of ingest(): each input record is counted, decoded, sent to the routes whose filter wants
+// it, mapped once per mapping, and pushed to every route; bad input is rejected (counted, reported,
+// dead-lettered, settled). The stop signal ends the call: a pull source leaves the rest unread, a
+// push source refuses it (refuseRestAs).
+
+import type { DeliveryItem, PushReservation } from '../delivery/index.ts';
+import { PushWithdrawn } from '../delivery/types.ts';
+import type { EcsRecord, OtelRecord } from '../model/records.ts';
+import type { TraceeEvent } from '../model/event.ts';
+import { decodeText, decodeValue } from '../normalize/decode.ts';
+import type { InputRecord } from '../sources/read-records.ts';
+import type { IngestOptions, IngestResult } from '../sources/types.ts';
+import type { IngestDeps } from './ingest.ts';
+import { mapForRoutes, selectRoutes, type RoutePlan } from './ingest-routes.ts';
+
+const ABORTED = Symbol('aborted');
+
+/** One counter per record: calls `done` on the n-th call (each route's DeliveryItem.ack fires once). */
+function afterAll(n: number, done: () => void): () => void {
+  let left = n;
+  return () => { if (--left === 0) done(); };
+}
+
+export class IngestRun {
+  readonly res: IngestResult = { accepted: 0, rejected: [], rejectedCount: 0, waiting: 0, refused: 0, interrupted: false };
+  private readonly deps: IngestDeps;
+  private readonly plan: RoutePlan;
+  private readonly opts: IngestOptions;
+  private readonly signal: AbortSignal | undefined;
+  private readonly listRejections: boolean;
+  private aborted: Promise<typeof ABORTED> | undefined;
+  private onAbort: (() => void) | undefined;
+
+  constructor(deps: IngestDeps, plan: RoutePlan, opts: IngestOptions) {
+    this.deps = deps;
+    this.plan = plan;
+    this.opts = opts;
+    this.signal = opts.signal;
+    this.listRejections = opts.listRejections !== false;
+  }
+
+  /**
+   * One record: the steps in order. False (or a promise of false) when the call stops reading; a
+   * promise only when a push is awaited.
+   */
+  take(rec: InputRecord): boolean | Promise<boolean> {
+    if (this.signal?.aborted) return this.refuseAfterStop(rec);
+    this.received(rec);
+    if (rec.kind === 'error') { this.bad(rec, rec.code, rec.reason, rec.text); return true; }
+    const input = rec.kind === 'text' ? rec.text : undefined;
+    const event = this.decode(rec, input);
+    if (event === undefined) return true;
+    const { to, excluded } = selectRoutes(this.plan, event);
+    if (excluded !== undefined && to.length === 0) { this.filteredEverywhere(rec, excluded); return true; }
+    const mapped = this.map(rec, event, to, input);
+    if (mapped === undefined) return true;
+    this.mapped(rec, excluded);
+    const items = this.itemsFor(rec, mapped, to, input);
+    return this.reserving(to) ? this.reserveThenCommit(rec, items, to, input) : this.pushEverywhere(items, to);
+  }
+
+  /** The signal may outlive this call (a run's stop signal): leave no listener on it. */
+  end(): IngestResult {
+    if (this.onAbort !== undefined) this.signal?.removeEventListener('abort', this.onAbort);
+    return this.res;
+  }
+
+  private received(rec: InputRecord): void {
+    this.deps.counts.received++;
+    this.deps.telemetry?.eventReceived(rec.origin.source);
+  }
+
+  /** After the stop: a pull source stops reading; a push source refuses the rest (dead-lettered: settled). */
+  private refuseAfterStop(rec: InputRecord): boolean {
+    this.res.interrupted = true;
+    const refuseAs = this.opts.refuseRestAs;
+    if (refuseAs === undefined) return false;
+    this.received(rec);
+    this.res.refused++;
+    this.deps.reject(rec.origin, refuseAs, rec.kind === 'text' ? rec.text : rec.kind === 'error' ? rec.text : undefined, 'queue_full');
+    rec.ack?.();
+    return true;
+  }
+
+  /** Bad input is dead-lettered at once: counted, reported, and the record settled (rec.ack). */
+  private bad(rec: InputRecord, code: string, reason: string, input: string | undefined): void {
+    this.deps.reject(rec.origin, reason, input, code);
+    this.res.rejectedCount++;
+    if (this.listRejections) this.res.rejected.push({ origin: rec.origin, reason });
+    rec.ack?.();
+  }
+
+  private decode(rec: Exclude<InputRecord, { kind: 'error' }>, input: string | undefined): TraceeEvent | undefined {
+    const dec = rec.kind === 'text' ? decodeText(rec.text) : decodeValue(rec.value, rec.marked);
+    if (dec.ok) return dec.event;
+    this.bad(rec, dec.code, dec.reason, input);
+    return undefined;
+  }
+
+  /** Every route's filter excluded the event: nothing to map; settled for each of them at once. */
+  private filteredEverywhere(rec: InputRecord, excluded: number[]): void {
+    for (const i of excluded) this.plan.routes[i].filtered?.();
+    this.deps.counts.filteredOut++;
+    this.res.accepted++;
+    rec.ack?.();
+  }
+
+  private map(rec: InputRecord, event: TraceeEvent, to: number[], input: string | undefined): Array<EcsRecord | OtelRecord | undefined> | undefined {
+    try {
+      return mapForRoutes(this.plan, event, to);
+    } catch (err) {
+      // only a stack overflow means too deep; another RangeError (an invalid date…) is a mapping error
+      if (err instanceof RangeError && /call stack/i.test(err.message)) this.bad(rec, 'too_deep', 'event nested too deeply to map', input);
+      else this.bad(rec, 'map_error', `mapping failed: ${(err as Error).message}`, input);
+      return undefined;
+    }
+  }
+
+  /** Counted only now: an event rejected by the mapping counts as rejected, not as filtered too. */
+  private mapped(rec: InputRecord, excluded: number[] | undefined): void {
+    this.deps.counts.mapped++;
+    this.deps.telemetry?.eventMapped(rec.origin.source);
+    if (excluded !== undefined) for (const i of excluded) this.plan.routes[i].filtered?.();
+  }
+
+  /** One item per route; the record is settled once every route it was pushed to acked its item. */
+  private itemsFor(rec: InputRecord, mapped: Array<EcsRecord | OtelRecord | undefined>, to: number[], input: string | undefined): DeliveryItem[] {
+    const items: DeliveryItem[] = new Array(to.length);
+    const ack = rec.ack === undefined ? undefined : to.length === 1 ? rec.ack : afterAll(to.length, rec.ack);
+    for (let j = 0; j < to.length; j++) {
+      items[j] = { record: mapped[this.plan.slotOf[to[j]]] as EcsRecord | OtelRecord, origin: rec.origin, input, ack };
+    }
+    return items;
+  }
+
+  /** A push source whose refusal must mean "taken nowhere" (webhook 503, forward not acked), and routes that can hold room. */
+  private reserving(to: number[]): boolean {
+    return this.signal !== undefined && this.opts.refuseRestAs !== undefined && to.every((i) => this.plan.routes[i].delivery.reserve !== undefined);
+  }
+
+  /** Room is reserved in every route first, and withdrawn from all of them when the signal aborts. */
+  private async reserveThenCommit(rec: InputRecord, items: DeliveryItem[], to: number[], input: string | undefined): Promise<boolean> {
+    const routes = this.plan.routes;
+    // every route has reserve() and refuseRestAs is set: reserving()
+    const held = await Promise.allSettled(to.map((i, j) => routes[i].delivery.reserve?.(items[j], this.signal) as Promise<PushReservation>));
+    if (held.some((h) => h.status === 'rejected' && h.reason instanceof PushWithdrawn)) {
+      for (const h of held) if (h.status === 'fulfilled') h.value.cancel();
+      this.res.refused++;
+      this.res.interrupted = true;
+      this.deps.reject(rec.origin, this.opts.refuseRestAs ?? '', input, 'queue_full');
+      rec.ack?.();   // dead-lettered: settled
+      return true;
+    }
+    // committed where room was held; a route that refused for another reason (shut down, disk
+    // error) reports it, as a refused push does
+    const commits = held.map((h, j) => (h.status === 'fulfilled' ? h.value.commit() : Promise.reject(h.reason as Error)).catch((err: Error) => {
+      this.deps.pushFailed?.(routes[to[j]], items[j], err);
+      throw err;
+    }));
+    try {
+      await Promise.all(commits);
+      this.res.accepted++;
+    } catch {
+      this.res.refused++;
+    }
+    return true;
+  }
+
+  /** Push to every route; stop waiting when the signal aborts (the push stays in line, accounted for). */
+  private async pushEverywhere(items: DeliveryItem[], to: number[]): Promise<boolean> {
+    const routes = this.plan.routes;
+    const pushes: Promise<void>[] = new Array(to.length);
+    for (let j = 0; j < to.length; j++) pushes[j] = routes[to[j]].delivery.push(items[j]);
+    const all: Promise<unknown> = pushes.length === 1 ? pushes[0] : Promise.all(pushes);
+    const aborted = this.abortedSignal();
+    let outcome: unknown;
+    try {
+      outcome = await (aborted === undefined ? all : Promise.race([all, aborted]));
+    } catch {
+      // a route refused the push: report each refusal; the other routes keep what they took
+      this.res.refused++;
+      for (let j = 0; j < pushes.length; j++) pushes[j].catch((err: Error) => this.deps.pushFailed?.(routes[to[j]], items[j], err));
+      return true;
+    }
+    if (outcome !== ABORTED) { this.res.accepted++; return true; }
+    this.res.waiting++;
+    this.res.interrupted = true;
+    for (let j = 0; j < pushes.length; j++) pushes[j].catch((err: Error) => this.deps.lateRefusal(routes[to[j]], items[j], err));
+    return this.opts.refuseRestAs !== undefined;
+  }
+
+  /** Resolves ABORTED when the signal aborts (one listener per call); undefined without a signal. */
+  private abortedSignal(): Promise<typeof ABORTED> | undefined {
+    const signal = this.signal;
+    if (signal === undefined) return undefined;
+    this.aborted ??= signal.aborted ? Promise.resolve(ABORTED)
+      : new Promise((resolve) => { this.onAbort = () => resolve(ABORTED); signal.addEventListener('abort', this.onAbort, { once: true }); });
+    return this.aborted;
+  }
+}
