@@ -2,15 +2,17 @@
 // With `telemetry.listen` the /metrics, /healthz, /readyz server runs from before the exporters
 // start until the last flush is done, so probes see "starting" and "shutting down" too.
 
-import { loadRunConfig, resolveTelemetryConfig } from '../config/run-config.ts';
+import { loadRunConfig, resolveTelemetryConfig, type ParseDetails } from '../config/run-config.ts';
 import { redact } from '../config/secrets.ts';
 import { preparePipeline, type RunSummary } from '../pipeline/pipeline.ts';
 import { createTelemetry, createTelemetryServer, startProgressLog, type TelemetryServer } from '../telemetry/index.ts';
 
 export async function runCommand(configFile: string | undefined, opts: { shutdownTimeoutMs: number }): Promise<number> {
-  const config = loadRunConfig(configFile);
+  const details: ParseDetails = {};
+  const config = loadRunConfig(configFile, process.env, details);
   // every line goes through redact: a secret the config or the environment holds never reaches stderr
   const log = (line: string) => process.stderr.write(`tracee-exporter: ${redact(line)}\n`);
+  for (const w of details.warnings ?? []) log(`warning: ${w}`);
   const { telemetry: tc, warnings } = resolveTelemetryConfig(config);
   for (const w of warnings) log(w);
   const telemetry = createTelemetry({ notReadyAfterRetryingMs: tc.notReadyAfterRetryingMs, processMetrics: true });

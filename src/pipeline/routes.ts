@@ -10,10 +10,11 @@ import { redactingMappers } from '../mapping/redact.ts';
 import type { Exporter } from '../model/exporter.ts';
 import { formatOrigin } from '../model/records.ts';
 import { EXPORTER_TYPES, type ExporterFactory } from '../exporters/registry.ts';
+import { deliveryOptionsOf, mergedDelivery } from '../delivery/config-schema.ts';
 import { detectNodeInfo } from '../config/node-info.ts';
 import { ConfigError, exporterOptions, type RunConfig } from '../config/run-config.ts';
 import { timedExporter, type ExporterTelemetry, type Telemetry } from '../telemetry/index.ts';
-import { bufferConfigOf, checkDiskBufferNames, resolveDataDir, withBuffer } from './disk-buffers.ts';
+import { checkDiskBufferNames, resolveDataDir, withBuffer } from './disk-buffers.ts';
 import { compileFilter } from '../mapping/event-filter.ts';
 import type { IngestRoute } from './ingest.ts';
 import type { UnwrittenCount } from './dead-letter-sink.ts';
@@ -83,7 +84,8 @@ export function compileMappers(config: RunConfig) {
 /** The exporter an entry names, and the label its messages carry. */
 function createExporter(e: ExporterConfig, where: string, deps: RouteDeps): { exporter: Exporter; label: string } {
   const { type, module: spec } = e;
-  const factory = type === 'module' ? deps.exporterModules?.get(spec ?? '') : EXPORTER_TYPES[type];
+  const kind = EXPORTER_TYPES[type];
+  const factory: ExporterFactory | undefined = type === 'module' ? deps.exporterModules?.get(spec ?? '') : kind && ((o, ctx) => kind.create(o, ctx));
   if (!factory && type === 'module') throw new ConfigError(`${where}: exporter module "${spec}" is not loaded: build the pipeline with preparePipeline() (or pass exporterModules from loadExporterModules())`);
   if (!factory) throw new ConfigError(`${where}.type: unknown exporter "${type}"`);
   // a plugin without a configured name names itself
@@ -124,7 +126,8 @@ function buildRoute(config: RunConfig, e: ExporterConfig, i: number, mappers: Re
   const where = `exporters[${i}]`;
   const { exporter, label } = createExporter(e, where, deps);
   const { accepts, mapper } = mappers.forExporter(e, exporter, where);
-  const merged = { sizeOf: approxMemory, ...(config.delivery ?? {}), ...(e.delivery ?? {}) };
+  const section = mergedDelivery(config.delivery, e.delivery);
+  const merged: Parameters<typeof createDelivery>[1] = { sizeOf: approxMemory, ...deliveryOptionsOf(section) } as Parameters<typeof createDelivery>[1];
   const bounds = resolveDeliveryOptions(merged);
   let delivery: Delivery | undefined;
   // the configured name (the otlp_http exporter reports 'otlp_http' whatever its name)
@@ -132,7 +135,7 @@ function buildRoute(config: RunConfig, e: ExporterConfig, i: number, mappers: Re
     read: () => delivery!.stats(),
     capacity: { items: bounds.maxQueueItems, bytes: bounds.maxQueueBytes },
   });
-  const bufferCfg = bufferConfigOf(config, e);
+  const bufferCfg = section.buffer ?? {};
   // behind a disk buffer the queue is fed from disk: it waits for room, never drops (buffer.when_full decides)
   const innerOptions = bufferCfg.type === 'disk' ? { ...merged, whenFull: 'block' as const } : merged;
   delivery = createMemoryDelivery(exporter, innerOptions, tel, deps);

@@ -57,10 +57,13 @@ export interface ResolvedElasticsearchOptions {
 export class ElasticsearchConfigError extends Error {
   readonly code = 'ES_CONFIG';
   readonly path: string;
+  /** The message without the path. */
+  readonly reason: string;
   constructor(path: string, message: string) {
     super(`${path}: ${message}`);
     this.name = 'ElasticsearchConfigError';
     this.path = path;
+    this.reason = message;
   }
 }
 

@@ -24,10 +24,13 @@ export type ResolvedOpenSearchOptions = ResolvedElasticsearchOptions;
 export class OpenSearchConfigError extends Error {
   readonly code = 'OS_CONFIG';
   readonly path: string;
+  /** The message without the path. */
+  readonly reason: string;
   constructor(path: string, message: string) {
     super(`${path}: ${message}`);
     this.name = 'OpenSearchConfigError';
     this.path = path;
+    this.reason = message;
   }
 }
 
@@ -50,6 +53,6 @@ export function resolveOpenSearchOptions(o: OpenSearchExporterOptions, at = 'exp
     return resolveElasticsearchOptions({ ...o, name: o.name ?? 'opensearch', serverMajor: 'auto' }, at);
   } catch (err) {
     const e = err as { path?: string; message: string };
-    throw new OpenSearchConfigError(e.path ?? at, e.message.replace(/^[^:]*: /, ''));
+    throw new OpenSearchConfigError(e.path ?? at, (e as { reason?: string }).reason ?? e.message);
   }
 }

@@ -1,0 +1,22 @@
+// `type: elasticsearch` in the exporter registry.
+
+import { camelOptions } from '../../util/schema-type.ts';
+import type { Exporter } from '../../model/exporter.ts';
+import { checkReadable, resolving, type ExporterKind } from '../kind.ts';
+import { resolveElasticsearchOptions, type ElasticsearchExporterOptions } from './config.ts';
+import { createElasticsearchExporter } from './exporter.ts';
+import { elasticsearchExporterSchema, type ElasticsearchExporterConfig } from './schema.ts';
+
+const options = (c: ElasticsearchExporterConfig) => camelOptions(elasticsearchExporterSchema, c) as ElasticsearchExporterOptions;
+
+export const elasticsearchExporterKind: ExporterKind<ElasticsearchExporterConfig> = {
+  schema: elasticsearchExporterSchema,
+  create: (c, ctx) => createElasticsearchExporter({ ...options(c), logger: { info: ctx.log, warn: ctx.log } }) as unknown as Exporter,
+  target: () => 'ecs',
+  check(c) {
+    const r = resolving(() => resolveElasticsearchOptions(options(c), '@'), '@.');
+    checkReadable(['tls', 'ca_file'], r.tls.caFile);
+    const auth = r.auth ? Object.keys(r.auth).filter((k) => k !== 'password').map((k) => (k === 'apiKey' ? 'api_key' : k))[0] : 'none';
+    return `${r.name} → ${r.cloudId ? 'Elastic Cloud' : r.endpoints.join(', ')} (${r.targets.event.name}, ${r.targets.alert.name}; auth: ${auth})`;
+  },
+};

@@ -1,0 +1,25 @@
+// `type: kafka` in the exporter registry.
+
+import { camelOptions } from '../../util/schema-type.ts';
+import type { Exporter } from '../../model/exporter.ts';
+import { checkReadable, resolving, type ExporterKind } from '../kind.ts';
+import { createKafkaExporter } from './exporter.ts';
+import { resolveKafkaOptions, type KafkaExporterOptions } from './options.ts';
+import { kafkaExporterSchema, type KafkaExporterConfig } from './schema.ts';
+
+const options = (c: KafkaExporterConfig) => camelOptions(kafkaExporterSchema, c) as KafkaExporterOptions;
+
+export const kafkaExporterKind: ExporterKind<KafkaExporterConfig> = {
+  schema: kafkaExporterSchema,
+  create: (c, ctx) => createKafkaExporter(options(c), { log: ctx.log }) as unknown as Exporter,
+  target: (c) => (c.encoding === 'ecs_json' ? 'ecs' : 'otel'),
+  check(c) {
+    const r = resolving(() => resolveKafkaOptions(options(c)));
+    if (r.tls) {
+      checkReadable(['tls', 'ca_file'], r.tls.caFile);
+      checkReadable(['tls', 'cert_file'], r.tls.certFile);
+      checkReadable(['tls', 'key_file'], r.tls.keyFile);
+    }
+    return `${(c as { name?: string }).name ?? 'kafka'} → kafka ${r.brokers.join(',')} (${r.encoding} to ${r.topics.events}, ${r.topics.alerts}; ${r.compression}${r.tls ? ', TLS' : ''}; sasl: ${r.sasl?.mechanism ?? 'none'})`;
+  },
+};

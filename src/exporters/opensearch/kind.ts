@@ -1,0 +1,21 @@
+// `type: opensearch` in the exporter registry.
+
+import { camelOptions } from '../../util/schema-type.ts';
+import type { Exporter } from '../../model/exporter.ts';
+import { checkReadable, resolving, type ExporterKind } from '../kind.ts';
+import { resolveOpenSearchOptions, type OpenSearchExporterOptions } from './config.ts';
+import { createOpenSearchExporter } from './exporter.ts';
+import { opensearchExporterSchema, type OpenSearchExporterConfig } from './schema.ts';
+
+const options = (c: OpenSearchExporterConfig) => camelOptions(opensearchExporterSchema, c) as OpenSearchExporterOptions;
+
+export const opensearchExporterKind: ExporterKind<OpenSearchExporterConfig> = {
+  schema: opensearchExporterSchema,
+  create: (c, ctx) => createOpenSearchExporter({ ...options(c), logger: { info: ctx.log, warn: ctx.log } }) as unknown as Exporter,
+  target: () => 'ecs',
+  check(c) {
+    const r = resolving(() => resolveOpenSearchOptions(options(c), '@'), '@.');
+    checkReadable(['tls', 'ca_file'], r.tls.caFile);
+    return `${r.name} → ${r.endpoints.join(', ')} (${r.targets.event.name}, ${r.targets.alert.name}; auth: ${r.auth ? 'basic' : 'none'})`;
+  },
+};

@@ -1,0 +1,25 @@
+// `type: otlp_http` in the exporter registry.
+
+import { camelOptions } from '../../util/schema-type.ts';
+import type { Exporter } from '../../model/exporter.ts';
+import { checkReadable, resolving, type ExporterKind } from '../kind.ts';
+import { createOtlpHttpExporter } from './exporter.ts';
+import { resolveOtlpOptions, type OtlpHttpOptions } from './options.ts';
+import { otlpHttpExporterSchema, type OtlpHttpExporterConfig } from './schema.ts';
+
+const options = (c: OtlpHttpExporterConfig) => camelOptions(otlpHttpExporterSchema, c) as OtlpHttpOptions;
+
+export const otlpHttpExporterKind: ExporterKind<OtlpHttpExporterConfig> = {
+  schema: otlpHttpExporterSchema,
+  create: (c, ctx) => createOtlpHttpExporter(options(c), { warn: ctx.log }) as unknown as Exporter,
+  target: () => 'otel',
+  check(c, chk) {
+    const r = resolving(() => resolveOtlpOptions(options(c), chk.env, chk.warn));
+    if (!r.url.startsWith('http:')) {
+      checkReadable(['tls', 'ca_file'], r.tls.caFile);
+      checkReadable(['tls', 'cert_file'], r.tls.certFile);
+      checkReadable(['tls', 'key_file'], r.tls.keyFile);
+    }
+    return `${(c as { name?: string }).name ?? 'otlp_http'} → ${r.url} (${r.protocol}, ${r.compression})`;
+  },
+};
