@@ -88,7 +88,7 @@ function checkRenderedConfig(objects: K8sObject[]) {
     text = text.split(`${mount.mountPath}/`).join(`${local}/`);
   }
   // every ${file:} reference (and the CA file) is a key of a mounted Secret
-  const refs = [...(configMap.data['config.yaml'] as string).matchAll(/\$\{file:([^}]+)\}|caFile: (\S+)/g)].map((m) => m[1] ?? m[2]);
+  const refs = [...(configMap.data['config.yaml'] as string).matchAll(/\$\{file:([^}]+)\}|ca_file: (\S+)/g)].map((m) => m[1] ?? m[2]);
   for (const ref of refs) expect(Object.keys(secretValues), ref).toContain(ref);
   expect(secretDirs.length).toBe(new Set(refs.map((r) => path.dirname(r))).size);
   text = text.split('/var/lib/tracee-exporter').join(path.join(dir, 'data'));
@@ -156,7 +156,7 @@ describe('charts/tracee-exporter', () => {
         else expect(refs.length).toBeGreaterThan(0);
         for (const exp of result.config.exporters) {
           if (exp.type === 'elasticsearch' && refs.some((r) => r.includes('/elasticsearch/'))) {
-            expect((exp.auth as { apiKey: string }).apiKey).toBe(secretValues['/etc/tracee-exporter/secrets/elasticsearch/api-key']);
+            expect((exp.auth as { api_key: string }).api_key).toBe(secretValues['/etc/tracee-exporter/secrets/elasticsearch/api-key']);
           }
           if (exp.type === 'otlp_http' && refs.some((r) => r.includes('/otlp/'))) {
             expect((exp.headers as Record<string, string>).authorization).toBe(secretValues['/etc/tracee-exporter/secrets/otlp/authorization']);

@@ -201,8 +201,8 @@ describe('OpenSearch unreachable in the middle of a run (FAKE outage proxy befor
     try {
       const config = {
         version: 1, node: { name: 'n' }, sources: [{ type: 'stdin' }],
-        exporters: [{ type: 'opensearch', name: 'os', endpoints: proxy.url, dataStream: { namespace: ns2 },
-          delivery: { maxBatchItems: 50, flushIntervalMs: 50, initialBackoffMs: 100, maxBackoffMs: 400 } }],
+        exporters: [{ type: 'opensearch', name: 'os', endpoints: proxy.url, data_stream: { namespace: ns2 },
+          delivery: { max_batch_items: 50, flush_interval_ms: 50, initial_backoff_ms: 100, max_backoff_ms: 400 } }],
       } as unknown as RunConfig;
       const stdin = new PassThrough();
       const runLogs: string[] = [];

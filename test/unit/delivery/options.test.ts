@@ -32,7 +32,10 @@ describe('resolveDeliveryOptions', () => {
     [{ maxRetries: 2.5 }, 'delivery.max_retries: expected an integer or Infinity, got 2.5'],
     [{ whenFull: 'drop_oldest' }, 'delivery.when_full: expected "block" or "drop_newest", got "drop_oldest"'],
   ])('rejects %j', (o, message) => {
-    expect(() => resolveDeliveryOptions(o as never)).toThrow(new RangeError(message));
+    let err: unknown;
+    try { resolveDeliveryOptions(o as never); } catch (e) { err = e; }
+    expect(err).toBeInstanceOf(RangeError);
+    expect((err as Error).message).toBe(message);
   });
 
   it('accepts Infinity where it means "no limit"', () => {
