@@ -29,7 +29,7 @@ export function rewriteLegacyKeys(data: Json, root: Schema): LegacyRewrite[] {
   const done: LegacyRewrite[] = [];
   const exporters = Array.isArray(data.exporters) ? data.exporters : [];
   exporters.forEach((e, i) => {
-    if (!isObj(e) || !('buffer' in e) || e.type === 'module') return;
+    if (!isObj(e) || !('buffer' in e)) return;
     const from: OptionPath = ['exporters', i, 'buffer'];
     const to: OptionPath = ['exporters', i, 'delivery', 'buffer'];
     const delivery = isObj(e.delivery) ? e.delivery : {};

@@ -173,7 +173,7 @@ export function parseRunConfig(text: string, file: string, env: NodeJS.ProcessEn
     const p = e.instancePath.split('/').slice(1).map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, '/').replace(/~0/g, '~')));
     const extra = e.params && 'additionalProperty' in e.params ? ` "${(e.params as { additionalProperty: string }).additionalProperty}"` : e.params && 'allowedValues' in e.params ? `: ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}` : '';
     const at = e.params && 'additionalProperty' in e.params ? [...p, (e.params as { additionalProperty: string }).additionalProperty] : p;
-    throw new ConfigError(scrub(`${file}${lineOf(at)}: ${formatOptionPath(p)}: ${e.message}${extra}`, secrets));
+    throw new ConfigError(scrub(`${file}${lineOf(at)}: ${formatOptionPath(at)}: ${e.message}${extra}`, secrets));
   }
   const config = data as RunConfig;
   // a plugin module given as a relative path is relative to the config file, not to the cwd

@@ -25,7 +25,7 @@ describe('run config', () => {
   it('errors name the file, the line and the key', () => {
     const bad = (text: string) => { try { parseRunConfig(text, 'cfg.yaml', {}); return ''; } catch (e) { expect(e).toBeInstanceOf(ConfigError); return (e as Error).message; } };
     expect(bad('version: 1\nexporters:\n  - type: pulsar\n')).toMatch(/^cfg.yaml:3:11: exporters\[0\].type: must be equal to one of the allowed values: console, otlp_http, elasticsearch/);
-    expect(bad('version: 1\nexporters:\n  - type: console\nsourcez: []\n')).toMatch(/^cfg.yaml:4:10: \(top level\): must NOT have additional properties "sourcez"/);
+    expect(bad('version: 1\nexporters:\n  - type: console\nsourcez: []\n')).toMatch(/^cfg.yaml:4:10: sourcez: must NOT have additional properties "sourcez"/);
     expect(bad('version: 1\nsources:\n  - type: file\nexporters:\n  - type: console\n')).toMatch(/^cfg.yaml:3:5: sources\[0\]: must have required property 'path'/);
     expect(bad('version: 1\nnode:\n  name: ${env:MISSING}\nexporters: [{type: console}]\n')).toMatch(/^cfg.yaml:3:9 \(node.name\): environment variable MISSING is not set/);
     expect(bad('version: 1\nexporters: [\n')).toMatch(/^cfg.yaml:\d+:\d+: /);

@@ -131,13 +131,13 @@ sources:
   - type: forward
     users: [{ username: tracee, password: pw }]
 exporters: [{ type: console }]
-`, 'x.yaml')).toThrow(/x\.yaml:\d+: sources\[0\]: .*shared_key/);
+`, 'x.yaml')).toThrow(/x\.yaml:\d+:\d+: sources\[0\]: .*shared_key/);
     // webhook keys mean nothing here: refused rather than silently ignored
     expect(() => parseRunConfig(`version: 1
 sources:
   - type: forward
     auth: { bearer_token: x }
 exporters: [{ type: console }]
-`, 'x.yaml')).toThrow(/x\.yaml:\d+: sources\[0\]\.auth: /);
+`, 'x.yaml')).toThrow(/x\.yaml:\d+:\d+: sources\[0\]\.auth: /);
   });
 });

@@ -73,6 +73,6 @@ exporters: [{ type: console }]
     expect(s1.checkpointRequired).toBe(false);
     expect(s2.checkpointPath).toBeUndefined();
     expect(s3).toMatchObject({ checkpointPath: '/tmp/c.cp', checkpointRequired: true });
-    expect(() => parseRunConfig('version: 1\nsources: [{ type: file }]\nexporters: [{ type: console }]\n', 'y.yaml', {})).toThrow(/sources\.0/);
+    expect(() => parseRunConfig('version: 1\nsources: [{ type: file }]\nexporters: [{ type: console }]\n', 'y.yaml', {})).toThrow(/y\.yaml:2:\d+: sources\[0\]: must have required property 'path'/);
   });
 });

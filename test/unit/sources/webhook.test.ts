@@ -323,11 +323,11 @@ describe('webhook source', () => {
     expect(cfg('{ type: webhook, listen: "0.0.0.0:8080", path: /events, auth: { bearer_token: "${env:TOKEN}" } }', { TOKEN: 'tok-9f3' }).sources![0])
       .toEqual({ type: 'webhook', listen: '0.0.0.0:8080', path: '/events', auth: { bearer_token: 'tok-9f3' } });
     expect((cfg('{ type: webhook, listen: "[::1]:8080" }').sources![0] as { listen?: string }).listen).toBe('[::1]:8080');
-    expect(err('{ type: webhook, listen: "localhost" }')).toMatch(/^c.yaml:3:\d+: sources.0.listen: must match pattern/);
-    expect(err('{ type: webhook, path: events }')).toMatch(/^c.yaml:3:\d+: sources.0.path: must match pattern "\^\/"/);
-    expect(err('{ type: webhook, auth: { username: tracee } }')).toMatch(/sources.0.auth: must have property password when property username is present/);
+    expect(err('{ type: webhook, listen: "localhost" }')).toMatch(/^c.yaml:3:\d+: sources\[0\]\.listen: must match pattern/);
+    expect(err('{ type: webhook, path: events }')).toMatch(/^c.yaml:3:\d+: sources\[0\]\.path: must match pattern "\^\/"/);
+    expect(err('{ type: webhook, auth: { username: tracee } }')).toMatch(/sources\[0\]\.auth: must have property password when property username is present/);
     const both = err('{ type: webhook, auth: { bearer_token: hunter2-secret, username: u, password: hunter2-pw } }');
-    expect(both).toMatch(/^c.yaml:3:\d+: sources.0.auth.username: /);
+    expect(both).toMatch(/^c.yaml:3:\d+: sources\[0\]\.auth.username: /);
     expect(both).not.toMatch(/hunter2/);
     expect(err('{ type: webhook, auth: { bearer_token: "${env:NO_TOKEN}" } }')).toMatch(/environment variable NO_TOKEN is not set/);
   });
