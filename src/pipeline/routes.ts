@@ -11,6 +11,7 @@ import type { Exporter } from '../model/exporter.ts';
 import { formatOrigin } from '../model/records.ts';
 import { EXPORTER_TYPES, type ExporterFactory } from '../exporters/registry.ts';
 import { deliveryOptionsOf, mergedDelivery } from '../delivery/config-schema.ts';
+import { formatOptionPath, OptionError, optionPathOf } from '../util/option-error.ts';
 import { detectNodeInfo } from '../config/node-info.ts';
 import { ConfigError, exporterOptions, type RunConfig } from '../config/run-config.ts';
 import { timedExporter, type ExporterTelemetry, type Telemetry } from '../telemetry/index.ts';
@@ -91,7 +92,14 @@ function createExporter(e: ExporterConfig, where: string, deps: RouteDeps): { ex
   // a plugin without a configured name names itself
   const name = e.name ?? (type === 'module' ? undefined : type);
   let label = name ?? spec!;
-  const exporter = factory({ ...exporterOptions(e), ...(name === undefined ? {} : { name }) }, { log: (m) => deps.log(`${label}: ${m}`) });
+  let exporter: Exporter;
+  try {
+    exporter = factory({ ...exporterOptions(e), ...(name === undefined ? {} : { name }) }, { log: (m) => deps.log(`${label}: ${m}`) });
+  } catch (err) {
+    // a built-in kind names the config key it refuses (snake_case, below the entry)
+    if (err instanceof OptionError) throw new ConfigError(`${formatOptionPath([...optionPathOf(where), ...err.path])}: ${err.reason}`);
+    throw err;
+  }
   label = e.name ?? exporter.name;
   return { exporter, label };
 }

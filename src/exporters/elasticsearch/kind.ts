@@ -11,7 +11,7 @@ const options = (c: ElasticsearchExporterConfig) => camelOptions(elasticsearchEx
 
 export const elasticsearchExporterKind: ExporterKind<ElasticsearchExporterConfig> = {
   schema: elasticsearchExporterSchema,
-  create: (c, ctx) => createElasticsearchExporter({ ...options(c), logger: { info: ctx.log, warn: ctx.log } }) as unknown as Exporter,
+  create: (c, ctx) => resolving(() => createElasticsearchExporter({ ...options(c), logger: { info: ctx.log, warn: ctx.log } }), 'exporters.elasticsearch.') as unknown as Exporter,
   target: () => 'ecs',
   check(c) {
     const r = resolving(() => resolveElasticsearchOptions(options(c), '@'), '@.');

@@ -11,7 +11,7 @@ const options = (c: KafkaExporterConfig) => camelOptions(kafkaExporterSchema, c)
 
 export const kafkaExporterKind: ExporterKind<KafkaExporterConfig> = {
   schema: kafkaExporterSchema,
-  create: (c, ctx) => createKafkaExporter(options(c), { log: ctx.log }) as unknown as Exporter,
+  create: (c, ctx) => resolving(() => createKafkaExporter(options(c), { log: ctx.log })) as unknown as Exporter,
   target: (c) => (c.encoding === 'ecs_json' ? 'ecs' : 'otel'),
   check(c) {
     const r = resolving(() => resolveKafkaOptions(options(c)));

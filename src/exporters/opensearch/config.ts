@@ -47,7 +47,7 @@ export function resolveOpenSearchOptions(o: OpenSearchExporterOptions, at = 'exp
     throw new OpenSearchConfigError(`${at}.auth`, 'give username + password (basic auth); AWS SigV4 is not supported yet');
   }
   const tls = raw.tls as Record<string, unknown> | undefined;
-  if (tls && 'caFingerprint' in tls) throw new OpenSearchConfigError(`${at}.tls.caFingerprint`, 'not an opensearch option: give tls.caFile');
+  if (tls && 'caFingerprint' in tls) throw new OpenSearchConfigError(`${at}.tls.caFingerprint`, 'not an opensearch option: give tls.ca_file');
   if (o.endpoints === undefined || (Array.isArray(o.endpoints) && o.endpoints.length === 0)) throw new OpenSearchConfigError(`${at}.endpoints`, 'give at least one URL');
   try {
     return resolveElasticsearchOptions({ ...o, name: o.name ?? 'opensearch', serverMajor: 'auto' }, at);

@@ -11,7 +11,7 @@ const options = (c: OpenSearchExporterConfig) => camelOptions(opensearchExporter
 
 export const opensearchExporterKind: ExporterKind<OpenSearchExporterConfig> = {
   schema: opensearchExporterSchema,
-  create: (c, ctx) => createOpenSearchExporter({ ...options(c), logger: { info: ctx.log, warn: ctx.log } }) as unknown as Exporter,
+  create: (c, ctx) => resolving(() => createOpenSearchExporter({ ...options(c), logger: { info: ctx.log, warn: ctx.log } }), 'exporters.opensearch.') as unknown as Exporter,
   target: () => 'ecs',
   check(c) {
     const r = resolving(() => resolveOpenSearchOptions(options(c), '@'), '@.');

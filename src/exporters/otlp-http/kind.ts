@@ -11,7 +11,7 @@ const options = (c: OtlpHttpExporterConfig) => camelOptions(otlpHttpExporterSche
 
 export const otlpHttpExporterKind: ExporterKind<OtlpHttpExporterConfig> = {
   schema: otlpHttpExporterSchema,
-  create: (c, ctx) => createOtlpHttpExporter(options(c), { warn: ctx.log }) as unknown as Exporter,
+  create: (c, ctx) => resolving(() => createOtlpHttpExporter(options(c), { warn: ctx.log })) as unknown as Exporter,
   target: () => 'otel',
   check(c, chk) {
     const r = resolving(() => resolveOtlpOptions(options(c), chk.env, chk.warn));
