@@ -60,7 +60,7 @@ export function checkConfigFile(file: string | undefined, env: NodeJS.ProcessEnv
   const config = loadRunConfig(file, env, details);
   const locate = details.locate!;
   const secrets = details.secrets ?? new Set<string>();
-  const source = locate([]).replace(/ \(.*\)$/, '').replace(/(:\d+){1,2}$/, '');
+  const source = details.file!;
   const fail = (p: Path, message: string): never => { throw new ConfigError(scrub(`${locate(p)}: ${formatOptionPath(p)}: ${message}`, secrets)); };
   /**
    * Runs one of the resolvers `run` uses; its error becomes "file:line:col: path: reason": at the

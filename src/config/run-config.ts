@@ -79,6 +79,8 @@ export function loadRunConfig(file: string | undefined, env: NodeJS.ProcessEnv =
 
 /** Filled by parseRunConfig for `config check` / `config print`. */
 export interface ParseDetails {
+  /** The file it was read from, or "(environment)". */
+  file?: string;
   /** "file:line:column" of a config path, or the environment variable that set it. */
   locate?: (p: Array<string | number>) => string;
   /** Deprecated keys that were rewritten ("file:line:column: delivery.whenFull is deprecated: use delivery.when_full"). */
@@ -163,7 +165,7 @@ export function parseRunConfig(text: string, file: string, env: NodeJS.ProcessEn
   for (const s of fileSecrets) secrets.add(s);
   collectSecrets(data, '', secrets);
   registerSecrets(secrets);
-  if (details) { details.locate = (p) => `${file}${lineOf(p)}`; details.secrets = secrets; details.fileSecrets = fileSecrets; details.fromEnv = origins; details.warnings = warnings; }
+  if (details) { details.file = file; details.locate = (p) => `${file}${lineOf(p)}`; details.secrets = secrets; details.fileSecrets = fileSecrets; details.fromEnv = origins; details.warnings = warnings; }
   else for (const w of warnings) process.emitWarning(w, { code: 'TRACEE_EXPORTER_DEPRECATED_KEY' });
   if (file === ENV_ONLY_FILE && !Array.isArray((data as { exporters?: unknown }).exporters)) {
     throw new ConfigError(`no configuration: give --config FILE or ${CONFIG_FILE_ENV}=FILE, or configure from the environment with at least one exporter (e.g. TRACEE_EXPORTER_EXPORTERS__CONSOLE__FORMAT=ecs; docs/configuration.md)`);
