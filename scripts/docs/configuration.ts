@@ -130,7 +130,7 @@ tracee-exporter reads one YAML file (\`version: 1\`): \`tracee-exporter run --co
 | \`\${env:NAME:-default}\` | the variable, or \`default\` |
 | \`\${file:/path}\` | the file's content, trailing newlines removed (a Kubernetes Secret mounted as a volume). Errors name the key and the path, never the content |
 
-Secrets never appear in messages: values under secret keys (password, apiKey, token, bearer,
+Secrets never appear in messages: values under secret keys (password, api_key, token, bearer,
 authorization…), file contents read by \`\${file:}\` and URL credentials are replaced by \`***\` in
 every configuration error, and \`config print\` masks them.
 
