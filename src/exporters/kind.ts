@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import type { Exporter, ExportTarget } from '../model/exporter.ts';
 import type { JsonSchema } from '../util/schema-type.ts';
 import { OptionError, optionPathOf, type OptionPath } from '../util/option-error.ts';
-import { snakeCase } from '../util/schema-type.ts';
+import { schema, snakeCase } from '../util/schema-type.ts';
 
 export interface ExporterContext {
   /** One-line operational messages (start-up decisions, downgrades). */
@@ -56,3 +56,11 @@ export function checkReadable(key: OptionPath, file: string | undefined): void {
     throw new OptionError(key, (err as Error).message);
   }
 }
+
+const scalar = [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] as const;
+
+/** `resource_attributes`: OTel attribute values (a string, number, boolean or a list of them) by key. */
+export const resourceAttributesSchema = schema({
+  type: 'object',
+  additionalProperties: { anyOf: [...scalar, { type: 'array', items: { anyOf: scalar } }] },
+});

@@ -69,3 +69,11 @@ export function camelOptions(s: JsonSchema, value: unknown): unknown {
   for (const [k, v] of Object.entries(value)) out[k in props ? camelCase(k) : k] = k in props ? camelOptions(props[k], v) : v;
   return out;
 }
+
+type CamelKey<S extends string> = S extends `${infer H}_${infer T}` ? `${H}${Capitalize<CamelKey<T>>}` : S;
+
+/** The type camelOptions returns: the config type with its keys camel-cased (the code's options). */
+export type CamelCased<T> =
+  T extends ReadonlyArray<infer I> ? Array<CamelCased<I>> :
+  T extends Record<string, unknown> ? (string extends keyof T ? T : { [K in keyof T as K extends string ? CamelKey<K> : K]: CamelCased<T[K]> }) :
+  T;

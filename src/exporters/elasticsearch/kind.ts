@@ -1,13 +1,18 @@
 // `type: elasticsearch` in the exporter registry.
 
-import { camelOptions } from '../../util/schema-type.ts';
+import { camelOptions, type CamelCased } from '../../util/schema-type.ts';
 import type { Exporter } from '../../model/exporter.ts';
 import { checkReadable, resolving, type ExporterKind } from '../kind.ts';
-import { resolveElasticsearchOptions, type ElasticsearchExporterOptions } from './config.ts';
+import { resolveElasticsearchOptions, type ElasticsearchExporterOptions, type EsAuth } from './config.ts';
 import { createElasticsearchExporter } from './exporter.ts';
 import { elasticsearchExporterSchema, type ElasticsearchExporterConfig } from './schema.ts';
 
-const options = (c: ElasticsearchExporterConfig) => camelOptions(elasticsearchExporterSchema, c) as ElasticsearchExporterOptions;
+/** The code's options: the config camel-cased; the compiler checks the two types agree. */
+const options = (c: ElasticsearchExporterConfig): ElasticsearchExporterOptions => {
+  const o = camelOptions(elasticsearchExporterSchema, c) as CamelCased<ElasticsearchExporterConfig>;
+  // auth: exactly one of api_key, username + password, bearer; the resolver checks which
+  return { ...o, auth: o.auth as EsAuth | undefined };
+};
 
 export const elasticsearchExporterKind: ExporterKind<ElasticsearchExporterConfig> = {
   schema: elasticsearchExporterSchema,

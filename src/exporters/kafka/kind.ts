@@ -1,13 +1,14 @@
 // `type: kafka` in the exporter registry.
 
-import { camelOptions } from '../../util/schema-type.ts';
+import { camelOptions, type CamelCased } from '../../util/schema-type.ts';
 import type { Exporter } from '../../model/exporter.ts';
 import { checkReadable, resolving, type ExporterKind } from '../kind.ts';
 import { createKafkaExporter } from './exporter.ts';
 import { resolveKafkaOptions, type KafkaExporterOptions } from './options.ts';
 import { kafkaExporterSchema, type KafkaExporterConfig } from './schema.ts';
 
-const options = (c: KafkaExporterConfig) => camelOptions(kafkaExporterSchema, c) as KafkaExporterOptions;
+/** The code's options: the config camel-cased; the compiler checks the two types agree. */
+const options = (c: KafkaExporterConfig): KafkaExporterOptions => camelOptions(kafkaExporterSchema, c) as CamelCased<KafkaExporterConfig>;
 
 export const kafkaExporterKind: ExporterKind<KafkaExporterConfig> = {
   schema: kafkaExporterSchema,

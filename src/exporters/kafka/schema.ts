@@ -2,6 +2,7 @@
 // camelCase) are this config with its keys camel-cased (camelOptions).
 
 import { schema, type FromSchema } from '../../util/schema-type.ts';
+import { resourceAttributesSchema } from '../kind.ts';
 import { KAFKA_DEFAULTS } from './options.ts';
 
 const K = KAFKA_DEFAULTS;
@@ -53,7 +54,7 @@ export const kafkaExporterSchema = schema({
     request_timeout_ms: { type: 'integer', minimum: 1, default: K.requestTimeoutMs, description: 'Per produce request (acks=all waits for the in-sync replicas).' },
     max_message_bytes: { type: 'integer', minimum: 1024, default: K.maxMessageBytes, description: 'A larger message is dead-lettered before sending (keep at or below the topic\'s max.message.bytes).' },
     service_name: { type: 'string', default: K.serviceName, description: 'otlp_proto: service.name of the resource.' },
-    resource_attributes: { type: 'object', description: 'otlp_proto: extra resource attributes for every workload (win over the mapper\'s).' },
+    resource_attributes: { ...resourceAttributesSchema, description: 'otlp_proto: extra resource attributes for every workload (win over the mapper\'s).' },
   },
 });
 export type KafkaExporterConfig = FromSchema<typeof kafkaExporterSchema>;

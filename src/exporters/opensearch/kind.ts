@@ -1,13 +1,14 @@
 // `type: opensearch` in the exporter registry.
 
-import { camelOptions } from '../../util/schema-type.ts';
+import { camelOptions, type CamelCased } from '../../util/schema-type.ts';
 import type { Exporter } from '../../model/exporter.ts';
 import { checkReadable, resolving, type ExporterKind } from '../kind.ts';
 import { resolveOpenSearchOptions, type OpenSearchExporterOptions } from './config.ts';
 import { createOpenSearchExporter } from './exporter.ts';
 import { opensearchExporterSchema, type OpenSearchExporterConfig } from './schema.ts';
 
-const options = (c: OpenSearchExporterConfig) => camelOptions(opensearchExporterSchema, c) as OpenSearchExporterOptions;
+/** The code's options: the config camel-cased; the compiler checks the two types agree. */
+const options = (c: OpenSearchExporterConfig): OpenSearchExporterOptions => camelOptions(opensearchExporterSchema, c) as CamelCased<OpenSearchExporterConfig>;
 
 export const opensearchExporterKind: ExporterKind<OpenSearchExporterConfig> = {
   schema: opensearchExporterSchema,

@@ -1,13 +1,14 @@
 // `type: otlp_http` in the exporter registry.
 
-import { camelOptions } from '../../util/schema-type.ts';
+import { camelOptions, type CamelCased } from '../../util/schema-type.ts';
 import type { Exporter } from '../../model/exporter.ts';
 import { checkReadable, resolving, type ExporterKind } from '../kind.ts';
 import { createOtlpHttpExporter } from './exporter.ts';
 import { resolveOtlpOptions, type OtlpHttpOptions } from './options.ts';
 import { otlpHttpExporterSchema, type OtlpHttpExporterConfig } from './schema.ts';
 
-const options = (c: OtlpHttpExporterConfig) => camelOptions(otlpHttpExporterSchema, c) as OtlpHttpOptions;
+/** The code's options: the config camel-cased; the compiler checks the two types agree. */
+const options = (c: OtlpHttpExporterConfig): OtlpHttpOptions => camelOptions(otlpHttpExporterSchema, c) as CamelCased<OtlpHttpExporterConfig>;
 
 export const otlpHttpExporterKind: ExporterKind<OtlpHttpExporterConfig> = {
   schema: otlpHttpExporterSchema,

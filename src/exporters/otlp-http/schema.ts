@@ -2,6 +2,7 @@
 // (./options.ts, camelCase) are this config with its keys camel-cased (camelOptions).
 
 import { schema, type FromSchema } from '../../util/schema-type.ts';
+import { resourceAttributesSchema } from '../kind.ts';
 import { OTLP_DEFAULTS } from './options.ts';
 
 export const otlpHttpExporterSchema = schema({
@@ -25,7 +26,7 @@ export const otlpHttpExporterSchema = schema({
       },
     },
     service_name: { type: 'string', description: 'service.name of the resource (default tracee; OTEL_SERVICE_NAME applies).' },
-    resource_attributes: { type: 'object', description: 'Extra resource attributes for every workload resource (win over the mapper\'s; OTEL_RESOURCE_ATTRIBUTES applies).' },
+    resource_attributes: { ...resourceAttributesSchema, description: 'Extra resource attributes for every workload resource (win over the mapper\'s; OTEL_RESOURCE_ATTRIBUTES applies).' },
     max_request_bytes: { type: 'integer', minimum: 1024, default: OTLP_DEFAULTS.maxRequestBytes, description: 'A batch whose encoding is larger is split over several requests.' },
     max_response_bytes: { type: 'integer', minimum: 1024, default: OTLP_DEFAULTS.maxResponseBytes, description: 'Response bodies are read up to this size.' },
   },
