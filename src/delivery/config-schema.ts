@@ -3,7 +3,7 @@
 // uses: DELIVERY_DEFAULTS, DEAD_LETTER_DEFAULTS, and BUFFER_DEFAULTS here) and the TypeScript types, in
 // one place. Keys are snake_case; the code's options are camelCase (deliveryOptionsOf).
 
-import { camelOptions, schema, type FromSchema } from '../util/schema-type.ts';
+import { camelOptions, schema, type CamelCased, type FromSchema } from '../util/schema-type.ts';
 import { DEAD_LETTER_DEFAULTS } from './dead-letter.ts';
 import { DELIVERY_DEFAULTS } from './options.ts';
 import type { DeliveryOptions } from './types.ts';
@@ -76,5 +76,6 @@ export function mergedDelivery(top: DeliveryConfig | undefined, own: DeliveryCon
 /** A delivery section as the options of createDelivery (camelCase; the buffer is not one of them). */
 export function deliveryOptionsOf(c: DeliveryConfig): DeliveryOptions {
   const { buffer: _buffer, ...rest } = c;
-  return camelOptions(deliverySchema, rest) as DeliveryOptions;
+  // the compiler checks the camel-cased config against the options type
+  return camelOptions(deliverySchema, rest) as CamelCased<typeof rest>;
 }
