@@ -1,7 +1,11 @@
 // `config check`: everything `run` rejects at start-up that can be checked without the network —
 // the schema, ${env:}/${file:} references, the environment overlay, mapping files and overrides,
-// exporter options, delivery bounds, webhook and telemetry settings. Errors name file:line and the
-// key (or the environment variable that set it); secret values are scrubbed from every message.
+// delivery bounds, telemetry settings, and each source and exporter through its kind's dry run
+// (`check` in src/sources/registry.ts, src/exporters/registry.ts: the same resolvers `run` uses,
+// nothing opened or connected). Errors name file:line:column (the YAML node's position) and the
+// config path (`exporters[1].tls.ca_file`), or the environment variable that set it; the path comes
+// from the error's own key (OptionError and the like), never from its text. Secret values are
+// scrubbed from every message.
 
 import fs from 'node:fs';
 import { DEAD_LETTER_DEFAULTS } from '../delivery/dead-letter.ts';
