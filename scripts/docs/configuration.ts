@@ -205,7 +205,7 @@ The \`ELASTICSEARCH_*\` variables apply to every \`elasticsearch\` exporter that
 
 Every key is snake_case, as the OpenTelemetry Collector, Vector and Tracee write theirs. The
 camelCase keys of earlier versions (\`delivery.whenFull\`, \`tls.caFile\`, \`dataStream.eventsDataset\`,
-\`logsEndpoint\`, …) still load for one more minor version: each is read as its snake_case key, with
+\`logsEndpoint\`, …) still load for one more minor version (0.2; refused from 0.3): each is read as its snake_case key, with
 a warning that names both (\`cfg.yaml:12:5: delivery.whenFull is deprecated: use delivery.when_full\`),
 from \`run\`, \`config check\` and \`config print\`. \`config print\` shows only the new form. A file that
 gives both spellings of one key is refused.
