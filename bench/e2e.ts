@@ -54,9 +54,9 @@ async function run(name: string, exporter: RunConfig['exporters'][number], round
 export async function benchEndToEnd(json: boolean): Promise<void> {
   const f = floor();
   const results = [
-    await run('otlp_http → real collector', { type: 'otlp_http', endpoint: 'http://127.0.0.1:4318', compression: 'gzip', delivery: { maxBatchItems: 2000, concurrency: 4 } }, 4),
-    await run('elasticsearch → real node', { type: 'elasticsearch', endpoints: 'http://127.0.0.1:9200', dataStream: { namespace: `bench${Date.now()}` }, delivery: { maxBatchItems: 2000, concurrency: 2 } }, 2),
-    await run('opensearch → real node', { type: 'opensearch', endpoints: process.env.OS_URL ?? 'http://127.0.0.1:9201', dataStream: { namespace: `bench${Date.now()}` }, delivery: { maxBatchItems: 2000, concurrency: 2 } } as unknown as RunConfig['exporters'][number], 2),
+    await run('otlp_http → real collector', { type: 'otlp_http', endpoint: 'http://127.0.0.1:4318', compression: 'gzip', delivery: { max_batch_items: 2000, concurrency: 4 } }, 4),
+    await run('elasticsearch → real node', { type: 'elasticsearch', endpoints: 'http://127.0.0.1:9200', data_stream: { namespace: `bench${Date.now()}` }, delivery: { max_batch_items: 2000, concurrency: 2 } }, 2),
+    await run('opensearch → real node', { type: 'opensearch', endpoints: process.env.OS_URL ?? 'http://127.0.0.1:9201', data_stream: { namespace: `bench${Date.now()}` }, delivery: { max_batch_items: 2000, concurrency: 2 } } as unknown as RunConfig['exporters'][number], 2),
   ].map((r, _i, all) => ({ ...r, vsOtlp: Math.round((r.eventsPerSec / all[0].eventsPerSec) * 100) / 100 }));
   if (json) { console.log(JSON.stringify({ floor_parse_stringify: Math.round(f), results })); return; }
   console.log(`end to end (${process.version}); floor JSON.parse+stringify of the same lines: ${Math.round(f)} events/s`);

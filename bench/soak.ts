@@ -119,8 +119,8 @@ async function runOnce(chunks: Buffer[], sinkRate: number, overloadS: number, ou
     ...(dataDir === undefined ? {} : { data_dir: dataDir }),
     exporters: [{
       // 4 × 250 events in flight: at most 1000 events wait in the sink's pipe, well within the 30 s request deadline
-      type: 'otlp_http', name: 'fake-slow-otlp', endpoint: sink.url, compression: 'none', timeoutMs: 30_000,
-      delivery: { maxBatchItems: 250, concurrency: 4, initialBackoffMs: 250, maxBackoffMs: 2_000 },
+      type: 'otlp_http', name: 'fake-slow-otlp', endpoint: sink.url, compression: 'none', timeout_ms: 30_000,
+      delivery: { max_batch_items: 250, concurrency: 4, initial_backoff_ms: 250, max_backoff_ms: 2_000 },
       ...(diskBufferMb === undefined ? {} : { buffer: { type: 'disk', max_bytes: diskBufferMb * 1048576, fsync: 'interval' } }),
     }],
   } as RunConfig;

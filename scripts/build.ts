@@ -16,7 +16,7 @@ import { build, type Plugin } from 'esbuild';
 import { Ajv } from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 import { RUN_CONFIG_AJV_OPTIONS } from '../src/config/run-config-validator.ts';
-import { packageFile } from '../src/util/package-files.ts';
+import { runConfigSchema } from '../src/config/model.ts';
 import { BUILTIN_SNAPSHOT_FILE, loadMappingTables, type BuiltinSnapshot } from '../src/mapping/load.ts';
 import { loadTrimGroups } from '../src/mapping/trim.ts';
 
@@ -79,7 +79,7 @@ function precompiledRunConfigValidator(): Plugin {
     name: 'precompiled-run-config-validator',
     setup(b) {
       b.onLoad({ filter: /[\\/]src[\\/]config[\\/]run-config-validator\.ts$/ }, () => {
-        const schema = JSON.parse(fs.readFileSync(packageFile('src/config/run-config.schema.json'), 'utf8'));
+        const schema = runConfigSchema();
         const ajv = new Ajv({ ...RUN_CONFIG_AJV_OPTIONS, code: { source: true, esm: true } });
         const code = standaloneCode.default(ajv, ajv.compile(schema));
         return { contents: `${code}\nexport function runConfigValidator() { return validate; }\n`, loader: 'js', resolveDir: ROOT };

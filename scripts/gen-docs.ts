@@ -1,11 +1,12 @@
-// Writes the generated documentation: docs/configuration.md (from the config JSON Schema) and
-// docs/mapping-reference.md (from mappings/*.yaml). test/unit/docs/generated.test.ts fails when
+// Writes the generated documentation: docs/configuration.md and src/config/run-config.schema.json
+// (from the config model, src/config/model.ts) and docs/mapping-reference.md (from mappings/*.yaml). test/unit/docs/generated.test.ts fails when
 // the committed files differ from what this writes. Usage: npm run docs:gen
 
 import fs from 'node:fs';
 import path from 'node:path';
 import { renderConfigurationDoc } from './docs/configuration.ts';
 import { renderMappingReference } from './docs/mapping-reference.ts';
+import { runConfigSchema } from '../src/config/model.ts';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -14,6 +15,8 @@ export function generatedDocs(): Record<string, string> {
   return {
     'docs/configuration.md': renderConfigurationDoc(),
     'docs/mapping-reference.md': renderMappingReference(),
+    // the config model's schema written out for editors (yaml-language-server) and other tools
+    'src/config/run-config.schema.json': `${JSON.stringify(runConfigSchema(), null, 2)}\n`,
   };
 }
 

@@ -206,9 +206,11 @@ export function replaySummaryLines(s: ReplaySummary): string[] {
 export async function replayCommand(files: string[], opts: { exporter?: string; config?: string; out?: string; shutdownTimeout: number }): Promise<number> {
   const { loadRunConfig } = await import('../config/run-config.ts');
   const { configureLog, rootLogger } = await import('../util/log.ts');
-  const config = loadRunConfig(opts.config);
+  const details: { warnings?: string[] } = {};
+  const config = loadRunConfig(opts.config, process.env, details);
   configureLog({ format: config.log?.format, level: config.log?.level });
   const log = rootLogger.child({ component: 'replay' });
+  for (const w of details.warnings ?? []) log.warn(`warning: ${w}`);
   const s = await runReplay({ files, exporter: opts.exporter, config, out: opts.out, shutdownTimeoutMs: opts.shutdownTimeout, log });
   for (const l of replaySummaryLines(s)) log(l);
   if (s.stillFailing === 0 && fs.existsSync(s.out)) fs.rmSync(s.out);   // nothing failed: no empty dead letter left behind

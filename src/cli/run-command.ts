@@ -2,7 +2,7 @@
 // With `telemetry.listen` the /metrics, /healthz, /readyz server runs from before the exporters
 // start until the last flush is done, so probes see "starting" and "shutting down" too.
 
-import { loadRunConfig, resolveTelemetryConfig } from '../config/run-config.ts';
+import { loadRunConfig, resolveTelemetryConfig, type ParseDetails } from '../config/run-config.ts';
 import { redact } from '../config/secrets.ts';
 import { preparePipeline, type RunSummary } from '../pipeline/pipeline.ts';
 import { createTelemetry, createTelemetryServer, startProgressLog, type TelemetryServer } from '../telemetry/index.ts';
@@ -16,11 +16,13 @@ export interface RunCommandOptions {
 }
 
 export async function runCommand(configFile: string | undefined, opts: RunCommandOptions): Promise<number> {
-  const config = loadRunConfig(configFile);
+  const details: ParseDetails = {};
+  const config = loadRunConfig(configFile, process.env, details);
   // every line goes through redact: a secret the config or the environment holds never reaches stderr
   configureLog({ redact: (t) => redact(t), format: opts.logFormat ?? config.log?.format, level: opts.logLevel ?? config.log?.level });
   const log = rootLogger.child({ component: 'pipeline' });
   const tlog = rootLogger.child({ component: 'telemetry' });
+  for (const w of details.warnings ?? []) rootLogger.child({ component: 'config' }).warn(`warning: ${w}`);
   log.debug(`config ${configFile ?? '(the environment alone)'}: ${config.sources?.length ?? 1} source(s), ${config.exporters.length} exporter(s); log ${opts.logFormat ?? config.log?.format ?? 'text'}, level ${opts.logLevel ?? config.log?.level ?? 'info'}`);
   const { telemetry: tc, warnings } = resolveTelemetryConfig(config);
   for (const w of warnings) tlog.warn(w);

@@ -1,28 +1,32 @@
 // `config check`: everything `run` rejects at start-up that can be checked without the network —
 // the schema, ${env:}/${file:} references, the environment overlay, mapping files and overrides,
-// exporter options, delivery bounds, webhook and telemetry settings. Errors name file:line and the
-// key (or the environment variable that set it); secret values are scrubbed from every message.
+// delivery bounds, telemetry settings, and each source and exporter through its kind's dry run
+// (`check` in src/sources/registry.ts, src/exporters/registry.ts: the same resolvers `run` uses,
+// nothing opened or connected). Errors name file:line:column (the YAML node's position) and the
+// config path (`exporters[1].tls.ca_file`), or the environment variable that set it; the path comes
+// from the error's own key (OptionError and the like), never from its text. Secret values are
+// scrubbed from every message.
 
 import fs from 'node:fs';
 import { DEAD_LETTER_DEFAULTS } from '../delivery/dead-letter.ts';
+import { deliveryOptionsOf, mergedDelivery } from '../delivery/config-schema.ts';
 import { resolveDeliveryOptions } from '../delivery/options.ts';
-import { ElasticsearchConfigError, resolveElasticsearchOptions } from '../exporters/elasticsearch/config.ts';
-import type { ElasticsearchExporterOptions } from '../exporters/elasticsearch/config.ts';
-import { OpenSearchConfigError, resolveOpenSearchOptions, type OpenSearchExporterOptions } from '../exporters/opensearch/config.ts';
-import { OtlpOptionsError, resolveOtlpOptions, type OtlpHttpOptions } from '../exporters/otlp-http/options.ts';
 import { loadExporterModule } from '../exporters/plugin.ts';
 import { EXPORTER_TYPES } from '../exporters/registry.ts';
 import { compileMapper } from '../mapping/compile.ts';
 import { checkOverride, loadMappingTables, readTableFile } from '../mapping/load.ts';
 import { loadTrimGroups, trimDrops, withDrops } from '../mapping/trim.ts';
 import { compileFilter } from '../mapping/event-filter.ts';
+import type { ExportTarget } from '../model/exporter.ts';
 import { SOURCE_TYPES } from '../sources/registry.ts';
+import { parseListen } from '../sources/webhook/config.ts';
+import { formatOptionPath, type OptionPath } from '../util/option-error.ts';
 import { looseDirWarning } from '../util/private-file.ts';
+import { LOG_DEFAULTS } from './model.ts';
 import { detectNodeInfo } from './node-info.ts';
-import { ConfigError, exporterOptions, loadRunConfig, resolveTelemetryConfig, type ParseDetails, type RunConfig } from './run-config.ts';
+import { ConfigError, exporterOptions, loadRunConfig, resolveTelemetryConfig, type ExporterConfig, type ParseDetails, type RunConfig } from './run-config.ts';
 import { propertiesOf, runConfigSchema } from './schema-walk.ts';
 import { maskUrl, scrub } from './secrets.ts';
-import { resolveKafkaOptions, type KafkaExporterOptions } from '../exporters/kafka/index.ts';
 
 export interface CheckResult {
   config: RunConfig;
@@ -43,11 +47,16 @@ export interface CheckResult {
   exporterLines: string[];
 }
 
-type Path = Array<string | number>;
+type Path = OptionPath;
 
-/** "exporters.0.tls.caFingerprint" / "endpoints[1]" → ['exporters', 0, 'tls', 'caFingerprint']. */
-function toPath(dotted: string): Path {
-  return dotted.replace(/\[(\d+)\]/g, '.$1').split('.').filter((s) => s !== '').map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+/** What a resolver's error says about where it is: its key below the part checked (OptionError, the mapping's errors), and the reason alone. */
+function keyOf(err: unknown): { key: Path; reason: string } | undefined {
+  const e = err as { path?: unknown; key?: unknown; reason?: unknown };
+  if (typeof e.reason !== 'string') return undefined;
+  if (Array.isArray(e.path)) return { key: e.path as Path, reason: e.reason };
+  if (typeof e.key === 'string') return { key: e.key === '' ? [] : e.key.split('.'), reason: e.reason };
+  if (typeof e.path === 'string') return { key: e.path.split('.'), reason: e.reason };
+  return undefined;
 }
 
 export function checkConfigFile(file: string | undefined, env: NodeJS.ProcessEnv = process.env): CheckResult {
@@ -55,40 +64,30 @@ export function checkConfigFile(file: string | undefined, env: NodeJS.ProcessEnv
   const config = loadRunConfig(file, env, details);
   const locate = details.locate!;
   const secrets = details.secrets ?? new Set<string>();
-  const source = locate([]).replace(/ \(.*\)$/, '').replace(/:\d+$/, '');
-  const fail = (p: Path, message: string): never => { throw new ConfigError(scrub(`${locate(p)}: ${p.join('.') || '(top level)'}: ${message}`, secrets)); };
+  const source = details.file!;
+  const fail = (p: Path, message: string): never => { throw new ConfigError(scrub(`${locate(p)}: ${formatOptionPath(p)}: ${message}`, secrets)); };
   /**
-   * Runs one of the resolvers `run` uses and turns its error into "file:line: key: message".
-   * `keyPrefix`: the resolver's messages start with "<keyPrefix><key>" (delivery.maxQueueItems…).
+   * Runs one of the resolvers `run` uses; its error becomes "file:line:col: path: reason": at the
+   * key it names below `p` (OptionError and the mapping's errors carry it), else at `p`.
    */
-  const attempt = <T>(p: Path, f: () => T, keyPrefix?: string): T => {
+  const attempt = <T>(p: Path, f: () => T): T => {
     try { return f(); } catch (err) {
-      const e = err as Error & { path?: unknown };
-      let msg = e.message;
-      let where = p;
-      if ((err instanceof ElasticsearchConfigError || err instanceof OpenSearchConfigError || err instanceof OtlpOptionsError) && typeof e.path === 'string') {
-        where = [...p, ...toPath(e.path.replace(/^x\./, ''))];
-        msg = msg.slice(msg.indexOf(`${e.path}: `) >= 0 ? msg.indexOf(`${e.path}: `) + e.path.length + 2 : 0);
-      } else if (keyPrefix !== undefined && msg.startsWith(keyPrefix)) {
-        const m = /^([\w.]+)(: )?/.exec(msg.slice(keyPrefix.length))!;
-        where = [...p, ...toPath(m[1])];
-        msg = m[2] ? msg.slice(keyPrefix.length + m[0].length) : msg.slice(keyPrefix.length);
-      }
-      return fail(where, msg);
+      if (err instanceof ConfigError) throw err;
+      const k = keyOf(err);
+      return k ? fail([...p, ...k.key], k.reason) : fail(p, (err as Error).message);
     }
   };
-  const warnings: string[] = [];
+  const warnings: string[] = [...(details.warnings ?? [])];
   const summary: string[] = [];
 
-  // sources
+  // sources: each checks itself as a dry run (src/sources/registry.ts): nothing opened, no listening
   const sources = config.sources ?? [{ type: 'stdin' as const }];
-  // each source checks itself as a dry run (src/sources/registry.ts): nothing opened, no listening
   const srcLines = sources.map((s, i) => {
     const kind = SOURCE_TYPES[s.type];
     if (kind === undefined) return String(s.type);
     return kind.check(s, {
-      attempt: (key, f, keyPrefix) => attempt(['sources', i, ...key], f, keyPrefix),
-      warn: (key, message) => { const p = ['sources', i, ...key]; warnings.push(`${locate(p)}: ${p.join('.')}: ${message}`); },
+      attempt: (key, f) => attempt(['sources', i, ...key], f),
+      warn: (key, message) => { const p = ['sources', i, ...key]; warnings.push(`${locate(p)}: ${formatOptionPath(p)}: ${message}`); },
     });
   });
   summary.push(`sources: ${srcLines.join('; ')}`);
@@ -101,78 +100,46 @@ export function checkConfigFile(file: string | undefined, env: NodeJS.ProcessEnv
   const tables = attempt(['mapping'], () => loadMappingTables(undefined, overrides));
   const node = detectNodeInfo(config.node ?? {}, env);
   const mapper = attempt(['mapping'], () => compileMapper(tables, { node }));
-  // an exporter's trimmed mapper, compiled as `run` compiles it (what the drops remove must not break a table)
-  const trimmedMapper = (drops: ReturnType<typeof trimDrops>) => compileMapper(withDrops(tables, drops), { node });
   let trimGroups: ReturnType<typeof loadTrimGroups> | undefined;
+  /** The exporter's filter and trimmed mapper, compiled as `run` compiles them (routes.ts). */
+  const checkRoute = (e: ExporterConfig, at: Path, target: ExportTarget | undefined): void => {
+    if (e.filter !== undefined) attempt([...at, 'filter'], () => compileFilter(e.filter, tables.lookups, 'filter'));
+    if (target !== undefined && ((e.trim ?? []).length > 0 || (e.drop_fields ?? []).length > 0)) {
+      attempt(at, () => compileMapper(withDrops(tables, trimDrops({ trim: e.trim, drop_fields: e.drop_fields, target }, trimGroups ??= loadTrimGroups(), mapper, '@')), { node }));
+    }
+  };
 
-  // exporters: options and delivery bounds
+  // exporters: each built-in kind's dry run (src/exporters/registry.ts), the delivery it gets, its route
   const root = runConfigSchema();
   const itemSchema = (root.properties as Record<string, { items: unknown }>).exporters.items;
   const pluginChecks: CheckResult['pluginChecks'] = [];
   const exLines = config.exporters.map((e, i) => {
     const at: Path = ['exporters', i];
-    const name = e.name ?? e.type;
     const known = propertiesOf(root, itemSchema, e);
     for (const k of Object.keys(e)) {
       // a plugin's (type module) own options are its business
-      if (e.type !== 'module' && !(k in known)) warnings.push(`${locate([...at, k])}: exporters.${i}.${k}: not an option of ${e.type} exporters (ignored; known: ${Object.keys(known).join(', ')})`);
+      if (e.type !== 'module' && !(k in known)) warnings.push(`${locate([...at, k])}: ${formatOptionPath([...at, k])}: not an option of ${e.type} exporters (ignored; known: ${Object.keys(known).join(', ')})`);
     }
-    const { type, delivery, ...options } = e;
-    const merged = { ...(config.delivery ?? {}), ...(delivery ?? {}) };
-    attempt(delivery ? [...at, 'delivery'] : ['delivery'], () => resolveDeliveryOptions(merged), 'delivery.');
-    if (type !== 'module' && !(type in EXPORTER_TYPES)) fail([...at, 'type'], `unknown exporter "${type}"`);
-    // filters and trimming, compiled as `run` does (a plugin's target is only known once it loads)
-    // their messages start with "<where>.<key>: "; report them at that key's line
-    const exporterCheck = (f: () => unknown) => {
-      try { f(); } catch (err) {
-        const m = /^@\.([\w.]+): ([\s\S]*)$/.exec((err as Error).message);
-        if (m === null) throw err;
-        fail([...at, ...toPath(m[1])], m[2]);
+    // the delivery it gets: its own section over the top-level one; a bad value is reported where it was set
+    const section = mergedDelivery(config.delivery, e.delivery);
+    attempt([], () => {
+      try { return resolveDeliveryOptions(deliveryOptionsOf(section)); } catch (err) {
+        const k = keyOf(err);
+        if (k === undefined) throw err;
+        const own = e.delivery !== undefined && (k.key[0] as string) in e.delivery;
+        fail([...(own ? at : []), 'delivery', ...k.key], k.reason);
       }
-    };
-    if (e.filter !== undefined) exporterCheck(() => compileFilter(e.filter, tables.lookups, '@.filter'));
-    const target = type === 'elasticsearch' || type === 'opensearch' ? 'ecs' : type === 'otlp_http' ? 'otel'
-      : type === 'kafka' ? ((options as { encoding?: unknown }).encoding === 'ecs_json' ? 'ecs' : 'otel')
-      : type === 'console' ? ((options as { format?: unknown }).format === 'otlp-json' ? 'otel' : 'ecs') : undefined;
-    if (target !== undefined && ((e.trim ?? []).length > 0 || (e.drop_fields ?? []).length > 0)) {
-      exporterCheck(() => trimmedMapper(trimDrops({ trim: e.trim, drop_fields: e.drop_fields, target }, trimGroups ??= loadTrimGroups(), mapper, '@')));
+    });
+    if (e.type === 'module') {
+      pluginChecks.push({ index: i, check: () => checkPlugin(e, i, (p, f) => attempt([...at, ...p], f), (target) => checkRoute(e, at, target)) });
+      return `${e.name ?? e.type} (${e.type}${e.module ? ` ${e.module}` : ''}: not loaded)`;
     }
-    if (type === 'console') {
-      const format = (options as { format?: unknown }).format ?? 'ecs';
-      if (format !== 'ecs' && format !== 'otlp-json') fail([...at, 'format'], 'expected ecs or otlp-json');
-      return `${name} → ${(options as { path?: string }).path ?? 'stdout'} (${format})`;
-    }
-    if (type === 'otlp_http') {
-      const w: string[] = [];
-      const r = attempt(at, () => resolveOtlpOptions(options as OtlpHttpOptions, env, (m) => w.push(m)));
-      warnings.push(...w.map((m) => scrub(`exporters.${i}: ${m}`, secrets)));
-      for (const k of ['caFile', 'certFile', 'keyFile'] as const) {
-        const f = r.tls[k];
-        if (f !== undefined && !r.url.startsWith('http:')) attempt([...at, 'tls', k], () => fs.accessSync(f, fs.constants.R_OK));
-      }
-      return `${name} → ${maskUrl(r.url)} (${r.protocol}, ${r.compression})`;
-    }
-    if (type === 'elasticsearch') {
-      const r = attempt(at, () => resolveElasticsearchOptions(options as ElasticsearchExporterOptions, 'x'));
-      if (r.tls.caFile) attempt([...at, 'tls', 'caFile'], () => fs.accessSync(r.tls.caFile!, fs.constants.R_OK));
-      const auth = r.auth ? Object.keys(r.auth).filter((k) => k !== 'password')[0] : 'none';
-      return `${name} → ${r.cloudId ? 'Elastic Cloud' : r.endpoints.map(maskUrl).join(', ')} (${r.targets.event.name}, ${r.targets.alert.name}; auth: ${auth})`;
-    }
-    if (type === 'kafka') {
-      const r = attempt(at, () => resolveKafkaOptions(options as KafkaExporterOptions));
-      if (r.tls) for (const k of ['caFile', 'certFile', 'keyFile'] as const) {
-        const f = r.tls[k];
-        if (f !== undefined) attempt([...at, 'tls', k], () => fs.accessSync(f, fs.constants.R_OK));
-      }
-      return `${name} → kafka ${r.brokers.join(',')} (${r.encoding} to ${r.topics.events}, ${r.topics.alerts}; ${r.compression}${r.tls ? ', TLS' : ''}; sasl: ${r.sasl?.mechanism ?? 'none'})`;
-    }
-    if (type === 'opensearch') {
-      const r = attempt(at, () => resolveOpenSearchOptions(options as OpenSearchExporterOptions, 'x'));
-      if (r.tls.caFile) attempt([...at, 'tls', 'caFile'], () => fs.accessSync(r.tls.caFile!, fs.constants.R_OK));
-      return `${name} → ${r.endpoints.map(maskUrl).join(', ')} (${r.targets.event.name}, ${r.targets.alert.name}; auth: ${r.auth ? 'basic' : 'none'})`;
-    }
-    pluginChecks.push({ index: i, check: () => checkPlugin(e, i, (p, f) => attempt([...at, ...p], f), exporterCheck, mapper, trimmedMapper) });
-    return `${name} (${type}${e.module ? ` ${e.module}` : ''}: not loaded)`;
+    const kind = EXPORTER_TYPES[e.type];
+    if (kind === undefined) return fail([...at, 'type'], `unknown exporter "${e.type}"`);
+    const options = exporterOptions(e);
+    const line = attempt(at, () => kind.check(options, { env, warn: (m) => warnings.push(scrub(`${formatOptionPath(at)}: ${m}`, secrets)) }));
+    checkRoute(e, at, kind.target(options));
+    return maskUrl(line);
   });
   summary.push(`${EXPORTERS_HEAD}${exLines.join('; ')}`);
 
@@ -189,9 +156,11 @@ export function checkConfigFile(file: string | undefined, env: NodeJS.ProcessEnv
     // `run` cannot start without it; but the check may run on another machine than the exporter
     warnings.push(`${locate(['dead_letter', 'path'])}: dead_letter.path: the folder of ${config.dead_letter.path} does not exist here (run fails at start-up where it does not exist)`);
   }
-  const tel = attempt([], () => resolveTelemetryConfig(config, env), '');
+  if (config.telemetry?.listen !== undefined) attempt(['telemetry'], () => parseListen(config.telemetry!.listen!, 'listen'));
+  const tel = attempt([], () => resolveTelemetryConfig(config, env));
   warnings.push(...tel.warnings);
   summary.push(`telemetry: ${tel.telemetry.listen ? `http://${tel.telemetry.listen.text} (/metrics, /healthz, /readyz)` : 'no server'}; progress log ${tel.telemetry.logIntervalMs ? `every ${tel.telemetry.logIntervalMs} ms` : 'off'}`);
+  summary.push(`log: ${config.log?.format ?? LOG_DEFAULTS.format}, level ${config.log?.level ?? LOG_DEFAULTS.level}`);
   if (details.fromEnv && details.fromEnv.size > 0) summary.push(`from the environment: ${[...new Set(details.fromEnv.values())].sort().join(', ')}`);
   return { config, source, summary, warnings, fileSecrets: details.fileSecrets ?? new Set(), pluginChecks, exporterLines: exLines };
 }
@@ -215,10 +184,10 @@ const EXPORTERS_HEAD = 'exporters: ';
 
 type Attempt = <T>(p: Path, f: () => T) => T;
 
-async function checkPlugin(e: RunConfig['exporters'][number], i: number, attempt: Attempt, exporterCheck: (f: () => unknown) => void, mapper: ReturnType<typeof compileMapper>, trimmedMapper: (drops: ReturnType<typeof trimDrops>) => unknown): Promise<string> {
-  const { trim, drop_fields, module: spec } = e;
+async function checkPlugin(e: ExporterConfig, i: number, attempt: Attempt, checkRoute: (target: ExportTarget) => void): Promise<string> {
+  const spec = e.module;
   const where = `exporters[${i}]${e.name ? ` (${e.name})` : ''}`;
-  // the plugin layer's messages start with `where`: the check names the key instead
+  // the plugin layer's messages start with `where` (its own text, not a key path): the check names the key instead
   const unprefixed = (err: unknown) => new Error((err as Error).message.replace(`${where}: `, ''));
   let factory: Awaited<ReturnType<typeof loadExporterModule>> | undefined;
   try {
@@ -229,9 +198,7 @@ async function checkPlugin(e: RunConfig['exporters'][number], i: number, attempt
   const exporter = attempt([], () => {
     try { return factory!(exporterOptions(e), { log: () => {} }); } catch (err) { throw unprefixed(err); }
   });
-  if ((trim ?? []).length > 0 || (drop_fields ?? []).length > 0) {
-    exporterCheck(() => trimmedMapper(trimDrops({ trim, drop_fields, target: exporter.target }, loadTrimGroups(), mapper, '@')));
-  }
+  checkRoute(exporter.target);
   // built, never started: let it release what its constructor made (timers, agents)
   try { await exporter.shutdown(); } catch { /* not started: nothing to flush */ }
   return `${e.name ?? exporter.name} (module ${spec} → ${exporter.target})`;

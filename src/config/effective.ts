@@ -1,11 +1,12 @@
 // `config print`: the configuration `run` would use — after ${env:}/${file:} references, the
 // TRACEE_EXPORTER_* overlay and ELASTICSEARCH_* / OTEL_* variables — with the defaults filled in
-// where they are known (schema `default`s, the webhook, node and delivery defaults), secrets masked.
+// where they are known (the model's `default`s, src/config/model.ts, and the node), secrets masked.
 
 import { stringify } from 'yaml';
-import { DELIVERY_DEFAULTS } from '../delivery/options.ts';
+import { mergedDelivery } from '../delivery/config-schema.ts';
 import { resolveOtlpOptions, type OtlpHttpOptions } from '../exporters/otlp-http/options.ts';
-import { SOURCE_TYPES } from '../sources/registry.ts';
+import { otlpHttpExporterSchema } from '../exporters/otlp-http/schema.ts';
+import { camelOptions, snakeCase } from '../util/schema-type.ts';
 import { detectNodeInfo } from './node-info.ts';
 import { resolveTelemetryConfig, type RunConfig } from './run-config.ts';
 import { itemsOf, kindOf, propertiesOf, runConfigSchema, type Schema } from './schema-walk.ts';
@@ -35,8 +36,6 @@ export function applySchemaDefaults(value: unknown, schema: Schema, root: Schema
   return out;
 }
 
-const DELIVERY_KEYS = Object.keys(DELIVERY_DEFAULTS) as Array<keyof typeof DELIVERY_DEFAULTS>;
-
 /** Every string holding a ${file:} content gets it masked, whatever its key (a URL or a header read from a secret file). */
 function maskFileContents(value: unknown, contents: ReadonlySet<string>): unknown {
   if (typeof value === 'string') return [...contents].some((s) => value.includes(s)) ? scrub(value, contents) : value;
@@ -51,8 +50,8 @@ export function effectiveConfig(config: RunConfig, env: NodeJS.ProcessEnv = proc
   const c = structuredClone(config) as unknown as Json;
   const node = detectNodeInfo(config.node ?? {}, env);
   c.node = Object.fromEntries(['name', 'cluster_name', 'host_id', 'tracee_version'].filter((k) => node[k] !== undefined).map((k) => [k, node[k]]));
-  // each source type's defaults (src/sources/registry.ts), under what the config says
-  c.sources = (config.sources ?? [{ type: 'stdin' }]).map((s) => ({ ...(SOURCE_TYPES[s.type]?.defaults ?? {}), ...s }));
+  // each source kind's defaults are its schema's (filled in below)
+  c.sources = config.sources ?? [{ type: 'stdin' }];
   const { telemetry, warnings: tw } = resolveTelemetryConfig(config, env);
   warnings.push(...tw);
   c.telemetry = {
@@ -61,32 +60,23 @@ export function effectiveConfig(config: RunConfig, env: NodeJS.ProcessEnv = proc
     log_interval_ms: telemetry.logIntervalMs,
     not_ready_after_retrying_ms: telemetry.notReadyAfterRetryingMs,
   };
-  const deliveryKeys = propertiesOf(root, (root.definitions as Json).delivery);
   c.exporters = config.exporters.map((e) => {
     const out: Json = { ...e };
-    // the delivery each exporter gets: its own over the top-level one over the defaults (unlimited = absent)
-    const merged: Json = { ...(config.delivery ?? {}), ...(e.delivery ?? {}) };
-    const delivery: Json = {};
-    for (const k of DELIVERY_KEYS) {
-      if (!(k in deliveryKeys)) continue;   // a code default the config cannot set
-      const v = merged[k] ?? DELIVERY_DEFAULTS[k];
-      if (v !== Infinity) delivery[k] = v;
-    }
-    for (const [k, v] of Object.entries(merged)) if (!(k in delivery) && v !== Infinity) delivery[k] = v;
-    out.delivery = delivery;
+    // the delivery each exporter gets: its own over the top-level one (the schema's defaults below)
+    out.delivery = mergedDelivery(config.delivery, e.delivery);
     if (e.type === 'otlp_http') {
       // OTEL_EXPORTER_OTLP_* as the exporter will see them
-      const r = resolveOtlpOptions(e as OtlpHttpOptions, env, (m) => warnings.push(m));
-      if (out.endpoint === undefined && out.logsEndpoint === undefined) out.logsEndpoint = r.url;
+      const r = resolveOtlpOptions(camelOptions(otlpHttpExporterSchema, e) as OtlpHttpOptions, env, (m) => warnings.push(m));
+      if (out.endpoint === undefined && out.logs_endpoint === undefined) out.logs_endpoint = r.url;
       if (Object.keys(r.headers).length > 0) out.headers = { ...r.headers };
       out.compression = r.compression;
-      out.timeoutMs = r.timeoutMs;
+      out.timeout_ms = r.timeoutMs;
       out.protocol = r.protocol;
-      const tls = Object.fromEntries(Object.entries(r.tls).filter(([, v]) => v !== undefined && v !== false));
+      const tls = Object.fromEntries(Object.entries(r.tls).filter(([, v]) => v !== undefined && v !== false).map(([k, v]) => [snakeCase(k), v]));
       if (Object.keys(tls).length > 0) out.tls = tls;
-      out.serviceName = r.resourceOverrides['service.name'] ?? r.resourceDefaults['service.name'];
+      out.service_name = r.resourceOverrides['service.name'] ?? r.resourceDefaults['service.name'];
       const attrs = Object.fromEntries(Object.entries(r.resourceOverrides).filter(([k]) => k !== 'service.name'));
-      if (Object.keys(attrs).length > 0) out.resourceAttributes = attrs;
+      if (Object.keys(attrs).length > 0) out.resource_attributes = attrs;
     }
     return out;
   });

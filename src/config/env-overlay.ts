@@ -16,6 +16,7 @@
 // are loaded only from a path written in the config file, never set or added by a variable.
 
 import { parse as parseYaml } from 'yaml';
+import { formatOptionPath } from '../util/option-error.ts';
 import { deref, enumValues, envSegment, itemsOf, kindOf, propertiesOf, sameKey, type Schema } from './schema-walk.ts';
 
 export const ENV_PREFIX = 'TRACEE_EXPORTER_';
@@ -81,20 +82,20 @@ function setPath(data: Json, root: Schema, segments: string[], raw: string, vari
     if (kind === 'array' && Array.isArray(node)) {
       const index = findItem(node, itemsOf(root, schema), root, seg, variable);
       at.push(index);
-      if (last) throw new EnvOverlayError(variable, `a list entry cannot be set as a whole; name one of its keys (${at.join('.')}.<KEY>)`);
+      if (last) throw new EnvOverlayError(variable, `a list entry cannot be set as a whole; name one of its keys (${formatOptionPath(at)}.<KEY>)`);
       node = node[index];
       schema = itemsOf(root, schema);
       continue;
     }
-    if (kind === 'map') throw new EnvOverlayError(variable, `${at.join('.')} is set as a whole: ${ENV_PREFIX}${segments.slice(0, i).join(ENV_SEPARATOR)}='{name: value}'`);
+    if (kind === 'map') throw new EnvOverlayError(variable, `${formatOptionPath(at)} is set as a whole: ${ENV_PREFIX}${segments.slice(0, i).join(ENV_SEPARATOR)}='{name: value}'`);
     if (!isObj(node) || (kind !== 'object' && kind !== 'any' && i > 0)) {
-      throw new EnvOverlayError(variable, `${at.join('.') || '(top level)'} has no keys below it`);
+      throw new EnvOverlayError(variable, `${formatOptionPath(at)} has no keys below it`);
     }
     const props = propertiesOf(root, schema, node);
     const key = Object.keys(props).find((k) => sameKey(k, seg));
     if (key === undefined) {
       const known = Object.keys(props).map(envSegment).join(', ');
-      throw new EnvOverlayError(variable, `unknown key ${seg}${at.length ? ` under ${at.join('.')}` : ''} (known: ${known})`);
+      throw new EnvOverlayError(variable, `unknown key ${seg}${at.length ? ` under ${formatOptionPath(at)}` : ''} (known: ${known})`);
     }
     at.push(key);
     const child = props[key];

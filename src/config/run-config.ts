@@ -4,68 +4,24 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
-import { parseListen, type WebhookSourceConfig } from '../sources/webhook/config.ts';
-import type { ForwardSourceConfig } from '../sources/forward/config.ts';
+import { parseListen } from '../sources/webhook/config.ts';
+import { formatOptionPath, type OptionPath } from '../util/option-error.ts';
 import { applyEnvOverlay, EnvOverlayError, type EnvOrigins } from './env-overlay.ts';
 import { applyElasticsearchEnv } from './standard-env.ts';
+import { LegacyKeyError, rewriteLegacyKeys } from './legacy-keys.ts';
+import { runConfigSchema, type ExporterConfig, type RunConfig } from './model.ts';
 import { collectEnvSecrets, collectSecrets, registerSecrets, scrub } from './secrets.ts';
-import { packageFile } from '../util/package-files.ts';
 import { runConfigValidator } from './run-config-validator.ts';
-import { TELEMETRY_DEFAULTS, TELEMETRY_LISTEN_ENV, type ResolvedTelemetryConfig, type TelemetryConfig } from '../telemetry/config.ts';
+import { TELEMETRY_DEFAULTS, TELEMETRY_LISTEN_ENV, type ResolvedTelemetryConfig } from '../telemetry/config.ts';
 
-export interface RunConfig {
-  version: 1;
-  node?: { name?: string; cluster_name?: string; host_id?: string; tracee_version?: string };
-  /** State kept across restarts (checkpoints, disk buffer); default TRACEE_EXPORTER_DATA_DIR, else /var/lib/tracee-exporter. */
-  data_dir?: string;
-  /** Soft memory limit in MiB (src/delivery/memory-limit.ts); 0 = off; default 128. */
-  memory_limit_mib?: number;
-  sources?: Array<{
-    type: 'stdin' | 'file' | 'webhook' | 'forward' | 'grpc';
-    /** file: the file to read; webhook: the one path accepted (omitted: any path). */
-    path?: string;
-    follow?: boolean; start_at?: 'beginning' | 'end'; max_line_bytes?: number;
-    /** file: more files or globs (with `path`: both); `checkpoint` defaults to `follow` (docs/sources/files.md). */
-    paths?: string[]; checkpoint?: boolean; checkpoint_path?: string;
-    // webhook (see src/sources/webhook/config.ts)
-    listen?: string; max_body_bytes?: number; max_queue_wait_ms?: number; max_connections?: number;
-    auth?: WebhookSourceConfig['auth']; tls?: WebhookSourceConfig['tls'];
-    max_connections_per_client?: number; header_timeout_ms?: number; request_timeout_ms?: number; keep_alive_timeout_ms?: number;
-    // forward (see src/sources/forward/config.ts); listen and tls as above
-    tag?: string; max_message_bytes?: number; idle_timeout_ms?: number; message_timeout_ms?: number;
-    shared_key?: string; users?: ForwardSourceConfig['users']; self_hostname?: string;
-    // grpc (see src/sources/grpc/stream.ts): Tracee's StreamEvents at unix:///path or host:port
-    address?: string; policies?: string[]; mask?: string[]; reconnect_initial_ms?: number; reconnect_max_ms?: number;
-  }>;
-  mapping?: { files?: string[]; overrides?: Record<string, unknown> };
-  dead_letter?: { path: string; max_bytes?: number; max_files?: number };
-  delivery?: Record<string, unknown>;
-  telemetry?: TelemetryConfig;
-  /** The program's own log lines (src/util/log.ts): format text (default) or json, level info (default). */
-  log?: { format?: 'text' | 'json'; level?: 'debug' | 'info' | 'warn' | 'error' };
-  exporters: Array<{
-    type: string; name?: string; delivery?: Record<string, unknown>;
-    /** type module: npm package name or module path (made absolute against the config file's folder when loaded). */
-    module?: string;
-    /** Which events this exporter gets (src/mapping/event-filter.ts). */
-    filter?: {
-      event_names?: string[]; exclude_event_names?: string[]; min_severity?: number | string;
-      policies?: string[]; detections_only?: boolean;
-    };
-    /** Named field groups to leave out (mappings/trim.yaml), and more ECS fields / OTel attributes. */
-    trim?: string[]; drop_fields?: string[];
-    /** Sensitive event fields replaced before mapping (mappings/redact.yaml): none, default (the default) or a list. */
-    redact?: 'none' | 'default' | string[];
-    [k: string]: unknown;
-  }>;
-}
+export type { RunConfig, ExporterConfig, SourceConfig } from './model.ts';
 
 /**
  * An exporter entry's own options, what its factory gets: every key but those the pipeline handles
- * (type, module, delivery, buffer, filter, trim, drop_fields, redact); `name` stays when configured.
+ * (type, module, delivery, filter, trim, drop_fields, redact); `name` stays when configured.
  */
-export function exporterOptions(e: RunConfig['exporters'][number]): Record<string, unknown> {
-  const { type: _type, module: _module, delivery: _delivery, buffer: _buffer, filter: _filter, trim: _trim, drop_fields: _drop, redact: _redact, ...options } = e;
+export function exporterOptions(e: ExporterConfig): Record<string, unknown> {
+  const { type: _type, module: _module, delivery: _delivery, filter: _filter, trim: _trim, drop_fields: _drop, redact: _redact, ...options } = e;
   return options;
 }
 
@@ -74,7 +30,7 @@ export class ConfigError extends Error {
   constructor(message: string) { super(message); this.name = 'ConfigError'; }
 }
 
-const schema = JSON.parse(fs.readFileSync(packageFile('src/config/run-config.schema.json'), 'utf8'));
+const schema = runConfigSchema();
 const validate = runConfigValidator(schema);
 
 const REF = /\$\{(?:env:([A-Za-z_][A-Za-z0-9_]*)(?::-(.*?))?|file:([^}]+))\}/g;
@@ -123,8 +79,12 @@ export function loadRunConfig(file: string | undefined, env: NodeJS.ProcessEnv =
 
 /** Filled by parseRunConfig for `config check` / `config print`. */
 export interface ParseDetails {
-  /** "file:line" of a config path, or the environment variable that set it. */
+  /** The file it was read from, or "(environment)". */
+  file?: string;
+  /** "file:line:column" of a config path, or the environment variable that set it. */
   locate?: (p: Array<string | number>) => string;
+  /** Deprecated keys that were rewritten ("file:line:column: delivery.whenFull is deprecated: use delivery.when_full"). */
+  warnings?: string[];
   /** Values that must never be printed (secret keys, ${file:} contents), to scrub from messages. */
   secrets?: Set<string>;
   /** The ${file:} contents alone: secrets whatever key they land under (`config print` masks them). */
@@ -139,32 +99,44 @@ export function parseRunConfig(text: string, file: string, env: NodeJS.ProcessEn
   if (doc.errors.length > 0) {
     const e = doc.errors[0];
     const pos = lines.linePos(e.pos[0]);
-    throw new ConfigError(`${file}:${pos.line}: ${e.message.split('\n')[0]}`);
+    throw new ConfigError(`${file}:${pos.line}:${pos.col}: ${e.message.split('\n')[0]}`);
   }
   // every secret of the environment and the file is known to `redact` before anything can fail
   registerSecrets(collectEnvSecrets(env));
   const origins: EnvOrigins = new Map();
   const secrets = new Set<string>();
   const fileSecrets = new Set<string>();
-  const lineOf = (p: Array<string | number>): string => {
+  let rewrites: Array<{ from: OptionPath; to: OptionPath }> = [];
+  /** Where a path of the loaded config was written in the file (a deprecated key was rewritten). */
+  const written = (p: OptionPath): OptionPath => {
+    let best: { from: OptionPath; to: OptionPath } | undefined;
+    for (const r of rewrites) if (r.to.length <= p.length && r.to.every((s, i) => s === p[i]) && (!best || r.to.length > best.to.length)) best = r;
+    return best ? [...best.from, ...p.slice(best.to.length)] : p;
+  };
+  const lineOf = (p: OptionPath): string => {
     // a value set by the environment is reported by its variable (the nearest enclosing one)
     for (let n = p.length; n > 0; n--) {
       const variable = origins.get(p.slice(0, n).join('.'));
       if (variable !== undefined) return ` (${variable})`;
     }
-    const node = doc.getIn(p, true) as { range?: [number, number, number] } | undefined;
-    const at = node?.range?.[0] ?? (p.length > 0 ? (doc.getIn(p.slice(0, -1), true) as { range?: [number] } | undefined)?.range?.[0] : undefined);
-    return at === undefined ? '' : `:${lines.linePos(at).line}`;
+    // the YAML node's position: the key's value, else the nearest enclosing node that exists
+    const w = written(p);
+    for (let n = w.length; n >= 0; n--) {
+      const node = doc.getIn(w.slice(0, n), true) as { range?: [number, number, number] } | undefined;
+      const at = node?.range?.[0];
+      if (at !== undefined) { const pos = lines.linePos(at); return `:${pos.line}:${pos.col}`; }
+    }
+    return '';
   };
   // interpolate env references in every scalar string, reporting where a variable is missing
-  const visit = (v: unknown, p: Array<string | number>): unknown => {
-    if (typeof v === 'string') return interpolateEnv(v, env, `${file}${lineOf(p)} (${p.join('.')})`, fileSecrets);
+  const visit = (v: unknown, p: OptionPath): unknown => {
+    if (typeof v === 'string') return interpolateEnv(v, env, `${file}${lineOf(p)} (${formatOptionPath(p)})`, fileSecrets);
     if (Array.isArray(v)) return v.map((x, i) => visit(x, [...p, i]));
     if (v !== null && typeof v === 'object') {
       const out: Record<string, unknown> = {};
       for (const [k, x] of Object.entries(v)) {
         // assigned, an own `__proto__` key would become `out`'s prototype: options the schema never sees
-        if (k === '__proto__') throw new ConfigError(`${file}${lineOf([...p, k])}: ${[...p, k].join('.')}: the key "__proto__" is not allowed`);
+        if (k === '__proto__') throw new ConfigError(`${file}${lineOf([...p, k])}: ${formatOptionPath([...p, k])}: the key "__proto__" is not allowed`);
         out[k] = visit(x, [...p, k]);
       }
       return out;
@@ -173,6 +145,14 @@ export function parseRunConfig(text: string, file: string, env: NodeJS.ProcessEn
   };
   const data = visit(doc.toJS(), []);
   if (data === null || typeof data !== 'object' || Array.isArray(data)) throw new ConfigError(`${file}: expected a mapping (version: 1, exporters: …)`);
+  // deprecated keys (camelCase, exporters[].buffer) to the model's, before the environment adds any
+  let legacy: ReturnType<typeof rewriteLegacyKeys>;
+  try { legacy = rewriteLegacyKeys(data as Record<string, unknown>, schema); } catch (err) {
+    if (err instanceof LegacyKeyError) throw new ConfigError(`${file}${lineOf(err.path)}: ${err.message}`);
+    throw err;
+  }
+  rewrites = legacy;
+  const warnings = legacy.map((r) => `${file}${lineOf(r.to)}: ${r.message}`);
   // the environment overlay (TRACEE_EXPORTER_…__…) wins over the file; ELASTICSEARCH_* fill what is left out
   const fromEnv = (s: string, variable: string) => interpolateEnv(s, env, variable, fileSecrets);
   try {
@@ -185,16 +165,17 @@ export function parseRunConfig(text: string, file: string, env: NodeJS.ProcessEn
   for (const s of fileSecrets) secrets.add(s);
   collectSecrets(data, '', secrets);
   registerSecrets(secrets);
-  if (details) { details.locate = (p) => `${file}${lineOf(p)}`; details.secrets = secrets; details.fileSecrets = fileSecrets; details.fromEnv = origins; }
+  if (details) { details.file = file; details.locate = (p) => `${file}${lineOf(p)}`; details.secrets = secrets; details.fileSecrets = fileSecrets; details.fromEnv = origins; details.warnings = warnings; }
+  else for (const w of warnings) process.emitWarning(w, { code: 'TRACEE_EXPORTER_DEPRECATED_KEY' });
   if (file === ENV_ONLY_FILE && !Array.isArray((data as { exporters?: unknown }).exporters)) {
     throw new ConfigError(`no configuration: give --config FILE or ${CONFIG_FILE_ENV}=FILE, or configure from the environment with at least one exporter (e.g. TRACEE_EXPORTER_EXPORTERS__CONSOLE__FORMAT=ecs; docs/configuration.md)`);
   }
   if (!validate(data)) {
     const e = validate.errors![0];
-    const p = e.instancePath.split('/').slice(1).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
-    const key = p.join('.') || '(top level)';
+    const p = e.instancePath.split('/').slice(1).map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, '/').replace(/~0/g, '~')));
     const extra = e.params && 'additionalProperty' in e.params ? ` "${(e.params as { additionalProperty: string }).additionalProperty}"` : e.params && 'allowedValues' in e.params ? `: ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}` : '';
-    throw new ConfigError(scrub(`${file}${lineOf(p)}: ${key}: ${e.message}${extra}`, secrets));
+    const at = e.params && 'additionalProperty' in e.params ? [...p, (e.params as { additionalProperty: string }).additionalProperty] : p;
+    throw new ConfigError(scrub(`${file}${lineOf(at)}: ${formatOptionPath(at)}: ${e.message}${extra}`, secrets));
   }
   const config = data as RunConfig;
   // a plugin module given as a relative path is relative to the config file, not to the cwd

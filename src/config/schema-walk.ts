@@ -1,18 +1,19 @@
-// Reading the run-config JSON Schema as data: which keys an object has (including the ones an
+// Reading the run-config JSON Schema (src/config/model.ts) as data: which keys an object has (including the ones an
 // `if`/`then` adds for a given `type`), what kind of value a key takes, its default. Used by the
 // environment overlay, `config print` (defaults) and check (unknown keys), and scripts/gen-docs.ts,
 // so none of them keeps its own list of settings.
 
-import fs from 'node:fs';
 import { packageFile } from '../util/package-files.ts';
+import { runConfigSchema as assembled } from './model.ts';
 
 export type Schema = { [k: string]: unknown };
 
+/** The schema written out for editors (generated from the model: npm run docs:gen). */
 export const RUN_CONFIG_SCHEMA_PATH = packageFile('src/config/run-config.schema.json');
 
-let cached: Schema | undefined;
+/** The run configuration's JSON Schema (src/config/model.ts). */
 export function runConfigSchema(): Schema {
-  return (cached ??= JSON.parse(fs.readFileSync(RUN_CONFIG_SCHEMA_PATH, 'utf8')) as Schema);
+  return assembled() as Schema;
 }
 
 const isObj = (v: unknown): v is Schema => v !== null && typeof v === 'object' && !Array.isArray(v);

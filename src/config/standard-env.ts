@@ -28,10 +28,10 @@ export function applyElasticsearchEnv(data: Json, env: NodeJS.ProcessEnv, origin
     const ex = e as Json;
     const set = (key: string, value: unknown, variable: string) => { ex[key] = value; origins.set(`exporters.${i}.${key}`, variable); };
     const E = ELASTICSEARCH_ENV;
-    if (ex.endpoints === undefined && ex.cloudId === undefined) {
+    if (ex.endpoints === undefined && ex.cloud_id === undefined) {
       const cloud = get(E.cloudId);
       const url = get(E.url);
-      if (cloud !== undefined) set('cloudId', cloud, E.cloudId);
+      if (cloud !== undefined) set('cloud_id', cloud, E.cloudId);
       else if (url !== undefined) {
         const list = url.split(',').map((s) => s.trim()).filter((s) => s !== '');
         set('endpoints', list.length === 1 ? list[0] : list, E.url);
@@ -41,16 +41,16 @@ export function applyElasticsearchEnv(data: Json, env: NodeJS.ProcessEnv, origin
       const apiKey = get(E.apiKey);
       const username = get(E.username);
       const bearer = get(E.bearer);
-      if (apiKey !== undefined) set('auth', { apiKey }, E.apiKey);
+      if (apiKey !== undefined) set('auth', { api_key: apiKey }, E.apiKey);
       else if (username !== undefined) set('auth', { username, password: get(E.password) ?? '' }, E.username);
       else if (bearer !== undefined) set('auth', { bearer }, E.bearer);
     }
     const tls = (ex.tls ?? {}) as Json;
-    if (tls.caFile === undefined && tls.caFingerprint === undefined && tls.insecureSkipVerify === undefined) {
+    if (tls.ca_file === undefined && tls.ca_fingerprint === undefined && tls.insecure_skip_verify === undefined) {
       const caFile = get(E.caFile);
       const fp = get(E.caFingerprint);
-      if (caFile !== undefined) { ex.tls = { ...tls, caFile }; origins.set(`exporters.${i}.tls.caFile`, E.caFile); }
-      else if (fp !== undefined) { ex.tls = { ...tls, caFingerprint: fp }; origins.set(`exporters.${i}.tls.caFingerprint`, E.caFingerprint); }
+      if (caFile !== undefined) { ex.tls = { ...tls, ca_file: caFile }; origins.set(`exporters.${i}.tls.ca_file`, E.caFile); }
+      else if (fp !== undefined) { ex.tls = { ...tls, ca_fingerprint: fp }; origins.set(`exporters.${i}.tls.ca_fingerprint`, E.caFingerprint); }
     }
   });
 }

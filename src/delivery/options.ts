@@ -22,17 +22,31 @@ export const DELIVERY_DEFAULTS = {
   circuitFailureThreshold: 5,
 } as const;
 
+/** An invalid delivery setting: `key` is the config key (snake_case), `reason` the message without it. */
+export class DeliveryOptionError extends RangeError {
+  readonly path: string;
+  readonly reason: string;
+  constructor(key: string, reason: string) {
+    super(`delivery.${key}: ${reason}`);
+    this.name = 'RangeError';
+    this.path = key;
+    this.reason = reason;
+  }
+}
+
+const KEY = (camel: string) => camel.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+
 function positive(name: string, v: number, integer: boolean, allowInfinity = false): number {
   const ok = allowInfinity && v === Infinity
     ? true
     : Number.isFinite(v) && v > 0 && (!integer || Number.isInteger(v));
-  if (!ok) throw new RangeError(`delivery.${name}: expected a positive ${integer ? 'integer' : 'number'}${allowInfinity ? ' or Infinity' : ''}, got ${String(v)}`);
+  if (!ok) throw new DeliveryOptionError(KEY(name), `expected a positive ${integer ? 'integer' : 'number'}${allowInfinity ? ' or Infinity' : ''}, got ${String(v)}`);
   return v;
 }
 
 function nonNegative(name: string, v: number, allowInfinity: boolean): number {
   if (!(v >= 0) || (!allowInfinity && !Number.isFinite(v))) {
-    throw new RangeError(`delivery.${name}: expected a number >= 0${allowInfinity ? ' or Infinity' : ''}, got ${String(v)}`);
+    throw new DeliveryOptionError(KEY(name), `expected a number >= 0${allowInfinity ? ' or Infinity' : ''}, got ${String(v)}`);
   }
   return v;
 }
@@ -60,20 +74,20 @@ export function resolveDeliveryOptions<R>(o: DeliveryOptions<R> = {}): ResolvedD
     random: o.random ?? Math.random,
   };
   if (r.whenFull !== 'block' && r.whenFull !== 'drop_newest') {
-    throw new RangeError(`delivery.whenFull: expected "block" or "drop_newest", got ${JSON.stringify(r.whenFull)}`);
+    throw new DeliveryOptionError('when_full', `expected "block" or "drop_newest", got ${JSON.stringify(r.whenFull)}`);
   }
-  if (r.backoffMultiplier < 1) throw new RangeError(`delivery.backoffMultiplier: expected >= 1, got ${r.backoffMultiplier}`);
+  if (r.backoffMultiplier < 1) throw new DeliveryOptionError('backoff_multiplier', `expected >= 1, got ${r.backoffMultiplier}`);
   if (r.initialBackoffMs > r.maxBackoffMs) {
-    throw new RangeError(`delivery.initialBackoffMs (${r.initialBackoffMs}) must be <= maxBackoffMs (${r.maxBackoffMs})`);
+    throw new DeliveryOptionError('initial_backoff_ms', `must be <= max_backoff_ms (${r.maxBackoffMs}), got ${r.initialBackoffMs}`);
   }
   if (r.maxBatchItems > r.maxQueueItems) {
-    throw new RangeError(`delivery.maxBatchItems (${r.maxBatchItems}) must be <= maxQueueItems (${r.maxQueueItems})`);
+    throw new DeliveryOptionError('max_batch_items', `must be <= max_queue_items (${r.maxQueueItems}), got ${r.maxBatchItems}`);
   }
   if (r.maxBatchBytes > r.maxQueueBytes) {
-    throw new RangeError(`delivery.maxBatchBytes (${r.maxBatchBytes}) must be <= maxQueueBytes (${r.maxQueueBytes})`);
+    throw new DeliveryOptionError('max_batch_bytes', `must be <= max_queue_bytes (${r.maxQueueBytes}), got ${r.maxBatchBytes}`);
   }
   if (r.maxRetries !== Infinity && !Number.isInteger(r.maxRetries)) {
-    throw new RangeError(`delivery.maxRetries: expected an integer or Infinity, got ${r.maxRetries}`);
+    throw new DeliveryOptionError('max_retries', `expected an integer or Infinity, got ${r.maxRetries}`);
   }
   return r;
 }

@@ -1,27 +1,30 @@
-// The exporter types a config may name. Adding one = one folder + one line here.
+// The exporter types a config may name. Adding one = one folder (its schema.ts, kind.ts) + one
+// line here + one docs page (docs/exporters/). `type: module` (plugins) is not here: its code is
+// loaded from the config's `module:` (src/exporters/plugin.ts).
 
 import type { Exporter } from '../model/exporter.ts';
-import { createConsoleExporter, type ConsoleExporterOptions } from './console/exporter.ts';
-import { createElasticsearchExporter, type ElasticsearchExporterOptions } from './elasticsearch/index.ts';
-import { createOpenSearchExporter, type OpenSearchExporterOptions } from './opensearch/index.ts';
-import { createOtlpHttpExporter, type OtlpHttpOptions } from './otlp-http/index.ts';
-import { createKafkaExporter, type KafkaExporterOptions } from './kafka/index.ts';
-import { toLogger, type LogTarget } from '../util/log.ts';
+import type { ExporterContext, ExporterKind } from './kind.ts';
+import { consoleExporterKind } from './console/kind.ts';
+import { elasticsearchExporterKind } from './elasticsearch/kind.ts';
+import { kafkaExporterKind } from './kafka/kind.ts';
+import { opensearchExporterKind } from './opensearch/kind.ts';
+import { otlpHttpExporterKind } from './otlp-http/kind.ts';
 
-export interface ExporterContext {
-  /**
-   * One-line operational messages (start-up decisions, downgrades): callable (info), and with
-   * .debug/.info/.warn/.error when it is a Logger (src/util/log.ts; toLogger() makes one of either).
-   */
-  log: LogTarget;
-}
+export type { ExporterCheck, ExporterContext, ExporterKind } from './kind.ts';
 
+/** How a plugin module builds its exporter (src/exporters/plugin.ts): its options as configured. */
 export type ExporterFactory = (options: Record<string, unknown>, ctx: ExporterContext) => Exporter;
 
-export const EXPORTER_TYPES: Record<string, ExporterFactory> = {
-  console: (o) => createConsoleExporter(o as ConsoleExporterOptions),
-  otlp_http: (o, ctx) => createOtlpHttpExporter(o as OtlpHttpOptions, { warn: toLogger(ctx.log).warn }) as unknown as Exporter,
-  elasticsearch: (o, ctx) => createElasticsearchExporter({ ...(o as ElasticsearchExporterOptions), logger: toLogger(ctx.log) } as ElasticsearchExporterOptions) as unknown as Exporter,
-  kafka: (o, ctx) => createKafkaExporter(o as KafkaExporterOptions, { log: ctx.log }) as unknown as Exporter,
-  opensearch: (o, ctx) => createOpenSearchExporter({ ...(o as OpenSearchExporterOptions), logger: toLogger(ctx.log) }) as unknown as Exporter,
-};
+export const EXPORTER_KINDS = {
+  console: consoleExporterKind,
+  otlp_http: otlpHttpExporterKind,
+  elasticsearch: elasticsearchExporterKind,
+  kafka: kafkaExporterKind,
+  opensearch: opensearchExporterKind,
+} satisfies Record<string, ExporterKind>;
+
+/** By a config's `type` string (`module` and unknown types: undefined). */
+export const EXPORTER_TYPES: Readonly<Record<string, ExporterKind>> = EXPORTER_KINDS;
+
+/** The type-specific keys of an entry of each built-in type, derived from its kind's schema. */
+export type ExporterConfigOf = { [T in keyof typeof EXPORTER_KINDS]: (typeof EXPORTER_KINDS)[T] extends ExporterKind<infer C> ? C : never };

@@ -32,15 +32,23 @@ export interface FilterLookups {
 }
 
 export class FilterConfigError extends Error {
-  constructor(message: string) { super(message); this.name = 'FilterConfigError'; }
+  /** The key below `where` (empty: `where` itself) and the reason alone, for `config check`. */
+  readonly key: string;
+  readonly reason: string;
+  constructor(where: string, key: string, reason: string) {
+    super(`${where}${key ? `.${key}` : ''}: ${reason}`);
+    this.name = 'FilterConfigError';
+    this.key = key;
+    this.reason = reason;
+  }
 }
 
 /** One matcher for a list of names: exact names in a Set, globs (`*` = any run of characters) in one RegExp. */
-export function nameMatcher(names: readonly string[], where: string): (name: string) => boolean {
+export function nameMatcher(names: readonly string[], where: string, key = ''): (name: string) => boolean {
   const exact = new Set<string>();
   const globs: string[] = [];
   for (const n of names) {
-    if (typeof n !== 'string' || n === '') throw new FilterConfigError(`${where}: event names must be non-empty strings`);
+    if (typeof n !== 'string' || n === '') throw new FilterConfigError(where, key, 'event names must be non-empty strings');
     if (n.includes('*')) globs.push(n.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*'));
     else exact.add(n);
   }
@@ -61,7 +69,7 @@ function severityLevel(v: number | string, lookups: FilterLookups, where: string
     if (hit !== undefined) return hit;
   }
   const names = levels.map((l) => `${l}/${(table[l]?.name ?? '').toLowerCase()}`).join(', ');
-  throw new FilterConfigError(`${where}.min_severity: expected one of ${names}, got ${JSON.stringify(v)}`);
+  throw new FilterConfigError(where, 'min_severity', `expected one of ${names}, got ${JSON.stringify(v)}`);
 }
 
 /**
@@ -76,11 +84,11 @@ export function compileFilter(cfg: ExporterFilterConfig | undefined, lookups: Fi
 
   if (cfg.detections_only === true) tests.push(isDetection);
   if (cfg.event_names !== undefined) {
-    const include = nameMatcher(cfg.event_names, `${where}.event_names`);
+    const include = nameMatcher(cfg.event_names, where, 'event_names');
     tests.push((ev) => include(ev.name));
   }
   if (cfg.exclude_event_names !== undefined && cfg.exclude_event_names.length > 0) {
-    const exclude = nameMatcher(cfg.exclude_event_names, `${where}.exclude_event_names`);
+    const exclude = nameMatcher(cfg.exclude_event_names, where, 'exclude_event_names');
     tests.push((ev) => !exclude(ev.name));
   }
   if (cfg.min_severity !== undefined) {

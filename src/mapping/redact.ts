@@ -40,7 +40,15 @@ export interface RedactPlan {
 export type RedactSetting = 'none' | 'default' | string[];
 
 export class RedactConfigError extends Error {
-  constructor(message: string) { super(message); this.name = 'RedactConfigError'; }
+  /** The key below `where` (empty: `where` itself) and the reason alone, for `config check`. */
+  readonly key: string;
+  readonly reason: string;
+  constructor(where: string, key: string, reason: string) {
+    super(`${where}${key ? `.${key}` : ''}: ${reason}`);
+    this.name = 'RedactConfigError';
+    this.key = key;
+    this.reason = reason;
+  }
 }
 
 const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) => typeof s === 'string' && s !== '');
@@ -80,7 +88,7 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 export function redactPlan(setting: unknown, table: RedactTable, where: string): RedactPlan | undefined {
   const names = setting === undefined || setting === 'default' ? ['default'] : setting === 'none' ? [] : setting;
   if (!Array.isArray(names) || names.some((n) => typeof n !== 'string' || n === '')) {
-    throw new RedactConfigError(`${where}.redact: expected none, default, or a list of ${Object.keys(table.entries).join(', ')}, default and/or header names`);
+    throw new RedactConfigError(where, 'redact', `expected none, default, or a list of ${Object.keys(table.entries).join(', ')}, default and/or header names`);
   }
   const headers = new Set<string>();
   const params = new Set<string>();
@@ -91,11 +99,11 @@ export function redactPlan(setting: unknown, table: RedactTable, where: string):
     userinfo ||= e.url_userinfo;
   };
   for (const n of names as string[]) {
-    if (n === 'none') throw new RedactConfigError(`${where}.redact: "none" cannot be part of a list (write redact: none)`);
+    if (n === 'none') throw new RedactConfigError(where, 'redact', `"none" cannot be part of a list (write redact: none)`);
     if (n === 'default') for (const d of table.default) add(table.entries[d]);
     else if (table.entries[n] !== undefined) add(table.entries[n]);
     else if (HEADER_NAME.test(n)) headers.add(n.toLowerCase());
-    else throw new RedactConfigError(`${where}.redact: "${n}" is neither an entry of mappings/redact.yaml (${Object.keys(table.entries).join(', ')}, default) nor a header name`);
+    else throw new RedactConfigError(where, 'redact', `"${n}" is neither an entry of mappings/redact.yaml (${Object.keys(table.entries).join(', ')}, default) nor a header name`);
   }
   if (headers.size === 0 && params.size === 0 && !userinfo) return undefined;
   return { marker: table.marker, httpFields: new Set(table.http_fields), urlKeys: new Set(table.url_keys), headers, userinfo, params };

@@ -14,7 +14,15 @@ export type DropRow = NonNullable<TableFile['drop']>[number];
 export interface TrimGroup { description: string; drop: DropRow[] }
 
 export class TrimConfigError extends Error {
-  constructor(message: string) { super(message); this.name = 'TrimConfigError'; }
+  /** The key below `where` (empty: `where` itself) and the reason alone, for `config check`. */
+  readonly key: string;
+  readonly reason: string;
+  constructor(where: string, key: string, reason: string) {
+    super(`${where}${key ? `.${key}` : ''}: ${reason}`);
+    this.name = 'TrimConfigError';
+    this.key = key;
+    this.reason = reason;
+  }
 }
 
 /** The named groups of mappings/trim.yaml (or `dir`/trim.yaml). */
@@ -52,7 +60,7 @@ export function trimDrops(req: TrimRequest, groups: Record<string, TrimGroup>, k
   const drops: DropRow[] = [];
   for (const name of req.trim ?? []) {
     const g = groups[name];
-    if (g === undefined) throw new TrimConfigError(`${where}.trim: unknown group "${name}" (known: ${Object.keys(groups).join(', ')})`);
+    if (g === undefined) throw new TrimConfigError(where, 'trim', `unknown group "${name}" (known: ${Object.keys(groups).join(', ')})`);
     drops.push(...g.drop);
   }
   if ((req.drop_fields ?? []).length > 0) {
@@ -62,10 +70,10 @@ export function trimDrops(req: TrimRequest, groups: Record<string, TrimGroup>, k
     const resource = new Set(otel.resource);
     for (const f of req.drop_fields ?? []) {
       if (req.target === 'ecs') {
-        if (!ecs.has(f)) throw new TrimConfigError(`${where}.drop_fields: "${f}" is not an ECS field the mapping writes`);
+        if (!ecs.has(f)) throw new TrimConfigError(where, 'drop_fields', `"${f}" is not an ECS field the mapping writes`);
         drops.push({ ecs: f });
       } else {
-        if (!record.has(f) && !resource.has(f)) throw new TrimConfigError(`${where}.drop_fields: "${f}" is not an OTel attribute the mapping writes`);
+        if (!record.has(f) && !resource.has(f)) throw new TrimConfigError(where, 'drop_fields', `"${f}" is not an OTel attribute the mapping writes`);
         if (record.has(f)) drops.push({ otel: f });
         if (resource.has(f)) drops.push({ resource: f });
       }

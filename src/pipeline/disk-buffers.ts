@@ -15,22 +15,9 @@ import { decodeText } from '../normalize/decode.ts';
 export const DATA_DIR_ENV = 'TRACEE_EXPORTER_DATA_DIR';
 export const DEFAULT_DATA_DIR = '/var/lib/tracee-exporter';
 
-/** As written in the config (snake_case). */
-export interface BufferConfig {
-  type?: 'memory' | 'disk';
-  max_bytes?: number;
-  when_full?: 'block' | 'drop_oldest';
-  fsync?: 'always' | 'interval' | 'never';
-  fsync_interval_ms?: number;
-  segment_bytes?: number;
-}
-
-export const BUFFER_DEFAULTS = {
-  max_bytes: 256 * 1024 * 1024,
-  when_full: 'block',
-  fsync: 'interval',
-  fsync_interval_ms: 500,    // Vector's disk buffer syncs every 500 ms
-} as const;
+// the buffer's config model (schema, defaults, type) is the delivery's: src/delivery/config-schema.ts
+export { BUFFER_DEFAULTS, type BufferConfig } from '../delivery/config-schema.ts';
+import { BUFFER_DEFAULTS, mergedDelivery, type BufferConfig } from '../delivery/config-schema.ts';
 
 type ExporterConfig = RunConfig['exporters'][number];
 
@@ -39,11 +26,9 @@ export function resolveDataDir(config: RunConfig, env: NodeJS.ProcessEnv = proce
   return path.resolve(config.data_dir ?? (env[DATA_DIR_ENV] || DEFAULT_DATA_DIR));
 }
 
-/** The exporter's buffer settings: top-level `delivery.buffer` < `exporters[].delivery.buffer` < `exporters[].buffer`. */
+/** The exporter's buffer settings: the top-level `delivery.buffer` < `exporters[].delivery.buffer`, key by key. */
 export function bufferConfigOf(config: RunConfig, e: ExporterConfig): BufferConfig {
-  const top = (config.delivery as { buffer?: BufferConfig } | undefined)?.buffer;
-  const own = (e.delivery as { buffer?: BufferConfig } | undefined)?.buffer;
-  return { ...(top ?? {}), ...(own ?? {}), ...((e.buffer as BufferConfig | undefined) ?? {}) };
+  return mergedDelivery(config.delivery, e.delivery).buffer ?? {};
 }
 
 const SAFE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;

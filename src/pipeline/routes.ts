@@ -10,10 +10,12 @@ import { redactingMappers } from '../mapping/redact.ts';
 import type { Exporter } from '../model/exporter.ts';
 import { formatOrigin } from '../model/records.ts';
 import { EXPORTER_TYPES, type ExporterFactory } from '../exporters/registry.ts';
+import { deliveryOptionsOf, mergedDelivery } from '../delivery/config-schema.ts';
+import { formatOptionPath, OptionError, optionPathOf } from '../util/option-error.ts';
 import { detectNodeInfo } from '../config/node-info.ts';
 import { ConfigError, exporterOptions, type RunConfig } from '../config/run-config.ts';
 import { timedExporter, type ExporterTelemetry, type Telemetry } from '../telemetry/index.ts';
-import { bufferConfigOf, checkDiskBufferNames, openBuffer, resolveDataDir, withBuffer } from './disk-buffers.ts';
+import { checkDiskBufferNames, openBuffer, resolveDataDir, withBuffer } from './disk-buffers.ts';
 import { compileFilter } from '../mapping/event-filter.ts';
 import type { IngestRoute } from './ingest.ts';
 import type { UnwrittenCount } from './dead-letter-sink.ts';
@@ -87,7 +89,8 @@ export function compileMappers(config: RunConfig) {
 /** The exporter an entry names, and the label its messages carry. */
 function createExporter(e: ExporterConfig, where: string, deps: RouteDeps): { exporter: Exporter; label: string } {
   const { type, module: spec } = e;
-  const factory = type === 'module' ? deps.exporterModules?.get(spec ?? '') : EXPORTER_TYPES[type];
+  const kind = EXPORTER_TYPES[type];
+  const factory: ExporterFactory | undefined = type === 'module' ? deps.exporterModules?.get(spec ?? '') : kind && ((o, ctx) => kind.create(o, ctx));
   if (!factory && type === 'module') throw new ConfigError(`${where}: exporter module "${spec}" is not loaded: build the pipeline with preparePipeline() (or pass exporterModules from loadExporterModules())`);
   if (!factory) throw new ConfigError(`${where}.type: unknown exporter "${type}"`);
   // a plugin without a configured name names itself
@@ -95,7 +98,14 @@ function createExporter(e: ExporterConfig, where: string, deps: RouteDeps): { ex
   let label = name ?? spec!;
   // the exporter's lines carry its label (a plugin without a configured name names itself once built)
   let log = toLogger(deps.log, { component: 'exporter', exporter: label }, `${label}: `);
-  const exporter = factory({ ...exporterOptions(e), ...(name === undefined ? {} : { name }) }, { log: deferredLogger(() => log) });
+  let exporter: Exporter;
+  try {
+    exporter = factory({ ...exporterOptions(e), ...(name === undefined ? {} : { name }) }, { log: deferredLogger(() => log) });
+  } catch (err) {
+    // a built-in kind names the config key it refuses (snake_case, below the entry)
+    if (err instanceof OptionError) throw new ConfigError(`${formatOptionPath([...optionPathOf(where), ...err.path])}: ${err.reason}`);
+    throw err;
+  }
   if (label !== (e.name ?? exporter.name)) { label = e.name ?? exporter.name; log = toLogger(deps.log, { component: 'exporter', exporter: label }, `${label}: `); }
   return { exporter, label };
 }
@@ -133,7 +143,8 @@ function buildRoute(config: RunConfig, e: ExporterConfig, i: number, mappers: Re
   const where = `exporters[${i}]`;
   const { exporter, label } = createExporter(e, where, deps);
   const { accepts, mapper } = mappers.forExporter(e, exporter, where);
-  const merged = { sizeOf: approxMemory, ...(config.delivery ?? {}), ...(e.delivery ?? {}) };
+  const section = mergedDelivery(config.delivery, e.delivery);
+  const merged: Parameters<typeof createDelivery>[1] = { sizeOf: approxMemory, ...deliveryOptionsOf(section) } as Parameters<typeof createDelivery>[1];
   const bounds = resolveDeliveryOptions(merged);
   let delivery: Delivery | undefined;
   // the configured name (the otlp_http exporter reports 'otlp_http' whatever its name)
@@ -141,7 +152,7 @@ function buildRoute(config: RunConfig, e: ExporterConfig, i: number, mappers: Re
     read: () => delivery!.stats(),
     capacity: { items: bounds.maxQueueItems, bytes: bounds.maxQueueBytes },
   });
-  const bufferCfg = bufferConfigOf(config, e);
+  const bufferCfg = section.buffer ?? {};
   // behind a disk buffer the queue is fed from disk: it waits for room, never drops (buffer.when_full decides)
   const innerOptions = bufferCfg.type === 'disk' ? { ...merged, whenFull: 'block' as const } : merged;
   delivery = createMemoryDelivery(exporter, innerOptions, tel, deps);

@@ -3,6 +3,7 @@
 
 import type { Origin } from '../model/records.ts';
 import type { InputRecord } from './read-records.ts';
+import type { JsonSchema } from '../util/schema-type.ts';
 
 export interface IngestOptions {
   /**
@@ -76,16 +77,22 @@ export interface SourceContext {
 
 /** What `config check` hands a source: it checks without opening, listening or connecting. */
 export interface SourceCheck {
-  /** Run a resolver `run` uses; its error becomes "file:line: sources.<i>.<key>: message" (`keyPrefix`: see config/check.ts). */
-  attempt<T>(key: Array<string | number>, f: () => T, keyPrefix?: string): T;
-  /** Not fatal for `run`, but probably not what was meant: "file:line: sources.<i>.<key>: message". */
+  /**
+   * Run a resolver `run` uses; its error becomes "file:line:col: sources[i].<key>: message". An
+   * OptionError (src/util/option-error.ts) names its own key below `key`; any other error is at `key`.
+   */
+  attempt<T>(key: Array<string | number>, f: () => T): T;
+  /** Not fatal for `run`, but probably not what was meant: "file:line:col: sources[i].<key>: message". */
   warn(key: Array<string | number>, message: string): void;
 }
 
 /** What every kind of source has besides how it runs. */
 interface SourceKindBase<C> {
-  /** Defaults `config print` fills in (config keys, snake_case); absent = none shown. */
-  defaults?: Readonly<Record<string, unknown>>;
+  /**
+   * Its config model: the keys of a `sources[]` entry of this type (snake_case), their defaults
+   * (what `config print` fills in) and validation; the config type C is derived from it (./<kind>/schema.ts).
+   */
+  schema: JsonSchema;
   /** `config check`: the checks `run` would fail on, as a dry run; returns the source's summary part. */
   check(config: C, chk: SourceCheck): string;
 }

@@ -95,10 +95,10 @@ export function createMetrics(state: TelemetryState, opts: { processMetrics: boo
 
   gauge('queue_items', 'Events waiting in the exporter queue (not yet in a batch being sent).', ['exporter'], () => perExporter((e) => reading(e).queuedItems));
   gauge('queue_bytes', 'Approximate memory held by the exporter queue, bytes.', ['exporter'], () => perExporter((e) => reading(e).queuedBytes));
-  gauge('queue_capacity_items', 'Queue bound in events (delivery.maxQueueItems).', ['exporter'], () => perExporter((e) => e.capacity?.items));
-  gauge('queue_capacity_bytes', 'Queue bound in bytes (delivery.maxQueueBytes).', ['exporter'], () => perExporter((e) => e.capacity?.bytes));
-  gauge('buffer_bytes', 'Bytes of the exporter\'s disk buffer files (buffer.type disk).', ['exporter'], () => perExporter((e) => reading(e).buffer?.bytes));
-  gauge('buffer_capacity_bytes', 'Cap of the exporter\'s disk buffer (buffer.max_bytes).', ['exporter'], () => perExporter((e) => reading(e).buffer?.maxBytes));
+  gauge('queue_capacity_items', 'Queue bound in events (delivery.max_queue_items).', ['exporter'], () => perExporter((e) => e.capacity?.items));
+  gauge('queue_capacity_bytes', 'Queue bound in bytes (delivery.max_queue_bytes).', ['exporter'], () => perExporter((e) => e.capacity?.bytes));
+  gauge('buffer_bytes', 'Bytes of the exporter\'s disk buffer files (delivery.buffer.type disk).', ['exporter'], () => perExporter((e) => reading(e).buffer?.bytes));
+  gauge('buffer_capacity_bytes', 'Cap of the exporter\'s disk buffer (delivery.buffer.max_bytes).', ['exporter'], () => perExporter((e) => reading(e).buffer?.maxBytes));
   gauge('buffer_events', 'Events in the exporter\'s disk buffer not yet acknowledged by the destination.', ['exporter'], () => perExporter((e) => reading(e).buffer?.events));
   counter('buffer_corrupt_records_total', 'Damaged disk buffer records skipped (torn tail after a crash, checksum mismatch, undecodable), by exporter.', ['exporter'], () => perExporter((e) => reading(e).buffer?.corrupt));
   gauge('in_flight_events', 'Events in batches being sent or waiting to be retried.', ['exporter'], () => perExporter((e) => reading(e).inFlightItems));

@@ -30,7 +30,7 @@ afterEach(async () => { await fake?.close(); fake = undefined; });
 
 function exporter(f: FakeSigV4OpenSearch, extra: Record<string, unknown> = {}, creds = env, logs: string[] = []) {
   return createOpenSearchExporter(
-    { endpoints: f.url, tls: { caFile: f.caFile }, auth: { aws_sigv4: { region: 'eu-west-1' } }, logger: { info: (m) => logs.push(m), warn: (m) => logs.push(m) }, ...extra },
+    { endpoints: f.url, tls: { caFile: f.caFile }, auth: { awsSigv4: { region: 'eu-west-1' } }, logger: { info: (m) => logs.push(m), warn: (m) => logs.push(m) }, ...extra },
     { awsCredentials: awsCredentialSource({ env: creds }) },
   );
 }
@@ -57,7 +57,7 @@ describe('OpenSearch exporter with AWS SigV4 → FAKE Amazon OpenSearch (signatu
   it('gzip bodies are signed as sent; OpenSearch Serverless (aoss) scope', async () => {
     fake = await startFakeSigV4OpenSearch({ [KEY_ID]: { secret: SECRET } }, { region: 'us-east-2', service: 'aoss' });
     const ex = createOpenSearchExporter(
-      { endpoints: fake.url, tls: { caFile: fake.caFile }, compression: true, templates: 'skip', auth: { aws_sigv4: { region: 'us-east-2', service: 'aoss' } }, logger: { info() {}, warn() {} } },
+      { endpoints: fake.url, tls: { caFile: fake.caFile }, compression: true, templates: 'skip', auth: { awsSigv4: { region: 'us-east-2', service: 'aoss' } }, logger: { info() {}, warn() {} } },
       { awsCredentials: awsCredentialSource({ env: { AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET } }) },
     );
     expect(await ex.send(items(25))).toEqual({ status: 'ok' });
@@ -90,7 +90,7 @@ describe('OpenSearch exporter with AWS SigV4 → FAKE Amazon OpenSearch (signatu
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sigv4-'));
       const config = {
         version: 1, node: { name: 'n' }, dead_letter: { path: path.join(dir, 'dl.ndjson') }, sources: [{ type: 'stdin' }],
-        exporters: [{ type: 'opensearch', name: 'aws', endpoints: fake.url, tls: { caFile: fake.caFile }, auth: { aws_sigv4: {} }, delivery: { flushIntervalMs: 20 } }],
+        exporters: [{ type: 'opensearch', name: 'aws', endpoints: fake.url, tls: { ca_file: fake.caFile }, auth: { aws_sigv4: {} }, delivery: { flush_interval_ms: 20 } }],
       } as unknown as RunConfig;
       const logs: string[] = [];
       const summary = await createPipeline(config, { stdin: Readable.from([dnsEvents(0, 40).join('\n') + '\n']), log: (l) => logs.push(l) }, { shutdownTimeoutMs: 30_000 }).run();
@@ -111,15 +111,15 @@ describe('OpenSearch exporter with AWS SigV4 → FAKE Amazon OpenSearch (signatu
 describe('auth.aws_sigv4 options', () => {
   const base = { endpoints: 'https://search-x.eu-west-1.es.amazonaws.com' };
   it('region from the option or AWS_REGION / AWS_DEFAULT_REGION; service es by default', () => {
-    expect(resolveOpenSearchOptions({ ...base, auth: { aws_sigv4: { region: 'eu-west-1' } } }, 'x', {}).awsSigv4).toEqual({ region: 'eu-west-1', service: 'es' });
-    expect(resolveOpenSearchOptions({ ...base, auth: { aws_sigv4: {} } }, 'x', { AWS_DEFAULT_REGION: 'ap-southeast-2' }).awsSigv4).toEqual({ region: 'ap-southeast-2', service: 'es' });
-    expect(resolveOpenSearchOptions({ ...base, auth: { aws_sigv4: { service: 'aoss', profile: 'p' } } }, 'x', { AWS_REGION: 'us-east-1' }).awsSigv4).toEqual({ region: 'us-east-1', service: 'aoss', profile: 'p' });
+    expect(resolveOpenSearchOptions({ ...base, auth: { awsSigv4: { region: 'eu-west-1' } } }, 'x', {}).awsSigv4).toEqual({ region: 'eu-west-1', service: 'es' });
+    expect(resolveOpenSearchOptions({ ...base, auth: { awsSigv4: {} } }, 'x', { AWS_DEFAULT_REGION: 'ap-southeast-2' }).awsSigv4).toEqual({ region: 'ap-southeast-2', service: 'es' });
+    expect(resolveOpenSearchOptions({ ...base, auth: { awsSigv4: { service: 'aoss', profile: 'p' } } }, 'x', { AWS_REGION: 'us-east-1' }).awsSigv4).toEqual({ region: 'us-east-1', service: 'aoss', profile: 'p' });
   });
   it('refuses: no region, http endpoints, keys in the file, username beside it', () => {
-    expect(() => resolveOpenSearchOptions({ ...base, auth: { aws_sigv4: {} } }, 'x', {})).toThrow(OpenSearchConfigError);
-    expect(() => resolveOpenSearchOptions({ endpoints: 'http://127.0.0.1:9201', auth: { aws_sigv4: { region: 'eu-west-1' } } }, 'x', {})).toThrow(/https/);
-    expect(() => resolveOpenSearchOptions({ ...base, auth: { aws_sigv4: { region: 'eu-west-1', secret_access_key: 'x' } as never } }, 'x', {})).toThrow(/never from this file/);
-    expect(() => resolveOpenSearchOptions({ ...base, auth: { aws_sigv4: { region: 'eu-west-1' }, username: 'u' } as never }, 'x', {})).toThrow(/alone/);
+    expect(() => resolveOpenSearchOptions({ ...base, auth: { awsSigv4: {} } }, 'x', {})).toThrow(OpenSearchConfigError);
+    expect(() => resolveOpenSearchOptions({ endpoints: 'http://127.0.0.1:9201', auth: { awsSigv4: { region: 'eu-west-1' } } }, 'x', {})).toThrow(/https/);
+    expect(() => resolveOpenSearchOptions({ ...base, auth: { awsSigv4: { region: 'eu-west-1', secret_access_key: 'x' } as never } }, 'x', {})).toThrow(/never from this file/);
+    expect(() => resolveOpenSearchOptions({ ...base, auth: { awsSigv4: { region: 'eu-west-1' }, username: 'u' } as never }, 'x', {})).toThrow(/alone/);
   });
 });
 

@@ -88,7 +88,7 @@ function checkRenderedConfig(objects: K8sObject[]) {
     text = text.split(`${mount.mountPath}/`).join(`${local}/`);
   }
   // every ${file:} reference (and the CA file) is a key of a mounted Secret
-  const refs = [...(configMap.data['config.yaml'] as string).matchAll(/\$\{file:([^}]+)\}|caFile: (\S+)/g)].map((m) => m[1] ?? m[2]);
+  const refs = [...(configMap.data['config.yaml'] as string).matchAll(/\$\{file:([^}]+)\}|ca_file: (\S+)/g)].map((m) => m[1] ?? m[2]);
   for (const ref of refs) expect(Object.keys(secretValues), ref).toContain(ref);
   expect(secretDirs.length).toBe(new Set(refs.map((r) => path.dirname(r))).size);
   text = text.split('/var/lib/tracee-exporter').join(path.join(dir, 'data'));
@@ -96,7 +96,10 @@ function checkRenderedConfig(objects: K8sObject[]) {
   for (const e of exporter.env) env[e.name] = e.value ?? (e.valueFrom?.fieldRef?.fieldPath === 'spec.nodeName' ? 'node-1' : '');
   const file = path.join(dir, 'config.yaml');
   fs.writeFileSync(file, text);
-  return { result: checkConfigFile(file, env), refs, secretValues, env, text: configMap.data['config.yaml'] as string };
+  const result = checkConfigFile(file, env);
+  // the rendered config is in the model's casing: no deprecated key
+  expect(result.warnings.filter((w) => w.includes('is deprecated'))).toEqual([]);
+  return { result, refs, secretValues, env, text: configMap.data['config.yaml'] as string };
 }
 
 describe('charts/tracee-exporter', () => {
@@ -156,7 +159,7 @@ describe('charts/tracee-exporter', () => {
         else expect(refs.length).toBeGreaterThan(0);
         for (const exp of result.config.exporters) {
           if (exp.type === 'elasticsearch' && refs.some((r) => r.includes('/elasticsearch/'))) {
-            expect((exp.auth as { apiKey: string }).apiKey).toBe(secretValues['/etc/tracee-exporter/secrets/elasticsearch/api-key']);
+            expect((exp.auth as { api_key: string }).api_key).toBe(secretValues['/etc/tracee-exporter/secrets/elasticsearch/api-key']);
           }
           if (exp.type === 'otlp_http' && refs.some((r) => r.includes('/otlp/'))) {
             expect((exp.headers as Record<string, string>).authorization).toBe(secretValues['/etc/tracee-exporter/secrets/otlp/authorization']);

@@ -305,8 +305,8 @@ export function describeOutage(t: BulkTarget, prefix: string): void {
       try {
         const config = {
           version: 1, node: { name: 'n' }, sources: [{ type: 'stdin' }],
-          exporters: [{ type: t.type, name: 'x', endpoints: proxy.url, dataStream: { namespace: ns },
-            delivery: { maxBatchItems: 50, flushIntervalMs: 50, initialBackoffMs: 100, maxBackoffMs: 400 } }],
+          exporters: [{ type: t.type, name: 'x', endpoints: proxy.url, data_stream: { namespace: ns },
+            delivery: { max_batch_items: 50, flush_interval_ms: 50, initial_backoff_ms: 100, max_backoff_ms: 400 } }],
         } as unknown as RunConfig;
         const stdin = new PassThrough();
         const p = createPipeline(config, { stdin, log: () => {} }, { shutdownTimeoutMs: 120_000 });
@@ -363,8 +363,8 @@ export function describeRebuiltCluster(t: BulkTarget, port: number, check: (logs
       const config: RunConfig = {
         version: 1, node: { name: 'n' }, dead_letter: { path: dl },
         sources: [{ type: 'stdin' }],
-        exporters: [{ type: t.type, name: 'x', endpoints: base, dataStream: { namespace: ns },
-          delivery: { maxBatchItems: 50, flushIntervalMs: 50, initialBackoffMs: 200, maxBackoffMs: 1000 } }],
+        exporters: [{ type: t.type, name: 'x', endpoints: base, data_stream: { namespace: ns },
+          delivery: { max_batch_items: 50, flush_interval_ms: 50, initial_backoff_ms: 200, max_backoff_ms: 1000 } }],
       } as unknown as RunConfig;
       const stdin = new PassThrough();
       const logs: string[] = [];

@@ -61,8 +61,8 @@ sources:
 dead_letter: { path: ${dir}/dead-letter.ndjson }
 telemetry: { log_interval_ms: 0 }
 exporters:
-  - { type: console, name: ecs-file, format: ecs, path: ${dir}/ecs.ndjson, delivery: { flushIntervalMs: 50 } }
-  - { type: console, name: otlp-file, format: otlp-json, path: ${dir}/otlp.ndjson, delivery: { flushIntervalMs: 50 } }
+  - { type: console, name: ecs-file, format: ecs, path: ${dir}/ecs.ndjson, delivery: { flush_interval_ms: 50 } }
+  - { type: console, name: otlp-file, format: otlp-json, path: ${dir}/otlp.ndjson, delivery: { flush_interval_ms: 50 } }
 `);
     const canary = path.join(dir, 'canary.json');
     const child = spawn(process.execPath, ['--import', path.join(ROOT, 'test/helpers/prototype-canary.ts'), path.join(ROOT, 'src/cli/main.ts'), 'run', '--config', cfg, '--shutdown-timeout', '20000'], {

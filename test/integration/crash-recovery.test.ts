@@ -125,24 +125,24 @@ sources:
   - { type: webhook, listen: 127.0.0.1:0, path: /events }
 dead_letter: { path: ${dir}/dead-letter.ndjson }
 delivery:
-  initialBackoffMs: 100
-  maxBackoffMs: 500
-  flushIntervalMs: 100
+  initial_backoff_ms: 100
+  max_backoff_ms: 500
+  flush_interval_ms: 100
   # batches of 50: the replay of 500 takes several bulk requests (each held 300 ms by the proxy in
   # the second run), so that run's kill -9 at the first documents leaves some to replay
-  maxBatchItems: 50
+  max_batch_items: 50
   buffer: { type: disk, fsync: interval, fsync_interval_ms: 200, max_bytes: 67108864 }
 exporters:
   - type: elasticsearch
     name: es
     endpoints: ${esProxy.url}
-    dataStream: { namespace: ${ns} }
-    requestTimeoutMs: 5000
+    data_stream: { namespace: ${ns} }
+    request_timeout_ms: 5000
   - type: otlp_http
     name: otlp
     endpoint: ${otlpProxy.url}
-    timeoutMs: 5000
-    resourceAttributes: { test.id: ${testId} }
+    timeout_ms: 5000
+    resource_attributes: { test.id: ${testId} }
 `);
     const events = distinctEvents();
 

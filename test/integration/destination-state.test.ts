@@ -55,7 +55,7 @@ describe('(b) two events differing only in their data', () => {
     expect(twin.replace(/"value":"10\.0\.0\.53"|"name":"example\.org"/g, '')).toBe(DNS_EVENT.replace(/"value":"127\.0\.0\.53"|"name":"www\.uol\.com\.br"/g, ''));
     const config = {
       version: 1, node: { name: 'n' }, sources: [{ type: 'stdin' }],
-      exporters: [{ type: 'elasticsearch', name: 'es', endpoints: esUrl(), dataStream: { namespace: ns }, delivery: { flushIntervalMs: 50 } }],
+      exporters: [{ type: 'elasticsearch', name: 'es', endpoints: esUrl(), data_stream: { namespace: ns }, delivery: { flush_interval_ms: 50 } }],
     } as RunConfig;
     const summary = await createPipeline(config, { stdin: Readable.from([`${DNS_EVENT}\n${twin}\n`]), log: () => {} }, { shutdownTimeoutMs: 60_000 }).run();
     expect(summary.exporters[0].ledger).toEqual({ entered: 2, delivered: 2, duplicates: 0, deadLettered: {}, dropped: 0, buffered: 0, unsettled: 0, filtered: 0 });
@@ -77,8 +77,8 @@ describe('(c) shutdown while Elasticsearch is unreachable, then replay', () => {
       const N = 150;
       const config = {
         version: 1, node: { name: 'n' }, dead_letter: { path: dl }, sources: [{ type: 'stdin' }],
-        exporters: [{ type: 'elasticsearch', name: 'es', endpoints: proxy.url, dataStream: { namespace: ns },
-          delivery: { maxBatchItems: 50, flushIntervalMs: 50, initialBackoffMs: 100, maxBackoffMs: 300 } }],
+        exporters: [{ type: 'elasticsearch', name: 'es', endpoints: proxy.url, data_stream: { namespace: ns },
+          delivery: { max_batch_items: 50, flush_interval_ms: 50, initial_backoff_ms: 100, max_backoff_ms: 300 } }],
       } as RunConfig;
       const run = await createPipeline(config, { stdin: Readable.from([events(0, N).join('\n') + '\n']), log: () => {} }, { shutdownTimeoutMs: 1500 }).run();
       const l = run.exporters[0].ledger;

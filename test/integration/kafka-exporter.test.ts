@@ -45,7 +45,7 @@ function kafkaExporter(prefix: string, encoding: 'otlp_proto' | 'ecs_json', deli
   return {
     type: 'kafka' as const, name: `kafka_${encoding}`, brokers: [KAFKA_BROKER], encoding,
     topics: { events: `${prefix}.events`, alerts: `${prefix}.alerts` },
-    delivery: { maxBatchItems: 50, flushIntervalMs: 50, ...delivery },
+    delivery: { max_batch_items: 50, flush_interval_ms: 50, ...delivery },
   };
 }
 
@@ -135,7 +135,7 @@ describe('kafka exporter → real Kafka broker', () => {
     })());
     const { summary } = await runPipeline({
       version: 1, node: NODE,
-      exporters: [{ ...kafkaExporter(prefix, 'otlp_proto', { initialBackoffMs: 200, maxBackoffMs: 2000 }), resourceAttributes: { 'test.run.id': runId } }],
+      exporters: [{ ...kafkaExporter(prefix, 'otlp_proto', { initial_backoff_ms: 200, max_backoff_ms: 2000 }), resource_attributes: { 'test.run.id': runId } }],
     } as RunConfig, stdin);
     expect(restarted).toBeDefined();
     const total = lines.length * rounds;

@@ -79,7 +79,7 @@ async function run(name: string, yaml: string): Promise<Run> {
   };
 }
 
-const webhookYaml = (source: string, exporters = `  - { type: console, format: ecs, path: ${dir}/out-${Math.random().toString(36).slice(2)}.ndjson, delivery: { flushIntervalMs: 20 } }`) => `version: 1
+const webhookYaml = (source: string, exporters = `  - { type: console, format: ecs, path: ${dir}/out-${Math.random().toString(36).slice(2)}.ndjson, delivery: { flush_interval_ms: 20 } }`) => `version: 1
 sources:
   - { type: webhook, listen: "127.0.0.1:0", path: /events, ${source} }
 dead_letter: { path: ${dir}/dl-${Math.random().toString(36).slice(2)}.ndjson }
@@ -219,7 +219,7 @@ sources:
 dead_letter: { path: ${dir}/forward-dl.ndjson }
 telemetry: { log_interval_ms: 0 }
 exporters:
-  - { type: console, format: ecs, path: ${dir}/forward-out.ndjson, delivery: { flushIntervalMs: 20 } }
+  - { type: console, format: ecs, path: ${dir}/forward-out.ndjson, delivery: { flush_interval_ms: 20 } }
 `);
     const port = Number(new URL(r.webhook).port);
     const msg = (chunk: string) => Buffer.from(encode(['tracee', Math.floor(Date.now() / 1000), { event: event(7) }, { chunk }]));
@@ -265,7 +265,7 @@ telemetry: { log_interval_ms: 0 }
 exporters:
   - type: otlp_http
     endpoint: ${proxy.url}
-    delivery: { maxQueueItems: 5, maxBatchItems: 2, concurrency: 1, flushIntervalMs: 5, initialBackoffMs: 50, maxBackoffMs: 200, sendTimeoutMs: 10000 }
+    delivery: { max_queue_items: 5, max_batch_items: 2, concurrency: 1, flush_interval_ms: 5, initial_backoff_ms: 50, max_backoff_ms: 200, send_timeout_ms: 10000 }
 `);
     const answered = new Map<number, number[]>();   // event n → statuses it got
     const send = async (n: number) => {

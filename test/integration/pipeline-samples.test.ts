@@ -41,7 +41,7 @@ describe('samples → pipeline → real OpenTelemetry Collector', () => {
     const runId = uniqueTestId('samples');
     const { summary } = await runPipeline({
       version: 1, node: NODE,
-      exporters: [{ type: 'otlp_http', endpoint: COLLECTOR_OTLP_HTTP_URL, resourceAttributes: { 'test.run.id': runId }, delivery: { maxBatchItems: 100, flushIntervalMs: 100 } }],
+      exporters: [{ type: 'otlp_http', endpoint: COLLECTOR_OTLP_HTTP_URL, resource_attributes: { 'test.run.id': runId }, delivery: { max_batch_items: 100, flush_interval_ms: 100 } }],
     }, lines);
     expect(summary).toMatchObject({ received: lines.length, mapped: lines.length, rejected: 0 });
     expect(summary.exporters[0].stats).toMatchObject({ delivered: lines.length, deadLettered: 0, droppedTotal: 0 });
@@ -79,7 +79,7 @@ describe('samples → pipeline → real Elasticsearch', () => {
     const dl = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tracee-dl-')), 'dead-letter.ndjson');
     const config: RunConfig = {
       version: 1, node: NODE, dead_letter: { path: dl },
-      exporters: [{ type: 'elasticsearch', endpoints: esUrl(), dataStream: { namespace: ns }, delivery: { maxBatchItems: 200, flushIntervalMs: 100 } }],
+      exporters: [{ type: 'elasticsearch', endpoints: esUrl(), data_stream: { namespace: ns }, delivery: { max_batch_items: 200, flush_interval_ms: 100 } }],
     };
     const first = await runPipeline(config, lines);
     expect(first.summary).toMatchObject({ received: lines.length, mapped: lines.length, rejected: 0 });
@@ -128,7 +128,7 @@ describe('samples → pipeline → real Elasticsearch', () => {
     const badNs = uniqueNamespace('refused');
     await esRequest('PUT', `/_index_template/test-refuse-${badNs}`, { body: { index_patterns: [`logs-tracee.events-${badNs}`], priority: 900, data_stream: {}, template: { settings: { number_of_replicas: 0 }, mappings: { properties: { '@timestamp': { type: 'date_nanos' }, process: { properties: { name: { type: 'long' } } } } } } } });
     const one = lines.find((l) => l.includes('"processName":"dnsperf"'))!;
-    const refused = await runPipeline({ ...config, exporters: [{ ...config.exporters[0], dataStream: { namespace: badNs } }] }, [one]);
+    const refused = await runPipeline({ ...config, exporters: [{ ...config.exporters[0], data_stream: { namespace: badNs } } as RunConfig["exporters"][number]] }, [one]);
     expect(refused.summary.exporters[0].stats).toMatchObject({ delivered: 0, deadLettered: 1 });
     const entry = JSON.parse(fs.readFileSync(dl, 'utf8').trim().split('\n').at(-1)!);
     expect(entry).toMatchObject({ exporter: 'elasticsearch', origin: { source: 'stdin', line: 1 } });

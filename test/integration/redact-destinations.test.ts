@@ -36,7 +36,7 @@ describe('redaction reaches the destinations', () => {
 sources: [{ type: stdin }]
 node: { name: ${node} }
 exporters:
-  - { type: elasticsearch, endpoints: ${esUrl()}, dataStream: { namespace: ${ns} } }
+  - { type: elasticsearch, endpoints: ${esUrl()}, data_stream: { namespace: ${ns} } }
   - { type: otlp_http, endpoint: ${COLLECTOR_OTLP_HTTP_URL} }
 `);
     const from = collectorOutputSize();

@@ -68,25 +68,25 @@ exporters:
     name: es-ok
     endpoints: ${esUrl()}
     auth: { username: elastic, password: "${S.esPassword}" }
-    dataStream: { namespace: ${ns} }
-    delivery: { flushIntervalMs: 100 }
+    data_stream: { namespace: ${ns} }
+    delivery: { flush_interval_ms: 100 }
   - type: otlp_http
     name: otlp-ok
     endpoint: http://127.0.0.1:4318
     headers: { authorization: "Bearer ${S.otlpBearer}" }
-    delivery: { flushIntervalMs: 100 }
+    delivery: { flush_interval_ms: 100 }
   - type: otlp_http
     name: otlp-down
     endpoint: "http://user:${S.downUrlPassword}@127.0.0.1:1"
-    delivery: { flushIntervalMs: 100, maxRetries: 1, initialBackoffMs: 50, maxBackoffMs: 100 }
+    delivery: { flush_interval_ms: 100, max_retries: 1, initial_backoff_ms: 50, max_backoff_ms: 100 }
   - type: otlp_http
     name: otlp-refusing
     endpoint: ${refuser.baseUrl}
     headers: { x-custom-auth: "${S.echoedHeader}" }
-    delivery: { flushIntervalMs: 100 }
+    delivery: { flush_interval_ms: 100 }
   - type: otlp_http
     name: otlp-env
-    delivery: { flushIntervalMs: 100 }
+    delivery: { flush_interval_ms: 100 }
 `);
     const env = {
       ...process.env,

@@ -147,9 +147,9 @@ config reads <dir>/<key> with ${file:…}, so no secret value is in the environm
 {{- $exporters := list -}}
 {{- $es := $v.exporters.elasticsearch -}}
 {{- if $es.enabled -}}
-{{- $e := dict "type" "elasticsearch" "name" "elasticsearch" "endpoints" $es.url "dataStream" (dict "namespace" $es.dataStreamNamespace) -}}
-{{- if $es.apiKey.existingSecret }}{{ $_ := set $e "auth" (dict "apiKey" (printf "${file:%s/elasticsearch/%s}" $dir $es.apiKey.key)) }}{{ end -}}
-{{- if $es.ca.existingSecret }}{{ $_ := set $e "tls" (dict "caFile" (printf "%s/elasticsearch-ca/%s" $dir $es.ca.key)) }}{{ end -}}
+{{- $e := dict "type" "elasticsearch" "name" "elasticsearch" "endpoints" $es.url "data_stream" (dict "namespace" $es.dataStreamNamespace) -}}
+{{- if $es.apiKey.existingSecret }}{{ $_ := set $e "auth" (dict "api_key" (printf "${file:%s/elasticsearch/%s}" $dir $es.apiKey.key)) }}{{ end -}}
+{{- if $es.ca.existingSecret }}{{ $_ := set $e "tls" (dict "ca_file" (printf "%s/elasticsearch-ca/%s" $dir $es.ca.key)) }}{{ end -}}
 {{- if $es.delivery }}{{ $_ := set $e "delivery" $es.delivery }}{{ end -}}
 {{- $exporters = append $exporters $e -}}
 {{- end -}}

@@ -57,10 +57,13 @@ export interface ResolvedElasticsearchOptions {
 export class ElasticsearchConfigError extends Error {
   readonly code = 'ES_CONFIG';
   readonly path: string;
+  /** The message without the path. */
+  readonly reason: string;
   constructor(path: string, message: string) {
     super(`${path}: ${message}`);
     this.name = 'ElasticsearchConfigError';
     this.path = path;
+    this.reason = message;
   }
 }
 
@@ -76,8 +79,8 @@ export const DEFAULTS = {
 export function resolveElasticsearchOptions(o: ElasticsearchExporterOptions, at = 'exporters.elasticsearch'): ResolvedElasticsearchOptions {
   const fail = (p: string, m: string): never => { throw new ElasticsearchConfigError(`${at}.${p}`, m); };
   const endpoints = o.endpoints === undefined ? [] : Array.isArray(o.endpoints) ? o.endpoints : [o.endpoints];
-  if (endpoints.length === 0 && !o.cloudId) fail('endpoints', 'give at least one URL or a cloudId');
-  if (endpoints.length > 0 && o.cloudId) fail('cloudId', 'give either endpoints or cloudId, not both');
+  if (endpoints.length === 0 && !o.cloudId) fail('endpoints', 'give at least one URL or a cloud_id');
+  if (endpoints.length > 0 && o.cloudId) fail('cloudId', 'give either endpoints or cloud_id, not both');
   endpoints.forEach((e, i) => {
     let u: URL | undefined;
     try { u = new URL(e); } catch { /* reported below */ }
@@ -87,16 +90,16 @@ export function resolveElasticsearchOptions(o: ElasticsearchExporterOptions, at 
   const a = o.auth as Record<string, unknown> | undefined;
   if (a) {
     const kinds = ['apiKey', 'username', 'bearer'].filter((k) => k in a);
-    if (kinds.length !== 1) fail('auth', 'give exactly one of apiKey, username+password, bearer');
+    if (kinds.length !== 1) fail('auth', 'give exactly one of api_key, username+password, bearer');
     if ('username' in a && typeof a.password !== 'string') fail('auth.password', 'required with username');
     for (const k of ['apiKey', 'username', 'bearer'] as const) if (k in a && (typeof a[k] !== 'string' || a[k] === '')) fail(`auth.${k}`, 'must be a non-empty string');
   }
   const tls = o.tls ?? {};
   if (tls.caFingerprint !== undefined && endpoints.some((e) => e.startsWith('http:'))) fail('tls.caFingerprint', 'only applies to https endpoints');
   if (tls.caFingerprint !== undefined && !/^([0-9a-f]{2}:?){31}[0-9a-f]{2}$/i.test(tls.caFingerprint)) fail('tls.caFingerprint', 'expected a SHA-256 fingerprint, 32 hex bytes ("AA:BB:..." or "aabb...")');
-  if (tls.caFingerprint !== undefined && o.cloudId) fail('tls.caFingerprint', 'not used with cloudId (Elastic Cloud has publicly trusted certificates)');
-  if (tls.caFingerprint !== undefined && tls.caFile) fail('tls.caFingerprint', 'give either caFile or caFingerprint, not both');
-  if (tls.insecureSkipVerify && (tls.caFile || tls.caFingerprint)) fail('tls.insecureSkipVerify', 'cannot be combined with caFile or caFingerprint');
+  if (tls.caFingerprint !== undefined && o.cloudId) fail('tls.caFingerprint', 'not used with cloud_id (Elastic Cloud has publicly trusted certificates)');
+  if (tls.caFingerprint !== undefined && tls.caFile) fail('tls.caFingerprint', 'give either ca_file or ca_fingerprint, not both');
+  if (tls.insecureSkipVerify && (tls.caFile || tls.caFingerprint)) fail('tls.insecureSkipVerify', 'cannot be combined with ca_file or ca_fingerprint');
   const timeout = o.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs;
   if (!Number.isInteger(timeout) || timeout <= 0) fail('requestTimeoutMs', `expected a positive integer, got ${timeout}`);
   const maxBulkBytes = o.maxBulkBytes ?? DEFAULTS.maxBulkBytes;
@@ -113,7 +116,7 @@ export function resolveElasticsearchOptions(o: ElasticsearchExporterOptions, at 
   dsErr('eventsDataset', dataStreamPartError('dataset', eventsDataset));
   dsErr('alertsDataset', dataStreamPartError('dataset', alertsDataset));
   dsErr('namespace', dataStreamPartError('namespace', namespace));
-  if (eventsDataset === alertsDataset) fail('dataStream.alertsDataset', 'must differ from eventsDataset');
+  if (eventsDataset === alertsDataset) fail('dataStream.alertsDataset', 'must differ from events_dataset');
   return {
     name: o.name ?? DEFAULTS.name,
     endpoints, cloudId: o.cloudId, auth: o.auth, tls,

@@ -60,9 +60,13 @@ export const KAFKA_DEFAULTS = {
 };
 
 export class KafkaOptionsError extends Error {
+  readonly path: string;
+  readonly reason: string;
   constructor(key: string, message: string) {
     super(`kafka exporter: ${key}: ${message}`);
     this.name = 'KafkaOptionsError';
+    this.path = key;
+    this.reason = message;
   }
 }
 

@@ -12,7 +12,7 @@ export interface OpenSearchExporterOptions {
    * HTTP basic auth (the security plugin's internal users, or a proxy), or AWS SigV4 (Amazon OpenSearch
    * Service `es`, Serverless `aoss`) with keys from the environment or the shared credentials file.
    */
-  auth?: { username: string; password: string } | { aws_sigv4: AwsSigv4Options };
+  auth?: { username?: string; password?: string; awsSigv4?: AwsSigv4Options };
   tls?: { caFile?: string; insecureSkipVerify?: boolean };
   requestTimeoutMs?: number;
   compression?: boolean;
@@ -38,10 +38,13 @@ export type ResolvedOpenSearchOptions = ResolvedElasticsearchOptions & { readonl
 export class OpenSearchConfigError extends Error {
   readonly code = 'OS_CONFIG';
   readonly path: string;
+  /** The message without the path. */
+  readonly reason: string;
   constructor(path: string, message: string) {
     super(`${path}: ${message}`);
     this.name = 'OpenSearchConfigError';
     this.path = path;
+    this.reason = message;
   }
 }
 
@@ -67,14 +70,14 @@ export function resolveOpenSearchOptions(o: OpenSearchExporterOptions, at = 'exp
   for (const [k, why] of NOT_FOR_OPENSEARCH) if (raw[k] !== undefined) throw new OpenSearchConfigError(`${at}.${k}`, `not an opensearch option (${why})`);
   const a = raw.auth as Record<string, unknown> | undefined;
   let awsSigv4: ResolvedAwsSigv4 | undefined;
-  if (a !== null && typeof a === 'object' && 'aws_sigv4' in a) {
+  if (a !== null && typeof a === 'object' && 'awsSigv4' in a) {
     if (Object.keys(a).length !== 1) throw new OpenSearchConfigError(`${at}.auth`, 'aws_sigv4 goes alone (no username / password with it)');
-    awsSigv4 = resolveSigv4(a.aws_sigv4, `${at}.auth.aws_sigv4`, env);
+    awsSigv4 = resolveSigv4(a.awsSigv4, `${at}.auth.awsSigv4`, env);
   } else if (a !== undefined && (a === null || typeof a !== 'object' || !('username' in a) || Object.keys(a).some((k) => k !== 'username' && k !== 'password'))) {
     throw new OpenSearchConfigError(`${at}.auth`, 'give username + password (basic auth), or aws_sigv4');
   }
   const tls = raw.tls as Record<string, unknown> | undefined;
-  if (tls && 'caFingerprint' in tls) throw new OpenSearchConfigError(`${at}.tls.caFingerprint`, 'not an opensearch option: give tls.caFile');
+  if (tls && 'caFingerprint' in tls) throw new OpenSearchConfigError(`${at}.tls.caFingerprint`, 'not an opensearch option: give tls.ca_file');
   if (o.endpoints === undefined || (Array.isArray(o.endpoints) && o.endpoints.length === 0)) throw new OpenSearchConfigError(`${at}.endpoints`, 'give at least one URL');
   if (awsSigv4 && o.endpoints !== undefined && [o.endpoints].flat().some((e) => typeof e === 'string' && !e.startsWith('https:'))) {
     throw new OpenSearchConfigError(`${at}.endpoints`, 'aws_sigv4 needs https endpoints');
@@ -85,6 +88,6 @@ export function resolveOpenSearchOptions(o: OpenSearchExporterOptions, at = 'exp
     return awsSigv4 ? { ...r, awsSigv4 } : r;
   } catch (err) {
     const e = err as { path?: string; message: string };
-    throw new OpenSearchConfigError(e.path ?? at, e.message.replace(/^[^:]*: /, ''));
+    throw new OpenSearchConfigError(e.path ?? at, (e as { reason?: string }).reason ?? e.message);
   }
 }

@@ -97,10 +97,12 @@ const MIN_REQUEST_BYTES = 1024;
 export class OtlpOptionsError extends Error {
   readonly code = 'OTLP_OPTIONS';
   readonly path: string;
+  readonly reason: string;
   constructor(path: string, reason: string) {
     super(`otlp_http.${path}: ${reason}`);
     this.name = 'OtlpOptionsError';
     this.path = path;
+    this.reason = reason;
   }
 }
 

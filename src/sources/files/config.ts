@@ -8,10 +8,8 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { FileSourceOptions } from './file-source.ts';
 
-export interface FileSourceConfig {
-  path?: string; paths?: string[]; follow?: boolean; start_at?: 'beginning' | 'end'; max_line_bytes?: number;
-  checkpoint?: boolean; checkpoint_path?: string;
-}
+import type { FileSourceConfig } from './schema.ts';
+export type { FileSourceConfig };
 
 export function fileSourceOptions(s: FileSourceConfig, dataDir: string): FileSourceOptions {
   const paths = [...(s.path !== undefined ? [s.path] : []), ...(s.paths ?? [])];

@@ -2,11 +2,13 @@
 
 import fs from 'node:fs';
 import { createFileSource } from './file-source.ts';
-import { fileSourceOptions, type FileSourceConfig } from './config.ts';
+import { fileSourceOptions } from './config.ts';
+import { fileSourceSchema, type FileSourceConfig } from './schema.ts';
 import type { PullSourceKind } from '../types.ts';
 
 export const fileSource: PullSourceKind<FileSourceConfig> = {
   mode: 'pull',
+  schema: fileSourceSchema,
   label: (s) => [...(s.path ? [s.path] : []), ...(s.paths ?? [])].join(', '),
   check(s, chk) {
     if (!s.follow && s.path !== undefined && !fs.existsSync(s.path)) chk.warn(['path'], `${s.path} does not exist (the run will report a source error; follow: true waits for it)`);

@@ -1,33 +1,6 @@
-// The forward source's configuration (run config `sources: [{ type: forward, … }]`) and its defaults.
+// The forward source's defaults and tag matching; its config model (schema, type) is ./schema.ts.
 
-export interface ForwardSourceConfig {
-  type: 'forward';
-  /** `host:port`, `[v6]:port` or `:port`. Default 127.0.0.1:24224; use 0.0.0.0:24224 in a pod. */
-  listen?: string;
-  /**
-   * Only messages with this tag are taken (Tracee: `?tag=`, default `tracee`). `*` matches one
-   * dot-separated part, `**` any number of parts. Omitted: every tag. Others are rejected.
-   */
-  tag?: string;
-  /** Largest message on the wire, and largest decompressed entries (default 8 MiB). */
-  max_message_bytes?: number;
-  /** Connections served at once (default 64); more are closed at once and counted. */
-  max_connections?: number;
-  /** A connection that completes no message for this long is closed, trickled bytes or not (default 300000 ms; 0 = never). */
-  idle_timeout_ms?: number;
-  /** Require the Forward v1 handshake with this shared key (HELO / PING / PONG). */
-  shared_key?: string;
-  /** With shared_key: also require one of these users in the handshake. */
-  users?: Array<{ username: string; password: string }>;
-  /** The hostname the server gives in PONG (default: the machine's hostname). */
-  self_hostname?: string;
-  /** Connections one client address may hold at once (default 16; 0 = no cap besides max_connections). */
-  max_connections_per_client?: number;
-  /** A message whose first byte arrived must be complete within this (default 30000 ms; 0 = never); also the TLS handshake timeout. */
-  message_timeout_ms?: number;
-  /** `client_auth: required` + `client_ca_file`: a client without a valid certificate is refused at the TLS handshake. */
-  tls?: { cert_file: string; key_file: string; client_ca_file?: string; client_auth?: 'none' | 'optional' | 'required' };
-}
+export type { ForwardSourceConfig } from './schema.ts';
 
 export const FORWARD_DEFAULTS = {
   listen: '127.0.0.1:24224',

@@ -3,14 +3,16 @@
 import { checkReadable } from '../tls-files.ts';
 import { countedLine, type PushSourceKind } from '../types.ts';
 import { parseListen } from '../webhook/config.ts';
-import { FORWARD_DEFAULTS, type ForwardSourceConfig } from './config.ts';
+import { FORWARD_DEFAULTS } from './config.ts';
+import { forwardSourceSchema, type ForwardSourceConfig } from './schema.ts';
 import { createForwardSource, type ForwardSource } from './server.ts';
 
 export const forwardSource: PushSourceKind<ForwardSourceConfig, ForwardSource> = {
   mode: 'push',
+  schema: forwardSourceSchema,
   check(s, chk) {
     const listen = s.listen ?? FORWARD_DEFAULTS.listen;
-    chk.attempt([], () => parseListen(listen, 'listen'), '');
+    chk.attempt([], () => parseListen(listen, 'listen'));
     checkReadable(s.tls, chk);
     return `forward on ${s.tls ? 'tls' : 'tcp'}://${listen}${s.tag ? ` (tag ${s.tag})` : ''}${s.shared_key ? ' (shared key handshake)' : ''}`;
   },

@@ -10,6 +10,8 @@ export interface GrpcAddress {
   source: string;
 }
 
+import { OptionError } from '../../util/option-error.ts';
+
 export const TRACEE_DEFAULT_SOCKET = 'unix:///var/run/tracee.sock';
 
 export function parseGrpcAddress(address: string, where = 'address'): GrpcAddress {
@@ -17,14 +19,14 @@ export function parseGrpcAddress(address: string, where = 'address'): GrpcAddres
   const source = `grpc ${a}`;
   if (a.startsWith('unix:')) {
     const path = a.startsWith('unix://') ? a.slice('unix://'.length) : a.slice('unix:'.length);
-    if (!path.startsWith('/')) throw new Error(`${where}: "${address}": a unix socket needs an absolute path (unix:///var/run/tracee.sock)`);
+    if (!path.startsWith('/')) throw new OptionError([where], `"${address}": a unix socket needs an absolute path (unix:///var/run/tracee.sock)`);
     return { target: `unix://${path}`, source };
   }
   const hostPort = a.startsWith('tcp:') ? a.slice('tcp:'.length) : a;
   if (/^\d{1,5}$/.test(hostPort) && Number(hostPort) <= 65535) return { target: `127.0.0.1:${hostPort}`, source };
   const m = /^(\[[^\]]+\]|[^:[\]/]+):(\d{1,5})$/.exec(hostPort);
   if (m === null || Number(m[2]) > 65535) {
-    throw new Error(`${where}: "${address}": expected unix:///path/to/tracee.sock, host:port or tcp:port`);
+    throw new OptionError([where], `"${address}": expected unix:///path/to/tracee.sock, host:port or tcp:port`);
   }
   return { target: `${m[1]}:${m[2]}`, source };
 }

@@ -3,10 +3,12 @@
 import { readRecords } from '../read-records.ts';
 import type { PullSourceKind } from '../types.ts';
 
-export interface StdinSourceConfig { type: 'stdin'; max_line_bytes?: number }
+export type { StdinSourceConfig } from './schema.ts';
+import { stdinSourceSchema, type StdinSourceConfig } from './schema.ts';
 
 export const stdinSource: PullSourceKind<StdinSourceConfig> = {
   mode: 'pull',
+  schema: stdinSourceSchema,
   label: () => 'stdin',
   check: () => 'stdin',
   async run(s, ctx) {

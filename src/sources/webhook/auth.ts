@@ -4,6 +4,7 @@
 // hashed first, so neither the content nor the length of the secret leaks through timing.
 
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { OptionError } from '../../util/option-error.ts';
 
 export interface Authenticator {
   check(authorization: string | undefined): boolean;
@@ -36,5 +37,5 @@ export function createAuthenticator(auth: { bearer_token?: string; username?: st
       },
     };
   }
-  throw new Error('auth: give bearer_token, or username and password');
+  throw new OptionError(['auth'], 'give bearer_token, or username and password');
 }

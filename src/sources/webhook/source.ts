@@ -3,20 +3,17 @@
 import { checkReadable } from '../tls-files.ts';
 import { countedLine, type PushSourceKind } from '../types.ts';
 import { createAuthenticator } from './auth.ts';
-import { parseListen, WEBHOOK_DEFAULTS, type WebhookSourceConfig } from './config.ts';
+import { parseListen, WEBHOOK_DEFAULTS } from './config.ts';
+import { webhookSourceSchema, type WebhookSourceConfig } from './schema.ts';
 import { createWebhookSource, type WebhookSource } from './server.ts';
 
 export const webhookSource: PushSourceKind<WebhookSourceConfig, WebhookSource> = {
   mode: 'push',
-  defaults: {
-    listen: WEBHOOK_DEFAULTS.listen, max_body_bytes: WEBHOOK_DEFAULTS.maxBodyBytes, max_queue_wait_ms: WEBHOOK_DEFAULTS.maxQueueWaitMs,
-    max_connections: WEBHOOK_DEFAULTS.maxConnections, max_connections_per_client: WEBHOOK_DEFAULTS.maxConnectionsPerClient,
-    header_timeout_ms: WEBHOOK_DEFAULTS.headerTimeoutMs, request_timeout_ms: WEBHOOK_DEFAULTS.requestTimeoutMs, keep_alive_timeout_ms: WEBHOOK_DEFAULTS.keepAliveTimeoutMs,
-  },
+  schema: webhookSourceSchema,
   check(s, chk) {
     const listen = s.listen ?? WEBHOOK_DEFAULTS.listen;
-    chk.attempt([], () => parseListen(listen, 'listen'), '');
-    chk.attempt([], () => createAuthenticator(s.auth), '');
+    chk.attempt([], () => parseListen(listen, 'listen'));
+    chk.attempt([], () => createAuthenticator(s.auth));
     checkReadable(s.tls, chk);
     return `webhook on ${s.tls ? 'https' : 'http'}://${listen}${s.path ?? '/*'}${s.auth ? ` (auth: ${s.auth.bearer_token ? 'bearer' : 'basic'})` : ''}`;
   },

@@ -57,7 +57,7 @@ describe('tracee-exporter run: logs', () => {
       expect(['debug', 'info', 'warn', 'error']).toContain(e.level);
       expect(e.time).toMatch(TIME);
       expect(typeof e.msg).toBe('string');
-      expect(['pipeline', 'source', 'exporter', 'delivery', 'telemetry', 'cli']).toContain(e.component);
+      expect(['config', 'pipeline', 'source', 'exporter', 'delivery', 'telemetry', 'cli']).toContain(e.component);
       expect(Object.keys(e).slice(0, 4)).toEqual(['level', 'time', 'msg', 'component']);
     }
     // rejected input: warn, with its origin and reason code
@@ -132,7 +132,7 @@ describe('tracee-exporter run: logs', () => {
     expect(JSON.parse(fromEnv.lines[0])).toMatchObject({ level: 'error', component: 'cli' });
     const badLog = run({ log: 'log: { format: yaml }' });
     expect(badLog.status).toBe(2);
-    expect(badLog.stderr).toMatch(/ERROR tracee-exporter: .*config\.yaml:\d+: log\.format: .*allowed values: text, json/);
+    expect(badLog.stderr).toMatch(/ERROR tracee-exporter: .*config\.yaml:\d+(:\d+)?: log\.format: .*allowed values: text, json/);
     const badFlag = spawnSync(process.execPath, [BIN, 'run', '--log-format', 'xml'], { encoding: 'utf8' });
     expect(badFlag.status).not.toBe(0);
     expect(badFlag.stderr).toMatch(/--log-format.*xml.*Allowed choices are text, json/s);

@@ -42,17 +42,17 @@ describe('config check', () => {
     // the plugin's own option check runs: a bad url is refused at the exporter's line
     const badUrl = await run(checkLoadingPlugins, example, { HTTP_NDJSON_URL: 'ftp://nowhere' });
     expect(badUrl.code).toBe(1);
-    expect(badUrl.err).toMatch(/tracee-exporter\.yaml:\d+: exporters\.0: exporter module "\/.+index\.mjs": createExporter failed: url: expected an http\(s\) URL, got "ftp:\/\/nowhere"\n$/);
+    expect(badUrl.err).toMatch(/tracee-exporter\.yaml:\d+:\d+: exporters\[0\]: exporter module "\/.+index\.mjs": createExporter failed: url: expected an http\(s\) URL, got "ftp:\/\/nowhere"\n$/);
     const missing = await run(checkLoadingPlugins, tmpConfig('version: 1\nexporters:\n  - type: module\n    module: ./no-such-plugin.mjs\n'));
     expect(missing.code).toBe(1);
-    expect(missing.err).toMatch(/cfg\.yaml:4: exporters\.0\.module: cannot load exporter module ".+no-such-plugin\.mjs": /);
+    expect(missing.err).toMatch(/cfg\.yaml:4:\d+: exporters\[0\]\.module: cannot load exporter module ".+no-such-plugin\.mjs": /);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'te-config-plugin-'));
     fs.writeFileSync(path.join(dir, 'otel.mjs'), "export function createExporter() { return { name: 'p', target: 'otel', start: async () => {}, send: async () => ({ status: 'ok' }), shutdown: async () => {} }; }\n");
     fs.writeFileSync(path.join(dir, 'cfg.yaml'), 'version: 1\nexporters:\n  - type: module\n    module: ./otel.mjs\n    drop_fields: [orchestrator.namespace]\n');
     // the target is the plugin's: an ECS name is not an OTel attribute
     const trim = await run(checkLoadingPlugins, path.join(dir, 'cfg.yaml'));
     expect(trim.code).toBe(1);
-    expect(trim.err).toMatch(/cfg\.yaml:5: exporters\.0\.drop_fields: "orchestrator\.namespace" is not an OTel attribute/);
+    expect(trim.err).toMatch(/cfg\.yaml:5:\d+: exporters\[0\]\.drop_fields: "orchestrator\.namespace" is not an OTel attribute/);
     // next to a built-in whose summary has "; " in it, each keeps its own place
     fs.writeFileSync(path.join(dir, 'two.yaml'), 'version: 1\nexporters:\n  - type: elasticsearch\n    endpoints: http://es:9200\n  - type: module\n    module: ./otel.mjs\n');
     const two = await run(checkLoadingPlugins, path.join(dir, 'two.yaml'));
@@ -62,21 +62,21 @@ describe('config check', () => {
 
   it('rejects what run would reject, naming file:line, the key and what is expected', async () => {
     const cases: Array<[string, RegExp]> = [
-      ['version: 1\nexporters:\n  - type: console\n    delivery: { maxQueueItems: 10, maxBatchItems: 50 }\n', /cfg\.yaml:4: exporters\.0\.delivery\.maxBatchItems: maxBatchItems \(50\) must be <= maxQueueItems \(10\)$/],
-      ['version: 1\nexporters:\n  - type: elasticsearch\n    endpoints: ftp://es\n', /cfg\.yaml:4: exporters\.0\.endpoints\.0: expected an http\(s\) URL, got "ftp:\/\/es"$/],
-      ['version: 1\nexporters:\n  - type: elasticsearch\n    endpoints: http://es:9200\n    tls: { caFingerprint: "AA:BB" }\n', /cfg\.yaml:5: exporters\.0\.tls\.caFingerprint: only applies to https endpoints$/],
-      ['version: 1\nexporters:\n  - type: otlp_http\n    endpoint: "not a url"\n', /cfg\.yaml:4: exporters\.0\.endpoint: /],
-      ['version: 1\nexporters:\n  - type: console\n    format: xml\n', /cfg\.yaml:4: exporters\.0\.format: must be equal to one of the allowed values: ecs, otlp-json$/],
+      ['version: 1\nexporters:\n  - type: console\n    delivery: { max_queue_items: 10, max_batch_items: 50 }\n', /cfg\.yaml:4:\d+: exporters\[0\]\.delivery\.max_batch_items: must be <= max_queue_items \(10\), got 50$/],
+      ['version: 1\nexporters:\n  - type: elasticsearch\n    endpoints: ftp://es\n', /cfg\.yaml:4:\d+: exporters\[0\]\.endpoints\[0\]: expected an http\(s\) URL, got "ftp:\/\/es"$/],
+      ['version: 1\nexporters:\n  - type: elasticsearch\n    endpoints: http://es:9200\n    tls: { ca_fingerprint: "AA:BB" }\n', /cfg\.yaml:5:\d+: exporters\[0\]\.tls\.ca_fingerprint: only applies to https endpoints$/],
+      ['version: 1\nexporters:\n  - type: otlp_http\n    endpoint: "not a url"\n', /cfg\.yaml:4:\d+: exporters\[0\]\.endpoint: /],
+      ['version: 1\nexporters:\n  - type: console\n    format: xml\n', /cfg\.yaml:4:\d+: exporters\[0\]\.format: must be equal to one of the allowed values: ecs, otlp-json$/],
       ['version: 1\nmapping:\n  overrides: { fields: [{ nonsense: 1 }] }\nexporters: [{ type: console }]\n', /mapping\.overrides/],
-      ['version: 1\nmapping:\n  files: [/nonexistent/table.yaml]\nexporters: [{ type: console }]\n', /cfg\.yaml:3: mapping\.files\.0: \/nonexistent\/table\.yaml: ENOENT/],
-      ['version: 1\nsources:\n  - type: webhook\n    listen: "127.0.0.1:99999"\nexporters: [{ type: console }]\n', /cfg\.yaml:4: sources\.0\.listen: expected host:port/],
-      ['version: 1\nsources:\n  - type: webhook\n    tls: { cert_file: /nonexistent.pem, key_file: /nonexistent.key }\nexporters: [{ type: console }]\n', /cfg\.yaml:4: sources\.0\.tls\.cert_file: ENOENT/],
-      ['version: 1\nexporters:\n  - type: console\n    trim: [tracee_data, nosuch]\n', /cfg\.yaml:4: exporters\.0\.trim: unknown group "nosuch" \(known: tracee_data, /],
-      ['version: 1\nexporters:\n  - type: console\n    format: otlp-json\n    drop_fields: [process.nosuch]\n', /cfg\.yaml:5: exporters\.0\.drop_fields: "process\.nosuch" is not an OTel attribute/],
-      ['version: 1\nsources:\n  - type: grpc\n    address: "tcp:99999"\nexporters: [{ type: console }]\n', /cfg\.yaml:4: sources\.0\.address: "tcp:99999": expected /],
-      ['version: 1\nsources:\n  - type: forward\n    listen: "127.0.0.1:99999"\nexporters: [{ type: console }]\n', /cfg\.yaml:4: sources\.0\.listen: expected host:port/],
-      ['version: 1\nsources:\n  - type: forward\n    tls: { cert_file: /nonexistent.pem, key_file: /nonexistent.key }\nexporters: [{ type: console }]\n', /cfg\.yaml:4: sources\.0\.tls\.cert_file: ENOENT/],
-      ['version: 1\nsources:\n  - type: grpc\n    address: "tcp:tracee:99999"\nexporters: [{ type: console }]\n', /cfg\.yaml:4: sources\.0\.address: "tcp:tracee:99999": expected unix:\/\/\/path\/to\/tracee\.sock, host:port or tcp:port$/],
+      ['version: 1\nmapping:\n  files: [/nonexistent/table.yaml]\nexporters: [{ type: console }]\n', /cfg\.yaml:3:\d+: mapping\.files\[0\]: \/nonexistent\/table\.yaml: ENOENT/],
+      ['version: 1\nsources:\n  - type: webhook\n    listen: "127.0.0.1:99999"\nexporters: [{ type: console }]\n', /cfg\.yaml:4:\d+: sources\[0\]\.listen: expected host:port/],
+      ['version: 1\nsources:\n  - type: webhook\n    tls: { cert_file: /nonexistent.pem, key_file: /nonexistent.key }\nexporters: [{ type: console }]\n', /cfg\.yaml:4:\d+: sources\[0\]\.tls\.cert_file: ENOENT/],
+      ['version: 1\nexporters:\n  - type: console\n    trim: [tracee_data, nosuch]\n', /cfg\.yaml:4:\d+: exporters\[0\]\.trim: unknown group "nosuch" \(known: tracee_data, /],
+      ['version: 1\nexporters:\n  - type: console\n    format: otlp-json\n    drop_fields: [process.nosuch]\n', /cfg\.yaml:5:\d+: exporters\[0\]\.drop_fields: "process\.nosuch" is not an OTel attribute/],
+      ['version: 1\nsources:\n  - type: grpc\n    address: "tcp:99999"\nexporters: [{ type: console }]\n', /cfg\.yaml:4:\d+: sources\[0\]\.address: "tcp:99999": expected /],
+      ['version: 1\nsources:\n  - type: forward\n    listen: "127.0.0.1:99999"\nexporters: [{ type: console }]\n', /cfg\.yaml:4:\d+: sources\[0\]\.listen: expected host:port/],
+      ['version: 1\nsources:\n  - type: forward\n    tls: { cert_file: /nonexistent.pem, key_file: /nonexistent.key }\nexporters: [{ type: console }]\n', /cfg\.yaml:4:\d+: sources\[0\]\.tls\.cert_file: ENOENT/],
+      ['version: 1\nsources:\n  - type: grpc\n    address: "tcp:tracee:99999"\nexporters: [{ type: console }]\n', /cfg\.yaml:4:\d+: sources\[0\]\.address: "tcp:tracee:99999": expected unix:\/\/\/path\/to\/tracee\.sock, host:port or tcp:port$/],
     ];
     for (const [text, want] of cases) {
       const r = await run(runConfigCheck, tmpConfig(text));
@@ -90,17 +90,17 @@ describe('config check', () => {
   it('warns about keys an exporter does not know', async () => {
     const r = await run(runConfigCheck, tmpConfig('version: 1\nexporters:\n  - type: elasticsearch\n    endpoints: http://es:9200\n    endpoint: http://typo:9200\n'));
     expect(r.code).toBe(0);
-    expect(r.err).toMatch(/warning: .*cfg\.yaml:5: exporters\.0\.endpoint: not an option of elasticsearch exporters/);
+    expect(r.err).toMatch(/warning: .*cfg\.yaml:5:\d+: exporters\[0\]\.endpoint: not an option of elasticsearch exporters/);
   });
 
   it('never echoes a secret in an error', async () => {
     // a wrong URL carrying credentials, a password next to a bad key, a secret in the environment
     const texts = [
       `version: 1\nexporters:\n  - type: elasticsearch\n    endpoints: "ftp://elastic:${PASSWORD}@es"\n`,
-      `version: 1\nexporters:\n  - type: elasticsearch\n    endpoints: https://es:9200\n    auth: { username: elastic, password: "${PASSWORD}", apiKey: x }\n`,
+      `version: 1\nexporters:\n  - type: elasticsearch\n    endpoints: https://es:9200\n    auth: { username: elastic, password: "${PASSWORD}", api_key: x }\n`,
       `version: 1\nsources:\n  - type: webhook\n    auth: { password: "${PASSWORD}" }\nexporters: [{ type: console }]\n`,
       `version: 1\nexporters:\n  - type: otlp_http\n    headers: { authorization: "Bearer ${PASSWORD}", "bad header": "${PASSWORD}" }\n`,
-      `version: 1\nexporters:\n  - type: elasticsearch\n    endpoints: https://es:9200\n    auth: { apiKey: "${PASSWORD}" }\n    requestTimeoutMs: -1\n`,
+      `version: 1\nexporters:\n  - type: elasticsearch\n    endpoints: https://es:9200\n    auth: { api_key: "${PASSWORD}" }\n    request_timeout_ms: -1\n`,
     ];
     for (const text of texts) {
       const r = await run(runConfigCheck, tmpConfig(text));
@@ -109,7 +109,7 @@ describe('config check', () => {
     }
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'te-secret-'));
     fs.writeFileSync(path.join(dir, 'password'), `${PASSWORD}\n`);
-    const fromFile = await run(runConfigCheck, tmpConfig(`version: 1\nexporters:\n  - type: elasticsearch\n    endpoints: "http://elastic:\${file:${dir}/password}@es:9200"\n    tls: { caFingerprint: "AA" }\n`));
+    const fromFile = await run(runConfigCheck, tmpConfig(`version: 1\nexporters:\n  - type: elasticsearch\n    endpoints: "http://elastic:\${file:${dir}/password}@es:9200"\n    tls: { ca_fingerprint: "AA" }\n`));
     expect(fromFile.code).toBe(1);
     expect(fromFile.err).not.toContain(PASSWORD);
     const fromEnv = await run(runConfigCheck, tmpConfig('version: 1\nexporters: [{ type: console }]\n'), { TRACEE_EXPORTER_DELIVERY__CONCURRENCY: PASSWORD });
@@ -144,10 +144,10 @@ describe('config print', () => {
     expect(c.sources[0]).toEqual({ type: 'webhook', listen: '127.0.0.1:8080', max_body_bytes: 4194304, max_queue_wait_ms: 4000, max_connections: 64, max_connections_per_client: 16, header_timeout_ms: 10000, request_timeout_ms: 30000, keep_alive_timeout_ms: 5000, auth: { bearer_token: '***' } });
     const [es, otlp] = c.exporters;
     expect(es.endpoints).toBe('https://***@es:9200?api_key=***');
-    expect(es).toMatchObject({ requestTimeoutMs: 30000, templates: 'install', dataStream: { eventsDataset: 'tracee.events', namespace: 'default' } });
-    expect(es.delivery).toMatchObject({ maxQueueItems: 10000, whenFull: 'block', concurrency: 4 });
+    expect(es).toMatchObject({ request_timeout_ms: 30000, templates: 'install', data_stream: { events_dataset: 'tracee.events', namespace: 'default' } });
+    expect(es.delivery).toMatchObject({ max_queue_items: 10000, when_full: 'block', concurrency: 4 });
     expect(es.delivery.maxRetries).toBeUndefined();   // unlimited: absent
-    expect(otlp).toMatchObject({ logsEndpoint: 'http://collector:4318/v1/logs', timeoutMs: 2500, compression: 'gzip', protocol: 'http/protobuf', serviceName: 'tracee' });
+    expect(otlp).toMatchObject({ logs_endpoint: 'http://collector:4318/v1/logs', timeout_ms: 2500, compression: 'gzip', protocol: 'http/protobuf', service_name: 'tracee' });
     expect(otlp.headers).toEqual({ authorization: '***', 'x-scope-orgid': 'tenant-1', 'x-api-key': '***' });
     expect(c.telemetry).toEqual({ log_interval_ms: 60000, not_ready_after_retrying_ms: 60000 });
   });
@@ -177,7 +177,7 @@ exporters:
   it('exits 1 with the error when the configuration is invalid', async () => {
     const r = await run(runConfigPrint, tmpConfig('version: 2\nexporters: [{ type: console }]\n'));
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/^tracee-exporter: config print: .*cfg\.yaml:1: version: must be equal to constant/);
+    expect(r.err).toMatch(/^tracee-exporter: config print: .*cfg\.yaml:1:\d+: version: must be equal to constant/);
   });
 });
 

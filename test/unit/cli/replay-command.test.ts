@@ -52,7 +52,7 @@ describe('replay', () => {
     const modules = new Map([['store-a', fakeStore(a)], ['store-b', fakeStore(b)]]);
     const yaml = `version: 1
 dead_letter: { path: ${dl} }
-delivery: { initialBackoffMs: 20, maxBackoffMs: 40, flushIntervalMs: 5 }
+delivery: { initial_backoff_ms: 20, max_backoff_ms: 40, flush_interval_ms: 5 }
 exporters:
   - { type: module, module: store-a, name: a }
   - { type: module, module: store-b, name: b }
@@ -95,7 +95,7 @@ exporters:
     const b = { down: true, ids: new Map<string, number>() };
     const modules = new Map([['store-a', fakeStore(a)], ['store-b', fakeStore(b)]]);
     const config = parseRunConfig(`version: 1
-delivery: { initialBackoffMs: 20, maxBackoffMs: 40, flushIntervalMs: 5 }
+delivery: { initial_backoff_ms: 20, max_backoff_ms: 40, flush_interval_ms: 5 }
 exporters:
   - { type: module, module: store-a, name: a }
   - { type: module, module: store-b, name: b }

@@ -9,6 +9,10 @@ import { DEFAULTS as ES_DEFAULTS } from '../../../src/exporters/elasticsearch/co
 import { TELEMETRY_DEFAULTS } from '../../../src/telemetry/config.ts';
 import { envSegment, propertiesOf, runConfigSchema } from '../../../src/config/schema-walk.ts';
 import { topLevelScalarKeys } from '../../../src/config/env-overlay.ts';
+import { deliverySchema } from '../../../src/delivery/config-schema.ts';
+import { otlpHttpExporterSchema } from '../../../src/exporters/otlp-http/schema.ts';
+import { elasticsearchExporterSchema } from '../../../src/exporters/elasticsearch/schema.ts';
+import { camelCase } from '../../../src/util/schema-type.ts';
 
 const BASE = 'version: 1\nexporters:\n  - type: console\n';
 const parse = (env: Record<string, string>, text = BASE) => parseRunConfig(text, 'c.yaml', env);
@@ -26,15 +30,15 @@ describe('TRACEE_EXPORTER_* environment overlay', () => {
       TRACEE_EXPORTER_NODE__CLUSTER_NAME: 'prod',
       TRACEE_EXPORTER_MAPPING__FILES: 'a.yaml, b.yaml',
     });
-    expect(c.delivery).toEqual({ maxQueueItems: 5000, whenFull: 'drop_newest' });
+    expect(c.delivery).toEqual({ max_queue_items: 5000, when_full: 'drop_newest' });
     expect(c.telemetry).toEqual({ log_interval_ms: 0 });
     expect(c.node).toEqual({ cluster_name: 'prod' });
     expect(c.mapping).toEqual({ files: ['a.yaml', 'b.yaml'] });
   });
 
   it('wins over the file', () => {
-    const c = parse({ TRACEE_EXPORTER_DELIVERY__CONCURRENCY: '2' }, `${BASE}delivery: { concurrency: 8, maxRetries: 3 }\n`);
-    expect(c.delivery).toEqual({ concurrency: 2, maxRetries: 3 });
+    const c = parse({ TRACEE_EXPORTER_DELIVERY__CONCURRENCY: '2' }, `${BASE}delivery: { concurrency: 8, max_retries: 3 }\n`);
+    expect(c.delivery).toEqual({ concurrency: 2, max_retries: 3 });
   });
 
   it('addresses exporters by name or type, and adds one of a known type', () => {
@@ -48,7 +52,7 @@ describe('TRACEE_EXPORTER_* environment overlay', () => {
       TRACEE_EXPORTER_EXPORTERS__1__PATH: 'stderr',
     }, text);
     expect(c.exporters).toEqual([
-      { type: 'elasticsearch', name: 'es-main', endpoints: ['http://b:9200', 'http://c:9200'], dataStream: { namespace: 'prod' }, serverMajor: 8 },
+      { type: 'elasticsearch', name: 'es-main', endpoints: ['http://b:9200', 'http://c:9200'], data_stream: { namespace: 'prod' }, server_major: 8 },
       { type: 'console', format: 'otlp-json', path: 'stderr' },
       { type: 'otlp_http', endpoint: 'http://collector:4318' },
     ]);
@@ -62,7 +66,7 @@ describe('TRACEE_EXPORTER_* environment overlay', () => {
 
   it('parses objects as JSON / YAML flow', () => {
     const c = parse({ TRACEE_EXPORTER_EXPORTERS__OTLP_HTTP__HEADERS: '{"x-tenant": "t1"}', TRACEE_EXPORTER_EXPORTERS__OTLP_HTTP__TLS__INSECURE_SKIP_VERIFY: 'true' });
-    expect(c.exporters[1]).toEqual({ type: 'otlp_http', headers: { 'x-tenant': 't1' }, tls: { insecureSkipVerify: true } });
+    expect(c.exporters[1]).toEqual({ type: 'otlp_http', headers: { 'x-tenant': 't1' }, tls: { insecure_skip_verify: true } });
   });
 
   it('errors name the variable and what is expected, never the value', () => {
@@ -72,7 +76,7 @@ describe('TRACEE_EXPORTER_* environment overlay', () => {
     expect(error(() => parse({ TRACEE_EXPORTER_EXPORTERS__NOPE__PATH: 'x' }))).toMatch(/^TRACEE_EXPORTER_EXPORTERS__NOPE__PATH: no entry named NOPE \(entries: CONSOLE; types: CONSOLE, OTLP_HTTP, ELASTICSEARCH/);
     expect(error(() => parse({ TRACEE_EXPORTER_SOURCES__3__PATH: 'x' }))).toMatch(/^TRACEE_EXPORTER_SOURCES__3__PATH: there is no entry 3/);
     // schema violations of a value set from the environment name the variable instead of a line
-    expect(error(() => parse({ TRACEE_EXPORTER_DELIVERY__MAX_QUEUE_ITEMS: '0' }))).toBe('c.yaml (TRACEE_EXPORTER_DELIVERY__MAX_QUEUE_ITEMS): delivery.maxQueueItems: must be >= 1');
+    expect(error(() => parse({ TRACEE_EXPORTER_DELIVERY__MAX_QUEUE_ITEMS: '0' }))).toBe('c.yaml (TRACEE_EXPORTER_DELIVERY__MAX_QUEUE_ITEMS): delivery.max_queue_items: must be >= 1');
     const secret = 'sup3r-s3cret-pw';
     expect(error(() => parse({ TRACEE_EXPORTER_EXPORTERS__ELASTICSEARCH__REQUEST_TIMEOUT_MS: secret }))).not.toContain(secret);
   });
@@ -85,7 +89,7 @@ describe('TRACEE_EXPORTER_* environment overlay', () => {
     expect(error(() => parse({ TRACEE_EXPORTER_MAPPING__OVERRIDES: '[{"__proto__": {"a": 1}}]' }))).toMatch(/^TRACEE_EXPORTER_MAPPING__OVERRIDES: /);
     expect(error(() => parse({ TRACEE_EXPORTER___PROTO____POLLUTED: 'yes' }))).toMatch(/^TRACEE_EXPORTER___PROTO____POLLUTED: empty segment/);
     expect(error(() => parse({ TRACEE_EXPORTER_DELIVERY__CONSTRUCTOR__PROTOTYPE__POLLUTED: 'yes' }))).toMatch(/unknown key CONSTRUCTOR under delivery/);
-    expect(error(() => parse({ TRACEE_EXPORTER_EXPORTERS__CONSOLE__PROTO__POLLUTED: 'yes' }))).toMatch(/unknown key PROTO under exporters\.0/);
+    expect(error(() => parse({ TRACEE_EXPORTER_EXPORTERS__CONSOLE__PROTO__POLLUTED: 'yes' }))).toMatch(/unknown key PROTO under exporters\[0\]/);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(({} as Record<string, unknown>)['x-polluted']).toBeUndefined();
   });
@@ -117,7 +121,7 @@ describe('configuration without a file', () => {
 
   it('builds the whole configuration from the environment', () => {
     const c = loadRunConfig(undefined, { TRACEE_EXPORTER_EXPORTERS__ELASTICSEARCH__DATA_STREAM__NAMESPACE: 'prod', ELASTICSEARCH_URL: 'https://es:9200', ELASTICSEARCH_API_KEY: 'a2V5' });
-    expect(c).toEqual({ version: 1, exporters: [{ type: 'elasticsearch', dataStream: { namespace: 'prod' }, endpoints: 'https://es:9200', auth: { apiKey: 'a2V5' } }] });
+    expect(c).toEqual({ version: 1, exporters: [{ type: 'elasticsearch', data_stream: { namespace: 'prod' }, endpoints: 'https://es:9200', auth: { api_key: 'a2V5' } }] });
   });
 
   it('says what to do when there is nothing', () => {
@@ -130,9 +134,9 @@ describe('ELASTICSEARCH_* variables', () => {
 
   it('fill what an elasticsearch exporter leaves out', () => {
     expect(es({ ELASTICSEARCH_URL: 'https://a:9200, https://b:9200', ELASTICSEARCH_USERNAME: 'u', ELASTICSEARCH_PASSWORD: 'p', ELASTICSEARCH_CA_FILE: '/ca.pem' }))
-      .toEqual({ type: 'elasticsearch', endpoints: ['https://a:9200', 'https://b:9200'], auth: { username: 'u', password: 'p' }, tls: { caFile: '/ca.pem' } });
+      .toEqual({ type: 'elasticsearch', endpoints: ['https://a:9200', 'https://b:9200'], auth: { username: 'u', password: 'p' }, tls: { ca_file: '/ca.pem' } });
     expect(es({ ELASTICSEARCH_CLOUD_ID: 'x:eHl6', ELASTICSEARCH_API_KEY: 'k', ELASTICSEARCH_CA_FINGERPRINT: 'AA' }))
-      .toEqual({ type: 'elasticsearch', cloudId: 'x:eHl6', auth: { apiKey: 'k' }, tls: { caFingerprint: 'AA' } });
+      .toEqual({ type: 'elasticsearch', cloud_id: 'x:eHl6', auth: { api_key: 'k' }, tls: { ca_fingerprint: 'AA' } });
   });
 
   it('never replace what the file says', () => {
@@ -145,13 +149,13 @@ describe('${file:/path} references', () => {
   it('read the file, trailing newline trimmed', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'te-secret-'));
     fs.writeFileSync(path.join(dir, 'api-key'), 'c2VjcmV0\n');
-    const c = parse({}, `version: 1\nexporters:\n  - type: elasticsearch\n    endpoints: http://es:9200\n    auth: { apiKey: "\${file:${dir}/api-key}" }\n`);
-    expect(c.exporters[0].auth).toEqual({ apiKey: 'c2VjcmV0' });
+    const c = parse({}, `version: 1\nexporters:\n  - type: elasticsearch\n    endpoints: http://es:9200\n    auth: { api_key: "\${file:${dir}/api-key}" }\n`);
+    expect((c.exporters[0] as { auth?: unknown }).auth).toEqual({ api_key: 'c2VjcmV0' });
   });
 
   it('errors name the key and the path', () => {
-    expect(error(() => parse({}, 'version: 1\nexporters:\n  - type: elasticsearch\n    auth: { apiKey: "${file:/nonexistent/key}" }\n')))
-      .toBe('c.yaml:4 (exporters.0.auth.apiKey): cannot read secret file /nonexistent/key: ENOENT');
+    expect(error(() => parse({}, 'version: 1\nexporters:\n  - type: elasticsearch\n    auth: { api_key: "${file:/nonexistent/key}" }\n')))
+      .toBe('c.yaml:4:22 (exporters[0].auth.api_key): cannot read secret file /nonexistent/key: ENOENT');
   });
 });
 
@@ -159,16 +163,18 @@ describe('schema defaults', () => {
   // the schema documents the defaults (docs, editors, config print); the code applies them
   const root = runConfigSchema();
   const defaultsOf = (s: unknown) => Object.fromEntries(Object.entries(propertiesOf(root, s)).filter(([, v]) => 'default' in v).map(([k, v]) => [k, v.default]));
-  const defs = root.definitions as Record<string, unknown>;
+  const defs = {
+    delivery: deliverySchema, exporter_otlp_http: otlpHttpExporterSchema, exporter_elasticsearch: elasticsearchExporterSchema,
+  } as Record<string, unknown>;
 
   it('match the code', () => {
-    for (const [k, v] of Object.entries(defaultsOf(defs.delivery))) expect(v, `delivery.${k}`).toBe(DELIVERY_DEFAULTS[k as keyof typeof DELIVERY_DEFAULTS]);
+    for (const [k, v] of Object.entries(defaultsOf(defs.delivery))) if (k !== 'buffer') expect(v, `delivery.${k}`).toBe(DELIVERY_DEFAULTS[camelCase(k) as keyof typeof DELIVERY_DEFAULTS]);
     expect(Object.keys(defaultsOf(defs.delivery)).length).toBeGreaterThanOrEqual(10);
     const otlp = defaultsOf(defs.exporter_otlp_http);
-    expect(otlp).toMatchObject({ compression: OTLP_DEFAULTS.compression, timeoutMs: OTLP_DEFAULTS.timeoutMs, protocol: OTLP_DEFAULTS.protocol, maxRequestBytes: OTLP_DEFAULTS.maxRequestBytes, maxResponseBytes: OTLP_DEFAULTS.maxResponseBytes });
+    expect(otlp).toMatchObject({ compression: OTLP_DEFAULTS.compression, timeout_ms: OTLP_DEFAULTS.timeoutMs, protocol: OTLP_DEFAULTS.protocol, max_request_bytes: OTLP_DEFAULTS.maxRequestBytes, max_response_bytes: OTLP_DEFAULTS.maxResponseBytes });
     const esd = defaultsOf(defs.exporter_elasticsearch);
-    expect(esd).toMatchObject({ requestTimeoutMs: ES_DEFAULTS.requestTimeoutMs, maxBulkBytes: ES_DEFAULTS.maxBulkBytes });
-    expect(defaultsOf((propertiesOf(root, defs.exporter_elasticsearch).dataStream))).toEqual({ eventsDataset: ES_DEFAULTS.eventsDataset, alertsDataset: ES_DEFAULTS.alertsDataset, namespace: ES_DEFAULTS.namespace });
+    expect(esd).toMatchObject({ request_timeout_ms: ES_DEFAULTS.requestTimeoutMs, max_bulk_bytes: ES_DEFAULTS.maxBulkBytes });
+    expect(defaultsOf((propertiesOf(root, defs.exporter_elasticsearch).data_stream))).toEqual({ events_dataset: ES_DEFAULTS.eventsDataset, alerts_dataset: ES_DEFAULTS.alertsDataset, namespace: ES_DEFAULTS.namespace });
     const tel = defaultsOf((root.properties as Record<string, unknown>).telemetry);
     expect(tel).toEqual({ log_interval_ms: TELEMETRY_DEFAULTS.logIntervalMs, not_ready_after_retrying_ms: TELEMETRY_DEFAULTS.notReadyAfterRetryingMs });
   });

@@ -21,18 +21,21 @@ describe('resolveDeliveryOptions', () => {
   });
 
   it.each([
-    [{ maxQueueItems: 0 }, 'delivery.maxQueueItems: expected a positive integer, got 0'],
-    [{ maxQueueItems: 1.5 }, 'delivery.maxQueueItems: expected a positive integer, got 1.5'],
+    [{ maxQueueItems: 0 }, 'delivery.max_queue_items: expected a positive integer, got 0'],
+    [{ maxQueueItems: 1.5 }, 'delivery.max_queue_items: expected a positive integer, got 1.5'],
     [{ concurrency: NaN }, 'delivery.concurrency: expected a positive integer, got NaN'],
-    [{ flushIntervalMs: -1 }, 'delivery.flushIntervalMs: expected a number >= 0, got -1'],
-    [{ sendTimeoutMs: 0 }, 'delivery.sendTimeoutMs: expected a positive number or Infinity, got 0'],
-    [{ backoffMultiplier: 0.5 }, 'delivery.backoffMultiplier: expected >= 1, got 0.5'],
-    [{ initialBackoffMs: 5000, maxBackoffMs: 100 }, 'delivery.initialBackoffMs (5000) must be <= maxBackoffMs (100)'],
-    [{ maxBatchItems: 20, maxQueueItems: 10 }, 'delivery.maxBatchItems (20) must be <= maxQueueItems (10)'],
-    [{ maxRetries: 2.5 }, 'delivery.maxRetries: expected an integer or Infinity, got 2.5'],
-    [{ whenFull: 'drop_oldest' }, 'delivery.whenFull: expected "block" or "drop_newest", got "drop_oldest"'],
+    [{ flushIntervalMs: -1 }, 'delivery.flush_interval_ms: expected a number >= 0, got -1'],
+    [{ sendTimeoutMs: 0 }, 'delivery.send_timeout_ms: expected a positive number or Infinity, got 0'],
+    [{ backoffMultiplier: 0.5 }, 'delivery.backoff_multiplier: expected >= 1, got 0.5'],
+    [{ initialBackoffMs: 5000, maxBackoffMs: 100 }, 'delivery.initial_backoff_ms: must be <= max_backoff_ms (100), got 5000'],
+    [{ maxBatchItems: 20, maxQueueItems: 10 }, 'delivery.max_batch_items: must be <= max_queue_items (10), got 20'],
+    [{ maxRetries: 2.5 }, 'delivery.max_retries: expected an integer or Infinity, got 2.5'],
+    [{ whenFull: 'drop_oldest' }, 'delivery.when_full: expected "block" or "drop_newest", got "drop_oldest"'],
   ])('rejects %j', (o, message) => {
-    expect(() => resolveDeliveryOptions(o as never)).toThrow(new RangeError(message));
+    let err: unknown;
+    try { resolveDeliveryOptions(o as never); } catch (e) { err = e; }
+    expect(err).toBeInstanceOf(RangeError);
+    expect((err as Error).message).toBe(message);
   });
 
   it('accepts Infinity where it means "no limit"', () => {

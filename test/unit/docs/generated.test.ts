@@ -18,8 +18,9 @@ describe('generated docs', () => {
     const root = runConfigSchema();
     const paths = new Set(configurationRows().map((r) => r.path));
     for (const k of Object.keys(propertiesOf(root, root))) expect(paths, k).toContain(k);
-    for (const k of Object.keys(propertiesOf(root, (root.definitions as Record<string, unknown>).delivery))) expect(paths, k).toContain(`delivery.${k}`);
-    for (const k of ['endpoints', 'auth.apiKey', 'dataStream.namespace', 'logsEndpoint', 'headers', 'format']) expect(paths, k).toContain(`exporters[].${k}`);
+    for (const k of Object.keys(propertiesOf(root, (root.properties as Record<string, unknown>).delivery))) expect(paths, k).toContain(`delivery.${k}`);
+    for (const k of ['endpoints', 'auth.api_key', 'data_stream.namespace', 'logs_endpoint', 'headers', 'format', 'delivery.buffer.type']) expect(paths, k).toContain(`exporters[].${k}`);
+    for (const k of ['log.format', 'log.level', 'sources[].listen', 'sources[].address']) expect(paths, k).toContain(k);
   });
 
   it('every environment variable the docs name sets the documented key', () => {

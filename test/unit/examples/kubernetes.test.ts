@@ -80,7 +80,7 @@ describe('examples/kubernetes', () => {
         expect(env.CLUSTER_NAME).toMatch(/\w/);
         const es = r.config.exporters.find((e) => e.type === 'elasticsearch')!;
         expect(es.endpoints).toBe(env.ELASTICSEARCH_URL);   // from the standard variable
-        expect((es.auth as { apiKey: string }).apiKey).toBe((secret.stringData as Record<string, string>)['elasticsearch-api-key']);
+        expect((es.auth as { api_key: string }).api_key).toBe((secret.stringData as Record<string, string>)['elasticsearch-api-key']);
         expect(r.config.telemetry?.listen).toBe('0.0.0.0:9464');
       });
 

@@ -53,7 +53,7 @@ let receiver: FakeNdjsonReceiver | undefined;
 afterEach(async () => { await receiver?.close(); receiver = undefined; });
 
 const io = (input: string, logs: string[] = []) => ({ stdin: Readable.from([input]), log: (l: string) => logs.push(l) });
-const FAST = { initialBackoffMs: 5, maxBackoffMs: 20, flushIntervalMs: 5 };
+const FAST = { initial_backoff_ms: 5, max_backoff_ms: 20, flush_interval_ms: 5 };
 
 describe('the example plugin, loaded from its config', () => {
   it('relative module path resolved against the config file; delivered through the delivery layer (a 503 retried), trimmed like a built-in', async () => {
@@ -85,7 +85,7 @@ exporters:
     module: ${path.relative(dir, path.join(PLUGIN_DIR, 'index.mjs'))}
     url: ${receiver.url}
     filter: { detections_only: true }
-    delivery: { initialBackoffMs: 5, flushIntervalMs: 5 }
+    delivery: { initial_backoff_ms: 5, flush_interval_ms: 5 }
 `, path.join(dir, 'config.yaml'));
     const summary = await (await preparePipeline(config, io(SAMPLES), { shutdownTimeoutMs: 5000 })).run();
     // no configured name: the plugin names itself
@@ -158,8 +158,8 @@ export function createExporter(o: Options, ctx: { log(m: string): void }) {
   });
 
   it('the config schema: type module needs module, other types may not have one', () => {
-    expect(() => parseRunConfig('version: 1\nexporters: [{ type: module }]\n', 'c.yaml')).toThrow(/c\.yaml:2: exporters\.0: must have required property 'module'/);
-    expect(() => parseRunConfig('version: 1\nexporters: [{ type: console, module: x }]\n', 'c.yaml')).toThrow(/exporters\.0/);
+    expect(() => parseRunConfig('version: 1\nexporters: [{ type: module }]\n', 'c.yaml')).toThrow(/c\.yaml:2:\d+: exporters\[0\]: must have required property 'module'/);
+    expect(() => parseRunConfig('version: 1\nexporters: [{ type: console, module: x }]\n', 'c.yaml')).toThrow(/exporters\[0\]/);
   });
 
   it('createPipeline alone (sync) says how to load the modules; the CLI reports the error and exits 2', async () => {

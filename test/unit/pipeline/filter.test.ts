@@ -150,7 +150,7 @@ describe('filters in a pipeline run', () => {
   });
 
   it('a bad filter is a config error naming the exporter', () => {
-    const config: RunConfig = { version: 1, exporters: [{ type: 'console' }, { type: 'console', filter: { min_severity: 'urgent' } }] };
+    const config: RunConfig = { version: 1, exporters: [{ type: 'console' }, { type: 'console', filter: { min_severity: 'urgent' as never } }] };
     expect(() => createPipeline(config, { stdin: Readable.from([]), log: () => {} })).toThrow(/exporters\[1\]\.filter\.min_severity/);
   });
 });

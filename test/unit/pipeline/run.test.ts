@@ -49,7 +49,7 @@ exporters:
     const bad = run('version: 1\nexporters:\n  - type: console\n    format: xml\n', samples);
     expect(bad.status).toBe(2);
     // the schema now knows the console options: the error names the line, the key and the allowed values
-    expect(bad.stderr).toMatch(/config\.yaml:4: exporters\.0\.format: .*allowed values: ecs, otlp-json/);
+    expect(bad.stderr).toMatch(/config\.yaml:4:\d+: exporters\[0\]\.format: .*allowed values: ecs, otlp-json/);
   });
 
   it('an unreachable destination: retried, then written to the dead letter at the shutdown deadline, exit 1', () => {
@@ -58,7 +58,7 @@ dead_letter: { path: $DIR/dl.ndjson }
 exporters:
   - type: otlp_http
     endpoint: http://127.0.0.1:9
-    delivery: { initialBackoffMs: 50, maxBackoffMs: 200, flushIntervalMs: 50 }
+    delivery: { initial_backoff_ms: 50, max_backoff_ms: 200, flush_interval_ms: 50 }
 `, samples);
     const n = samples.trim().split('\n').length;
     expect(r.status).toBe(1);

@@ -41,7 +41,7 @@ describe('pipeline: disk buffer in front of a drop_newest delivery', () => {
     // a byte bound that holds one mapped sample only (a mapped record counts ~4 × its input line)
     const config = parseRunConfig(`version: 1
 data_dir: ${dir}
-delivery: { whenFull: drop_newest, maxQueueBytes: 8000, maxQueueItems: 100, initialBackoffMs: 20, maxBackoffMs: 50, flushIntervalMs: 10 }
+delivery: { when_full: drop_newest, max_queue_bytes: 8000, max_queue_items: 100, initial_backoff_ms: 20, max_backoff_ms: 50, flush_interval_ms: 10 }
 exporters:
   - { type: module, module: fake-recovering, name: dest, buffer: { type: disk } }
 `, 'test.yaml', {});
@@ -61,7 +61,7 @@ describe('pipeline shutdown', () => {
   it('--shutdown-timeout is one deadline for all exporters, not one per exporter (they drain together)', async () => {
     const timeout = 600;
     const config = parseRunConfig(`version: 1
-delivery: { initialBackoffMs: 20, maxBackoffMs: 50, flushIntervalMs: 10 }
+delivery: { initial_backoff_ms: 20, max_backoff_ms: 50, flush_interval_ms: 10 }
 exporters:
   - { type: module, module: fake-down, name: a }
   - { type: module, module: fake-down, name: b }
@@ -85,7 +85,7 @@ describe('pipeline shutdown with a failing dead letter', () => {
     const downTracked: ExporterFactory = (o) => ({ ...fakeDown(o, { log: () => {} }), shutdown: async () => { shutdowns.push(String(o.name)); } }) as Exporter;
     const config = parseRunConfig(`version: 1
 dead_letter: { path: /dev/full }
-delivery: { initialBackoffMs: 20, maxBackoffMs: 50, flushIntervalMs: 10 }
+delivery: { initial_backoff_ms: 20, max_backoff_ms: 50, flush_interval_ms: 10 }
 exporters:
   - { type: module, module: fake-down, name: a }
   - { type: module, module: fake-down, name: b }
@@ -111,7 +111,7 @@ describe('pipeline: bad input while the dead letter fails', () => {
     const delivered: string[] = [];
     const config = parseRunConfig(`version: 1
 dead_letter: { path: /dev/full }
-delivery: { flushIntervalMs: 10 }
+delivery: { flush_interval_ms: 10 }
 exporters: [{ type: module, module: fake-recovering, name: dest }]
 `, 'test.yaml', {});
     async function* input() {
@@ -139,7 +139,7 @@ describe('pipeline: a push refused at shutdown while the dead letter fails', () 
     try {
       const config = parseRunConfig(`version: 1
 dead_letter: { path: /dev/full }
-delivery: { maxQueueItems: 1, maxBatchItems: 1, concurrency: 1, initialBackoffMs: 20, maxBackoffMs: 50, flushIntervalMs: 10 }
+delivery: { max_queue_items: 1, max_batch_items: 1, concurrency: 1, initial_backoff_ms: 20, max_backoff_ms: 50, flush_interval_ms: 10 }
 exporters: [{ type: module, module: fake-down, name: a }]
 `, 'test.yaml', {});
       async function* input() {

@@ -46,7 +46,7 @@ describe('closing summary', () => {
     const dl = path.join(dir, 'dl.ndjson');
     const config = parseRunConfig(`version: 1
 dead_letter: { path: ${dl} }
-delivery: { initialBackoffMs: 20, maxBackoffMs: 40, flushIntervalMs: 5, maxBatchItems: 3 }
+delivery: { initial_backoff_ms: 20, max_backoff_ms: 40, flush_interval_ms: 5, max_batch_items: 3 }
 exporters:
   - { type: module, module: fake-mixed, name: mixed }
   - { type: module, module: fake-down, name: down, filter: { exclude_event_names: [security_file_open] } }
@@ -80,7 +80,7 @@ exporters:
 
   it('without a dead letter, what failed for a clearable reason is unsettled (not acked), and still adds up', async () => {
     const config = parseRunConfig(`version: 1
-delivery: { initialBackoffMs: 20, maxBackoffMs: 40, flushIntervalMs: 5, maxBatchItems: 3 }
+delivery: { initial_backoff_ms: 20, max_backoff_ms: 40, flush_interval_ms: 5, max_batch_items: 3 }
 exporters:
   - { type: module, module: fake-mixed, name: mixed }
 `, 'test.yaml', {});
@@ -114,7 +114,7 @@ describe('a file source at shutdown: dead-lettered or re-read, never both', () =
     const config = (): RunConfig => ({
       version: 1, data_dir: path.join(dir, 'data'), node: { name: 'n' }, dead_letter: { path: dl },
       sources: [{ type: 'file', path: events, checkpoint: true }],
-      exporters: [{ type: 'otlp_http', name: 'down', endpoint: 'http://127.0.0.1:9', delivery: { initialBackoffMs: 50, maxBackoffMs: 100, flushIntervalMs: 20 } }],
+      exporters: [{ type: 'otlp_http', name: 'down', endpoint: 'http://127.0.0.1:9', delivery: { initial_backoff_ms: 50, max_backoff_ms: 100, flush_interval_ms: 20 } }],
     });
     const first = await createPipeline(config(), { stdin: Readable.from([]), log: () => {} }, { shutdownTimeoutMs: 300 }).run();
     expect(first.exporters[0].ledger).toMatchObject({ entered: 20, delivered: 0, deadLettered: { shutdown_deadline: 20 }, unsettled: 0 });

@@ -90,7 +90,7 @@ exporters: [{ type: console }]
     // config check says it too, before anything runs
     const check = spawnSync(process.execPath, [BIN, 'config', 'check', path.join(dir, 'config.yaml')], { encoding: 'utf8' });
     expect(check.status, check.stderr).toBe(0);
-    expect(check.stderr).toMatch(/warning: .*config\.yaml:\d+: dead_letter\.path: .*shared is world-writable/);
+    expect(check.stderr).toMatch(/warning: .*config\.yaml:\d+:\d+: dead_letter\.path: .*shared is world-writable/);
     expect(check.stdout).toMatch(/dead letter: .*dead\.ndjson \(0600; rotated at 104857600 bytes, 5 rotated file\(s\) kept\)/);
   });
 });

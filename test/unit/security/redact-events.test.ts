@@ -146,7 +146,7 @@ exporters:
       fs.writeFileSync(cfg, 'version: 1\nexporters: [{ type: console, redact: [cookie, "bad header"] }]\n');
       const bad = spawnSync(process.execPath, [BIN, 'config', 'check', cfg], { encoding: 'utf8' });
       expect(bad.status).toBe(1);
-      expect(bad.stderr).toMatch(/exporters\.0\.redact/);
+      expect(bad.stderr).toMatch(/exporters\[0\]\.redact/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -18,7 +18,7 @@ function setup(prefix: string) {
   fs.writeFileSync(cfg, `version: 1
 data_dir: ${dir}/data
 sources: [{ type: file, path: ${events}, follow: true }]
-exporters: [{ type: console, path: ${out}, delivery: { flushIntervalMs: 20 } }]
+exporters: [{ type: console, path: ${out}, delivery: { flush_interval_ms: 20 } }]
 `);
   return { dir, events, out, cfg };
 }

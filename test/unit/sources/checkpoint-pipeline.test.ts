@@ -23,7 +23,7 @@ async function runAgainstUnreachable(buffer: 'memory' | 'disk') {
   const config: RunConfig = {
     version: 1, data_dir: path.join(dir, 'data'), node: { name: 'n' },
     sources: [{ type: 'file', path: events, follow: true }],
-    exporters: [{ type: 'otlp_http', name: 'down', endpoint: 'http://127.0.0.1:9', buffer: { type: buffer }, delivery: { initialBackoffMs: 50, maxBackoffMs: 100, flushIntervalMs: 20 } }],
+    exporters: [{ type: 'otlp_http', name: 'down', endpoint: 'http://127.0.0.1:9', delivery: { buffer: { type: buffer }, initial_backoff_ms: 50, max_backoff_ms: 100, flush_interval_ms: 20 } }],
   };
   const logs: string[] = [];
   const p = createPipeline(config, { stdin: Readable.from([]), log: (l) => logs.push(l) }, { shutdownTimeoutMs: 300 });

@@ -106,7 +106,7 @@ describe('file source progress (committed offset, size)', () => {
     const config: RunConfig = {
       version: 1, data_dir: path.join(dir, 'data'), node: { name: 'n' },
       sources: [{ type: 'file', path: events, follow: true }],
-      exporters: [{ type: 'otlp_http', name: 'down', endpoint: 'http://127.0.0.1:9', delivery: { initialBackoffMs: 50, maxBackoffMs: 100, flushIntervalMs: 20 } }],
+      exporters: [{ type: 'otlp_http', name: 'down', endpoint: 'http://127.0.0.1:9', delivery: { initial_backoff_ms: 50, max_backoff_ms: 100, flush_interval_ms: 20 } }],
     };
     const telemetry = createTelemetry();
     const p = createPipeline(config, { stdin: Readable.from([]), log: () => {} }, { shutdownTimeoutMs: 300, telemetry });

@@ -2,6 +2,7 @@
 // and go idle (slowloris), a connection flood from one address, and mTLS. Real sockets on
 // 127.0.0.1 / 127.0.0.2 (another loopback address = another client), real pipeline ingest.
 
+import type { ForwardSourceConfig } from '../../../src/sources/forward/schema.ts';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -17,7 +18,7 @@ import type { ForwardStats } from '../../../src/sources/forward/index.ts';
 import { ROOT } from '../../helpers/samples.ts';
 
 const SAMPLE = fs.readFileSync(path.join(ROOT, 'examples/events/tracee-samples.ndjson'), 'utf8').split('\n')[0];
-type Source = NonNullable<RunConfig['sources']>[number];
+type Source = ForwardSourceConfig;
 
 const cleanups: Array<() => Promise<unknown> | void> = [];
 afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c(); });
@@ -28,7 +29,7 @@ async function start(source: Partial<Source> = {}) {
     version: 1,
     sources: [{ type: 'forward', listen: '127.0.0.1:0', ...source }],
     dead_letter: { path: path.join(dir, 'dl.ndjson') },
-    exporters: [{ type: 'console', path: path.join(dir, 'out.ndjson'), delivery: { flushIntervalMs: 5 } }],
+    exporters: [{ type: 'console', path: path.join(dir, 'out.ndjson'), delivery: { flush_interval_ms: 5 } }],
   };
   const logs: string[] = [];
   const p = createPipeline(config, { stdin: Readable.from([]), log: (l) => logs.push(l) }, { shutdownTimeoutMs: 5_000 });

@@ -39,7 +39,7 @@ async function run(sources: RunConfig['sources'], feed: (info: Awaited<ReturnTyp
   const telemetry = createTelemetry();
   const p = createPipeline({
     version: 1, node: { name: 'forward-node' }, sources, dead_letter: { path: dl },
-    exporters: [{ type: 'console', path: out, delivery: { flushIntervalMs: 5 } }],
+    exporters: [{ type: 'console', path: out, delivery: { flush_interval_ms: 5 } }],
   }, { stdin: Readable.from(stdin), log: (l) => logs.push(l) }, { shutdownTimeoutMs: 5_000, telemetry });
   const done = p.run();
   let stopped: Promise<RunSummary> | undefined;
@@ -131,13 +131,13 @@ sources:
   - type: forward
     users: [{ username: tracee, password: pw }]
 exporters: [{ type: console }]
-`, 'x.yaml')).toThrow(/x\.yaml:\d+: sources\.0: .*shared_key/);
+`, 'x.yaml')).toThrow(/x\.yaml:\d+:\d+: sources\[0\]: .*shared_key/);
     // webhook keys mean nothing here: refused rather than silently ignored
     expect(() => parseRunConfig(`version: 1
 sources:
   - type: forward
     auth: { bearer_token: x }
 exporters: [{ type: console }]
-`, 'x.yaml')).toThrow(/x\.yaml:\d+: sources\.0\.auth: /);
+`, 'x.yaml')).toThrow(/x\.yaml:\d+:\d+: sources\[0\]\.auth: /);
   });
 });

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isGlob } from '../../../src/sources/files/file-source.ts';
-import { fileSourceOptions } from '../../../src/sources/files/config.ts';
+import { fileSourceOptions, type FileSourceConfig } from '../../../src/sources/files/config.ts';
 import { parseRunConfig } from '../../../src/config/run-config.ts';
 import { fakeSink, lines, startRun, tally, tmpDir, until } from './files/harness.ts';
 
@@ -67,12 +67,12 @@ sources:
   - { type: file, path: /c.json, checkpoint: true, checkpoint_path: /tmp/c.cp }
 exporters: [{ type: console }]
 `, 'x.yaml', {});
-    const [s1, s2, s3] = cfg.sources!.map((s) => fileSourceOptions(s, cfg.data_dir!));
+    const [s1, s2, s3] = cfg.sources!.map((s) => fileSourceOptions(s as FileSourceConfig, cfg.data_dir!));
     expect(s1.paths).toEqual(['/a.json', '/logs/*.json']);
     expect(s1.checkpointPath).toMatch(/^\/tmp\/dd\/checkpoints\/file-[0-9a-f]{16}\.json$/);
     expect(s1.checkpointRequired).toBe(false);
     expect(s2.checkpointPath).toBeUndefined();
     expect(s3).toMatchObject({ checkpointPath: '/tmp/c.cp', checkpointRequired: true });
-    expect(() => parseRunConfig('version: 1\nsources: [{ type: file }]\nexporters: [{ type: console }]\n', 'y.yaml', {})).toThrow(/sources\.0/);
+    expect(() => parseRunConfig('version: 1\nsources: [{ type: file }]\nexporters: [{ type: console }]\n', 'y.yaml', {})).toThrow(/y\.yaml:2:\d+: sources\[0\]: must have required property 'path'/);
   });
 });

@@ -52,7 +52,7 @@ describe('pipeline with a grpc source', () => {
       version: 1,
       sources: [{ type: 'grpc', address: server.address, policies: ['default'], reconnect_initial_ms: 20, reconnect_max_ms: 100 }],
       dead_letter: { path: path.join(dir, 'dl.ndjson') },
-      exporters: [{ type: 'console', format: 'ecs', path: path.join(dir, 'ecs.ndjson'), delivery: { flushIntervalMs: 10 } }],
+      exporters: [{ type: 'console', format: 'ecs', path: path.join(dir, 'ecs.ndjson'), delivery: { flush_interval_ms: 10 } }],
     };
     const telemetry = createTelemetry();
     const logs: string[] = [];
@@ -106,10 +106,10 @@ sources:
 exporters: [{ type: console }]
 `, 'c.yaml', {});
     expect(ok.sources![0]).toEqual({ type: 'grpc', address: 'unix:///var/run/tracee.sock', policies: ['default'], mask: ['name', 'timestamp', 'workload.process.pid'], reconnect_initial_ms: 250, reconnect_max_ms: 10000 });
-    expect(() => parseRunConfig('version: 1\nsources: [{ type: grpc }]\nexporters: [{ type: console }]\n', 'c.yaml', {})).toThrow(/c\.yaml:2: sources\.0: must have required property 'address'/);
-    expect(() => parseRunConfig('version: 1\nsources: [{ type: grpc, address: "tracee.sock" }]\nexporters: [{ type: console }]\n', 'c.yaml', {})).toThrow(/sources\.0\.address: must match pattern/);
+    expect(() => parseRunConfig('version: 1\nsources: [{ type: grpc }]\nexporters: [{ type: console }]\n', 'c.yaml', {})).toThrow(/c\.yaml:2:\d+: sources\[0\]: must have required property 'address'/);
+    expect(() => parseRunConfig('version: 1\nsources: [{ type: grpc, address: "tracee.sock" }]\nexporters: [{ type: console }]\n', 'c.yaml', {})).toThrow(/sources\[0\]\.address: must match pattern/);
     for (const a of ['unix:/var/run/tracee.sock', 'tcp:4466', '127.0.0.1:4466', 'tracee:4466', '[::1]:4466']) {
-      expect(parseRunConfig(`version: 1\nsources: [{ type: grpc, address: "${a}" }]\nexporters: [{ type: console }]\n`, 'c.yaml', {}).sources![0].address).toBe(a);
+      expect((parseRunConfig(`version: 1\nsources: [{ type: grpc, address: "${a}" }]\nexporters: [{ type: console }]\n`, 'c.yaml', {}).sources![0] as { address?: string }).address).toBe(a);
     }
   });
 });

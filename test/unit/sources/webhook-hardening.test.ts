@@ -2,6 +2,7 @@
 // (slowloris), a trickled body, a 100 MB body, a connection flood from one address, and mTLS.
 // Real pipeline, real sockets on 127.0.0.1 / 127.0.0.2 (another loopback address = another client).
 
+import type { WebhookSourceConfig } from '../../../src/sources/webhook/schema.ts';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
@@ -16,7 +17,7 @@ import { createWebhookSource, type WebhookStats } from '../../../src/sources/web
 import { ROOT } from '../../helpers/samples.ts';
 
 const SAMPLES = fs.readFileSync(path.join(ROOT, 'examples/events/tracee-samples.ndjson'), 'utf8').trim().split('\n');
-type Source = NonNullable<RunConfig['sources']>[number];
+type Source = WebhookSourceConfig;
 
 const cleanups: Array<() => Promise<unknown> | void> = [];
 afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c(); });
@@ -28,7 +29,7 @@ async function start(source: Partial<Source> = {}) {
     version: 1,
     sources: [{ type: 'webhook', listen: '127.0.0.1:0', path: '/events', ...source }],
     dead_letter: { path: path.join(dir, 'dl.ndjson') },
-    exporters: [{ type: 'console', path: out, delivery: { flushIntervalMs: 5 } }],
+    exporters: [{ type: 'console', path: out, delivery: { flush_interval_ms: 5 } }],
   };
   const logs: string[] = [];
   const p = createPipeline(config, { stdin: Readable.from([]), log: (l) => logs.push(l) }, { shutdownTimeoutMs: 5_000 });

@@ -35,7 +35,7 @@ async function start(slow: Record<string, unknown>) {
     sources: [{ type: 'webhook', listen: '127.0.0.1:0', path: '/events', max_queue_wait_ms: 200 }],
     dead_letter: { path: path.join(dir, 'dl.ndjson') },
     exporters: [
-      { type: 'console', path: out, delivery: { flushIntervalMs: 5 } },
+      { type: 'console', path: out, delivery: { flush_interval_ms: 5 } },
       { type: 'otlp_http', endpoint: fake.baseUrl, ...slow },
     ],
   };
@@ -103,13 +103,13 @@ async function scenario(slow: Record<string, unknown>) {
 
 describe('webhook 503 is a refusal', () => {
   it('in-memory queues: the waiting push is withdrawn from every route; delivered = answered 200, exactly', async () => {
-    await scenario({ delivery: { maxQueueItems: 2, maxBatchItems: 1, concurrency: 1, flushIntervalMs: 1, sendTimeoutMs: 1_000, initialBackoffMs: 50, maxBackoffMs: 200 } });
+    await scenario({ delivery: { max_queue_items: 2, max_batch_items: 1, concurrency: 1, flush_interval_ms: 1, send_timeout_ms: 1_000, initial_backoff_ms: 50, max_backoff_ms: 200 } });
   });
 
   it('behind a disk buffer: the same', async () => {
     await scenario({
       buffer: { type: 'disk', max_bytes: 65536, segment_bytes: 16384, fsync: 'never' },
-      delivery: { maxQueueItems: 2, maxBatchItems: 1, concurrency: 1, flushIntervalMs: 1, sendTimeoutMs: 1_000, initialBackoffMs: 50, maxBackoffMs: 200 },
+      delivery: { max_queue_items: 2, max_batch_items: 1, concurrency: 1, flush_interval_ms: 1, send_timeout_ms: 1_000, initial_backoff_ms: 50, max_backoff_ms: 200 },
     });
   });
 });

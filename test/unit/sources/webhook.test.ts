@@ -3,6 +3,7 @@
 // letter with the request it came in. A blocked destination is the real otlp_http exporter pointed
 // at a fake collector that never answers.
 
+import type { WebhookSourceConfig } from '../../../src/sources/webhook/schema.ts';
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -18,7 +19,7 @@ import { fakeHang, FakeOtlpHttpServer } from '../../helpers/fake-otlp-http-serve
 import { ROOT } from '../../helpers/samples.ts';
 
 const SAMPLES = fs.readFileSync(path.join(ROOT, 'examples/events/tracee-samples.ndjson'), 'utf8').trim().split('\n');
-type Source = NonNullable<RunConfig['sources']>[number];
+type Source = WebhookSourceConfig;
 
 interface Running {
   url: string;
@@ -41,7 +42,7 @@ async function start(source: Partial<Source> = {}, exporters?: RunConfig['export
     node: { name: 'webhook-node' },
     sources: [{ type: 'webhook', listen: '127.0.0.1:0', path: '/events', ...source }],
     dead_letter: { path: dl },
-    exporters: exporters ?? [{ type: 'console', path: out, delivery: { flushIntervalMs: 5 } }],
+    exporters: exporters ?? [{ type: 'console', path: out, delivery: { flush_interval_ms: 5 } }],
   };
   const logs: string[] = [];
   const p = createPipeline(config, { stdin: Readable.from([]), log: (l) => logs.push(l) }, { shutdownTimeoutMs });
@@ -170,11 +171,11 @@ describe('webhook source', () => {
 
   it('keys of other source types are refused on a webhook (shared_key or users would not protect it)', () => {
     const err = (src: string) => { try { parseRunConfig(`version: 1\nsources:\n  - ${src}\nexporters: [{ type: console }]\n`, 'c.yaml', {}); return ''; } catch (e) { return (e as Error).message; } };
-    expect(err('{ type: webhook, shared_key: k-7781 }')).toMatch(/^c\.yaml:3: sources\.0\.shared_key: /);
-    expect(err('{ type: webhook, users: [{ username: u, password: p-7781 }] }')).toMatch(/^c\.yaml:3: sources\.0\.users: /);
+    expect(err('{ type: webhook, shared_key: k-7781 }')).toMatch(/^c\.yaml:3:\d+: sources\[0\]\.shared_key: /);
+    expect(err('{ type: webhook, users: [{ username: u, password: p-7781 }] }')).toMatch(/^c\.yaml:3:\d+: sources\[0\]\.users: /);
     expect(err('{ type: webhook, shared_key: k-7781 }')).not.toMatch(/k-7781/);
     for (const k of ['tag: t', 'max_message_bytes: 4096', 'idle_timeout_ms: 5', 'self_hostname: h', 'address: "tcp:4466"', 'follow: true']) {
-      expect(err(`{ type: webhook, ${k} }`), k).toMatch(/^c\.yaml:3: sources\.0\./);
+      expect(err(`{ type: webhook, ${k} }`), k).toMatch(/^c\.yaml:3:\d+: sources\[0\]\./);
     }
     expect(err('{ type: webhook, max_connections: 8 }')).toBe('');
   });
@@ -220,7 +221,7 @@ describe('webhook source', () => {
     cleanups.push(() => fake.close());
     const w = await start({ max_queue_wait_ms: 300 }, [{
       type: 'otlp_http', endpoint: fake.baseUrl,
-      delivery: { maxQueueItems: 1, maxBatchItems: 1, concurrency: 1, flushIntervalMs: 1, sendTimeoutMs: 60_000 },
+      delivery: { max_queue_items: 1, max_batch_items: 1, concurrency: 1, flush_interval_ms: 1, send_timeout_ms: 60_000 },
     }], 300);
     // one event in flight at the fake (never answered), one in the queue, then the queue is full
     const statuses: number[] = [];
@@ -321,12 +322,12 @@ describe('webhook source', () => {
     const err = (src: string) => { try { cfg(src); return ''; } catch (e) { return (e as Error).message; } };
     expect(cfg('{ type: webhook, listen: "0.0.0.0:8080", path: /events, auth: { bearer_token: "${env:TOKEN}" } }', { TOKEN: 'tok-9f3' }).sources![0])
       .toEqual({ type: 'webhook', listen: '0.0.0.0:8080', path: '/events', auth: { bearer_token: 'tok-9f3' } });
-    expect(cfg('{ type: webhook, listen: "[::1]:8080" }').sources![0].listen).toBe('[::1]:8080');
-    expect(err('{ type: webhook, listen: "localhost" }')).toMatch(/^c.yaml:3: sources.0.listen: must match pattern/);
-    expect(err('{ type: webhook, path: events }')).toMatch(/^c.yaml:3: sources.0.path: must match pattern "\^\/"/);
-    expect(err('{ type: webhook, auth: { username: tracee } }')).toMatch(/sources.0.auth: must have property password when property username is present/);
+    expect((cfg('{ type: webhook, listen: "[::1]:8080" }').sources![0] as { listen?: string }).listen).toBe('[::1]:8080');
+    expect(err('{ type: webhook, listen: "localhost" }')).toMatch(/^c.yaml:3:\d+: sources\[0\]\.listen: must match pattern/);
+    expect(err('{ type: webhook, path: events }')).toMatch(/^c.yaml:3:\d+: sources\[0\]\.path: must match pattern "\^\/"/);
+    expect(err('{ type: webhook, auth: { username: tracee } }')).toMatch(/sources\[0\]\.auth: must have property password when property username is present/);
     const both = err('{ type: webhook, auth: { bearer_token: hunter2-secret, username: u, password: hunter2-pw } }');
-    expect(both).toMatch(/^c.yaml:3: sources.0.auth.username: /);
+    expect(both).toMatch(/^c.yaml:3:\d+: sources\[0\]\.auth.username: /);
     expect(both).not.toMatch(/hunter2/);
     expect(err('{ type: webhook, auth: { bearer_token: "${env:NO_TOKEN}" } }')).toMatch(/environment variable NO_TOKEN is not set/);
   });

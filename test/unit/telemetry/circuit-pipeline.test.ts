@@ -35,7 +35,7 @@ describe('pipeline: circuit state per exporter', () => {
     const logs: string[] = [];
     const p = createPipeline({
       version: 1, sources: [{ type: 'stdin' }],
-      exporters: [{ type: 'otlp_http', name: 'otlp', endpoint: fake.baseUrl, compression: 'none', delivery: { flushIntervalMs: 5, maxBatchItems: 2, concurrency: 2, initialBackoffMs: 5, maxBackoffMs: 20, circuitFailureThreshold: 3 } }],
+      exporters: [{ type: 'otlp_http', name: 'otlp', endpoint: fake.baseUrl, compression: 'none', delivery: { flush_interval_ms: 5, max_batch_items: 2, concurrency: 2, initial_backoff_ms: 5, max_backoff_ms: 20, circuit_failure_threshold: 3 } }],
     }, { stdin: Readable.from([SAMPLES.join('\n') + '\n']), log: (l) => logs.push(l) }, { shutdownTimeoutMs: 10_000, telemetry: t });
     const summary = await p.run();
 

@@ -40,8 +40,8 @@ describe('metrics after a pipeline run', () => {
       dead_letter: { path: path.join(dir, 'dl.ndjson') },
       exporters: [
         { type: 'console', format: 'ecs', path: path.join(dir, 'ecs.ndjson') },
-        { type: 'otlp_http', name: 'otlp', endpoint: fake.baseUrl, delivery: { initialBackoffMs: 5, maxBackoffMs: 10, flushIntervalMs: 5 } },
-        { type: 'console', name: 'tiny', format: 'ecs', path: path.join(dir, 'tiny.ndjson'), delivery: { maxQueueItems: 1, maxBatchItems: 1, whenFull: 'drop_newest' } },
+        { type: 'otlp_http', name: 'otlp', endpoint: fake.baseUrl, delivery: { initial_backoff_ms: 5, max_backoff_ms: 10, flush_interval_ms: 5 } },
+        { type: 'console', name: 'tiny', format: 'ecs', path: path.join(dir, 'tiny.ndjson'), delivery: { max_queue_items: 1, max_batch_items: 1, when_full: 'drop_newest' } },
       ],
     };
     const telemetry = createTelemetry();

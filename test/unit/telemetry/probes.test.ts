@@ -131,7 +131,7 @@ describe('readiness of a real pipeline', () => {
     const p = createPipeline({
       version: 1,
       sources: [{ type: 'stdin' }],
-      exporters: [{ type: 'otlp_http', endpoint: fake.baseUrl, delivery: { flushIntervalMs: 5 } }],
+      exporters: [{ type: 'otlp_http', endpoint: fake.baseUrl, delivery: { flush_interval_ms: 5 } }],
     }, { stdin, log: () => {} }, { shutdownTimeoutMs: 800, telemetry: t });
     expect((await get(`${base}/readyz`)).status).toBe(503);
     const running = p.run();

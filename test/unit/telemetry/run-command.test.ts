@@ -20,7 +20,7 @@ describe('tracee-exporter run with telemetry', () => {
 sources: [{ type: webhook, listen: "127.0.0.1:0", path: /events }]
 telemetry: { log_interval_ms: 100 }
 exporters:
-  - { type: console, format: ecs, path: ${dir}/out.ndjson, delivery: { flushIntervalMs: 20 } }
+  - { type: console, format: ecs, path: ${dir}/out.ndjson, delivery: { flush_interval_ms: 20 } }
 `);
     const child = spawn(process.execPath, [BIN, 'run', '--config', cfg, '--shutdown-timeout', '5000'], {
       stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TRACEE_EXPORTER_TELEMETRY_LISTEN: '127.0.0.1:0' },

@@ -30,7 +30,7 @@ exporters:
   });
 
   it('the schema refuses unknown policies and keys, naming the key', () => {
-    expect(() => parse('version: 1\nexporters: [{ type: console, buffer: { type: disk, when_full: drop_newest } }]\n')).toThrow(/exporters\.0\.buffer\.when_full/);
+    expect(() => parse('version: 1\nexporters: [{ type: console, buffer: { type: disk, when_full: drop_newest } }]\n')).toThrow(/test\.yaml:2:\d+: exporters\[0\]\.delivery\.buffer\.when_full/);
     expect(() => parse('version: 1\nexporters: [{ type: console, buffer: { type: disk, fsync: sometimes } }]\n')).toThrow(/buffer\.fsync/);
     expect(() => parse('version: 1\nexporters: [{ type: console, buffer: { type: disk, size: 1 } }]\n')).toThrow(/"size"/);
   });
@@ -73,7 +73,7 @@ describe('disk buffer in the pipeline', () => {
     const config = parse(`version: 1
 data_dir: ${dir}/data
 dead_letter: { path: ${dir}/dl.ndjson }
-delivery: { initialBackoffMs: 50, maxBackoffMs: 100 }
+delivery: { initial_backoff_ms: 50, max_backoff_ms: 100 }
 exporters: [{ type: otlp_http, name: dest, endpoint: ${proxy.url}, buffer: { type: disk } }]
 `);
     const summary = await createPipeline(config, { stdin: Readable.from([SAMPLES.join('\n') + '\n']), log: (l) => logs.push(l) }, { shutdownTimeoutMs: 300 }).run();

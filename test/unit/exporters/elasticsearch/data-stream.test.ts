@@ -53,9 +53,9 @@ describe('options', () => {
   it.each([
     [{ dataStream: { namespace: 'Prod-1' } }, 'exporters.elasticsearch.dataStream.namespace: namespace must be lower case'],
     [{ dataStream: { eventsDataset: 'a-b' } }, 'exporters.elasticsearch.dataStream.eventsDataset: dataset must not contain "-"'],
-    [{ dataStream: { alertsDataset: 'tracee.events' } }, 'alertsDataset: must differ from eventsDataset'],
+    [{ dataStream: { alertsDataset: 'tracee.events' } }, 'alertsDataset: must differ from events_dataset'],
     [{ endpoints: 'es:9200' }, 'endpoints[0]: expected an http(s) URL'],
-    [{ endpoints: undefined }, 'endpoints: give at least one URL or a cloudId'],
+    [{ endpoints: undefined }, 'endpoints: give at least one URL or a cloud_id'],
     [{ maxBulkBytes: 10 }, 'maxBulkBytes: expected an integer >= 1024'],
     [{ requestTimeoutMs: 0 }, 'requestTimeoutMs: expected a positive integer'],
     [{ serverMajor: 7 }, 'serverMajor: expected 8, 9 or "auto"'],

@@ -30,7 +30,7 @@ describe('resolveOpenSearchOptions', () => {
     [{ endpoints: 'http://x', cloudId: 'a:b' }, 'exporters.opensearch.cloudId', 'not an opensearch option'],
     [{ endpoints: 'http://x', serverMajor: 8 }, 'exporters.opensearch.serverMajor', 'not an opensearch option'],
     [{ endpoints: 'http://x', auth: { apiKey: 'k' } }, 'exporters.opensearch.auth', 'username + password'],
-    [{ endpoints: 'https://x', tls: { caFingerprint: 'AA' } }, 'exporters.opensearch.tls.caFingerprint', 'caFile'],
+    [{ endpoints: 'https://x', tls: { caFingerprint: 'AA' } }, 'exporters.opensearch.tls.caFingerprint', 'ca_file'],
     [{ endpoints: 'http://x', dataStream: { namespace: 'Bad-NS' } }, 'exporters.opensearch.dataStream.namespace', 'lower case'],
     [{ endpoints: 'http://x', maxBulkBytes: 10 }, 'exporters.opensearch.maxBulkBytes', '>= 1024'],
   ])('refuses %j at %s', (o, path, text) => {
