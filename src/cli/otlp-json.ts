@@ -5,11 +5,11 @@
 import { JsonLogsSerializer } from '@opentelemetry/otlp-transformer';
 import type { OtelRecord } from '../model/records.ts';
 import { resolveOtlpOptions } from '../exporters/otlp-http/options.ts';
-import { createResourceCache } from '../exporters/otlp-http/resource-cache.ts';
+import { createSdkResourceCache } from '../exporters/otlp-http/sdk-resource-cache.ts';
 import { toReadableLogRecord } from '../exporters/otlp-http/to-readable-records.ts';
 
 const defaults = resolveOtlpOptions({}, {}, () => {});
-const cache = createResourceCache({ defaults: defaults.resourceDefaults, overrides: {} });
+const cache = createSdkResourceCache({ defaults: defaults.resourceDefaults, overrides: {} });
 const decoder = new TextDecoder();
 
 export function otlpJsonResourceLogs(r: OtelRecord): unknown {

@@ -3,12 +3,12 @@
 
 import type { Attributes, OtelResource } from '../model/records.ts';
 
-export interface ResourceCache {
+export interface ResourceInterner {
   get(key: string, attributes: Attributes): OtelResource;
   readonly size: number;
 }
 
-export function createResourceCache(max: number): ResourceCache {
+export function createResourceInterner(max: number): ResourceInterner {
   const map = new Map<string, OtelResource>();
   return {
     get(key, attributes) {

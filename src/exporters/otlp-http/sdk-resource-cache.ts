@@ -13,13 +13,13 @@ import type { AttrValue, OtelResource } from '../../model/records.ts';
 
 type SimpleValue = string | number | boolean | Array<string | number | boolean>;
 
-export interface ResourceCache {
+export interface SdkResourceCache {
   get(res: OtelResource): Resource;
   /** Number of workloads in the key fallback. */
   readonly size: number;
 }
 
-export interface ResourceCacheOptions {
+export interface SdkResourceCacheOptions {
   defaults: Readonly<Record<string, AttrValue>>;
   overrides: Readonly<Record<string, AttrValue>>;
   /** Bound of the key fallback. Default 10_000 workloads. */
@@ -42,7 +42,7 @@ export function toSimpleValue(v: AttrValue): SimpleValue {
   return JSON.stringify(v);
 }
 
-export function createResourceCache(opts: ResourceCacheOptions): ResourceCache {
+export function createSdkResourceCache(opts: SdkResourceCacheOptions): SdkResourceCache {
   const maxEntries = opts.maxEntries ?? 10_000;
   const byObject = new WeakMap<OtelResource, Resource>();
   const byKey = new Map<string, Resource>();

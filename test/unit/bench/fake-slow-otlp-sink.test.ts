@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { countLogRecords, startFakeSlowSink, type FakeSlowSink } from '../../../bench/fake-slow-otlp-sink.ts';
 import { encodeLogsRequest } from '../../../src/exporters/otlp-http/encode.ts';
-import { createResourceCache } from '../../../src/exporters/otlp-http/resource-cache.ts';
+import { createSdkResourceCache } from '../../../src/exporters/otlp-http/sdk-resource-cache.ts';
 import { toReadableLogRecord } from '../../../src/exporters/otlp-http/to-readable-records.ts';
 import { record, workloads } from '../../helpers/otel-record-builders.ts';
 
@@ -12,7 +12,7 @@ let sink: FakeSlowSink | undefined;
 afterEach(async () => { await sink?.close(); sink = undefined; });
 
 function body(n: number, resources: number): Uint8Array {
-  const cache = createResourceCache({ defaults: { 'service.name': 'tracee' }, overrides: {} });
+  const cache = createSdkResourceCache({ defaults: { 'service.name': 'tracee' }, overrides: {} });
   const res = workloads(resources);
   return encodeLogsRequest(Array.from({ length: n }, (_, i) => toReadableLogRecord(record(res[i % resources], i), cache)), 'http/protobuf');
 }

@@ -5,7 +5,7 @@ import zlib from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startCountingSink, type CountingSink } from '../../../bench/peer-sink.ts';
 import { encodeLogsRequest } from '../../../src/exporters/otlp-http/encode.ts';
-import { createResourceCache } from '../../../src/exporters/otlp-http/resource-cache.ts';
+import { createSdkResourceCache } from '../../../src/exporters/otlp-http/sdk-resource-cache.ts';
 import { toReadableLogRecord } from '../../../src/exporters/otlp-http/to-readable-records.ts';
 import { record, workloads } from '../../helpers/otel-record-builders.ts';
 
@@ -13,7 +13,7 @@ let sink: CountingSink | undefined;
 afterEach(async () => { await sink?.close(); sink = undefined; });
 
 function body(n: number, resources: number): Buffer {
-  const cache = createResourceCache({ defaults: { 'service.name': 'tracee' }, overrides: {} });
+  const cache = createSdkResourceCache({ defaults: { 'service.name': 'tracee' }, overrides: {} });
   const res = workloads(resources);
   return Buffer.from(encodeLogsRequest(Array.from({ length: n }, (_, i) => toReadableLogRecord(record(res[i % resources], i), cache)), 'http/protobuf'));
 }

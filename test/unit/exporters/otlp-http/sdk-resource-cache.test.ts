@@ -1,25 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import { createResourceCache, toSimpleValue } from '../../../../src/exporters/otlp-http/resource-cache.ts';
+import { createSdkResourceCache, toSimpleValue } from '../../../../src/exporters/otlp-http/sdk-resource-cache.ts';
 import type { OtelResource } from '../../../../src/model/records.ts';
 
 const res = (key: string, attributes: OtelResource['attributes'] = { 'k8s.pod.name': key }): OtelResource => ({ key, attributes });
 
-describe('createResourceCache', () => {
+describe('createSdkResourceCache', () => {
   it('returns the same Resource object for the same OtelResource object', () => {
-    const c = createResourceCache({ defaults: {}, overrides: {} });
+    const c = createSdkResourceCache({ defaults: {}, overrides: {} });
     const w = res('a');
     expect(c.get(w)).toBe(c.get(w));
   });
 
   it('falls back to the key for a new object of a known workload', () => {
-    const c = createResourceCache({ defaults: {}, overrides: {} });
+    const c = createSdkResourceCache({ defaults: {}, overrides: {} });
     const first = c.get(res('a'));
     expect(c.get(res('a'))).toBe(first);
     expect(c.get(res('b'))).not.toBe(first);
   });
 
   it('layers defaults < workload < operator overrides', () => {
-    const c = createResourceCache({
+    const c = createSdkResourceCache({
       defaults: { 'service.name': 'tracee', 'x.default': 'd' },
       overrides: { 'deployment.environment.name': 'prod', 'x.clash': 'operator' },
     });
@@ -31,7 +31,7 @@ describe('createResourceCache', () => {
   });
 
   it('bounds the key fallback (LRU) without breaking identity hits', () => {
-    const c = createResourceCache({ defaults: {}, overrides: {}, maxEntries: 2 });
+    const c = createSdkResourceCache({ defaults: {}, overrides: {}, maxEntries: 2 });
     const a = res('a');
     const ra = c.get(a);
     c.get(res('b'));
@@ -46,7 +46,7 @@ describe('createResourceCache', () => {
     expect(toSimpleValue([1, 'x'])).toBe('[1,"x"]');
     expect(toSimpleValue(['a', 'b'])).toEqual(['a', 'b']);
     expect(toSimpleValue(7)).toBe(7);
-    const c = createResourceCache({ defaults: {}, overrides: {} });
+    const c = createSdkResourceCache({ defaults: {}, overrides: {} });
     expect(c.get(res('a', { 'k8s.pod.labels': { app: 'web' } })).attributes['k8s.pod.labels']).toBe('{"app":"web"}');
   });
 });
