@@ -71,7 +71,7 @@ const TRACEE_PREFIX = 'tracee.';
 /** tracee.* attributes keep one OTel type per attribute, from the row's declared ES type. */
 const OTEL_TYPE_OF_ES_TYPE: Record<string, string | undefined> = { keyword: 'string', long: 'int', boolean: 'boolean', double: 'double', date: 'string', date_nanos: 'string', ip: 'string', text: 'string' };
 
-/** Row sources fixed for a compiled writer (node info, event kind), and transforms of the value alone. */
+/** Row inputs fixed for a compiled writer (node info, event kind), and transforms of the value alone. */
 const FOLDABLE_ROOTS = new Set(['node', 'kind']);
 const PURE_TRANSFORMS = new Set(['lookup', 'string', 'prefix', 'basename', 'dirname', 'extension', 'count', 'first']);
 const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
