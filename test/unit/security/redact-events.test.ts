@@ -11,7 +11,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeText } from '../../../src/normalize/decode.ts';
 import { loadRedactTable, redactEvent, redactKey, redactPlan, redactUrl, withRedaction } from '../../../src/mapping/redact.ts';
-import { otlpJsonResourceLogs } from '../../../src/cli/otlp-json.ts';
+import { otlpJsonResourceLogs } from '../../../src/exporters/otlp-http/otlp-json.ts';
 import { ROOT, testMapper } from '../../helpers/samples.ts';
 
 const FIX = path.join(ROOT, 'test/fixtures/security');

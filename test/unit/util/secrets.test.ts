@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { collectSecrets, isSecretKey, maskSecrets, maskUrl, scrub } from '../../../src/config/secrets.ts';
-import { collectEnvSecrets, redact, registerSecrets } from '../../../src/config/secrets.ts';
+import { collectSecrets, isSecretKey, maskSecrets, maskUrl, scrub } from '../../../src/util/secrets.ts';
+import { collectEnvSecrets, redact, registerSecrets } from '../../../src/util/secrets.ts';
 
 describe('secrets', () => {
   it('knows secret keys by name, not paths to key files', () => {
