@@ -1,9 +1,9 @@
 // Wires a delivery to a fake exporter, a fake clock, a memory dead letter and recorders.
 
-import { createDelivery } from '../../../../src/delivery/delivery.ts';
-import { createMemoryDeadLetter, deadLetterHook } from '../../../../src/delivery/dead-letter.ts';
-import type { Delivery, DeliveryItem, DeliveryOptions, HealthState, StateDetail } from '../../../../src/delivery/types.ts';
-import type { EcsRecord } from '../../../../src/model/records.ts';
+import { createDelivery } from '../../src/delivery/delivery.ts';
+import { createMemoryDeadLetter, deadLetterHook } from '../../src/delivery/dead-letter.ts';
+import type { Delivery, DeliveryItem, DeliveryOptions, HealthState, StateDetail } from '../../src/delivery/types.ts';
+import type { EcsRecord } from '../../src/model/records.ts';
 import { createFakeClock } from './fake-clock.ts';
 import { createAcks, makeItem, type FakeExporter } from './fake-exporter.ts';
 

@@ -4,11 +4,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createDelivery } from '../../../../src/delivery/delivery.ts';
-import { createDiskBufferedDelivery, type DiskBufferOptions } from '../../../../src/delivery/disk-buffer/index.ts';
-import type { AckResult, DeliveryItem, DeliveryOptions } from '../../../../src/delivery/types.ts';
-import type { EcsRecord } from '../../../../src/model/records.ts';
-import type { FakeExporter } from '../helpers/fake-exporter.ts';
+import { createDelivery } from '../../src/delivery/delivery.ts';
+import { createDiskBufferedDelivery, type DiskBufferOptions } from '../../src/delivery/disk-buffer/index.ts';
+import type { AckResult, DeliveryItem, DeliveryOptions } from '../../src/delivery/types.ts';
+import type { EcsRecord } from '../../src/model/records.ts';
+import type { FakeExporter } from './fake-exporter.ts';
 
 export const tmpDir = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'disk-buffer-'));
 

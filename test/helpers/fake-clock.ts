@@ -1,7 +1,7 @@
 // A manual clock for delivery tests: time moves only through advance()/runNext(); no real sleeps.
 
 import { setImmediate as nextMacrotask } from 'node:timers/promises';
-import type { Clock } from '../../../../src/delivery/types.ts';
+import type { Clock } from '../../src/delivery/types.ts';
 
 interface Timer { at: number; seq: number; resolve(): void; signal?: AbortSignal; onAbort?(): void }
 

@@ -1,8 +1,8 @@
 // Fake exporters for delivery tests (the names say fake). Each records the batches it was sent.
 
-import type { Exporter, ExportItem, ItemOutcome, SendOutcome } from '../../../../src/model/exporter.ts';
-import type { EcsRecord } from '../../../../src/model/records.ts';
-import type { AckResult, DeliveryItem } from '../../../../src/delivery/types.ts';
+import type { Exporter, ExportItem, ItemOutcome, SendOutcome } from '../../src/model/exporter.ts';
+import type { EcsRecord } from '../../src/model/records.ts';
+import type { AckResult, DeliveryItem } from '../../src/delivery/types.ts';
 
 export interface FakeCall {
   ids: string[];

@@ -4,11 +4,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createDelivery } from '../../../../src/delivery/index.ts';
-import type { Exporter, SendOutcome } from '../../../../src/model/exporter.ts';
-import { createIngest } from '../../../../src/pipeline/ingest.ts';
-import { createFileSource, type FileSource, type FileSourceOptions } from '../../../../src/sources/files/file-source.ts';
-import { ROOT, testMapper } from '../../../helpers/samples.ts';
+import { createDelivery } from '../../src/delivery/index.ts';
+import type { Exporter, SendOutcome } from '../../src/model/exporter.ts';
+import { createIngest } from '../../src/pipeline/ingest.ts';
+import { createFileSource, type FileSource, type FileSourceOptions } from '../../src/sources/files/file-source.ts';
+import { ROOT, testMapper } from './samples.ts';
 
 const SAMPLE = fs.readFileSync(path.join(ROOT, 'examples/events/tracee-samples.ndjson'), 'utf8').split('\n')[0];
 const TS = '1696259024822467299';

@@ -1,7 +1,7 @@
 // The repository builds, tests and benches from its own files: none names the team's shared folder
 // beside the checkout (its data was copied in: reference/, test/fixtures/tracee/, test/data/,
-// docs/notes/, each with its origin). .ci/run also runs the unit tests in a `git archive` export with
-// nothing beside it.
+// docs/notes/, each with its origin). .ci/run also runs the unit and component tests (this one too) in a
+// `git archive` export with nothing beside it.
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';

@@ -12,7 +12,7 @@ import type { Exporter, ItemOutcome } from '../../../src/model/exporter.ts';
 import { createPipeline, ledgerGap } from '../../../src/pipeline/pipeline.ts';
 import { summaryLines } from '../../../src/cli/run-command.ts';
 import { ROOT } from '../../helpers/samples.ts';
-import { lines, tmpDir, until } from '../sources/files/harness.ts';
+import { lines, tmpDir, until } from '../../helpers/file-source-harness.ts';
 
 const SAMPLES = fs.readFileSync(path.join(ROOT, 'examples/events/tracee-samples.ndjson'), 'utf8').trim().split('\n');
 

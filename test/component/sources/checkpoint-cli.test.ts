@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../../helpers/samples.ts';
-import { lines, tmpDir, until } from './files/harness.ts';
+import { lines, tmpDir, until } from '../../helpers/file-source-harness.ts';
 
 const BIN = path.join(ROOT, 'bin/tracee-exporter.js');
 

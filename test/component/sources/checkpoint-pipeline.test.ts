@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createPipeline } from '../../../src/pipeline/pipeline.ts';
 import type { RunConfig } from '../../../src/config/run-config.ts';
-import { lines, tmpDir, until } from './files/harness.ts';
+import { lines, tmpDir, until } from '../../helpers/file-source-harness.ts';
 
 function committed(dataDir: string): number | undefined {
   const dir = path.join(dataDir, 'checkpoints');

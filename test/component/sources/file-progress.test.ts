@@ -12,7 +12,7 @@ import { createPipeline } from '../../../src/pipeline/pipeline.ts';
 import type { FileProgress } from '../../../src/sources/files/file-source.ts';
 import { createTelemetry } from '../../../src/telemetry/index.ts';
 import { parsePromText, sumOf } from '../../helpers/prom-text.ts';
-import { fakeSink, lines, startRun, tmpDir } from './files/harness.ts';
+import { fakeSink, lines, startRun, tmpDir } from '../../helpers/file-source-harness.ts';
 
 const P = 'tracee_exporter_';
 

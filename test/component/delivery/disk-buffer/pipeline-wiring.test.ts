@@ -10,7 +10,7 @@ import { createPipeline } from '../../../../src/pipeline/pipeline.ts';
 import { bufferConfigOf, checkDiskBufferNames, resolveDataDir } from '../../../../src/pipeline/disk-buffers.ts';
 import { createFakeOutageProxy } from '../../../helpers/fake-outage-proxy.ts';
 import { ROOT } from '../../../helpers/samples.ts';
-import { tmpDir } from './helpers.ts';
+import { tmpDir } from '../../../helpers/disk-buffer-setup.ts';
 
 const SAMPLES = fs.readFileSync(path.join(ROOT, 'examples/events/tracee-samples.ndjson'), 'utf8').trim().split('\n');
 const parse = (yaml: string, env: NodeJS.ProcessEnv = {}): RunConfig => parseRunConfig(yaml, 'test.yaml', env);

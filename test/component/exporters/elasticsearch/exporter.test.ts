@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createElasticsearchExporter, type ElasticsearchExporterOptions } from '../../../../src/exporters/elasticsearch/index.ts';
 import type { ExportItem } from '../../../../src/model/exporter.ts';
 import type { EcsRecord } from '../../../../src/model/records.ts';
-import { bulkReply, FakeElasticsearch, parseBulk } from './fake-elasticsearch.ts';
+import { bulkReply, FakeElasticsearch, parseBulk } from '../../../helpers/fake-elasticsearch.ts';
 
 let es: FakeElasticsearch;
 let url: string;

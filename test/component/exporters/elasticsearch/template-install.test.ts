@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createElasticsearchExporter, type ElasticsearchExporterOptions } from '../../../../src/exporters/elasticsearch/index.ts';
 import { resolveElasticsearchOptions } from '../../../../src/exporters/elasticsearch/config.ts';
 import { loadTemplateSet } from '../../../../src/exporters/elasticsearch/templates.ts';
-import { FakeElasticsearch, type FakeEsRequest, type FakeReply } from './fake-elasticsearch.ts';
+import { FakeElasticsearch, type FakeEsRequest, type FakeReply } from '../../../helpers/fake-elasticsearch.ts';
 
 let es: FakeElasticsearch;
 let url: string;

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createElasticsearchExporter, type ElasticsearchExporterOptions } from '../../../../src/exporters/elasticsearch/index.ts';
 import { ElasticsearchConfigError } from '../../../../src/exporters/elasticsearch/config.ts';
-import { FakeElasticsearch } from './fake-elasticsearch.ts';
+import { FakeElasticsearch } from '../../../helpers/fake-elasticsearch.ts';
 
 const dir = new URL('../../../fixtures/tls/', import.meta.url);
 const caFile = new URL('ca.pem', dir).pathname;

@@ -3,8 +3,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCheckpoint } from '../../../../src/delivery/disk-buffer/checkpoint.ts';
 import type { AckResult } from '../../../../src/delivery/types.ts';
-import { createFakeExporter, fakeManualExporter, fakeOkExporter } from '../helpers/fake-exporter.ts';
-import { item, openBuffer, segmentFiles, tmpDir, until } from './helpers.ts';
+import { createFakeExporter, fakeManualExporter, fakeOkExporter } from '../../../helpers/fake-exporter.ts';
+import { item, openBuffer, segmentFiles, tmpDir, until } from '../../../helpers/disk-buffer-setup.ts';
 
 const down = () => createFakeExporter('fake-down', () => ({ status: 'retryable', reason: 'HTTP 503' }));
 
