@@ -3,7 +3,7 @@
 # The same image as scripts/image/build.sh assembles WITHOUT a daemon or a registry (buildah, from the
 # Debian archive and the npm registry): that script is what this project builds and runs in CI
 # (scripts/image/smoke.sh). This file cannot be built here (no registry to pull the bases from);
-# test/unit/examples/dockerfile.test.ts checks that it describes the same image as the script.
+# test/component/examples/dockerfile.test.ts checks that it describes the same image as the script.
 #
 # Final base: distroless cc-debian12 = glibc, libstdc++, libgcc, CA certificates, tzdata of Debian 12
 # (bookworm), no shell, no package manager; the Node 24 binary comes from the official node image.

@@ -6,7 +6,7 @@
 import { encodeInChunks, encodeRangesInChunks } from '../src/exporters/otlp-http/encode.ts';
 import { encodeLogsProto } from '../src/exporters/otlp-http/encode-logs-proto.ts';
 import { resolveOtlpOptions } from '../src/exporters/otlp-http/options.ts';
-import { createResourceCache } from '../src/exporters/otlp-http/resource-cache.ts';
+import { createSdkResourceCache } from '../src/exporters/otlp-http/sdk-resource-cache.ts';
 import { toReadableLogRecord } from '../src/exporters/otlp-http/to-readable-records.ts';
 import { measureRepeatedly } from './measure.ts';
 import type { OtelRecord } from '../src/model/records.ts';
@@ -29,11 +29,11 @@ export function benchOtlpEncode(records: OtelRecord[], opts: OtlpEncodeBenchOpti
  */
 function encodePass(
   records: OtelRecord[], batchSize: number,
-  encoder: (o: ReturnType<typeof resolveOtlpOptions>, cache: ReturnType<typeof createResourceCache>) => (batch: OtelRecord[]) => { chunks: Array<{ body: Uint8Array }>; unsendable: Array<{ reason: string }> },
+  encoder: (o: ReturnType<typeof resolveOtlpOptions>, cache: ReturnType<typeof createSdkResourceCache>) => (batch: OtelRecord[]) => { chunks: Array<{ body: Uint8Array }>; unsendable: Array<{ reason: string }> },
 ): () => number {
   if (records.length === 0) throw new Error('benchOtlpEncode: no records');
   const o = resolveOtlpOptions({}, {}, () => {});
-  const encode = encoder(o, createResourceCache({ defaults: o.resourceDefaults, overrides: o.resourceOverrides }));
+  const encode = encoder(o, createSdkResourceCache({ defaults: o.resourceDefaults, overrides: o.resourceOverrides }));
   return (): number => {
     let bytes = 0;
     for (let i = 0; i < records.length; i += batchSize) {

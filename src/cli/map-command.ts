@@ -9,7 +9,7 @@ import type { Mapper } from '../mapping/compile.ts';
 import { formatOrigin, type Origin } from '../model/records.ts';
 import { type InputRecord, LINES_MODE, readRecords } from '../sources/read-records.ts';
 import type { TraceeEvent } from '../model/event.ts';
-import { otlpJsonRequest, otlpJsonResourceLogs } from './otlp-json.ts';
+import { otlpJsonRequest, otlpJsonResourceLogs } from '../exporters/otlp-http/otlp-json.ts';
 import type { NodeInfo } from '../mapping/input.ts';
 import { EXPORTER_VERSION } from '../version.ts';
 

@@ -1,4 +1,4 @@
-// The real clock. Tests inject a fake one (test/unit/delivery/helpers/fake-clock.ts).
+// The real clock. Tests inject a fake one (test/helpers/fake-clock.ts).
 // TODO(move): belongs in src/util/ once that folder settles; delivery is its only user today.
 
 import type { Clock } from './types.ts';

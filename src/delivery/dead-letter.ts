@@ -7,7 +7,7 @@
 import { closeSync, constants, fstatSync, fsyncSync, lstatSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { looseDirWarning, openPrivateFileSync } from '../util/private-file.ts';
-import { redact } from '../config/secrets.ts';
+import { redact } from '../util/secrets.ts';
 import type { Origin } from '../model/records.ts';
 import { errorMessage } from './ledger.ts';
 import type { DeliveryItem } from './types.ts';

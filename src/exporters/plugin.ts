@@ -5,7 +5,7 @@
 
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { collectSecrets, scrub } from '../config/secrets.ts';
+import { collectSecrets, scrub } from '../util/secrets.ts';
 import type { Exporter } from '../model/exporter.ts';
 import type { ExporterContext, ExporterFactory } from './registry.ts';
 

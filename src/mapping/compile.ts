@@ -10,7 +10,7 @@ import { indexSignatures, type MapInput, type NodeInfo, type SignatureInfo } fro
 import { MappingTableError } from './load.ts';
 import { compileSources, type Getter, present } from './paths.ts';
 import { compileEcsJsonWriter, EcsJsonRecord, type EcsJsonWriter, type JsonPlanRow } from './ecs-json.ts';
-import { createResourceCache } from './resource-cache.ts';
+import { createResourceInterner } from './resource-interner.ts';
 import type { MappingTables, RecordField, Row, TableFile } from './table-types.ts';
 import { resolveTransform, type Transform } from './transforms/index.ts';
 import { eventId } from './transforms/event.ts';
@@ -71,7 +71,7 @@ const TRACEE_PREFIX = 'tracee.';
 /** tracee.* attributes keep one OTel type per attribute, from the row's declared ES type. */
 const OTEL_TYPE_OF_ES_TYPE: Record<string, string | undefined> = { keyword: 'string', long: 'int', boolean: 'boolean', double: 'double', date: 'string', date_nanos: 'string', ip: 'string', text: 'string' };
 
-/** Row sources fixed for a compiled writer (node info, event kind), and transforms of the value alone. */
+/** Row inputs fixed for a compiled writer (node info, event kind), and transforms of the value alone. */
 const FOLDABLE_ROOTS = new Set(['node', 'kind']);
 const PURE_TRANSFORMS = new Set(['lookup', 'string', 'prefix', 'basename', 'dirname', 'extension', 'count', 'first']);
 const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
@@ -201,7 +201,7 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
   }
   const signatures = indexSignatures(lookups.signatures);
   const record = compileRecord(tables.record, lookups);
-  const resources = createResourceCache(opts.resourceCacheSize ?? 4096);
+  const resources = createResourceInterner(opts.resourceCacheSize ?? 4096);
   // The Resource is the workload + node: only rows that apply to every event may feed it.
   const resourceRows = commonRows.filter((r) => r.resource !== undefined);
   for (const [name, g] of byName) {

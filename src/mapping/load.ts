@@ -58,7 +58,7 @@ function readJson<T>(file: string): T {
 /**
  * The built-in tables as the build read and validated them (scripts/build.ts writes
  * builtin-mappings.json beside the compiled code): the installed command skips the YAML parse
- * and the schema compile at every start. Absent beside the sources, which read mappings/ itself.
+ * and the schema compile at every start. Absent beside the TypeScript tree, which reads mappings/ itself.
  */
 export const BUILTIN_SNAPSHOT_FILE = 'builtin-mappings.json';
 export interface BuiltinSnapshot { tables: Omit<MappingTables, 'overrides'>; trimGroups: Record<string, unknown> }

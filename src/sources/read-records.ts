@@ -45,130 +45,168 @@ const NEWLINE = 0x0a;
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 export async function* readRecords(stream: Readable | AsyncIterable<Buffer | string>, source: string, opts: ReadOptions = {}): AsyncGenerator<InputRecord> {
-  const maxLine = opts.maxLineBytes ?? 4 * 1024 * 1024;
-  const maxDoc = opts.maxDocumentBytes ?? 256 * 1024 * 1024;
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  let skipping = false;      // inside an over-long line: drop bytes until its newline
-  let lineNo = 0;
-  // an object, so TypeScript does not narrow it across the generator's yields
-  const st: { mode: 'unknown' | 'lines' | 'document' } = { mode: 'unknown' };
-  const doc: Buffer[] = [];
-  let docBytes = 0;
-  let docTooLarge = false;
-  let pos = opts.startOffset ?? 0;   // file offset of the first byte of the chunk being split
-  if (opts.startLine !== undefined) lineNo = opts.startLine;
-  const ackFor = opts.ackFor;
+  const cutter = new RecordCutter(source, opts);
+  for await (const chunk of stream) yield* cutter.chunk(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  yield* cutter.end();
+}
+
+/** The state of one stream being cut into records: lines until the content says whole documents. */
+class RecordCutter {
+  private readonly source: string;
+  private readonly opts: ReadOptions;
+  private readonly maxLine: number;
+  private readonly maxDoc: number;
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  /** Inside an over-long line: drop bytes until its newline. */
+  private skipping = false;
+  private lineNo: number;
+  private mode: 'unknown' | 'lines' | 'document' = 'unknown';
+  private readonly doc: Buffer[] = [];
+  private docBytes = 0;
+  private docTooLarge = false;
+  /** File offset of the first byte of the chunk being split. */
+  private pos: number;
+
+  constructor(source: string, opts: ReadOptions) {
+    this.source = source;
+    this.opts = opts;
+    this.maxLine = opts.maxLineBytes ?? 4 * 1024 * 1024;
+    this.maxDoc = opts.maxDocumentBytes ?? 256 * 1024 * 1024;
+    this.lineNo = opts.startLine ?? 0;
+    this.pos = opts.startOffset ?? 0;
+  }
+
+  /** The records that end in this chunk (none in document mode: the document is read at the end). */
+  *chunk(chunk: Buffer): Generator<InputRecord> {
+    let buf = chunk;
+    if (this.mode === 'document') { this.addDoc(buf); this.pos += buf.length; return; }
+    while (buf.length > 0) {
+      const nl = buf.indexOf(NEWLINE);
+      this.hold(nl < 0 ? buf : buf.subarray(0, nl));
+      if (nl < 0) { this.pos += buf.length; return; }
+      if (this.skipping) {
+        yield this.tooLarge(this.pos + nl + 1);
+        this.skipping = false;
+      } else {
+        yield* this.emitLine(this.takePending(), this.pos + nl + 1);
+        if (this.inDocumentMode()) { this.addDoc(buf.subarray(nl + 1)); this.pos += buf.length; return; }
+      }
+      buf = buf.subarray(nl + 1);
+      this.pos += nl + 1;
+    }
+  }
+
+  /** The stream ended: its unfinished last line, or the whole document's records. */
+  *end(): Generator<InputRecord> {
+    if (this.skipping) {
+      yield this.tooLarge(this.pos);
+    } else if (this.pendingBytes > 0 && this.mode !== 'document') {
+      if (this.opts.keepUnfinishedLine?.() !== false) yield* this.emitLine(this.takePending(), this.pos);
+    } else if (this.pendingBytes > 0) {
+      this.addDoc(Buffer.concat(this.pending));
+    }
+    if (this.mode === 'document') yield* this.documentRecords();
+  }
+
+  /** A method, so TypeScript does not narrow the mode across the generator's yields. */
+  private inDocumentMode(): boolean { return this.mode === 'document'; }
+
+  /** Part of a line: kept, unless the line grew over the limit (then skipped to its newline). */
+  private hold(part: Buffer): void {
+    if (this.skipping) return;
+    if (this.pendingBytes + part.length > this.maxLine) {
+      this.skipping = true;
+      this.pending = [];
+      this.pendingBytes = 0;
+      return;
+    }
+    this.pending.push(part);
+    this.pendingBytes += part.length;
+  }
+
+  private takePending(): Buffer {
+    const line = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending);
+    this.pending = [];
+    this.pendingBytes = 0;
+    return line;
+  }
+
+  private tooLarge(end: number): InputRecord {
+    this.lineNo++;
+    return this.placed({ kind: 'error', code: 'too_large', reason: `line longer than ${this.maxLine} bytes`, origin: { source: this.source, line: this.lineNo } }, end);
+  }
+
   /** The record's end offset (and its ack, with checkpoints). */
-  const placed = <T extends InputRecord>(r: T, end: number): T => {
+  private placed<T extends InputRecord>(r: T, end: number): T {
     r.end = end;
+    const ackFor = this.opts.ackFor;
     if (ackFor !== undefined) {
       const ack = ackFor(end, r.origin.line ?? 0);
       if (ack !== undefined) r.ack = ack;
     }
     return r;
-  };
+  }
 
-  const emitLine = function* (buf: Buffer, end: number): Generator<InputRecord> {
-    lineNo++;
-    const origin = { source, line: lineNo };
+  private *emitLine(buf: Buffer, end: number): Generator<InputRecord> {
+    this.lineNo++;
+    const origin = { source: this.source, line: this.lineNo };
     let text: string;
     try {
       text = utf8.decode(buf);
     } catch {
-      yield placed({ kind: 'error', code: 'invalid_utf8', reason: 'line is not valid UTF-8', origin }, end);
+      yield this.placed({ kind: 'error', code: 'invalid_utf8', reason: 'line is not valid UTF-8', origin }, end);
       return;
     }
     if (text.endsWith('\r')) text = text.slice(0, -1);
     if (text.trim() === '') return;
-    if (st.mode === 'unknown') st.mode = startsDocument(text) ? 'document' : 'lines';
-    if (st.mode === 'document') {
-      addDoc(Buffer.from(text + '\n'));
+    if (this.mode === 'unknown') this.mode = startsDocument(text) ? 'document' : 'lines';
+    if (this.mode === 'document') {
+      this.addDoc(Buffer.from(text + '\n'));
       return;
     }
-    yield placed({ kind: 'text', text, origin }, end);
-  };
-
-  function inDocumentMode(): boolean { return st.mode === 'document'; }
-
-  function addDoc(b: Buffer): void {
-    if (docTooLarge) return;
-    docBytes += b.length;
-    if (docBytes > maxDoc) { docTooLarge = true; doc.length = 0; return; }
-    doc.push(b);
+    yield this.placed({ kind: 'text', text, origin }, end);
   }
 
-  for await (const chunk of stream) {
-    let buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    if (st.mode === 'document') { addDoc(buf); pos += buf.length; continue; }
-    while (buf.length > 0) {
-      const nl = buf.indexOf(NEWLINE);
-      const part = nl < 0 ? buf : buf.subarray(0, nl);
-      if (!skipping) {
-        if (pendingBytes + part.length > maxLine) {
-          skipping = true;
-          pending = [];
-          pendingBytes = 0;
-        } else {
-          pending.push(part);
-          pendingBytes += part.length;
-        }
-      }
-      if (nl < 0) { pos += buf.length; break; }
-      if (skipping) {
-        lineNo++;
-        yield placed({ kind: 'error', code: 'too_large', reason: `line longer than ${maxLine} bytes`, origin: { source, line: lineNo } }, pos + nl + 1);
-        skipping = false;
-      } else {
-        const line = pending.length === 1 ? pending[0] : Buffer.concat(pending);
-        pending = [];
-        pendingBytes = 0;
-        yield* emitLine(line, pos + nl + 1);
-        if (inDocumentMode()) { addDoc(buf.subarray(nl + 1)); pos += buf.length; buf = Buffer.alloc(0); break; }
-      }
-      buf = buf.subarray(nl + 1);
-      pos += nl + 1;
-    }
+  private addDoc(b: Buffer): void {
+    if (this.docTooLarge) return;
+    this.docBytes += b.length;
+    if (this.docBytes > this.maxDoc) { this.docTooLarge = true; this.doc.length = 0; return; }
+    this.doc.push(b);
   }
-  if (skipping) {
-    lineNo++;
-    yield placed({ kind: 'error', code: 'too_large', reason: `line longer than ${maxLine} bytes`, origin: { source, line: lineNo } }, pos);
-  } else if (pendingBytes > 0 && st.mode !== 'document') {
-    if (opts.keepUnfinishedLine?.() !== false) yield* emitLine(pending.length === 1 ? pending[0] : Buffer.concat(pending), pos);
-  } else if (pendingBytes > 0) {
-    addDoc(Buffer.concat(pending));
-  }
-  if (st.mode === 'document') yield* documentRecords();
 
-  // every record of a whole document ends where the document ends: settled together
-  function* documentRecords(): Generator<InputRecord> {
-    const origin = { source, line: 1 };
-    if (docTooLarge) { yield placed({ kind: 'error', code: 'too_large', reason: `JSON document larger than ${maxDoc} bytes (${DOCUMENT_MODE})`, origin }, pos); return; }
+  /** Every record of a whole document ends where the document ends: settled together. */
+  private *documentRecords(): Generator<InputRecord> {
+    const origin = { source: this.source, line: 1 };
+    if (this.docTooLarge) { yield this.placed({ kind: 'error', code: 'too_large', reason: `JSON document larger than ${this.maxDoc} bytes (${DOCUMENT_MODE})`, origin }, this.pos); return; }
     let text: string;
-    try { text = utf8.decode(Buffer.concat(doc)); } catch { yield placed({ kind: 'error', code: 'invalid_utf8', reason: `input is not valid UTF-8 (${DOCUMENT_MODE})`, origin }, pos); return; }
+    try { text = utf8.decode(Buffer.concat(this.doc)); } catch { yield this.placed({ kind: 'error', code: 'invalid_utf8', reason: `input is not valid UTF-8 (${DOCUMENT_MODE})`, origin }, this.pos); return; }
     const pieces = topLevelValues(text);
-    for (const piece of pieces) {
-      const at = { source, line: piece.line };
-      let parsed;
-      try {
-        parsed = parseLossless(piece.text);
-      } catch (err) {
-        // NDJSON whose first line is cut or broken looks like the start of a document: when a later
-        // line of the failed piece is a whole JSON object by itself, its lines are read one by one
-        const lines = err instanceof RangeError ? undefined : ndjsonLines(piece.text);
-        if (lines !== undefined) {
-          for (let k = 0; k < lines.length; k++) if (lines[k].trim() !== '') yield placed({ kind: 'text', text: lines[k], origin: { source, line: piece.line + k } }, pos);
-          continue;
-        }
-        const deep = err instanceof RangeError;
-        yield placed({ kind: 'error', code: deep ? 'too_deep' : 'malformed_json', reason: deep ? `JSON nested too deeply (${DOCUMENT_MODE})` : `malformed JSON document: ${(err as Error).message} (${DOCUMENT_MODE})`, origin: at, text: piece.text.slice(0, 1024) }, pos);
-        continue;
+    for (const piece of pieces) yield* this.pieceRecords(piece, pieces.length);
+  }
+
+  /** One top-level value of a document: its event(s), or why it is not one. */
+  private *pieceRecords(piece: { text: string; line: number }, pieceCount: number): Generator<InputRecord> {
+    const { source, pos } = this;
+    let parsed;
+    try {
+      parsed = parseLossless(piece.text);
+    } catch (err) {
+      // NDJSON whose first line is cut or broken looks like the start of a document: when a later
+      // line of the failed piece is a whole JSON object by itself, its lines are read one by one
+      const lines = err instanceof RangeError ? undefined : ndjsonLines(piece.text);
+      if (lines !== undefined) {
+        for (let k = 0; k < lines.length; k++) if (lines[k].trim() !== '') yield this.placed({ kind: 'text', text: lines[k], origin: { source, line: piece.line + k } }, pos);
+        return;
       }
-      if (Array.isArray(parsed.value)) {
-        for (let i = 0; i < parsed.value.length; i++) yield placed({ kind: 'value', value: parsed.value[i], marked: parsed.marked, origin: { source, line: pieces.length === 1 ? i + 1 : piece.line, detail: `array element ${i + 1}` } }, pos);
-      } else {
-        yield placed({ kind: 'value', value: parsed.value, marked: parsed.marked, origin: at }, pos);
-      }
+      const deep = err instanceof RangeError;
+      yield this.placed({ kind: 'error', code: deep ? 'too_deep' : 'malformed_json', reason: deep ? `JSON nested too deeply (${DOCUMENT_MODE})` : `malformed JSON document: ${(err as Error).message} (${DOCUMENT_MODE})`, origin: { source, line: piece.line }, text: piece.text.slice(0, 1024) }, pos);
+      return;
+    }
+    if (Array.isArray(parsed.value)) {
+      for (let i = 0; i < parsed.value.length; i++) yield this.placed({ kind: 'value', value: parsed.value[i], marked: parsed.marked, origin: { source, line: pieceCount === 1 ? i + 1 : piece.line, detail: `array element ${i + 1}` } }, pos);
+    } else {
+      yield this.placed({ kind: 'value', value: parsed.value, marked: parsed.marked, origin: { source, line: piece.line } }, pos);
     }
   }
 }

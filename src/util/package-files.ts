@@ -1,6 +1,6 @@
 // Files the package ships beside its code (mappings/, proto/, JSON schemas, index templates) are
 // found from the package root: the nearest folder above this module whose package.json is ours.
-// One answer for every layout: the sources (src/util/), the build (dist/, one bundle) and an
+// One answer for every layout: the TypeScript tree (src/util/), the build (dist/, one bundle) and an
 // installed copy (node_modules/tracee-exporter/dist/), so no module counts `../` levels itself.
 
 import fs from 'node:fs';

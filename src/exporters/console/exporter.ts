@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import type { Exporter, ExportItem, ExportTarget, SendOutcome } from '../../model/exporter.ts';
 import type { EcsRecord, OtelRecord } from '../../model/records.ts';
-import { otlpJsonResourceLogs } from '../../cli/otlp-json.ts';
+import { otlpJsonResourceLogs } from '../otlp-http/otlp-json.ts';
 import { openPrivateFileSync } from '../../util/private-file.ts';
 
 export interface ConsoleExporterOptions {

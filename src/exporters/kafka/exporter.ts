@@ -9,7 +9,7 @@ import type { Kafka as KafkaType, Producer, SASLOptions } from 'kafkajs';
 import type { ConnectionOptions } from 'node:tls';
 import type { Exporter, ExportItem, ItemOutcome, SendOutcome } from '../../model/exporter.ts';
 import type { EcsRecord, OtelRecord } from '../../model/records.ts';
-import { createResourceCache } from '../otlp-http/resource-cache.ts';
+import { createSdkResourceCache } from '../otlp-http/sdk-resource-cache.ts';
 import { classifyKafkaError, isPerMessageError } from './classify.ts';
 import { ecsMessage, otelMessage } from './messages.ts';
 import type { KafkaMessage } from './messages.ts';
@@ -39,7 +39,7 @@ function tlsOptions(o: ResolvedKafkaOptions): ConnectionOptions | boolean {
 export function createKafkaExporter(options: KafkaExporterOptions & { name?: string }, deps: KafkaExporterDeps = {}): KafkaExporter {
   const log = deps.log ?? (() => {});
   const o = resolveKafkaOptions(options);
-  const cache = createResourceCache({ defaults: { 'service.name': o.serviceName }, overrides: o.resourceAttributes });
+  const cache = createSdkResourceCache({ defaults: { 'service.name': o.serviceName }, overrides: o.resourceAttributes });
   const toMessage = o.encoding === 'otlp_proto'
     ? (r: EcsRecord | OtelRecord) => otelMessage(r as OtelRecord, o.topics, cache)
     : (r: EcsRecord | OtelRecord) => ecsMessage(r as EcsRecord, o.topics);

@@ -3,7 +3,7 @@
 
 import type { EcsRecord, OtelRecord } from '../../model/records.ts';
 import { encodeLogsProto } from '../otlp-http/encode-logs-proto.ts';
-import type { ResourceCache } from '../otlp-http/resource-cache.ts';
+import type { SdkResourceCache } from '../otlp-http/sdk-resource-cache.ts';
 
 export interface KafkaMessage {
   topic: string;
@@ -44,7 +44,7 @@ export function ecsMessage(rec: EcsRecord, topics: Topics): KafkaMessage {
   };
 }
 
-export function otelMessage(rec: OtelRecord, topics: Topics, cache: ResourceCache): KafkaMessage {
+export function otelMessage(rec: OtelRecord, topics: Topics, cache: SdkResourceCache): KafkaMessage {
   const ra = rec.resource.attributes;
   const key = str(ra['container.id']) ?? str(ra['host.name']) ?? null;
   const headers: Record<string, string> = { [HEADER.encoding]: 'otlp_proto', [HEADER.schemaVersion]: OTLP_PROTO_VERSION };

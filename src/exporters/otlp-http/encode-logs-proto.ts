@@ -22,7 +22,7 @@
 import type { Resource } from '@opentelemetry/resources';
 import type { OtelRecord } from '../../model/records.ts';
 import { ProtoWriter } from './proto-writer.ts';
-import type { ResourceCache } from './resource-cache.ts';
+import type { SdkResourceCache } from './sdk-resource-cache.ts';
 import { INSTRUMENTATION_SCOPE } from './to-readable-records.ts';
 
 const MIN_INT64 = -(2 ** 63);
@@ -191,7 +191,7 @@ function writeLogRecord(w: ProtoWriter, rec: OtelRecord): void {
 /** One writer reused across calls (its buffer grows to the largest request and stays). */
 const shared = new ProtoWriter();
 
-export function encodeLogsProto(records: readonly OtelRecord[], cache: ResourceCache): Uint8Array {
+export function encodeLogsProto(records: readonly OtelRecord[], cache: SdkResourceCache): Uint8Array {
   // Group by the cached Resource object, in order of first appearance.
   const groups = new Map<Resource, OtelRecord[]>();
   for (let i = 0; i < records.length; i++) {

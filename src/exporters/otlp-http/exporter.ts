@@ -20,7 +20,7 @@ import { encodeLogsProto } from './encode-logs-proto.ts';
 import type { EncodedChunk } from './encode.ts';
 import { OtlpOptionsError, redactOtlpOptions, resolveOtlpOptions } from './options.ts';
 import type { Env, OtlpHttpOptions, ResolvedOtlpOptions, WarnFn } from './options.ts';
-import { createResourceCache } from './resource-cache.ts';
+import { createSdkResourceCache } from './sdk-resource-cache.ts';
 import { toReadableLogRecord } from './to-readable-records.ts';
 import { createTransport } from './transport.ts';
 import type { Transport, TransportTls } from './transport.ts';
@@ -71,7 +71,7 @@ export function createOtlpHttpExporter(options: OtlpHttpOptions = {}, deps: Otlp
   const warn = deps.warn ?? ((m: string) => process.emitWarning(m, { code: 'TRACEE_EXPORTER_OTLP' }));
   const now = deps.now ?? Date.now;
   const resolved = resolveOtlpOptions(options, deps.env ?? process.env, warn);
-  const cache = createResourceCache({ defaults: resolved.resourceDefaults, overrides: resolved.resourceOverrides });
+  const cache = createSdkResourceCache({ defaults: resolved.resourceDefaults, overrides: resolved.resourceOverrides });
   const safeUrl = redactUrl(resolved.url);
   const baseHeaders: Record<string, string> = {
     ...resolved.headers,

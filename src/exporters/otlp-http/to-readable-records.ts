@@ -4,7 +4,7 @@
 import type { AnyValue, Attributes, HrTime } from '@opentelemetry/api';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { OtelRecord } from '../../model/records.ts';
-import type { ResourceCache } from './resource-cache.ts';
+import type { SdkResourceCache } from './sdk-resource-cache.ts';
 import { EXPORTER_NAME, EXPORTER_VERSION } from './version.ts';
 
 const NS_PER_SEC = 1_000_000_000n;
@@ -24,7 +24,7 @@ export function nsToHrTime(ns: bigint): HrTime {
   return [Number(ns / NS_PER_SEC), Number(ns % NS_PER_SEC)];
 }
 
-export function toReadableLogRecord(rec: OtelRecord, cache: ResourceCache): ReadableLogRecord {
+export function toReadableLogRecord(rec: OtelRecord, cache: SdkResourceCache): ReadableLogRecord {
   return {
     hrTime: nsToHrTime(rec.timeUnixNano),
     hrTimeObserved: nsToHrTime(rec.observedTimeUnixNano),

@@ -6,7 +6,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ensurePrivateDir, openPrivateFile } from '../../util/private-file.ts';
 
-export interface CheckpointEntry {
+export interface FileCheckpointEntry {
   /** Where the file was last seen (informative; files are matched by identity). */
   path: string;
   dev: string;
@@ -19,23 +19,23 @@ export interface CheckpointEntry {
   line: number;
 }
 
-export interface CheckpointDoc {
+export interface FileCheckpointDoc {
   version: 1;
   /** The source's configured paths / globs. */
   paths: string[];
   written_at: string;
-  files: CheckpointEntry[];
+  files: FileCheckpointEntry[];
 }
 
-export interface LoadedCheckpoint {
+export interface LoadedFileCheckpoint {
   /** A checkpoint file was there (even unreadable): `start_at: end` no longer applies. */
   existed: boolean;
-  entries: CheckpointEntry[];
+  entries: FileCheckpointEntry[];
   /** Why the file could not be used (it is then ignored: files are read from the start). */
   problem?: string;
 }
 
-export async function loadCheckpoint(file: string): Promise<LoadedCheckpoint> {
+export async function loadFileCheckpoint(file: string): Promise<LoadedFileCheckpoint> {
   let text: string;
   try {
     text = await fs.readFile(file, 'utf8');
@@ -44,7 +44,7 @@ export async function loadCheckpoint(file: string): Promise<LoadedCheckpoint> {
     return { existed: true, entries: [], problem: `cannot read: ${(err as Error).message}` };
   }
   try {
-    const doc = JSON.parse(text) as CheckpointDoc;
+    const doc = JSON.parse(text) as FileCheckpointDoc;
     if (doc?.version !== 1 || !Array.isArray(doc.files)) throw new Error('not a version 1 checkpoint');
     const entries = doc.files.filter((e) => typeof e?.dev === 'string' && typeof e.ino === 'string' && typeof e.fingerprint === 'string'
       && Number.isSafeInteger(e.offset) && e.offset >= 0 && Number.isSafeInteger(e.fingerprint_bytes) && typeof e.path === 'string');
@@ -54,7 +54,7 @@ export async function loadCheckpoint(file: string): Promise<LoadedCheckpoint> {
   }
 }
 
-export async function saveCheckpoint(file: string, doc: CheckpointDoc): Promise<void> {
+export async function saveFileCheckpoint(file: string, doc: FileCheckpointDoc): Promise<void> {
   await ensurePrivateDir(path.dirname(file));
   const tmp = `${file}.tmp-${process.pid}`;
   const fh = await openPrivateFile(tmp, 'truncate');   // 0600, never through a symlink

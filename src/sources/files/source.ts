@@ -22,6 +22,8 @@ export const fileSource: PullSourceKind<FileSourceConfig> = {
     });
     atEnd(() => src.close());
     ctx.telemetry.files(() => src.progress());
-    if (!ctx.signal.aborted) await src.run();
+    if (ctx.signal.aborted) return;
+    await src.open();
+    await src.run();
   },
 };

@@ -7,7 +7,7 @@
 
 import fs from 'node:fs/promises';
 
-export type SegmentEnd = 'eof' | 'rotated' | 'truncated' | 'deleted' | 'stopped';
+export type TailEnd = 'eof' | 'rotated' | 'truncated' | 'deleted' | 'stopped';
 
 export interface OpenFile {
   path: string;
@@ -30,8 +30,8 @@ export interface TailOptions {
   signal: AbortSignal;
 }
 
-/** Why the segment ended, and the offset read up to (filled in as it goes). */
-export interface SegmentState { end?: SegmentEnd; offset: number }
+/** Why the tail ended, and the offset read up to (filled in as it goes). */
+export interface TailState { end?: TailEnd; offset: number }
 
 const CHUNK = 256 * 1024;
 
@@ -44,7 +44,7 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-export async function* readSegment(f: OpenFile, state: SegmentState, o: TailOptions): AsyncGenerator<Buffer> {
+export async function* tailFile(f: OpenFile, state: TailState, o: TailOptions): AsyncGenerator<Buffer> {
   const buf = Buffer.allocUnsafe(CHUNK);
   const quietMs = o.quietMs ?? 5000;
   /** Read on until the file stayed unchanged for quietMs (or stop). */

@@ -15,7 +15,7 @@ import { replaySummaryLines, runReplay } from '../../../src/cli/replay-command.t
 import { ROOT } from '../../helpers/samples.ts';
 import { decodeText } from '../../../src/normalize/decode.ts';
 import { eventId } from '../../../src/mapping/transforms/event-identity.ts';
-import { tmpDir } from '../sources/files/harness.ts';
+import { tmpDir } from '../../helpers/file-source-harness.ts';
 
 const SAMPLES = fs.readFileSync(path.join(ROOT, 'examples/events/tracee-samples.ndjson'), 'utf8').trim().split('\n');
 

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { createBatcher } from '../../../src/delivery/batcher.ts';
 import { createItemQueue } from '../../../src/delivery/queue.ts';
 import type { EcsRecord } from '../../../src/model/records.ts';
-import { createFakeClock } from './helpers/fake-clock.ts';
-import { makeItem } from './helpers/fake-exporter.ts';
+import { createFakeClock } from '../../helpers/fake-clock.ts';
+import { makeItem } from '../../helpers/fake-exporter.ts';
 
 function build(limits = { maxBatchItems: 3, maxBatchBytes: 1000, flushIntervalMs: 100 }) {
   const clock = createFakeClock();

@@ -7,9 +7,9 @@ import { stateChangeLine } from '../../../src/delivery/health.ts';
 import { createTelemetry, judgeReadiness } from '../../../src/telemetry/index.ts';
 import { progressLine } from '../../../src/telemetry/progress-log.ts';
 import { parsePromText, sumOf } from '../../helpers/prom-text.ts';
-import { createFakeExporter } from './helpers/fake-exporter.ts';
-import type { FakeClock } from './helpers/fake-clock.ts';
-import { setup } from './helpers/setup.ts';
+import { createFakeExporter } from '../../helpers/fake-exporter.ts';
+import type { FakeClock } from '../../helpers/fake-clock.ts';
+import { setup } from '../../helpers/delivery-setup.ts';
 
 /** A destination that is down (503) until `up` is set; each answer takes 50 ms; records sends in flight. */
 function fakeOutage(clockRef: { clock?: FakeClock }) {

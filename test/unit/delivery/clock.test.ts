@@ -1,7 +1,7 @@
 import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/delivery/clock.ts';
-import { track } from './helpers/setup.ts';
+import { track } from '../../helpers/delivery-setup.ts';
 
 describe('systemClock.sleep', () => {
   it('resolves at once when already aborted', async () => {

@@ -6,10 +6,10 @@ import { describe, expect, it } from 'vitest';
 import type { ItemOutcome, SendOutcome } from '../../../src/model/exporter.ts';
 import type { DeliveryOptions, WhenFull } from '../../../src/delivery/types.ts';
 import type { EcsRecord } from '../../../src/model/records.ts';
-import type { FakeClock } from './helpers/fake-clock.ts';
-import { createFakeExporter } from './helpers/fake-exporter.ts';
+import type { FakeClock } from '../../helpers/fake-clock.ts';
+import { createFakeExporter } from '../../helpers/fake-exporter.ts';
 import { seeded } from '../../helpers/random.ts';
-import { setup, track } from './helpers/setup.ts';
+import { setup, track } from '../../helpers/delivery-setup.ts';
 
 const ITEMS = 10_000;
 

@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import {
   createFakeExporter, fakeFlakyExporter, fakeHangingExporter, fakeManualExporter, fakeOkExporter, fakePartialExporter,
   fakeRejectingExporter, fakeThrowingExporter,
-} from './helpers/fake-exporter.ts';
+} from '../../helpers/fake-exporter.ts';
 import { createDelivery } from '../../../src/delivery/delivery.ts';
-import { createFakeClock } from './helpers/fake-clock.ts';
-import { ids, setup, track } from './helpers/setup.ts';
+import { createFakeClock } from '../../helpers/fake-clock.ts';
+import { ids, setup, track } from '../../helpers/delivery-setup.ts';
 
 describe('delivery: batching', () => {
   it('cuts batches by count at once and sends the rest after flushIntervalMs', async () => {

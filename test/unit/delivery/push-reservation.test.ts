@@ -4,8 +4,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { PushWithdrawn } from '../../../src/delivery/types.ts';
-import { fakeManualExporter } from './helpers/fake-exporter.ts';
-import { setup, track } from './helpers/setup.ts';
+import { fakeManualExporter } from '../../helpers/fake-exporter.ts';
+import { setup, track } from '../../helpers/delivery-setup.ts';
 
 describe('push reservations', () => {
   it('held room counts as used; commit adds the item, cancel frees the room for the next in line', async () => {

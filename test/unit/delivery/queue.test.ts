@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createItemQueue } from '../../../src/delivery/queue.ts';
-import { makeItem } from './helpers/fake-exporter.ts';
+import { makeItem } from '../../helpers/fake-exporter.ts';
 import type { EcsRecord } from '../../../src/model/records.ts';
 
 const ids = (items: { record: { id: string } }[]) => items.map((i) => i.record.id);

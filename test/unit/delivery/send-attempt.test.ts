@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { sendAttempt } from '../../../src/delivery/send-attempt.ts';
 import type { SendOutcome } from '../../../src/model/exporter.ts';
-import { createFakeClock } from './helpers/fake-clock.ts';
-import { createFakeExporter, makeItem } from './helpers/fake-exporter.ts';
-import { track } from './helpers/setup.ts';
+import { createFakeClock } from '../../helpers/fake-clock.ts';
+import { createFakeExporter, makeItem } from '../../helpers/fake-exporter.ts';
+import { track } from '../../helpers/delivery-setup.ts';
 
 const batch = [makeItem(0), makeItem(1)];
 

@@ -49,7 +49,7 @@ function viaGrpc(structured: Obj): TraceeEvent {
 
 /**
  * Arguments our test printer (print-structured.ts) spells otherwise than Tracee's proto, so the protobuf
- * encoder drops part of them: the same exceptions as test/unit/sources/grpc-source.test.ts PROTO_CANNOT_CARRY.
+ * encoder drops part of them: the same exceptions as test/component/sources/grpc-source.test.ts PROTO_CANNOT_CARRY.
  * A real Tracee sends the proto names; for these the gRPC copy is compared without those arguments.
  */
 const PRINTER_LOSES = new Set(['dns_response', 'proto_tcp', 'proto_dns']);

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeText } from '../../../src/normalize/decode.ts';
-import { otlpJsonResourceLogs } from '../../../src/cli/otlp-json.ts';
+import { otlpJsonResourceLogs } from '../../../src/exporters/otlp-http/otlp-json.ts';
 import { GOLDEN_DIR, sharedSamples, structuredSamples, testMapper } from '../../helpers/samples.ts';
 
 const GOLDEN_STREAM_LINES = 20;

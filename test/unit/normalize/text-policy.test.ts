@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeText, decodeValue } from '../../../src/normalize/decode.ts';
 import { toStructuredJson } from '../../../src/normalize/print-structured.ts';
 import { cleanText, cleanValue, mayNeedCleaning } from '../../../src/normalize/text-policy.ts';
-import { otlpJsonResourceLogs } from '../../../src/cli/otlp-json.ts';
+import { otlpJsonResourceLogs } from '../../../src/exporters/otlp-http/otlp-json.ts';
 import type { TraceeEvent } from '../../../src/model/event.ts';
 import { ROOT, testMapper } from '../../helpers/samples.ts';
 

@@ -7,7 +7,7 @@ import type { Exporter } from '../../../src/model/exporter.ts';
 import { createIngest } from '../../../src/pipeline/ingest.ts';
 import type { InputRecord } from '../../../src/sources/read-records.ts';
 import { testMapper } from '../../helpers/samples.ts';
-import { eventLine } from '../sources/files/harness.ts';
+import { eventLine } from '../../helpers/file-source-harness.ts';
 
 const fakeOk: Exporter = { name: 'fake-ok', target: 'ecs', async start() {}, async shutdown() {}, async send() { return { status: 'ok' }; } };
 

@@ -9,7 +9,7 @@ import type { ExporterFactory } from '../../../src/exporters/registry.ts';
 import type { Exporter } from '../../../src/model/exporter.ts';
 import { createPipeline } from '../../../src/pipeline/pipeline.ts';
 import { ROOT } from '../../helpers/samples.ts';
-import { tmpDir } from '../delivery/disk-buffer/helpers.ts';
+import { tmpDir } from '../../helpers/disk-buffer-setup.ts';
 
 const SAMPLES = fs.readFileSync(path.join(ROOT, 'examples/events/tracee-samples.ndjson'), 'utf8').trim().split('\n');
 

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fakeSink, lines, startRun, tally, tmpDir, until } from './files/harness.ts';
+import { fakeSink, lines, startRun, tally, tmpDir, until } from '../../helpers/file-source-harness.ts';
 
 const sizeOf = (f: string) => fs.statSync(f).size;
 const checkpointOffset = (cp: string): number | undefined => {

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { isGlob } from '../../../src/sources/files/file-source.ts';
 import { fileSourceOptions, type FileSourceConfig } from '../../../src/sources/files/config.ts';
 import { parseRunConfig } from '../../../src/config/run-config.ts';
-import { fakeSink, lines, startRun, tally, tmpDir, until } from './files/harness.ts';
+import { fakeSink, lines, startRun, tally, tmpDir, until } from '../../helpers/file-source-harness.ts';
 
 describe('file source globs', () => {
   it('follow: a file that appears later is picked up; each file keeps its own offset across a restart', async () => {

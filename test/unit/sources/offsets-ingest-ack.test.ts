@@ -7,7 +7,7 @@ import type { Exporter, SendOutcome } from '../../../src/model/exporter.ts';
 import { createIngest, type IngestRoute } from '../../../src/pipeline/ingest.ts';
 import type { InputRecord } from '../../../src/sources/read-records.ts';
 import { testMapper } from '../../helpers/samples.ts';
-import { eventLine, until } from './files/harness.ts';
+import { eventLine, until } from '../../helpers/file-source-harness.ts';
 
 function fakeRoute(name: string, state: { down: boolean }, accepts?: IngestRoute['accepts']): IngestRoute & { sent: number } {
   const route = {

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fakeSink, lines, startRun, tally, tmpDir, until } from './files/harness.ts';
+import { fakeSink, lines, startRun, tally, tmpDir, until } from '../../helpers/file-source-harness.ts';
 
 /** app.json with lines 0–9, read by a run that delivered them and stopped (its checkpoint kept). */
 async function tenDeliveredThenStopped(prefix: string) {

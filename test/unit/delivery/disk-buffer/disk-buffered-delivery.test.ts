@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { createDelivery } from '../../../../src/delivery/delivery.ts';
 import { createDiskBufferedDelivery } from '../../../../src/delivery/disk-buffer/index.ts';
 import type { AckResult } from '../../../../src/delivery/types.ts';
-import { createFakeExporter, fakeManualExporter, fakeOkExporter } from '../helpers/fake-exporter.ts';
-import { ackedIn, item, openBuffer, revive, segmentFiles, tmpDir, until } from './helpers.ts';
+import { createFakeExporter, fakeManualExporter, fakeOkExporter } from '../../../helpers/fake-exporter.ts';
+import { ackedIn, item, openBuffer, revive, segmentFiles, tmpDir, until } from '../../../helpers/disk-buffer-setup.ts';
 
 const down = () => createFakeExporter('fake-down', () => ({ status: 'retryable', reason: 'HTTP 503' }));
 

@@ -3,8 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fakeOkExporter } from '../helpers/fake-exporter.ts';
-import { item, openBuffer, tmpDir } from './helpers.ts';
+import { fakeOkExporter } from '../../../helpers/fake-exporter.ts';
+import { item, openBuffer, tmpDir } from '../../../helpers/disk-buffer-setup.ts';
 
 describe('disk-buffered delivery: block mode frees an acknowledged active segment', () => {
   it('a push blocked after every record was acknowledged is admitted (segment_bytes = max_bytes; the schema minimum 64 KiB gives that by default)', async () => {

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { classifyKafkaError, isPerMessageError } from '../../../../src/exporters/kafka/classify.ts';
 import { ecsMessage, otelMessage } from '../../../../src/exporters/kafka/messages.ts';
 import { KafkaOptionsError, resolveKafkaOptions } from '../../../../src/exporters/kafka/options.ts';
-import { createResourceCache } from '../../../../src/exporters/otlp-http/resource-cache.ts';
+import { createSdkResourceCache } from '../../../../src/exporters/otlp-http/sdk-resource-cache.ts';
 import type { EcsRecord, OtelRecord } from '../../../../src/model/records.ts';
 import { attrMap, decodeLogsRequest } from '../../../helpers/otlp-proto-decode.ts';
 
@@ -42,7 +42,7 @@ describe('kafka messages', () => {
     expect(JSON.parse(m.value.toString())).toEqual(hostOnly.doc);
   });
   it('otlp_proto: one ExportLogsServiceRequest with the one record; alert topic from tracee.event.kind', () => {
-    const cache = createResourceCache({ defaults: { 'service.name': 'tracee' }, overrides: {} });
+    const cache = createSdkResourceCache({ defaults: { 'service.name': 'tracee' }, overrides: {} });
     const rec: OtelRecord = {
       resource: { key: 'k', attributes: { 'host.name': 'n1' } }, timeUnixNano: 5n, observedTimeUnixNano: 6n, severityNumber: 17, severityText: 'HIGH',
       eventName: 'tracee.anti_debugging', attributes: { 'tracee.event.kind': 'alert', 'log.record.uid': 'u1' },

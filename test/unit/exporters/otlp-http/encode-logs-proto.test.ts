@@ -9,8 +9,8 @@ import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { encodeLogsProto } from '../../../../src/exporters/otlp-http/encode-logs-proto.ts';
 import { encodeLogsRequest } from '../../../../src/exporters/otlp-http/encode.ts';
-import { createResourceCache } from '../../../../src/exporters/otlp-http/resource-cache.ts';
-import type { ResourceCache } from '../../../../src/exporters/otlp-http/resource-cache.ts';
+import { createSdkResourceCache } from '../../../../src/exporters/otlp-http/sdk-resource-cache.ts';
+import type { SdkResourceCache } from '../../../../src/exporters/otlp-http/sdk-resource-cache.ts';
 import { toReadableLogRecord } from '../../../../src/exporters/otlp-http/to-readable-records.ts';
 import type { AttrValue, OtelRecord, OtelResource } from '../../../../src/model/records.ts';
 import { decodeText } from '../../../../src/normalize/decode.ts';
@@ -20,13 +20,13 @@ import { ROOT, sharedSamples, structuredSamples, testMapper } from '../../../hel
 
 const DATASET = path.resolve(ROOT, 'test/data/tracee-net_packet_dns-24010.ndjson.gz');
 
-const newCache = () => createResourceCache({
+const newCache = () => createSdkResourceCache({
   defaults: { 'service.name': 'tracee' },
   overrides: { 'deployment.environment.name': 'test', 'x.list': ['a', 'b'], 'x.mixed': [1, 'two'] },
 });
 
 /** The reference: the OTel serializer over ReadableLogRecords, as the exporter did before. */
-function reference(recs: readonly OtelRecord[], cache: ResourceCache): Uint8Array {
+function reference(recs: readonly OtelRecord[], cache: SdkResourceCache): Uint8Array {
   return encodeLogsRequest(recs.map((r) => toReadableLogRecord(r, cache)), 'http/protobuf');
 }
 

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { encodeInChunks, encodeLogsRequest } from '../../../../src/exporters/otlp-http/encode.ts';
-import { createResourceCache } from '../../../../src/exporters/otlp-http/resource-cache.ts';
+import { createSdkResourceCache } from '../../../../src/exporters/otlp-http/sdk-resource-cache.ts';
 import { INSTRUMENTATION_SCOPE, nsToHrTime, toReadableLogRecord } from '../../../../src/exporters/otlp-http/to-readable-records.ts';
 import { EXPORTER_VERSION } from '../../../../src/exporters/otlp-http/version.ts';
 import type { OtelRecord } from '../../../../src/model/records.ts';
 import { BASE_NS, record, workloads } from '../../../helpers/otel-record-builders.ts';
 import { attrMap, decodeLogsRequest } from '../../../helpers/otlp-proto-decode.ts';
 
-const cache = () => createResourceCache({ defaults: { 'service.name': 'tracee' }, overrides: {} });
+const cache = () => createSdkResourceCache({ defaults: { 'service.name': 'tracee' }, overrides: {} });
 
 function readable(recs: OtelRecord[], c = cache()) {
   return recs.map((r) => toReadableLogRecord(r, c));
