@@ -132,7 +132,7 @@ export function checkConfigFile(file: string | undefined, env: NodeJS.ProcessEnv
     };
     if (e.filter !== undefined) exporterCheck(() => compileFilter(e.filter, tables.lookups, '@.filter'));
     const target = type === 'elasticsearch' || type === 'opensearch' ? 'ecs' : type === 'otlp_http' ? 'otel'
-      : type === 'kafka' ? ((options as { encoding?: unknown }).encoding === 'ecs_json' ? 'ecs' : 'otel')
+      : type === 'kafka' ? ({ ecs_json: 'ecs', tracee_json: 'tracee' } as const)[(options as { encoding?: string }).encoding ?? ''] ?? 'otel'
       : type === 'console' ? ((options as { format?: unknown }).format === 'otlp-json' ? 'otel' : 'ecs') : undefined;
     if (target !== undefined && ((e.trim ?? []).length > 0 || (e.drop_fields ?? []).length > 0)) {
       exporterCheck(() => trimmedMapper(trimDrops({ trim: e.trim, drop_fields: e.drop_fields, target }, trimGroups ??= loadTrimGroups(), mapper, '@')));

@@ -5,7 +5,8 @@ import type { Delivery, DeliveryItem } from '../delivery/index.ts';
 import { PushWithdrawn } from '../delivery/types.ts';
 import type { Mapper } from '../mapping/compile.ts';
 import type { Exporter } from '../model/exporter.ts';
-import type { EcsRecord, Origin, OtelRecord } from '../model/records.ts';
+import type { EcsRecord, Origin, OtelRecord, TraceeRecord } from '../model/records.ts';
+import { mapTo } from '../mapping/map-to.ts';
 import { decodeText, decodeValue } from '../normalize/decode.ts';
 import type { InputRecord } from '../sources/read-records.ts';
 import type { Ingest, IngestOptions, IngestResult } from '../sources/types.ts';
@@ -114,13 +115,12 @@ export function createIngest(deps: IngestDeps): Ingest {
         }
       }
       const to = wanted ?? everyRoute;
-      const mapped: Array<EcsRecord | OtelRecord | undefined> = new Array(slots.length);
+      const mapped: Array<EcsRecord | OtelRecord | TraceeRecord | undefined> = new Array(slots.length);
       try {
         for (let j = 0; j < to.length; j++) {
           const k = slotOf[to[j]];
           if (mapped[k] !== undefined) continue;
-          // ECS: the JSON text is built once; .doc parses it on demand
-          mapped[k] = slots[k].target === 'ecs' ? slots[k].mapper.toEcsJson(dec.event) : slots[k].mapper.toOtel(dec.event);
+          mapped[k] = mapTo(slots[k].mapper, slots[k].target, dec.event);
         }
       } catch (err) {
         // only a stack overflow means too deep; another RangeError (an invalid date…) is a mapping error
