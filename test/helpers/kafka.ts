@@ -13,9 +13,14 @@ const { Kafka, logLevel } = kafkajs;
 
 export const KAFKA_BROKER = process.env.KAFKA_BROKER ?? '127.0.0.1:9092';
 
-/** The script's environment for the broker of KAFKA_BROKER (a private broker on another port is the same script with KAFKA_PORT). */
+/**
+ * The script's environment for the broker of KAFKA_BROKER: a private broker on another port is the same script
+ * with KAFKA_PORT, and KAFKA_RUN its run directory when it is not the other servers' (TRACEE_EXPORTER_RUN).
+ */
 function scriptEnv(): NodeJS.ProcessEnv {
-  return { ...process.env, KAFKA_PORT: KAFKA_BROKER.slice(KAFKA_BROKER.lastIndexOf(':') + 1) };
+  const env: NodeJS.ProcessEnv = { ...process.env, KAFKA_PORT: KAFKA_BROKER.slice(KAFKA_BROKER.lastIndexOf(':') + 1) };
+  if (process.env.KAFKA_RUN) env.TRACEE_EXPORTER_RUN = process.env.KAFKA_RUN;
+  return env;
 }
 
 export function kafkaScript(cmd: 'start' | 'stop' | 'restart' | 'status'): Promise<{ code: number; stderr: string }> {
