@@ -15,7 +15,7 @@ import type { RunConfig } from '../src/config/run-config.ts';
 const ROOT = path.resolve(import.meta.dirname, '..');
 const lines = zlib.gunzipSync(fs.readFileSync(path.resolve(ROOT, 'test/data/tracee-net_packet_dns-24010.ndjson.gz'))).toString('utf8').split('\n').filter(Boolean);
 
-function floor(): number {
+export function floor(): number {
   const t0 = process.hrtime.bigint();
   for (const l of lines) JSON.stringify(JSON.parse(l));
   return lines.length / (Number(process.hrtime.bigint() - t0) / 1e9);
@@ -33,7 +33,7 @@ function inputFile(times: number): string {
   return file;
 }
 
-async function run(name: string, exporter: RunConfig['exporters'][number], rounds: number) {
+export async function run(name: string, exporter: RunConfig['exporters'][number], rounds: number) {
   const file = inputFile(rounds);
   if (typeof globalThis.gc === 'function') globalThis.gc();
   let peak = 0;

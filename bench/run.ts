@@ -3,6 +3,8 @@
 //   [-- --memory [--json] [--collector] [--runs N] (peak RSS, events/s, CPU/event of the command, file → OTLP, see bench/memory.ts)]
 //   [-- --startup [--runs 7] (start-up of the installed command beside `node -e 0`, see bench/startup.ts)]
 //   [-- --peer [--times 10] [--pairs 3] (file -> OTLP next to the OpenTelemetry Collector, see bench/peer.ts)]
+//   [-- --exporters [--times 2] [--pairs 1] [--json] (kafka and opensearch into the real servers, ratio to otlp_http
+//    in the same run; an absent server is named and its rows left out, see bench/exporters.ts)]
 // Throughput on one core, each figure next to a baseline measured in the same run. The machine's
 // cores are shared (other processes run too): every row alternates passes with floor passes (ABBA
 // order), times them in CPU time of this process (wall time would count other processes' turns),
@@ -200,6 +202,9 @@ if (args.has('--peer')) {
 } else if (args.has('--soak')) {
   const { benchSoak } = await import('./soak.ts');
   await benchSoak(process.argv.slice(2));
+} else if (args.has('--exporters')) {
+  const { benchExporters } = await import('./exporters.ts');
+  await benchExporters(process.argv.slice(2));
 } else if (args.has('--e2e')) {
   const { benchEndToEnd } = await import('./e2e.ts');
   await benchEndToEnd(asJson);

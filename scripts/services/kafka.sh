@@ -8,9 +8,22 @@
 # pom into <cache>/kafka/<version>/lib, then `java -cp 'lib/*' kafka.Kafka server.properties` after
 # `kafka.tools.StorageTool format` (what bin/kafka-storage.sh runs).
 #
+# Listeners (loopback only):
+#   PLAINTEXT  KAFKA_PORT (9092)             no TLS, no authentication
+#   CONTROLLER KAFKA_CONTROLLER_PORT (9093)  KRaft controller
+#   SASL_SSL   KAFKA_SASL_SSL_PORT (9094)    TLS + SASL PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512
+#   SSL        KAFKA_SSL_PORT (9095)         TLS, no authentication
+# The TLS listeners use a throw-away CA and server certificate (SAN IP:127.0.0.1, DNS:localhost) made with
+# openssl when the node's data is formatted, in <run>/kafka-<version>/tls/ (ca.pem is what clients trust).
+# Test users (test-only credentials of a loopback broker, not secrets): PLAIN `traceeplain` /
+# `traceeplain-secret` (from the listener's JAAS config); SCRAM `traceescram` / `traceescram-secret`, with
+# SHA-256 and SHA-512 credentials (added by `kafka-storage format --add-scram`, kept by `restart`).
+# `kafka.sh env` prints them as KEY=VALUE lines for the tests.
+#
 # Environment (all optional):
 #   KAFKA_VERSION        pinned version (default below)
-#   KAFKA_PORT           client (PLAINTEXT) listener port (default 9092); KAFKA_CONTROLLER_PORT (default 9093)
+#   KAFKA_PORT           client (PLAINTEXT) listener port (default 9092); KAFKA_CONTROLLER_PORT (default +1),
+#                        KAFKA_SASL_SSL_PORT (default +2), KAFKA_SSL_PORT (default +3)
 #   KAFKA_HEAP           JVM heap, -Xms = -Xmx (default 384m)
 #   KAFKA_JAVA_HOME      JDK to run it with (default: Temurin 25, else JDK 17)
 #   KAFKA_START_TIMEOUT  seconds to wait for the listener (default 90)
@@ -26,6 +39,12 @@ set -euo pipefail
 KAFKA_VERSION=${KAFKA_VERSION:-4.1.1}
 KAFKA_PORT=${KAFKA_PORT:-9092}
 KAFKA_CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-$((KAFKA_PORT + 1))}
+KAFKA_SASL_SSL_PORT=${KAFKA_SASL_SSL_PORT:-$((KAFKA_PORT + 2))}
+KAFKA_SSL_PORT=${KAFKA_SSL_PORT:-$((KAFKA_PORT + 3))}
+PLAIN_USER=traceeplain
+PLAIN_PASSWORD=traceeplain-secret
+SCRAM_USER=traceescram
+SCRAM_PASSWORD=traceescram-secret
 KAFKA_HEAP=${KAFKA_HEAP:-384m}
 KAFKA_START_TIMEOUT=${KAFKA_START_TIMEOUT:-90}
 KAFKA_LOG_LINES=${KAFKA_LOG_LINES:-200}
@@ -44,6 +63,8 @@ pid_file="$base/kafka.pid"
 config="$base/server.properties"
 log4j_config="$base/log4j2.properties"
 console_log="$base/console.log"
+tls_dir="$base/tls"
+keystore_password=tracee-kafka-test-keystore
 
 say() { echo "kafka[$KAFKA_VERSION:$KAFKA_PORT]: $*" >&2; }
 
@@ -100,17 +121,44 @@ POM
   rm -rf "$lib_dir"; mv "$tmp/lib" "$lib_dir"; rm -rf "$tmp"
 }
 
+# A throw-away CA and a server certificate for 127.0.0.1, and the PKCS#12 keystore the broker reads.
+make_certs() {
+  rm -rf "$tls_dir"; mkdir -p "$tls_dir"; chmod 700 "$tls_dir"
+  local ext="$tls_dir/server.ext"
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n' >"$ext"
+  if ! { openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tls_dir/ca.key" -out "$tls_dir/ca.pem" -days 3650 \
+           -subj "/CN=tracee-exporter test Kafka CA" -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+      && openssl req -newkey rsa:2048 -nodes -keyout "$tls_dir/server.key" -out "$tls_dir/server.csr" -subj "/CN=127.0.0.1" \
+      && openssl x509 -req -in "$tls_dir/server.csr" -CA "$tls_dir/ca.pem" -CAkey "$tls_dir/ca.key" -CAcreateserial \
+           -out "$tls_dir/server.pem" -days 3650 -extfile "$ext" \
+      && openssl pkcs12 -export -in "$tls_dir/server.pem" -inkey "$tls_dir/server.key" -certfile "$tls_dir/ca.pem" \
+           -name kafka -out "$tls_dir/server.p12" -passout "pass:$keystore_password"; } >"$tls_dir/openssl.log" 2>&1; then
+    cat "$tls_dir/openssl.log" >&2; say "certificate generation failed"; exit 1
+  fi
+  chmod 644 "$tls_dir/ca.pem"
+}
+
 write_config() {
+  local jaas_scram=org.apache.kafka.common.security.scram.ScramLoginModule
   cat >"$config" <<PROPS
 # written by scripts/services/kafka.sh: one KRaft node, broker + controller, loopback only
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT,SASL_SSL://127.0.0.1:$KAFKA_SASL_SSL_PORT,SSL://127.0.0.1:$KAFKA_SSL_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,SASL_SSL://127.0.0.1:$KAFKA_SASL_SSL_PORT,SSL://127.0.0.1:$KAFKA_SSL_PORT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL,SSL:SSL
+ssl.keystore.type=PKCS12
+ssl.keystore.location=$tls_dir/server.p12
+ssl.keystore.password=$keystore_password
+ssl.key.password=$keystore_password
+ssl.client.auth=none
+sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
+listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$PLAIN_USER="$PLAIN_PASSWORD";
+listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=$jaas_scram required;
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=$jaas_scram required;
 log.dirs=$data_dir
 num.partitions=3
 auto.create.topics.enable=true
@@ -156,11 +204,15 @@ start() {
       "-Dlog4j2.configurationFile=$log4j_config" -Dkafka.logs.dir="$logs_dir" -cp "$lib_dir/*")
     if [ "${KAFKA_KEEP_DATA:-0}" != 1 ] || [ ! -s "$data_dir/meta.properties" ]; then
       rm -rf "$data_dir" "$logs_dir"; mkdir -p "$data_dir" "$logs_dir"
+      make_certs
       local cluster_id; cluster_id=$("${java[@]}" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n 1)
-      if ! "${java[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$config" >"$base/format.log" 2>&1; then
+      if ! "${java[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$config" \
+          --add-scram "SCRAM-SHA-256=[name=$SCRAM_USER,password=$SCRAM_PASSWORD]" \
+          --add-scram "SCRAM-SHA-512=[name=$SCRAM_USER,password=$SCRAM_PASSWORD]" >"$base/format.log" 2>&1; then
         cat "$base/format.log" >&2; say "storage format failed"; exit 1
       fi
     fi
+    [ -s "$tls_dir/server.p12" ] || make_certs   # data kept from a run of an older script: certificates only
     : >"$console_log"; chmod 600 "$console_log"
     say "starting (java: $jh, heap $KAFKA_HEAP, data $data_dir)"
     t0=$SECONDS
@@ -175,7 +227,28 @@ start() {
     fi
     sleep 0.5
   done
-  say "ready at 127.0.0.1:$KAFKA_PORT after $((SECONDS - t0)) s (pid $(pid))"
+  local tls
+  for tls in $KAFKA_SASL_SSL_PORT $KAFKA_SSL_PORT; do   # the TLS listeners answer too
+    until (exec 3<>"/dev/tcp/127.0.0.1/$tls") 2>/dev/null; do
+      if [ "$SECONDS" -ge "$deadline" ]; then say "TLS listener 127.0.0.1:$tls not answering within ${KAFKA_START_TIMEOUT}s"; show_logs; exit 1; fi
+      sleep 0.5
+    done
+  done
+  say "ready at 127.0.0.1:$KAFKA_PORT (SASL_SSL :$KAFKA_SASL_SSL_PORT, SSL :$KAFKA_SSL_PORT) after $((SECONDS - t0)) s (pid $(pid))"
+}
+
+# What the tests need to reach the TLS listeners (test-only credentials, see the top of this file).
+print_env() {
+  cat <<ENV
+KAFKA_PLAINTEXT=127.0.0.1:$KAFKA_PORT
+KAFKA_SASL_SSL=127.0.0.1:$KAFKA_SASL_SSL_PORT
+KAFKA_SSL=127.0.0.1:$KAFKA_SSL_PORT
+KAFKA_CA_FILE=$tls_dir/ca.pem
+KAFKA_PLAIN_USER=$PLAIN_USER
+KAFKA_PLAIN_PASSWORD=$PLAIN_PASSWORD
+KAFKA_SCRAM_USER=$SCRAM_USER
+KAFKA_SCRAM_PASSWORD=$SCRAM_PASSWORD
+ENV
 }
 
 stop() {
@@ -208,5 +281,6 @@ case "${1:-}" in
   restart) stop; KAFKA_KEEP_DATA=1 start ;;
   status) status ;;
   logs) show_logs 2>&1 ;;
-  *) echo "usage: $0 start|stop|restart|status|logs" >&2; exit 2 ;;
+  env) print_env ;;
+  *) echo "usage: $0 start|stop|restart|status|logs|env" >&2; exit 2 ;;
 esac

@@ -2,9 +2,9 @@
 // queueing, batching, concurrency, retry, backoff and dead-lettering; exporters only classify.
 
 import type { ExportItem } from '../model/exporter.ts';
-import type { EcsRecord, OtelRecord } from '../model/records.ts';
+import type { EcsRecord, OtelRecord, TraceeRecord } from '../model/records.ts';
 
-type Rec = EcsRecord | OtelRecord;
+type Rec = EcsRecord | OtelRecord | TraceeRecord;
 
 /**
  * The terminal state an item reaches; each accepted item reaches exactly one, exactly once.

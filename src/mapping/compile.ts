@@ -3,7 +3,8 @@
 // event then runs plain closures, with no table interpretation.
 
 import type { TraceeEvent } from '../model/event.ts';
-import type { AttrValue, Attributes, EcsRecord, OtelRecord, OtelResource } from '../model/records.ts';
+import type { AttrValue, Attributes, EcsRecord, OtelRecord, OtelResource, TraceeRecord } from '../model/records.ts';
+import { toStructuredJson } from '../normalize/print-structured.ts';
 import { nowNs } from '../util/time.ts';
 import { type Coerce, ecsCoercion, ecsJsonKind, type EcsJsonKind, otelCoercion } from './coerce.ts';
 import { indexSignatures, type MapInput, type NodeInfo, type SignatureInfo } from './input.ts';
@@ -34,6 +35,8 @@ export interface Mapper {
    */
   toEcsJson(ev: TraceeEvent): EcsRecord & { json: string };
   toOtel(ev: TraceeEvent): OtelRecord;
+  /** The event itself in Tracee's structured JSON shape (what `map --to event` prints), with its id, kind and node. */
+  toTracee(ev: TraceeEvent): TraceeRecord;
   /** Every ECS field the tables can write, with its Elasticsearch type (for index templates). */
   ecsFields(): EcsFieldSpec[];
   /** Every OTel attribute the tables can write (record and resource). */
@@ -386,10 +389,20 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
       if (body !== undefined) rec.body = body as AttrValue;
       return rec;
     },
+    toTracee(ev) {
+      const i = input(ev);
+      const rec: TraceeRecord = { id: eventId(ev, i.signature?.event ?? ev.name), kind: i.kind, name: ev.name, json: JSON.stringify(toStructuredJson(ev), bigintText) };
+      const c = ev.workload.container?.id;
+      if (c) rec.containerId = c;
+      if (node.name) rec.hostName = node.name;
+      return rec;
+    },
     ecsFields: () => [...ecsFieldTypes.values()].sort((a, b) => a.name.localeCompare(b.name)),
     otelAttributes: () => ({ record: [...otelRecordKeys].sort(), resource: [...otelResourceKeys].sort() }),
   };
 }
+
+const bigintText = (_k: string, v: unknown) => (typeof v === 'bigint' ? v.toString() : v);
 
 function compileRecord(table: TableFile, lookups: Record<string, unknown>): Record<'event_name' | 'severity_number' | 'severity_text' | 'body', (i: MapInput) => unknown> {
   const one = (name: string, f: RecordField | undefined) => {

@@ -1,6 +1,6 @@
 // Sensitive values inside events (mappings/redact.yaml): an exporter's `redact:` setting becomes a
 // plan, and the exporter's mapper is wrapped so every event is cleaned before it is mapped — ECS,
-// OTel, tracee.data and the dead letter's mapped record alike. Exporters with the same plan share
+// OTel, the Tracee event itself (kafka tracee_json), tracee.data and the dead letter's mapped record alike. Exporters with the same plan share
 // one wrapped mapper (redactKey), like trimmed mappers share one (trim.ts). Only events that carry
 // an HTTP message (a data field named in http_fields) are copied; the others pass untouched.
 
@@ -195,6 +195,7 @@ export function withRedaction(mapper: Mapper, plan: RedactPlan | undefined): Map
     toEcs: (ev) => mapper.toEcs(redactEvent(ev, plan)),
     toEcsJson: (ev) => mapper.toEcsJson(redactEvent(ev, plan)),
     toOtel: (ev) => mapper.toOtel(redactEvent(ev, plan)),
+    toTracee: (ev) => mapper.toTracee(redactEvent(ev, plan)),
     ecsFields: () => mapper.ecsFields(),
     otelAttributes: () => mapper.otelAttributes(),
   };

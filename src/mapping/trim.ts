@@ -48,8 +48,11 @@ export function loadTrimGroups(dir = BUILTIN_MAPPINGS_DIR): Record<string, TrimG
 export interface TrimRequest {
   trim?: string[];
   drop_fields?: string[];
-  /** The exporter's target: a `drop_fields` name is an ECS field (ecs) or an OTel attribute (otel: record or resource). */
-  target: 'ecs' | 'otel';
+  /**
+   * The exporter's target: a `drop_fields` name is an ECS field (ecs) or an OTel attribute (otel: record or
+   * resource); the Tracee event (tracee: kafka `encoding: tracee_json`) is written whole, so it cannot be trimmed.
+   */
+  target: 'ecs' | 'otel' | 'tracee';
 }
 
 /**
@@ -58,6 +61,9 @@ export interface TrimRequest {
  */
 export function trimDrops(req: TrimRequest, groups: Record<string, TrimGroup>, known: Mapper, where: string): DropRow[] {
   const drops: DropRow[] = [];
+  if (req.target === 'tracee' && ((req.trim ?? []).length > 0 || (req.drop_fields ?? []).length > 0)) {
+    throw new TrimConfigError(where, (req.trim ?? []).length > 0 ? 'trim' : 'drop_fields', 'the exporter writes the Tracee event itself (encoding tracee_json), not mapped ECS/OTel fields: nothing to trim');
+  }
   for (const name of req.trim ?? []) {
     const g = groups[name];
     if (g === undefined) throw new TrimConfigError(where, 'trim', `unknown group "${name}" (known: ${Object.keys(groups).join(', ')})`);

@@ -1,11 +1,12 @@
 // The exporter contract. An exporter sends one batch and CLASSIFIES the result; it never sleeps,
 // loops or retries: the delivery layer (src/delivery) owns batching, retry, backoff and dead-letter.
 
-import type { EcsRecord, OtelRecord, Origin } from './records.ts';
+import type { EcsRecord, OtelRecord, Origin, TraceeRecord } from './records.ts';
 
-export type ExportTarget = 'ecs' | 'otel';
+/** What the exporter is handed: ECS documents, OTel log records, or the Tracee event itself (TraceeRecord). */
+export type ExportTarget = 'ecs' | 'otel' | 'tracee';
 
-export interface ExportItem<R = EcsRecord | OtelRecord> {
+export interface ExportItem<R = EcsRecord | OtelRecord | TraceeRecord> {
   record: R;
   origin: Origin;
 }
@@ -30,7 +31,7 @@ export type SendOutcome =
   | { status: 'rejected'; reason: string; cause?: RejectCause }    // whole batch is refused for this run
   | { status: 'partial'; items: ItemOutcome[] };                   // per item, same order as the batch
 
-export interface Exporter<R = EcsRecord | OtelRecord> {
+export interface Exporter<R = EcsRecord | OtelRecord | TraceeRecord> {
   readonly name: string;
   readonly target: ExportTarget;
   /** Connect, check or install what the destination needs (templates...). */

@@ -37,6 +37,24 @@ export interface EcsRecord {
   json?: string;
 }
 
+/**
+ * The normalized event in Tracee's own JSON shape (the v1beta1 structured event, as `map --to event`
+ * prints it), for outputs that hand the input event on to other tools (kafka `encoding: tracee_json`).
+ * Built from the event the exporter's `redact:` setting cleaned, like the ECS and OTel records.
+ */
+export interface TraceeRecord {
+  /** The same id as the ECS `event.id` / OTel `log.record.uid` of this event. */
+  id: string;
+  kind: EcsKind;
+  /** The Tracee event name (e.g. security_file_open). */
+  name: string;
+  /** The event as JSON text. */
+  json: string;
+  containerId?: string;
+  /** The node the event came from (the mapper's node name), when known. */
+  hostName?: string;
+}
+
 /** Where an input came from, for error reports and the dead-letter output. */
 export interface Origin {
   source: string;          // e.g. "stdin", "file:/var/log/tracee.json", "webhook", "grpc"

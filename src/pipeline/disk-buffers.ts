@@ -9,7 +9,8 @@ import type { RunConfig } from '../config/run-config.ts';
 import { ConfigError } from '../config/run-config.ts';
 import type { Mapper } from '../mapping/compile.ts';
 import type { ExportTarget } from '../model/exporter.ts';
-import type { EcsRecord, OtelRecord } from '../model/records.ts';
+import type { EcsRecord, OtelRecord, TraceeRecord } from '../model/records.ts';
+import { mapTo } from '../mapping/map-to.ts';
 import { decodeText } from '../normalize/decode.ts';
 
 export const DATA_DIR_ENV = 'TRACEE_EXPORTER_DATA_DIR';
@@ -52,11 +53,11 @@ export function checkDiskBufferNames(config: RunConfig): void {
 }
 
 /** Rebuild a record from its input text with this exporter's mapper. */
-export function reviveWith(mapper: Mapper, target: ExportTarget): ReviveInput<EcsRecord | OtelRecord> {
+export function reviveWith(mapper: Mapper, target: ExportTarget): ReviveInput<EcsRecord | OtelRecord | TraceeRecord> {
   return (input) => {
     const dec = decodeText(input);
     if (!dec.ok) return { ok: false, reason: dec.reason };
-    return { ok: true, record: target === 'ecs' ? mapper.toEcsJson(dec.event) : mapper.toOtel(dec.event) };
+    return { ok: true, record: mapTo(mapper, target, dec.event) };
   };
 }
 

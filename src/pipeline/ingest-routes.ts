@@ -2,8 +2,9 @@
 // (routes with the same trimming share it), built once per event whichever routes want it.
 
 import type { Mapper } from '../mapping/compile.ts';
+import { mapTo } from '../mapping/map-to.ts';
 import type { Exporter } from '../model/exporter.ts';
-import type { EcsRecord, OtelRecord } from '../model/records.ts';
+import type { EcsRecord, OtelRecord, TraceeRecord } from '../model/records.ts';
 import type { TraceeEvent } from '../model/event.ts';
 import type { IngestRoute } from './ingest.ts';
 
@@ -44,14 +45,14 @@ export function selectRoutes(plan: RoutePlan, event: TraceeEvent): Selection {
 }
 
 /** The event mapped once per slot the routes `to` use (indexed by slot). Throws what the mapping throws. */
-export function mapForRoutes(plan: RoutePlan, event: TraceeEvent, to: number[]): Array<EcsRecord | OtelRecord | undefined> {
-  const mapped: Array<EcsRecord | OtelRecord | undefined> = new Array(plan.slots.length);
+export function mapForRoutes(plan: RoutePlan, event: TraceeEvent, to: number[]): Array<EcsRecord | OtelRecord | TraceeRecord | undefined> {
+  const mapped: Array<EcsRecord | OtelRecord | TraceeRecord | undefined> = new Array(plan.slots.length);
   for (let j = 0; j < to.length; j++) {
     const k = plan.slotOf[to[j]];
     if (mapped[k] !== undefined) continue;
     const s = plan.slots[k];
     // ECS: the JSON text is built once; .doc parses it on demand
-    mapped[k] = s.target === 'ecs' ? s.mapper.toEcsJson(event) : s.mapper.toOtel(event);
+    mapped[k] = mapTo(s.mapper, s.target, event);
   }
   return mapped;
 }

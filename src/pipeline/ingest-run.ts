@@ -5,7 +5,7 @@
 
 import type { DeliveryItem, PushReservation } from '../delivery/index.ts';
 import { PushWithdrawn } from '../delivery/types.ts';
-import type { EcsRecord, OtelRecord } from '../model/records.ts';
+import type { EcsRecord, OtelRecord, TraceeRecord } from '../model/records.ts';
 import type { TraceeEvent } from '../model/event.ts';
 import { decodeText, decodeValue } from '../normalize/decode.ts';
 import type { InputRecord } from '../sources/read-records.ts';
@@ -105,7 +105,7 @@ export class IngestRun {
     rec.ack?.();
   }
 
-  private map(rec: InputRecord, event: TraceeEvent, to: number[], input: string | undefined): Array<EcsRecord | OtelRecord | undefined> | undefined {
+  private map(rec: InputRecord, event: TraceeEvent, to: number[], input: string | undefined): Array<EcsRecord | OtelRecord | TraceeRecord | undefined> | undefined {
     try {
       return mapForRoutes(this.plan, event, to);
     } catch (err) {
@@ -124,11 +124,11 @@ export class IngestRun {
   }
 
   /** One item per route; the record is settled once every route it was pushed to acked its item. */
-  private itemsFor(rec: InputRecord, mapped: Array<EcsRecord | OtelRecord | undefined>, to: number[], input: string | undefined): DeliveryItem[] {
+  private itemsFor(rec: InputRecord, mapped: Array<EcsRecord | OtelRecord | TraceeRecord | undefined>, to: number[], input: string | undefined): DeliveryItem[] {
     const items: DeliveryItem[] = new Array(to.length);
     const ack = rec.ack === undefined ? undefined : to.length === 1 ? rec.ack : afterAll(to.length, rec.ack);
     for (let j = 0; j < to.length; j++) {
-      items[j] = { record: mapped[this.plan.slotOf[to[j]]] as EcsRecord | OtelRecord, origin: rec.origin, input, ack };
+      items[j] = { record: mapped[this.plan.slotOf[to[j]]] as EcsRecord | OtelRecord | TraceeRecord, origin: rec.origin, input, ack };
     }
     return items;
   }

@@ -111,8 +111,8 @@ describe('charts/tracee-exporter', () => {
     }
   });
 
-  it('the ci values cover the webhook Deployment, the file sidecar and the gRPC sidecar', () => {
-    expect(VALUES).toEqual(['sidecar-file-values.yaml', 'sidecar-grpc-values.yaml', 'webhook-values.yaml']);
+  it('the ci values cover the webhook Deployment, the file sidecar, the gRPC sidecar and the fleet exporters (kafka, opensearch)', () => {
+    expect(VALUES).toEqual(['fleet-values.yaml', 'sidecar-file-values.yaml', 'sidecar-grpc-values.yaml', 'webhook-values.yaml']);
   });
 
   it('every rendered object is a valid Kubernetes object (kubernetes-models schemas)', async () => {
@@ -128,7 +128,7 @@ describe('charts/tracee-exporter', () => {
       }
     }
     // Deployment/DaemonSet, ConfigMap, Service, ServiceAccount, test Pod (+ PVC, ServiceMonitor, NetworkPolicy)
-    expect(counts).toEqual({ defaults: 6, 'webhook-values.yaml': 8, 'sidecar-file-values.yaml': 7, 'sidecar-grpc-values.yaml': 6 });
+    expect(counts).toEqual({ defaults: 6, 'webhook-values.yaml': 8, 'sidecar-file-values.yaml': 7, 'sidecar-grpc-values.yaml': 6, 'fleet-values.yaml': 6 });
   });
 
   it('an invalid schema value (values.schema.json) and contradictory modes fail the render with the reason', () => {
@@ -139,6 +139,9 @@ describe('charts/tracee-exporter', () => {
       [['--set', 'mode=sidecar', '--set', 'source.type=file', '--set', 'persistence.type=pvc'], /cannot be shared/],
       [['--set', 'exporters.elasticsearch.enabled=false'], /enable at least one/],
       [['--set', 'replicaCount=2'], /replicas would share one disk buffer/],
+      [['--set', 'exporters.kafka.enabled=true', '--set', 'exporters.kafka.encoding=avro'], /encoding/],
+      [['--set', 'exporters.kafka.enabled=true', '--set', 'exporters.kafka.sasl.mechanism=plain'], /needs exporters.kafka.sasl.existingSecret/],
+      [['--set', 'exporters.kafka.enabled=true', '--set', 'exporters.kafka.sasl.mechanism=plain', '--set', 'exporters.kafka.sasl.existingSecret=s'], /needs exporters.kafka.tls.enabled/],
     ] as const;
     for (const [args, why] of bad) {
       const r = runHelm(['template', 'rel', CHART, ...args]);
@@ -189,7 +192,7 @@ describe('charts/tracee-exporter', () => {
         // data_dir is a volume (the root filesystem is read-only)
         const data = exporter.volumeMounts.find((m: any) => m.mountPath === '/var/lib/tracee-exporter');
         const volume = pod.volumes.find((v: any) => v.name === data.name);
-        const expected = { defaults: 'persistentVolumeClaim', 'webhook-values.yaml': 'persistentVolumeClaim', 'sidecar-file-values.yaml': 'hostPath', 'sidecar-grpc-values.yaml': 'emptyDir' }[name]!;
+        const expected = { defaults: 'persistentVolumeClaim', 'webhook-values.yaml': 'persistentVolumeClaim', 'sidecar-file-values.yaml': 'hostPath', 'sidecar-grpc-values.yaml': 'emptyDir', 'fleet-values.yaml': 'hostPath' }[name]!;
         expect(Object.keys(volume)).toContain(expected);
         if (expected === 'persistentVolumeClaim') {
           expect(one(objects, 'PersistentVolumeClaim').metadata.name).toBe(volume.persistentVolumeClaim.claimName);
@@ -245,6 +248,32 @@ describe('charts/tracee-exporter', () => {
     expect(np.spec.egress[0].ports).toEqual([{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }]);
     // Elasticsearch https://…:9200 and the collector http://…:4318
     expect(np.spec.egress[1].ports).toEqual([{ port: 9200, protocol: 'TCP' }, { port: 4318, protocol: 'TCP' }]);
+  });
+
+  it('fleet: kafka over TLS + SCRAM and opensearch with basic auth and a CA, every secret from an existing Secret; egress to their ports', () => {
+    const objects = rendered['fleet-values.yaml'];
+    const { result, secretValues, text } = checkRenderedConfig(objects);
+    const byType = Object.fromEntries(result.config.exporters.map((e) => [e.type, e as Record<string, any>]));
+    expect(Object.keys(byType).sort()).toEqual(['kafka', 'opensearch']);
+    const dir = '/etc/tracee-exporter/secrets';
+    expect(byType.kafka).toMatchObject({
+      brokers: ['kafka-0.kafka.kafka:9093', 'kafka-1.kafka.kafka:9093'], encoding: 'tracee_json', compression: 'gzip',
+      tls: { caFile: expect.stringMatching(/\/secret-kafka-ca\/ca\.crt$/) },
+      sasl: { mechanism: 'scram-sha-512', username: secretValues[`${dir}/kafka-sasl/username`], password: secretValues[`${dir}/kafka-sasl/password`] },
+    });
+    expect(byType.kafka.sasl.password).toBe('made-up-password');
+    expect(byType.opensearch).toMatchObject({
+      endpoints: 'https://opensearch.example.internal:9200', dataStream: { namespace: 'default' },
+      auth: { username: 'made-up-username', password: 'made-up-password' }, tls: { caFile: expect.stringMatching(/\/secret-opensearch-ca\/ca\.crt$/) },
+    });
+    for (const f of ['kafka-ca/ca.crt', 'opensearch-ca/ca.crt']) expect(text).toContain(`caFile: ${dir}/${f}`);
+    const np = one(objects, 'NetworkPolicy');
+    expect(np.spec.egress[1].ports).toEqual([{ port: 9093, protocol: 'TCP' }, { port: 9200, protocol: 'TCP' }]);
+    // TLS without a CA Secret: the image's system CAs
+    const plainTls = render('fleet-values.yaml', ['--set', 'exporters.kafka.tls.ca.existingSecret=', '--set', 'exporters.kafka.sasl.mechanism=']);
+    const cfg = checkRenderedConfig(plainTls).result.config.exporters.find((e) => e.type === 'kafka') as Record<string, unknown>;
+    expect(cfg.tls).toBe(true);
+    expect(cfg.sasl).toBeUndefined();
   });
 
   it('sidecar-file: a DaemonSet beside Tracee reads the event file on the node directory Tracee\'s chart mounts', () => {

@@ -2,7 +2,7 @@
 // script, count a topic's messages (sum of the partitions' high watermarks: no compaction, no transactions),
 // and read them all back with a consumer.
 
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import path from 'node:path';
 import kafkajs from 'kafkajs';
@@ -13,12 +13,33 @@ const { Kafka, logLevel } = kafkajs;
 
 export const KAFKA_BROKER = process.env.KAFKA_BROKER ?? '127.0.0.1:9092';
 
+/**
+ * The script's environment for the broker of KAFKA_BROKER: a private broker on another port is the same script
+ * with KAFKA_PORT, and KAFKA_RUN its run directory when it is not the other servers' (TRACEE_EXPORTER_RUN).
+ */
+function scriptEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, KAFKA_PORT: KAFKA_BROKER.slice(KAFKA_BROKER.lastIndexOf(':') + 1) };
+  if (process.env.KAFKA_RUN) env.TRACEE_EXPORTER_RUN = process.env.KAFKA_RUN;
+  return env;
+}
+
 export function kafkaScript(cmd: 'start' | 'stop' | 'restart' | 'status'): Promise<{ code: number; stderr: string }> {
   return new Promise((resolve) => {
-    execFile('bash', [path.join(ROOT, 'scripts/services/kafka.sh'), cmd], { timeout: 180_000 }, (err, _out, stderr) => {
+    execFile('bash', [path.join(ROOT, 'scripts/services/kafka.sh'), cmd], { timeout: 180_000, env: scriptEnv() }, (err, _out, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stderr });
     });
   });
+}
+
+/** The TLS listeners of the test broker and their test-only users (`kafka.sh env`). */
+export interface KafkaTlsEnv {
+  KAFKA_SASL_SSL: string; KAFKA_SSL: string; KAFKA_CA_FILE: string;
+  KAFKA_PLAIN_USER: string; KAFKA_PLAIN_PASSWORD: string; KAFKA_SCRAM_USER: string; KAFKA_SCRAM_PASSWORD: string;
+}
+
+export function kafkaTlsEnv(): KafkaTlsEnv {
+  const out = execFileSync('bash', [path.join(ROOT, 'scripts/services/kafka.sh'), 'env'], { encoding: 'utf8', env: scriptEnv() });
+  return Object.fromEntries(out.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)])) as unknown as KafkaTlsEnv;
 }
 
 export function uniqueTopicPrefix(label: string): string {

@@ -17,7 +17,7 @@ import { createPipeline } from '../../src/pipeline/pipeline.ts';
 import { anyValueToJs, assertCollectorRunning, attributeMap, COLLECTOR_OTLP_HTTP_URL, recordsWithResourceAttribute, uniqueTestId, waitForCollectorOutput } from '../helpers/collector.ts';
 import { assertKafkaRunning, buildKafkaCollector, consumeAll, KAFKA_BROKER, kafkaCollectorConfig, kafkaScript, topicMessageCount, uniqueTopicPrefix } from '../helpers/kafka.ts';
 import { attrMap, decodeLogsRequest } from '../helpers/otlp-proto-decode.ts';
-import { sharedSamples, testMapper } from '../helpers/samples.ts';
+import { ROOT, sharedSamples, testMapper } from '../helpers/samples.ts';
 
 const NODE = { name: 'it-node', cluster_name: 'it-cluster' };
 const lines = sharedSamples(Infinity).flatMap((s) => s.records.map((r) => r.trim())).filter((r) => !r.includes('\n'));
@@ -41,7 +41,7 @@ async function runPipeline(config: RunConfig, stdin: Readable) {
   return { summary, log };
 }
 
-function kafkaExporter(prefix: string, encoding: 'otlp_proto' | 'ecs_json', delivery: Record<string, unknown> = {}) {
+function kafkaExporter(prefix: string, encoding: 'otlp_proto' | 'ecs_json' | 'tracee_json', delivery: Record<string, unknown> = {}) {
   return {
     type: 'kafka' as const, name: `kafka_${encoding}`, brokers: [KAFKA_BROKER], encoding,
     topics: { events: `${prefix}.events`, alerts: `${prefix}.alerts` },
@@ -111,6 +111,46 @@ describe('kafka exporter → real Kafka broker', () => {
       expect(m.topic).toBe(e.kind === 'alert' ? `${prefix}.alerts` : `${prefix}.events`);
       expect(m.key).toBe(e.key);
       expect(m.headers).toMatchObject({ 'tracee.encoding': 'ecs_json', 'schema.version': doc.ecs.version, 'tracee.event.name': e.action });
+    }
+  });
+
+  it('tracee_json: the Tracee event per message (structured JSON), redacted by default, unchanged with redact: none', async () => {
+    const FIX = path.join(ROOT, 'test/fixtures/security');
+    const http = ['net_packet_http-request-credentials.json', 'net_packet_http_request-credentials.json'].map((f) => fs.readFileSync(path.join(FIX, f), 'utf8').trim());
+    const secrets = [...new Set(http.join('\n').match(/[\w.=-]*-REQ-[\w.-]*/g)!.filter((x) => !x.startsWith('apikey-REQ')))];
+    expect(secrets.length).toBeGreaterThan(4);
+    const input = [...lines, ...http];
+    const [red, raw] = [uniqueTopicPrefix('tj'), uniqueTopicPrefix('tjraw')];
+    const { summary } = await runPipeline({
+      version: 1, node: NODE,
+      exporters: [{ ...kafkaExporter(red, 'tracee_json'), name: 'tj' }, { ...kafkaExporter(raw, 'tracee_json'), name: 'tjraw', redact: 'none' }],
+    } as RunConfig, Readable.from([input.join('\n') + '\n']));
+    for (const x of summary.exporters) expect(x.stats, x.name).toMatchObject({ delivered: input.length, deadLettered: 0, droppedTotal: 0 });
+    const ids = new Map<string, (typeof expected)[number]>(expected.map((e) => [e.id, e]));
+    for (const [prefix, redacted] of [[red, true], [raw, false]] as const) {
+      const got = await consumeAll([`${prefix}.events`, `${prefix}.alerts`], input.length);
+      expect(got.length).toBe(input.length);
+      const text = got.map((m) => m.value.toString()).join('\n');
+      expect(secrets.filter((x) => text.includes(x)), prefix).toEqual(redacted ? [] : secrets);
+      let matched = 0;
+      for (const m of got) {
+        const d = decodeText(m.value.toString());
+        expect(d.ok, m.value.toString().slice(0, 200)).toBe(true);
+        if (!d.ok) continue;
+        expect(m.headers).toMatchObject({ 'tracee.encoding': 'tracee_json', 'schema.version': '1.0.0', 'tracee.event.name': d.event.name, 'host.name': NODE.name });
+        // the sample events (no HTTP secrets) read back as the very same events: same id, topic and key as ECS
+        const e = ids.get(mapper.toEcsJson(d.event).id);
+        if (e === undefined) {
+          // the two HTTP requests (not in `expected`), and, redacted, every event whose data lost a value (the id hashes the data)
+          if (redacted) expect(m.value.toString(), 'an event that does not read back as itself').toContain('[REDACTED]');
+          continue;
+        }
+        matched++;
+        expect(m.topic).toBe(e.kind === 'alert' ? `${prefix}.alerts` : `${prefix}.events`);
+        expect(m.key).toBe(e.key);
+      }
+      // unredacted, every sample reads back as the very same event
+      if (!redacted) expect(matched).toBe(lines.length); else expect(matched).toBeGreaterThan(lines.length - 10);
     }
   });
 

@@ -64,8 +64,9 @@ app.kubernetes.io/component: {{ .Values.mode }}
 {{- if and (eq .Values.mode "sidecar") (eq (include "tracee-exporter.persistenceType" .) "pvc") -}}
 {{- fail "mode sidecar runs one pod per node: persistence.type pvc cannot be shared; use hostPath or emptyDir" -}}
 {{- end -}}
-{{- if not (or .Values.exporters.elasticsearch.enabled .Values.exporters.otlp.enabled .Values.exporters.console.enabled) -}}
-{{- fail "enable at least one of exporters.elasticsearch, exporters.otlp, exporters.console" -}}
+{{- $x := .Values.exporters -}}
+{{- if not (or $x.elasticsearch.enabled $x.otlp.enabled $x.kafka.enabled $x.opensearch.enabled $x.console.enabled) -}}
+{{- fail "enable at least one of exporters.elasticsearch, exporters.otlp, exporters.kafka, exporters.opensearch, exporters.console" -}}
 {{- end -}}
 {{- if and (eq .Values.mode "deployment") (gt (int .Values.replicaCount) 1) (eq (include "tracee-exporter.persistenceType" .) "pvc") (not (has "ReadWriteMany" .Values.persistence.accessModes)) -}}
 {{- fail "replicaCount > 1 with one ReadWriteOnce PVC: the replicas would share one disk buffer; use persistence.type emptyDir or replicaCount 1" -}}
@@ -94,6 +95,20 @@ config reads <dir>/<key> with ${file:…}, so no secret value is in the environm
 {{- $o := .Values.exporters.otlp -}}
 {{- if and $o.enabled $o.headers.existingSecret -}}
 {{- $vols = append $vols (dict "volume" "secret-otlp-headers" "secret" $o.headers.existingSecret "dir" (printf "%s/otlp" $dir) "keys" (list $o.headers.key)) -}}
+{{- end -}}
+{{- $k := .Values.exporters.kafka -}}
+{{- if and $k.enabled $k.tls.enabled $k.tls.ca.existingSecret -}}
+{{- $vols = append $vols (dict "volume" "secret-kafka-ca" "secret" $k.tls.ca.existingSecret "dir" (printf "%s/kafka-ca" $dir) "keys" (list $k.tls.ca.key)) -}}
+{{- end -}}
+{{- if and $k.enabled $k.sasl.mechanism $k.sasl.existingSecret -}}
+{{- $vols = append $vols (dict "volume" "secret-kafka-sasl" "secret" $k.sasl.existingSecret "dir" (printf "%s/kafka-sasl" $dir) "keys" (list $k.sasl.usernameKey $k.sasl.passwordKey)) -}}
+{{- end -}}
+{{- $os := .Values.exporters.opensearch -}}
+{{- if and $os.enabled $os.auth.existingSecret -}}
+{{- $vols = append $vols (dict "volume" "secret-opensearch-auth" "secret" $os.auth.existingSecret "dir" (printf "%s/opensearch" $dir) "keys" (list $os.auth.usernameKey $os.auth.passwordKey)) -}}
+{{- end -}}
+{{- if and $os.enabled $os.ca.existingSecret -}}
+{{- $vols = append $vols (dict "volume" "secret-opensearch-ca" "secret" $os.ca.existingSecret "dir" (printf "%s/opensearch-ca" $dir) "keys" (list $os.ca.key)) -}}
 {{- end -}}
 {{- toYaml (dict "volumes" $vols) -}}
 {{- end }}
@@ -159,6 +174,28 @@ config reads <dir>/<key> with ${file:…}, so no secret value is in the environm
 {{- if $o.headers.existingSecret }}{{ $_ := set $e "headers" (dict $o.headers.headerName (printf "${file:%s/otlp/%s}" $dir $o.headers.key)) }}{{ end -}}
 {{- $exporters = append $exporters $e -}}
 {{- end -}}
+{{- $k := $v.exporters.kafka -}}
+{{- if $k.enabled -}}
+{{- $e := dict "type" "kafka" "name" "kafka" "brokers" $k.brokers "encoding" $k.encoding "topics" $k.topics "compression" $k.compression -}}
+{{- if $k.tls.enabled -}}
+{{- if $k.tls.ca.existingSecret }}{{ $_ := set $e "tls" (dict "caFile" (printf "%s/kafka-ca/%s" $dir $k.tls.ca.key)) }}{{ else }}{{ $_ := set $e "tls" true }}{{ end -}}
+{{- end -}}
+{{- if $k.sasl.mechanism -}}
+{{- if not $k.sasl.existingSecret }}{{ fail "exporters.kafka.sasl.mechanism needs exporters.kafka.sasl.existingSecret (the Secret with the username and password)" }}{{ end -}}
+{{- if not $k.tls.enabled }}{{ fail "exporters.kafka.sasl needs exporters.kafka.tls.enabled: SASL PLAIN would send the password in clear, SCRAM the session in clear" }}{{ end -}}
+{{- $_ := set $e "sasl" (dict "mechanism" $k.sasl.mechanism "username" (printf "${file:%s/kafka-sasl/%s}" $dir $k.sasl.usernameKey) "password" (printf "${file:%s/kafka-sasl/%s}" $dir $k.sasl.passwordKey)) -}}
+{{- end -}}
+{{- if $k.delivery }}{{ $_ := set $e "delivery" $k.delivery }}{{ end -}}
+{{- $exporters = append $exporters $e -}}
+{{- end -}}
+{{- $os := $v.exporters.opensearch -}}
+{{- if $os.enabled -}}
+{{- $e := dict "type" "opensearch" "name" "opensearch" "endpoints" $os.url "dataStream" (dict "namespace" $os.dataStreamNamespace) -}}
+{{- if $os.auth.existingSecret }}{{ $_ := set $e "auth" (dict "username" (printf "${file:%s/opensearch/%s}" $dir $os.auth.usernameKey) "password" (printf "${file:%s/opensearch/%s}" $dir $os.auth.passwordKey)) }}{{ end -}}
+{{- if $os.ca.existingSecret }}{{ $_ := set $e "tls" (dict "caFile" (printf "%s/opensearch-ca/%s" $dir $os.ca.key)) }}{{ end -}}
+{{- if $os.delivery }}{{ $_ := set $e "delivery" $os.delivery }}{{ end -}}
+{{- $exporters = append $exporters $e -}}
+{{- end -}}
 {{- if $v.exporters.console.enabled -}}
 {{- $exporters = append $exporters (dict "type" "console" "name" "console" "format" "ecs") -}}
 {{- end -}}
@@ -181,6 +218,8 @@ config reads <dir>/<key> with ${file:…}, so no secret value is in the environm
 {{- $urls := list -}}
 {{- if .Values.exporters.elasticsearch.enabled }}{{ $urls = append $urls .Values.exporters.elasticsearch.url }}{{ end -}}
 {{- if .Values.exporters.otlp.enabled }}{{ $urls = append $urls .Values.exporters.otlp.endpoint }}{{ end -}}
+{{- if .Values.exporters.opensearch.enabled }}{{ $urls = append $urls .Values.exporters.opensearch.url }}{{ end -}}
+{{- if .Values.exporters.kafka.enabled }}{{ range .Values.exporters.kafka.brokers }}{{ $ports = append $ports (int (last (splitList ":" .))) }}{{ end }}{{ end -}}
 {{- range $urls -}}
 {{- $u := urlParse . -}}
 {{- $hostPort := splitList ":" $u.host -}}

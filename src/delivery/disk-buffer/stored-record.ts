@@ -9,16 +9,18 @@
 //   kind 1 input: header = origin, body = input text
 //   kind 2 ecs:   header = {o, id, kind}, body = the document's JSON
 //   kind 3 otel:  header = {o, otel}, body empty
+//   kind 4 tracee: header = {o, id, kind, name, c?, h?}, body = the event's JSON (TraceeRecord)
 
-import type { AttrValue, Attributes, EcsKind, EcsRecord, Origin, OtelRecord, OtelResource } from '../../model/records.ts';
+import type { AttrValue, Attributes, EcsKind, EcsRecord, Origin, OtelRecord, OtelResource, TraceeRecord } from '../../model/records.ts';
 import type { DeliveryItem } from '../types.ts';
 import { allocFrame, FRAME_HEADER_BYTES, sealFrame } from './framing.ts';
 
-type Rec = EcsRecord | OtelRecord;
+type Rec = EcsRecord | OtelRecord | TraceeRecord;
 
 const KIND_INPUT = 1;
 const KIND_ECS = 2;
 const KIND_OTEL = 3;
+const KIND_TRACEE = 4;
 const PREFIX = 5;
 
 interface StoredOtel {
@@ -34,6 +36,10 @@ interface StoredOtel {
 
 /** Rebuilds the record of an item from its input text (the pipeline's decode + map for this exporter). */
 export type ReviveInput<R = Rec> = (input: string, origin: Origin) => { ok: true; record: R } | { ok: false; reason: string };
+
+function isTracee(r: Rec): r is TraceeRecord {
+  return typeof (r as TraceeRecord).name === 'string' && typeof (r as TraceeRecord).json === 'string' && !('doc' in r);
+}
 
 function isEcs(r: Rec): r is EcsRecord {
   return typeof (r as EcsRecord).id === 'string' && 'kind' in r;
@@ -54,6 +60,10 @@ function frameOf(kind: number, head: string, body: string): Buffer {
 /** The whole frame (length, checksum, payload) of one item. */
 export function encodeStoredFrame(item: DeliveryItem<Rec>): Buffer {
   if (item.input !== undefined) return frameOf(KIND_INPUT, JSON.stringify(item.origin), item.input);
+  if (isTracee(item.record)) {
+    const r = item.record;
+    return frameOf(KIND_TRACEE, JSON.stringify({ o: item.origin, id: r.id, kind: r.kind, name: r.name, c: r.containerId, h: r.hostName }), r.json);
+  }
   if (isEcs(item.record)) {
     const r = item.record;
     return frameOf(KIND_ECS, JSON.stringify({ o: item.origin, id: r.id, kind: r.kind }), r.json ?? JSON.stringify(r.doc));
@@ -119,6 +129,13 @@ export function decodeStored<R>(payload: Buffer, revive: ReviveInput<R>, resourc
     if (kind === KIND_ECS) {
       const h = head as { id: string; kind: EcsKind };
       return { ok: true, item: { record: ecsRecord(h.id, h.kind, body) as R, origin } };
+    }
+    if (kind === KIND_TRACEE) {
+      const h = head as { id: string; kind: EcsKind; name: string; c?: string; h?: string };
+      const rec: TraceeRecord = { id: h.id, kind: h.kind, name: h.name, json: body };
+      if (h.c !== undefined) rec.containerId = h.c;
+      if (h.h !== undefined) rec.hostName = h.h;
+      return { ok: true, item: { record: rec as R, origin } };
     }
     if (kind === KIND_OTEL) {
       const t = (head as { otel: StoredOtel }).otel;

@@ -24,8 +24,8 @@ export function createConsoleExporter(o: ConsoleExporterOptions = {}): Exporter 
   // a file of events is private like the dead letter: 0600, never through a symlink
   const open = () => (stream ??= dest === 'stdout' ? process.stdout : dest === 'stderr' ? process.stderr : fs.createWriteStream(dest, { fd: openPrivateFileSync(dest, 'append') }));
   const line = format === 'ecs'
-    ? (r: EcsRecord | OtelRecord) => (r as EcsRecord).json ?? JSON.stringify((r as EcsRecord).doc)
-    : (r: EcsRecord | OtelRecord) => JSON.stringify(otlpJsonResourceLogs(r as OtelRecord));
+    ? (r: unknown) => (r as EcsRecord).json ?? JSON.stringify((r as EcsRecord).doc)
+    : (r: unknown) => JSON.stringify(otlpJsonResourceLogs(r as OtelRecord));
   return {
     name: o.name ?? 'console',
     target,

@@ -1,4 +1,4 @@
-// The Kafka exporter (target 'otel' for otlp_proto, 'ecs' for ecs_json): one message per event, sent as one
+// The Kafka exporter (target 'otel' for otlp_proto, 'ecs' for ecs_json, 'tracee' for tracee_json): one message per event, sent as one
 // idempotent, acks=all produce per batch. It classifies and never loops: kafkajs retries a transient error a
 // few times within one send (the idempotent producer requires retries); src/delivery owns backoff, retry
 // over outages and the dead letter.
@@ -8,17 +8,19 @@ import kafkajs from 'kafkajs';
 import type { Kafka as KafkaType, Producer, SASLOptions } from 'kafkajs';
 import type { ConnectionOptions } from 'node:tls';
 import type { Exporter, ExportItem, ItemOutcome, SendOutcome } from '../../model/exporter.ts';
-import type { EcsRecord, OtelRecord } from '../../model/records.ts';
+import type { EcsRecord, OtelRecord, TraceeRecord } from '../../model/records.ts';
 import { createSdkResourceCache } from '../otlp-http/sdk-resource-cache.ts';
 import { classifyKafkaError, isPerMessageError } from './classify.ts';
-import { ecsMessage, otelMessage } from './messages.ts';
+import { ecsMessage, otelMessage, traceeMessage } from './messages.ts';
 import type { KafkaMessage } from './messages.ts';
 import { KafkaOptionsError, resolveKafkaOptions } from './options.ts';
 import type { KafkaExporterOptions, ResolvedKafkaOptions } from './options.ts';
 
 const { Kafka, CompressionTypes, logLevel } = kafkajs;
 
-export interface KafkaExporter extends Exporter<EcsRecord | OtelRecord> {
+type Rec = EcsRecord | OtelRecord | TraceeRecord;
+
+export interface KafkaExporter extends Exporter<Rec> {
   /** Settings safe to log (no SASL password). */
   readonly settings: Omit<ResolvedKafkaOptions, 'sasl'> & { sasl?: { mechanism: string; username: string } };
 }
@@ -40,9 +42,9 @@ export function createKafkaExporter(options: KafkaExporterOptions & { name?: str
   const log = deps.log ?? (() => {});
   const o = resolveKafkaOptions(options);
   const cache = createSdkResourceCache({ defaults: { 'service.name': o.serviceName }, overrides: o.resourceAttributes });
-  const toMessage = o.encoding === 'otlp_proto'
-    ? (r: EcsRecord | OtelRecord) => otelMessage(r as OtelRecord, o.topics, cache)
-    : (r: EcsRecord | OtelRecord) => ecsMessage(r as EcsRecord, o.topics);
+  const toMessage = o.encoding === 'otlp_proto' ? (r: Rec) => otelMessage(r as OtelRecord, o.topics, cache)
+    : o.encoding === 'ecs_json' ? (r: Rec) => ecsMessage(r as EcsRecord, o.topics)
+      : (r: Rec) => traceeMessage(r as TraceeRecord, o.topics);
   const compression = o.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
 
   let kafka: KafkaType | undefined;
@@ -105,7 +107,7 @@ export function createKafkaExporter(options: KafkaExporterOptions & { name?: str
   const { sasl, ...rest } = o;
   return {
     name: options.name ?? 'kafka',
-    target: o.encoding === 'otlp_proto' ? 'otel' : 'ecs',
+    target: o.encoding === 'otlp_proto' ? 'otel' : o.encoding === 'ecs_json' ? 'ecs' : 'tracee',
     settings: { ...rest, ...(sasl ? { sasl: { mechanism: sasl.mechanism, username: sasl.username } } : {}) },
 
     async start() {
@@ -118,7 +120,7 @@ export function createKafkaExporter(options: KafkaExporterOptions & { name?: str
       }
     },
 
-    async send(batch: readonly ExportItem<EcsRecord | OtelRecord>[]): Promise<SendOutcome> {
+    async send(batch: readonly ExportItem<Rec>[]): Promise<SendOutcome> {
       const items: ItemOutcome[] = new Array(batch.length);
       const toSend: KafkaMessage[] = [];
       const sentIndex: number[] = [];

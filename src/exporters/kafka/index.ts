@@ -1,4 +1,4 @@
-// Kafka exporter (target 'otel' with encoding otlp_proto, 'ecs' with ecs_json): public surface, re-exports only.
+// Kafka exporter (target 'otel' with encoding otlp_proto, 'ecs' with ecs_json, 'tracee' with tracee_json): public surface, re-exports only.
 export { createKafkaExporter } from './exporter.ts';
 export type { KafkaExporter, KafkaExporterDeps } from './exporter.ts';
 export { HEADER, OTLP_PROTO_VERSION } from './messages.ts';

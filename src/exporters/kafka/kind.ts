@@ -13,7 +13,7 @@ const options = (c: KafkaExporterConfig): KafkaExporterOptions => camelOptions(k
 export const kafkaExporterKind: ExporterKind<KafkaExporterConfig> = {
   schema: kafkaExporterSchema,
   create: (c, ctx) => resolving(() => createKafkaExporter(options(c), { log: ctx.log })) as unknown as Exporter,
-  target: (c) => (c.encoding === 'ecs_json' ? 'ecs' : 'otel'),
+  target: (c) => (c.encoding === 'ecs_json' ? 'ecs' : c.encoding === 'tracee_json' ? 'tracee' : 'otel'),
   check(c) {
     const r = resolving(() => resolveKafkaOptions(options(c)));
     if (r.tls) {

@@ -1,7 +1,8 @@
 // One Kafka message per event: topic by event kind, key = container id else host name (one workload stays
 // ordered in one partition), headers naming the event and the schema of the value.
 
-import type { EcsRecord, OtelRecord } from '../../model/records.ts';
+import type { EcsRecord, OtelRecord, TraceeRecord } from '../../model/records.ts';
+import { STRUCTURED_SCHEMA_VERSION } from '../../normalize/print-structured.ts';
 import { encodeLogsProto } from '../otlp-http/encode-logs-proto.ts';
 import type { SdkResourceCache } from '../otlp-http/sdk-resource-cache.ts';
 
@@ -15,8 +16,9 @@ export interface KafkaMessage {
 /** Header names (values are UTF-8 strings). */
 export const HEADER = {
   eventName: 'tracee.event.name',
-  encoding: 'tracee.encoding',       // otlp_proto | ecs_json
-  schemaVersion: 'schema.version',   // ECS version (ecs_json) or OTLP proto version (otlp_proto)
+  encoding: 'tracee.encoding',       // otlp_proto | ecs_json | tracee_json
+  schemaVersion: 'schema.version',   // ECS version (ecs_json), OTLP proto version (otlp_proto), Tracee event schema (tracee_json)
+  hostName: 'host.name',             // tracee_json: the node (Tracee's event does not name it)
 } as const;
 
 /** The opentelemetry-proto major the encoder writes (ExportLogsServiceRequest of collector/logs/v1). */
@@ -56,6 +58,21 @@ export function otelMessage(rec: OtelRecord, topics: Topics, cache: SdkResourceC
     // one ExportLogsServiceRequest per message (the Collector kafkareceiver's otlp_proto); copied: the
     // encoder reuses its buffer
     value: Buffer.from(encodeLogsProto([rec], cache)),
+    headers,
+  };
+}
+
+/**
+ * tracee_json: the event in Tracee's own structured (v1beta1) JSON shape, re-serialized from the normalized
+ * event after the exporter's `redact:` (so never the raw input line: that would carry what `redact:` removes).
+ */
+export function traceeMessage(rec: TraceeRecord, topics: Topics): KafkaMessage {
+  const headers: Record<string, string> = { [HEADER.encoding]: 'tracee_json', [HEADER.schemaVersion]: STRUCTURED_SCHEMA_VERSION, [HEADER.eventName]: rec.name };
+  if (rec.hostName) headers[HEADER.hostName] = rec.hostName;
+  return {
+    topic: rec.kind === 'alert' ? topics.alerts : topics.events,
+    key: rec.containerId ?? rec.hostName ?? null,
+    value: Buffer.from(rec.json),
     headers,
   };
 }

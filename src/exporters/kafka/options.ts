@@ -3,7 +3,7 @@
 
 import type { AttrValue } from '../../model/records.ts';
 
-export type KafkaEncoding = 'otlp_proto' | 'ecs_json';
+export type KafkaEncoding = 'otlp_proto' | 'ecs_json' | 'tracee_json';
 export type KafkaCompression = 'gzip' | 'none';
 export type KafkaSaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
 
@@ -78,6 +78,7 @@ export function resolveKafkaOptions(o: KafkaExporterOptions): ResolvedKafkaOptio
   for (const b of brokers) if (!/^[^\s:]+:[0-9]{1,5}$/.test(b) && !/^\[[^\]]+\]:[0-9]{1,5}$/.test(b)) throw new KafkaOptionsError('brokers', `${JSON.stringify(b)} is not host:port`);
   const topics = { ...KAFKA_DEFAULTS.topics, ...(o.topics ?? {}) };
   for (const [k, t] of Object.entries(topics)) if (!TOPIC.test(t) || t === '.' || t === '..') throw new KafkaOptionsError(`topics.${k}`, `${JSON.stringify(t)} is not a legal Kafka topic name`);
+  if (o.encoding !== undefined && !['otlp_proto', 'ecs_json', 'tracee_json'].includes(o.encoding)) throw new KafkaOptionsError('encoding', `must be otlp_proto, ecs_json or tracee_json, got ${JSON.stringify(o.encoding)}`);
   if (o.sasl && !['plain', 'scram-sha-256', 'scram-sha-512'].includes(o.sasl.mechanism)) throw new KafkaOptionsError('sasl.mechanism', `must be plain, scram-sha-256 or scram-sha-512`);
   return {
     brokers,

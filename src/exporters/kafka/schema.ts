@@ -12,7 +12,7 @@ export const kafkaExporterSchema = schema({
   properties: {
     brokers: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' }, minItems: 1 }], description: 'Bootstrap brokers, host:port (a list, or one comma-separated string).' },
     client_id: { type: 'string', default: K.clientId, description: 'Kafka client.id (broker logs, quotas).' },
-    encoding: { enum: ['otlp_proto', 'ecs_json'], default: K.encoding, description: 'otlp_proto: one OTLP ExportLogsServiceRequest per message (the Collector kafkareceiver\'s encoding otlp_proto); ecs_json: one ECS document per message (Logstash, Elastic Agent Kafka inputs).' },
+    encoding: { enum: ['otlp_proto', 'ecs_json', 'tracee_json'], default: K.encoding, description: 'otlp_proto: one OTLP ExportLogsServiceRequest per message (the Collector kafkareceiver\'s encoding otlp_proto); ecs_json: one ECS document per message (Logstash, Elastic Agent Kafka inputs); tracee_json: the event in Tracee\'s structured JSON, redacted as redact: says (no trim / drop_fields).' },
     topics: {
       type: 'object',
       additionalProperties: false,
