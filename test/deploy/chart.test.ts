@@ -258,15 +258,15 @@ describe('charts/tracee-exporter', () => {
     const dir = '/etc/tracee-exporter/secrets';
     expect(byType.kafka).toMatchObject({
       brokers: ['kafka-0.kafka.kafka:9093', 'kafka-1.kafka.kafka:9093'], encoding: 'tracee_json', compression: 'gzip',
-      tls: { caFile: expect.stringMatching(/\/secret-kafka-ca\/ca\.crt$/) },
+      tls: { ca_file: expect.stringMatching(/\/secret-kafka-ca\/ca\.crt$/) },
       sasl: { mechanism: 'scram-sha-512', username: secretValues[`${dir}/kafka-sasl/username`], password: secretValues[`${dir}/kafka-sasl/password`] },
     });
     expect(byType.kafka.sasl.password).toBe('made-up-password');
     expect(byType.opensearch).toMatchObject({
-      endpoints: 'https://opensearch.example.internal:9200', dataStream: { namespace: 'default' },
-      auth: { username: 'made-up-username', password: 'made-up-password' }, tls: { caFile: expect.stringMatching(/\/secret-opensearch-ca\/ca\.crt$/) },
+      endpoints: 'https://opensearch.example.internal:9200', data_stream: { namespace: 'default' },
+      auth: { username: 'made-up-username', password: 'made-up-password' }, tls: { ca_file: expect.stringMatching(/\/secret-opensearch-ca\/ca\.crt$/) },
     });
-    for (const f of ['kafka-ca/ca.crt', 'opensearch-ca/ca.crt']) expect(text).toContain(`caFile: ${dir}/${f}`);
+    for (const f of ['kafka-ca/ca.crt', 'opensearch-ca/ca.crt']) expect(text).toContain(`ca_file: ${dir}/${f}`);
     const np = one(objects, 'NetworkPolicy');
     expect(np.spec.egress[1].ports).toEqual([{ port: 9093, protocol: 'TCP' }, { port: 9200, protocol: 'TCP' }]);
     // TLS without a CA Secret: the image's system CAs

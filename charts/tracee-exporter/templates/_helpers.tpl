@@ -178,7 +178,7 @@ config reads <dir>/<key> with ${file:…}, so no secret value is in the environm
 {{- if $k.enabled -}}
 {{- $e := dict "type" "kafka" "name" "kafka" "brokers" $k.brokers "encoding" $k.encoding "topics" $k.topics "compression" $k.compression -}}
 {{- if $k.tls.enabled -}}
-{{- if $k.tls.ca.existingSecret }}{{ $_ := set $e "tls" (dict "caFile" (printf "%s/kafka-ca/%s" $dir $k.tls.ca.key)) }}{{ else }}{{ $_ := set $e "tls" true }}{{ end -}}
+{{- if $k.tls.ca.existingSecret }}{{ $_ := set $e "tls" (dict "ca_file" (printf "%s/kafka-ca/%s" $dir $k.tls.ca.key)) }}{{ else }}{{ $_ := set $e "tls" true }}{{ end -}}
 {{- end -}}
 {{- if $k.sasl.mechanism -}}
 {{- if not $k.sasl.existingSecret }}{{ fail "exporters.kafka.sasl.mechanism needs exporters.kafka.sasl.existingSecret (the Secret with the username and password)" }}{{ end -}}
@@ -190,9 +190,9 @@ config reads <dir>/<key> with ${file:…}, so no secret value is in the environm
 {{- end -}}
 {{- $os := $v.exporters.opensearch -}}
 {{- if $os.enabled -}}
-{{- $e := dict "type" "opensearch" "name" "opensearch" "endpoints" $os.url "dataStream" (dict "namespace" $os.dataStreamNamespace) -}}
+{{- $e := dict "type" "opensearch" "name" "opensearch" "endpoints" $os.url "data_stream" (dict "namespace" $os.dataStreamNamespace) -}}
 {{- if $os.auth.existingSecret }}{{ $_ := set $e "auth" (dict "username" (printf "${file:%s/opensearch/%s}" $dir $os.auth.usernameKey) "password" (printf "${file:%s/opensearch/%s}" $dir $os.auth.passwordKey)) }}{{ end -}}
-{{- if $os.ca.existingSecret }}{{ $_ := set $e "tls" (dict "caFile" (printf "%s/opensearch-ca/%s" $dir $os.ca.key)) }}{{ end -}}
+{{- if $os.ca.existingSecret }}{{ $_ := set $e "tls" (dict "ca_file" (printf "%s/opensearch-ca/%s" $dir $os.ca.key)) }}{{ end -}}
 {{- if $os.delivery }}{{ $_ := set $e "delivery" $os.delivery }}{{ end -}}
 {{- $exporters = append $exporters $e -}}
 {{- end -}}
