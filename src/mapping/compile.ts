@@ -76,6 +76,16 @@ const FOLDABLE_ROOTS = new Set(['node', 'kind']);
 const PURE_TRANSFORMS = new Set(['lookup', 'string', 'prefix', 'basename', 'dirname', 'extension', 'count', 'first']);
 const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
+/**
+ * What a row reads and runs, as keys (JsonPlanRow.keys): rows with equal keys compute equal values,
+ * so a compiled writer computes them once per event. A `value:` row has no source to share.
+ */
+function rowKeys(r: CompiledRow): { source: string; when?: string; transforms: string[] } | undefined {
+  if (r.src.from === undefined) return undefined;
+  const when = r.src.when === undefined ? undefined : list(r.src.when).join('\u0000');
+  return { source: list(r.src.from).join('\u0000'), ...(when === undefined ? {} : { when }), transforms: list(r.src.transform).filter((t) => t !== 'template') };
+}
+
 function flatRows(rows: TableFile['fields']): Row[] {
   return (rows ?? []).flat(2) as Row[];
 }
@@ -342,7 +352,7 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
         continue;
       }
       const jsonLast = t.asJson === true && r.transforms.at(-1)?.json !== undefined;
-      plan.push({ segs: t.segs, constant: false, get: r.get, when: r.when, transforms: r.transforms, coerce: t.coerce, jsonLast, kind: t.jsonKind ?? 'any' });
+      plan.push({ segs: t.segs, constant: false, get: r.get, when: r.when, transforms: r.transforms, coerce: t.coerce, jsonLast, kind: t.jsonKind ?? 'any', keys: rowKeys(r) });
     }
     const cat = kind === 'alert' ? alertCategory : { category: g.category ?? defaults.category, type: g.type ?? defaults.type };
     plan.push({ segs: ['event', 'category'], constant: true, value: cat.category, kind: 'any' }, { segs: ['event', 'type'], constant: true, value: cat.type, kind: 'any' });

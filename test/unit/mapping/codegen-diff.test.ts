@@ -1,0 +1,176 @@
+// Differential test of the code generated from the mapping tables (Mapper.toEcsJson: one writer per
+// event group and kind, built with `new Function`) against the interpreted path (toEcs: the row
+// closures build an object, then JSON.stringify). Both must give the same text, id and kind for every
+// fixture, the first events of the DNS capture, random mutations of the fixtures (missing fields,
+// wrong types, hostile strings and keys), and tables whose field names are hostile: the generated
+// source holds no key or value as code, and its text escapes exactly as JSON.stringify does.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Mapper } from '../../../src/mapping/compile.ts';
+import type { TraceeEvent } from '../../../src/model/event.ts';
+import { decodeText } from '../../../src/normalize/decode.ts';
+import { ROOT, sharedSamples, structuredSamples, testMapper } from '../../helpers/samples.ts';
+
+const CAPTURE_EVENTS = 2000;
+const MUTANTS_PER_FIXTURE = 40;
+
+const fixtureTexts = [...sharedSamples(Infinity), ...structuredSamples()].flatMap((s) => s.records);
+const decoded = (text: string): TraceeEvent => {
+  const r = decodeText(text);
+  if (!r.ok) throw new Error(r.reason);
+  return r.event;
+};
+
+/** The generated path against the interpreted one: the same JSON text, id and kind. */
+function expectSame(m: Mapper, ev: TraceeEvent, what: string): void {
+  const interpreted = m.toEcs(ev);
+  const generated = m.toEcsJson(ev);
+  expect(generated.json, what).toBe(JSON.stringify(interpreted.doc));
+  expect(generated.id, what).toBe(interpreted.id);
+  expect(generated.kind, what).toBe(interpreted.kind);
+}
+
+// Strings that need escaping, or that would be code if the generated source held them as text.
+const HOSTILE = [
+  '"});process.exit(1);//',
+  "');process.exit(1);//",
+  '`${process.exit(1)}`',
+  'a\u2028b\u2029c',
+  'quote " backslash \\ slash / nul \u0000 bell \u0007 del \u007f',
+  'tab\t newline\n cr\r ff\f bs\b',
+  'lone \ud800 surrogate \udfff',
+  'pair \ud83d\ude00 é 日本',
+  '__proto__',
+  'constructor',
+  '0',
+  '',
+  '</script><script>alert(1)</script>',
+];
+const HOSTILE_KEYS = ['"});process.exit(1);//', 'a\u2028', '__proto__', 'constructor', 'toString', '7', '', 'k"\\', '\ud800'];
+
+/** A small seeded PRNG (mulberry32): the same mutations on every run. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+/** Every container in a parsed value, with a way to change a member. */
+function containers(v: Json, out: Array<Json[] | { [k: string]: Json }> = []): Array<Json[] | { [k: string]: Json }> {
+  if (v !== null && typeof v === 'object') {
+    out.push(v);
+    for (const x of Array.isArray(v) ? v : Object.values(v)) containers(x, out);
+  }
+  return out;
+}
+
+/** One random change: drop a member, change its type, put a hostile string or key in. */
+function mutate(v: Json, r: () => number): void {
+  const all = containers(v);
+  const c = all[Math.floor(r() * all.length)];
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
+  const keys = Array.isArray(c) ? c.map((_x, i) => String(i)) : Object.keys(c);
+  const set = (k: string, x: Json) => { if (Array.isArray(c)) c[Number(k)] = x; else c[k] = x; };
+  const get = (k: string): Json => (Array.isArray(c) ? c[Number(k)] : c[k]);
+  const op = Math.floor(r() * 6);
+  if (keys.length === 0 || op === 0) {
+    // a hostile key (or an array element) next to the others
+    if (Array.isArray(c)) c.push(pick(HOSTILE));
+    else Object.defineProperty(c, pick(HOSTILE_KEYS), { value: pick(HOSTILE), enumerable: true, writable: true, configurable: true });
+    return;
+  }
+  const k = pick(keys);
+  const old = get(k);
+  switch (op) {
+    case 1: if (Array.isArray(c)) c.splice(Number(k), 1); else delete c[k]; return;           // missing
+    case 2: set(k, pick(HOSTILE)); return;                                                     // hostile string
+    case 3: set(k, typeof old === 'string' ? 12345 : typeof old === 'number' ? String(old) : old === null ? {} : null); return; // wrong type
+    case 4: set(k, Array.isArray(old) ? {} : [old]); return;                                   // array <-> scalar/object
+    default: set(k, typeof old === 'number' ? pick([-1, 0, 1.5, 2 ** 53 + 2, 1e21, -0]) : pick([true, false, 0, ''])); return;
+  }
+}
+
+describe('generated ECS writer = interpreted mapping', () => {
+  // an injected process.exit must fail the test, not end the worker
+  beforeEach(() => { vi.spyOn(process, 'exit').mockImplementation((code) => { throw new Error(`process.exit(${String(code)}) called`); }); });
+  afterEach(() => { vi.restoreAllMocks(); });
+
+  it('every fixture in test/fixtures', () => {
+    const m = testMapper();
+    for (const [k, text] of fixtureTexts.entries()) expectSame(m, decoded(text), `fixture #${k}`);
+  });
+
+  it(`the first ${CAPTURE_EVENTS} events of the DNS capture`, () => {
+    const m = testMapper();
+    const text = zlib.gunzipSync(fs.readFileSync(path.join(ROOT, 'test/data/tracee-net_packet_dns-24010.ndjson.gz'))).toString('utf8');
+    const lines = text.split('\n', CAPTURE_EVENTS);
+    expect(lines).toHaveLength(CAPTURE_EVENTS);
+    for (const [k, l] of lines.entries()) expectSame(m, decoded(l), `capture line ${k + 1}`);
+  });
+
+  it(`random mutations of every fixture (${MUTANTS_PER_FIXTURE} each: missing fields, wrong types, hostile strings and keys)`, () => {
+    const m = testMapper();
+    const r = rng(16);
+    let mapped = 0;
+    for (const [k, text] of fixtureTexts.entries()) {
+      for (let n = 0; n < MUTANTS_PER_FIXTURE; n++) {
+        const v = JSON.parse(text) as Json;
+        const changes = 1 + Math.floor(r() * 4);
+        for (let c = 0; c < changes; c++) mutate(v, r);
+        // through text, as input arrives: a big integer JSON.parse rounded is still one in the text
+        const res = decodeText(JSON.stringify(v));
+        if (!res.ok) continue;          // the decoder refused it: nothing to map
+        expectSame(m, res.event, `fixture #${k}, mutant ${n}: ${JSON.stringify(v).slice(0, 300)}`);
+        mapped++;
+      }
+    }
+    // most mutants still decode: the comparison ran on many of them
+    expect(mapped).toBeGreaterThan(fixtureTexts.length * MUTANTS_PER_FIXTURE * 0.5);
+  });
+
+  it('hostile strings in every string the rows read (event name, process, container, arguments)', () => {
+    const m = testMapper();
+    const bases = fixtureTexts.map(decoded);
+    for (const s of HOSTILE) {
+      for (const ev of bases) {
+        const copy = structuredClone(ev);
+        copy.name = s === '' ? copy.name : s;
+        const p = copy.workload.process;
+        if (p?.thread) p.thread.name = s;
+        if (p?.executable) p.executable.path = `/bin/${s}`;
+        if (copy.workload.container) copy.workload.container.id = s;
+        copy.data = copy.data.map((d) => (typeof d.value === 'string' ? { ...d, value: s } : d));
+        copy.data.push({ name: s, kind: 'str', value: s });
+        expectSame(m, copy, `${ev.name} with ${JSON.stringify(s)}`);
+      }
+    }
+  });
+
+  it('hostile field names in the tables: labels keys are written escaped, never as code', () => {
+    const names = ['a\u2028', '"});process.exit(1);//', "');process.exit(1);//", 'k"\\', 'x\u0000y', 'tab\t', '\ud800', 'é日本', 'constructor', '__proto__'];
+    const m = testMapper([{ fields: names.flatMap((n, k) => [
+      { from: 'name', ecs: `labels.${n}` },
+      { value: `v${k}`, ecs: `labels.${n}_const` },
+      { from: 'workload.process.thread.name', ecs: `labels.${n}_when`, when: 'workload.process' },
+    ]) }]);
+    for (const [k, text] of fixtureTexts.entries()) {
+      const ev = decoded(text);
+      expectSame(m, ev, `fixture #${k}`);
+      const doc = JSON.parse(m.toEcsJson(ev).json) as Record<string, unknown>;
+      // a dot in a name nests, as in any ECS field name
+      const read = (segs: string[]) => segs.reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], doc);
+      // (`__proto__` is no member of the object path's document either: compared above only)
+      for (const n of names.filter((x) => x !== '__proto__')) expect(read(['labels', ...n.split('.')]), JSON.stringify(n)).toBe(ev.name);
+    }
+  });
+});
