@@ -11,6 +11,7 @@ import { MappingTableError } from './load.ts';
 import { compileSources, type Getter, present } from './paths.ts';
 import { compileEcsJsonWriter, EcsJsonRecord, type EcsJsonWriter, type JsonPlanRow } from './ecs-json.ts';
 import { createResourceCache } from './resource-cache.ts';
+import { compileOtelAttributesWriter, type OtelAttributesWriter } from './otel-attrs.ts';
 import type { MappingTables, RecordField, Row, TableFile } from './table-types.ts';
 import { resolveTransform, type Transform } from './transforms/index.ts';
 import { eventId } from './transforms/event.ts';
@@ -22,6 +23,11 @@ export interface MapperOptions {
   now?: () => bigint;
   /** Distinct workloads (OTel Resource objects) kept; the oldest is evicted past it. */
   resourceCacheSize?: number;
+  /**
+   * toOtel runs the row closures one by one instead of the code generated per event group (the
+   * reference the generated code is tested against; same output, slower).
+   */
+  interpreted?: boolean;
 }
 
 export interface EcsFieldSpec { name: string; type: string; array?: boolean }
@@ -65,7 +71,8 @@ interface CompiledRow {
 // jsonEvent/jsonAlert: the group's ECS JSON writers, built on first use (null: none can be built).
 // Two fields, not a record keyed by kind: a keyed read per event is a generic lookup.
 // skipEcs/skipOtel: targets of common and detection rows the group does not take (EventGroup.drop).
-interface CompiledGroup { rows: CompiledRow[]; category?: string[]; type?: string[]; skipEcs?: Set<string>; skipOtel?: Set<string>; jsonEvent?: EcsJsonWriter | null; jsonAlert?: EcsJsonWriter | null; collectEvent?: CompiledRow[]; collectAlert?: CompiledRow[] }
+// otelEvent/otelAlert: the group's generated OTel attribute writers, built on first use.
+interface CompiledGroup { rows: CompiledRow[]; category?: string[]; type?: string[]; skipEcs?: Set<string>; skipOtel?: Set<string>; jsonEvent?: EcsJsonWriter | null; jsonAlert?: EcsJsonWriter | null; collectEvent?: CompiledRow[]; collectAlert?: CompiledRow[]; otelEvent?: OtelAttributesWriter; otelAlert?: OtelAttributesWriter }
 
 const TRACEE_PREFIX = 'tracee.';
 /** tracee.* attributes keep one OTel type per attribute, from the row's declared ES type. */
@@ -363,6 +370,19 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
     return w;
   }
 
+  /** The group's OTel attribute writer for `kind`: the rows runOtel would run, generated as code. */
+  function otelWriter(g: CompiledGroup, kind: MapInput['kind']): OtelAttributesWriter {
+    const cached = kind === 'alert' ? g.otelAlert : g.otelEvent;
+    if (cached !== undefined) return cached;
+    const context = [...commonRows, ...(kind === 'alert' ? detectionRows : [])].filter((r) => r.otel !== undefined && !g.skipOtel?.has(r.otel.key));
+    const rows = [...context, ...g.rows.filter((r) => r.otel !== undefined)].map((r) => ({
+      key: r.otel!.key, get: r.get, when: r.when, transforms: r.transforms, coerce: r.otel!.coerce, template: r.otel!.template, keys: rowKeys(r),
+    }));
+    const w = compileOtelAttributesWriter(rows);
+    if (kind === 'alert') g.otelAlert = w; else g.otelEvent = w;
+    return w;
+  }
+
   return {
     toEcsJson(ev) {
       const i = input(ev);
@@ -380,9 +400,13 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
       const i = input(ev);
       const attributes: Attributes = {};
       const group = byName.get(ev.name);
-      runOtel(commonRows, i, attributes, group?.skipOtel);
-      if (i.kind === 'alert') runOtel(detectionRows, i, attributes, group?.skipOtel);
-      if (group) runOtel(group.rows, i, attributes);
+      if (opts.interpreted === true) {
+        runOtel(commonRows, i, attributes, group?.skipOtel);
+        if (i.kind === 'alert') runOtel(detectionRows, i, attributes, group?.skipOtel);
+        if (group) runOtel(group.rows, i, attributes);
+      } else {
+        otelWriter(group ?? ungrouped, i.kind)(i, attributes);
+      }
       const rec: OtelRecord = {
         resource: resourceOf(i),
         timeUnixNano: ev.timestamp,

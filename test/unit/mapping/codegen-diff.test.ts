@@ -9,10 +9,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Mapper } from '../../../src/mapping/compile.ts';
+import { compileMapper, type Mapper } from '../../../src/mapping/compile.ts';
+import { loadMappingTables } from '../../../src/mapping/load.ts';
+import type { TableFile } from '../../../src/mapping/table-types.ts';
 import type { TraceeEvent } from '../../../src/model/event.ts';
 import { decodeText } from '../../../src/normalize/decode.ts';
-import { ROOT, sharedSamples, structuredSamples, testMapper } from '../../helpers/samples.ts';
+import { ROOT, sharedSamples, structuredSamples, TEST_NODE, TEST_NOW, testMapper } from '../../helpers/samples.ts';
 
 const CAPTURE_EVENTS = 2000;
 const MUTANTS_PER_FIXTURE = 40;
@@ -24,13 +26,27 @@ const decoded = (text: string): TraceeEvent => {
   return r.event;
 };
 
-/** The generated path against the interpreted one: the same JSON text, id and kind. */
-function expectSame(m: Mapper, ev: TraceeEvent, what: string): void {
+/** Two mappers of the same tables: generated code (the default), and the row closures run one by one. */
+interface Pair { m: Mapper; ref: Mapper }
+function pair(overrides: TableFile[] = []): Pair {
+  const tables = loadMappingTables(undefined, overrides);
+  return { m: testMapper(overrides), ref: compileMapper(tables, { node: TEST_NODE, now: () => TEST_NOW, interpreted: true }) };
+}
+
+/**
+ * The generated paths against the interpreted ones: ECS (toEcsJson against JSON.stringify of toEcs)
+ * the same text, id and kind; OTel (toOtel) the same record with the attributes in the same order.
+ */
+function expectSame({ m, ref }: Pair, ev: TraceeEvent, what: string): void {
   const interpreted = m.toEcs(ev);
   const generated = m.toEcsJson(ev);
   expect(generated.json, what).toBe(JSON.stringify(interpreted.doc));
   expect(generated.id, what).toBe(interpreted.id);
   expect(generated.kind, what).toBe(interpreted.kind);
+  const o = m.toOtel(ev);
+  const r = ref.toOtel(ev);
+  expect(Object.keys(o.attributes), what).toEqual(Object.keys(r.attributes));
+  expect(o, what).toEqual(r);
 }
 
 // Strings that need escaping, or that would be code if the generated source held them as text.
@@ -100,18 +116,18 @@ function mutate(v: Json, r: () => number): void {
   }
 }
 
-describe('generated ECS writer = interpreted mapping', () => {
+describe('generated ECS writer and OTel attributes = interpreted mapping', () => {
   // an injected process.exit must fail the test, not end the worker
   beforeEach(() => { vi.spyOn(process, 'exit').mockImplementation((code) => { throw new Error(`process.exit(${String(code)}) called`); }); });
   afterEach(() => { vi.restoreAllMocks(); });
 
   it('every fixture in test/fixtures', () => {
-    const m = testMapper();
+    const m = pair();
     for (const [k, text] of fixtureTexts.entries()) expectSame(m, decoded(text), `fixture #${k}`);
   });
 
   it(`the first ${CAPTURE_EVENTS} events of the DNS capture`, () => {
-    const m = testMapper();
+    const m = pair();
     const text = zlib.gunzipSync(fs.readFileSync(path.join(ROOT, 'test/data/tracee-net_packet_dns-24010.ndjson.gz'))).toString('utf8');
     const lines = text.split('\n', CAPTURE_EVENTS);
     expect(lines).toHaveLength(CAPTURE_EVENTS);
@@ -119,7 +135,7 @@ describe('generated ECS writer = interpreted mapping', () => {
   });
 
   it(`random mutations of every fixture (${MUTANTS_PER_FIXTURE} each: missing fields, wrong types, hostile strings and keys)`, () => {
-    const m = testMapper();
+    const m = pair();
     const r = rng(16);
     let mapped = 0;
     for (const [k, text] of fixtureTexts.entries()) {
@@ -139,7 +155,7 @@ describe('generated ECS writer = interpreted mapping', () => {
   });
 
   it('hostile strings in every string the rows read (event name, process, container, arguments)', () => {
-    const m = testMapper();
+    const m = pair();
     const bases = fixtureTexts.map(decoded);
     for (const s of HOSTILE) {
       for (const ev of bases) {
@@ -156,20 +172,23 @@ describe('generated ECS writer = interpreted mapping', () => {
     }
   });
 
-  it('hostile field names in the tables: labels keys are written escaped, never as code', () => {
+  it('hostile field names in the tables (ECS labels.*, OTel tracee.*): written escaped, never as code', () => {
     const names = ['a\u2028', '"});process.exit(1);//', "');process.exit(1);//", 'k"\\', 'x\u0000y', 'tab\t', '\ud800', 'é日本', 'constructor', '__proto__'];
-    const m = testMapper([{ fields: names.flatMap((n, k) => [
+    const m = pair([{ fields: names.flatMap((n, k) => [
       { from: 'name', ecs: `labels.${n}` },
       { value: `v${k}`, ecs: `labels.${n}_const` },
       { from: 'workload.process.thread.name', ecs: `labels.${n}_when`, when: 'workload.process' },
+      { from: 'name', otel: `tracee.${n}`, type: 'keyword' },
     ]) }]);
     for (const [k, text] of fixtureTexts.entries()) {
       const ev = decoded(text);
       expectSame(m, ev, `fixture #${k}`);
-      const doc = JSON.parse(m.toEcsJson(ev).json) as Record<string, unknown>;
+      const doc = JSON.parse(m.m.toEcsJson(ev).json) as Record<string, unknown>;
       // a dot in a name nests, as in any ECS field name
       const read = (segs: string[]) => segs.reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], doc);
       // (`__proto__` is no member of the object path's document either: compared above only)
+      const attrs = m.m.toOtel(ev).attributes;
+      for (const n of names) expect(Object.hasOwn(attrs, `tracee.${n}`) ? attrs[`tracee.${n}`] : undefined, JSON.stringify(n)).toBe(ev.name);
       for (const n of names.filter((x) => x !== '__proto__')) expect(read(['labels', ...n.split('.')]), JSON.stringify(n)).toBe(ev.name);
     }
   });
