@@ -8,8 +8,8 @@ import { nowNs } from '../util/time.ts';
 import { type Coerce, ecsCoercion, ecsJsonKind, type EcsJsonKind, otelCoercion } from './coerce.ts';
 import { indexSignatures, type MapInput, type NodeInfo, type SignatureInfo } from './input.ts';
 import { MappingTableError } from './load.ts';
-import { compileSources, type Getter, present } from './paths.ts';
-import { compileEcsJsonWriter, EcsJsonRecord, type EcsJsonWriter, type JsonPlanRow } from './ecs-json.ts';
+import { compileSources, type Getter, present, sourcesExpression } from './paths.ts';
+import { compileEcsJsonWriter, EcsJsonRecord, type EcsJsonWriter, type JsonPlanRow, type RowKeys } from './ecs-json.ts';
 import { createResourceCache } from './resource-cache.ts';
 import { compileOtelAttributesWriter, type OtelAttributesWriter } from './otel-attrs.ts';
 import type { MappingTables, RecordField, Row, TableFile } from './table-types.ts';
@@ -87,10 +87,15 @@ const list = (v: string | string[] | undefined): string[] => (v === undefined ? 
  * What a row reads and runs, as keys (JsonPlanRow.keys): rows with equal keys compute equal values,
  * so a compiled writer computes them once per event. A `value:` row has no source to share.
  */
-function rowKeys(r: CompiledRow): { source: string; when?: string; transforms: string[] } | undefined {
+function rowKeys(r: CompiledRow): RowKeys | undefined {
   if (r.src.from === undefined) return undefined;
   const when = r.src.when === undefined ? undefined : list(r.src.when).join('\u0000');
-  return { source: list(r.src.from).join('\u0000'), ...(when === undefined ? {} : { when }), transforms: list(r.src.transform).filter((t) => t !== 'template') };
+  const read = sourcesExpression(r.src.from, 'x');
+  const readWhen = r.src.when === undefined ? undefined : sourcesExpression(r.src.when, 'x');
+  return {
+    source: list(r.src.from).join('\u0000'), ...(when === undefined ? {} : { when }), transforms: list(r.src.transform).filter((t) => t !== 'template'),
+    ...(read === undefined ? {} : { read }), ...(readWhen === undefined ? {} : { readWhen }),
+  };
 }
 
 function flatRows(rows: TableFile['fields']): Row[] {

@@ -7,8 +7,9 @@
 // which rows produced a value. Members go in the tree's order (first row naming them); where a later
 // row can open a key before an earlier one, the writer checks the actual first-write rows and sorts.
 //
-// The generated source holds only slot numbers and indexes: keys, getters, transforms and constant
-// values are passed in arrays, never as text.
+// The generated source holds slot numbers, indexes and the input paths rows read (as JSON string
+// literals: valid JavaScript string literals whatever a key holds); output keys, getters that are no
+// plain property walk, transforms and constant values are passed in arrays, never as text.
 
 import type { EcsKind, EcsRecord } from '../model/records.ts';
 import type { MapInput } from './input.ts';
@@ -29,7 +30,14 @@ export type JsonPlanRow =
        * transforms (transforms are functions of the value and the input). The writer computes such a
        * shared value once per event. Without keys nothing is shared.
        */
-      keys?: { source: string; when?: string; transforms: string[] } };
+      keys?: RowKeys };
+
+/**
+ * A row's source, `when` and transforms as keys (equal keys, equal values), and where its getters are
+ * plain property walks, the same reads as JavaScript expressions over the input `i` (paths.ts
+ * pathExpression), written into the generated code in place of a getter call.
+ */
+export interface RowKeys { source: string; when?: string; transforms: string[]; read?: string; readWhen?: string }
 
 /** Writes one event's document as JSON; `out.id` gets the raw `event.id` value (or undefined). */
 export type EcsJsonWriter = (input: MapInput, out: { id: unknown }) => string;
@@ -75,7 +83,7 @@ function generate(rows: readonly JsonPlanRow[], root: Obj, leafOf: Leaf[]): EcsJ
   const constant = (v: unknown) => { K.push(v); return `K[${K.length - 1}]`; };
   const G: Getter[] = [], W: Array<Getter | undefined> = [], T: Transform[][] = [], C: Coerce[] = [];
   const prologue: string[] = [];
-  const locals: string[] = ['v'];
+  const locals: string[] = ['v', 'x'];
   const body: string[] = [];
 
   // A leaf written once by a constant row is fixed text; everything else lives in slots at run time.
@@ -133,7 +141,7 @@ function generate(rows: readonly JsonPlanRow[], root: Obj, leafOf: Leaf[]): EcsJ
     if (r.constant) { body.push(store(constant(r.value), false)); continue; }
     G[k] = r.get; W[k] = r.when; T[k] = r.transforms; C[k] = r.coerce;
     const ck = r.keys !== undefined && r.collect === undefined ? chainKeys(r) : undefined;
-    const read = r.collect === undefined ? cached(ck?.[0], `g${k}(i)`) : `[${r.collect.map(fieldValue).join(', ')}]`;
+    const read = r.collect === undefined ? cached(ck?.[0], r.keys?.read ?? `g${k}(i)`) : `[${r.collect.map(fieldValue).join(', ')}]`;
     prologue.push(`const g${k} = G[${k}], c${k} = C[${k}]${r.when ? `, w${k} = W[${k}]` : ''};`);
     const n = r.jsonLast ? r.transforms.length - 1 : r.transforms.length;
     for (let t = 0; t < n; t++) prologue.push(`const t${k}_${t} = T[${k}][${t}];`);
@@ -141,7 +149,7 @@ function generate(rows: readonly JsonPlanRow[], root: Obj, leafOf: Leaf[]): EcsJ
     let code = '';
     let close = '';
     const whenKey = r.keys?.when === undefined ? undefined : `s${JSON.stringify(r.keys.when)}`;
-    if (r.when) { code += `if (P(${cached(whenKey, `w${k}(i)`)})) { `; close += ' }'; }
+    if (r.when) { code += `if (P(${cached(whenKey, r.keys?.readWhen ?? `w${k}(i)`)})) { `; close += ' }'; }
     code += `v = ${read}; if (P(v)) { `; close += ' }';
     for (let t = 0; t < n; t++) { code += `v = ${cached(ck?.[t + 1], `t${k}_${t}(v, i)`)}; if (P(v)) { `; close += ' }'; }
     code += r.jsonLast ? `v = j${k}(v, i); if (v !== undefined) { ${store('v', true)} }` : `v = c${k}(v); if (v !== undefined) { ${store('v', false)} }`;

@@ -13,6 +13,7 @@ import type { Coerce } from './coerce.ts';
 import type { MapInput } from './input.ts';
 import { type Getter, present } from './paths.ts';
 import type { Transform } from './transforms/index.ts';
+import type { RowKeys } from './ecs-json.ts';
 
 export interface OtelPlanRow {
   key: string;
@@ -22,8 +23,8 @@ export interface OtelPlanRow {
   coerce: Coerce;
   /** A `template` row: an object value becomes one attribute per member (`key.member`). */
   template: boolean;
-  /** What the row reads and runs, as keys (as JsonPlanRow.keys): equal keys, equal values. */
-  keys?: { source: string; when?: string; transforms: string[] };
+  /** What the row reads and runs, as keys, and its reads as expressions (ecs-json.ts RowKeys). */
+  keys?: RowKeys;
 }
 
 export type OtelAttributesWriter = (input: MapInput, attributes: Attributes) => void;
@@ -45,7 +46,7 @@ function templateSet(attrs: Attributes, key: string, coerce: Coerce, v: unknown)
 export function compileOtelAttributesWriter(rows: readonly OtelPlanRow[]): OtelAttributesWriter {
   const G: Getter[] = [], W: Array<Getter | undefined> = [], T: Transform[][] = [], C: Coerce[] = [], K: string[] = [];
   const prologue: string[] = [];
-  const locals: string[] = ['v'];
+  const locals: string[] = ['v', 'x'];
   const body: string[] = [];
 
   const chainKeys = (r: OtelPlanRow): string[] | undefined => {
@@ -76,8 +77,8 @@ export function compileOtelAttributesWriter(rows: readonly OtelPlanRow[]): OtelA
     const ck = chainKeys(r);
     let code = '';
     let close = '';
-    if (r.when) { code += `if (P(${cached(r.keys?.when === undefined ? undefined : `s${JSON.stringify(r.keys.when)}`, `w${k}(i)`)})) { `; close += ' }'; }
-    code += `v = ${cached(ck?.[0], `g${k}(i)`)}; if (P(v)) { `; close += ' }';
+    if (r.when) { code += `if (P(${cached(r.keys?.when === undefined ? undefined : `s${JSON.stringify(r.keys.when)}`, r.keys?.readWhen ?? `w${k}(i)`)})) { `; close += ' }'; }
+    code += `v = ${cached(ck?.[0], r.keys?.read ?? `g${k}(i)`)}; if (P(v)) { `; close += ' }';
     for (let t = 0; t < r.transforms.length; t++) { code += `v = ${cached(ck?.[t + 1], `t${k}_${t}(v, i)`)}; if (P(v)) { `; close += ' }'; }
     // A store with a literal key (a JSON string literal: any key, escaped, never code): V8 keeps an object
     // written by named stores in fast mode, where stores through a variable key turn one with more

@@ -11,6 +11,8 @@ import zlib from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { compileMapper, type Mapper } from '../../../src/mapping/compile.ts';
 import { loadMappingTables } from '../../../src/mapping/load.ts';
+import type { MapInput } from '../../../src/mapping/input.ts';
+import { compilePath, pathExpression } from '../../../src/mapping/paths.ts';
 import type { TableFile } from '../../../src/mapping/table-types.ts';
 import type { TraceeEvent } from '../../../src/model/event.ts';
 import { decodeText } from '../../../src/normalize/decode.ts';
@@ -191,5 +193,31 @@ describe('generated ECS writer and OTel attributes = interpreted mapping', () =>
       for (const n of names) expect(Object.hasOwn(attrs, `tracee.${n}`) ? attrs[`tracee.${n}`] : undefined, JSON.stringify(n)).toBe(ev.name);
       for (const n of names.filter((x) => x !== '__proto__')) expect(read(['labels', ...n.split('.')]), JSON.stringify(n)).toBe(ev.name);
     }
+  });
+});
+
+describe('path reads generated as expressions = the getters', () => {
+  it('every path form on events with missing, null, scalar, array and hostile-keyed members', () => {
+    const paths = ['event', 'event.workload.process.pid', 'kind', 'observed', 'name', 'timestamp', 'workload.process', 'workload.process.thread.name',
+      'workload.process.ancestors.0.pid', 'classic.return_value', 'constructor', '__proto__', 'a.__proto__', 'a.constructor', 'a.toString', 'a.0', 'a.01', 'a. 1',
+      'x."});process.exit(1);//', 'x.a\u2028', 'x.length', 'x.0.y'];
+    const events: unknown[] = [
+      {}, { workload: null }, { workload: { process: 'str' } }, { workload: { process: { pid: 7, thread: { name: 'n' }, ancestors: [{ pid: 1 }] } } },
+      { a: [5, 6], x: ['q'] }, { a: { 0: 'zero', '01': 'one', ' 1': 'sp' }, x: { '"});process.exit(1);//': 'h', 'a\u2028': 'ls', length: 3 } },
+      { a: Object.create({ inherited: 1 }), classic: { return_value: -2 }, name: 'n', timestamp: 5n }, { x: [{ y: 1 }], a: 'text' },
+    ];
+    for (const p of paths) {
+      const expr = pathExpression(p, 'x');
+      if (expr === undefined) continue;
+      // eslint-disable-next-line @typescript-eslint/no-implied-eval
+      const read = new Function('i', `let x; return ${expr};`) as (i: unknown) => unknown;
+      const get = compilePath(p);
+      for (const event of events) {
+        const i = { event, node: {}, signature: undefined, kind: 'event', observed: 1n } as unknown as MapInput;
+        expect(read(i), `${p} on ${JSON.stringify(event, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}`).toBe(get(i));
+      }
+    }
+    expect(pathExpression('data.fd', 'x')).toBeUndefined();
+    expect(pathExpression('node.name', 'x')).toBeUndefined();
   });
 });
