@@ -11,6 +11,7 @@ import { MappingTableError } from './load.ts';
 import { compileSources, type Getter, present, sourcesExpression } from './paths.ts';
 import { compileEcsJsonWriter, EcsJsonRecord, type EcsJsonWriter, type JsonPlanRow, type RowKeys } from './ecs-json.ts';
 import { createResourceCache } from './resource-cache.ts';
+import { quote } from './json-text.ts';
 import { compileOtelAttributesWriter, type OtelAttributesWriter } from './otel-attrs.ts';
 import type { MappingTables, RecordField, Row, TableFile } from './table-types.ts';
 import { resolveTransform, type Transform } from './transforms/index.ts';
@@ -301,16 +302,26 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
     }
   }
 
+  // the resource rows as generated code (the interpreted loop below is the reference)
+  const resourceWriter = compileOtelAttributesWriter(resourceRows.map((r) => ({
+    key: r.resource!.key, get: r.get, when: r.when, transforms: r.transforms, coerce: r.resource!.coerce, template: r.resource!.template, keys: rowKeys(r),
+  })));
+
   function resourceOf(i: MapInput): OtelResource {
     const attrs: Attributes = {};
     let key = '';
-    for (let k = 0; k < resourceRows.length; k++) {
-      const r = resourceRows[k];
-      const v = value(r, i);
-      if (v === undefined) continue;
-      setAttr(attrs, r.resource!, v);
+    if (opts.interpreted === true) {
+      for (let k = 0; k < resourceRows.length; k++) {
+        const r = resourceRows[k];
+        const v = value(r, i);
+        if (v === undefined) continue;
+        setAttr(attrs, r.resource!, v);
+      }
+    } else {
+      resourceWriter(i, attrs);
     }
-    for (const a of Object.keys(attrs)) key += `${a}\u0000${JSON.stringify(attrs[a])}\u0001`;
+    // quote(s) is JSON.stringify(s) for a string, without a call into the serializer
+    for (const a of Object.keys(attrs)) { const v = attrs[a]; key += `${a}\u0000${typeof v === 'string' ? quote(v) : JSON.stringify(v)}\u0001`; }
     return resources.get(key, attrs);
   }
 
