@@ -45,6 +45,8 @@ export type EcsJsonWriter = (input: MapInput, out: { id: unknown }) => string;
 interface Leaf { leaf: true; key: string; slot: number; rows: number[]; jsonRows: boolean; kind?: EcsJsonKind }
 interface Obj { leaf: false; key: string; slot: number; children: Array<Leaf | Obj>; byKey: Map<string, Leaf | Obj> }
 
+/** present(v) (paths.ts) written inline: only an object needs the call. */
+const PV = `if (v !== undefined && v !== null && v !== '' && (typeof v !== 'object' || P(v))) { `;
 /** A shared value not computed yet for this event (see `cached`). */
 const NOT_YET = Symbol('not computed yet');
 const INDEX_LIKE = /^(?:0|[1-9]\d*)$/;
@@ -150,9 +152,12 @@ function generate(rows: readonly JsonPlanRow[], root: Obj, leafOf: Leaf[]): EcsJ
     let close = '';
     const whenKey = r.keys?.when === undefined ? undefined : `s${JSON.stringify(r.keys.when)}`;
     if (r.when) { code += `if (P(${cached(whenKey, r.keys?.readWhen ?? `w${k}(i)`)})) { `; close += ' }'; }
-    code += `v = ${read}; if (P(v)) { `; close += ' }';
-    for (let t = 0; t < n; t++) { code += `v = ${cached(ck?.[t + 1], `t${k}_${t}(v, i)`)}; if (P(v)) { `; close += ' }'; }
-    code += r.jsonLast ? `v = j${k}(v, i); if (v !== undefined) { ${store('v', true)} }` : `v = c${k}(v); if (v !== undefined) { ${store('v', false)} }`;
+    code += `v = ${read}; ${PV}`; close += ' }';
+    for (let t = 0; t < n; t++) { code += `v = ${cached(ck?.[t + 1], `t${k}_${t}(v, i)`)}; ${PV}`; close += ' }'; }
+    // the coercion of a string field returns a string as it is, that of an integer field an integer
+    // number: only other values need the call
+    const coerce = r.kind === 'string' ? `typeof v === 'string' ? v : c${k}(v)` : r.kind === 'integer' ? `typeof v === 'number' && Number.isInteger(v) ? v : c${k}(v)` : `c${k}(v)`;
+    code += r.jsonLast ? `v = j${k}(v, i); if (v !== undefined) { ${store('v', true)} }` : `v = ${coerce}; if (v !== undefined) { ${store('v', false)} }`;
     body.push(`// row ${k}\n  ${code}${close}`);
   }
 

@@ -29,6 +29,8 @@ export interface OtelPlanRow {
 
 export type OtelAttributesWriter = (input: MapInput, attributes: Attributes) => void;
 
+/** present(v) (paths.ts) written inline: only an object needs the call. */
+const PV = `if (v !== undefined && v !== null && v !== '' && (typeof v !== 'object' || P(v))) { `;
 /** A shared value not computed yet for this event. */
 const NOT_YET = Symbol('not computed yet');
 
@@ -78,8 +80,8 @@ export function compileOtelAttributesWriter(rows: readonly OtelPlanRow[]): OtelA
     let code = '';
     let close = '';
     if (r.when) { code += `if (P(${cached(r.keys?.when === undefined ? undefined : `s${JSON.stringify(r.keys.when)}`, r.keys?.readWhen ?? `w${k}(i)`)})) { `; close += ' }'; }
-    code += `v = ${cached(ck?.[0], r.keys?.read ?? `g${k}(i)`)}; if (P(v)) { `; close += ' }';
-    for (let t = 0; t < r.transforms.length; t++) { code += `v = ${cached(ck?.[t + 1], `t${k}_${t}(v, i)`)}; if (P(v)) { `; close += ' }'; }
+    code += `v = ${cached(ck?.[0], r.keys?.read ?? `g${k}(i)`)}; ${PV}`; close += ' }';
+    for (let t = 0; t < r.transforms.length; t++) { code += `v = ${cached(ck?.[t + 1], `t${k}_${t}(v, i)`)}; ${PV}`; close += ' }'; }
     // A store with a literal key (a JSON string literal: any key, escaped, never code): V8 keeps an object
     // written by named stores in fast mode, where stores through a variable key turn one with more
     // than a dozen properties into a dictionary, slower to fill and to list for the encoder.
