@@ -10,7 +10,7 @@ import { indexSignatures, type MapInput, type NodeInfo, type SignatureInfo } fro
 import { MappingTableError } from './load.ts';
 import { compileSources, type Getter, present, sourcesExpression } from './paths.ts';
 import { compileEcsJsonWriter, EcsJsonRecord, type EcsJsonWriter, type JsonPlanRow, type RowKeys } from './ecs-json.ts';
-import { createResourceCache } from './resource-cache.ts';
+import { createResourceCache, sameAttributes } from './resource-cache.ts';
 import { quote } from './json-text.ts';
 import { compileOtelAttributesWriter, type OtelAttributesWriter } from './otel-attrs.ts';
 import type { MappingTables, RecordField, Row, TableFile } from './table-types.ts';
@@ -320,6 +320,9 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
     } else {
       resourceWriter(i, attrs);
     }
+    // the same workload as the event before (the common case): its Resource, without a key
+    const latest = opts.interpreted === true ? undefined : resources.latest;
+    if (latest !== undefined && sameAttributes(latest.attributes, attrs)) return latest;
     // quote(s) is JSON.stringify(s) for a string, without a call into the serializer
     for (const a of Object.keys(attrs)) { const v = attrs[a]; key += `${a}\u0000${typeof v === 'string' ? quote(v) : JSON.stringify(v)}\u0001`; }
     return resources.get(key, attrs);

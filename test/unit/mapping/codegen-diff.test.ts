@@ -13,6 +13,7 @@ import { compileMapper, type Mapper } from '../../../src/mapping/compile.ts';
 import { loadMappingTables } from '../../../src/mapping/load.ts';
 import type { MapInput } from '../../../src/mapping/input.ts';
 import { compilePath, pathExpression } from '../../../src/mapping/paths.ts';
+import { sameAttributes } from '../../../src/mapping/resource-cache.ts';
 import type { TableFile } from '../../../src/mapping/table-types.ts';
 import type { TraceeEvent } from '../../../src/model/event.ts';
 import { decodeText } from '../../../src/normalize/decode.ts';
@@ -219,5 +220,37 @@ describe('path reads generated as expressions = the getters', () => {
     }
     expect(pathExpression('data.fd', 'x')).toBeUndefined();
     expect(pathExpression('node.name', 'x')).toBeUndefined();
+  });
+});
+
+describe('the latest Resource, reused without a key', () => {
+  it('sameAttributes: equal keys, order and scalar values only', () => {
+    expect(sameAttributes({ a: 'x', b: ['1', '2'], c: 3 }, { a: 'x', b: ['1', '2'], c: 3 })).toBe(true);
+    expect(sameAttributes({ a: 'x', b: 'y' }, { b: 'y', a: 'x' })).toBe(false);           // another order: another key
+    expect(sameAttributes({ a: 'x' }, { a: 'x', b: 'y' })).toBe(false);
+    expect(sameAttributes({ a: '1' }, { a: 1 })).toBe(false);
+    expect(sameAttributes({ a: ['1'] }, { a: ['1', '2'] })).toBe(false);
+    expect(sameAttributes({ a: Number.NaN }, { a: Number.NaN })).toBe(false);            // unsure: build the key
+    expect(sameAttributes({ a: [{ k: 1 }] as never }, { a: [{ k: 1 }] as never })).toBe(false);
+  });
+
+  it('workloads that alternate, repeat and get evicted give the Resources of the interpreted path', () => {
+    const tables = loadMappingTables();
+    const bases = fixtureTexts.map(decoded).filter((e) => e.workload.container?.id);
+    expect(bases.length).toBeGreaterThan(2);
+    for (const size of [0, 1, 2, 4096]) {
+      const m = compileMapper(tables, { node: TEST_NODE, now: () => TEST_NOW, resourceCacheSize: size });
+      const ref = compileMapper(tables, { node: TEST_NODE, now: () => TEST_NOW, resourceCacheSize: size, interpreted: true });
+      const order = [0, 0, 1, 0, 2, 2, 1, 1, 0].map((k) => bases[k % bases.length]);
+      let prev: { m: unknown; ref: unknown } | undefined;
+      for (const ev of order) {
+        const a = m.toOtel(ev).resource;
+        const b = ref.toOtel(ev).resource;
+        expect(a).toEqual(b);
+        // the same object exactly when the interpreted path gives the same object
+        if (prev !== undefined) expect(a === prev.m).toBe(b === prev.ref);
+        prev = { m: a, ref: b };
+      }
+    }
   });
 });
