@@ -9,7 +9,7 @@
 // passed in arrays, never as text.
 
 import type { Attributes } from '../model/records.ts';
-import type { Coerce } from './coerce.ts';
+import { type Coerce, keepsJsonSafe } from './coerce.ts';
 import type { MapInput } from './input.ts';
 import { type Getter, present } from './paths.ts';
 import type { Transform } from './transforms/index.ts';
@@ -85,7 +85,9 @@ export function compileOtelAttributesWriter(rows: readonly OtelPlanRow[]): OtelA
     // A store with a literal key (a JSON string literal: any key, escaped, never code): V8 keeps an object
     // written by named stores in fast mode, where stores through a variable key turn one with more
     // than a dozen properties into a dictionary, slower to fill and to list for the encoder.
-    code += r.template ? `R(a, k${k}, c${k}, v);` : `v = c${k}(v); if (v !== undefined) a[${JSON.stringify(r.key)}] = v;`;
+    // a JSON-safe result (Transform.jsonSafe) is what a coercion that keeps it returns: no call
+    const skip = r.transforms.length > 0 && r.transforms[r.transforms.length - 1].jsonSafe === true && keepsJsonSafe(r.coerce);
+    code += r.template ? `R(a, k${k}, c${k}, v);` : `${skip ? '' : `v = c${k}(v); `}if (v !== undefined) a[${JSON.stringify(r.key)}] = v;`;
     body.push(`// row ${k}\n  ${code}${close}`);
   }
   const source = `${prologue.join('\n')}

@@ -169,7 +169,7 @@ describe('generated ECS writer and OTel attributes = interpreted mapping', () =>
         if (p?.executable) p.executable.path = `/bin/${s}`;
         if (copy.workload.container) copy.workload.container.id = s;
         copy.data = copy.data.map((d) => (typeof d.value === 'string' ? { ...d, value: s } : d));
-        copy.data.push({ name: s, kind: 'str', value: s });
+        copy.data.push({ name: s, kind: 'str', value: s }, { name: 'big', kind: 'u_int64', value: { a: [18446744073709551615n, { b: -(2n ** 63n) }] } });
         expectSame(m, copy, `${ev.name} with ${JSON.stringify(s)}`);
       }
     }
