@@ -51,6 +51,22 @@ export function otlpEncodePass(records: OtelRecord[], batchSize = 512): () => nu
     encodeInChunks(batch.map((r) => toReadableLogRecord(r, cache)), 'http/protobuf', o.maxRequestBytes));
 }
 
+/** Records per request in the OTLP rows of `npm run bench` (the OTel JS BatchLogRecordProcessor's). */
+export const OTLP_BATCH = 512;
+
+/** Our direct writer for one request's records, split at maxRequestBytes as the exporter does: the bytes produced. */
+export function otlpDirectEncoder(): (batch: OtelRecord[]) => number {
+  const o = resolveOtlpOptions({}, {}, () => {});
+  const cache = createSdkResourceCache({ defaults: o.resourceDefaults, overrides: o.resourceOverrides });
+  return (batch) => {
+    const { chunks, unsendable } = encodeRangesInChunks(batch.length, (a, b) => encodeLogsProto(batch.slice(a, b), cache), o.maxRequestBytes);
+    if (unsendable.length > 0) throw new Error(`benchOtlpEncode: ${unsendable[0].reason}`);
+    let bytes = 0;
+    for (const c of chunks) bytes += c.body.length;
+    return bytes;
+  };
+}
+
 /** Through our direct writer (encode-logs-proto.ts): OtelRecords → bytes, no ReadableLogRecords. */
 export function otlpDirectEncodePass(records: OtelRecord[], batchSize = 512): () => number {
   return encodePass(records, batchSize, (o, cache) => (batch) =>

@@ -19,9 +19,13 @@
 //                    before the pass): what reading this input and writing this output cost in any
 //                    JSON pipeline, with no mapping at all (the ceiling of a generic object path)
 //   map-otel         decode + map to an OTel record
+//   map-otel-protobuf decode + map to OTel records + OTLP protobuf with our writer (requests of 512)
+//   otlp-output-floor JSON.parse of the input + our OTLP protobuf encoding of its finished OTel
+//                    records (mapped before the pass), the same requests: map-otel-protobuf with no mapping
 //   otlp-encode      OTLP protobuf encoding of mapped records (the OTel JS serializer, 512/request);
 //                    -direct: our writer (src/exporters/otlp-http/encode-logs-proto.ts), same requests
 //   es-bulk          Elasticsearch bulk body building from mapped records (create actions, routing)
+// `--rows a,b`: only these rows (names as printed); `--datasets dns_capture,sample_mix`: only these.
 // Datasets: the real 24,010-event DNS capture (test/data) and a mix cycling through every
 // single-event sample in test/fixtures/tracee.
 
@@ -33,12 +37,20 @@ import { MAP_BATCH } from '../src/cli/map-command.ts';
 import { parseLossless } from '../src/util/lossless-json.ts';
 import type { EcsRecord, OtelRecord } from '../src/model/records.ts';
 import { sharedSamples, testMapper } from '../test/helpers/samples.ts';
-import { otlpDirectEncodePass, otlpEncodePass } from './otlp-encode.ts';
+import { OTLP_BATCH, otlpDirectEncodePass, otlpDirectEncoder, otlpEncodePass } from './otlp-encode.ts';
 import { esBulkBodyPass } from './es-bulk.ts';
 
 const args = new Set(process.argv.slice(2));
 const asJson = args.has('--json');
 const quick = args.has('--quick');
+/** The value after `--flag` as a set of names (comma-separated), or undefined: all. */
+const listArg = (flag: string): Set<string> | undefined => {
+  const argv = process.argv.slice(2);
+  const k = argv.indexOf(flag);
+  return k < 0 || k + 1 >= argv.length ? undefined : new Set(argv[k + 1].split(','));
+};
+const onlyRows = listArg('--rows');
+const onlyDatasets = listArg('--datasets');
 const ROOT = path.resolve(import.meta.dirname, '..');
 const DATASET = path.resolve(ROOT, 'test/data/tracee-net_packet_dns-24010.ndjson.gz');
 
@@ -127,6 +139,7 @@ async function main() {
 
   const results: Record<string, Record<string, number>> = {};
   for (const [name, lines] of Object.entries(datasets)) {
+    if (onlyDatasets !== undefined && !onlyDatasets.has(name)) continue;
     const r: Record<string, number> = {};
     r.events = lines.length;
     r.floor_parse_stringify = 0; // the median of every row's floor passes, below
@@ -156,6 +169,18 @@ async function main() {
     passes.map_ecs_objects_ndjson = perLine(lines, (l) => JSON.stringify(mapper.toEcs(decode(l)).doc) + '\n');
     passes.map_otel = perLine(lines, (l) => mapper.toOtel(decode(l)));
     const otel: OtelRecord[] = events.map((e) => mapper.toOtel(e));
+    // OTLP: decode + map + our protobuf writer, per request of OTLP_BATCH lines; its floor parses the
+    // same lines and encodes the records mapped before the pass (the same requests, no mapping)
+    const encodeBatch = otlpDirectEncoder();
+    passes.map_otel_protobuf = batched(lines, OTLP_BATCH, (from, to) => {
+      const records: OtelRecord[] = [];
+      for (let i = from; i < to; i++) records.push(mapper.toOtel(decode(lines[i])));
+      return encodeBatch(records);
+    });
+    passes.otlp_output_floor = batched(lines, OTLP_BATCH, (from, to) => {
+      for (let i = from; i < to; i++) JSON.parse(lines[i]);
+      return encodeBatch(otel.slice(from, to));
+    });
     passes.otlp_protobuf_encode = otlpEncodePass(otel);
     passes.otlp_protobuf_encode_direct = otlpDirectEncodePass(otel);
     const ecs: EcsRecord[] = events.map((e) => mapper.toEcs(e));
@@ -165,6 +190,7 @@ async function main() {
     const floors: number[] = [];
     const ratios: Record<string, number> = {};
     for (const [k, pass] of Object.entries(passes)) {
+      if (onlyRows !== undefined && !onlyRows.has(k)) continue;
       const c = compare(n, floor, pass);
       r[k] = c.rate;
       ratios[`${k}_vs_floor`] = Math.round(c.ratio * 100) / 100;
@@ -172,6 +198,12 @@ async function main() {
     }
     r.floor_parse_stringify = median(floors);
     Object.assign(r, ratios);
+    // the targets of issue #16: the mapping paths against their own output floors (both ratios to
+    // the floor of the same run)
+    for (const [row, outFloor] of [['map_ecs_ndjson', 'ecs_output_floor'], ['map_otel_protobuf', 'otlp_output_floor']]) {
+      const a = ratios[`${row}_vs_floor`], b = ratios[`${outFloor}_vs_floor`];
+      if (a !== undefined && b !== undefined) r[`${row}_vs_${outFloor}`] = Math.round((a / b) * 100) / 100;
+    }
     results[name] = r;
   }
   const report = { node: process.version, date: new Date().toISOString(), unit: 'events/s (median of rounds in CPU time, one core); *_vs_floor: median ratio to the adjacent floor passes', results };
@@ -183,6 +215,7 @@ async function main() {
   for (const [name, r] of Object.entries(results)) {
     console.log(`${name} (${r.events} events)`);
     for (const k of Object.keys(r)) {
+      if (k.includes('_vs_') && k.endsWith('_output_floor')) { console.log(`  ${k.padEnd(44)} ${r[k].toFixed(2)}x`); continue; }
       if (k === 'events' || k.endsWith('_vs_floor')) continue;
       const ratio = k === 'floor_parse_stringify' ? '1.00 (floor)' : `${r[`${k}_vs_floor`].toFixed(2)}x`;
       console.log(`  ${k.padEnd(24)} ${Math.round(r[k]).toString().padStart(9)}   ${ratio}`);

@@ -99,6 +99,14 @@ export function otelCoercion(type: string | undefined): Coerce {
   }
 }
 
+/**
+ * Does coercion `c` return a value that holds no bigint as it is? (otelInfer: a transform whose
+ * result is JSON-safe, Transform.jsonSafe, then needs no coercion call.)
+ */
+export function keepsJsonSafe(c: Coerce): boolean {
+  return c === otelInfer;
+}
+
 /** tracee.* attributes: keep the value's own type; 64-bit values beyond 2^53 become strings. */
 function otelInfer(v: unknown): unknown {
   if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();

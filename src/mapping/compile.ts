@@ -9,9 +9,11 @@ import { nowNs } from '../util/time.ts';
 import { type Coerce, ecsCoercion, ecsJsonKind, type EcsJsonKind, otelCoercion } from './coerce.ts';
 import { indexSignatures, type MapInput, type NodeInfo, type SignatureInfo } from './input.ts';
 import { MappingTableError } from './load.ts';
-import { compileSources, type Getter, present } from './paths.ts';
-import { compileEcsJsonWriter, EcsJsonRecord, type EcsJsonWriter, type JsonPlanRow } from './ecs-json.ts';
-import { createResourceInterner } from './resource-interner.ts';
+import { compileSources, type Getter, present, sourcesExpression } from './paths.ts';
+import { compileEcsJsonWriter, EcsJsonRecord, type EcsJsonWriter, type JsonPlanRow, type RowKeys } from './ecs-json.ts';
+import { createResourceInterner, sameAttributes } from './resource-interner.ts';
+import { quote } from './json-text.ts';
+import { compileOtelAttributesWriter, type OtelAttributesWriter } from './otel-attrs.ts';
 import type { MappingTables, RecordField, Row, TableFile } from './table-types.ts';
 import { resolveTransform, type Transform } from './transforms/index.ts';
 import { eventId } from './transforms/event.ts';
@@ -23,6 +25,11 @@ export interface MapperOptions {
   now?: () => bigint;
   /** Distinct workloads (OTel Resource objects) kept; the oldest is evicted past it. */
   resourceCacheSize?: number;
+  /**
+   * toOtel runs the row closures one by one instead of the code generated per event group (the
+   * reference the generated code is tested against; same output, slower).
+   */
+  interpreted?: boolean;
 }
 
 export interface EcsFieldSpec { name: string; type: string; array?: boolean }
@@ -68,7 +75,8 @@ interface CompiledRow {
 // jsonEvent/jsonAlert: the group's ECS JSON writers, built on first use (null: none can be built).
 // Two fields, not a record keyed by kind: a keyed read per event is a generic lookup.
 // skipEcs/skipOtel: targets of common and detection rows the group does not take (EventGroup.drop).
-interface CompiledGroup { rows: CompiledRow[]; category?: string[]; type?: string[]; skipEcs?: Set<string>; skipOtel?: Set<string>; jsonEvent?: EcsJsonWriter | null; jsonAlert?: EcsJsonWriter | null; collectEvent?: CompiledRow[]; collectAlert?: CompiledRow[] }
+// otelEvent/otelAlert: the group's generated OTel attribute writers, built on first use.
+interface CompiledGroup { rows: CompiledRow[]; category?: string[]; type?: string[]; skipEcs?: Set<string>; skipOtel?: Set<string>; jsonEvent?: EcsJsonWriter | null; jsonAlert?: EcsJsonWriter | null; collectEvent?: CompiledRow[]; collectAlert?: CompiledRow[]; otelEvent?: OtelAttributesWriter; otelAlert?: OtelAttributesWriter }
 
 const TRACEE_PREFIX = 'tracee.';
 /** tracee.* attributes keep one OTel type per attribute, from the row's declared ES type. */
@@ -78,6 +86,21 @@ const OTEL_TYPE_OF_ES_TYPE: Record<string, string | undefined> = { keyword: 'str
 const FOLDABLE_ROOTS = new Set(['node', 'kind']);
 const PURE_TRANSFORMS = new Set(['lookup', 'string', 'prefix', 'basename', 'dirname', 'extension', 'count', 'first']);
 const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+/**
+ * What a row reads and runs, as keys (JsonPlanRow.keys): rows with equal keys compute equal values,
+ * so a compiled writer computes them once per event. A `value:` row has no source to share.
+ */
+function rowKeys(r: CompiledRow): RowKeys | undefined {
+  if (r.src.from === undefined) return undefined;
+  const when = r.src.when === undefined ? undefined : list(r.src.when).join('\u0000');
+  const read = sourcesExpression(r.src.from, 'x');
+  const readWhen = r.src.when === undefined ? undefined : sourcesExpression(r.src.when, 'x');
+  return {
+    source: list(r.src.from).join('\u0000'), ...(when === undefined ? {} : { when }), transforms: list(r.src.transform).filter((t) => t !== 'template'),
+    ...(read === undefined ? {} : { read }), ...(readWhen === undefined ? {} : { readWhen }),
+  };
+}
 
 function flatRows(rows: TableFile['fields']): Row[] {
   return (rows ?? []).flat(2) as Row[];
@@ -282,16 +305,29 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
     }
   }
 
+  // the resource rows as generated code (the interpreted loop below is the reference)
+  const resourceWriter = compileOtelAttributesWriter(resourceRows.map((r) => ({
+    key: r.resource!.key, get: r.get, when: r.when, transforms: r.transforms, coerce: r.resource!.coerce, template: r.resource!.template, keys: rowKeys(r),
+  })));
+
   function resourceOf(i: MapInput): OtelResource {
     const attrs: Attributes = {};
     let key = '';
-    for (let k = 0; k < resourceRows.length; k++) {
-      const r = resourceRows[k];
-      const v = value(r, i);
-      if (v === undefined) continue;
-      setAttr(attrs, r.resource!, v);
+    if (opts.interpreted === true) {
+      for (let k = 0; k < resourceRows.length; k++) {
+        const r = resourceRows[k];
+        const v = value(r, i);
+        if (v === undefined) continue;
+        setAttr(attrs, r.resource!, v);
+      }
+    } else {
+      resourceWriter(i, attrs);
     }
-    for (const a of Object.keys(attrs)) key += `${a}\u0000${JSON.stringify(attrs[a])}\u0001`;
+    // the same workload as the event before (the common case): its Resource, without a key
+    const latest = opts.interpreted === true ? undefined : resources.latest;
+    if (latest !== undefined && sameAttributes(latest.attributes, attrs)) return latest;
+    // quote(s) is JSON.stringify(s) for a string, without a call into the serializer
+    for (const a of Object.keys(attrs)) { const v = attrs[a]; key += `${a}\u0000${typeof v === 'string' ? quote(v) : JSON.stringify(v)}\u0001`; }
     return resources.get(key, attrs);
   }
 
@@ -345,7 +381,7 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
         continue;
       }
       const jsonLast = t.asJson === true && r.transforms.at(-1)?.json !== undefined;
-      plan.push({ segs: t.segs, constant: false, get: r.get, when: r.when, transforms: r.transforms, coerce: t.coerce, jsonLast, kind: t.jsonKind ?? 'any' });
+      plan.push({ segs: t.segs, constant: false, get: r.get, when: r.when, transforms: r.transforms, coerce: t.coerce, jsonLast, kind: t.jsonKind ?? 'any', keys: rowKeys(r) });
     }
     const cat = kind === 'alert' ? alertCategory : { category: g.category ?? defaults.category, type: g.type ?? defaults.type };
     plan.push({ segs: ['event', 'category'], constant: true, value: cat.category, kind: 'any' }, { segs: ['event', 'type'], constant: true, value: cat.type, kind: 'any' });
@@ -353,6 +389,19 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
     for (const r of collectRows(g, kind)) plan.push({ segs: r.ecs!.segs, constant: false, get: r.get, collect: r.collect, transforms: r.transforms, coerce: r.ecs!.coerce, jsonLast: false, kind: r.ecs!.jsonKind ?? 'any' });
     const w = compileEcsJsonWriter(plan) ?? null;
     if (kind === 'alert') g.jsonAlert = w; else g.jsonEvent = w;
+    return w;
+  }
+
+  /** The group's OTel attribute writer for `kind`: the rows runOtel would run, generated as code. */
+  function otelWriter(g: CompiledGroup, kind: MapInput['kind']): OtelAttributesWriter {
+    const cached = kind === 'alert' ? g.otelAlert : g.otelEvent;
+    if (cached !== undefined) return cached;
+    const context = [...commonRows, ...(kind === 'alert' ? detectionRows : [])].filter((r) => r.otel !== undefined && !g.skipOtel?.has(r.otel.key));
+    const rows = [...context, ...g.rows.filter((r) => r.otel !== undefined)].map((r) => ({
+      key: r.otel!.key, get: r.get, when: r.when, transforms: r.transforms, coerce: r.otel!.coerce, template: r.otel!.template, keys: rowKeys(r),
+    }));
+    const w = compileOtelAttributesWriter(rows);
+    if (kind === 'alert') g.otelAlert = w; else g.otelEvent = w;
     return w;
   }
 
@@ -373,9 +422,13 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
       const i = input(ev);
       const attributes: Attributes = {};
       const group = byName.get(ev.name);
-      runOtel(commonRows, i, attributes, group?.skipOtel);
-      if (i.kind === 'alert') runOtel(detectionRows, i, attributes, group?.skipOtel);
-      if (group) runOtel(group.rows, i, attributes);
+      if (opts.interpreted === true) {
+        runOtel(commonRows, i, attributes, group?.skipOtel);
+        if (i.kind === 'alert') runOtel(detectionRows, i, attributes, group?.skipOtel);
+        if (group) runOtel(group.rows, i, attributes);
+      } else {
+        otelWriter(group ?? ungrouped, i.kind)(i, attributes);
+      }
       const rec: OtelRecord = {
         resource: resourceOf(i),
         timeUnixNano: ev.timestamp,

@@ -7,8 +7,9 @@
 // which rows produced a value. Members go in the tree's order (first row naming them); where a later
 // row can open a key before an earlier one, the writer checks the actual first-write rows and sorts.
 //
-// The generated source holds only slot numbers and indexes: keys, getters, transforms and constant
-// values are passed in arrays, never as text.
+// The generated source holds slot numbers, indexes and the input paths rows read (as JSON string
+// literals: valid JavaScript string literals whatever a key holds); output keys, getters that are no
+// plain property walk, transforms and constant values are passed in arrays, never as text.
 
 import type { EcsKind, EcsRecord } from '../model/records.ts';
 import type { MapInput } from './input.ts';
@@ -22,7 +23,21 @@ export type JsonPlanRow =
   | { segs: string[]; kind: EcsJsonKind; constant: true; value: unknown }   // always written with this (coerced) value
   | { segs: string[]; kind: EcsJsonKind; constant: false; get: Getter; when?: Getter; transforms: Transform[]; coerce: Coerce; jsonLast: boolean;
       /** A collect row: its value is the list of these fields' values as written by the rows before it. */
-      collect?: string[][] };
+      collect?: string[][];
+      /**
+       * What the row reads and runs, as keys: rows whose `source` keys are equal read the same value,
+       * and rows whose `source` and first k `transforms` keys are equal get the same value after k
+       * transforms (transforms are functions of the value and the input). The writer computes such a
+       * shared value once per event. Without keys nothing is shared.
+       */
+      keys?: RowKeys };
+
+/**
+ * A row's source, `when` and transforms as keys (equal keys, equal values), and where its getters are
+ * plain property walks, the same reads as JavaScript expressions over the input `i` (paths.ts
+ * pathExpression), written into the generated code in place of a getter call.
+ */
+export interface RowKeys { source: string; when?: string; transforms: string[]; read?: string; readWhen?: string }
 
 /** Writes one event's document as JSON; `out.id` gets the raw `event.id` value (or undefined). */
 export type EcsJsonWriter = (input: MapInput, out: { id: unknown }) => string;
@@ -30,6 +45,10 @@ export type EcsJsonWriter = (input: MapInput, out: { id: unknown }) => string;
 interface Leaf { leaf: true; key: string; slot: number; rows: number[]; jsonRows: boolean; kind?: EcsJsonKind }
 interface Obj { leaf: false; key: string; slot: number; children: Array<Leaf | Obj>; byKey: Map<string, Leaf | Obj> }
 
+/** present(v) (paths.ts) written inline: only an object needs the call. */
+const PV = `if (v !== undefined && v !== null && v !== '' && (typeof v !== 'object' || P(v))) { `;
+/** A shared value not computed yet for this event (see `cached`). */
+const NOT_YET = Symbol('not computed yet');
 const INDEX_LIKE = /^(?:0|[1-9]\d*)$/;
 const NO_STAMP = 1e9;
 
@@ -66,7 +85,7 @@ function generate(rows: readonly JsonPlanRow[], root: Obj, leafOf: Leaf[]): EcsJ
   const constant = (v: unknown) => { K.push(v); return `K[${K.length - 1}]`; };
   const G: Getter[] = [], W: Array<Getter | undefined> = [], T: Transform[][] = [], C: Coerce[] = [];
   const prologue: string[] = [];
-  const locals: string[] = ['v'];
+  const locals: string[] = ['v', 'x'];
   const body: string[] = [];
 
   // A leaf written once by a constant row is fixed text; everything else lives in slots at run time.
@@ -89,6 +108,31 @@ function generate(rows: readonly JsonPlanRow[], root: Obj, leafOf: Leaf[]): EcsJ
     return n.jsonRows ? `(x${n.slot} ? undefined : s${n.slot})` : `s${n.slot}`;
   };
 
+  // --- values several rows share (the same source, the same transforms on it): once per event ---
+  // A shared value lives in local q<n>, U until first computed: rows run under conditions, so the
+  // first row to need it computes it.
+  const uses = new Map<string, number>();
+  const use = (key: string) => uses.set(key, (uses.get(key) ?? 0) + 1);
+  const chainKeys = (r: JsonPlanRow & { constant: false }): string[] => {
+    const ks = r.keys!;
+    const out = [`s${JSON.stringify(ks.source)}`];
+    const n = r.jsonLast ? ks.transforms.length - 1 : ks.transforms.length;
+    for (let t = 0; t < n; t++) out.push(`${out[t]}|${JSON.stringify(ks.transforms[t])}`);
+    return out;
+  };
+  for (const r of rows) {
+    if (r.constant || r.keys === undefined || r.collect !== undefined) continue;
+    if (r.keys.when !== undefined) use(`s${JSON.stringify(r.keys.when)}`);
+    for (const key of chainKeys(r)) use(key);
+  }
+  const shared = new Map<string, string>();
+  const cached = (key: string | undefined, compute: string): string => {
+    if (key === undefined || (uses.get(key) ?? 0) < 2) return compute;
+    let q = shared.get(key);
+    if (q === undefined) { q = `q${shared.size}`; shared.set(key, q); locals.push(`${q} = U`); }
+    return `(${q} === U ? (${q} = ${compute}) : ${q})`;
+  };
+
   // --- rows, in write order ---
   for (let k = 0; k < rows.length; k++) {
     const r = rows[k];
@@ -98,17 +142,22 @@ function generate(rows: readonly JsonPlanRow[], root: Obj, leafOf: Leaf[]): EcsJ
       (l.rows.length > 1 ? `if (s${l.slot} === undefined) f${l.slot} = ${k}; ` : '') + `s${l.slot} = ${value};` + (l.jsonRows ? ` x${l.slot} = ${isJson};` : '');
     if (r.constant) { body.push(store(constant(r.value), false)); continue; }
     G[k] = r.get; W[k] = r.when; T[k] = r.transforms; C[k] = r.coerce;
-    const read = r.collect === undefined ? `g${k}(i)` : `[${r.collect.map(fieldValue).join(', ')}]`;
+    const ck = r.keys !== undefined && r.collect === undefined ? chainKeys(r) : undefined;
+    const read = r.collect === undefined ? cached(ck?.[0], r.keys?.read ?? `g${k}(i)`) : `[${r.collect.map(fieldValue).join(', ')}]`;
     prologue.push(`const g${k} = G[${k}], c${k} = C[${k}]${r.when ? `, w${k} = W[${k}]` : ''};`);
     const n = r.jsonLast ? r.transforms.length - 1 : r.transforms.length;
     for (let t = 0; t < n; t++) prologue.push(`const t${k}_${t} = T[${k}][${t}];`);
     if (r.jsonLast) prologue.push(`const j${k} = T[${k}][${n}].json;`);
     let code = '';
     let close = '';
-    if (r.when) { code += `if (P(w${k}(i))) { `; close += ' }'; }
-    code += `v = ${read}; if (P(v)) { `; close += ' }';
-    for (let t = 0; t < n; t++) { code += `v = t${k}_${t}(v, i); if (P(v)) { `; close += ' }'; }
-    code += r.jsonLast ? `v = j${k}(v, i); if (v !== undefined) { ${store('v', true)} }` : `v = c${k}(v); if (v !== undefined) { ${store('v', false)} }`;
+    const whenKey = r.keys?.when === undefined ? undefined : `s${JSON.stringify(r.keys.when)}`;
+    if (r.when) { code += `if (P(${cached(whenKey, r.keys?.readWhen ?? `w${k}(i)`)})) { `; close += ' }'; }
+    code += `v = ${read}; ${PV}`; close += ' }';
+    for (let t = 0; t < n; t++) { code += `v = ${cached(ck?.[t + 1], `t${k}_${t}(v, i)`)}; ${PV}`; close += ' }'; }
+    // the coercion of a string field returns a string as it is, that of an integer field an integer
+    // number: only other values need the call
+    const coerce = r.kind === 'string' ? `typeof v === 'string' ? v : c${k}(v)` : r.kind === 'integer' ? `typeof v === 'number' && Number.isInteger(v) ? v : c${k}(v)` : `c${k}(v)`;
+    code += r.jsonLast ? `v = j${k}(v, i); if (v !== undefined) { ${store('v', true)} }` : `v = ${coerce}; if (v !== undefined) { ${store('v', false)} }`;
     body.push(`// row ${k}\n  ${code}${close}`);
   }
 
@@ -217,8 +266,8 @@ return function ecsJson(i, out) {
   return ${rootText === undefined ? `'{' + o0 + '}'` : 'K[' + (K.push(rootText) - 1) + ']'};
 };`;
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  const factory = new Function('G', 'W', 'T', 'C', 'K', 'P', 'E', 'Q', 'N', 'J', 'S', source) as (...a: unknown[]) => EcsJsonWriter;
-  return factory(G, W, T, C, K, present, jsonText, quote, needsEscape, JSON.stringify, sortMembers);
+  const factory = new Function('G', 'W', 'T', 'C', 'K', 'P', 'E', 'Q', 'N', 'J', 'S', 'U', source) as (...a: unknown[]) => EcsJsonWriter;
+  return factory(G, W, T, C, K, present, jsonText, quote, needsEscape, JSON.stringify, sortMembers, NOT_YET);
 }
 
 /** [stamp, member, stamp, member…] → the present members in first-write order, comma-joined. */

@@ -49,6 +49,47 @@ function generatedWalk(segs: readonly string[], from: number): ((v: unknown) => 
   return new Function('v', `${code} return x;`) as (v: unknown) => unknown;
 }
 
+/**
+ * compilePath's getter as a JavaScript expression over the mapping input `i`, for code generated per
+ * event group (each group's code then has its own inline caches for the event's objects, where one
+ * shared getter sees the objects of every group and shape). `x` names a local the expression may
+ * overwrite. Keys are JSON string literals. undefined where the getter is not a plain property walk
+ * (arguments, node, signature, odd keys): call the getter then.
+ */
+export function pathExpression(path: string, x: string): string | undefined {
+  const segs = path.split('.');
+  const root = segs[0];
+  const step = (s: string) => `${x} = ${x} === null || typeof ${x} !== 'object' ? undefined : ${x}[${JSON.stringify(s)}]`;
+  const walkFrom = (start: string, from: number): string | undefined => {
+    const steps: string[] = [];
+    for (let k = from; k < segs.length; k++) {
+      if (!plainKey(segs[k]) || !readsLikeWalk(segs[k])) return undefined;
+      steps.push(step(segs[k]));
+    }
+    return `(${x} = ${start}, ${steps.join(', ')}, ${x})`;
+  };
+  switch (root) {
+    case 'event': return segs.length === 1 ? 'i.event' : walkFrom('i.event', 1);
+    case 'kind': return segs.length === 1 ? 'i.kind' : undefined;
+    case 'observed': return segs.length === 1 ? 'i.observed' : undefined;
+    case 'node': case 'signature': case 'data': case 'detected_from': return undefined;
+    default: {
+      if (segs.length === 1) return `i.event[${JSON.stringify(root)}]`;
+      if (segs.length === 2) {
+        if (!plainKey(segs[1])) return undefined;
+        return `(${x} = i.event[${JSON.stringify(root)}], ${x} !== null && typeof ${x} === 'object' ? ${x}[${JSON.stringify(segs[1])}] : undefined)`;
+      }
+      return walkFrom('i.event', 0);
+    }
+  }
+}
+
+/** compileSources's getter as an expression (pathExpression), for one path only. */
+export function sourcesExpression(from: string | string[], x: string): string | undefined {
+  const list = Array.isArray(from) ? from : [from];
+  return list.length === 1 ? pathExpression(list[0], x) : undefined;
+}
+
 /** What dataGetter returns when the event has no argument of that name. */
 const NO_ARG = Symbol('no argument');
 

@@ -24,42 +24,44 @@ import type { DataField, DetectedFrom, TraceeEvent } from '../../model/event.ts'
  * value moved to another argument counts as a change; the leaf hashes are summed per accumulator, and the
  * leaf count is kept. The rest of the key (time, thread, process, name, container) is exact; the 64 bits
  * only have to tell apart events that share all of those.
+ *
+ * The state is module-level int32 variables, not an object: one fold runs at a time (no callbacks), and V8
+ * keeps int32 locals unboxed where an object's uint32 fields would be heap numbers. The sums are kept as
+ * int32 (`| 0`) and read as uint32 at the end: the same bits as summing uint32 modulo 2^32.
  */
-class DataHash {
-  a = 0;
-  b = 0;
-  n = 0;
-  seedA = 0;
-  seedB = 0;
+let sumA = 0;
+let sumB = 0;
+let leafCount = 0;
+let seedA = 0;
+let seedB = 0;
+let lastA = 0;
+let lastB = 0;
 
-  arg(name: string): void {
-    this.seedA = 0x811c9dc5;
-    this.seedB = 0x9747b28c;
-    this.leaf(name);   // its own hash becomes the seed of its leaves (and counts as a leaf: an empty argument
-    this.n--;          // is not carried by every shape, so it is undone below when no leaf follows)
-    this.seedA = this.lastA;
-    this.seedB = this.lastB;
+function leaf(s: string): void {
+  let h1 = seedA;
+  let h2 = seedB;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193);
+    h2 = Math.imul((h2 << 5) | (h2 >>> 27), 0x5bd1e995) ^ c;
   }
+  h1 ^= s.length;
+  h2 = Math.imul(h2 ^ (h2 >>> 15), 0x2c1b3c6d);
+  lastA = h1;
+  lastB = h2;
+  sumA = (sumA + h1) | 0;
+  sumB = (sumB + h2) | 0;
+  leafCount++;
+}
 
-  lastA = 0;
-  lastB = 0;
-
-  leaf(s: string): void {
-    let h1 = this.seedA;
-    let h2 = this.seedB;
-    for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i);
-      h1 = Math.imul(h1 ^ c, 0x01000193);
-      h2 = Math.imul((h2 << 5) | (h2 >>> 27), 0x5bd1e995) ^ c;
-    }
-    h1 ^= s.length;
-    h2 = Math.imul(h2 ^ (h2 >>> 15), 0x2c1b3c6d);
-    this.lastA = h1 >>> 0;
-    this.lastB = h2 >>> 0;
-    this.a = (this.a + this.lastA) >>> 0;
-    this.b = (this.b + this.lastB) >>> 0;
-    this.n++;
-  }
+/** An argument's name: its own hash becomes the seed of its leaves. */
+function arg(name: string): void {
+  seedA = 0x811c9dc5 | 0;
+  seedB = 0x9747b28c | 0;
+  leaf(name);    // counts as a leaf: an empty argument is not carried by every shape, so it is undone below
+  leafCount--;   // when no leaf follows
+  seedA = lastA;
+  seedB = lastB;
 }
 
 function isByteList(v: readonly unknown[]): boolean {
@@ -71,43 +73,40 @@ function isByteList(v: readonly unknown[]): boolean {
   return true;
 }
 
-function leaves(v: unknown, h: DataHash, depth: number): void {
+function leaves(v: unknown, depth: number): void {
   switch (typeof v) {
-    case 'string': if (v !== '' && v !== '0') h.leaf(v); return;
-    case 'number': if (v !== 0 && !Number.isNaN(v)) h.leaf(String(v)); return;
-    case 'bigint': if (v !== 0n) h.leaf(v.toString()); return;
-    case 'boolean': if (v) h.leaf('1'); return;
+    case 'string': if (v !== '' && v !== '0') leaf(v); return;
+    case 'number': if (v !== 0 && !Number.isNaN(v)) leaf(String(v)); return;
+    case 'bigint': if (v !== 0n) leaf(v.toString()); return;
+    case 'boolean': if (v) leaf('1'); return;
     case 'object': break;
     default: return;
   }
   if (v === null || depth > 32) return;   // hostile nesting: the mapper refuses it elsewhere; the id need not go deeper
-  if (v instanceof Uint8Array) { if (v.length > 0) h.leaf(Array.from(v).join(',')); return; }
   if (Array.isArray(v)) {
-    if (isByteList(v)) { h.leaf(v.join(',')); return; }
-    for (let i = 0; i < v.length; i++) leaves(v[i], h, depth + 1);
+    if (isByteList(v)) { leaf(v.join(',')); return; }
+    for (let i = 0; i < v.length; i++) leaves(v[i], depth + 1);
     return;
   }
-  for (const k in v as Record<string, unknown>) {
-    if (Object.hasOwn(v, k)) leaves((v as Record<string, unknown>)[k], h, depth + 1);
-  }
-}
-
-function foldData(fields: readonly DataField[] | undefined, h: DataHash): void {
-  if (!fields) return;
-  for (let i = 0; i < fields.length; i++) {
-    const f = fields[i];
-    const a = h.a; const b = h.b; const n = h.n;
-    h.arg(f.name);
-    leaves(f.value, h, 0);
-    if (h.n === n) { h.a = a; h.b = b; }   // an argument with only zero values: as if absent (proto3)
-  }
+  if (v instanceof Uint8Array) { if (v.length > 0) leaf(Array.from(v).join(',')); return; }
+  // own enumerable values (what for-in with hasOwn visits); the sums make their order irrelevant
+  const values = Object.values(v);
+  for (let i = 0; i < values.length; i++) leaves(values[i], depth + 1);
 }
 
 /** The canonical form of the data, as text: the two multiset hashes and the leaf count. */
 export function canonicalData(fields: readonly DataField[] | undefined): string {
-  const h = new DataHash();
-  foldData(fields, h);
-  return h.n === 0 ? '' : `${h.a.toString(36)}.${h.b.toString(36)}.${h.n}`;
+  sumA = 0; sumB = 0; leafCount = 0;
+  if (fields) {
+    for (let i = 0; i < fields.length; i++) {
+      const f = fields[i];
+      const a = sumA; const b = sumB; const n = leafCount;
+      arg(f.name);
+      leaves(f.value, 0);
+      if (leafCount === n) { sumA = a; sumB = b; }   // an argument with only zero values: as if absent (proto3)
+    }
+  }
+  return leafCount === 0 ? '' : `${(sumA >>> 0).toString(36)}.${(sumB >>> 0).toString(36)}.${leafCount}`;
 }
 
 function canonicalDetectedFrom(d: DetectedFrom | undefined, depth = 0): string {

@@ -145,7 +145,8 @@ export const eventTransforms: Record<string, TransformFactory> = {
     };
   },
   // with a JSON writer for the ECS JSON path (the flattened tracee.data: most of a document's text)
-  data_object: () => Object.assign((v: unknown) => dataObject(v as DataField[]), { json: (v: unknown) => dataObjectJson(v as DataField[]) }),
+  // dataObject's values went through toJsonSafe: the result holds no bigint (jsonSafe)
+  data_object: () => Object.assign((v: unknown) => dataObject(v as DataField[]), { json: (v: unknown) => dataObjectJson(v as DataField[]), jsonSafe: true as const }),
   detected_from: plain((v) => detectedFrom(v as DetectedFrom)),
   severity: (arg, lookups) => {
     const table = lookupTable(lookups, 'severity');

@@ -16,6 +16,8 @@ import { fileTransforms } from './file.ts';
 export type Transform = ((value: unknown, input: MapInput) => unknown) & {
   /** Optional: the JSON text of the result (undefined: nothing to write), for the ECS JSON writer. */
   json?: (value: unknown, input: MapInput) => string | undefined;
+  /** Optional: the result never is nor holds a bigint (toJsonSafe returns it as it is). */
+  jsonSafe?: true;
 };
 export type TransformFactory = (arg: string | undefined, lookups: Lookups) => Transform;
 

@@ -99,19 +99,25 @@ export const textTransforms: Record<string, TransformFactory> = {
   template: plain((v) => v),
   rfc3339_ns: () => {
     const format = createRfc3339NsFormatter();
-    return (v) => (typeof v === 'bigint' ? format(v) : typeof v === 'number' ? format(BigInt(v)) : undefined);
+    return (v) => (typeof v === 'bigint' ? format(v) : typeof v === 'number' && Number.isInteger(v) ? format(BigInt(v)) : undefined);
   },
   // a wall-clock ns time only: Tracee ≤ v0.10 sent boot-relative thread start times
   rfc3339_ns_epoch: () => {
     const format = createRfc3339NsFormatter();
     return (v) => {
-      const ns = typeof v === 'bigint' ? v : typeof v === 'number' ? BigInt(v) : undefined;
+      const ns = typeof v === 'bigint' ? v : typeof v === 'number' && Number.isInteger(v) ? BigInt(v) : undefined;
       return ns !== undefined && ns >= PLAUSIBLE_EPOCH_NS ? format(ns) : undefined;
     };
   },
   stack_addresses: plain((v) => {
     const addrs = (v as { addresses?: Array<{ address: unknown }> } | undefined)?.addresses;
     if (!Array.isArray(addrs) || addrs.length === 0) return undefined;
-    return addrs.map((a) => `0x${BigInt(a.address as number | bigint).toString(16)}`);
+    // an address that is no integer (a changed or hostile input) is left out, not a thrown error
+    const out: string[] = [];
+    for (const a of addrs) {
+      const x = (a as { address?: unknown } | null)?.address;
+      if (typeof x === 'bigint' || (typeof x === 'number' && Number.isInteger(x))) out.push(`0x${BigInt(x).toString(16)}`);
+    }
+    return out.length > 0 ? out : undefined;
   }),
 };
