@@ -11,7 +11,7 @@ import type { ElasticsearchExporterOptions } from '../exporters/elasticsearch/co
 import { OpenSearchConfigError, resolveOpenSearchOptions, type OpenSearchExporterOptions } from '../exporters/opensearch/config.ts';
 import { OtlpOptionsError, resolveOtlpOptions, type OtlpHttpOptions } from '../exporters/otlp-http/options.ts';
 import { loadExporterModule } from '../exporters/plugin.ts';
-import { EXPORTER_TYPES } from '../exporters/registry.ts';
+import { EXPORTER_TYPE_NAMES } from '../exporters/registry.ts';
 import { compileMapper } from '../mapping/compile.ts';
 import { checkOverride, loadMappingTables, readTableFile } from '../mapping/load.ts';
 import { loadTrimGroups, trimDrops, withDrops } from '../mapping/trim.ts';
@@ -120,7 +120,7 @@ export function checkConfigFile(file: string | undefined, env: NodeJS.ProcessEnv
     const { type, delivery, ...options } = e;
     const merged = { ...(config.delivery ?? {}), ...(delivery ?? {}) };
     attempt(delivery ? [...at, 'delivery'] : ['delivery'], () => resolveDeliveryOptions(merged), 'delivery.');
-    if (type !== 'module' && !(type in EXPORTER_TYPES)) fail([...at, 'type'], `unknown exporter "${type}"`);
+    if (type !== 'module' && !EXPORTER_TYPE_NAMES.includes(type)) fail([...at, 'type'], `unknown exporter "${type}"`);
     // filters and trimming, compiled as `run` does (a plugin's target is only known once it loads)
     // their messages start with "<where>.<key>: "; report them at that key's line
     const exporterCheck = (f: () => unknown) => {

@@ -9,7 +9,7 @@ import { loadTrimGroups, trimDrops, trimKey, withDrops } from '../mapping/trim.t
 import { redactingMappers } from '../mapping/redact.ts';
 import type { Exporter } from '../model/exporter.ts';
 import { formatOrigin } from '../model/records.ts';
-import { EXPORTER_TYPES, type ExporterFactory } from '../exporters/registry.ts';
+import { builtinExporter, type ExporterFactory } from '../exporters/registry.ts';
 import { detectNodeInfo } from '../config/node-info.ts';
 import { ConfigError, exporterOptions, type RunConfig } from '../config/run-config.ts';
 import { timedExporter, type ExporterTelemetry, type Telemetry } from '../telemetry/index.ts';
@@ -83,7 +83,9 @@ export function compileMappers(config: RunConfig) {
 /** The exporter an entry names, and the label its messages carry. */
 function createExporter(e: ExporterConfig, where: string, deps: RouteDeps): { exporter: Exporter; label: string } {
   const { type, module: spec } = e;
-  const factory = type === 'module' ? deps.exporterModules?.get(spec ?? '') : EXPORTER_TYPES[type];
+  const builtin = type === 'module' ? undefined : builtinExporter(type);
+  if (builtin === 'not loaded') throw new ConfigError(`${where}: exporter type "${type}" is not loaded: build the pipeline with preparePipeline() (or call loadExporterModules() first)`);
+  const factory = type === 'module' ? deps.exporterModules?.get(spec ?? '') : builtin;
   if (!factory && type === 'module') throw new ConfigError(`${where}: exporter module "${spec}" is not loaded: build the pipeline with preparePipeline() (or pass exporterModules from loadExporterModules())`);
   if (!factory) throw new ConfigError(`${where}.type: unknown exporter "${type}"`);
   // a plugin without a configured name names itself

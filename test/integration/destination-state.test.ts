@@ -19,7 +19,7 @@ import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RunConfig } from '../../src/config/run-config.ts';
-import { createPipeline, ledgerGap, type RunSummary } from '../../src/pipeline/pipeline.ts';
+import { preparePipeline, ledgerGap, type RunSummary } from '../../src/pipeline/pipeline.ts';
 import { runReplay } from '../../src/cli/replay-command.ts';
 import { countDocs, esRequest, esUrl, uniqueNamespace } from '../helpers/elasticsearch.ts';
 import { createFakeOutageProxy } from '../helpers/fake-outage-proxy.ts';
@@ -86,7 +86,7 @@ describe('(a) Elasticsearch comes back empty mid-run (rebuilt cluster)', () => {
     } as RunConfig;
     const stdin = new PassThrough();
     const logs: string[] = [];
-    const p = createPipeline(config, { stdin, log: (l) => logs.push(l) }, { shutdownTimeoutMs: 120_000 });
+    const p = await preparePipeline(config, { stdin, log: (l) => logs.push(l) }, { shutdownTimeoutMs: 120_000 });
     const running = p.run();
     await p.ready();
     const first = events(0, 200);
@@ -137,7 +137,7 @@ describe('(b) two events differing only in their data', () => {
       version: 1, node: { name: 'n' }, sources: [{ type: 'stdin' }],
       exporters: [{ type: 'elasticsearch', name: 'es', endpoints: esUrl(), dataStream: { namespace: ns }, delivery: { flushIntervalMs: 50 } }],
     } as RunConfig;
-    const summary = await createPipeline(config, { stdin: Readable.from([`${DNS_EVENT}\n${twin}\n`]), log: () => {} }, { shutdownTimeoutMs: 60_000 }).run();
+    const summary = await (await preparePipeline(config, { stdin: Readable.from([`${DNS_EVENT}\n${twin}\n`]), log: () => {} }, { shutdownTimeoutMs: 60_000 })).run();
     expect(summary.exporters[0].ledger).toEqual({ entered: 2, delivered: 2, duplicates: 0, deadLettered: {}, dropped: 0, buffered: 0, unsettled: 0, filtered: 0 });
     const stored = await ids(`logs-tracee.events-${ns}`);
     expect(stored.length).toBe(2);
@@ -160,7 +160,7 @@ describe('(c) shutdown while Elasticsearch is unreachable, then replay', () => {
         exporters: [{ type: 'elasticsearch', name: 'es', endpoints: proxy.url, dataStream: { namespace: ns },
           delivery: { maxBatchItems: 50, flushIntervalMs: 50, initialBackoffMs: 100, maxBackoffMs: 300 } }],
       } as RunConfig;
-      const run = await createPipeline(config, { stdin: Readable.from([events(0, N).join('\n') + '\n']), log: () => {} }, { shutdownTimeoutMs: 1500 }).run();
+      const run = await (await preparePipeline(config, { stdin: Readable.from([events(0, N).join('\n') + '\n']), log: () => {} }, { shutdownTimeoutMs: 1500 })).run();
       const l = run.exporters[0].ledger;
       expect(l).toEqual({ entered: N, delivered: 0, duplicates: 0, deadLettered: { shutdown_deadline: N }, dropped: 0, buffered: 0, unsettled: 0, filtered: 0 });
       expect(ledgerGap(l)).toBe(0);

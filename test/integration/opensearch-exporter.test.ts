@@ -13,7 +13,7 @@ import { createOpenSearchExporter, type OpenSearchExporter } from '../../src/exp
 import { loadEcsFlat } from '../../src/exporters/elasticsearch/ecs-flat.ts';
 import type { ExportItem, ItemOutcome, SendOutcome } from '../../src/model/exporter.ts';
 import type { EcsRecord } from '../../src/model/records.ts';
-import { createPipeline, ledgerGap } from '../../src/pipeline/pipeline.ts';
+import { preparePipeline, ledgerGap } from '../../src/pipeline/pipeline.ts';
 import { uniqueNamespace } from '../helpers/elasticsearch.ts';
 import { createFakeOutageProxy } from '../helpers/fake-outage-proxy.ts';
 import { osCount, osDeleteDataStreams, osIds, osMapping, osRequest, osUrl } from '../helpers/opensearch.ts';
@@ -206,7 +206,7 @@ describe('OpenSearch unreachable in the middle of a run (FAKE outage proxy befor
       } as unknown as RunConfig;
       const stdin = new PassThrough();
       const runLogs: string[] = [];
-      const p = createPipeline(config, { stdin, log: (l) => runLogs.push(l) }, { shutdownTimeoutMs: 120_000 });
+      const p = await preparePipeline(config, { stdin, log: (l) => runLogs.push(l) }, { shutdownTimeoutMs: 120_000 });
       const running = p.run();
       await p.ready();
       stdin.write(dnsEvents(0, 100).join('\n') + '\n');
