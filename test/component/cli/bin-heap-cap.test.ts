@@ -52,7 +52,7 @@ describe.runIf(process.platform === 'linux')('bin: run re-executes with memory c
   });
 
   it("keeps the user's own MALLOC_ARENA_MAX", async () => {
-    const env = { ...process.env, MALLOC_ARENA_MAX: '4' };
+    const env: NodeJS.ProcessEnv = { ...process.env, MALLOC_ARENA_MAX: '4' };
     delete env.NODE_OPTIONS;
     const r = start(env, CONFIG);
     const seen = await afterReExec(r.child.pid!, r.exited);
