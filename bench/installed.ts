@@ -1,7 +1,7 @@
 // The command as users install it: npm pack (which builds dist/) + npm install -g of the tarball
 // into a temporary prefix. Returns its bin/tracee-exporter.js (the folder is removed at exit).
 // The benchmarks that measure the command (start-up, memory, peer) run this, not the TypeScript
-// sources: a checkout's bin runs the sources through Node's type stripping, which costs ~20 MB of
+// sources: a checkout's bin runs the sources through Node's type stripping, which costs ≈ 25 MB of
 // resident memory and start-up CPU that the installed bundle does not.
 
 import { execFileSync } from 'node:child_process';
