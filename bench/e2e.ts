@@ -9,7 +9,7 @@ import path from 'node:path';
 import os from 'node:os';
 import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
-import { createPipeline } from '../src/pipeline/pipeline.ts';
+import { preparePipeline } from '../src/pipeline/pipeline.ts';
 import type { RunConfig } from '../src/config/run-config.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -39,7 +39,7 @@ export async function run(name: string, exporter: RunConfig['exporters'][number]
   let peak = 0;
   const timer = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 50);
   const logs: string[] = [];
-  const p = createPipeline({ version: 1, node: { name: 'bench' }, sources: [{ type: 'file', path: file }], exporters: [exporter] }, { stdin: Readable.from([]), log: (l) => logs.push(l) }, { shutdownTimeoutMs: 120_000 });
+  const p = await preparePipeline({ version: 1, node: { name: 'bench' }, sources: [{ type: 'file', path: file }], exporters: [exporter] }, { stdin: Readable.from([]), log: (l) => logs.push(l) }, { shutdownTimeoutMs: 120_000 });
   const t0 = process.hrtime.bigint();
   const cpu0 = process.cpuUsage();
   const summary = await p.run();

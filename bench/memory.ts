@@ -1,5 +1,6 @@
-// npm run bench -- --memory [--json] [--collector] [--runs N] [--rounds 10]
-// The installed command end to end on the 240,100-event real DNS capture (the 24,010-event capture ×10,
+// npm run bench -- --memory [--json] [--collector] [--runs N] [--rounds 10] [--sources]
+// The installed command (bench/installed.ts: npm pack + install; --sources: the checkout's bin,
+// which runs the TypeScript sources) end to end on the 240,100-event real DNS capture (the 24,010-event capture ×10,
 // each round re-stamped so no two events share a timestamp; written to a temp file at bench time):
 // file → map → OTLP/HTTP protobuf + gzip → a sink, with default settings and no heap flag.
 // Prints the child's peak RSS (VmHWM from /proc/<pid>/status, read just before it exits), events/s
@@ -13,6 +14,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { spawn } from 'node:child_process';
 import { startFakeSlowSink } from './fake-slow-otlp-sink.ts';
+import { installPackage } from './installed.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -45,10 +47,10 @@ function cpuSecs(pid: number): number | undefined {
   } catch { return undefined; }
 }
 
-async function runChild(config: string, env: NodeJS.ProcessEnv): Promise<ChildResult> {
+async function runChild(bin: string, config: string, env: NodeJS.ProcessEnv): Promise<ChildResult> {
   const node = path.join(ROOT, 'node_modules/.bin/node');
   const t0 = performance.now();
-  const child = spawn(fs.existsSync(node) ? node : process.execPath, [...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), path.join(ROOT, 'bin/tracee-exporter.js'), 'run', '--config', config, '--shutdown-timeout', '120000'], { env, stdio: ['ignore', process.env.BENCH_NODE_ARGS ? 'inherit' : 'ignore', 'pipe'] });
+  const child = spawn(fs.existsSync(node) ? node : process.execPath, [...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), bin, 'run', '--config', config, '--shutdown-timeout', '120000'], { env, stdio: ['ignore', process.env.BENCH_NODE_ARGS ? 'inherit' : 'ignore', 'pipe'] });
   let err = '';
   child.stderr.on('data', (c: Buffer) => { err = (err + c.toString()).slice(-4000); });
   let peak = 0;
@@ -80,6 +82,8 @@ export async function benchMemory(argv: string[]): Promise<void> {
   const useCollector = argv.includes('--collector');
   const runsAt = argv.indexOf('--runs');
   const runs = runsAt >= 0 ? Number(argv[runsAt + 1]) : 1;
+  const sources = argv.includes('--sources');
+  const bin = sources ? path.join(ROOT, 'bin/tracee-exporter.js') : installPackage(json);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracee-bench-memory-'));
   try {
     const roundsAt = argv.indexOf('--rounds');
@@ -98,10 +102,10 @@ export async function benchMemory(argv: string[]): Promise<void> {
     const env = { ...process.env };
     delete env.NODE_OPTIONS;   // no heap flag from the caller (BENCH_NODE_OPTIONS sets one for an experiment)
     if (process.env.BENCH_NODE_OPTIONS) env.NODE_OPTIONS = process.env.BENCH_NODE_OPTIONS;
-    const results = [];
+    const results: Array<{ events: number; delivered?: number; exit: number | null; peak_rss_mb: number; events_per_s: number; cpu_us_per_event: number; seconds: number; stderr?: string }> = [];
     for (let i = 0; i < runs; i++) {
       const before = sink?.accepted ?? 0;
-      const r = await runChild(config, env);
+      const r = await runChild(bin, config, env);
       const delivered = sink ? sink.accepted - before : undefined;
       results.push({
         events, delivered, exit: r.exitCode, peak_rss_mb: r.peakRssMb,
@@ -110,13 +114,20 @@ export async function benchMemory(argv: string[]): Promise<void> {
       });
     }
     await sink?.close();
-    const out = { memory: { sink: sink ? 'FAKE otlp sink (no limit)' : 'real collector 127.0.0.1:4318', node: process.version, runs: results } };
+    const spread = (k: 'peak_rss_mb' | 'events_per_s' | 'cpu_us_per_event') => {
+      const v = results.map((r) => r[k]).sort((a, b) => a - b);
+      return { min: v[0], median: v.length % 2 ? v[v.length >> 1] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2, max: v[v.length - 1] };
+    };
+    const summary = { peak_rss_mb: spread('peak_rss_mb'), events_per_s: spread('events_per_s'), cpu_us_per_event: spread('cpu_us_per_event') };
+    const out = { memory: { summary, command: sources ? 'the checkout (TypeScript sources)' : 'the installed package', sink: sink ? 'FAKE otlp sink (no limit)' : 'real collector 127.0.0.1:4318', node: process.version, runs: results } };
     if (json) { console.log(JSON.stringify(out)); return; }
-    console.log(`end to end memory: file → otlp_http protobuf+gzip → ${out.memory.sink}, ${events} events, default settings`);
+    console.log(`end to end memory: ${out.memory.command}, file → otlp_http protobuf+gzip → ${out.memory.sink}, ${events} events, default settings`);
     for (const r of results) {
       console.log(`  peak RSS ${r.peak_rss_mb} MB  ${r.events_per_s} events/s  ${r.cpu_us_per_event} µs CPU/event  ${r.seconds} s  exit ${r.exit}${r.delivered !== undefined ? `  delivered ${r.delivered}` : ''}`);
       if (r.stderr) console.log(r.stderr);
     }
+    const f = (x: { min: number; median: number; max: number }) => `${x.min} / ${x.median} / ${x.max}`;
+    if (runs > 1) console.log(`  min / median / max: peak RSS ${f(summary.peak_rss_mb)} MB, ${f(summary.events_per_s)} events/s, ${f(summary.cpu_us_per_event)} µs CPU/event`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

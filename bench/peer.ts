@@ -1,4 +1,4 @@
-// npm run bench -- --peer [--json] [--times 10] [--pairs 3] [--quick (= --times 1)]
+// npm run bench -- --peer [--json] [--times 10] [--pairs 3] [--quick (= --times 1)] [--sources]
 // tracee-exporter next to the pipeline users would run instead: the OpenTelemetry Collector contrib
 // 0.161 built from test/peer-collector/ (file_log + json_parser + the OTTL renames + batch + otlp_http,
 // protobuf + gzip; scripts/services/peer-collector.sh builds and caches it, cold: minutes).
@@ -8,8 +8,8 @@
 // ours, peer, …: --pairs pairs). A run ends when the sink has counted every record; then the
 // process's CPU (utime + stime of /proc/<pid>/stat) and peak RSS (VmHWM) are read. Both figures
 // include start-up. Ratios are taken within each pair; medians over the pairs (min/median/max in the
-// human output). Ours: `tracee-exporter run` with default settings (dist/ when built, else the
-// TypeScript sources, as bin/tracee-exporter.js does).
+// human output). Ours: `tracee-exporter run` with default settings, the installed package's bin
+// (bench/installed.ts; --sources: the checkout's bin, which runs the TypeScript sources).
 // No Elasticsearch peer: the Collector's elasticsearch exporter
 // (opentelemetry-collector-contrib/exporter/elasticsearchexporter) is not served by the Go module proxy.
 
@@ -18,6 +18,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import { installPackage } from './installed.ts';
 import { startCountingSink, type CountingSink } from './peer-sink.ts';
 import { cpuSecondsFromStat, oursRunConfig, peakRssMbFromStatus, peerCollectorConfig, peerJson, peerRatios, restamp, type PeerPair, type PipelineRun, type Spread } from './peer-measure.ts';
 
@@ -92,8 +93,8 @@ export async function benchPeer(argv: string[]): Promise<void> {
   const buildStart = performance.now();
   const peerBin = execFileSync('bash', [path.join(ROOT, 'scripts/services/peer-collector.sh'), 'build'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
   const buildS = (performance.now() - buildStart) / 1000;
-  const dist = path.join(ROOT, 'dist/tracee-exporter.js');
-  const oursEntry = fs.existsSync(dist) ? dist : path.join(ROOT, 'src/cli/main.ts');
+  // the installed command through its bin, as users run it (the bin caps V8's heap, see bench/installed.ts)
+  const oursEntry = argv.includes('--sources') ? path.join(ROOT, 'bin/tracee-exporter.js') : installPackage(json);
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracee-peer-bench-'));
   const sink = await startCountingSink();
@@ -107,7 +108,7 @@ export async function benchPeer(argv: string[]): Promise<void> {
     const ticks = clockTicks();
     // the user's OTEL_EXPORTER_OTLP_* must not redirect our exporter away from the sink
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OTEL_') && !k.startsWith('TRACEE_EXPORTER_')));
-    log(`peer bench: ${events} events (${times}x the DNS capture), ${pairs} pairs; ours: ${path.relative(ROOT, oursEntry)}; peer: ${peerBin} (${buildS.toFixed(1)} s to build or find)`);
+    log(`peer bench: ${events} events (${times}x the DNS capture), ${pairs} pairs; ours: ${argv.includes('--sources') ? 'the checkout (TypeScript sources)' : 'the installed package'}; peer: ${peerBin} (${buildS.toFixed(1)} s to build or find)`);
     const results: PeerPair[] = [];
     for (let p = 0; p < pairs; p++) {
       const ours = await runOnce('ours', process.execPath, [oursEntry, 'run', '--config', oursConfig], env, sink, events, ticks);

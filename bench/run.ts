@@ -1,6 +1,6 @@
 // npm run bench [-- --json] [-- --quick] [-- --e2e (the real servers, see bench/e2e.ts)]
 //   [-- --soak [--duration 300] [--quick] (overload, outage and drain against a fake slow sink, see bench/soak.ts)]
-//   [-- --memory [--json] [--collector] [--runs N] (peak RSS, events/s, CPU/event of the command, file → OTLP, see bench/memory.ts)]
+//   [-- --memory [--json] [--collector] [--runs N] [--sources] (peak RSS, events/s, CPU/event of the command, file → OTLP, see bench/memory.ts)]
 //   [-- --startup [--runs 7] (start-up of the installed command beside `node -e 0`, see bench/startup.ts)]
 //   [-- --peer [--times 10] [--pairs 3] (file -> OTLP next to the OpenTelemetry Collector, see bench/peer.ts)]
 //   [-- --exporters [--times 2] [--pairs 1] [--json] (kafka and opensearch into the real servers, ratio to otlp_http

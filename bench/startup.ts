@@ -11,7 +11,8 @@
 // with --import in every process measured, `node -e 0` included). Wall time counts other processes'
 // turns on a shared machine: compare with node_e0_start_s of the same run.
 
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { installPackage } from './installed.ts';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -50,17 +51,6 @@ function measure(args: string[], opts: { stdin?: string; untilReady?: boolean })
       resolve({ wall_s: wall, ...probe });
     });
   });
-}
-
-/** npm pack + npm install -g --prefix <temp>: the installed bin (removed at exit). */
-function installPackage(quiet: boolean): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'startup-install-'));
-  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
-  const stdio = quiet ? 'ignore' as const : 'inherit' as const;
-  execFileSync('npm', ['pack', '--pack-destination', dir, '--silent'], { cwd: ROOT, stdio });
-  const tgz = fs.readdirSync(dir).find((f) => f.endsWith('.tgz'))!;
-  execFileSync('npm', ['install', '-g', '--prefix', path.join(dir, 'prefix'), '--no-audit', '--no-fund', '--loglevel=error', path.join(dir, tgz)], { cwd: dir, stdio });
-  return path.join(dir, 'prefix/lib/node_modules/tracee-exporter/bin/tracee-exporter.js');
 }
 
 const stats = (xs: number[]) => {

@@ -27,6 +27,11 @@ export interface ExporterCheck {
 export interface ExporterKind<C = any> {
   /** The keys of an `exporters[]` entry of this type besides the common ones (name, delivery, filter…), snake_case, with defaults. */
   schema: JsonSchema;
+  /**
+   * Kinds with a large client library (Elasticsearch, OpenSearch, Kafka: ~13 MB resident at start) import
+   * it here, only when a config names them; `create` refuses until it ran (registry: loadExporterTypes).
+   */
+  load?(): Promise<void>;
   /** `run`: the exporter, from its config entry (snake_case; the pipeline's keys removed). */
   create(config: C, ctx: ExporterContext): Exporter;
   /** Which records it takes: decides its mapper (trim, drop_fields) before it is built. */
@@ -68,3 +73,15 @@ export const resourceAttributesSchema = schema({
   type: 'object',
   additionalProperties: { anyOf: [...scalar, { type: 'array', items: { anyOf: scalar } }] },
 });
+
+/** A factory imported on demand by an ExporterKind's load(); get() names the kind when it was not loaded. */
+export function lazyFactory<F>(type: string, importer: () => Promise<F>): { load(): Promise<void>; get(): F } {
+  let f: F | undefined;
+  return {
+    async load() { f ??= await importer(); },
+    get() {
+      if (f === undefined) throw new Error(`exporter type "${type}" is not loaded: build the pipeline with preparePipeline() (or call loadExporterTypes() first)`);
+      return f;
+    },
+  };
+}

@@ -28,3 +28,11 @@ export const EXPORTER_TYPES: Readonly<Record<string, ExporterKind>> = EXPORTER_K
 
 /** The type-specific keys of an entry of each built-in type, derived from its kind's schema. */
 export type ExporterConfigOf = { [T in keyof typeof EXPORTER_KINDS]: (typeof EXPORTER_KINDS)[T] extends ExporterKind<infer C> ? C : never };
+
+/** Every built-in type name. */
+export const EXPORTER_TYPE_NAMES: readonly string[] = Object.keys(EXPORTER_KINDS);
+
+/** Import the client libraries of the built-in types among `types` (unknown names are left to the config checks). */
+export async function loadExporterTypes(types: Iterable<string>): Promise<void> {
+  for (const t of new Set(types)) if (Object.hasOwn(EXPORTER_TYPES, t)) await EXPORTER_TYPES[t].load?.();
+}

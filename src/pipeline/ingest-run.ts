@@ -28,7 +28,8 @@ export class IngestRun {
   private readonly opts: IngestOptions;
   private readonly signal: AbortSignal | undefined;
   private readonly listRejections: boolean;
-  private aborted: Promise<typeof ABORTED> | undefined;
+  /** Wakes the push waited for now when the signal aborts (one abort listener per call). */
+  private wake: ((v: typeof ABORTED) => void) | undefined;
   private onAbort: (() => void) | undefined;
 
   constructor(deps: IngestDeps, plan: RoutePlan, opts: IngestOptions) {
@@ -172,10 +173,9 @@ export class IngestRun {
     const pushes: Promise<void>[] = new Array(to.length);
     for (let j = 0; j < to.length; j++) pushes[j] = routes[to[j]].delivery.push(items[j]);
     const all: Promise<unknown> = pushes.length === 1 ? pushes[0] : Promise.all(pushes);
-    const aborted = this.abortedSignal();
     let outcome: unknown;
     try {
-      outcome = await (aborted === undefined ? all : Promise.race([all, aborted]));
+      outcome = await this.untilAborted(all);
     } catch {
       // a route refused the push: report each refusal; the other routes keep what they took
       this.res.refused++;
@@ -189,12 +189,19 @@ export class IngestRun {
     return this.opts.refuseRestAs !== undefined;
   }
 
-  /** Resolves ABORTED when the signal aborts (one listener per call); undefined without a signal. */
-  private abortedSignal(): Promise<typeof ABORTED> | undefined {
+  /**
+   * `all`, or ABORTED as soon as the signal aborts. Not a Promise.race against one long-lived "aborted"
+   * promise: that left one reaction on it per event until the signal fired (~200 bytes of heap per
+   * event, issue #16; test/unit/pipeline/bounded-memory.test.ts).
+   */
+  private untilAborted(all: Promise<unknown>): Promise<unknown> {
     const signal = this.signal;
-    if (signal === undefined) return undefined;
-    this.aborted ??= signal.aborted ? Promise.resolve(ABORTED)
-      : new Promise((resolve) => { this.onAbort = () => resolve(ABORTED); signal.addEventListener('abort', this.onAbort, { once: true }); });
-    return this.aborted;
+    if (signal === undefined) return all;
+    if (signal.aborted) return Promise.race([all, Promise.resolve(ABORTED)]);
+    if (this.onAbort === undefined) {
+      this.onAbort = () => this.wake?.(ABORTED);
+      signal.addEventListener('abort', this.onAbort, { once: true });
+    }
+    return new Promise((resolve, reject) => { this.wake = resolve; all.then(resolve, reject); });
   }
 }

@@ -14,7 +14,7 @@ import { SOURCE_TYPES } from '../sources/registry.ts';
 import type { WebhookStats } from '../sources/webhook/index.ts';
 import type { ForwardStats } from '../sources/forward/index.ts';
 import { loadExporterModule } from '../exporters/plugin.ts';
-import type { ExporterFactory } from '../exporters/registry.ts';
+import { loadExporterTypes, type ExporterFactory } from '../exporters/registry.ts';
 import { ConfigError, type RunConfig } from '../config/run-config.ts';
 import { createTelemetry, type Telemetry } from '../telemetry/index.ts';
 import { createRejectionLog } from './rejection-log.ts';
@@ -70,8 +70,12 @@ export interface PipelineOptions {
   exporterModules?: ReadonlyMap<string, ExporterFactory>;
 }
 
-/** Import every `type: module` exporter of the config (docs/exporters/plugins.md); errors name the exporter and module. */
+/**
+ * Import every `type: module` exporter of the config (docs/exporters/plugins.md); errors name the
+ * exporter and module. The built-in types loaded on demand (src/exporters/registry.ts) are imported too.
+ */
 export async function loadExporterModules(config: RunConfig): Promise<Map<string, ExporterFactory>> {
+  await loadExporterTypes(config.exporters.map((e) => e.type));
   const out = new Map<string, ExporterFactory>();
   for (const [i, e] of config.exporters.entries()) {
     if (e.type !== 'module' || out.has(e.module!)) continue;
@@ -83,6 +87,7 @@ export async function loadExporterModules(config: RunConfig): Promise<Map<string
 
 /** createPipeline after loading the config's third-party exporter modules (what the CLI uses). */
 export async function preparePipeline(config: RunConfig, io: PipelineIO, opts: PipelineOptions = {}): Promise<Pipeline> {
+  await loadExporterTypes(config.exporters.map((e) => e.type));
   return createPipeline(config, io, { ...opts, exporterModules: opts.exporterModules ?? await loadExporterModules(config) });
 }
 

@@ -13,7 +13,7 @@ import type { RunConfig } from '../../src/config/run-config.ts';
 import { awsCredentialSource, createOpenSearchExporter, OpenSearchConfigError, resolveOpenSearchOptions } from '../../src/exporters/opensearch/index.ts';
 import type { ExportItem } from '../../src/model/exporter.ts';
 import type { EcsRecord } from '../../src/model/records.ts';
-import { createPipeline } from '../../src/pipeline/pipeline.ts';
+import { preparePipeline } from '../../src/pipeline/pipeline.ts';
 import { dnsEvents } from '../helpers/bulk-destination.ts';
 import { startFakeSigV4OpenSearch, type FakeSigV4OpenSearch } from '../helpers/fake-sigv4-opensearch.ts';
 
@@ -93,7 +93,7 @@ describe('OpenSearch exporter with AWS SigV4 → FAKE Amazon OpenSearch (signatu
         exporters: [{ type: 'opensearch', name: 'aws', endpoints: fake.url, tls: { ca_file: fake.caFile }, auth: { aws_sigv4: {} }, delivery: { flush_interval_ms: 20 } }],
       } as unknown as RunConfig;
       const logs: string[] = [];
-      const summary = await createPipeline(config, { stdin: Readable.from([dnsEvents(0, 40).join('\n') + '\n']), log: (l) => logs.push(l) }, { shutdownTimeoutMs: 30_000 }).run();
+      const summary = await (await preparePipeline(config, { stdin: Readable.from([dnsEvents(0, 40).join('\n') + '\n']), log: (l) => logs.push(l) }, { shutdownTimeoutMs: 30_000 })).run();
       expect(summary.exporters[0].ledger).toMatchObject({ entered: 40, delivered: 40, deadLettered: {} });
       expect(fake.stored.size).toBe(40);
       expect(fake.seen.every((s) => s.verdict.ok)).toBe(true);

@@ -17,7 +17,7 @@ import type { BulkExporter } from '../../src/exporters/bulk-common/index.ts';
 import { loadEcsFlat } from '../../src/exporters/elasticsearch/ecs-flat.ts';
 import type { ExportItem, ItemOutcome, SendOutcome } from '../../src/model/exporter.ts';
 import type { EcsRecord } from '../../src/model/records.ts';
-import { createPipeline, ledgerGap, type RunSummary } from '../../src/pipeline/pipeline.ts';
+import { preparePipeline, ledgerGap, type RunSummary } from '../../src/pipeline/pipeline.ts';
 import { uniqueNamespace } from './elasticsearch.ts';
 import { createFakeOutageProxy } from './fake-outage-proxy.ts';
 import { ROOT } from './samples.ts';
@@ -309,7 +309,7 @@ export function describeOutage(t: BulkTarget, prefix: string): void {
             delivery: { max_batch_items: 50, flush_interval_ms: 50, initial_backoff_ms: 100, max_backoff_ms: 400 } }],
         } as unknown as RunConfig;
         const stdin = new PassThrough();
-        const p = createPipeline(config, { stdin, log: () => {} }, { shutdownTimeoutMs: 120_000 });
+        const p = await preparePipeline(config, { stdin, log: () => {} }, { shutdownTimeoutMs: 120_000 });
         const running = p.run();
         await p.ready();
         stdin.write(dnsEvents(0, 100).join('\n') + '\n');
@@ -368,7 +368,7 @@ export function describeRebuiltCluster(t: BulkTarget, port: number, check: (logs
       } as unknown as RunConfig;
       const stdin = new PassThrough();
       const logs: string[] = [];
-      const p = createPipeline(config, { stdin, log: (l) => logs.push(l) }, { shutdownTimeoutMs: 120_000 });
+      const p = await preparePipeline(config, { stdin, log: (l) => logs.push(l) }, { shutdownTimeoutMs: 120_000 });
       const running = p.run();
       await p.ready();
       stdin.write(dnsEvents(0, 200).join('\n') + '\n');

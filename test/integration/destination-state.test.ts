@@ -18,7 +18,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { RunConfig } from '../../src/config/run-config.ts';
-import { createPipeline, ledgerGap } from '../../src/pipeline/pipeline.ts';
+import { preparePipeline, ledgerGap } from '../../src/pipeline/pipeline.ts';
 import { runReplay } from '../../src/cli/replay-command.ts';
 import { DNS_EVENT, dnsEvents as events, describeRebuiltCluster } from '../helpers/bulk-destination.ts';
 import { elasticsearchTarget } from '../helpers/bulk-targets.ts';
@@ -57,7 +57,7 @@ describe('(b) two events differing only in their data', () => {
       version: 1, node: { name: 'n' }, sources: [{ type: 'stdin' }],
       exporters: [{ type: 'elasticsearch', name: 'es', endpoints: esUrl(), data_stream: { namespace: ns }, delivery: { flush_interval_ms: 50 } }],
     } as RunConfig;
-    const summary = await createPipeline(config, { stdin: Readable.from([`${DNS_EVENT}\n${twin}\n`]), log: () => {} }, { shutdownTimeoutMs: 60_000 }).run();
+    const summary = await (await preparePipeline(config, { stdin: Readable.from([`${DNS_EVENT}\n${twin}\n`]), log: () => {} }, { shutdownTimeoutMs: 60_000 })).run();
     expect(summary.exporters[0].ledger).toEqual({ entered: 2, delivered: 2, duplicates: 0, deadLettered: {}, dropped: 0, buffered: 0, unsettled: 0, filtered: 0 });
     const stored = await ids(`logs-tracee.events-${ns}`);
     expect(stored.length).toBe(2);
@@ -80,7 +80,7 @@ describe('(c) shutdown while Elasticsearch is unreachable, then replay', () => {
         exporters: [{ type: 'elasticsearch', name: 'es', endpoints: proxy.url, data_stream: { namespace: ns },
           delivery: { max_batch_items: 50, flush_interval_ms: 50, initial_backoff_ms: 100, max_backoff_ms: 300 } }],
       } as RunConfig;
-      const run = await createPipeline(config, { stdin: Readable.from([events(0, N).join('\n') + '\n']), log: () => {} }, { shutdownTimeoutMs: 1500 }).run();
+      const run = await (await preparePipeline(config, { stdin: Readable.from([events(0, N).join('\n') + '\n']), log: () => {} }, { shutdownTimeoutMs: 1500 })).run();
       const l = run.exporters[0].ledger;
       expect(l).toEqual({ entered: N, delivered: 0, duplicates: 0, deadLettered: { shutdown_deadline: N }, dropped: 0, buffered: 0, unsettled: 0, filtered: 0 });
       expect(ledgerGap(l)).toBe(0);

@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunConfig } from '../../src/config/run-config.ts';
 import { decodeText } from '../../src/normalize/decode.ts';
-import { createPipeline } from '../../src/pipeline/pipeline.ts';
+import { preparePipeline } from '../../src/pipeline/pipeline.ts';
 import { anyValueToJs, assertCollectorRunning, attributeMap, COLLECTOR_OTLP_HTTP_URL, recordsWithResourceAttribute, uniqueTestId, waitForCollectorOutput } from '../helpers/collector.ts';
 import { assertKafkaRunning, buildKafkaCollector, consumeAll, KAFKA_BROKER, kafkaCollectorConfig, kafkaScript, topicMessageCount, uniqueTopicPrefix } from '../helpers/kafka.ts';
 import { attrMap, decodeLogsRequest } from '../helpers/otlp-proto-decode.ts';
@@ -36,7 +36,7 @@ for (const e of expected) timesExpected.set(e.id, (timesExpected.get(e.id) ?? 0)
 
 async function runPipeline(config: RunConfig, stdin: Readable) {
   const log: string[] = [];
-  const p = createPipeline(config, { stdin, log: (l) => log.push(l) }, { shutdownTimeoutMs: 120_000 });
+  const p = await preparePipeline(config, { stdin, log: (l) => log.push(l) }, { shutdownTimeoutMs: 120_000 });
   const summary = await p.run();
   return { summary, log };
 }

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createPipeline } from '../../src/pipeline/pipeline.ts';
+import { preparePipeline } from '../../src/pipeline/pipeline.ts';
 import type { RunConfig } from '../../src/config/run-config.ts';
 import { decodeText } from '../../src/normalize/decode.ts';
 import { compileMapper } from '../../src/mapping/compile.ts';
@@ -30,7 +30,7 @@ const expected = lines.map((l) => {
 
 async function runPipeline(config: RunConfig, input: string[]) {
   const log: string[] = [];
-  const p = createPipeline(config, { stdin: Readable.from([input.join('\n') + '\n']), log: (l) => log.push(l) }, { shutdownTimeoutMs: 60_000 });
+  const p = await preparePipeline(config, { stdin: Readable.from([input.join('\n') + '\n']), log: (l) => log.push(l) }, { shutdownTimeoutMs: 60_000 });
   const summary = await p.run();
   return { summary, log };
 }

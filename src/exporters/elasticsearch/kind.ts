@@ -2,9 +2,8 @@
 
 import { camelOptions, type CamelCased } from '../../util/schema-type.ts';
 import type { Exporter } from '../../model/exporter.ts';
-import { checkReadable, resolving, type ExporterKind } from '../kind.ts';
+import { checkReadable, lazyFactory, resolving, type ExporterKind } from '../kind.ts';
 import { resolveElasticsearchOptions, type ElasticsearchExporterOptions, type EsAuth } from './config.ts';
-import { createElasticsearchExporter } from './exporter.ts';
 import { elasticsearchExporterSchema, type ElasticsearchExporterConfig } from './schema.ts';
 import { toLogger } from '../../util/log.ts';
 
@@ -15,9 +14,13 @@ const options = (c: ElasticsearchExporterConfig): ElasticsearchExporterOptions =
   return { ...o, auth: o.auth as EsAuth | undefined };
 };
 
+// the client library is imported only when a config names this type (kind.ts: load)
+const exporterModule = lazyFactory('elasticsearch', async () => (await import('./exporter.ts')).createElasticsearchExporter);
+
 export const elasticsearchExporterKind: ExporterKind<ElasticsearchExporterConfig> = {
   schema: elasticsearchExporterSchema,
-  create: (c, ctx) => resolving(() => createElasticsearchExporter({ ...options(c), logger: toLogger(ctx.log) }), 'exporters.elasticsearch.') as unknown as Exporter,
+  load: exporterModule.load,
+  create: (c, ctx) => resolving(() => exporterModule.get()({ ...options(c), logger: toLogger(ctx.log) }), 'exporters.elasticsearch.') as unknown as Exporter,
   target: () => 'ecs',
   check(c) {
     const r = resolving(() => resolveElasticsearchOptions(options(c), '@'), '@.');

@@ -2,17 +2,20 @@
 
 import { camelOptions, type CamelCased } from '../../util/schema-type.ts';
 import type { Exporter } from '../../model/exporter.ts';
-import { checkReadable, resolving, type ExporterKind } from '../kind.ts';
-import { createKafkaExporter } from './exporter.ts';
+import { checkReadable, lazyFactory, resolving, type ExporterKind } from '../kind.ts';
 import { resolveKafkaOptions, type KafkaExporterOptions } from './options.ts';
 import { kafkaExporterSchema, type KafkaExporterConfig } from './schema.ts';
 
 /** The code's options: the config camel-cased; the compiler checks the two types agree. */
 const options = (c: KafkaExporterConfig): KafkaExporterOptions => camelOptions(kafkaExporterSchema, c) as CamelCased<KafkaExporterConfig>;
 
+// the client library is imported only when a config names this type (kind.ts: load)
+const exporterModule = lazyFactory('kafka', async () => (await import('./exporter.ts')).createKafkaExporter);
+
 export const kafkaExporterKind: ExporterKind<KafkaExporterConfig> = {
   schema: kafkaExporterSchema,
-  create: (c, ctx) => resolving(() => createKafkaExporter(options(c), { log: ctx.log })) as unknown as Exporter,
+  load: exporterModule.load,
+  create: (c, ctx) => resolving(() => exporterModule.get()(options(c), { log: ctx.log })) as unknown as Exporter,
   target: (c) => (c.encoding === 'ecs_json' ? 'ecs' : c.encoding === 'tracee_json' ? 'tracee' : 'otel'),
   check(c) {
     const r = resolving(() => resolveKafkaOptions(options(c)));

@@ -2,18 +2,21 @@
 
 import { camelOptions, type CamelCased } from '../../util/schema-type.ts';
 import type { Exporter } from '../../model/exporter.ts';
-import { checkReadable, resolving, type ExporterKind } from '../kind.ts';
+import { checkReadable, lazyFactory, resolving, type ExporterKind } from '../kind.ts';
 import { resolveOpenSearchOptions, type OpenSearchExporterOptions } from './config.ts';
-import { createOpenSearchExporter } from './exporter.ts';
 import { opensearchExporterSchema, type OpenSearchExporterConfig } from './schema.ts';
 import { toLogger } from '../../util/log.ts';
 
 /** The code's options: the config camel-cased; the compiler checks the two types agree. */
 const options = (c: OpenSearchExporterConfig): OpenSearchExporterOptions => camelOptions(opensearchExporterSchema, c) as CamelCased<OpenSearchExporterConfig>;
 
+// the client library is imported only when a config names this type (kind.ts: load)
+const exporterModule = lazyFactory('opensearch', async () => (await import('./exporter.ts')).createOpenSearchExporter);
+
 export const opensearchExporterKind: ExporterKind<OpenSearchExporterConfig> = {
   schema: opensearchExporterSchema,
-  create: (c, ctx) => resolving(() => createOpenSearchExporter({ ...options(c), logger: toLogger(ctx.log) }), 'exporters.opensearch.') as unknown as Exporter,
+  load: exporterModule.load,
+  create: (c, ctx) => resolving(() => exporterModule.get()({ ...options(c), logger: toLogger(ctx.log) }), 'exporters.opensearch.') as unknown as Exporter,
   target: () => 'ecs',
   check(c) {
     const r = resolving(() => resolveOpenSearchOptions(options(c), '@'), '@.');
