@@ -12,7 +12,15 @@ export default defineConfig({
       { test: { name: 'component', include: ['test/component/**/*.test.ts'], testTimeout: 60_000 } },
       // the Helm chart rendered by a real helm (scripts/helm.sh builds it once, cached): no servers
       { test: { name: 'deploy', include: ['test/deploy/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 1_200_000 } },
-      { test: { name: 'integration', include: ['test/integration/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 180_000, fileParallelism: false } },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });

@@ -12,7 +12,10 @@ export interface EsBulkBenchOptions {
   maxBulkBytes?: number;
 }
 
-export function benchEsBulkBody(records: EcsRecord[], opts: EsBulkBenchOptions = {}): { eventsPerSec: number; bytesPerEvent: number } {
+export function benchEsBulkBody(
+  records: EcsRecord[],
+  opts: EsBulkBenchOptions = {},
+): { eventsPerSec: number; bytesPerEvent: number } {
   return measureRepeatedly(records.length, esBulkBodyPass(records, opts.maxBulkBytes), opts.minMs ?? 1000);
 }
 
@@ -28,7 +31,12 @@ export function esBulkBodyPass(records: EcsRecord[], maxBulkBytes?: number): () 
     let bytes = 0;
     for (let i = 0; i < records.length; i++) {
       const e = enc.encode(records[i]);
-      if (e.ok) { texts[i] = e.text; sizes[i] = e.bytes; idx.push(i); bytes += e.bytes; }
+      if (e.ok) {
+        texts[i] = e.text;
+        sizes[i] = e.bytes;
+        idx.push(i);
+        bytes += e.bytes;
+      }
     }
     for (const chunk of chunkBySize(idx, sizes, o.maxBulkBytes)) {
       const body = chunk.map((i) => texts[i]).join('');

@@ -41,9 +41,18 @@ function eachField(b: Uint8Array, from: number, to: number, field: number, f: (s
     let key: number;
     [key, at] = varint(b, at);
     const wire = key & 7;
-    if (wire === 0) { [, at] = varint(b, at); continue; }
-    if (wire === 1) { at += 8; continue; }
-    if (wire === 5) { at += 4; continue; }
+    if (wire === 0) {
+      [, at] = varint(b, at);
+      continue;
+    }
+    if (wire === 1) {
+      at += 8;
+      continue;
+    }
+    if (wire === 5) {
+      at += 4;
+      continue;
+    }
     if (wire !== 2) throw new Error(`unsupported wire type ${wire}`);
     let len: number;
     [len, at] = varint(b, at);
@@ -55,7 +64,13 @@ function eachField(b: Uint8Array, from: number, to: number, field: number, f: (s
 /** ExportLogsServiceRequest.resource_logs(1).scope_logs(2).log_records(2): how many. */
 export function countLogRecords(b: Uint8Array): number {
   let n = 0;
-  eachField(b, 0, b.length, 1, (rs, re) => eachField(b, rs, re, 2, (ss, se) => eachField(b, ss, se, 2, () => { n++; })));
+  eachField(b, 0, b.length, 1, (rs, re) =>
+    eachField(b, rs, re, 2, (ss, se) =>
+      eachField(b, ss, se, 2, () => {
+        n++;
+      }),
+    ),
+  );
   return n;
 }
 
@@ -64,7 +79,7 @@ export async function startFakeSlowSink(ratePerSec: number): Promise<FakeSlowSin
   let accepted = 0;
   let refusedRequests = 0;
   let requests = 0;
-  let pipeFreeAt = 0;   // when the shared pipe has drained what it was given (performance.now ms)
+  let pipeFreeAt = 0; // when the shared pipe has drained what it was given (performance.now ms)
   const sockets = new Set<Socket>();
   const server = http.createServer({ keepAliveTimeout: 30_000 }, (req, res) => {
     const parts: Buffer[] = [];
@@ -89,8 +104,9 @@ export async function startFakeSlowSink(ratePerSec: number): Promise<FakeSlowSin
       const now = performance.now();
       pipeFreeAt = Math.max(pipeFreeAt, now) + (n / ratePerSec) * 1000;
       setTimeout(() => {
-        if (res.destroyed || req.socket.destroyed) return;   // the client gave up (timeout): not accepted, it will resend
-        if (isDown !== undefined) {   // went down while this request waited in the pipe
+        if (res.destroyed || req.socket.destroyed) return; // the client gave up (timeout): not accepted, it will resend
+        if (isDown !== undefined) {
+          // went down while this request waited in the pipe
           refusedRequests++;
           res.writeHead(503, { 'retry-after': '1' });
           res.end();
@@ -102,15 +118,24 @@ export async function startFakeSlowSink(ratePerSec: number): Promise<FakeSlowSin
       }, pipeFreeAt - now);
     });
   });
-  server.on('connection', (s: Socket) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
 
   return {
     url: `http://127.0.0.1:${port}`,
-    get accepted() { return accepted; },
-    get refusedRequests() { return refusedRequests; },
-    get requests() { return requests; },
+    get accepted() {
+      return accepted;
+    },
+    get refusedRequests() {
+      return refusedRequests;
+    },
+    get requests() {
+      return requests;
+    },
     async down(mode) {
       isDown = mode;
       if (mode === 'refuse') {
@@ -126,7 +151,9 @@ export async function startFakeSlowSink(ratePerSec: number): Promise<FakeSlowSin
       if (was === 'refuse') await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
     },
     async close() {
-      const closed = server.listening ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+      const closed = server.listening
+        ? new Promise<void>((resolve) => server.close(() => resolve()))
+        : Promise.resolve();
       for (const s of sockets) s.destroy();
       await closed;
     },

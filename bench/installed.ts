@@ -14,9 +14,22 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 export function installPackage(quiet: boolean): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracee-bench-install-'));
   process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
-  const stdio = quiet ? 'ignore' as const : 'inherit' as const;
+  const stdio = quiet ? ('ignore' as const) : ('inherit' as const);
   execFileSync('npm', ['pack', '--pack-destination', dir, '--silent'], { cwd: ROOT, stdio });
   const tgz = fs.readdirSync(dir).find((f) => f.endsWith('.tgz'))!;
-  execFileSync('npm', ['install', '-g', '--prefix', path.join(dir, 'prefix'), '--no-audit', '--no-fund', '--loglevel=error', path.join(dir, tgz)], { cwd: dir, stdio });
+  execFileSync(
+    'npm',
+    [
+      'install',
+      '-g',
+      '--prefix',
+      path.join(dir, 'prefix'),
+      '--no-audit',
+      '--no-fund',
+      '--loglevel=error',
+      path.join(dir, tgz),
+    ],
+    { cwd: dir, stdio },
+  );
   return path.join(dir, 'prefix/lib/node_modules/tracee-exporter/bin/tracee-exporter.js');
 }

@@ -1,7 +1,11 @@
 // Repeat one run (it returns the bytes it produced) over the same records until `minMs` passed,
 // after one warm-up run: events/s and bytes per event.
 
-export function measureRepeatedly(eventsPerRun: number, run: () => number, minMs: number): { eventsPerSec: number; bytesPerEvent: number } {
+export function measureRepeatedly(
+  eventsPerRun: number,
+  run: () => number,
+  minMs: number,
+): { eventsPerSec: number; bytesPerEvent: number } {
   run(); // warm-up
   let events = 0;
   let bytes = 0;

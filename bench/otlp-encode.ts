@@ -18,7 +18,10 @@ export interface OtlpEncodeBenchOptions {
   batchSize?: number;
 }
 
-export function benchOtlpEncode(records: OtelRecord[], opts: OtlpEncodeBenchOptions = {}): { eventsPerSec: number; bytesPerEvent: number } {
+export function benchOtlpEncode(
+  records: OtelRecord[],
+  opts: OtlpEncodeBenchOptions = {},
+): { eventsPerSec: number; bytesPerEvent: number } {
   return measureRepeatedly(records.length, otlpEncodePass(records, opts.batchSize), opts.minMs ?? 1000);
 }
 
@@ -28,8 +31,12 @@ export function benchOtlpEncode(records: OtelRecord[], opts: OtlpEncodeBenchOpti
  * one request's records (resolved options and the resource cache are set up once per pass maker).
  */
 function encodePass(
-  records: OtelRecord[], batchSize: number,
-  encoder: (o: ReturnType<typeof resolveOtlpOptions>, cache: ReturnType<typeof createSdkResourceCache>) => (batch: OtelRecord[]) => { chunks: Array<{ body: Uint8Array }>; unsendable: Array<{ reason: string }> },
+  records: OtelRecord[],
+  batchSize: number,
+  encoder: (
+    o: ReturnType<typeof resolveOtlpOptions>,
+    cache: ReturnType<typeof createSdkResourceCache>,
+  ) => (batch: OtelRecord[]) => { chunks: Array<{ body: Uint8Array }>; unsendable: Array<{ reason: string }> },
 ): () => number {
   if (records.length === 0) throw new Error('benchOtlpEncode: no records');
   const o = resolveOtlpOptions({}, {}, () => {});
@@ -47,8 +54,16 @@ function encodePass(
 
 /** Through the OTel JS serializer: OtelRecords → ReadableLogRecords → bytes. */
 export function otlpEncodePass(records: OtelRecord[], batchSize = 512): () => number {
-  return encodePass(records, batchSize, (o, cache) => (batch) =>
-    encodeInChunks(batch.map((r) => toReadableLogRecord(r, cache)), 'http/protobuf', o.maxRequestBytes));
+  return encodePass(
+    records,
+    batchSize,
+    (o, cache) => (batch) =>
+      encodeInChunks(
+        batch.map((r) => toReadableLogRecord(r, cache)),
+        'http/protobuf',
+        o.maxRequestBytes,
+      ),
+  );
 }
 
 /** Records per request in the OTLP rows of `npm run bench` (the OTel JS BatchLogRecordProcessor's). */
@@ -59,7 +74,11 @@ export function otlpDirectEncoder(): (batch: OtelRecord[]) => number {
   const o = resolveOtlpOptions({}, {}, () => {});
   const cache = createSdkResourceCache({ defaults: o.resourceDefaults, overrides: o.resourceOverrides });
   return (batch) => {
-    const { chunks, unsendable } = encodeRangesInChunks(batch.length, (a, b) => encodeLogsProto(batch.slice(a, b), cache), o.maxRequestBytes);
+    const { chunks, unsendable } = encodeRangesInChunks(
+      batch.length,
+      (a, b) => encodeLogsProto(batch.slice(a, b), cache),
+      o.maxRequestBytes,
+    );
     if (unsendable.length > 0) throw new Error(`benchOtlpEncode: ${unsendable[0].reason}`);
     let bytes = 0;
     for (const c of chunks) bytes += c.body.length;
@@ -69,6 +88,10 @@ export function otlpDirectEncoder(): (batch: OtelRecord[]) => number {
 
 /** Through our direct writer (encode-logs-proto.ts): OtelRecords → bytes, no ReadableLogRecords. */
 export function otlpDirectEncodePass(records: OtelRecord[], batchSize = 512): () => number {
-  return encodePass(records, batchSize, (o, cache) => (batch) =>
-    encodeRangesInChunks(batch.length, (a, b) => encodeLogsProto(batch.slice(a, b), cache), o.maxRequestBytes));
+  return encodePass(
+    records,
+    batchSize,
+    (o, cache) => (batch) =>
+      encodeRangesInChunks(batch.length, (a, b) => encodeLogsProto(batch.slice(a, b), cache), o.maxRequestBytes),
+  );
 }

@@ -12,7 +12,10 @@ import { stringify } from 'yaml';
 export function cpuSecondsFromStat(stat: string, clockTicksPerSec: number): number {
   const close = stat.lastIndexOf(')');
   if (close < 0) throw new Error('/proc/<pid>/stat: no command name');
-  const rest = stat.slice(close + 1).trim().split(/\s+/);
+  const rest = stat
+    .slice(close + 1)
+    .trim()
+    .split(/\s+/);
   const utime = Number(rest[14 - 3]);
   const stime = Number(rest[15 - 3]);
   if (!Number.isFinite(utime) || !Number.isFinite(stime)) throw new Error('/proc/<pid>/stat: no utime/stime');
@@ -25,7 +28,11 @@ export function peakRssMbFromStatus(status: string): number | undefined {
   return m ? Number(m[1]) / 1024 : undefined;
 }
 
-export interface Spread { min: number; median: number; max: number }
+export interface Spread {
+  min: number;
+  median: number;
+  max: number;
+}
 
 export function spread(xs: number[]): Spread {
   if (xs.length === 0) throw new Error('spread of nothing');
@@ -35,10 +42,18 @@ export function spread(xs: number[]): Spread {
 }
 
 /** One pipeline's run: N records counted at the sink after `seconds` (from spawn), with the process's CPU and peak RSS then. */
-export interface PipelineRun { events: number; seconds: number; cpuSeconds: number; peakRssMb: number }
+export interface PipelineRun {
+  events: number;
+  seconds: number;
+  cpuSeconds: number;
+  peakRssMb: number;
+}
 
 /** One pair: ours and the peer, run back to back on the same input into the same sink. */
-export interface PeerPair { ours: PipelineRun; peer: PipelineRun }
+export interface PeerPair {
+  ours: PipelineRun;
+  peer: PipelineRun;
+}
 
 export interface PeerRatios {
   /** ours CPU-seconds per event / the peer's, per pair (below 1: we use less CPU). */
@@ -58,7 +73,10 @@ export function peerRatios(pairs: PeerPair[]): PeerRatios {
     cpuPerEvent: spread(pairs.map((p) => perEvent(p.ours) / perEvent(p.peer))),
     eventsPerSec: spread(pairs.map((p) => eps(p.ours) / eps(p.peer))),
     rssMb: { ours: spread(pairs.map((p) => p.ours.peakRssMb)), peer: spread(pairs.map((p) => p.peer.peakRssMb)) },
-    cpuSecondsPer100k: { ours: spread(pairs.map((p) => perEvent(p.ours) * 1e5)), peer: spread(pairs.map((p) => perEvent(p.peer) * 1e5)) },
+    cpuSecondsPer100k: {
+      ours: spread(pairs.map((p) => perEvent(p.ours) * 1e5)),
+      peer: spread(pairs.map((p) => perEvent(p.peer) * 1e5)),
+    },
     eventsPerSecond: { ours: spread(pairs.map((p) => eps(p.ours))), peer: spread(pairs.map((p) => eps(p.peer))) },
   };
 }
@@ -66,7 +84,17 @@ export function peerRatios(pairs: PeerPair[]): PeerRatios {
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
 /** The `--json` line the issue (#16) asks for: medians over the pairs. */
-export function peerJson(events: number, r: PeerRatios): { peer: { events: number; cpu_per_event_ratio: number; rss_mb: { ours: number; peer: number }; events_per_s_ratio: number } } {
+export function peerJson(
+  events: number,
+  r: PeerRatios,
+): {
+  peer: {
+    events: number;
+    cpu_per_event_ratio: number;
+    rss_mb: { ours: number; peer: number };
+    events_per_s_ratio: number;
+  };
+} {
   return {
     peer: {
       events,
@@ -83,9 +111,17 @@ export function peerJson(events: number, r: PeerRatios): { peer: { events: numbe
  * attributes tracee-exporter writes, batch, otlp_http (protobuf + gzip, its defaults) to `endpoint`.
  */
 export function peerCollectorConfig(input: string, endpoint: string): string {
-  const renames: [string, string][] = [['processId', 'process.vpid'], ['hostProcessId', 'process.pid'], ['processName', 'thread.name'], ['hostName', 'host.name']];
+  const renames: [string, string][] = [
+    ['processId', 'process.vpid'],
+    ['hostProcessId', 'process.pid'],
+    ['processName', 'thread.name'],
+    ['hostName', 'host.name'],
+  ];
   const statements = [
-    ...renames.flatMap(([from, to]) => [`set(log.attributes["${to}"], log.attributes["${from}"])`, `delete_key(log.attributes, "${from}")`]),
+    ...renames.flatMap(([from, to]) => [
+      `set(log.attributes["${to}"], log.attributes["${from}"])`,
+      `delete_key(log.attributes, "${from}")`,
+    ]),
     'set(log.event_name, Concat(["tracee", log.attributes["eventName"]], "."))',
     'delete_key(log.attributes, "eventName")',
     'set(resource.attributes["container.id"], log.attributes["containerId"]) where log.attributes["containerId"] != ""',
@@ -97,7 +133,13 @@ export function peerCollectorConfig(input: string, endpoint: string): string {
         include: [input],
         start_at: 'beginning',
         // parse_ints: the nanosecond timestamp stays an exact int64 (a float64 would round it)
-        operators: [{ type: 'json_parser', parse_ints: true, timestamp: { parse_from: 'attributes.timestamp', layout_type: 'epoch', layout: 'ns' } }],
+        operators: [
+          {
+            type: 'json_parser',
+            parse_ints: true,
+            timestamp: { parse_from: 'attributes.timestamp', layout_type: 'epoch', layout: 'ns' },
+          },
+        ],
       },
     },
     processors: { transform: { error_mode: 'ignore', log_statements: [{ context: 'log', statements }] }, batch: {} },

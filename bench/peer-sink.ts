@@ -41,14 +41,24 @@ export async function startCountingSink(): Promise<CountingSink> {
       res.end();
     });
   });
-  server.on('connection', (s: Socket) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${port}`,
-    get records() { return records; },
-    get badRequests() { return badRequests; },
-    reset() { records = 0; badRequests = 0; },
+    get records() {
+      return records;
+    },
+    get badRequests() {
+      return badRequests;
+    },
+    reset() {
+      records = 0;
+      badRequests = 0;
+    },
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const s of sockets) s.destroy();

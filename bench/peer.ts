@@ -20,16 +20,32 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { installPackage } from './installed.ts';
 import { startCountingSink, type CountingSink } from './peer-sink.ts';
-import { cpuSecondsFromStat, oursRunConfig, peakRssMbFromStatus, peerCollectorConfig, peerJson, peerRatios, restamp, type PeerPair, type PipelineRun, type Spread } from './peer-measure.ts';
+import {
+  cpuSecondsFromStat,
+  oursRunConfig,
+  peakRssMbFromStatus,
+  peerCollectorConfig,
+  peerJson,
+  peerRatios,
+  restamp,
+  type PeerPair,
+  type PipelineRun,
+  type Spread,
+} from './peer-measure.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const DATASET = path.resolve(ROOT, 'test/data/tracee-net_packet_dns-24010.ndjson.gz');
 const RUN_TIMEOUT_MS = 900_000;
 const POLL_MS = 20;
-export const NO_ELASTICSEARCH_PEER = "no Elasticsearch peer: the Collector's elasticsearch exporter (opentelemetry-collector-contrib/exporter/elasticsearchexporter) is not served by the Go module proxy";
+export const NO_ELASTICSEARCH_PEER =
+  "no Elasticsearch peer: the Collector's elasticsearch exporter (opentelemetry-collector-contrib/exporter/elasticsearchexporter) is not served by the Go module proxy";
 
 function clockTicks(): number {
-  try { return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100; } catch { return 100; }
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
 }
 
 function writeInput(file: string, times: number): number {
@@ -41,21 +57,38 @@ function writeInput(file: string, times: number): number {
 }
 
 /** Runs one pipeline until the sink has counted `events` records; its CPU and peak RSS at that moment. */
-async function runOnce(name: string, cmd: string, argv: string[], env: NodeJS.ProcessEnv, sink: CountingSink, events: number, ticks: number): Promise<PipelineRun> {
+async function runOnce(
+  name: string,
+  cmd: string,
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  sink: CountingSink,
+  events: number,
+  ticks: number,
+): Promise<PipelineRun> {
   sink.reset();
   const t0 = performance.now();
   const child = spawn(cmd, argv, { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr!.on('data', (c: Buffer) => { stderr = (stderr + c.toString('utf8')).slice(-4000); });
+  child.stderr!.on('data', (c: Buffer) => {
+    stderr = (stderr + c.toString('utf8')).slice(-4000);
+  });
   let exited: number | null | undefined;
-  const exit = new Promise<void>((resolve) => child.on('exit', (code) => { exited = code; resolve(); }));
+  const exit = new Promise<void>((resolve) =>
+    child.on('exit', (code) => {
+      exited = code;
+      resolve();
+    }),
+  );
   let cpu = 0;
   let rss = 0;
   const sample = () => {
     try {
       cpu = cpuSecondsFromStat(fs.readFileSync(`/proc/${child.pid}/stat`, 'utf8'), ticks);
       rss = peakRssMbFromStatus(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8')) ?? rss;
-    } catch { /* exited between two samples: the last sample stands */ }
+    } catch {
+      /* exited between two samples: the last sample stands */
+    }
   };
   let seconds = 0;
   try {
@@ -64,8 +97,14 @@ async function runOnce(name: string, cmd: string, argv: string[], env: NodeJS.Pr
       if (done) seconds = (performance.now() - t0) / 1000;
       if (exited === undefined) sample();
       if (done) break;
-      if (exited !== undefined) throw new Error(`${name} exited (code ${exited}) after ${sink.records} of ${events} records; stderr tail:\n${stderr}`);
-      if (performance.now() - t0 > RUN_TIMEOUT_MS) throw new Error(`${name}: ${sink.records} of ${events} records after ${RUN_TIMEOUT_MS / 1000} s; stderr tail:\n${stderr}`);
+      if (exited !== undefined)
+        throw new Error(
+          `${name} exited (code ${exited}) after ${sink.records} of ${events} records; stderr tail:\n${stderr}`,
+        );
+      if (performance.now() - t0 > RUN_TIMEOUT_MS)
+        throw new Error(
+          `${name}: ${sink.records} of ${events} records after ${RUN_TIMEOUT_MS / 1000} s; stderr tail:\n${stderr}`,
+        );
       await new Promise((r) => setTimeout(r, POLL_MS));
     }
   } finally {
@@ -77,21 +116,32 @@ async function runOnce(name: string, cmd: string, argv: string[], env: NodeJS.Pr
     }
   }
   if (sink.badRequests > 0) throw new Error(`${name}: the sink refused ${sink.badRequests} requests`);
-  if (sink.records !== events) throw new Error(`${name}: the sink counted ${sink.records} records, expected ${events} (duplicates)`);
+  if (sink.records !== events)
+    throw new Error(`${name}: the sink counted ${sink.records} records, expected ${events} (duplicates)`);
   return { events, seconds, cpuSeconds: cpu, peakRssMb: rss };
 }
 
-function value(argv: string[], name: string): string | undefined { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined; }
+function value(argv: string[], name: string): string | undefined {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : undefined;
+}
 
 export async function benchPeer(argv: string[]): Promise<void> {
   const json = argv.includes('--json');
   const times = Number(value(argv, '--times') ?? (argv.includes('--quick') ? 1 : 10));
   const pairs = Number(value(argv, '--pairs') ?? 3);
-  if (!(Number.isInteger(times) && times >= 1) || !(Number.isInteger(pairs) && pairs >= 1)) throw new Error('--times and --pairs: whole numbers >= 1');
-  const log = (l: string) => { if (!json) console.log(l); else process.stderr.write(l + '\n'); };
+  if (!(Number.isInteger(times) && times >= 1) || !(Number.isInteger(pairs) && pairs >= 1))
+    throw new Error('--times and --pairs: whole numbers >= 1');
+  const log = (l: string) => {
+    if (!json) console.log(l);
+    else process.stderr.write(l + '\n');
+  };
 
   const buildStart = performance.now();
-  const peerBin = execFileSync('bash', [path.join(ROOT, 'scripts/services/peer-collector.sh'), 'build'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  const peerBin = execFileSync('bash', [path.join(ROOT, 'scripts/services/peer-collector.sh'), 'build'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).trim();
   const buildS = (performance.now() - buildStart) / 1000;
   // the installed command through its bin, as users run it (the bin caps V8's heap, see bench/installed.ts)
   const oursEntry = argv.includes('--sources') ? path.join(ROOT, 'bin/tracee-exporter.js') : installPackage(json);
@@ -107,22 +157,42 @@ export async function benchPeer(argv: string[]): Promise<void> {
     fs.writeFileSync(peerConfig, peerCollectorConfig(input, sink.url), { mode: 0o600 });
     const ticks = clockTicks();
     // the user's OTEL_EXPORTER_OTLP_* must not redirect our exporter away from the sink
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OTEL_') && !k.startsWith('TRACEE_EXPORTER_')));
-    log(`peer bench: ${events} events (${times}x the DNS capture), ${pairs} pairs; ours: ${argv.includes('--sources') ? 'the checkout (TypeScript sources)' : 'the installed package'}; peer: ${peerBin} (${buildS.toFixed(1)} s to build or find)`);
+    const env = Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => !k.startsWith('OTEL_') && !k.startsWith('TRACEE_EXPORTER_')),
+    );
+    log(
+      `peer bench: ${events} events (${times}x the DNS capture), ${pairs} pairs; ours: ${argv.includes('--sources') ? 'the checkout (TypeScript sources)' : 'the installed package'}; peer: ${peerBin} (${buildS.toFixed(1)} s to build or find)`,
+    );
     const results: PeerPair[] = [];
     for (let p = 0; p < pairs; p++) {
-      const ours = await runOnce('ours', process.execPath, [oursEntry, 'run', '--config', oursConfig], env, sink, events, ticks);
+      const ours = await runOnce(
+        'ours',
+        process.execPath,
+        [oursEntry, 'run', '--config', oursConfig],
+        env,
+        sink,
+        events,
+        ticks,
+      );
       const peer = await runOnce('peer', peerBin, [`--config=file:${peerConfig}`], env, sink, events, ticks);
       results.push({ ours, peer });
-      const f = (r: PipelineRun) => `${r.seconds.toFixed(1)} s, ${r.cpuSeconds.toFixed(1)} CPU-s, ${Math.round(r.peakRssMb)} MB`;
+      const f = (r: PipelineRun) =>
+        `${r.seconds.toFixed(1)} s, ${r.cpuSeconds.toFixed(1)} CPU-s, ${Math.round(r.peakRssMb)} MB`;
       log(`  pair ${p + 1}: ours ${f(ours)} | peer ${f(peer)}`);
     }
     const r = peerRatios(results);
-    if (json) { console.log(JSON.stringify({ ...peerJson(events, r), note: NO_ELASTICSEARCH_PEER })); return; }
+    if (json) {
+      console.log(JSON.stringify({ ...peerJson(events, r), note: NO_ELASTICSEARCH_PEER }));
+      return;
+    }
     const s = (x: Spread, d = 2) => `${x.min.toFixed(d)} / ${x.median.toFixed(d)} / ${x.max.toFixed(d)}`;
     console.log(`file -> OTLP/HTTP protobuf+gzip, ${events} events, min / median / max over ${pairs} pairs`);
-    console.log(`  CPU per event, ours / peer     ${s(r.cpuPerEvent)}   (CPU-s per 100k: ours ${s(r.cpuSecondsPer100k.ours, 1)}, peer ${s(r.cpuSecondsPer100k.peer, 1)})`);
-    console.log(`  events/s, ours / peer          ${s(r.eventsPerSec)}   (ours ${s(r.eventsPerSecond.ours, 0)}, peer ${s(r.eventsPerSecond.peer, 0)})`);
+    console.log(
+      `  CPU per event, ours / peer     ${s(r.cpuPerEvent)}   (CPU-s per 100k: ours ${s(r.cpuSecondsPer100k.ours, 1)}, peer ${s(r.cpuSecondsPer100k.peer, 1)})`,
+    );
+    console.log(
+      `  events/s, ours / peer          ${s(r.eventsPerSec)}   (ours ${s(r.eventsPerSecond.ours, 0)}, peer ${s(r.eventsPerSecond.peer, 0)})`,
+    );
     console.log(`  peak RSS MB, ours              ${s(r.rssMb.ours, 0)}`);
     console.log(`  peak RSS MB, peer              ${s(r.rssMb.peer, 0)}`);
     console.log(`  ${NO_ELASTICSEARCH_PEER}`);

@@ -60,7 +60,10 @@ function loadDataset(): string[] {
 }
 
 function loadMix(n: number): string[] {
-  const singles = sharedSamples(Infinity).filter((s) => !s.rel.endsWith('.ndjson')).flatMap((s) => s.records.map((r) => r.trim())).filter((r) => !r.includes('\n'));
+  const singles = sharedSamples(Infinity)
+    .filter((s) => !s.rel.endsWith('.ndjson'))
+    .flatMap((s) => s.records.map((r) => r.trim()))
+    .filter((r) => !r.includes('\n'));
   const out: string[] = [];
   for (let i = 0; out.length < n; i++) out.push(singles[i % singles.length]);
   return out;
@@ -72,7 +75,11 @@ function cpuSeconds(): number {
   return (u.user + u.system) / 1e6;
 }
 
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
 
 /** A pass handles every line (or record) of a dataset once; it returns something to keep. */
 type Pass = () => unknown;
@@ -103,34 +110,57 @@ function warmUp(events: number, pass: Pass): void {
  * `pass` against `floor`: both warmed up, then `rounds` pairs in ABBA order (floor, pass, pass,
  * floor…). Medians of the pass rates, of the floor rates, and of the per-pair ratios.
  */
-function compare(events: number, floor: Pass, pass: Pass, rounds = quick ? 3 : 5): { rate: number; floor: number; ratio: number } {
+function compare(
+  events: number,
+  floor: Pass,
+  pass: Pass,
+  rounds = quick ? 3 : 5,
+): { rate: number; floor: number; ratio: number } {
   warmUp(events, floor);
   warmUp(events, pass);
-  const rates: number[] = [], floors: number[] = [], ratios: number[] = [];
+  const rates: number[] = [],
+    floors: number[] = [],
+    ratios: number[] = [];
   for (let r = 0; r < rounds; r++) {
     let f: number, x: number;
-    if (r % 2 === 0) { f = rate(events, floor); x = rate(events, pass); } else { x = rate(events, pass); f = rate(events, floor); }
-    rates.push(x); floors.push(f); ratios.push(x / f);
+    if (r % 2 === 0) {
+      f = rate(events, floor);
+      x = rate(events, pass);
+    } else {
+      x = rate(events, pass);
+      f = rate(events, floor);
+    }
+    rates.push(x);
+    floors.push(f);
+    ratios.push(x / f);
   }
   return { rate: median(rates), floor: median(floors), ratio: median(ratios) };
 }
 
 /** A pass of fn over every line. */
-const perLine = (lines: readonly string[], fn: (line: string, i: number) => unknown): Pass => () => {
-  let n = 0;
-  for (let i = 0; i < lines.length; i++) if (fn(lines[i], i) !== undefined) n++;
-  return n;
-};
+const perLine =
+  (lines: readonly string[], fn: (line: string, i: number) => unknown): Pass =>
+  () => {
+    let n = 0;
+    for (let i = 0; i < lines.length; i++) if (fn(lines[i], i) !== undefined) n++;
+    return n;
+  };
 
 /** A pass over batches of `size` lines: fn(from, to) handles lines[from..to). */
-const batched = (lines: readonly string[], size: number, fn: (from: number, to: number) => unknown): Pass => () => {
-  let n = 0;
-  for (let i = 0; i < lines.length; i += size) if (fn(i, Math.min(i + size, lines.length)) !== undefined) n++;
-  return n;
-};
+const batched =
+  (lines: readonly string[], size: number, fn: (from: number, to: number) => unknown): Pass =>
+  () => {
+    let n = 0;
+    for (let i = 0; i < lines.length; i += size) if (fn(i, Math.min(i + size, lines.length)) !== undefined) n++;
+    return n;
+  };
 
 const mapper = testMapper();
-const decode = (l: string) => { const r = decodeText(l); if (!r.ok) throw new Error(r.reason); return r.event; };
+const decode = (l: string) => {
+  const r = decodeText(l);
+  if (!r.ok) throw new Error(r.reason);
+  return r.event;
+};
 
 async function main() {
   const datasets: Record<string, string[]> = { dns_capture: loadDataset() };
@@ -165,7 +195,10 @@ async function main() {
     passes.map_ecs_stage = perLine(lines, (_l, i) => mapper.toEcsJson(events[i]).json + '\n');
     // no mapping: parse the line, stringify the document the mapper made of it before the pass
     const finished = events.map((e) => JSON.parse(mapper.toEcsJson(e).json) as unknown);
-    passes.ecs_output_floor = perLine(lines, (l, i) => { JSON.parse(l); return JSON.stringify(finished[i]); });
+    passes.ecs_output_floor = perLine(lines, (l, i) => {
+      JSON.parse(l);
+      return JSON.stringify(finished[i]);
+    });
     passes.map_ecs_objects_ndjson = perLine(lines, (l) => JSON.stringify(mapper.toEcs(decode(l)).doc) + '\n');
     passes.map_otel = perLine(lines, (l) => mapper.toOtel(decode(l)));
     const otel: OtelRecord[] = events.map((e) => mapper.toOtel(e));
@@ -200,22 +233,36 @@ async function main() {
     Object.assign(r, ratios);
     // the targets of issue #16: the mapping paths against their own output floors (both ratios to
     // the floor of the same run)
-    for (const [row, outFloor] of [['map_ecs_ndjson', 'ecs_output_floor'], ['map_otel_protobuf', 'otlp_output_floor']]) {
-      const a = ratios[`${row}_vs_floor`], b = ratios[`${outFloor}_vs_floor`];
+    for (const [row, outFloor] of [
+      ['map_ecs_ndjson', 'ecs_output_floor'],
+      ['map_otel_protobuf', 'otlp_output_floor'],
+    ]) {
+      const a = ratios[`${row}_vs_floor`],
+        b = ratios[`${outFloor}_vs_floor`];
       if (a !== undefined && b !== undefined) r[`${row}_vs_${outFloor}`] = Math.round((a / b) * 100) / 100;
     }
     results[name] = r;
   }
-  const report = { node: process.version, date: new Date().toISOString(), unit: 'events/s (median of rounds in CPU time, one core); *_vs_floor: median ratio to the adjacent floor passes', results };
+  const report = {
+    node: process.version,
+    date: new Date().toISOString(),
+    unit: 'events/s (median of rounds in CPU time, one core); *_vs_floor: median ratio to the adjacent floor passes',
+    results,
+  };
   if (asJson) {
     console.log(JSON.stringify(report));
     return;
   }
-  console.log(`tracee-exporter bench (${report.node}), events/s on one core, ratio to the floor measured in this run\n`);
+  console.log(
+    `tracee-exporter bench (${report.node}), events/s on one core, ratio to the floor measured in this run\n`,
+  );
   for (const [name, r] of Object.entries(results)) {
     console.log(`${name} (${r.events} events)`);
     for (const k of Object.keys(r)) {
-      if (k.includes('_vs_') && k.endsWith('_output_floor')) { console.log(`  ${k.padEnd(44)} ${r[k].toFixed(2)}x`); continue; }
+      if (k.includes('_vs_') && k.endsWith('_output_floor')) {
+        console.log(`  ${k.padEnd(44)} ${r[k].toFixed(2)}x`);
+        continue;
+      }
       if (k === 'events' || k.endsWith('_vs_floor')) continue;
       const ratio = k === 'floor_parse_stringify' ? '1.00 (floor)' : `${r[`${k}_vs_floor`].toFixed(2)}x`;
       console.log(`  ${k.padEnd(24)} ${Math.round(r[k]).toString().padStart(9)}   ${ratio}`);

@@ -20,16 +20,25 @@ import path from 'node:path';
 const ROOT = path.resolve(import.meta.dirname, '..');
 const PROBE = path.join(import.meta.dirname, 'startup/probe.mjs');
 const RUN_CONFIG = path.join(import.meta.dirname, 'startup/run.yaml');
-const ONE_EVENT = fs.readFileSync(path.join(ROOT, 'examples/events/tracee-samples.ndjson'), 'utf8').split('\n')[0] + '\n';
+const ONE_EVENT =
+  fs.readFileSync(path.join(ROOT, 'examples/events/tracee-samples.ndjson'), 'utf8').split('\n')[0] + '\n';
 
-interface Sample { wall_s: number; cpu_s: number; rss_mb: number }
+interface Sample {
+  wall_s: number;
+  cpu_s: number;
+  rss_mb: number;
+}
 
 /** Start `args` under the probe; `ready` decides from stderr text when it counts as started. */
 function measure(args: string[], opts: { stdin?: string; untilReady?: boolean }): Promise<Sample> {
   const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'startup-')), 'probe.json');
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, ['--import', PROBE, ...args], { cwd: ROOT, env: { ...process.env, STARTUP_PROBE_OUT: out }, stdio: ['pipe', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', PROBE, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, STARTUP_PROBE_OUT: out },
+      stdio: ['pipe', 'ignore', 'pipe'],
+    });
     let wall = 0;
     let err = '';
     child.stderr.on('data', (d: Buffer) => {
@@ -45,9 +54,14 @@ function measure(args: string[], opts: { stdin?: string; untilReady?: boolean })
     child.on('close', (code) => {
       if (wall === 0) wall = (performance.now() - t0) / 1000;
       let probe: { cpu_s: number; rss_mb: number };
-      try { probe = JSON.parse(fs.readFileSync(out, 'utf8')); } catch { return reject(new Error(`${args.join(' ')}: no probe output (exit ${code}): ${err.slice(0, 500)}`)); }
+      try {
+        probe = JSON.parse(fs.readFileSync(out, 'utf8'));
+      } catch {
+        return reject(new Error(`${args.join(' ')}: no probe output (exit ${code}): ${err.slice(0, 500)}`));
+      }
       fs.rmSync(path.dirname(out), { recursive: true, force: true });
-      if (opts.untilReady && !err.includes('telemetry: listening on')) return reject(new Error(`${args.join(' ')}: never ready (exit ${code}): ${err.slice(0, 500)}`));
+      if (opts.untilReady && !err.includes('telemetry: listening on'))
+        return reject(new Error(`${args.join(' ')}: never ready (exit ${code}): ${err.slice(0, 500)}`));
       resolve({ wall_s: wall, ...probe });
     });
   });
@@ -89,13 +103,20 @@ export async function benchStartup(argv: string[]): Promise<void> {
     node_e0_start_s: s('node_e0', 'wall_s').median,
     node_e0_cpu_s: s('node_e0', 'cpu_s').median,
     node_e0_rss_mb: s('node_e0', 'rss_mb').median,
-    detail: Object.fromEntries(names.map((n) => [n, { wall_s: s(n, 'wall_s'), cpu_s: s(n, 'cpu_s'), rss_mb: s(n, 'rss_mb') }])),
+    detail: Object.fromEntries(
+      names.map((n) => [n, { wall_s: s(n, 'wall_s'), cpu_s: s(n, 'cpu_s'), rss_mb: s(n, 'rss_mb') }]),
+    ),
   };
-  if (asJson) { console.log(JSON.stringify(report)); return; }
+  if (asJson) {
+    console.log(JSON.stringify(report));
+    return;
+  }
   console.log(`start-up (${report.node}), ${runs} runs each, median [min – max]`);
   for (const n of names) {
     const d = report.detail[n];
     const f = (x: { median: number; min: number; max: number }, u: string) => `${x.median}${u} [${x.min} – ${x.max}]`;
-    console.log(`  ${n.padEnd(11)} wall ${f(d.wall_s, ' s').padEnd(26)} cpu ${f(d.cpu_s, ' s').padEnd(26)} rss ${f(d.rss_mb, ' MB')}`);
+    console.log(
+      `  ${n.padEnd(11)} wall ${f(d.wall_s, ' s').padEnd(26)} cpu ${f(d.cpu_s, ' s').padEnd(26)} rss ${f(d.rss_mb, ' MB')}`,
+    );
   }
 }

@@ -11,7 +11,9 @@ const range = String(manifest.engines && manifest.engines.node);
 const need = /^>=\s*(\d+)(?:\.(\d+))?/.exec(range);
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (!need || major < Number(need[1]) || (major === Number(need[1]) && minor < Number(need[2] || 0))) {
-  process.stderr.write(`tracee-exporter: needs Node.js ${range}; this is Node.js ${process.versions.node} (${process.execPath})\n`);
+  process.stderr.write(
+    `tracee-exporter: needs Node.js ${range}; this is Node.js ${process.versions.node} (${process.execPath})\n`,
+  );
   process.exit(1);
 }
 
@@ -24,7 +26,11 @@ if (fs.existsSync(sources)) {
   // V8's code cache on disk (in the temp folder; NODE_COMPILE_CACHE=dir moves it,
   // NODE_DISABLE_COMPILE_CACHE=1 turns it off): later starts do not compile the bundle again.
   // Where nothing can be written it stays off.
-  try { module.enableCompileCache(); } catch { /* start without it */ }
+  try {
+    module.enableCompileCache();
+  } catch {
+    /* start without it */
+  }
   await import(new URL('../dist/tracee-exporter.js', import.meta.url).href);
 }
 
@@ -41,12 +47,17 @@ function capHeap() {
   if (given.some((a) => /^--(max-old-space-size|max-semi-space-size|max-heap-size)\b/.test(a))) return;
   let mib = Number(process.env.TRACEE_EXPORTER_MEMORY_LIMIT_MIB || 128);
   const at = process.argv.indexOf('--config');
-  const file = at > 0 ? process.argv[at + 1] : process.argv.find((a) => a.startsWith('--config='))?.slice(9) ?? process.env.TRACEE_EXPORTER_CONFIG;
+  const file =
+    at > 0
+      ? process.argv[at + 1]
+      : (process.argv.find((a) => a.startsWith('--config='))?.slice(9) ?? process.env.TRACEE_EXPORTER_CONFIG);
   if (file) {
     try {
       const m = /^memory_limit_mib:[ \t]*(\d+)[ \t]*(?:#.*)?$/m.exec(fs.readFileSync(file, 'utf8'));
       if (m) mib = Number(m[1]);
-    } catch { /* the command reports an unreadable config itself */ }
+    } catch {
+      /* the command reports an unreadable config itself */
+    }
   }
   if (!(mib > 0)) return;
   // old generation: 4 × the limit, so the soft limit (heap used + buffers) acts well before V8 runs
@@ -54,10 +65,20 @@ function capHeap() {
   // young: 3 × 4 MiB semi-spaces (V8's default here is 3 × 64 MiB: most of the extra RSS)
   const oldMib = Math.max(256, 4 * mib);
   const semiMib = 4;
-  const argv = [process.execPath, ...process.execArgv, `--max-old-space-size=${oldMib}`, `--max-semi-space-size=${semiMib}`, ...process.argv.slice(1)];
+  const argv = [
+    process.execPath,
+    ...process.execArgv,
+    `--max-old-space-size=${oldMib}`,
+    `--max-semi-space-size=${semiMib}`,
+    ...process.argv.slice(1),
+  ];
   // glibc's malloc gives each thread that allocates (V8's compiler and GC helpers, libuv's pool) an
   // arena of its own, up to 8 per core, each keeping freed pages; two arenas: 7 MB less peak RSS on
   // the 240k-event run, CPU unchanged (bench --memory, issue #16). Other C libraries ignore it.
   const env = process.env.MALLOC_ARENA_MAX === undefined ? { ...process.env, MALLOC_ARENA_MAX: '2' } : process.env;
-  try { process.execve(process.execPath, argv, env); } catch { /* run uncapped */ }
+  try {
+    process.execve(process.execPath, argv, env);
+  } catch {
+    /* run uncapped */
+  }
 }

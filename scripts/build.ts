@@ -34,7 +34,9 @@ const result = await build({
   platform: 'node',
   target: 'node24',
   // bundled CommonJS dependencies call require(): give the ES module bundle one
-  banner: { js: "import { createRequire as __trex_createRequire } from 'node:module'; const require = __trex_createRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __trex_createRequire } from 'node:module'; const require = __trex_createRequire(import.meta.url);",
+  },
   legalComments: 'none',
   plugins: [precompiledRunConfigValidator()],
   metafile: true,
@@ -48,12 +50,15 @@ writeThirdPartyLicenses(Object.keys(result.metafile!.inputs));
 const { overrides: _none, ...tables } = loadMappingTables();
 const snapshot: BuiltinSnapshot = { tables, trimGroups: loadTrimGroups() };
 const text = JSON.stringify(snapshot);
-if (!isDeepStrictEqual(JSON.parse(text), snapshot)) throw new Error('the mapping tables do not survive a JSON round trip: the snapshot would differ from mappings/');
+if (!isDeepStrictEqual(JSON.parse(text), snapshot))
+  throw new Error('the mapping tables do not survive a JSON round trip: the snapshot would differ from mappings/');
 fs.writeFileSync(path.join(outdir, BUILTIN_SNAPSHOT_FILE), text);
 
 const files = fs.readdirSync(outdir);
 const bytes = files.reduce((n, f) => n + fs.statSync(path.join(outdir, f)).size, 0);
-process.stderr.write(`built ${path.relative(ROOT, outdir)}/: ${files.length} files, ${(bytes / 1024).toFixed(0)} KiB\n`); // stderr: `npm pack --json` prints on stdout
+process.stderr.write(
+  `built ${path.relative(ROOT, outdir)}/: ${files.length} files, ${(bytes / 1024).toFixed(0)} KiB\n`,
+); // stderr: `npm pack --json` prints on stdout
 
 /** The license text of every package the bundle holds code of (MIT, Apache-2.0, BSD, ISC: keep the notices). */
 function writeThirdPartyLicenses(inputs: string[]): void {
@@ -64,10 +69,19 @@ function writeThirdPartyLicenses(inputs: string[]): void {
   }
   const parts: string[] = [];
   for (const dir of [...dirs].sort()) {
-    const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name: string; version: string; license?: string };
+    const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as {
+      name: string;
+      version: string;
+      license?: string;
+    };
     const file = fs.readdirSync(dir).find((f) => /^(licen[cs]e|copying)(\.|$)/i.test(f));
-    if (file === undefined) throw new Error(`${pkg.name}@${pkg.version} (${pkg.license}) is bundled but ships no license file: add its notice by hand`);
-    parts.push(`${pkg.name}@${pkg.version} (${pkg.license})\n\n${fs.readFileSync(path.join(dir, file), 'utf8').trim()}\n`);
+    if (file === undefined)
+      throw new Error(
+        `${pkg.name}@${pkg.version} (${pkg.license}) is bundled but ships no license file: add its notice by hand`,
+      );
+    parts.push(
+      `${pkg.name}@${pkg.version} (${pkg.license})\n\n${fs.readFileSync(path.join(dir, file), 'utf8').trim()}\n`,
+    );
   }
   const head = `tracee-exporter's dist/ bundles code of these ${parts.length} packages, under their own licenses:\n`;
   fs.writeFileSync(path.join(outdir, 'THIRD-PARTY-LICENSES.txt'), [head, ...parts].join(`\n${'-'.repeat(72)}\n\n`));
@@ -82,7 +96,11 @@ function precompiledRunConfigValidator(): Plugin {
         const schema = runConfigSchema();
         const ajv = new Ajv({ ...RUN_CONFIG_AJV_OPTIONS, code: { source: true, esm: true } });
         const code = standaloneCode.default(ajv, ajv.compile(schema));
-        return { contents: `${code}\nexport function runConfigValidator() { return validate; }\n`, loader: 'js', resolveDir: ROOT };
+        return {
+          contents: `${code}\nexport function runConfigValidator() { return validate; }\n`,
+          loader: 'js',
+          resolveDir: ROOT,
+        };
       });
     },
   };

@@ -10,7 +10,9 @@ import { loadFieldList } from '../src/exporters/elasticsearch/ecs-flat.ts';
 
 /** The fields the mapping tables write, as they declare them. */
 export function mapperFields(): FieldSpec[] {
-  return compileMapper(loadMappingTables()).ecsFields().map((f) => ({ name: f.name, type: f.type }));
+  return compileMapper(loadMappingTables())
+    .ecsFields()
+    .map((f) => ({ name: f.name, type: f.type }));
 }
 
 export function templateFieldList(): FieldSpec[] {

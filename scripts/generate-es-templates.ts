@@ -4,7 +4,10 @@
 // test/unit/exporters/elasticsearch/templates.test.ts fails when the checked-in files are stale.
 
 import { writeFileSync } from 'node:fs';
-import { buildEcsComponentTemplate, buildTraceeComponentTemplate } from '../src/exporters/elasticsearch/ecs-component.ts';
+import {
+  buildEcsComponentTemplate,
+  buildTraceeComponentTemplate,
+} from '../src/exporters/elasticsearch/ecs-component.ts';
 import { templateFieldList } from './es-template-fields.ts';
 import { loadEcsFlat } from '../src/exporters/elasticsearch/ecs-flat.ts';
 

@@ -20,10 +20,16 @@ for (const s of [...sharedSamples(GOLDEN_STREAM_LINES), ...structuredSamples()])
     ecs.push(mapper.toEcs(res.event).doc);
     otlp.push(otlpJsonResourceLogs(mapper.toOtel(res.event)));
   }
-  for (const [kind, docs] of [['ecs', ecs], ['otlp', otlp]] as const) {
+  for (const [kind, docs] of [
+    ['ecs', ecs],
+    ['otlp', otlp],
+  ] as const) {
     const file = path.join(GOLDEN_DIR, kind, s.rel.replace(/\.(nd)?json$/, '') + '.json');
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, JSON.stringify(docs.length === 1 && !s.rel.endsWith('.ndjson') ? docs[0] : docs, null, 1) + '\n');
+    fs.writeFileSync(
+      file,
+      JSON.stringify(docs.length === 1 && !s.rel.endsWith('.ndjson') ? docs[0] : docs, null, 1) + '\n',
+    );
   }
 }
 console.log(`goldens written to ${path.relative(process.cwd(), GOLDEN_DIR)}`);

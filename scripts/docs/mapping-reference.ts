@@ -31,8 +31,12 @@ function fieldsTable(rows: Row[]): string {
       r.when !== undefined ? `when ${list(r.when).map(code).join(', ')}` : '',
       r.type ? `ES type ${code(r.type)}` : '',
       r.note ? cell(r.note) : '',
-    ].filter((x) => x !== '').join('; ');
-    lines.push(`| ${source(r)} | ${list(r.transform).map(code).join(', ')} | ${code(r.otel)} | ${code(r.resource)} | ${code(r.ecs)} | ${notes} |`);
+    ]
+      .filter((x) => x !== '')
+      .join('; ');
+    lines.push(
+      `| ${source(r)} | ${list(r.transform).map(code).join(', ')} | ${code(r.otel)} | ${code(r.resource)} | ${code(r.ecs)} | ${notes} |`,
+    );
   }
   return lines.join('\n') + '\n';
 }
@@ -41,14 +45,20 @@ function describeLookup(name: string, value: unknown): string {
   if (Array.isArray(value)) return `${value.length} entries`;
   if (value !== null && typeof value === 'object') {
     const keys = Object.keys(value);
-    return `${keys.length} keys: ${keys.slice(0, 8).map((k) => code(k)).join(', ')}${keys.length > 8 ? ', …' : ''}`;
+    return `${keys.length} keys: ${keys
+      .slice(0, 8)
+      .map((k) => code(k))
+      .join(', ')}${keys.length > 8 ? ', …' : ''}`;
   }
   return code(String(value));
 }
 
 function lookupFileOf(name: string): string {
   const dir = path.join(BUILTIN_MAPPINGS_DIR, 'lookups');
-  for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.yaml')).sort()) {
+  for (const f of fs
+    .readdirSync(dir)
+    .filter((n) => n.endsWith('.yaml'))
+    .sort()) {
     if (new RegExp(`^${name}:`, 'm').test(fs.readFileSync(path.join(dir, f), 'utf8'))) return `lookups/${f}`;
   }
   return 'lookups/';
@@ -73,31 +83,46 @@ table below). Empty target cells: not written for that target.
 `);
   out.push(`## Every event (\`common.yaml\`)\n`);
   const defaults = t.common.defaults;
-  if (defaults) out.push(`ECS \`event.category\` / \`event.type\` for event names no table names: ${list(defaults.category).map(code).join(', ')} / ${list(defaults.type).map(code).join(', ')}.\n`);
+  if (defaults)
+    out.push(
+      `ECS \`event.category\` / \`event.type\` for event names no table names: ${list(defaults.category).map(code).join(', ')} / ${list(defaults.type).map(code).join(', ')}.\n`,
+    );
   out.push(fieldsTable(flatten(t.common.fields)));
   out.push(`## Detections (\`detections.yaml\`)\n`);
-  out.push(`Applied when the event is a detection (it carries a threat, or its name is a built-in signature). ECS \`event.category\` ${list(t.detections.category).map(code).join(', ')}, \`event.type\` ${list(t.detections.type).map(code).join(', ')}.\n`);
+  out.push(
+    `Applied when the event is a detection (it carries a threat, or its name is a built-in signature). ECS \`event.category\` ${list(t.detections.category).map(code).join(', ')}, \`event.type\` ${list(t.detections.type).map(code).join(', ')}.\n`,
+  );
   out.push(fieldsTable(flatten(t.detections.fields)));
   out.push(`## OTel log record fields (\`otel-record.yaml\`)\n`);
   out.push('| Log record field | From | Transform | Default |\n|---|---|---|---|');
   for (const [k, f] of Object.entries(t.record.record ?? {})) {
     if (!f) continue;
-    out.push(`| \`${k}\` | ${f.value !== undefined ? `constant ${code(String(f.value))}` : list(f.from).map(code).join(' → ')} | ${list(f.transform).map(code).join(', ')} | ${f.default !== undefined ? code(String(f.default)) : ''} |`);
+    out.push(
+      `| \`${k}\` | ${f.value !== undefined ? `constant ${code(String(f.value))}` : list(f.from).map(code).join(' → ')} | ${list(f.transform).map(code).join(', ')} | ${f.default !== undefined ? code(String(f.default)) : ''} |`,
+    );
   }
   out.push('');
   out.push(`## Per event name (\`events/*.yaml\`)\n`);
   for (const { file, table } of t.events) {
     out.push(`### \`${file}\`\n`);
     for (const g of table.events ?? []) {
-      out.push(`**${g.names.map((n) => code(n)).join(', ')}**  \nECS \`event.category\` ${list(g.category).map(code).join(', ') || '(default)'}, \`event.type\` ${list(g.type).map(code).join(', ') || '(default)'}\n`);
+      out.push(
+        `**${g.names.map((n) => code(n)).join(', ')}**  \nECS \`event.category\` ${list(g.category).map(code).join(', ') || '(default)'}, \`event.type\` ${list(g.type).map(code).join(', ') || '(default)'}\n`,
+      );
       out.push(fieldsTable(flatten(g.fields)));
     }
-    if (table.fields && flatten(table.fields).length > 0) { out.push('Every event of this file:\n'); out.push(fieldsTable(flatten(table.fields))); }
+    if (table.fields && flatten(table.fields).length > 0) {
+      out.push('Every event of this file:\n');
+      out.push(fieldsTable(flatten(table.fields)));
+    }
   }
   const drops = [t.common, t.detections, ...t.events.map((e) => e.table)].flatMap((tf) => tf.drop ?? []);
   if (drops.length > 0) {
     out.push(`## Dropped targets\n`);
-    for (const d of drops) out.push(`* ${[d.ecs && `ECS ${code(d.ecs)}`, d.otel && `OTel ${code(d.otel)}`, d.resource && `resource ${code(d.resource)}`].filter(Boolean).join(', ')}`);
+    for (const d of drops)
+      out.push(
+        `* ${[d.ecs && `ECS ${code(d.ecs)}`, d.otel && `OTel ${code(d.otel)}`, d.resource && `resource ${code(d.resource)}`].filter(Boolean).join(', ')}`,
+      );
     out.push('');
   }
   out.push(`## Lookup tables (\`lookups/*.yaml\`)\n`);

@@ -17,13 +17,19 @@ export interface ConfigCommandIO {
  * `type: module` exporters are code: imported and built from their options (not started) only with
  * `loadPlugins` (--load-plugins); otherwise the summary says they were skipped.
  */
-export async function runConfigCheck(file: string | undefined, io: ConfigCommandIO, opts: { loadPlugins?: boolean } = {}): Promise<number> {
+export async function runConfigCheck(
+  file: string | undefined,
+  io: ConfigCommandIO,
+  opts: { loadPlugins?: boolean } = {},
+): Promise<number> {
   try {
     const env = io.env ?? process.env;
     const r = opts.loadPlugins ? await checkConfigWithPlugins(file, env) : checkConfigFile(file, env);
     if (!opts.loadPlugins && r.pluginChecks.length > 0) {
       const modules = r.pluginChecks.map((p) => r.config.exporters[p.index].module).join(', ');
-      r.summary.push(`plugins: ${r.pluginChecks.length} module(s) not imported (${modules}): a plugin is code that runs with the exporter's privileges; --load-plugins imports and builds them`);
+      r.summary.push(
+        `plugins: ${r.pluginChecks.length} module(s) not imported (${modules}): a plugin is code that runs with the exporter's privileges; --load-plugins imports and builds them`,
+      );
     }
     io.out(`ok: ${r.source}\n${r.summary.map((l) => `  ${l}\n`).join('')}`);
     for (const w of r.warnings) io.err(`tracee-exporter: warning: ${w}\n`);

@@ -29,14 +29,17 @@ export function mapNodeInfo(flags: { nodeName?: string; clusterName?: string }):
 
 export interface MapRunOptions {
   to: MapTarget;
-  input: string;              // file path or "-"
+  input: string; // file path or "-"
   mapper: Mapper;
   out: Writable;
   err: Writable;
   maxLineBytes?: number;
 }
 
-export interface MapSummary { mapped: number; rejected: number }
+export interface MapSummary {
+  mapped: number;
+  rejected: number;
+}
 
 /** Records decoded together before they are mapped (see runMap). */
 export const MAP_BATCH = 16;
@@ -69,7 +72,12 @@ export async function runMap(opts: MapRunOptions): Promise<MapSummary> {
     for (let k = 0; k < batch.length; k++) {
       const rec = batch[k];
       try {
-        decoded[k] = rec.kind === 'error' ? undefined : rec.kind === 'text' ? decodeText(rec.text) : decodeValue(rec.value, rec.marked);
+        decoded[k] =
+          rec.kind === 'error'
+            ? undefined
+            : rec.kind === 'text'
+              ? decodeText(rec.text)
+              : decodeValue(rec.value, rec.marked);
       } catch (err) {
         // not a rejection but a bug: raise it at its record, after the ones before it, as unbatched
         failedAt = k;
@@ -78,20 +86,35 @@ export async function runMap(opts: MapRunOptions): Promise<MapSummary> {
       }
     }
     for (let k = 0; k < batch.length; k++) {
-      if (k === failedAt) { batch.length = 0; throw failure; }
+      if (k === failedAt) {
+        batch.length = 0;
+        throw failure;
+      }
       const rec = batch[k];
       const res = decoded[k];
       decoded[k] = undefined;
-      if (rec.kind === 'error') { reject(rec.origin, rec.reason); continue; }
+      if (rec.kind === 'error') {
+        reject(rec.origin, rec.reason);
+        continue;
+      }
       // a line that is not JSON: say how the input was read (a pretty-printed event is read whole
       // only when its first line does not hold a whole value)
-      if (!res!.ok) { reject(rec.origin, rec.kind === 'text' && res!.code === 'malformed_json' ? `${res!.reason} (${LINES_MODE})` : res!.reason); continue; }
+      if (!res!.ok) {
+        reject(
+          rec.origin,
+          rec.kind === 'text' && res!.code === 'malformed_json' ? `${res!.reason} (${LINES_MODE})` : res!.reason,
+        );
+        continue;
+      }
       let line: string;
       try {
         line = render(res!.event);
       } catch (err) {
         // e.g. argument values nested so deep that walking them overflows the stack
-        reject(rec.origin, err instanceof RangeError ? 'event nested too deeply to map' : `mapping failed: ${(err as Error).message}`);
+        reject(
+          rec.origin,
+          err instanceof RangeError ? 'event nested too deeply to map' : `mapping failed: ${(err as Error).message}`,
+        );
         continue;
       }
       buffered += line + '\n';
@@ -119,10 +142,14 @@ export async function runMap(opts: MapRunOptions): Promise<MapSummary> {
 
 function renderer(to: MapTarget, mapper: Mapper): (ev: TraceeEvent) => string {
   switch (to) {
-    case 'ecs': return (ev) => mapper.toEcsJson(ev).json; // same text as JSON.stringify(toEcs(ev).doc)
-    case 'otlp-json': return (ev) => JSON.stringify(otlpJsonResourceLogs(mapper.toOtel(ev)));
+    case 'ecs':
+      return (ev) => mapper.toEcsJson(ev).json; // same text as JSON.stringify(toEcs(ev).doc)
+    case 'otlp-json':
+      return (ev) => JSON.stringify(otlpJsonResourceLogs(mapper.toOtel(ev)));
     // one ExportLogsServiceRequest per line: POSTable as is to /v1/logs
-    case 'otlp-json-request': return (ev) => otlpJsonRequest(mapper.toOtel(ev));
-    case 'event': return (ev) => stringify(toStructuredJson(ev));
+    case 'otlp-json-request':
+      return (ev) => otlpJsonRequest(mapper.toOtel(ev));
+    case 'event':
+      return (ev) => stringify(toStructuredJson(ev));
   }
 }

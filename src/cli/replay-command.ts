@@ -59,14 +59,24 @@ export interface ReplaySummary {
   targets: ReplayTargetResult[];
 }
 
-interface Entry { exporter: string; reason: string; origin: Origin; input?: string; record?: unknown; at: string }
+interface Entry {
+  exporter: string;
+  reason: string;
+  origin: Origin;
+  input?: string;
+  record?: unknown;
+  at: string;
+}
 
 /** The files named by `args`: each a path, or a glob (its matches sorted, so x.ndjson.1 … come in order). */
 export function expandFiles(args: readonly string[]): string[] {
   const out: string[] = [];
   for (const a of args) {
     if (/[*?[]/.test(a)) {
-      const matches = fs.globSync(a).filter((f) => fs.statSync(f).isFile()).sort();
+      const matches = fs
+        .globSync(a)
+        .filter((f) => fs.statSync(f).isFile())
+        .sort();
       if (matches.length === 0) throw new Error(`${a}: no file matches`);
       out.push(...matches);
     } else {
@@ -105,15 +115,30 @@ async function* entries(files: readonly string[], onBad: (where: string, why: st
       n++;
       if (line.trim() === '') continue;
       let v: Partial<Entry> & { origin?: Partial<Origin> };
-      try { v = JSON.parse(line) as typeof v; } catch (err) { onBad(`${f}:${n}`, `not JSON: ${(err as Error).message}`); continue; }
+      try {
+        v = JSON.parse(line) as typeof v;
+      } catch (err) {
+        onBad(`${f}:${n}`, `not JSON: ${(err as Error).message}`);
+        continue;
+      }
       if (typeof v !== 'object' || v === null || typeof v.exporter !== 'string' || typeof v.reason !== 'string') {
         onBad(`${f}:${n}`, 'not a dead-letter entry (no exporter / reason)');
         continue;
       }
       const o: Partial<Origin> = v.origin ?? {};
-      const origin: Origin = { source: typeof o.source === 'string' ? o.source : f, line: typeof o.line === 'number' ? o.line : n };
+      const origin: Origin = {
+        source: typeof o.source === 'string' ? o.source : f,
+        line: typeof o.line === 'number' ? o.line : n,
+      };
       if (typeof o.detail === 'string') origin.detail = o.detail;
-      yield { exporter: v.exporter, reason: v.reason, origin, input: typeof v.input === 'string' ? v.input : undefined, record: v.record, at: `${f}:${n}` };
+      yield {
+        exporter: v.exporter,
+        reason: v.reason,
+        origin,
+        input: typeof v.input === 'string' ? v.input : undefined,
+        record: v.record,
+        at: `${f}:${n}`,
+      };
     }
   }
 }
@@ -122,50 +147,100 @@ export async function runReplay(o: ReplayOptions): Promise<ReplaySummary> {
   const files = expandFiles(o.files);
   if (files.length === 0) throw new Error('no dead-letter file given');
   const out = path.resolve(o.out ?? defaultOut(files[0]));
-  if (files.includes(out)) throw new Error(`--out ${out} is one of the files being replayed: what still fails goes to a new file`);
-  if (fs.existsSync(out)) throw new Error(`${out} exists: give another --out (the replay never appends to an existing dead letter)`);
+  if (files.includes(out))
+    throw new Error(`--out ${out} is one of the files being replayed: what still fails goes to a new file`);
+  if (fs.existsSync(out))
+    throw new Error(`${out} exists: give another --out (the replay never appends to an existing dead letter)`);
   if (o.exporter !== undefined && o.exporter !== 'input' && !exporterFor(o.config, o.exporter)) {
-    throw new Error(`--exporter ${o.exporter}: no such exporter in the configuration (${o.config.exporters.map((e) => e.name ?? e.type).join(', ')})`);
+    throw new Error(
+      `--exporter ${o.exporter}: no such exporter in the configuration (${o.config.exporters.map((e) => e.name ?? e.type).join(', ')})`,
+    );
   }
   const { createDeadLetterWriter } = await import('../delivery/dead-letter.ts');
   const { createPipeline, loadExporterModules } = await import('../pipeline/pipeline.ts');
-  const exporterModules = o.exporterModules ?? await loadExporterModules(o.config);
+  const exporterModules = o.exporterModules ?? (await loadExporterModules(o.config));
 
-  const summary: ReplaySummary = { read: 0, replayed: 0, stillFailing: 0, skipped: 0, unreadable: 0, notReplayable: 0, out, targets: [] };
+  const summary: ReplaySummary = {
+    read: 0,
+    replayed: 0,
+    stillFailing: 0,
+    skipped: 0,
+    unreadable: 0,
+    notReplayable: 0,
+    out,
+    targets: [],
+  };
   // entries grouped by target (an exporter of the config, or "input": every exporter); only what re-mapping needs is kept
   const groups = new Map<string, { exporters: ExporterConfig[]; records: InputRecord[] }>();
   const unknownTargets = new Map<string, number>();
-  const copy = createDeadLetterWriter(out);   // entries that cannot be replayed, as they are
+  const copy = createDeadLetterWriter(out); // entries that cannot be replayed, as they are
   try {
-    for await (const e of entries(files, (where, why) => { summary.unreadable++; toLogger(o.log).warn(`${where}: skipped: ${why}`); })) {
+    for await (const e of entries(files, (where, why) => {
+      summary.unreadable++;
+      toLogger(o.log).warn(`${where}: skipped: ${why}`);
+    })) {
       summary.read++;
-      if (o.exporter !== undefined && e.exporter !== o.exporter) { summary.skipped++; continue; }
+      if (o.exporter !== undefined && e.exporter !== o.exporter) {
+        summary.skipped++;
+        continue;
+      }
       const target = e.exporter === 'input' ? undefined : exporterFor(o.config, e.exporter);
       if (e.input === undefined || (e.exporter !== 'input' && target === undefined)) {
-        const why = e.input === undefined ? 'no stored input line to map again' : `exporter ${e.exporter} is not in the configuration`;
-        if (target === undefined && e.input !== undefined) unknownTargets.set(e.exporter, (unknownTargets.get(e.exporter) ?? 0) + 1);
+        const why =
+          e.input === undefined
+            ? 'no stored input line to map again'
+            : `exporter ${e.exporter} is not in the configuration`;
+        if (target === undefined && e.input !== undefined)
+          unknownTargets.set(e.exporter, (unknownTargets.get(e.exporter) ?? 0) + 1);
         summary.notReplayable++;
-        copy.write({ exporter: e.exporter, reason: `not replayable (${why}): ${e.reason}`, origin: e.origin, record: e.record, input: e.input });
+        copy.write({
+          exporter: e.exporter,
+          reason: `not replayable (${why}): ${e.reason}`,
+          origin: e.origin,
+          record: e.record,
+          input: e.input,
+        });
         continue;
       }
       const key = e.exporter === 'input' ? '\u0000input' : e.exporter;
       let g = groups.get(key);
-      if (!g) { g = { exporters: target ? [forReplay(target)] : o.config.exporters.map(forReplay), records: [] }; groups.set(key, g); }
-      g.records.push({ kind: 'text', text: e.input, origin: { ...e.origin, detail: `replay of ${e.at}${e.origin.detail ? `; ${e.origin.detail}` : ''}` } });
+      if (!g) {
+        g = { exporters: target ? [forReplay(target)] : o.config.exporters.map(forReplay), records: [] };
+        groups.set(key, g);
+      }
+      g.records.push({
+        kind: 'text',
+        text: e.input,
+        origin: { ...e.origin, detail: `replay of ${e.at}${e.origin.detail ? `; ${e.origin.detail}` : ''}` },
+      });
     }
   } finally {
     await copy.close();
   }
-  for (const [name, n] of unknownTargets) toLogger(o.log).warn(`${n} entr${n === 1 ? 'y' : 'ies'} of exporter ${name}: not in the configuration, copied to ${out}`);
+  for (const [name, n] of unknownTargets)
+    toLogger(o.log).warn(
+      `${n} entr${n === 1 ? 'y' : 'ies'} of exporter ${name}: not in the configuration, copied to ${out}`,
+    );
 
   for (const [key, g] of groups) {
     // one pipeline per target; its dead letter is the new file (appended to by each target in turn)
-    const config: RunConfig = { ...o.config, sources: [{ type: 'stdin' }], exporters: g.exporters, dead_letter: { ...(o.config.dead_letter ?? {}), path: out } };
+    const config: RunConfig = {
+      ...o.config,
+      sources: [{ type: 'stdin' }],
+      exporters: g.exporters,
+      dead_letter: { ...(o.config.dead_letter ?? {}), path: out },
+    };
     delete (config as { telemetry?: unknown }).telemetry;
-    const stdin = new PassThrough();   // never written: keeps run() alive while ingest() feeds the records
-    const p = createPipeline(config, { stdin, log: o.log }, { shutdownTimeoutMs: o.shutdownTimeoutMs, exporterModules });
+    const stdin = new PassThrough(); // never written: keeps run() alive while ingest() feeds the records
+    const p = createPipeline(
+      config,
+      { stdin, log: o.log },
+      { shutdownTimeoutMs: o.shutdownTimeoutMs, exporterModules },
+    );
     const running = p.run();
-    running.catch(() => { /* awaited below; ready() rejects with the same error */ });
+    running.catch(() => {
+      /* awaited below; ready() rejects with the same error */
+    });
     await p.ready();
     await p.ingest(g.records, { listRejections: false });
     p.stop();
@@ -176,10 +251,22 @@ export async function runReplay(o: ReplayOptions): Promise<ReplaySummary> {
       const failing = Object.values(l.deadLettered).reduce((a, b) => a + b, 0) + l.dropped + l.unsettled;
       summary.targets.push({
         exporter: key === '\u0000input' ? `${x.name} (input rejections)` : x.name,
-        replayed: l.entered, delivered: l.delivered, duplicates: l.duplicates, filtered: l.filtered, stillFailing: failing,
+        replayed: l.entered,
+        delivered: l.delivered,
+        duplicates: l.duplicates,
+        filtered: l.filtered,
+        stillFailing: failing,
       });
     }
-    if (key === '\u0000input' && run.rejected > 0) summary.targets.push({ exporter: 'input', replayed: g.records.length, delivered: 0, duplicates: 0, filtered: 0, stillFailing: run.rejected });
+    if (key === '\u0000input' && run.rejected > 0)
+      summary.targets.push({
+        exporter: 'input',
+        replayed: g.records.length,
+        delivered: 0,
+        duplicates: 0,
+        filtered: 0,
+        stillFailing: run.rejected,
+      });
   }
   summary.stillFailing = countLines(out);
   return summary;
@@ -192,18 +279,28 @@ function countLines(file: string): number {
 }
 
 export function replaySummaryLines(s: ReplaySummary): string[] {
-  const lines = s.targets.map((t) => `${t.exporter}: replayed ${t.replayed}: delivered ${t.delivered}, duplicates (already there) ${t.duplicates}${t.filtered ? `, filtered ${t.filtered}` : ''}, still failing ${t.stillFailing}`);
+  const lines = s.targets.map(
+    (t) =>
+      `${t.exporter}: replayed ${t.replayed}: delivered ${t.delivered}, duplicates (already there) ${t.duplicates}${t.filtered ? `, filtered ${t.filtered}` : ''}, still failing ${t.stillFailing}`,
+  );
   const extra = [
     s.notReplayable ? `not replayable ${s.notReplayable}` : '',
     s.skipped ? `skipped (other exporters) ${s.skipped}` : '',
     s.unreadable ? `unreadable lines ${s.unreadable}` : '',
-  ].filter(Boolean).join(', ');
-  lines.push(`replayed ${s.replayed}, still failing ${s.stillFailing}${extra ? ` (${extra})` : ''}${s.stillFailing > 0 ? `: written to ${s.out}` : ''}`);
+  ]
+    .filter(Boolean)
+    .join(', ');
+  lines.push(
+    `replayed ${s.replayed}, still failing ${s.stillFailing}${extra ? ` (${extra})` : ''}${s.stillFailing > 0 ? `: written to ${s.out}` : ''}`,
+  );
   return lines;
 }
 
 /** The CLI action: exit 0 when everything replayed was delivered (or was already there), else 1. */
-export async function replayCommand(files: string[], opts: { exporter?: string; config?: string; out?: string; shutdownTimeout: number }): Promise<number> {
+export async function replayCommand(
+  files: string[],
+  opts: { exporter?: string; config?: string; out?: string; shutdownTimeout: number },
+): Promise<number> {
   const { loadRunConfig } = await import('../config/run-config.ts');
   const { configureLog, rootLogger } = await import('../util/log.ts');
   const details: { warnings?: string[] } = {};
@@ -211,8 +308,15 @@ export async function replayCommand(files: string[], opts: { exporter?: string; 
   configureLog({ format: config.log?.format, level: config.log?.level });
   const log = rootLogger.child({ component: 'replay' });
   for (const w of details.warnings ?? []) log.warn(`warning: ${w}`);
-  const s = await runReplay({ files, exporter: opts.exporter, config, out: opts.out, shutdownTimeoutMs: opts.shutdownTimeout, log });
+  const s = await runReplay({
+    files,
+    exporter: opts.exporter,
+    config,
+    out: opts.out,
+    shutdownTimeoutMs: opts.shutdownTimeout,
+    log,
+  });
   for (const l of replaySummaryLines(s)) log(l);
-  if (s.stillFailing === 0 && fs.existsSync(s.out)) fs.rmSync(s.out);   // nothing failed: no empty dead letter left behind
+  if (s.stillFailing === 0 && fs.existsSync(s.out)) fs.rmSync(s.out); // nothing failed: no empty dead letter left behind
   return s.stillFailing > 0 || s.unreadable > 0 ? 1 : 0;
 }

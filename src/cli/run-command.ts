@@ -19,15 +19,25 @@ export async function runCommand(configFile: string | undefined, opts: RunComman
   const details: ParseDetails = {};
   const config = loadRunConfig(configFile, process.env, details);
   // every line goes through redact: a secret the config or the environment holds never reaches stderr
-  configureLog({ redact: (t) => redact(t), format: opts.logFormat ?? config.log?.format, level: opts.logLevel ?? config.log?.level });
+  configureLog({
+    redact: (t) => redact(t),
+    format: opts.logFormat ?? config.log?.format,
+    level: opts.logLevel ?? config.log?.level,
+  });
   const log = rootLogger.child({ component: 'pipeline' });
   const tlog = rootLogger.child({ component: 'telemetry' });
   for (const w of details.warnings ?? []) rootLogger.child({ component: 'config' }).warn(`warning: ${w}`);
-  log.debug(`config ${configFile ?? '(the environment alone)'}: ${config.sources?.length ?? 1} source(s), ${config.exporters.length} exporter(s); log ${opts.logFormat ?? config.log?.format ?? 'text'}, level ${opts.logLevel ?? config.log?.level ?? 'info'}`);
+  log.debug(
+    `config ${configFile ?? '(the environment alone)'}: ${config.sources?.length ?? 1} source(s), ${config.exporters.length} exporter(s); log ${opts.logFormat ?? config.log?.format ?? 'text'}, level ${opts.logLevel ?? config.log?.level ?? 'info'}`,
+  );
   const { telemetry: tc, warnings } = resolveTelemetryConfig(config);
   for (const w of warnings) tlog.warn(w);
   const telemetry = createTelemetry({ notReadyAfterRetryingMs: tc.notReadyAfterRetryingMs, processMetrics: true });
-  const pipeline = await preparePipeline(config, { stdin: process.stdin, log }, { shutdownTimeoutMs: opts.shutdownTimeoutMs, telemetry });
+  const pipeline = await preparePipeline(
+    config,
+    { stdin: process.stdin, log },
+    { shutdownTimeoutMs: opts.shutdownTimeoutMs, telemetry },
+  );
   let server: TelemetryServer | undefined;
   if (tc.listen !== undefined) {
     server = createTelemetryServer(telemetry, { host: tc.listen.host, port: tc.listen.port, log: tlog });
@@ -46,11 +56,25 @@ export async function runCommand(configFile: string | undefined, opts: RunComman
   } finally {
     stopProgress();
     await server?.close();
-    rootLogger.flush();   // the summaries of rate-limited lines before the closing lines
+    rootLogger.flush(); // the summaries of rate-limited lines before the closing lines
   }
   // the closing lines: the input, then one per exporter (in JSON with its name)
-  summaryLines(summary).forEach((line, i) => log.info(line, i === 0 ? { received: summary.received, rejected: summary.rejected } : { exporter: summary.exporters[i - 1]?.name }));
-  const undelivered = summary.exporters.some((e) => e.pendingAtShutdown > 0 || e.notAccepted > 0 || e.stats.deadLettered > 0 || e.stats.droppedTotal > 0 || e.ledger.unsettled > 0);
+  for (const [i, line] of summaryLines(summary).entries()) {
+    log.info(
+      line,
+      i === 0
+        ? { received: summary.received, rejected: summary.rejected }
+        : { exporter: summary.exporters[i - 1]?.name },
+    );
+  }
+  const undelivered = summary.exporters.some(
+    (e) =>
+      e.pendingAtShutdown > 0 ||
+      e.notAccepted > 0 ||
+      e.stats.deadLettered > 0 ||
+      e.stats.droppedTotal > 0 ||
+      e.ledger.unsettled > 0,
+  );
   return summary.rejected > 0 || undelivered || summary.sourceErrors > 0 ? 1 : 0;
 }
 
@@ -66,8 +90,10 @@ export function summaryLines(s: RunSummary): string[] {
     const kinds = Object.entries(l.deadLettered).filter(([, n]) => n > 0);
     const dl = kinds.reduce((a, [, n]) => a + n, 0);
     const by = kinds.length ? ` (${kinds.map(([k, n]) => `${k} ${n}`).join(', ')})` : '';
-    lines.push(`${e.name}: entered ${l.entered} = delivered ${l.delivered} + duplicates ${l.duplicates} + dead-lettered ${dl}${by} + dropped ${l.dropped}`
-      + ` + buffered ${l.buffered} + unsettled ${l.unsettled} + filtered ${l.filtered}; retries ${e.stats.retries}`);
+    lines.push(
+      `${e.name}: entered ${l.entered} = delivered ${l.delivered} + duplicates ${l.duplicates} + dead-lettered ${dl}${by} + dropped ${l.dropped}` +
+        ` + buffered ${l.buffered} + unsettled ${l.unsettled} + filtered ${l.filtered}; retries ${e.stats.retries}`,
+    );
   }
   return lines;
 }

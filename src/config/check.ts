@@ -24,7 +24,15 @@ import { formatOptionPath, type OptionPath } from '../util/option-error.ts';
 import { looseDirWarning } from '../util/private-file.ts';
 import { LOG_DEFAULTS } from './model.ts';
 import { detectNodeInfo } from './node-info.ts';
-import { ConfigError, exporterOptions, loadRunConfig, resolveTelemetryConfig, type ExporterConfig, type ParseDetails, type RunConfig } from './run-config.ts';
+import {
+  ConfigError,
+  exporterOptions,
+  loadRunConfig,
+  resolveTelemetryConfig,
+  type ExporterConfig,
+  type ParseDetails,
+  type RunConfig,
+} from './run-config.ts';
 import { propertiesOf, runConfigSchema } from './schema-walk.ts';
 import { maskUrl, scrub } from './secrets.ts';
 
@@ -65,13 +73,17 @@ export function checkConfigFile(file: string | undefined, env: NodeJS.ProcessEnv
   const locate = details.locate!;
   const secrets = details.secrets ?? new Set<string>();
   const source = details.file!;
-  const fail = (p: Path, message: string): never => { throw new ConfigError(scrub(`${locate(p)}: ${formatOptionPath(p)}: ${message}`, secrets)); };
+  const fail = (p: Path, message: string): never => {
+    throw new ConfigError(scrub(`${locate(p)}: ${formatOptionPath(p)}: ${message}`, secrets));
+  };
   /**
    * Runs one of the resolvers `run` uses; its error becomes "file:line:col: path: reason": at the
    * key it names below `p` (OptionError and the mapping's errors carry it), else at `p`.
    */
   const attempt = <T>(p: Path, f: () => T): T => {
-    try { return f(); } catch (err) {
+    try {
+      return f();
+    } catch (err) {
       if (err instanceof ConfigError) throw err;
       const k = keyOf(err);
       return k ? fail([...p, ...k.key], k.reason) : fail(p, (err as Error).message);
@@ -87,7 +99,10 @@ export function checkConfigFile(file: string | undefined, env: NodeJS.ProcessEnv
     if (kind === undefined) return String(s.type);
     return kind.check(s, {
       attempt: (key, f) => attempt(['sources', i, ...key], f),
-      warn: (key, message) => { const p = ['sources', i, ...key]; warnings.push(`${locate(p)}: ${formatOptionPath(p)}: ${message}`); },
+      warn: (key, message) => {
+        const p = ['sources', i, ...key];
+        warnings.push(`${locate(p)}: ${formatOptionPath(p)}: ${message}`);
+      },
     });
   });
   summary.push(`sources: ${srcLines.join('; ')}`);
@@ -95,7 +110,9 @@ export function checkConfigFile(file: string | undefined, env: NodeJS.ProcessEnv
   // mapping tables (compiled as `run` does)
   const overrides = [
     ...(config.mapping?.files ?? []).map((f, i) => attempt(['mapping', 'files', i], () => readTableFile(f))),
-    ...(config.mapping?.overrides ? [attempt(['mapping', 'overrides'], () => checkOverride('mapping.overrides', config.mapping!.overrides))] : []),
+    ...(config.mapping?.overrides
+      ? [attempt(['mapping', 'overrides'], () => checkOverride('mapping.overrides', config.mapping!.overrides))]
+      : []),
   ];
   const tables = attempt(['mapping'], () => loadMappingTables(undefined, overrides));
   const node = detectNodeInfo(config.node ?? {}, env);
@@ -105,7 +122,20 @@ export function checkConfigFile(file: string | undefined, env: NodeJS.ProcessEnv
   const checkRoute = (e: ExporterConfig, at: Path, target: ExportTarget | undefined): void => {
     if (e.filter !== undefined) attempt([...at, 'filter'], () => compileFilter(e.filter, tables.lookups, 'filter'));
     if (target !== undefined && ((e.trim ?? []).length > 0 || (e.drop_fields ?? []).length > 0)) {
-      attempt(at, () => compileMapper(withDrops(tables, trimDrops({ trim: e.trim, drop_fields: e.drop_fields, target }, trimGroups ??= loadTrimGroups(), mapper, '@')), { node }));
+      attempt(at, () =>
+        compileMapper(
+          withDrops(
+            tables,
+            trimDrops(
+              { trim: e.trim, drop_fields: e.drop_fields, target },
+              (trimGroups ??= loadTrimGroups()),
+              mapper,
+              '@',
+            ),
+          ),
+          { node },
+        ),
+      );
     }
   };
 
@@ -118,12 +148,17 @@ export function checkConfigFile(file: string | undefined, env: NodeJS.ProcessEnv
     const known = propertiesOf(root, itemSchema, e);
     for (const k of Object.keys(e)) {
       // a plugin's (type module) own options are its business
-      if (e.type !== 'module' && !(k in known)) warnings.push(`${locate([...at, k])}: ${formatOptionPath([...at, k])}: not an option of ${e.type} exporters (ignored; known: ${Object.keys(known).join(', ')})`);
+      if (e.type !== 'module' && !(k in known))
+        warnings.push(
+          `${locate([...at, k])}: ${formatOptionPath([...at, k])}: not an option of ${e.type} exporters (ignored; known: ${Object.keys(known).join(', ')})`,
+        );
     }
     // the delivery it gets: its own section over the top-level one; a bad value is reported where it was set
     const section = mergedDelivery(config.delivery, e.delivery);
     attempt([], () => {
-      try { return resolveDeliveryOptions(deliveryOptionsOf(section)); } catch (err) {
+      try {
+        return resolveDeliveryOptions(deliveryOptionsOf(section));
+      } catch (err) {
         const k = keyOf(err);
         if (k === undefined) throw err;
         const own = e.delivery !== undefined && (k.key[0] as string) in e.delivery;
@@ -131,38 +166,73 @@ export function checkConfigFile(file: string | undefined, env: NodeJS.ProcessEnv
       }
     });
     if (e.type === 'module') {
-      pluginChecks.push({ index: i, check: () => checkPlugin(e, i, (p, f) => attempt([...at, ...p], f), (target) => checkRoute(e, at, target)) });
+      pluginChecks.push({
+        index: i,
+        check: () =>
+          checkPlugin(
+            e,
+            i,
+            (p, f) => attempt([...at, ...p], f),
+            (target) => checkRoute(e, at, target),
+          ),
+      });
       return `${e.name ?? e.type} (${e.type}${e.module ? ` ${e.module}` : ''}: not loaded)`;
     }
     const kind = EXPORTER_TYPES[e.type];
     if (kind === undefined) return fail([...at, 'type'], `unknown exporter "${e.type}"`);
     const options = exporterOptions(e);
-    const line = attempt(at, () => kind.check(options, { env, warn: (m) => warnings.push(scrub(`${formatOptionPath(at)}: ${m}`, secrets)) }));
+    const line = attempt(at, () =>
+      kind.check(options, { env, warn: (m) => warnings.push(scrub(`${formatOptionPath(at)}: ${m}`, secrets)) }),
+    );
     checkRoute(e, at, kind.target(options));
     return maskUrl(line);
   });
   summary.push(`${EXPORTERS_HEAD}${exLines.join('; ')}`);
 
   const dlc = config.dead_letter;
-  summary.push(`dead letter: ${dlc ? `${dlc.path} (0600; rotated at ${dlc.max_bytes ?? DEAD_LETTER_DEFAULTS.maxBytes} bytes, ${dlc.max_files ?? DEAD_LETTER_DEFAULTS.maxFiles} rotated file(s) kept)` : 'none (rejected input is only logged)'}`);
+  summary.push(
+    `dead letter: ${dlc ? `${dlc.path} (0600; rotated at ${dlc.max_bytes ?? DEAD_LETTER_DEFAULTS.maxBytes} bytes, ${dlc.max_files ?? DEAD_LETTER_DEFAULTS.maxFiles} rotated file(s) kept)` : 'none (rejected input is only logged)'}`,
+  );
   if (dlc) {
     let link = false;
-    try { link = fs.lstatSync(dlc.path).isSymbolicLink(); } catch { /* not there yet */ }
-    if (link) fail(['dead_letter', 'path'], `${dlc.path} is a symbolic link: run refuses it (files holding event data are never opened through a link)`);
+    try {
+      link = fs.lstatSync(dlc.path).isSymbolicLink();
+    } catch {
+      /* not there yet */
+    }
+    if (link)
+      fail(
+        ['dead_letter', 'path'],
+        `${dlc.path} is a symbolic link: run refuses it (files holding event data are never opened through a link)`,
+      );
     const loose = looseDirWarning(pathDir(dlc.path));
     if (loose !== undefined) warnings.push(`${locate(['dead_letter', 'path'])}: dead_letter.path: ${loose}`);
   }
   if (config.dead_letter && !fs.existsSync(pathDir(config.dead_letter.path))) {
     // `run` cannot start without it; but the check may run on another machine than the exporter
-    warnings.push(`${locate(['dead_letter', 'path'])}: dead_letter.path: the folder of ${config.dead_letter.path} does not exist here (run fails at start-up where it does not exist)`);
+    warnings.push(
+      `${locate(['dead_letter', 'path'])}: dead_letter.path: the folder of ${config.dead_letter.path} does not exist here (run fails at start-up where it does not exist)`,
+    );
   }
-  if (config.telemetry?.listen !== undefined) attempt(['telemetry'], () => parseListen(config.telemetry!.listen!, 'listen'));
+  if (config.telemetry?.listen !== undefined)
+    attempt(['telemetry'], () => parseListen(config.telemetry!.listen!, 'listen'));
   const tel = attempt([], () => resolveTelemetryConfig(config, env));
   warnings.push(...tel.warnings);
-  summary.push(`telemetry: ${tel.telemetry.listen ? `http://${tel.telemetry.listen.text} (/metrics, /healthz, /readyz)` : 'no server'}; progress log ${tel.telemetry.logIntervalMs ? `every ${tel.telemetry.logIntervalMs} ms` : 'off'}`);
+  summary.push(
+    `telemetry: ${tel.telemetry.listen ? `http://${tel.telemetry.listen.text} (/metrics, /healthz, /readyz)` : 'no server'}; progress log ${tel.telemetry.logIntervalMs ? `every ${tel.telemetry.logIntervalMs} ms` : 'off'}`,
+  );
   summary.push(`log: ${config.log?.format ?? LOG_DEFAULTS.format}, level ${config.log?.level ?? LOG_DEFAULTS.level}`);
-  if (details.fromEnv && details.fromEnv.size > 0) summary.push(`from the environment: ${[...new Set(details.fromEnv.values())].sort().join(', ')}`);
-  return { config, source, summary, warnings, fileSecrets: details.fileSecrets ?? new Set(), pluginChecks, exporterLines: exLines };
+  if (details.fromEnv && details.fromEnv.size > 0)
+    summary.push(`from the environment: ${[...new Set(details.fromEnv.values())].sort().join(', ')}`);
+  return {
+    config,
+    source,
+    summary,
+    warnings,
+    fileSecrets: details.fileSecrets ?? new Set(),
+    pluginChecks,
+    exporterLines: exLines,
+  };
 }
 
 /**
@@ -170,7 +240,10 @@ export function checkConfigFile(file: string | undefined, env: NodeJS.ProcessEnv
  * does before it starts anything: a module that cannot load, lacks createExporter or refuses its
  * options fails the check at its key. Builds no pipeline and starts no exporter.
  */
-export async function checkConfigWithPlugins(file: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<CheckResult> {
+export async function checkConfigWithPlugins(
+  file: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<CheckResult> {
   const r = checkConfigFile(file, env);
   if (r.pluginChecks.length === 0) return r;
   for (const p of r.pluginChecks) r.exporterLines[p.index] = await p.check();
@@ -184,7 +257,12 @@ const EXPORTERS_HEAD = 'exporters: ';
 
 type Attempt = <T>(p: Path, f: () => T) => T;
 
-async function checkPlugin(e: ExporterConfig, i: number, attempt: Attempt, checkRoute: (target: ExportTarget) => void): Promise<string> {
+async function checkPlugin(
+  e: ExporterConfig,
+  i: number,
+  attempt: Attempt,
+  checkRoute: (target: ExportTarget) => void,
+): Promise<string> {
   const spec = e.module;
   const where = `exporters[${i}]${e.name ? ` (${e.name})` : ''}`;
   // the plugin layer's messages start with `where` (its own text, not a key path): the check names the key instead
@@ -193,14 +271,24 @@ async function checkPlugin(e: ExporterConfig, i: number, attempt: Attempt, check
   try {
     factory = await loadExporterModule(spec!, process.cwd(), where);
   } catch (err) {
-    attempt(['module'], () => { throw unprefixed(err); });
+    attempt(['module'], () => {
+      throw unprefixed(err);
+    });
   }
   const exporter = attempt([], () => {
-    try { return factory!(exporterOptions(e), { log: () => {} }); } catch (err) { throw unprefixed(err); }
+    try {
+      return factory!(exporterOptions(e), { log: () => {} });
+    } catch (err) {
+      throw unprefixed(err);
+    }
   });
   checkRoute(exporter.target);
   // built, never started: let it release what its constructor made (timers, agents)
-  try { await exporter.shutdown(); } catch { /* not started: nothing to flush */ }
+  try {
+    await exporter.shutdown();
+  } catch {
+    /* not started: nothing to flush */
+  }
   return `${e.name ?? exporter.name} (module ${spec} → ${exporter.target})`;
 }
 

@@ -18,7 +18,8 @@ const isObj = (v: unknown): v is Json => v !== null && typeof v === 'object' && 
 /** Fills schema `default`s into every object present (recursively, following the type branches). */
 export function applySchemaDefaults(value: unknown, schema: Schema, root: Schema): unknown {
   const kind = kindOf(root, schema);
-  if (kind === 'array' && Array.isArray(value)) return value.map((v) => applySchemaDefaults(v, itemsOf(root, schema), root));
+  if (kind === 'array' && Array.isArray(value))
+    return value.map((v) => applySchemaDefaults(v, itemsOf(root, schema), root));
   if (kind !== 'object' || !isObj(value)) return value;
   // keys in schema order (type first, as in the examples), then any the schema does not know
   const props = propertiesOf(root, schema, value);
@@ -40,16 +41,23 @@ export function applySchemaDefaults(value: unknown, schema: Schema, root: Schema
 function maskFileContents(value: unknown, contents: ReadonlySet<string>): unknown {
   if (typeof value === 'string') return [...contents].some((s) => value.includes(s)) ? scrub(value, contents) : value;
   if (Array.isArray(value)) return value.map((v) => maskFileContents(v, contents));
-  if (isObj(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskFileContents(v, contents)]));
+  if (isObj(value))
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskFileContents(v, contents)]));
   return value;
 }
 
-export function effectiveConfig(config: RunConfig, env: NodeJS.ProcessEnv = process.env, fileSecrets: ReadonlySet<string> = new Set()): { config: Json; warnings: string[] } {
+export function effectiveConfig(
+  config: RunConfig,
+  env: NodeJS.ProcessEnv = process.env,
+  fileSecrets: ReadonlySet<string> = new Set(),
+): { config: Json; warnings: string[] } {
   const root = runConfigSchema();
   const warnings: string[] = [];
   const c = structuredClone(config) as unknown as Json;
   const node = detectNodeInfo(config.node ?? {}, env);
-  c.node = Object.fromEntries(['name', 'cluster_name', 'host_id', 'tracee_version'].filter((k) => node[k] !== undefined).map((k) => [k, node[k]]));
+  c.node = Object.fromEntries(
+    ['name', 'cluster_name', 'host_id', 'tracee_version'].filter((k) => node[k] !== undefined).map((k) => [k, node[k]]),
+  );
   // each source kind's defaults are its schema's (filled in below)
   c.sources = config.sources ?? [{ type: 'stdin' }];
   const { telemetry, warnings: tw } = resolveTelemetryConfig(config, env);
@@ -66,13 +74,19 @@ export function effectiveConfig(config: RunConfig, env: NodeJS.ProcessEnv = proc
     out.delivery = mergedDelivery(config.delivery, e.delivery);
     if (e.type === 'otlp_http') {
       // OTEL_EXPORTER_OTLP_* as the exporter will see them
-      const r = resolveOtlpOptions(camelOptions(otlpHttpExporterSchema, e) as OtlpHttpOptions, env, (m) => warnings.push(m));
+      const r = resolveOtlpOptions(camelOptions(otlpHttpExporterSchema, e) as OtlpHttpOptions, env, (m) =>
+        warnings.push(m),
+      );
       if (out.endpoint === undefined && out.logs_endpoint === undefined) out.logs_endpoint = r.url;
       if (Object.keys(r.headers).length > 0) out.headers = { ...r.headers };
       out.compression = r.compression;
       out.timeout_ms = r.timeoutMs;
       out.protocol = r.protocol;
-      const tls = Object.fromEntries(Object.entries(r.tls).filter(([, v]) => v !== undefined && v !== false).map(([k, v]) => [snakeCase(k), v]));
+      const tls = Object.fromEntries(
+        Object.entries(r.tls)
+          .filter(([, v]) => v !== undefined && v !== false)
+          .map(([k, v]) => [snakeCase(k), v]),
+      );
       if (Object.keys(tls).length > 0) out.tls = tls;
       out.service_name = r.resourceOverrides['service.name'] ?? r.resourceDefaults['service.name'];
       const attrs = Object.fromEntries(Object.entries(r.resourceOverrides).filter(([k]) => k !== 'service.name'));
@@ -81,12 +95,17 @@ export function effectiveConfig(config: RunConfig, env: NodeJS.ProcessEnv = proc
     return out;
   });
   const withDefaults = applySchemaDefaults(c, root, root) as Json;
-  delete withDefaults.delivery;   // merged into every exporter's delivery above
+  delete withDefaults.delivery; // merged into every exporter's delivery above
   const masked = maskSecrets(withDefaults) as Json;
-  return { config: fileSecrets.size > 0 ? maskFileContents(masked, fileSecrets) as Json : masked, warnings };
+  return { config: fileSecrets.size > 0 ? (maskFileContents(masked, fileSecrets) as Json) : masked, warnings };
 }
 
-export function effectiveConfigYaml(config: RunConfig, source: string, env: NodeJS.ProcessEnv = process.env, fileSecrets?: ReadonlySet<string>): { text: string; warnings: string[] } {
+export function effectiveConfigYaml(
+  config: RunConfig,
+  source: string,
+  env: NodeJS.ProcessEnv = process.env,
+  fileSecrets?: ReadonlySet<string>,
+): { text: string; warnings: string[] } {
   const { config: c, warnings } = effectiveConfig(config, env, fileSecrets);
   const header = `# effective configuration of ${source} (environment applied, defaults filled in, top-level delivery merged into each exporter, secrets masked)\n`;
   return { text: header + stringify(c, { lineWidth: 0 }), warnings };

@@ -34,7 +34,8 @@ export class EnvOverlayError extends Error {
 /** Where a value came from: config path (dot-joined) → environment variable. */
 export type EnvOrigins = Map<string, string>;
 
-const PLUGIN_REFUSED = 'exporter plugins (type: module, module:) run code with the exporter\'s privileges: they are loaded only from a path written in the config file, never from environment variables (docs/exporters/plugins.md)';
+const PLUGIN_REFUSED =
+  "exporter plugins (type: module, module:) run code with the exporter's privileges: they are loaded only from a path written in the config file, never from environment variables (docs/exporters/plugins.md)";
 
 export function isOverlayVariable(name: string): boolean {
   return name.startsWith(ENV_PREFIX) && name.includes(ENV_SEPARATOR, ENV_PREFIX.length);
@@ -45,21 +46,34 @@ const isObj = (v: unknown): v is Json => v !== null && typeof v === 'object' && 
 
 /** `Elastic Main` → `ELASTIC_MAIN`: how a name is written in a variable. */
 export function envName(name: string): string {
-  return name.toUpperCase().replace(/[^A-Z0-9]+/g, '_').replace(/^_|_$/g, '');
+  return name
+    .toUpperCase()
+    .replace(/[^A-Z0-9]+/g, '_')
+    .replace(/^_|_$/g, '');
 }
 
 /**
  * Applies every TRACEE_EXPORTER_…__… variable to `data` (in place; sorted by name, so the result
  * does not depend on the environment's order). `interpolate` resolves ${env:…} / ${file:…} in values.
  */
-export function applyEnvOverlay(data: Json, root: Schema, env: NodeJS.ProcessEnv, origins: EnvOrigins, interpolate: (s: string, variable: string) => string = (s) => s): void {
+export function applyEnvOverlay(
+  data: Json,
+  root: Schema,
+  env: NodeJS.ProcessEnv,
+  origins: EnvOrigins,
+  interpolate: (s: string, variable: string) => string = (s) => s,
+): void {
   // plus TRACEE_EXPORTER_<KEY> for top-level scalar keys (data_dir…): one segment, no separator
   const topScalars = topLevelScalarKeys(root);
-  const isTopScalar = (n: string) => n.startsWith(ENV_PREFIX) && !isOverlayVariable(n) && topScalars.some((k) => sameKey(k, n.slice(ENV_PREFIX.length)));
-  const names = Object.keys(env).filter((n) => (isOverlayVariable(n) || isTopScalar(n)) && env[n] !== undefined).sort();
+  const isTopScalar = (n: string) =>
+    n.startsWith(ENV_PREFIX) && !isOverlayVariable(n) && topScalars.some((k) => sameKey(k, n.slice(ENV_PREFIX.length)));
+  const names = Object.keys(env)
+    .filter((n) => (isOverlayVariable(n) || isTopScalar(n)) && env[n] !== undefined)
+    .sort();
   for (const variable of names) {
     const segments = variable.slice(ENV_PREFIX.length).split(ENV_SEPARATOR);
-    if (segments.some((s) => s === '')) throw new EnvOverlayError(variable, `empty segment (keys are separated by exactly "${ENV_SEPARATOR}")`);
+    if (segments.some((s) => s === ''))
+      throw new EnvOverlayError(variable, `empty segment (keys are separated by exactly "${ENV_SEPARATOR}")`);
     setPath(data, root, segments, interpolate(env[variable]!, variable), variable, origins);
   }
 }
@@ -71,7 +85,14 @@ export function topLevelScalarKeys(root: Schema): string[] {
     .map(([k]) => k);
 }
 
-function setPath(data: Json, root: Schema, segments: string[], raw: string, variable: string, origins: EnvOrigins): void {
+function setPath(
+  data: Json,
+  root: Schema,
+  segments: string[],
+  raw: string,
+  variable: string,
+  origins: EnvOrigins,
+): void {
   let node: unknown = data;
   let schema: Schema = root;
   const at: Array<string | number> = [];
@@ -82,12 +103,20 @@ function setPath(data: Json, root: Schema, segments: string[], raw: string, vari
     if (kind === 'array' && Array.isArray(node)) {
       const index = findItem(node, itemsOf(root, schema), root, seg, variable);
       at.push(index);
-      if (last) throw new EnvOverlayError(variable, `a list entry cannot be set as a whole; name one of its keys (${formatOptionPath(at)}.<KEY>)`);
+      if (last)
+        throw new EnvOverlayError(
+          variable,
+          `a list entry cannot be set as a whole; name one of its keys (${formatOptionPath(at)}.<KEY>)`,
+        );
       node = node[index];
       schema = itemsOf(root, schema);
       continue;
     }
-    if (kind === 'map') throw new EnvOverlayError(variable, `${formatOptionPath(at)} is set as a whole: ${ENV_PREFIX}${segments.slice(0, i).join(ENV_SEPARATOR)}='{name: value}'`);
+    if (kind === 'map')
+      throw new EnvOverlayError(
+        variable,
+        `${formatOptionPath(at)} is set as a whole: ${ENV_PREFIX}${segments.slice(0, i).join(ENV_SEPARATOR)}='{name: value}'`,
+      );
     if (!isObj(node) || (kind !== 'object' && kind !== 'any' && i > 0)) {
       throw new EnvOverlayError(variable, `${formatOptionPath(at)} has no keys below it`);
     }
@@ -95,13 +124,17 @@ function setPath(data: Json, root: Schema, segments: string[], raw: string, vari
     const key = Object.keys(props).find((k) => sameKey(k, seg));
     if (key === undefined) {
       const known = Object.keys(props).map(envSegment).join(', ');
-      throw new EnvOverlayError(variable, `unknown key ${seg}${at.length ? ` under ${formatOptionPath(at)}` : ''} (known: ${known})`);
+      throw new EnvOverlayError(
+        variable,
+        `unknown key ${seg}${at.length ? ` under ${formatOptionPath(at)}` : ''} (known: ${known})`,
+      );
     }
     at.push(key);
     const child = props[key];
     if (last) {
       const value = parseValue(root, child, raw, variable);
-      if (at[0] === 'exporters' && at.length === 3 && (key === 'module' || (key === 'type' && value === 'module'))) throw new EnvOverlayError(variable, PLUGIN_REFUSED);
+      if (at[0] === 'exporters' && at.length === 3 && (key === 'module' || (key === 'type' && value === 'module')))
+        throw new EnvOverlayError(variable, PLUGIN_REFUSED);
       node[key] = value;
       origins.set(at.join('.'), variable);
       return;
@@ -123,19 +156,28 @@ function setPath(data: Json, root: Schema, segments: string[], raw: string, vari
 function findItem(list: unknown[], itemSchema: Schema, root: Schema, seg: string, variable: string): number {
   if (/^\d+$/.test(seg)) {
     const i = Number(seg);
-    if (i >= list.length) throw new EnvOverlayError(variable, `there is no entry ${i} (the list has ${list.length}); add one by type, e.g. …__${typesOf(root, itemSchema)[0] ?? 'TYPE'}__…`);
+    if (i >= list.length)
+      throw new EnvOverlayError(
+        variable,
+        `there is no entry ${i} (the list has ${list.length}); add one by type, e.g. …__${typesOf(root, itemSchema)[0] ?? 'TYPE'}__…`,
+      );
     return i;
   }
   const byName = list.findIndex((e) => isObj(e) && typeof e.name === 'string' && envName(e.name) === seg);
   if (byName >= 0) return byName;
-  const byType = list.findIndex((e) => isObj(e) && e.name === undefined && typeof e.type === 'string' && envName(e.type) === seg);
+  const byType = list.findIndex(
+    (e) => isObj(e) && e.name === undefined && typeof e.type === 'string' && envName(e.type) === seg,
+  );
   if (byType >= 0) return byType;
   const anyType = list.findIndex((e) => isObj(e) && typeof e.type === 'string' && envName(e.type) === seg);
   if (anyType >= 0) return anyType;
   const type = typesOf(root, itemSchema).find((t) => envName(t) === seg);
   if (type === undefined) {
     const names = list.filter(isObj).map((e) => envName(String(e.name ?? e.type)));
-    throw new EnvOverlayError(variable, `no entry named ${seg} (entries: ${names.join(', ') || 'none'}; types: ${typesOf(root, itemSchema).map(envName).join(', ')})`);
+    throw new EnvOverlayError(
+      variable,
+      `no entry named ${seg} (entries: ${names.join(', ') || 'none'}; types: ${typesOf(root, itemSchema).map(envName).join(', ')})`,
+    );
   }
   if (type === 'module') throw new EnvOverlayError(variable, PLUGIN_REFUSED);
   list.push({ type });
@@ -149,7 +191,11 @@ function typesOf(root: Schema, itemSchema: Schema): string[] {
 
 function parseFlow(raw: string, variable: string, expected: string): unknown {
   let v: unknown;
-  try { v = parseYaml(raw); } catch { throw new EnvOverlayError(variable, `expected ${expected} (JSON or YAML flow syntax); the value does not parse`); }
+  try {
+    v = parseYaml(raw);
+  } catch {
+    throw new EnvOverlayError(variable, `expected ${expected} (JSON or YAML flow syntax); the value does not parse`);
+  }
   // an own `__proto__` key, once copied by assignment (config print, defaults), swaps that object's prototype
   if (hasProtoKey(v)) throw new EnvOverlayError(variable, 'the key "__proto__" is not allowed');
   return v;
@@ -170,7 +216,11 @@ export function parseValue(root: Schema, schema: Schema, raw: string, variable: 
     // e.g. min_severity: an integer or a level name: the first reading that fits
     const errors: string[] = [];
     for (const b of branches) {
-      try { return parseValue(root, deref(root, b), raw, variable); } catch (err) { errors.push((err as Error).message.slice(variable.length + 2)); }
+      try {
+        return parseValue(root, deref(root, b), raw, variable);
+      } catch (err) {
+        errors.push((err as Error).message.slice(variable.length + 2));
+      }
     }
     throw new EnvOverlayError(variable, errors.join(', or '));
   }
@@ -197,11 +247,20 @@ export function parseValue(root: Schema, schema: Schema, raw: string, variable: 
       return raw;
     case 'string-or-list':
       if (text.startsWith('[')) return parseFlow(text, variable, 'a list');
-      return text.includes(',') ? text.split(',').map((s) => s.trim()).filter((s) => s !== '') : text;
+      return text.includes(',')
+        ? text
+            .split(',')
+            .map((s) => s.trim())
+            .filter((s) => s !== '')
+        : text;
     case 'array': {
       if (text.startsWith('[')) return parseFlow(text, variable, 'a list');
       const item = itemsOf(root, schema);
-      return text.split(',').map((s) => s.trim()).filter((s) => s !== '').map((s) => parseValue(root, item, s, variable));
+      return text
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '')
+        .map((s) => parseValue(root, item, s, variable));
     }
     case 'object':
     case 'map': {

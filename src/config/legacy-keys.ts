@@ -21,7 +21,11 @@ export interface LegacyRewrite {
 
 export class LegacyKeyError extends Error {
   readonly path: OptionPath;
-  constructor(path: OptionPath, message: string) { super(message); this.name = 'LegacyKeyError'; this.path = path; }
+  constructor(path: OptionPath, message: string) {
+    super(message);
+    this.name = 'LegacyKeyError';
+    this.path = path;
+  }
 }
 
 /** Rewrites the deprecated keys of `data` in place (before the environment overlay and validation); lists what it did. */
@@ -43,28 +47,45 @@ export function rewriteLegacyKeys(data: Json, root: Schema): LegacyRewrite[] {
   return done;
 }
 
-function walk(value: unknown, schema: Schema, root: Schema, at: OptionPath, written: OptionPath, done: LegacyRewrite[]): void {
+function walk(
+  value: unknown,
+  schema: Schema,
+  root: Schema,
+  at: OptionPath,
+  written: OptionPath,
+  done: LegacyRewrite[],
+): void {
   const kind = kindOf(root, schema);
   if (kind === 'array' && Array.isArray(value)) {
-    value.forEach((v, i) => walk(v, itemsOf(root, schema), root, [...at, i], [...written, i], done));
+    for (const [i, v] of value.entries()) walk(v, itemsOf(root, schema), root, [...at, i], [...written, i], done);
     return;
   }
   if (kind !== 'object' || !isObj(value)) return;
   const props = propertiesOf(root, schema, value);
-  if (Object.keys(props).length === 0) return;   // a plugin's options, a map: not ours to rename
+  if (Object.keys(props).length === 0) return; // a plugin's options, a map: not ours to rename
   for (const k of Object.keys(value)) {
     if (k in props) continue;
     const snake = snakeCase(k);
     if (snake === k || !(snake in props)) continue;
     const from = [...at, k];
     const to = [...at, snake];
-    if (snake in value) throw new LegacyKeyError(from, `${formatOptionPath(from)} and ${formatOptionPath(to)} are the same setting: keep only ${formatOptionPath(to)}`);
+    if (snake in value)
+      throw new LegacyKeyError(
+        from,
+        `${formatOptionPath(from)} and ${formatOptionPath(to)} are the same setting: keep only ${formatOptionPath(to)}`,
+      );
     renameKey(value, k, snake);
-    done.push({ from: [...written, k], to, message: `${formatOptionPath(from)} is deprecated: use ${formatOptionPath(to)}` });
+    done.push({
+      from: [...written, k],
+      to,
+      message: `${formatOptionPath(from)} is deprecated: use ${formatOptionPath(to)}`,
+    });
   }
   for (const [k, v] of Object.entries(value)) {
     if (!(k in props)) continue;
-    const rewritten = done.find((d) => d.to.length === at.length + 1 && d.to[at.length] === k && samePath(d.to.slice(0, -1), at));
+    const rewritten = done.find(
+      (d) => d.to.length === at.length + 1 && d.to[at.length] === k && samePath(d.to.slice(0, -1), at),
+    );
     walk(v, props[k], root, [...at, k], rewritten ? rewritten.from : [...written, k], done);
   }
 }

@@ -6,15 +6,25 @@ import type { NodeInfo } from '../mapping/input.ts';
 import { EXPORTER_VERSION } from '../version.ts';
 
 // Node's os.arch() → OTel host.arch values
-const ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm32', ia32: 'x86', ppc64: 'ppc64', s390x: 's390x' };
+const ARCH: Record<string, string> = {
+  x64: 'amd64',
+  arm64: 'arm64',
+  arm: 'arm32',
+  ia32: 'x86',
+  ppc64: 'ppc64',
+  s390x: 's390x',
+};
 
 export function detectNodeInfo(explicit: Partial<NodeInfo> = {}, env: NodeJS.ProcessEnv = process.env): NodeInfo {
   const pick = (...vals: Array<string | undefined>) => vals.find((v) => v !== undefined && v !== '');
   const envName = pick(env.TRACEE_EXPORTER_NODE_NAME, env.NODE_NAME);
   // This machine's kernel and architecture describe the node only when the node is this machine:
   // not when the config names another node (replaying another node's capture, a central exporter).
-  const thisMachine = explicit.name === undefined || explicit.name === '' || explicit.name === os.hostname()
-    || [envName, env.TRACEE_EXPORTER_NODE__NAME].includes(explicit.name);
+  const thisMachine =
+    explicit.name === undefined ||
+    explicit.name === '' ||
+    explicit.name === os.hostname() ||
+    [envName, env.TRACEE_EXPORTER_NODE__NAME].includes(explicit.name);
   const info: NodeInfo = {
     name: pick(explicit.name, envName, os.hostname()),
     cluster_name: pick(explicit.cluster_name, env.TRACEE_EXPORTER_CLUSTER_NAME, env.CLUSTER_NAME),

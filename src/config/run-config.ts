@@ -21,13 +21,25 @@ export type { RunConfig, ExporterConfig, SourceConfig } from './model.ts';
  * (type, module, delivery, filter, trim, drop_fields, redact); `name` stays when configured.
  */
 export function exporterOptions(e: ExporterConfig): Record<string, unknown> {
-  const { type: _type, module: _module, delivery: _delivery, filter: _filter, trim: _trim, drop_fields: _drop, redact: _redact, ...options } = e;
+  const {
+    type: _type,
+    module: _module,
+    delivery: _delivery,
+    filter: _filter,
+    trim: _trim,
+    drop_fields: _drop,
+    redact: _redact,
+    ...options
+  } = e;
   return options;
 }
 
 export class ConfigError extends Error {
   readonly code = 'CONFIG';
-  constructor(message: string) { super(message); this.name = 'ConfigError'; }
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
 }
 
 const schema = runConfigSchema();
@@ -47,8 +59,12 @@ export function interpolateEnv(s: string, env: NodeJS.ProcessEnv, where: string,
   return s.replace(REF, (_m, name: string | undefined, dflt: string | undefined, file: string | undefined) => {
     if (file !== undefined) {
       let content: string;
-      try { content = fs.readFileSync(file.trim(), 'utf8'); } catch (err) {
-        throw new ConfigError(`${where}: cannot read secret file ${file.trim()}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+      try {
+        content = fs.readFileSync(file.trim(), 'utf8');
+      } catch (err) {
+        throw new ConfigError(
+          `${where}: cannot read secret file ${file.trim()}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+        );
       }
       content = content.replace(/[\r\n]+$/, '');
       if (content === '') throw new ConfigError(`${where}: secret file ${file.trim()} is empty`);
@@ -58,7 +74,9 @@ export function interpolateEnv(s: string, env: NodeJS.ProcessEnv, where: string,
     const v = env[name!];
     if (v !== undefined && v !== '') return v;
     if (dflt !== undefined) return dflt;
-    throw new ConfigError(`${where}: environment variable ${name} is not set (use \${env:${name}:-default} for a default)`);
+    throw new ConfigError(
+      `${where}: environment variable ${name} is not set (use \${env:${name}:-default} for a default)`,
+    );
   });
 }
 
@@ -69,11 +87,19 @@ export const ENV_ONLY_FILE = '(environment)';
  * `file`, else $TRACEE_EXPORTER_CONFIG, else a configuration from the environment alone
  * (`version: 1` plus the TRACEE_EXPORTER_…__… overlay; it needs at least one exporter).
  */
-export function loadRunConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env, details?: ParseDetails): RunConfig {
+export function loadRunConfig(
+  file: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+  details?: ParseDetails,
+): RunConfig {
   const chosen = file ?? (env[CONFIG_FILE_ENV] ? env[CONFIG_FILE_ENV] : undefined);
   if (chosen === undefined) return parseRunConfig('version: 1\n', ENV_ONLY_FILE, env, details);
   let text: string;
-  try { text = fs.readFileSync(chosen, 'utf8'); } catch (err) { throw new ConfigError(`${chosen}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`); }
+  try {
+    text = fs.readFileSync(chosen, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`${chosen}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
   return parseRunConfig(text, chosen, env, details);
 }
 
@@ -93,7 +119,12 @@ export interface ParseDetails {
   fromEnv?: EnvOrigins;
 }
 
-export function parseRunConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env, details?: ParseDetails): RunConfig {
+export function parseRunConfig(
+  text: string,
+  file: string,
+  env: NodeJS.ProcessEnv = process.env,
+  details?: ParseDetails,
+): RunConfig {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   if (doc.errors.length > 0) {
@@ -110,7 +141,9 @@ export function parseRunConfig(text: string, file: string, env: NodeJS.ProcessEn
   /** Where a path of the loaded config was written in the file (a deprecated key was rewritten). */
   const written = (p: OptionPath): OptionPath => {
     let best: { from: OptionPath; to: OptionPath } | undefined;
-    for (const r of rewrites) if (r.to.length <= p.length && r.to.every((s, i) => s === p[i]) && (!best || r.to.length > best.to.length)) best = r;
+    for (const r of rewrites)
+      if (r.to.length <= p.length && r.to.every((s, i) => s === p[i]) && (!best || r.to.length > best.to.length))
+        best = r;
     return best ? [...best.from, ...p.slice(best.to.length)] : p;
   };
   const lineOf = (p: OptionPath): string => {
@@ -124,19 +157,26 @@ export function parseRunConfig(text: string, file: string, env: NodeJS.ProcessEn
     for (let n = w.length; n >= 0; n--) {
       const node = doc.getIn(w.slice(0, n), true) as { range?: [number, number, number] } | undefined;
       const at = node?.range?.[0];
-      if (at !== undefined) { const pos = lines.linePos(at); return `:${pos.line}:${pos.col}`; }
+      if (at !== undefined) {
+        const pos = lines.linePos(at);
+        return `:${pos.line}:${pos.col}`;
+      }
     }
     return '';
   };
   // interpolate env references in every scalar string, reporting where a variable is missing
   const visit = (v: unknown, p: OptionPath): unknown => {
-    if (typeof v === 'string') return interpolateEnv(v, env, `${file}${lineOf(p)} (${formatOptionPath(p)})`, fileSecrets);
+    if (typeof v === 'string')
+      return interpolateEnv(v, env, `${file}${lineOf(p)} (${formatOptionPath(p)})`, fileSecrets);
     if (Array.isArray(v)) return v.map((x, i) => visit(x, [...p, i]));
     if (v !== null && typeof v === 'object') {
       const out: Record<string, unknown> = {};
       for (const [k, x] of Object.entries(v)) {
         // assigned, an own `__proto__` key would become `out`'s prototype: options the schema never sees
-        if (k === '__proto__') throw new ConfigError(`${file}${lineOf([...p, k])}: ${formatOptionPath([...p, k])}: the key "__proto__" is not allowed`);
+        if (k === '__proto__')
+          throw new ConfigError(
+            `${file}${lineOf([...p, k])}: ${formatOptionPath([...p, k])}: the key "__proto__" is not allowed`,
+          );
         out[k] = visit(x, [...p, k]);
       }
       return out;
@@ -144,10 +184,13 @@ export function parseRunConfig(text: string, file: string, env: NodeJS.ProcessEn
     return v;
   };
   const data = visit(doc.toJS(), []);
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) throw new ConfigError(`${file}: expected a mapping (version: 1, exporters: …)`);
+  if (data === null || typeof data !== 'object' || Array.isArray(data))
+    throw new ConfigError(`${file}: expected a mapping (version: 1, exporters: …)`);
   // deprecated keys (camelCase, exporters[].buffer) to the model's, before the environment adds any
   let legacy: ReturnType<typeof rewriteLegacyKeys>;
-  try { legacy = rewriteLegacyKeys(data as Record<string, unknown>, schema); } catch (err) {
+  try {
+    legacy = rewriteLegacyKeys(data as Record<string, unknown>, schema);
+  } catch (err) {
     if (err instanceof LegacyKeyError) throw new ConfigError(`${file}${lineOf(err.path)}: ${err.message}`);
     throw err;
   }
@@ -165,22 +208,42 @@ export function parseRunConfig(text: string, file: string, env: NodeJS.ProcessEn
   for (const s of fileSecrets) secrets.add(s);
   collectSecrets(data, '', secrets);
   registerSecrets(secrets);
-  if (details) { details.file = file; details.locate = (p) => `${file}${lineOf(p)}`; details.secrets = secrets; details.fileSecrets = fileSecrets; details.fromEnv = origins; details.warnings = warnings; }
-  else for (const w of warnings) process.emitWarning(w, { code: 'TRACEE_EXPORTER_DEPRECATED_KEY' });
+  if (details) {
+    details.file = file;
+    details.locate = (p) => `${file}${lineOf(p)}`;
+    details.secrets = secrets;
+    details.fileSecrets = fileSecrets;
+    details.fromEnv = origins;
+    details.warnings = warnings;
+  } else for (const w of warnings) process.emitWarning(w, { code: 'TRACEE_EXPORTER_DEPRECATED_KEY' });
   if (file === ENV_ONLY_FILE && !Array.isArray((data as { exporters?: unknown }).exporters)) {
-    throw new ConfigError(`no configuration: give --config FILE or ${CONFIG_FILE_ENV}=FILE, or configure from the environment with at least one exporter (e.g. TRACEE_EXPORTER_EXPORTERS__CONSOLE__FORMAT=ecs; docs/configuration.md)`);
+    throw new ConfigError(
+      `no configuration: give --config FILE or ${CONFIG_FILE_ENV}=FILE, or configure from the environment with at least one exporter (e.g. TRACEE_EXPORTER_EXPORTERS__CONSOLE__FORMAT=ecs; docs/configuration.md)`,
+    );
   }
   if (!validate(data)) {
     const e = validate.errors![0];
-    const p = e.instancePath.split('/').slice(1).map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, '/').replace(/~0/g, '~')));
-    const extra = e.params && 'additionalProperty' in e.params ? ` "${(e.params as { additionalProperty: string }).additionalProperty}"` : e.params && 'allowedValues' in e.params ? `: ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}` : '';
-    const at = e.params && 'additionalProperty' in e.params ? [...p, (e.params as { additionalProperty: string }).additionalProperty] : p;
+    const p = e.instancePath
+      .split('/')
+      .slice(1)
+      .map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, '/').replace(/~0/g, '~')));
+    const extra =
+      e.params && 'additionalProperty' in e.params
+        ? ` "${(e.params as { additionalProperty: string }).additionalProperty}"`
+        : e.params && 'allowedValues' in e.params
+          ? `: ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`
+          : '';
+    const at =
+      e.params && 'additionalProperty' in e.params
+        ? [...p, (e.params as { additionalProperty: string }).additionalProperty]
+        : p;
     throw new ConfigError(scrub(`${file}${lineOf(at)}: ${formatOptionPath(at)}: ${e.message}${extra}`, secrets));
   }
   const config = data as RunConfig;
   // a plugin module given as a relative path is relative to the config file, not to the cwd
   for (const e of config.exporters) {
-    if (typeof e.module === 'string' && e.module.startsWith('.')) e.module = path.resolve(path.dirname(path.resolve(file)), e.module);
+    if (typeof e.module === 'string' && e.module.startsWith('.'))
+      e.module = path.resolve(path.dirname(path.resolve(file)), e.module);
   }
   return config;
 }
@@ -190,12 +253,19 @@ export function parseRunConfig(text: string, file: string, env: NodeJS.ProcessEn
  * empty, wins over `telemetry.listen` (and turns the server on without a `telemetry:` section); an
  * invalid value is reported in `warnings` and ignored.
  */
-export function resolveTelemetryConfig(config: RunConfig, env: NodeJS.ProcessEnv = process.env): { telemetry: ResolvedTelemetryConfig; warnings: string[] } {
+export function resolveTelemetryConfig(
+  config: RunConfig,
+  env: NodeJS.ProcessEnv = process.env,
+): { telemetry: ResolvedTelemetryConfig; warnings: string[] } {
   const warnings: string[] = [];
   const t = config.telemetry ?? {};
   let listen: ResolvedTelemetryConfig['listen'];
   if (t.listen !== undefined) {
-    try { listen = { ...parseListen(t.listen, 'telemetry.listen'), text: t.listen }; } catch (err) { throw new ConfigError((err as Error).message); }
+    try {
+      listen = { ...parseListen(t.listen, 'telemetry.listen'), text: t.listen };
+    } catch (err) {
+      throw new ConfigError((err as Error).message);
+    }
   }
   const fromEnv = env[TELEMETRY_LISTEN_ENV];
   if (fromEnv !== undefined && fromEnv !== '') {

@@ -50,7 +50,12 @@ function mergeProps(into: Record<string, Schema>, root: Schema, props: unknown):
  * and those of every `then` whose `if` the instance matches. With `instance` undefined, every
  * conditional branch is included (the union: for docs).
  */
-export function propertiesOf(root: Schema, schema: unknown, instance?: unknown, opts: { allBranches?: boolean } = {}): Record<string, Schema> {
+export function propertiesOf(
+  root: Schema,
+  schema: unknown,
+  instance?: unknown,
+  opts: { allBranches?: boolean } = {},
+): Record<string, Schema> {
   const s = deref(root, schema);
   const out: Record<string, Schema> = {};
   mergeProps(out, root, s.properties);
@@ -65,7 +70,10 @@ export function propertiesOf(root: Schema, schema: unknown, instance?: unknown, 
 }
 
 /** The conditional branches of an object schema: [discriminator value, extra properties]. */
-export function branchesOf(root: Schema, schema: unknown): Array<{ when: Record<string, unknown>; properties: Record<string, Schema>; description?: string }> {
+export function branchesOf(
+  root: Schema,
+  schema: unknown,
+): Array<{ when: Record<string, unknown>; properties: Record<string, Schema>; description?: string }> {
   const s = deref(root, schema);
   const out: Array<{ when: Record<string, unknown>; properties: Record<string, Schema>; description?: string }> = [];
   for (const member of Array.isArray(s.allOf) ? s.allOf : []) {
@@ -77,12 +85,26 @@ export function branchesOf(root: Schema, schema: unknown): Array<{ when: Record<
     if (Object.keys(props).length === 0) continue;
     const when: Record<string, unknown> = {};
     for (const [k, c] of Object.entries(m.if.properties)) if (isObj(c) && 'const' in c) when[k] = c.const;
-    out.push({ when, properties: props, description: typeof then.description === 'string' ? then.description : undefined });
+    out.push({
+      when,
+      properties: props,
+      description: typeof then.description === 'string' ? then.description : undefined,
+    });
   }
   return out;
 }
 
-export type ValueKind = 'object' | 'map' | 'array' | 'string' | 'integer' | 'number' | 'boolean' | 'enum' | 'string-or-list' | 'any';
+export type ValueKind =
+  | 'object'
+  | 'map'
+  | 'array'
+  | 'string'
+  | 'integer'
+  | 'number'
+  | 'boolean'
+  | 'enum'
+  | 'string-or-list'
+  | 'any';
 
 /** What kind of value a (dereferenced) schema takes, for parsing environment values and for docs. */
 export function kindOf(root: Schema, schema: unknown): ValueKind {
@@ -113,7 +135,10 @@ export function enumValues(root: Schema, schema: unknown): unknown[] {
 
 /** `maxQueueItems` / `max_queue_items` → `MAX_QUEUE_ITEMS` (the environment spelling of a key). */
 export function envSegment(key: string): string {
-  return key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/[^A-Za-z0-9]+/g, '_').toUpperCase();
+  return key
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/[^A-Za-z0-9]+/g, '_')
+    .toUpperCase();
 }
 
 /** Keys compare without case and separators: MAX_QUEUE_ITEMS matches maxQueueItems and max_queue_items. */

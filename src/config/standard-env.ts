@@ -17,7 +17,12 @@ export const ELASTICSEARCH_ENV = {
 
 type Json = Record<string, unknown>;
 
-export function applyElasticsearchEnv(data: Json, env: NodeJS.ProcessEnv, origins: EnvOrigins, interpolate: (s: string, variable: string) => string = (s) => s): void {
+export function applyElasticsearchEnv(
+  data: Json,
+  env: NodeJS.ProcessEnv,
+  origins: EnvOrigins,
+  interpolate: (s: string, variable: string) => string = (s) => s,
+): void {
   const get = (name: string): string | undefined => {
     const v = env[name];
     return v === undefined || v.trim() === '' ? undefined : interpolate(v.trim(), name);
@@ -26,14 +31,20 @@ export function applyElasticsearchEnv(data: Json, env: NodeJS.ProcessEnv, origin
   exporters.forEach((e: unknown, i) => {
     if (e === null || typeof e !== 'object' || (e as Json).type !== 'elasticsearch') return;
     const ex = e as Json;
-    const set = (key: string, value: unknown, variable: string) => { ex[key] = value; origins.set(`exporters.${i}.${key}`, variable); };
+    const set = (key: string, value: unknown, variable: string) => {
+      ex[key] = value;
+      origins.set(`exporters.${i}.${key}`, variable);
+    };
     const E = ELASTICSEARCH_ENV;
     if (ex.endpoints === undefined && ex.cloud_id === undefined) {
       const cloud = get(E.cloudId);
       const url = get(E.url);
       if (cloud !== undefined) set('cloud_id', cloud, E.cloudId);
       else if (url !== undefined) {
-        const list = url.split(',').map((s) => s.trim()).filter((s) => s !== '');
+        const list = url
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s !== '');
         set('endpoints', list.length === 1 ? list[0] : list, E.url);
       }
     }
@@ -49,8 +60,13 @@ export function applyElasticsearchEnv(data: Json, env: NodeJS.ProcessEnv, origin
     if (tls.ca_file === undefined && tls.ca_fingerprint === undefined && tls.insecure_skip_verify === undefined) {
       const caFile = get(E.caFile);
       const fp = get(E.caFingerprint);
-      if (caFile !== undefined) { ex.tls = { ...tls, ca_file: caFile }; origins.set(`exporters.${i}.tls.ca_file`, E.caFile); }
-      else if (fp !== undefined) { ex.tls = { ...tls, ca_fingerprint: fp }; origins.set(`exporters.${i}.tls.ca_fingerprint`, E.caFingerprint); }
+      if (caFile !== undefined) {
+        ex.tls = { ...tls, ca_file: caFile };
+        origins.set(`exporters.${i}.tls.ca_file`, E.caFile);
+      } else if (fp !== undefined) {
+        ex.tls = { ...tls, ca_fingerprint: fp };
+        origins.set(`exporters.${i}.tls.ca_fingerprint`, E.caFingerprint);
+      }
     }
   });
 }

@@ -36,7 +36,9 @@ export class AdmissionLine<T> {
   }
 
   /** Pushes waiting for room. */
-  get length(): number { return this.waiting.length - this.head; }
+  get length(): number {
+    return this.waiting.length - this.head;
+  }
 
   /** No one waits: a new push of `size` may go in at once if it fits. */
   admitsNow(size: number): boolean {
@@ -50,17 +52,27 @@ export class AdmissionLine<T> {
   wait(entry: T, size: number, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(new PushWithdrawn(this.where));
     return new Promise<void>((resolve, reject) => {
-      if (signal === undefined) { this.waiting.push({ entry, size, resolve, reject }); return; }
+      if (signal === undefined) {
+        this.waiting.push({ entry, size, resolve, reject });
+        return;
+      }
       const onAbort = () => {
         const i = this.waiting.indexOf(w, this.head);
-        if (i < 0) return;   // admitted already: the caller cancels what it holds
+        if (i < 0) return; // admitted already: the caller cancels what it holds
         this.waiting.splice(i, 1);
         reject(new PushWithdrawn(this.where));
       };
       const w: Waiting<T> = {
-        entry, size,
-        resolve: () => { signal.removeEventListener('abort', onAbort); resolve(); },
-        reject: (err) => { signal.removeEventListener('abort', onAbort); reject(err); },
+        entry,
+        size,
+        resolve: () => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        reject: (err) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(err);
+        },
       };
       this.waiting.push(w);
       signal.addEventListener('abort', onAbort, { once: true });
@@ -76,7 +88,10 @@ export class AdmissionLine<T> {
       w.resolve();
     }
     if (this.head === waiting.length && this.head > 0) this.clear();
-    else if (this.head >= COMPACT_AT && this.head * 2 >= waiting.length) { this.waiting = waiting.slice(this.head); this.head = 0; }
+    else if (this.head >= COMPACT_AT && this.head * 2 >= waiting.length) {
+      this.waiting = waiting.slice(this.head);
+      this.head = 0;
+    }
   }
 
   /** Entries waiting that match `which`. */

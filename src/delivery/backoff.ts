@@ -5,13 +5,13 @@ export interface BackoffPolicy {
   readonly initialBackoffMs: number;
   readonly maxBackoffMs: number;
   readonly backoffMultiplier: number;
-  readonly maxRetries: number;     // Infinity = unlimited
-  readonly maxElapsedMs: number;   // Infinity = unlimited
+  readonly maxRetries: number; // Infinity = unlimited
+  readonly maxElapsedMs: number; // Infinity = unlimited
 }
 
 /** The ceiling for retry number `retry` (1 = first retry): initial × multiplier^(retry-1), capped. */
 export function backoffCeiling(retry: number, p: BackoffPolicy): number {
-  const ceiling = p.initialBackoffMs * Math.pow(p.backoffMultiplier, Math.max(0, retry - 1));
+  const ceiling = p.initialBackoffMs * p.backoffMultiplier ** Math.max(0, retry - 1);
   return ceiling < p.maxBackoffMs ? ceiling : p.maxBackoffMs;
 }
 
@@ -28,7 +28,13 @@ export function retryDelay(retry: number, p: BackoffPolicy, random: number, retr
  * Whether to stop before retry number `retry`, which would start after `delayMs`, for a batch whose
  * first attempt started at `firstAttemptAt`. A retry that would start past maxElapsedMs is not made.
  */
-export function shouldGiveUp(retry: number, delayMs: number, firstAttemptAt: number, now: number, p: BackoffPolicy): boolean {
+export function shouldGiveUp(
+  retry: number,
+  delayMs: number,
+  firstAttemptAt: number,
+  now: number,
+  p: BackoffPolicy,
+): boolean {
   if (retry > p.maxRetries) return true;
   return now + delayMs - firstAttemptAt > p.maxElapsedMs;
 }

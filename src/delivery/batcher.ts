@@ -24,8 +24,13 @@ export interface Batcher<R> {
   cancel(): void;
 }
 
-export function createBatcher<R>(queue: ItemQueue<R>, limits: BatchLimits, clock: Clock, onFire: () => void): Batcher<R> {
-  let windowStart = 0;   // when the oldest waiting item arrived (approximately: when the queue last became non-empty)
+export function createBatcher<R>(
+  queue: ItemQueue<R>,
+  limits: BatchLimits,
+  clock: Clock,
+  onFire: () => void,
+): Batcher<R> {
+  let windowStart = 0; // when the oldest waiting item arrived (approximately: when the queue last became non-empty)
   let hurrySeq = 0;
   let timer: AbortController | undefined;
 
@@ -39,10 +44,12 @@ export function createBatcher<R>(queue: ItemQueue<R>, limits: BatchLimits, clock
     ready() {
       const n = queue.length;
       if (n === 0) return false;
-      return n >= limits.maxBatchItems
-        || queue.bytes >= limits.maxBatchBytes
-        || queue.headSeq < hurrySeq
-        || clock.now() - windowStart >= limits.flushIntervalMs;
+      return (
+        n >= limits.maxBatchItems ||
+        queue.bytes >= limits.maxBatchBytes ||
+        queue.headSeq < hurrySeq ||
+        clock.now() - windowStart >= limits.flushIntervalMs
+      );
     },
     take() {
       const firstSeq = queue.headSeq;
@@ -55,7 +62,7 @@ export function createBatcher<R>(queue: ItemQueue<R>, limits: BatchLimits, clock
       timer = ac;
       const wait = windowStart + limits.flushIntervalMs - clock.now();
       clock.sleep(wait > 0 ? wait : 0, ac.signal).then(() => {
-        if (timer !== ac) return;    // cancelled or superseded
+        if (timer !== ac) return; // cancelled or superseded
         timer = undefined;
         onFire();
       });

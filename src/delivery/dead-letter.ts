@@ -4,7 +4,18 @@
 // written when known. Plug one into a delivery with `deadLetterHook(deadLetter, exporter.name)`.
 // The file is private (0600, no symlinks: src/util/private-file.ts), capped and rotated.
 
-import { closeSync, constants, fstatSync, fsyncSync, lstatSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  fsyncSync,
+  lstatSync,
+  openSync,
+  readSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { looseDirWarning, openPrivateFileSync } from '../util/private-file.ts';
 import { redact } from '../util/secrets.ts';
@@ -14,7 +25,7 @@ import type { DeliveryItem } from './types.ts';
 import { silentLogger, toLogger } from '../util/log.ts';
 
 export interface DeadLetterEntry {
-  time?: Date;              // default: now
+  time?: Date; // default: now
   exporter: string;
   reason: string;
   origin: Origin;
@@ -54,7 +65,7 @@ export function formatDeadLetterLine(e: DeadLetterEntry): string {
   const line: DeadLetterLine = {
     time: (e.time ?? new Date()).toISOString(),
     exporter: e.exporter,
-    reason: redact(e.reason),   // a destination's error may echo a credential
+    reason: redact(e.reason), // a destination's error may echo a credential
     origin: { source: e.origin.source, line: e.origin.line, detail: e.origin.detail },
     record: e.record,
     input: e.input,
@@ -107,11 +118,15 @@ const FLUSH_BYTES = 64 * 1024;
 
 function countLines(file: string): number {
   let fd: number;
-  try { fd = openSync(file, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0)); } catch { return 0; }
+  try {
+    fd = openSync(file, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+  } catch {
+    return 0;
+  }
   const buf = Buffer.allocUnsafe(1 << 20);
   let lines = 0;
   try {
-    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0;) {
+    for (let n: number; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) {
       for (let i = buf.indexOf(10); i >= 0 && i < n; i = buf.indexOf(10, i + 1)) lines++;
     }
   } finally {
@@ -130,8 +145,10 @@ function countLines(file: string): number {
 export function createDeadLetterWriter(path: string, opts: DeadLetterOptions = {}): FileDeadLetter {
   const maxBytes = opts.maxBytes ?? DEAD_LETTER_DEFAULTS.maxBytes;
   const maxFiles = opts.maxFiles ?? DEAD_LETTER_DEFAULTS.maxFiles;
-  if (!Number.isSafeInteger(maxBytes) || maxBytes < 1024) throw new Error(`dead letter ${path}: max_bytes must be an integer of at least 1024 (got ${maxBytes})`);
-  if (!Number.isSafeInteger(maxFiles) || maxFiles < 0) throw new Error(`dead letter ${path}: max_files must be an integer ≥ 0 (got ${maxFiles})`);
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 1024)
+    throw new Error(`dead letter ${path}: max_bytes must be an integer of at least 1024 (got ${maxBytes})`);
+  if (!Number.isSafeInteger(maxFiles) || maxFiles < 0)
+    throw new Error(`dead letter ${path}: max_files must be an integer ≥ 0 (got ${maxFiles})`);
   const log = opts.log === undefined ? silentLogger : toLogger(opts.log);
   let fd: number;
   try {
@@ -156,13 +173,19 @@ export function createDeadLetterWriter(path: string, opts: DeadLetterOptions = {
 
   function drop(file: string, known: number | undefined): void {
     let bytes: number;
-    try { bytes = lstatSync(file).size; } catch { return; }   // not there
+    try {
+      bytes = lstatSync(file).size;
+    } catch {
+      return;
+    } // not there
     const lines = known ?? countLines(file);
     unlinkSync(file);
     stats.droppedFiles++;
     stats.droppedBytes += bytes;
     stats.droppedLines += lines;
-    log.warn(`dead letter ${path}: rotation full (max_files ${maxFiles}, max_bytes ${maxBytes}): dropped ${file}, ${bytes} bytes, ${lines} line(s) (${stats.droppedLines} line(s), ${stats.droppedBytes} bytes dropped so far)`);
+    log.warn(
+      `dead letter ${path}: rotation full (max_files ${maxFiles}, max_bytes ${maxBytes}): dropped ${file}, ${bytes} bytes, ${lines} line(s) (${stats.droppedLines} line(s), ${stats.droppedBytes} bytes dropped so far)`,
+    );
   }
 
   function rotate(): void {
@@ -172,7 +195,9 @@ export function createDeadLetterWriter(path: string, opts: DeadLetterOptions = {
     } else {
       drop(`${path}.${maxFiles}`, lineCounts[maxFiles]);
       for (let i = maxFiles - 1; i >= 1; i--) {
-        try { renameSync(`${path}.${i}`, `${path}.${i + 1}`); } catch (err) {
+        try {
+          renameSync(`${path}.${i}`, `${path}.${i + 1}`);
+        } catch (err) {
           if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
         }
       }
@@ -222,7 +247,9 @@ export function createDeadLetterWriter(path: string, opts: DeadLetterOptions = {
 
   return {
     path,
-    get written() { return written; },
+    get written() {
+      return written;
+    },
     rotation: () => ({ ...stats }),
     write(entry) {
       if (failure !== undefined) throw new Error(`dead letter ${path}: ${failure.message}`);
@@ -231,22 +258,41 @@ export function createDeadLetterWriter(path: string, opts: DeadLetterOptions = {
       if (Buffer.byteLength(line) > maxBytes) {
         // one line alone above the cap: keep where it came from and why, not the payload
         stats.shortened++;
-        line = formatDeadLetterLine({ ...entry, record: undefined, input: undefined, reason: `${entry.reason} (record and input left out: the line was ${Buffer.byteLength(line)} bytes, over the dead letter's max_bytes ${maxBytes})` });
+        line = formatDeadLetterLine({
+          ...entry,
+          record: undefined,
+          input: undefined,
+          reason: `${entry.reason} (record and input left out: the line was ${Buffer.byteLength(line)} bytes, over the dead letter's max_bytes ${maxBytes})`,
+        });
       }
       pending.push(line);
       pendingBytes += line.length;
       written++;
       if (pendingBytes >= FLUSH_BYTES) flush();
-      else if (!scheduled) { scheduled = true; setImmediate(flush); }
+      else if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
     },
     close() {
       closed ??= new Promise<void>((resolve, reject) => {
         flush();
         if (stats.rotations > 0 || stats.shortened > 0) {
-          log.log(stats.droppedLines > 0 ? 'warn' : 'info', `dead letter ${path}: rotated ${stats.rotations} time(s) at max_bytes ${maxBytes}; dropped ${stats.droppedLines} line(s), ${stats.droppedBytes} bytes with ${stats.droppedFiles} oldest file(s) (max_files ${maxFiles})${stats.shortened > 0 ? `; ${stats.shortened} oversized line(s) written without record and input` : ''}`);
+          log.log(
+            stats.droppedLines > 0 ? 'warn' : 'info',
+            `dead letter ${path}: rotated ${stats.rotations} time(s) at max_bytes ${maxBytes}; dropped ${stats.droppedLines} line(s), ${stats.droppedBytes} bytes with ${stats.droppedFiles} oldest file(s) (max_files ${maxFiles})${stats.shortened > 0 ? `; ${stats.shortened} oversized line(s) written without record and input` : ''}`,
+          );
         }
-        try { fsyncSync(fd); } catch (err) { failure ??= err as Error; }
-        try { closeSync(fd); } catch (err) { failure ??= err as Error; }
+        try {
+          fsyncSync(fd);
+        } catch (err) {
+          failure ??= err as Error;
+        }
+        try {
+          closeSync(fd);
+        } catch (err) {
+          failure ??= err as Error;
+        }
         if (failure !== undefined) reject(new Error(`dead letter ${path}: ${failure.message}`));
         else resolve();
       });
@@ -259,9 +305,17 @@ export function createMemoryDeadLetter(): MemoryDeadLetter {
   const lines: string[] = [];
   return {
     lines,
-    get written() { return lines.length; },
-    write(entry) { lines.push(formatDeadLetterLine(entry)); },
-    entries() { return lines.map((l) => JSON.parse(l) as DeadLetterLine); },
-    close() { return Promise.resolve(); },
+    get written() {
+      return lines.length;
+    },
+    write(entry) {
+      lines.push(formatDeadLetterLine(entry));
+    },
+    entries() {
+      return lines.map((l) => JSON.parse(l) as DeadLetterLine);
+    },
+    close() {
+      return Promise.resolve();
+    },
   };
 }

@@ -16,13 +16,20 @@ import { resolveDeliveryOptions } from './options.ts';
 import { applyOutcome } from './outcome.ts';
 import { createItemQueue } from './queue.ts';
 import { sendAttempt } from './send-attempt.ts';
-import {
-  type Delivery, type DeliveryHooks, type DeliveryItem, type DeliveryOptions, type DeliveryStats, type Lifecycle, type PushReservation, type ShutdownReport,
+import type {
+  Delivery,
+  DeliveryHooks,
+  DeliveryItem,
+  DeliveryOptions,
+  DeliveryStats,
+  Lifecycle,
+  PushReservation,
+  ShutdownReport,
 } from './types.ts';
 
 interface Batch<R> {
   items: DeliveryItem<R>[];
-  readonly firstSeq: number;        // lowest sequence number it may hold (for flush)
+  readonly firstSeq: number; // lowest sequence number it may hold (for flush)
   readonly firstAttemptAt: number;
   retries: number;
   attempt: AbortController | undefined;
@@ -37,7 +44,7 @@ interface BlockedPush<R> {
 }
 
 interface FlushWaiter {
-  target: number;                   // resolved once every sequence < target is settled
+  target: number; // resolved once every sequence < target is settled
   resolve(): void;
   reject(err: Error): void;
 }
@@ -45,7 +52,9 @@ interface FlushWaiter {
 const RESOLVED: Promise<void> = Promise.resolve();
 
 export function createDelivery<R>(
-  exporter: Exporter<R>, options: DeliveryOptions<R> = {}, hooks: DeliveryHooks<R> = {},
+  exporter: Exporter<R>,
+  options: DeliveryOptions<R> = {},
+  hooks: DeliveryHooks<R> = {},
 ): Delivery<R> {
   const o = resolveDeliveryOptions(options);
   const clock = o.clock;
@@ -56,11 +65,17 @@ export function createDelivery<R>(
   const counters = ledger.counters;
   const health = createHealth(hooks, ledger.hookError, o.circuitFailureThreshold);
   const active = new Set<Batch<R>>();
-  const closing = new AbortController();    // ends backoff sleeps at the shutdown deadline
-  const blocked = new AdmissionLine<BlockedPush<R>>({
-    fits: (size) => queue.fits(size),
-    take: (b) => { if (b.hold) queue.hold(b.size); else accept(b.item, b.size); },
-  }, `delivery to ${exporter.name}`);
+  const closing = new AbortController(); // ends backoff sleeps at the shutdown deadline
+  const blocked = new AdmissionLine<BlockedPush<R>>(
+    {
+      fits: (size) => queue.fits(size),
+      take: (b) => {
+        if (b.hold) queue.hold(b.size);
+        else accept(b.item, b.size);
+      },
+    },
+    `delivery to ${exporter.name}`,
+  );
   let flushWaiters: FlushWaiter[] = [];
   let lifecycle: Lifecycle = 'running';
   let shutdownReport: Promise<ShutdownReport<R>> | undefined;
@@ -85,7 +100,7 @@ export function createDelivery<R>(
       return RESOLVED;
     }
     const accepted = blocked.wait({ item, size, hold: false }, size);
-    pump();   // a full queue is a due batch: do not wait for the interval
+    pump(); // a full queue is a due batch: do not wait for the interval
     return accepted;
   }
 
@@ -94,21 +109,35 @@ export function createDelivery<R>(
       return Promise.reject(new Error(`delivery to ${exporter.name} is shut down: item not accepted`));
     }
     const size = sizeOf(item);
-    const held = (): PushReservation => holdReservation(() => {
-      queue.unhold(size);
-      if (lifecycle === 'closed') return Promise.reject(new Error(`delivery to ${exporter.name} shut down before the item was accepted`));
-      accept(item, size);
-      pump();
-      return RESOLVED;
-    }, () => {
-      queue.unhold(size);
-      blocked.admit();
-      pump();
-    });
-    if (blocked.admitsNow(size)) { queue.hold(size); return Promise.resolve(held()); }
+    const held = (): PushReservation =>
+      holdReservation(
+        () => {
+          queue.unhold(size);
+          if (lifecycle === 'closed')
+            return Promise.reject(new Error(`delivery to ${exporter.name} shut down before the item was accepted`));
+          accept(item, size);
+          pump();
+          return RESOLVED;
+        },
+        () => {
+          queue.unhold(size);
+          blocked.admit();
+          pump();
+        },
+      );
+    if (blocked.admitsNow(size)) {
+      queue.hold(size);
+      return Promise.resolve(held());
+    }
     if (o.whenFull === 'drop_newest') {
       // never waits: committing counts the drop, as push() would
-      return Promise.resolve({ commit: () => { ledger.droppedItem(item, 'queue_full'); return RESOLVED; }, cancel: () => {} });
+      return Promise.resolve({
+        commit: () => {
+          ledger.droppedItem(item, 'queue_full');
+          return RESOLVED;
+        },
+        cancel: () => {},
+      });
     }
     const admitted = blocked.wait({ item, size, hold: true }, size, signal).then(held);
     pump();
@@ -144,7 +173,7 @@ export function createDelivery<R>(
       b.attempt = attempt;
       batchesSent++;
       const { outcome, timedOut } = await sendAttempt(exporter, b.items, o.sendTimeoutMs, clock, attempt);
-      if (closed()) return;   // its items were handed back at the deadline
+      if (closed()) return; // its items were handed back at the deadline
       b.attempt = undefined;
       if (timedOut) timeouts++;
       const retry = applyOutcome(b.items, outcome, ledger, health);
@@ -196,7 +225,8 @@ export function createDelivery<R>(
     const low = lowWater();
     const waiting: FlushWaiter[] = [];
     for (const w of flushWaiters) {
-      if (w.target <= low) w.resolve(); else waiting.push(w);
+      if (w.target <= low) w.resolve();
+      else waiting.push(w);
     }
     flushWaiters = waiting;
   }
@@ -208,7 +238,9 @@ export function createDelivery<R>(
     const target = queue.headSeq + queue.length + pushes;
     if (lowWater() >= target) return RESOLVED;
     batcher.hurryUntil(target);
-    const done = new Promise<void>((resolve, reject) => { flushWaiters.push({ target, resolve, reject }); });
+    const done = new Promise<void>((resolve, reject) => {
+      flushWaiters.push({ target, resolve, reject });
+    });
     pump();
     return done;
   }
@@ -230,7 +262,8 @@ export function createDelivery<R>(
     for (let i = 0; i < queued.length; i++) pending.push(queued[i]);
     counters.returned += pending.length;
     blocked.refuseAll(() => new Error(`delivery to ${exporter.name} shut down before the item was accepted`));
-    for (const w of flushWaiters) w.reject(new Error(`delivery to ${exporter.name} shut down with ${pending.length} items pending`));
+    for (const w of flushWaiters)
+      w.reject(new Error(`delivery to ${exporter.name} shut down with ${pending.length} items pending`));
     flushWaiters = [];
     return pending;
   }
@@ -240,7 +273,10 @@ export function createDelivery<R>(
     if (lifecycle === 'running') lifecycle = 'draining';
     shutdownReport = (async (): Promise<ShutdownReport<R>> => {
       const deadline = new AbortController();
-      const drained = flush().then(() => true, () => false);
+      const drained = flush().then(
+        () => true,
+        () => false,
+      );
       const expired = clock.sleep(timeoutMs, deadline.signal).then(() => false);
       const ok = await Promise.race([drained, expired]);
       deadline.abort();

@@ -21,12 +21,14 @@ export interface Health {
 }
 
 export function createHealth<R>(
-  hooks: DeliveryHooks<R>, onHookError: (hook: string, err: unknown) => void, threshold = 5,
+  hooks: DeliveryHooks<R>,
+  onHookError: (hook: string, err: unknown) => void,
+  threshold = 5,
 ): Health {
   let state: HealthState = 'healthy';
   let failures = 0;
   let lastError: string | undefined;
-  let probe: object | undefined;     // the batch allowed to send while open
+  let probe: object | undefined; // the batch allowed to send while open
   let waiters: Array<() => void> = [];
 
   function report(): void {
@@ -45,8 +47,12 @@ export function createHealth<R>(
   }
 
   return {
-    get state() { return state; },
-    get consecutiveFailures() { return failures; },
+    get state() {
+      return state;
+    },
+    get consecutiveFailures() {
+      return failures;
+    },
     answered() {
       failures = 0;
       if (state === 'healthy') return;
@@ -76,7 +82,10 @@ export function createHealth<R>(
           return true;
         }
         await new Promise<void>((resolve) => {
-          const done = (): void => { signal.removeEventListener('abort', done); resolve(); };
+          const done = (): void => {
+            signal.removeEventListener('abort', done);
+            resolve();
+          };
           waiters.push(done);
           signal.addEventListener('abort', done, { once: true });
         });
@@ -85,17 +94,25 @@ export function createHealth<R>(
     release(owner) {
       if (probe !== owner) return;
       probe = undefined;
-      wakeAll();   // they race for the probe again in gate(); the first one takes it
+      wakeAll(); // they race for the probe again in gate(); the first one takes it
     },
   };
 }
 
 /** The log line for a transition; each is logged once (the circuit opens and closes once per outage). */
-export function stateChangeLine(exporter: string, previous: HealthState, state: HealthState, d: { consecutiveFailures: number; lastError: string | undefined }): string {
+export function stateChangeLine(
+  exporter: string,
+  previous: HealthState,
+  state: HealthState,
+  d: { consecutiveFailures: number; lastError: string | undefined },
+): string {
   const last = d.lastError ? ` (last error: ${d.lastError})` : '';
   switch (state) {
-    case 'open': return `${exporter}: circuit open after ${d.consecutiveFailures} consecutive failures${last}; one probe batch at a time until it answers`;
-    case 'retrying': return `${exporter}: retrying${d.lastError ? ` (${d.lastError})` : ''}`;
-    case 'healthy': return previous === 'open' ? `${exporter}: circuit closed: the destination answered` : `${exporter}: healthy`;
+    case 'open':
+      return `${exporter}: circuit open after ${d.consecutiveFailures} consecutive failures${last}; one probe batch at a time until it answers`;
+    case 'retrying':
+      return `${exporter}: retrying${d.lastError ? ` (${d.lastError})` : ''}`;
+    case 'healthy':
+      return previous === 'open' ? `${exporter}: circuit closed: the destination answered` : `${exporter}: healthy`;
   }
 }

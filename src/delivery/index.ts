@@ -1,8 +1,20 @@
 export { createDelivery } from './delivery.ts';
 export {
-  createDeadLetterWriter, createMemoryDeadLetter, deadLetterHook, formatDeadLetterLine, DEAD_LETTER_DEFAULTS,
+  createDeadLetterWriter,
+  createMemoryDeadLetter,
+  deadLetterHook,
+  formatDeadLetterLine,
+  DEAD_LETTER_DEFAULTS,
 } from './dead-letter.ts';
-export type { DeadLetter, DeadLetterEntry, DeadLetterLine, DeadLetterOptions, DeadLetterRotation, FileDeadLetter, MemoryDeadLetter } from './dead-letter.ts';
+export type {
+  DeadLetter,
+  DeadLetterEntry,
+  DeadLetterLine,
+  DeadLetterOptions,
+  DeadLetterRotation,
+  FileDeadLetter,
+  MemoryDeadLetter,
+} from './dead-letter.ts';
 export { DELIVERY_DEFAULTS, resolveDeliveryOptions } from './options.ts';
 export { estimateSize } from './size-estimate.ts';
 export { stateChangeLine } from './health.ts';

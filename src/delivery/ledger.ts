@@ -43,8 +43,17 @@ export function errorMessage(err: unknown): string {
 
 export function createLedger<R>(hooks: DeliveryHooks<R>): Ledger<R> {
   const c: Counters = {
-    received: 0, delivered: 0, duplicates: 0, deadLettered: 0, deadLetteredBy: {}, deadLetteredUnstored: 0, dropped: Object.create(null),
-    droppedTotal: 0, returned: 0, hookErrors: 0, lastError: undefined,
+    received: 0,
+    delivered: 0,
+    duplicates: 0,
+    deadLettered: 0,
+    deadLetteredBy: {},
+    deadLetteredUnstored: 0,
+    dropped: Object.create(null),
+    droppedTotal: 0,
+    returned: 0,
+    hookErrors: 0,
+    lastError: undefined,
   };
 
   function hookError(hook: string, err: unknown): void {
@@ -54,7 +63,11 @@ export function createLedger<R>(hooks: DeliveryHooks<R>): Ledger<R> {
 
   function ack(item: DeliveryItem<R>, result: AckResult): void {
     if (item.ack === undefined) return;
-    try { item.ack(result); } catch (err) { hookError('ack', err); }
+    try {
+      item.ack(result);
+    } catch (err) {
+      hookError('ack', err);
+    }
   }
 
   /** Ack a range; one try per range, resumed after a throwing ack (no per-item try on the hot path). */
@@ -82,11 +95,19 @@ export function createLedger<R>(hooks: DeliveryHooks<R>): Ledger<R> {
     c.deadLettered++;
     let stored = true;
     if (hooks.onDeadLetter !== undefined) {
-      try { stored = hooks.onDeadLetter(item, reason, kind) !== false; } catch (err) { stored = false; hookError('onDeadLetter', err); }
+      try {
+        stored = hooks.onDeadLetter(item, reason, kind) !== false;
+      } catch (err) {
+        stored = false;
+        hookError('onDeadLetter', err);
+      }
     }
     // an event that may still be deliverable is settled for its source only once the dead letter holds it
     // (deadLettered = Σ deadLetteredBy + deadLetteredUnstored)
-    if (!stored && clearable(kind)) { c.deadLetteredUnstored++; return; }
+    if (!stored && clearable(kind)) {
+      c.deadLetteredUnstored++;
+      return;
+    }
     c.deadLetteredBy[kind] = (c.deadLetteredBy[kind] ?? 0) + 1;
     ack(item, 'dead_lettered');
   }
@@ -101,7 +122,11 @@ export function createLedger<R>(hooks: DeliveryHooks<R>): Ledger<R> {
       c.delivered += items.length - refused;
       countDrop(reason, refused);
       if (hooks.onDrop !== undefined) {
-        try { hooks.onDrop(reason, refused); } catch (err) { hookError('onDrop', err); }
+        try {
+          hooks.onDrop(reason, refused);
+        } catch (err) {
+          hookError('onDrop', err);
+        }
       }
       ackRange(items, 0, items.length, 'delivered');
     },
@@ -121,7 +146,11 @@ export function createLedger<R>(hooks: DeliveryHooks<R>): Ledger<R> {
       c.received++;
       countDrop(reason, 1);
       if (hooks.onDrop !== undefined) {
-        try { hooks.onDrop(reason, 1, item); } catch (err) { hookError('onDrop', err); }
+        try {
+          hooks.onDrop(reason, 1, item);
+        } catch (err) {
+          hookError('onDrop', err);
+        }
       }
       ack(item, 'dropped');
     },

@@ -43,7 +43,12 @@ export interface MemoryLimiter {
 export const MEMORY_LIMIT_DEFAULT_MIB = 128;
 
 export function createMemoryLimiter(o: MemoryLimiterOptions): MemoryLimiter {
-  const read = o.read ?? (() => { const m = process.memoryUsage(); return m.heapUsed + m.external; });
+  const read =
+    o.read ??
+    (() => {
+      const m = process.memoryUsage();
+      return m.heapUsed + m.external;
+    });
   const resumeAt = o.limitBytes * (o.resumeRatio ?? 0.9);
   let over = false;
   let waits = 0;
@@ -58,14 +63,21 @@ export function createMemoryLimiter(o: MemoryLimiterOptions): MemoryLimiter {
   }
 
   const limiter: MemoryLimiter = {
-    get over() { return over; },
-    get waits() { return waits; },
+    get over() {
+      return over;
+    },
+    get waits() {
+      return waits;
+    },
     admit(signal) {
       if (!over || o.limitBytes <= 0) return undefined;
       if (signal?.aborted) return undefined;
       waits++;
       return new Promise<void>((resolve) => {
-        const done = (): void => { signal?.removeEventListener('abort', done); resolve(); };
+        const done = (): void => {
+          signal?.removeEventListener('abort', done);
+          resolve();
+        };
         signal?.addEventListener('abort', done, { once: true });
         waiters.push(done);
       });
@@ -105,7 +117,11 @@ export function createMemoryLimiter(o: MemoryLimiterOptions): MemoryLimiter {
 }
 
 /** Records that wait for the limiter before each one is handed on (a pull source stops reading meanwhile). */
-export async function* admitted<T>(records: AsyncIterable<T> | Iterable<T>, limiter: MemoryLimiter, signal?: AbortSignal): AsyncGenerator<T> {
+export async function* admitted<T>(
+  records: AsyncIterable<T> | Iterable<T>,
+  limiter: MemoryLimiter,
+  signal?: AbortSignal,
+): AsyncGenerator<T> {
   limiter.reading(true);
   try {
     for await (const r of records) {
@@ -118,10 +134,16 @@ export async function* admitted<T>(records: AsyncIterable<T> | Iterable<T>, limi
   }
 }
 
-type IngestLike<R, O extends { signal?: AbortSignal }, Res> = (records: AsyncIterable<R> | Iterable<R>, opts?: O) => Promise<Res>;
+type IngestLike<R, O extends { signal?: AbortSignal }, Res> = (
+  records: AsyncIterable<R> | Iterable<R>,
+  opts?: O,
+) => Promise<Res>;
 
 /** An ingest whose records pass the limiter first (the pipeline wires every source through this). */
-export function withMemoryLimit<R, O extends { signal?: AbortSignal }, Res>(ingest: IngestLike<R, O, Res>, limiter: MemoryLimiter | undefined): IngestLike<R, O, Res> {
+export function withMemoryLimit<R, O extends { signal?: AbortSignal }, Res>(
+  ingest: IngestLike<R, O, Res>,
+  limiter: MemoryLimiter | undefined,
+): IngestLike<R, O, Res> {
   if (limiter === undefined) return ingest;
   return (records, opts) => ingest(admitted(records, limiter, opts?.signal), opts);
 }

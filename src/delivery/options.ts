@@ -7,10 +7,10 @@ import type { DeliveryItem, DeliveryOptions, ResolvedDeliveryOptions } from './t
 
 export const DELIVERY_DEFAULTS = {
   maxQueueItems: 10_000,
-  maxQueueBytes: 16 * 1024 * 1024,   // bytes, not events, bound memory (docs/delivery.md "Memory")
+  maxQueueBytes: 16 * 1024 * 1024, // bytes, not events, bound memory (docs/delivery.md "Memory")
   whenFull: 'block',
   maxBatchItems: 1_000,
-  maxBatchBytes: 5_000_000,        // the ~5 MB bulk size peers default to (peers-reliability §0.9)
+  maxBatchBytes: 5_000_000, // the ~5 MB bulk size peers default to (peers-reliability §0.9)
   flushIntervalMs: 1_000,
   concurrency: 4,
   sendTimeoutMs: 30_000,
@@ -37,16 +37,21 @@ export class DeliveryOptionError extends RangeError {
 const KEY = (camel: string) => camel.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
 
 function positive(name: string, v: number, integer: boolean, allowInfinity = false): number {
-  const ok = allowInfinity && v === Infinity
-    ? true
-    : Number.isFinite(v) && v > 0 && (!integer || Number.isInteger(v));
-  if (!ok) throw new DeliveryOptionError(KEY(name), `expected a positive ${integer ? 'integer' : 'number'}${allowInfinity ? ' or Infinity' : ''}, got ${String(v)}`);
+  const ok = allowInfinity && v === Infinity ? true : Number.isFinite(v) && v > 0 && (!integer || Number.isInteger(v));
+  if (!ok)
+    throw new DeliveryOptionError(
+      KEY(name),
+      `expected a positive ${integer ? 'integer' : 'number'}${allowInfinity ? ' or Infinity' : ''}, got ${String(v)}`,
+    );
   return v;
 }
 
 function nonNegative(name: string, v: number, allowInfinity: boolean): number {
   if (!(v >= 0) || (!allowInfinity && !Number.isFinite(v))) {
-    throw new DeliveryOptionError(KEY(name), `expected a number >= 0${allowInfinity ? ' or Infinity' : ''}, got ${String(v)}`);
+    throw new DeliveryOptionError(
+      KEY(name),
+      `expected a number >= 0${allowInfinity ? ' or Infinity' : ''}, got ${String(v)}`,
+    );
   }
   return v;
 }
@@ -58,8 +63,16 @@ export function resolveDeliveryOptions<R>(o: DeliveryOptions<R> = {}): ResolvedD
     maxQueueBytes: positive('maxQueueBytes', o.maxQueueBytes ?? d.maxQueueBytes, false),
     whenFull: o.whenFull ?? d.whenFull,
     // A default batch limit never exceeds an explicit queue limit; two explicit ones must agree.
-    maxBatchItems: positive('maxBatchItems', o.maxBatchItems ?? Math.min(d.maxBatchItems, o.maxQueueItems ?? Infinity), true),
-    maxBatchBytes: positive('maxBatchBytes', o.maxBatchBytes ?? Math.min(d.maxBatchBytes, o.maxQueueBytes ?? Infinity), false),
+    maxBatchItems: positive(
+      'maxBatchItems',
+      o.maxBatchItems ?? Math.min(d.maxBatchItems, o.maxQueueItems ?? Infinity),
+      true,
+    ),
+    maxBatchBytes: positive(
+      'maxBatchBytes',
+      o.maxBatchBytes ?? Math.min(d.maxBatchBytes, o.maxQueueBytes ?? Infinity),
+      false,
+    ),
     flushIntervalMs: nonNegative('flushIntervalMs', o.flushIntervalMs ?? d.flushIntervalMs, false),
     concurrency: positive('concurrency', o.concurrency ?? d.concurrency, true),
     sendTimeoutMs: positive('sendTimeoutMs', o.sendTimeoutMs ?? d.sendTimeoutMs, false, true),
@@ -68,7 +81,12 @@ export function resolveDeliveryOptions<R>(o: DeliveryOptions<R> = {}): ResolvedD
     backoffMultiplier: positive('backoffMultiplier', o.backoffMultiplier ?? d.backoffMultiplier, false),
     maxRetries: nonNegative('maxRetries', o.maxRetries ?? d.maxRetries, true),
     maxElapsedMs: nonNegative('maxElapsedMs', o.maxElapsedMs ?? d.maxElapsedMs, true),
-    circuitFailureThreshold: positive('circuitFailureThreshold', o.circuitFailureThreshold ?? d.circuitFailureThreshold, true, true),
+    circuitFailureThreshold: positive(
+      'circuitFailureThreshold',
+      o.circuitFailureThreshold ?? d.circuitFailureThreshold,
+      true,
+      true,
+    ),
     sizeOf: o.sizeOf ?? (estimateSize as (item: DeliveryItem<R>) => number),
     clock: o.clock ?? systemClock,
     random: o.random ?? Math.random,
@@ -76,15 +94,25 @@ export function resolveDeliveryOptions<R>(o: DeliveryOptions<R> = {}): ResolvedD
   if (r.whenFull !== 'block' && r.whenFull !== 'drop_newest') {
     throw new DeliveryOptionError('when_full', `expected "block" or "drop_newest", got ${JSON.stringify(r.whenFull)}`);
   }
-  if (r.backoffMultiplier < 1) throw new DeliveryOptionError('backoff_multiplier', `expected >= 1, got ${r.backoffMultiplier}`);
+  if (r.backoffMultiplier < 1)
+    throw new DeliveryOptionError('backoff_multiplier', `expected >= 1, got ${r.backoffMultiplier}`);
   if (r.initialBackoffMs > r.maxBackoffMs) {
-    throw new DeliveryOptionError('initial_backoff_ms', `must be <= max_backoff_ms (${r.maxBackoffMs}), got ${r.initialBackoffMs}`);
+    throw new DeliveryOptionError(
+      'initial_backoff_ms',
+      `must be <= max_backoff_ms (${r.maxBackoffMs}), got ${r.initialBackoffMs}`,
+    );
   }
   if (r.maxBatchItems > r.maxQueueItems) {
-    throw new DeliveryOptionError('max_batch_items', `must be <= max_queue_items (${r.maxQueueItems}), got ${r.maxBatchItems}`);
+    throw new DeliveryOptionError(
+      'max_batch_items',
+      `must be <= max_queue_items (${r.maxQueueItems}), got ${r.maxBatchItems}`,
+    );
   }
   if (r.maxBatchBytes > r.maxQueueBytes) {
-    throw new DeliveryOptionError('max_batch_bytes', `must be <= max_queue_bytes (${r.maxQueueBytes}), got ${r.maxBatchBytes}`);
+    throw new DeliveryOptionError(
+      'max_batch_bytes',
+      `must be <= max_queue_bytes (${r.maxQueueBytes}), got ${r.maxBatchBytes}`,
+    );
   }
   if (r.maxRetries !== Infinity && !Number.isInteger(r.maxRetries)) {
     throw new DeliveryOptionError('max_retries', `expected an integer or Infinity, got ${r.maxRetries}`);

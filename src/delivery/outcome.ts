@@ -13,11 +13,15 @@ export interface RetryRequest<R> {
 }
 
 export function applyOutcome<R>(
-  items: DeliveryItem<R>[], outcome: SendOutcome, ledger: Ledger<R>, health: Health,
+  items: DeliveryItem<R>[],
+  outcome: SendOutcome,
+  ledger: Ledger<R>,
+  health: Health,
 ): RetryRequest<R> | undefined {
   switch (outcome.status) {
     case 'ok': {
-      const refused = outcome.rejected === undefined ? 0 : Math.min(items.length, Math.max(0, Math.floor(outcome.rejected)));
+      const refused =
+        outcome.rejected === undefined ? 0 : Math.min(items.length, Math.max(0, Math.floor(outcome.rejected)));
       if (refused > 0) {
         ledger.deliveredExceptCount(items, refused, `partial_success: ${outcome.rejectedReason || 'unspecified'}`);
       } else {
@@ -32,7 +36,11 @@ export function applyOutcome<R>(
       return { items, reason: outcome.reason, retryAfterMs: outcome.retryAfterMs };
     case 'rejected':
       ledger.counters.lastError = outcome.reason;
-      ledger.deadLetterAll(items, outcome.reason, outcome.cause === 'destination_state' ? 'destination_state' : 'rejected');
+      ledger.deadLetterAll(
+        items,
+        outcome.reason,
+        outcome.cause === 'destination_state' ? 'destination_state' : 'rejected',
+      );
       health.answered();
       return undefined;
     case 'partial':
@@ -41,7 +49,10 @@ export function applyOutcome<R>(
 }
 
 function applyPartial<R>(
-  items: DeliveryItem<R>[], outcomes: Extract<SendOutcome, { status: 'partial' }>['items'], ledger: Ledger<R>, health: Health,
+  items: DeliveryItem<R>[],
+  outcomes: Extract<SendOutcome, { status: 'partial' }>['items'],
+  ledger: Ledger<R>,
+  health: Health,
 ): RetryRequest<R> | undefined {
   let retry: DeliveryItem<R>[] | undefined;
   let reason = '';
@@ -50,19 +61,31 @@ function applyPartial<R>(
     const o = outcomes[i];
     const item = items[i];
     switch (o?.status) {
-      case 'ok': ledger.deliveredOne(item); break;
-      case 'duplicate': ledger.duplicate(item); break;
+      case 'ok':
+        ledger.deliveredOne(item);
+        break;
+      case 'duplicate':
+        ledger.duplicate(item);
+        break;
       case 'rejected':
         ledger.counters.lastError = o.reason;
         ledger.deadLetter(item, o.reason, o.cause === 'destination_state' ? 'destination_state' : 'rejected');
         break;
       case 'retryable':
-        if (retry === undefined) { retry = []; reason = o.reason; }
+        if (retry === undefined) {
+          retry = [];
+          reason = o.reason;
+        }
         retry.push(item);
-        if (o.retryAfterMs !== undefined && (retryAfterMs === undefined || o.retryAfterMs > retryAfterMs)) retryAfterMs = o.retryAfterMs;
+        if (o.retryAfterMs !== undefined && (retryAfterMs === undefined || o.retryAfterMs > retryAfterMs))
+          retryAfterMs = o.retryAfterMs;
         break;
-      default: {   // an exporter bug: keep the item rather than guess
-        if (retry === undefined) { retry = []; reason = `invalid item outcome at index ${i}`; }
+      default: {
+        // an exporter bug: keep the item rather than guess
+        if (retry === undefined) {
+          retry = [];
+          reason = `invalid item outcome at index ${i}`;
+        }
         retry.push(item);
       }
     }

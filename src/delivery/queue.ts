@@ -39,16 +39,28 @@ export function createItemQueue<R>(maxItems: number, maxBytes: number): ItemQueu
   }
 
   return {
-    get length() { return items.length - head; },
-    get bytes() { return bytes; },
-    get headSeq() { return accepted - (items.length - head); },
+    get length() {
+      return items.length - head;
+    },
+    get bytes() {
+      return bytes;
+    },
+    get headSeq() {
+      return accepted - (items.length - head);
+    },
     fits(size) {
       const n = items.length - head + heldItems;
       if (n === 0) return true;
       return n < maxItems && bytes + heldBytes + size <= maxBytes;
     },
-    hold(size) { heldItems++; heldBytes += size; },
-    unhold(size) { heldItems--; heldBytes -= size; },
+    hold(size) {
+      heldItems++;
+      heldBytes += size;
+    },
+    unhold(size) {
+      heldItems--;
+      heldBytes -= size;
+    },
     add(item, size) {
       items.push(item);
       sizes.push(size);

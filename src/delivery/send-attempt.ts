@@ -17,12 +17,16 @@ const ignore = (): void => {};
 function isOutcome(o: unknown, n: number): o is SendOutcome {
   if (typeof o !== 'object' || o === null) return false;
   switch ((o as SendOutcome).status) {
-    case 'ok': case 'retryable': case 'rejected': return true;
+    case 'ok':
+    case 'retryable':
+    case 'rejected':
+      return true;
     case 'partial': {
       const items = (o as { items?: unknown }).items;
       return Array.isArray(items) && items.length === n;
     }
-    default: return false;
+    default:
+      return false;
   }
 }
 
@@ -40,7 +44,11 @@ function describe(o: unknown): string {
  * (shutdown deadline). Never throws.
  */
 export async function sendAttempt<R>(
-  exporter: Exporter<R>, batch: readonly ExportItem<R>[], timeoutMs: number, clock: Clock, abort: AbortController,
+  exporter: Exporter<R>,
+  batch: readonly ExportItem<R>[],
+  timeoutMs: number,
+  clock: Clock,
+  abort: AbortController,
 ): Promise<AttemptResult> {
   let sending: Promise<SendOutcome>;
   try {
@@ -55,7 +63,9 @@ export async function sendAttempt<R>(
       result = await sending;
     } else {
       // The timer also ends early when the caller aborts the attempt (shutdown deadline).
-      const expiry = clock.sleep(timeoutMs, AbortSignal.any([timer.signal, abort.signal])).then((): typeof TIMED_OUT => TIMED_OUT);
+      const expiry = clock
+        .sleep(timeoutMs, AbortSignal.any([timer.signal, abort.signal]))
+        .then((): typeof TIMED_OUT => TIMED_OUT);
       result = await Promise.race([sending, expiry]);
     }
     if (result === TIMED_OUT && abort.signal.aborted) {
@@ -64,12 +74,15 @@ export async function sendAttempt<R>(
     }
     if (result === TIMED_OUT) {
       abort.abort(new Error(`send timed out after ${timeoutMs} ms`));
-      sending.then(ignore, ignore);   // a late answer or rejection is ignored
+      sending.then(ignore, ignore); // a late answer or rejection is ignored
       return { outcome: { status: 'retryable', reason: `send timed out after ${timeoutMs} ms` }, timedOut: true };
     }
     if (!isOutcome(result, batch.length)) {
       return {
-        outcome: { status: 'retryable', reason: `exporter ${exporter.name} returned an invalid outcome: ${describe(result)}` },
+        outcome: {
+          status: 'retryable',
+          reason: `exporter ${exporter.name} returned an invalid outcome: ${describe(result)}`,
+        },
         timedOut: false,
       };
     }

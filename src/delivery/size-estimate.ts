@@ -10,19 +10,38 @@ import type { DeliveryItem } from './types.ts';
 const NODE_BUDGET = 256;
 const SCALAR_BYTES = 8;
 
-interface Walk { nodes: number; bytes: number; truncated: boolean }
+interface Walk {
+  nodes: number;
+  bytes: number;
+  truncated: boolean;
+}
 
 function walk(v: unknown, w: Walk): void {
-  if (w.nodes >= NODE_BUDGET) { w.truncated = true; return; }
+  if (w.nodes >= NODE_BUDGET) {
+    w.truncated = true;
+    return;
+  }
   w.nodes++;
   switch (typeof v) {
-    case 'string': w.bytes += v.length + 2; return;
-    case 'number': case 'boolean': case 'bigint': w.bytes += SCALAR_BYTES; return;
+    case 'string':
+      w.bytes += v.length + 2;
+      return;
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+      w.bytes += SCALAR_BYTES;
+      return;
     case 'object':
-      if (v === null) { w.bytes += 4; return; }
+      if (v === null) {
+        w.bytes += 4;
+        return;
+      }
       if (Array.isArray(v)) {
         w.bytes += 2;
-        for (let i = 0; i < v.length && !w.truncated; i++) { w.bytes += 1; walk(v[i], w); }
+        for (let i = 0; i < v.length && !w.truncated; i++) {
+          w.bytes += 1;
+          walk(v[i], w);
+        }
         return;
       }
       w.bytes += 2;

@@ -39,16 +39,16 @@ export interface DeliveryOptions<R = Rec> {
   maxBatchBytes?: number;
   flushIntervalMs?: number;
   concurrency?: number;
-  sendTimeoutMs?: number;          // Infinity = no timeout
+  sendTimeoutMs?: number; // Infinity = no timeout
   initialBackoffMs?: number;
   maxBackoffMs?: number;
   backoffMultiplier?: number;
-  maxRetries?: number;             // Infinity (default) = keep trying while the process lives
-  maxElapsedMs?: number;           // Infinity (default) = no limit
+  maxRetries?: number; // Infinity (default) = keep trying while the process lives
+  maxElapsedMs?: number; // Infinity (default) = no limit
   circuitFailureThreshold?: number; // consecutive retryable failures that open the circuit (default 5; Infinity = never)
   sizeOf?: (item: DeliveryItem<R>) => number;
   clock?: Clock;
-  random?: () => number;           // [0, 1), for jitter
+  random?: () => number; // [0, 1), for jitter
 }
 
 export type ResolvedDeliveryOptions<R = Rec> = Readonly<Required<DeliveryOptions<R>>>;
@@ -66,7 +66,7 @@ export interface StateDetail {
 }
 
 export interface RetryInfo {
-  attempt: number;                 // 1 = first retry
+  attempt: number; // 1 = first retry
   delayMs: number;
   items: number;
   reason: string;
@@ -99,7 +99,7 @@ export interface DeliveryHooks<R = Rec> {
 }
 
 export interface DeliveryStats {
-  received: number;                // accepted + dropped at push
+  received: number; // accepted + dropped at push
   delivered: number;
   duplicates: number;
   deadLettered: number;
@@ -109,16 +109,16 @@ export interface DeliveryStats {
   deadLetteredUnstored: number;
   dropped: Record<string, number>; // by reason
   droppedTotal: number;
-  returned: number;                // handed back by shutdown (ShutdownReport.pending)
-  retries: number;                 // batch re-sends scheduled
+  returned: number; // handed back by shutdown (ShutdownReport.pending)
+  retries: number; // batch re-sends scheduled
   retriedItems: number;
-  batchesSent: number;             // exporter.send calls, retries included
+  batchesSent: number; // exporter.send calls, retries included
   timeouts: number;
-  inFlightBatches: number;         // batches being sent or waiting to retry
+  inFlightBatches: number; // batches being sent or waiting to retry
   inFlightItems: number;
   queuedItems: number;
   queuedBytes: number;
-  waitingPushes: number;           // push calls blocked by a full queue
+  waitingPushes: number; // push calls blocked by a full queue
   hookErrors: number;
   lastError: string | undefined;
   state: HealthState;

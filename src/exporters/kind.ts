@@ -48,7 +48,9 @@ export interface ExporterKind<C = any> {
  * into an OptionError at the config's snake_case key (`tls.ca_file`).
  */
 export function resolving<T>(f: () => T, prefix = ''): T {
-  try { return f(); } catch (err) {
+  try {
+    return f();
+  } catch (err) {
     const e = err as { path?: unknown; reason?: unknown };
     if (typeof e.path === 'string' && typeof e.reason === 'string') {
       const p = e.path.startsWith(prefix) ? e.path.slice(prefix.length) : e.path;
@@ -61,7 +63,9 @@ export function resolving<T>(f: () => T, prefix = ''): T {
 /** A file the exporter would read at start must be readable. */
 export function checkReadable(key: OptionPath, file: string | undefined): void {
   if (file === undefined) return;
-  try { fs.accessSync(file, fs.constants.R_OK); } catch (err) {
+  try {
+    fs.accessSync(file, fs.constants.R_OK);
+  } catch (err) {
     throw new OptionError(key, (err as Error).message);
   }
 }
@@ -78,9 +82,14 @@ export const resourceAttributesSchema = schema({
 export function lazyFactory<F>(type: string, importer: () => Promise<F>): { load(): Promise<void>; get(): F } {
   let f: F | undefined;
   return {
-    async load() { f ??= await importer(); },
+    async load() {
+      f ??= await importer();
+    },
     get() {
-      if (f === undefined) throw new Error(`exporter type "${type}" is not loaded: build the pipeline with preparePipeline() (or call loadExporterTypes() first)`);
+      if (f === undefined)
+        throw new Error(
+          `exporter type "${type}" is not loaded: build the pipeline with preparePipeline() (or call loadExporterTypes() first)`,
+        );
       return f;
     },
   };

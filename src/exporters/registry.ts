@@ -27,7 +27,9 @@ export const EXPORTER_KINDS = {
 export const EXPORTER_TYPES: Readonly<Record<string, ExporterKind>> = EXPORTER_KINDS;
 
 /** The type-specific keys of an entry of each built-in type, derived from its kind's schema. */
-export type ExporterConfigOf = { [T in keyof typeof EXPORTER_KINDS]: (typeof EXPORTER_KINDS)[T] extends ExporterKind<infer C> ? C : never };
+export type ExporterConfigOf = {
+  [T in keyof typeof EXPORTER_KINDS]: (typeof EXPORTER_KINDS)[T] extends ExporterKind<infer C> ? C : never;
+};
 
 /** Every built-in type name. */
 export const EXPORTER_TYPE_NAMES: readonly string[] = Object.keys(EXPORTER_KINDS);

@@ -18,8 +18,16 @@ function toText(v: unknown): string | undefined {
 
 function toInteger(v: unknown): number | string | undefined {
   if (typeof v === 'number') return Number.isInteger(v) ? v : undefined;
-  if (typeof v === 'bigint') return v >= -(2n ** 63n) && v < 2n ** 63n ? (Number.isSafeInteger(Number(v)) ? Number(v) : v.toString()) : undefined;
-  if (typeof v === 'string' && /^-?\d+$/.test(v)) { const n = Number(v); return Number.isSafeInteger(n) ? n : v; }
+  if (typeof v === 'bigint')
+    return v >= -(2n ** 63n) && v < 2n ** 63n
+      ? Number.isSafeInteger(Number(v))
+        ? Number(v)
+        : v.toString()
+      : undefined;
+  if (typeof v === 'string' && /^-?\d+$/.test(v)) {
+    const n = Number(v);
+    return Number.isSafeInteger(n) ? n : v;
+  }
   if (typeof v === 'boolean') return undefined;
   return undefined;
 }
@@ -56,7 +64,10 @@ function listOf(each: Coerce): Coerce {
   return (v) => {
     const list = Array.isArray(v) ? v : [v];
     const out: unknown[] = [];
-    for (const x of list) { const y = each(x); if (y !== undefined) out.push(y); }
+    for (const x of list) {
+      const y = each(x);
+      if (y !== undefined) out.push(y);
+    }
     return out.length > 0 ? out : undefined;
   };
 }
@@ -67,8 +78,8 @@ export type EcsJsonKind = 'string' | 'integer' | 'float' | 'boolean' | 'any';
 export function ecsJsonKind(type: string, array: boolean): EcsJsonKind {
   if (array) return 'any';
   if (KEYWORDISH.has(type) || type === 'ip' || type === 'date' || type === 'date_nanos') return 'string';
-  if (INTEGER.has(type)) return 'integer';   // a number, or a decimal string beyond 2^53
-  if (FLOAT.has(type)) return 'float';       // a finite number
+  if (INTEGER.has(type)) return 'integer'; // a number, or a decimal string beyond 2^53
+  if (FLOAT.has(type)) return 'float'; // a finite number
   if (type === 'boolean') return 'boolean';
   return 'any';
 }
@@ -87,15 +98,30 @@ export function otelCoercion(type: string | undefined): Coerce {
   if (type === undefined) return otelInfer;
   const t = type.startsWith('enum:') ? 'string' : type.replace(/^template\[(.*)\]$/, '$1');
   switch (t) {
-    case 'string': return toText;
-    case 'int': return (v) => { const n = toInteger(v); return typeof n === 'number' ? n : undefined; };
-    case 'double': return toFloat;
-    case 'boolean': return toBool;
-    case 'string[]': return listOf(toText);
-    case 'int[]': return listOf((v) => { const n = toInteger(v); return typeof n === 'number' ? n : undefined; });
-    case 'double[]': return listOf(toFloat);
-    case 'boolean[]': return listOf(toBool);
-    default: return otelInfer;
+    case 'string':
+      return toText;
+    case 'int':
+      return (v) => {
+        const n = toInteger(v);
+        return typeof n === 'number' ? n : undefined;
+      };
+    case 'double':
+      return toFloat;
+    case 'boolean':
+      return toBool;
+    case 'string[]':
+      return listOf(toText);
+    case 'int[]':
+      return listOf((v) => {
+        const n = toInteger(v);
+        return typeof n === 'number' ? n : undefined;
+      });
+    case 'double[]':
+      return listOf(toFloat);
+    case 'boolean[]':
+      return listOf(toBool);
+    default:
+      return otelInfer;
   }
 }
 

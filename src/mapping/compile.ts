@@ -32,7 +32,11 @@ export interface MapperOptions {
   interpreted?: boolean;
 }
 
-export interface EcsFieldSpec { name: string; type: string; array?: boolean }
+export interface EcsFieldSpec {
+  name: string;
+  type: string;
+  array?: boolean;
+}
 
 export interface Mapper {
   toEcs(ev: TraceeEvent): EcsRecord;
@@ -51,7 +55,10 @@ export interface Mapper {
 }
 
 interface Target {
-  segs: string[]; key: string; coerce: Coerce; template: boolean;
+  segs: string[];
+  key: string;
+  coerce: Coerce;
+  template: boolean;
   /** ECS object/flattened/nested field: its JSON is the value's JSON (no coercion but bigint). */
   asJson?: boolean;
   /** ECS: what the coercion returns. */
@@ -76,11 +83,32 @@ interface CompiledRow {
 // Two fields, not a record keyed by kind: a keyed read per event is a generic lookup.
 // skipEcs/skipOtel: targets of common and detection rows the group does not take (EventGroup.drop).
 // otelEvent/otelAlert: the group's generated OTel attribute writers, built on first use.
-interface CompiledGroup { rows: CompiledRow[]; category?: string[]; type?: string[]; skipEcs?: Set<string>; skipOtel?: Set<string>; jsonEvent?: EcsJsonWriter | null; jsonAlert?: EcsJsonWriter | null; collectEvent?: CompiledRow[]; collectAlert?: CompiledRow[]; otelEvent?: OtelAttributesWriter; otelAlert?: OtelAttributesWriter }
+interface CompiledGroup {
+  rows: CompiledRow[];
+  category?: string[];
+  type?: string[];
+  skipEcs?: Set<string>;
+  skipOtel?: Set<string>;
+  jsonEvent?: EcsJsonWriter | null;
+  jsonAlert?: EcsJsonWriter | null;
+  collectEvent?: CompiledRow[];
+  collectAlert?: CompiledRow[];
+  otelEvent?: OtelAttributesWriter;
+  otelAlert?: OtelAttributesWriter;
+}
 
 const TRACEE_PREFIX = 'tracee.';
 /** tracee.* attributes keep one OTel type per attribute, from the row's declared ES type. */
-const OTEL_TYPE_OF_ES_TYPE: Record<string, string | undefined> = { keyword: 'string', long: 'int', boolean: 'boolean', double: 'double', date: 'string', date_nanos: 'string', ip: 'string', text: 'string' };
+const OTEL_TYPE_OF_ES_TYPE: Record<string, string | undefined> = {
+  keyword: 'string',
+  long: 'int',
+  boolean: 'boolean',
+  double: 'double',
+  date: 'string',
+  date_nanos: 'string',
+  ip: 'string',
+  text: 'string',
+};
 
 /** Row inputs fixed for a compiled writer (node info, event kind), and transforms of the value alone. */
 const FOLDABLE_ROOTS = new Set(['node', 'kind']);
@@ -97,8 +125,11 @@ function rowKeys(r: CompiledRow): RowKeys | undefined {
   const read = sourcesExpression(r.src.from, 'x');
   const readWhen = r.src.when === undefined ? undefined : sourcesExpression(r.src.when, 'x');
   return {
-    source: list(r.src.from).join('\u0000'), ...(when === undefined ? {} : { when }), transforms: list(r.src.transform).filter((t) => t !== 'template'),
-    ...(read === undefined ? {} : { read }), ...(readWhen === undefined ? {} : { readWhen }),
+    source: list(r.src.from).join('\u0000'),
+    ...(when === undefined ? {} : { when }),
+    transforms: list(r.src.transform).filter((t) => t !== 'template'),
+    ...(read === undefined ? {} : { read }),
+    ...(readWhen === undefined ? {} : { readWhen }),
   };
 }
 
@@ -111,7 +142,13 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
   const now = opts.now ?? nowNs;
   const lookups = tables.lookups;
   const drops = tables.overrides.flatMap((o) => o.drop ?? []);
-  const dropped = (r: Row) => drops.some((d) => (d.ecs !== undefined && d.ecs === r.ecs) || (d.otel !== undefined && d.otel === r.otel) || (d.resource !== undefined && d.resource === r.resource));
+  const dropped = (r: Row) =>
+    drops.some(
+      (d) =>
+        (d.ecs !== undefined && d.ecs === r.ecs) ||
+        (d.otel !== undefined && d.otel === r.otel) ||
+        (d.resource !== undefined && d.resource === r.resource),
+    );
   const ecsFieldTypes = new Map<string, EcsFieldSpec>();
   const otelRecordKeys = new Set<string>();
   const otelResourceKeys = new Set<string>();
@@ -123,48 +160,95 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
       let spec: EcsFieldSpec;
       const ref = tables.ecsTypes[name];
       if (isTracee || name.startsWith('labels.')) {
-        if (isTracee && row.type === undefined) throw new MappingTableError(where, `"${name}": a tracee.* field needs a "type" (its Elasticsearch type)`);
+        if (isTracee && row.type === undefined)
+          throw new MappingTableError(where, `"${name}": a tracee.* field needs a "type" (its Elasticsearch type)`);
         spec = { name, type: row.type ?? 'keyword', ...(row.array === true ? { array: true } : {}) };
       } else if (ref !== undefined) {
         spec = { name, type: ref.type, ...(ref.array ? { array: true } : {}) };
       } else {
-        throw new MappingTableError(where, `"${name}" is not an ECS 9.4.0 field; put fields without a standard home under tracee.* (or labels.*)`);
+        throw new MappingTableError(
+          where,
+          `"${name}" is not an ECS 9.4.0 field; put fields without a standard home under tracee.* (or labels.*)`,
+        );
       }
       const known = ecsFieldTypes.get(name);
-      if (known && known.type !== spec.type) throw new MappingTableError(where, `"${name}" declared as ${spec.type} and as ${known.type}`);
+      if (known && known.type !== spec.type)
+        throw new MappingTableError(where, `"${name}" declared as ${spec.type} and as ${known.type}`);
       ecsFieldTypes.set(name, spec);
-      const asJson = spec.array !== true && (spec.type === 'object' || spec.type === 'flattened' || spec.type === 'nested');
-      return { segs: name === '@timestamp' ? [name] : name.split('.'), key: name, coerce: ecsCoercion(spec.type, spec.array === true), template: false, asJson, jsonKind: ecsJsonKind(spec.type, spec.array === true) };
+      const asJson =
+        spec.array !== true && (spec.type === 'object' || spec.type === 'flattened' || spec.type === 'nested');
+      return {
+        segs: name === '@timestamp' ? [name] : name.split('.'),
+        key: name,
+        coerce: ecsCoercion(spec.type, spec.array === true),
+        template: false,
+        asJson,
+        jsonKind: ecsJsonKind(spec.type, spec.array === true),
+      };
     }
     const ref = tables.otelTypes[name];
     if (!isTracee) {
-      if (ref === undefined) throw new MappingTableError(where, `"${name}" is not an OpenTelemetry semconv 1.44.0 attribute; use tracee.* for vendor attributes`);
+      if (ref === undefined)
+        throw new MappingTableError(
+          where,
+          `"${name}" is not an OpenTelemetry semconv 1.44.0 attribute; use tracee.* for vendor attributes`,
+        );
       if (ref.deprecated) throw new MappingTableError(where, `"${name}" is deprecated in semconv 1.44.0`);
     }
     (kind === 'otel' ? otelRecordKeys : otelResourceKeys).add(name);
     const traceeType = OTEL_TYPE_OF_ES_TYPE[row.type ?? ''];
-    return { segs: [name], key: name, coerce: otelCoercion(isTracee ? (traceeType !== undefined && row.array === true ? `${traceeType}[]` : traceeType) : ref?.type), template };
+    return {
+      segs: [name],
+      key: name,
+      coerce: otelCoercion(
+        isTracee ? (traceeType !== undefined && row.array === true ? `${traceeType}[]` : traceeType) : ref?.type,
+      ),
+      template,
+    };
   }
 
   function compileRow(row: Row, where: string): CompiledRow {
     let get: Getter;
     if (row.from !== undefined) get = compileSources(row.from);
-    else if (row.collect !== undefined) get = () => undefined;   // read from the document, not the input
-    else { const v = row.value; get = () => v; }
-    const transforms = (row.transform === undefined ? [] : Array.isArray(row.transform) ? row.transform : [row.transform])
+    else if (row.collect !== undefined)
+      get = () => undefined; // read from the document, not the input
+    else {
+      const v = row.value;
+      get = () => v;
+    }
+    const transforms = (
+      row.transform === undefined ? [] : Array.isArray(row.transform) ? row.transform : [row.transform]
+    )
       .filter((t) => t !== 'template')
-      .map((t) => { try { return resolveTransform(t, lookups); } catch (e) { throw new MappingTableError(where, (e as Error).message); } });
+      .map((t) => {
+        try {
+          return resolveTransform(t, lookups);
+        } catch (e) {
+          throw new MappingTableError(where, (e as Error).message);
+        }
+      });
     const c: CompiledRow = { src: row, get, transforms, where };
     if (row.collect !== undefined) {
-      if (row.ecs === undefined || row.otel !== undefined || row.resource !== undefined || row.when !== undefined || row.from !== undefined || row.value !== undefined) {
-        throw new MappingTableError(where, `a collect row reads the ECS document: it writes an ecs field only, without from, value or when (${JSON.stringify(row.collect)})`);
+      if (
+        row.ecs === undefined ||
+        row.otel !== undefined ||
+        row.resource !== undefined ||
+        row.when !== undefined ||
+        row.from !== undefined ||
+        row.value !== undefined
+      ) {
+        throw new MappingTableError(
+          where,
+          `a collect row reads the ECS document: it writes an ecs field only, without from, value or when (${JSON.stringify(row.collect)})`,
+        );
       }
       c.collect = row.collect.map((f) => (f === '@timestamp' ? [f] : f.split('.')));
     }
     if (row.when !== undefined) c.when = compileSources(row.when);
     if (row.ecs) {
       c.ecs = target('ecs', row.ecs, row, where);
-      if (row.from === undefined && row.value !== undefined) checkAllowedValue(tables.ecsTypes, row.ecs, row.value, where);
+      if (row.from === undefined && row.value !== undefined)
+        checkAllowedValue(tables.ecsTypes, row.ecs, row.value, where);
     }
     if (row.otel) c.otel = target('otel', row.otel, row, where);
     if (row.resource) c.resource = target('resource', row.resource, row, where);
@@ -175,16 +259,26 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
 
   // Rows for every event; user override rows come last so they win on the same target.
   const commonRows = compileRows(flatRows(tables.common.fields), 'common.yaml');
-  for (const [i, o] of tables.overrides.entries()) commonRows.push(...compileRows(flatRows(o.fields), `mapping override #${i + 1}`));
+  for (const [i, o] of tables.overrides.entries())
+    commonRows.push(...compileRows(flatRows(o.fields), `mapping override #${i + 1}`));
   const detectionRows = compileRows(flatRows(tables.detections.fields), 'detections.yaml');
-  const defaults = { category: tables.common.defaults?.category ?? ['host'], type: tables.common.defaults?.type ?? ['info'] };
-  const alertCategory = { category: tables.detections.category ?? ['intrusion_detection'], type: tables.detections.type ?? ['info'] };
+  const defaults = {
+    category: tables.common.defaults?.category ?? ['host'],
+    type: tables.common.defaults?.type ?? ['info'],
+  };
+  const alertCategory = {
+    category: tables.detections.category ?? ['intrusion_detection'],
+    type: tables.detections.type ?? ['info'],
+  };
   checkEventClass(tables.ecsTypes, defaults.category, defaults.type, 'common.yaml defaults');
   checkEventClass(tables.ecsTypes, alertCategory.category, alertCategory.type, 'detections.yaml');
 
   const byName = new Map<string, CompiledGroup>();
   const contextRows = [...commonRows, ...detectionRows];
-  const eventSources = [...tables.events.map((e) => ({ where: e.file, table: e.table })), ...tables.overrides.map((o, i) => ({ where: `mapping override #${i + 1}`, table: o }))];
+  const eventSources = [
+    ...tables.events.map((e) => ({ where: e.file, table: e.table })),
+    ...tables.overrides.map((o, i) => ({ where: `mapping override #${i + 1}`, table: o })),
+  ];
   for (const { where, table } of eventSources) {
     for (const group of table.events ?? []) {
       const rows = compileRows(flatRows(group.fields), where);
@@ -195,8 +289,14 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
         if (group.category) g.category = [...new Set([...(g.category ?? []), ...group.category])];
         if (group.type) g.type = [...new Set([...(g.type ?? []), ...group.type])];
         for (const d of group.drop ?? []) {
-          const known = (d.ecs === undefined || contextRows.some((r) => r.ecs?.key === d.ecs)) && (d.otel === undefined || contextRows.some((r) => r.otel?.key === d.otel));
-          if (!known) throw new MappingTableError(where, `events "${group.names.join(', ')}": drop ${JSON.stringify(d)} names no target of common.yaml or detections.yaml`);
+          const known =
+            (d.ecs === undefined || contextRows.some((r) => r.ecs?.key === d.ecs)) &&
+            (d.otel === undefined || contextRows.some((r) => r.otel?.key === d.otel));
+          if (!known)
+            throw new MappingTableError(
+              where,
+              `events "${group.names.join(', ')}": drop ${JSON.stringify(d)} names no target of common.yaml or detections.yaml`,
+            );
           if (d.ecs !== undefined) (g.skipEcs ??= new Set()).add(d.ecs);
           if (d.otel !== undefined) (g.skipOtel ??= new Set()).add(d.otel);
         }
@@ -205,24 +305,40 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
     }
   }
   // groups merged from several tables (an override adding a type) must still pair up
-  for (const [name, g] of byName) checkEventClass(tables.ecsTypes, g.category ?? defaults.category, g.type ?? defaults.type, `event "${name}" (its tables together)`);
+  for (const [name, g] of byName)
+    checkEventClass(
+      tables.ecsTypes,
+      g.category ?? defaults.category,
+      g.type ?? defaults.type,
+      `event "${name}" (its tables together)`,
+    );
   // event.category / event.type are written by the mapper from the groups above.
   target('ecs', 'event.category', {}, 'event categories');
   target('ecs', 'event.type', {}, 'event categories');
   checkNoPrefixConflicts([...ecsFieldTypes.keys()]);
 
   // collect rows read fields other rows write (not other collect rows: they all run last)
-  const allCollectRows = [...contextRows, ...[...byName.values()].flatMap((g) => g.rows)].filter((r) => r.collect !== undefined);
+  const allCollectRows = [...contextRows, ...[...byName.values()].flatMap((g) => g.rows)].filter(
+    (r) => r.collect !== undefined,
+  );
   const collected = new Set(allCollectRows.map((r) => r.ecs!.key));
   for (const r of allCollectRows) {
     for (const segs of r.collect!) {
       const name = segs.join('.');
       // a field some drop removed reads as missing; a name no table and no ECS field has is a typo
-      const spec = ecsFieldTypes.get(name) ?? (tables.ecsTypes[name] === undefined ? undefined : { name, type: tables.ecsTypes[name].type });
-      if (spec === undefined) throw new MappingTableError(r.where, `collect: "${name}" is not an ECS 9.4.0 field and no row writes it`);
+      const spec =
+        ecsFieldTypes.get(name) ??
+        (tables.ecsTypes[name] === undefined ? undefined : { name, type: tables.ecsTypes[name].type });
+      if (spec === undefined)
+        throw new MappingTableError(r.where, `collect: "${name}" is not an ECS 9.4.0 field and no row writes it`);
       // an object's value is written as JSON text by the document writer: not a value to collect
-      if (spec.type === 'object' || spec.type === 'flattened' || spec.type === 'nested') throw new MappingTableError(r.where, `collect: "${name}" is of type ${spec.type}: collect reads values, not objects`);
-      if (collected.has(name)) throw new MappingTableError(r.where, `collect: "${name}" is itself written by a collect row`);
+      if (spec.type === 'object' || spec.type === 'flattened' || spec.type === 'nested')
+        throw new MappingTableError(
+          r.where,
+          `collect: "${name}" is of type ${spec.type}: collect reads values, not objects`,
+        );
+      if (collected.has(name))
+        throw new MappingTableError(r.where, `collect: "${name}" is itself written by a collect row`);
     }
   }
   const signatures = indexSignatures(lookups.signatures);
@@ -231,9 +347,14 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
   // The Resource is the workload + node: only rows that apply to every event may feed it.
   const resourceRows = commonRows.filter((r) => r.resource !== undefined);
   for (const [name, g] of byName) {
-    if (g.rows.some((r) => r.resource !== undefined)) throw new MappingTableError(`events table for "${name}"`, 'resource attributes belong in common.yaml (the Resource is the workload, the same for all its events)');
+    if (g.rows.some((r) => r.resource !== undefined))
+      throw new MappingTableError(
+        `events table for "${name}"`,
+        'resource attributes belong in common.yaml (the Resource is the workload, the same for all its events)',
+      );
   }
-  if (detectionRows.some((r) => r.resource !== undefined)) throw new MappingTableError('detections.yaml', 'resource attributes belong in common.yaml');
+  if (detectionRows.some((r) => r.resource !== undefined))
+    throw new MappingTableError('detections.yaml', 'resource attributes belong in common.yaml');
 
   function input(ev: TraceeEvent): MapInput {
     const signature = signatures.get(ev.name);
@@ -260,8 +381,10 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
     for (let k = 0; k < last; k++) {
       const s = t.segs[k];
       let next = o[s];
-      if (next === undefined) { next = {}; o[s] = next; }
-      else if (next === null || typeof next !== 'object' || Array.isArray(next)) return;
+      if (next === undefined) {
+        next = {};
+        o[s] = next;
+      } else if (next === null || typeof next !== 'object' || Array.isArray(next)) return;
       o = next as Record<string, unknown>;
     }
     o[t.segs[last]] = x;
@@ -270,7 +393,10 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
   function setAttr(attrs: Attributes, t: Target, v: unknown): void {
     if (t.template && v !== null && typeof v === 'object' && !Array.isArray(v)) {
       const m = v as Record<string, unknown>;
-      for (const k of Object.keys(m)) { const x = t.coerce(m[k]); if (x !== undefined) attrs[`${t.key}.${k}`] = x as AttrValue; }
+      for (const k of Object.keys(m)) {
+        const x = t.coerce(m[k]);
+        if (x !== undefined) attrs[`${t.key}.${k}`] = x as AttrValue;
+      }
       return;
     }
     const x = t.coerce(v);
@@ -290,9 +416,12 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
   function collectRows(g: CompiledGroup, kind: MapInput['kind']): CompiledRow[] {
     const cached = kind === 'alert' ? g.collectAlert : g.collectEvent;
     if (cached !== undefined) return cached;
-    const rows = [...commonRows, ...(kind === 'alert' ? detectionRows : [])].filter((r) => r.collect !== undefined && !g.skipEcs?.has(r.ecs!.key));
+    const rows = [...commonRows, ...(kind === 'alert' ? detectionRows : [])].filter(
+      (r) => r.collect !== undefined && !g.skipEcs?.has(r.ecs!.key),
+    );
     rows.push(...g.rows.filter((r) => r.collect !== undefined));
-    if (kind === 'alert') g.collectAlert = rows; else g.collectEvent = rows;
+    if (kind === 'alert') g.collectAlert = rows;
+    else g.collectEvent = rows;
     return rows;
   }
 
@@ -306,9 +435,17 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
   }
 
   // the resource rows as generated code (the interpreted loop below is the reference)
-  const resourceWriter = compileOtelAttributesWriter(resourceRows.map((r) => ({
-    key: r.resource!.key, get: r.get, when: r.when, transforms: r.transforms, coerce: r.resource!.coerce, template: r.resource!.template, keys: rowKeys(r),
-  })));
+  const resourceWriter = compileOtelAttributesWriter(
+    resourceRows.map((r) => ({
+      key: r.resource!.key,
+      get: r.get,
+      when: r.when,
+      transforms: r.transforms,
+      coerce: r.resource!.coerce,
+      template: r.resource!.template,
+      keys: rowKeys(r),
+    })),
+  );
 
   function resourceOf(i: MapInput): OtelResource {
     const attrs: Attributes = {};
@@ -327,7 +464,10 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
     const latest = opts.interpreted === true ? undefined : resources.latest;
     if (latest !== undefined && sameAttributes(latest.attributes, attrs)) return latest;
     // quote(s) is JSON.stringify(s) for a string, without a call into the serializer
-    for (const a of Object.keys(attrs)) { const v = attrs[a]; key += `${a}\u0000${typeof v === 'string' ? quote(v) : JSON.stringify(v)}\u0001`; }
+    for (const a of Object.keys(attrs)) {
+      const v = attrs[a];
+      key += `${a}\u0000${typeof v === 'string' ? quote(v) : JSON.stringify(v)}\u0001`;
+    }
     return resources.get(key, attrs);
   }
 
@@ -340,7 +480,10 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
     runEcs(commonRows, i, doc, group?.skipEcs);
     if (i.kind === 'alert') runEcs(detectionRows, i, doc, group?.skipEcs);
     if (group) runEcs(group.rows, i, doc);
-    const cat = i.kind === 'alert' ? alertCategory : { category: group?.category ?? defaults.category, type: group?.type ?? defaults.type };
+    const cat =
+      i.kind === 'alert'
+        ? alertCategory
+        : { category: group?.category ?? defaults.category, type: group?.type ?? defaults.type };
     const e = (doc.event ??= {}) as Record<string, unknown>;
     e.category = cat.category;
     e.type = cat.type;
@@ -371,24 +514,52 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
     const cached = kind === 'alert' ? g.jsonAlert : g.jsonEvent;
     if (cached !== undefined) return cached;
     const plan: JsonPlanRow[] = [];
-    const context = [...commonRows, ...(kind === 'alert' ? detectionRows : [])].filter((r) => r.ecs === undefined || !g.skipEcs?.has(r.ecs.key));
+    const context = [...commonRows, ...(kind === 'alert' ? detectionRows : [])].filter(
+      (r) => r.ecs === undefined || !g.skipEcs?.has(r.ecs.key),
+    );
     for (const r of [...context, ...g.rows].filter((x) => x.collect === undefined)) {
       const t = r.ecs;
       if (t === undefined) continue;
       const folded = fold(r, kind);
       if (folded !== undefined) {
-        if (folded.value !== undefined) plan.push({ segs: t.segs, constant: true, value: folded.value, kind: t.jsonKind ?? 'any' });
+        if (folded.value !== undefined)
+          plan.push({ segs: t.segs, constant: true, value: folded.value, kind: t.jsonKind ?? 'any' });
         continue;
       }
       const jsonLast = t.asJson === true && r.transforms.at(-1)?.json !== undefined;
-      plan.push({ segs: t.segs, constant: false, get: r.get, when: r.when, transforms: r.transforms, coerce: t.coerce, jsonLast, kind: t.jsonKind ?? 'any', keys: rowKeys(r) });
+      plan.push({
+        segs: t.segs,
+        constant: false,
+        get: r.get,
+        when: r.when,
+        transforms: r.transforms,
+        coerce: t.coerce,
+        jsonLast,
+        kind: t.jsonKind ?? 'any',
+        keys: rowKeys(r),
+      });
     }
-    const cat = kind === 'alert' ? alertCategory : { category: g.category ?? defaults.category, type: g.type ?? defaults.type };
-    plan.push({ segs: ['event', 'category'], constant: true, value: cat.category, kind: 'any' }, { segs: ['event', 'type'], constant: true, value: cat.type, kind: 'any' });
+    const cat =
+      kind === 'alert' ? alertCategory : { category: g.category ?? defaults.category, type: g.type ?? defaults.type };
+    plan.push(
+      { segs: ['event', 'category'], constant: true, value: cat.category, kind: 'any' },
+      { segs: ['event', 'type'], constant: true, value: cat.type, kind: 'any' },
+    );
     // last, as toEcs runs them: they read what every other row wrote
-    for (const r of collectRows(g, kind)) plan.push({ segs: r.ecs!.segs, constant: false, get: r.get, collect: r.collect, transforms: r.transforms, coerce: r.ecs!.coerce, jsonLast: false, kind: r.ecs!.jsonKind ?? 'any' });
+    for (const r of collectRows(g, kind))
+      plan.push({
+        segs: r.ecs!.segs,
+        constant: false,
+        get: r.get,
+        collect: r.collect,
+        transforms: r.transforms,
+        coerce: r.ecs!.coerce,
+        jsonLast: false,
+        kind: r.ecs!.jsonKind ?? 'any',
+      });
     const w = compileEcsJsonWriter(plan) ?? null;
-    if (kind === 'alert') g.jsonAlert = w; else g.jsonEvent = w;
+    if (kind === 'alert') g.jsonAlert = w;
+    else g.jsonEvent = w;
     return w;
   }
 
@@ -396,12 +567,21 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
   function otelWriter(g: CompiledGroup, kind: MapInput['kind']): OtelAttributesWriter {
     const cached = kind === 'alert' ? g.otelAlert : g.otelEvent;
     if (cached !== undefined) return cached;
-    const context = [...commonRows, ...(kind === 'alert' ? detectionRows : [])].filter((r) => r.otel !== undefined && !g.skipOtel?.has(r.otel.key));
+    const context = [...commonRows, ...(kind === 'alert' ? detectionRows : [])].filter(
+      (r) => r.otel !== undefined && !g.skipOtel?.has(r.otel.key),
+    );
     const rows = [...context, ...g.rows.filter((r) => r.otel !== undefined)].map((r) => ({
-      key: r.otel!.key, get: r.get, when: r.when, transforms: r.transforms, coerce: r.otel!.coerce, template: r.otel!.template, keys: rowKeys(r),
+      key: r.otel!.key,
+      get: r.get,
+      when: r.when,
+      transforms: r.transforms,
+      coerce: r.otel!.coerce,
+      template: r.otel!.template,
+      keys: rowKeys(r),
     }));
     const w = compileOtelAttributesWriter(rows);
-    if (kind === 'alert') g.otelAlert = w; else g.otelEvent = w;
+    if (kind === 'alert') g.otelAlert = w;
+    else g.otelEvent = w;
     return w;
   }
 
@@ -409,7 +589,10 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
     toEcsJson(ev) {
       const i = input(ev);
       const w = jsonWriter(byName.get(ev.name) ?? ungrouped, i.kind);
-      if (w === null) { const r = toEcs(ev); return new EcsJsonRecord(r.id, r.kind, JSON.stringify(r.doc)); }
+      if (w === null) {
+        const r = toEcs(ev);
+        return new EcsJsonRecord(r.id, r.kind, JSON.stringify(r.doc));
+      }
       const json = w(i, jsonOut);
       // Reading a character also makes V8 copy the concatenated pieces into one flat string, once
       // (JSON.stringify's result is flat): writers and byte counts downstream then read plain text.
@@ -444,7 +627,12 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
     },
     toTracee(ev) {
       const i = input(ev);
-      const rec: TraceeRecord = { id: eventId(ev, i.signature?.event ?? ev.name), kind: i.kind, name: ev.name, json: JSON.stringify(toStructuredJson(ev), bigintText) };
+      const rec: TraceeRecord = {
+        id: eventId(ev, i.signature?.event ?? ev.name),
+        kind: i.kind,
+        name: ev.name,
+        json: JSON.stringify(toStructuredJson(ev), bigintText),
+      };
       const c = ev.workload.container?.id;
       if (c) rec.containerId = c;
       if (node.name) rec.hostName = node.name;
@@ -457,21 +645,36 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
 
 const bigintText = (_k: string, v: unknown) => (typeof v === 'bigint' ? v.toString() : v);
 
-function compileRecord(table: TableFile, lookups: Record<string, unknown>): Record<'event_name' | 'severity_number' | 'severity_text' | 'body', (i: MapInput) => unknown> {
+function compileRecord(
+  table: TableFile,
+  lookups: Record<string, unknown>,
+): Record<'event_name' | 'severity_number' | 'severity_text' | 'body', (i: MapInput) => unknown> {
   const one = (name: string, f: RecordField | undefined) => {
     if (f === undefined) return () => undefined;
     const get: Getter = f.from !== undefined ? compileSources(f.from) : () => f.value;
     const ts = (f.transform === undefined ? [] : Array.isArray(f.transform) ? f.transform : [f.transform]).map((t) => {
-      try { return resolveTransform(t, lookups); } catch (e) { throw new MappingTableError(`otel-record.yaml record.${name}`, (e as Error).message); }
+      try {
+        return resolveTransform(t, lookups);
+      } catch (e) {
+        throw new MappingTableError(`otel-record.yaml record.${name}`, (e as Error).message);
+      }
     });
     return (i: MapInput) => {
       let v = get(i);
-      for (const t of ts) { if (!present(v)) break; v = t(v, i); }
+      for (const t of ts) {
+        if (!present(v)) break;
+        v = t(v, i);
+      }
       return present(v) ? v : f.default;
     };
   };
   const r = table.record ?? {};
-  return { event_name: one('event_name', r.event_name), severity_number: one('severity_number', r.severity_number), severity_text: one('severity_text', r.severity_text), body: one('body', r.body) };
+  return {
+    event_name: one('event_name', r.event_name),
+    severity_number: one('severity_number', r.severity_number),
+    severity_text: one('severity_text', r.severity_text),
+    body: one('body', r.body),
+  };
 }
 
 /** The value at an ECS field's path in a document being built (undefined when absent). */
@@ -491,7 +694,11 @@ function checkNoPrefixConflicts(names: string[]): void {
     const parts = n.split('.');
     for (let k = 1; k < parts.length; k++) {
       const prefix = parts.slice(0, k).join('.');
-      if (set.has(prefix)) throw new MappingTableError('mapping tables', `ECS field "${prefix}" and "${n}" collide (a value cannot also be an object)`);
+      if (set.has(prefix))
+        throw new MappingTableError(
+          'mapping tables',
+          `ECS field "${prefix}" and "${n}" collide (a value cannot also be an object)`,
+        );
     }
   }
 }

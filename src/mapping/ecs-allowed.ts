@@ -13,7 +13,11 @@ export function checkAllowedValue(refs: EcsRefs, field: string, value: unknown, 
   const allowed = refs[field]?.allowed;
   if (allowed === undefined) return;
   for (const v of Array.isArray(value) ? value : [value]) {
-    if (!allowed.includes(v as string)) throw new MappingTableError(where, `${field} ${JSON.stringify(v)} is not an ECS 9.4.0 value (allowed: ${allowed.join(', ')})`);
+    if (!allowed.includes(v as string))
+      throw new MappingTableError(
+        where,
+        `${field} ${JSON.stringify(v)} is not an ECS 9.4.0 value (allowed: ${allowed.join(', ')})`,
+      );
   }
 }
 
@@ -21,7 +25,12 @@ export function checkAllowedValue(refs: EcsRefs, field: string, value: unknown, 
  * An event group's event.category / event.type: allowed values, and each type expected by at
  * least one of the categories (the rule of Kibana's ECS categorization check).
  */
-export function checkEventClass(refs: EcsRefs, category: readonly string[] | undefined, type: readonly string[] | undefined, where: string): void {
+export function checkEventClass(
+  refs: EcsRefs,
+  category: readonly string[] | undefined,
+  type: readonly string[] | undefined,
+  where: string,
+): void {
   if (category !== undefined) checkAllowedValue(refs, 'event.category', category, where);
   if (type !== undefined) checkAllowedValue(refs, 'event.type', type, where);
   if (category === undefined || type === undefined) return;
@@ -29,7 +38,10 @@ export function checkEventClass(refs: EcsRefs, category: readonly string[] | und
   for (const t of type) {
     if (!category.some((c) => expected[c]?.includes(t))) {
       const options = category.map((c) => `${c}: ${(expected[c] ?? []).join(', ')}`).join('; ');
-      throw new MappingTableError(where, `event.type "${t}" is not expected for event.category ${category.join(', ')} in ECS 9.4.0 (expected types: ${options})`);
+      throw new MappingTableError(
+        where,
+        `event.type "${t}" is not expected for event.category ${category.join(', ')} in ECS 9.4.0 (expected types: ${options})`,
+      );
     }
   }
 }

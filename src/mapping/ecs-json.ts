@@ -20,8 +20,16 @@ import type { Transform } from './transforms/index.ts';
 
 /** One row of a group, in write order; `kind`: what its coercion returns. */
 export type JsonPlanRow =
-  | { segs: string[]; kind: EcsJsonKind; constant: true; value: unknown }   // always written with this (coerced) value
-  | { segs: string[]; kind: EcsJsonKind; constant: false; get: Getter; when?: Getter; transforms: Transform[]; coerce: Coerce; jsonLast: boolean;
+  | { segs: string[]; kind: EcsJsonKind; constant: true; value: unknown } // always written with this (coerced) value
+  | {
+      segs: string[];
+      kind: EcsJsonKind;
+      constant: false;
+      get: Getter;
+      when?: Getter;
+      transforms: Transform[];
+      coerce: Coerce;
+      jsonLast: boolean;
       /** A collect row: its value is the list of these fields' values as written by the rows before it. */
       collect?: string[][];
       /**
@@ -30,20 +38,40 @@ export type JsonPlanRow =
        * transforms (transforms are functions of the value and the input). The writer computes such a
        * shared value once per event. Without keys nothing is shared.
        */
-      keys?: RowKeys };
+      keys?: RowKeys;
+    };
 
 /**
  * A row's source, `when` and transforms as keys (equal keys, equal values), and where its getters are
  * plain property walks, the same reads as JavaScript expressions over the input `i` (paths.ts
  * pathExpression), written into the generated code in place of a getter call.
  */
-export interface RowKeys { source: string; when?: string; transforms: string[]; read?: string; readWhen?: string }
+export interface RowKeys {
+  source: string;
+  when?: string;
+  transforms: string[];
+  read?: string;
+  readWhen?: string;
+}
 
 /** Writes one event's document as JSON; `out.id` gets the raw `event.id` value (or undefined). */
 export type EcsJsonWriter = (input: MapInput, out: { id: unknown }) => string;
 
-interface Leaf { leaf: true; key: string; slot: number; rows: number[]; jsonRows: boolean; kind?: EcsJsonKind }
-interface Obj { leaf: false; key: string; slot: number; children: Array<Leaf | Obj>; byKey: Map<string, Leaf | Obj> }
+interface Leaf {
+  leaf: true;
+  key: string;
+  slot: number;
+  rows: number[];
+  jsonRows: boolean;
+  kind?: EcsJsonKind;
+}
+interface Obj {
+  leaf: false;
+  key: string;
+  slot: number;
+  children: Array<Leaf | Obj>;
+  byKey: Map<string, Leaf | Obj>;
+}
 
 /** present(v) (paths.ts) written inline: only an object needs the call. */
 const PV = `if (v !== undefined && v !== null && v !== '' && (typeof v !== 'object' || P(v))) { `;
@@ -63,13 +91,21 @@ export function compileEcsJsonWriter(rows: readonly JsonPlanRow[]): EcsJsonWrite
     let o = root;
     for (let d = 0; d < segs.length - 1; d++) {
       let next = o.byKey.get(segs[d]);
-      if (next === undefined) { next = { leaf: false, key: segs[d], slot: slots++, children: [], byKey: new Map() }; o.children.push(next); o.byKey.set(segs[d], next); }
+      if (next === undefined) {
+        next = { leaf: false, key: segs[d], slot: slots++, children: [], byKey: new Map() };
+        o.children.push(next);
+        o.byKey.set(segs[d], next);
+      }
       if (next.leaf) return undefined; // cannot happen: prefix conflicts are rejected when compiling
       o = next;
     }
     const last = segs[segs.length - 1];
     let leaf = o.byKey.get(last);
-    if (leaf === undefined) { leaf = { leaf: true, key: last, slot: slots++, rows: [], jsonRows: false }; o.children.push(leaf); o.byKey.set(last, leaf); }
+    if (leaf === undefined) {
+      leaf = { leaf: true, key: last, slot: slots++, rows: [], jsonRows: false };
+      o.children.push(leaf);
+      o.byKey.set(last, leaf);
+    }
     if (!leaf.leaf) return undefined;
     leaf.rows.push(k);
     const r = rows[k];
@@ -81,16 +117,24 @@ export function compileEcsJsonWriter(rows: readonly JsonPlanRow[]): EcsJsonWrite
 }
 
 function generate(rows: readonly JsonPlanRow[], root: Obj, leafOf: Leaf[]): EcsJsonWriter {
-  const K: unknown[] = [];   // constants: key texts, constant values
-  const constant = (v: unknown) => { K.push(v); return `K[${K.length - 1}]`; };
-  const G: Getter[] = [], W: Array<Getter | undefined> = [], T: Transform[][] = [], C: Coerce[] = [];
+  const K: unknown[] = []; // constants: key texts, constant values
+  const constant = (v: unknown) => {
+    K.push(v);
+    return `K[${K.length - 1}]`;
+  };
+  const G: Getter[] = [],
+    W: Array<Getter | undefined> = [],
+    T: Transform[][] = [],
+    C: Coerce[] = [];
   const prologue: string[] = [];
   const locals: string[] = ['v', 'x'];
   const body: string[] = [];
 
   // A leaf written once by a constant row is fixed text; everything else lives in slots at run time.
   const fixed = (l: Leaf) => l.rows.length === 1 && rows[l.rows[0]].constant;
-  const walkLeaves = (o: Obj, f: (l: Leaf) => void) => { for (const c of o.children) c.leaf ? f(c) : walkLeaves(c, f); };
+  const walkLeaves = (o: Obj, f: (l: Leaf) => void) => {
+    for (const c of o.children) c.leaf ? f(c) : walkLeaves(c, f);
+  };
   walkLeaves(root, (l) => {
     if (fixed(l)) return;
     locals.push(`s${l.slot}`);
@@ -129,7 +173,11 @@ function generate(rows: readonly JsonPlanRow[], root: Obj, leafOf: Leaf[]): EcsJ
   const cached = (key: string | undefined, compute: string): string => {
     if (key === undefined || (uses.get(key) ?? 0) < 2) return compute;
     let q = shared.get(key);
-    if (q === undefined) { q = `q${shared.size}`; shared.set(key, q); locals.push(`${q} = U`); }
+    if (q === undefined) {
+      q = `q${shared.size}`;
+      shared.set(key, q);
+      locals.push(`${q} = U`);
+    }
     return `(${q} === U ? (${q} = ${compute}) : ${q})`;
   };
 
@@ -139,11 +187,22 @@ function generate(rows: readonly JsonPlanRow[], root: Obj, leafOf: Leaf[]): EcsJ
     const l = leafOf[k];
     if (fixed(l)) continue;
     const store = (value: string, isJson: boolean) =>
-      (l.rows.length > 1 ? `if (s${l.slot} === undefined) f${l.slot} = ${k}; ` : '') + `s${l.slot} = ${value};` + (l.jsonRows ? ` x${l.slot} = ${isJson};` : '');
-    if (r.constant) { body.push(store(constant(r.value), false)); continue; }
-    G[k] = r.get; W[k] = r.when; T[k] = r.transforms; C[k] = r.coerce;
+      (l.rows.length > 1 ? `if (s${l.slot} === undefined) f${l.slot} = ${k}; ` : '') +
+      `s${l.slot} = ${value};` +
+      (l.jsonRows ? ` x${l.slot} = ${isJson};` : '');
+    if (r.constant) {
+      body.push(store(constant(r.value), false));
+      continue;
+    }
+    G[k] = r.get;
+    W[k] = r.when;
+    T[k] = r.transforms;
+    C[k] = r.coerce;
     const ck = r.keys !== undefined && r.collect === undefined ? chainKeys(r) : undefined;
-    const read = r.collect === undefined ? cached(ck?.[0], r.keys?.read ?? `g${k}(i)`) : `[${r.collect.map(fieldValue).join(', ')}]`;
+    const read =
+      r.collect === undefined
+        ? cached(ck?.[0], r.keys?.read ?? `g${k}(i)`)
+        : `[${r.collect.map(fieldValue).join(', ')}]`;
     prologue.push(`const g${k} = G[${k}], c${k} = C[${k}]${r.when ? `, w${k} = W[${k}]` : ''};`);
     const n = r.jsonLast ? r.transforms.length - 1 : r.transforms.length;
     for (let t = 0; t < n; t++) prologue.push(`const t${k}_${t} = T[${k}][${t}];`);
@@ -151,23 +210,43 @@ function generate(rows: readonly JsonPlanRow[], root: Obj, leafOf: Leaf[]): EcsJ
     let code = '';
     let close = '';
     const whenKey = r.keys?.when === undefined ? undefined : `s${JSON.stringify(r.keys.when)}`;
-    if (r.when) { code += `if (P(${cached(whenKey, r.keys?.readWhen ?? `w${k}(i)`)})) { `; close += ' }'; }
-    code += `v = ${read}; ${PV}`; close += ' }';
-    for (let t = 0; t < n; t++) { code += `v = ${cached(ck?.[t + 1], `t${k}_${t}(v, i)`)}; ${PV}`; close += ' }'; }
+    if (r.when) {
+      code += `if (P(${cached(whenKey, r.keys?.readWhen ?? `w${k}(i)`)})) { `;
+      close += ' }';
+    }
+    code += `v = ${read}; ${PV}`;
+    close += ' }';
+    for (let t = 0; t < n; t++) {
+      code += `v = ${cached(ck?.[t + 1], `t${k}_${t}(v, i)`)}; ${PV}`;
+      close += ' }';
+    }
     // the coercion of a string field returns a string as it is, that of an integer field an integer
     // number: only other values need the call
-    const coerce = r.kind === 'string' ? `typeof v === 'string' ? v : c${k}(v)` : r.kind === 'integer' ? `typeof v === 'number' && Number.isInteger(v) ? v : c${k}(v)` : `c${k}(v)`;
-    code += r.jsonLast ? `v = j${k}(v, i); if (v !== undefined) { ${store('v', true)} }` : `v = ${coerce}; if (v !== undefined) { ${store('v', false)} }`;
+    const coerce =
+      r.kind === 'string'
+        ? `typeof v === 'string' ? v : c${k}(v)`
+        : r.kind === 'integer'
+          ? `typeof v === 'number' && Number.isInteger(v) ? v : c${k}(v)`
+          : `c${k}(v)`;
+    code += r.jsonLast
+      ? `v = j${k}(v, i); if (v !== undefined) { ${store('v', true)} }`
+      : `v = ${coerce}; if (v !== undefined) { ${store('v', false)} }`;
     body.push(`// row ${k}\n  ${code}${close}`);
   }
 
   // --- members, from the leaves up. lo/hi bound the first-write row of a subtree when present. ---
-  const lo = new Map<Leaf | Obj, number>(), hi = new Map<Leaf | Obj, number>();
+  const lo = new Map<Leaf | Obj, number>(),
+    hi = new Map<Leaf | Obj, number>();
   const bounds = (n: Leaf | Obj): void => {
     const rs: number[] = [];
     const consts: number[] = [];
     const collect = (x: Leaf | Obj) => {
-      if (x.leaf) { for (const k of x.rows) { rs.push(k); if (rows[k].constant) consts.push(k); } } else x.children.forEach(collect);
+      if (x.leaf) {
+        for (const k of x.rows) {
+          rs.push(k);
+          if (rows[k].constant) consts.push(k);
+        }
+      } else x.children.forEach(collect);
     };
     collect(n);
     lo.set(n, Math.min(...rs));
@@ -183,7 +262,10 @@ function generate(rows: readonly JsonPlanRow[], root: Obj, leafOf: Leaf[]): EcsJ
     let text: string | undefined;
     if (n.leaf) text = fixed(n) ? jsonText((rows[n.rows[0]] as { value: unknown }).value) : undefined;
     else {
-      const parts = n.children.map((c) => { const t = fixedOf(c); return t === undefined ? undefined : `${quote(c.key)}:${t}`; });
+      const parts = n.children.map((c) => {
+        const t = fixedOf(c);
+        return t === undefined ? undefined : `${quote(c.key)}:${t}`;
+      });
       text = parts.every((t) => t !== undefined) ? `{${parts.join(',')}}` : undefined;
     }
     fixedText.set(n, text);
@@ -195,21 +277,35 @@ function generate(rows: readonly JsonPlanRow[], root: Obj, leafOf: Leaf[]): EcsJ
   const emit = (o: Obj, needStamp: boolean): void => {
     let maxHi = -1;
     let check = false;
-    for (const c of o.children) { if (maxHi > lo.get(c)!) check = true; maxHi = Math.max(maxHi, hi.get(c)!); }
+    for (const c of o.children) {
+      if (maxHi > lo.get(c)!) check = true;
+      maxHi = Math.max(maxHi, hi.get(c)!);
+    }
     for (const c of o.children) if (!c.leaf && fixedOf(c) === undefined) emit(c, check || needStamp);
-    const s = `o${o.slot}`, m = `n${o.slot}`;
+    const s = `o${o.slot}`,
+      m = `n${o.slot}`;
     locals.push(`${s} = ''`);
     if (needStamp) locals.push(`${m} = ${NO_STAMP}`);
     if (check) locals.push(`l${o.slot} = -1`, `ok${o.slot} = true`);
     // member(k, head): the member's text expression, given its `"key":` text and the constant holding it
-    interface Piece { pres: string; stamp: string; key: string; text?: string; open?: boolean; member?: (k: string, head: string) => string }
+    interface Piece {
+      pres: string;
+      stamp: string;
+      key: string;
+      text?: string;
+      open?: boolean;
+      member?: (k: string, head: string) => string;
+    }
     const pieces: Piece[] = [];
     for (const c of o.children) {
       const text = fixedOf(c);
       if (text !== undefined) {
         const prev = pieces.at(-1);
         const member = `${quote(c.key)}:${text}`;
-        if (!check && prev?.text !== undefined) { prev.text += `,${member}`; continue; }
+        if (!check && prev?.text !== undefined) {
+          prev.text += `,${member}`;
+          continue;
+        }
         pieces.push({ pres: 'true', stamp: `${lo.get(c)}`, key: c.key, text: member });
       } else if (c.leaf) {
         const v = `s${c.slot}`;
@@ -217,27 +313,46 @@ function generate(rows: readonly JsonPlanRow[], root: Obj, leafOf: Leaf[]): EcsJ
         let member: (k: string, head: string) => string;
         // the coercion's result type is known: write it without a type switch. A string without
         // escapes goes between quotes that are part of the key text (fewer pieces to join).
-        if (c.kind === 'string' && !c.jsonRows) member = (k, head) => `(N(${v}) ? ${k} + J(${v}) : ${constant(`${head}"`)} + ${v} + '"')`;
+        if (c.kind === 'string' && !c.jsonRows)
+          member = (k, head) => `(N(${v}) ? ${k} + J(${v}) : ${constant(`${head}"`)} + ${v} + '"')`;
         else {
-          const text = c.kind === 'integer' ? `(typeof ${v} === 'number' ? '' + ${v} : Q(${v}))`
-            : c.kind === 'float' ? `('' + ${v})` : c.kind === 'boolean' ? `(${v} ? 'true' : 'false')` : `E(${v})`;
+          const text =
+            c.kind === 'integer'
+              ? `(typeof ${v} === 'number' ? '' + ${v} : Q(${v}))`
+              : c.kind === 'float'
+                ? `('' + ${v})`
+                : c.kind === 'boolean'
+                  ? `(${v} ? 'true' : 'false')`
+                  : `E(${v})`;
           member = (k) => `${k} + ${c.jsonRows ? `(x${c.slot} ? ${v} : ${text})` : text}`;
         }
         pieces.push({ pres: `s${c.slot} !== undefined`, stamp, key: c.key, member });
       } else {
-        pieces.push({ pres: `o${c.slot} !== ''`, stamp: `n${c.slot}`, key: c.key, open: true, member: (k) => `${k} + o${c.slot} + '}'` });
+        pieces.push({
+          pres: `o${c.slot} !== ''`,
+          stamp: `n${c.slot}`,
+          key: c.key,
+          open: true,
+          member: (k) => `${k} + o${c.slot} + '}'`,
+        });
       }
     }
     let nonEmpty = false; // o<slot> surely holds a member already
-    let first = true;     // o<slot> is surely still empty
+    let first = true; // o<slot> is surely still empty
     const slow: string[] = [];
     for (const p of pieces) {
       const head = p.text ?? `${quote(p.key)}:${p.open ? '{' : ''}`;
-      const k0 = constant(head), k1 = constant(`,${head}`);
-      const m0 = p.member ? p.member(k0, head) : k0, m1 = p.member ? p.member(k1, `,${head}`) : k1;
+      const k0 = constant(head),
+        k1 = constant(`,${head}`);
+      const m0 = p.member ? p.member(k0, head) : k0,
+        m1 = p.member ? p.member(k1, `,${head}`) : k1;
       // `o + (member)`: a short member is one flat string, so the result has fewer rope nodes
       // to flatten when it is written
-      const append = nonEmpty ? `${s} = ${s} + (${m1});` : first ? `${s} = ${m0};` : `${s} = ${s} === '' ? ${m0} : ${s} + (${m1});`;
+      const append = nonEmpty
+        ? `${s} = ${s} + (${m1});`
+        : first
+          ? `${s} = ${m0};`
+          : `${s} = ${s} === '' ? ${m0} : ${s} + (${m1});`;
       first = false;
       const order = check ? `if (${p.stamp} < l${o.slot}) ok${o.slot} = false; l${o.slot} = ${p.stamp}; ` : '';
       const stamp = needStamp ? `if (${p.stamp} < ${m}) ${m} = ${p.stamp}; ` : '';
@@ -266,14 +381,17 @@ return function ecsJson(i, out) {
   return ${rootText === undefined ? `'{' + o0 + '}'` : 'K[' + (K.push(rootText) - 1) + ']'};
 };`;
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  const factory = new Function('G', 'W', 'T', 'C', 'K', 'P', 'E', 'Q', 'N', 'J', 'S', 'U', source) as (...a: unknown[]) => EcsJsonWriter;
+  const factory = new Function('G', 'W', 'T', 'C', 'K', 'P', 'E', 'Q', 'N', 'J', 'S', 'U', source) as (
+    ...a: unknown[]
+  ) => EcsJsonWriter;
   return factory(G, W, T, C, K, present, jsonText, quote, needsEscape, JSON.stringify, sortMembers, NOT_YET);
 }
 
 /** [stamp, member, stamp, member…] → the present members in first-write order, comma-joined. */
 function sortMembers(pairs: Array<number | string | undefined>): string {
   const list: Array<[number, string]> = [];
-  for (let k = 0; k < pairs.length; k += 2) if (pairs[k + 1] !== undefined) list.push([pairs[k] as number, pairs[k + 1] as string]);
+  for (let k = 0; k < pairs.length; k += 2)
+    if (pairs[k + 1] !== undefined) list.push([pairs[k] as number, pairs[k + 1] as string]);
   list.sort((a, b) => a[0] - b[0]);
   return list.map((x) => x[1]).join(',');
 }

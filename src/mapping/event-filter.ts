@@ -48,8 +48,15 @@ export function nameMatcher(names: readonly string[], where: string, key = ''): 
   const exact = new Set<string>();
   const globs: string[] = [];
   for (const n of names) {
-    if (typeof n !== 'string' || n === '') throw new FilterConfigError(where, key, 'event names must be non-empty strings');
-    if (n.includes('*')) globs.push(n.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*'));
+    if (typeof n !== 'string' || n === '')
+      throw new FilterConfigError(where, key, 'event names must be non-empty strings');
+    if (n.includes('*'))
+      globs.push(
+        n
+          .split('*')
+          .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+          .join('.*'),
+      );
     else exact.add(n);
   }
   if (globs.length === 0) return (name) => exact.has(name);
@@ -59,7 +66,10 @@ export function nameMatcher(names: readonly string[], where: string, key = ''): 
 
 function severityLevel(v: number | string, lookups: FilterLookups, where: string): number {
   const table = (lookups.severity ?? {}) as Record<string, { name?: string }>;
-  const levels = Object.keys(table).map(Number).filter(Number.isInteger).sort((a, b) => a - b);
+  const levels = Object.keys(table)
+    .map(Number)
+    .filter(Number.isInteger)
+    .sort((a, b) => a - b);
   if (typeof v === 'number') {
     if (levels.includes(v)) return v;
   } else {
@@ -76,7 +86,11 @@ function severityLevel(v: number | string, lookups: FilterLookups, where: string
  * The predicate for one exporter, or undefined when the filter lets every event through (no
  * filter, or an empty one): the caller then skips the call entirely.
  */
-export function compileFilter(cfg: ExporterFilterConfig | undefined, lookups: FilterLookups, where = 'filter'): EventPredicate | undefined {
+export function compileFilter(
+  cfg: ExporterFilterConfig | undefined,
+  lookups: FilterLookups,
+  where = 'filter',
+): EventPredicate | undefined {
   if (cfg === undefined || cfg === null) return undefined;
   const tests: EventPredicate[] = [];
   const signatures = indexSignatures(lookups.signatures);

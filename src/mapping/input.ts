@@ -4,10 +4,10 @@ import type { TraceeEvent } from '../model/event.ts';
 
 /** The node Tracee runs on and the versions involved; from config or the environment. */
 export interface NodeInfo {
-  name?: string;            // node / host name (NODE_NAME in Kubernetes)
+  name?: string; // node / host name (NODE_NAME in Kubernetes)
   cluster_name?: string;
   host_id?: string;
-  arch?: string;            // OTel host.arch value (amd64, arm64…)
+  arch?: string; // OTel host.arch value (amd64, arm64…)
   kernel?: string;
   tracee_version?: string;
   exporter_version?: string;
@@ -40,5 +40,5 @@ export interface MapInput {
   node: NodeInfo;
   signature: SignatureInfo | undefined;
   kind: 'event' | 'alert';
-  observed: bigint;         // ns, when the event was mapped
+  observed: bigint; // ns, when the event was mapped
 }

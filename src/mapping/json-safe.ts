@@ -9,7 +9,10 @@ export function toJsonSafe(v: unknown): unknown {
     for (let i = 0; i < v.length; i++) {
       const x = v[i];
       const y = toJsonSafe(x);
-      if (y !== x) { copy ??= v.slice(); copy[i] = y; }
+      if (y !== x) {
+        copy ??= v.slice();
+        copy[i] = y;
+      }
     }
     return copy ?? v;
   }
@@ -18,7 +21,10 @@ export function toJsonSafe(v: unknown): unknown {
   for (const k of Object.keys(o)) {
     const x = o[k];
     const y = toJsonSafe(x);
-    if (y !== x) { copy ??= Object.assign(Object.create(null), o); copy![k] = y; }
+    if (y !== x) {
+      copy ??= Object.assign(Object.create(null), o);
+      copy![k] = y;
+    }
   }
   return copy ?? o;
 }

@@ -22,12 +22,18 @@ export function quote(s: string): string {
  */
 export function jsonText(v: unknown): string | undefined {
   switch (typeof v) {
-    case 'string': return quote(v);
-    case 'number': return Number.isFinite(v) ? `${v}` : 'null';
-    case 'boolean': return v ? 'true' : 'false';
-    case 'bigint': return `"${v}"`;
-    case 'object': return v === null ? 'null' : objectText(v);
-    default: return undefined;
+    case 'string':
+      return quote(v);
+    case 'number':
+      return Number.isFinite(v) ? `${v}` : 'null';
+    case 'boolean':
+      return v ? 'true' : 'false';
+    case 'bigint':
+      return `"${v}"`;
+    case 'object':
+      return v === null ? 'null' : objectText(v);
+    default:
+      return undefined;
   }
 }
 

@@ -19,17 +19,24 @@ export class MappingTableError extends Error {
   }
 }
 
-type Validate = ((data: unknown) => boolean) & { errors?: Array<{ instancePath: string; message?: string; params?: unknown }> | null };
+type Validate = ((data: unknown) => boolean) & {
+  errors?: Array<{ instancePath: string; message?: string; params?: unknown }> | null;
+};
 let validator: Validate | undefined;
 
 function validateTable(file: string, data: unknown): TableFile {
   if (validator === undefined) {
-    const schema = JSON.parse(fs.readFileSync(path.join(BUILTIN_MAPPINGS_DIR, 'schema/mapping-table.schema.json'), 'utf8'));
+    const schema = JSON.parse(
+      fs.readFileSync(path.join(BUILTIN_MAPPINGS_DIR, 'schema/mapping-table.schema.json'), 'utf8'),
+    );
     validator = new Ajv({ allErrors: false, strict: false }).compile(schema) as unknown as Validate;
   }
   if (!validator!(data)) {
     const e = validator!.errors?.[0];
-    throw new MappingTableError(file, `${e?.instancePath || '(top level)'} ${e?.message ?? 'is invalid'}${e?.params ? ' ' + JSON.stringify(e.params) : ''}`);
+    throw new MappingTableError(
+      file,
+      `${e?.instancePath || '(top level)'} ${e?.message ?? 'is invalid'}${e?.params ? ' ' + JSON.stringify(e.params) : ''}`,
+    );
   }
   return data as TableFile;
 }
@@ -61,11 +68,18 @@ function readJson<T>(file: string): T {
  * and the schema compile at every start. Absent beside the TypeScript tree, which reads mappings/ itself.
  */
 export const BUILTIN_SNAPSHOT_FILE = 'builtin-mappings.json';
-export interface BuiltinSnapshot { tables: Omit<MappingTables, 'overrides'>; trimGroups: Record<string, unknown> }
+export interface BuiltinSnapshot {
+  tables: Omit<MappingTables, 'overrides'>;
+  trimGroups: Record<string, unknown>;
+}
 
 export function readBuiltinSnapshot(): BuiltinSnapshot | undefined {
   let text: string;
-  try { text = fs.readFileSync(path.join(import.meta.dirname, BUILTIN_SNAPSHOT_FILE), 'utf8'); } catch { return undefined; }
+  try {
+    text = fs.readFileSync(path.join(import.meta.dirname, BUILTIN_SNAPSHOT_FILE), 'utf8');
+  } catch {
+    return undefined;
+  }
   return JSON.parse(text) as BuiltinSnapshot;
 }
 
@@ -75,11 +89,16 @@ export function loadMappingTables(dir = BUILTIN_MAPPINGS_DIR, overrides: TableFi
   const eventsDir = path.join(dir, 'events');
   const lookupsDir = path.join(dir, 'lookups');
   const lookups: Record<string, unknown> = {};
-  for (const f of fs.readdirSync(lookupsDir).filter((n) => n.endsWith('.yaml')).sort()) {
+  for (const f of fs
+    .readdirSync(lookupsDir)
+    .filter((n) => n.endsWith('.yaml'))
+    .sort()) {
     const data = readYaml(path.join(lookupsDir, f));
-    if (data === null || typeof data !== 'object') throw new MappingTableError(path.join(lookupsDir, f), 'expected a map of lookup tables');
+    if (data === null || typeof data !== 'object')
+      throw new MappingTableError(path.join(lookupsDir, f), 'expected a map of lookup tables');
     for (const [k, v] of Object.entries(data)) {
-      if (Object.hasOwn(lookups, k)) throw new MappingTableError(path.join(lookupsDir, f), `lookup table "${k}" is defined twice`);
+      if (Object.hasOwn(lookups, k))
+        throw new MappingTableError(path.join(lookupsDir, f), `lookup table "${k}" is defined twice`);
       lookups[k] = v;
     }
   }
@@ -87,7 +106,11 @@ export function loadMappingTables(dir = BUILTIN_MAPPINGS_DIR, overrides: TableFi
     common: readTableFile(path.join(dir, 'common.yaml')),
     detections: readTableFile(path.join(dir, 'detections.yaml')),
     record: readTableFile(path.join(dir, 'otel-record.yaml')),
-    events: fs.readdirSync(eventsDir).filter((n) => n.endsWith('.yaml')).sort().map((n) => ({ file: `events/${n}`, table: readTableFile(path.join(eventsDir, n)) })),
+    events: fs
+      .readdirSync(eventsDir)
+      .filter((n) => n.endsWith('.yaml'))
+      .sort()
+      .map((n) => ({ file: `events/${n}`, table: readTableFile(path.join(eventsDir, n)) })),
     lookups,
     ecsTypes: readJson(path.join(dir, 'reference/ecs-9.4.0-types.json')),
     otelTypes: {

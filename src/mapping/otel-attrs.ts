@@ -38,7 +38,10 @@ const NOT_YET = Symbol('not computed yet');
 function templateSet(attrs: Attributes, key: string, coerce: Coerce, v: unknown): void {
   if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
     const m = v as Record<string, unknown>;
-    for (const k of Object.keys(m)) { const x = coerce(m[k]); if (x !== undefined) attrs[`${key}.${k}`] = x as Attributes[string]; }
+    for (const k of Object.keys(m)) {
+      const x = coerce(m[k]);
+      if (x !== undefined) attrs[`${key}.${k}`] = x as Attributes[string];
+    }
     return;
   }
   const x = coerce(v);
@@ -46,7 +49,11 @@ function templateSet(attrs: Attributes, key: string, coerce: Coerce, v: unknown)
 }
 
 export function compileOtelAttributesWriter(rows: readonly OtelPlanRow[]): OtelAttributesWriter {
-  const G: Getter[] = [], W: Array<Getter | undefined> = [], T: Transform[][] = [], C: Coerce[] = [], K: string[] = [];
+  const G: Getter[] = [],
+    W: Array<Getter | undefined> = [],
+    T: Transform[][] = [],
+    C: Coerce[] = [],
+    K: string[] = [];
   const prologue: string[] = [];
   const locals: string[] = ['v', 'x'];
   const body: string[] = [];
@@ -67,27 +74,45 @@ export function compileOtelAttributesWriter(rows: readonly OtelPlanRow[]): OtelA
   const cached = (key: string | undefined, compute: string): string => {
     if (key === undefined || (uses.get(key) ?? 0) < 2) return compute;
     let q = shared.get(key);
-    if (q === undefined) { q = `q${shared.size}`; shared.set(key, q); locals.push(`${q} = U`); }
+    if (q === undefined) {
+      q = `q${shared.size}`;
+      shared.set(key, q);
+      locals.push(`${q} = U`);
+    }
     return `(${q} === U ? (${q} = ${compute}) : ${q})`;
   };
 
   for (let k = 0; k < rows.length; k++) {
     const r = rows[k];
-    G[k] = r.get; W[k] = r.when; T[k] = r.transforms; C[k] = r.coerce; K[k] = r.key;
+    G[k] = r.get;
+    W[k] = r.when;
+    T[k] = r.transforms;
+    C[k] = r.coerce;
+    K[k] = r.key;
     prologue.push(`const g${k} = G[${k}], c${k} = C[${k}], k${k} = K[${k}]${r.when ? `, w${k} = W[${k}]` : ''};`);
     for (let t = 0; t < r.transforms.length; t++) prologue.push(`const t${k}_${t} = T[${k}][${t}];`);
     const ck = chainKeys(r);
     let code = '';
     let close = '';
-    if (r.when) { code += `if (P(${cached(r.keys?.when === undefined ? undefined : `s${JSON.stringify(r.keys.when)}`, r.keys?.readWhen ?? `w${k}(i)`)})) { `; close += ' }'; }
-    code += `v = ${cached(ck?.[0], r.keys?.read ?? `g${k}(i)`)}; ${PV}`; close += ' }';
-    for (let t = 0; t < r.transforms.length; t++) { code += `v = ${cached(ck?.[t + 1], `t${k}_${t}(v, i)`)}; ${PV}`; close += ' }'; }
+    if (r.when) {
+      code += `if (P(${cached(r.keys?.when === undefined ? undefined : `s${JSON.stringify(r.keys.when)}`, r.keys?.readWhen ?? `w${k}(i)`)})) { `;
+      close += ' }';
+    }
+    code += `v = ${cached(ck?.[0], r.keys?.read ?? `g${k}(i)`)}; ${PV}`;
+    close += ' }';
+    for (let t = 0; t < r.transforms.length; t++) {
+      code += `v = ${cached(ck?.[t + 1], `t${k}_${t}(v, i)`)}; ${PV}`;
+      close += ' }';
+    }
     // A store with a literal key (a JSON string literal: any key, escaped, never code): V8 keeps an object
     // written by named stores in fast mode, where stores through a variable key turn one with more
     // than a dozen properties into a dictionary, slower to fill and to list for the encoder.
     // a JSON-safe result (Transform.jsonSafe) is what a coercion that keeps it returns: no call
-    const skip = r.transforms.length > 0 && r.transforms[r.transforms.length - 1].jsonSafe === true && keepsJsonSafe(r.coerce);
-    code += r.template ? `R(a, k${k}, c${k}, v);` : `${skip ? '' : `v = c${k}(v); `}if (v !== undefined) a[${JSON.stringify(r.key)}] = v;`;
+    const skip =
+      r.transforms.length > 0 && r.transforms[r.transforms.length - 1].jsonSafe === true && keepsJsonSafe(r.coerce);
+    code += r.template
+      ? `R(a, k${k}, c${k}, v);`
+      : `${skip ? '' : `v = c${k}(v); `}if (v !== undefined) a[${JSON.stringify(r.key)}] = v;`;
     body.push(`// row ${k}\n  ${code}${close}`);
   }
   const source = `${prologue.join('\n')}
@@ -96,6 +121,8 @@ return function otelAttributes(i, a) {
   ${body.join('\n  ')}
 };`;
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  const factory = new Function('G', 'W', 'T', 'C', 'K', 'P', 'R', 'U', source) as (...a: unknown[]) => OtelAttributesWriter;
+  const factory = new Function('G', 'W', 'T', 'C', 'K', 'P', 'R', 'U', source) as (
+    ...a: unknown[]
+  ) => OtelAttributesWriter;
   return factory(G, W, T, C, K, present, templateSet, NOT_YET);
 }

@@ -29,7 +29,10 @@ function walk(v: unknown, segs: readonly string[], from: number): unknown {
 
 const plainKey = (s: string) => s !== '__proto__' && !(s in Object.prototype) && !(s in Array.prototype);
 /** An array read of `s` gives walk's cur[Number(s)]: s is no integer, or the integer's own text. */
-const readsLikeWalk = (s: string) => { const n = Number(s); return !Number.isInteger(n) || String(n) === s; };
+const readsLikeWalk = (s: string) => {
+  const n = Number(s);
+  return !Number.isInteger(n) || String(n) === s;
+};
 
 /**
  * walk for one fixed path of plain keys (no prototype has them: no own-property check needed), as
@@ -59,7 +62,8 @@ function generatedWalk(segs: readonly string[], from: number): ((v: unknown) => 
 export function pathExpression(path: string, x: string): string | undefined {
   const segs = path.split('.');
   const root = segs[0];
-  const step = (s: string) => `${x} = ${x} === null || typeof ${x} !== 'object' ? undefined : ${x}[${JSON.stringify(s)}]`;
+  const step = (s: string) =>
+    `${x} = ${x} === null || typeof ${x} !== 'object' ? undefined : ${x}[${JSON.stringify(s)}]`;
   const walkFrom = (start: string, from: number): string | undefined => {
     const steps: string[] = [];
     for (let k = from; k < segs.length; k++) {
@@ -69,10 +73,17 @@ export function pathExpression(path: string, x: string): string | undefined {
     return `(${x} = ${start}, ${steps.join(', ')}, ${x})`;
   };
   switch (root) {
-    case 'event': return segs.length === 1 ? 'i.event' : walkFrom('i.event', 1);
-    case 'kind': return segs.length === 1 ? 'i.kind' : undefined;
-    case 'observed': return segs.length === 1 ? 'i.observed' : undefined;
-    case 'node': case 'signature': case 'data': case 'detected_from': return undefined;
+    case 'event':
+      return segs.length === 1 ? 'i.event' : walkFrom('i.event', 1);
+    case 'kind':
+      return segs.length === 1 ? 'i.kind' : undefined;
+    case 'observed':
+      return segs.length === 1 ? 'i.observed' : undefined;
+    case 'node':
+    case 'signature':
+    case 'data':
+    case 'detected_from':
+      return undefined;
     default: {
       if (segs.length === 1) return `i.event[${JSON.stringify(root)}]`;
       if (segs.length === 2) {
@@ -99,8 +110,15 @@ const eventArgs: ArgsOf = (i) => i.event.data;
 const triggerArgs: ArgsOf = (i) => i.event.detected_from?.data;
 
 /** The argument `name`, then segs[from…] inside its value; `missing` when no argument has the name. */
-function dataGetter(name: string, segs: readonly string[], from: number, missing: unknown, argsOf: ArgsOf = eventArgs): Getter {
-  const sub = from === segs.length ? (v: unknown) => v : generatedWalk(segs, from) ?? ((v: unknown) => walk(v, segs, from));
+function dataGetter(
+  name: string,
+  segs: readonly string[],
+  from: number,
+  missing: unknown,
+  argsOf: ArgsOf = eventArgs,
+): Getter {
+  const sub =
+    from === segs.length ? (v: unknown) => v : (generatedWalk(segs, from) ?? ((v: unknown) => walk(v, segs, from)));
   return (i) => {
     const data = argsOf(i);
     if (data === undefined) return missing;
@@ -117,7 +135,8 @@ function argumentGetter(segs: readonly string[], at: number, argsOf: ArgsOf): Ge
   // Some arguments have dotted names (process_execute_failed's `binary.path`): the longest
   // argument name the path spells wins, then shorter ones with the rest as sub-fields.
   const alternatives: Getter[] = [];
-  for (let j = segs.length; j > at; j--) alternatives.push(dataGetter(segs.slice(at, j).join('.'), segs, j, NO_ARG, argsOf));
+  for (let j = segs.length; j > at; j--)
+    alternatives.push(dataGetter(segs.slice(at, j).join('.'), segs, j, NO_ARG, argsOf));
   return (i) => {
     for (let k = 0; k < alternatives.length; k++) {
       const v = alternatives[k](i);
@@ -136,10 +155,14 @@ export function compilePath(path: string): Getter {
       const fast = generatedWalk(segs, 1);
       return fast ? (i) => fast(i.event) : (i) => walk(i.event, segs, 1);
     }
-    case 'kind': return (i) => i.kind;
-    case 'observed': return (i) => i.observed;
-    case 'node': return (i) => walk(i.node, segs, 1);
-    case 'signature': return segs.length === 1 ? (i) => i.signature : (i) => walk(i.signature, segs, 1);
+    case 'kind':
+      return (i) => i.kind;
+    case 'observed':
+      return (i) => i.observed;
+    case 'node':
+      return (i) => walk(i.node, segs, 1);
+    case 'signature':
+      return segs.length === 1 ? (i) => i.signature : (i) => walk(i.signature, segs, 1);
     case 'data': {
       if (segs.length === 1) return (i) => i.event.data;
       return argumentGetter(segs, 1, eventArgs);
@@ -162,7 +185,9 @@ export function compilePath(path: string): Getter {
         }
         return (i) => {
           const a = (i.event as unknown as Record<string, unknown>)[root];
-          return a !== null && typeof a === 'object' && Object.hasOwn(a, b) ? (a as Record<string, unknown>)[b] : undefined;
+          return a !== null && typeof a === 'object' && Object.hasOwn(a, b)
+            ? (a as Record<string, unknown>)[b]
+            : undefined;
         };
       }
       const fast = generatedWalk(segs, 0);

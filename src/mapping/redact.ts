@@ -57,25 +57,49 @@ const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) =
 export function loadRedactTable(dir = BUILTIN_MAPPINGS_DIR): RedactTable {
   const file = path.join(dir, 'redact.yaml');
   let data: Record<string, unknown>;
-  try { data = parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>; } catch (err) { throw new MappingTableError(file, (err as Error).message); }
-  const bad = (what: string): never => { throw new MappingTableError(file, what); };
-  if (data === null || typeof data !== 'object') bad('expected a mapping (marker, http_fields, url_keys, entries, default)');
+  try {
+    data = parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch (err) {
+    throw new MappingTableError(file, (err as Error).message);
+  }
+  const bad = (what: string): never => {
+    throw new MappingTableError(file, what);
+  };
+  if (data === null || typeof data !== 'object')
+    bad('expected a mapping (marker, http_fields, url_keys, entries, default)');
   if (typeof data.marker !== 'string' || data.marker === '') bad('marker: expected a non-empty string');
   if (!strings(data.http_fields)) bad('http_fields: expected a list of data field names');
   if (!strings(data.url_keys)) bad('url_keys: expected a list of keys');
   const raw = data.entries;
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) bad('entries: expected a map of entry name → { headers | url_userinfo | query_parameters }');
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    bad('entries: expected a map of entry name → { headers | url_userinfo | query_parameters }');
   const entries: Record<string, RedactEntry> = {};
   for (const [name, e] of Object.entries(raw as Record<string, Record<string, unknown>>)) {
     const headers = e?.headers ?? [];
     const params = e?.query_parameters ?? [];
-    if (!strings(headers) || !strings(params) || (e.url_userinfo !== undefined && typeof e.url_userinfo !== 'boolean')) {
+    if (
+      !strings(headers) ||
+      !strings(params) ||
+      (e.url_userinfo !== undefined && typeof e.url_userinfo !== 'boolean')
+    ) {
       bad(`entries.${name}: headers and query_parameters are lists of names, url_userinfo true/false`);
     }
-    entries[name] = { description: String(e.description ?? ''), headers: headers as string[], url_userinfo: e.url_userinfo === true, query_parameters: params as string[] };
+    entries[name] = {
+      description: String(e.description ?? ''),
+      headers: headers as string[],
+      url_userinfo: e.url_userinfo === true,
+      query_parameters: params as string[],
+    };
   }
-  if (!strings(data.default) || data.default.some((n) => !(n in entries))) bad('default: expected a list of entry names');
-  return { marker: data.marker as string, http_fields: data.http_fields as string[], url_keys: data.url_keys as string[], entries, default: data.default as string[] };
+  if (!strings(data.default) || data.default.some((n) => !(n in entries)))
+    bad('default: expected a list of entry names');
+  return {
+    marker: data.marker as string,
+    http_fields: data.http_fields as string[],
+    url_keys: data.url_keys as string[],
+    entries,
+    default: data.default as string[],
+  };
 }
 
 // an HTTP field name (RFC 9110 §5.1 token)
@@ -88,7 +112,11 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 export function redactPlan(setting: unknown, table: RedactTable, where: string): RedactPlan | undefined {
   const names = setting === undefined || setting === 'default' ? ['default'] : setting === 'none' ? [] : setting;
   if (!Array.isArray(names) || names.some((n) => typeof n !== 'string' || n === '')) {
-    throw new RedactConfigError(where, 'redact', `expected none, default, or a list of ${Object.keys(table.entries).join(', ')}, default and/or header names`);
+    throw new RedactConfigError(
+      where,
+      'redact',
+      `expected none, default, or a list of ${Object.keys(table.entries).join(', ')}, default and/or header names`,
+    );
   }
   const headers = new Set<string>();
   const params = new Set<string>();
@@ -99,14 +127,27 @@ export function redactPlan(setting: unknown, table: RedactTable, where: string):
     userinfo ||= e.url_userinfo;
   };
   for (const n of names as string[]) {
-    if (n === 'none') throw new RedactConfigError(where, 'redact', `"none" cannot be part of a list (write redact: none)`);
+    if (n === 'none')
+      throw new RedactConfigError(where, 'redact', `"none" cannot be part of a list (write redact: none)`);
     if (n === 'default') for (const d of table.default) add(table.entries[d]);
     else if (table.entries[n] !== undefined) add(table.entries[n]);
     else if (HEADER_NAME.test(n)) headers.add(n.toLowerCase());
-    else throw new RedactConfigError(where, 'redact', `"${n}" is neither an entry of mappings/redact.yaml (${Object.keys(table.entries).join(', ')}, default) nor a header name`);
+    else
+      throw new RedactConfigError(
+        where,
+        'redact',
+        `"${n}" is neither an entry of mappings/redact.yaml (${Object.keys(table.entries).join(', ')}, default) nor a header name`,
+      );
   }
   if (headers.size === 0 && params.size === 0 && !userinfo) return undefined;
-  return { marker: table.marker, httpFields: new Set(table.http_fields), urlKeys: new Set(table.url_keys), headers, userinfo, params };
+  return {
+    marker: table.marker,
+    httpFields: new Set(table.http_fields),
+    urlKeys: new Set(table.url_keys),
+    headers,
+    userinfo,
+    params,
+  };
 }
 
 /** One key per distinct plan ('' = none), to share wrapped mappers. */
@@ -125,7 +166,11 @@ export function redactUrl(s: string, plan: RedactPlan): string {
   if (plan.params.size > 0 && /[?&]/.test(out)) {
     out = out.replace(/([?&])([^=&#\s]+)=([^&#\s]*)/g, (m, sep: string, k: string) => {
       let name = k;
-      try { name = decodeURIComponent(k); } catch { /* as is */ }
+      try {
+        name = decodeURIComponent(k);
+      } catch {
+        /* as is */
+      }
       return plan.params.has(name.toLowerCase()) ? `${sep}${k}=${plan.marker}` : m;
     });
   }
@@ -139,7 +184,8 @@ const isO = (v: unknown): v is O => v !== null && typeof v === 'object' && !Arra
 function redactHeaderValue(v: unknown, f: (s: string) => string): unknown {
   if (typeof v === 'string') return f(v);
   if (Array.isArray(v)) return v.map((x) => (typeof x === 'string' ? f(x) : x));
-  if (isO(v) && Array.isArray(v.header)) return { ...v, header: v.header.map((x) => (typeof x === 'string' ? f(x) : x)) };
+  if (isO(v) && Array.isArray(v.header))
+    return { ...v, header: v.header.map((x) => (typeof x === 'string' ? f(x) : x)) };
   return v;
 }
 
@@ -209,12 +255,12 @@ export function redactingMappers(dir?: string): (base: Mapper, setting: unknown,
   let table: RedactTable | undefined;
   const cache = new Map<Mapper, Map<string, Mapper>>();
   return (base, setting, where) => {
-    const plan = redactPlan(setting, table ??= loadRedactTable(dir), where);
+    const plan = redactPlan(setting, (table ??= loadRedactTable(dir)), where);
     const key = redactKey(plan);
     let byKey = cache.get(base);
-    if (byKey === undefined) cache.set(base, byKey = new Map());
+    if (byKey === undefined) cache.set(base, (byKey = new Map()));
     let m = byKey.get(key);
-    if (m === undefined) byKey.set(key, m = withRedaction(base, plan));
+    if (m === undefined) byKey.set(key, (m = withRedaction(base, plan)));
     return m;
   };
 }

@@ -20,7 +20,8 @@ export function createResourceInterner(max: number): ResourceInterner {
     get(key, attributes) {
       const hit = map.get(key);
       if (hit !== undefined) {
-        if (hit !== latest) {   // the latest is the most recently used already
+        if (hit !== latest) {
+          // the latest is the most recently used already
           map.delete(key);
           map.set(key, hit);
         }
@@ -33,8 +34,12 @@ export function createResourceInterner(max: number): ResourceInterner {
       latest = map.has(key) ? r : undefined;
       return r;
     },
-    get latest() { return latest; },
-    get size() { return map.size; },
+    get latest() {
+      return latest;
+    },
+    get size() {
+      return map.size;
+    },
   };
 }
 

@@ -10,8 +10,8 @@ export interface Row {
   resource?: string;
   transform?: string | string[];
   when?: string | string[];
-  type?: string;           // Elasticsearch type of a tracee.* field
-  array?: boolean;         // a tracee.* / labels.* field that holds a list of `type` values
+  type?: string; // Elasticsearch type of a tracee.* field
+  array?: boolean; // a tracee.* / labels.* field that holds a list of `type` values
   note?: string;
 }
 
@@ -52,7 +52,10 @@ export interface MappingTables {
   events: Array<{ file: string; table: TableFile }>;
   lookups: Record<string, unknown>;
   /** ECS 9.4.0 fields (mappings/reference, generated): type, array, allowed values, expected event types per category. */
-  ecsTypes: Record<string, { type: string; array?: boolean; allowed?: string[]; expected_types?: Record<string, string[]> }>;
+  ecsTypes: Record<
+    string,
+    { type: string; array?: boolean; allowed?: string[]; expected_types?: Record<string, string[]> }
+  >;
   otelTypes: Record<string, { type: string; deprecated?: boolean }>;
   /** User overrides (config `mapping:`), applied after the built-in tables. */
   overrides: TableFile[];

@@ -6,11 +6,36 @@ export type Int64 = number | bigint;
 
 /** v1beta1 EventValue oneof member names (event_data.proto), used to print `data[]` like Tracee. */
 export type ValueKind =
-  | 'int32' | 'int64' | 'u_int32' | 'u_int64' | 'pointer' | 'str' | 'bytes' | 'bool'
-  | 'str_array' | 'int32_array' | 'u_int64_array' | 'sockaddr' | 'credentials' | 'timespec'
-  | 'hooked_syscalls' | 'hooked_seq_ops' | 'ipv4' | 'ipv6' | 'tcp' | 'udp' | 'icmp' | 'icmpv6'
-  | 'dns' | 'dns_questions' | 'dns_responses' | 'packet_metadata' | 'http' | 'http_request'
-  | 'http_response' | 'struct';
+  | 'int32'
+  | 'int64'
+  | 'u_int32'
+  | 'u_int64'
+  | 'pointer'
+  | 'str'
+  | 'bytes'
+  | 'bool'
+  | 'str_array'
+  | 'int32_array'
+  | 'u_int64_array'
+  | 'sockaddr'
+  | 'credentials'
+  | 'timespec'
+  | 'hooked_syscalls'
+  | 'hooked_seq_ops'
+  | 'ipv4'
+  | 'ipv6'
+  | 'tcp'
+  | 'udp'
+  | 'icmp'
+  | 'icmpv6'
+  | 'dns'
+  | 'dns_questions'
+  | 'dns_responses'
+  | 'packet_metadata'
+  | 'http'
+  | 'http_request'
+  | 'http_response'
+  | 'struct';
 
 export interface DataField {
   name: string;
@@ -22,8 +47,8 @@ export interface DataField {
 }
 
 export interface Thread {
-  start_time?: bigint;            // epoch ns (boot-relative ns in classic ≤ v0.10)
-  name?: string;                  // comm
+  start_time?: bigint; // epoch ns (boot-relative ns in classic ≤ v0.10)
+  name?: string; // comm
   unique_id?: number;
   host_tid?: number;
   tid?: number;
@@ -36,7 +61,7 @@ export interface Process {
   executable?: { path: string };
   unique_id?: number;
   host_pid?: number;
-  pid?: number;                   // pid in the task's pid namespace
+  pid?: number; // pid in the task's pid namespace
   real_user?: { id: number };
   thread?: Thread;
   ancestors?: Process[];
@@ -79,24 +104,24 @@ export interface DetectedFrom {
 
 /** Fields that only the classic JSON event has (not carried by Tracee's own conversion). */
 export interface ClassicOnly {
-  event_id?: string;              // `eventId`: internal id, not stable across versions
+  event_id?: string; // `eventId`: internal id, not stable across versions
   processor_id?: number;
   cgroup_id?: Int64;
   mount_namespace?: Int64;
   pid_namespace?: Int64;
-  uts_name?: string;              // `hostName`: the task's UTS nodename (truncated), NOT the node name
+  uts_name?: string; // `hostName`: the task's UTS nodename (truncated), NOT the node name
   return_value?: Int64;
   args_num?: number;
-  parent_pid?: number;            // `parentProcessId` when there is no parent entity id to build an ancestor
+  parent_pid?: number; // `parentProcessId` when there is no parent entity id to build an ancestor
   pod_sandbox?: boolean;
-  matched_scopes?: Int64;         // v0.11–v0.12 bitmask
-  metadata_version?: string;      // detection `metadata.Version`
+  matched_scopes?: Int64; // v0.11–v0.12 bitmask
+  metadata_version?: string; // detection `metadata.Version`
   metadata_tags?: string[];
 }
 
 export interface TraceeEvent {
-  timestamp: bigint;              // epoch ns
-  id?: number;                    // v1beta1 EventId; unknown for classic input (ids differ by release)
+  timestamp: bigint; // epoch ns
+  id?: number; // v1beta1 EventId; unknown for classic input (ids differ by release)
   name: string;
   policies?: { matched: string[] };
   workload: Workload;

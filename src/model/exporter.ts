@@ -21,15 +21,15 @@ export type RejectCause = 'permanent' | 'destination_state';
 /** Outcome of one item inside a batch (e.g. one bulk item). */
 export type ItemOutcome =
   | { status: 'ok' }
-  | { status: 'duplicate' }                                   // already delivered (ES 409 on create)
+  | { status: 'duplicate' } // already delivered (ES 409 on create)
   | { status: 'retryable'; reason: string; retryAfterMs?: number }
-  | { status: 'rejected'; reason: string; cause?: RejectCause };  // dead-letter it (cause: see RejectCause)
+  | { status: 'rejected'; reason: string; cause?: RejectCause }; // dead-letter it (cause: see RejectCause)
 
 export type SendOutcome =
-  | { status: 'ok'; rejected?: number; rejectedReason?: string }   // OTLP partial success: counted, not retried
-  | { status: 'retryable'; reason: string; retryAfterMs?: number }  // whole batch may be sent again
-  | { status: 'rejected'; reason: string; cause?: RejectCause }    // whole batch is refused for this run
-  | { status: 'partial'; items: ItemOutcome[] };                   // per item, same order as the batch
+  | { status: 'ok'; rejected?: number; rejectedReason?: string } // OTLP partial success: counted, not retried
+  | { status: 'retryable'; reason: string; retryAfterMs?: number } // whole batch may be sent again
+  | { status: 'rejected'; reason: string; cause?: RejectCause } // whole batch is refused for this run
+  | { status: 'partial'; items: ItemOutcome[] }; // per item, same order as the batch
 
 export interface Exporter<R = EcsRecord | OtelRecord | TraceeRecord> {
   readonly name: string;

@@ -18,7 +18,7 @@ export interface OtelRecord {
   resource: OtelResource;
   timeUnixNano: bigint;
   observedTimeUnixNano: bigint;
-  severityNumber: number;   // OTel SeverityNumber 1..24 (0 = unspecified)
+  severityNumber: number; // OTel SeverityNumber 1..24 (0 = unspecified)
   severityText: string;
   eventName: string;
   body?: AttrValue;
@@ -57,9 +57,9 @@ export interface TraceeRecord {
 
 /** Where an input came from, for error reports and the dead-letter output. */
 export interface Origin {
-  source: string;          // e.g. "stdin", "file:/var/log/tracee.json", "webhook", "grpc"
-  line?: number;           // 1-based line (NDJSON) or array index + 1
-  detail?: string;         // e.g. HTTP request id, stream message number
+  source: string; // e.g. "stdin", "file:/var/log/tracee.json", "webhook", "grpc"
+  line?: number; // 1-based line (NDJSON) or array index + 1
+  detail?: string; // e.g. HTTP request id, stream message number
 }
 
 export function formatOrigin(o: Origin): string {

@@ -2,7 +2,17 @@
 // The conversion follows Tracee's own legacy → v1beta1 rules (tracee-formats.md §4.4) and keeps
 // what that conversion drops under `classic`.
 
-import type { ClassicOnly, Container, DataField, DetectedFrom, K8s, Process, Severity, Threat, TraceeEvent } from '../model/event.ts';
+import type {
+  ClassicOnly,
+  Container,
+  DataField,
+  DetectedFrom,
+  K8s,
+  Process,
+  Severity,
+  Threat,
+  TraceeEvent,
+} from '../model/event.ts';
 import { reviveBig, reviveBigDeep } from '../util/lossless-json.ts';
 import { arr, bool, int, int64, isObj, ns, obj, type Obj, ShapeError, str, strArray } from './read.ts';
 import { kindOfClassicArg } from './value-kinds.ts';
@@ -32,7 +42,8 @@ export function fromClassic(e: Obj, marked: boolean): TraceeEvent {
       const argName = a.name;
       if (typeof argName !== 'string') throw new ShapeError(`args[${i}].name`, 'a string', argName);
       const t = a.type;
-      if (t !== undefined && t !== null && typeof t !== 'string') throw new ShapeError(`args[${i}].type`, 'a string', t);
+      if (t !== undefined && t !== null && typeof t !== 'string')
+        throw new ShapeError(`args[${i}].type`, 'a string', t);
       const type = (t ?? undefined) as string | undefined;
       let value = a.value;
       if (marked) value = typeof value === 'object' ? reviveBigDeep(value) : reviveBig(value);
@@ -176,7 +187,9 @@ function classicOnly(e: Obj): ClassicOnly {
     if (typeof eventId === 'string') c.event_id = eventId;
     else c.event_id = String(int64(eventId, 'eventId'));
   }
-  const put = <K extends keyof ClassicOnly>(k: K, v: ClassicOnly[K] | undefined) => { if (v !== undefined) c[k] = v; };
+  const put = <K extends keyof ClassicOnly>(k: K, v: ClassicOnly[K] | undefined) => {
+    if (v !== undefined) c[k] = v;
+  };
   put('processor_id', int(e.processorId, 'processorId'));
   put('cgroup_id', int64(e.cgroupId, 'cgroupId'));
   put('mount_namespace', int64(e.mountNamespace, 'mountNamespace'));
@@ -230,7 +243,14 @@ function classicThreat(m: Obj, marked: boolean): Threat | undefined {
   const properties: Record<string, string> = Object.create(null);
   let n = 0;
   for (const key of Object.keys(props)) {
-    if (key === 'Severity' || key === 'Category' || key === 'external_id' || key === 'Technique' || key === 'signatureName') continue;
+    if (
+      key === 'Severity' ||
+      key === 'Category' ||
+      key === 'external_id' ||
+      key === 'Technique' ||
+      key === 'signatureName'
+    )
+      continue;
     let v = props[key];
     if (v === null || v === undefined) continue;
     if (marked) v = reviveBigDeep(v);

@@ -26,7 +26,7 @@ const DEFAULT_MAX = 4 * 1024 * 1024;
 export function decodeText(text: string, opts?: DecodeOptions): DecodeResult {
   const max = opts?.maxRecordChars ?? DEFAULT_MAX;
   if (text.length > max) return reject('too_large', `record of ${text.length} characters exceeds the limit of ${max}`);
-  let parsed;
+  let parsed: ReturnType<typeof parseLossless>;
   try {
     parsed = parseLossless(text);
   } catch (err) {
@@ -43,7 +43,7 @@ export function decodeText(text: string, opts?: DecodeOptions): DecodeResult {
  */
 export function decodeValue(value: unknown, marked = false, bigCount?: number): DecodeResult {
   try {
-    value = cleanValue(value);    // the text policy (text-policy.ts): values from elsewhere are walked
+    value = cleanValue(value); // the text policy (text-policy.ts): values from elsewhere are walked
   } catch (err) {
     if (err instanceof RangeError) return reject('too_deep', 'event nested too deeply');
     throw err;
@@ -52,14 +52,29 @@ export function decodeValue(value: unknown, marked = false, bigCount?: number): 
 }
 
 function decodeParsed(value: unknown, marked: boolean, bigCount: number | undefined): DecodeResult {
-  if (!isObj(value)) return reject('not_an_object', `expected a JSON object, got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}`);
+  if (!isObj(value))
+    return reject(
+      'not_an_object',
+      `expected a JSON object, got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}`,
+    );
   const shape = detectShape(value);
-  if (shape === undefined) return reject('unknown_shape', `not a Tracee event: no eventName/args (classic) nor name/workload/data (structured) keys (keys: ${Object.keys(value).slice(0, 8).join(', ') || 'none'})`);
+  if (shape === undefined)
+    return reject(
+      'unknown_shape',
+      `not a Tracee event: no eventName/args (classic) nor name/workload/data (structured) keys (keys: ${Object.keys(value).slice(0, 8).join(', ') || 'none'})`,
+    );
   try {
     switch (shape) {
-      case 'classic': return { ok: true, shape, event: fromClassic(withCanonicalClassicKeys(value), marked && !allMarksTopLevel(value, bigCount)) };
-      case 'finding': return { ok: true, shape, event: fromFinding(value, marked) };
-      default: return { ok: true, shape, event: fromStructured(value, marked) };
+      case 'classic':
+        return {
+          ok: true,
+          shape,
+          event: fromClassic(withCanonicalClassicKeys(value), marked && !allMarksTopLevel(value, bigCount)),
+        };
+      case 'finding':
+        return { ok: true, shape, event: fromFinding(value, marked) };
+      default:
+        return { ok: true, shape, event: fromStructured(value, marked) };
     }
   } catch (err) {
     if (err instanceof ShapeError) return reject('wrong_type', err.message);

@@ -17,9 +17,15 @@ export function fromFinding(f: Obj, marked: boolean): TraceeEvent {
   const properties: Obj = { ...(obj(sig.Properties, 'SigMetadata.Properties') ?? {}) };
   if (sig.ID !== undefined) properties.signatureID = sig.ID;
   if (sig.Name !== undefined) properties.signatureName = sig.Name;
-  const triggering = { id: Number(context.eventId) || 0, name: context.eventName, args: context.args ?? [], returnValue: context.returnValue ?? 0 };
+  const triggering = {
+    id: Number(context.eventId) || 0,
+    name: context.eventName,
+    args: context.args ?? [],
+    returnValue: context.returnValue ?? 0,
+  };
   const args = Object.keys(data).map((name) => ({ name, type: 'unknown', value: data[name] }));
-  if (Array.isArray(context.args) && context.args.length > 0) args.push({ name: 'detectedFrom', type: 'unknown', value: triggering });
+  if (Array.isArray(context.args) && context.args.length > 0)
+    args.push({ name: 'detectedFrom', type: 'unknown', value: triggering });
   const classic: Obj = {
     ...context,
     eventName,

@@ -61,15 +61,26 @@ function sockaddr(v: unknown): unknown {
 function memberValue(f: DataField): unknown {
   const v = f.value;
   switch (f.kind) {
-    case 'int64': case 'u_int64': case 'pointer': return str64(v);
-    case 'str_array': return Array.isArray(v) && v.length > 0 ? { value: v } : {};
-    case 'int32_array': return { value: Array.isArray(v) ? v : [] };
-    case 'u_int64_array': return { value: Array.isArray(v) ? v.map(str64) : [] };
-    case 'timespec': return { value: v };
-    case 'sockaddr': return sockaddr(v);
-    case 'dns_questions': return { questions: snakeDeep(v) };
-    case 'dns_responses': return { responses: snakeDeep(v) };
-    case 'struct': return snakeSafe(v);
+    case 'int64':
+    case 'u_int64':
+    case 'pointer':
+      return str64(v);
+    case 'str_array':
+      return Array.isArray(v) && v.length > 0 ? { value: v } : {};
+    case 'int32_array':
+      return { value: Array.isArray(v) ? v : [] };
+    case 'u_int64_array':
+      return { value: Array.isArray(v) ? v.map(str64) : [] };
+    case 'timespec':
+      return { value: v };
+    case 'sockaddr':
+      return sockaddr(v);
+    case 'dns_questions':
+      return { questions: snakeDeep(v) };
+    case 'dns_responses':
+      return { responses: snakeDeep(v) };
+    case 'struct':
+      return snakeSafe(v);
     default:
       return v !== null && typeof v === 'object' ? snakeDeep(v) : v;
   }
@@ -82,7 +93,11 @@ function snakeSafe(v: unknown): unknown {
 
 function dataList(fields: readonly DataField[]): J[] {
   // an unset value prints as "value": null, like Tracee's printer
-  return fields.map((f) => (f.value === null || f.value === undefined ? { name: f.name, value: null } : { name: f.name, [f.kind]: memberValue(f) }));
+  return fields.map((f) =>
+    f.value === null || f.value === undefined
+      ? { name: f.name, value: null }
+      : { name: f.name, [f.kind]: memberValue(f) },
+  );
 }
 
 function process(p: Process): J {
@@ -102,7 +117,12 @@ function process(p: Process): J {
     if (t.tid !== undefined) th.tid = t.tid;
     if (t.syscall !== undefined) th.syscall = t.syscall;
     if (t.compat !== undefined) th.compat = t.compat;
-    if (t.user_stack_trace) th.user_stack_trace = { addresses: t.user_stack_trace.addresses.map((a) => (a.symbol ? { address: String(a.address), symbol: a.symbol } : { address: String(a.address) })) };
+    if (t.user_stack_trace)
+      th.user_stack_trace = {
+        addresses: t.user_stack_trace.addresses.map((a) =>
+          a.symbol ? { address: String(a.address), symbol: a.symbol } : { address: String(a.address) },
+        ),
+      };
     out.thread = th;
   }
   if (p.ancestors && p.ancestors.length > 0) out.ancestors = p.ancestors.map(process);
@@ -158,7 +178,8 @@ export function toStructuredJson(ev: TraceeEvent): J {
   if (ev.classic && Object.keys(ev.classic).length > 0) {
     const cl: J = {};
     for (const [key, v] of Object.entries(ev.classic)) cl[key] = typeof v === 'bigint' ? v.toString() : v;
-    for (const key of ['cgroup_id', 'mount_namespace', 'pid_namespace', 'return_value', 'matched_scopes']) if (key in cl) cl[key] = String(cl[key]);
+    for (const key of ['cgroup_id', 'mount_namespace', 'pid_namespace', 'return_value', 'matched_scopes'])
+      if (key in cl) cl[key] = String(cl[key]);
     out.classic = cl;
   }
   return out;

@@ -89,7 +89,8 @@ export function ns(v: unknown, path: string): bigint | undefined {
 export function strArray(v: unknown, path: string): string[] | undefined {
   if (v === undefined || v === null) return undefined;
   if (!Array.isArray(v)) throw new ShapeError(path, 'an array of strings', v);
-  for (let i = 0; i < v.length; i++) if (typeof v[i] !== 'string') throw new ShapeError(`${path}[${i}]`, 'a string', v[i]);
+  for (let i = 0; i < v.length; i++)
+    if (typeof v[i] !== 'string') throw new ShapeError(`${path}[${i}]`, 'a string', v[i]);
   return v as string[];
 }
 

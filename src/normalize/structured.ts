@@ -3,7 +3,18 @@
 // (v0.24.1 protojson); 64-bit integers as strings; RFC 3339 timestamps) and proto3 JSON as generic
 // tools print it (lowerCamelCase keys). Wrapper types may be bare numbers or {"value": n}.
 
-import type { Container, DataField, DetectedFrom, K8s, Process, Severity, Thread, Threat, TraceeEvent, ValueKind } from '../model/event.ts';
+import type {
+  Container,
+  DataField,
+  DetectedFrom,
+  K8s,
+  Process,
+  Severity,
+  Thread,
+  Threat,
+  TraceeEvent,
+  ValueKind,
+} from '../model/event.ts';
 import { reviveBig, reviveBigDeep } from '../util/lossless-json.ts';
 import { arr, bool, epochNs, int, int64, isObj, obj, type Obj, ShapeError, str, strArray, strMap } from './read.ts';
 import { parseRfc3339Ns } from '../util/time.ts';
@@ -121,7 +132,9 @@ function process(p: Obj, path: string): Process {
   if (t) out.thread = thread(t, `${path}.thread`);
   const ancestors = arr(p.ancestors, `${path}.ancestors`);
   if (ancestors && ancestors.length > 0) {
-    out.ancestors = ancestors.map((a, i) => process(obj(a, `${path}.ancestors[${i}]`) ?? {}, `${path}.ancestors[${i}]`));
+    out.ancestors = ancestors.map((a, i) =>
+      process(obj(a, `${path}.ancestors[${i}]`) ?? {}, `${path}.ancestors[${i}]`),
+    );
   }
   return out;
 }
@@ -145,12 +158,17 @@ function thread(t: Obj, path: string): Thread {
   const stack = obj(f(t, 'user_stack_trace'), `${path}.user_stack_trace`);
   const addrs = stack && arr(stack.addresses, `${path}.user_stack_trace.addresses`);
   // Tracee gives every derived event (net_packet_*, …) one 0 address: no stack, as the classic reader says
-  const none = addrs !== undefined && addrs.length === 1 && Number(unwrap((obj(addrs[0], `${path}.user_stack_trace.addresses[0]`) ?? {}).address ?? 0)) === 0;
+  const none =
+    addrs !== undefined &&
+    addrs.length === 1 &&
+    Number(unwrap((obj(addrs[0], `${path}.user_stack_trace.addresses[0]`) ?? {}).address ?? 0)) === 0;
   if (addrs && addrs.length > 0 && !none) {
     out.user_stack_trace = {
       addresses: addrs.map((a, i) => {
         const o = obj(a, `${path}.user_stack_trace.addresses[${i}]`) ?? {};
-        const entry: { address: number | bigint; symbol?: string } = { address: int64(o.address ?? 0, `${path}.user_stack_trace.addresses[${i}].address`)! };
+        const entry: { address: number | bigint; symbol?: string } = {
+          address: int64(o.address ?? 0, `${path}.user_stack_trace.addresses[${i}].address`)!,
+        };
         const sym = str(o.symbol, `${path}.user_stack_trace.addresses[${i}].symbol`);
         if (sym) entry.symbol = sym;
         return entry;
@@ -254,13 +272,42 @@ function detectedFrom(d: Obj, path: string): DetectedFrom {
 
 /** EventValue oneof members, in Tracee's JSON (snake) and proto3 JSON (camel) spellings. */
 const MEMBERS: ReadonlyArray<ValueKind> = [
-  'int32', 'int64', 'u_int32', 'u_int64', 'pointer', 'str', 'bytes', 'bool', 'str_array', 'int32_array',
-  'u_int64_array', 'sockaddr', 'credentials', 'timespec', 'hooked_syscalls', 'hooked_seq_ops', 'ipv4',
-  'ipv6', 'tcp', 'udp', 'icmp', 'icmpv6', 'dns', 'dns_questions', 'dns_responses', 'packet_metadata',
-  'http', 'http_request', 'http_response', 'struct',
+  'int32',
+  'int64',
+  'u_int32',
+  'u_int64',
+  'pointer',
+  'str',
+  'bytes',
+  'bool',
+  'str_array',
+  'int32_array',
+  'u_int64_array',
+  'sockaddr',
+  'credentials',
+  'timespec',
+  'hooked_syscalls',
+  'hooked_seq_ops',
+  'ipv4',
+  'ipv6',
+  'tcp',
+  'udp',
+  'icmp',
+  'icmpv6',
+  'dns',
+  'dns_questions',
+  'dns_responses',
+  'packet_metadata',
+  'http',
+  'http_request',
+  'http_response',
+  'struct',
 ];
 const MEMBER_BY_KEY = new Map<string, ValueKind>();
-for (const m of MEMBERS) { MEMBER_BY_KEY.set(m, m); MEMBER_BY_KEY.set(camel(m), m); }
+for (const m of MEMBERS) {
+  MEMBER_BY_KEY.set(m, m);
+  MEMBER_BY_KEY.set(camel(m), m);
+}
 
 function dataList(v: unknown, path: string): DataField[] {
   const list = arr(v, path);
@@ -276,8 +323,16 @@ function dataList(v: unknown, path: string): DataField[] {
     for (const key of Object.keys(item)) {
       if (key === 'name') continue;
       const m = MEMBER_BY_KEY.get(key);
-      if (m !== undefined) { kind = m; raw = item[key]; break; }
-      if (key === 'value' && item[key] === null) { kind = 'struct'; raw = null; break; } // unset value
+      if (m !== undefined) {
+        kind = m;
+        raw = item[key];
+        break;
+      }
+      if (key === 'value' && item[key] === null) {
+        kind = 'struct';
+        raw = null;
+        break;
+      } // unset value
     }
     if (kind === undefined) throw new ShapeError(`${path}[${i}]`, 'one EventValue member (int32, str, …)', item);
     out.push({ name, kind, value: memberValue(kind, raw, `${path}[${i}].${kind}`) });
@@ -288,20 +343,36 @@ function dataList(v: unknown, path: string): DataField[] {
 /** Bring a oneof member's JSON value to the form the classic shape carries for the same data. */
 function memberValue(kind: ValueKind, v: unknown, path: string): unknown {
   switch (kind) {
-    case 'int32': case 'u_int32': return int(v, path);
-    case 'int64': case 'u_int64': case 'pointer': return int64(v, path);
-    case 'str': return str(v, path);
-    case 'bool': return bool(v, path);
-    case 'bytes': return str(v, path);
-    case 'str_array': return isObj(v) ? (strArray(v.value, path) ?? []) : strArray(v, path) ?? [];
-    case 'int32_array': return isObj(v) ? arr(v.value, path) ?? [] : arr(v, path) ?? [];
+    case 'int32':
+    case 'u_int32':
+      return int(v, path);
+    case 'int64':
+    case 'u_int64':
+    case 'pointer':
+      return int64(v, path);
+    case 'str':
+      return str(v, path);
+    case 'bool':
+      return bool(v, path);
+    case 'bytes':
+      return str(v, path);
+    case 'str_array':
+      return isObj(v) ? (strArray(v.value, path) ?? []) : (strArray(v, path) ?? []);
+    case 'int32_array':
+      return isObj(v) ? (arr(v.value, path) ?? []) : (arr(v, path) ?? []);
     case 'u_int64_array': {
-      const a = isObj(v) ? arr(v.value, path) ?? [] : arr(v, path) ?? [];
+      const a = isObj(v) ? (arr(v.value, path) ?? []) : (arr(v, path) ?? []);
       return a.map((x, i) => int64(reviveBig(x), `${path}[${i}]`));
     }
-    case 'timespec': { const x = unwrap(v); return typeof x === 'number' ? x : x; }
-    case 'dns_questions': return isObj(v) && Array.isArray(v.questions) ? v.questions : v;
-    case 'dns_responses': return isObj(v) && Array.isArray(v.responses) ? v.responses : v;
-    default: return v;
+    case 'timespec': {
+      const x = unwrap(v);
+      return typeof x === 'number' ? x : x;
+    }
+    case 'dns_questions':
+      return isObj(v) && Array.isArray(v.questions) ? v.questions : v;
+    case 'dns_responses':
+      return isObj(v) && Array.isArray(v.responses) ? v.responses : v;
+    default:
+      return v;
   }
 }

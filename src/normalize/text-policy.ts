@@ -50,8 +50,10 @@ export function cleanValue(root: unknown): unknown {
     if (Array.isArray(o)) {
       for (let i = 0; i < o.length; i++) {
         const v: unknown = o[i];
-        if (typeof v === 'string') { const c = cleanText(v); if (c !== v) o[i] = c; }
-        else if (v !== null && typeof v === 'object') stack.push(v);
+        if (typeof v === 'string') {
+          const c = cleanText(v);
+          if (c !== v) o[i] = c;
+        } else if (v !== null && typeof v === 'object') stack.push(v);
       }
       continue;
     }
@@ -59,15 +61,18 @@ export function cleanValue(root: unknown): unknown {
     let renamed = false;
     for (const k of Object.keys(rec)) {
       const v = rec[k];
-      if (typeof v === 'string') { const c = cleanText(v); if (c !== v) rec[k] = c; }
-      else if (v !== null && typeof v === 'object') stack.push(v);
+      if (typeof v === 'string') {
+        const c = cleanText(v);
+        if (c !== v) rec[k] = c;
+      } else if (v !== null && typeof v === 'object') stack.push(v);
       if (!renamed && cleanText(k) !== k) renamed = true;
     }
     if (renamed) {
       // rebuild in the same key order with the keys under the policy
       const entries = Object.keys(rec).map((k) => [cleanText(k), rec[k]] as const);
       for (const k of Object.keys(rec)) delete rec[k];
-      for (const [k, v] of entries) Object.defineProperty(rec, k, { value: v, enumerable: true, writable: true, configurable: true });
+      for (const [k, v] of entries)
+        Object.defineProperty(rec, k, { value: v, enumerable: true, writable: true, configurable: true });
     }
   }
   return root;

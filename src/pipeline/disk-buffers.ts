@@ -3,7 +3,12 @@
 // map with that exporter's mapper: deterministic, so the event id / Elasticsearch _id is the same).
 
 import path from 'node:path';
-import { createDiskBufferedDelivery, type DiskBufferedDelivery, type DiskBufferOptions, type ReviveInput } from '../delivery/disk-buffer/index.ts';
+import {
+  createDiskBufferedDelivery,
+  type DiskBufferedDelivery,
+  type DiskBufferOptions,
+  type ReviveInput,
+} from '../delivery/disk-buffer/index.ts';
 import type { Delivery } from '../delivery/index.ts';
 import type { RunConfig } from '../config/run-config.ts';
 import { ConfigError } from '../config/run-config.ts';
@@ -38,16 +43,22 @@ const SAFE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 export function checkDiskBufferNames(config: RunConfig): void {
   const nameOf = (e: ExporterConfig) => e.name ?? (e.type === 'module' ? String(e.module) : e.type);
   const firstIndex = new Map<string, number>();
-  config.exporters.forEach((e, i) => { if (!firstIndex.has(nameOf(e))) firstIndex.set(nameOf(e), i); });
+  config.exporters.forEach((e, i) => {
+    if (!firstIndex.has(nameOf(e))) firstIndex.set(nameOf(e), i);
+  });
   config.exporters.forEach((e, i) => {
     if (bufferConfigOf(config, e).type !== 'disk') return;
     const name = nameOf(e);
     if (!SAFE_NAME.test(name)) {
-      throw new ConfigError(`exporters[${i}].name: "${name}" cannot name a buffer directory (<data_dir>/buffer/<name>): use letters, digits, _ . -`);
+      throw new ConfigError(
+        `exporters[${i}].name: "${name}" cannot name a buffer directory (<data_dir>/buffer/<name>): use letters, digits, _ . -`,
+      );
     }
     const other = config.exporters.findIndex((x, k) => k !== i && nameOf(x) === name);
     if (other >= 0) {
-      throw new ConfigError(`exporters[${i}].name: "${name}" is also the name of exporters[${other}]: an exporter with a disk buffer needs a unique name (its buffer is <data_dir>/buffer/${name})`);
+      throw new ConfigError(
+        `exporters[${i}].name: "${name}" is also the name of exporters[${other}]: an exporter with a disk buffer needs a unique name (its buffer is <data_dir>/buffer/${name})`,
+      );
     }
   });
 }
@@ -73,7 +84,11 @@ export interface DiskBufferWiring {
 }
 
 /** The exporter's delivery behind a disk buffer (opened by openBuffer), or the delivery itself for `type: memory` (default). */
-export function withBuffer(cfg: BufferConfig, inner: Delivery, w: DiskBufferWiring): Delivery | DiskBufferedDelivery<EcsRecord | OtelRecord> {
+export function withBuffer(
+  cfg: BufferConfig,
+  inner: Delivery,
+  w: DiskBufferWiring,
+): Delivery | DiskBufferedDelivery<EcsRecord | OtelRecord> {
   if (cfg.type !== 'disk') return inner;
   const options: DiskBufferOptions = {
     dir: path.join(w.dataDir, 'buffer', w.name),
@@ -89,7 +104,9 @@ export function withBuffer(cfg: BufferConfig, inner: Delivery, w: DiskBufferWiri
 
 function diskBuffered(d: Delivery): DiskBufferedDelivery<unknown> | undefined {
   const b = d as Partial<DiskBufferedDelivery<unknown>>;
-  return typeof b.open === 'function' && typeof b.start === 'function' && typeof b.bufferStats === 'function' ? b as DiskBufferedDelivery<unknown> : undefined;
+  return typeof b.open === 'function' && typeof b.start === 'function' && typeof b.bufferStats === 'function'
+    ? (b as DiskBufferedDelivery<unknown>)
+    : undefined;
 }
 
 /**

@@ -20,7 +20,10 @@ export interface RoutePlan {
 }
 
 /** The routes wanted by an event (indexes); `excluded`: those whose filter left it out (undefined: no filters). */
-export interface Selection { to: number[]; excluded: number[] | undefined }
+export interface Selection {
+  to: number[];
+  excluded: number[] | undefined;
+}
 
 export function planRoutes(routes: IngestRoute[], shared: Mapper): RoutePlan {
   const slots: RoutePlan['slots'] = [];
@@ -30,7 +33,13 @@ export function planRoutes(routes: IngestRoute[], shared: Mapper): RoutePlan {
     if (k < 0) k = slots.push({ mapper: m, target: r.exporter.target }) - 1;
     return k;
   });
-  return { routes, slots, slotOf, filtering: routes.some((r) => r.accepts !== undefined), everyRoute: routes.map((_r, i) => i) };
+  return {
+    routes,
+    slots,
+    slotOf,
+    filtering: routes.some((r) => r.accepts !== undefined),
+    everyRoute: routes.map((_r, i) => i),
+  };
 }
 
 export function selectRoutes(plan: RoutePlan, event: TraceeEvent): Selection {
@@ -45,7 +54,11 @@ export function selectRoutes(plan: RoutePlan, event: TraceeEvent): Selection {
 }
 
 /** The event mapped once per slot the routes `to` use (indexed by slot). Throws what the mapping throws. */
-export function mapForRoutes(plan: RoutePlan, event: TraceeEvent, to: number[]): Array<EcsRecord | OtelRecord | TraceeRecord | undefined> {
+export function mapForRoutes(
+  plan: RoutePlan,
+  event: TraceeEvent,
+  to: number[],
+): Array<EcsRecord | OtelRecord | TraceeRecord | undefined> {
   const mapped: Array<EcsRecord | OtelRecord | TraceeRecord | undefined> = new Array(plan.slots.length);
   for (let j = 0; j < to.length; j++) {
     const k = plan.slotOf[to[j]];

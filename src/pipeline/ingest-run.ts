@@ -18,11 +18,20 @@ const ABORTED = Symbol('aborted');
 /** One counter per record: calls `done` on the n-th call (each route's DeliveryItem.ack fires once). */
 function afterAll(n: number, done: () => void): () => void {
   let left = n;
-  return () => { if (--left === 0) done(); };
+  return () => {
+    if (--left === 0) done();
+  };
 }
 
 export class IngestRun {
-  readonly res: IngestResult = { accepted: 0, rejected: [], rejectedCount: 0, waiting: 0, refused: 0, interrupted: false };
+  readonly res: IngestResult = {
+    accepted: 0,
+    rejected: [],
+    rejectedCount: 0,
+    waiting: 0,
+    refused: 0,
+    interrupted: false,
+  };
   private readonly deps: IngestDeps;
   private readonly plan: RoutePlan;
   private readonly opts: IngestOptions;
@@ -47,12 +56,18 @@ export class IngestRun {
   take(rec: InputRecord): boolean | Promise<boolean> {
     if (this.signal?.aborted) return this.refuseAfterStop(rec);
     this.received(rec);
-    if (rec.kind === 'error') { this.bad(rec, rec.code, rec.reason, rec.text); return true; }
+    if (rec.kind === 'error') {
+      this.bad(rec, rec.code, rec.reason, rec.text);
+      return true;
+    }
     const input = rec.kind === 'text' ? rec.text : undefined;
     const event = this.decode(rec, input);
     if (event === undefined) return true;
     const { to, excluded } = selectRoutes(this.plan, event);
-    if (excluded !== undefined && to.length === 0) { this.filteredEverywhere(rec, excluded); return true; }
+    if (excluded !== undefined && to.length === 0) {
+      this.filteredEverywhere(rec, excluded);
+      return true;
+    }
     const mapped = this.map(rec, event, to, input);
     if (mapped === undefined) return true;
     this.mapped(rec, excluded);
@@ -78,7 +93,12 @@ export class IngestRun {
     if (refuseAs === undefined) return false;
     this.received(rec);
     this.res.refused++;
-    this.deps.reject(rec.origin, refuseAs, rec.kind === 'text' ? rec.text : rec.kind === 'error' ? rec.text : undefined, 'queue_full');
+    this.deps.reject(
+      rec.origin,
+      refuseAs,
+      rec.kind === 'text' ? rec.text : rec.kind === 'error' ? rec.text : undefined,
+      'queue_full',
+    );
     rec.ack?.();
     return true;
   }
@@ -106,12 +126,18 @@ export class IngestRun {
     rec.ack?.();
   }
 
-  private map(rec: InputRecord, event: TraceeEvent, to: number[], input: string | undefined): Array<EcsRecord | OtelRecord | TraceeRecord | undefined> | undefined {
+  private map(
+    rec: InputRecord,
+    event: TraceeEvent,
+    to: number[],
+    input: string | undefined,
+  ): Array<EcsRecord | OtelRecord | TraceeRecord | undefined> | undefined {
     try {
       return mapForRoutes(this.plan, event, to);
     } catch (err) {
       // only a stack overflow means too deep; another RangeError (an invalid date…) is a mapping error
-      if (err instanceof RangeError && /call stack/i.test(err.message)) this.bad(rec, 'too_deep', 'event nested too deeply to map', input);
+      if (err instanceof RangeError && /call stack/i.test(err.message))
+        this.bad(rec, 'too_deep', 'event nested too deeply to map', input);
       else this.bad(rec, 'map_error', `mapping failed: ${(err as Error).message}`, input);
       return undefined;
     }
@@ -125,39 +151,62 @@ export class IngestRun {
   }
 
   /** One item per route; the record is settled once every route it was pushed to acked its item. */
-  private itemsFor(rec: InputRecord, mapped: Array<EcsRecord | OtelRecord | TraceeRecord | undefined>, to: number[], input: string | undefined): DeliveryItem[] {
+  private itemsFor(
+    rec: InputRecord,
+    mapped: Array<EcsRecord | OtelRecord | TraceeRecord | undefined>,
+    to: number[],
+    input: string | undefined,
+  ): DeliveryItem[] {
     const items: DeliveryItem[] = new Array(to.length);
     const ack = rec.ack === undefined ? undefined : to.length === 1 ? rec.ack : afterAll(to.length, rec.ack);
     for (let j = 0; j < to.length; j++) {
-      items[j] = { record: mapped[this.plan.slotOf[to[j]]] as EcsRecord | OtelRecord | TraceeRecord, origin: rec.origin, input, ack };
+      items[j] = {
+        record: mapped[this.plan.slotOf[to[j]]] as EcsRecord | OtelRecord | TraceeRecord,
+        origin: rec.origin,
+        input,
+        ack,
+      };
     }
     return items;
   }
 
   /** A push source whose refusal must mean "taken nowhere" (webhook 503, forward not acked), and routes that can hold room. */
   private reserving(to: number[]): boolean {
-    return this.signal !== undefined && this.opts.refuseRestAs !== undefined && to.every((i) => this.plan.routes[i].delivery.reserve !== undefined);
+    return (
+      this.signal !== undefined &&
+      this.opts.refuseRestAs !== undefined &&
+      to.every((i) => this.plan.routes[i].delivery.reserve !== undefined)
+    );
   }
 
   /** Room is reserved in every route first, and withdrawn from all of them when the signal aborts. */
-  private async reserveThenCommit(rec: InputRecord, items: DeliveryItem[], to: number[], input: string | undefined): Promise<boolean> {
+  private async reserveThenCommit(
+    rec: InputRecord,
+    items: DeliveryItem[],
+    to: number[],
+    input: string | undefined,
+  ): Promise<boolean> {
     const routes = this.plan.routes;
     // every route has reserve() and refuseRestAs is set: reserving()
-    const held = await Promise.allSettled(to.map((i, j) => routes[i].delivery.reserve?.(items[j], this.signal) as Promise<PushReservation>));
+    const held = await Promise.allSettled(
+      to.map((i, j) => routes[i].delivery.reserve?.(items[j], this.signal) as Promise<PushReservation>),
+    );
     if (held.some((h) => h.status === 'rejected' && h.reason instanceof PushWithdrawn)) {
       for (const h of held) if (h.status === 'fulfilled') h.value.cancel();
       this.res.refused++;
       this.res.interrupted = true;
       this.deps.reject(rec.origin, this.opts.refuseRestAs ?? '', input, 'queue_full');
-      rec.ack?.();   // dead-lettered: settled
+      rec.ack?.(); // dead-lettered: settled
       return true;
     }
     // committed where room was held; a route that refused for another reason (shut down, disk
     // error) reports it, as a refused push does
-    const commits = held.map((h, j) => (h.status === 'fulfilled' ? h.value.commit() : Promise.reject(h.reason as Error)).catch((err: Error) => {
-      this.deps.pushFailed?.(routes[to[j]], items[j], err);
-      throw err;
-    }));
+    const commits = held.map((h, j) =>
+      (h.status === 'fulfilled' ? h.value.commit() : Promise.reject(h.reason as Error)).catch((err: Error) => {
+        this.deps.pushFailed?.(routes[to[j]], items[j], err);
+        throw err;
+      }),
+    );
     try {
       await Promise.all(commits);
       this.res.accepted++;
@@ -179,13 +228,18 @@ export class IngestRun {
     } catch {
       // a route refused the push: report each refusal; the other routes keep what they took
       this.res.refused++;
-      for (let j = 0; j < pushes.length; j++) pushes[j].catch((err: Error) => this.deps.pushFailed?.(routes[to[j]], items[j], err));
+      for (let j = 0; j < pushes.length; j++)
+        pushes[j].catch((err: Error) => this.deps.pushFailed?.(routes[to[j]], items[j], err));
       return true;
     }
-    if (outcome !== ABORTED) { this.res.accepted++; return true; }
+    if (outcome !== ABORTED) {
+      this.res.accepted++;
+      return true;
+    }
     this.res.waiting++;
     this.res.interrupted = true;
-    for (let j = 0; j < pushes.length; j++) pushes[j].catch((err: Error) => this.deps.lateRefusal(routes[to[j]], items[j], err));
+    for (let j = 0; j < pushes.length; j++)
+      pushes[j].catch((err: Error) => this.deps.lateRefusal(routes[to[j]], items[j], err));
     return this.opts.refuseRestAs !== undefined;
   }
 
@@ -202,6 +256,9 @@ export class IngestRun {
       this.onAbort = () => this.wake?.(ABORTED);
       signal.addEventListener('abort', this.onAbort, { once: true });
     }
-    return new Promise((resolve, reject) => { this.wake = resolve; all.then(resolve, reject); });
+    return new Promise((resolve, reject) => {
+      this.wake = resolve;
+      all.then(resolve, reject);
+    });
   }
 }

@@ -13,7 +13,8 @@ import { planRoutes } from './ingest-routes.ts';
 import { IngestRun } from './ingest-run.ts';
 
 export interface IngestRoute {
-  exporter: Exporter; delivery: Delivery;
+  exporter: Exporter;
+  delivery: Delivery;
   /** The exporter's filter (src/mapping/event-filter.ts); absent = every event. */
   accepts?: EventPredicate;
   /** This exporter's mapper (its trimmed fields left out); absent = the shared one (IngestDeps.mapper). */
@@ -23,7 +24,9 @@ export interface IngestRoute {
 }
 
 export interface IngestCounts {
-  received: number; mapped: number; rejected: number;
+  received: number;
+  mapped: number;
+  rejected: number;
   /** Decoded events that every exporter's filter excluded (not mapped). */
   filteredOut: number;
 }
@@ -52,7 +55,10 @@ export interface IngestDeps {
  */
 export function createIngest(deps: IngestDeps): Ingest {
   const plan = planRoutes(deps.routes, deps.mapper);
-  return async function ingest(records: AsyncIterable<InputRecord> | Iterable<InputRecord>, opts: IngestOptions = {}): Promise<IngestResult> {
+  return async function ingest(
+    records: AsyncIterable<InputRecord> | Iterable<InputRecord>,
+    opts: IngestOptions = {},
+  ): Promise<IngestResult> {
     const run = new IngestRun(deps, plan, opts);
     try {
       for await (const rec of records) {

@@ -19,7 +19,12 @@ import { ConfigError, type RunConfig } from '../config/run-config.ts';
 import { createTelemetry, type Telemetry } from '../telemetry/index.ts';
 import { createRejectionLog } from './rejection-log.ts';
 import { createIngest, type IngestDeps } from './ingest.ts';
-import { createMemoryLimiter, MEMORY_LIMIT_DEFAULT_MIB, withMemoryLimit, type MemoryLimiter } from '../delivery/memory-limit.ts';
+import {
+  createMemoryLimiter,
+  MEMORY_LIMIT_DEFAULT_MIB,
+  withMemoryLimit,
+  type MemoryLimiter,
+} from '../delivery/memory-limit.ts';
 import { resolveDataDir, startBuffer } from './disk-buffers.ts';
 import { buildRoutes, compileMappers, type Route } from './routes.ts';
 import { deadLetterEvent, writeDeadLetter } from './dead-letter-sink.ts';
@@ -37,8 +42,17 @@ function memoryLimiterOf(config: RunConfig, routes: Route[], log: (line: string)
   if (mib <= 0) return undefined;
   return createMemoryLimiter({
     limitBytes: mib * 1048576,
-    drained: () => routes.every((r) => { const s = r.delivery.stats(); return s.queuedItems === 0 && s.inFlightItems === 0; }),
-    onChange: (waiting, used) => { if (waiting) toLogger(log).warn(`memory ${Math.round(used / 1048576)} MiB over memory_limit_mib ${mib}: sources wait until deliveries drain`); },
+    drained: () =>
+      routes.every((r) => {
+        const s = r.delivery.stats();
+        return s.queuedItems === 0 && s.inFlightItems === 0;
+      }),
+    onChange: (waiting, used) => {
+      if (waiting)
+        toLogger(log).warn(
+          `memory ${Math.round(used / 1048576)} MiB over memory_limit_mib ${mib}: sources wait until deliveries drain`,
+        );
+    },
   });
 }
 
@@ -48,9 +62,18 @@ export interface PipelineIO {
   log: LogTarget;
 }
 
-export interface WebhookHandle { url: string; stats(): WebhookStats }
-export interface ForwardHandle { address: string; stats(): ForwardStats }
-export interface ReadyInfo { webhooks: WebhookHandle[]; forwards?: ForwardHandle[] }
+export interface WebhookHandle {
+  url: string;
+  stats(): WebhookStats;
+}
+export interface ForwardHandle {
+  address: string;
+  stats(): ForwardStats;
+}
+export interface ReadyInfo {
+  webhooks: WebhookHandle[];
+  forwards?: ForwardHandle[];
+}
 
 export interface Pipeline {
   run(): Promise<RunSummary>;
@@ -80,15 +103,25 @@ export async function loadExporterModules(config: RunConfig): Promise<Map<string
   for (const [i, e] of config.exporters.entries()) {
     if (e.type !== 'module' || out.has(e.module!)) continue;
     // relative paths were made absolute against the config file by parseRunConfig; else the cwd
-    out.set(e.module!, await loadExporterModule(e.module!, process.cwd(), `exporters[${i}]${e.name ? ` (${e.name})` : ''}`));
+    out.set(
+      e.module!,
+      await loadExporterModule(e.module!, process.cwd(), `exporters[${i}]${e.name ? ` (${e.name})` : ''}`),
+    );
   }
   return out;
 }
 
 /** createPipeline after loading the config's third-party exporter modules (what the CLI uses). */
-export async function preparePipeline(config: RunConfig, io: PipelineIO, opts: PipelineOptions = {}): Promise<Pipeline> {
+export async function preparePipeline(
+  config: RunConfig,
+  io: PipelineIO,
+  opts: PipelineOptions = {},
+): Promise<Pipeline> {
   await loadExporterTypes(config.exporters.map((e) => e.type));
-  return createPipeline(config, io, { ...opts, exporterModules: opts.exporterModules ?? await loadExporterModules(config) });
+  return createPipeline(config, io, {
+    ...opts,
+    exporterModules: opts.exporterModules ?? (await loadExporterModules(config)),
+  });
 }
 
 /** How a run stops: stop() aborts the signal the sources read, and destroys the streams they handed over. */
@@ -97,7 +130,9 @@ function createStopping(telemetry: Telemetry) {
   const streams: Array<{ destroy?(): unknown }> = [];
   return {
     signal: signal.signal,
-    destroyOnStop: (s: { destroy?(): unknown }) => { streams.push(s); },
+    destroyOnStop: (s: { destroy?(): unknown }) => {
+      streams.push(s);
+    },
     stop(): void {
       if (telemetry.phase() !== 'stopped') telemetry.phaseChanged('stopping');
       signal.abort();
@@ -107,8 +142,13 @@ function createStopping(telemetry: Telemetry) {
 }
 
 /** What becomes of bad input and of pushes a delivery refused: counted, logged, dead-lettered. */
-function refusalHandlers(counts: RunSummary, telemetry: Telemetry, deadLetter: FileDeadLetter | undefined, log: (line: string) => void): Omit<IngestDeps, 'mapper' | 'routes' | 'counts' | 'telemetry'> & { stopLog(): void } {
-  let deadLetterError: string | undefined;   // logged once
+function refusalHandlers(
+  counts: RunSummary,
+  telemetry: Telemetry,
+  deadLetter: FileDeadLetter | undefined,
+  log: (line: string) => void,
+): Omit<IngestDeps, 'mapper' | 'routes' | 'counts' | 'telemetry'> & { stopLog(): void } {
+  let deadLetterError: string | undefined; // logged once
   // a flood of bad input is a few lines per client and interval, not one line per bad line
   const rejectionLog = createRejectionLog(log);
   telemetry.clientRejections?.(() => rejectionLog.counts());
@@ -119,20 +159,38 @@ function refusalHandlers(counts: RunSummary, telemetry: Telemetry, deadLetter: F
       rejectionLog.note(origin, reason, code);
       // a failed dead letter must not stop the source: the line is counted and logged above
       writeDeadLetter(deadLetter, { exporter: 'input', reason, origin, input }, (err) => {
-        if (err.message !== deadLetterError) toLogger(log).error(`${err.message}: cannot write rejected input any more (still counted and logged with its origin)`);
+        if (err.message !== deadLetterError)
+          toLogger(log).error(
+            `${err.message}: cannot write rejected input any more (still counted and logged with its origin)`,
+          );
         deadLetterError = err.message;
       });
     },
     pushFailed(route, item, err) {
       const r = route as Route;
       // log the first and then every 1000th: a failing disk fails every push
-      if (r.notAccepted++ % 1000 === 0) toLogger(log).error(`${route.exporter.name}: ${formatOrigin(item.origin)}: not accepted (${r.notAccepted} so far): ${err.message}`, { component: 'delivery', exporter: route.exporter.name, origin: formatOrigin(item.origin), count: r.notAccepted });
+      if (r.notAccepted++ % 1000 === 0)
+        toLogger(log).error(
+          `${route.exporter.name}: ${formatOrigin(item.origin)}: not accepted (${r.notAccepted} so far): ${err.message}`,
+          {
+            component: 'delivery',
+            exporter: route.exporter.name,
+            origin: formatOrigin(item.origin),
+            count: r.notAccepted,
+          },
+        );
       deadLetterEvent(deadLetter, route.exporter.name, `not accepted: ${err.message}`, item, r);
     },
     lateRefusal(route, item, err) {
       (route as Route).refusedAtShutdown++;
       // runs in a promise's catch: a throw here would be an unhandled rejection (deadLetterEvent never throws)
-      deadLetterEvent(deadLetter, route.exporter.name, `shutdown: not accepted before the deadline (${err.message})`, item, route as Route);
+      deadLetterEvent(
+        deadLetter,
+        route.exporter.name,
+        `shutdown: not accepted before the deadline (${err.message})`,
+        item,
+        route as Route,
+      );
     },
     stopLog: () => rejectionLog.stop(),
   };
@@ -168,11 +226,18 @@ async function startRoutes(routes: Route[], telemetry: Telemetry, ready: { rejec
     ready.reject(err as Error);
     throw err;
   }
-  for (const r of routes) { startBuffer(r.delivery); r.bufferedAtStart = r.delivery.stats().buffer?.events ?? 0; }
+  for (const r of routes) {
+    startBuffer(r.delivery);
+    r.bufferedAtStart = r.delivery.stats().buffer?.events ?? 0;
+  }
 }
 
 /** The configured dead letter, reported in the telemetry; undefined without `dead_letter`. */
-function openDeadLetter(config: RunConfig, telemetry: Telemetry, log: (line: string) => void): FileDeadLetter | undefined {
+function openDeadLetter(
+  config: RunConfig,
+  telemetry: Telemetry,
+  log: (line: string) => void,
+): FileDeadLetter | undefined {
   const dl = config.dead_letter;
   if (!dl) return undefined;
   const deadLetter = createDeadLetterWriter(dl.path, { maxBytes: dl.max_bytes, maxFiles: dl.max_files, log });
@@ -182,27 +247,51 @@ function openDeadLetter(config: RunConfig, telemetry: Telemetry, log: (line: str
 
 export function createPipeline(config: RunConfig, io: PipelineIO, opts: PipelineOptions = {}): Pipeline {
   const telemetry = opts.telemetry ?? createTelemetry();
-  io = { ...io, log: toLogger(io.log, { component: 'pipeline' }) };   // structured (src/util/log.ts) from here on
+  io = { ...io, log: toLogger(io.log, { component: 'pipeline' }) }; // structured (src/util/log.ts) from here on
   const sources: SourceConfig[] = config.sources ?? [{ type: 'stdin' as const }];
   checkSourceTypes(sources);
   const mappers = compileMappers(config);
   const deadLetter = openDeadLetter(config, telemetry, io.log);
-  const routes = buildRoutes(config, mappers, { log: io.log, telemetry, deadLetter, exporterModules: opts.exporterModules });
+  const routes = buildRoutes(config, mappers, {
+    log: io.log,
+    telemetry,
+    deadLetter,
+    exporterModules: opts.exporterModules,
+  });
   const counts: RunSummary = { received: 0, mapped: 0, rejected: 0, filteredOut: 0, sourceErrors: 0, exporters: [] };
   const refusals = refusalHandlers(counts, telemetry, deadLetter, io.log);
-  const ingest = withMemoryLimit(createIngest({ mapper: mappers.mapper, routes, counts, telemetry, ...refusals }), memoryLimiterOf(config, routes, io.log));
+  const ingest = withMemoryLimit(
+    createIngest({ mapper: mappers.mapper, routes, counts, telemetry, ...refusals }),
+    memoryLimiterOf(config, routes, io.log),
+  );
   const stopping = createStopping(telemetry);
   const ready = readySignal();
   const context = (where: string): SourceContext => ({
-    ingest, log: io.log, where, signal: stopping.signal, stdin: io.stdin, dataDir: resolveDataDir(config), telemetry,
-    error: (what, err) => { counts.sourceErrors++; toLogger(io.log).error(`${what}: cannot read: ${err.message}`, { component: 'source' }); },
+    ingest,
+    log: io.log,
+    where,
+    signal: stopping.signal,
+    stdin: io.stdin,
+    dataDir: resolveDataDir(config),
+    telemetry,
+    error: (what, err) => {
+      counts.sourceErrors++;
+      toLogger(io.log).error(`${what}: cannot read: ${err.message}`, { component: 'source' });
+    },
     destroyOnStop: stopping.destroyOnStop,
   });
 
   async function run(): Promise<RunSummary> {
     await startRoutes(routes, telemetry, ready);
     const started = runSources(sources, {
-      kinds: SOURCE_TYPES, context, log: io.log, signal: stopping.signal, stop: stopping.stop, sourceError: () => { counts.sourceErrors++; },
+      kinds: SOURCE_TYPES,
+      context,
+      log: io.log,
+      signal: stopping.signal,
+      stop: stopping.stop,
+      sourceError: () => {
+        counts.sourceErrors++;
+      },
     });
     try {
       const listening = await started.listen();
@@ -211,9 +300,9 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: Pipeline
       started.pull();
       await started.finished();
     } finally {
-      telemetry.phaseChanged('stopping');   // the input ended or stop(): flushing
+      telemetry.phaseChanged('stopping'); // the input ended or stop(): flushing
       refusals.stopLog();
-      ready.resolve({ webhooks: [] });   // no-op when already resolved
+      ready.resolve({ webhooks: [] }); // no-op when already resolved
       await drainRoutes(routes, opts.shutdownTimeoutMs ?? 30_000, deadLetter, io.log, counts.exporters);
       // the final commit: offsets of what the deliveries settled while flushing
       await started.closeAtEnd();
@@ -230,7 +319,12 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: Pipeline
 function readySignal() {
   let resolve!: (info: ReadyInfo) => void;
   let reject!: (err: Error) => void;
-  const promise = new Promise<ReadyInfo>((res, rej) => { resolve = res; reject = rej; });
-  promise.catch(() => { /* reported by run() */ });
+  const promise = new Promise<ReadyInfo>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => {
+    /* reported by run() */
+  });
   return { promise, resolve, reject };
 }

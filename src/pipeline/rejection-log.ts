@@ -37,15 +37,22 @@ export function clientOf(origin: Origin): string {
   const d = origin.detail;
   if (d !== undefined) {
     // webhook: "POST /events from 10.0.0.7:51234 #17"; forward: "10.0.0.7:51234 #2 tag tracee"
-    const m = origin.source === 'webhook' ? / from (\[[^\]]+\]|[^\s:]+):\d+ #\d+$/.exec(d)
-      : origin.source === 'forward' ? /^(\[[^\]]+\]|[^\s:]+):\d+ #\d+/.exec(d) : null;
+    const m =
+      origin.source === 'webhook'
+        ? / from (\[[^\]]+\]|[^\s:]+):\d+ #\d+$/.exec(d)
+        : origin.source === 'forward'
+          ? /^(\[[^\]]+\]|[^\s:]+):\d+ #\d+/.exec(d)
+          : null;
     if (m) return m[1];
   }
   return origin.source;
 }
 
 /** What an interval gathers about the rejections of one client it did not log one by one. */
-interface Left { left: Map<string, number>; first?: string }
+interface Left {
+  left: Map<string, number>;
+  first?: string;
+}
 
 export function createRejectionLog(target: LogTarget, opts: RejectionLogOptions = {}): RejectionLog {
   const log = toLogger(target, { component: 'pipeline' });
@@ -59,8 +66,10 @@ export function createRejectionLog(target: LogTarget, opts: RejectionLogOptions 
     init: () => ({ left: new Map() }),
     onSummary: ({ key: client, suppressed, acc }) => {
       const by = [...acc.left].map(([code, n]) => `${code}×${n}`).join(', ');
-      log.warn(`rejected input from ${client}: ${suppressed} more not logged one by one (${by}); first of them: ${acc.first}; every one is counted and in the dead letter`,
-        { client, repeated: suppressed });
+      log.warn(
+        `rejected input from ${client}: ${suppressed} more not logged one by one (${by}); first of them: ${acc.first}; every one is counted and in the dead letter`,
+        { client, repeated: suppressed },
+      );
     },
   });
   const flush = () => limiter.flush();
@@ -71,10 +80,12 @@ export function createRejectionLog(target: LogTarget, opts: RejectionLogOptions 
       const label = tracked.has(client) || tracked.size < maxClients ? (tracked.add(client), client) : 'other';
       const key = `${origin.source}\u0000${label}\u0000${code}`;
       const t = totals.get(key);
-      if (t === undefined) totals.set(key, { source: origin.source, client: label, reason: code, n: 1 }); else t.n++;
+      if (t === undefined) totals.set(key, { source: origin.source, client: label, reason: code, n: 1 });
+      else t.n++;
 
       const { admitted, acc } = limiter.note(client);
-      if (admitted) log.warn(`${formatOrigin(origin)}: rejected: ${reason}`, { origin: formatOrigin(origin), reason: code });
+      if (admitted)
+        log.warn(`${formatOrigin(origin)}: rejected: ${reason}`, { origin: formatOrigin(origin), reason: code });
       else {
         acc.left.set(code, (acc.left.get(code) ?? 0) + 1);
         acc.first ??= formatOrigin(origin);

@@ -2,7 +2,14 @@
 // `type: module` plugin), its filter, its mapper (trimmed fields left out, sensitive fields
 // redacted), its delivery (queue, batching, retries) and, with `buffer.type: disk`, its disk buffer.
 
-import { createDelivery, resolveDeliveryOptions, stateChangeLine, type Delivery, type FileDeadLetter, type HealthState } from '../delivery/index.ts';
+import {
+  createDelivery,
+  resolveDeliveryOptions,
+  stateChangeLine,
+  type Delivery,
+  type FileDeadLetter,
+  type HealthState,
+} from '../delivery/index.ts';
 import { compileMapper, type Mapper } from '../mapping/compile.ts';
 import { checkOverride, loadMappingTables, readTableFile } from '../mapping/load.ts';
 import { loadTrimGroups, trimDrops, trimKey, withDrops } from '../mapping/trim.ts';
@@ -67,12 +74,21 @@ export function compileMappers(config: RunConfig) {
   let trimGroups: ReturnType<typeof loadTrimGroups> | undefined;
   const redacted = redactingMappers();
   /** This exporter's filter and mapper; a bad setting is a ConfigError naming `where`. */
-  function forExporter(e: ExporterConfig, exporter: Exporter, where: string): Pick<IngestRoute, 'accepts'> & { mapper: Mapper } {
+  function forExporter(
+    e: ExporterConfig,
+    exporter: Exporter,
+    where: string,
+  ): Pick<IngestRoute, 'accepts'> & { mapper: Mapper } {
     try {
       const accepts = compileFilter(e.filter, tables.lookups, `${where}.filter`);
       let routeMapper = mapper;
       if ((e.trim ?? []).length > 0 || (e.drop_fields ?? []).length > 0) {
-        const drops = trimDrops({ trim: e.trim, drop_fields: e.drop_fields, target: exporter.target }, trimGroups ??= loadTrimGroups(), mapper, where);
+        const drops = trimDrops(
+          { trim: e.trim, drop_fields: e.drop_fields, target: exporter.target },
+          (trimGroups ??= loadTrimGroups()),
+          mapper,
+          where,
+        );
         const key = trimKey(drops);
         if (!trimmed.has(key)) trimmed.set(key, compileMapper(withDrops(tables, drops), { node }));
         routeMapper = trimmed.get(key)!;
@@ -90,8 +106,12 @@ export function compileMappers(config: RunConfig) {
 function createExporter(e: ExporterConfig, where: string, deps: RouteDeps): { exporter: Exporter; label: string } {
   const { type, module: spec } = e;
   const kind = EXPORTER_TYPES[type];
-  const factory: ExporterFactory | undefined = type === 'module' ? deps.exporterModules?.get(spec ?? '') : kind && ((o, ctx) => kind.create(o, ctx));
-  if (!factory && type === 'module') throw new ConfigError(`${where}: exporter module "${spec}" is not loaded: build the pipeline with preparePipeline() (or pass exporterModules from loadExporterModules())`);
+  const factory: ExporterFactory | undefined =
+    type === 'module' ? deps.exporterModules?.get(spec ?? '') : kind && ((o, ctx) => kind.create(o, ctx));
+  if (!factory && type === 'module')
+    throw new ConfigError(
+      `${where}: exporter module "${spec}" is not loaded: build the pipeline with preparePipeline() (or pass exporterModules from loadExporterModules())`,
+    );
   if (!factory) throw new ConfigError(`${where}.type: unknown exporter "${type}"`);
   // a plugin without a configured name names itself
   const name = e.name ?? (type === 'module' ? undefined : type);
@@ -100,18 +120,30 @@ function createExporter(e: ExporterConfig, where: string, deps: RouteDeps): { ex
   let log = toLogger(deps.log, { component: 'exporter', exporter: label }, `${label}: `);
   let exporter: Exporter;
   try {
-    exporter = factory({ ...exporterOptions(e), ...(name === undefined ? {} : { name }) }, { log: deferredLogger(() => log) });
+    exporter = factory(
+      { ...exporterOptions(e), ...(name === undefined ? {} : { name }) },
+      { log: deferredLogger(() => log) },
+    );
   } catch (err) {
     // a built-in kind names the config key it refuses (snake_case, below the entry)
-    if (err instanceof OptionError) throw new ConfigError(`${formatOptionPath([...optionPathOf(where), ...err.path])}: ${err.reason}`);
+    if (err instanceof OptionError)
+      throw new ConfigError(`${formatOptionPath([...optionPathOf(where), ...err.path])}: ${err.reason}`);
     throw err;
   }
-  if (label !== (e.name ?? exporter.name)) { label = e.name ?? exporter.name; log = toLogger(deps.log, { component: 'exporter', exporter: label }, `${label}: `); }
+  if (label !== (e.name ?? exporter.name)) {
+    label = e.name ?? exporter.name;
+    log = toLogger(deps.log, { component: 'exporter', exporter: label }, `${label}: `);
+  }
   return { exporter, label };
 }
 
 /** The in-memory delivery of one exporter, reporting to the log, the telemetry and the dead letter. */
-function createMemoryDelivery(exporter: Exporter, options: Parameters<typeof createDelivery>[1], tel: ExporterTelemetry, deps: RouteDeps): Delivery {
+function createMemoryDelivery(
+  exporter: Exporter,
+  options: Parameters<typeof createDelivery>[1],
+  tel: ExporterTelemetry,
+  deps: RouteDeps,
+): Delivery {
   let health: HealthState = 'healthy';
   const { deadLetter } = deps;
   const log = toLogger(deps.log, { component: 'delivery', exporter: exporter.name });
@@ -120,9 +152,18 @@ function createMemoryDelivery(exporter: Exporter, options: Parameters<typeof cre
   return createDelivery(timedExporter(exporter, tel), options, {
     onDeadLetter: (item, reason) => {
       tel.deadLettered();
-      perEvent.warn('dead-lettered', `${exporter.name}: ${formatOrigin(item.origin)}: dead-lettered: ${reason}`, { origin: formatOrigin(item.origin), reason });
-      if (deadLetter === undefined) return false;   // not stored: a clearable failure stays unacked (docs/delivery.md)
-      deadLetter.write({ exporter: exporter.name, reason, origin: item.origin, record: item.record, input: item.input });
+      perEvent.warn('dead-lettered', `${exporter.name}: ${formatOrigin(item.origin)}: dead-lettered: ${reason}`, {
+        origin: formatOrigin(item.origin),
+        reason,
+      });
+      if (deadLetter === undefined) return false; // not stored: a clearable failure stays unacked (docs/delivery.md)
+      deadLetter.write({
+        exporter: exporter.name,
+        reason,
+        origin: item.origin,
+        record: item.record,
+        input: item.input,
+      });
       return true;
     },
     onDrop: (reason, count) => {
@@ -139,12 +180,21 @@ function createMemoryDelivery(exporter: Exporter, options: Parameters<typeof cre
 }
 
 /** One exporter entry → its route. */
-function buildRoute(config: RunConfig, e: ExporterConfig, i: number, mappers: ReturnType<typeof compileMappers>, deps: RouteDeps): Route {
+function buildRoute(
+  config: RunConfig,
+  e: ExporterConfig,
+  i: number,
+  mappers: ReturnType<typeof compileMappers>,
+  deps: RouteDeps,
+): Route {
   const where = `exporters[${i}]`;
   const { exporter, label } = createExporter(e, where, deps);
   const { accepts, mapper } = mappers.forExporter(e, exporter, where);
   const section = mergedDelivery(config.delivery, e.delivery);
-  const merged: Parameters<typeof createDelivery>[1] = { sizeOf: approxMemory, ...deliveryOptionsOf(section) } as Parameters<typeof createDelivery>[1];
+  const merged: Parameters<typeof createDelivery>[1] = {
+    sizeOf: approxMemory,
+    ...deliveryOptionsOf(section),
+  } as Parameters<typeof createDelivery>[1];
   const bounds = resolveDeliveryOptions(merged);
   let delivery: Delivery | undefined;
   // the configured name (the otlp_http exporter reports 'otlp_http' whatever its name)
@@ -158,13 +208,31 @@ function buildRoute(config: RunConfig, e: ExporterConfig, i: number, mappers: Re
   delivery = createMemoryDelivery(exporter, innerOptions, tel, deps);
   // a disk buffer (buffer.type disk) in front of the in-memory delivery; opened by route.openBuffer(), it replays from start()
   const buffered = withBuffer(bufferCfg, delivery, {
-    name: label, dataDir: resolveDataDir(config), mapper, target: exporter.target, windowItems: bounds.maxQueueItems,
-    log: toLogger(deps.log, { component: 'delivery', exporter: label }, `${label}: `), onDrop: (reason, count) => tel.dropped(reason, count),
+    name: label,
+    dataDir: resolveDataDir(config),
+    mapper,
+    target: exporter.target,
+    windowItems: bounds.maxQueueItems,
+    log: toLogger(deps.log, { component: 'delivery', exporter: label }, `${label}: `),
+    onDrop: (reason, count) => tel.dropped(reason, count),
   });
   delivery = buffered;
   const route: Route = {
-    exporter, delivery, refusedAtShutdown: 0, unwrittenAtShutdown: 0, unwrittenReason: '', notAccepted: 0, telemetry: tel, filteredCount: 0, bufferedAtStart: 0, accepts, mapper,
-    filtered() { route.filteredCount++; tel.filtered(); },
+    exporter,
+    delivery,
+    refusedAtShutdown: 0,
+    unwrittenAtShutdown: 0,
+    unwrittenReason: '',
+    notAccepted: 0,
+    telemetry: tel,
+    filteredCount: 0,
+    bufferedAtStart: 0,
+    accepts,
+    mapper,
+    filtered() {
+      route.filteredCount++;
+      tel.filtered();
+    },
     openBuffer: () => openBuffer(buffered, label),
   };
   return route;

@@ -35,8 +35,14 @@ export interface SourceRun {
 }
 
 /** Serve until stop(); resolves when the server finished what it had in flight and is closed. */
-async function serveUntilStop(src: { close(): Promise<void> }, signal: AbortSignal, closingLine: () => string, log: Logger): Promise<void> {
-  if (!signal.aborted) await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+async function serveUntilStop(
+  src: { close(): Promise<void> },
+  signal: AbortSignal,
+  closingLine: () => string,
+  log: Logger,
+): Promise<void> {
+  if (!signal.aborted)
+    await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
   await src.close();
   log.info(closingLine());
 }
@@ -53,24 +59,47 @@ export function runSources(sources: SourceConfig[], deps: SourceRunDeps): Source
   };
   const failed = (s: SourceConfig, err: unknown) => {
     const kind = kindOf(s);
-    if (deps.signal.aborted && kind.mode === 'pull') return;   // a stream destroyed by stop()
+    if (deps.signal.aborted && kind.mode === 'pull') return; // a stream destroyed by stop()
     deps.sourceError();
-    logOf(s).error(kind.mode === 'push' ? (err as Error).message : `${kind.label(s)}: cannot read: ${(err as Error).message}`);
+    logOf(s).error(
+      kind.mode === 'push' ? (err as Error).message : `${kind.label(s)}: cannot read: ${(err as Error).message}`,
+    );
   };
   /**
    * A push source listens before ready() and serves until stop(). One that cannot be created
    * or cannot listen stops everything: Tracee would send into the void.
    */
-  function startPush(s: SourceConfig, i: number, kind: PushSourceKind, lists: ListeningSources): Promise<unknown> | undefined {
+  function startPush(
+    s: SourceConfig,
+    i: number,
+    kind: PushSourceKind,
+    lists: ListeningSources,
+  ): Promise<unknown> | undefined {
     const ctx = contextOf(s, i);
     let src: ReturnType<typeof kind.create>;
-    try { src = kind.create(s, ctx); } catch (err) { failed(s, err); deps.stop(); return undefined; }
-    return src.listen().then((address) => {
-      logOf(s).info(`${s.type}: listening on ${address}`);
-      const { list, handle } = kind.listening(src, address, ctx.telemetry);
-      (lists[list] ??= [])[i] = handle;
-      running.push(serveUntilStop(src, deps.signal, () => kind.closingLine(src, address), logOf(s)).catch((err) => failed(s, err)));
-    }, (err) => { failed(s, err); deps.stop(); });
+    try {
+      src = kind.create(s, ctx);
+    } catch (err) {
+      failed(s, err);
+      deps.stop();
+      return undefined;
+    }
+    return src.listen().then(
+      (address) => {
+        logOf(s).info(`${s.type}: listening on ${address}`);
+        const { list, handle } = kind.listening(src, address, ctx.telemetry);
+        (lists[list] ??= [])[i] = handle;
+        running.push(
+          serveUntilStop(src, deps.signal, () => kind.closingLine(src, address), logOf(s)).catch((err) =>
+            failed(s, err),
+          ),
+        );
+      },
+      (err) => {
+        failed(s, err);
+        deps.stop();
+      },
+    );
   }
   return {
     async listen() {
@@ -93,6 +122,8 @@ export function runSources(sources: SourceConfig[], deps: SourceRunDeps): Source
       });
     },
     finished: () => Promise.all(running),
-    async closeAtEnd() { for (const fn of atEnd) await fn(); },
+    async closeAtEnd() {
+      for (const fn of atEnd) await fn();
+    },
   };
 }

@@ -3,7 +3,9 @@
 import type { DeliveryStats } from '../delivery/index.ts';
 
 export interface ExporterSummary {
-  name: string; stats: DeliveryStats; pendingAtShutdown: number;
+  name: string;
+  stats: DeliveryStats;
+  pendingAtShutdown: number;
   /** Pushes the delivery refused while running (a disk buffer that could not write): dead-lettered. */
   notAccepted: number;
   /** Events this exporter's filter excluded (never pushed to it). */
@@ -37,7 +39,9 @@ export function ledgerGap(l: ExporterLedger): number {
 }
 
 export interface RunSummary {
-  received: number; mapped: number; rejected: number;
+  received: number;
+  mapped: number;
+  rejected: number;
   /** Decoded events every exporter's filter excluded (not mapped): received = mapped + rejected + filteredOut. */
   filteredOut: number;
   /** Sources that failed (cannot read a file, cannot listen): the run is not a success. */

@@ -7,13 +7,13 @@ import { createRepeatLimiter, toLogger, type LogTarget } from '../util/log.ts';
 
 /** Why a connection was refused or cut before it carried a request / message (a metric label). */
 export type RefusalReason =
-  | 'max_connections'   // the server's max_connections were open already
-  | 'per_client'        // this client address had max_connections_per_client open already
-  | 'header_timeout'    // webhook: the request headers did not arrive within header_timeout_ms
-  | 'request_timeout'   // webhook: the whole request did not arrive within request_timeout_ms
-  | 'message_timeout'   // forward: a message started did not complete within message_timeout_ms
-  | 'tls_handshake'     // TLS handshake failed or timed out (client certificate refused included)
-  | 'bad_request';      // webhook: not HTTP (the parser gave up)
+  | 'max_connections' // the server's max_connections were open already
+  | 'per_client' // this client address had max_connections_per_client open already
+  | 'header_timeout' // webhook: the request headers did not arrive within header_timeout_ms
+  | 'request_timeout' // webhook: the whole request did not arrive within request_timeout_ms
+  | 'message_timeout' // forward: a message started did not complete within message_timeout_ms
+  | 'tls_handshake' // TLS handshake failed or timed out (client certificate refused included)
+  | 'bad_request'; // webhook: not HTTP (the parser gave up)
 
 export type RefusalCounts = Partial<Record<RefusalReason, number>>;
 
@@ -40,7 +40,8 @@ export function createClientCap(max: number): ClientCap {
       open.set(a, n + 1);
       socket.once('close', () => {
         const left = (open.get(a) ?? 1) - 1;
-        if (left <= 0) open.delete(a); else open.set(a, left);
+        if (left <= 0) open.delete(a);
+        else open.set(a, left);
       });
       return true;
     },
@@ -55,10 +56,16 @@ export function createClientCap(max: number): ClientCap {
  */
 export function destroyAfter(socket: Socket, last?: string, graceMs = 1_000): void {
   if (socket.destroyed) return;
-  if (last === undefined || !socket.writable) { socket.destroy(); return; }
+  if (last === undefined || !socket.writable) {
+    socket.destroy();
+    return;
+  }
   const t = setTimeout(() => socket.destroy(), graceMs);
   t.unref();
-  socket.write(last, () => { clearTimeout(t); socket.destroy(); });
+  socket.write(last, () => {
+    clearTimeout(t);
+    socket.destroy();
+  });
 }
 
 /**
@@ -67,14 +74,27 @@ export function destroyAfter(socket: Socket, last?: string, graceMs = 1_000): vo
  * bad requests is a few lines, not 10,000. Clients seen in one interval are forgotten at its end.
  * (The shared repeat limiter of src/util/log.ts; lines at warn level.)
  */
-export function createClientLogThrottle(target: LogTarget, what: string, perInterval = 5, intervalMs = 10_000): { note(client: string, line: string): void; flush(): void } {
+export function createClientLogThrottle(
+  target: LogTarget,
+  what: string,
+  perInterval = 5,
+  intervalMs = 10_000,
+): { note(client: string, line: string): void; flush(): void } {
   const log = toLogger(target);
   const limiter = createRepeatLimiter<undefined>({
-    intervalMs, perInterval, init: () => undefined,
-    onSummary: ({ key: client, suppressed }) => log.warn(`${what}: ${suppressed} more line(s) about ${client} not logged in the last ${intervalMs / 1000} s (counted in the stats and metrics)`, { client, repeated: suppressed }),
+    intervalMs,
+    perInterval,
+    init: () => undefined,
+    onSummary: ({ key: client, suppressed }) =>
+      log.warn(
+        `${what}: ${suppressed} more line(s) about ${client} not logged in the last ${intervalMs / 1000} s (counted in the stats and metrics)`,
+        { client, repeated: suppressed },
+      ),
   });
   return {
-    note(client, line) { if (limiter.note(client).admitted) log.warn(line, { client }); },
+    note(client, line) {
+      if (limiter.note(client).admitted) log.warn(line, { client });
+    },
     flush: () => limiter.flush(),
   };
 }

@@ -12,7 +12,15 @@ export const listenerTlsSchema = schema({
   properties: {
     cert_file: { type: 'string' },
     key_file: { type: 'string' },
-    client_ca_file: { type: 'string', description: 'CA bundle (PEM) client certificates must chain to (mTLS); needed by client_auth optional / required' },
-    client_auth: { enum: ['none', 'optional', 'required'], description: 'none (default) asks no client certificate; required refuses a client without a valid one at the TLS handshake; optional (webhook only) admits a valid certificate or the auth credentials' },
+    client_ca_file: {
+      type: 'string',
+      description:
+        'CA bundle (PEM) client certificates must chain to (mTLS); needed by client_auth optional / required',
+    },
+    client_auth: {
+      enum: ['none', 'optional', 'required'],
+      description:
+        'none (default) asks no client certificate; required refuses a client without a valid one at the TLS handshake; optional (webhook only) admits a valid certificate or the auth credentials',
+    },
   },
 });

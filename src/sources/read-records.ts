@@ -8,17 +8,28 @@ import type { Readable } from 'node:stream';
 import type { Origin } from '../model/records.ts';
 import { parseLossless } from '../util/lossless-json.ts';
 
-export type InputRecord = RecordPosition & (
-  | { kind: 'text'; text: string; origin: Origin }
-  | { kind: 'value'; value: unknown; marked: boolean; origin: Origin }
-  | { kind: 'error'; code: 'too_large' | 'invalid_utf8' | 'malformed_json' | 'too_deep' | InputErrorCodeOfPushSources; reason: string; origin: Origin; text?: string });
+export type InputRecord = RecordPosition &
+  (
+    | { kind: 'text'; text: string; origin: Origin }
+    | { kind: 'value'; value: unknown; marked: boolean; origin: Origin }
+    | {
+        kind: 'error';
+        code: 'too_large' | 'invalid_utf8' | 'malformed_json' | 'too_deep' | InputErrorCodeOfPushSources;
+        reason: string;
+        origin: Origin;
+        text?: string;
+      }
+  );
 
 /**
  * Where a record ends in its file, and how to say it is settled (file sources with checkpoints):
  * `end` is the byte offset just after the record's newline (after the document for whole-document
  * input); `ack` is called once when the record is settled (delivered or dead-lettered everywhere).
  */
-export interface RecordPosition { end?: number; ack?(): void }
+export interface RecordPosition {
+  end?: number;
+  ack?(): void;
+}
 
 /** Codes of the push sources' own rejections (forward: a record or message that is not an event; grpc: a stream message that is not a StreamEventsResponse). */
 export type InputErrorCodeOfPushSources = 'wrong_type' | 'malformed_msgpack' | 'tag_mismatch' | 'malformed_protobuf';
@@ -44,7 +55,11 @@ export interface ReadOptions {
 const NEWLINE = 0x0a;
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
-export async function* readRecords(stream: Readable | AsyncIterable<Buffer | string>, source: string, opts: ReadOptions = {}): AsyncGenerator<InputRecord> {
+export async function* readRecords(
+  stream: Readable | AsyncIterable<Buffer | string>,
+  source: string,
+  opts: ReadOptions = {},
+): AsyncGenerator<InputRecord> {
   const cutter = new RecordCutter(source, opts);
   for await (const chunk of stream) yield* cutter.chunk(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
   yield* cutter.end();
@@ -80,17 +95,28 @@ class RecordCutter {
   /** The records that end in this chunk (none in document mode: the document is read at the end). */
   *chunk(chunk: Buffer): Generator<InputRecord> {
     let buf = chunk;
-    if (this.mode === 'document') { this.addDoc(buf); this.pos += buf.length; return; }
+    if (this.mode === 'document') {
+      this.addDoc(buf);
+      this.pos += buf.length;
+      return;
+    }
     while (buf.length > 0) {
       const nl = buf.indexOf(NEWLINE);
       this.hold(nl < 0 ? buf : buf.subarray(0, nl));
-      if (nl < 0) { this.pos += buf.length; return; }
+      if (nl < 0) {
+        this.pos += buf.length;
+        return;
+      }
       if (this.skipping) {
         yield this.tooLarge(this.pos + nl + 1);
         this.skipping = false;
       } else {
         yield* this.emitLine(this.takePending(), this.pos + nl + 1);
-        if (this.inDocumentMode()) { this.addDoc(buf.subarray(nl + 1)); this.pos += buf.length; return; }
+        if (this.inDocumentMode()) {
+          this.addDoc(buf.subarray(nl + 1));
+          this.pos += buf.length;
+          return;
+        }
       }
       buf = buf.subarray(nl + 1);
       this.pos += nl + 1;
@@ -110,7 +136,9 @@ class RecordCutter {
   }
 
   /** A method, so TypeScript does not narrow the mode across the generator's yields. */
-  private inDocumentMode(): boolean { return this.mode === 'document'; }
+  private inDocumentMode(): boolean {
+    return this.mode === 'document';
+  }
 
   /** Part of a line: kept, unless the line grew over the limit (then skipped to its newline). */
   private hold(part: Buffer): void {
@@ -134,7 +162,15 @@ class RecordCutter {
 
   private tooLarge(end: number): InputRecord {
     this.lineNo++;
-    return this.placed({ kind: 'error', code: 'too_large', reason: `line longer than ${this.maxLine} bytes`, origin: { source: this.source, line: this.lineNo } }, end);
+    return this.placed(
+      {
+        kind: 'error',
+        code: 'too_large',
+        reason: `line longer than ${this.maxLine} bytes`,
+        origin: { source: this.source, line: this.lineNo },
+      },
+      end,
+    );
   }
 
   /** The record's end offset (and its ack, with checkpoints). */
@@ -171,16 +207,39 @@ class RecordCutter {
   private addDoc(b: Buffer): void {
     if (this.docTooLarge) return;
     this.docBytes += b.length;
-    if (this.docBytes > this.maxDoc) { this.docTooLarge = true; this.doc.length = 0; return; }
+    if (this.docBytes > this.maxDoc) {
+      this.docTooLarge = true;
+      this.doc.length = 0;
+      return;
+    }
     this.doc.push(b);
   }
 
   /** Every record of a whole document ends where the document ends: settled together. */
   private *documentRecords(): Generator<InputRecord> {
     const origin = { source: this.source, line: 1 };
-    if (this.docTooLarge) { yield this.placed({ kind: 'error', code: 'too_large', reason: `JSON document larger than ${this.maxDoc} bytes (${DOCUMENT_MODE})`, origin }, this.pos); return; }
+    if (this.docTooLarge) {
+      yield this.placed(
+        {
+          kind: 'error',
+          code: 'too_large',
+          reason: `JSON document larger than ${this.maxDoc} bytes (${DOCUMENT_MODE})`,
+          origin,
+        },
+        this.pos,
+      );
+      return;
+    }
     let text: string;
-    try { text = utf8.decode(Buffer.concat(this.doc)); } catch { yield this.placed({ kind: 'error', code: 'invalid_utf8', reason: `input is not valid UTF-8 (${DOCUMENT_MODE})`, origin }, this.pos); return; }
+    try {
+      text = utf8.decode(Buffer.concat(this.doc));
+    } catch {
+      yield this.placed(
+        { kind: 'error', code: 'invalid_utf8', reason: `input is not valid UTF-8 (${DOCUMENT_MODE})`, origin },
+        this.pos,
+      );
+      return;
+    }
     const pieces = topLevelValues(text);
     for (const piece of pieces) yield* this.pieceRecords(piece, pieces.length);
   }
@@ -188,7 +247,7 @@ class RecordCutter {
   /** One top-level value of a document: its event(s), or why it is not one. */
   private *pieceRecords(piece: { text: string; line: number }, pieceCount: number): Generator<InputRecord> {
     const { source, pos } = this;
-    let parsed;
+    let parsed: ReturnType<typeof parseLossless>;
     try {
       parsed = parseLossless(piece.text);
     } catch (err) {
@@ -196,23 +255,49 @@ class RecordCutter {
       // line of the failed piece is a whole JSON object by itself, its lines are read one by one
       const lines = err instanceof RangeError ? undefined : ndjsonLines(piece.text);
       if (lines !== undefined) {
-        for (let k = 0; k < lines.length; k++) if (lines[k].trim() !== '') yield this.placed({ kind: 'text', text: lines[k], origin: { source, line: piece.line + k } }, pos);
+        for (let k = 0; k < lines.length; k++)
+          if (lines[k].trim() !== '')
+            yield this.placed({ kind: 'text', text: lines[k], origin: { source, line: piece.line + k } }, pos);
         return;
       }
       const deep = err instanceof RangeError;
-      yield this.placed({ kind: 'error', code: deep ? 'too_deep' : 'malformed_json', reason: deep ? `JSON nested too deeply (${DOCUMENT_MODE})` : `malformed JSON document: ${(err as Error).message} (${DOCUMENT_MODE})`, origin: { source, line: piece.line }, text: piece.text.slice(0, 1024) }, pos);
+      yield this.placed(
+        {
+          kind: 'error',
+          code: deep ? 'too_deep' : 'malformed_json',
+          reason: deep
+            ? `JSON nested too deeply (${DOCUMENT_MODE})`
+            : `malformed JSON document: ${(err as Error).message} (${DOCUMENT_MODE})`,
+          origin: { source, line: piece.line },
+          text: piece.text.slice(0, 1024),
+        },
+        pos,
+      );
       return;
     }
     if (Array.isArray(parsed.value)) {
-      for (let i = 0; i < parsed.value.length; i++) yield this.placed({ kind: 'value', value: parsed.value[i], marked: parsed.marked, origin: { source, line: pieceCount === 1 ? i + 1 : piece.line, detail: `array element ${i + 1}` } }, pos);
+      for (let i = 0; i < parsed.value.length; i++)
+        yield this.placed(
+          {
+            kind: 'value',
+            value: parsed.value[i],
+            marked: parsed.marked,
+            origin: { source, line: pieceCount === 1 ? i + 1 : piece.line, detail: `array element ${i + 1}` },
+          },
+          pos,
+        );
     } else {
-      yield this.placed({ kind: 'value', value: parsed.value, marked: parsed.marked, origin: { source, line: piece.line } }, pos);
+      yield this.placed(
+        { kind: 'value', value: parsed.value, marked: parsed.marked, origin: { source, line: piece.line } },
+        pos,
+      );
     }
   }
 }
 
 /** Said in every rejection of whole-document input: why the input was not read line by line. */
-export const DOCUMENT_MODE = 'input read whole as JSON documents: it starts with "[", or with a "{" whose value does not end on its first line';
+export const DOCUMENT_MODE =
+  'input read whole as JSON documents: it starts with "[", or with a "{" whose value does not end on its first line';
 /** Said in rejections of a line's JSON in line mode (by the reader's users, who parse the lines). */
 export const LINES_MODE = 'input read as NDJSON, one JSON event per line: its first line holds a whole JSON value';
 
@@ -222,7 +307,12 @@ function ndjsonLines(piece: string): string[] | undefined {
   for (let k = 1; k < lines.length; k++) {
     const t = lines[k].trim();
     if (!t.startsWith('{') || !t.endsWith('}')) continue;
-    try { JSON.parse(t); return lines; } catch { /* not a whole object */ }
+    try {
+      JSON.parse(t);
+      return lines;
+    } catch {
+      /* not a whole object */
+    }
   }
   return undefined;
 }
@@ -267,7 +357,8 @@ function valueEnd(text: string, from: number): { end: number; broken: boolean } 
   for (let i = from; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 92) i++;                       // backslash: skip the escaped character
+      if (c === 92)
+        i++; // backslash: skip the escaped character
       else if (c === 34) inString = false;
       else if (c === 10) return { end: i, broken: true };
       continue;
@@ -288,11 +379,20 @@ function valueEnd(text: string, from: number): { end: number; broken: boolean } 
 export function topLevelValues(text: string): Array<{ text: string; line: number }> {
   const out: Array<{ text: string; line: number }> = [];
   let line = 1;
-  const countLines = (a: number, b: number) => { for (let k = a; k < b; k++) if (text.charCodeAt(k) === 10) line++; };
-  for (let i = 0; i < text.length;) {
+  const countLines = (a: number, b: number) => {
+    for (let k = a; k < b; k++) if (text.charCodeAt(k) === 10) line++;
+  };
+  for (let i = 0; i < text.length; ) {
     const c = text.charCodeAt(i);
-    if (c === 10) { line++; i++; continue; }
-    if (c === 32 || c === 9 || c === 13) { i++; continue; }
+    if (c === 10) {
+      line++;
+      i++;
+      continue;
+    }
+    if (c === 32 || c === 9 || c === 13) {
+      i++;
+      continue;
+    }
     const start = i;
     const startLine = line;
     let end: number;

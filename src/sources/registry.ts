@@ -22,4 +22,6 @@ export const SOURCE_TYPES: Readonly<Record<string, SourceKind>> = SOURCE_KINDS;
 type ConfigOf<K> = K extends { check(config: infer C, ...rest: never[]): unknown } ? C : never;
 
 /** One `sources[]` entry: a union discriminated by `type`, each member derived from its kind's schema. */
-export type SourceConfig = { [T in keyof typeof SOURCE_KINDS]: ConfigOf<(typeof SOURCE_KINDS)[T]> }[keyof typeof SOURCE_KINDS];
+export type SourceConfig = {
+  [T in keyof typeof SOURCE_KINDS]: ConfigOf<(typeof SOURCE_KINDS)[T]>;
+}[keyof typeof SOURCE_KINDS];

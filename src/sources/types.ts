@@ -42,7 +42,10 @@ export interface IngestResult {
 }
 
 /** decode → map → push to every exporter's delivery, for these records. Never throws on bad input. */
-export type Ingest = (records: AsyncIterable<InputRecord> | Iterable<InputRecord>, opts?: IngestOptions) => Promise<IngestResult>;
+export type Ingest = (
+  records: AsyncIterable<InputRecord> | Iterable<InputRecord>,
+  opts?: IngestOptions,
+) => Promise<IngestResult>;
 
 /**
  * What the telemetry offers a source to register itself with (src/telemetry satisfies it; declared
@@ -125,4 +128,7 @@ export interface PushSource {
 export type SourceKind = PullSourceKind | PushSourceKind<any, any>;
 
 /** `a×2, b×1`, or `none`: counts in a closing line. */
-export const countedLine = (m: Record<string, number>): string => Object.entries(m).map(([k, n]) => `${k}×${n}`).join(', ') || 'none';
+export const countedLine = (m: Record<string, number>): string =>
+  Object.entries(m)
+    .map(([k, n]) => `${k}×${n}`)
+    .join(', ') || 'none';

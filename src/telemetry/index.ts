@@ -1,7 +1,19 @@
 export { createTelemetry, reasonCode } from './telemetry.ts';
 export type {
-  DeliveryReading, ExporterSnapshot, ExporterState, ExporterTelemetry, Phase, Telemetry, TelemetryOptions,
-  TelemetrySnapshot, WebhookReading, DeadLetterReading, ForwardReading, FileReading, GrpcTelemetry, GrpcSnapshot,
+  DeliveryReading,
+  ExporterSnapshot,
+  ExporterState,
+  ExporterTelemetry,
+  Phase,
+  Telemetry,
+  TelemetryOptions,
+  TelemetrySnapshot,
+  WebhookReading,
+  DeadLetterReading,
+  ForwardReading,
+  FileReading,
+  GrpcTelemetry,
+  GrpcSnapshot,
 } from './telemetry.ts';
 export { createTelemetryServer } from './server.ts';
 export type { TelemetryServer, TelemetryServerOptions } from './server.ts';

@@ -18,13 +18,21 @@ export interface ProgressLogOptions {
 export function progressLine(s: TelemetrySnapshot, prevReceived: number, elapsedMs: number): string {
   const rate = elapsedMs > 0 ? ((s.received - prevReceived) * 1000) / elapsedMs : 0;
   const exporters = s.exporters.map((e) => {
-    let state = e.state === 'healthy' ? 'healthy' : `${e.state === 'open' ? 'circuit open, failing' : 'retrying'} for ${Math.round(e.stateForMs / 1000)} s`;
-    if (e.deadLetterStreak >= DEAD_LETTER_STREAK) state += `, DEAD-LETTERS EVERYTHING (the last ${e.deadLetterStreak} events, none delivered)`;
+    let state =
+      e.state === 'healthy'
+        ? 'healthy'
+        : `${e.state === 'open' ? 'circuit open, failing' : 'retrying'} for ${Math.round(e.stateForMs / 1000)} s`;
+    if (e.deadLetterStreak >= DEAD_LETTER_STREAK)
+      state += `, DEAD-LETTERS EVERYTHING (the last ${e.deadLetterStreak} events, none delivered)`;
     const dup = e.duplicates > 0 ? `, duplicates ${e.duplicates}` : '';
     return `${e.name}: delivered ${e.delivered}${dup}, dead-lettered ${e.deadLettered}, dropped ${e.dropped}, queued ${e.queuedItems}${e.inFlightItems > 0 ? `, in flight ${e.inFlightItems}` : ''}, ${state}`;
   });
-  const streams = s.grpc.filter((g) => !g.connected).map((g) =>
-    `grpc ${g.address}: ${g.everConnected ? 'disconnected' : 'not connected'} for ${Math.round(g.stateForMs / 1000)} s (events Tracee emits meanwhile are lost)`);
+  const streams = s.grpc
+    .filter((g) => !g.connected)
+    .map(
+      (g) =>
+        `grpc ${g.address}: ${g.everConnected ? 'disconnected' : 'not connected'} for ${Math.round(g.stateForMs / 1000)} s (events Tracee emits meanwhile are lost)`,
+    );
   const parts = [...exporters, ...streams];
   return `progress: received ${s.received} (+${rate.toFixed(1)}/s), mapped ${s.mapped}, rejected ${s.rejected}${parts.length ? `; ${parts.join('; ')}` : ''}`;
 }

@@ -38,31 +38,51 @@ export function judgeReadiness(
   deadLetterStreak = DEAD_LETTER_STREAK,
 ): Readiness {
   switch (phase) {
-    case 'starting': return { ready: false, reason: 'starting: exporters not started or sources not listening yet' };
-    case 'stopping': return { ready: false, reason: 'shutting down: input stopped, flushing the exporters' };
-    case 'stopped': return { ready: false, reason: 'stopped' };
-    case 'running': break;
+    case 'starting':
+      return { ready: false, reason: 'starting: exporters not started or sources not listening yet' };
+    case 'stopping':
+      return { ready: false, reason: 'shutting down: input stopped, flushing the exporters' };
+    case 'stopped':
+      return { ready: false, reason: 'stopped' };
+    case 'running':
+      break;
   }
-  const deadLettering = deadLetterStreak > 0 ? exporters.filter((e) => (e.deadLetterStreak ?? 0) >= deadLetterStreak) : [];
-  const dlText = (e: { label: string; deadLetterStreak?: number }) => `${e.label} dead-letters everything (the last ${e.deadLetterStreak} events, none delivered)`;
+  const deadLettering =
+    deadLetterStreak > 0 ? exporters.filter((e) => (e.deadLetterStreak ?? 0) >= deadLetterStreak) : [];
+  const dlText = (e: { label: string; deadLetterStreak?: number }) =>
+    `${e.label} dead-letters everything (the last ${e.deadLetterStreak} events, none delivered)`;
   if (maxRetryingMs > 0 && exporters.length > 0) {
     const retrying = exporters.filter((e) => e.state !== 'healthy' && now - e.stateSince >= maxRetryingMs);
     if (retrying.length === exporters.length) {
       const list = retrying.map((e) => `${e.label} (${Math.round((now - e.stateSince) / 1000)} s)`).join(', ');
-      return { ready: false, reason: `every exporter retrying for over ${Math.round(maxRetryingMs / 1000)} s: ${list}` };
+      return {
+        ready: false,
+        reason: `every exporter retrying for over ${Math.round(maxRetryingMs / 1000)} s: ${list}`,
+      };
     }
   }
   if (deadLettering.length > 0) {
-    const failing = exporters.filter((e) => deadLettering.includes(e) || (maxRetryingMs > 0 && e.state !== 'healthy' && now - e.stateSince >= maxRetryingMs));
+    const failing = exporters.filter(
+      (e) =>
+        deadLettering.includes(e) ||
+        (maxRetryingMs > 0 && e.state !== 'healthy' && now - e.stateSince >= maxRetryingMs),
+    );
     const text = deadLettering.map(dlText).join('; ');
-    if (failing.length === exporters.length) return { ready: false, reason: `no exporter delivers: ${text}${failing.length > deadLettering.length ? '; the others retrying' : ''}` };
+    if (failing.length === exporters.length)
+      return {
+        ready: false,
+        reason: `no exporter delivers: ${text}${failing.length > deadLettering.length ? '; the others retrying' : ''}`,
+      };
     return { ready: true, reason: `ready, but ${text}` };
   }
   if (maxRetryingMs > 0 && input.streams.length > 0 && input.otherSources === 0) {
     const down = input.streams.filter((g) => !g.connected && now - g.since >= maxRetryingMs);
     if (down.length === input.streams.length) {
       const list = down.map((g) => `${g.address} (${Math.round((now - g.since) / 1000)} s)`).join(', ');
-      return { ready: false, reason: `every gRPC stream from Tracee down for over ${Math.round(maxRetryingMs / 1000)} s: ${list}` };
+      return {
+        ready: false,
+        reason: `every gRPC stream from Tracee down for over ${Math.round(maxRetryingMs / 1000)} s: ${list}`,
+      };
     }
   }
   return { ready: true, reason: 'ready' };

@@ -30,7 +30,11 @@ export function createTelemetryServer(telemetry: Telemetry, opts: TelemetryServe
   let server: http.Server | undefined;
 
   function send(res: ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8'): void {
-    res.writeHead(status, { 'content-type': type, 'content-length': String(Buffer.byteLength(body)), 'cache-control': 'no-store' });
+    res.writeHead(status, {
+      'content-type': type,
+      'content-length': String(Buffer.byteLength(body)),
+      'cache-control': 'no-store',
+    });
     res.end(res.req.method === 'HEAD' ? undefined : body);
   }
 
@@ -38,7 +42,8 @@ export function createTelemetryServer(telemetry: Telemetry, opts: TelemetryServe
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
-    if (path !== '/metrics' && path !== '/healthz' && path !== '/readyz') return send(res, 404, 'not found: GET /metrics, /healthz or /readyz\n');
+    if (path !== '/metrics' && path !== '/healthz' && path !== '/readyz')
+      return send(res, 404, 'not found: GET /metrics, /healthz or /readyz\n');
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('allow', 'GET, HEAD');
       return send(res, 405, 'only GET and HEAD\n');
@@ -61,7 +66,9 @@ export function createTelemetryServer(telemetry: Telemetry, opts: TelemetryServe
         });
       });
       await new Promise<void>((resolve, reject) => {
-        s.once('error', (err: NodeJS.ErrnoException) => reject(new Error(`${where}: cannot listen on ${opts.host ?? ''}:${opts.port}: ${err.code ?? err.message}`)));
+        s.once('error', (err: NodeJS.ErrnoException) =>
+          reject(new Error(`${where}: cannot listen on ${opts.host ?? ''}:${opts.port}: ${err.code ?? err.message}`)),
+        );
         s.listen({ host: opts.host, port: opts.port }, () => resolve());
       });
       server = s;

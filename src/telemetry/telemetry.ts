@@ -35,7 +35,13 @@ export interface WebhookReading {
 
 /** What is read from a forward source at scrape time (a subset of ForwardStats). */
 export interface ForwardReading {
-  connections: { accepted: number; refused: number; active: number; closed: Partial<Record<string, number>>; refusedBy?: Partial<Record<string, number>> };
+  connections: {
+    accepted: number;
+    refused: number;
+    active: number;
+    closed: Partial<Record<string, number>>;
+    refusedBy?: Partial<Record<string, number>>;
+  };
   /** By carrier mode (message, forward, packed_forward, compressed_packed_forward, heartbeat). */
   messages: Partial<Record<string, number>>;
   acks: number;
@@ -158,7 +164,10 @@ export interface Telemetry {
   /** `code`: malformed_json, not_an_object, unknown_shape, wrong_type, too_large, invalid_utf8, too_deep, map_error, queue_full. */
   eventRejected(source: string, code: string): void;
   /** Register an exporter: its delivery is read at scrape time; the handle reports its events. */
-  exporter(name: string, probe: { read(): DeliveryReading; capacity?: { items: number; bytes: number } }): ExporterTelemetry;
+  exporter(
+    name: string,
+    probe: { read(): DeliveryReading; capacity?: { items: number; bytes: number } },
+  ): ExporterTelemetry;
   /** Register a webhook source listening on `listen` (host:port); its answers are read at scrape time. */
   webhook(listen: string, read: () => WebhookReading): void;
   /** Register a forward source listening on `listen` (host:port); its counts are read at scrape time. */
@@ -190,7 +199,12 @@ export interface TelemetryOptions {
 }
 
 /** What the dead letter's cap did: rotations, and the oldest files deleted with what they held. */
-export interface DeadLetterReading { rotations: number; droppedFiles: number; droppedBytes: number; droppedLines: number }
+export interface DeadLetterReading {
+  rotations: number;
+  droppedFiles: number;
+  droppedBytes: number;
+  droppedLines: number;
+}
 
 /** The state metrics.ts reads. */
 export interface TelemetryState {
@@ -208,7 +222,12 @@ export interface TelemetryState {
 
 /** A label value from a free-form reason: its leading code, lower case, [a-z0-9_], at most 40 characters. */
 export function reasonCode(reason: string): string {
-  const code = reason.split(':', 1)[0].trim().toLowerCase().replace(/[^a-z0-9_]+/g, '_').slice(0, 40);
+  const code = reason
+    .split(':', 1)[0]
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9_]+/g, '_')
+    .slice(0, 40);
   return code === '' ? 'other' : code;
 }
 
@@ -240,7 +259,10 @@ export function createTelemetry(opts: TelemetryOptions = {}): Telemetry {
   function source(name: string): SourceCounts {
     if (name === lastName) return lastCounts!;
     let c = sources.get(name);
-    if (c === undefined) { c = { received: 0, mapped: 0, rejected: new Map() }; sources.set(name, c); }
+    if (c === undefined) {
+      c = { received: 0, mapped: 0, rejected: new Map() };
+      sources.set(name, c);
+    }
     lastName = name;
     lastCounts = c;
     return c;
@@ -248,29 +270,62 @@ export function createTelemetry(opts: TelemetryOptions = {}): Telemetry {
 
   function readiness(): Readiness {
     const input = { streams: grpcs, otherSources: webhooks.length + forwards.length + fileSources.length };
-    const judged = exporters.map((e) => ({ label: e.label, state: e.state, stateSince: e.stateSince, deadLetterStreak: streakOf(e) }));
+    const judged = exporters.map((e) => ({
+      label: e.label,
+      state: e.state,
+      stateSince: e.stateSince,
+      deadLetterStreak: streakOf(e),
+    }));
     return judgeReadiness(phase, judged, now(), maxRetryingMs, input, streakLimit);
   }
 
   const clientRejections: TelemetryState['clientRejections'] = [];
-  const state: TelemetryState = { sources, exporters, webhooks, forwards, fileSources, deadLetters, grpcs, clientRejections, isReady: () => readiness().ready };
+  const state: TelemetryState = {
+    sources,
+    exporters,
+    webhooks,
+    forwards,
+    fileSources,
+    deadLetters,
+    grpcs,
+    clientRejections,
+    isReady: () => readiness().ready,
+  };
   const metrics: Metrics = createMetrics(state, { processMetrics: opts.processMetrics ?? false });
 
   return {
-    phaseChanged(p) { phase = p; },
+    phaseChanged(p) {
+      phase = p;
+    },
     phase: () => phase,
-    eventReceived(name) { source(name).received++; },
-    eventMapped(name) { source(name).mapped++; },
-    eventRejected(name, code) { bump(source(name).rejected, reasonCode(code), 1); },
+    eventReceived(name) {
+      source(name).received++;
+    },
+    eventMapped(name) {
+      source(name).mapped++;
+    },
+    eventRejected(name, code) {
+      bump(source(name).rejected, reasonCode(code), 1);
+    },
 
     exporter(name, probe) {
       const taken = new Set(exporters.map((e) => e.label));
       let label = name;
       for (let i = 2; taken.has(label); i++) label = `${name}#${i}`;
       const e: ExporterEntry = {
-        label, read: probe.read, capacity: probe.capacity, deadLettered: 0, dropped: new Map(),
-        retries: 0, retriedItems: 0, undeliveredAtShutdown: 0, filtered: 0, state: 'healthy', stateSince: now(),
-        dlStreak: 0, dlStreakBase: 0,
+        label,
+        read: probe.read,
+        capacity: probe.capacity,
+        deadLettered: 0,
+        dropped: new Map(),
+        retries: 0,
+        retriedItems: 0,
+        undeliveredAtShutdown: 0,
+        filtered: 0,
+        state: 'healthy',
+        stateSince: now(),
+        dlStreak: 0,
+        dlStreakBase: 0,
       };
       exporters.push(e);
       return {
@@ -279,27 +334,51 @@ export function createTelemetry(opts: TelemetryOptions = {}): Telemetry {
           e.deadLettered += count;
           const r = e.read();
           const settled = r.delivered + r.duplicates;
-          if (settled !== e.dlStreakBase) { e.dlStreak = 0; e.dlStreakBase = settled; }
+          if (settled !== e.dlStreakBase) {
+            e.dlStreak = 0;
+            e.dlStreakBase = settled;
+          }
           e.dlStreak += count;
         },
-        dropped(reason, count) { bump(e.dropped, reasonCode(reason), count); },
-        retried(items) { e.retries++; e.retriedItems += items; },
+        dropped(reason, count) {
+          bump(e.dropped, reasonCode(reason), count);
+        },
+        retried(items) {
+          e.retries++;
+          e.retriedItems += items;
+        },
         stateChanged(s) {
           if (s === e.state) return;
           if (s === 'healthy' || e.state === 'healthy') e.stateSince = now();
           e.state = s;
         },
-        sendFinished(outcome, seconds) { metrics.observeSend(label, outcome, seconds); },
-        undeliveredAtShutdown(count) { e.undeliveredAtShutdown += count; },
-        filtered() { e.filtered++; },
+        sendFinished(outcome, seconds) {
+          metrics.observeSend(label, outcome, seconds);
+        },
+        undeliveredAtShutdown(count) {
+          e.undeliveredAtShutdown += count;
+        },
+        filtered() {
+          e.filtered++;
+        },
       };
     },
 
-    webhook(listen, read) { webhooks.push({ listen, read }); },
-    clientRejections(read) { clientRejections.push(read); },
-    forward(listen, read) { forwards.push({ listen, read }); },
-    files(read) { fileSources.push(read); },
-    deadLetter(read) { deadLetters.push(read); },
+    webhook(listen, read) {
+      webhooks.push({ listen, read });
+    },
+    clientRejections(read) {
+      clientRejections.push(read);
+    },
+    forward(listen, read) {
+      forwards.push({ listen, read });
+    },
+    files(read) {
+      fileSources.push(read);
+    },
+    deadLetter(read) {
+      deadLetters.push(read);
+    },
     grpc(address) {
       const g: GrpcEntry = { address, connected: false, everConnected: false, reconnects: 0, since: now() };
       grpcs.push(g);
@@ -321,7 +400,9 @@ export function createTelemetry(opts: TelemetryOptions = {}): Telemetry {
     readiness,
 
     snapshot() {
-      let received = 0, mapped = 0, rejected = 0;
+      let received = 0,
+        mapped = 0,
+        rejected = 0;
       for (const c of sources.values()) {
         received += c.received;
         mapped += c.mapped;
@@ -329,18 +410,34 @@ export function createTelemetry(opts: TelemetryOptions = {}): Telemetry {
       }
       const t = now();
       return {
-        phase, received, mapped, rejected,
+        phase,
+        received,
+        mapped,
+        rejected,
         exporters: exporters.map((e) => {
           const r = e.read();
           let dropped = 0;
           for (const n of e.dropped.values()) dropped += n;
           return {
-            name: e.label, delivered: r.delivered, duplicates: r.duplicates, deadLettered: e.deadLettered, dropped,
-            queuedItems: r.queuedItems, queuedBytes: r.queuedBytes, inFlightItems: r.inFlightItems,
-            state: e.state, stateForMs: t - e.stateSince, deadLetterStreak: streakOf(e),
+            name: e.label,
+            delivered: r.delivered,
+            duplicates: r.duplicates,
+            deadLettered: e.deadLettered,
+            dropped,
+            queuedItems: r.queuedItems,
+            queuedBytes: r.queuedBytes,
+            inFlightItems: r.inFlightItems,
+            state: e.state,
+            stateForMs: t - e.stateSince,
+            deadLetterStreak: streakOf(e),
           };
         }),
-        grpc: grpcs.map((g) => ({ address: g.address, connected: g.connected, everConnected: g.everConnected, stateForMs: t - g.since })),
+        grpc: grpcs.map((g) => ({
+          address: g.address,
+          connected: g.connected,
+          everConnected: g.everConnected,
+          stateForMs: t - g.since,
+        })),
       };
     },
 

@@ -8,8 +8,12 @@ const OUTCOMES: ReadonlySet<string> = new Set(['ok', 'partial', 'retryable', 're
 
 export function timedExporter<R>(exporter: Exporter<R>, t: Pick<ExporterTelemetry, 'sendFinished'>): Exporter<R> {
   return {
-    get name() { return exporter.name; },
-    get target() { return exporter.target; },
+    get name() {
+      return exporter.name;
+    },
+    get target() {
+      return exporter.target;
+    },
     start: () => exporter.start(),
     shutdown: () => exporter.shutdown(),
     async send(batch, signal) {
@@ -22,7 +26,10 @@ export function timedExporter<R>(exporter: Exporter<R>, t: Pick<ExporterTelemetr
         throw err;
       }
       const status = (outcome as SendOutcome | undefined)?.status;
-      t.sendFinished(status !== undefined && OUTCOMES.has(status) ? status : 'invalid', (performance.now() - t0) / 1000);
+      t.sendFinished(
+        status !== undefined && OUTCOMES.has(status) ? status : 'invalid',
+        (performance.now() - t0) / 1000,
+      );
       return outcome;
     },
   };

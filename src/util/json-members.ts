@@ -19,7 +19,7 @@ function skipWs(text: string, i: number): number {
 
 /** i at an opening quote → the index after its closing quote, or -1. */
 function stringEnd(text: string, i: number): number {
-  for (let j = i + 1; ;) {
+  for (let j = i + 1; ; ) {
     const q = text.indexOf('"', j);
     if (q < 0) return -1;
     let backslashes = 0;
@@ -35,13 +35,16 @@ function valueEnd(text: string, i: number): number {
   let depth = 0;
   for (let j = i; j < n; j++) {
     const c = text.charCodeAt(j);
-    if (c === 34) { // '"': jump over the string
+    if (c === 34) {
+      // '"': jump over the string
       const e = stringEnd(text, j);
       if (e < 0) return -1;
       if (depth === 0) return e;
       j = e - 1;
-    } else if (c === 123 || c === 91) depth++; // '{' '['
-    else if (c === 125 || c === 93) { // '}' ']'
+    } else if (c === 123 || c === 91)
+      depth++; // '{' '['
+    else if (c === 125 || c === 93) {
+      // '}' ']'
       if (depth === 0) return j > i ? j : -1; // end of a scalar at the enclosing object's end
       if (--depth === 0) return j + 1;
     } else if (depth === 0 && (c === 44 || c === 32 || c === 9 || c === 10 || c === 13)) return j > i ? j : -1; // ',' or space ends a scalar
@@ -54,7 +57,12 @@ function valueEnd(text: string, i: number): number {
  * With `wanted`, reading stops once all of those keys are found (JSON text from an object has no
  * repeated keys), so a member near the start is found without reading the rest.
  */
-export function jsonMembers(text: string, start = 0, end = text.length, wanted?: readonly string[]): JsonMember[] | undefined {
+export function jsonMembers(
+  text: string,
+  start = 0,
+  end = text.length,
+  wanted?: readonly string[],
+): JsonMember[] | undefined {
   let i = skipWs(text, start);
   if (text[i] !== '{') return undefined;
   const out: JsonMember[] = [];
@@ -75,7 +83,10 @@ export function jsonMembers(text: string, start = 0, end = text.length, wanted?:
     out.push({ key, start: vs, end: ve });
     if (wanted !== undefined && wanted.includes(key) && --missing === 0) return out;
     i = skipWs(text, ve);
-    if (text[i] === ',') { i = skipWs(text, i + 1); continue; }
+    if (text[i] === ',') {
+      i = skipWs(text, i + 1);
+      continue;
+    }
     if (text[i] === '}') return skipWs(text, i + 1) === end ? out : undefined;
     return undefined;
   }

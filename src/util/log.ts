@@ -82,11 +82,21 @@ interface Sink {
   limiters: Set<{ flush(): void }>;
 }
 
-export function isLogLevel(v: unknown): v is LogLevel { return typeof v === 'string' && (LOG_LEVELS as readonly string[]).includes(v); }
-export function isLogFormat(v: unknown): v is LogFormat { return typeof v === 'string' && (LOG_FORMATS as readonly string[]).includes(v); }
+export function isLogLevel(v: unknown): v is LogLevel {
+  return typeof v === 'string' && (LOG_LEVELS as readonly string[]).includes(v);
+}
+export function isLogFormat(v: unknown): v is LogFormat {
+  return typeof v === 'string' && (LOG_FORMATS as readonly string[]).includes(v);
+}
 
 /** One line in the sink's format (exported for the docs' examples and tests). */
-export function formatLogLine(s: Pick<LogSettings, 'format' | 'redact' | 'name'>, level: LogLevel, time: Date, msg: string, fields: LogFields): string {
+export function formatLogLine(
+  s: Pick<LogSettings, 'format' | 'redact' | 'name'>,
+  level: LogLevel,
+  time: Date,
+  msg: string,
+  fields: LogFields,
+): string {
   const text = s.redact(msg);
   if (s.format === 'text') return `${time.toISOString()} ${level.toUpperCase().padEnd(5)} ${s.name}: ${text}`;
   const out: Record<string, unknown> = { level, time: time.toISOString(), msg: text };
@@ -103,7 +113,11 @@ function settingsSink(settings: LogSettings): Sink {
     enabled: (level) => RANK[level] >= RANK[settings.level],
     emit(level, msg, fields) {
       let line: string;
-      try { line = formatLogLine(settings, level, settings.now(), msg, fields); } catch { line = `${settings.now().toISOString()} ERROR ${settings.name}: (a log line could not be formatted)`; }
+      try {
+        line = formatLogLine(settings, level, settings.now(), msg, fields);
+      } catch {
+        line = `${settings.now().toISOString()} ERROR ${settings.name}: (a log line could not be formatted)`;
+      }
       settings.write(line);
     },
     limiters: new Set(),
@@ -128,7 +142,9 @@ function loggerOn(sink: Sink, bound: LogFields, prefix: string): Logger {
   logger.enabled = (level) => sink.enabled(level);
   logger.child = (fields, more = '') => loggerOn(sink, { ...bound, ...fields }, prefix + more);
   logger.limited = (opts = {}) => limitedLogger(logger, sink, opts);
-  logger.flush = () => { for (const l of [...sink.limiters]) l.flush(); };
+  logger.flush = () => {
+    for (const l of [...sink.limiters]) l.flush();
+  };
   return logger;
 }
 
@@ -141,7 +157,11 @@ function defaults(opts: Partial<LogSettings>): LogSettings {
   return {
     format: opts.format ?? LOG_DEFAULTS.format,
     level: opts.level ?? LOG_DEFAULTS.level,
-    write: opts.write ?? ((line) => { process.stderr.write(`${line}\n`); }),
+    write:
+      opts.write ??
+      ((line) => {
+        process.stderr.write(`${line}\n`);
+      }),
     redact: opts.redact ?? ((t) => t),
     now: opts.now ?? (() => new Date()),
     name: opts.name ?? 'tracee-exporter',
@@ -154,11 +174,16 @@ export const rootLogger: Logger = loggerOn(settingsSink(rootSettings), {}, '');
 
 /** Change the process logger's settings (the CLI: redact at start, format and level once the config and flags are read). */
 export function configureLog(opts: Partial<LogSettings>): void {
-  for (const [k, v] of Object.entries(opts)) if (v !== undefined) (rootSettings as unknown as Record<string, unknown>)[k] = v;
+  for (const [k, v] of Object.entries(opts))
+    if (v !== undefined) (rootSettings as unknown as Record<string, unknown>)[k] = v;
 }
 
 export function isLogger(t: unknown): t is Logger {
-  return typeof t === 'function' && typeof (t as Partial<Logger>).child === 'function' && typeof (t as Partial<Logger>).warn === 'function';
+  return (
+    typeof t === 'function' &&
+    typeof (t as Partial<Logger>).child === 'function' &&
+    typeof (t as Partial<Logger>).warn === 'function'
+  );
 }
 
 /** The target as a Logger (with these fields bound): a Logger as is, a plain callback wrapped. */
@@ -204,7 +229,9 @@ export const REPEAT_DEFAULTS = { intervalMs: 10_000, perInterval: 1 } as const;
  * key with suppressed occurrences. Keys seen in one interval are forgotten at its end, so a flood
  * of distinct keys is bounded by the interval's length.
  */
-export function createRepeatLimiter<A>(opts: RepeatLimiterOptions & { init(key: string): A; onSummary(w: RepeatWindow<A>): void }): RepeatLimiter<A> {
+export function createRepeatLimiter<A>(
+  opts: RepeatLimiterOptions & { init(key: string): A; onSummary(w: RepeatWindow<A>): void },
+): RepeatLimiter<A> {
   const intervalMs = opts.intervalMs ?? REPEAT_DEFAULTS.intervalMs;
   const per = opts.perInterval ?? REPEAT_DEFAULTS.perInterval;
   let current = new Map<string, { logged: number; suppressed: number; acc: A }>();
@@ -212,15 +239,28 @@ export function createRepeatLimiter<A>(opts: RepeatLimiterOptions & { init(key: 
   function flush(): void {
     const ended = current;
     current = new Map();
-    if (timer !== undefined) { clearInterval(timer); timer = undefined; }
-    for (const [key, w] of ended) if (w.suppressed > 0) opts.onSummary({ key, suppressed: w.suppressed, acc: w.acc, intervalMs });
+    if (timer !== undefined) {
+      clearInterval(timer);
+      timer = undefined;
+    }
+    for (const [key, w] of ended)
+      if (w.suppressed > 0) opts.onSummary({ key, suppressed: w.suppressed, acc: w.acc, intervalMs });
   }
   return {
     note(key) {
       let w = current.get(key);
-      if (w === undefined) { w = { logged: 0, suppressed: 0, acc: opts.init(key) }; current.set(key, w); }
-      if (timer === undefined) { timer = setInterval(flush, intervalMs); timer.unref(); }
-      if (w.logged < per) { w.logged++; return { admitted: true, acc: w.acc }; }
+      if (w === undefined) {
+        w = { logged: 0, suppressed: 0, acc: opts.init(key) };
+        current.set(key, w);
+      }
+      if (timer === undefined) {
+        timer = setInterval(flush, intervalMs);
+        timer.unref();
+      }
+      if (w.logged < per) {
+        w.logged++;
+        return { admitted: true, acc: w.acc };
+      }
       w.suppressed++;
       return { admitted: false, acc: w.acc };
     },
@@ -238,7 +278,11 @@ function limitedLogger(logger: Logger, sink: Sink, opts: RepeatLimiterOptions): 
   const limiter = createRepeatLimiter<{ level: LogLevel; msg: string; fields?: LogFields }>({
     ...opts,
     init: () => ({ level: 'info', msg: '' }),
-    onSummary: (w) => logger.log(w.acc.level, `${w.acc.msg} ${repeatSuffix(w.suppressed, w.intervalMs)}`, { ...w.acc.fields, repeated: w.suppressed }),
+    onSummary: (w) =>
+      logger.log(w.acc.level, `${w.acc.msg} ${repeatSuffix(w.suppressed, w.intervalMs)}`, {
+        ...w.acc.fields,
+        repeated: w.suppressed,
+      }),
   });
   const entry = { flush: () => limiter.flush() };
   sink.limiters.add(entry);
@@ -246,17 +290,35 @@ function limitedLogger(logger: Logger, sink: Sink, opts: RepeatLimiterOptions): 
     if (!logger.enabled(level)) return;
     const { admitted, acc } = limiter.note(key);
     if (!admitted) return;
-    if (acc.msg === '') { acc.level = level; acc.msg = msg; acc.fields = fields; }
+    if (acc.msg === '') {
+      acc.level = level;
+      acc.msg = msg;
+      acc.fields = fields;
+    }
     logger.log(level, msg, fields);
   };
   return {
-    debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'),
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
     flush: () => limiter.flush(),
-    stop: () => { limiter.stop(); sink.limiters.delete(entry); },
+    stop: () => {
+      limiter.stop();
+      sink.limiters.delete(entry);
+    },
   };
 }
 
 /** A logger that writes through whichever logger `get` returns at the time (a name known only later). */
 export function deferredLogger(get: () => Logger): Logger {
-  return loggerOn({ enabled: (l) => get().enabled(l), emit: (level, msg, fields) => get().log(level, msg, fields), limiters: new Set() }, {}, '');
+  return loggerOn(
+    {
+      enabled: (l) => get().enabled(l),
+      emit: (level, msg, fields) => get().log(level, msg, fields),
+      limiters: new Set(),
+    },
+    {},
+    '',
+  );
 }

@@ -24,8 +24,11 @@ const inNumber = (c: number) => isDigit(c) || c === 46 || c === 101 || c === 69 
  */
 function nextBigCandidate(text: string, from: number): number {
   const n = text.length;
-  for (let i = from + 15; i < n;) {
-    if (!isDigit(text.charCodeAt(i))) { i += 16; continue; }
+  for (let i = from + 15; i < n; ) {
+    if (!isDigit(text.charCodeAt(i))) {
+      i += 16;
+      continue;
+    }
     let s = i;
     while (s > from && isDigit(text.charCodeAt(s - 1))) s--;
     let e = i + 1;
@@ -70,14 +73,18 @@ export function parseLossless(text: string): LosslessParse {
 }
 
 /** A number token beyond 2^53: [start, end) in the text, and its digits. */
-interface BigToken { start: number; end: number; digits: string }
+interface BigToken {
+  start: number;
+  end: number;
+  digits: string;
+}
 
 /** The number tokens beyond 2^53 outside string literals, from the candidate at `first` on. */
 function bigIntegers(text: string, first: number): BigToken[] {
   const out: BigToken[] = [];
   let inString = false;
   let cursor = 0;
-  for (let p = first; p >= 0;) {
+  for (let p = first; p >= 0; ) {
     inString = inStringAt(text, cursor, p, inString);
     cursor = p;
     const end = candidateEnd;
@@ -93,7 +100,7 @@ function bigIntegers(text: string, first: number): BigToken[] {
  * Only the '"' between them are visited.
  */
 function inStringAt(text: string, from: number, to: number, inString: boolean): boolean {
-  for (let cursor = from; ;) {
+  for (let cursor = from; ; ) {
     const q = text.indexOf('"', cursor);
     if (q < 0 || q >= to) return inString;
     if (inString) {
@@ -165,7 +172,7 @@ function parseMarked(text: string, bigs: readonly BigToken[]): LosslessParse {
 
 function parseWithReviver(text: string): LosslessParse {
   let bigCount = 0;
-  const value = JSON.parse(text, function (_key, v, ctx?: { source?: string }) {
+  const value = JSON.parse(text, (_key, v, ctx?: { source?: string }) => {
     if (typeof v === 'number' && !Number.isSafeInteger(v) && ctx?.source && /^-?\d+$/.test(ctx.source)) {
       bigCount++;
       return BigInt(ctx.source);
@@ -180,12 +187,17 @@ function parseWithReviver(text: string): LosslessParse {
 /** A genuine input string that begins with the marker character (slow path only). */
 class LiteralString {
   readonly s: string;
-  constructor(s: string) { this.s = s; }
+  constructor(s: string) {
+    this.s = s;
+  }
 }
 
 function unwrapLiterals(v: unknown): unknown {
   if (v instanceof LiteralString) return v.s;
-  if (Array.isArray(v)) { for (let i = 0; i < v.length; i++) v[i] = unwrapLiterals(v[i]); return v; }
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) v[i] = unwrapLiterals(v[i]);
+    return v;
+  }
   if (v !== null && typeof v === 'object') {
     const o = v as Record<string, unknown>;
     for (const k in o) if (Object.hasOwn(o, k)) o[k] = unwrapLiterals(o[k]);
@@ -210,7 +222,10 @@ export function reviveBig(v: unknown): unknown {
 /** reviveBig applied through a whole value (objects and arrays are changed in place). */
 export function reviveBigDeep(v: unknown): unknown {
   if (typeof v === 'string') return reviveBig(v);
-  if (Array.isArray(v)) { for (let i = 0; i < v.length; i++) v[i] = reviveBigDeep(v[i]); return v; }
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) v[i] = reviveBigDeep(v[i]);
+    return v;
+  }
   if (v !== null && typeof v === 'object') {
     const o = v as Record<string, unknown>;
     for (const k in o) if (Object.hasOwn(o, k)) o[k] = reviveBigDeep(o[k]);

@@ -22,5 +22,9 @@ export function formatOptionPath(p: OptionPath): string {
 
 /** `tls.caFingerprint` / `endpoints[1]` (a resolver's structured path field) → ['tls', 'ca_fingerprint'] / ['endpoints', 1], snake_case. */
 export function optionPathOf(dotted: string, key: (s: string) => string = (s) => s): OptionPath {
-  return dotted.replace(/\[(\d+)\]/g, '.$1').split('.').filter((s) => s !== '').map((s) => (/^\d+$/.test(s) ? Number(s) : key(s)));
+  return dotted
+    .replace(/\[(\d+)\]/g, '.$1')
+    .split('.')
+    .filter((s) => s !== '')
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : key(s)));
 }

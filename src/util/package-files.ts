@@ -11,12 +11,19 @@ const PACKAGE_NAME = 'tracee-exporter';
 function findPackageRoot(start: string): { root: string; manifest: { name: string; version: string } } {
   for (let dir = start; ; dir = path.dirname(dir)) {
     let text: string | undefined;
-    try { text = fs.readFileSync(path.join(dir, 'package.json'), 'utf8'); } catch { /* not here: go up */ }
+    try {
+      text = fs.readFileSync(path.join(dir, 'package.json'), 'utf8');
+    } catch {
+      /* not here: go up */
+    }
     if (text !== undefined) {
       const manifest = JSON.parse(text) as { name: string; version: string };
       if (manifest.name === PACKAGE_NAME) return { root: dir, manifest };
     }
-    if (path.dirname(dir) === dir) throw new Error(`${PACKAGE_NAME}: no package.json of ${PACKAGE_NAME} above ${start}: the package's files are incomplete`);
+    if (path.dirname(dir) === dir)
+      throw new Error(
+        `${PACKAGE_NAME}: no package.json of ${PACKAGE_NAME} above ${start}: the package's files are incomplete`,
+      );
   }
 }
 

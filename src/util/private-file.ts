@@ -16,7 +16,10 @@ const { O_NOFOLLOW = 0, O_CREAT, O_WRONLY, O_APPEND, O_EXCL, O_TRUNC } = fs.cons
 
 export class UnsafePathError extends Error {
   readonly code = 'UNSAFE_PATH';
-  constructor(message: string) { super(message); this.name = 'UnsafePathError'; }
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnsafePathError';
+  }
 }
 
 export type PrivateOpenMode = 'append' | 'create' | 'truncate';
@@ -30,12 +33,18 @@ function refuseSymlink(file: string, err: unknown): never | void {
   const code = (err as NodeJS.ErrnoException).code;
   // Linux answers ELOOP for O_NOFOLLOW on a symlink; some systems EMLINK
   if (code === 'ELOOP' || code === 'EMLINK') {
-    throw new UnsafePathError(`${file} is a symbolic link: refused (files holding event data are never opened through a link; point the setting at the real file)`);
+    throw new UnsafePathError(
+      `${file} is a symbolic link: refused (files holding event data are never opened through a link; point the setting at the real file)`,
+    );
   }
 }
 
 function lstatIsLink(file: string): boolean {
-  try { return fs.lstatSync(file).isSymbolicLink(); } catch { return false; }
+  try {
+    return fs.lstatSync(file).isSymbolicLink();
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -88,14 +97,19 @@ export async function openPrivateFile(file: string, mode: PrivateOpenMode): Prom
  */
 export function looseDirWarning(dir: string): string | undefined {
   let st: fs.Stats;
-  try { st = fs.statSync(dir); } catch { return undefined; }
+  try {
+    st = fs.statSync(dir);
+  } catch {
+    return undefined;
+  }
   const uid = process.getuid?.();
-  const tip = 'files holding event data should live in a folder only the exporter\'s user can write (e.g. mkdir -m 700)';
+  const tip = "files holding event data should live in a folder only the exporter's user can write (e.g. mkdir -m 700)";
   if ((st.mode & 0o022) !== 0) {
     const who = (st.mode & 0o002) !== 0 ? 'world' : 'group';
     return `${dir} is ${who}-writable (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')}): ${tip}`;
   }
-  if (uid !== undefined && st.uid !== uid && st.uid !== 0) return `${dir} belongs to uid ${st.uid}, not to this process (uid ${uid}): ${tip}`;
+  if (uid !== undefined && st.uid !== uid && st.uid !== 0)
+    return `${dir} belongs to uid ${st.uid}, not to this process (uid ${uid}): ${tip}`;
   return undefined;
 }
 

@@ -11,23 +11,35 @@ type Simplify<T> = { [K in keyof T]: T[K] } & {};
 type Required_<S> = S extends { required: readonly (infer R)[] } ? R : never;
 
 type ObjectOf<P, R> = Simplify<
-  { -readonly [K in keyof P as K extends R ? K : never]: FromSchema<P[K]> } &
-  { -readonly [K in keyof P as K extends R ? never : K]?: FromSchema<P[K]> }
+  { -readonly [K in keyof P as K extends R ? K : never]: FromSchema<P[K]> } & {
+    -readonly [K in keyof P as K extends R ? never : K]?: FromSchema<P[K]>;
+  }
 >;
 
 /** The value type a schema accepts. */
-export type FromSchema<S> =
-  S extends { const: infer C } ? C :
-  S extends { enum: readonly (infer E)[] } ? E :
-  S extends { properties: infer P } ? ObjectOf<P, Required_<S>> :
-  S extends { anyOf: readonly (infer B)[] } ? FromSchemaUnion<B> :
-  S extends { type: 'string' } ? string :
-  S extends { type: 'integer' | 'number' } ? number :
-  S extends { type: 'boolean' } ? boolean :
-  S extends { type: 'array'; items: infer I } ? Array<FromSchema<I>> :
-  S extends { type: 'object'; additionalProperties: infer A } ? (A extends JsonSchema ? Record<string, FromSchema<A>> : Record<string, unknown>) :
-  S extends { type: 'object' } ? Record<string, unknown> :
-  unknown;
+export type FromSchema<S> = S extends { const: infer C }
+  ? C
+  : S extends { enum: readonly (infer E)[] }
+    ? E
+    : S extends { properties: infer P }
+      ? ObjectOf<P, Required_<S>>
+      : S extends { anyOf: readonly (infer B)[] }
+        ? FromSchemaUnion<B>
+        : S extends { type: 'string' }
+          ? string
+          : S extends { type: 'integer' | 'number' }
+            ? number
+            : S extends { type: 'boolean' }
+              ? boolean
+              : S extends { type: 'array'; items: infer I }
+                ? Array<FromSchema<I>>
+                : S extends { type: 'object'; additionalProperties: infer A }
+                  ? A extends JsonSchema
+                    ? Record<string, FromSchema<A>>
+                    : Record<string, unknown>
+                  : S extends { type: 'object' }
+                    ? Record<string, unknown>
+                    : unknown;
 
 type FromSchemaUnion<B> = B extends unknown ? FromSchema<B> : never;
 
@@ -66,7 +78,8 @@ export function camelOptions(s: JsonSchema, value: unknown): unknown {
   if (branch === undefined || !isObj(value)) return value;
   const props = branch.properties as Record<string, JsonSchema>;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k in props ? camelCase(k) : k] = k in props ? camelOptions(props[k], v) : v;
+  for (const [k, v] of Object.entries(value))
+    out[k in props ? camelCase(k) : k] = k in props ? camelOptions(props[k], v) : v;
   return out;
 }
 
@@ -74,6 +87,10 @@ type CamelKey<S extends string> = S extends `${infer H}_${infer T}` ? `${H}${Cap
 
 /** The type camelOptions returns: the config type with its keys camel-cased (the code's options). */
 export type CamelCased<T> =
-  T extends ReadonlyArray<infer I> ? Array<CamelCased<I>> :
-  T extends Record<string, unknown> ? (string extends keyof T ? T : { [K in keyof T as K extends string ? CamelKey<K> : K]: CamelCased<T[K]> }) :
-  T;
+  T extends ReadonlyArray<infer I>
+    ? Array<CamelCased<I>>
+    : T extends Record<string, unknown>
+      ? string extends keyof T
+        ? T
+        : { [K in keyof T as K extends string ? CamelKey<K> : K]: CamelCased<T[K]> }
+      : T;

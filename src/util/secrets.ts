@@ -6,7 +6,21 @@
 
 export const MASK = '***';
 
-const SECRET_WORDS = ['password', 'passwd', 'passphrase', 'secret', 'token', 'apikey', 'bearer', 'authorization', 'credential', 'cookie', 'sharedkey', 'privatekey', 'accesskey'];
+const SECRET_WORDS = [
+  'password',
+  'passwd',
+  'passphrase',
+  'secret',
+  'token',
+  'apikey',
+  'bearer',
+  'authorization',
+  'credential',
+  'cookie',
+  'sharedkey',
+  'privatekey',
+  'accesskey',
+];
 
 /** `password`, `apiKey`, `bearer_token`, `shared_key`, `Authorization`, `client_secret`… (not `keyFile`: a path). */
 export function isSecretKey(key: string): boolean {
@@ -29,7 +43,9 @@ const USERINFO = /([a-z][a-z0-9+.-]*:\/\/)([^/?#\s]*)@/gi;
 export function maskUrl(s: string): string {
   return s
     .replace(USERINFO, `$1${MASK}@`)
-    .replace(/([?&])([^=&#\s]+)=([^&#\s]*)/g, (m, sep: string, k: string) => (isSecretKey(k) || /^(key|sig|signature|auth)$/i.test(k) ? `${sep}${k}=${MASK}` : m));
+    .replace(/([?&])([^=&#\s]+)=([^&#\s]*)/g, (m, sep: string, k: string) =>
+      isSecretKey(k) || /^(key|sig|signature|auth)$/i.test(k) ? `${sep}${k}=${MASK}` : m,
+    );
 }
 
 /** A deep copy with secret values replaced by `***` (by key name, header name, URL credentials). */
@@ -40,9 +56,12 @@ export function maskSecrets(value: unknown, key = ''): unknown {
     const headers = /^headers$/i.test(key);
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
-      out[k] = headers && typeof v === 'string' && isSecretHeader(k) ? MASK
-        : isSecretKey(k) && v !== null && typeof v !== 'object' ? MASK
-        : maskSecrets(v, k);
+      out[k] =
+        headers && typeof v === 'string' && isSecretHeader(k)
+          ? MASK
+          : isSecretKey(k) && v !== null && typeof v !== 'object'
+            ? MASK
+            : maskSecrets(v, k);
     }
     return out;
   }
@@ -50,7 +69,14 @@ export function maskSecrets(value: unknown, key = ''): unknown {
 }
 
 /** Request headers whose values describe the request, never a credential (kept readable in messages). */
-const PLAIN_HEADERS = new Set(['content-type', 'accept', 'accept-encoding', 'content-encoding', 'user-agent', 'accept-language']);
+const PLAIN_HEADERS = new Set([
+  'content-type',
+  'accept',
+  'accept-encoding',
+  'content-encoding',
+  'user-agent',
+  'accept-language',
+]);
 
 /** Every string value stored under a secret key (or a secret header), to scrub from messages. */
 export function collectSecrets(value: unknown, key = '', out: Set<string> = new Set()): Set<string> {
@@ -59,7 +85,10 @@ export function collectSecrets(value: unknown, key = '', out: Set<string> = new 
     for (const m of value.matchAll(USERINFO)) if (m[2].length >= 3) out.add(m[2]);
     return out;
   }
-  if (Array.isArray(value)) { for (const v of value) collectSecrets(v, key, out); return out; }
+  if (Array.isArray(value)) {
+    for (const v of value) collectSecrets(v, key, out);
+    return out;
+  }
   if (value !== null && typeof value === 'object') {
     const headers = /^headers$/i.test(key);
     for (const [k, v] of Object.entries(value)) {
@@ -81,7 +110,8 @@ export function collectEnvSecrets(env: NodeJS.ProcessEnv, out: Set<string> = new
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined || value.trim() === '') continue;
     // not flags and numbers: masking every "true" in the logs would hide more than it protects
-    if (isSecretKey(name) && value.length >= 3 && !/^(\d+|true|false|yes|no|on|off)$/i.test(value.trim())) out.add(value);
+    if (isSecretKey(name) && value.length >= 3 && !/^(\d+|true|false|yes|no|on|off)$/i.test(value.trim()))
+      out.add(value);
     // user info up to the last @ after the scheme, even in a value no URL parser accepts
     const at = value.lastIndexOf('@');
     const scheme = value.indexOf('://');
@@ -95,7 +125,14 @@ export function collectEnvSecrets(env: NodeJS.ProcessEnv, out: Set<string> = new
       for (const pair of value.split(',')) {
         const eq = pair.indexOf('=');
         const v = eq < 0 ? '' : pair.slice(eq + 1).trim();
-        if (v.length >= 4) { out.add(v); try { out.add(decodeURIComponent(v)); } catch { /* kept as is */ } }
+        if (v.length >= 4) {
+          out.add(v);
+          try {
+            out.add(decodeURIComponent(v));
+          } catch {
+            /* kept as is */
+          }
+        }
       }
     }
   }
@@ -110,15 +147,22 @@ let sorted: string[] = [];
 /** Remember secrets for `redact` (the config loader registers what it read; tests may add their own). */
 export function registerSecrets(values: Iterable<string>): void {
   let added = false;
-  for (const v of values) if (typeof v === 'string' && v.length >= 3 && !known.has(v)) { known.add(v); added = true; }
+  for (const v of values)
+    if (typeof v === 'string' && v.length >= 3 && !known.has(v)) {
+      known.add(v);
+      added = true;
+    }
   // longest first: a secret that contains another is masked whole
   if (added) sorted = [...known].sort((a, b) => b.length - a.length);
 }
 
 /** `Authorization: Bearer x`, `password=x`, `"api_key":"x"`: a secret by its shape, whoever wrote the text. */
-const AUTH_SCHEME = /\b((?:proxy-)?authorization["']?\s*[:=]\s*["']?(?:bearer|basic|apikey|token|digest|negotiate)\s+)[^\s"',;]+/gi;
-const KEY_EQUALS = /\b((?:x-api-key|api[-_]?key|access[-_]?token|auth[-_]?token|token|password|passwd|secret|client[-_]?secret)=)[^\s&"',;]+/gi;
-const JSON_SECRET = /("[a-z_-]*(?:password|passwd|secret|token|api_?key|apikey|credential|authorization|cookie)[a-z_-]*"\s*:\s*")((?:[^"\\]|\\.)*)"/gi;
+const AUTH_SCHEME =
+  /\b((?:proxy-)?authorization["']?\s*[:=]\s*["']?(?:bearer|basic|apikey|token|digest|negotiate)\s+)[^\s"',;]+/gi;
+const KEY_EQUALS =
+  /\b((?:x-api-key|api[-_]?key|access[-_]?token|auth[-_]?token|token|password|passwd|secret|client[-_]?secret)=)[^\s&"',;]+/gi;
+const JSON_SECRET =
+  /("[a-z_-]*(?:password|passwd|secret|token|api_?key|apikey|credential|authorization|cookie)[a-z_-]*"\s*:\s*")((?:[^"\\]|\\.)*)"/gi;
 
 /**
  * The text with every known secret replaced by ***, URL user info and secret query parameters
@@ -127,7 +171,10 @@ const JSON_SECRET = /("[a-z_-]*(?:password|passwd|secret|token|api_?key|apikey|c
  */
 export function redact(text: string, extra?: Iterable<string>): string {
   let out = text;
-  const list = extra === undefined ? sorted : [...sorted, ...extra].filter((s) => s.length >= 3).sort((a, b) => b.length - a.length);
+  const list =
+    extra === undefined
+      ? sorted
+      : [...sorted, ...extra].filter((s) => s.length >= 3).sort((a, b) => b.length - a.length);
   for (const s of list) if (out.includes(s)) out = out.split(s).join(MASK);
   return maskUrl(out)
     .replace(AUTH_SCHEME, `$1${MASK}`)

@@ -63,7 +63,10 @@ export function createRfc3339NsFormatter(): (ns: bigint) => string {
 export function formatRfc3339Ns(ns: bigint): string {
   let sec = ns / NS_PER_SEC;
   let frac = ns % NS_PER_SEC;
-  if (frac < 0n) { frac += NS_PER_SEC; sec -= 1n; }
+  if (frac < 0n) {
+    frac += NS_PER_SEC;
+    sec -= 1n;
+  }
   const iso = new Date(Number(sec) * 1000).toISOString(); // "…:SS.000Z"
   return iso.slice(0, 19) + '.' + frac.toString().padStart(9, '0') + 'Z';
 }

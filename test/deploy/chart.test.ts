@@ -13,12 +13,20 @@ import { checkConfigFile } from '../../src/config/check.ts';
 import { ROOT } from '../helpers/samples.ts';
 
 const CHART = path.join(ROOT, 'charts/tracee-exporter');
-const VALUES = fs.readdirSync(path.join(CHART, 'ci')).filter((f) => f.endsWith('-values.yaml')).sort();
+const VALUES = fs
+  .readdirSync(path.join(CHART, 'ci'))
+  .filter((f) => f.endsWith('-values.yaml'))
+  .sort();
 // Tracee's chart (aquasecurity/tracee deploy/helm/tracee, v0.24.1 and main) mounts this hostPath
 // into its DaemonSet pod at the same path (templates/daemonset.yaml, volume tmp-tracee)
 const TRACEE_HOST_DIR = '/tmp/tracee';
 
-type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; [k: string]: any };
+type K8sObject = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  [k: string]: any;
+};
 
 const MODULES: Record<string, string> = {
   v1: 'kubernetes-models/v1',
@@ -33,19 +41,32 @@ function runHelm(args: string[]): { status: number; stdout: string; stderr: stri
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 function render(valuesFile?: string, extra: string[] = []): K8sObject[] {
-  const args = ['template', 'rel', CHART, '--namespace', 'tracee-system', ...(valuesFile ? ['-f', path.join(CHART, 'ci', valuesFile)] : []), ...extra];
+  const args = [
+    'template',
+    'rel',
+    CHART,
+    '--namespace',
+    'tracee-system',
+    ...(valuesFile ? ['-f', path.join(CHART, 'ci', valuesFile)] : []),
+    ...extra,
+  ];
   const r = runHelm(args);
   expect(r.stderr, r.stderr).toBe('');
   expect(r.status).toBe(0);
-  return parseAllDocuments(r.stdout).map((d) => {
-    expect(d.errors).toEqual([]);
-    return d.toJS() as K8sObject;
-  }).filter((o) => o !== null);
+  return parseAllDocuments(r.stdout)
+    .map((d) => {
+      expect(d.errors).toEqual([]);
+      return d.toJS() as K8sObject;
+    })
+    .filter((o) => o !== null);
 }
 const rendered: Record<string, K8sObject[]> = {};
 
 beforeAll(() => {
-  helm = execFileSync('bash', [path.join(ROOT, 'scripts/helm.sh'), 'path'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  helm = execFileSync('bash', [path.join(ROOT, 'scripts/helm.sh'), 'path'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).trim();
   rendered.defaults = render();
   for (const v of VALUES) rendered[v] = render(v);
 });
@@ -88,12 +109,15 @@ function checkRenderedConfig(objects: K8sObject[]) {
     text = text.split(`${mount.mountPath}/`).join(`${local}/`);
   }
   // every ${file:} reference (and the CA file) is a key of a mounted Secret
-  const refs = [...(configMap.data['config.yaml'] as string).matchAll(/\$\{file:([^}]+)\}|ca_file: (\S+)/g)].map((m) => m[1] ?? m[2]);
+  const refs = [...(configMap.data['config.yaml'] as string).matchAll(/\$\{file:([^}]+)\}|ca_file: (\S+)/g)].map(
+    (m) => m[1] ?? m[2],
+  );
   for (const ref of refs) expect(Object.keys(secretValues), ref).toContain(ref);
   expect(secretDirs.length).toBe(new Set(refs.map((r) => path.dirname(r))).size);
   text = text.split('/var/lib/tracee-exporter').join(path.join(dir, 'data'));
   const env: Record<string, string> = {};
-  for (const e of exporter.env) env[e.name] = e.value ?? (e.valueFrom?.fieldRef?.fieldPath === 'spec.nodeName' ? 'node-1' : '');
+  for (const e of exporter.env)
+    env[e.name] = e.value ?? (e.valueFrom?.fieldRef?.fieldPath === 'spec.nodeName' ? 'node-1' : '');
   const file = path.join(dir, 'config.yaml');
   fs.writeFileSync(file, text);
   const result = checkConfigFile(file, env);
@@ -112,7 +136,12 @@ describe('charts/tracee-exporter', () => {
   });
 
   it('the ci values cover the webhook Deployment, the file sidecar, the gRPC sidecar and the fleet exporters (kafka, opensearch)', () => {
-    expect(VALUES).toEqual(['fleet-values.yaml', 'sidecar-file-values.yaml', 'sidecar-grpc-values.yaml', 'webhook-values.yaml']);
+    expect(VALUES).toEqual([
+      'fleet-values.yaml',
+      'sidecar-file-values.yaml',
+      'sidecar-grpc-values.yaml',
+      'webhook-values.yaml',
+    ]);
   });
 
   it('every rendered object is a valid Kubernetes object (kubernetes-models schemas)', async () => {
@@ -122,13 +151,19 @@ describe('charts/tracee-exporter', () => {
       for (const o of objects) {
         const mod = MODULES[o.apiVersion];
         expect(mod, `${name}: ${o.apiVersion}`).toBeDefined();
-        const models = await import(mod) as Record<string, new (x: unknown) => { validate(): void }>;
+        const models = (await import(mod)) as Record<string, new (x: unknown) => { validate(): void }>;
         expect(models[o.kind], `${name}: ${o.kind}`).toBeDefined();
         expect(() => new models[o.kind](o).validate(), `${name}: ${o.kind} ${o.metadata.name}`).not.toThrow();
       }
     }
     // Deployment/DaemonSet, ConfigMap, Service, ServiceAccount, test Pod (+ PVC, ServiceMonitor, NetworkPolicy)
-    expect(counts).toEqual({ defaults: 6, 'webhook-values.yaml': 8, 'sidecar-file-values.yaml': 7, 'sidecar-grpc-values.yaml': 6, 'fleet-values.yaml': 6 });
+    expect(counts).toEqual({
+      defaults: 6,
+      'webhook-values.yaml': 8,
+      'sidecar-file-values.yaml': 7,
+      'sidecar-grpc-values.yaml': 6,
+      'fleet-values.yaml': 6,
+    });
   });
 
   it('an invalid schema value (values.schema.json) and contradictory modes fail the render with the reason', () => {
@@ -140,8 +175,21 @@ describe('charts/tracee-exporter', () => {
       [['--set', 'exporters.elasticsearch.enabled=false'], /enable at least one/],
       [['--set', 'replicaCount=2'], /replicas would share one disk buffer/],
       [['--set', 'exporters.kafka.enabled=true', '--set', 'exporters.kafka.encoding=avro'], /encoding/],
-      [['--set', 'exporters.kafka.enabled=true', '--set', 'exporters.kafka.sasl.mechanism=plain'], /needs exporters.kafka.sasl.existingSecret/],
-      [['--set', 'exporters.kafka.enabled=true', '--set', 'exporters.kafka.sasl.mechanism=plain', '--set', 'exporters.kafka.sasl.existingSecret=s'], /needs exporters.kafka.tls.enabled/],
+      [
+        ['--set', 'exporters.kafka.enabled=true', '--set', 'exporters.kafka.sasl.mechanism=plain'],
+        /needs exporters.kafka.sasl.existingSecret/,
+      ],
+      [
+        [
+          '--set',
+          'exporters.kafka.enabled=true',
+          '--set',
+          'exporters.kafka.sasl.mechanism=plain',
+          '--set',
+          'exporters.kafka.sasl.existingSecret=s',
+        ],
+        /needs exporters.kafka.tls.enabled/,
+      ],
     ] as const;
     for (const [args, why] of bad) {
       const r = runHelm(['template', 'rel', CHART, ...args]);
@@ -162,10 +210,14 @@ describe('charts/tracee-exporter', () => {
         else expect(refs.length).toBeGreaterThan(0);
         for (const exp of result.config.exporters) {
           if (exp.type === 'elasticsearch' && refs.some((r) => r.includes('/elasticsearch/'))) {
-            expect((exp.auth as { api_key: string }).api_key).toBe(secretValues['/etc/tracee-exporter/secrets/elasticsearch/api-key']);
+            expect((exp.auth as { api_key: string }).api_key).toBe(
+              secretValues['/etc/tracee-exporter/secrets/elasticsearch/api-key'],
+            );
           }
           if (exp.type === 'otlp_http' && refs.some((r) => r.includes('/otlp/'))) {
-            expect((exp.headers as Record<string, string>).authorization).toBe(secretValues['/etc/tracee-exporter/secrets/otlp/authorization']);
+            expect((exp.headers as Record<string, string>).authorization).toBe(
+              secretValues['/etc/tracee-exporter/secrets/otlp/authorization'],
+            );
           }
         }
         if (env.CLUSTER_NAME) expect(result.config.node?.cluster_name).toBe(env.CLUSTER_NAME);
@@ -181,18 +233,31 @@ describe('charts/tracee-exporter', () => {
         expect(exporter.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'telemetry' });
         const grpcRoot = name === 'sidecar-grpc-values.yaml';
         expect(exporter.securityContext).toMatchObject({
-          runAsUser: grpcRoot ? 0 : 1000, runAsNonRoot: !grpcRoot, allowPrivilegeEscalation: false,
-          readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' },
+          runAsUser: grpcRoot ? 0 : 1000,
+          runAsNonRoot: !grpcRoot,
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          capabilities: { drop: ['ALL'] },
+          seccompProfile: { type: 'RuntimeDefault' },
         });
         expect(exporter.securityContext.capabilities.add).toBeUndefined();
         expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, fsGroup: 1000 });
-        expect(exporter.resources).toEqual({ requests: { cpu: '250m', memory: '320Mi' }, limits: { cpu: '1', memory: '512Mi' } });
+        expect(exporter.resources).toEqual({
+          requests: { cpu: '250m', memory: '320Mi' },
+          limits: { cpu: '1', memory: '512Mi' },
+        });
         expect(exporter.env.find((e: any) => e.name === 'NODE_OPTIONS').value).toBe('--max-old-space-size=192');
         expect(pod.automountServiceAccountToken).toBe(false);
         // data_dir is a volume (the root filesystem is read-only)
         const data = exporter.volumeMounts.find((m: any) => m.mountPath === '/var/lib/tracee-exporter');
         const volume = pod.volumes.find((v: any) => v.name === data.name);
-        const expected = { defaults: 'persistentVolumeClaim', 'webhook-values.yaml': 'persistentVolumeClaim', 'sidecar-file-values.yaml': 'hostPath', 'sidecar-grpc-values.yaml': 'emptyDir', 'fleet-values.yaml': 'hostPath' }[name]!;
+        const expected = {
+          defaults: 'persistentVolumeClaim',
+          'webhook-values.yaml': 'persistentVolumeClaim',
+          'sidecar-file-values.yaml': 'hostPath',
+          'sidecar-grpc-values.yaml': 'emptyDir',
+          'fleet-values.yaml': 'hostPath',
+        }[name]!;
         expect(Object.keys(volume)).toContain(expected);
         if (expected === 'persistentVolumeClaim') {
           expect(one(objects, 'PersistentVolumeClaim').metadata.name).toBe(volume.persistentVolumeClaim.claimName);
@@ -209,7 +274,9 @@ describe('charts/tracee-exporter', () => {
         const testPod = objects.find((o) => o.kind === 'Pod')!;
         expect(testPod.metadata.annotations!['helm.sh/hook']).toBe('test');
         expect(testPod.spec.containers[0].args).toEqual(['config', 'check', '/etc/tracee-exporter/config.yaml']);
-        expect(testPod.spec.containers[0].volumeMounts).toEqual(exporter.volumeMounts.filter((m: any) => m.name === 'config' || m.name.startsWith('secret-')));
+        expect(testPod.spec.containers[0].volumeMounts).toEqual(
+          exporter.volumeMounts.filter((m: any) => m.name === 'config' || m.name.startsWith('secret-')),
+        );
       });
     });
   }
@@ -242,12 +309,29 @@ describe('charts/tracee-exporter', () => {
     expect(np.spec.podSelector.matchLabels).toEqual(deployment.spec.selector.matchLabels);
     expect(np.spec.policyTypes).toEqual(['Ingress', 'Egress']);
     expect(np.spec.ingress).toEqual([
-      { from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'tracee' } }, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'tracee' } } }], ports: [{ port: 8080, protocol: 'TCP' }] },
-      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ port: 9464, protocol: 'TCP' }] },
+      {
+        from: [
+          {
+            podSelector: { matchLabels: { 'app.kubernetes.io/name': 'tracee' } },
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'tracee' } },
+          },
+        ],
+        ports: [{ port: 8080, protocol: 'TCP' }],
+      },
+      {
+        from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
+        ports: [{ port: 9464, protocol: 'TCP' }],
+      },
     ]);
-    expect(np.spec.egress[0].ports).toEqual([{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }]);
+    expect(np.spec.egress[0].ports).toEqual([
+      { port: 53, protocol: 'UDP' },
+      { port: 53, protocol: 'TCP' },
+    ]);
     // Elasticsearch https://…:9200 and the collector http://…:4318
-    expect(np.spec.egress[1].ports).toEqual([{ port: 9200, protocol: 'TCP' }, { port: 4318, protocol: 'TCP' }]);
+    expect(np.spec.egress[1].ports).toEqual([
+      { port: 9200, protocol: 'TCP' },
+      { port: 4318, protocol: 'TCP' },
+    ]);
   });
 
   it('fleet: kafka over TLS + SCRAM and opensearch with basic auth and a CA, every secret from an existing Secret; egress to their ports', () => {
@@ -257,26 +341,45 @@ describe('charts/tracee-exporter', () => {
     expect(Object.keys(byType).sort()).toEqual(['kafka', 'opensearch']);
     const dir = '/etc/tracee-exporter/secrets';
     expect(byType.kafka).toMatchObject({
-      brokers: ['kafka-0.kafka.kafka:9093', 'kafka-1.kafka.kafka:9093'], encoding: 'tracee_json', compression: 'gzip',
+      brokers: ['kafka-0.kafka.kafka:9093', 'kafka-1.kafka.kafka:9093'],
+      encoding: 'tracee_json',
+      compression: 'gzip',
       tls: { ca_file: expect.stringMatching(/\/secret-kafka-ca\/ca\.crt$/) },
-      sasl: { mechanism: 'scram-sha-512', username: secretValues[`${dir}/kafka-sasl/username`], password: secretValues[`${dir}/kafka-sasl/password`] },
+      sasl: {
+        mechanism: 'scram-sha-512',
+        username: secretValues[`${dir}/kafka-sasl/username`],
+        password: secretValues[`${dir}/kafka-sasl/password`],
+      },
     });
     expect(byType.kafka.sasl.password).toBe('made-up-password');
     expect(byType.opensearch).toMatchObject({
-      endpoints: 'https://opensearch.example.internal:9200', data_stream: { namespace: 'default' },
-      auth: { username: 'made-up-username', password: 'made-up-password' }, tls: { ca_file: expect.stringMatching(/\/secret-opensearch-ca\/ca\.crt$/) },
+      endpoints: 'https://opensearch.example.internal:9200',
+      data_stream: { namespace: 'default' },
+      auth: { username: 'made-up-username', password: 'made-up-password' },
+      tls: { ca_file: expect.stringMatching(/\/secret-opensearch-ca\/ca\.crt$/) },
     });
     for (const f of ['kafka-ca/ca.crt', 'opensearch-ca/ca.crt']) expect(text).toContain(`ca_file: ${dir}/${f}`);
     const np = one(objects, 'NetworkPolicy');
-    expect(np.spec.egress[1].ports).toEqual([{ port: 9093, protocol: 'TCP' }, { port: 9200, protocol: 'TCP' }]);
+    expect(np.spec.egress[1].ports).toEqual([
+      { port: 9093, protocol: 'TCP' },
+      { port: 9200, protocol: 'TCP' },
+    ]);
     // TLS without a CA Secret: the image's system CAs
-    const plainTls = render('fleet-values.yaml', ['--set', 'exporters.kafka.tls.ca.existingSecret=', '--set', 'exporters.kafka.sasl.mechanism=']);
-    const cfg = checkRenderedConfig(plainTls).result.config.exporters.find((e) => e.type === 'kafka') as Record<string, unknown>;
+    const plainTls = render('fleet-values.yaml', [
+      '--set',
+      'exporters.kafka.tls.ca.existingSecret=',
+      '--set',
+      'exporters.kafka.sasl.mechanism=',
+    ]);
+    const cfg = checkRenderedConfig(plainTls).result.config.exporters.find((e) => e.type === 'kafka') as Record<
+      string,
+      unknown
+    >;
     expect(cfg.tls).toBe(true);
     expect(cfg.sasl).toBeUndefined();
   });
 
-  it('sidecar-file: a DaemonSet beside Tracee reads the event file on the node directory Tracee\'s chart mounts', () => {
+  it("sidecar-file: a DaemonSet beside Tracee reads the event file on the node directory Tracee's chart mounts", () => {
     const objects = rendered['sidecar-file-values.yaml'];
     const ds = one(objects, 'DaemonSet');
     const exporter = exporterOf(ds);
@@ -289,10 +392,13 @@ describe('charts/tracee-exporter', () => {
     expect(pod.volumes.find((v: any) => v.name === mount.name).hostPath.path).toBe(TRACEE_HOST_DIR);
     for (const p of source.paths) expect(p.startsWith(`${TRACEE_HOST_DIR}/`), p).toBe(true);
     // Tracee runs on every node, tainted ones included (its chart tolerates every taint): so do we
-    expect(pod.tolerations).toEqual([{ effect: 'NoSchedule', operator: 'Exists' }, { effect: 'NoExecute', operator: 'Exists' }]);
+    expect(pod.tolerations).toEqual([
+      { effect: 'NoSchedule', operator: 'Exists' },
+      { effect: 'NoExecute', operator: 'Exists' },
+    ]);
     expect(one(objects, 'Service').spec.clusterIP).toBe('None');
     const np = one(objects, 'NetworkPolicy');
-    expect(np.spec.ingress.map((r: any) => r.ports[0].port)).toEqual([9464]);   // no webhook port open
+    expect(np.spec.ingress.map((r: any) => r.ports[0].port)).toEqual([9464]); // no webhook port open
   });
 
   it('sidecar-grpc: the socket address lies in the shared Tracee directory', () => {

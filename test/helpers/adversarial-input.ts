@@ -25,7 +25,12 @@ export function validSampleLines(): string[] {
       if (line.includes('\n') || !line.startsWith('{')) continue;
       const d = decodeText(line);
       if (!d.ok) continue;
-      try { mapper.toEcsJson(d.event); mapper.toOtel(d.event); } catch { continue; }
+      try {
+        mapper.toEcsJson(d.event);
+        mapper.toOtel(d.event);
+      } catch {
+        continue;
+      }
       out.push(line);
     }
   }
@@ -41,17 +46,52 @@ function classicBase(samples: string[]): Record<string, unknown> {
 
 /** Every known classic field with a value of a type it must never have. */
 const WRONG_TYPES: Array<[string, unknown]> = [
-  ['eventName', 42], ['eventName', ''], ['eventName', { x: 1 }], ['eventName', ['a']], ['eventName', true],
-  ['timestamp', 'yesterday'], ['timestamp', { s: 1 }], ['timestamp', 1.5], ['timestamp', [1]], ['timestamp', true],
-  ['args', { name: 'a', value: 1 }], ['args', 'args'], ['args', 7], ['args', [1, 2]], ['args', [{ value: 1 }]], ['args', [{ name: 5, value: 1 }]],
+  ['eventName', 42],
+  ['eventName', ''],
+  ['eventName', { x: 1 }],
+  ['eventName', ['a']],
+  ['eventName', true],
+  ['timestamp', 'yesterday'],
+  ['timestamp', { s: 1 }],
+  ['timestamp', 1.5],
+  ['timestamp', [1]],
+  ['timestamp', true],
+  ['args', { name: 'a', value: 1 }],
+  ['args', 'args'],
+  ['args', 7],
+  ['args', [1, 2]],
+  ['args', [{ value: 1 }]],
+  ['args', [{ name: 5, value: 1 }]],
   ['args', [{ name: 'x', type: 9, value: 1 }]],
-  ['processId', { x: 1 }], ['processId', 'abc'], ['processId', 1.25], ['threadId', true], ['hostProcessId', [1]],
-  ['hostThreadId', 'x1'], ['parentProcessId', {}], ['hostParentProcessId', 'nope'], ['userId', [0]],
-  ['processName', 7], ['processName', { n: 1 }], ['executable', 'bin'], ['executable', { path: 3 }],
-  ['threadStartTime', 'soon'], ['processEntityId', 'id'], ['threadEntityId', {}], ['parentEntityId', true],
-  ['syscall', 12], ['contextFlags', 3], ['contextFlags', { isCompat: 'yes' }], ['stackAddresses', 'x'], ['stackAddresses', ['a']],
-  ['matchedPolicies', 'p'], ['matchedPolicies', [1]], ['container', 'c'], ['kubernetes', 5], ['metadata', 'm'],
-  ['metadata', { Version: 1 }], ['metadata', { Tags: 'x' }],
+  ['processId', { x: 1 }],
+  ['processId', 'abc'],
+  ['processId', 1.25],
+  ['threadId', true],
+  ['hostProcessId', [1]],
+  ['hostThreadId', 'x1'],
+  ['parentProcessId', {}],
+  ['hostParentProcessId', 'nope'],
+  ['userId', [0]],
+  ['processName', 7],
+  ['processName', { n: 1 }],
+  ['executable', 'bin'],
+  ['executable', { path: 3 }],
+  ['threadStartTime', 'soon'],
+  ['processEntityId', 'id'],
+  ['threadEntityId', {}],
+  ['parentEntityId', true],
+  ['syscall', 12],
+  ['contextFlags', 3],
+  ['contextFlags', { isCompat: 'yes' }],
+  ['stackAddresses', 'x'],
+  ['stackAddresses', ['a']],
+  ['matchedPolicies', 'p'],
+  ['matchedPolicies', [1]],
+  ['container', 'c'],
+  ['kubernetes', 5],
+  ['metadata', 'm'],
+  ['metadata', { Version: 1 }],
+  ['metadata', { Tags: 'x' }],
 ];
 
 /** Keys that would reach a prototype if copied with plain assignment. */
@@ -62,8 +102,30 @@ const PROTO_BAD = [
   '{"__proto__":null,"name":"x"}',
 ];
 
-const NUMBERS_BAD = ['1e400', '-0', '123456789012345678901234567890', '-1e-400', 'NaN', 'Infinity', '0x10', '01', '1.', '.5'];
-const SHAPES_BAD = ['{}', '[]', '[1,2,3]', 'null', 'true', '"a string"', '[{}]', '{"": ""}', '{"name":"x"}', '{"args":[]}'];
+const NUMBERS_BAD = [
+  '1e400',
+  '-0',
+  '123456789012345678901234567890',
+  '-1e-400',
+  'NaN',
+  'Infinity',
+  '0x10',
+  '01',
+  '1.',
+  '.5',
+];
+const SHAPES_BAD = [
+  '{}',
+  '[]',
+  '[1,2,3]',
+  'null',
+  'true',
+  '"a string"',
+  '[{}]',
+  '{"": ""}',
+  '{"name":"x"}',
+  '{"args":[]}',
+];
 
 export interface GenerateOptions {
   lines: number;
@@ -82,25 +144,44 @@ export function generateAdversarialLines(opts: GenerateOptions): AdversarialLine
   const huge = new Set(opts.hugeLineAt ?? []);
   const deep = new Set(opts.deepLineAt ?? []);
   const out: AdversarialLine[] = [];
-  const text = (s: string, valid: boolean, kind: string): AdversarialLine => ({ bytes: Buffer.from(s, 'utf8'), valid, kind });
+  const text = (s: string, valid: boolean, kind: string): AdversarialLine => ({
+    bytes: Buffer.from(s, 'utf8'),
+    valid,
+    kind,
+  });
 
   const kinds: Array<() => AdversarialLine> = [
-    () => {   // truncated: cut before the closing brace
+    () => {
+      // truncated: cut before the closing brace
       const s = pick(samples);
       return text(s.slice(0, 1 + Math.floor(rnd() * (s.length - 2))), false, 'truncated');
     },
-    () => {   // a known field with a wrong type
+    () => {
+      // a known field with a wrong type
       const [field, value] = pick(WRONG_TYPES);
       return text(JSON.stringify({ ...base, [field]: value }), false, `wrong_type:${field}`);
     },
-    () => {   // invalid UTF-8 inside an otherwise valid event
+    () => {
+      // invalid UTF-8 inside an otherwise valid event
       const b = Buffer.from(pick(samples), 'utf8');
       const at = 1 + Math.floor(rnd() * (b.length - 2));
-      const bad = pick([[0xff], [0xc3], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80], [0xe2, 0x82]]);
-      return { bytes: Buffer.concat([b.subarray(0, at), Buffer.from(bad), b.subarray(at)]), valid: false, kind: 'invalid_utf8' };
+      const bad = pick([
+        [0xff],
+        [0xc3],
+        [0xc0, 0xaf],
+        [0xed, 0xa0, 0x80],
+        [0xf8, 0x88, 0x80, 0x80, 0x80],
+        [0xe2, 0x82],
+      ]);
+      return {
+        bytes: Buffer.concat([b.subarray(0, at), Buffer.from(bad), b.subarray(at)]),
+        valid: false,
+        kind: 'invalid_utf8',
+      };
     },
     () => text(pick(PROTO_BAD), false, 'proto_keys'),
-    () => {   // prototype keys inside a valid event: mapped, and nothing polluted
+    () => {
+      // prototype keys inside a valid event: mapped, and nothing polluted
       const s = JSON.stringify(base);
       const inject = pick([
         '"__proto__":{"polluted":"yes"},',
@@ -109,14 +190,39 @@ export function generateAdversarialLines(opts: GenerateOptions): AdversarialLine
       ]);
       return text(`{${inject}${s.slice(1)}`, true, 'proto_keys_in_valid_event');
     },
-    () => {   // argument names and values an object-building mapper could trip on
+    () => {
+      // argument names and values an object-building mapper could trip on
       const name = pick(['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty']);
-      const value = pick(['{"polluted":"yes"}', '1e400', '-0', '123456789012345678901234567890', '[]', '{}', 'null', '"\\u0000"']);
+      const value = pick([
+        '{"polluted":"yes"}',
+        '1e400',
+        '-0',
+        '123456789012345678901234567890',
+        '[]',
+        '{}',
+        'null',
+        '"\\u0000"',
+      ]);
       const s = JSON.stringify({ ...base, args: [{ name: 'placeholder', type: 'int', value: 0 }] });
-      return text(s.replace('{"name":"placeholder","type":"int","value":0}', `{"name":${JSON.stringify(name)},"type":"const char*","value":${value}}`), true, `hostile_arg:${name}`);
+      return text(
+        s.replace(
+          '{"name":"placeholder","type":"int","value":0}',
+          `{"name":${JSON.stringify(name)},"type":"const char*","value":${value}}`,
+        ),
+        true,
+        `hostile_arg:${name}`,
+      );
     },
     () => text(pick(NUMBERS_BAD), false, 'number'),
-    () => text(JSON.stringify({ ...base, timestamp: 0 }).replace('"timestamp":0', `"timestamp":${pick(['1e400', '1.5', '123456789012345678901234567890', '-1e400', '-5', '18446744073709551616'])}`), false, 'bad_timestamp_number'),
+    () =>
+      text(
+        JSON.stringify({ ...base, timestamp: 0 }).replace(
+          '"timestamp":0',
+          `"timestamp":${pick(['1e400', '1.5', '123456789012345678901234567890', '-1e400', '-5', '18446744073709551616'])}`,
+        ),
+        false,
+        'bad_timestamp_number',
+      ),
     () => text(pick(SHAPES_BAD), false, 'shape'),
   ];
 
@@ -124,11 +230,24 @@ export function generateAdversarialLines(opts: GenerateOptions): AdversarialLine
     if (huge.has(i)) {
       // ~5 MB: a real event whose argument is huge, or plain garbage; both over the 4 MiB line limit
       const big = 'A'.repeat(5 * 1024 * 1024);
-      out.push(text(rnd() < 0.5 ? JSON.stringify({ ...base, args: [{ name: 'blob', type: 'const char*', value: big }] }) : big, false, 'huge'));
+      out.push(
+        text(
+          rnd() < 0.5 ? JSON.stringify({ ...base, args: [{ name: 'blob', type: 'const char*', value: big }] }) : big,
+          false,
+          'huge',
+        ),
+      );
     } else if (deep.has(i)) {
       const n = 100_000;
       if (rnd() < 0.5) out.push(text('['.repeat(n) + ']'.repeat(n), false, 'deep_array'));
-      else out.push(text(`{"eventName":"x","timestamp":1,"args":[{"name":"a","value":${'{"a":'.repeat(n)}1${'}'.repeat(n)}}]}`, false, 'deep_event'));
+      else
+        out.push(
+          text(
+            `{"eventName":"x","timestamp":1,"args":[{"name":"a","value":${'{"a":'.repeat(n)}1${'}'.repeat(n)}}]}`,
+            false,
+            'deep_event',
+          ),
+        );
     } else if (i % 10 === 0) {
       out.push(text(samples[(i / 10) % samples.length], true, 'sample'));
     } else {

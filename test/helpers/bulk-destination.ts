@@ -30,7 +30,12 @@ export interface BulkTarget {
   /** Base URL of the shared node. */
   url(): string;
   /** The exporter under test, on `url` (its templates installed by start()). */
-  create(opts: { endpoints: string; namespace: string; templates?: 'install' | 'check' | 'skip'; logger: { info(m: string): void; warn(m: string): void } }): BulkExporter;
+  create(opts: {
+    endpoints: string;
+    namespace: string;
+    templates?: 'install' | 'check' | 'skip';
+    logger: { info(m: string): void; warn(m: string): void };
+  }): BulkExporter;
   /** Whether `got` is the right mapped type for ECS type `want` on this target (core fallbacks…). */
   typeOk(want: string | undefined, got: string | undefined, ex: BulkExporter): boolean;
   /** The reason a document with a string process.pid gets. */
@@ -43,19 +48,36 @@ export interface BulkTarget {
   service: { script: string; portVar: string; heapVar: string; timeoutVar: string };
 }
 
-export interface Http { status: number; body: any }
+export interface Http {
+  status: number;
+  body: any;
+}
 
-export async function httpJson(base: string, method: string, p: string, body?: unknown, okStatuses: number[] = []): Promise<Http> {
+export async function httpJson(
+  base: string,
+  method: string,
+  p: string,
+  body?: unknown,
+  okStatuses: number[] = [],
+): Promise<Http> {
   const res = await fetch(base + p, {
     method,
-    headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+    headers:
+      body === undefined
+        ? { accept: 'application/json' }
+        : { accept: 'application/json', 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
     signal: AbortSignal.timeout(30_000),
   });
   const text = await res.text();
   let parsed: unknown;
-  try { parsed = text === '' ? undefined : JSON.parse(text); } catch { parsed = text; }
-  if (!res.ok && !okStatuses.includes(res.status)) throw new Error(`${method} ${p} -> HTTP ${res.status}: ${text.slice(0, 1000)}`);
+  try {
+    parsed = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    parsed = text;
+  }
+  if (!res.ok && !okStatuses.includes(res.status))
+    throw new Error(`${method} ${p} -> HTTP ${res.status}: ${text.slice(0, 1000)}`);
   return { status: res.status, body: parsed };
 }
 
@@ -67,7 +89,13 @@ export async function count(base: string, index: string): Promise<number> {
 
 export async function ids(base: string, index: string): Promise<string[]> {
   await httpJson(base, 'POST', `/${index}/_refresh`, undefined, [404]);
-  const r = await httpJson(base, 'POST', `/${index}/_search`, { size: 10_000, _source: false, query: { match_all: {} } }, [404]);
+  const r = await httpJson(
+    base,
+    'POST',
+    `/${index}/_search`,
+    { size: 10_000, _source: false, query: { match_all: {} } },
+    [404],
+  );
   return r.status === 404 ? [] : r.body.hits.hits.map((h: { _id: string }) => h._id);
 }
 
@@ -106,11 +134,15 @@ export async function until(cond: () => Promise<boolean>, timeoutMs: number, wha
 }
 
 /** A real net_packet_dns event (examples/events/tracee-samples.ndjson, line 1), in Tracee's classic JSON. */
-export const DNS_EVENT = fs.readFileSync(path.join(ROOT, 'examples/events/tracee-samples.ndjson'), 'utf8').split('\n')[0];
+export const DNS_EVENT = fs
+  .readFileSync(path.join(ROOT, 'examples/events/tracee-samples.ndjson'), 'utf8')
+  .split('\n')[0];
 const TS = /"timestamp":(\d+)/.exec(DNS_EVENT)![1];
 /** `n` distinct events: the real one, its time moved by `from + i` ns. */
 export const dnsEvents = (from: number, n: number): string[] =>
-  Array.from({ length: n }, (_, i) => DNS_EVENT.replace(`"timestamp":${TS}`, `"timestamp":${BigInt(TS) + BigInt(from + i)}`));
+  Array.from({ length: n }, (_, i) =>
+    DNS_EVENT.replace(`"timestamp":${TS}`, `"timestamp":${BigInt(TS) + BigInt(from + i)}`),
+  );
 
 export function execEvent(ns: string, i: number): EcsRecord {
   return {
@@ -122,31 +154,106 @@ export function execEvent(ns: string, i: number): EcsRecord {
       tags: ['tracee'],
       labels: { policy: 'default' },
       ecs: { version: '9.4.0' },
-      event: { kind: 'event', category: ['process'], type: ['start'], action: 'sched_process_exec', code: '715', id: `exec-${ns}-${i}`, module: 'tracee', provider: 'kernel', created: '2026-11-28T10:00:01.5Z', outcome: 'success', sequence: i, severity: 0 },
+      event: {
+        kind: 'event',
+        category: ['process'],
+        type: ['start'],
+        action: 'sched_process_exec',
+        code: '715',
+        id: `exec-${ns}-${i}`,
+        module: 'tracee',
+        provider: 'kernel',
+        created: '2026-11-28T10:00:01.5Z',
+        outcome: 'success',
+        sequence: i,
+        severity: 0,
+      },
       observer: { type: 'sensor', vendor: 'Aqua Security', product: 'Tracee', version: '0.24.1', hostname: 'node-1' },
-      host: { name: 'node-1', hostname: 'node-1', id: 'f00dfeed', architecture: 'x86_64', os: { type: 'linux', kernel: '6.8.0-45-generic' } },
+      host: {
+        name: 'node-1',
+        hostname: 'node-1',
+        id: 'f00dfeed',
+        architecture: 'x86_64',
+        os: { type: 'linux', kernel: '6.8.0-45-generic' },
+      },
       agent: { name: 'tracee-exporter', type: 'tracee-exporter', version: '0.1.0', id: 'agent-1' },
       process: {
-        pid: 4242, vpid: 12, entity_id: 'f00dfeed:1:abc', name: 'curl', executable: '/usr/bin/curl', args: ['curl', '-s', 'http://example.com'], args_count: 3,
-        command_line: 'curl -s http://example.com', working_directory: '/root', start: '2026-11-28T09:59:59.999Z', env_vars: ['PATH=/usr/bin'],
+        pid: 4242,
+        vpid: 12,
+        entity_id: 'f00dfeed:1:abc',
+        name: 'curl',
+        executable: '/usr/bin/curl',
+        args: ['curl', '-s', 'http://example.com'],
+        args_count: 3,
+        command_line: 'curl -s http://example.com',
+        working_directory: '/root',
+        start: '2026-11-28T09:59:59.999Z',
+        env_vars: ['PATH=/usr/bin'],
         thread: { id: 4242, name: 'curl', capabilities: { effective: ['CAP_NET_RAW'] } },
-        user: { id: '0' }, real_user: { id: '0' }, group: { id: '0' },
-        parent: { pid: 4000, vpid: 1, entity_id: 'f00dfeed:1:def', executable: '/bin/bash', name: 'bash', start: '2026-11-28T09:00:00Z' },
+        user: { id: '0' },
+        real_user: { id: '0' },
+        group: { id: '0' },
+        parent: {
+          pid: 4000,
+          vpid: 1,
+          entity_id: 'f00dfeed:1:def',
+          executable: '/bin/bash',
+          name: 'bash',
+          start: '2026-11-28T09:00:00Z',
+        },
       },
       user: { id: '0' },
-      container: { id: 'c0ffee', name: 'web', image: { name: 'docker.io/library/nginx', tag: ['1.27'], hash: { all: ['sha256:abc'] } }, runtime: 'containerd' },
-      orchestrator: { type: 'kubernetes', cluster: { name: 'prod' }, namespace: 'shop', resource: { type: 'pod', name: 'web-7d9', id: 'uid-1', label: ['app:web'] } },
-      file: { path: '/etc/passwd', name: 'passwd', directory: '/etc', inode: '1234', device: '259', mode: '0644', size: 1800, uid: '0', gid: '0', hash: { sha256: 'ab'.repeat(32) } },
+      container: {
+        id: 'c0ffee',
+        name: 'web',
+        image: { name: 'docker.io/library/nginx', tag: ['1.27'], hash: { all: ['sha256:abc'] } },
+        runtime: 'containerd',
+      },
+      orchestrator: {
+        type: 'kubernetes',
+        cluster: { name: 'prod' },
+        namespace: 'shop',
+        resource: { type: 'pod', name: 'web-7d9', id: 'uid-1', label: ['app:web'] },
+      },
+      file: {
+        path: '/etc/passwd',
+        name: 'passwd',
+        directory: '/etc',
+        inode: '1234',
+        device: '259',
+        mode: '0644',
+        size: 1800,
+        uid: '0',
+        gid: '0',
+        hash: { sha256: 'ab'.repeat(32) },
+      },
       source: { ip: '10.0.0.5', port: 43210, address: '10.0.0.5' },
       destination: { ip: '93.184.216.34', port: 80, address: 'example.com' },
       network: { transport: 'tcp', type: 'ipv4', protocol: 'http', direction: 'egress', iana_number: '6' },
-      dns: { question: { name: 'example.com', type: 'A', class: 'IN' }, id: '4321', op_code: 'QUERY', response_code: 'NOERROR', header_flags: ['RD', 'RA'], type: 'answer',
-        answers: [{ name: 'example.com', type: 'A', class: 'IN', ttl: 300, data: '93.184.216.34' }], resolved_ip: ['93.184.216.34'] },
+      dns: {
+        question: { name: 'example.com', type: 'A', class: 'IN' },
+        id: '4321',
+        op_code: 'QUERY',
+        response_code: 'NOERROR',
+        header_flags: ['RD', 'RA'],
+        type: 'answer',
+        answers: [{ name: 'example.com', type: 'A', class: 'IN', ttl: 300, data: '93.184.216.34' }],
+        resolved_ip: ['93.184.216.34'],
+      },
       http: { request: { method: 'GET', body: { bytes: 0 } }, response: { status_code: 200 } },
       url: { full: 'http://example.com/', original: 'http://example.com/', path: '/', domain: 'example.com' },
       user_agent: { original: 'curl/8.5.0' },
       related: { ip: ['10.0.0.5', '93.184.216.34'], hosts: ['example.com'] },
-      tracee: { event_id: 715, syscall: 'execve', return_value: 0, data: { pathname: '/usr/bin/curl', argv: ['curl', '-s'], flags: 0 }, process: { entity_id: 3829158211 }, pid_namespace: '4026531836', policies: ['default'], not_in_template: { deep: 'x' } },
+      tracee: {
+        event_id: 715,
+        syscall: 'execve',
+        return_value: 0,
+        data: { pathname: '/usr/bin/curl', argv: ['curl', '-s'], flags: 0 },
+        process: { entity_id: 3829158211 },
+        pid_namespace: '4026531836',
+        policies: ['default'],
+        not_in_template: { deep: 'x' },
+      },
     },
   };
 }
@@ -158,17 +265,43 @@ export function alertRecord(ns: string, i: number): EcsRecord {
     doc: {
       '@timestamp': '2026-11-28T10:00:05.000000007Z',
       message: 'Anti-Debugging detected',
-      event: { kind: 'alert', category: ['intrusion_detection', 'process'], type: ['info'], action: 'anti_debugging', severity: 47, risk_score: 47, risk_score_norm: 47 },
-      rule: { id: 'TRC-102', name: 'Anti-Debugging detected', description: 'A process used anti-debugging techniques', category: 'defense-evasion', version: '1', ruleset: 'tracee', reference: 'https://aquasecurity.github.io/tracee/', author: ['Aqua Security'] },
-      threat: { framework: 'MITRE ATT&CK', tactic: { id: ['TA0005'], name: ['Defense Evasion'], reference: ['https://attack.mitre.org/tactics/TA0005/'] },
-        technique: { id: ['T1622'], name: ['Debugger Evasion'], reference: ['https://attack.mitre.org/techniques/T1622/'], subtechnique: { id: [], name: [], reference: [] } } },
+      event: {
+        kind: 'alert',
+        category: ['intrusion_detection', 'process'],
+        type: ['info'],
+        action: 'anti_debugging',
+        severity: 47,
+        risk_score: 47,
+        risk_score_norm: 47,
+      },
+      rule: {
+        id: 'TRC-102',
+        name: 'Anti-Debugging detected',
+        description: 'A process used anti-debugging techniques',
+        category: 'defense-evasion',
+        version: '1',
+        ruleset: 'tracee',
+        reference: 'https://aquasecurity.github.io/tracee/',
+        author: ['Aqua Security'],
+      },
+      threat: {
+        framework: 'MITRE ATT&CK',
+        tactic: { id: ['TA0005'], name: ['Defense Evasion'], reference: ['https://attack.mitre.org/tactics/TA0005/'] },
+        technique: {
+          id: ['T1622'],
+          name: ['Debugger Evasion'],
+          reference: ['https://attack.mitre.org/techniques/T1622/'],
+          subtechnique: { id: [], name: [], reference: [] },
+        },
+      },
       process: { pid: 99, name: 'strace' },
       tracee: { detected_from: { id: 1, name: 'ptrace', data: { request: 'PTRACE_TRACEME' } } },
     },
   };
 }
 
-export const items = (recs: EcsRecord[]): ExportItem<EcsRecord>[] => recs.map((record, i) => ({ record, origin: { source: 'integration', line: i + 1 } }));
+export const items = (recs: EcsRecord[]): ExportItem<EcsRecord>[] =>
+  recs.map((record, i) => ({ record, origin: { source: 'integration', line: i + 1 } }));
 
 export function statuses(o: SendOutcome, n: number): ItemOutcome['status'][] {
   if (o.status === 'ok') return Array(n).fill('ok');
@@ -198,8 +331,13 @@ export function describeExporterScenarios(t: BulkTarget, prefix: string): Export
   const logger = { info: (m: string) => logs.push(m), warn: (m: string) => logs.push(m) };
   let ex: BulkExporter;
   const f: ExporterFixture = {
-    ns, logs, eventsStream: `logs-tracee.events-${ns}`, alertsStream: `logs-tracee.alerts-${ns}`,
-    events: [execEvent(ns, 1), execEvent(ns, 2), execEvent(ns, 3)], alerts: [alertRecord(ns, 1)], ex: () => ex,
+    ns,
+    logs,
+    eventsStream: `logs-tracee.events-${ns}`,
+    alertsStream: `logs-tracee.alerts-${ns}`,
+    events: [execEvent(ns, 1), execEvent(ns, 2), execEvent(ns, 3)],
+    alerts: [alertRecord(ns, 1)],
+    ex: () => ex,
   };
   const base = () => t.url();
   beforeAll(async () => {
@@ -224,12 +362,18 @@ export function describeExporterScenarios(t: BulkTarget, prefix: string): Export
     });
 
     it('maps every field sent with its ECS type, @timestamp as date_nanos; unknown tracee.* sub-fields not mapped', async () => {
-      for (const [stream, rec] of [[f.eventsStream, f.events[0]], [f.alertsStream, f.alerts[0]]] as const) {
+      for (const [stream, rec] of [
+        [f.eventsStream, f.events[0]],
+        [f.alertsStream, f.alerts[0]],
+      ] as const) {
         const m = await mapping(base(), stream);
         const wrong: string[] = [];
         for (const name of leafNames(rec.doc)) {
           const got = mappedType(m, name);
-          if (name === '@timestamp') { if (got !== 'date_nanos') wrong.push(`${name}: ${got}`); continue; }
+          if (name === '@timestamp') {
+            if (got !== 'date_nanos') wrong.push(`${name}: ${got}`);
+            continue;
+          }
           if (name.startsWith('tracee.') || name.startsWith('labels.')) continue;
           const want = ecsFlat[name]?.type;
           if (!t.typeOk(want, got, ex)) wrong.push(`${name}: mapped ${got}, ECS ${want}`);
@@ -246,7 +390,9 @@ export function describeExporterScenarios(t: BulkTarget, prefix: string): Export
 
     it('keeps the nanoseconds of @timestamp and the deterministic _id; alerts carry their dataset and event.ingested', async () => {
       await httpJson(base(), 'POST', `/${f.eventsStream}/_refresh`);
-      const { body } = await httpJson(base(), 'POST', `/${f.eventsStream}/_search`, { query: { ids: { values: [f.events[0].id] } } });
+      const { body } = await httpJson(base(), 'POST', `/${f.eventsStream}/_search`, {
+        query: { ids: { values: [f.events[0].id] } },
+      });
       expect(body.hits.hits[0]._id).toBe(f.events[0].id);
       expect(body.hits.hits[0]._source['@timestamp']).toBe('2026-11-28T10:00:01.123456789Z');
       await httpJson(base(), 'POST', `/${f.alertsStream}/_refresh`);
@@ -271,12 +417,20 @@ export function describeExporterScenarios(t: BulkTarget, prefix: string): Export
     });
 
     it(`a document ${t.product} refuses comes back rejected (permanent) with its reason; the others are stored`, async () => {
-      const bad: EcsRecord = { id: `bad-${ns}`, kind: 'event', doc: { '@timestamp': '2026-11-28T10:00:09Z', event: { kind: 'event' }, process: { pid: 'not-a-pid' } } };
+      const bad: EcsRecord = {
+        id: `bad-${ns}`,
+        kind: 'event',
+        doc: { '@timestamp': '2026-11-28T10:00:09Z', event: { kind: 'event' }, process: { pid: 'not-a-pid' } },
+      };
       const out = await ex.send(items([execEvent(ns, 4), bad, f.events[0]]));
       expect(out.status).toBe('partial');
       if (out.status !== 'partial') return;
       expect(out.items[0]).toEqual({ status: 'ok' });
-      expect(out.items[1]).toMatchObject({ status: 'rejected', cause: 'permanent', reason: expect.stringMatching(t.badPidReason) });
+      expect(out.items[1]).toMatchObject({
+        status: 'rejected',
+        cause: 'permanent',
+        reason: expect.stringMatching(t.badPidReason),
+      });
       expect(JSON.stringify(out.items[1])).not.toContain('_source');
       expect(out.items[2]).toEqual({ status: 'duplicate' });
       expect(await count(base(), f.eventsStream)).toBe(4);
@@ -297,16 +451,27 @@ export function describeOutage(t: BulkTarget, prefix: string): void {
   describe(`${t.product} unreachable in the middle of a run (FAKE outage proxy before the real node)`, () => {
     const ns = uniqueNamespace(prefix);
     const ds = `logs-tracee.events-${ns}`;
-    afterAll(async () => { await t.cleanup?.([ds]); });
+    afterAll(async () => {
+      await t.cleanup?.([ds]);
+    });
 
     it('every event is delivered once after the outage, none dead-lettered or dropped; the ledger adds up', async () => {
       const target = new URL(t.url());
       const proxy = await createFakeOutageProxy({ host: target.hostname, port: Number(target.port) }, { up: true });
       try {
         const config = {
-          version: 1, node: { name: 'n' }, sources: [{ type: 'stdin' }],
-          exporters: [{ type: t.type, name: 'x', endpoints: proxy.url, data_stream: { namespace: ns },
-            delivery: { max_batch_items: 50, flush_interval_ms: 50, initial_backoff_ms: 100, max_backoff_ms: 400 } }],
+          version: 1,
+          node: { name: 'n' },
+          sources: [{ type: 'stdin' }],
+          exporters: [
+            {
+              type: t.type,
+              name: 'x',
+              endpoints: proxy.url,
+              data_stream: { namespace: ns },
+              delivery: { max_batch_items: 50, flush_interval_ms: 50, initial_backoff_ms: 100, max_backoff_ms: 400 },
+            },
+          ],
         } as unknown as RunConfig;
         const stdin = new PassThrough();
         const p = await preparePipeline(config, { stdin, log: () => {} }, { shutdownTimeoutMs: 120_000 });
@@ -342,17 +507,31 @@ export function describeOutage(t: BulkTarget, prefix: string): void {
  * script) is stopped mid-run and started again EMPTY (no data stream, no template). Every event is delivered
  * once, none dead-lettered; the templates are reinstalled once. Returns the logs for target-specific checks.
  */
-export function describeRebuiltCluster(t: BulkTarget, port: number, check: (logs: string[], base: string, ds: string) => Promise<void>): void {
+export function describeRebuiltCluster(
+  t: BulkTarget,
+  port: number,
+  check: (logs: string[], base: string, ds: string) => Promise<void>,
+): void {
   const base = `http://127.0.0.1:${port}`;
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), `private-${t.type}-`));
-  fs.chmodSync(runDir, 0o755);   // the node runs as its own user when we are root: it must reach its dir
-  const service = (cmd: 'start' | 'stop') => execFileSync('bash', [path.join(ROOT, t.service.script), cmd], {
-    env: { ...process.env, [t.service.portVar]: String(port), [t.service.heapVar]: '384m', [t.service.timeoutVar]: '240', TRACEE_EXPORTER_RUN: runDir },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  fs.chmodSync(runDir, 0o755); // the node runs as its own user when we are root: it must reach its dir
+  const service = (cmd: 'start' | 'stop') =>
+    execFileSync('bash', [path.join(ROOT, t.service.script), cmd], {
+      env: {
+        ...process.env,
+        [t.service.portVar]: String(port),
+        [t.service.heapVar]: '384m',
+        [t.service.timeoutVar]: '240',
+        TRACEE_EXPORTER_RUN: runDir,
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
 
   describe(`${t.product} comes back empty mid-run (rebuilt cluster, private node on :${port})`, () => {
-    afterAll(() => { service('stop'); fs.rmSync(runDir, { recursive: true, force: true }); });
+    afterAll(() => {
+      service('stop');
+      fs.rmSync(runDir, { recursive: true, force: true });
+    });
 
     it('every event is delivered once, none dead-lettered: the templates are reinstalled and the items retried', async () => {
       service('start');
@@ -361,10 +540,19 @@ export function describeRebuiltCluster(t: BulkTarget, port: number, check: (logs
       const ns = uniqueNamespace('rebuilt');
       const ds = `logs-tracee.events-${ns}`;
       const config: RunConfig = {
-        version: 1, node: { name: 'n' }, dead_letter: { path: dl },
+        version: 1,
+        node: { name: 'n' },
+        dead_letter: { path: dl },
         sources: [{ type: 'stdin' }],
-        exporters: [{ type: t.type, name: 'x', endpoints: base, data_stream: { namespace: ns },
-          delivery: { max_batch_items: 50, flush_interval_ms: 50, initial_backoff_ms: 200, max_backoff_ms: 1000 } }],
+        exporters: [
+          {
+            type: t.type,
+            name: 'x',
+            endpoints: base,
+            data_stream: { namespace: ns },
+            delivery: { max_batch_items: 50, flush_interval_ms: 50, initial_backoff_ms: 200, max_backoff_ms: 1000 },
+          },
+        ],
       } as unknown as RunConfig;
       const stdin = new PassThrough();
       const logs: string[] = [];
@@ -382,7 +570,16 @@ export function describeRebuiltCluster(t: BulkTarget, port: number, check: (logs
       stdin.end();
       const summary: RunSummary = await running;
       const x = summary.exporters[0];
-      expect(x.ledger).toEqual({ entered: 400, delivered: 400, duplicates: 0, deadLettered: {}, dropped: 0, buffered: 0, unsettled: 0, filtered: 0 });
+      expect(x.ledger).toEqual({
+        entered: 400,
+        delivered: 400,
+        duplicates: 0,
+        deadLettered: {},
+        dropped: 0,
+        buffered: 0,
+        unsettled: 0,
+        filtered: 0,
+      });
       expect(ledgerGap(x.ledger)).toBe(0);
       expect(fs.existsSync(dl) ? fs.readFileSync(dl, 'utf8').trim() : '').toBe('');
       // the rebuilt cluster holds exactly the events sent after it was rebuilt, once each, in the data stream
@@ -391,7 +588,9 @@ export function describeRebuiltCluster(t: BulkTarget, port: number, check: (logs
       expect(new Set(got).size).toBe(200);
       expect((await t.dataStreams(base, ds)).map((d) => d.name)).toEqual([ds]);
       // one episode: said once
-      expect(logs.filter((l) => l.includes('reinstalling the templates and retrying them (not dead-lettered)'))).toHaveLength(1);
+      expect(
+        logs.filter((l) => l.includes('reinstalling the templates and retrying them (not dead-lettered)')),
+      ).toHaveLength(1);
       expect(logs.some((l) => l.endsWith('x: templates reinstalled'))).toBe(true);
       expect((await httpJson(base, 'GET', '/_index_template/logs-tracee')).status).toBe(200);
       await check(logs, base, ds);

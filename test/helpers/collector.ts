@@ -81,13 +81,16 @@ export function readCollectorOutput(fromByte = OUTPUT_START): Json[] {
   const start = fromByte > 0 && fromByte <= buf.length ? fromByte : 0;
   const body = buf.subarray(start).toString('utf8');
   const complete = body.endsWith('\n') ? body : body.slice(0, body.lastIndexOf('\n') + 1);
-  return complete.split('\n').filter((l) => l.trim() !== '').flatMap((l) => {
-    try {
-      return [JSON.parse(l)];
-    } catch {
-      return [];
-    }
-  });
+  return complete
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .flatMap((l) => {
+      try {
+        return [JSON.parse(l)];
+      } catch {
+        return [];
+      }
+    });
 }
 
 /** OTLP/JSON KeyValue list -> { key: AnyValue } (values stay in OTLP/JSON form, e.g. {stringValue}). */
@@ -131,7 +134,9 @@ export function collectorLogRecords(lines: Json[] = readCollectorOutput()): Coll
 
 /** Records whose resource attribute `key` has the string value `value` (e.g. your test id). */
 export function recordsWithResourceAttribute(key: string, value: string, lines?: Json[]): CollectorLogRecord[] {
-  return collectorLogRecords(lines).filter((r) => attributeMap(r.resourceLogs.resource?.attributes)[key]?.stringValue === value);
+  return collectorLogRecords(lines).filter(
+    (r) => attributeMap(r.resourceLogs.resource?.attributes)[key]?.stringValue === value,
+  );
 }
 
 /**
@@ -140,7 +145,12 @@ export function recordsWithResourceAttribute(key: string, value: string, lines?:
  */
 export async function waitForCollectorOutput<T>(
   select: (lines: Json[]) => T[],
-  { count = 1, timeoutMs = 10_000, intervalMs = 100, fromByte = OUTPUT_START }: { count?: number; timeoutMs?: number; intervalMs?: number; fromByte?: number } = {},
+  {
+    count = 1,
+    timeoutMs = 10_000,
+    intervalMs = 100,
+    fromByte = OUTPUT_START,
+  }: { count?: number; timeoutMs?: number; intervalMs?: number; fromByte?: number } = {},
 ): Promise<T[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -151,7 +161,10 @@ export async function waitForCollectorOutput<T>(
 }
 
 /** POSTs an OTLP/JSON logs body to the collector; returns the HTTP status and response text. */
-export async function postOtlpJsonLogs(body: unknown, url = `${COLLECTOR_OTLP_HTTP_URL}/v1/logs`): Promise<{ status: number; text: string }> {
+export async function postOtlpJsonLogs(
+  body: unknown,
+  url = `${COLLECTOR_OTLP_HTTP_URL}/v1/logs`,
+): Promise<{ status: number; text: string }> {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -184,10 +197,19 @@ export interface ScriptResult {
 
 function runBash(args: string[], timeoutMs: number): Promise<ScriptResult> {
   return new Promise((resolve) => {
-    execFile('bash', args, { cwd: REPO_ROOT, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-      resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-    });
+    execFile(
+      'bash',
+      args,
+      { cwd: REPO_ROOT, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        const code = err
+          ? typeof (err as { code?: unknown }).code === 'number'
+            ? (err as { code: number }).code
+            : 1
+          : 0;
+        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+      },
+    );
   });
 }
 
@@ -197,7 +219,10 @@ export function collectorScript(cmd: 'start' | 'stop' | 'status' | 'logs', timeo
 }
 
 /** Builds (or finds cached) a collector build target and returns the binary path. */
-export async function buildCollector(target: 'collector' | 'collector-contrib' = 'collector', timeoutMs = 1_200_000): Promise<string> {
+export async function buildCollector(
+  target: 'collector' | 'collector-contrib' = 'collector',
+  timeoutMs = 1_200_000,
+): Promise<string> {
   const r = await runBash([COLLECTOR_SCRIPT, 'build', target], timeoutMs);
   if (r.code !== 0) throw new Error(`collector.sh build ${target} failed (exit ${r.code}):\n${r.stderr}`);
   return r.stdout.trim();
@@ -205,7 +230,8 @@ export async function buildCollector(target: 'collector' | 'collector-contrib' =
 
 /** The example collector configurations (absolute paths). */
 export function collectorExampleFiles(): string[] {
-  return fs.readdirSync(COLLECTOR_EXAMPLES_DIR)
+  return fs
+    .readdirSync(COLLECTOR_EXAMPLES_DIR)
     .filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'))
     .sort()
     .map((f) => path.join(COLLECTOR_EXAMPLES_DIR, f));

@@ -7,7 +7,11 @@ import type { EcsRecord } from '../../src/model/records.ts';
 import { createFakeClock } from './fake-clock.ts';
 import { createAcks, makeItem, type FakeExporter } from './fake-exporter.ts';
 
-export interface DropCall { reason: string; count: number; id: string | undefined }
+export interface DropCall {
+  reason: string;
+  count: number;
+  id: string | undefined;
+}
 
 export function setup(exporter: FakeExporter, options: DeliveryOptions<EcsRecord> = {}) {
   const clock = createFakeClock(1_000);
@@ -15,14 +19,28 @@ export function setup(exporter: FakeExporter, options: DeliveryOptions<EcsRecord
   const deadLetter = createMemoryDeadLetter();
   const drops: DropCall[] = [];
   const states: [HealthState, StateDetail][] = [];
-  const delivery: Delivery<EcsRecord> = createDelivery(exporter, {
-    clock, random: () => 0.5, flushIntervalMs: 1_000, initialBackoffMs: 100, maxBackoffMs: 10_000, backoffMultiplier: 2,
-    sizeOf: () => 100, ...options,
-  }, {
-    onDeadLetter: deadLetterHook(deadLetter, exporter.name),
-    onDrop: (reason, count, item) => { drops.push({ reason, count, id: item?.record.id }); },
-    onStateChange: (state, detail) => { states.push([state, detail]); },
-  });
+  const delivery: Delivery<EcsRecord> = createDelivery(
+    exporter,
+    {
+      clock,
+      random: () => 0.5,
+      flushIntervalMs: 1_000,
+      initialBackoffMs: 100,
+      maxBackoffMs: 10_000,
+      backoffMultiplier: 2,
+      sizeOf: () => 100,
+      ...options,
+    },
+    {
+      onDeadLetter: deadLetterHook(deadLetter, exporter.name),
+      onDrop: (reason, count, item) => {
+        drops.push({ reason, count, id: item?.record.id });
+      },
+      onStateChange: (state, detail) => {
+        states.push([state, detail]);
+      },
+    },
+  );
   const item = (n: number): DeliveryItem<EcsRecord> => makeItem(n, acks);
   /** Push items [from, to) without awaiting (none may block). */
   const pushRange = (from: number, to: number): Promise<void>[] => {
@@ -36,7 +54,15 @@ export function setup(exporter: FakeExporter, options: DeliveryOptions<EcsRecord
 /** Track whether a promise settled, without awaiting it. */
 export function track<T>(p: Promise<T>): { readonly done: boolean; readonly failed: unknown } {
   const s = { done: false, failed: undefined as unknown };
-  p.then(() => { s.done = true; }, (err) => { s.done = true; s.failed = err; });
+  p.then(
+    () => {
+      s.done = true;
+    },
+    (err) => {
+      s.done = true;
+      s.failed = err;
+    },
+  );
   return s;
 }
 

@@ -19,7 +19,12 @@ export function item(n: number, acks?: Map<number, AckResult[]>, pad = 0): Deliv
     origin: { source: 'test', line: n },
     input: JSON.stringify({ n, pad: 'p'.repeat(pad) }),
   };
-  if (acks) it.ack = (r) => { const a = acks.get(n); if (a) a.push(r); else acks.set(n, [r]); };
+  if (acks)
+    it.ack = (r) => {
+      const a = acks.get(n);
+      if (a) a.push(r);
+      else acks.set(n, [r]);
+    };
   return it;
 }
 
@@ -30,18 +35,40 @@ export const revive = (input: string) => {
 };
 
 /** A buffer opened (recovered) around a real in-memory delivery; not started. */
-export async function openBuffer(dir: string, exporter: FakeExporter, o: Partial<DiskBufferOptions> = {}, d: DeliveryOptions<EcsRecord> = {}) {
+export async function openBuffer(
+  dir: string,
+  exporter: FakeExporter,
+  o: Partial<DiskBufferOptions> = {},
+  d: DeliveryOptions<EcsRecord> = {},
+) {
   const logs: string[] = [];
   const drops: [string, number][] = [];
   const corrupt: [number, string][] = [];
-  const inner = createDelivery(exporter, { flushIntervalMs: 5, initialBackoffMs: 5, maxBackoffMs: 20, maxBatchItems: 50, ...d });
-  const buffer = await openDiskBufferedDelivery(inner, revive, {
-    dir, maxBytes: 1024 * 1024, whenFull: 'block', fsync: 'interval', fsyncIntervalMs: 50, checkpointIntervalMs: 20, ...o,
-  }, {
-    log: (m) => logs.push(m),
-    onDrop: (reason, count) => drops.push([reason, count]),
-    onCorrupt: (count, reason) => corrupt.push([count, reason]),
+  const inner = createDelivery(exporter, {
+    flushIntervalMs: 5,
+    initialBackoffMs: 5,
+    maxBackoffMs: 20,
+    maxBatchItems: 50,
+    ...d,
   });
+  const buffer = await openDiskBufferedDelivery(
+    inner,
+    revive,
+    {
+      dir,
+      maxBytes: 1024 * 1024,
+      whenFull: 'block',
+      fsync: 'interval',
+      fsyncIntervalMs: 50,
+      checkpointIntervalMs: 20,
+      ...o,
+    },
+    {
+      log: (m) => logs.push(m),
+      onDrop: (reason, count) => drops.push([reason, count]),
+      onCorrupt: (count, reason) => corrupt.push([count, reason]),
+    },
+  );
   return { buffer, inner, logs, drops, corrupt };
 }
 
@@ -52,7 +79,11 @@ export function ackedIn(dir: string): number {
   return parseAckFile({ path: file, text: fs.readFileSync(file, 'utf8') });
 }
 
-export const segmentFiles = (dir: string): string[] => fs.readdirSync(dir).filter((f) => f.endsWith('.seg')).sort();
+export const segmentFiles = (dir: string): string[] =>
+  fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.seg'))
+    .sort();
 
 export async function until(cond: () => boolean, timeoutMs = 5000): Promise<void> {
   const end = Date.now() + timeoutMs;

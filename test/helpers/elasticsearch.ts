@@ -76,7 +76,11 @@ export async function esRequest<T = any>(
  * has no `_data_stream` API, so data streams cannot be deleted between tests.
  */
 export function uniqueNamespace(prefix = 'test'): string {
-  const clean = prefix.toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/^_+/, '') || 'test';
+  const clean =
+    prefix
+      .toLowerCase()
+      .replace(/[^a-z0-9_]+/g, '_')
+      .replace(/^_+/, '') || 'test';
   const suffix = `${Date.now().toString(36)}_${process.pid.toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
   return `${clean.slice(0, 100 - suffix.length - 1)}_${suffix}`;
 }

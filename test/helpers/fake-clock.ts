@@ -3,7 +3,13 @@
 import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import type { Clock } from '../../src/delivery/types.ts';
 
-interface Timer { at: number; seq: number; resolve(): void; signal?: AbortSignal; onAbort?(): void }
+interface Timer {
+  at: number;
+  seq: number;
+  resolve(): void;
+  signal?: AbortSignal;
+  onAbort?(): void;
+}
 
 export interface FakeClock extends Clock {
   readonly time: number;
@@ -35,13 +41,18 @@ export function createFakeClock(start = 0): FakeClock {
 
   function earliest(): Timer | undefined {
     let best: Timer | undefined;
-    for (const t of timers) if (best === undefined || t.at < best.at || (t.at === best.at && t.seq < best.seq)) best = t;
+    for (const t of timers)
+      if (best === undefined || t.at < best.at || (t.at === best.at && t.seq < best.seq)) best = t;
     return best;
   }
 
   const clock: FakeClock = {
-    get time() { return now; },
-    get timers() { return timers.length; },
+    get time() {
+      return now;
+    },
+    get timers() {
+      return timers.length;
+    },
     now: () => now,
     sleep(ms, signal) {
       if (signal?.aborted || !(ms > 0)) return Promise.resolve();

@@ -15,14 +15,14 @@ export interface FakeEsRequest {
   body: string;
 }
 
-export type FakeReply =
-  | { status: number; body?: unknown; headers?: Record<string, string> }
-  | 'reset'
-  | 'hang';
+export type FakeReply = { status: number; body?: unknown; headers?: Record<string, string> } | 'reset' | 'hang';
 
 export type FakeHandler = (req: FakeEsRequest, index: number) => FakeReply | undefined;
 
-export interface BulkLine { action: Record<string, { _index: string; _id: string }>; doc: Record<string, unknown> }
+export interface BulkLine {
+  action: Record<string, { _index: string; _id: string }>;
+  doc: Record<string, unknown>;
+}
 
 export function parseBulk(body: string): BulkLine[] {
   const lines = body.split('\n').filter((l) => l !== '');
@@ -32,9 +32,14 @@ export function parseBulk(body: string): BulkLine[] {
 }
 
 /** A 200 bulk answer with one item per action; `status(i)` gives each item's status and optional error. */
-export function bulkReply(body: string, item: (i: number, line: BulkLine) => { status: number; error?: unknown } = () => ({ status: 201 })): FakeReply {
+export function bulkReply(
+  body: string,
+  item: (i: number, line: BulkLine) => { status: number; error?: unknown } = () => ({ status: 201 }),
+): FakeReply {
   const lines = parseBulk(body);
-  const items = lines.map((l, i) => ({ create: { _index: l.action.create._index, _id: l.action.create._id, ...item(i, l) } }));
+  const items = lines.map((l, i) => ({
+    create: { _index: l.action.create._index, _id: l.action.create._id, ...item(i, l) },
+  }));
   return { status: 200, body: { errors: items.some((x) => x.create.status >= 300), took: 1, items } };
 }
 
@@ -49,9 +54,14 @@ export class FakeElasticsearch {
   /** With `tls`, an https server (key + certificate chain in PEM). */
   constructor(tls?: { key: string | Buffer; cert: string | Buffer }) {
     this.#scheme = tls ? 'https' : 'http';
-    const handler = (req: IncomingMessage, res: ServerResponse) => { this.#handle(req, res); };
+    const handler = (req: IncomingMessage, res: ServerResponse) => {
+      this.#handle(req, res);
+    };
     this.#server = tls ? createTlsServer(tls, handler) : createServer(handler);
-    this.#server.on(tls ? 'secureConnection' : 'connection', (s: Socket) => { this.#sockets.add(s); s.on('close', () => this.#sockets.delete(s)); });
+    this.#server.on(tls ? 'secureConnection' : 'connection', (s: Socket) => {
+      this.#sockets.add(s);
+      s.on('close', () => this.#sockets.delete(s));
+    });
   }
 
   async start(): Promise<string> {
@@ -59,7 +69,9 @@ export class FakeElasticsearch {
     return `${this.#scheme}://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
   }
 
-  get bulkRequests(): FakeEsRequest[] { return this.requests.filter((r) => r.path === '/_bulk'); }
+  get bulkRequests(): FakeEsRequest[] {
+    return this.requests.filter((r) => r.path === '/_bulk');
+  }
 
   #handle(req: IncomingMessage, res: ServerResponse): void {
     const chunks: Buffer[] = [];
@@ -68,12 +80,22 @@ export class FakeElasticsearch {
       let raw = Buffer.concat(chunks);
       if (req.headers['content-encoding'] === 'gzip') raw = gunzipSync(raw);
       const u = new URL(req.url ?? '/', 'http://x');
-      const r: FakeEsRequest = { method: req.method ?? 'GET', path: u.pathname, query: u.searchParams, headers: req.headers, body: raw.toString('utf8') };
+      const r: FakeEsRequest = {
+        method: req.method ?? 'GET',
+        path: u.pathname,
+        query: u.searchParams,
+        headers: req.headers,
+        body: raw.toString('utf8'),
+      };
       const index = this.requests.push(r) - 1;
       const reply = this.handler(r, index) ?? this.#default(r);
-      if (reply === 'reset') { req.socket.destroy(); return; }
+      if (reply === 'reset') {
+        req.socket.destroy();
+        return;
+      }
       if (reply === 'hang') return;
-      const payload = reply.body === undefined ? '' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
+      const payload =
+        reply.body === undefined ? '' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
       res.writeHead(reply.status, {
         'content-type': 'application/json',
         'x-elastic-product': 'Elasticsearch',
@@ -86,7 +108,10 @@ export class FakeElasticsearch {
   #default(r: FakeEsRequest): FakeReply {
     if (r.path === '/_bulk') return bulkReply(r.body);
     if (r.method === 'PUT') return { status: 200, body: { acknowledged: true } };
-    return { status: 404, body: { error: { type: 'resource_not_found_exception', reason: `no ${r.path}` }, status: 404 } };
+    return {
+      status: 404,
+      body: { error: { type: 'resource_not_found_exception', reason: `no ${r.path}` }, status: 404 },
+    };
   }
 
   async close(): Promise<void> {

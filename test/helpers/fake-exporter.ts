@@ -15,7 +15,11 @@ export interface FakeExporter extends Exporter<EcsRecord> {
   readonly accepted: string[];
 }
 
-export type Respond = (batch: readonly ExportItem<EcsRecord>[], call: number, signal?: AbortSignal) => SendOutcome | Promise<SendOutcome>;
+export type Respond = (
+  batch: readonly ExportItem<EcsRecord>[],
+  call: number,
+  signal?: AbortSignal,
+) => SendOutcome | Promise<SendOutcome>;
 
 export function createFakeExporter(name: string, respond: Respond): FakeExporter {
   const calls: FakeCall[] = [];
@@ -32,7 +36,9 @@ export function createFakeExporter(name: string, respond: Respond): FakeExporter
       const outcome = await respond(batch, calls.length - 1, signal);
       if (outcome?.status === 'ok') for (const i of batch) accepted.push(i.record.id);
       if (outcome?.status === 'partial' && Array.isArray(outcome.items)) {
-        outcome.items.forEach((o, k) => { if (o.status === 'ok' || o.status === 'duplicate') accepted.push(batch[k].record.id); });
+        outcome.items.forEach((o, k) => {
+          if (o.status === 'ok' || o.status === 'duplicate') accepted.push(batch[k].record.id);
+        });
       }
       return outcome;
     },
@@ -44,7 +50,8 @@ export const fakeOkExporter = (): FakeExporter => createFakeExporter('fake-ok', 
 /** Retryable for the first `failures` calls, then ok. */
 export function fakeFlakyExporter(failures: number, retryAfterMs?: number): FakeExporter {
   return createFakeExporter('fake-flaky', (_b, call) =>
-    call < failures ? { status: 'retryable', reason: `HTTP 503 (call ${call})`, retryAfterMs } : { status: 'ok' });
+    call < failures ? { status: 'retryable', reason: `HTTP 503 (call ${call})`, retryAfterMs } : { status: 'ok' },
+  );
 }
 
 export const fakeRejectingExporter = (reason = 'HTTP 400: bad request'): FakeExporter =>
@@ -52,7 +59,10 @@ export const fakeRejectingExporter = (reason = 'HTTP 400: bad request'): FakeExp
 
 /** Per-item outcomes from `decide(item, call)`. */
 export function fakePartialExporter(decide: (item: ExportItem<EcsRecord>, call: number) => ItemOutcome): FakeExporter {
-  return createFakeExporter('fake-partial', (batch, call) => ({ status: 'partial', items: batch.map((i) => decide(i, call)) }));
+  return createFakeExporter('fake-partial', (batch, call) => ({
+    status: 'partial',
+    items: batch.map((i) => decide(i, call)),
+  }));
 }
 
 export function fakeThrowingExporter(failures: number): FakeExporter {
@@ -65,23 +75,33 @@ export function fakeThrowingExporter(failures: number): FakeExporter {
 /** Never answers the first `hangs` calls (and ignores the abort signal), then ok. */
 export function fakeHangingExporter(hangs: number): FakeExporter {
   return createFakeExporter('fake-hanging', (_b, call) =>
-    call < hangs ? new Promise<SendOutcome>(() => {}) : { status: 'ok' });
+    call < hangs ? new Promise<SendOutcome>(() => {}) : { status: 'ok' },
+  );
 }
 
 /** A deferred answer the test resolves by hand. */
 export function fakeManualExporter(): FakeExporter & { answer(outcome: SendOutcome): void; readonly waiting: number } {
   const pending: ((o: SendOutcome) => void)[] = [];
-  const fake = createFakeExporter('fake-manual', () => new Promise<SendOutcome>((resolve) => { pending.push(resolve); }));
-  return Object.defineProperties(fake as FakeExporter & { answer(outcome: SendOutcome): void; readonly waiting: number }, {
-    answer: {
-      value(outcome: SendOutcome) {
-        const r = pending.shift();
-        if (r === undefined) throw new Error('fake-manual: no send is waiting');
-        r(outcome);
+  const fake = createFakeExporter(
+    'fake-manual',
+    () =>
+      new Promise<SendOutcome>((resolve) => {
+        pending.push(resolve);
+      }),
+  );
+  return Object.defineProperties(
+    fake as FakeExporter & { answer(outcome: SendOutcome): void; readonly waiting: number },
+    {
+      answer: {
+        value(outcome: SendOutcome) {
+          const r = pending.shift();
+          if (r === undefined) throw new Error('fake-manual: no send is waiting');
+          r(outcome);
+        },
       },
+      waiting: { get: () => pending.length },
     },
-    waiting: { get: () => pending.length },
-  });
+  );
 }
 
 export interface Acks {
@@ -116,7 +136,8 @@ export function makeItem(n: number, acks?: Acks): DeliveryItem<EcsRecord> {
     const id = `e${n}`;
     item.ack = (result) => {
       const r = acks.results.get(id);
-      if (r === undefined) acks.results.set(id, [result]); else r.push(result);
+      if (r === undefined) acks.results.set(id, [result]);
+      else r.push(result);
     };
   }
   return item;

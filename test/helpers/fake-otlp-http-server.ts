@@ -66,7 +66,10 @@ export class FakeOtlpHttpServer {
       });
     };
     this.server = tls
-      ? https.createServer({ key: tls.key, cert: tls.cert, ca: tls.ca, requestCert: tls.ca !== undefined, rejectUnauthorized: false }, handler)
+      ? https.createServer(
+          { key: tls.key, cert: tls.cert, ca: tls.ca, requestCert: tls.ca !== undefined, rejectUnauthorized: false },
+          handler,
+        )
       : http.createServer(handler);
     this.server.on('connection', (s: Socket) => {
       this.sockets.add(s);
@@ -108,7 +111,11 @@ export class FakeOtlpHttpServer {
 
 // Canned behaviours.
 
-export function fakeStatus(status: number, body: string | Buffer = '', headers: Record<string, string> = {}): FakeBehaviour {
+export function fakeStatus(
+  status: number,
+  body: string | Buffer = '',
+  headers: Record<string, string> = {},
+): FakeBehaviour {
   return (_req, res) => {
     res.writeHead(status, headers);
     res.end(body);
@@ -125,14 +132,17 @@ export function fakeResetMidBody(status = 200): FakeBehaviour {
 }
 
 /** Never answers (until the client gives up or the server closes). */
-export const fakeHang: FakeBehaviour = () => { /* no answer */ };
+export const fakeHang: FakeBehaviour = () => {
+  /* no answer */
+};
 
 /** Answers after `ms`. */
 export function fakeSlow(ms: number, answer: FakeBehaviour = fakeOk): FakeBehaviour {
-  return (req, res) => new Promise<void>((resolve) => {
-    setTimeout(() => {
-      if (!res.destroyed && !res.socket?.destroyed) void answer(req, res);
-      resolve();
-    }, ms);
-  });
+  return (req, res) =>
+    new Promise<void>((resolve) => {
+      setTimeout(() => {
+        if (!res.destroyed && !res.socket?.destroyed) void answer(req, res);
+        resolve();
+      }, ms);
+    });
 }

@@ -19,7 +19,10 @@ export interface FakeOutageProxy {
   close(): Promise<void>;
 }
 
-export async function createFakeOutageProxy(target: { host: string; port: number }, opts: { up?: boolean } = {}): Promise<FakeOutageProxy> {
+export async function createFakeOutageProxy(
+  target: { host: string; port: number },
+  opts: { up?: boolean } = {},
+): Promise<FakeOutageProxy> {
   let isUp = opts.up ?? false;
   let delayMs = 0;
   const counts = { reset: 0, forwarded: 0 };
@@ -34,13 +37,24 @@ export async function createFakeOutageProxy(target: { host: string; port: number
     const upstream = net.connect(target.port, target.host);
     open.add(client);
     open.add(upstream);
-    const end = () => { client.destroy(); upstream.destroy(); open.delete(client); open.delete(upstream); };
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+      open.delete(client);
+      open.delete(upstream);
+    };
     client.on('error', end).on('close', end);
     upstream.on('error', end).on('close', end);
     client.on('data', (chunk: Buffer) => {
-      if (delayMs === 0) { upstream.write(chunk); return; }
+      if (delayMs === 0) {
+        upstream.write(chunk);
+        return;
+      }
       client.pause();
-      setTimeout(() => { if (!upstream.destroyed) upstream.write(chunk); client.resume(); }, delayMs);
+      setTimeout(() => {
+        if (!upstream.destroyed) upstream.write(chunk);
+        client.resume();
+      }, delayMs);
     });
     upstream.pipe(client);
   });
@@ -49,18 +63,25 @@ export async function createFakeOutageProxy(target: { host: string; port: number
   return {
     url: `http://127.0.0.1:${port}`,
     port,
-    get isUp() { return isUp; },
-    up() { isUp = true; },
-    slow(ms) { delayMs = ms; },
+    get isUp() {
+      return isUp;
+    },
+    up() {
+      isUp = true;
+    },
+    slow(ms) {
+      delayMs = ms;
+    },
     down() {
       isUp = false;
       for (const s of open) s.resetAndDestroy();
       open.clear();
     },
     counts,
-    close: () => new Promise<void>((resolve) => {
-      for (const s of open) s.destroy();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of open) s.destroy();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -18,7 +18,8 @@ export function eventLine(i: number): string {
   return SAMPLE.replace(TS, String(BigInt(TS) + BigInt(i)));
 }
 export const eventId = (line: string): number => Number(BigInt(/"timestamp":(\d+)/.exec(line)![1]) - BigInt(TS));
-export const lines = (from: number, n: number): string => Array.from({ length: n }, (_, k) => eventLine(from + k) + '\n').join('');
+export const lines = (from: number, n: number): string =>
+  Array.from({ length: n }, (_, k) => eventLine(from + k) + '\n').join('');
 
 export function tmpDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -33,7 +34,11 @@ export async function until(cond: () => boolean, timeoutMs = 8000, what = 'condi
 }
 
 /** What the fake exporter answers; `down` makes it answer retryable (the destination is down). */
-export interface FakeSink { down: boolean; delivered: Map<number, number>; origins: string[] }
+export interface FakeSink {
+  down: boolean;
+  delivered: Map<number, number>;
+  origins: string[];
+}
 
 export function fakeSink(): FakeSink {
   return { down: false, delivered: new Map(), origins: [] };
@@ -51,8 +56,10 @@ export interface Run {
 /** Start a file source (options + short intervals) feeding the sink. */
 export function startRun(sink: FakeSink, o: FileSourceOptions): Run {
   const exporter: Exporter = {
-    name: 'fake-sink', target: 'ecs',
-    async start() {}, async shutdown() {},
+    name: 'fake-sink',
+    target: 'ecs',
+    async start() {},
+    async shutdown() {},
     async send(batch): Promise<SendOutcome> {
       if (sink.down) return { status: 'retryable', reason: 'fake-sink is down' };
       for (const item of batch) {
@@ -64,21 +71,37 @@ export function startRun(sink: FakeSink, o: FileSourceOptions): Run {
       return { status: 'ok' };
     },
   };
-  const delivery = createDelivery(exporter, { flushIntervalMs: 5, maxBatchItems: 7, initialBackoffMs: 10, maxBackoffMs: 30 });
+  const delivery = createDelivery(exporter, {
+    flushIntervalMs: 5,
+    maxBatchItems: 7,
+    initialBackoffMs: 10,
+    maxBackoffMs: 30,
+  });
   const ingest = createIngest({
-    mapper: testMapper(), routes: [{ exporter, delivery }],
+    mapper: testMapper(),
+    routes: [{ exporter, delivery }],
     counts: { received: 0, mapped: 0, rejected: 0, filteredOut: 0 },
-    reject() {}, lateRefusal() {},
+    reject() {},
+    lateRefusal() {},
   });
   const ac = new AbortController();
   const logs: string[] = [];
   const errors: string[] = [];
-  const source = createFileSource({ pollIntervalMs: 10, scanIntervalMs: 50, checkpointIntervalMs: 20, quietMs: 200, ...o }, {
-    ingest, log: (m) => logs.push(m), error: (f, e) => errors.push(`${f}: ${e.message}`), signal: ac.signal,
-  });
+  const source = createFileSource(
+    { pollIntervalMs: 10, scanIntervalMs: 50, checkpointIntervalMs: 20, quietMs: 200, ...o },
+    {
+      ingest,
+      log: (m) => logs.push(m),
+      error: (f, e) => errors.push(`${f}: ${e.message}`),
+      signal: ac.signal,
+    },
+  );
   const done = source.run();
   return {
-    source, logs, errors, done,
+    source,
+    logs,
+    errors,
+    done,
     async stop() {
       ac.abort();
       await done;

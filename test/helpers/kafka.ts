@@ -25,21 +25,39 @@ function scriptEnv(): NodeJS.ProcessEnv {
 
 export function kafkaScript(cmd: 'start' | 'stop' | 'restart' | 'status'): Promise<{ code: number; stderr: string }> {
   return new Promise((resolve) => {
-    execFile('bash', [path.join(ROOT, 'scripts/services/kafka.sh'), cmd], { timeout: 180_000, env: scriptEnv() }, (err, _out, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stderr });
-    });
+    execFile(
+      'bash',
+      [path.join(ROOT, 'scripts/services/kafka.sh'), cmd],
+      { timeout: 180_000, env: scriptEnv() },
+      (err, _out, stderr) => {
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stderr });
+      },
+    );
   });
 }
 
 /** The TLS listeners of the test broker and their test-only users (`kafka.sh env`). */
 export interface KafkaTlsEnv {
-  KAFKA_SASL_SSL: string; KAFKA_SSL: string; KAFKA_CA_FILE: string;
-  KAFKA_PLAIN_USER: string; KAFKA_PLAIN_PASSWORD: string; KAFKA_SCRAM_USER: string; KAFKA_SCRAM_PASSWORD: string;
+  KAFKA_SASL_SSL: string;
+  KAFKA_SSL: string;
+  KAFKA_CA_FILE: string;
+  KAFKA_PLAIN_USER: string;
+  KAFKA_PLAIN_PASSWORD: string;
+  KAFKA_SCRAM_USER: string;
+  KAFKA_SCRAM_PASSWORD: string;
 }
 
 export function kafkaTlsEnv(): KafkaTlsEnv {
-  const out = execFileSync('bash', [path.join(ROOT, 'scripts/services/kafka.sh'), 'env'], { encoding: 'utf8', env: scriptEnv() });
-  return Object.fromEntries(out.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)])) as unknown as KafkaTlsEnv;
+  const out = execFileSync('bash', [path.join(ROOT, 'scripts/services/kafka.sh'), 'env'], {
+    encoding: 'utf8',
+    env: scriptEnv(),
+  });
+  return Object.fromEntries(
+    out
+      .trim()
+      .split('\n')
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  ) as unknown as KafkaTlsEnv;
 }
 
 export function uniqueTopicPrefix(label: string): string {
@@ -47,7 +65,12 @@ export function uniqueTopicPrefix(label: string): string {
 }
 
 function client() {
-  return new Kafka({ clientId: 'tracee-exporter-tests', brokers: [KAFKA_BROKER], logLevel: logLevel.NOTHING, retry: { retries: 10 } });
+  return new Kafka({
+    clientId: 'tracee-exporter-tests',
+    brokers: [KAFKA_BROKER],
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 10 },
+  });
 }
 
 export async function assertKafkaRunning(): Promise<void> {
@@ -56,7 +79,9 @@ export async function assertKafkaRunning(): Promise<void> {
     await admin.connect();
     await admin.listTopics();
   } catch (err) {
-    throw new Error(`no Kafka broker at ${KAFKA_BROKER} (start it with: npm run services:start): ${(err as Error).message}`);
+    throw new Error(
+      `no Kafka broker at ${KAFKA_BROKER} (start it with: npm run services:start): ${(err as Error).message}`,
+    );
   } finally {
     await admin.disconnect().catch(() => {});
   }
@@ -98,12 +123,23 @@ export async function consumeAll(topics: string[], expected: number, timeoutMs =
     await consumer.subscribe({ topics, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(resolve, timeoutMs);
-      consumer.run({
-        eachMessage: async ({ topic, partition, message }) => {
-          got.push({ topic, partition, key: message.key ? message.key.toString() : null, value: message.value ?? Buffer.alloc(0), headers: headerStrings(message.headers) });
-          if (got.length >= expected) { clearTimeout(timer); resolve(); }
-        },
-      }).catch(reject);
+      consumer
+        .run({
+          eachMessage: async ({ topic, partition, message }) => {
+            got.push({
+              topic,
+              partition,
+              key: message.key ? message.key.toString() : null,
+              value: message.value ?? Buffer.alloc(0),
+              headers: headerStrings(message.headers),
+            });
+            if (got.length >= expected) {
+              clearTimeout(timer);
+              resolve();
+            }
+          },
+        })
+        .catch(reject);
     });
   } finally {
     await consumer.disconnect().catch(() => {});
@@ -114,9 +150,15 @@ export async function consumeAll(topics: string[], expected: number, timeoutMs =
 /** Builds (or finds cached) test/collector-kafka (kafkareceiver + otlphttp exporter) and returns the binary. */
 export function buildKafkaCollector(): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('bash', [path.join(ROOT, 'scripts/services/collector.sh'), 'build', 'collector-kafka'], { timeout: 1_200_000, maxBuffer: 16 << 20 }, (err, out, stderr) => {
-      if (err) reject(new Error(`collector.sh build collector-kafka failed: ${stderr}`)); else resolve(out.trim());
-    });
+    execFile(
+      'bash',
+      [path.join(ROOT, 'scripts/services/collector.sh'), 'build', 'collector-kafka'],
+      { timeout: 1_200_000, maxBuffer: 16 << 20 },
+      (err, out, stderr) => {
+        if (err) reject(new Error(`collector.sh build collector-kafka failed: ${stderr}`));
+        else resolve(out.trim());
+      },
+    );
   });
 }
 

@@ -8,23 +8,39 @@ export function osUrl(): string {
 }
 
 /** One request; returns status and parsed body; throws on a non-2xx status not listed in okStatuses. */
-export async function osRequest<T = any>(method: string, path: string, body?: unknown, okStatuses: number[] = []): Promise<{ status: number; body: T }> {
+export async function osRequest<T = any>(
+  method: string,
+  path: string,
+  body?: unknown,
+  okStatuses: number[] = [],
+): Promise<{ status: number; body: T }> {
   let res: Response;
   try {
     res = await fetch(osUrl() + path, {
       method,
-      headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+      headers:
+        body === undefined
+          ? { accept: 'application/json' }
+          : { accept: 'application/json', 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(30_000),
     });
   } catch (err) {
-    throw new Error(`OpenSearch not reachable at ${osUrl()} (${method} ${path}): ${(err as Error).message}. `
-      + 'Start it with `bash scripts/services/opensearch.sh start` (or `npm run services:start`).', { cause: err });
+    throw new Error(
+      `OpenSearch not reachable at ${osUrl()} (${method} ${path}): ${(err as Error).message}. ` +
+        'Start it with `bash scripts/services/opensearch.sh start` (or `npm run services:start`).',
+      { cause: err },
+    );
   }
   const text = await res.text();
   let parsed: any;
-  try { parsed = text === '' ? undefined : JSON.parse(text); } catch { parsed = text; }
-  if (!res.ok && !okStatuses.includes(res.status)) throw new Error(`${method} ${path} -> HTTP ${res.status}: ${text.slice(0, 1000)}`);
+  try {
+    parsed = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    parsed = text;
+  }
+  if (!res.ok && !okStatuses.includes(res.status))
+    throw new Error(`${method} ${path} -> HTTP ${res.status}: ${text.slice(0, 1000)}`);
   return { status: res.status, body: parsed as T };
 }
 
@@ -36,7 +52,12 @@ export async function osCount(index: string): Promise<number> {
 
 export async function osIds(index: string): Promise<string[]> {
   await osRequest('POST', `/${index}/_refresh`, undefined, [404]);
-  const r = await osRequest('POST', `/${index}/_search`, { size: 10_000, _source: false, query: { match_all: {} } }, [404]);
+  const r = await osRequest(
+    'POST',
+    `/${index}/_search`,
+    { size: 10_000, _source: false, query: { match_all: {} } },
+    [404],
+  );
   return r.status === 404 ? [] : r.body.hits.hits.map((h: { _id: string }) => h._id);
 }
 

@@ -76,14 +76,29 @@ function anyValue(buf: Uint8Array): Obj {
   while (!r.done()) {
     const { field, wire } = r.tag();
     switch (field) {
-      case 1: o.stringValue = r.string(); break;
-      case 2: o.boolValue = r.varint() !== 0n; break;
-      case 3: o.intValue = toInt64(r.varint()); break;
-      case 4: o.doubleValue = r.double(); break;
-      case 5: o.arrayValue = listOf(r.bytes(), anyValue); break;
-      case 6: o.kvlistValue = listOf(r.bytes(), keyValue); break;
-      case 7: o.bytesValue = Buffer.from(r.bytes()).toString('base64'); break;
-      default: fail('AnyValue', field, wire);
+      case 1:
+        o.stringValue = r.string();
+        break;
+      case 2:
+        o.boolValue = r.varint() !== 0n;
+        break;
+      case 3:
+        o.intValue = toInt64(r.varint());
+        break;
+      case 4:
+        o.doubleValue = r.double();
+        break;
+      case 5:
+        o.arrayValue = listOf(r.bytes(), anyValue);
+        break;
+      case 6:
+        o.kvlistValue = listOf(r.bytes(), keyValue);
+        break;
+      case 7:
+        o.bytesValue = Buffer.from(r.bytes()).toString('base64');
+        break;
+      default:
+        fail('AnyValue', field, wire);
     }
   }
   return o;
@@ -144,18 +159,41 @@ function logRecord(buf: Uint8Array): Obj {
   while (!r.done()) {
     const { field, wire } = r.tag();
     switch (field) {
-      case 1: o.timeUnixNano = r.fixed64().toString(); break;
-      case 2: o.severityNumber = Number(r.varint()); break;
-      case 3: o.severityText = r.string(); break;
-      case 5: o.body = anyValue(r.bytes()); break;
-      case 6: push(o, 'attributes', keyValue(r.bytes())); break;
-      case 7: o.droppedAttributesCount = Number(r.varint()); break;
-      case 8: o.flags = r.fixed32(); break;
-      case 9: o.traceId = Buffer.from(r.bytes()).toString('hex'); break;
-      case 10: o.spanId = Buffer.from(r.bytes()).toString('hex'); break;
-      case 11: o.observedTimeUnixNano = r.fixed64().toString(); break;
-      case 12: o.eventName = r.string(); break;
-      default: fail('LogRecord', field, wire);
+      case 1:
+        o.timeUnixNano = r.fixed64().toString();
+        break;
+      case 2:
+        o.severityNumber = Number(r.varint());
+        break;
+      case 3:
+        o.severityText = r.string();
+        break;
+      case 5:
+        o.body = anyValue(r.bytes());
+        break;
+      case 6:
+        push(o, 'attributes', keyValue(r.bytes()));
+        break;
+      case 7:
+        o.droppedAttributesCount = Number(r.varint());
+        break;
+      case 8:
+        o.flags = r.fixed32();
+        break;
+      case 9:
+        o.traceId = Buffer.from(r.bytes()).toString('hex');
+        break;
+      case 10:
+        o.spanId = Buffer.from(r.bytes()).toString('hex');
+        break;
+      case 11:
+        o.observedTimeUnixNano = r.fixed64().toString();
+        break;
+      case 12:
+        o.eventName = r.string();
+        break;
+      default:
+        fail('LogRecord', field, wire);
     }
   }
   return o;
@@ -207,7 +245,10 @@ export function encodeRpcStatus(code: number, message: string): Buffer {
   const msg = Buffer.from(message, 'utf8');
   const varint = (n: number): number[] => {
     const out: number[] = [];
-    while (n > 127) { out.push((n & 0x7f) | 0x80); n = Math.floor(n / 128); }
+    while (n > 127) {
+      out.push((n & 0x7f) | 0x80);
+      n = Math.floor(n / 128);
+    }
     out.push(n);
     return out;
   };
@@ -219,7 +260,10 @@ export function encodePartialSuccess(rejected: number, message: string): Buffer 
   const msg = Buffer.from(message, 'utf8');
   const varint = (n: number): number[] => {
     const out: number[] = [];
-    while (n > 127) { out.push((n & 0x7f) | 0x80); n = Math.floor(n / 128); }
+    while (n > 127) {
+      out.push((n & 0x7f) | 0x80);
+      n = Math.floor(n / 128);
+    }
     out.push(n);
     return out;
   };

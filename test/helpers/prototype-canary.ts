@@ -5,7 +5,10 @@
 import fs from 'node:fs';
 
 const watched: Record<string, object> = {
-  Object: Object.prototype, Array: Array.prototype, Function: Function.prototype, String: String.prototype,
+  Object: Object.prototype,
+  Array: Array.prototype,
+  Function: Function.prototype,
+  String: String.prototype,
 };
 const before = new Map(Object.entries(watched).map(([k, p]) => [k, new Set(Reflect.ownKeys(p).map(String))]));
 
@@ -14,9 +17,14 @@ process.on('exit', () => {
   if (!out) return;
   const added: Record<string, string[]> = {};
   for (const [k, p] of Object.entries(watched)) {
-    const keys = Reflect.ownKeys(p).map(String).filter((x) => !before.get(k)!.has(x));
+    const keys = Reflect.ownKeys(p)
+      .map(String)
+      .filter((x) => !before.get(k)!.has(x));
     if (keys.length > 0) added[k] = keys;
   }
   const probe = {} as Record<string, unknown>;
-  fs.writeFileSync(out, JSON.stringify({ added, pollutedVisible: 'polluted' in probe, maxRssKb: process.resourceUsage().maxRSS }));
+  fs.writeFileSync(
+    out,
+    JSON.stringify({ added, pollutedVisible: 'polluted' in probe, maxRssKb: process.resourceUsage().maxRSS }),
+  );
 });

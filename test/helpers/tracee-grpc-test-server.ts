@@ -8,14 +8,21 @@
 // writes) → the protobuf message object, i.e. what Tracee's server would have sent for that event.
 
 import * as grpc from '@grpc/grpc-js';
-import { streamEventsMethod, type StreamEventsRequest, type StreamEventsResponse } from '../../src/sources/grpc/protos.ts';
+import {
+  streamEventsMethod,
+  type StreamEventsRequest,
+  type StreamEventsResponse,
+} from '../../src/sources/grpc/protos.ts';
 import { parseRfc3339Ns } from '../../src/util/time.ts';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** What the server saw in one StreamEvents request. */
-export interface SeenRequest { policies: string[]; mask: string[] | undefined }
+export interface SeenRequest {
+  policies: string[];
+  mask: string[] | undefined;
+}
 
 export interface StreamCall {
   /** 1-based number of this call on this server. */
@@ -43,12 +50,18 @@ export interface TraceeGrpcTestServer {
  * `listen`: unix:///abs/path or host:port (port 0 = any free port). `onStream` runs once per
  * StreamEvents call; the call stays open until the handler ends it (or the client goes away).
  */
-export async function startTraceeGrpcServer(listen: string, onStream: (call: StreamCall) => void | Promise<void>): Promise<TraceeGrpcTestServer> {
+export async function startTraceeGrpcServer(
+  listen: string,
+  onStream: (call: StreamCall) => void | Promise<void>,
+): Promise<TraceeGrpcTestServer> {
   const method = streamEventsMethod();
   const encode = method.responseSerialize;
   // raw Buffers pass through untouched: the way to put undecodable bytes on the wire
   const definition: grpc.ServiceDefinition = {
-    StreamEvents: { ...method, responseSerialize: (m: StreamEventsResponse | Buffer) => (Buffer.isBuffer(m) ? m : encode(m)) },
+    StreamEvents: {
+      ...method,
+      responseSerialize: (m: StreamEventsResponse | Buffer) => (Buffer.isBuffer(m) ? m : encode(m)),
+    },
   };
   const requests: SeenRequest[] = [];
   const calls = new Set<grpc.ServerWritableStream<StreamEventsRequest, StreamEventsResponse | Buffer>>();
@@ -59,7 +72,11 @@ export async function startTraceeGrpcServer(listen: string, onStream: (call: Str
       const r = call.request;
       const seen: SeenRequest = { policies: r.policies ?? [], mask: r.mask ? (r.mask.paths ?? []) : undefined };
       requests.push(seen);
-      const done = new Promise<void>((resolve) => { call.on('cancelled', () => resolve()); call.on('finish', () => resolve()); call.on('close', () => resolve()); });
+      const done = new Promise<void>((resolve) => {
+        call.on('cancelled', () => resolve());
+        call.on('finish', () => resolve());
+        call.on('close', () => resolve());
+      });
       void done.then(() => calls.delete(call));
       let ended = false;
       const streamCall: StreamCall = {
@@ -69,14 +86,29 @@ export async function startTraceeGrpcServer(listen: string, onStream: (call: Str
         send(message) {
           const m = Buffer.isBuffer(message) ? message : { event: structuredToProto(message) };
           return new Promise<void>((resolve, reject) => {
-            if (ended || call.cancelled) { reject(new Error('stream already ended')); return; }
+            if (ended || call.cancelled) {
+              reject(new Error('stream already ended'));
+              return;
+            }
             call.write(m, (err?: Error | null) => (err ? reject(err) : resolve()));
           });
         },
-        end() { if (!ended) { ended = true; call.end(); } },
-        fail(code, details) { if (!ended) { ended = true; call.emit('error', Object.assign(new Error(details), { code, details })); } },
+        end() {
+          if (!ended) {
+            ended = true;
+            call.end();
+          }
+        },
+        fail(code, details) {
+          if (!ended) {
+            ended = true;
+            call.emit('error', Object.assign(new Error(details), { code, details }));
+          }
+        },
       };
-      void Promise.resolve(onStream(streamCall)).catch((err: Error) => streamCall.fail(grpc.status.INTERNAL, err.message));
+      void Promise.resolve(onStream(streamCall)).catch((err: Error) =>
+        streamCall.fail(grpc.status.INTERNAL, err.message),
+      );
     },
   });
   const bindTarget = listen.startsWith('unix:') ? listen : listen;
@@ -144,18 +176,22 @@ function toStruct(v: unknown): Obj {
 
 function eventValue(f: Obj): Obj {
   const member = Object.keys(f).find((k) => k !== 'name');
-  if (member === undefined || member === 'value') return { name: f.name };   // "value": null = unset
+  if (member === undefined || member === 'value') return { name: f.name }; // "value": null = unset
   const v = f[member];
   switch (member) {
-    case 'struct': return { name: f.name, struct: toStruct(isObj(v) ? v : { value: v }) };
-    case 'timespec': return { name: f.name, timespec: isObj(v) ? { value: wrap(v.value) } : { value: wrap(v) } };
+    case 'struct':
+      return { name: f.name, struct: toStruct(isObj(v) ? v : { value: v }) };
+    case 'timespec':
+      return { name: f.name, timespec: isObj(v) ? { value: wrap(v.value) } : { value: wrap(v) } };
     case 'credentials': {
       if (!isObj(v)) return { name: f.name, credentials: {} };
       const c: Obj = { ...v };
-      for (const k of ['uid', 'gid', 'suid', 'sgid', 'euid', 'egid', 'fsuid', 'fsgid', 'user_namespace', 'secure_bits']) c[k] = wrap(v[k]);
+      for (const k of ['uid', 'gid', 'suid', 'sgid', 'euid', 'egid', 'fsuid', 'fsgid', 'user_namespace', 'secure_bits'])
+        c[k] = wrap(v[k]);
       return { name: f.name, credentials: c };
     }
-    default: return { name: f.name, [member]: v };
+    default:
+      return { name: f.name, [member]: v };
   }
 }
 
@@ -179,9 +215,23 @@ const MAPS = new Set(['labels', 'properties', 'headers', 'fields']);
 function dropZeros(o: Obj, keep?: string): Obj {
   for (const k of Object.keys(o)) {
     const v = o[k];
-    if (k === keep) { if (isObj(v)) dropZeros(v); continue; }
-    if (v === undefined || v === null || isZero(v)) { delete o[k]; continue; }
-    if (Array.isArray(v)) { for (const x of v) if (isObj(x)) dropZeros(x, 'name' in x && Object.keys(x).length === 2 ? Object.keys(x).find((m) => m !== 'name') : undefined); continue; }
+    if (k === keep) {
+      if (isObj(v)) dropZeros(v);
+      continue;
+    }
+    if (v === undefined || v === null || isZero(v)) {
+      delete o[k];
+      continue;
+    }
+    if (Array.isArray(v)) {
+      for (const x of v)
+        if (isObj(x))
+          dropZeros(
+            x,
+            'name' in x && Object.keys(x).length === 2 ? Object.keys(x).find((m) => m !== 'name') : undefined,
+          );
+      continue;
+    }
     if (isObj(v) && !MAPS.has(k)) dropZeros(v);
   }
   return o;

@@ -22,19 +22,21 @@ describe('examples/collector validate with a real collector', () => {
 
   it('has the three documented examples, each with a validate-with line', () => {
     const names = examples.map((f) => path.basename(f));
-    expect(names).toEqual(expect.arrayContaining([
-      'otlp-k8s-enrichment.yaml',
-      'otlp-to-debug-file.yaml',
-      'otlp-to-elasticsearch.yaml',
-    ]));
+    expect(names).toEqual(
+      expect.arrayContaining(['otlp-k8s-enrichment.yaml', 'otlp-to-debug-file.yaml', 'otlp-to-elasticsearch.yaml']),
+    );
     for (const f of examples) expect(fs.readFileSync(f, 'utf8'), f).toMatch(/^# validate-with: \S+/m);
   });
 
-  it.each(examples.map((f) => [path.basename(f), f]))('%s validates', async (_name, file) => {
-    const r = await validateCollectorConfig(file);
-    expect(r.code, `collector-validate.sh ${file}\n${r.stdout}\n${r.stderr}`).toBe(0);
-    expect(r.stdout).toMatch(/^OK /m);
-  }, 120_000);
+  it.each(examples.map((f) => [path.basename(f), f]))(
+    '%s validates',
+    async (_name, file) => {
+      const r = await validateCollectorConfig(file);
+      expect(r.code, `collector-validate.sh ${file}\n${r.stdout}\n${r.stderr}`).toBe(0);
+      expect(r.stdout).toMatch(/^OK /m);
+    },
+    120_000,
+  );
 
   it('rejects a broken config (the validation is real)', async () => {
     const dir = fs.mkdtempSync(path.join(process.env.TMPDIR ?? '/tmp', 'collector-validate-'));

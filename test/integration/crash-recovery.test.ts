@@ -9,7 +9,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertCollectorRunning, attributeMap, collectorLogRecords, collectorOutputSize, readCollectorOutput, uniqueTestId } from '../helpers/collector.ts';
+import {
+  assertCollectorRunning,
+  attributeMap,
+  collectorLogRecords,
+  collectorOutputSize,
+  readCollectorOutput,
+  uniqueTestId,
+} from '../helpers/collector.ts';
 import { esRequest, esUrl, refresh, uniqueNamespace } from '../helpers/elasticsearch.ts';
 import { createFakeOutageProxy, type FakeOutageProxy } from '../helpers/fake-outage-proxy.ts';
 import { ROOT } from '../helpers/samples.ts';
@@ -32,12 +39,23 @@ function distinctEvents(): string[] {
   });
 }
 
-interface Run { child: ChildProcess; stderr: () => string; exited: Promise<number | null>; url: Promise<string> }
+interface Run {
+  child: ChildProcess;
+  stderr: () => string;
+  exited: Promise<number | null>;
+  url: Promise<string>;
+}
 
 function startExporter(config: string): Run {
-  const child = spawn('node', [path.join(ROOT, 'src/cli/main.ts'), 'run', '--config', config, '--shutdown-timeout', '5000'], {
-    cwd: ROOT, env: { ...process.env, PATH, NODE_NAME: 'crash-node' }, stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    'node',
+    [path.join(ROOT, 'src/cli/main.ts'), 'run', '--config', config, '--shutdown-timeout', '5000'],
+    {
+      cwd: ROOT,
+      env: { ...process.env, PATH, NODE_NAME: 'crash-node' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr!.setEncoding('utf8');
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -56,26 +74,40 @@ function startExporter(config: string): Run {
 async function post(url: string, events: string[], concurrency = 8): Promise<number[]> {
   const statuses: number[] = new Array(events.length);
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < events.length) {
-      const i = next++;
-      const r = await fetch(`${url}?timeout=10s`, { method: 'POST', body: events[i], headers: { 'content-type': 'application/json' } });
-      await r.text();
-      statuses[i] = r.status;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < events.length) {
+        const i = next++;
+        const r = await fetch(`${url}?timeout=10s`, {
+          method: 'POST',
+          body: events[i],
+          headers: { 'content-type': 'application/json' },
+        });
+        await r.text();
+        statuses[i] = r.status;
+      }
+    }),
+  );
   return statuses;
 }
 
 /** Every document of the test's data streams: _id and event.id. */
 async function esDocs(ns: string): Promise<{ _id: string; eventId: string }[]> {
   const index = `logs-tracee.*-${ns}`;
-  try { await refresh(index); } catch { return []; }
-  const { status, body } = await esRequest<{ hits: { hits: { _id: string; _source: { event?: { id?: string } } }[] } }>('POST', `/${index}/_search?expand_wildcards=all`, {
-    body: { query: { match_all: {} }, size: 10_000, _source: ['event.id'] },
-    // a data stream's first backing index answers 503 (no shard available) until its shard starts
-    okStatuses: [503],
-  });
+  try {
+    await refresh(index);
+  } catch {
+    return [];
+  }
+  const { status, body } = await esRequest<{ hits: { hits: { _id: string; _source: { event?: { id?: string } } }[] } }>(
+    'POST',
+    `/${index}/_search?expand_wildcards=all`,
+    {
+      body: { query: { match_all: {} }, size: 10_000, _source: ['event.id'] },
+      // a data stream's first backing index answers 503 (no shard available) until its shard starts
+      okStatuses: [503],
+    },
+  );
   if (status === 503) return [];
   return body.hits.hits.map((h) => ({ _id: h._id, eventId: String(h._source.event?.id) }));
 }
@@ -119,7 +151,9 @@ describe('crash recovery with disk buffers (kill -9 during an outage)', () => {
     const testId = uniqueTestId('crash');
     const collectorFrom = collectorOutputSize();
     const config = path.join(dir, 'config.yaml');
-    fs.writeFileSync(config, `version: 1
+    fs.writeFileSync(
+      config,
+      `version: 1
 data_dir: ${dir}/data
 sources:
   - { type: webhook, listen: 127.0.0.1:0, path: /events }
@@ -143,7 +177,8 @@ exporters:
     endpoint: ${otlpProxy.url}
     timeout_ms: 5000
     resource_attributes: { test.id: ${testId} }
-`);
+`,
+    );
     const events = distinctEvents();
 
     // 1. destinations down: every event is answered 200 = written to both disk buffers
@@ -159,7 +194,7 @@ exporters:
       expect(files).toContain('lock');
     }
     expect(esProxy.counts.forwarded + otlpProxy.counts.forwarded).toBe(0);
-    expect(esProxy.counts.reset).toBeGreaterThan(0);     // the exporters did try: the outage was real
+    expect(esProxy.counts.reset).toBeGreaterThan(0); // the exporters did try: the outage was real
     expect(otlpProxy.counts.reset).toBeGreaterThan(0);
     const tPosted = Date.now();
     first.child.kill('SIGKILL');
@@ -185,10 +220,14 @@ exporters:
     const second = startExporter(config);
     running.push(second.child);
     await second.url;
-    await until('all events in Elasticsearch and the collector', async () => {
-      const docs = await esDocs(ns);
-      return docs.length >= N && new Set(collectorUids(testId, collectorFrom)).size >= N;
-    }, 40_000);
+    await until(
+      'all events in Elasticsearch and the collector',
+      async () => {
+        const docs = await esDocs(ns);
+        return docs.length >= N && new Set(collectorUids(testId, collectorFrom)).size >= N;
+      },
+      40_000,
+    );
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
     const log = second.stderr();
@@ -196,8 +235,10 @@ exporters:
     expect(log).not.toMatch(/stay in the disk buffer/);
     const summary = /es: entered \d+ = delivered (\d+) \+ duplicates (\d+)/.exec(log);
     expect(summary).not.toBeNull();
-    console.log(`crash-recovery: start-up ${tListening - t0} ms; ${N} events posted (8 concurrent requests, one event each) in ${tPosted - tListening} ms; ${deliveredBeforeSecondKill} in Elasticsearch at the second kill -9; ` +
-      `last run: es delivered ${summary![1]}, duplicates ${summary![2]} (409 on replay); ${(log.match(/damaged record/g) ?? []).length} torn/damaged record report(s); total ${Date.now() - t0} ms`);
+    console.log(
+      `crash-recovery: start-up ${tListening - t0} ms; ${N} events posted (8 concurrent requests, one event each) in ${tPosted - tListening} ms; ${deliveredBeforeSecondKill} in Elasticsearch at the second kill -9; ` +
+        `last run: es delivered ${summary![1]}, duplicates ${summary![2]} (409 on replay); ${(log.match(/damaged record/g) ?? []).length} torn/damaged record report(s); total ${Date.now() - t0} ms`,
+    );
 
     // Elasticsearch: exactly N documents, N distinct _id, N distinct event ids
     const docs = await esDocs(ns);
@@ -210,9 +251,15 @@ exporters:
     expect([...ids].filter((id) => !uids.has(id))).toEqual([]);
     expect(uids.size).toBe(N);
     // nothing dead-lettered, buffers empty
-    expect(fs.existsSync(path.join(dir, 'dead-letter.ndjson')) ? fs.readFileSync(path.join(dir, 'dead-letter.ndjson'), 'utf8') : '').toBe('');
+    expect(
+      fs.existsSync(path.join(dir, 'dead-letter.ndjson'))
+        ? fs.readFileSync(path.join(dir, 'dead-letter.ndjson'), 'utf8')
+        : '',
+    ).toBe('');
     for (const name of ['es', 'otlp']) {
-      expect(fs.readdirSync(path.join(dir, 'data/buffer', name)).filter((f) => f.endsWith('.seg') || f === 'lock')).toEqual([]);
+      expect(
+        fs.readdirSync(path.join(dir, 'data/buffer', name)).filter((f) => f.endsWith('.seg') || f === 'lock'),
+      ).toEqual([]);
     }
     expect(Date.now() - t0).toBeLessThan(60_000);
   });

@@ -7,7 +7,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createElasticsearchExporter } from '../../src/exporters/elasticsearch/index.ts';
 import { CORE_FALLBACK } from '../../src/exporters/elasticsearch/field-types.ts';
-import { describeExporterScenarios, describeOutage, execEvent, items, mappedType } from '../helpers/bulk-destination.ts';
+import {
+  describeExporterScenarios,
+  describeOutage,
+  execEvent,
+  items,
+  mappedType,
+} from '../helpers/bulk-destination.ts';
 import { elasticsearchTarget } from '../helpers/bulk-targets.ts';
 import { esRequest, esUrl, getMapping, refresh } from '../helpers/elasticsearch.ts';
 
@@ -41,26 +47,39 @@ describe('Elasticsearch exporter → real Elasticsearch: what is its own', () =>
     expect(mapping.properties.tracee.dynamic).toBe('false');
     expect(mappedType(mapping, 'tracee.data')).toBe('flattened');
     await refresh(f.eventsStream);
-    const r = await esRequest('POST', `/${f.eventsStream}/_search`, { body: { query: { term: { 'tracee.data.pathname': '/usr/bin/curl' } } } });
-    expect(r.body.hits.total.value).toBe(4);   // the 3 events and the 4th of the refused-document scenario
+    const r = await esRequest('POST', `/${f.eventsStream}/_search`, {
+      body: { query: { term: { 'tracee.data.pathname': '/usr/bin/curl' } } },
+    });
+    expect(r.body.hits.total.value).toBe(4); // the 3 events and the 4th of the refused-document scenario
   });
 
   it('event.ingested is searchable as a date (Kibana External Alerts looks back 2 minutes on it)', async () => {
     await refresh(f.alertsStream);
-    const r = await esRequest('POST', `/${f.alertsStream}/_search`, { body: { query: { range: { 'event.ingested': { gte: new Date(Date.now() - 600_000).toISOString() } } } } });
+    const r = await esRequest('POST', `/${f.alertsStream}/_search`, {
+      body: { query: { range: { 'event.ingested': { gte: new Date(Date.now() - 600_000).toISOString() } } } },
+    });
     expect(r.body.hits.total.value).toBe(1);
   });
 
   it('the nanoseconds of @timestamp come back from a search with the nanos format', async () => {
     await refresh(f.eventsStream);
     const { body } = await esRequest('POST', `/${f.eventsStream}/_search`, {
-      body: { query: { ids: { values: [f.events[0].id] } }, fields: [{ field: '@timestamp', format: 'strict_date_optional_time_nanos' }] },
+      body: {
+        query: { ids: { values: [f.events[0].id] } },
+        fields: [{ field: '@timestamp', format: 'strict_date_optional_time_nanos' }],
+      },
     });
     expect(body.hits.hits[0].fields['@timestamp']).toEqual(['2026-11-28T10:00:01.123456789Z']);
   });
 
   it('serverMajor 8 works against this server too (REST compatibility N-1)', async () => {
-    const e8 = createElasticsearchExporter({ endpoints: esUrl(), dataStream: { namespace: f.ns }, templates: 'skip', serverMajor: 8, logger: { info() {}, warn() {} } });
+    const e8 = createElasticsearchExporter({
+      endpoints: esUrl(),
+      dataStream: { namespace: f.ns },
+      templates: 'skip',
+      serverMajor: 8,
+      logger: { info() {}, warn() {} },
+    });
     expect(await e8.send(items([execEvent(f.ns, 5)]))).toEqual({ status: 'ok' });
     await e8.shutdown();
   });

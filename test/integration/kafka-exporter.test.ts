@@ -14,13 +14,32 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunConfig } from '../../src/config/run-config.ts';
 import { decodeText } from '../../src/normalize/decode.ts';
 import { preparePipeline } from '../../src/pipeline/pipeline.ts';
-import { anyValueToJs, assertCollectorRunning, attributeMap, COLLECTOR_OTLP_HTTP_URL, recordsWithResourceAttribute, uniqueTestId, waitForCollectorOutput } from '../helpers/collector.ts';
-import { assertKafkaRunning, buildKafkaCollector, consumeAll, KAFKA_BROKER, kafkaCollectorConfig, kafkaScript, topicMessageCount, uniqueTopicPrefix } from '../helpers/kafka.ts';
+import {
+  anyValueToJs,
+  assertCollectorRunning,
+  attributeMap,
+  COLLECTOR_OTLP_HTTP_URL,
+  recordsWithResourceAttribute,
+  uniqueTestId,
+  waitForCollectorOutput,
+} from '../helpers/collector.ts';
+import {
+  assertKafkaRunning,
+  buildKafkaCollector,
+  consumeAll,
+  KAFKA_BROKER,
+  kafkaCollectorConfig,
+  kafkaScript,
+  topicMessageCount,
+  uniqueTopicPrefix,
+} from '../helpers/kafka.ts';
 import { attrMap, decodeLogsRequest } from '../helpers/otlp-proto-decode.ts';
 import { ROOT, sharedSamples, testMapper } from '../helpers/samples.ts';
 
 const NODE = { name: 'it-node', cluster_name: 'it-cluster' };
-const lines = sharedSamples(Infinity).flatMap((s) => s.records.map((r) => r.trim())).filter((r) => !r.includes('\n'));
+const lines = sharedSamples(Infinity)
+  .flatMap((s) => s.records.map((r) => r.trim()))
+  .filter((r) => !r.includes('\n'));
 const mapper = testMapper();
 const expected = lines.map((l) => {
   const r = decodeText(l);
@@ -41,9 +60,16 @@ async function runPipeline(config: RunConfig, stdin: Readable) {
   return { summary, log };
 }
 
-function kafkaExporter(prefix: string, encoding: 'otlp_proto' | 'ecs_json' | 'tracee_json', delivery: Record<string, unknown> = {}) {
+function kafkaExporter(
+  prefix: string,
+  encoding: 'otlp_proto' | 'ecs_json' | 'tracee_json',
+  delivery: Record<string, unknown> = {},
+) {
   return {
-    type: 'kafka' as const, name: `kafka_${encoding}`, brokers: [KAFKA_BROKER], encoding,
+    type: 'kafka' as const,
+    name: `kafka_${encoding}`,
+    brokers: [KAFKA_BROKER],
+    encoding,
     topics: { events: `${prefix}.events`, alerts: `${prefix}.alerts` },
     delivery: { max_batch_items: 50, flush_interval_ms: 50, ...delivery },
   };
@@ -58,7 +84,10 @@ beforeAll(async () => {
 describe('kafka exporter → real Kafka broker', () => {
   it('otlp_proto: one decodable ExportLogsServiceRequest per event, on the topic of its kind, keyed by container else host, with headers', async () => {
     const prefix = uniqueTopicPrefix('otlp');
-    const { summary } = await runPipeline({ version: 1, node: NODE, exporters: [kafkaExporter(prefix, 'otlp_proto')] } as RunConfig, Readable.from([lines.join('\n') + '\n']));
+    const { summary } = await runPipeline(
+      { version: 1, node: NODE, exporters: [kafkaExporter(prefix, 'otlp_proto')] } as RunConfig,
+      Readable.from([lines.join('\n') + '\n']),
+    );
     expect(summary).toMatchObject({ received: lines.length, mapped: lines.length, rejected: 0 });
     expect(summary.exporters[0].stats).toMatchObject({ delivered: lines.length, deadLettered: 0, droppedTotal: 0 });
     expect(await topicMessageCount(`${prefix}.events`)).toBe(lines.length - alerts);
@@ -90,7 +119,10 @@ describe('kafka exporter → real Kafka broker', () => {
 
   it('ecs_json: one ECS document per event, event.id intact, ECS version header', async () => {
     const prefix = uniqueTopicPrefix('ecs');
-    const { summary } = await runPipeline({ version: 1, node: NODE, exporters: [kafkaExporter(prefix, 'ecs_json')] } as RunConfig, Readable.from([lines.join('\n') + '\n']));
+    const { summary } = await runPipeline(
+      { version: 1, node: NODE, exporters: [kafkaExporter(prefix, 'ecs_json')] } as RunConfig,
+      Readable.from([lines.join('\n') + '\n']),
+    );
     expect(summary.exporters[0].stats).toMatchObject({ delivered: lines.length, deadLettered: 0, droppedTotal: 0 });
     expect(await topicMessageCount(`${prefix}.events`)).toBe(lines.length - alerts);
     expect(await topicMessageCount(`${prefix}.alerts`)).toBe(alerts);
@@ -110,39 +142,72 @@ describe('kafka exporter → real Kafka broker', () => {
       expect(doc.event.kind).toBe(e.kind);
       expect(m.topic).toBe(e.kind === 'alert' ? `${prefix}.alerts` : `${prefix}.events`);
       expect(m.key).toBe(e.key);
-      expect(m.headers).toMatchObject({ 'tracee.encoding': 'ecs_json', 'schema.version': doc.ecs.version, 'tracee.event.name': e.action });
+      expect(m.headers).toMatchObject({
+        'tracee.encoding': 'ecs_json',
+        'schema.version': doc.ecs.version,
+        'tracee.event.name': e.action,
+      });
     }
   });
 
   it('tracee_json: the Tracee event per message (structured JSON), redacted by default, unchanged with redact: none', async () => {
     const FIX = path.join(ROOT, 'test/fixtures/security');
-    const http = ['net_packet_http-request-credentials.json', 'net_packet_http_request-credentials.json'].map((f) => fs.readFileSync(path.join(FIX, f), 'utf8').trim());
-    const secrets = [...new Set(http.join('\n').match(/[\w.=-]*-REQ-[\w.-]*/g)!.filter((x) => !x.startsWith('apikey-REQ')))];
+    const http = ['net_packet_http-request-credentials.json', 'net_packet_http_request-credentials.json'].map((f) =>
+      fs.readFileSync(path.join(FIX, f), 'utf8').trim(),
+    );
+    const secrets = [
+      ...new Set(
+        http
+          .join('\n')
+          .match(/[\w.=-]*-REQ-[\w.-]*/g)!
+          .filter((x) => !x.startsWith('apikey-REQ')),
+      ),
+    ];
     expect(secrets.length).toBeGreaterThan(4);
     const input = [...lines, ...http];
     const [red, raw] = [uniqueTopicPrefix('tj'), uniqueTopicPrefix('tjraw')];
-    const { summary } = await runPipeline({
-      version: 1, node: NODE,
-      exporters: [{ ...kafkaExporter(red, 'tracee_json'), name: 'tj' }, { ...kafkaExporter(raw, 'tracee_json'), name: 'tjraw', redact: 'none' }],
-    } as RunConfig, Readable.from([input.join('\n') + '\n']));
-    for (const x of summary.exporters) expect(x.stats, x.name).toMatchObject({ delivered: input.length, deadLettered: 0, droppedTotal: 0 });
+    const { summary } = await runPipeline(
+      {
+        version: 1,
+        node: NODE,
+        exporters: [
+          { ...kafkaExporter(red, 'tracee_json'), name: 'tj' },
+          { ...kafkaExporter(raw, 'tracee_json'), name: 'tjraw', redact: 'none' },
+        ],
+      } as RunConfig,
+      Readable.from([input.join('\n') + '\n']),
+    );
+    for (const x of summary.exporters)
+      expect(x.stats, x.name).toMatchObject({ delivered: input.length, deadLettered: 0, droppedTotal: 0 });
     const ids = new Map<string, (typeof expected)[number]>(expected.map((e) => [e.id, e]));
-    for (const [prefix, redacted] of [[red, true], [raw, false]] as const) {
+    for (const [prefix, redacted] of [
+      [red, true],
+      [raw, false],
+    ] as const) {
       const got = await consumeAll([`${prefix}.events`, `${prefix}.alerts`], input.length);
       expect(got.length).toBe(input.length);
       const text = got.map((m) => m.value.toString()).join('\n');
-      expect(secrets.filter((x) => text.includes(x)), prefix).toEqual(redacted ? [] : secrets);
+      expect(
+        secrets.filter((x) => text.includes(x)),
+        prefix,
+      ).toEqual(redacted ? [] : secrets);
       let matched = 0;
       for (const m of got) {
         const d = decodeText(m.value.toString());
         expect(d.ok, m.value.toString().slice(0, 200)).toBe(true);
         if (!d.ok) continue;
-        expect(m.headers).toMatchObject({ 'tracee.encoding': 'tracee_json', 'schema.version': '1.0.0', 'tracee.event.name': d.event.name, 'host.name': NODE.name });
+        expect(m.headers).toMatchObject({
+          'tracee.encoding': 'tracee_json',
+          'schema.version': '1.0.0',
+          'tracee.event.name': d.event.name,
+          'host.name': NODE.name,
+        });
         // the sample events (no HTTP secrets) read back as the very same events: same id, topic and key as ECS
         const e = ids.get(mapper.toEcsJson(d.event).id);
         if (e === undefined) {
           // the two HTTP requests (not in `expected`), and, redacted, every event whose data lost a value (the id hashes the data)
-          if (redacted) expect(m.value.toString(), 'an event that does not read back as itself').toContain('[REDACTED]');
+          if (redacted)
+            expect(m.value.toString(), 'an event that does not read back as itself').toContain('[REDACTED]');
           continue;
         }
         matched++;
@@ -150,7 +215,8 @@ describe('kafka exporter → real Kafka broker', () => {
         expect(m.key).toBe(e.key);
       }
       // unredacted, every sample reads back as the very same event
-      if (!redacted) expect(matched).toBe(lines.length); else expect(matched).toBeGreaterThan(lines.length - 10);
+      if (!redacted) expect(matched).toBe(lines.length);
+      else expect(matched).toBeGreaterThan(lines.length - 10);
     }
   });
 
@@ -160,23 +226,35 @@ describe('kafka exporter → real Kafka broker', () => {
     // the same samples three times over
     const rounds = 3;
     const chunks: string[] = [];
-    for (let r = 0; r < rounds; r++) for (let i = 0; i < lines.length; i += 20) chunks.push(lines.slice(i, i + 20).join('\n') + '\n');
+    for (let r = 0; r < rounds; r++)
+      for (let i = 0; i < lines.length; i += 20) chunks.push(lines.slice(i, i + 20).join('\n') + '\n');
     let sent = 0;
     let restarted: Promise<{ code: number; stderr: string }> | undefined;
-    const stdin = Readable.from((async function* () {
-      for (const c of chunks) {
-        yield c;
-        sent++;
-        if (sent === Math.floor(chunks.length / 3)) restarted = kafkaScript('restart');
-        await sleep(20);
-      }
-      // the end of input waits for the broker to be back, so the pipeline's drain has a broker to drain to
-      if (restarted) expect((await restarted).code).toBe(0);
-    })());
-    const { summary } = await runPipeline({
-      version: 1, node: NODE,
-      exporters: [{ ...kafkaExporter(prefix, 'otlp_proto', { initial_backoff_ms: 200, max_backoff_ms: 2000 }), resource_attributes: { 'test.run.id': runId } }],
-    } as RunConfig, stdin);
+    const stdin = Readable.from(
+      (async function* () {
+        for (const c of chunks) {
+          yield c;
+          sent++;
+          if (sent === Math.floor(chunks.length / 3)) restarted = kafkaScript('restart');
+          await sleep(20);
+        }
+        // the end of input waits for the broker to be back, so the pipeline's drain has a broker to drain to
+        if (restarted) expect((await restarted).code).toBe(0);
+      })(),
+    );
+    const { summary } = await runPipeline(
+      {
+        version: 1,
+        node: NODE,
+        exporters: [
+          {
+            ...kafkaExporter(prefix, 'otlp_proto', { initial_backoff_ms: 200, max_backoff_ms: 2000 }),
+            resource_attributes: { 'test.run.id': runId },
+          },
+        ],
+      } as RunConfig,
+      stdin,
+    );
     expect(restarted).toBeDefined();
     const total = lines.length * rounds;
     expect(summary).toMatchObject({ received: total, mapped: total, rejected: 0 });
@@ -189,13 +267,17 @@ describe('kafka exporter → real Kafka broker', () => {
     expect(inTopics).toBeGreaterThanOrEqual(total);
     const got = await consumeAll(topics, inTopics);
     expect(got.length).toBe(inTopics);
-    const uidOf = (m: { value: Buffer }) => attrMap(decodeLogsRequest(m.value).resourceLogs[0].scopeLogs[0].logRecords[0].attributes)['log.record.uid'].stringValue as string;
+    const uidOf = (m: { value: Buffer }) =>
+      attrMap(decodeLogsRequest(m.value).resourceLogs[0].scopeLogs[0].logRecords[0].attributes)['log.record.uid']
+        .stringValue as string;
     const perId = new Map<string, number>();
     for (const m of got) perId.set(uidOf(m), (perId.get(uidOf(m)) ?? 0) + 1);
     // every distinct event, each at least as often as it was sent (at-least-once)
     expect(perId.size).toBe(timesExpected.size);
     for (const [id, n] of timesExpected) expect(perId.get(id)! >= n * rounds, id).toBe(true);
-    console.log(`kafka restart: ${total} events, ${inTopics} messages, ${inTopics - total} duplicate(s) from retries across the restart`);
+    console.log(
+      `kafka restart: ${total} events, ${inTopics} messages, ${inTopics - total} duplicate(s) from retries across the restart`,
+    );
 
     // a real Collector with the contrib kafkareceiver reads the topics (encoding otlp_proto) and forwards
     // every record to the shared test collector, whose file output we read
@@ -208,7 +290,10 @@ describe('kafka exporter → real Kafka broker', () => {
     const out = fs.openSync(logFile, 'w');
     const child = spawn(bin, ['--config', cfg], { stdio: ['ignore', out, out] });
     try {
-      const recs = await waitForCollectorOutput((ls) => recordsWithResourceAttribute('test.run.id', runId, ls), { count: inTopics, timeoutMs: 120_000 });
+      const recs = await waitForCollectorOutput((ls) => recordsWithResourceAttribute('test.run.id', runId, ls), {
+        count: inTopics,
+        timeoutMs: 120_000,
+      });
       expect(recs.length, fs.readFileSync(logFile, 'utf8').slice(-3000)).toBe(inTopics);
       const fromCollector = new Map<string, number>();
       for (const r of recs) {

@@ -10,31 +10,49 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { assertKafkaRunning, kafkaTlsEnv, topicMessageCount, uniqueTopicPrefix, type KafkaTlsEnv } from '../helpers/kafka.ts';
+import {
+  assertKafkaRunning,
+  kafkaTlsEnv,
+  topicMessageCount,
+  uniqueTopicPrefix,
+  type KafkaTlsEnv,
+} from '../helpers/kafka.ts';
 import { ROOT, sharedSamples } from '../helpers/samples.ts';
 
 const BIN = path.join(ROOT, 'bin/tracee-exporter.js');
-const lines = sharedSamples(Infinity).flatMap((s) => s.records.map((r) => r.trim())).filter((r) => !r.includes('\n')).slice(0, 40);
+const lines = sharedSamples(Infinity)
+  .flatMap((s) => s.records.map((r) => r.trim()))
+  .filter((r) => !r.includes('\n'))
+  .slice(0, 40);
 const MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
 let env: KafkaTlsEnv;
 
 beforeAll(async () => {
   await assertKafkaRunning();
   env = kafkaTlsEnv();
-  expect(fs.existsSync(env.KAFKA_CA_FILE), `${env.KAFKA_CA_FILE}: restart the broker with the current scripts/services/kafka.sh`).toBe(true);
+  expect(
+    fs.existsSync(env.KAFKA_CA_FILE),
+    `${env.KAFKA_CA_FILE}: restart the broker with the current scripts/services/kafka.sh`,
+  ).toBe(true);
 });
 
 function run(exporters: string[], extraEnv: Record<string, string>, dir: string) {
   const cfg = path.join(dir, 'cfg.yaml');
-  fs.writeFileSync(cfg, `version: 1
+  fs.writeFileSync(
+    cfg,
+    `version: 1
 sources: [{ type: stdin }]
 node: { name: it-kafka-tls }
 dead_letter: { path: ${path.join(dir, 'dead.ndjson')} }
 exporters:
 ${exporters.map((e) => `  - ${e}`).join('\n')}
-`);
+`,
+  );
   return spawnSync(process.execPath, [BIN, 'run', '--config', cfg, '--shutdown-timeout', '30000'], {
-    input: lines.join('\n') + '\n', encoding: 'utf8', env: { ...process.env, ...extraEnv }, timeout: 120_000,
+    input: lines.join('\n') + '\n',
+    encoding: 'utf8',
+    env: { ...process.env, ...extraEnv },
+    timeout: 120_000,
   });
 }
 
@@ -51,11 +69,25 @@ describe('kafka exporter: TLS and SASL against the real broker', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-tls-'));
     const prefix = uniqueTopicPrefix('tls');
     const exporters = [
-      ...MECHANISMS.map((m, i) => exporter(`k_${m.replaceAll('-', '_')}`, `${prefix}.${i}`, env.KAFKA_SASL_SSL,
-        `, sasl: { mechanism: ${m}, username: ${user(m)}, password: "\${env:KAFKA_PW_${i}}" }`)),
+      ...MECHANISMS.map((m, i) =>
+        exporter(
+          `k_${m.replaceAll('-', '_')}`,
+          `${prefix}.${i}`,
+          env.KAFKA_SASL_SSL,
+          `, sasl: { mechanism: ${m}, username: ${user(m)}, password: "\${env:KAFKA_PW_${i}}" }`,
+        ),
+      ),
       exporter('k_tls', `${prefix}.tls`, env.KAFKA_SSL, ''),
     ];
-    const r = run(exporters, { KAFKA_PW_0: env.KAFKA_PLAIN_PASSWORD, KAFKA_PW_1: env.KAFKA_SCRAM_PASSWORD, KAFKA_PW_2: env.KAFKA_SCRAM_PASSWORD }, dir);
+    const r = run(
+      exporters,
+      {
+        KAFKA_PW_0: env.KAFKA_PLAIN_PASSWORD,
+        KAFKA_PW_1: env.KAFKA_SCRAM_PASSWORD,
+        KAFKA_PW_2: env.KAFKA_SCRAM_PASSWORD,
+      },
+      dir,
+    );
     fs.rmSync(dir, { recursive: true, force: true });
     expect(r.status, r.stderr).toBe(0);
     for (const name of ['k_plain', 'k_scram_sha_256', 'k_scram_sha_512', 'k_tls']) {
@@ -64,34 +96,61 @@ describe('kafka exporter: TLS and SASL against the real broker', () => {
     expect(r.stderr).toMatch(/k_plain: kafka exporter: .*TLS, SASL plain/);
     expect(r.stderr).toMatch(/k_scram_sha_512: kafka exporter: .*TLS, SASL scram-sha-512/);
     for (const s of [env.KAFKA_PLAIN_PASSWORD, env.KAFKA_SCRAM_PASSWORD]) expect(r.stderr).not.toContain(s);
-    return Promise.all(['0', '1', '2', 'tls'].map(async (k) => {
-      const n = await topicMessageCount(`${prefix}.${k}.events`) + await topicMessageCount(`${prefix}.${k}.alerts`);
-      expect(n, k).toBe(lines.length);
-    }));
+    return Promise.all(
+      ['0', '1', '2', 'tls'].map(async (k) => {
+        const n =
+          (await topicMessageCount(`${prefix}.${k}.events`)) + (await topicMessageCount(`${prefix}.${k}.alerts`));
+        expect(n, k).toBe(lines.length);
+      }),
+    );
   });
 
   it('a wrong password: every event counted and dead-lettered as destination state, a clear reason, the password nowhere', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-sasl-bad-'));
     const prefix = uniqueTopicPrefix('badpw');
     const wrong = 'Wr0ng-Pa55word-7f3a9c';
-    const exporters = MECHANISMS.map((m, i) => exporter(`bad_${m.replaceAll('-', '_')}`, `${prefix}.${i}`, env.KAFKA_SASL_SSL,
-      `, sasl: { mechanism: ${m}, username: ${user(m)}, password: "\${env:KAFKA_BAD_PW}" }`));
+    const exporters = MECHANISMS.map((m, i) =>
+      exporter(
+        `bad_${m.replaceAll('-', '_')}`,
+        `${prefix}.${i}`,
+        env.KAFKA_SASL_SSL,
+        `, sasl: { mechanism: ${m}, username: ${user(m)}, password: "\${env:KAFKA_BAD_PW}" }`,
+      ),
+    );
     const r = run(exporters, { KAFKA_BAD_PW: wrong }, dir);
     const dead = fs.readFileSync(path.join(dir, 'dead.ndjson'), 'utf8');
     fs.rmSync(dir, { recursive: true, force: true });
     expect(r.error).toBeUndefined();
     expect(r.stderr).not.toContain(wrong);
     expect(dead).not.toContain(wrong);
-    const entries = dead.trim().split('\n').map((l) => JSON.parse(l) as { exporter: string; reason: string });
+    const entries = dead
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { exporter: string; reason: string });
     for (const m of MECHANISMS) {
       const name = `bad_${m.replaceAll('-', '_')}`;
       // counted: every event entered and was dead-lettered, none delivered, none left unsettled
-      expect(r.stderr, name).toMatch(new RegExp(`${name}: entered ${lines.length} = delivered 0 \\+ duplicates 0 \\+ dead-lettered ${lines.length}\\b`));
+      expect(r.stderr, name).toMatch(
+        new RegExp(
+          `${name}: entered ${lines.length} = delivered 0 \\+ duplicates 0 \\+ dead-lettered ${lines.length}\\b`,
+        ),
+      );
       const mine = entries.filter((e) => e.exporter === name);
       expect(mine.length, name).toBe(lines.length);
       // classified permanent (destination state: replayable once the credentials are fixed), with the mechanism's failure
-      const mech = m === 'plain' ? 'PLAIN' : m === 'scram-sha-256' ? 'SCRAM256|SCRAM SHA256|SCRAM-SHA-256' : 'SCRAM512|SCRAM SHA512|SCRAM-SHA-512';
-      for (const e of mine) expect(e.reason, name).toMatch(new RegExp(`^kafka destination state: KafkaJSSASLAuthenticationError: SASL (${mech}) authentication failed`, 'i'));
+      const mech =
+        m === 'plain'
+          ? 'PLAIN'
+          : m === 'scram-sha-256'
+            ? 'SCRAM256|SCRAM SHA256|SCRAM-SHA-256'
+            : 'SCRAM512|SCRAM SHA512|SCRAM-SHA-512';
+      for (const e of mine)
+        expect(e.reason, name).toMatch(
+          new RegExp(
+            `^kafka destination state: KafkaJSSASLAuthenticationError: SASL (${mech}) authentication failed`,
+            'i',
+          ),
+        );
     }
     expect(await topicMessageCount(`${prefix}.0.events`)).toBe(0);
   });

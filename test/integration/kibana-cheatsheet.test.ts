@@ -34,31 +34,85 @@ function decode(text: string): TraceeEvent {
 }
 
 type Arg = { name: string; type: string; value: unknown };
-function finding(eventName: string, data: Arg[], trigger: { id: number; name: string; args: Arg[] }, tsOffset: number): TraceeEvent {
+function finding(
+  eventName: string,
+  data: Arg[],
+  trigger: { id: number; name: string; args: Arg[] },
+  tsOffset: number,
+): TraceeEvent {
   const base = JSON.parse(ANTI.replace(/("timestamp"|"threadStartTime"):(\d+)/g, '$1:"$2"')) as Record<string, unknown>;
   const args = [...data, { name: 'triggeredBy', type: 'unknown', value: { ...trigger, returnValue: 0 } }];
   const ts = (BigInt(base.timestamp as string) + BigInt(tsOffset)).toString();
-  return decode(JSON.stringify({ ...base, timestamp: ts, eventName, args, argsNum: args.length, metadata: null }).replace(/("timestamp"|"threadStartTime"):"(\d+)"/g, '$1:$2'));
+  return decode(
+    JSON.stringify({ ...base, timestamp: ts, eventName, args, argsNum: args.length, metadata: null }).replace(
+      /("timestamp"|"threadStartTime"):"(\d+)"/g,
+      '$1:$2',
+    ),
+  );
 }
 
 const sockaddr = (ip: string, port: string) => ({ sa_family: 'AF_INET', sin_addr: ip, sin_port: port });
 const detections: TraceeEvent[] = [
   decode(ANTI),
-  decode(fs.readFileSync(path.join(SHARED_FIXTURES, 'legacy/v0.8-v0.12/signature-fileless_execution-k8s.json'), 'utf8')),
-  finding('dropped_executable', [{ name: 'path', type: 'const char *', value: '/tmp/.x/payload' }], { id: 758, name: 'magic_write', args: [{ name: 'pathname', type: 'const char*', value: '/tmp/.x/payload' }] }, 1),
-  finding('k8s_api_connection', [{ name: 'ip', type: 'const char *', value: '10.96.0.1' }], { id: 1036, name: 'security_socket_connect', args: [{ name: 'remote_addr', type: 'struct sockaddr*', value: sockaddr('10.96.0.1', '443') }] }, 2),
-  finding('stdio_over_socket', [{ name: 'IP address', type: 'const char *', value: '203.0.113.7' }, { name: 'Port', type: 'const char *', value: '4444' }], { id: 1040, name: 'socket_dup', args: [{ name: 'newfd', type: 'int', value: 0 }] }, 3),
-  finding('k8s_cert_theft', [], { id: 1020, name: 'security_inode_rename', args: [{ name: 'old_path', type: 'const char*', value: '/etc/kubernetes/pki/apiserver.key' }] }, 4),
+  decode(
+    fs.readFileSync(path.join(SHARED_FIXTURES, 'legacy/v0.8-v0.12/signature-fileless_execution-k8s.json'), 'utf8'),
+  ),
+  finding(
+    'dropped_executable',
+    [{ name: 'path', type: 'const char *', value: '/tmp/.x/payload' }],
+    { id: 758, name: 'magic_write', args: [{ name: 'pathname', type: 'const char*', value: '/tmp/.x/payload' }] },
+    1,
+  ),
+  finding(
+    'k8s_api_connection',
+    [{ name: 'ip', type: 'const char *', value: '10.96.0.1' }],
+    {
+      id: 1036,
+      name: 'security_socket_connect',
+      args: [{ name: 'remote_addr', type: 'struct sockaddr*', value: sockaddr('10.96.0.1', '443') }],
+    },
+    2,
+  ),
+  finding(
+    'stdio_over_socket',
+    [
+      { name: 'IP address', type: 'const char *', value: '203.0.113.7' },
+      { name: 'Port', type: 'const char *', value: '4444' },
+    ],
+    { id: 1040, name: 'socket_dup', args: [{ name: 'newfd', type: 'int', value: 0 }] },
+    3,
+  ),
+  finding(
+    'k8s_cert_theft',
+    [],
+    {
+      id: 1020,
+      name: 'security_inode_rename',
+      args: [{ name: 'old_path', type: 'const char*', value: '/etc/kubernetes/pki/apiserver.key' }],
+    },
+    4,
+  ),
 ];
 
 beforeAll(async () => {
-  ex = createElasticsearchExporter({ endpoints: esUrl(), dataStream: { namespace: ns }, logger: { info: () => {}, warn: () => {} }, requestTimeoutMs: 30_000 });
+  ex = createElasticsearchExporter({
+    endpoints: esUrl(),
+    dataStream: { namespace: ns },
+    logger: { info: () => {}, warn: () => {} },
+    requestTimeoutMs: 30_000,
+  });
   await ex.start();
   const records = detections.map((d) => mapper.toEcs(d));
   // the events the alert→events pivot reads: the anti_debugging process's own events
-  const events = fs.readFileSync(path.join(ROOT, 'test/fixtures/classic/read-fd-path.v0.9.ndjson'), 'utf8').trim().split('\n').map((l) => mapper.toEcs(decode(l)));
+  const events = fs
+    .readFileSync(path.join(ROOT, 'test/fixtures/classic/read-fd-path.v0.9.ndjson'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => mapper.toEcs(decode(l)));
   for (const r of events) (r.doc.process as Record<string, unknown>).entity_id = 'node-1:1747443885';
-  const outcome = await ex.send([...records, ...events].map((record, k) => ({ record, origin: { source: 'cheatsheet', line: k + 1 } })));
+  const outcome = await ex.send(
+    [...records, ...events].map((record, k) => ({ record, origin: { source: 'cheatsheet', line: k + 1 } })),
+  );
   expect(outcome).toEqual({ status: 'ok' });
   await refresh(alertsStream);
   await refresh(eventsStream);
@@ -73,21 +127,37 @@ async function esql(q: string): Promise<{ columns: Array<{ name: string }>; valu
   const index = q.includes('FROM logs-tracee.events-*') ? eventsStream : alertsStream;
   const filter: object[] = [];
   for (const m of q.matchAll(/WHERE ([\w.]+) == "([^"]+)"/g)) filter.push({ term: { [m[1]]: m[2] } });
-  for (const m of q.matchAll(/WHERE ([\w.]+) IN \(([^)]*)\)/g)) filter.push({ terms: { [m[1]]: [...m[2].matchAll(/"([^"]+)"/g)].map((x) => x[1]) } });
-  const by = /\bBY ([\w., ]+)\n/.exec(q)![1].split(',').map((f) => f.trim());
-  expect(/\| WHERE /.test(q) ? filter.length : 0, `every WHERE of the query understood: ${q}`).toBe((q.match(/\| WHERE /g) ?? []).length);
+  for (const m of q.matchAll(/WHERE ([\w.]+) IN \(([^)]*)\)/g))
+    filter.push({ terms: { [m[1]]: [...m[2].matchAll(/"([^"]+)"/g)].map((x) => x[1]) } });
+  const by = /\bBY ([\w., ]+)\n/
+    .exec(q)![1]
+    .split(',')
+    .map((f) => f.trim());
+  expect(/\| WHERE /.test(q) ? filter.length : 0, `every WHERE of the query understood: ${q}`).toBe(
+    (q.match(/\| WHERE /g) ?? []).length,
+  );
   // an unmapped field would just give null buckets: the data stream's mapping must have each one
-  const mapped = (await esRequest('GET', `/${index}/_mapping/field/${[...by, ...filter.map((f) => Object.keys(Object.values(f)[0])[0])].join(',')}`)).body as Record<string, { mappings: Record<string, unknown> }>;
+  const mapped = (
+    await esRequest(
+      'GET',
+      `/${index}/_mapping/field/${[...by, ...filter.map((f) => Object.keys(Object.values(f)[0])[0])].join(',')}`,
+    )
+  ).body as Record<string, { mappings: Record<string, unknown> }>;
   const names = new Set(Object.values(mapped).flatMap((m) => Object.keys(m.mappings)));
   for (const f of by) expect(names.has(f), `${f} mapped in ${index}`).toBe(true);
   const sources = by.map((f) => ({ [f]: { terms: { field: f, missing_bucket: true } } }));
-  const { body } = await esRequest('POST', `/${index}/_search`, { body: { size: 0, query: { bool: { filter } }, aggs: { by: { composite: { size: 100, sources } } } } });
+  const { body } = await esRequest('POST', `/${index}/_search`, {
+    body: { size: 0, query: { bool: { filter } }, aggs: { by: { composite: { size: 100, sources } } } },
+  });
   const buckets = body.aggregations.by.buckets as Array<{ key: Record<string, unknown>; doc_count: number }>;
-  return { columns: [{ name: 'count' }, ...by.map((name) => ({ name }))], values: buckets.map((b) => [b.doc_count, ...by.map((f) => b.key[f])]) };
+  return {
+    columns: [{ name: 'count' }, ...by.map((name) => ({ name }))],
+    values: buckets.map((b) => [b.doc_count, ...by.map((f) => b.key[f])]),
+  };
 }
 
 describe('docs/kibana-security.md ES|QL queries on a real Elasticsearch', () => {
-  it('every query\'s filter and group-by fields exist and aggregate', async () => {
+  it("every query's filter and group-by fields exist and aggregate", async () => {
     expect(queries.length).toBeGreaterThanOrEqual(12);
     for (const q of queries) {
       const r = await esql(q);

@@ -10,9 +10,17 @@ import { describeRebuiltCluster, httpJson } from '../helpers/bulk-destination.ts
 import { openSearchTarget } from '../helpers/bulk-targets.ts';
 
 describeRebuiltCluster(openSearchTarget, 9212, async (logs, base, ds) => {
-  expect(logs.some((l) => /the server auto-created a plain index \[logs-tracee\.events-[a-z0-9_]+\] \((201|409)\)/.test(l))).toBe(true);
-  expect(logs.some((l) => l.includes(`x: removed the plain index ${ds} that OpenSearch created while the data stream was missing`))).toBe(true);
+  expect(
+    logs.some((l) => /the server auto-created a plain index \[logs-tracee\.events-[a-z0-9_]+\] \((201|409)\)/.test(l)),
+  ).toBe(true);
+  expect(
+    logs.some((l) =>
+      l.includes(`x: removed the plain index ${ds} that OpenSearch created while the data stream was missing`),
+    ),
+  ).toBe(true);
   // nothing left outside the data stream's backing indexes
   const idx = await httpJson(base, 'GET', `/_cat/indices/${ds}*?format=json&expand_wildcards=all`, undefined, [404]);
-  expect((idx.body as Array<{ index: string }>).map((i) => i.index).every((n) => n.startsWith(`.ds-${ds}-`))).toBe(true);
+  expect((idx.body as Array<{ index: string }>).map((i) => i.index).every((n) => n.startsWith(`.ds-${ds}-`))).toBe(
+    true,
+  );
 });

@@ -10,7 +10,6 @@ import { describeExporterScenarios, describeOutage, mappedType, mapping } from '
 import { openSearchTarget } from '../helpers/bulk-targets.ts';
 import { osRequest, osUrl } from '../helpers/opensearch.ts';
 
-
 const f = describeExporterScenarios(openSearchTarget, 'osexp');
 
 describe('OpenSearch exporter → real OpenSearch: what is its own', () => {

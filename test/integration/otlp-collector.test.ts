@@ -15,7 +15,11 @@ import { EXPORTER_VERSION } from '../../src/exporters/otlp-http/version.ts';
 import type { ExportItem, SendOutcome } from '../../src/model/exporter.ts';
 import type { OtelRecord } from '../../src/model/records.ts';
 import {
-  COLLECTOR_OTLP_HTTP_URL as ENDPOINT, assertCollectorRunning, attributeMap as attrs, collectorScript, readCollectorOutput,
+  COLLECTOR_OTLP_HTTP_URL as ENDPOINT,
+  assertCollectorRunning,
+  attributeMap as attrs,
+  collectorScript,
+  readCollectorOutput,
   uniqueTestId,
 } from '../helpers/collector.ts';
 import type { Json } from '../helpers/collector.ts';
@@ -29,15 +33,23 @@ async function collector(cmd: 'start' | 'stop'): Promise<void> {
 /** Requests (lines) that carry this run id, each reduced to this run's ResourceLogs. */
 function linesOf(runId: string, lines: Json[] = readCollectorOutput()): Json[][] {
   return lines
-    .map((l) => (l.resourceLogs ?? []).filter((rl: Json) => attrs(rl.resource?.attributes)['test.run.id']?.stringValue === runId))
+    .map((l) =>
+      (l.resourceLogs ?? []).filter((rl: Json) => attrs(rl.resource?.attributes)['test.run.id']?.stringValue === runId),
+    )
     .filter((rls) => rls.length > 0);
 }
 
 function recordsOf(runId: string, lines?: Json[]): Array<{ rl: Json; sl: Json; lr: Json }> {
-  return linesOf(runId, lines).flat().flatMap((rl: Json) => rl.scopeLogs.flatMap((sl: Json) => sl.logRecords.map((lr: Json) => ({ rl, sl, lr }))));
+  return linesOf(runId, lines)
+    .flat()
+    .flatMap((rl: Json) => rl.scopeLogs.flatMap((sl: Json) => sl.logRecords.map((lr: Json) => ({ rl, sl, lr }))));
 }
 
-async function waitForRecords(runId: string, n: number, timeoutMs = 15_000): Promise<Array<{ rl: Json; sl: Json; lr: Json }>> {
+async function waitForRecords(
+  runId: string,
+  n: number,
+  timeoutMs = 15_000,
+): Promise<Array<{ rl: Json; sl: Json; lr: Json }>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const recs = recordsOf(runId);
@@ -62,7 +74,10 @@ const newRunId = () => uniqueTestId('otlp-itest');
 
 const exporters: OtlpHttpExporter[] = [];
 async function make(runId: string, opts: OtlpHttpOptions = {}): Promise<OtlpHttpExporter> {
-  const e = createOtlpHttpExporter({ endpoint: ENDPOINT, resourceAttributes: { 'test.run.id': runId }, ...opts }, { env: {}, warn: () => {} });
+  const e = createOtlpHttpExporter(
+    { endpoint: ENDPOINT, resourceAttributes: { 'test.run.id': runId }, ...opts },
+    { env: {}, warn: () => {} },
+  );
   exporters.push(e);
   await e.start();
   return e;
@@ -95,13 +110,17 @@ function checkRecordContent(found: Json[], k: number, n: number): void {
     expect(a['file.path']).toEqual({ stringValue: `/etc/shadow-${i}` });
     expect(a['tracee.ratio']).toEqual({ doubleValue: 0.25 });
     expect(a['tracee.big']).toEqual({ stringValue: '18446744073709551615' });
-    expect(a['tracee.args.flags']).toEqual({ arrayValue: { values: [{ stringValue: 'O_RDONLY' }, { stringValue: 'O_CLOEXEC' }] } });
+    expect(a['tracee.args.flags']).toEqual({
+      arrayValue: { values: [{ stringValue: 'O_RDONLY' }, { stringValue: 'O_CLOEXEC' }] },
+    });
     expect(a['tracee.args.nested']).toEqual({
-      kvlistValue: { values: [
-        { key: 'a', value: { intValue: '1' } },
-        { key: 'b', value: { stringValue: 'two' } },
-        { key: 'c', value: { arrayValue: { values: [{ boolValue: true }, { boolValue: false }] } } },
-      ] },
+      kvlistValue: {
+        values: [
+          { key: 'a', value: { intValue: '1' } },
+          { key: 'b', value: { stringValue: 'two' } },
+          { key: 'c', value: { arrayValue: { values: [{ boolValue: true }, { boolValue: false }] } } },
+        ],
+      },
     });
     expect(sl.scope).toMatchObject({ name: 'tracee-exporter', version: EXPORTER_VERSION });
     const ra = attrs(rl.resource.attributes);
@@ -117,19 +136,26 @@ describe('otlp_http exporter → real collector', () => {
     ['http/protobuf', 'none'],
     ['http/json', 'gzip'],
     ['http/json', 'none'],
-  ] as const)('%s + %s: K workloads → K resourceLogs in ONE request line; fields exact', async (protocol, compression) => {
-    const runId = newRunId();
-    const e = await make(runId, { protocol, compression, headers: { authorization: 'Bearer test-token', 'x-scope-orgid': 'tenant-1' } });
-    const K = 4;
-    const N = 40;
-    expect(await e.send(batch(workloads(K), N))).toEqual({ status: 'ok' });
-    const found = await waitForRecords(runId, N);
-    const lines = linesOf(runId);
-    expect(lines).toHaveLength(1); // one request
-    expect(lines[0]).toHaveLength(K); // K ResourceLogs in it
-    for (const rl of lines[0]) expect(rl.scopeLogs).toHaveLength(1);
-    checkRecordContent(found, K, N);
-  });
+  ] as const)(
+    '%s + %s: K workloads → K resourceLogs in ONE request line; fields exact',
+    async (protocol, compression) => {
+      const runId = newRunId();
+      const e = await make(runId, {
+        protocol,
+        compression,
+        headers: { authorization: 'Bearer test-token', 'x-scope-orgid': 'tenant-1' },
+      });
+      const K = 4;
+      const N = 40;
+      expect(await e.send(batch(workloads(K), N))).toEqual({ status: 'ok' });
+      const found = await waitForRecords(runId, N);
+      const lines = linesOf(runId);
+      expect(lines).toHaveLength(1); // one request
+      expect(lines[0]).toHaveLength(K); // K ResourceLogs in it
+      for (const rl of lines[0]) expect(rl.scopeLogs).toHaveLength(1);
+      checkRecordContent(found, K, N);
+    },
+  );
 
   it('a batch over maxRequestBytes arrives as several requests, nothing lost or duplicated', async () => {
     const runId = newRunId();
@@ -151,18 +177,30 @@ describe('otlp_http exporter → real collector', () => {
       expect(status?.code).toBe(3); // INVALID_ARGUMENT
       expect(status?.message).toBeTruthy();
       // The decoded Status message, not the raw protobuf bytes.
-      expect(classifyResponse(proto)).toEqual({ status: 'rejected', cause: 'permanent', reason: `HTTP 400 Bad Request: ${status!.message}` });
+      expect(classifyResponse(proto)).toEqual({
+        status: 'rejected',
+        cause: 'permanent',
+        reason: `HTTP 400 Bad Request: ${status!.message}`,
+      });
 
       const json = await t.post(Buffer.from('{"resourceLogs": [{"nope"'), { 'content-type': 'application/json' });
       if (json.kind !== 'response') throw new Error(`no answer: ${json.code}`);
       const jsonStatus = JSON.parse(json.body.toString('utf8')) as { code: number; message: string };
       expect(jsonStatus.code).toBe(3);
-      expect(classifyResponse(json)).toEqual({ status: 'rejected', cause: 'permanent', reason: `HTTP 400 Bad Request: ${jsonStatus.message}` });
+      expect(classifyResponse(json)).toEqual({
+        status: 'rejected',
+        cause: 'permanent',
+        reason: `HTTP 400 Bad Request: ${jsonStatus.message}`,
+      });
 
       // Not OTLP at all: 415 with a text body, rejected with that text.
       const text = await t.post(Buffer.from('x'), { 'content-type': 'text/plain' });
       if (text.kind !== 'response') throw new Error(`no answer: ${text.code}`);
-      expect(classifyResponse(text)).toMatchObject({ status: 'rejected', cause: 'destination_state', reason: expect.stringMatching(/^HTTP 415 Unsupported Media Type: 415 unsupported media type/) });
+      expect(classifyResponse(text)).toMatchObject({
+        status: 'rejected',
+        cause: 'destination_state',
+        reason: expect.stringMatching(/^HTTP 415 Unsupported Media Type: 415 unsupported media type/),
+      });
     } finally {
       t.close();
     }
@@ -186,7 +224,10 @@ describe('otlp_http exporter → real collector', () => {
     const sender = (async () => {
       while (pending.length > 0 || retry.length > 0) {
         const next = restarted && retry.length > 0 ? retry.shift()! : pending.shift();
-        if (next === undefined) { await new Promise((r) => setTimeout(r, 50)); continue; }
+        if (next === undefined) {
+          await new Promise((r) => setTimeout(r, 50));
+          continue;
+        }
         const o = await e.send(next.items);
         outcomes.push(o);
         if (o.status === 'ok') for (const it of next.items) accepted.add(Number(it.record.attributes['tracee.seq']));
@@ -204,7 +245,8 @@ describe('otlp_http exporter → real collector', () => {
     const beforeRestart = readCollectorOutput(); // the file is truncated when the collector starts again
     // While down: at least a few sends must come back retryable (connection refused).
     const t0 = Date.now();
-    while (outcomes.filter((o) => o.status === 'retryable').length < 3 && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 20));
+    while (outcomes.filter((o) => o.status === 'retryable').length < 3 && Date.now() - t0 < 20_000)
+      await new Promise((r) => setTimeout(r, 20));
     const downOutcomes = outcomes.filter((o) => o.status === 'retryable');
     expect(downOutcomes.length).toBeGreaterThanOrEqual(3);
     for (const o of downOutcomes) expect((o as { reason: string }).reason).toMatch(/ECONNREFUSED|ECONNRESET|TIMEOUT/);
@@ -217,15 +259,18 @@ describe('otlp_http exporter → real collector', () => {
     // The collector's file exporter runs with `append: false`: the file is truncated at start
     // (scripts/services/collector.sh says so; checked here, and handled either way).
     const all = await waitForLines(runId, beforeRestart, TOTAL_BATCHES * BATCH);
-    const appended = all.length >= beforeRestart.length && beforeRestart.length > 0
-      && JSON.stringify(all[0]) === JSON.stringify(beforeRestart[0]);
+    const appended =
+      all.length >= beforeRestart.length &&
+      beforeRestart.length > 0 &&
+      JSON.stringify(all[0]) === JSON.stringify(beforeRestart[0]);
     expect(appended, 'expected the collector to truncate its output file on restart').toBe(false);
     const afterLines = appended ? all.slice(beforeRestart.length) : all;
 
     // Every record the exporter saw accepted before the stop is in the pre-restart file ...
     const before = recordsOf(runId, beforeRestart);
     const seqsBefore = new Set(before.map((f) => seqOf(f.lr)));
-    for (const s of acceptedBeforeStop) expect(seqsBefore.has(s), `seq ${s} accepted before the stop but not written`).toBe(true);
+    for (const s of acceptedBeforeStop)
+      expect(seqsBefore.has(s), `seq ${s} accepted before the stop but not written`).toBe(true);
     // ... and every record is delivered overall. Duplicates are allowed (a request the collector
     // wrote just before dying, whose answer the client never got, is sent again) but bounded.
     const after = recordsOf(runId, afterLines);
@@ -235,7 +280,14 @@ describe('otlp_http exporter → real collector', () => {
     const dupes = before.length + after.length - seqsAll.size;
     expect(dupes).toBeLessThanOrEqual(BATCH * 2);
     if (process.env.OTLP_ITEST_VERBOSE) {
-      console.log({ acceptedBeforeStop: acceptedBeforeStop.size, writtenBeforeStop: before.length, retryable: downOutcomes.length, after: after.length, dupes, appended });
+      console.log({
+        acceptedBeforeStop: acceptedBeforeStop.size,
+        writtenBeforeStop: before.length,
+        retryable: downOutcomes.length,
+        after: after.length,
+        dupes,
+        appended,
+      });
     }
   }, 300_000);
 });

@@ -57,7 +57,9 @@ describe('no secret in any output of the CLI', () => {
     const ns = uniqueNamespace('secretgrep');
     fs.writeFileSync(path.join(dir, 'token'), S.fileToken, { mode: 0o600 });
     const cfg = path.join(dir, 'config.yaml');
-    fs.writeFileSync(cfg, `version: 1
+    fs.writeFileSync(
+      cfg,
+      `version: 1
 sources:
   - { type: stdin }
   - { type: webhook, listen: "127.0.0.1:0", auth: { bearer_token: "\${file:${dir}/token}" } }
@@ -87,7 +89,8 @@ exporters:
   - type: otlp_http
     name: otlp-env
     delivery: { flush_interval_ms: 100 }
-`);
+`,
+    );
     const env = {
       ...process.env,
       NODE_NAME: 'secret-grep-node',
@@ -97,11 +100,18 @@ exporters:
     };
 
     // run: stdin stays open until the destinations answered, so /metrics can be read while it runs
-    const child = spawn(process.execPath, [BIN, 'run', '--config', cfg, '--shutdown-timeout', '10000'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'run', '--config', cfg, '--shutdown-timeout', '10000'], {
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => { stdout += c; });
-    child.stderr.setEncoding('utf8').on('data', (c: string) => { stderr += c; });
+    child.stdout.setEncoding('utf8').on('data', (c: string) => {
+      stdout += c;
+    });
+    child.stderr.setEncoding('utf8').on('data', (c: string) => {
+      stderr += c;
+    });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     const until = async (what: string, f: () => boolean) => {
       for (let i = 0; i < 600 && !f(); i++) {
@@ -116,27 +126,51 @@ exporters:
     child.stdin.write(SAMPLES + 'not json\n');
     // a wrong token and the right one against the webhook
     for (const token of ['wrong-token', S.fileToken]) {
-      const r = await fetch(webhook, { method: 'POST', body: SAMPLES.split('\n')[0], headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
-      outputs.push([`webhook answer (${token === S.fileToken ? 'right' : 'wrong'} token)`, `${r.status} ${await r.text()}`]);
+      const r = await fetch(webhook, {
+        method: 'POST',
+        body: SAMPLES.split('\n')[0],
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      });
+      outputs.push([
+        `webhook answer (${token === S.fileToken ? 'right' : 'wrong'} token)`,
+        `${r.status} ${await r.text()}`,
+      ]);
     }
-    const deadLines = () => (fs.existsSync(path.join(dir, 'dead.ndjson')) ? fs.readFileSync(path.join(dir, 'dead.ndjson'), 'utf8') : '');
-    await until('dead letters of otlp-down and otlp-refusing', () => deadLines().includes('"otlp-refusing"') && deadLines().includes('"otlp-down"'));
-    const metrics = await (await fetch(`${telemetry.startsWith('http') ? telemetry : `http://${telemetry}`}/metrics`)).text();
+    const deadLines = () =>
+      fs.existsSync(path.join(dir, 'dead.ndjson')) ? fs.readFileSync(path.join(dir, 'dead.ndjson'), 'utf8') : '';
+    await until(
+      'dead letters of otlp-down and otlp-refusing',
+      () => deadLines().includes('"otlp-refusing"') && deadLines().includes('"otlp-down"'),
+    );
+    const metrics = await (
+      await fetch(`${telemetry.startsWith('http') ? telemetry : `http://${telemetry}`}/metrics`)
+    ).text();
     outputs.push(['/metrics', metrics]);
     child.stdin.end();
-    child.kill('SIGTERM');   // the webhook source runs until stopped
+    child.kill('SIGTERM'); // the webhook source runs until stopped
     await exited;
     outputs.push(['run stdout', stdout], ['run stderr', stderr], ['dead letter', deadLines()]);
 
     // the paths under test were taken (else the grep proves nothing)
-    expect(stderr).toMatch(/OTEL_EXPORTER_OTLP_LOGS_ENDPOINT ignored: not a URL: "htp:\/\/\*\*\*@not a host\/v1\/logs"/);
+    expect(stderr).toMatch(
+      /OTEL_EXPORTER_OTLP_LOGS_ENDPOINT ignored: not a URL: "htp:\/\/\*\*\*@not a host\/v1\/logs"/,
+    );
     // N samples + the webhook's copy of the first (a duplicate id in Elasticsearch)
-    const es = /es-ok: entered \d+ = delivered (\d+) \+ duplicates (\d+)/.exec(stderr.slice(stderr.lastIndexOf('received ')))!;
+    const es = /es-ok: entered \d+ = delivered (\d+) \+ duplicates (\d+)/.exec(
+      stderr.slice(stderr.lastIndexOf('received ')),
+    )!;
     expect(Number(es[1]) + Number(es[2])).toBe(N + 1);
     expect(stderr).toMatch(new RegExp(`otlp-ok: entered ${N + 1} = delivered ${N + 1} `));
     expect(await countDocs(`logs-tracee.*-${ns}`)).toBeGreaterThan(0);
-    expect(refuser.requests.some((r) => r.headers['x-custom-auth'] === S.echoedHeader && r.headers['x-api-key'] === S.envHeader)).toBe(true);
-    const dead = deadLines().trim().split('\n').map((l) => JSON.parse(l) as { exporter: string; reason: string });
+    expect(
+      refuser.requests.some(
+        (r) => r.headers['x-custom-auth'] === S.echoedHeader && r.headers['x-api-key'] === S.envHeader,
+      ),
+    ).toBe(true);
+    const dead = deadLines()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { exporter: string; reason: string });
     expect(dead.find((d) => d.exporter === 'otlp-refusing')!.reason).toMatch(/HTTP 400.*you sent/);
     expect(dead.find((d) => d.exporter === 'otlp-down')!.reason).toMatch(/ECONNREFUSED/);
     expect(dead.some((d) => d.exporter === 'input')).toBe(true);
@@ -149,15 +183,26 @@ exporters:
     }
     // a start-up that fails on a value holding a password (invalid URL from the environment)
     const badEnv = { ...env, TRACEE_EXPORTER_EXPORTERS__OTLP_OK__ENDPOINT: `ht tp://u:${S.badConfigPassword}@x` };
-    for (const args of [['run', '--config', cfg], ['config', 'check', cfg], ['config', 'print', cfg]]) {
+    for (const args of [
+      ['run', '--config', cfg],
+      ['config', 'check', cfg],
+      ['config', 'print', cfg],
+    ]) {
       const r = spawnSync(process.execPath, [BIN, ...args], { env: badEnv, encoding: 'utf8', input: '' });
       expect(r.status, `${args.join(' ')}: ${r.stderr}`).not.toBe(0);
-      outputs.push([`${args[0]} ${args[1]} (bad endpoint) stdout`, r.stdout], [`${args[0]} ${args[1]} (bad endpoint) stderr`, r.stderr]);
+      outputs.push(
+        [`${args[0]} ${args[1]} (bad endpoint) stdout`, r.stdout],
+        [`${args[0]} ${args[1]} (bad endpoint) stderr`, r.stderr],
+      );
     }
 
     const leaks: string[] = [];
     for (const [where, text] of outputs) {
-      for (const [name, secret] of Object.entries(S)) if (text.includes(secret)) leaks.push(`${name} in ${where}: …${text.slice(Math.max(0, text.indexOf(secret) - 120), text.indexOf(secret) + secret.length + 20)}…`);
+      for (const [name, secret] of Object.entries(S))
+        if (text.includes(secret))
+          leaks.push(
+            `${name} in ${where}: …${text.slice(Math.max(0, text.indexOf(secret) - 120), text.indexOf(secret) + secret.length + 20)}…`,
+          );
     }
     expect(leaks).toEqual([]);
   });

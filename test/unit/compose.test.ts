@@ -7,7 +7,18 @@ import { parse } from 'yaml';
 
 const root = new URL('../../', import.meta.url);
 const compose = parse(readFileSync(new URL('docker-compose.yml', root), 'utf8')) as {
-  services: Record<string, { image?: string; build?: unknown; volumes?: string[]; privileged?: boolean; pid?: string; command?: string[]; depends_on?: Record<string, unknown> }>;
+  services: Record<
+    string,
+    {
+      image?: string;
+      build?: unknown;
+      volumes?: string[];
+      privileged?: boolean;
+      pid?: string;
+      command?: string[];
+      depends_on?: Record<string, unknown>;
+    }
+  >;
   volumes?: Record<string, unknown>;
 };
 
@@ -16,11 +27,19 @@ const PENDING = new Set<string>();
 /** Host (not repo) paths Tracee needs. */
 const HOST_PATHS = new Set(['/etc/os-release', '/var/run', '/boot']);
 
-const mounts = Object.entries(compose.services).flatMap(([svc, s]) => (s.volumes ?? []).map((v) => ({ svc, source: v.split(':')[0] })));
+const mounts = Object.entries(compose.services).flatMap(([svc, s]) =>
+  (s.volumes ?? []).map((v) => ({ svc, source: v.split(':')[0] })),
+);
 
 describe('docker-compose.yml', () => {
   it('has the demo services', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['elasticsearch', 'kibana', 'otel-collector', 'tracee', 'tracee-exporter']);
+    expect(Object.keys(compose.services).sort()).toEqual([
+      'elasticsearch',
+      'kibana',
+      'otel-collector',
+      'tracee',
+      'tracee-exporter',
+    ]);
   });
 
   it('every service has an image or a build', () => {
@@ -39,13 +58,16 @@ describe('docker-compose.yml', () => {
         if (!existsSync(new URL(rel, root)) && !PENDING.has(rel)) problems.push(`${svc}: ${source} does not exist`);
       } else if (source.startsWith('/')) {
         if (!HOST_PATHS.has(source)) problems.push(`${svc}: unexpected host path ${source}`);
-      } else if (!(compose.volumes && source in compose.volumes)) problems.push(`${svc}: volume ${source} not declared`);
+      } else if (!(compose.volumes && source in compose.volumes))
+        problems.push(`${svc}: volume ${source} not declared`);
     }
     expect(problems).toEqual([]);
   });
 
   it('the collector config is one of examples/collector/*.yaml', () => {
-    expect(mounts.filter((m) => m.svc === 'otel-collector').map((m) => m.source)).toContain('./examples/collector/otlp-to-debug-file.yaml');
+    expect(mounts.filter((m) => m.svc === 'otel-collector').map((m) => m.source)).toContain(
+      './examples/collector/otlp-to-debug-file.yaml',
+    );
   });
 
   it('Tracee runs privileged in the host PID namespace and writes JSON to the volume tracee-exporter reads', () => {
@@ -64,7 +86,11 @@ describe('the tracee-exporter config the compose file mounts', () => {
     const cfg = loadRunConfig(new URL('examples/config/compose.yaml', root).pathname, {});
     const tracee = compose.services.tracee;
     const out = (tracee.command as string[]).find((c) => c.startsWith('json:'))!.slice(5);
-    expect(cfg.sources?.[0]).toMatchObject({ type: 'file', follow: true, path: '/var/lib/tracee-exporter/in/' + out.split('/').pop() });
+    expect(cfg.sources?.[0]).toMatchObject({
+      type: 'file',
+      follow: true,
+      path: '/var/lib/tracee-exporter/in/' + out.split('/').pop(),
+    });
     expect(cfg.exporters.map((e) => e.type).sort()).toEqual(['elasticsearch', 'otlp_http']);
   });
 });

@@ -8,7 +8,12 @@ import { resolveElasticsearchOptions } from '../../src/exporters/elasticsearch/c
 import type { EsProperty } from '../../src/exporters/elasticsearch/ecs-mappings.ts';
 import { loadTemplateSet } from '../../src/exporters/elasticsearch/templates.ts';
 
-interface SavedObject { id: string; type: string; attributes: Record<string, any>; references: Array<{ id: string; type: string; name: string }> }
+interface SavedObject {
+  id: string;
+  type: string;
+  attributes: Record<string, any>;
+  references: Array<{ id: string; type: string; name: string }>;
+}
 
 const text = readFileSync(new URL('../../examples/kibana/tracee.ndjson', import.meta.url), 'utf8');
 const lines = text.split('\n').filter((l) => l.trim() !== '');
@@ -26,7 +31,8 @@ function mappedFields(): Set<string> {
     }
   };
   for (const t of [...set.components, set.indexTemplate]) {
-    const props = (t.body.template as { mappings?: { properties?: Record<string, EsProperty> } } | undefined)?.mappings?.properties;
+    const props = (t.body.template as { mappings?: { properties?: Record<string, EsProperty> } } | undefined)?.mappings
+      ?.properties;
     if (props) walk(props, '');
   }
   return out;
@@ -51,7 +57,9 @@ describe('examples/kibana/tracee.ndjson', () => {
 
   it('every reference resolves to an object in the file', () => {
     const have = new Set(objects.map((o) => `${o.type}:${o.id}`));
-    const missing = objects.flatMap((o) => o.references.filter((r) => !have.has(`${r.type}:${r.id}`)).map((r) => `${o.id} → ${r.type}:${r.id}`));
+    const missing = objects.flatMap((o) =>
+      o.references.filter((r) => !have.has(`${r.type}:${r.id}`)).map((r) => `${o.id} → ${r.type}:${r.id}`),
+    );
     expect(missing).toEqual([]);
   });
 
@@ -65,7 +73,11 @@ describe('examples/kibana/tracee.ndjson', () => {
     const dashboards = objects.filter((o) => o.type === 'dashboard');
     expect(dashboards).toHaveLength(1);
     const d = dashboards[0];
-    const panels = JSON.parse(d.attributes.panelsJSON) as Array<{ panelIndex: string; panelRefName: string; gridData: { x: number; y: number; w: number; h: number; i: string } }>;
+    const panels = JSON.parse(d.attributes.panelsJSON) as Array<{
+      panelIndex: string;
+      panelRefName: string;
+      gridData: { x: number; y: number; w: number; h: number; i: string };
+    }>;
     JSON.parse(d.attributes.optionsJSON);
     JSON.parse(d.attributes.kibanaSavedObjectMeta.searchSourceJSON);
     expect(panels.length).toBeGreaterThanOrEqual(6);
@@ -80,15 +92,38 @@ describe('examples/kibana/tracee.ndjson', () => {
   it('every Lens layer references the data view', () => {
     for (const o of objects.filter((x) => x.type === 'lens')) {
       const layers = Object.keys(o.attributes.state.datasourceStates.formBased.layers);
-      for (const l of layers) expect(o.references.map((r) => r.name), o.id).toContain(`indexpattern-datasource-layer-${l}`);
+      for (const l of layers)
+        expect(
+          o.references.map((r) => r.name),
+          o.id,
+        ).toContain(`indexpattern-datasource-layer-${l}`);
     }
   });
 
   it('panels cover the asked-for views', () => {
-    const used = new Set(objects.filter((o) => o.type === 'lens').flatMap((o) => Object.values(o.attributes.state.datasourceStates.formBased.layers)
-      .flatMap((l: any) => Object.values(l.columns).map((c: any) => c.sourceField))));
-    for (const f of ['event.action', 'process.name', 'process.executable', 'container.name', 'container.image.name', 'orchestrator.resource.name',
-      'orchestrator.namespace', 'threat.tactic.name', 'threat.technique.id', 'threat.technique.name', 'event.severity']) expect(used, f).toContain(f);
+    const used = new Set(
+      objects
+        .filter((o) => o.type === 'lens')
+        .flatMap((o) =>
+          Object.values(o.attributes.state.datasourceStates.formBased.layers).flatMap((l: any) =>
+            Object.values(l.columns).map((c: any) => c.sourceField),
+          ),
+        ),
+    );
+    for (const f of [
+      'event.action',
+      'process.name',
+      'process.executable',
+      'container.name',
+      'container.image.name',
+      'orchestrator.resource.name',
+      'orchestrator.namespace',
+      'threat.tactic.name',
+      'threat.technique.id',
+      'threat.technique.name',
+      'event.severity',
+    ])
+      expect(used, f).toContain(f);
   });
 
   it('every field a panel or the data view uses exists in our index templates', () => {

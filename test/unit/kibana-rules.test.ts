@@ -10,9 +10,13 @@ import { resolveElasticsearchOptions } from '../../src/exporters/elasticsearch/c
 import type { EsProperty } from '../../src/exporters/elasticsearch/ecs-mappings.ts';
 import { loadTemplateSet } from '../../src/exporters/elasticsearch/templates.ts';
 
-const rules = readFileSync(new URL('../../examples/kibana/rules/tracee-rules.ndjson', import.meta.url), 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, any>);
+const rules = readFileSync(new URL('../../examples/kibana/rules/tracee-rules.ndjson', import.meta.url), 'utf8')
+  .split('\n')
+  .filter((l) => l.trim() !== '')
+  .map((l) => JSON.parse(l) as Record<string, any>);
 const doc = readFileSync(new URL('../../docs/kibana-security.md', import.meta.url), 'utf8');
-const blocks = (lang: string) => [...doc.matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1]);
+const blocks = (lang: string) =>
+  [...doc.matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1]);
 
 function mappedFields(): Set<string> {
   const set = loadTemplateSet(resolveElasticsearchOptions({ endpoints: 'http://x:9200' }).targets);
@@ -25,7 +29,8 @@ function mappedFields(): Set<string> {
     }
   };
   for (const t of [...set.components, set.indexTemplate]) {
-    const props = (t.body.template as { mappings?: { properties?: Record<string, EsProperty> } } | undefined)?.mappings?.properties;
+    const props = (t.body.template as { mappings?: { properties?: Record<string, EsProperty> } } | undefined)?.mappings
+      ?.properties;
     if (props) walk(props, '');
   }
   return out;
@@ -35,14 +40,32 @@ const withoutStrings = (q: string) => q.replace(/"(?:[^"\\]|\\.)*"/g, '""');
 /** Field names a KQL query compares (`field:value`). */
 const kqlFields = (q: string) => [...withoutStrings(q).matchAll(/([A-Za-z_@][\w.@]*)\s*:/g)].map((m) => m[1]);
 /** Dotted names in an ES|QL query other than its FROM index pattern (fields; ES|QL names no other dotted thing here). */
-const esqlFields = (q: string) => [...withoutStrings(q.replace(/^FROM\s+\S+/m, '')).matchAll(/(?<![\w.])(@timestamp|[a-z_]+(?:\.[a-z_]+)+)(?![\w(])/g)].map((m) => m[1]);
+const esqlFields = (q: string) =>
+  [
+    ...withoutStrings(q.replace(/^FROM\s+\S+/m, '')).matchAll(/(?<![\w.])(@timestamp|[a-z_]+(?:\.[a-z_]+)+)(?![\w(])/g),
+  ].map((m) => m[1]);
 
 describe('examples/kibana/rules/tracee-rules.ndjson', () => {
   it('each line is a detection rule the import API takes: required fields, known types and severities', () => {
     expect(rules.length).toBe(2);
     const ids = new Set<string>();
     for (const r of rules) {
-      for (const k of ['rule_id', 'name', 'description', 'type', 'language', 'query', 'index', 'severity', 'risk_score', 'interval', 'from', 'enabled', 'version']) expect(r[k], `${r.rule_id}: ${k}`).toBeDefined();
+      for (const k of [
+        'rule_id',
+        'name',
+        'description',
+        'type',
+        'language',
+        'query',
+        'index',
+        'severity',
+        'risk_score',
+        'interval',
+        'from',
+        'enabled',
+        'version',
+      ])
+        expect(r[k], `${r.rule_id}: ${k}`).toBeDefined();
       expect(ids.has(r.rule_id)).toBe(false);
       ids.add(r.rule_id);
       expect(r.type).toBe('query');
@@ -64,7 +87,12 @@ describe('examples/kibana/rules/tracee-rules.ndjson', () => {
   it('the detection rule maps severity and risk like External Alerts, title from rule.name, window on event.ingested', () => {
     const r = rules.find((x) => x.rule_id === 'tracee-exporter-detection')!;
     expect(r.query).toBe('event.kind:alert and event.module:tracee');
-    expect(r.severity_mapping.map((m: { value: string; severity: string }) => `${m.value}:${m.severity}`)).toEqual(['21:low', '47:medium', '73:high', '99:critical']);
+    expect(r.severity_mapping.map((m: { value: string; severity: string }) => `${m.value}:${m.severity}`)).toEqual([
+      '21:low',
+      '47:medium',
+      '73:high',
+      '99:critical',
+    ]);
     expect(r.risk_score_mapping).toEqual([{ field: 'event.risk_score', operator: 'equals', value: '' }]);
     expect(r.rule_name_override).toBe('rule.name');
     expect(r.timestamp_override).toBe('event.ingested');
@@ -73,7 +101,13 @@ describe('examples/kibana/rules/tracee-rules.ndjson', () => {
   it('every field a rule names is in the index templates', () => {
     const missing: string[] = [];
     for (const r of rules) {
-      const fields = [...kqlFields(r.query), ...(r.severity_mapping ?? []).map((m: { field: string }) => m.field), ...(r.risk_score_mapping ?? []).map((m: { field: string }) => m.field), r.rule_name_override, r.timestamp_override].filter(Boolean);
+      const fields = [
+        ...kqlFields(r.query),
+        ...(r.severity_mapping ?? []).map((m: { field: string }) => m.field),
+        ...(r.risk_score_mapping ?? []).map((m: { field: string }) => m.field),
+        r.rule_name_override,
+        r.timestamp_override,
+      ].filter(Boolean);
       for (const f of fields) if (!MAPPED.has(f)) missing.push(`${r.rule_id}: ${f}`);
     }
     expect(missing).toEqual([]);
@@ -93,6 +127,11 @@ describe('docs/kibana-security.md cheat sheet', () => {
     for (const q of blocks('kql')) for (const f of kqlFields(q)) if (!MAPPED.has(f)) missing.push(`kql ${f}`);
     for (const q of blocks('esql')) for (const f of esqlFields(q)) if (!MAPPED.has(f)) missing.push(`esql ${f}`);
     expect(missing).toEqual([]);
-    expect(esqlFields(blocks('esql')[0])).toEqual(['rule.id', 'file.path', 'container.image.name', 'orchestrator.namespace']);
+    expect(esqlFields(blocks('esql')[0])).toEqual([
+      'rule.id',
+      'file.path',
+      'container.image.name',
+      'orchestrator.namespace',
+    ]);
   });
 });

@@ -11,7 +11,10 @@ import { openPrivateFileSync } from '../../util/private-file.ts';
 export const ACK_FILE = 'ack.json';
 
 /** The ack file of `dir` as found: its path and text; undefined when there is none. */
-export interface FoundAckFile { path: string; text: string }
+export interface FoundAckFile {
+  path: string;
+  text: string;
+}
 
 export async function readAckFile(dir: string): Promise<FoundAckFile | undefined> {
   const file = path.join(dir, ACK_FILE);
@@ -26,9 +29,15 @@ export async function readAckFile(dir: string): Promise<FoundAckFile | undefined
 /** The acknowledged position in an ack file. A damaged file is an error: replaying from 0 could resend everything. */
 export function parseAckFile(found: FoundAckFile): number {
   let acked: unknown;
-  try { acked = (JSON.parse(found.text) as { acked?: unknown }).acked; } catch { acked = undefined; }
+  try {
+    acked = (JSON.parse(found.text) as { acked?: unknown }).acked;
+  } catch {
+    acked = undefined;
+  }
   if (typeof acked !== 'number' || !Number.isSafeInteger(acked) || acked < 0) {
-    throw new Error(`${found.path}: not a valid checkpoint (${JSON.stringify(found.text.slice(0, 100))}); move it away to replay the whole buffer`);
+    throw new Error(
+      `${found.path}: not a valid checkpoint (${JSON.stringify(found.text.slice(0, 100))}); move it away to replay the whole buffer`,
+    );
   }
   return acked;
 }

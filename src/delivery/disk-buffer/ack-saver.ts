@@ -28,7 +28,10 @@ export class AckSaver {
       this.lastError = undefined;
     } catch (err) {
       const msg = (err as Error).message;
-      if (msg !== this.lastError) this.log(`disk buffer ${this.dir}: cannot save the checkpoint: ${msg} (acknowledged segments are still deleted; a restart may send the rest of the first segment again)`);
+      if (msg !== this.lastError)
+        this.log(
+          `disk buffer ${this.dir}: cannot save the checkpoint: ${msg} (acknowledged segments are still deleted; a restart may send the rest of the first segment again)`,
+        );
       this.lastError = msg;
     }
   }

@@ -23,16 +23,25 @@ export function createAckTracker(start: number): AckTracker {
   }
 
   return {
-    get position() { return position; },
-    get waiting() { return above.size; },
+    get position() {
+      return position;
+    },
+    get waiting() {
+      return above.size;
+    },
     ack(id) {
       if (id < position) return false;
-      if (id !== position) { above.add(id); return false; }
+      if (id !== position) {
+        above.add(id);
+        return false;
+      }
       position++;
       advance();
       return true;
     },
-    acked(id) { return id < position || above.has(id); },
+    acked(id) {
+      return id < position || above.has(id);
+    },
     skipTo(id) {
       if (id <= position) return false;
       position = id;

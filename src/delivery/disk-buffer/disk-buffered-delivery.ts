@@ -19,7 +19,11 @@ function damageCount(dir: string, hooks: DiskBufferHooks): DamageCount {
     report(count: number, reason: string): void {
       d.count += count;
       hooks.log(`disk buffer ${dir}: skipped ${count} damaged record(s): ${reason}`);
-      try { hooks.onCorrupt?.(count, reason); } catch { /* a hook never breaks the buffer */ }
+      try {
+        hooks.onCorrupt?.(count, reason);
+      } catch {
+        /* a hook never breaks the buffer */
+      }
     },
   };
   return d;
@@ -27,7 +31,17 @@ function damageCount(dir: string, hooks: DiskBufferHooks): DamageCount {
 
 /** Before open(): nothing on disk is known yet. */
 function emptyBufferStats(maxBytes: number): BufferStats {
-  return { bytes: 0, maxBytes, events: 0, inMemory: 0, persisted: 0, replayedFromDisk: 0, corrupt: 0, droppedOldest: 0, segments: 0 };
+  return {
+    bytes: 0,
+    maxBytes,
+    events: 0,
+    inMemory: 0,
+    persisted: 0,
+    replayedFromDisk: 0,
+    corrupt: 0,
+    droppedOldest: 0,
+    segments: 0,
+  };
 }
 
 class DiskBuffered<R> implements DiskBufferedDelivery<R> {
@@ -62,15 +76,22 @@ class DiskBuffered<R> implements DiskBufferedDelivery<R> {
     let writer: SegmentWriter;
     try {
       writer = new SegmentWriter(dir, recovered.segments, recovered.nextId, {
-        fsync: this.o.fsync, fsyncIntervalMs: this.o.fsyncIntervalMs, segmentBytes: segmentBytesOf(this.o),
+        fsync: this.o.fsync,
+        fsyncIntervalMs: this.o.fsyncIntervalMs,
+        segmentBytes: segmentBytesOf(this.o),
         onSyncError: (err) => log(`disk buffer ${dir}: fsync failed: ${err.message}`),
       });
     } catch (err) {
       recovered.lock.release();
       throw err;
     }
-    if (recovered.nextId > recovered.position) log(`disk buffer ${dir}: ${recovered.nextId - recovered.position} buffered event(s) to replay`);
-    const opened = new OpenDiskBuffer(this.inner, this.revive, this.o, this.hooks, { dir: recovered, writer, damage: this.damage });
+    if (recovered.nextId > recovered.position)
+      log(`disk buffer ${dir}: ${recovered.nextId - recovered.position} buffered event(s) to replay`);
+    const opened = new OpenDiskBuffer(this.inner, this.revive, this.o, this.hooks, {
+      dir: recovered,
+      writer,
+      damage: this.damage,
+    });
     this.opened = opened;
     if (this.startWhenOpen) opened.start();
     return opened;
@@ -117,12 +138,22 @@ class DiskBuffered<R> implements DiskBufferedDelivery<R> {
 }
 
 /** The disk buffer of `o.dir` around `inner`; no file is touched until open(). */
-export function createDiskBufferedDelivery<R>(inner: Delivery<R>, revive: ReviveInput<R>, o: DiskBufferOptions, hooks: DiskBufferHooks): DiskBufferedDelivery<R> {
+export function createDiskBufferedDelivery<R>(
+  inner: Delivery<R>,
+  revive: ReviveInput<R>,
+  o: DiskBufferOptions,
+  hooks: DiskBufferHooks,
+): DiskBufferedDelivery<R> {
   return new DiskBuffered(inner, revive, o, hooks);
 }
 
 /** createDiskBufferedDelivery, opened. */
-export async function openDiskBufferedDelivery<R>(inner: Delivery<R>, revive: ReviveInput<R>, o: DiskBufferOptions, hooks: DiskBufferHooks): Promise<DiskBufferedDelivery<R>> {
+export async function openDiskBufferedDelivery<R>(
+  inner: Delivery<R>,
+  revive: ReviveInput<R>,
+  o: DiskBufferOptions,
+  hooks: DiskBufferHooks,
+): Promise<DiskBufferedDelivery<R>> {
   const d = createDiskBufferedDelivery(inner, revive, o, hooks);
   await d.open();
   return d;

@@ -9,7 +9,10 @@ const held = new Set<string>();
 
 export class BufferLockedError extends Error {
   readonly code = 'BUFFER_LOCKED';
-  constructor(message: string) { super(message); this.name = 'BufferLockedError'; }
+  constructor(message: string) {
+    super(message);
+    this.name = 'BufferLockedError';
+  }
 }
 
 function alive(pid: number): boolean {
@@ -17,11 +20,14 @@ function alive(pid: number): boolean {
     process.kill(pid, 0);
     return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';   // exists, owned by someone else
+    return (err as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
   }
 }
 
-export interface BufferLock { readonly file: string; release(): void }
+export interface BufferLock {
+  readonly file: string;
+  release(): void;
+}
 
 export function acquireLock(dir: string): BufferLock {
   const file = path.join(dir, 'lock');
@@ -35,20 +41,37 @@ export function acquireLock(dir: string): BufferLock {
         file,
         release() {
           if (!held.delete(file)) return;
-          try { fs.unlinkSync(file); } catch { /* already gone */ }
+          try {
+            fs.unlinkSync(file);
+          } catch {
+            /* already gone */
+          }
         },
       };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      if (attempt > 0) throw new BufferLockedError(`buffer directory ${dir}: cannot take the lock ${file} (another process took it first)`);
+      if (attempt > 0)
+        throw new BufferLockedError(
+          `buffer directory ${dir}: cannot take the lock ${file} (another process took it first)`,
+        );
     }
     let text = '';
-    try { text = fs.readFileSync(file, 'utf8'); } catch { /* removed meanwhile: retry */ }
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch {
+      /* removed meanwhile: retry */
+    }
     const pid = Number.parseInt(text, 10);
     const ours = pid === process.pid && held.has(file);
     if (Number.isInteger(pid) && pid > 0 && (ours || (pid !== process.pid && alive(pid)))) {
-      throw new BufferLockedError(`buffer directory ${dir} is in use by process ${pid} (lock file ${file}); two exporters must not share a buffer`);
+      throw new BufferLockedError(
+        `buffer directory ${dir} is in use by process ${pid} (lock file ${file}); two exporters must not share a buffer`,
+      );
     }
-    try { fs.unlinkSync(file); } catch { /* someone else removed it */ }
+    try {
+      fs.unlinkSync(file);
+    } catch {
+      /* someone else removed it */
+    }
   }
 }

@@ -17,10 +17,16 @@ import { SegmentList } from './segment-list.ts';
 import type { Appended, SegmentWriter } from './segment-writer.ts';
 import { createReplayResourceCache, decodeStored, encodeStoredFrame, type ReviveInput } from './stored-record.ts';
 
-interface Waiter { target: number; resolve(): void }
+interface Waiter {
+  target: number;
+  resolve(): void;
+}
 
 /** Damaged records found so far (recovery and reader), and how they are reported. */
-export interface DamageCount { readonly count: number; report: ReportDamage }
+export interface DamageCount {
+  readonly count: number;
+  report: ReportDamage;
+}
 
 export class OpenDiskBuffer<R> {
   private readonly dir: string;
@@ -52,7 +58,13 @@ export class OpenDiskBuffer<R> {
   private saveSoon = false;
   private shutdownReport: Promise<ShutdownReport<R>> | undefined;
 
-  constructor(inner: Delivery<R>, revive: ReviveInput<R>, o: DiskBufferOptions, hooks: DiskBufferHooks, opened: { dir: RecoveredDir; writer: SegmentWriter; damage: DamageCount }) {
+  constructor(
+    inner: Delivery<R>,
+    revive: ReviveInput<R>,
+    o: DiskBufferOptions,
+    hooks: DiskBufferHooks,
+    opened: { dir: RecoveredDir; writer: SegmentWriter; damage: DamageCount },
+  ) {
     this.dir = o.dir;
     this.o = o;
     this.hooks = hooks;
@@ -64,27 +76,41 @@ export class OpenDiskBuffer<R> {
     this.segments = new SegmentList(o.dir, opened.dir.segments, hooks.log);
     this.tracker = createAckTracker(opened.dir.position);
     this.saver = new AckSaver(o.dir, o.fsync !== 'never', hooks.log);
-    this.line = new AdmissionLine<null>({ fits: (bytes) => this.fits(bytes), take: (_, bytes) => { this.reserved += bytes; } }, `disk buffer ${o.dir}`);
+    this.line = new AdmissionLine<null>(
+      {
+        fits: (bytes) => this.fits(bytes),
+        take: (_, bytes) => {
+          this.reserved += bytes;
+        },
+      },
+      `disk buffer ${o.dir}`,
+    );
     this.reader = this.createReader(revive);
     this.segments.onRemoved = (s) => this.reader.segmentRemoved(s);
-    this.saveTimer = setInterval(() => this.saveProgress(), o.checkpointIntervalMs ?? DISK_BUFFER_DEFAULTS.checkpointIntervalMs);
+    this.saveTimer = setInterval(
+      () => this.saveProgress(),
+      o.checkpointIntervalMs ?? DISK_BUFFER_DEFAULTS.checkpointIntervalMs,
+    );
     this.saveTimer.unref();
   }
 
   private createReader(revive: ReviveInput<R>): BufferReader<R> {
     const resource = createReplayResourceCache();
-    return new BufferReader<R>({
-      dir: this.dir,
-      segments: this.segments,
-      active: () => this.writer.active,
-      room: () => this.room(),
-      closed: () => this.lifecycle === 'closed',
-      feed: (item, id) => this.feed(item, id),
-      skip: (id) => this.done(id),
-      damaged: this.damage.report,
-      decode: (payload) => decodeStored(payload, revive, resource),
-      log: this.hooks.log,
-    }, this.tracker.position);
+    return new BufferReader<R>(
+      {
+        dir: this.dir,
+        segments: this.segments,
+        active: () => this.writer.active,
+        room: () => this.room(),
+        closed: () => this.lifecycle === 'closed',
+        feed: (item, id) => this.feed(item, id),
+        skip: (id) => this.done(id),
+        damaged: this.damage.report,
+        decode: (payload) => decodeStored(payload, revive, resource),
+        log: this.hooks.log,
+      },
+      this.tracker.position,
+    );
   }
 
   start(): void {
@@ -104,7 +130,7 @@ export class OpenDiskBuffer<R> {
     if (this.lifecycle !== 'running') throw new Error(`disk buffer ${this.dir} is shut down: item not accepted`);
     const frame = encodeStoredFrame(item as DeliveryItem);
     this.received++;
-    let admitted = false;   // admitted from the line: its bytes are reserved until written
+    let admitted = false; // admitted from the line: its bytes are reserved until written
     if (!this.line.admitsNow(frame.length)) {
       if (this.o.whenFull === 'drop_oldest') {
         this.dropOldestFor(frame.length);
@@ -130,12 +156,15 @@ export class OpenDiskBuffer<R> {
     } else {
       const waiting = this.line.wait(null, frame.length, signal);
       if (!signal?.aborted) this.makeRoomSoon();
-      await waiting;   // admission reserved its bytes
+      await waiting; // admission reserved its bytes
     }
-    return holdReservation(() => this.commitReserved(item, frame), () => {
-      this.reserved -= frame.length;
-      this.line.admit();
-    });
+    return holdReservation(
+      () => this.commitReserved(item, frame),
+      () => {
+        this.reserved -= frame.length;
+        this.line.admit();
+      },
+    );
   }
 
   private commitReserved(item: DeliveryItem<R>, frame: Buffer): Promise<void> {
@@ -176,7 +205,9 @@ export class OpenDiskBuffer<R> {
     }
     if (lost > 0) {
       this.droppedOldest += lost;
-      this.hooks.log(`disk buffer ${this.dir}: full (${this.o.maxBytes} bytes): dropped the oldest ${lost} buffered event(s) (buffer_full_drop_oldest)`);
+      this.hooks.log(
+        `disk buffer ${this.dir}: full (${this.o.maxBytes} bytes): dropped the oldest ${lost} buffered event(s) (buffer_full_drop_oldest)`,
+      );
       this.reportDrop(lost);
     }
   }
@@ -195,7 +226,11 @@ export class OpenDiskBuffer<R> {
   }
 
   private reportDrop(count: number): void {
-    try { this.hooks.onDrop?.('buffer_full_drop_oldest', count); } catch { /* never breaks the buffer */ }
+    try {
+      this.hooks.onDrop?.('buffer_full_drop_oldest', count);
+    } catch {
+      /* never breaks the buffer */
+    }
   }
 
   // ---- feeding the inner delivery, acks
@@ -206,8 +241,9 @@ export class OpenDiskBuffer<R> {
 
   private feed(item: DeliveryItem<R>, id: number): void {
     this.inMemory++;
-    this.inner.push({ record: item.record, origin: item.origin, input: item.input, ack: this.ackFor(id) })
-      .catch(() => { /* the inner delivery shut down: the record stays on disk for the next start */ });
+    this.inner.push({ record: item.record, origin: item.origin, input: item.input, ack: this.ackFor(id) }).catch(() => {
+      /* the inner delivery shut down: the record stays on disk for the next start */
+    });
   }
 
   private ackFor(id: number): (result: unknown) => void {
@@ -231,7 +267,9 @@ export class OpenDiskBuffer<R> {
     if (this.waiters.length > 0) {
       const pos = this.tracker.position;
       const still: Waiter[] = [];
-      for (const w of this.waiters) if (w.target <= pos) w.resolve(); else still.push(w);
+      for (const w of this.waiters)
+        if (w.target <= pos) w.resolve();
+        else still.push(w);
       this.waiters = still;
     }
     if (this.line.length > 0) this.makeRoomSoon();
@@ -243,7 +281,10 @@ export class OpenDiskBuffer<R> {
   private makeRoomSoon(): void {
     if (this.saveSoon) return;
     this.saveSoon = true;
-    setImmediate(() => { this.saveSoon = false; this.saveProgress(); });
+    setImmediate(() => {
+      this.saveSoon = false;
+      this.saveProgress();
+    });
   }
 
   /**
@@ -269,7 +310,9 @@ export class OpenDiskBuffer<R> {
   flush(): Promise<void> {
     const target = this.writer.active.endId;
     if (this.tracker.position >= target || this.lifecycle === 'closed') return Promise.resolve();
-    return new Promise<void>((resolve) => { this.waiters.push({ target, resolve }); });
+    return new Promise<void>((resolve) => {
+      this.waiters.push({ target, resolve });
+    });
   }
 
   shutdown(timeoutMs: number): Promise<ShutdownReport<R>> {
@@ -283,7 +326,9 @@ export class OpenDiskBuffer<R> {
   private async drainAndClose(timeoutMs: number): Promise<ShutdownReport<R>> {
     const t0 = performance.now();
     let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<void>((resolve) => { timer = setTimeout(resolve, timeoutMs); });
+    const expired = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    });
     await Promise.race([this.started ? this.flush() : Promise.resolve(), expired]);
     clearTimeout(timer);
     const innerReport = await this.inner.shutdown(Math.max(0, timeoutMs - (performance.now() - t0)));
@@ -296,14 +341,21 @@ export class OpenDiskBuffer<R> {
     this.saver.saveAtClose(pos);
     await this.closeFiles();
     const buffered = this.writer.active.endId - pos;
-    return { drained: buffered === 0, pending: [], buffered, stats: { ...this.stats(), returned: innerReport.pending.length } };
+    return {
+      drained: buffered === 0,
+      pending: [],
+      buffered,
+      stats: { ...this.stats(), returned: innerReport.pending.length },
+    };
   }
 
   /** Records of dropped segments that were in memory and not delivered: dropped after all. */
   private countOrphans(): void {
     if (this.orphans.size === 0) return;
     this.droppedOldest += this.orphans.size;
-    this.hooks.log(`disk buffer ${this.dir}: ${this.orphans.size} event(s) of dropped segments were not delivered before shutdown (buffer_full_drop_oldest)`);
+    this.hooks.log(
+      `disk buffer ${this.dir}: ${this.orphans.size} event(s) of dropped segments were not delivered before shutdown (buffer_full_drop_oldest)`,
+    );
     this.reportDrop(this.orphans.size);
     this.orphans.clear();
   }
@@ -317,16 +369,23 @@ export class OpenDiskBuffer<R> {
 
   bufferStats(): BufferStats {
     return {
-      bytes: this.segments.totalBytes, maxBytes: this.o.maxBytes, events: this.writer.active.endId - this.tracker.position,
-      inMemory: this.inMemory, persisted: this.persisted, replayedFromDisk: this.reader.replayed, corrupt: this.damage.count,
-      droppedOldest: this.droppedOldest, segments: this.segments.length,
+      bytes: this.segments.totalBytes,
+      maxBytes: this.o.maxBytes,
+      events: this.writer.active.endId - this.tracker.position,
+      inMemory: this.inMemory,
+      persisted: this.persisted,
+      replayedFromDisk: this.reader.replayed,
+      corrupt: this.damage.count,
+      droppedOldest: this.droppedOldest,
+      segments: this.segments.length,
     };
   }
 
   stats(): DeliveryStats {
     const s = this.inner.stats();
     const dropped = { ...s.dropped };
-    if (this.droppedOldest > 0) dropped.buffer_full_drop_oldest = (dropped.buffer_full_drop_oldest ?? 0) + this.droppedOldest;
+    if (this.droppedOldest > 0)
+      dropped.buffer_full_drop_oldest = (dropped.buffer_full_drop_oldest ?? 0) + this.droppedOldest;
     return {
       ...s,
       received: this.received,

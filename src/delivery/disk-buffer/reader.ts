@@ -30,7 +30,11 @@ export interface ReaderDeps<R> {
   log(message: string): void;
 }
 
-interface Cursor { seg: BufferSegment; offset: number; id: number }
+interface Cursor {
+  seg: BufferSegment;
+  offset: number;
+  id: number;
+}
 
 const CHUNK = DISK_BUFFER_DEFAULTS.readChunkBytes;
 
@@ -62,13 +66,22 @@ export class BufferReader<R> {
 
   /** Records below `endId` are gone (their segment was dropped): skip them. */
   skipTo(endId: number): void {
-    if (this.position < endId) { this.position = endId; this.epoch++; }
+    if (this.position < endId) {
+      this.position = endId;
+      this.epoch++;
+    }
   }
 
   /** A segment left the list: never read it again. */
   segmentRemoved(s: BufferSegment): void {
-    if (this.cursor.seg === s) { this.cursor = this.startOf(this.d.segments.oldest); this.epoch++; }
-    if (this.handle?.path === s.path) { void this.handle.fh.close().catch(() => {}); this.handle = undefined; }
+    if (this.cursor.seg === s) {
+      this.cursor = this.startOf(this.d.segments.oldest);
+      this.epoch++;
+    }
+    if (this.handle?.path === s.path) {
+      void this.handle.fh.close().catch(() => {});
+      this.handle = undefined;
+    }
   }
 
   /** Read on if there is room and something to read; a failed read is retried after 1 s. */
@@ -76,14 +89,17 @@ export class BufferReader<R> {
     if (this.reading || !this.wants()) return;
     this.reading = true;
     let failed = false;
-    this.readLoop().catch((err: Error) => {
-      failed = true;
-      if (!this.d.closed()) this.d.log(`disk buffer ${this.d.dir}: read failed (retrying in 1 s): ${err.message}`);
-    }).finally(() => {
-      this.reading = false;
-      if (!this.wants()) return;
-      if (failed) setTimeout(() => this.pump(), 1000).unref(); else setImmediate(() => this.pump());
-    });
+    this.readLoop()
+      .catch((err: Error) => {
+        failed = true;
+        if (!this.d.closed()) this.d.log(`disk buffer ${this.d.dir}: read failed (retrying in 1 s): ${err.message}`);
+      })
+      .finally(() => {
+        this.reading = false;
+        if (!this.wants()) return;
+        if (failed) setTimeout(() => this.pump(), 1000).unref();
+        else setImmediate(() => this.pump());
+      });
   }
 
   async close(): Promise<void> {
@@ -104,8 +120,11 @@ export class BufferReader<R> {
     while (this.wants()) {
       const seg = this.cursor.seg;
       if (this.cursor.id >= seg.endId || this.cursor.offset >= seg.bytes) {
-        if (this.cursor.id < seg.endId) { this.abandonSegment('records missing (file shorter than expected)'); continue; }
-        if (seg === this.d.active()) return;   // caught up with the writer
+        if (this.cursor.id < seg.endId) {
+          this.abandonSegment('records missing (file shorter than expected)');
+          continue;
+        }
+        if (seg === this.d.active()) return; // caught up with the writer
         this.nextSegment();
         continue;
       }
@@ -136,18 +155,25 @@ export class BufferReader<R> {
       const f = readFrame(buf, pos);
       if (f.kind === 'partial') {
         // this.cursor.offset is the file offset of buf[pos]
-        const whole = buf.length - pos >= FRAME_HEADER_BYTES ? FRAME_HEADER_BYTES + buf.readUInt32LE(pos) : FRAME_HEADER_BYTES;
-        if (this.cursor.offset + whole > limit) { this.abandonSegment('torn record'); return want; }
-        if (pos === 0) want = Math.max(whole, want);   // a record larger than one chunk
+        const whole =
+          buf.length - pos >= FRAME_HEADER_BYTES ? FRAME_HEADER_BYTES + buf.readUInt32LE(pos) : FRAME_HEADER_BYTES;
+        if (this.cursor.offset + whole > limit) {
+          this.abandonSegment('torn record');
+          return want;
+        }
+        if (pos === 0) want = Math.max(whole, want); // a record larger than one chunk
         break;
       }
-      if (f.kind === 'bad_length') { this.abandonSegment(`impossible record length ${f.length}`); return want; }
+      if (f.kind === 'bad_length') {
+        this.abandonSegment(`impossible record length ${f.length}`);
+        return want;
+      }
       const id = this.cursor.id;
       const fileOffset = this.cursor.offset;
       this.cursor.id++;
       this.cursor.offset += f.end - pos;
       pos = f.end;
-      if (id < this.position) continue;   // acknowledged before the restart
+      if (id < this.position) continue; // acknowledged before the restart
       this.position = id + 1;
       this.handOn(f, seg, id, fileOffset);
     }
@@ -156,7 +182,12 @@ export class BufferReader<R> {
     return want;
   }
 
-  private handOn(f: Extract<Frame, { kind: 'record' | 'bad_checksum' }>, seg: BufferSegment, id: number, fileOffset: number): void {
+  private handOn(
+    f: Extract<Frame, { kind: 'record' | 'bad_checksum' }>,
+    seg: BufferSegment,
+    id: number,
+    fileOffset: number,
+  ): void {
     if (f.kind === 'bad_checksum') {
       this.d.damaged(1, `${seg.path}: checksum mismatch in record ${id} at byte ${fileOffset}`);
       this.d.skip(id);

@@ -48,8 +48,12 @@ async function applyPlan(dir: string, plan: RecoveryPlan, damaged: ReportDamage)
 }
 
 /** Runs before anything is accepted; the lock is held on success only. */
-export async function recoverBufferDir(dir: string, log: (message: string) => void, damaged: ReportDamage): Promise<RecoveredDir> {
-  const loose = await ensurePrivateDir(dir);   // 0700 when created; an existing folder is only checked
+export async function recoverBufferDir(
+  dir: string,
+  log: (message: string) => void,
+  damaged: ReportDamage,
+): Promise<RecoveredDir> {
+  const loose = await ensurePrivateDir(dir); // 0700 when created; an existing folder is only checked
   if (loose !== undefined) log(`warning: disk buffer: ${loose}`);
   const lock = acquireLock(dir);
   try {

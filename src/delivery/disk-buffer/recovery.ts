@@ -32,7 +32,11 @@ export interface FrameScan {
   tail: TornTail | undefined;
 }
 
-export interface RecoveredSegment { firstId: number; endId: number; bytes: number }
+export interface RecoveredSegment {
+  firstId: number;
+  endId: number;
+  bytes: number;
+}
 
 export interface RecoveryPlan {
   /** Every record id below it is acknowledged: the replay starts here. */
@@ -67,7 +71,11 @@ function foundSegments(found: BufferDirContents): { segments: RecoveredSegment[]
   const segments: RecoveredSegment[] = [];
   const n = found.segments.length;
   for (let i = 0; i < n - 1; i++) {
-    segments.push({ firstId: found.segments[i].firstId, endId: found.segments[i + 1].firstId, bytes: found.segments[i].bytes });
+    segments.push({
+      firstId: found.segments[i].firstId,
+      endId: found.segments[i + 1].firstId,
+      bytes: found.segments[i].bytes,
+    });
   }
   if (n === 0) return { segments, cut: undefined };
   const firstId = found.segments[n - 1].firstId;
@@ -91,7 +99,8 @@ export function planRecovery(found: BufferDirContents): RecoveryPlan {
     // an empty last segment is the one opened by a run that wrote nothing; an empty one before it
     // stays: the reader counts its records as missing
     const emptyLast = s.bytes === 0 && s === last;
-    if (s.endId <= position || emptyLast) remove.push(s.firstId); else keep.push(s);
+    if (s.endId <= position || emptyLast) remove.push(s.firstId);
+    else keep.push(s);
   }
   return { position, nextId, keep, remove, cut };
 }

@@ -21,8 +21,12 @@ export class SegmentList {
     for (const s of segments) this.totalBytes += s.bytes;
   }
 
-  get length(): number { return this.all.length; }
-  get oldest(): BufferSegment { return this.all[0]; }
+  get length(): number {
+    return this.all.length;
+  }
+  get oldest(): BufferSegment {
+    return this.all[0];
+  }
 
   /** The segment after `s`, if any. */
   after(s: BufferSegment): BufferSegment | undefined {
@@ -34,7 +38,11 @@ export class SegmentList {
     this.all.shift();
     this.totalBytes -= s.bytes;
     this.onRemoved(s);
-    try { fs.rmSync(s.path, { force: true }); } catch (err) { this.log(`disk buffer ${this.dir}: cannot delete ${s.path}: ${(err as Error).message}`); }
+    try {
+      fs.rmSync(s.path, { force: true });
+    } catch (err) {
+      this.log(`disk buffer ${this.dir}: cannot delete ${s.path}: ${(err as Error).message}`);
+    }
     return s;
   }
 

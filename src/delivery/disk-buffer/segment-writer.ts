@@ -16,7 +16,11 @@ export interface SegmentWriterOptions {
   onSyncError(err: Error): void;
 }
 
-export interface Appended { id: number; segment: BufferSegment; end: number }
+export interface Appended {
+  id: number;
+  segment: BufferSegment;
+  end: number;
+}
 
 /** One fdatasync at a time; a sync asked for while one runs is queued once, shared by every caller. */
 class GroupSync {
@@ -25,7 +29,9 @@ class GroupSync {
   queued: Promise<void> | undefined;
   fd: number;
 
-  constructor(fd: number) { this.fd = fd; }
+  constructor(fd: number) {
+    this.fd = fd;
+  }
 
   run(): Promise<void> {
     const target = this.fd;
@@ -33,24 +39,32 @@ class GroupSync {
     const p = new Promise<void>((resolve, reject) => {
       fs.fdatasync(target, (err) => (err ? reject(err) : resolve()));
     });
-    const running = p.finally(() => { this.running = undefined; });
+    const running = p.finally(() => {
+      this.running = undefined;
+    });
     this.running = running;
-    running.catch(() => { /* reported to the waiters */ });
+    running.catch(() => {
+      /* reported to the waiters */
+    });
     return running;
   }
 
   /** Resolves once everything written before the call is on stable storage. */
   sync(): Promise<void> {
     if (this.running === undefined) return this.dirty ? this.run() : Promise.resolve();
-    this.queued ??= this.running.catch(() => {}).then(() => {
-      this.queued = undefined;
-      return this.dirty ? this.run() : undefined;
-    });
+    this.queued ??= this.running
+      .catch(() => {})
+      .then(() => {
+        this.queued = undefined;
+        return this.dirty ? this.run() : undefined;
+      });
     return this.queued;
   }
 
   /** The sync in progress or queued, if any. */
-  pending(): Promise<void> | undefined { return this.queued ?? this.running; }
+  pending(): Promise<void> | undefined {
+    return this.queued ?? this.running;
+  }
 }
 
 export class SegmentWriter {
@@ -68,17 +82,21 @@ export class SegmentWriter {
     this.segments = segments;
     this.o = o;
     this.activeSegment = { firstId: nextId, endId: nextId, bytes: 0, path: bufferSegmentPath(dir, nextId) };
-    this.syncs = new GroupSync(openPrivateFileSync(this.activeSegment.path, 'create'));   // 0600, exclusive, no symlink
+    this.syncs = new GroupSync(openPrivateFileSync(this.activeSegment.path, 'create')); // 0600, exclusive, no symlink
     segments.push(this.activeSegment);
-    this.timer = o.fsync === 'interval'
-      ? setInterval(() => {
-        if (this.syncs.dirty && this.syncs.running === undefined) this.syncs.run().catch((err: Error) => o.onSyncError(err));
-      }, o.fsyncIntervalMs)
-      : undefined;
+    this.timer =
+      o.fsync === 'interval'
+        ? setInterval(() => {
+            if (this.syncs.dirty && this.syncs.running === undefined)
+              this.syncs.run().catch((err: Error) => o.onSyncError(err));
+          }, o.fsyncIntervalMs)
+        : undefined;
     this.timer?.unref();
   }
 
-  get active(): BufferSegment { return this.activeSegment; }
+  get active(): BufferSegment {
+    return this.activeSegment;
+  }
 
   /** Write one frame (synchronously); returns its id and where it ends. */
   append(frame: Buffer): Appended {
@@ -98,18 +116,27 @@ export class SegmentWriter {
     const active = this.activeSegment;
     if (active.bytes === 0) return;
     const oldFd = this.syncs.fd;
-    const next: BufferSegment = { firstId: active.endId, endId: active.endId, bytes: 0, path: bufferSegmentPath(this.dir, active.endId) };
+    const next: BufferSegment = {
+      firstId: active.endId,
+      endId: active.endId,
+      bytes: 0,
+      path: bufferSegmentPath(this.dir, active.endId),
+    };
     this.syncs.fd = openPrivateFileSync(next.path, 'create');
     this.segments.push(next);
     this.activeSegment = next;
-    this.syncs.dirty = false;   // the old segment is synced by retire; the new one is empty
+    this.syncs.dirty = false; // the old segment is synced by retire; the new one is empty
     this.retire(oldFd);
   }
 
   /** Close `oldFd` once no fdatasync uses it. */
   private retire(oldFd: number): void {
     if (this.o.fsync !== 'never') {
-      try { fs.fsyncSync(oldFd); } catch (err) { this.o.onSyncError(err as Error); }
+      try {
+        fs.fsyncSync(oldFd);
+      } catch (err) {
+        this.o.onSyncError(err as Error);
+      }
     }
     const pending = this.syncs.pending();
     if (pending === undefined) fs.closeSync(oldFd);
@@ -117,7 +144,9 @@ export class SegmentWriter {
   }
 
   /** Resolves once everything appended before the call is on stable storage. */
-  sync(): Promise<void> { return this.syncs.sync(); }
+  sync(): Promise<void> {
+    return this.syncs.sync();
+  }
 
   /** fsync (unless `never`) and close. */
   async close(): Promise<void> {
@@ -126,7 +155,11 @@ export class SegmentWriter {
     if (this.timer !== undefined) clearInterval(this.timer);
     await this.syncs.pending()?.catch(() => {});
     if (this.o.fsync !== 'never' && this.syncs.dirty) {
-      try { fs.fsyncSync(this.syncs.fd); } catch (err) { this.o.onSyncError(err as Error); }
+      try {
+        fs.fsyncSync(this.syncs.fd);
+      } catch (err) {
+        this.o.onSyncError(err as Error);
+      }
     }
     fs.closeSync(this.syncs.fd);
   }

@@ -11,7 +11,16 @@
 //   kind 3 otel:  header = {o, otel}, body empty
 //   kind 4 tracee: header = {o, id, kind, name, c?, h?}, body = the event's JSON (TraceeRecord)
 
-import type { AttrValue, Attributes, EcsKind, EcsRecord, Origin, OtelRecord, OtelResource, TraceeRecord } from '../../model/records.ts';
+import type {
+  AttrValue,
+  Attributes,
+  EcsKind,
+  EcsRecord,
+  Origin,
+  OtelRecord,
+  OtelResource,
+  TraceeRecord,
+} from '../../model/records.ts';
 import type { DeliveryItem } from '../types.ts';
 import { allocFrame, FRAME_HEADER_BYTES, sealFrame } from './framing.ts';
 
@@ -35,7 +44,10 @@ interface StoredOtel {
 }
 
 /** Rebuilds the record of an item from its input text (the pipeline's decode + map for this exporter). */
-export type ReviveInput<R = Rec> = (input: string, origin: Origin) => { ok: true; record: R } | { ok: false; reason: string };
+export type ReviveInput<R = Rec> = (
+  input: string,
+  origin: Origin,
+) => { ok: true; record: R } | { ok: false; reason: string };
 
 function isTracee(r: Rec): r is TraceeRecord {
   return typeof (r as TraceeRecord).name === 'string' && typeof (r as TraceeRecord).json === 'string' && !('doc' in r);
@@ -62,17 +74,28 @@ export function encodeStoredFrame(item: DeliveryItem<Rec>): Buffer {
   if (item.input !== undefined) return frameOf(KIND_INPUT, JSON.stringify(item.origin), item.input);
   if (isTracee(item.record)) {
     const r = item.record;
-    return frameOf(KIND_TRACEE, JSON.stringify({ o: item.origin, id: r.id, kind: r.kind, name: r.name, c: r.containerId, h: r.hostName }), r.json);
+    return frameOf(
+      KIND_TRACEE,
+      JSON.stringify({ o: item.origin, id: r.id, kind: r.kind, name: r.name, c: r.containerId, h: r.hostName }),
+      r.json,
+    );
   }
   if (isEcs(item.record)) {
     const r = item.record;
-    return frameOf(KIND_ECS, JSON.stringify({ o: item.origin, id: r.id, kind: r.kind }), r.json ?? JSON.stringify(r.doc));
+    return frameOf(
+      KIND_ECS,
+      JSON.stringify({ o: item.origin, id: r.id, kind: r.kind }),
+      r.json ?? JSON.stringify(r.doc),
+    );
   }
   const r = item.record;
   const otel: StoredOtel = {
     resource: { key: r.resource.key, attributes: r.resource.attributes },
-    time: r.timeUnixNano.toString(), observed: r.observedTimeUnixNano.toString(),
-    severityNumber: r.severityNumber, severityText: r.severityText, eventName: r.eventName,
+    time: r.timeUnixNano.toString(),
+    observed: r.observedTimeUnixNano.toString(),
+    severityNumber: r.severityNumber,
+    severityText: r.severityText,
+    eventName: r.eventName,
     attributes: r.attributes,
   };
   if (r.body !== undefined) otel.body = r.body;
@@ -83,8 +106,12 @@ export function encodeStoredFrame(item: DeliveryItem<Rec>): Buffer {
 function ecsRecord(id: string, kind: EcsKind, json: string): EcsRecord {
   let doc: Record<string, unknown> | undefined;
   return {
-    id, kind, json,
-    get doc() { return (doc ??= JSON.parse(json) as Record<string, unknown>); },
+    id,
+    kind,
+    json,
+    get doc() {
+      return (doc ??= JSON.parse(json) as Record<string, unknown>);
+    },
   };
 }
 
@@ -105,7 +132,11 @@ export function createReplayResourceCache(limit = 1024): (key: string, attribute
 export type Decoded<R> = { ok: true; item: DeliveryItem<R> } | { ok: false; reason: string; origin?: Origin };
 
 /** Payload → item (without ack). Never throws: a payload that does not decode is a corrupt record. */
-export function decodeStored<R>(payload: Buffer, revive: ReviveInput<R>, resource: ReturnType<typeof createReplayResourceCache>): Decoded<R> {
+export function decodeStored<R>(
+  payload: Buffer,
+  revive: ReviveInput<R>,
+  resource: ReturnType<typeof createReplayResourceCache>,
+): Decoded<R> {
   if (payload.length < PREFIX) return { ok: false, reason: 'payload too short' };
   const kind = payload[0];
   const headEnd = PREFIX + payload.readUInt32LE(1);
@@ -118,7 +149,8 @@ export function decodeStored<R>(payload: Buffer, revive: ReviveInput<R>, resourc
   }
   if (head === null || typeof head !== 'object') return { ok: false, reason: 'payload header is not an object' };
   const origin = (kind === KIND_INPUT ? head : (head as { o?: unknown }).o) as Origin;
-  if (origin === null || typeof origin !== 'object' || typeof origin.source !== 'string') return { ok: false, reason: 'payload has no origin' };
+  if (origin === null || typeof origin !== 'object' || typeof origin.source !== 'string')
+    return { ok: false, reason: 'payload has no origin' };
   const body = payload.toString('utf8', headEnd);
   try {
     if (kind === KIND_INPUT) {
@@ -141,8 +173,11 @@ export function decodeStored<R>(payload: Buffer, revive: ReviveInput<R>, resourc
       const t = (head as { otel: StoredOtel }).otel;
       const rec: OtelRecord = {
         resource: resource(t.resource.key, t.resource.attributes),
-        timeUnixNano: BigInt(t.time), observedTimeUnixNano: BigInt(t.observed),
-        severityNumber: t.severityNumber, severityText: t.severityText, eventName: t.eventName,
+        timeUnixNano: BigInt(t.time),
+        observedTimeUnixNano: BigInt(t.observed),
+        severityNumber: t.severityNumber,
+        severityText: t.severityText,
+        eventName: t.eventName,
         attributes: t.attributes,
       };
       if (t.body !== undefined) rec.body = t.body;

@@ -9,13 +9,27 @@
 import type { ExportItem, Exporter, ItemOutcome, SendOutcome } from '../../model/exporter.ts';
 import type { EcsRecord } from '../../model/records.ts';
 import { BulkEncoder, chunkBySize } from '../elasticsearch/bulk-body.ts';
-import { classifyRequestStatus, classifyThrown, esItemVerdict, outcomeOf, type BulkResponseItem, type DriftCheck, type EsErrorObject } from '../elasticsearch/classify.ts';
+import {
+  classifyRequestStatus,
+  classifyThrown,
+  esItemVerdict,
+  outcomeOf,
+  type BulkResponseItem,
+  type DriftCheck,
+  type EsErrorObject,
+} from '../elasticsearch/classify.ts';
 import type { ResolvedElasticsearchOptions } from '../elasticsearch/config.ts';
 import type { Logger } from '../elasticsearch/logger.ts';
 import { makeRedactor, type Redactor } from '../elasticsearch/redact.ts';
 import type { EsAnswer } from '../elasticsearch/requester.ts';
 import { driftCheck } from '../elasticsearch/template-fields.ts';
-import { checkTemplates, installTemplates, TemplateError, type TemplateAdapt, type TemplateIo } from '../elasticsearch/template-install.ts';
+import {
+  checkTemplates,
+  installTemplates,
+  TemplateError,
+  type TemplateAdapt,
+  type TemplateIo,
+} from '../elasticsearch/template-install.ts';
 
 export interface BulkDialect<C> {
   /** The server's name in reasons and log lines. */
@@ -55,7 +69,11 @@ export interface BulkExporter extends Exporter<EcsRecord> {
 type Whole = Extract<SendOutcome, { status: 'retryable' | 'rejected' }>;
 
 /** What one send() learnt about the cluster's state. */
-interface SendState { missingTemplates: number; example: string; plainIndexes: Set<string> }
+interface SendState {
+  missingTemplates: number;
+  example: string;
+  plainIndexes: Set<string>;
+}
 
 /** Reinstall backoff: a cluster that loses its templates again right after a reinstall is not hammered. */
 const REINSTALL_MIN_GAP_MS = 1000;
@@ -63,7 +81,9 @@ const REINSTALL_MAX_GAP_MS = 60_000;
 
 function itemOf(o: Whole): ItemOutcome {
   return o.status === 'retryable'
-    ? (o.retryAfterMs === undefined ? { status: 'retryable', reason: o.reason } : { status: 'retryable', reason: o.reason, retryAfterMs: o.retryAfterMs })
+    ? o.retryAfterMs === undefined
+      ? { status: 'retryable', reason: o.reason }
+      : { status: 'retryable', reason: o.reason, retryAfterMs: o.retryAfterMs }
     : { status: 'rejected', reason: o.reason, ...(o.cause ? { cause: o.cause } : {}) };
 }
 
@@ -98,7 +118,9 @@ export class BulkExporterCore<C> implements BulkExporter {
     const extra = dialect.redact;
     this.#redact = extra ? (t) => extra(base(t)) : base;
     this.#drift = driftCheck(options.targets, dialect.adapt);
-    this.#streams = dialect.autoCreatesPlainIndex ? new Set([options.targets.event.name, options.targets.alert.name]) : undefined;
+    this.#streams = dialect.autoCreatesPlainIndex
+      ? new Set([options.targets.event.name, options.targets.alert.name])
+      : undefined;
   }
 
   #thrown(err: unknown): Whole {
@@ -106,7 +128,14 @@ export class BulkExporterCore<C> implements BulkExporter {
   }
 
   #install(c: C) {
-    return installTemplates(this.#d.templates(c), this.options.targets, this.#logger, this.name, this.#d.adapt, this.#d.product);
+    return installTemplates(
+      this.#d.templates(c),
+      this.options.targets,
+      this.#logger,
+      this.name,
+      this.#d.adapt,
+      this.#d.product,
+    );
   }
 
   /**
@@ -119,8 +148,12 @@ export class BulkExporterCore<C> implements BulkExporter {
     const product = this.#d.product;
     if (!this.#missingEpisode) {
       this.#missingEpisode = true;
-      this.#logger.warn(`${this.name}: ${product} has no data stream and no index template for our events (a rebuilt cluster, a deleted data stream or removed templates: ${st.example})`
-        + (this.options.templates === 'install' ? '; reinstalling the templates and retrying them (not dead-lettered)' : `; templates: ${this.options.templates}, so not reinstalling: install them, the events are retried meanwhile`));
+      this.#logger.warn(
+        `${this.name}: ${product} has no data stream and no index template for our events (a rebuilt cluster, a deleted data stream or removed templates: ${st.example})` +
+          (this.options.templates === 'install'
+            ? '; reinstalling the templates and retrying them (not dead-lettered)'
+            : `; templates: ${this.options.templates}, so not reinstalling: install them, the events are retried meanwhile`),
+      );
     }
     if (this.options.templates !== 'install') return;
     if (this.#reinstalling) return this.#reinstalling;
@@ -146,8 +179,12 @@ export class BulkExporterCore<C> implements BulkExporter {
 
   async #removePlain(c: C, name: string): Promise<void> {
     const a = await this.#d.removePlainIndex!(c, name);
-    if (a.status >= 200 && a.status < 300) this.#logger.warn(`${this.name}: removed the plain index ${name} that ${this.#d.product} created while the data stream was missing (its events are sent again into the data stream)`);
-    else if (a.status !== 404) this.#logger.warn(`${this.name}: cannot remove the plain index ${name} yet: HTTP ${a.status}`);
+    if (a.status >= 200 && a.status < 300)
+      this.#logger.warn(
+        `${this.name}: removed the plain index ${name} that ${this.#d.product} created while the data stream was missing (its events are sent again into the data stream)`,
+      );
+    else if (a.status !== 404)
+      this.#logger.warn(`${this.name}: cannot remove the plain index ${name} yet: HTTP ${a.status}`);
   }
 
   /** A send that met no missing template ends the episode: the next one logs again and reinstalls at once. */
@@ -160,7 +197,8 @@ export class BulkExporterCore<C> implements BulkExporter {
 
   async start(): Promise<void> {
     if (this.#closed) throw new Error(`${this.name}: start() after shutdown()`);
-    if (this.options.tls.insecureSkipVerify) this.#logger.warn(`${this.name}: TLS certificate verification is OFF (tls.insecureSkipVerify)`);
+    if (this.options.tls.insecureSkipVerify)
+      this.#logger.warn(`${this.name}: TLS certificate verification is OFF (tls.insecureSkipVerify)`);
     const mode = this.options.templates;
     try {
       const c = await this.#d.client();
@@ -172,8 +210,13 @@ export class BulkExporterCore<C> implements BulkExporter {
       }
       this.templateDiffs = await checkTemplates(this.#d.templates(c), this.options.targets, this.#d.adapt);
       if (this.templateDiffs.length) {
-        const shown = this.templateDiffs.slice(0, 20).map((d) => `  ${d}`).join('\n');
-        this.#logger.warn(`${this.name}: the cluster's templates differ from tracee-exporter's (${this.templateDiffs.length} differences):\n${shown}`);
+        const shown = this.templateDiffs
+          .slice(0, 20)
+          .map((d) => `  ${d}`)
+          .join('\n');
+        this.#logger.warn(
+          `${this.name}: the cluster's templates differ from tracee-exporter's (${this.templateDiffs.length} differences):\n${shown}`,
+        );
       }
     } catch (err) {
       if (this.#d.isFatal?.(err)) throw err;
@@ -182,8 +225,15 @@ export class BulkExporterCore<C> implements BulkExporter {
       const transient = thrown ? thrown.status === 'retryable' : (err as TemplateError).retryable;
       if (!transient) throw new TemplateError(reason, false);
       if (mode === 'install') this.#templatesPending = true;
-      if (!this.#d.hasClient()) { this.#logger.warn(`${this.name}: cannot fetch the pinned CA yet (${reason}); will retry before the first bulk request`); return; }
-      this.#logger.warn(`${this.name}: templates not ${mode === 'install' ? 'installed' : 'checked'} yet (${reason})${mode === 'install' ? '; will install before the first bulk request' : ''}`);
+      if (!this.#d.hasClient()) {
+        this.#logger.warn(
+          `${this.name}: cannot fetch the pinned CA yet (${reason}); will retry before the first bulk request`,
+        );
+        return;
+      }
+      this.#logger.warn(
+        `${this.name}: templates not ${mode === 'install' ? 'installed' : 'checked'} yet (${reason})${mode === 'install' ? '; will install before the first bulk request' : ''}`,
+      );
     }
   }
 
@@ -203,8 +253,10 @@ export class BulkExporterCore<C> implements BulkExporter {
         this.downgradedTypes = (await this.#install(c)).downgraded;
         this.#templatesPending = false;
       } catch (err) {
-        if (err instanceof TemplateError && !err.retryable) return { status: 'rejected', reason: this.#redact(err.message) };
-        const o: Whole = err instanceof TemplateError ? { status: 'retryable', reason: err.message } : this.#thrown(err);
+        if (err instanceof TemplateError && !err.retryable)
+          return { status: 'rejected', reason: this.#redact(err.message) };
+        const o: Whole =
+          err instanceof TemplateError ? { status: 'retryable', reason: err.message } : this.#thrown(err);
         return { ...o, reason: this.#redact(`templates not installed yet: ${o.reason}`) };
       }
     }
@@ -213,18 +265,28 @@ export class BulkExporterCore<C> implements BulkExporter {
     const texts: string[] = new Array(n);
     const sizes: number[] = new Array(n);
     const sendable: number[] = [];
-    const ingested = new Date().toISOString();   // this attempt's: a retry sends its own time
+    const ingested = new Date().toISOString(); // this attempt's: a retry sends its own time
     for (let i = 0; i < n; i++) {
       const e = this.#encoder.encode(batch[i].record, ingested);
-      if (e.ok) { texts[i] = e.text; sizes[i] = e.bytes; sendable.push(i); } else outcomes[i] = { status: 'rejected', reason: e.reason };
+      if (e.ok) {
+        texts[i] = e.text;
+        sizes[i] = e.bytes;
+        sendable.push(i);
+      } else outcomes[i] = { status: 'rejected', reason: e.reason };
     }
     const wholes: Whole[] = [];
     let stop: Whole | undefined;
     const st: SendState = { missingTemplates: 0, example: '', plainIndexes: new Set() };
     for (const chunk of chunkBySize(sendable, sizes, this.options.maxBulkBytes)) {
-      if (stop) { for (const i of chunk) outcomes[i] = itemOf(stop); continue; }
+      if (stop) {
+        for (const i of chunk) outcomes[i] = itemOf(stop);
+        continue;
+      }
       const w = await this.#sendChunk(c, chunk, texts, outcomes, st, signal);
-      if (w) { wholes.push(w); if (w.status === 'retryable') stop = w; }
+      if (w) {
+        wholes.push(w);
+        if (w.status === 'retryable') stop = w;
+      }
     }
     if (st.missingTemplates > 0) await this.#reinstall(c, st);
     else if (!stop) this.#clearEpisode();
@@ -236,14 +298,23 @@ export class BulkExporterCore<C> implements BulkExporter {
     // Every item failed the same way at request level → report it for the whole batch.
     if (allEncoded && wholes.length > 0) {
       const first = wholes[0];
-      const same = outcomes.every((o) => o.status === first.status && 'reason' in o && wholes.some((w) => w.reason === o.reason));
+      const same = outcomes.every(
+        (o) => o.status === first.status && 'reason' in o && wholes.some((w) => w.reason === o.reason),
+      );
       if (same) return first;
     }
     return { status: 'partial', items: outcomes };
   }
 
   /** Sends one bulk request; fills `outcomes` for its items; returns the whole-request failure if there was one. */
-  async #sendChunk(c: C, chunk: number[], texts: string[], outcomes: ItemOutcome[], st: SendState, signal?: AbortSignal): Promise<Whole | undefined> {
+  async #sendChunk(
+    c: C,
+    chunk: number[],
+    texts: string[],
+    outcomes: ItemOutcome[],
+    st: SendState,
+    signal?: AbortSignal,
+  ): Promise<Whole | undefined> {
     const body = chunk.length === 1 ? texts[chunk[0]] : chunk.map((i) => texts[i]).join('');
     let a: EsAnswer;
     try {
@@ -257,7 +328,10 @@ export class BulkExporterCore<C> implements BulkExporter {
     if (a.status >= 200 && a.status < 300) {
       const b = a.body as { errors?: boolean; items?: Array<Record<string, BulkResponseItem>> };
       // with a plain-index check every item is read (a plain index answers errors: false too), when listed
-      if (b?.errors === false && (!this.#streams || !Array.isArray(b.items))) { for (const i of chunk) outcomes[i] = { status: 'ok' }; return undefined; }
+      if (b?.errors === false && (!this.#streams || !Array.isArray(b.items))) {
+        for (const i of chunk) outcomes[i] = { status: 'ok' };
+        return undefined;
+      }
       const items = b?.items ?? [];
       for (let k = 0; k < chunk.length; k++) {
         const it = items[k];
@@ -275,15 +349,25 @@ export class BulkExporterCore<C> implements BulkExporter {
     const rc = classifyRequestStatus(a.status, a.body, a.headers['retry-after'], product);
     if (rc.status === 'split') {
       if (chunk.length === 1) {
-        outcomes[chunk[0]] = { status: 'rejected', reason: `413 the document (${Buffer.byteLength(body)} bytes with its action line) is larger than the cluster accepts (http.max_content_length)` };
+        outcomes[chunk[0]] = {
+          status: 'rejected',
+          reason: `413 the document (${Buffer.byteLength(body)} bytes with its action line) is larger than the cluster accepts (http.max_content_length)`,
+        };
         return undefined;
       }
       const mid = chunk.length >> 1;
       const w1 = await this.#sendChunk(c, chunk.slice(0, mid), texts, outcomes, st, signal);
-      if (w1?.status === 'retryable') { for (const i of chunk.slice(mid)) outcomes[i] = itemOf(w1); return w1; }
+      if (w1?.status === 'retryable') {
+        for (const i of chunk.slice(mid)) outcomes[i] = itemOf(w1);
+        return w1;
+      }
       return (await this.#sendChunk(c, chunk.slice(mid), texts, outcomes, st, signal)) ?? w1;
     }
-    if (a.status === 404 && (a.body as { error?: EsErrorObject } | undefined)?.error?.type === 'index_not_found_exception' && st.missingTemplates++ === 0) {
+    if (
+      a.status === 404 &&
+      (a.body as { error?: EsErrorObject } | undefined)?.error?.type === 'index_not_found_exception' &&
+      st.missingTemplates++ === 0
+    ) {
       st.example = `HTTP 404 ${(a.body as { error: EsErrorObject }).error.reason ?? ''}`;
     }
     const w = { ...(rc as Whole), reason: this.#redact((rc as Whole).reason) } as Whole;

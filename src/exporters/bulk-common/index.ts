@@ -8,15 +8,40 @@
 export { BulkExporterCore, type BulkDialect, type BulkExporter } from './bulk-exporter.ts';
 export { BulkEncoder, chunkBySize, type EncodedItem } from '../elasticsearch/bulk-body.ts';
 export {
-  classifyRequestStatus, classifyThrown, esItemVerdict, outcomeOf, classifyBulkItem, bodyReason,
-  type BulkResponseItem, type EsErrorObject, type EsVerdict, type DriftCheck,
+  classifyRequestStatus,
+  classifyThrown,
+  esItemVerdict,
+  outcomeOf,
+  classifyBulkItem,
+  bodyReason,
+  type BulkResponseItem,
+  type EsErrorObject,
+  type EsVerdict,
+  type DriftCheck,
 } from '../elasticsearch/classify.ts';
-export { dataStreamTarget, dataStreamPartError, type DataStreamTarget, type DataStreamTargets } from '../elasticsearch/data-stream.ts';
-export { checkTemplates, installTemplates, TemplateError, type TemplateAdapt, type TemplateIo, type TemplateKind } from '../elasticsearch/template-install.ts';
+export {
+  dataStreamTarget,
+  dataStreamPartError,
+  type DataStreamTarget,
+  type DataStreamTargets,
+} from '../elasticsearch/data-stream.ts';
+export {
+  checkTemplates,
+  installTemplates,
+  TemplateError,
+  type TemplateAdapt,
+  type TemplateIo,
+  type TemplateKind,
+} from '../elasticsearch/template-install.ts';
 export { loadTemplateSet, type TemplateSet, type NamedTemplate, type Body } from '../elasticsearch/templates.ts';
 export { driftCheck } from '../elasticsearch/template-fields.ts';
 export type { EsAnswer } from '../elasticsearch/requester.ts';
 export type { Logger } from '../elasticsearch/logger.ts';
 export { stderrLogger } from '../elasticsearch/logger.ts';
 export { makeRedactor, type Redactor } from '../elasticsearch/redact.ts';
-export { resolveElasticsearchOptions, redactUrl, type ResolvedElasticsearchOptions, type ElasticsearchExporterOptions } from '../elasticsearch/config.ts';
+export {
+  resolveElasticsearchOptions,
+  redactUrl,
+  type ResolvedElasticsearchOptions,
+  type ElasticsearchExporterOptions,
+} from '../elasticsearch/config.ts';

@@ -17,19 +17,29 @@ export interface ConsoleExporterOptions {
 
 export function createConsoleExporter(o: ConsoleExporterOptions = {}): Exporter {
   const format = o.format ?? 'ecs';
-  if (format !== 'ecs' && format !== 'otlp-json') throw new Error(`exporters.console.format: expected ecs or otlp-json, got ${JSON.stringify(format)}`);
+  if (format !== 'ecs' && format !== 'otlp-json')
+    throw new Error(`exporters.console.format: expected ecs or otlp-json, got ${JSON.stringify(format)}`);
   const target: ExportTarget = format === 'ecs' ? 'ecs' : 'otel';
   const dest = o.path ?? 'stdout';
   let stream: NodeJS.WritableStream | undefined;
   // a file of events is private like the dead letter: 0600, never through a symlink
-  const open = () => (stream ??= dest === 'stdout' ? process.stdout : dest === 'stderr' ? process.stderr : fs.createWriteStream(dest, { fd: openPrivateFileSync(dest, 'append') }));
-  const line = format === 'ecs'
-    ? (r: unknown) => (r as EcsRecord).json ?? JSON.stringify((r as EcsRecord).doc)
-    : (r: unknown) => JSON.stringify(otlpJsonResourceLogs(r as OtelRecord));
+  const open = () =>
+    (stream ??=
+      dest === 'stdout'
+        ? process.stdout
+        : dest === 'stderr'
+          ? process.stderr
+          : fs.createWriteStream(dest, { fd: openPrivateFileSync(dest, 'append') }));
+  const line =
+    format === 'ecs'
+      ? (r: unknown) => (r as EcsRecord).json ?? JSON.stringify((r as EcsRecord).doc)
+      : (r: unknown) => JSON.stringify(otlpJsonResourceLogs(r as OtelRecord));
   return {
     name: o.name ?? 'console',
     target,
-    async start() { open(); },
+    async start() {
+      open();
+    },
     async send(batch: readonly ExportItem[]): Promise<SendOutcome> {
       const out = open();
       let text = '';
@@ -42,7 +52,8 @@ export function createConsoleExporter(o: ConsoleExporterOptions = {}): Exporter 
       }
     },
     async shutdown() {
-      if (stream && dest !== 'stdout' && dest !== 'stderr') await new Promise<void>((r) => (stream as fs.WriteStream).end(r));
+      if (stream && dest !== 'stdout' && dest !== 'stderr')
+        await new Promise<void>((r) => (stream as fs.WriteStream).end(r));
     },
   };
 }

@@ -7,7 +7,10 @@ import { consoleExporterSchema, type ConsoleExporterConfig } from './schema.ts';
 
 export const consoleExporterKind: ExporterKind<ConsoleExporterConfig> = {
   schema: consoleExporterSchema,
-  create: (c) => createConsoleExporter(camelOptions(consoleExporterSchema, c) as CamelCased<ConsoleExporterConfig> satisfies ConsoleExporterOptions),
+  create: (c) =>
+    createConsoleExporter(
+      camelOptions(consoleExporterSchema, c) as CamelCased<ConsoleExporterConfig> satisfies ConsoleExporterOptions,
+    ),
   target: (c) => (c.format === 'otlp-json' ? 'otel' : 'ecs'),
   check: (c) => `${(c as { name?: string }).name ?? 'console'} → ${c.path ?? 'stdout'} (${c.format ?? 'ecs'})`,
 };

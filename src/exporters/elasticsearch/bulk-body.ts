@@ -46,11 +46,16 @@ export class BulkEncoder {
     return { ok: true, text, bytes: Buffer.byteLength(text) };
   }
 
-  #body(doc: Record<string, unknown>, t: TargetCache, ingested: string | undefined): string | { ok: false; reason: string } {
+  #body(
+    doc: Record<string, unknown>,
+    t: TargetCache,
+    ingested: string | undefined,
+  ): string | { ok: false; reason: string } {
     const ev = doc.event;
-    const event: Record<string, unknown> = ev !== null && typeof ev === 'object' && !Array.isArray(ev)
-      ? { ...(ev as Record<string, unknown>), dataset: t.dataStream.dataset }
-      : { dataset: t.dataStream.dataset };
+    const event: Record<string, unknown> =
+      ev !== null && typeof ev === 'object' && !Array.isArray(ev)
+        ? { ...(ev as Record<string, unknown>), dataset: t.dataStream.dataset }
+        : { dataset: t.dataStream.dataset };
     if (ingested !== undefined) event.ingested = ingested;
     try {
       return JSON.stringify({ ...doc, data_stream: t.dataStream, event });
@@ -82,7 +87,10 @@ function retarget(json: string, t: TargetCache, ingested: string | undefined): s
   } else {
     event = setMembers('{}', 0, 2, [], eventSets);
   }
-  return setMembers(json, 0, json.length, top, [['data_stream', t.dataStreamJson], ['event', event]]);
+  return setMembers(json, 0, json.length, top, [
+    ['data_stream', t.dataStreamJson],
+    ['event', event],
+  ]);
 }
 
 /**
@@ -90,7 +98,13 @@ function retarget(json: string, t: TargetCache, ingested: string | undefined): s
  * keeps its place with the new value, the others are added last, in order. `members`: its members
  * as jsonMembers read them (at least up to the keys set).
  */
-function setMembers(json: string, start: number, end: number, members: readonly JsonMember[], sets: ReadonlyArray<[string, string]>): string {
+function setMembers(
+  json: string,
+  start: number,
+  end: number,
+  members: readonly JsonMember[],
+  sets: ReadonlyArray<[string, string]>,
+): string {
   const edits: Array<{ start: number; end: number; text: string }> = [];
   let appended = '';
   for (const [key, value] of sets) {
@@ -117,7 +131,11 @@ export function chunkBySize(indexes: readonly number[], sizes: readonly number[]
   let curBytes = 0;
   for (const i of indexes) {
     const s = sizes[i];
-    if (cur.length > 0 && curBytes + s > maxBytes) { chunks.push(cur); cur = []; curBytes = 0; }
+    if (cur.length > 0 && curBytes + s > maxBytes) {
+      chunks.push(cur);
+      cur = [];
+      curBytes = 0;
+    }
     cur.push(i);
     curBytes += s;
   }

@@ -9,7 +9,10 @@ import { isIP } from 'node:net';
 
 export class CaFingerprintError extends Error {
   readonly code = 'ES_CA_FINGERPRINT';
-  constructor(message: string) { super(message); this.name = 'CaFingerprintError'; }
+  constructor(message: string) {
+    super(message);
+    this.name = 'CaFingerprintError';
+  }
 }
 
 const norm = (fp: string) => fp.replace(/:/g, '').toLowerCase();
@@ -33,16 +36,26 @@ export function fetchPinnedCa(endpoint: string, fingerprint: string, timeoutMs: 
   const port = Number(u.port || 443);
   return new Promise((resolve, reject) => {
     const socket = connect({ host, port, rejectUnauthorized: false, servername: isIP(host) ? undefined : host });
-    const timer = setTimeout(() => { socket.destroy(); reject(Object.assign(new Error(`TLS handshake with ${u.host} timed out`), { name: 'TimeoutError' })); }, timeoutMs);
-    socket.once('error', (err) => { clearTimeout(timer); reject(Object.assign(err, { name: 'ConnectionError' })); });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(Object.assign(new Error(`TLS handshake with ${u.host} timed out`), { name: 'TimeoutError' }));
+    }, timeoutMs);
+    socket.once('error', (err) => {
+      clearTimeout(timer);
+      reject(Object.assign(err, { name: 'ConnectionError' }));
+    });
     socket.once('secureConnect', () => {
       clearTimeout(timer);
       const chain = chainOf(socket.getPeerCertificate(true));
       socket.end();
       const match = chain.find((c) => norm(c.fingerprint256) === norm(fingerprint));
       if (!match) {
-        reject(new CaFingerprintError(`no certificate presented by ${u.host} has the SHA-256 fingerprint given in tls.caFingerprint `
-          + `(presented: ${chain.map((c) => c.fingerprint256).join(', ') || 'none'})`));
+        reject(
+          new CaFingerprintError(
+            `no certificate presented by ${u.host} has the SHA-256 fingerprint given in tls.caFingerprint ` +
+              `(presented: ${chain.map((c) => c.fingerprint256).join(', ') || 'none'})`,
+          ),
+        );
         return;
       }
       resolve(new X509Certificate(match.raw).toString());

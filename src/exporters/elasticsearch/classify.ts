@@ -68,7 +68,8 @@ export function mappingErrorField(e: EsErrorObject | undefined): { field: string
     const r = c.reason ?? '';
     const m = /failed to parse field \[([^\]]+)\] of type \[([^\]]+)\]/.exec(r);
     if (m) return { field: m[1], type: m[2] };
-    const o = /object mapping for \[([^\]]+)\] tried to parse field \[[^\]]+\] as object, but found a concrete value/.exec(r);
+    const o =
+      /object mapping for \[([^\]]+)\] tried to parse field \[[^\]]+\] as object, but found a concrete value/.exec(r);
     if (o) return { field: o[1], type: 'object' };
   }
   return undefined;
@@ -82,34 +83,63 @@ const NO_TEMPLATE = /no matching index template/;
  * item stored (or found as a duplicate) in an index named exactly like a stream, not in a `.ds-` backing index,
  * is in the wrong place: destination state, retried once the exporter has repaired the layout.
  */
-export function esItemVerdict(item: BulkResponseItem | undefined, drift?: DriftCheck, streams?: ReadonlySet<string>): EsVerdict {
-  if (!item || typeof item.status !== 'number') return { class: 'retryable', reason: 'bulk response has no result for this item' };
+export function esItemVerdict(
+  item: BulkResponseItem | undefined,
+  drift?: DriftCheck,
+  streams?: ReadonlySet<string>,
+): EsVerdict {
+  if (!item || typeof item.status !== 'number')
+    return { class: 'retryable', reason: 'bulk response has no result for this item' };
   const st = item.status;
   const type = item.error?.type;
   if (streams && item._index !== undefined && streams.has(item._index) && ((st >= 200 && st < 300) || st === 409)) {
-    return { class: 'destination_state', condition: 'plain_index', reason: `destination state: no data stream and no index template for it; the server auto-created a plain index [${item._index}] (${st}) instead` };
+    return {
+      class: 'destination_state',
+      condition: 'plain_index',
+      reason: `destination state: no data stream and no index template for it; the server auto-created a plain index [${item._index}] (${st}) instead`,
+    };
   }
   if (st >= 200 && st < 300) return { class: 'ok' };
-  if (st === 409 && (type === 'version_conflict_engine_exception' || item.error === undefined)) return { class: 'duplicate' };
+  if (st === 409 && (type === 'version_conflict_engine_exception' || item.error === undefined))
+    return { class: 'duplicate' };
   const reason = `${st} ${esErrorReason(item.error)}`;
   if (st === 429 || st >= 500) return { class: 'retryable', reason };
   if (st === 404 && type === 'index_not_found_exception') {
-    return { class: 'destination_state', condition: 'missing_template', reason: `destination state: ${NO_TEMPLATE.test(item.error?.reason ?? '') ? 'no data stream and no index template for it' : 'the data stream does not exist'} (${reason})` };
+    return {
+      class: 'destination_state',
+      condition: 'missing_template',
+      reason: `destination state: ${NO_TEMPLATE.test(item.error?.reason ?? '') ? 'no data stream and no index template for it' : 'the data stream does not exist'} (${reason})`,
+    };
   }
-  if (type === 'index_closed_exception') return { class: 'destination_state', condition: 'closed_index', reason: `destination state: the index is closed (${reason})` };
-  if (st === 403 && type === 'cluster_block_exception') return { class: 'destination_state', condition: 'write_block', reason: `destination state: the index refuses writes (${reason})` };
+  if (type === 'index_closed_exception')
+    return {
+      class: 'destination_state',
+      condition: 'closed_index',
+      reason: `destination state: the index is closed (${reason})`,
+    };
+  if (st === 403 && type === 'cluster_block_exception')
+    return {
+      class: 'destination_state',
+      condition: 'write_block',
+      reason: `destination state: the index refuses writes (${reason})`,
+    };
   const f = drift ? mappingErrorField(item.error) : undefined;
   const d = f ? drift!(f.field, f.type) : undefined;
-  if (d !== undefined) return { class: 'destination_state', condition: 'template_drift', reason: `template drift: ${d} (${reason})` };
+  if (d !== undefined)
+    return { class: 'destination_state', condition: 'template_drift', reason: `template drift: ${d} (${reason})` };
   return { class: 'permanent', reason };
 }
 
 /** The delivery outcome of a verdict (missing templates are retried once the exporter reinstalled them). */
 export function outcomeOf(v: EsVerdict): ItemOutcome {
   switch (v.class) {
-    case 'ok': case 'duplicate': return { status: v.class };
-    case 'retryable': return { status: 'retryable', reason: v.reason };
-    case 'permanent': return { status: 'rejected', reason: v.reason, cause: 'permanent' };
+    case 'ok':
+    case 'duplicate':
+      return { status: v.class };
+    case 'retryable':
+      return { status: 'retryable', reason: v.reason };
+    case 'permanent':
+      return { status: 'rejected', reason: v.reason, cause: 'permanent' };
     case 'destination_state':
       return v.condition === 'template_drift'
         ? { status: 'rejected', reason: v.reason, cause: 'destination_state' }
@@ -117,7 +147,11 @@ export function outcomeOf(v: EsVerdict): ItemOutcome {
   }
 }
 
-export function classifyBulkItem(item: BulkResponseItem | undefined, drift?: DriftCheck, streams?: ReadonlySet<string>): ItemOutcome {
+export function classifyBulkItem(
+  item: BulkResponseItem | undefined,
+  drift?: DriftCheck,
+  streams?: ReadonlySet<string>,
+): ItemOutcome {
   return outcomeOf(esItemVerdict(item, drift, streams));
 }
 
@@ -145,10 +179,20 @@ export function bodyReason(body: unknown): string {
 export type RequestClass = SendOutcome | { status: 'split' };
 
 /** A whole-request HTTP status that is not a 2xx bulk answer. */
-export function classifyRequestStatus(status: number, body: unknown, retryAfter?: string | string[] | null, product = 'Elasticsearch'): RequestClass {
+export function classifyRequestStatus(
+  status: number,
+  body: unknown,
+  retryAfter?: string | string[] | null,
+  product = 'Elasticsearch',
+): RequestClass {
   const detail = bodyReason(body);
   if (status === 413) return { status: 'split' };
-  if (status === 404 && body && typeof body === 'object' && (body as { error?: EsErrorObject }).error?.type === 'index_not_found_exception') {
+  if (
+    status === 404 &&
+    body &&
+    typeof body === 'object' &&
+    (body as { error?: EsErrorObject }).error?.type === 'index_not_found_exception'
+  ) {
     return { status: 'retryable', reason: `destination state: HTTP 404 from ${product}: ${detail}` };
   }
   if (status === 429 || status >= 500) {
@@ -158,9 +202,24 @@ export function classifyRequestStatus(status: number, body: unknown, retryAfter?
     return out;
   }
   // credentials, privileges, a proxy or URL in the way: the cluster's side, not the events (replayable)
-  if (status === 401) return { status: 'rejected', cause: 'destination_state', reason: `HTTP 401 from ${product}: authentication failed (check the API key / user / token): ${detail}` };
-  if (status === 403) return { status: 'rejected', cause: 'destination_state', reason: `HTTP 403 from ${product}: not allowed to write the data stream (the API key / user needs create_doc or auto_configure on it): ${detail}` };
-  if (status === 400) return { status: 'rejected', cause: 'permanent', reason: `HTTP 400 from ${product}: the bulk request was refused: ${detail}` };
+  if (status === 401)
+    return {
+      status: 'rejected',
+      cause: 'destination_state',
+      reason: `HTTP 401 from ${product}: authentication failed (check the API key / user / token): ${detail}`,
+    };
+  if (status === 403)
+    return {
+      status: 'rejected',
+      cause: 'destination_state',
+      reason: `HTTP 403 from ${product}: not allowed to write the data stream (the API key / user needs create_doc or auto_configure on it): ${detail}`,
+    };
+  if (status === 400)
+    return {
+      status: 'rejected',
+      cause: 'permanent',
+      reason: `HTTP 400 from ${product}: the bulk request was refused: ${detail}`,
+    };
   return { status: 'rejected', cause: 'destination_state', reason: `HTTP ${status} from ${product}: ${detail}` };
 }
 
@@ -171,13 +230,18 @@ export function classifyThrown(err: unknown, product = 'Elasticsearch'): SendOut
   const name = e?.name ?? 'Error';
   const msg = e?.message ?? String(err);
   switch (name) {
-    case 'TimeoutError': return { status: 'retryable', reason: `request timed out: ${truncate(msg, 300)}` };
-    case 'RequestAbortedError': return { status: 'retryable', reason: 'request aborted' };
+    case 'TimeoutError':
+      return { status: 'retryable', reason: `request timed out: ${truncate(msg, 300)}` };
+    case 'RequestAbortedError':
+      return { status: 'retryable', reason: 'request aborted' };
     case 'ConnectionError':
     case 'NoLivingConnectionsError':
       return { status: 'retryable', reason: `cannot reach ${product}: ${truncate(msg, 300)}` };
     case 'ProductNotSupportedError':
-      return { status: 'rejected', reason: `the server is not Elasticsearch (no x-elastic-product header): ${truncate(msg, 300)}` };
+      return {
+        status: 'rejected',
+        reason: `the server is not Elasticsearch (no x-elastic-product header): ${truncate(msg, 300)}`,
+      };
     case 'ConfigurationError':
     case 'SerializationError':
       return { status: 'rejected', reason: `${name}: ${truncate(msg, 300)}` };

@@ -26,13 +26,21 @@ export function createEsClient(o: ResolvedElasticsearchOptions, pinnedCa?: strin
   const tls: NonNullable<ClientOptions['tls']> = {};
   let hasTls = false;
   if (o.tls.caFile) {
-    try { tls.ca = readFileSync(o.tls.caFile); } catch (err) {
+    try {
+      tls.ca = readFileSync(o.tls.caFile);
+    } catch (err) {
       throw new ElasticsearchConfigError('tls.caFile', `cannot read ${o.tls.caFile}: ${(err as Error).message}`);
     }
     hasTls = true;
   }
-  if (pinnedCa) { tls.ca = pinnedCa; hasTls = true; }
-  if (o.tls.insecureSkipVerify) { tls.rejectUnauthorized = false; hasTls = true; }
+  if (pinnedCa) {
+    tls.ca = pinnedCa;
+    hasTls = true;
+  }
+  if (o.tls.insecureSkipVerify) {
+    tls.rejectUnauthorized = false;
+    hasTls = true;
+  }
   if (hasTls) opts.tls = tls;
   // The transport's own caFingerprint check runs on top of normal verification; it stays as a second check.
   if (o.tls.caFingerprint) opts.caFingerprint = o.tls.caFingerprint;

@@ -6,13 +6,15 @@ export type Major = 8 | 9;
 
 export function compatHeaders(major: Major, body: 'json' | 'ndjson' | 'none'): Record<string, string> {
   const accept = `application/vnd.elasticsearch+json; compatible-with=${major}`;
-  const contentType = body === 'ndjson'
-    ? `application/vnd.elasticsearch+x-ndjson; compatible-with=${major}`
-    : `application/vnd.elasticsearch+json; compatible-with=${major}`;
+  const contentType =
+    body === 'ndjson'
+      ? `application/vnd.elasticsearch+x-ndjson; compatible-with=${major}`
+      : `application/vnd.elasticsearch+json; compatible-with=${major}`;
   return { accept, 'content-type': contentType };
 }
 
-const COMPAT_ERROR = /(Accept|Content-Type) version must be either version (\d+) or (\d+)|compatible version is required|media_type_header_exception/i;
+const COMPAT_ERROR =
+  /(Accept|Content-Type) version must be either version (\d+) or (\d+)|compatible version is required|media_type_header_exception/i;
 
 /** The major to fall back to when a 400 body is the server's "unsupported compatible-with" answer, else undefined. */
 export function compatFallback(status: number, body: unknown, current: Major): Major | undefined {

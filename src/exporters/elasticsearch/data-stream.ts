@@ -23,13 +23,15 @@ const MAX_LEN = 100;
  * or space, at most 100 characters, not starting with `_`, `+` or `.`.
  */
 export function dataStreamPartError(what: 'dataset' | 'namespace', value: unknown): string | undefined {
-  if (typeof value !== 'string' || value === '') return `${what} must be a non-empty string, got ${JSON.stringify(value)}`;
+  if (typeof value !== 'string' || value === '')
+    return `${what} must be a non-empty string, got ${JSON.stringify(value)}`;
   const v = JSON.stringify(value);
   if (value.length > MAX_LEN) return `${what} must be at most ${MAX_LEN} characters, got ${value.length}`;
   if (value !== value.toLowerCase()) return `${what} must be lower case, got ${v}`;
   if (value.includes('-')) return `${what} must not contain "-" (it separates type, dataset and namespace), got ${v}`;
   const bad = FORBIDDEN.exec(value);
-  if (bad) return `${what} must not contain ${JSON.stringify(bad[0])} (forbidden: \\ / * ? " < > | , # : and space), got ${v}`;
+  if (bad)
+    return `${what} must not contain ${JSON.stringify(bad[0])} (forbidden: \\ / * ? " < > | , # : and space), got ${v}`;
   if (/^[_+.]/.test(value)) return `${what} must not start with "_", "+" or ".", got ${v}`;
   return undefined;
 }

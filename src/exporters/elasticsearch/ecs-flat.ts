@@ -18,5 +18,7 @@ export function loadEcsFlat(path: string | URL = ECS_FLAT_PATH): EcsFlat {
 /** The ECS field list the templates are generated from (names, optionally `name: type` for tracee.*). */
 export function loadFieldList(path: string | URL = ECS_FIELDS_PATH): FieldSpec[] {
   const doc = parse(readFileSync(path, 'utf8')) as { fields: Array<string | Record<string, string>> };
-  return doc.fields.map((f) => typeof f === 'string' ? { name: f } : { name: Object.keys(f)[0], type: Object.values(f)[0] });
+  return doc.fields.map((f) =>
+    typeof f === 'string' ? { name: f } : { name: Object.keys(f)[0], type: Object.values(f)[0] },
+  );
 }

@@ -13,7 +13,10 @@ export interface EcsFlatField {
 }
 export type EcsFlat = Readonly<Record<string, EcsFlatField>>;
 
-export interface FieldSpec { name: string; type?: string }
+export interface FieldSpec {
+  name: string;
+  type?: string;
+}
 
 export interface EsProperty {
   type?: string;
@@ -35,7 +38,8 @@ function leafFor(f: EcsFlatField): EsProperty {
   if (f.scaling_factor !== undefined) p.scaling_factor = f.scaling_factor;
   if (f.multi_fields?.length) {
     p.fields = {};
-    for (const m of f.multi_fields) p.fields[m.name] = m.norms === false ? { type: m.type, norms: false } : { type: m.type };
+    for (const m of f.multi_fields)
+      p.fields[m.name] = m.norms === false ? { type: m.type, norms: false } : { type: m.type };
   }
   return p;
 }
@@ -60,7 +64,8 @@ export function buildEcsMappings(fields: ReadonlyArray<FieldSpec>, ecsFlat: EcsF
     } else if (!ecs) {
       throw new Error(`${spec.name} is not an ECS 9.4.0 field (only tracee.* may be outside ECS)`);
     } else {
-      if (spec.type && spec.type !== ecs.type) throw new Error(`${spec.name}: type ${spec.type} differs from ECS type ${ecs.type}`);
+      if (spec.type && spec.type !== ecs.type)
+        throw new Error(`${spec.name}: type ${spec.type} differs from ECS type ${ecs.type}`);
       leaf = leafFor(ecs);
     }
     let props = root.properties;
@@ -70,7 +75,7 @@ export function buildEcsMappings(fields: ReadonlyArray<FieldSpec>, ecsFlat: EcsF
       if (node.type !== undefined && node.type !== 'object' && node.type !== 'nested') {
         throw new Error(`${spec.name}: parent ${parts.slice(0, i + 1).join('.')} is a ${node.type}, not an object`);
       }
-      props = (node.properties ??= {});
+      props = node.properties ??= {};
     }
     const last = parts[parts.length - 1];
     const existing = props[last];
@@ -78,7 +83,13 @@ export function buildEcsMappings(fields: ReadonlyArray<FieldSpec>, ecsFlat: EcsF
       const node: EsProperty = { type: leaf.type, properties: existing?.properties ?? {} };
       if (ecs?.object_type) {
         node.dynamic = true;
-        dynamicTemplates.push({ [spec.name]: { path_match: `${spec.name}.*`, match_mapping_type: 'string', mapping: { type: ecs.object_type } } });
+        dynamicTemplates.push({
+          [spec.name]: {
+            path_match: `${spec.name}.*`,
+            match_mapping_type: 'string',
+            mapping: { type: ecs.object_type },
+          },
+        });
       }
       props[last] = node;
     } else {

@@ -31,7 +31,10 @@ function mapProps(props: Props, fn: (p: EsProperty) => EsProperty): Props {
 /** Every `type` used in a properties tree (including multi-fields). */
 export function usedTypes(props: Props): Set<string> {
   const s = new Set<string>();
-  mapProps(props, (p) => { if (p.type) s.add(p.type); return p; });
+  mapProps(props, (p) => {
+    if (p.type) s.add(p.type);
+    return p;
+  });
   return s;
 }
 

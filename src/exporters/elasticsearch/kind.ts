@@ -15,17 +15,28 @@ const options = (c: ElasticsearchExporterConfig): ElasticsearchExporterOptions =
 };
 
 // the client library is imported only when a config names this type (kind.ts: load)
-const exporterModule = lazyFactory('elasticsearch', async () => (await import('./exporter.ts')).createElasticsearchExporter);
+const exporterModule = lazyFactory(
+  'elasticsearch',
+  async () => (await import('./exporter.ts')).createElasticsearchExporter,
+);
 
 export const elasticsearchExporterKind: ExporterKind<ElasticsearchExporterConfig> = {
   schema: elasticsearchExporterSchema,
   load: exporterModule.load,
-  create: (c, ctx) => resolving(() => exporterModule.get()({ ...options(c), logger: toLogger(ctx.log) }), 'exporters.elasticsearch.') as unknown as Exporter,
+  create: (c, ctx) =>
+    resolving(
+      () => exporterModule.get()({ ...options(c), logger: toLogger(ctx.log) }),
+      'exporters.elasticsearch.',
+    ) as unknown as Exporter,
   target: () => 'ecs',
   check(c) {
     const r = resolving(() => resolveElasticsearchOptions(options(c), '@'), '@.');
     checkReadable(['tls', 'ca_file'], r.tls.caFile);
-    const auth = r.auth ? Object.keys(r.auth).filter((k) => k !== 'password').map((k) => (k === 'apiKey' ? 'api_key' : k))[0] : 'none';
+    const auth = r.auth
+      ? Object.keys(r.auth)
+          .filter((k) => k !== 'password')
+          .map((k) => (k === 'apiKey' ? 'api_key' : k))[0]
+      : 'none';
     return `${r.name} → ${r.cloudId ? 'Elastic Cloud' : r.endpoints.join(', ')} (${r.targets.event.name}, ${r.targets.alert.name}; auth: ${auth})`;
   },
 };

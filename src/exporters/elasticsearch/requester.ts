@@ -28,7 +28,9 @@ export class EsRequester {
     this.#name = name;
   }
 
-  get major(): Major { return this.#major; }
+  get major(): Major {
+    return this.#major;
+  }
 
   /** Throws only what is not an HTTP answer (connection errors, timeouts, aborts). */
   async call(body: 'json' | 'ndjson' | 'none', fn: ClientCall): Promise<EsAnswer> {
@@ -37,9 +39,12 @@ export class EsRequester {
     if (!this.#auto) return answer;
     const next = compatFallback(answer.status, answer.body, used);
     if (next === undefined) return answer;
-    if (this.#major === used) {            // concurrent requests: only the first one switches and logs
-      this.#logger.warn(`${this.#name}: Elasticsearch refused REST compatibility version ${used} `
-        + `(an 8.x server); using compatible-with=${next} headers from now on`);
+    if (this.#major === used) {
+      // concurrent requests: only the first one switches and logs
+      this.#logger.warn(
+        `${this.#name}: Elasticsearch refused REST compatibility version ${used} ` +
+          `(an 8.x server); using compatible-with=${next} headers from now on`,
+      );
       this.#major = next;
     }
     return this.#once(this.#major, body, fn);

@@ -15,17 +15,25 @@ export const dataStreamSchema = schema({
   },
 });
 
-export const endpointsSchema = schema({ anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' }, minItems: 1 }], description: 'One http(s) URL or a list (env: comma-separated).' });
+export const endpointsSchema = schema({
+  anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' }, minItems: 1 }],
+  description: 'One http(s) URL or a list (env: comma-separated).',
+});
 
 export const elasticsearchExporterSchema = schema({
-  description: 'elasticsearch exporter (docs/exporters/elasticsearch.md). Unset endpoints / cloud_id / auth / tls.ca_file / tls.ca_fingerprint fall back to ELASTICSEARCH_URL, ELASTICSEARCH_CLOUD_ID, ELASTICSEARCH_API_KEY, ELASTICSEARCH_USERNAME + ELASTICSEARCH_PASSWORD, ELASTICSEARCH_CA_FILE, ELASTICSEARCH_CA_FINGERPRINT.',
+  description:
+    'elasticsearch exporter (docs/exporters/elasticsearch.md). Unset endpoints / cloud_id / auth / tls.ca_file / tls.ca_fingerprint fall back to ELASTICSEARCH_URL, ELASTICSEARCH_CLOUD_ID, ELASTICSEARCH_API_KEY, ELASTICSEARCH_USERNAME + ELASTICSEARCH_PASSWORD, ELASTICSEARCH_CA_FILE, ELASTICSEARCH_CA_FINGERPRINT.',
   properties: {
-    endpoints: { ...endpointsSchema, description: 'One http(s) URL or a list (env: comma-separated). Or cloud_id instead.' },
+    endpoints: {
+      ...endpointsSchema,
+      description: 'One http(s) URL or a list (env: comma-separated). Or cloud_id instead.',
+    },
     cloud_id: { type: 'string', description: 'Elastic Cloud id ("<name>:<base64>"), instead of endpoints.' },
     auth: {
       type: 'object',
       additionalProperties: false,
-      description: 'Exactly one of api_key, username + password, bearer. Use ${env:…} or ${file:…}; masked by config print.',
+      description:
+        'Exactly one of api_key, username + password, bearer. Use ${env:…} or ${file:…}; masked by config print.',
       properties: {
         api_key: { type: 'string', minLength: 1, description: 'Encoded API key (base64 "id:key") as Kibana shows it.' },
         username: { type: 'string', minLength: 1 },
@@ -38,16 +46,41 @@ export const elasticsearchExporterSchema = schema({
       additionalProperties: false,
       properties: {
         ca_file: { type: 'string', description: 'PEM file with the CA that signed the server certificate.' },
-        ca_fingerprint: { type: 'string', description: 'SHA-256 fingerprint of the CA or server certificate ("AA:BB:…"), https only.' },
-        insecure_skip_verify: { type: 'boolean', default: false, description: 'Accept any certificate (logged as a warning).' },
+        ca_fingerprint: {
+          type: 'string',
+          description: 'SHA-256 fingerprint of the CA or server certificate ("AA:BB:…"), https only.',
+        },
+        insecure_skip_verify: {
+          type: 'boolean',
+          default: false,
+          description: 'Accept any certificate (logged as a warning).',
+        },
       },
     },
-    request_timeout_ms: { type: 'integer', minimum: 1, default: DEFAULTS.requestTimeoutMs, description: 'Per request.' },
+    request_timeout_ms: {
+      type: 'integer',
+      minimum: 1,
+      default: DEFAULTS.requestTimeoutMs,
+      description: 'Per request.',
+    },
     compression: { type: 'boolean', default: false, description: 'Gzip request bodies.' },
-    server_major: { enum: [8, 9, 'auto'], default: 'auto', description: 'REST compatibility headers: 8, 9, or auto (9, falling back to 8 once).' },
+    server_major: {
+      enum: [8, 9, 'auto'],
+      default: 'auto',
+      description: 'REST compatibility headers: 8, 9, or auto (9, falling back to 8 once).',
+    },
     data_stream: dataStreamSchema,
-    max_bulk_bytes: { type: 'integer', minimum: 1024, default: DEFAULTS.maxBulkBytes, description: 'Upper bound of one bulk request body (uncompressed); larger batches are split.' },
-    templates: { enum: ['install', 'check', 'skip'], default: 'install', description: 'Index/component templates at start: install them, only check them, or skip.' },
+    max_bulk_bytes: {
+      type: 'integer',
+      minimum: 1024,
+      default: DEFAULTS.maxBulkBytes,
+      description: 'Upper bound of one bulk request body (uncompressed); larger batches are split.',
+    },
+    templates: {
+      enum: ['install', 'check', 'skip'],
+      default: 'install',
+      description: 'Index/component templates at start: install them, only check them, or skip.',
+    },
   },
 });
 export type ElasticsearchExporterConfig = FromSchema<typeof elasticsearchExporterSchema>;

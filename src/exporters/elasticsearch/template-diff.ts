@@ -24,11 +24,15 @@ export function templateDiff(expected: Json, actual: Json, path = ''): string[] 
   }
   if (Array.isArray(expected)) {
     const a = Array.isArray(actual) ? actual : [actual];
-    if (JSON.stringify(expected.map(String)) !== JSON.stringify(a.map(String)) && JSON.stringify(expected) !== JSON.stringify(a)) {
+    if (
+      JSON.stringify(expected.map(String)) !== JSON.stringify(a.map(String)) &&
+      JSON.stringify(expected) !== JSON.stringify(a)
+    ) {
       out.push(`${path}: expected ${JSON.stringify(expected)}, found ${JSON.stringify(actual)}`);
     }
     return out;
   }
-  if (String(expected) !== String(actual)) out.push(`${path}: expected ${JSON.stringify(expected)}, found ${JSON.stringify(actual)}`);
+  if (String(expected) !== String(actual))
+    out.push(`${path}: expected ${JSON.stringify(expected)}, found ${JSON.stringify(actual)}`);
   return out;
 }

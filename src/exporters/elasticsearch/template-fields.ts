@@ -8,28 +8,42 @@ import { CORE_FALLBACK } from './field-types.ts';
 import { loadTemplateSet, type Body, type TemplateSet } from './templates.ts';
 import type { DriftCheck } from './classify.ts';
 
-interface FieldTypes { template: string; types: Set<string> }
+interface FieldTypes {
+  template: string;
+  types: Set<string>;
+}
 
-function walk(props: Record<string, EsProperty>, prefix: string, template: string, out: Map<string, { template: string; type: string }>): void {
+function walk(
+  props: Record<string, EsProperty>,
+  prefix: string,
+  template: string,
+  out: Map<string, { template: string; type: string }>,
+): void {
   for (const [k, p] of Object.entries(props)) {
     const path = prefix + k;
     const type = p.type ?? (p.properties ? 'object' : undefined);
-    if (type) out.set(path, { template, type });   // later in the composition wins, as in Elasticsearch
+    if (type) out.set(path, { template, type }); // later in the composition wins, as in Elasticsearch
     if (p.properties) walk(p.properties, `${path}.`, template, out);
   }
 }
 
 function propsOf(body: Body): Record<string, EsProperty> | undefined {
-  return (body.template as { mappings?: { properties?: Record<string, EsProperty> } } | undefined)?.mappings?.properties;
+  return (body.template as { mappings?: { properties?: Record<string, EsProperty> } } | undefined)?.mappings
+    ?.properties;
 }
 
 /**
  * Field path → our template's type(s) (production and core-fallback variants) and the template naming it.
  * `adapt`: a server dialect's changes to the set (OpenSearch: flat_object, keyword for data_stream.*).
  */
-export function templateFieldTypes(targets: DataStreamTargets, adapt: (s: TemplateSet) => TemplateSet = (s) => s): Map<string, FieldTypes> {
+export function templateFieldTypes(
+  targets: DataStreamTargets,
+  adapt: (s: TemplateSet) => TemplateSet = (s) => s,
+): Map<string, FieldTypes> {
   const out = new Map<string, FieldTypes>();
-  for (const set of [loadTemplateSet(targets), loadTemplateSet(targets, new Set(Object.keys(CORE_FALLBACK)))].map(adapt)) {
+  for (const set of [loadTemplateSet(targets), loadTemplateSet(targets, new Set(Object.keys(CORE_FALLBACK)))].map(
+    adapt,
+  )) {
     // the composed mapping: components in order, then the index template's own mappings
     const composed = new Map<string, { template: string; type: string }>();
     for (const t of [...set.components, set.indexTemplate]) {
@@ -51,7 +65,9 @@ export function driftCheck(targets: DataStreamTargets, adapt?: (s: TemplateSet) 
     fields ??= templateFieldTypes(targets, adapt);
     const e = fields.get(field);
     if (e === undefined || e.types.has(type)) return undefined;
-    return `field ${field} is mapped as ${type} in the index, but tracee-exporter's template ${e.template} maps it as ${[...e.types].join(' / ')}`
-      + ' (the index was not built from our templates: reinstall them and roll the data stream over, then replay the dead letter)';
+    return (
+      `field ${field} is mapped as ${type} in the index, but tracee-exporter's template ${e.template} maps it as ${[...e.types].join(' / ')}` +
+      ' (the index was not built from our templates: reinstall them and roll the data stream over, then replay the dead letter)'
+    );
   };
 }

@@ -34,9 +34,18 @@ export class TemplateError extends Error {
 const ok = (a: EsAnswer) => a.status >= 200 && a.status < 300;
 const retryableStatus = (s: number) => s === 429 || s >= 500;
 
-export interface InstallResult { downgraded: string[] }
+export interface InstallResult {
+  downgraded: string[];
+}
 
-export async function installTemplates(io: TemplateIo, targets: DataStreamTargets, logger: Logger, who: string, adapt: TemplateAdapt = asIs, product = 'Elasticsearch'): Promise<InstallResult> {
+export async function installTemplates(
+  io: TemplateIo,
+  targets: DataStreamTargets,
+  logger: Logger,
+  who: string,
+  adapt: TemplateAdapt = asIs,
+  product = 'Elasticsearch',
+): Promise<InstallResult> {
   const downgrade = new Set<string>();
   let set = adapt(loadTemplateSet(targets));
   const maxAttempts = Object.keys(CORE_FALLBACK).length + 1;
@@ -52,8 +61,14 @@ export async function installTemplates(io: TemplateIo, targets: DataStreamTarget
         set = adapt(loadTemplateSet(targets, downgrade));
         continue;
       }
-      const hint = a.status === 403 ? ' (installing templates needs the manage_index_templates cluster privilege; or install them once with a privileged user and run with templates: check or skip)' : '';
-      throw new TemplateError(`${who}: cannot install ${kind} template ${t.name}: HTTP ${a.status}: ${reason}${hint}`, retryableStatus(a.status));
+      const hint =
+        a.status === 403
+          ? ' (installing templates needs the manage_index_templates cluster privilege; or install them once with a privileged user and run with templates: check or skip)'
+          : '';
+      throw new TemplateError(
+        `${who}: cannot install ${kind} template ${t.name}: HTTP ${a.status}: ${reason}${hint}`,
+        retryableStatus(a.status),
+      );
     }
     throw new TemplateError(`${who}: cannot install templates: too many field-type fallbacks`, false);
   };
@@ -61,30 +76,49 @@ export async function installTemplates(io: TemplateIo, targets: DataStreamTarget
   await put('index', (s) => s.indexTemplate);
   const downgraded = [...downgrade].sort();
   if (downgraded.length) {
-    logger.warn(`${who}: this ${product} has no ${downgraded.join(', ')} field type(s); installed the templates with core-type fallbacks `
-      + `(${downgraded.map((t) => `${t}→${CORE_FALLBACK[t]}`).join(', ')}). Use a full ${product} distribution for the production mappings.`);
+    logger.warn(
+      `${who}: this ${product} has no ${downgraded.join(', ')} field type(s); installed the templates with core-type fallbacks ` +
+        `(${downgraded.map((t) => `${t}→${CORE_FALLBACK[t]}`).join(', ')}). Use a full ${product} distribution for the production mappings.`,
+    );
   }
   return { downgraded };
 }
 
 function extract(kind: TemplateKind, body: unknown): unknown {
   const b = body as Record<string, Array<Record<string, unknown>>>;
-  return kind === 'component' ? b?.component_templates?.[0]?.component_template : b?.index_templates?.[0]?.index_template;
+  return kind === 'component'
+    ? b?.component_templates?.[0]?.component_template
+    : b?.index_templates?.[0]?.index_template;
 }
 
 /** Differences between the cluster's templates and ours (production or core-fallback variant); [] = in sync. */
-export async function checkTemplates(io: TemplateIo, targets: DataStreamTargets, adapt: TemplateAdapt = asIs): Promise<string[]> {
+export async function checkTemplates(
+  io: TemplateIo,
+  targets: DataStreamTargets,
+  adapt: TemplateAdapt = asIs,
+): Promise<string[]> {
   const prod = adapt(loadTemplateSet(targets));
   const core = adapt(loadTemplateSet(targets, new Set(Object.keys(CORE_FALLBACK))));
   const pairs: Array<[TemplateKind, NamedTemplate, NamedTemplate]> = [
-    ...prod.components.map((c, i): [TemplateKind, NamedTemplate, NamedTemplate] => ['component', c, core.components[i]]),
+    ...prod.components.map((c, i): [TemplateKind, NamedTemplate, NamedTemplate] => [
+      'component',
+      c,
+      core.components[i],
+    ]),
     ['index', prod.indexTemplate, core.indexTemplate],
   ];
   const diffs: string[] = [];
   for (const [kind, p, c] of pairs) {
     const a = await io.get(kind, p.name);
-    if (a.status === 404) { diffs.push(`${kind} template ${p.name}: missing`); continue; }
-    if (!ok(a)) throw new TemplateError(`cannot read ${kind} template ${p.name}: HTTP ${a.status}: ${bodyReason(a.body)}`, retryableStatus(a.status));
+    if (a.status === 404) {
+      diffs.push(`${kind} template ${p.name}: missing`);
+      continue;
+    }
+    if (!ok(a))
+      throw new TemplateError(
+        `cannot read ${kind} template ${p.name}: HTTP ${a.status}: ${bodyReason(a.body)}`,
+        retryableStatus(a.status),
+      );
     const actual = extract(kind, a.body);
     const d1 = templateDiff(p.body, actual);
     if (d1.length === 0) continue;

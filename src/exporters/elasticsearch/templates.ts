@@ -18,7 +18,10 @@ const INDEX_TEMPLATE_FILE = 'logs-tracee-index-template.json';
 export const TEMPLATES_DIR = 'src/exporters/elasticsearch/templates';
 
 export type Body = Record<string, unknown>;
-export interface NamedTemplate { readonly name: string; readonly body: Body }
+export interface NamedTemplate {
+  readonly name: string;
+  readonly body: Body;
+}
 export interface TemplateSet {
   readonly components: readonly NamedTemplate[];
   readonly indexTemplate: NamedTemplate;

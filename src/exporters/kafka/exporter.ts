@@ -33,18 +33,39 @@ function tlsOptions(o: ResolvedKafkaOptions): ConnectionOptions | boolean {
   if (o.tls === false) return false;
   const read = (p: string | undefined, key: string): Buffer | undefined => {
     if (p === undefined) return undefined;
-    try { return readFileSync(p); } catch (err) { throw new KafkaOptionsError(`tls.${key}`, `cannot read ${JSON.stringify(p)}: ${(err as NodeJS.ErrnoException).code ?? err}`); }
+    try {
+      return readFileSync(p);
+    } catch (err) {
+      throw new KafkaOptionsError(
+        `tls.${key}`,
+        `cannot read ${JSON.stringify(p)}: ${(err as NodeJS.ErrnoException).code ?? err}`,
+      );
+    }
   };
-  return { ca: read(o.tls.caFile, 'caFile'), cert: read(o.tls.certFile, 'certFile'), key: read(o.tls.keyFile, 'keyFile'), rejectUnauthorized: !o.tls.insecureSkipVerify };
+  return {
+    ca: read(o.tls.caFile, 'caFile'),
+    cert: read(o.tls.certFile, 'certFile'),
+    key: read(o.tls.keyFile, 'keyFile'),
+    rejectUnauthorized: !o.tls.insecureSkipVerify,
+  };
 }
 
-export function createKafkaExporter(options: KafkaExporterOptions & { name?: string }, deps: KafkaExporterDeps = {}): KafkaExporter {
+export function createKafkaExporter(
+  options: KafkaExporterOptions & { name?: string },
+  deps: KafkaExporterDeps = {},
+): KafkaExporter {
   const log = deps.log ?? (() => {});
   const o = resolveKafkaOptions(options);
-  const cache = createSdkResourceCache({ defaults: { 'service.name': o.serviceName }, overrides: o.resourceAttributes });
-  const toMessage = o.encoding === 'otlp_proto' ? (r: Rec) => otelMessage(r as OtelRecord, o.topics, cache)
-    : o.encoding === 'ecs_json' ? (r: Rec) => ecsMessage(r as EcsRecord, o.topics)
-      : (r: Rec) => traceeMessage(r as TraceeRecord, o.topics);
+  const cache = createSdkResourceCache({
+    defaults: { 'service.name': o.serviceName },
+    overrides: o.resourceAttributes,
+  });
+  const toMessage =
+    o.encoding === 'otlp_proto'
+      ? (r: Rec) => otelMessage(r as OtelRecord, o.topics, cache)
+      : o.encoding === 'ecs_json'
+        ? (r: Rec) => ecsMessage(r as EcsRecord, o.topics)
+        : (r: Rec) => traceeMessage(r as TraceeRecord, o.topics);
   const compression = o.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
 
   let kafka: KafkaType | undefined;
@@ -53,7 +74,7 @@ export function createKafkaExporter(options: KafkaExporterOptions & { name?: str
 
   function client(): KafkaType {
     // kafkajs logs through its own logger; we keep only errors, as one line each, without message contents
-    return kafka ??= new Kafka({
+    return (kafka ??= new Kafka({
       clientId: o.clientId,
       brokers: o.brokers,
       ssl: tlsOptions(o),
@@ -62,19 +83,26 @@ export function createKafkaExporter(options: KafkaExporterOptions & { name?: str
       requestTimeout: o.requestTimeoutMs,
       retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 2000 },
       logLevel: logLevel.ERROR,
-      logCreator: () => ({ namespace, log: entry }) => log(`kafka client (${namespace}): ${entry.message}${typeof entry.error === 'string' ? `: ${entry.error}` : ''}`),
-    });
+      logCreator:
+        () =>
+        ({ namespace, log: entry }) =>
+          log(
+            `kafka client (${namespace}): ${entry.message}${typeof entry.error === 'string' ? `: ${entry.error}` : ''}`,
+          ),
+    }));
   }
 
   async function ensureConnected(): Promise<Producer> {
     if (producer && connected) return producer;
     producer ??= client().producer({
-      idempotent: true,            // with acks=all: no duplicates from the producer's own retries
-      maxInFlightRequests: 1,      // kafkajs keeps order only with one request in flight
+      idempotent: true, // with acks=all: no duplicates from the producer's own retries
+      maxInFlightRequests: 1, // kafkajs keeps order only with one request in flight
       allowAutoTopicCreation: true,
       retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 2000 },
     });
-    producer.on(producer.events.DISCONNECT, () => { connected = false; });
+    producer.on(producer.events.DISCONNECT, () => {
+      connected = false;
+    });
     await producer.connect();
     connected = true;
     return producer;
@@ -94,13 +122,17 @@ export function createKafkaExporter(options: KafkaExporterOptions & { name?: str
     const byTopic = new Map<string, KafkaMessage[]>();
     for (const m of messages) {
       const list = byTopic.get(m.topic);
-      if (list) list.push(m); else byTopic.set(m.topic, [m]);
+      if (list) list.push(m);
+      else byTopic.set(m.topic, [m]);
     }
     await p.sendBatch({
       acks: -1,
       timeout: o.requestTimeoutMs,
       compression,
-      topicMessages: [...byTopic].map(([topic, ms]) => ({ topic, messages: ms.map((m) => ({ key: m.key, value: m.value, headers: m.headers })) })),
+      topicMessages: [...byTopic].map(([topic, ms]) => ({
+        topic,
+        messages: ms.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
+      })),
     });
   }
 
@@ -111,7 +143,9 @@ export function createKafkaExporter(options: KafkaExporterOptions & { name?: str
     settings: { ...rest, ...(sasl ? { sasl: { mechanism: sasl.mechanism, username: sasl.username } } : {}) },
 
     async start() {
-      log(`kafka exporter: brokers ${o.brokers.join(',')}, encoding ${o.encoding}, topics ${o.topics.events} / ${o.topics.alerts}, compression ${o.compression}, idempotent acks=all${o.tls ? ', TLS' : ''}${sasl ? `, SASL ${sasl.mechanism}` : ''}`);
+      log(
+        `kafka exporter: brokers ${o.brokers.join(',')}, encoding ${o.encoding}, topics ${o.topics.events} / ${o.topics.alerts}, compression ${o.compression}, idempotent acks=all${o.tls ? ', TLS' : ''}${sasl ? `, SASL ${sasl.mechanism}` : ''}`,
+      );
       try {
         await ensureConnected();
       } catch (err) {
@@ -133,10 +167,14 @@ export function createKafkaExporter(options: KafkaExporterOptions & { name?: str
           continue;
         }
         if (m.value.length > o.maxMessageBytes) {
-          items[i] = { status: 'rejected', reason: `kafka: message of ${m.value.length} bytes is over maxMessageBytes ${o.maxMessageBytes}` };
+          items[i] = {
+            status: 'rejected',
+            reason: `kafka: message of ${m.value.length} bytes is over maxMessageBytes ${o.maxMessageBytes}`,
+          };
           continue;
         }
-        toSend.push(m); sentIndex.push(i);
+        toSend.push(m);
+        sentIndex.push(i);
       }
       if (toSend.length > 0) {
         try {
@@ -146,7 +184,12 @@ export function createKafkaExporter(options: KafkaExporterOptions & { name?: str
           if (isPerMessageError(err) && toSend.length > 1) {
             // one message refused the whole produce: send one by one to dead-letter only the offender(s)
             for (let j = 0; j < toSend.length; j++) {
-              try { await produce([toSend[j]]); items[sentIndex[j]] = { status: 'ok' }; } catch (e1) { items[sentIndex[j]] = classifyKafkaError(e1); }
+              try {
+                await produce([toSend[j]]);
+                items[sentIndex[j]] = { status: 'ok' };
+              } catch (e1) {
+                items[sentIndex[j]] = classifyKafkaError(e1);
+              }
             }
           } else {
             const outcome = classifyKafkaError(err);

@@ -7,7 +7,8 @@ import { resolveKafkaOptions, type KafkaExporterOptions } from './options.ts';
 import { kafkaExporterSchema, type KafkaExporterConfig } from './schema.ts';
 
 /** The code's options: the config camel-cased; the compiler checks the two types agree. */
-const options = (c: KafkaExporterConfig): KafkaExporterOptions => camelOptions(kafkaExporterSchema, c) as CamelCased<KafkaExporterConfig>;
+const options = (c: KafkaExporterConfig): KafkaExporterOptions =>
+  camelOptions(kafkaExporterSchema, c) as CamelCased<KafkaExporterConfig>;
 
 // the client library is imported only when a config names this type (kind.ts: load)
 const exporterModule = lazyFactory('kafka', async () => (await import('./exporter.ts')).createKafkaExporter);

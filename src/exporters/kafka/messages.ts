@@ -16,9 +16,9 @@ export interface KafkaMessage {
 /** Header names (values are UTF-8 strings). */
 export const HEADER = {
   eventName: 'tracee.event.name',
-  encoding: 'tracee.encoding',       // otlp_proto | ecs_json | tracee_json
-  schemaVersion: 'schema.version',   // ECS version (ecs_json), OTLP proto version (otlp_proto), Tracee event schema (tracee_json)
-  hostName: 'host.name',             // tracee_json: the node (Tracee's event does not name it)
+  encoding: 'tracee.encoding', // otlp_proto | ecs_json | tracee_json
+  schemaVersion: 'schema.version', // ECS version (ecs_json), OTLP proto version (otlp_proto), Tracee event schema (tracee_json)
+  hostName: 'host.name', // tracee_json: the node (Tracee's event does not name it)
 } as const;
 
 /** The opentelemetry-proto major the encoder writes (ExportLogsServiceRequest of collector/logs/v1). */
@@ -49,7 +49,10 @@ export function ecsMessage(rec: EcsRecord, topics: Topics): KafkaMessage {
 export function otelMessage(rec: OtelRecord, topics: Topics, cache: SdkResourceCache): KafkaMessage {
   const ra = rec.resource.attributes;
   const key = str(ra['container.id']) ?? str(ra['host.name']) ?? null;
-  const headers: Record<string, string> = { [HEADER.encoding]: 'otlp_proto', [HEADER.schemaVersion]: OTLP_PROTO_VERSION };
+  const headers: Record<string, string> = {
+    [HEADER.encoding]: 'otlp_proto',
+    [HEADER.schemaVersion]: OTLP_PROTO_VERSION,
+  };
   if (rec.eventName) headers[HEADER.eventName] = rec.eventName;
   return {
     // the mapper writes event.kind as tracee.event.kind (severity cannot tell: a detection may be INFO)
@@ -67,7 +70,11 @@ export function otelMessage(rec: OtelRecord, topics: Topics, cache: SdkResourceC
  * event after the exporter's `redact:` (so never the raw input line: that would carry what `redact:` removes).
  */
 export function traceeMessage(rec: TraceeRecord, topics: Topics): KafkaMessage {
-  const headers: Record<string, string> = { [HEADER.encoding]: 'tracee_json', [HEADER.schemaVersion]: STRUCTURED_SCHEMA_VERSION, [HEADER.eventName]: rec.name };
+  const headers: Record<string, string> = {
+    [HEADER.encoding]: 'tracee_json',
+    [HEADER.schemaVersion]: STRUCTURED_SCHEMA_VERSION,
+    [HEADER.eventName]: rec.name,
+  };
   if (rec.hostName) headers[HEADER.hostName] = rec.hostName;
   return {
     topic: rec.kind === 'alert' ? topics.alerts : topics.events,

@@ -70,23 +70,38 @@ export class KafkaOptionsError extends Error {
   }
 }
 
-const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;   // Kafka's legal topic names
+const TOPIC = /^[A-Za-z0-9._-]{1,249}$/; // Kafka's legal topic names
 
 export function resolveKafkaOptions(o: KafkaExporterOptions): ResolvedKafkaOptions {
-  const brokers = typeof o.brokers === 'string' ? o.brokers.split(',').map((s) => s.trim()).filter(Boolean) : (o.brokers ?? []);
+  const brokers =
+    typeof o.brokers === 'string'
+      ? o.brokers
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : (o.brokers ?? []);
   if (brokers.length === 0) throw new KafkaOptionsError('brokers', 'at least one host:port is required');
-  for (const b of brokers) if (!/^[^\s:]+:[0-9]{1,5}$/.test(b) && !/^\[[^\]]+\]:[0-9]{1,5}$/.test(b)) throw new KafkaOptionsError('brokers', `${JSON.stringify(b)} is not host:port`);
+  for (const b of brokers)
+    if (!/^[^\s:]+:[0-9]{1,5}$/.test(b) && !/^\[[^\]]+\]:[0-9]{1,5}$/.test(b))
+      throw new KafkaOptionsError('brokers', `${JSON.stringify(b)} is not host:port`);
   const topics = { ...KAFKA_DEFAULTS.topics, ...(o.topics ?? {}) };
-  for (const [k, t] of Object.entries(topics)) if (!TOPIC.test(t) || t === '.' || t === '..') throw new KafkaOptionsError(`topics.${k}`, `${JSON.stringify(t)} is not a legal Kafka topic name`);
-  if (o.encoding !== undefined && !['otlp_proto', 'ecs_json', 'tracee_json'].includes(o.encoding)) throw new KafkaOptionsError('encoding', `must be otlp_proto, ecs_json or tracee_json, got ${JSON.stringify(o.encoding)}`);
-  if (o.sasl && !['plain', 'scram-sha-256', 'scram-sha-512'].includes(o.sasl.mechanism)) throw new KafkaOptionsError('sasl.mechanism', `must be plain, scram-sha-256 or scram-sha-512`);
+  for (const [k, t] of Object.entries(topics))
+    if (!TOPIC.test(t) || t === '.' || t === '..')
+      throw new KafkaOptionsError(`topics.${k}`, `${JSON.stringify(t)} is not a legal Kafka topic name`);
+  if (o.encoding !== undefined && !['otlp_proto', 'ecs_json', 'tracee_json'].includes(o.encoding))
+    throw new KafkaOptionsError(
+      'encoding',
+      `must be otlp_proto, ecs_json or tracee_json, got ${JSON.stringify(o.encoding)}`,
+    );
+  if (o.sasl && !['plain', 'scram-sha-256', 'scram-sha-512'].includes(o.sasl.mechanism))
+    throw new KafkaOptionsError('sasl.mechanism', `must be plain, scram-sha-256 or scram-sha-512`);
   return {
     brokers,
     clientId: o.clientId ?? KAFKA_DEFAULTS.clientId,
     encoding: o.encoding ?? KAFKA_DEFAULTS.encoding,
     topics,
     compression: o.compression ?? KAFKA_DEFAULTS.compression,
-    tls: o.tls === true ? {} : (o.tls || false),
+    tls: o.tls === true ? {} : o.tls || false,
     sasl: o.sasl,
     connectionTimeoutMs: o.connectionTimeoutMs ?? KAFKA_DEFAULTS.connectionTimeoutMs,
     requestTimeoutMs: o.requestTimeoutMs ?? KAFKA_DEFAULTS.requestTimeoutMs,

@@ -48,7 +48,11 @@ export function parseIni(text: string): Map<string, Map<string, string>> {
     const line = raw.trim();
     if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
     const sec = /^\[\s*([^\]]+?)\s*\]$/.exec(line);
-    if (sec) { cur = new Map(); out.set(sec[1], cur); continue; }
+    if (sec) {
+      cur = new Map();
+      out.set(sec[1], cur);
+      continue;
+    }
     const eq = line.indexOf('=');
     if (cur && eq > 0) cur.set(line.slice(0, eq).trim().toLowerCase(), line.slice(eq + 1).trim());
   }
@@ -67,17 +71,29 @@ export function awsCredentialSource(o: AwsCredentialOptions = {}): AwsCredential
   const read = (): AwsCredentials => {
     const id = env.AWS_ACCESS_KEY_ID;
     const secret = env.AWS_SECRET_ACCESS_KEY;
-    if (id && secret) return hand({ accessKeyId: id, secretAccessKey: secret, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) });
+    if (id && secret)
+      return hand({
+        accessKeyId: id,
+        secretAccessKey: secret,
+        ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+      });
     const file = env.AWS_SHARED_CREDENTIALS_FILE || path.join(env.HOME || os.homedir(), '.aws', 'credentials');
     const profile = o.profile ?? env.AWS_PROFILE ?? 'default';
     let text: string;
-    try { text = readFileSync(file, 'utf8'); } catch (err) {
-      throw new AwsCredentialsError(`no AWS credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY are not set and ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}); instance roles, IRSA and SSO are not supported`);
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new AwsCredentialsError(
+        `no AWS credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY are not set and ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}); instance roles, IRSA and SSO are not supported`,
+      );
     }
     const sec = parseIni(text).get(profile);
     const fid = sec?.get('aws_access_key_id');
     const fsecret = sec?.get('aws_secret_access_key');
-    if (!fid || !fsecret) throw new AwsCredentialsError(`no AWS credentials: profile [${profile}] in ${file} has no aws_access_key_id and aws_secret_access_key`);
+    if (!fid || !fsecret)
+      throw new AwsCredentialsError(
+        `no AWS credentials: profile [${profile}] in ${file} has no aws_access_key_id and aws_secret_access_key`,
+      );
     const token = sec!.get('aws_session_token');
     return hand({ accessKeyId: fid, secretAccessKey: fsecret, ...(token ? { sessionToken: token } : {}) });
   };

@@ -10,7 +10,12 @@ import { AwsSigv4Signer } from '@opensearch-project/opensearch/aws';
 import { BulkExporterCore, type BulkDialect, type BulkExporter } from '../bulk-common/bulk-exporter.ts';
 import { stderrLogger, type EsAnswer, type Redactor } from '../bulk-common/index.ts';
 import { awsCredentialSource, type AwsCredentialSource } from './aws-credentials.ts';
-import { OpenSearchConfigError, resolveOpenSearchOptions, type OpenSearchExporterOptions, type ResolvedOpenSearchOptions } from './config.ts';
+import {
+  OpenSearchConfigError,
+  resolveOpenSearchOptions,
+  type OpenSearchExporterOptions,
+  type ResolvedOpenSearchOptions,
+} from './config.ts';
 import { openSearchTemplates } from './templates.ts';
 
 // OpenSearch has no require_data_stream / include_source_on_error bulk parameters (it refuses unknown ones);
@@ -39,31 +44,50 @@ export function createOpenSearchClient(o: ResolvedOpenSearchOptions, aws?: AwsCr
   if (a && 'username' in a) opts.auth = { username: a.username, password: a.password };
   if (o.awsSigv4) {
     const creds = aws ?? awsCredentialSource(o.awsSigv4.profile ? { profile: o.awsSigv4.profile } : {});
-    Object.assign(opts, AwsSigv4Signer({ region: o.awsSigv4.region, service: o.awsSigv4.service, getCredentials: creds.get }));
+    Object.assign(
+      opts,
+      AwsSigv4Signer({ region: o.awsSigv4.region, service: o.awsSigv4.service, getCredentials: creds.get }),
+    );
   }
   const ssl: NonNullable<ClientOptions['ssl']> = {};
   let hasSsl = false;
   if (o.tls.caFile) {
-    try { ssl.ca = readFileSync(o.tls.caFile); } catch (err) {
+    try {
+      ssl.ca = readFileSync(o.tls.caFile);
+    } catch (err) {
       throw new OpenSearchConfigError('tls.caFile', `cannot read ${o.tls.caFile}: ${(err as Error).message}`);
     }
     hasSsl = true;
   }
-  if (o.tls.insecureSkipVerify) { ssl.rejectUnauthorized = false; hasSsl = true; }
+  if (o.tls.insecureSkipVerify) {
+    ssl.rejectUnauthorized = false;
+    hasSsl = true;
+  }
   if (hasSsl) opts.ssl = ssl;
   return new Client(opts);
 }
 
 /** Throws only what is not an HTTP answer (connection errors, timeouts, aborts). */
-async function call(c: Client, params: { method: string; path: string; body?: unknown; bulkBody?: string; querystring?: Record<string, string> }, signal?: AbortSignal): Promise<EsAnswer> {
-  const req = c.transport.request(params as never, { ignore: [404] }) as unknown as Promise<{ statusCode: number | null; body: unknown; headers: Record<string, string> | null }> & { abort?: () => void };
+async function call(
+  c: Client,
+  params: { method: string; path: string; body?: unknown; bulkBody?: string; querystring?: Record<string, string> },
+  signal?: AbortSignal,
+): Promise<EsAnswer> {
+  const req = c.transport.request(params as never, { ignore: [404] }) as unknown as Promise<{
+    statusCode: number | null;
+    body: unknown;
+    headers: Record<string, string> | null;
+  }> & { abort?: () => void };
   const onAbort = () => req.abort?.();
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const r = await req;
     return { status: r.statusCode ?? 200, body: r.body, headers: r.headers ?? {} };
   } catch (err) {
-    const e = err as { name?: string; meta?: { statusCode?: number; body?: unknown; headers?: Record<string, string> } };
+    const e = err as {
+      name?: string;
+      meta?: { statusCode?: number; body?: unknown; headers?: Record<string, string> };
+    };
     if (e?.name === 'ResponseError' && typeof e.meta?.statusCode === 'number') {
       return { status: e.meta.statusCode, body: e.meta.body, headers: e.meta.headers ?? {} };
     }
@@ -74,33 +98,43 @@ async function call(c: Client, params: { method: string; path: string; body?: un
 }
 
 function osDialect(o: ResolvedOpenSearchOptions, deps: OpenSearchExporterDeps): BulkDialect<Client> {
-  const aws = o.awsSigv4 ? (deps.awsCredentials ?? awsCredentialSource(o.awsSigv4.profile ? { profile: o.awsSigv4.profile } : {})) : undefined;
+  const aws = o.awsSigv4
+    ? (deps.awsCredentials ?? awsCredentialSource(o.awsSigv4.profile ? { profile: o.awsSigv4.profile } : {}))
+    : undefined;
   const client = deps.client ?? createOpenSearchClient(o, aws);
-  const path = (kind: 'component' | 'index', name: string) => `/${kind === 'component' ? '_component_template' : '_index_template'}/${encodeURIComponent(name)}`;
-  const redact: Redactor | undefined = aws && ((t) => {
-    let out = t;
-    for (const s of aws.secrets) if (s.length >= 4) out = out.split(s).join('***');
-    return out;
-  });
+  const path = (kind: 'component' | 'index', name: string) =>
+    `/${kind === 'component' ? '_component_template' : '_index_template'}/${encodeURIComponent(name)}`;
+  const redact: Redactor | undefined =
+    aws &&
+    ((t) => {
+      let out = t;
+      for (const s of aws.secrets) if (s.length >= 4) out = out.split(s).join('***');
+      return out;
+    });
   return {
     product: 'OpenSearch',
     adapt: openSearchTemplates,
     autoCreatesPlainIndex: true,
     client: async () => client,
     hasClient: () => true,
-    bulk: (c, body, signal) => call(c, { method: 'POST', path: '/_bulk', querystring: BULK_QUERY, bulkBody: body }, signal),
+    bulk: (c, body, signal) =>
+      call(c, { method: 'POST', path: '/_bulk', querystring: BULK_QUERY, bulkBody: body }, signal),
     templates: (c) => ({
       put: (kind, name, body) => call(c, { method: 'PUT', path: path(kind, name), body }),
       get: (kind, name) => call(c, { method: 'GET', path: path(kind, name) }),
     }),
     // a data stream of that name answers 404 here (DELETE /<name> resolves indexes and aliases only)
-    removePlainIndex: (c, name) => call(c, { method: 'DELETE', path: `/${encodeURIComponent(name)}`, querystring: { expand_wildcards: 'none' } }),
+    removePlainIndex: (c, name) =>
+      call(c, { method: 'DELETE', path: `/${encodeURIComponent(name)}`, querystring: { expand_wildcards: 'none' } }),
     ...(redact ? { redact } : {}),
     close: () => client.close(),
   };
 }
 
-export function createOpenSearchExporter(options: OpenSearchExporterOptions, deps: OpenSearchExporterDeps = {}): OpenSearchExporter {
+export function createOpenSearchExporter(
+  options: OpenSearchExporterOptions,
+  deps: OpenSearchExporterDeps = {},
+): OpenSearchExporter {
   const o = resolveOpenSearchOptions(options);
   return new BulkExporterCore(o, osDialect(o, deps), options.logger ?? stderrLogger) as OpenSearchExporter;
 }

@@ -8,7 +8,8 @@ import { opensearchExporterSchema, type OpenSearchExporterConfig } from './schem
 import { toLogger } from '../../util/log.ts';
 
 /** The code's options: the config camel-cased; the compiler checks the two types agree. */
-const options = (c: OpenSearchExporterConfig): OpenSearchExporterOptions => camelOptions(opensearchExporterSchema, c) as CamelCased<OpenSearchExporterConfig>;
+const options = (c: OpenSearchExporterConfig): OpenSearchExporterOptions =>
+  camelOptions(opensearchExporterSchema, c) as CamelCased<OpenSearchExporterConfig>;
 
 // the client library is imported only when a config names this type (kind.ts: load)
 const exporterModule = lazyFactory('opensearch', async () => (await import('./exporter.ts')).createOpenSearchExporter);
@@ -16,7 +17,11 @@ const exporterModule = lazyFactory('opensearch', async () => (await import('./ex
 export const opensearchExporterKind: ExporterKind<OpenSearchExporterConfig> = {
   schema: opensearchExporterSchema,
   load: exporterModule.load,
-  create: (c, ctx) => resolving(() => exporterModule.get()({ ...options(c), logger: toLogger(ctx.log) }), 'exporters.opensearch.') as unknown as Exporter,
+  create: (c, ctx) =>
+    resolving(
+      () => exporterModule.get()({ ...options(c), logger: toLogger(ctx.log) }),
+      'exporters.opensearch.',
+    ) as unknown as Exporter,
   target: () => 'ecs',
   check(c) {
     const r = resolving(() => resolveOpenSearchOptions(options(c), '@'), '@.');

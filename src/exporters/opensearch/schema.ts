@@ -6,24 +6,35 @@ import { DEFAULTS } from '../elasticsearch/config.ts';
 import { dataStreamSchema, endpointsSchema } from '../elasticsearch/schema.ts';
 
 export const opensearchExporterSchema = schema({
-  description: 'opensearch exporter (docs/exporters/opensearch.md): the elasticsearch exporter\'s ECS documents, _ids and data streams, sent to OpenSearch.',
+  description:
+    "opensearch exporter (docs/exporters/opensearch.md): the elasticsearch exporter's ECS documents, _ids and data streams, sent to OpenSearch.",
   properties: {
     endpoints: { ...endpointsSchema, description: 'One http(s) URL or a list.' },
     auth: {
       type: 'object',
       additionalProperties: false,
-      description: 'HTTP basic auth (security plugin users: username + password; use ${env:…} or ${file:…}, masked by config print), or aws_sigv4 alone (Amazon OpenSearch Service / Serverless).',
+      description:
+        'HTTP basic auth (security plugin users: username + password; use ${env:…} or ${file:…}, masked by config print), or aws_sigv4 alone (Amazon OpenSearch Service / Serverless).',
       properties: {
         username: { type: 'string', minLength: 1 },
         password: { type: 'string' },
         aws_sigv4: {
           type: 'object',
           additionalProperties: false,
-          description: 'Sign every request with AWS SigV4 (https endpoints only). Keys from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN), else the shared credentials file (AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials), read again every 5 minutes; no instance roles, IRSA or SSO (docs/exporters/opensearch.md).',
+          description:
+            'Sign every request with AWS SigV4 (https endpoints only). Keys from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN), else the shared credentials file (AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials), read again every 5 minutes; no instance roles, IRSA or SSO (docs/exporters/opensearch.md).',
           properties: {
             region: { type: 'string', description: 'AWS region; default AWS_REGION, else AWS_DEFAULT_REGION.' },
-            service: { enum: ['es', 'aoss'], default: 'es', description: 'es: OpenSearch Service; aoss: OpenSearch Serverless.' },
-            profile: { type: 'string', minLength: 1, description: 'Profile of the shared credentials file (default AWS_PROFILE, else default).' },
+            service: {
+              enum: ['es', 'aoss'],
+              default: 'es',
+              description: 'es: OpenSearch Service; aoss: OpenSearch Serverless.',
+            },
+            profile: {
+              type: 'string',
+              minLength: 1,
+              description: 'Profile of the shared credentials file (default AWS_PROFILE, else default).',
+            },
           },
         },
       },
@@ -33,14 +44,33 @@ export const opensearchExporterSchema = schema({
       additionalProperties: false,
       properties: {
         ca_file: { type: 'string', description: 'PEM file with the CA that signed the server certificate.' },
-        insecure_skip_verify: { type: 'boolean', default: false, description: 'Accept any certificate (logged as a warning).' },
+        insecure_skip_verify: {
+          type: 'boolean',
+          default: false,
+          description: 'Accept any certificate (logged as a warning).',
+        },
       },
     },
-    request_timeout_ms: { type: 'integer', minimum: 1, default: DEFAULTS.requestTimeoutMs, description: 'Per request.' },
+    request_timeout_ms: {
+      type: 'integer',
+      minimum: 1,
+      default: DEFAULTS.requestTimeoutMs,
+      description: 'Per request.',
+    },
     compression: { type: 'boolean', default: false, description: 'Gzip request bodies.' },
     data_stream: dataStreamSchema,
-    max_bulk_bytes: { type: 'integer', minimum: 1024, default: DEFAULTS.maxBulkBytes, description: 'Upper bound of one bulk request body (uncompressed); larger batches are split.' },
-    templates: { enum: ['install', 'check', 'skip'], default: 'install', description: 'Index/component templates at start (adapted to OpenSearch: flattened → flat_object, no tracee@custom hook): install, check or skip.' },
+    max_bulk_bytes: {
+      type: 'integer',
+      minimum: 1024,
+      default: DEFAULTS.maxBulkBytes,
+      description: 'Upper bound of one bulk request body (uncompressed); larger batches are split.',
+    },
+    templates: {
+      enum: ['install', 'check', 'skip'],
+      default: 'install',
+      description:
+        'Index/component templates at start (adapted to OpenSearch: flattened → flat_object, no tracee@custom hook): install, check or skip.',
+    },
   },
 });
 export type OpenSearchExporterConfig = FromSchema<typeof opensearchExporterSchema>;

@@ -16,7 +16,10 @@ function adaptProps(v: unknown): unknown {
   const o = v as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   for (const [k, x] of Object.entries(o)) out[k] = adaptProps(x);
-  if (o.type === 'flattened') { out.type = 'flat_object'; delete out.ignore_above; }
+  if (o.type === 'flattened') {
+    out.type = 'flat_object';
+    delete out.ignore_above;
+  }
   if (o.type === 'constant_keyword' && o.value === undefined) out.type = 'keyword';
   return out;
 }
@@ -29,7 +32,8 @@ function adaptBody(b: Body): Body {
 export const openSearchTemplates: TemplateAdapt = (set: TemplateSet): TemplateSet => {
   const it = { ...set.indexTemplate.body };
   delete it.ignore_missing_component_templates;
-  if (Array.isArray(it.composed_of)) it.composed_of = (it.composed_of as string[]).filter((n) => n !== CUSTOM_COMPONENT);
+  if (Array.isArray(it.composed_of))
+    it.composed_of = (it.composed_of as string[]).filter((n) => n !== CUSTOM_COMPONENT);
   const indexTemplate: NamedTemplate = { name: set.indexTemplate.name, body: adaptBody(it) };
   return { components: set.components.map((c) => ({ name: c.name, body: adaptBody(c.body) })), indexTemplate };
 };

@@ -52,7 +52,9 @@ export function errorMessage(res: HttpResponseResult): string {
     try {
       const j = JSON.parse(res.body.toString('utf8')) as { message?: unknown };
       if (typeof j?.message === 'string') return j.message;
-    } catch { /* fall through to the text */ }
+    } catch {
+      /* fall through to the text */
+    }
   }
   return res.body.toString('utf8');
 }
@@ -74,15 +76,18 @@ function parseSuccessBody(res: HttpResponseResult): IExportLogsServiceResponse |
 
 export function classifyResponse(res: HttpResponseResult, nowMs: number = Date.now()): SendOutcome {
   if (res.status >= 200 && res.status < 300) {
-    if (res.truncated) return { status: 'ok', rejectedReason: 'response body over the size limit: partial success unknown' };
+    if (res.truncated)
+      return { status: 'ok', rejectedReason: 'response body over the size limit: partial success unknown' };
     const parsed = parseSuccessBody(res);
-    if (parsed === undefined) return { status: 'ok', rejectedReason: 'unparsable response body: partial success unknown' };
+    if (parsed === undefined)
+      return { status: 'ok', rejectedReason: 'unparsable response body: partial success unknown' };
     const ps = parsed.partialSuccess;
     if (!ps) return { status: 'ok' };
     // OTLP/JSON writes int64 as a decimal string.
     const rejected = Number(ps.rejectedLogRecords ?? 0) || 0;
     const msg = ps.errorMessage ? capText(ps.errorMessage) : undefined;
-    if (rejected > 0) return { status: 'ok', rejected, rejectedReason: msg ?? 'rejected by the collector (no message)' };
+    if (rejected > 0)
+      return { status: 'ok', rejected, rejectedReason: msg ?? 'rejected by the collector (no message)' };
     // A populated partial_success with 0 rejected and a message is a warning (spec).
     return msg ? { status: 'ok', rejected: 0, rejectedReason: msg } : { status: 'ok' };
   }

@@ -22,12 +22,16 @@ export interface Combined {
 
 function toItem(o: SendOutcome): ItemOutcome {
   switch (o.status) {
-    case 'ok': return { status: 'ok' };
-    case 'retryable': return o.retryAfterMs === undefined
-      ? { status: 'retryable', reason: o.reason }
-      : { status: 'retryable', reason: o.reason, retryAfterMs: o.retryAfterMs };
-    case 'rejected': return { status: 'rejected', reason: o.reason };
-    case 'partial': throw new Error('a chunk outcome cannot be partial');
+    case 'ok':
+      return { status: 'ok' };
+    case 'retryable':
+      return o.retryAfterMs === undefined
+        ? { status: 'retryable', reason: o.reason }
+        : { status: 'retryable', reason: o.reason, retryAfterMs: o.retryAfterMs };
+    case 'rejected':
+      return { status: 'rejected', reason: o.reason };
+    case 'partial':
+      throw new Error('a chunk outcome cannot be partial');
   }
 }
 
@@ -47,7 +51,10 @@ export function combineOutcomes(
   if (unsendable.length === 0 && chunks.every((c) => c.outcome.status === 'ok')) {
     if (rejectedSum === 0) {
       const note = chunks.map((c) => (c.outcome.status === 'ok' ? c.outcome.rejectedReason : undefined)).find(Boolean);
-      return { outcome: note ? { status: 'ok', rejected: 0, rejectedReason: note } : { status: 'ok' }, lostRejected: 0 };
+      return {
+        outcome: note ? { status: 'ok', rejected: 0, rejectedReason: note } : { status: 'ok' },
+        lostRejected: 0,
+      };
     }
     return { outcome: { status: 'ok', rejected: rejectedSum, rejectedReason: reasons.join('; ') }, lostRejected: 0 };
   }

@@ -36,11 +36,19 @@ export interface EncodedBatch {
 }
 
 export function encodeInChunks(records: ReadableLogRecord[], protocol: OtlpProtocol, maxBytes: number): EncodedBatch {
-  return encodeRangesInChunks(records.length, (start, end) => encodeLogsRequest(records.slice(start, end), protocol), maxBytes);
+  return encodeRangesInChunks(
+    records.length,
+    (start, end) => encodeLogsRequest(records.slice(start, end), protocol),
+    maxBytes,
+  );
 }
 
 /** The same split for any encoder of the batch range [start, end) (e.g. the direct protobuf writer). */
-export function encodeRangesInChunks(count: number, encodeRange: (start: number, end: number) => Uint8Array, maxBytes: number): EncodedBatch {
+export function encodeRangesInChunks(
+  count: number,
+  encodeRange: (start: number, end: number) => Uint8Array,
+  maxBytes: number,
+): EncodedBatch {
   const out: EncodedBatch = { chunks: [], unsendable: [] };
   const visit = (start: number, end: number): void => {
     let body: Uint8Array;
@@ -60,7 +68,10 @@ export function encodeRangesInChunks(count: number, encodeRange: (start: number,
     if (body.length <= maxBytes) {
       out.chunks.push({ start, end, body });
     } else if (end - start === 1) {
-      out.unsendable.push({ index: start, reason: `record encodes to ${body.length} bytes, over maxRequestBytes ${maxBytes}` });
+      out.unsendable.push({
+        index: start,
+        reason: `record encodes to ${body.length} bytes, over maxRequestBytes ${maxBytes}`,
+      });
     } else {
       // Aim straight at about the right number of parts, then halve further where needed.
       const parts = Math.min(end - start, Math.max(2, Math.ceil(body.length / maxBytes)));

@@ -52,7 +52,10 @@ async function loadTls(o: ResolvedOtlpOptions): Promise<TransportTls | undefined
     try {
       return await readFile(path);
     } catch (err) {
-      throw new OtlpOptionsError(`tls.${name}`, `cannot read ${JSON.stringify(path)}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+      throw new OtlpOptionsError(
+        `tls.${name}`,
+        `cannot read ${JSON.stringify(path)}: ${(err as NodeJS.ErrnoException).code ?? err}`,
+      );
     }
   };
   return {
@@ -67,7 +70,10 @@ function jsonEncoder(readable: ReadableLogRecord[]): (start: number, end: number
   return (start, end) => encodeLogsRequest(readable.slice(start, end), 'http/json');
 }
 
-export function createOtlpHttpExporter(options: OtlpHttpOptions = {}, deps: OtlpHttpExporterDeps = {}): OtlpHttpExporter {
+export function createOtlpHttpExporter(
+  options: OtlpHttpOptions = {},
+  deps: OtlpHttpExporterDeps = {},
+): OtlpHttpExporter {
   const warn = deps.warn ?? ((m: string) => process.emitWarning(m, { code: 'TRACEE_EXPORTER_OTLP' }));
   const now = deps.now ?? Date.now;
   const resolved = resolveOtlpOptions(options, deps.env ?? process.env, warn);
@@ -87,13 +93,22 @@ export function createOtlpHttpExporter(options: OtlpHttpOptions = {}, deps: Otlp
     if (closed) return Promise.reject(new Error('otlp_http exporter is shut down'));
     starting ??= (async () => {
       const tls = await loadTls(resolved);
-      transport = createTransport({ url: resolved.url, timeoutMs: resolved.timeoutMs, maxResponseBytes: resolved.maxResponseBytes, tls });
+      transport = createTransport({
+        url: resolved.url,
+        timeoutMs: resolved.timeoutMs,
+        maxResponseBytes: resolved.maxResponseBytes,
+        tls,
+      });
     })();
     return starting;
   }
 
-  async function post(body: Uint8Array, signal: AbortSignal | undefined): Promise<{ outcome: SendOutcome; httpStatus?: number }> {
-    if (signal?.aborted) return { outcome: { status: 'retryable', reason: `ABORTED: send aborted by the caller [${safeUrl}]` } };
+  async function post(
+    body: Uint8Array,
+    signal: AbortSignal | undefined,
+  ): Promise<{ outcome: SendOutcome; httpStatus?: number }> {
+    if (signal?.aborted)
+      return { outcome: { status: 'retryable', reason: `ABORTED: send aborted by the caller [${safeUrl}]` } };
     const payload = resolved.compression === 'gzip' ? await gzip(body) : body;
     const r = await transport!.post(payload, baseHeaders, signal);
     if (r.kind === 'error') return { outcome: classifyTransportError(r, safeUrl) };
@@ -109,9 +124,10 @@ export function createOtlpHttpExporter(options: OtlpHttpOptions = {}, deps: Otlp
     // protobuf: our direct writer (the OTel serializer's bytes, faster; see encode-logs-proto.ts);
     // JSON: the OTel serializer over ReadableLogRecords.
     const records = batch.map((item) => item.record);
-    const encodeRange = resolved.protocol === 'http/protobuf'
-      ? (a: number, b: number) => encodeLogsProto(records.slice(a, b), cache)
-      : jsonEncoder(records.map((r) => toReadableLogRecord(r, cache)));
+    const encodeRange =
+      resolved.protocol === 'http/protobuf'
+        ? (a: number, b: number) => encodeLogsProto(records.slice(a, b), cache)
+        : jsonEncoder(records.map((r) => toReadableLogRecord(r, cache)));
     const { chunks, unsendable } = encodeRangesInChunks(batch.length, encodeRange, resolved.maxRequestBytes);
 
     const todo: EncodedChunk[] = chunks;
@@ -119,13 +135,18 @@ export function createOtlpHttpExporter(options: OtlpHttpOptions = {}, deps: Otlp
     let stop: SendOutcome | undefined;
     while (todo.length > 0) {
       const c = todo.shift()!;
-      if (stop) { results.push({ start: c.start, end: c.end, outcome: stop }); continue; }
+      if (stop) {
+        results.push({ start: c.start, end: c.end, outcome: stop });
+        continue;
+      }
       const { outcome, httpStatus } = await post(c.body, signal);
       if (httpStatus === 413 && c.end - c.start > 1) {
         // The collector's limit is below ours: send the halves (in order) within this send.
         if (!warned413) {
           warned413 = true;
-          warn(`otlp_http: the collector answered 413 to a ${c.body.length}-byte request; lower maxRequestBytes [${safeUrl}]`);
+          warn(
+            `otlp_http: the collector answered 413 to a ${c.body.length}-byte request; lower maxRequestBytes [${safeUrl}]`,
+          );
         }
         const mid = c.start + Math.floor((c.end - c.start) / 2);
         todo.unshift(
@@ -140,7 +161,9 @@ export function createOtlpHttpExporter(options: OtlpHttpOptions = {}, deps: Otlp
     if (unsendable.length === 0 && results.length === 1) return results[0].outcome;
     const combined = combineOutcomes(batch.length, results, unsendable);
     if (combined.lostRejected > 0) {
-      warn(`otlp_http: the collector rejected ${combined.lostRejected} log records (partial success) in a split batch [${safeUrl}]`);
+      warn(
+        `otlp_http: the collector rejected ${combined.lostRejected} log records (partial success) in a split batch [${safeUrl}]`,
+      );
     }
     return combined.outcome;
   }
@@ -150,9 +173,18 @@ export function createOtlpHttpExporter(options: OtlpHttpOptions = {}, deps: Otlp
     closed = true;
     try {
       await starting;
-    } catch { /* a failed start has nothing to close */ }
+    } catch {
+      /* a failed start has nothing to close */
+    }
     transport?.close();
   }
 
-  return { name: options.name ?? 'otlp_http', target: 'otel', settings: redactOtlpOptions(resolved), start, send, shutdown };
+  return {
+    name: options.name ?? 'otlp_http',
+    target: 'otel',
+    settings: redactOtlpOptions(resolved),
+    start,
+    send,
+    shutdown,
+  };
 }

@@ -9,11 +9,13 @@ import { otlpHttpExporterSchema, type OtlpHttpExporterConfig } from './schema.ts
 import { toLogger } from '../../util/log.ts';
 
 /** The code's options: the config camel-cased; the compiler checks the two types agree. */
-const options = (c: OtlpHttpExporterConfig): OtlpHttpOptions => camelOptions(otlpHttpExporterSchema, c) as CamelCased<OtlpHttpExporterConfig>;
+const options = (c: OtlpHttpExporterConfig): OtlpHttpOptions =>
+  camelOptions(otlpHttpExporterSchema, c) as CamelCased<OtlpHttpExporterConfig>;
 
 export const otlpHttpExporterKind: ExporterKind<OtlpHttpExporterConfig> = {
   schema: otlpHttpExporterSchema,
-  create: (c, ctx) => resolving(() => createOtlpHttpExporter(options(c), { warn: toLogger(ctx.log).warn })) as unknown as Exporter,
+  create: (c, ctx) =>
+    resolving(() => createOtlpHttpExporter(options(c), { warn: toLogger(ctx.log).warn })) as unknown as Exporter,
   target: () => 'otel',
   check(c, chk) {
     const r = resolving(() => resolveOtlpOptions(options(c), chk.env, chk.warn));

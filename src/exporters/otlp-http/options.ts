@@ -5,7 +5,12 @@
 
 import type { AttrValue } from '../../model/records.ts';
 import {
-  appendLogsPath, checkHeader, parseCompression, parseHttpUrl, parseKeyValueList, parsePositiveInt,
+  appendLogsPath,
+  checkHeader,
+  parseCompression,
+  parseHttpUrl,
+  parseKeyValueList,
+  parsePositiveInt,
   parseProtocol,
 } from './parse-values.ts';
 import type { Parsed } from './parse-values.ts';
@@ -124,20 +129,29 @@ function fromEnv<T>(env: Env, name: string, parse: (raw: string) => Parsed<T>, w
 
 function explicitValue<T>(path: string, value: unknown, parse: (raw: string) => Parsed<T>): T | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' && typeof value !== 'number') throw new OtlpOptionsError(path, `unexpected ${typeof value}`);
+  if (typeof value !== 'string' && typeof value !== 'number')
+    throw new OtlpOptionsError(path, `unexpected ${typeof value}`);
   const r = parse(String(value));
   if ('error' in r) throw new OtlpOptionsError(path, r.error);
   return r.ok;
 }
 
 function resolveUrl(explicit: OtlpHttpOptions, env: Env, warn: WarnFn): string {
-  if (explicit.logsEndpoint !== undefined) return explicitValue('logsEndpoint', explicit.logsEndpoint, parseHttpUrl)!.href;
-  if (explicit.endpoint !== undefined) return appendLogsPath(explicitValue('endpoint', explicit.endpoint, parseHttpUrl)!);
-  for (const [key, signalSpecific] of [['OTEL_EXPORTER_OTLP_LOGS_ENDPOINT', true], ['OTEL_EXPORTER_OTLP_ENDPOINT', false]] as const) {
+  if (explicit.logsEndpoint !== undefined)
+    return explicitValue('logsEndpoint', explicit.logsEndpoint, parseHttpUrl)!.href;
+  if (explicit.endpoint !== undefined)
+    return appendLogsPath(explicitValue('endpoint', explicit.endpoint, parseHttpUrl)!);
+  for (const [key, signalSpecific] of [
+    ['OTEL_EXPORTER_OTLP_LOGS_ENDPOINT', true],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', false],
+  ] as const) {
     const raw = env[key];
     if (raw === undefined || raw.trim() === '') continue;
     const r = parseHttpUrl(raw);
-    if ('error' in r) { warn(`${key} ignored: ${r.error}`); continue; }
+    if ('error' in r) {
+      warn(`${key} ignored: ${r.error}`);
+      continue;
+    }
     return signalSpecific ? r.ok.href : appendLogsPath(r.ok);
   }
   return OTLP_DEFAULTS.url;
@@ -153,10 +167,16 @@ function envHeaders(env: Env, key: string, warn: WarnFn): Record<string, string>
   const raw = env[key];
   if (raw === undefined || raw.trim() === '') return {};
   const r = parseKeyValueList(raw);
-  if ('error' in r) { warn(`${key} ignored: ${r.error}`); return {}; }
+  if ('error' in r) {
+    warn(`${key} ignored: ${r.error}`);
+    return {};
+  }
   for (const [k, v] of Object.entries(r.ok)) {
     const problem = checkHeader(k, v);
-    if (problem) { warn(`${key} ignored: ${problem}`); return {}; }
+    if (problem) {
+      warn(`${key} ignored: ${problem}`);
+      return {};
+    }
   }
   return lowerCaseKeys(r.ok);
 }
@@ -168,7 +188,8 @@ function resolveHeaders(explicit: OtlpHttpOptions, env: Env, warn: WarnFn): Reco
     ...envHeaders(env, 'OTEL_EXPORTER_OTLP_LOGS_HEADERS', warn),
   };
   if (explicit.headers !== undefined) {
-    if (explicit.headers === null || typeof explicit.headers !== 'object') throw new OtlpOptionsError('headers', 'expected an object of name → value');
+    if (explicit.headers === null || typeof explicit.headers !== 'object')
+      throw new OtlpOptionsError('headers', 'expected an object of name → value');
     for (const [k, v] of Object.entries(explicit.headers)) {
       const problem = checkHeader(k, v);
       if (problem) throw new OtlpOptionsError('headers', problem);
@@ -189,7 +210,8 @@ function resolveTls(explicit: OtlpHttpOptions, env: Env, warn: WarnFn): Resolved
     keyFile: pick('keyFile', 'CLIENT_KEY'),
     insecureSkipVerify: t.insecureSkipVerify ?? false,
   };
-  if (typeof tls.insecureSkipVerify !== 'boolean') throw new OtlpOptionsError('tls.insecureSkipVerify', 'expected a boolean');
+  if (typeof tls.insecureSkipVerify !== 'boolean')
+    throw new OtlpOptionsError('tls.insecureSkipVerify', 'expected a boolean');
   if ((tls.certFile === undefined) !== (tls.keyFile === undefined)) {
     const msg = 'a client certificate and a client key must be given together';
     if (t.certFile !== undefined || t.keyFile !== undefined) throw new OtlpOptionsError('tls', msg);
@@ -199,7 +221,11 @@ function resolveTls(explicit: OtlpHttpOptions, env: Env, warn: WarnFn): Resolved
   return tls;
 }
 
-function resolveResource(explicit: OtlpHttpOptions, env: Env, warn: WarnFn): Pick<ResolvedOtlpOptions, 'resourceDefaults' | 'resourceOverrides'> {
+function resolveResource(
+  explicit: OtlpHttpOptions,
+  env: Env,
+  warn: WarnFn,
+): Pick<ResolvedOtlpOptions, 'resourceDefaults' | 'resourceOverrides'> {
   const overrides: Record<string, AttrValue> = {};
   const rawAttrs = env.OTEL_RESOURCE_ATTRIBUTES;
   if (rawAttrs !== undefined && rawAttrs.trim() !== '') {
@@ -242,12 +268,19 @@ export function redactOtlpOptions(o: ResolvedOtlpOptions): ResolvedOtlpOptions {
   const headers: Record<string, string> = {};
   for (const k of Object.keys(o.headers)) headers[k] = '[redacted]';
   const u = new URL(o.url);
-  if (u.username || u.password) { u.username = '[redacted]'; u.password = ''; }
+  if (u.username || u.password) {
+    u.username = '[redacted]';
+    u.password = '';
+  }
   if (u.search) u.search = '?[redacted]';
   return { ...o, url: u.href, headers };
 }
 
-export function resolveOtlpOptions(explicit: OtlpHttpOptions = {}, env: Env = process.env, warn: WarnFn = defaultWarn): ResolvedOtlpOptions {
+export function resolveOtlpOptions(
+  explicit: OtlpHttpOptions = {},
+  env: Env = process.env,
+  warn: WarnFn = defaultWarn,
+): ResolvedOtlpOptions {
   const url = resolveUrl(explicit, env, warn);
   const tls = resolveTls(explicit, env, warn);
   if (url.startsWith('http:') && (tls.caFile || tls.certFile || tls.insecureSkipVerify)) {
@@ -256,16 +289,25 @@ export function resolveOtlpOptions(explicit: OtlpHttpOptions = {}, env: Env = pr
   return {
     url,
     headers: resolveHeaders(explicit, env, warn),
-    compression: explicitValue('compression', explicit.compression, parseCompression)
-      ?? fromEnv(env, 'COMPRESSION', parseCompression, warn) ?? OTLP_DEFAULTS.compression,
-    timeoutMs: explicitPositiveInt('timeoutMs', explicit.timeoutMs)
-      ?? fromEnv(env, 'TIMEOUT', parsePositiveInt, warn) ?? OTLP_DEFAULTS.timeoutMs,
-    protocol: explicitValue('protocol', explicit.protocol, parseProtocol)
-      ?? fromEnv(env, 'PROTOCOL', parseProtocol, warn) ?? OTLP_DEFAULTS.protocol,
+    compression:
+      explicitValue('compression', explicit.compression, parseCompression) ??
+      fromEnv(env, 'COMPRESSION', parseCompression, warn) ??
+      OTLP_DEFAULTS.compression,
+    timeoutMs:
+      explicitPositiveInt('timeoutMs', explicit.timeoutMs) ??
+      fromEnv(env, 'TIMEOUT', parsePositiveInt, warn) ??
+      OTLP_DEFAULTS.timeoutMs,
+    protocol:
+      explicitValue('protocol', explicit.protocol, parseProtocol) ??
+      fromEnv(env, 'PROTOCOL', parseProtocol, warn) ??
+      OTLP_DEFAULTS.protocol,
     tls,
     ...resolveResource(explicit, env, warn),
-    maxRequestBytes: explicitPositiveInt('maxRequestBytes', explicit.maxRequestBytes, MIN_REQUEST_BYTES) ?? OTLP_DEFAULTS.maxRequestBytes,
-    maxResponseBytes: explicitPositiveInt('maxResponseBytes', explicit.maxResponseBytes, 1024) ?? OTLP_DEFAULTS.maxResponseBytes,
+    maxRequestBytes:
+      explicitPositiveInt('maxRequestBytes', explicit.maxRequestBytes, MIN_REQUEST_BYTES) ??
+      OTLP_DEFAULTS.maxRequestBytes,
+    maxResponseBytes:
+      explicitPositiveInt('maxResponseBytes', explicit.maxResponseBytes, 1024) ?? OTLP_DEFAULTS.maxResponseBytes,
     userAgent: `${EXPORTER_NAME}/${EXPORTER_VERSION}`,
   };
 }

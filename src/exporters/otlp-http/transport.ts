@@ -58,7 +58,13 @@ export function createTransport(opts: TransportOptions): Transport {
   const url = new URL(opts.url);
   const isHttps = url.protocol === 'https:';
   const agent = isHttps
-    ? new https.Agent({ keepAlive: true, ca: opts.tls?.ca, cert: opts.tls?.cert, key: opts.tls?.key, rejectUnauthorized: opts.tls?.rejectUnauthorized ?? true })
+    ? new https.Agent({
+        keepAlive: true,
+        ca: opts.tls?.ca,
+        cert: opts.tls?.cert,
+        key: opts.tls?.key,
+        rejectUnauthorized: opts.tls?.rejectUnauthorized ?? true,
+      })
     : new http.Agent({ keepAlive: true });
   const request = isHttps ? https.request : http.request;
 
@@ -88,9 +94,14 @@ export function createTransport(opts: TransportOptions): Transport {
         ownAbort ??= a;
         req.destroy(a);
       };
-      const timer = setTimeout(() => abort(new TransportAbort('TIMEOUT', `no complete answer within ${opts.timeoutMs} ms`)), opts.timeoutMs);
+      const timer = setTimeout(
+        () => abort(new TransportAbort('TIMEOUT', `no complete answer within ${opts.timeoutMs} ms`)),
+        opts.timeoutMs,
+      );
       const onAbort = (): void => abort(new TransportAbort('ABORTED', 'send aborted by the caller'));
-      if (signal?.aborted) { onAbort(); } else signal?.addEventListener('abort', onAbort, { once: true });
+      if (signal?.aborted) {
+        onAbort();
+      } else signal?.addEventListener('abort', onAbort, { once: true });
 
       req.on('error', fail);
       req.on('response', (res) => {
@@ -112,14 +123,23 @@ export function createTransport(opts: TransportOptions): Transport {
           size += chunk.length;
         });
         const response = (): HttpResponseResult => ({
-          kind: 'response', status: res.statusCode ?? 0, statusText: res.statusMessage ?? '',
-          headers: res.headers, body: Buffer.concat(parts, size), truncated,
+          kind: 'response',
+          status: res.statusCode ?? 0,
+          statusText: res.statusMessage ?? '',
+          headers: res.headers,
+          body: Buffer.concat(parts, size),
+          truncated,
         });
         res.on('end', () => finish(response()));
         res.on('error', fail);
         // A reset after the headers but before the end of the body ends here without 'end'.
         res.on('close', () => {
-          if (!res.complete) fail(Object.assign(new Error('connection closed before the response body was complete'), { code: 'ECONNRESET' }));
+          if (!res.complete)
+            fail(
+              Object.assign(new Error('connection closed before the response body was complete'), {
+                code: 'ECONNRESET',
+              }),
+            );
         });
       });
       req.end(body);

@@ -17,19 +17,27 @@ const ICMP = 1;
 const ICMP6 = 58;
 
 /** ICMP type → its counterpart type (request ↔ reply), for ICMP and ICMPv6. */
-export interface IcmpCounterparts { v4: Record<string, unknown>; v6: Record<string, unknown> }
+export interface IcmpCounterparts {
+  v4: Record<string, unknown>;
+  v6: Record<string, unknown>;
+}
 
 /** An IPv4 address's 4 bytes into `out` at `at`; false when it is not one. */
 function ipv4Into(ip: string, out: Buffer, at: number): boolean {
-  let part = 0, digits = 0, k = 0;
+  let part = 0,
+    digits = 0,
+    k = 0;
   for (let j = 0; j <= ip.length; j++) {
     const c = j < ip.length ? ip.charCodeAt(j) : 46;
     if (c === 46) {
       if (digits === 0 || part > 255 || k > 3) return false;
       out[at + k++] = part;
-      part = 0; digits = 0;
-    } else if (c >= 48 && c <= 57 && digits < 3 && !(digits === 1 && part === 0)) {   // no leading zero, as isIP
-      part = part * 10 + (c - 48); digits++;
+      part = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57 && digits < 3 && !(digits === 1 && part === 0)) {
+      // no leading zero, as isIP
+      part = part * 10 + (c - 48);
+      digits++;
     } else return false;
   }
   return k === 4;
@@ -38,7 +46,7 @@ function ipv4Into(ip: string, out: Buffer, at: number): boolean {
 /** An IPv6 address's 16 bytes into `out` at `at` (a zone id left out); false when it is not one. */
 function ipv6Into(address: string, out: Buffer, at: number): boolean {
   if (isIP(address) !== 6) return false;
-  const zone = address.indexOf('%');   // fe80::1%eth0: the zone is not part of the address
+  const zone = address.indexOf('%'); // fe80::1%eth0: the zone is not part of the address
   let text = zone >= 0 ? address.slice(0, zone) : address;
   // an embedded dotted quad (::ffff:1.2.3.4) as two groups, then "::" expanded to 8 groups
   const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
@@ -50,11 +58,12 @@ function ipv6Into(address: string, out: Buffer, at: number): boolean {
   const h = head === '' ? [] : head.split(':');
   const t = tail === undefined || tail === '' ? [] : tail.split(':');
   const groups = tail === undefined ? h : [...h, ...new Array(8 - h.length - t.length).fill('0'), ...t];
-  groups.forEach((g, k) => out.writeUInt16BE(parseInt(g, 16), at + k * 2));
+  for (const [k, g] of groups.entries()) out.writeUInt16BE(parseInt(g, 16), at + k * 2);
   return true;
 }
 
-const port = (v: unknown): number | undefined => (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 65535 ? v : undefined);
+const port = (v: unknown): number | undefined =>
+  typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 65535 ? v : undefined;
 
 // The hash input, reused (all synchronous; every byte is written before each hash):
 // seed(2) . ip_a . ip_b . proto(1) . 0(1) . port_a(2) . port_b(2)
@@ -67,9 +76,15 @@ const INPUT6 = Buffer.alloc(2 + 32 + 2 + 4);
  */
 export function communityId(parts: readonly unknown[], icmp?: IcmpCounterparts): string | undefined {
   const [sip, sport, dip, dport, proto] = parts;
-  const p = typeof proto === 'string' ? PROTO_OF[proto.toLowerCase()] ?? (/^\d+$/.test(proto) ? Number(proto) : undefined) : typeof proto === 'number' ? proto : undefined;
+  const p =
+    typeof proto === 'string'
+      ? (PROTO_OF[proto.toLowerCase()] ?? (/^\d+$/.test(proto) ? Number(proto) : undefined))
+      : typeof proto === 'number'
+        ? proto
+        : undefined;
   if (p === undefined || !PROTOS.has(p)) return undefined;
-  let pa = port(sport), pb = port(dport);
+  let pa = port(sport),
+    pb = port(dport);
   if (pa === undefined || pb === undefined || typeof sip !== 'string' || typeof dip !== 'string') return undefined;
   // ICMP: (type, code) → (type, counterpart type) when the type has one, else one-way
   let oneWay = false;
@@ -83,19 +98,25 @@ export function communityId(parts: readonly unknown[], icmp?: IcmpCounterparts):
   // the addresses are parsed straight into the hash input (the common case, IPv4, allocates nothing)
   if (ipv4Into(sip, INPUT4, 2) && ipv4Into(dip, INPUT4, 6)) return digest(INPUT4, 4, pa, pb, p, oneWay);
   if (ipv6Into(sip, INPUT6, 2) && ipv6Into(dip, INPUT6, 18)) return digest(INPUT6, 16, pa, pb, p, oneWay);
-  return undefined;   // not addresses, or one of each family
+  return undefined; // not addresses, or one of each family
 }
 
 /** The endpoints at 2 and 2 + len in `buf` ordered in place (smaller ip:port first), the rest written, hashed. */
 function digest(buf: Buffer, len: number, pa: number, pb: number, p: number, oneWay = false): string {
-  const a = 2, b = 2 + len;
+  const a = 2,
+    b = 2 + len;
   let c = 0;
   for (let k = 0; k < len && c === 0; k++) c = buf[a + k] - buf[b + k];
   const swap = !oneWay && (c > 0 || (c === 0 && pa > pb));
-  if (swap) for (let k = 0; k < len; k++) { const t = buf[a + k]; buf[a + k] = buf[b + k]; buf[b + k] = t; }
-  buf.writeUInt16BE(0, 0);                 // seed
+  if (swap)
+    for (let k = 0; k < len; k++) {
+      const t = buf[a + k];
+      buf[a + k] = buf[b + k];
+      buf[b + k] = t;
+    }
+  buf.writeUInt16BE(0, 0); // seed
   buf[b + len] = p;
-  buf[b + len + 1] = 0;                    // padding
+  buf[b + len + 1] = 0; // padding
   buf.writeUInt16BE(swap ? pb : pa, b + len + 2);
   buf.writeUInt16BE(swap ? pa : pb, b + len + 4);
   return `1:${hash('sha1', buf, 'base64')}`;

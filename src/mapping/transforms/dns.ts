@@ -15,22 +15,42 @@ function pick(o: O, ...keys: string[]): unknown {
   return undefined;
 }
 
-interface Question { name?: string; type?: string; class?: string }
-interface Answer { name?: string; type?: string; class?: string; ttl?: number; data?: string }
+interface Question {
+  name?: string;
+  type?: string;
+  class?: string;
+}
+interface Answer {
+  name?: string;
+  type?: string;
+  class?: string;
+  ttl?: number;
+  data?: string;
+}
 
 function questions(v: unknown): Question[] {
-  if (isO(v)) return (Array.isArray(v.questions) ? v.questions : []).filter(isO).map((q) => ({ name: s(q.name), type: s(q.type), class: s(q.class) }));
+  if (isO(v))
+    return (Array.isArray(v.questions) ? v.questions : [])
+      .filter(isO)
+      .map((q) => ({ name: s(q.name), type: s(q.type), class: s(q.class) }));
   if (!Array.isArray(v)) return [];
   return v.filter(isO).map((item) => {
     const q = isO(item.query_data) ? item.query_data : isO(item.dns_query_data) ? item.dns_query_data : item;
-    return { name: s(pick(q, 'query', 'name')), type: s(pick(q, 'query_type', 'type')), class: s(pick(q, 'query_class', 'class')) };
+    return {
+      name: s(pick(q, 'query', 'name')),
+      type: s(pick(q, 'query_type', 'type')),
+      class: s(pick(q, 'query_class', 'class')),
+    };
   });
 }
 
 function answers(v: unknown): Answer[] {
   if (isO(v)) {
     return (Array.isArray(v.answers) ? v.answers : []).filter(isO).map((a) => ({
-      name: s(a.name), type: s(a.type), class: s(a.class), ttl: n(pick(a, 'TTL', 'ttl')),
+      name: s(a.name),
+      type: s(a.type),
+      class: s(a.class),
+      ttl: n(pick(a, 'TTL', 'ttl')),
       data: s(pick(a, 'IP', 'ip', 'CNAME', 'cname', 'NS', 'ns', 'PTR', 'ptr', 'TXT', 'txt')),
     }));
   }
@@ -41,7 +61,13 @@ function answers(v: unknown): Answer[] {
     const q = isO(item.query_data) ? item.query_data : isO(item.dns_query_data) ? item.dns_query_data : {};
     for (const a of item.dns_answer) {
       if (!isO(a)) continue;
-      out.push({ name: s(pick(q, 'query', 'name')), type: s(pick(a, 'answer_type', 'type')), class: s(pick(q, 'query_class')), ttl: n(a.ttl), data: s(a.answer) });
+      out.push({
+        name: s(pick(q, 'query', 'name')),
+        type: s(pick(a, 'answer_type', 'type')),
+        class: s(pick(q, 'query_class')),
+        ttl: n(a.ttl),
+        data: s(a.answer),
+      });
     }
   }
   return out;
@@ -54,7 +80,11 @@ function answers(v: unknown): Answer[] {
 function oncePerInput<T>(fn: (v: unknown) => T): (v: unknown, input: MapInput) => T {
   let lastV: unknown, lastInput: MapInput | undefined, last: T;
   return (v, input) => {
-    if (v !== lastV || input !== lastInput) { last = fn(v); lastV = v; lastInput = input; }
+    if (v !== lastV || input !== lastInput) {
+      last = fn(v);
+      lastV = v;
+      lastInput = input;
+    }
     return last;
   };
 }
@@ -71,12 +101,23 @@ function n(v: unknown): number | undefined {
 // gopacket's DNSResponseCode strings (Tracee lower-cases them; some releases end "Server Failure "
 // with a space) → the RFC 6895 mnemonic ECS shows (dns.response_code: NOERROR).
 const RCODES: Record<string, string> = {
-  'no error': 'NOERROR', 'format error': 'FORMERR', 'server failure': 'SERVFAIL', 'non-existent domain': 'NXDOMAIN',
-  'not implemented': 'NOTIMP', 'query refused': 'REFUSED', 'name exists when it should not': 'YXDOMAIN',
-  'rr set exists when it should not': 'YXRRSET', 'rr set that should exist does not': 'NXRRSET',
-  'server not authoritative for zone': 'NOTAUTH', 'name not contained in zone': 'NOTZONE', 'bad opt version': 'BADVERS',
-  'key not recognized': 'BADKEY', 'signature out of time window': 'BADTIME', 'bad tkey mode': 'BADMODE',
-  'duplicate key name': 'BADNAME', 'algorithm not supported': 'BADALG',
+  'no error': 'NOERROR',
+  'format error': 'FORMERR',
+  'server failure': 'SERVFAIL',
+  'non-existent domain': 'NXDOMAIN',
+  'not implemented': 'NOTIMP',
+  'query refused': 'REFUSED',
+  'name exists when it should not': 'YXDOMAIN',
+  'rr set exists when it should not': 'YXRRSET',
+  'rr set that should exist does not': 'NXRRSET',
+  'server not authoritative for zone': 'NOTAUTH',
+  'name not contained in zone': 'NOTZONE',
+  'bad opt version': 'BADVERS',
+  'key not recognized': 'BADKEY',
+  'signature out of time window': 'BADTIME',
+  'bad tkey mode': 'BADMODE',
+  'duplicate key name': 'BADNAME',
+  'algorithm not supported': 'BADALG',
 };
 
 export const dnsTransforms: Record<string, TransformFactory> = {
@@ -96,29 +137,40 @@ export const dnsTransforms: Record<string, TransformFactory> = {
   }),
   dns_header_flags: plain((v) => {
     if (!isO(v)) return undefined;
-    const flags = [['AA', 'aa'], ['TC', 'tc'], ['RD', 'rd'], ['RA', 'ra']].filter(([g, p]) => {
-      const x = pick(v, g, p);
-      return x === 1 || x === true;
-    }).map(([g]) => g);
+    const flags = [
+      ['AA', 'aa'],
+      ['TC', 'tc'],
+      ['RD', 'rd'],
+      ['RA', 'ra'],
+    ]
+      .filter(([g, p]) => {
+        const x = pick(v, g, p);
+        return x === 1 || x === true;
+      })
+      .map(([g]) => g);
     return flags.length > 0 ? flags : undefined;
   }),
   dns_question_name: plain((v, i) => questionsOf(v, i)[0]?.name),
   dns_question_type: plain((v, i) => questionsOf(v, i)[0]?.type),
   dns_question_class: plain((v, i) => questionsOf(v, i)[0]?.class),
   dns_answers: plain((v, i) => {
-    const out = answersOf(v, i).map((a) => {
-      const o: O = {};
-      if (a.name) o.name = a.name;
-      if (a.type) o.type = a.type;
-      if (a.class) o.class = a.class;
-      if (a.ttl !== undefined) o.ttl = a.ttl;
-      if (a.data) o.data = a.data;
-      return o;
-    }).filter((o) => Object.keys(o).length > 0);
+    const out = answersOf(v, i)
+      .map((a) => {
+        const o: O = {};
+        if (a.name) o.name = a.name;
+        if (a.type) o.type = a.type;
+        if (a.class) o.class = a.class;
+        if (a.ttl !== undefined) o.ttl = a.ttl;
+        if (a.data) o.data = a.data;
+        return o;
+      })
+      .filter((o) => Object.keys(o).length > 0);
     return out.length > 0 ? out : undefined;
   }),
   dns_resolved_ips: plain((v, i) => {
-    const ips = answersOf(v, i).map((a) => a.data).filter((d): d is string => d !== undefined && isIP(d) !== 0);
+    const ips = answersOf(v, i)
+      .map((a) => a.data)
+      .filter((d): d is string => d !== undefined && isIP(d) !== 0);
     return ips.length > 0 ? ips : undefined;
   }),
 };

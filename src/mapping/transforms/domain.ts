@@ -7,7 +7,11 @@
 import { parse } from 'tldts';
 import { plain, type TransformFactory } from './index.ts';
 
-interface Parts { registered?: string; suffix?: string; subdomain?: string }
+interface Parts {
+  registered?: string;
+  suffix?: string;
+  subdomain?: string;
+}
 
 // The three transforms run one after the other on the same name: parse it once.
 let lastName: string | undefined;
@@ -15,7 +19,8 @@ let lastParts: Parts = {};
 
 // Labels of letters, digits, '-' and '_' (service names: _sip._tcp), an optional root dot; at most
 // 253 characters. Anything else (an HTTP Host is the client's to choose) is not split.
-const HOST_NAME = /^(?=.{1,253}\.?$)[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*\.?$/;
+const HOST_NAME =
+  /^(?=.{1,253}\.?$)[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*\.?$/;
 
 function partsOf(v: unknown): Parts {
   if (typeof v !== 'string' || v === '') return {};
@@ -23,9 +28,14 @@ function partsOf(v: unknown): Parts {
   // Names are case-insensitive, the list is lower case. The list's private part counts too
   // (duckdns.org, ngrok.io: each customer's name is a registered domain), as Packetbeat does.
   const name = v.toLowerCase();
-  const p = HOST_NAME.test(name) ? parse(name, { extractHostname: false, validateHostname: false, allowPrivateDomains: true }) : undefined;
+  const p = HOST_NAME.test(name)
+    ? parse(name, { extractHostname: false, validateHostname: false, allowPrivateDomains: true })
+    : undefined;
   lastName = v;
-  lastParts = p === undefined || p.isIp === true || !p.domain ? {} : { registered: p.domain, suffix: p.publicSuffix ?? undefined, subdomain: p.subdomain || undefined };
+  lastParts =
+    p === undefined || p.isIp === true || !p.domain
+      ? {}
+      : { registered: p.domain, suffix: p.publicSuffix ?? undefined, subdomain: p.subdomain || undefined };
   return lastParts;
 }
 

@@ -58,8 +58,8 @@ function leaf(s: string): void {
 function arg(name: string): void {
   seedA = 0x811c9dc5 | 0;
   seedB = 0x9747b28c | 0;
-  leaf(name);    // counts as a leaf: an empty argument is not carried by every shape, so it is undone below
-  leafCount--;   // when no leaf follows
+  leaf(name); // counts as a leaf: an empty argument is not carried by every shape, so it is undone below
+  leafCount--; // when no leaf follows
   seedA = lastA;
   seedB = lastB;
 }
@@ -75,20 +75,36 @@ function isByteList(v: readonly unknown[]): boolean {
 
 function leaves(v: unknown, depth: number): void {
   switch (typeof v) {
-    case 'string': if (v !== '' && v !== '0') leaf(v); return;
-    case 'number': if (v !== 0 && !Number.isNaN(v)) leaf(String(v)); return;
-    case 'bigint': if (v !== 0n) leaf(v.toString()); return;
-    case 'boolean': if (v) leaf('1'); return;
-    case 'object': break;
-    default: return;
+    case 'string':
+      if (v !== '' && v !== '0') leaf(v);
+      return;
+    case 'number':
+      if (v !== 0 && !Number.isNaN(v)) leaf(String(v));
+      return;
+    case 'bigint':
+      if (v !== 0n) leaf(v.toString());
+      return;
+    case 'boolean':
+      if (v) leaf('1');
+      return;
+    case 'object':
+      break;
+    default:
+      return;
   }
-  if (v === null || depth > 32) return;   // hostile nesting: the mapper refuses it elsewhere; the id need not go deeper
+  if (v === null || depth > 32) return; // hostile nesting: the mapper refuses it elsewhere; the id need not go deeper
   if (Array.isArray(v)) {
-    if (isByteList(v)) { leaf(v.join(',')); return; }
+    if (isByteList(v)) {
+      leaf(v.join(','));
+      return;
+    }
     for (let i = 0; i < v.length; i++) leaves(v[i], depth + 1);
     return;
   }
-  if (v instanceof Uint8Array) { if (v.length > 0) leaf(Array.from(v).join(',')); return; }
+  if (v instanceof Uint8Array) {
+    if (v.length > 0) leaf(Array.from(v).join(','));
+    return;
+  }
   // own enumerable values (what for-in with hasOwn visits); the sums make their order irrelevant
   const values = Object.values(v);
   for (let i = 0; i < values.length; i++) leaves(values[i], depth + 1);
@@ -96,14 +112,21 @@ function leaves(v: unknown, depth: number): void {
 
 /** The canonical form of the data, as text: the two multiset hashes and the leaf count. */
 export function canonicalData(fields: readonly DataField[] | undefined): string {
-  sumA = 0; sumB = 0; leafCount = 0;
+  sumA = 0;
+  sumB = 0;
+  leafCount = 0;
   if (fields) {
     for (let i = 0; i < fields.length; i++) {
       const f = fields[i];
-      const a = sumA; const b = sumB; const n = leafCount;
+      const a = sumA;
+      const b = sumB;
+      const n = leafCount;
       arg(f.name);
       leaves(f.value, 0);
-      if (leafCount === n) { sumA = a; sumB = b; }   // an argument with only zero values: as if absent (proto3)
+      if (leafCount === n) {
+        sumA = a;
+        sumB = b;
+      } // an argument with only zero values: as if absent (proto3)
     }
   }
   return leafCount === 0 ? '' : `${(sumA >>> 0).toString(36)}.${(sumB >>> 0).toString(36)}.${leafCount}`;
@@ -131,8 +154,10 @@ export function sameIdentityAs(copy: TraceeEvent, original: TraceeEvent): Tracee
 export function identityKey(event: TraceeEvent, name = event.name): string {
   const ev = ORIGINAL.get(event) ?? event;
   const p = ev.workload.process;
-  return `${ev.timestamp}|${p?.thread?.host_tid ?? ''}|${p?.host_pid ?? ''}|${p?.unique_id ?? ''}|${name}|${ev.workload.container?.id ?? ''}`
-    + `|${canonicalData(ev.data)}|${canonicalDetectedFrom(ev.detected_from)}`;
+  return (
+    `${ev.timestamp}|${p?.thread?.host_tid ?? ''}|${p?.host_pid ?? ''}|${p?.unique_id ?? ''}|${name}|${ev.workload.container?.id ?? ''}` +
+    `|${canonicalData(ev.data)}|${canonicalDetectedFrom(ev.detected_from)}`
+  );
 }
 
 /** Deterministic event id: 22 base64url characters of SHA-256 over the identity key (132 bits). */

@@ -139,19 +139,34 @@ export const eventTransforms: Record<string, TransformFactory> = {
   epoch_ns_time: () => {
     const format = createRfc3339NsFormatter();
     return (v) => {
-      const ns = typeof v === 'bigint' ? v : typeof v === 'number' && Number.isInteger(v) ? BigInt(v)
-        : typeof v === 'string' ? (/^\d+$/.test(v) ? BigInt(v) : parseRfc3339Ns(v)) : undefined;
+      const ns =
+        typeof v === 'bigint'
+          ? v
+          : typeof v === 'number' && Number.isInteger(v)
+            ? BigInt(v)
+            : typeof v === 'string'
+              ? /^\d+$/.test(v)
+                ? BigInt(v)
+                : parseRfc3339Ns(v)
+              : undefined;
       return ns !== undefined && ns >= PLAUSIBLE_EPOCH_NS && ns <= MAX_EPOCH_NS ? format(ns) : undefined;
     };
   },
   // with a JSON writer for the ECS JSON path (the flattened tracee.data: most of a document's text)
   // dataObject's values went through toJsonSafe: the result holds no bigint (jsonSafe)
-  data_object: () => Object.assign((v: unknown) => dataObject(v as DataField[]), { json: (v: unknown) => dataObjectJson(v as DataField[]), jsonSafe: true as const }),
+  data_object: () =>
+    Object.assign((v: unknown) => dataObject(v as DataField[]), {
+      json: (v: unknown) => dataObjectJson(v as DataField[]),
+      jsonSafe: true as const,
+    }),
   detected_from: plain((v) => detectedFrom(v as DetectedFrom)),
   severity: (arg, lookups) => {
     const table = lookupTable(lookups, 'severity');
     return (v) => {
-      const row = typeof v === 'number' && Object.hasOwn(table, String(v)) ? (table[String(v)] as Record<string, unknown>) : undefined;
+      const row =
+        typeof v === 'number' && Object.hasOwn(table, String(v))
+          ? (table[String(v)] as Record<string, unknown>)
+          : undefined;
       return row === undefined ? undefined : row[arg ?? 'name'];
     };
   },

@@ -6,7 +6,10 @@ import { lookupTable } from '../lookups.ts';
 import type { Transform, TransformFactory } from './index.ts';
 
 // (not index.ts's plain: this module is imported on its own by tests, before the registry)
-const plain = (fn: Transform): TransformFactory => () => fn;
+const plain =
+  (fn: Transform): TransformFactory =>
+  () =>
+    fn;
 
 /**
  * An fd argument: a number, or with `parse-arguments-fds` (Tracee ≤ v0.24, `--output
@@ -39,7 +42,10 @@ export function hasAnyFlag(flags: unknown, bits: Record<string, unknown>): boole
 
 export const fileTransforms: Record<string, TransformFactory> = {
   // a file's path only: "socket:[123]", "pipe:[4]", "anon_inode:[eventfd]" are not files
-  fd_path: plain((v) => { const p = splitFd(v)?.path; return p?.startsWith('/') ? p : undefined; }),
+  fd_path: plain((v) => {
+    const p = splitFd(v)?.path;
+    return p?.startsWith('/') ? p : undefined;
+  }),
   fd_number: plain((v) => splitFd(v)?.fd),
   // The value only when the event's `flags` argument holds one of the flags of the lookup table
   // (name → bit): open's mode is used only with O_CREAT or O_TMPFILE, the kernel ignores it otherwise.

@@ -29,10 +29,13 @@ export function splitHost(host: string): { host: string; port?: number } {
   }
   const port = /^\d{1,5}$/.test(host.slice(colon + 1)) ? Number(host.slice(colon + 1)) : undefined;
   const name = host.slice(0, colon);
-  return { host: bracket > 0 ? name.slice(1, bracket) : name, ...(port !== undefined && port <= 65535 ? { port } : {}) };
+  return {
+    host: bracket > 0 ? name.slice(1, bracket) : name,
+    ...(port !== undefined && port <= 65535 ? { port } : {}),
+  };
 }
 
-const hostOf = (v: unknown) => (isO(v) ? str(v.host) ?? header(v, 'host') : undefined);
+const hostOf = (v: unknown) => (isO(v) ? (str(v.host) ?? header(v, 'host')) : undefined);
 
 export const httpTransforms: Record<string, TransformFactory> = {
   http_method: plain((v) => (isO(v) ? str(v.method) : undefined)),
@@ -48,8 +51,14 @@ export const httpTransforms: Record<string, TransformFactory> = {
   }),
   http_uri_path: plain((v) => (isO(v) ? str(v.uri_path ?? v.uriPath) : undefined)),
   // url.domain is the name only; the Host header may carry a port (url.port)
-  http_host: plain((v) => { const h = hostOf(v); return h === undefined ? undefined : str(splitHost(h).host); }),
-  http_host_port: plain((v) => { const h = hostOf(v); return h === undefined ? undefined : splitHost(h).port; }),
+  http_host: plain((v) => {
+    const h = hostOf(v);
+    return h === undefined ? undefined : str(splitHost(h).host);
+  }),
+  http_host_port: plain((v) => {
+    const h = hostOf(v);
+    return h === undefined ? undefined : splitHost(h).port;
+  }),
   http_user_agent: plain((v) => header(v, 'user-agent')),
   // the body size of a request or a response (arg): proto_http says which it is in `direction`;
   // content_length, else the Content-Length header

@@ -4,7 +4,10 @@ import { isIP } from 'node:net';
 import type { Transform, TransformFactory } from './index.ts';
 
 // (not index.ts's plain: this module is imported on its own by tests, before the registry)
-const plain = (fn: Transform): TransformFactory => () => fn;
+const plain =
+  (fn: Transform): TransformFactory =>
+  () =>
+    fn;
 import { communityId } from './community-id.ts';
 import { lookupTable } from '../lookups.ts';
 
@@ -12,9 +15,13 @@ import { lookupTable } from '../lookups.ts';
  * "EchoRequest" | "DestinationUnreachable(Port)" | "EchoRequest(Code: 3)" | "42(7)" (gopacket's
  * String()), or the proto_icmp object holding it (typeCode / type_code) → type and code.
  */
-export function icmpTypeCode(v: unknown, types: Record<string, unknown>, codes: Record<string, unknown>): { type: number; code: number } | undefined {
+export function icmpTypeCode(
+  v: unknown,
+  types: Record<string, unknown>,
+  codes: Record<string, unknown>,
+): { type: number; code: number } | undefined {
   const o = v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-  const text = o !== undefined ? o.typeCode ?? o.type_code : v;
+  const text = o !== undefined ? (o.typeCode ?? o.type_code) : v;
   if (typeof text !== 'string') return undefined;
   const m = /^([A-Za-z]+|\d+)(?:\((?:Code: )?([^)]*)\))?$/.exec(text.trim());
   if (m === null) return undefined;
@@ -28,7 +35,14 @@ export function icmpTypeCode(v: unknown, types: Record<string, unknown>, codes: 
   return typeof code === 'number' ? { type, code } : undefined;
 }
 
-type SockAddr = { sa_family?: unknown; sin_addr?: unknown; sin_port?: unknown; sin6_addr?: unknown; sin6_port?: unknown; sun_path?: unknown };
+type SockAddr = {
+  sa_family?: unknown;
+  sin_addr?: unknown;
+  sin_port?: unknown;
+  sin6_addr?: unknown;
+  sin6_port?: unknown;
+  sun_path?: unknown;
+};
 
 function sockaddr(v: unknown): SockAddr | undefined {
   return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as SockAddr) : undefined;
@@ -56,22 +70,27 @@ export const networkTransforms: Record<string, TransformFactory> = {
   iana_transport: plain((v) => (typeof v === 'number' ? IANA_TRANSPORT[v] : undefined)),
   sockaddr_ip: plain((v) => {
     const s = sockaddr(v);
-    return s ? ipOf(s.sin_addr) ?? ipOf(s.sin6_addr) : undefined;
+    return s ? (ipOf(s.sin_addr) ?? ipOf(s.sin6_addr)) : undefined;
   }),
   sockaddr_port: plain((v) => {
     const s = sockaddr(v);
-    return s ? port(s.sin_port) ?? port(s.sin6_port) : undefined;
+    return s ? (port(s.sin_port) ?? port(s.sin6_port)) : undefined;
   }),
   // an IP, or the unix socket path
   sockaddr_address: plain((v) => {
     const s = sockaddr(v);
     if (!s) return undefined;
-    return ipOf(s.sin_addr) ?? ipOf(s.sin6_addr) ?? (typeof s.sun_path === 'string' && s.sun_path ? s.sun_path : undefined);
+    return (
+      ipOf(s.sin_addr) ?? ipOf(s.sin6_addr) ?? (typeof s.sun_path === 'string' && s.sun_path ? s.sun_path : undefined)
+    );
   }),
   // collect: [source.ip, source.port, destination.ip, destination.port, network.transport]; for
   // ICMP the type and code in the ports' places
   community_id: (_arg, lookups) => {
-    const icmp = { v4: lookupTable(lookups, 'icmp_counterpart_types'), v6: lookupTable(lookups, 'icmpv6_counterpart_types') };
+    const icmp = {
+      v4: lookupTable(lookups, 'icmp_counterpart_types'),
+      v6: lookupTable(lookups, 'icmpv6_counterpart_types'),
+    };
     return (v) => (Array.isArray(v) ? communityId(v, icmp) : undefined);
   },
   // gopacket's ICMPv4/ICMPv6 TypeCode text → type / code numbers (lookups/icmp.yaml); v4 or v6 by arg

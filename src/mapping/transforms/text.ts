@@ -28,7 +28,10 @@ export function splitImage(ref: string): { name: string; tag?: string; digest?: 
   let rest = ref;
   let digest: string | undefined;
   const at = rest.indexOf('@');
-  if (at >= 0) { digest = rest.slice(at + 1); rest = rest.slice(0, at); }
+  if (at >= 0) {
+    digest = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+  }
   const colon = rest.lastIndexOf(':');
   if (colon > rest.lastIndexOf('/')) return { name: rest.slice(0, colon), tag: rest.slice(colon + 1), digest };
   return { name: rest, digest };
@@ -38,8 +41,12 @@ export function splitImage(ref: string): { name: string; tag?: string; digest?: 
 function distinct(v: unknown): unknown[] | undefined {
   if (!Array.isArray(v)) return undefined;
   const out: unknown[] = [];
-  const add = (x: unknown) => { if (x !== undefined && x !== null && x !== '' && typeof x !== 'object' && !out.includes(x)) out.push(x); };
-  for (const x of v) if (Array.isArray(x)) x.forEach(add); else add(x);
+  const add = (x: unknown) => {
+    if (x !== undefined && x !== null && x !== '' && typeof x !== 'object' && !out.includes(x)) out.push(x);
+  };
+  for (const x of v)
+    if (Array.isArray(x)) x.forEach(add);
+    else add(x);
   return out.length > 0 ? out : undefined;
 }
 
@@ -59,10 +66,12 @@ export const textTransforms: Record<string, TransformFactory> = {
   // argv → one command line; arguments with spaces or quotes are quoted so it can be split again.
   join_args: plain((v) => {
     if (!Array.isArray(v) || v.length === 0) return undefined;
-    return v.map((a) => {
-      const s = String(a);
-      return s === '' || /[\s"'\\]/.test(s) ? JSON.stringify(s) : s;
-    }).join(' ');
+    return v
+      .map((a) => {
+        const s = String(a);
+        return s === '' || /[\s"'\\]/.test(s) ? JSON.stringify(s) : s;
+      })
+      .join(' ');
   }),
   // numeric mode → octal string of the permission bits ("644"); ECS/OTel file.mode examples.
   octal_mode: plain((v) => {
@@ -85,21 +94,26 @@ export const textTransforms: Record<string, TransformFactory> = {
   // repo digests "repo@sha256:abc" → ECS container.image.hash.all "sha256:abc"
   image_hashes: plain((v) => {
     if (!Array.isArray(v)) return undefined;
-    const out = v.filter((d): d is string => typeof d === 'string' && d !== '').map((d) => (d.includes('@') ? d.slice(d.indexOf('@') + 1) : d));
+    const out = v
+      .filter((d): d is string => typeof d === 'string' && d !== '')
+      .map((d) => (d.includes('@') ? d.slice(d.indexOf('@') + 1) : d));
     return out.length > 0 ? out : undefined;
   }),
   // label map → ["key:value", …] (ECS orchestrator.resource.label example)
   labels_kv: plain((v) => {
     if (v === null || typeof v !== 'object') return undefined;
     const o = v as Record<string, unknown>;
-    const out = Object.keys(o).sort().map((k) => `${k}:${String(o[k])}`);
+    const out = Object.keys(o)
+      .sort()
+      .map((k) => `${k}:${String(o[k])}`);
     return out.length > 0 ? out : undefined;
   }),
   // marks a map to be spread into "<attribute>.<key>" attributes (semconv template attributes)
   template: plain((v) => v),
   rfc3339_ns: () => {
     const format = createRfc3339NsFormatter();
-    return (v) => (typeof v === 'bigint' ? format(v) : typeof v === 'number' && Number.isInteger(v) ? format(BigInt(v)) : undefined);
+    return (v) =>
+      typeof v === 'bigint' ? format(v) : typeof v === 'number' && Number.isInteger(v) ? format(BigInt(v)) : undefined;
   },
   // a wall-clock ns time only: Tracee ≤ v0.10 sent boot-relative thread start times
   rfc3339_ns_epoch: () => {
@@ -116,7 +130,8 @@ export const textTransforms: Record<string, TransformFactory> = {
     const out: string[] = [];
     for (const a of addrs) {
       const x = (a as { address?: unknown } | null)?.address;
-      if (typeof x === 'bigint' || (typeof x === 'number' && Number.isInteger(x))) out.push(`0x${BigInt(x).toString(16)}`);
+      if (typeof x === 'bigint' || (typeof x === 'number' && Number.isInteger(x)))
+        out.push(`0x${BigInt(x).toString(16)}`);
     }
     return out.length > 0 ? out : undefined;
   }),

@@ -5,7 +5,10 @@ import type { TransformFactory } from './index.ts';
 
 const TECHNIQUE_ID = /^T\d{4}(\.\d{3})?$/;
 
-interface Tactic { id: string; name: string }
+interface Tactic {
+  id: string;
+  name: string;
+}
 
 function tacticIndex(lookups: Lookups): Map<string, Tactic> {
   const tactics = lookupTable(lookups, 'tactics') as Record<string, { name: string; aliases?: string[] }>;
@@ -43,7 +46,7 @@ const ref = (path: string) => `https://attack.mitre.org/${path}/`;
 export const threatTransforms: Record<string, TransformFactory> = {
   mitre_tactic_name: (_a, lookups) => {
     const idx = tacticIndex(lookups);
-    return (v) => (typeof v === 'string' && v ? idx.get(v.toLowerCase())?.name ?? v : undefined);
+    return (v) => (typeof v === 'string' && v ? (idx.get(v.toLowerCase())?.name ?? v) : undefined);
   },
   mitre_tactic_id: (_a, lookups) => {
     const idx = tacticIndex(lookups);
@@ -79,7 +82,7 @@ export const threatTransforms: Record<string, TransformFactory> = {
     const names = lookupTable(lookups, 'techniques') as Record<string, string>;
     return (v) => {
       const id = techniqueIdOf(v);
-      return id?.includes('.') ? givenName(v) ?? names[id] : undefined;
+      return id?.includes('.') ? (givenName(v) ?? names[id]) : undefined;
     };
   },
   mitre_subtechnique_reference: () => (v) => {

@@ -46,8 +46,16 @@ export async function loadFileCheckpoint(file: string): Promise<LoadedFileCheckp
   try {
     const doc = JSON.parse(text) as FileCheckpointDoc;
     if (doc?.version !== 1 || !Array.isArray(doc.files)) throw new Error('not a version 1 checkpoint');
-    const entries = doc.files.filter((e) => typeof e?.dev === 'string' && typeof e.ino === 'string' && typeof e.fingerprint === 'string'
-      && Number.isSafeInteger(e.offset) && e.offset >= 0 && Number.isSafeInteger(e.fingerprint_bytes) && typeof e.path === 'string');
+    const entries = doc.files.filter(
+      (e) =>
+        typeof e?.dev === 'string' &&
+        typeof e.ino === 'string' &&
+        typeof e.fingerprint === 'string' &&
+        Number.isSafeInteger(e.offset) &&
+        e.offset >= 0 &&
+        Number.isSafeInteger(e.fingerprint_bytes) &&
+        typeof e.path === 'string',
+    );
     return { existed: true, entries: entries.map((e) => ({ ...e, line: Number.isSafeInteger(e.line) ? e.line : 0 })) };
   } catch (err) {
     return { existed: true, entries: [], problem: `unreadable (${(err as Error).message})` };
@@ -57,7 +65,7 @@ export async function loadFileCheckpoint(file: string): Promise<LoadedFileCheckp
 export async function saveFileCheckpoint(file: string, doc: FileCheckpointDoc): Promise<void> {
   await ensurePrivateDir(path.dirname(file));
   const tmp = `${file}.tmp-${process.pid}`;
-  const fh = await openPrivateFile(tmp, 'truncate');   // 0600, never through a symlink
+  const fh = await openPrivateFile(tmp, 'truncate'); // 0600, never through a symlink
   try {
     await fh.writeFile(JSON.stringify(doc, null, 1) + '\n');
     await fh.sync();

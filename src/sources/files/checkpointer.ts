@@ -37,19 +37,23 @@ export class FileCheckpointer {
   static async open(o: CheckpointerOptions, files: TrackedFiles): Promise<FileCheckpointer | undefined> {
     const dir = path.dirname(o.path);
     try {
-      const loose = await ensurePrivateDir(dir);   // 0700 when created
+      const loose = await ensurePrivateDir(dir); // 0700 when created
       if (loose !== undefined) o.log(`warning: checkpoint: ${loose}`);
     } catch (err) {
       const why = `cannot create the checkpoint folder ${dir}: ${(err as Error).message}`;
       if (o.required) throw new Error(why);
-      o.log(`${o.paths.join(', ')}: ${why}; reading without checkpoints (set data_dir or TRACEE_EXPORTER_DATA_DIR, or checkpoint: false)`);
+      o.log(
+        `${o.paths.join(', ')}: ${why}; reading without checkpoints (set data_dir or TRACEE_EXPORTER_DATA_DIR, or checkpoint: false)`,
+      );
       return undefined;
     }
     const cp = await loadFileCheckpoint(o.path);
     if (cp.problem !== undefined) o.log(`${o.path}: checkpoint ${cp.problem}: ignored, files are read from the start`);
     files.load(cp.entries, cp.existed);
     const c = new FileCheckpointer(o, files);
-    c.timer = setInterval(() => { void c.saveSoon(); }, o.intervalMs);
+    c.timer = setInterval(() => {
+      void c.saveSoon();
+    }, o.intervalMs);
     c.timer.unref();
     return c;
   }
@@ -79,7 +83,10 @@ export class FileCheckpointer {
       this.lastSaveError = '';
     } catch (err) {
       const msg = (err as Error).message;
-      if (msg !== this.lastSaveError) log(`${file}: cannot write the checkpoint: ${msg} (offsets are kept in memory; a restart may read records again)`);
+      if (msg !== this.lastSaveError)
+        log(
+          `${file}: cannot write the checkpoint: ${msg} (offsets are kept in memory; a restart may read records again)`,
+        );
       this.lastSaveError = msg;
     }
   }

@@ -17,8 +17,13 @@ export function fileSourceOptions(s: FileSourceConfig, dataDir: string): FileSou
   const checkpoint = s.checkpoint ?? follow;
   const hash = createHash('sha256').update(JSON.stringify(paths)).digest('hex').slice(0, 16);
   return {
-    paths, follow, startAt: s.start_at, maxLineBytes: s.max_line_bytes,
-    checkpointPath: !checkpoint ? undefined : s.checkpoint_path ?? path.join(dataDir, 'checkpoints', `file-${hash}.json`),
+    paths,
+    follow,
+    startAt: s.start_at,
+    maxLineBytes: s.max_line_bytes,
+    checkpointPath: !checkpoint
+      ? undefined
+      : (s.checkpoint_path ?? path.join(dataDir, 'checkpoints', `file-${hash}.json`)),
     // asked for explicitly: a checkpoint that cannot be written is an error; by default: a warning
     checkpointRequired: s.checkpoint === true,
   };

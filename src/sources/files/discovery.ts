@@ -15,7 +15,10 @@ export const isLiteralPath = (file: string, paths: string[]): boolean => !isGlob
 export async function expandPaths(paths: string[], checkpointPath: string | undefined): Promise<string[]> {
   const out = new Set<string>();
   for (const p of paths) {
-    if (!isGlob(p)) { out.add(p); continue; }
+    if (!isGlob(p)) {
+      out.add(p);
+      continue;
+    }
     for await (const m of fs.glob(p)) out.add(m);
   }
   // never our own checkpoint (or its temp file), should a glob match it
@@ -35,7 +38,9 @@ export async function identitiesOf(names: string[]): Promise<Set<string>> {
     try {
       const st = await fs.stat(m, { bigint: true });
       if (st.isFile()) seen.add(`${st.dev}:${st.ino}`);
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
   return seen;
 }

@@ -34,8 +34,8 @@ export interface FileSourceOptions {
   checkpointPath?: string;
   /** The checkpoint folder cannot be created: error (true) or run without checkpoints, with a warning. */
   checkpointRequired?: boolean;
-  checkpointIntervalMs?: number;   // default 1000
-  pollIntervalMs?: number;         // default 250
+  checkpointIntervalMs?: number; // default 1000
+  pollIntervalMs?: number; // default 250
   /** With follow: how often the globs are expanded again for new files (default 1000). */
   scanIntervalMs?: number;
   /** With follow: how long a file that lost its name (rotated, deleted) must stay unchanged before it is let go (default 5000). */
@@ -66,7 +66,13 @@ export interface FileSource {
 export function createFileSource(options: FileSourceOptions, deps: FileSourceDeps): FileSource {
   const s = new FileSourceRun(options, deps);
   // plain functions: callers pass them around detached (telemetry's progress reader)
-  return { open: () => s.open(), run: () => s.run(), close: () => s.close(), snapshot: () => s.snapshot(), progress: () => s.progress() };
+  return {
+    open: () => s.open(),
+    run: () => s.run(),
+    close: () => s.close(),
+    snapshot: () => s.snapshot(),
+    progress: () => s.progress(),
+  };
 }
 
 class FileSourceRun implements FileSource {
@@ -82,15 +88,27 @@ class FileSourceRun implements FileSource {
     this.checkpointPath = o.checkpointPath;
     this.files = new TrackedFiles(o.checkpointPath !== undefined);
     this.ctx = {
-      files: this.files, ingest: deps.ingest, signal: deps.signal, log: deps.log, error: deps.error,
-      paths: o.paths, follow: o.follow, startAt: o.startAt,
-      pollIntervalMs: o.pollIntervalMs ?? 250, quietMs: o.quietMs, maxLineBytes: o.maxLineBytes,
+      files: this.files,
+      ingest: deps.ingest,
+      signal: deps.signal,
+      log: deps.log,
+      error: deps.error,
+      paths: o.paths,
+      follow: o.follow,
+      startAt: o.startAt,
+      pollIntervalMs: o.pollIntervalMs ?? 250,
+      quietMs: o.quietMs,
+      maxLineBytes: o.maxLineBytes,
     };
   }
 
-  snapshot(): FileCheckpointEntry[] { return this.files.entries(); }
+  snapshot(): FileCheckpointEntry[] {
+    return this.files.entries();
+  }
 
-  progress(): Promise<FileProgress[]> { return this.files.progress(); }
+  progress(): Promise<FileProgress[]> {
+    return this.files.progress();
+  }
 
   open(): Promise<void> {
     return (this.opening ??= this.openOnce());
@@ -98,10 +116,16 @@ class FileSourceRun implements FileSource {
 
   private async openOnce(): Promise<void> {
     if (this.checkpointPath === undefined) return;
-    this.checkpointer = await FileCheckpointer.open({
-      path: this.checkpointPath, paths: this.o.paths, required: this.o.checkpointRequired ?? false,
-      intervalMs: this.o.checkpointIntervalMs ?? 1000, log: this.ctx.log,
-    }, this.files);
+    this.checkpointer = await FileCheckpointer.open(
+      {
+        path: this.checkpointPath,
+        paths: this.o.paths,
+        required: this.o.checkpointRequired ?? false,
+        intervalMs: this.o.checkpointIntervalMs ?? 1000,
+        log: this.ctx.log,
+      },
+      this.files,
+    );
     if (this.checkpointer === undefined) {
       this.checkpointPath = undefined;
       this.files.acks = false;
@@ -139,10 +163,17 @@ class FileSourceRun implements FileSource {
     let initialScan = true;
     while (!signal.aborted) {
       let found: string[];
-      try { found = await expandPaths(this.o.paths, this.checkpointPath); } catch (err) { log(`${this.o.paths.join(', ')}: cannot list: ${(err as Error).message}`); found = []; }
+      try {
+        found = await expandPaths(this.o.paths, this.checkpointPath);
+      } catch (err) {
+        log(`${this.o.paths.join(', ')}: cannot list: ${(err as Error).message}`);
+        found = [];
+      }
       for (const f of found) {
         if (followers.has(f)) continue;
-        const run = followPath(this.ctx, f, isLiteralPath(f, this.o.paths), initialScan).catch(this.failed(f)).finally(() => followers.delete(f));
+        const run = followPath(this.ctx, f, isLiteralPath(f, this.o.paths), initialScan)
+          .catch(this.failed(f))
+          .finally(() => followers.delete(f));
         followers.set(f, run);
       }
       await this.forgetVanished(found);
@@ -158,6 +189,8 @@ class FileSourceRun implements FileSource {
   }
 
   private failed(file: string): (err: unknown) => void {
-    return (err) => { if (!this.ctx.signal.aborted) this.ctx.error(file, err as Error); };
+    return (err) => {
+      if (!this.ctx.signal.aborted) this.ctx.error(file, err as Error);
+    };
   }
 }

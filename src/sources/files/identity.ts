@@ -19,7 +19,10 @@ export interface FileIdentity {
 export const identityKey = (id: { dev: string; ino: string }): string => `${id.dev}:${id.ino}`;
 
 /** sha256 of the first `n` bytes (fewer if the file is shorter: then `bytes` says how many). */
-export async function fingerprintOf(handle: FileHandle, n = FINGERPRINT_BYTES): Promise<{ fingerprint: string; bytes: number }> {
+export async function fingerprintOf(
+  handle: FileHandle,
+  n = FINGERPRINT_BYTES,
+): Promise<{ fingerprint: string; bytes: number }> {
   const buf = Buffer.alloc(n);
   let got = 0;
   while (got < n) {
@@ -34,11 +37,20 @@ export async function fingerprintOf(handle: FileHandle, n = FINGERPRINT_BYTES): 
 export async function identify(handle: FileHandle): Promise<FileIdentity & { size: number }> {
   const st = await handle.stat({ bigint: true });
   const fp = await fingerprintOf(handle);
-  return { dev: String(st.dev), ino: String(st.ino), fingerprint: fp.fingerprint, fingerprintBytes: fp.bytes, size: Number(st.size) };
+  return {
+    dev: String(st.dev),
+    ino: String(st.ino),
+    fingerprint: fp.fingerprint,
+    fingerprintBytes: fp.bytes,
+    size: Number(st.size),
+  };
 }
 
 /** Do the file's first `fingerprintBytes` bytes still hash to `fingerprint`? */
-export async function sameContentStart(handle: FileHandle, id: Pick<FileIdentity, 'fingerprint' | 'fingerprintBytes'>): Promise<boolean> {
+export async function sameContentStart(
+  handle: FileHandle,
+  id: Pick<FileIdentity, 'fingerprint' | 'fingerprintBytes'>,
+): Promise<boolean> {
   const fp = await fingerprintOf(handle, id.fingerprintBytes);
   return fp.bytes === id.fingerprintBytes && fp.fingerprint === id.fingerprint;
 }

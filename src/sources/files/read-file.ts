@@ -43,16 +43,22 @@ export async function readOpened(ctx: FileReadContext, r: ReadRequest): Promise<
   const t = ctx.files.track(file, id, start, handle);
   try {
     const chunks = tailFile({ path: file, handle, dev: id.dev, ino: id.ino }, t.tail, {
-      follow: r.follow, pollIntervalMs: ctx.pollIntervalMs, quietMs: ctx.quietMs, signal: ctx.signal,
+      follow: r.follow,
+      pollIntervalMs: ctx.pollIntervalMs,
+      quietMs: ctx.quietMs,
+      signal: ctx.signal,
       sameStart: () => sameContentStart(handle, t.id),
     });
-    await ctx.ingest(readRecords(chunks, file, {
-      maxLineBytes: ctx.maxLineBytes,
-      startOffset: start.offset,
-      startLine: start.line,
-      ackFor: ackFor(t, ctx.files.acks),
-      keepUnfinishedLine: () => !r.dropUnfinished() || t.tail.end !== 'truncated',
-    }), { signal: ctx.signal, listRejections: false });
+    await ctx.ingest(
+      readRecords(chunks, file, {
+        maxLineBytes: ctx.maxLineBytes,
+        startOffset: start.offset,
+        startLine: start.line,
+        ackFor: ackFor(t, ctx.files.acks),
+        keepUnfinishedLine: () => !r.dropUnfinished() || t.tail.end !== 'truncated',
+      }),
+      { signal: ctx.signal, listRejections: false },
+    );
   } finally {
     t.reading = false;
     t.handle = undefined;
@@ -64,7 +70,12 @@ export async function readOpened(ctx: FileReadContext, r: ReadRequest): Promise<
 
 /** Each record read moves the file's last end; with acks it also gets its ticket in the watermark. */
 function ackFor(t: TrackedFile, acks: boolean): (end: number, line: number) => (() => void) | undefined {
-  if (!acks) return (end, line) => { t.lastEnd = end; t.lastLine = line; return undefined; };
+  if (!acks)
+    return (end, line) => {
+      t.lastEnd = end;
+      t.lastLine = line;
+      return undefined;
+    };
   return (end, line) => {
     t.lastEnd = end;
     t.lastLine = line;

@@ -10,7 +10,10 @@ import type { Position } from './watermark.ts';
 const START: Position = { offset: 0, line: 0 };
 
 export async function resumePosition(
-  files: TrackedFiles, file: string, handle: fs.FileHandle, id: FileIdentity & { size: number },
+  files: TrackedFiles,
+  file: string,
+  handle: fs.FileHandle,
+  id: FileIdentity & { size: number },
   o: { firstScan: boolean; startAt?: 'beginning' | 'end'; log(message: string): void },
 ): Promise<Position> {
   const e = files.known.get(identityKey(id));

@@ -11,13 +11,16 @@ export const fileSource: PullSourceKind<FileSourceConfig> = {
   schema: fileSourceSchema,
   label: (s) => [...(s.path ? [s.path] : []), ...(s.paths ?? [])].join(', '),
   check(s, chk) {
-    if (!s.follow && s.path !== undefined && !fs.existsSync(s.path)) chk.warn(['path'], `${s.path} does not exist (the run will report a source error; follow: true waits for it)`);
+    if (!s.follow && s.path !== undefined && !fs.existsSync(s.path))
+      chk.warn(['path'], `${s.path} does not exist (the run will report a source error; follow: true waits for it)`);
     return `file ${s.path}${s.follow ? ' (follow)' : ''}`;
   },
   async run(s, ctx, atEnd) {
     // checkpoints are written once more after the final flush (atEnd)
     const src = createFileSource(fileSourceOptions(s, ctx.dataDir), {
-      ingest: ctx.ingest, log: ctx.log, signal: ctx.signal,
+      ingest: ctx.ingest,
+      log: ctx.log,
+      signal: ctx.signal,
       error: (file, err) => ctx.error(file, err),
     });
     atEnd(() => src.close());

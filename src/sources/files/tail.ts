@@ -5,6 +5,7 @@
 // lost, a writer that keeps the renamed file open (Tracee does not reopen its output file) is
 // still followed, and a deleted file is let go.
 
+import type { BigIntStats } from 'node:fs';
 import fs from 'node:fs/promises';
 
 export type TailEnd = 'eof' | 'rotated' | 'truncated' | 'deleted' | 'stopped';
@@ -31,14 +32,24 @@ export interface TailOptions {
 }
 
 /** Why the tail ended, and the offset read up to (filled in as it goes). */
-export interface TailState { end?: TailEnd; offset: number }
+export interface TailState {
+  end?: TailEnd;
+  offset: number;
+}
 
 const CHUNK = 256 * 1024;
 
 export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise<void>((resolve) => {
-    if (signal.aborted) { resolve(); return; }
-    const done = () => { clearTimeout(t); signal.removeEventListener('abort', done); resolve(); };
+    if (signal.aborted) {
+      resolve();
+      return;
+    }
+    const done = () => {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
     const t = setTimeout(done, ms);
     signal.addEventListener('abort', done, { once: true });
   });
@@ -69,13 +80,23 @@ export async function* tailFile(f: OpenFile, state: TailState, o: TailOptions): 
       yield Buffer.from(buf.subarray(0, bytesRead));
       continue;
     }
-    if (!o.follow) { state.end = 'eof'; return; }
+    if (!o.follow) {
+      state.end = 'eof';
+      return;
+    }
     // at the end: wait, then, before reading on, is it still the file the path names?
     await sleep(o.pollIntervalMs, o.signal);
     if (o.signal.aborted) break;
-    if ((await f.handle.stat()).size < state.offset || (o.sameStart !== undefined && !(await o.sameStart()))) { state.end = 'truncated'; return; }
-    let st;
-    try { st = await fs.stat(f.path, { bigint: true }); } catch { st = undefined; }
+    if ((await f.handle.stat()).size < state.offset || (o.sameStart !== undefined && !(await o.sameStart()))) {
+      state.end = 'truncated';
+      return;
+    }
+    let st: BigIntStats | undefined;
+    try {
+      st = await fs.stat(f.path, { bigint: true });
+    } catch {
+      st = undefined;
+    }
     if (st === undefined || String(st.ino) !== f.ino || String(st.dev) !== f.dev) {
       yield* drain();
       if (o.signal.aborted) break;

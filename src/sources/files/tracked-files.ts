@@ -44,18 +44,29 @@ export class TrackedFiles {
   /** Records carry acks and positions advance as they settle (with checkpoints). */
   acks: boolean;
 
-  constructor(acks: boolean) { this.acks = acks; }
+  constructor(acks: boolean) {
+    this.acks = acks;
+  }
 
   /** The entries of a loaded checkpoint become the known positions. */
   load(entries: FileCheckpointEntry[], existed: boolean): void {
     this.checkpointExisted = existed;
-    for (const e of entries) { this.known.set(identityKey(e), e); this.loadedPaths.add(e.path); }
+    for (const e of entries) {
+      this.known.set(identityKey(e), e);
+      this.loadedPaths.add(e.path);
+    }
   }
 
   track(file: string, id: FileIdentity, start: Position, handle: fs.FileHandle): TrackedFile {
     const t: TrackedFile = {
-      path: file, id: { dev: id.dev, ino: id.ino, fingerprint: id.fingerprint, fingerprintBytes: id.fingerprintBytes },
-      wm: new Watermark(start), handle, reading: true, lastEnd: start.offset, lastLine: start.line, tail: { offset: start.offset },
+      path: file,
+      id: { dev: id.dev, ino: id.ino, fingerprint: id.fingerprint, fingerprintBytes: id.fingerprintBytes },
+      wm: new Watermark(start),
+      handle,
+      reading: true,
+      lastEnd: start.offset,
+      lastLine: start.line,
+      tail: { offset: start.offset },
     };
     this.tracked.add(t);
     return t;
@@ -80,7 +91,7 @@ export class TrackedFiles {
     this.retireSettled();
     const byKey = new Map<string, FileCheckpointEntry>();
     for (const [k, e] of this.known) byKey.set(k, e);
-    for (const t of this.tracked) byKey.set(identityKey(t.id), entryOf(t));   // later (newer) reads of an identity win
+    for (const t of this.tracked) byKey.set(identityKey(t.id), entryOf(t)); // later (newer) reads of an identity win
     return [...byKey.values()];
   }
 
@@ -97,7 +108,9 @@ export class TrackedFiles {
       try {
         const fp = await fingerprintOf(t.handle);
         t.id = { ...t.id, fingerprint: fp.fingerprint, fingerprintBytes: fp.bytes };
-      } catch { /* closed meanwhile: keep the previous one */ }
+      } catch {
+        /* closed meanwhile: keep the previous one */
+      }
     }
   }
 
@@ -117,7 +130,11 @@ export class TrackedFiles {
     let size = t.tail.offset;
     const h = t.handle;
     if (h !== undefined) {
-      try { size = Math.max(size, (await h.stat()).size); } catch { /* closed meanwhile: what was read */ }
+      try {
+        size = Math.max(size, (await h.stat()).size);
+      } catch {
+        /* closed meanwhile: what was read */
+      }
     }
     return { path: t.path, committedOffset, size };
   }
@@ -125,12 +142,23 @@ export class TrackedFiles {
   /** Files read to their end whose records all settled: only their final position remains. */
   private retireSettled(): void {
     for (const t of this.tracked) {
-      if (!t.reading && t.wm.unsettled() === 0) { this.tracked.delete(t); this.known.set(identityKey(t.id), entryOf(t)); }
+      if (!t.reading && t.wm.unsettled() === 0) {
+        this.tracked.delete(t);
+        this.known.set(identityKey(t.id), entryOf(t));
+      }
     }
   }
 }
 
 function entryOf(t: TrackedFile): FileCheckpointEntry {
   const c = t.wm.committed();
-  return { path: t.path, dev: t.id.dev, ino: t.id.ino, fingerprint: t.id.fingerprint, fingerprint_bytes: t.id.fingerprintBytes, offset: c.offset, line: c.line };
+  return {
+    path: t.path,
+    dev: t.id.dev,
+    ino: t.id.ino,
+    fingerprint: t.id.fingerprint,
+    fingerprint_bytes: t.id.fingerprintBytes,
+    offset: c.offset,
+    line: c.line,
+  };
 }

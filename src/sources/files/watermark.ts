@@ -3,17 +3,22 @@
 // record is settled (what a restart may skip). Amortised O(1) per record: two parallel arrays
 // and a head index, compacted as the head moves on.
 
-export interface Position { offset: number; line: number }
+export interface Position {
+  offset: number;
+  line: number;
+}
 
 export class Watermark {
   private ends: number[] = [];
   private lines: number[] = [];
   private done: boolean[] = [];
-  private head = 0;      // index of the first unsettled record
-  private base = 0;      // sequence number of index 0
+  private head = 0; // index of the first unsettled record
+  private base = 0; // sequence number of index 0
   private committedPos: Position;
 
-  constructor(start: Position) { this.committedPos = { ...start }; }
+  constructor(start: Position) {
+    this.committedPos = { ...start };
+  }
 
   /** A record ending at `end` (its line `line`) was read; returns its ticket for settle(). */
   issue(end: number, line: number): number {
@@ -37,7 +42,9 @@ export class Watermark {
   }
 
   /** Every record below this offset is settled. */
-  committed(): Position { return this.committedPos; }
+  committed(): Position {
+    return this.committedPos;
+  }
 
   /** Where the last issued record ends (undefined before the first). */
   lastIssued(): Position | undefined {
@@ -46,7 +53,9 @@ export class Watermark {
   }
 
   /** Records issued and not yet settled. */
-  unsettled(): number { return this.done.length - this.head; }
+  unsettled(): number {
+    return this.done.length - this.head;
+  }
 
   private compact(): void {
     this.ends = this.ends.slice(this.head);

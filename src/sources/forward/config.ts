@@ -18,8 +18,12 @@ export const FORWARD_DEFAULTS = {
 /** A tag pattern → a test. Fluentd's match syntax, reduced: `a.*` one part, `a.**` any parts. */
 export function tagMatcher(pattern: string | undefined): (tag: string) => boolean {
   if (pattern === undefined) return () => true;
-  const re = pattern.split('.').map((part) => (part === '**' ? '.*' : part.split('*').map(escapeRe).join('[^.]*'))).join('\\.')
-    .replace(/\\\.\.\*$/, '(?:\\..*)?').replace(/^\.\*\\\./, '(?:.*\\.)?');
+  const re = pattern
+    .split('.')
+    .map((part) => (part === '**' ? '.*' : part.split('*').map(escapeRe).join('[^.]*')))
+    .join('\\.')
+    .replace(/\\\.\.\*$/, '(?:\\..*)?')
+    .replace(/^\.\*\\\./, '(?:.*\\.)?');
   const compiled = new RegExp(`^${re}$`);
   return (tag) => compiled.test(tag);
 }

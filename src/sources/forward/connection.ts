@@ -15,16 +15,38 @@ import type { InputRecord } from '../read-records.ts';
 import type { Ingest } from '../types.ts';
 import { FrameError, MsgpackFramer } from './framer.ts';
 import type { Handshake, HeloState } from './handshake.ts';
-import { decodeFrame, extensionCodec, parseMessage, ProtocolError, type ForwardMessage, type Mode } from './protocol.ts';
+import {
+  decodeFrame,
+  extensionCodec,
+  parseMessage,
+  ProtocolError,
+  type ForwardMessage,
+  type Mode,
+} from './protocol.ts';
 import { tagMismatch, toInputRecord } from './records.ts';
 import { toLogger } from '../../util/log.ts';
 
 /** Why a connection ended (a metric label). */
-export type CloseReason = 'client_closed' | 'idle_timeout' | 'message_timeout' | 'protocol_error' | 'too_large' | 'truncated' | 'auth_failed' | 'socket_error' | 'shutdown';
+export type CloseReason =
+  | 'client_closed'
+  | 'idle_timeout'
+  | 'message_timeout'
+  | 'protocol_error'
+  | 'too_large'
+  | 'truncated'
+  | 'auth_failed'
+  | 'socket_error'
+  | 'shutdown';
 
 export interface ForwardStats {
   /** refused: connections refused or cut by a timeout, all reasons (= sum of refusedBy). */
-  connections: { accepted: number; refused: number; refusedBy: RefusalCounts; active: number; closed: Partial<Record<CloseReason, number>> };
+  connections: {
+    accepted: number;
+    refused: number;
+    refusedBy: RefusalCounts;
+    active: number;
+    closed: Partial<Record<CloseReason, number>>;
+  };
   messages: Partial<Record<Mode | 'heartbeat', number>>;
   acks: number;
   handshakes: { ok: number; failed: number };
@@ -33,7 +55,13 @@ export interface ForwardStats {
 }
 
 export function emptyStats(): ForwardStats {
-  return { connections: { accepted: 0, refused: 0, refusedBy: {}, active: 0, closed: {} }, messages: {}, acks: 0, handshakes: { ok: 0, failed: 0 }, events: { accepted: 0, rejected: 0, waiting: 0, refused: 0 } };
+  return {
+    connections: { accepted: 0, refused: 0, refusedBy: {}, active: 0, closed: {} },
+    messages: {},
+    acks: 0,
+    handshakes: { ok: 0, failed: 0 },
+    events: { accepted: 0, rejected: 0, waiting: 0, refused: 0 },
+  };
 }
 
 export interface ConnectionContext {
@@ -99,9 +127,12 @@ export function serveConnection(socket: Socket, id: number, ctx: ConnectionConte
     ended = true;
     const cut = CUT_BY[reason];
     if (cut !== undefined && framer.pendingBytes > 0 && !pendingNotAMessage) unfinished = rejectUnfinished(cut);
-    if (destroy) { socket.destroy(); return; }
+    if (destroy) {
+      socket.destroy();
+      return;
+    }
     socket.end();
-    socket.resume();   // discard what a client still sends; its bytes are not read any more
+    socket.resume(); // discard what a client still sends; its bytes are not read any more
     setTimeout(() => socket.destroy(), 2_000).unref();
   }
 
@@ -109,7 +140,12 @@ export function serveConnection(socket: Socket, id: number, ctx: ConnectionConte
   async function refuse(code: 'malformed_msgpack' | 'too_large', reason: CloseReason, text: string): Promise<void> {
     toLogger(ctx.log).warn(`forward: ${detailBase}: closing: ${text}`);
     entryNo++;
-    const rec: InputRecord = { kind: 'error', code, reason: `${text} (connection closed)`, origin: origin(`${detailBase}, message after entry ${entryNo - 1}`) };
+    const rec: InputRecord = {
+      kind: 'error',
+      code,
+      reason: `${text} (connection closed)`,
+      origin: origin(`${detailBase}, message after entry ${entryNo - 1}`),
+    };
     const r = await ctx.ingest([rec]);
     st.events.rejected += r.rejected.length;
     finish(reason);
@@ -125,7 +161,8 @@ export function serveConnection(socket: Socket, id: number, ctx: ConnectionConte
     entryNo++;
     const kept = head.length < total ? `its first ${head.length} bytes are` : 'they are';
     const rec: InputRecord = {
-      kind: 'error', code: 'malformed_msgpack',
+      kind: 'error',
+      code: 'malformed_msgpack',
       reason: `${why}: connection closed in the middle of a message (${total} bytes received); ${kept} in the dead letter (base64)`,
       origin: origin(`${detailBase}, message after entry ${entryNo - 1}`),
       text: head.toString('base64'),
@@ -134,7 +171,9 @@ export function serveConnection(socket: Socket, id: number, ctx: ConnectionConte
       const r = await ctx.ingest([rec]);
       st.events.rejected += r.rejected.length;
     } catch (err) {
-      toLogger(ctx.log).error(`forward: ${detailBase}: cannot report the unfinished message (${total} bytes): ${(err as Error).message}`);
+      toLogger(ctx.log).error(
+        `forward: ${detailBase}: cannot report the unfinished message (${total} bytes): ${(err as Error).message}`,
+      );
     }
   }
 
@@ -144,28 +183,44 @@ export function serveConnection(socket: Socket, id: number, ctx: ConnectionConte
     const wrongTag = ctx.tagFilter !== undefined && !ctx.tagFilter.test(m.tag);
     const records: InputRecord[] = m.entries.map((e) => {
       entryNo++;
-      return wrongTag ? tagMismatch(e.record, m.tag, ctx.tagFilter!.pattern, origin(detail)) : toInputRecord(e.record, origin(detail));
+      return wrongTag
+        ? tagMismatch(e.record, m.tag, ctx.tagFilter!.pattern, origin(detail))
+        : toInputRecord(e.record, origin(detail));
     });
     busy = true;
     current = new AbortController();
     if (ctx.closing.aborted) current.abort();
-    const r = records.length === 0 ? undefined : await ctx.ingest(records, {
-      signal: current.signal,
-      refuseRestAs: 'not accepted: the forward source is shutting down (no ack sent; the client resends when it waits for acks)',
-    }).finally(() => { busy = false; });
+    const r =
+      records.length === 0
+        ? undefined
+        : await ctx
+            .ingest(records, {
+              signal: current.signal,
+              refuseRestAs:
+                'not accepted: the forward source is shutting down (no ack sent; the client resends when it waits for acks)',
+            })
+            .finally(() => {
+              busy = false;
+            });
     busy = false;
-    progressed();   // time spent waiting for queue room is not the client's idleness
+    progressed(); // time spent waiting for queue room is not the client's idleness
     if (r !== undefined) {
       st.events.accepted += r.accepted;
       st.events.rejected += r.rejected.length;
       st.events.waiting += r.waiting;
       st.events.refused += r.refused;
-      if (r.interrupted) { pendingNotAMessage = true; finish('shutdown'); return false; }
+      if (r.interrupted) {
+        pendingNotAMessage = true;
+        finish('shutdown');
+        return false;
+      }
     }
     if (m.chunk !== undefined && !socket.destroyed) {
       if (socket.writableLength > MAX_UNREAD_ANSWER_BYTES) {
         // a client that asks for acks and never reads them would make us buffer without bound
-        toLogger(ctx.log).warn(`forward: ${detailBase}: closing: the client does not read its acks (${socket.writableLength} bytes unread)`);
+        toLogger(ctx.log).warn(
+          `forward: ${detailBase}: closing: the client does not read its acks (${socket.writableLength} bytes unread)`,
+        );
         finish('protocol_error');
         return false;
       }
@@ -196,7 +251,9 @@ export function serveConnection(socket: Socket, id: number, ctx: ConnectionConte
             socket.write(encode(res.pong, ENCODE));
             if (!res.ok) {
               st.handshakes.failed++;
-              toLogger(ctx.log).warn(`forward: ${detailBase}: handshake refused: ${res.reason}${res.client ? ` (client ${res.client})` : ''}`);
+              toLogger(ctx.log).warn(
+                `forward: ${detailBase}: handshake refused: ${res.reason}${res.client ? ` (client ${res.client})` : ''}`,
+              );
               finish('auth_failed');
               return;
             }
@@ -204,14 +261,19 @@ export function serveConnection(socket: Socket, id: number, ctx: ConnectionConte
             helo = undefined;
             continue;
           }
-          if (msg === null) { st.messages.heartbeat = (st.messages.heartbeat ?? 0) + 1; continue; }
+          if (msg === null) {
+            st.messages.heartbeat = (st.messages.heartbeat ?? 0) + 1;
+            continue;
+          }
           if (!(await onMessage(parseMessage(msg, frame, { maxBytes: ctx.maxMessageBytes })))) return;
         }
-        if (framer.pendingBytes > 0) messageStarted();   // part of the next message is here: its clock runs
+        if (framer.pendingBytes > 0) messageStarted(); // part of the next message is here: its clock runs
       }
       if (ended) return;
       if (framer.pendingBytes > 0) {
-        toLogger(ctx.log).warn(`forward: ${detailBase}: closing: connection ended in the middle of a message (${framer.pendingBytes} bytes received)`);
+        toLogger(ctx.log).warn(
+          `forward: ${detailBase}: closing: connection ended in the middle of a message (${framer.pendingBytes} bytes received)`,
+        );
         await rejectUnfinished('client closed');
         finish('truncated');
         return;
@@ -224,7 +286,9 @@ export function serveConnection(socket: Socket, id: number, ctx: ConnectionConte
       }
       if (ended) return;
       const e = err as NodeJS.ErrnoException;
-      toLogger(ctx.log).warn(`forward: ${detailBase}: connection error: ${e.code ?? e.message}${framer.pendingBytes > 0 ? ` (${framer.pendingBytes} bytes of an unfinished message: rejected)` : ''}`);
+      toLogger(ctx.log).warn(
+        `forward: ${detailBase}: connection error: ${e.code ?? e.message}${framer.pendingBytes > 0 ? ` (${framer.pendingBytes} bytes of an unfinished message: rejected)` : ''}`,
+      );
       finish('socket_error', true);
     }
   }
@@ -236,9 +300,14 @@ export function serveConnection(socket: Socket, id: number, ctx: ConnectionConte
     idleTimer = setTimeout(function onIdle() {
       if (ended) return;
       // paused by us while the queues are full: not the client's idleness
-      if (busy) { idleTimer!.refresh(); return; }
+      if (busy) {
+        idleTimer!.refresh();
+        return;
+      }
       const pending = framer.pendingBytes;
-      toLogger(ctx.log).info(`forward: ${detailBase}: closing: ${pending > 0 ? `no whole message for ${ctx.idleTimeoutMs} ms (${pending} bytes of an unfinished message)` : `nothing received for ${ctx.idleTimeoutMs} ms`}`);
+      toLogger(ctx.log).info(
+        `forward: ${detailBase}: closing: ${pending > 0 ? `no whole message for ${ctx.idleTimeoutMs} ms (${pending} bytes of an unfinished message)` : `nothing received for ${ctx.idleTimeoutMs} ms`}`,
+      );
       finish('idle_timeout');
     }, ctx.idleTimeoutMs);
     idleTimer.unref();
@@ -250,8 +319,14 @@ export function serveConnection(socket: Socket, id: number, ctx: ConnectionConte
     if (ctx.messageTimeoutMs <= 0 || messageTimer !== undefined) return;
     messageTimer = setTimeout(function onSlow() {
       if (ended) return;
-      if (busy) { messageTimer!.refresh(); return; }
-      if (framer.pendingBytes === 0) { messageTimer = undefined; return; }
+      if (busy) {
+        messageTimer!.refresh();
+        return;
+      }
+      if (framer.pendingBytes === 0) {
+        messageTimer = undefined;
+        return;
+      }
       const why = `a message not complete within ${ctx.messageTimeoutMs} ms (${framer.pendingBytes} bytes received; message_timeout_ms)`;
       ctx.refused('message_timeout', peer, why);
       toLogger(ctx.log).info(`forward: ${detailBase}: closing: ${why}`);
@@ -262,9 +337,14 @@ export function serveConnection(socket: Socket, id: number, ctx: ConnectionConte
   const progressed = () => {
     idleTimer?.refresh();
     // a whole message arrived: the next one's clock starts with its first byte
-    if (messageTimer !== undefined) { clearTimeout(messageTimer); messageTimer = undefined; }
+    if (messageTimer !== undefined) {
+      clearTimeout(messageTimer);
+      messageTimer = undefined;
+    }
   };
-  socket.on('error', () => { /* reported by the read loop */ });
+  socket.on('error', () => {
+    /* reported by the read loop */
+  });
 
   st.connections.accepted++;
   st.connections.active++;
@@ -274,10 +354,16 @@ export function serveConnection(socket: Socket, id: number, ctx: ConnectionConte
       finish('socket_error', true);
     })
     .then(() => unfinished)
-    .then(() => new Promise<void>((resolve) => {
-      if (socket.closed) { resolve(); return; }
-      socket.once('close', () => resolve());
-    }))
+    .then(
+      () =>
+        new Promise<void>((resolve) => {
+          if (socket.closed) {
+            resolve();
+            return;
+          }
+          socket.once('close', () => resolve());
+        }),
+    )
     .finally(() => {
       clearTimeout(idleTimer);
       clearTimeout(messageTimer);

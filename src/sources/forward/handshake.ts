@@ -16,9 +16,14 @@ export interface HandshakeConfig {
   selfHostname: string;
 }
 
-export interface HeloState { nonce: Buffer; authSalt: Buffer | undefined }
+export interface HeloState {
+  nonce: Buffer;
+  authSalt: Buffer | undefined;
+}
 
-export type PingResult = { ok: true; pong: unknown[]; client: string; username: string } | { ok: false; pong: unknown[]; reason: string; client?: string };
+export type PingResult =
+  | { ok: true; pong: unknown[]; client: string; username: string }
+  | { ok: false; pong: unknown[]; reason: string; client?: string };
 
 type Bytes = string | Uint8Array;
 
@@ -35,7 +40,8 @@ function sameText(a: string, b: string): boolean {
   return timingSafeEqual(da, db);
 }
 
-const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : undefined);
+const text = (v: unknown): string | undefined =>
+  typeof v === 'string' ? v : v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : undefined;
 
 export function createHandshake(cfg: HandshakeConfig) {
   return {
@@ -47,8 +53,14 @@ export function createHandshake(cfg: HandshakeConfig) {
     },
 
     checkPing(msg: unknown, st: HeloState): PingResult {
-      const refuse = (reason: string, client?: string): PingResult => ({ ok: false, reason, client, pong: ['PONG', false, reason, '', ''] });
-      if (!Array.isArray(msg) || msg[0] !== 'PING') return refuse('expected PING (this server requires the shared key handshake)');
+      const refuse = (reason: string, client?: string): PingResult => ({
+        ok: false,
+        reason,
+        client,
+        pong: ['PONG', false, reason, '', ''],
+      });
+      if (!Array.isArray(msg) || msg[0] !== 'PING')
+        return refuse('expected PING (this server requires the shared key handshake)');
       if (msg.length !== 6) return refuse(`PING of ${msg.length} elements, expected 6`);
       const [, hostV, saltV, digestV, userV, passV] = msg;
       const host = typeof hostV === 'string' ? hostV : undefined;
@@ -63,12 +75,18 @@ export function createHandshake(cfg: HandshakeConfig) {
         // every configured user is checked, so the time does not tell which names exist
         let ok = false;
         for (const u of cfg.users) {
-          const match = sameText(username, u.username) && sameText(passDigest, sha512Hex(st.authSalt, u.username, u.password));
+          const match =
+            sameText(username, u.username) && sameText(passDigest, sha512Hex(st.authSalt, u.username, u.password));
           ok = ok || match;
         }
         if (!ok) return refuse('username/password mismatch', host);
       }
-      return { ok: true, client: host, username, pong: ['PONG', true, '', cfg.selfHostname, sha512Hex(salt, cfg.selfHostname, st.nonce, cfg.sharedKey)] };
+      return {
+        ok: true,
+        client: host,
+        username,
+        pong: ['PONG', true, '', cfg.selfHostname, sha512Hex(salt, cfg.selfHostname, st.nonce, cfg.sharedKey)],
+      };
     },
   };
 }

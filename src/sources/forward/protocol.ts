@@ -12,14 +12,24 @@ import { decode, decodeMulti, ExtensionCodec } from '@msgpack/msgpack';
 
 export class ProtocolError extends Error {
   readonly code: 'malformed_msgpack' | 'too_large';
-  constructor(message: string, code: 'malformed_msgpack' | 'too_large' = 'malformed_msgpack') { super(message); this.code = code; this.name = 'ProtocolError'; }
+  constructor(message: string, code: 'malformed_msgpack' | 'too_large' = 'malformed_msgpack') {
+    super(message);
+    this.code = code;
+    this.name = 'ProtocolError';
+  }
 }
 
-export interface EventTime { seconds: number; nanoseconds: number }
+export interface EventTime {
+  seconds: number;
+  nanoseconds: number;
+}
 
 export type Mode = 'message' | 'forward' | 'packed_forward' | 'compressed_packed_forward';
 
-export interface Entry { time: number | bigint | EventTime; record: Record<string, unknown> }
+export interface Entry {
+  time: number | bigint | EventTime;
+  record: Record<string, unknown>;
+}
 
 export interface ForwardMessage {
   tag: string;
@@ -52,7 +62,10 @@ extensionCodec.register({
 export class EventTimeValue implements EventTime {
   readonly seconds: number;
   readonly nanoseconds: number;
-  constructor(seconds: number, nanoseconds: number) { this.seconds = seconds; this.nanoseconds = nanoseconds; }
+  constructor(seconds: number, nanoseconds: number) {
+    this.seconds = seconds;
+    this.nanoseconds = nanoseconds;
+  }
 }
 
 export function isEventTime(v: unknown): v is EventTime {
@@ -66,7 +79,15 @@ export interface DecodeLimits {
 
 /** Bounds on what the msgpack decoder will build (the framer already bounds the bytes). */
 function decoderOptions(maxBytes: number) {
-  return { extensionCodec, useBigInt64: true, maxStrLength: maxBytes, maxBinLength: maxBytes, maxExtLength: maxBytes, maxArrayLength: maxBytes, maxMapLength: maxBytes };
+  return {
+    extensionCodec,
+    useBigInt64: true,
+    maxStrLength: maxBytes,
+    maxBinLength: maxBytes,
+    maxExtLength: maxBytes,
+    maxArrayLength: maxBytes,
+    maxMapLength: maxBytes,
+  };
 }
 
 /** Decode one framed msgpack object (a message, or a handshake PING). Throws ProtocolError. */
@@ -79,7 +100,16 @@ export function decodeFrame(frame: Uint8Array, maxBytes: number): unknown {
   }
 }
 
-const describe = (v: unknown): string => (v === null ? 'nil' : Array.isArray(v) ? 'an array' : v instanceof Uint8Array ? 'bin' : typeof v === 'object' ? 'a map' : typeof v);
+const describe = (v: unknown): string =>
+  v === null
+    ? 'nil'
+    : Array.isArray(v)
+      ? 'an array'
+      : v instanceof Uint8Array
+        ? 'bin'
+        : typeof v === 'object'
+          ? 'a map'
+          : typeof v;
 
 function isMap(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array) && !isEventTime(v);
@@ -90,8 +120,12 @@ function isTime(v: unknown): v is Entry['time'] {
 }
 
 function entryOf(v: unknown, where: string): Entry {
-  if (!Array.isArray(v) || v.length !== 2) throw new ProtocolError(`${where}: expected an entry [time, record], got ${describe(v)}${Array.isArray(v) ? ` of ${v.length}` : ''}`);
-  if (!isTime(v[0])) throw new ProtocolError(`${where}: time must be an integer or an EventTime, got ${describe(v[0])}`);
+  if (!Array.isArray(v) || v.length !== 2)
+    throw new ProtocolError(
+      `${where}: expected an entry [time, record], got ${describe(v)}${Array.isArray(v) ? ` of ${v.length}` : ''}`,
+    );
+  if (!isTime(v[0]))
+    throw new ProtocolError(`${where}: time must be an integer or an EventTime, got ${describe(v[0])}`);
   if (!isMap(v[1])) throw new ProtocolError(`${where}: record must be a map, got ${describe(v[1])}`);
   return { time: v[0], record: v[1] };
 }
@@ -102,7 +136,8 @@ function entryOf(v: unknown, where: string): Entry {
  */
 export function parseMessage(msg: unknown, frame: Uint8Array, limits: DecodeLimits): ForwardMessage {
   if (!Array.isArray(msg)) throw new ProtocolError(`expected a message array [tag, …], got ${describe(msg)}`);
-  if (msg.length < 2 || msg.length > 4) throw new ProtocolError(`expected a message array of 2 to 4 elements, got ${msg.length}`);
+  if (msg.length < 2 || msg.length > 4)
+    throw new ProtocolError(`expected a message array of 2 to 4 elements, got ${msg.length}`);
   const [tag, second] = msg;
   if (typeof tag !== 'string') throw new ProtocolError(`tag must be a string, got ${describe(tag)}`);
   if (isTime(second)) {
@@ -113,40 +148,64 @@ export function parseMessage(msg: unknown, frame: Uint8Array, limits: DecodeLimi
   if (msg.length > 3) throw new ProtocolError(`Forward modes take [tag, entries, option?], got ${msg.length} elements`);
   const opt = options(msg[2]);
   if (Array.isArray(second)) {
-    return { tag, mode: 'forward', entries: second.map((e, i) => entryOf(e, `Forward mode entry ${i + 1}`)), chunk: opt.chunk };
+    return {
+      tag,
+      mode: 'forward',
+      entries: second.map((e, i) => entryOf(e, `Forward mode entry ${i + 1}`)),
+      chunk: opt.chunk,
+    };
   }
   if (typeof second === 'string' || second instanceof Uint8Array) {
     let packed = second instanceof Uint8Array ? second : rawSecond(frame, limits.maxBytes);
     const compressed = opt.compressed;
-    if (compressed !== undefined && compressed !== 'text' && compressed !== 'gzip') throw new ProtocolError(`unsupported option.compressed ${JSON.stringify(compressed)} (only gzip)`);
+    if (compressed !== undefined && compressed !== 'text' && compressed !== 'gzip')
+      throw new ProtocolError(`unsupported option.compressed ${JSON.stringify(compressed)} (only gzip)`);
     if (compressed === 'gzip') {
       try {
         packed = zlib.gunzipSync(packed, { maxOutputLength: limits.maxBytes });
       } catch (err) {
         const e = err as NodeJS.ErrnoException;
-        if (e.code === 'ERR_BUFFER_TOO_LARGE') throw new ProtocolError(`compressed entries larger than ${limits.maxBytes} bytes once decompressed`, 'too_large');
+        if (e.code === 'ERR_BUFFER_TOO_LARGE')
+          throw new ProtocolError(
+            `compressed entries larger than ${limits.maxBytes} bytes once decompressed`,
+            'too_large',
+          );
         throw new ProtocolError(`compressed entries are not valid gzip: ${e.message}`);
       }
     }
     const mode: Mode = compressed === 'gzip' ? 'compressed_packed_forward' : 'packed_forward';
     const entries: Entry[] = [];
     try {
-      for (const e of decodeMulti(packed, decoderOptions(limits.maxBytes))) entries.push(entryOf(e, `${mode === 'packed_forward' ? 'PackedForward' : 'CompressedPackedForward'} entry ${entries.length + 1}`));
+      for (const e of decodeMulti(packed, decoderOptions(limits.maxBytes)))
+        entries.push(
+          entryOf(
+            e,
+            `${mode === 'packed_forward' ? 'PackedForward' : 'CompressedPackedForward'} entry ${entries.length + 1}`,
+          ),
+        );
     } catch (err) {
       if (err instanceof ProtocolError) throw err;
-      throw new ProtocolError(`packed entries: invalid msgpack after ${entries.length} entries: ${(err as Error).message}`);
+      throw new ProtocolError(
+        `packed entries: invalid msgpack after ${entries.length} entries: ${(err as Error).message}`,
+      );
     }
     return { tag, mode, entries, chunk: opt.chunk };
   }
-  throw new ProtocolError(`second element must be a time (Message), an array (Forward) or bin (PackedForward), got ${describe(second)}`);
+  throw new ProtocolError(
+    `second element must be a time (Message), an array (Forward) or bin (PackedForward), got ${describe(second)}`,
+  );
 }
 
 function options(v: unknown): { chunk?: string; compressed?: unknown } {
   if (v === undefined || v === null) return {};
   if (!isMap(v)) throw new ProtocolError(`option must be a map, got ${describe(v)}`);
   const chunk = v.chunk;
-  if (chunk !== undefined && chunk !== null && typeof chunk !== 'string') throw new ProtocolError(`option.chunk must be a string, got ${describe(chunk)}`);
-  return { ...(typeof chunk === 'string' && chunk !== '' ? { chunk } : {}), ...(v.compressed !== undefined ? { compressed: v.compressed } : {}) };
+  if (chunk !== undefined && chunk !== null && typeof chunk !== 'string')
+    throw new ProtocolError(`option.chunk must be a string, got ${describe(chunk)}`);
+  return {
+    ...(typeof chunk === 'string' && chunk !== '' ? { chunk } : {}),
+    ...(v.compressed !== undefined ? { compressed: v.compressed } : {}),
+  };
 }
 
 /** The second element of the message as raw bytes (PackedForward entries sent as str). */

@@ -37,11 +37,23 @@ export function toInputRecord(record: Record<string, unknown>, origin: Origin): 
 }
 
 export function tagMismatch(record: Record<string, unknown>, tag: string, want: string, origin: Origin): InputRecord {
-  return { kind: 'error', code: 'tag_mismatch', reason: `tag ${JSON.stringify(tag)} does not match the configured tag ${JSON.stringify(want)}`, origin, text: show(record) };
+  return {
+    kind: 'error',
+    code: 'tag_mismatch',
+    reason: `tag ${JSON.stringify(tag)} does not match the configured tag ${JSON.stringify(want)}`,
+    origin,
+    text: show(record),
+  };
 }
 
 function isPlainMap(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array) && !(v instanceof EventTimeValue);
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    !Array.isArray(v) &&
+    !(v instanceof Uint8Array) &&
+    !(v instanceof EventTimeValue)
+  );
 }
 
 function kindOf(v: unknown): string {
@@ -50,7 +62,8 @@ function kindOf(v: unknown): string {
 
 /** msgpack values → JSON-like values: 64-bit integers that fit become numbers, bin becomes text. */
 function plain(v: unknown): unknown {
-  if (typeof v === 'bigint') return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+  if (typeof v === 'bigint')
+    return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
   if (v instanceof Uint8Array) return Buffer.from(v).toString('utf8');
   if (v instanceof EventTimeValue) return BigInt(v.seconds) * 1_000_000_000n + BigInt(v.nanoseconds);
   if (Array.isArray(v)) return v.map(plain);
@@ -65,7 +78,9 @@ function plain(v: unknown): unknown {
 function show(record: Record<string, unknown>): string {
   let s: string;
   try {
-    s = JSON.stringify(record, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? `<bin ${v.length} bytes>` : v));
+    s = JSON.stringify(record, (_k, v: unknown) =>
+      typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? `<bin ${v.length} bytes>` : v,
+    );
   } catch {
     s = '<record not representable as JSON>';
   }

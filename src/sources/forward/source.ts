@@ -16,7 +16,8 @@ export const forwardSource: PushSourceKind<ForwardSourceConfig, ForwardSource> =
     checkReadable(s.tls, chk);
     return `forward on ${s.tls ? 'tls' : 'tcp'}://${listen}${s.tag ? ` (tag ${s.tag})` : ''}${s.shared_key ? ' (shared key handshake)' : ''}`;
   },
-  create: (s, ctx) => createForwardSource({ ...s, type: 'forward' }, { ingest: ctx.ingest, log: ctx.log, where: ctx.where }),
+  create: (s, ctx) =>
+    createForwardSource({ ...s, type: 'forward' }, { ingest: ctx.ingest, log: ctx.log, where: ctx.where }),
   listening(src, address, telemetry) {
     telemetry.forward(new URL(address).host, () => src.stats());
     return { list: 'forwards', handle: { address, stats: () => src.stats() } };

@@ -19,7 +19,11 @@ export function parseGrpcAddress(address: string, where = 'address'): GrpcAddres
   const source = `grpc ${a}`;
   if (a.startsWith('unix:')) {
     const path = a.startsWith('unix://') ? a.slice('unix://'.length) : a.slice('unix:'.length);
-    if (!path.startsWith('/')) throw new OptionError([where], `"${address}": a unix socket needs an absolute path (unix:///var/run/tracee.sock)`);
+    if (!path.startsWith('/'))
+      throw new OptionError(
+        [where],
+        `"${address}": a unix socket needs an absolute path (unix:///var/run/tracee.sock)`,
+      );
     return { target: `unix://${path}`, source };
   }
   const hostPort = a.startsWith('tcp:') ? a.slice('tcp:'.length) : a;

@@ -19,7 +19,11 @@ const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !
 /** Keep the undecodable bytes in the dead letter (base64, first 4 KiB). */
 const MAX_KEPT_BYTES = 4096;
 
-export function messageToRecord(bytes: Buffer, decode: (b: Buffer) => StreamEventsResponse, origin: Origin): InputRecord {
+export function messageToRecord(
+  bytes: Buffer,
+  decode: (b: Buffer) => StreamEventsResponse,
+  origin: Origin,
+): InputRecord {
   let msg: StreamEventsResponse;
   try {
     msg = decode(bytes);
@@ -30,13 +34,23 @@ export function messageToRecord(bytes: Buffer, decode: (b: Buffer) => StreamEven
   try {
     return { kind: 'value', value: eventToJson(msg.event), marked: false, origin };
   } catch (err) {
-    return malformed(err instanceof RangeError ? 'event nested too deeply' : `cannot convert the event: ${(err as Error).message}`, bytes, origin);
+    return malformed(
+      err instanceof RangeError ? 'event nested too deeply' : `cannot convert the event: ${(err as Error).message}`,
+      bytes,
+      origin,
+    );
   }
 }
 
 function malformed(reason: string, bytes: Buffer, origin: Origin): InputRecord {
   const kept = bytes.subarray(0, MAX_KEPT_BYTES).toString('base64');
-  return { kind: 'error', code: 'malformed_protobuf', reason, origin, text: `base64:${kept}${bytes.length > MAX_KEPT_BYTES ? '…' : ''}` };
+  return {
+    kind: 'error',
+    code: 'malformed_protobuf',
+    reason,
+    origin,
+    text: `base64:${kept}${bytes.length > MAX_KEPT_BYTES ? '…' : ''}`,
+  };
 }
 
 /** The decoded Event, changed in place (it is ours): data values and detected_from. */
@@ -45,11 +59,19 @@ export function eventToJson(event: Obj): Obj {
   if (isObj(w)) {
     if (isObj(w.process)) process(w.process);
     const c = w.container;
-    if (isObj(c)) { c.id ??= ''; c.name ??= ''; c.started ??= false; }
+    if (isObj(c)) {
+      c.id ??= '';
+      c.name ??= '';
+      c.started ??= false;
+    }
   }
   if (Array.isArray(event.data)) event.data = event.data.map(eventValue);
   const t = event.threat;
-  if (isObj(t)) { t.description ??= ''; t.severity ??= 'INFO'; t.name ??= ''; }
+  if (isObj(t)) {
+    t.description ??= '';
+    t.severity ??= 'INFO';
+    t.name ??= '';
+  }
   let d: unknown = event.detected_from;
   while (isObj(d)) {
     if (Array.isArray(d.data)) d.data = d.data.map(eventValue);
@@ -65,34 +87,62 @@ function unwrapIn(o: Obj, key: string): void {
 }
 
 function process(p: Obj): void {
-  unwrapIn(p, 'unique_id'); unwrapIn(p, 'host_pid'); unwrapIn(p, 'pid');
+  unwrapIn(p, 'unique_id');
+  unwrapIn(p, 'host_pid');
+  unwrapIn(p, 'pid');
   if (isObj(p.real_user)) unwrapIn(p.real_user, 'id');
   const t = p.thread;
   if (isObj(t)) {
-    unwrapIn(t, 'unique_id'); unwrapIn(t, 'host_tid'); unwrapIn(t, 'tid');
-    t.compat ??= false;   // Tracee always sets it (from the context flags); false is not sent
+    unwrapIn(t, 'unique_id');
+    unwrapIn(t, 'host_tid');
+    unwrapIn(t, 'tid');
+    t.compat ??= false; // Tracee always sets it (from the context flags); false is not sent
   }
   if (Array.isArray(p.ancestors)) for (const a of p.ancestors) if (isObj(a)) process(a);
 }
 
-const CREDENTIAL_WRAPPERS = ['uid', 'gid', 'suid', 'sgid', 'euid', 'egid', 'fsuid', 'fsgid', 'user_namespace', 'secure_bits'];
+const CREDENTIAL_WRAPPERS = [
+  'uid',
+  'gid',
+  'suid',
+  'sgid',
+  'euid',
+  'egid',
+  'fsuid',
+  'fsgid',
+  'user_namespace',
+  'secure_bits',
+];
 
 function eventValue(v: unknown): unknown {
   if (!isObj(v)) return v;
   let member: string | undefined;
-  for (const k in v) if (k !== 'name') { member = k; break; }
+  for (const k in v)
+    if (k !== 'name') {
+      member = k;
+      break;
+    }
   if (member === undefined) return { name: v.name ?? '', value: null };
   switch (member) {
-    case 'struct': return { name: v.name ?? '', struct: structToJson(v.struct) };
-    case 'timespec': if (isObj(v.timespec)) unwrapIn(v.timespec, 'value'); return v;
-    case 'credentials': if (isObj(v.credentials)) for (const k of CREDENTIAL_WRAPPERS) unwrapIn(v.credentials, k); return v;
-    case 'http': case 'http_request': case 'http_response': {
+    case 'struct':
+      return { name: v.name ?? '', struct: structToJson(v.struct) };
+    case 'timespec':
+      if (isObj(v.timespec)) unwrapIn(v.timespec, 'value');
+      return v;
+    case 'credentials':
+      if (isObj(v.credentials)) for (const k of CREDENTIAL_WRAPPERS) unwrapIn(v.credentials, k);
+      return v;
+    case 'http':
+    case 'http_request':
+    case 'http_response': {
       // int64 comes as a decimal string; a body length is small: a number, as in the classic event
       const h = v[member];
-      if (isObj(h) && typeof h.content_length === 'string' && /^-?\d{1,15}$/.test(h.content_length)) h.content_length = Number(h.content_length);
+      if (isObj(h) && typeof h.content_length === 'string' && /^-?\d{1,15}$/.test(h.content_length))
+        h.content_length = Number(h.content_length);
       return v;
     }
-    default: return v;
+    default:
+      return v;
   }
 }
 
@@ -115,5 +165,5 @@ function valueToJson(v: unknown): unknown {
     const list = isObj(v.listValue) && Array.isArray(v.listValue.values) ? v.listValue.values : [];
     return list.map(valueToJson);
   }
-  return null;   // nullValue, or no kind set
+  return null; // nullValue, or no kind set
 }

@@ -29,7 +29,9 @@ export interface StreamEventsRequest {
   mask?: { paths: string[] };
 }
 /** A decoded StreamEventsResponse (proto field names); `event` is absent when the message had none. */
-export interface StreamEventsResponse { event?: Record<string, unknown> }
+export interface StreamEventsResponse {
+  event?: Record<string, unknown>;
+}
 
 let loaded: PackageDefinition | undefined;
 
@@ -39,6 +41,9 @@ export function traceeProtos(): PackageDefinition {
 }
 
 export function streamEventsMethod(): MethodDefinition<StreamEventsRequest, StreamEventsResponse> {
-  const service = traceeProtos()['tracee.v1beta1.TraceeService'] as Record<string, MethodDefinition<StreamEventsRequest, StreamEventsResponse>>;
+  const service = traceeProtos()['tracee.v1beta1.TraceeService'] as Record<
+    string,
+    MethodDefinition<StreamEventsRequest, StreamEventsResponse>
+  >;
   return service.StreamEvents;
 }

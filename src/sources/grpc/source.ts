@@ -21,10 +21,15 @@ export const grpcSource: PullSourceKind<GrpcSourceConfig> = {
     // loaded here: gRPC and protobuf (a third of the bundle) only for a config with a grpc source
     const { streamTraceeEvents } = await import('./stream.ts');
     const records = streamTraceeEvents({
-      address: s.address, policies: s.policies, mask: s.mask,
-      reconnectInitialMs: s.reconnect_initial_ms, reconnectMaxMs: s.reconnect_max_ms,
-      signal: ctx.signal, log: ctx.log,
-      onConnected: () => stream.connected(), onDisconnected: () => stream.disconnected(),
+      address: s.address,
+      policies: s.policies,
+      mask: s.mask,
+      reconnectInitialMs: s.reconnect_initial_ms,
+      reconnectMaxMs: s.reconnect_max_ms,
+      signal: ctx.signal,
+      log: ctx.log,
+      onConnected: () => stream.connected(),
+      onDisconnected: () => stream.disconnected(),
     });
     await ctx.ingest(records, { signal: ctx.signal, listRejections: false });
   },

@@ -46,14 +46,21 @@ export function reconnectDelay(attempt: number, initialMs: number, maxMs: number
 
 export function statusText(code: number | undefined, details: string | undefined): string {
   const name = code === undefined ? 'UNKNOWN' : (grpc.status[code] ?? String(code));
-  const text = details?.replace(/\.?\s*Resolution note:\s*$/, '');   // grpc-js's empty trailer
+  const text = details?.replace(/\.?\s*Resolution note:\s*$/, ''); // grpc-js's empty trailer
   return text && text !== name ? `${name}: ${text}` : name;
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve) => {
-    if (signal?.aborted) { resolve(); return; }
-    const done = () => { clearTimeout(t); signal?.removeEventListener('abort', done); resolve(); };
+    if (signal?.aborted) {
+      resolve();
+      return;
+    }
+    const done = () => {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
     const t = setTimeout(done, ms);
     signal?.addEventListener('abort', done, { once: true });
   });
@@ -63,13 +70,32 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
 function whenReady(channel: ReturnType<grpc.Client['getChannel']>, ended: Promise<void>): Promise<boolean> {
   return new Promise((resolve) => {
     let settled = false;
-    void ended.then(() => { if (!settled) { settled = true; resolve(false); } });
+    void ended.then(() => {
+      if (!settled) {
+        settled = true;
+        resolve(false);
+      }
+    });
     const check = () => {
       if (settled) return;
       let state: grpc.connectivityState;
-      try { state = channel.getConnectivityState(true); } catch { settled = true; resolve(false); return; }
-      if (state === grpc.connectivityState.READY) { settled = true; resolve(true); return; }
-      if (state === grpc.connectivityState.SHUTDOWN) { settled = true; resolve(false); return; }
+      try {
+        state = channel.getConnectivityState(true);
+      } catch {
+        settled = true;
+        resolve(false);
+        return;
+      }
+      if (state === grpc.connectivityState.READY) {
+        settled = true;
+        resolve(true);
+        return;
+      }
+      if (state === grpc.connectivityState.SHUTDOWN) {
+        settled = true;
+        resolve(false);
+        return;
+      }
       channel.watchConnectivityState(state, Infinity, check);
     };
     check();
@@ -97,34 +123,52 @@ export async function* streamTraceeEvents(opts: GrpcStreamOptions): AsyncGenerat
     'grpc.max_reconnect_backoff_ms': max,
   };
 
-  let messageNo = 0;       // over the source's life: the origin's `line`
+  let messageNo = 0; // over the source's life: the origin's `line`
   let connection = 0;
-  let failedAttempts = 0;  // consecutive attempts that delivered nothing
+  let failedAttempts = 0; // consecutive attempts that delivered nothing
   let everConnected = false;
-  let downSince: number | undefined;   // when the last good stream ended (for the reconnect log)
+  let downSince: number | undefined; // when the last good stream ended (for the reconnect log)
   let lossLogged = false;
 
   while (!signal?.aborted) {
     connection++;
     const client = new grpc.Client(target, grpc.credentials.createInsecure(), channelOptions);
     const call = client.makeServerStreamRequest<StreamEventsRequest, Buffer>(
-      STREAM_EVENTS_PATH, method.requestSerialize, (b: Buffer) => b, request, new grpc.Metadata(), {});
+      STREAM_EVENTS_PATH,
+      method.requestSerialize,
+      (b: Buffer) => b,
+      request,
+      new grpc.Metadata(),
+      {},
+    );
     let endStatus: grpc.StatusObject | undefined;
     let resolveEnded!: () => void;
-    const ended = new Promise<void>((r) => { resolveEnded = r; });
-    call.on('status', (s: grpc.StatusObject) => { endStatus = s; resolveEnded(); });
-    call.on('error', () => { /* read through the iterator; after an early stop, the cancellation's own error */ });
+    const ended = new Promise<void>((r) => {
+      resolveEnded = r;
+    });
+    call.on('status', (s: grpc.StatusObject) => {
+      endStatus = s;
+      resolveEnded();
+    });
+    call.on('error', () => {
+      /* read through the iterator; after an early stop, the cancellation's own error */
+    });
     const onAbort = () => call.cancel();
     signal?.addEventListener('abort', onAbort, { once: true });
     let received = 0;
     let connected = false;
-    let over = false;   // this call ended: a late "channel ready" no longer counts
+    let over = false; // this call ended: a late "channel ready" no longer counts
     const markConnected = () => {
       if (connected || over) return;
       connected = true;
-      if (!everConnected) log.info(`${source}: connected, streaming events${request.policies ? ` of policies ${request.policies.join(', ')}` : ''}`);
+      if (!everConnected)
+        log.info(
+          `${source}: connected, streaming events${request.policies ? ` of policies ${request.policies.join(', ')}` : ''}`,
+        );
       else if (downSince !== undefined) {
-        log.info(`${source}: reconnected after ${((Date.now() - downSince) / 1000).toFixed(1)} s${failedAttempts > 0 ? ` and ${failedAttempts} failed attempt(s)` : ''}; events Tracee emitted meanwhile are lost (its stream has no resume)`);
+        log.info(
+          `${source}: reconnected after ${((Date.now() - downSince) / 1000).toFixed(1)} s${failedAttempts > 0 ? ` and ${failedAttempts} failed attempt(s)` : ''}; events Tracee emitted meanwhile are lost (its stream has no resume)`,
+        );
       }
       everConnected = true;
       downSince = undefined;
@@ -134,37 +178,52 @@ export async function* streamTraceeEvents(opts: GrpcStreamOptions): AsyncGenerat
     // a READY channel counts as connected once the call has lived READY_GRACE_MS: Tracee refuses a
     // request (an unknown policy) right after the channel is up, and that is a failed attempt,
     // not a stream that came and went
-    void whenReady(client.getChannel(), ended).then((ready) => { if (ready) setTimeout(markConnected, READY_GRACE_MS).unref(); });
+    void whenReady(client.getChannel(), ended).then((ready) => {
+      if (ready) setTimeout(markConnected, READY_GRACE_MS).unref();
+    });
     let error: grpc.ServiceError | undefined;
     try {
       for await (const bytes of call as AsyncIterable<Buffer>) {
         markConnected();
         received++;
         messageNo++;
-        yield messageToRecord(bytes, decode, { source, line: messageNo, detail: `connection ${connection}, message ${received}` });
+        yield messageToRecord(bytes, decode, {
+          source,
+          line: messageNo,
+          detail: `connection ${connection}, message ${received}`,
+        });
       }
     } catch (err) {
       error = err as grpc.ServiceError;
     } finally {
       signal?.removeEventListener('abort', onAbort);
-      call.cancel();          // no-op when already ended; ends the call when the consumer stopped early
+      call.cancel(); // no-op when already ended; ends the call when the consumer stopped early
       client.close();
       over = true;
       // connected is only true once markConnected ran: one report per established stream
       if (connected) opts.onDisconnected?.();
     }
     if (signal?.aborted) break;
-    const status = error ? statusText(error.code, error.details) : statusText(endStatus?.code ?? grpc.status.OK, endStatus?.details);
+    const status = error
+      ? statusText(error.code, error.details)
+      : statusText(endStatus?.code ?? grpc.status.OK, endStatus?.details);
     if (error?.code === grpc.status.RESOURCE_EXHAUSTED && /larger than max/i.test(error.details ?? '')) {
       // a message over grpc-js's receive limit (4 MiB) ends the call: an input lost, so it is rejected with its place in the stream
       received++;
       messageNo++;
-      yield { kind: 'error', code: 'too_large', reason: `stream message refused (${status})`, origin: { source, line: messageNo, detail: `connection ${connection}, message ${received}` } };
+      yield {
+        kind: 'error',
+        code: 'too_large',
+        reason: `stream message refused (${status})`,
+        origin: { source, line: messageNo, detail: `connection ${connection}, message ${received}` },
+      };
     }
     if (connected || received > 0) {
       // a stream that was up went away: one line per disconnect
       downSince = Date.now();
-      log.warn(`${source}: stream ended (${status}) after ${received} message(s); reconnecting. Events Tracee emits until the stream is back are lost (no resume)`);
+      log.warn(
+        `${source}: stream ended (${status}) after ${received} message(s); reconnecting. Events Tracee emits until the stream is back are lost (no resume)`,
+      );
       lossLogged = true;
       failedAttempts = received > 0 ? 0 : failedAttempts + 1;
     } else {

@@ -14,8 +14,14 @@ export const stdinSource: PullSourceKind<StdinSourceConfig> = {
   async run(s, ctx) {
     const stream = ctx.stdin;
     ctx.destroyOnStop(stream);
-    if (ctx.signal.aborted) { stream.destroy?.(); return; }
+    if (ctx.signal.aborted) {
+      stream.destroy?.();
+      return;
+    }
     // at stop: no further record is read, and a push waiting for a full queue is not awaited
-    await ctx.ingest(readRecords(stream, 'stdin', { maxLineBytes: s.max_line_bytes }), { signal: ctx.signal, listRejections: false });
+    await ctx.ingest(readRecords(stream, 'stdin', { maxLineBytes: s.max_line_bytes }), {
+      signal: ctx.signal,
+      listRejections: false,
+    });
   },
 };

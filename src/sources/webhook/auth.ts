@@ -14,7 +14,9 @@ export interface Authenticator {
 
 const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
 
-export function createAuthenticator(auth: { bearer_token?: string; username?: string; password?: string } | undefined): Authenticator | undefined {
+export function createAuthenticator(
+  auth: { bearer_token?: string; username?: string; password?: string } | undefined,
+): Authenticator | undefined {
   if (auth === undefined) return undefined;
   if (auth.bearer_token !== undefined) {
     const want = digest(auth.bearer_token);

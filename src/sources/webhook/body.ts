@@ -18,7 +18,12 @@ export function readBody(req: IncomingMessage, limit: number): Promise<BodyResul
     };
     const onData = (c: Buffer) => {
       size += c.length;
-      if (size > limit) { parts.length = 0; finish({ ok: false, why: 'too_large' }); req.pause(); return; }
+      if (size > limit) {
+        parts.length = 0;
+        finish({ ok: false, why: 'too_large' });
+        req.pause();
+        return;
+      }
       parts.push(c);
     };
     req.on('data', onData);

@@ -22,13 +22,17 @@ export const WEBHOOK_DEFAULTS = {
   keepAliveTimeoutMs: 5_000,
 } as const;
 
-export interface ListenAddress { host: string | undefined; port: number }
+export interface ListenAddress {
+  host: string | undefined;
+  port: number;
+}
 
 /** Parses `host:port`, `[::1]:port`, `:port`. Throws a message naming the key on anything else. */
 export function parseListen(s: string, where: string): ListenAddress {
   const m = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(s);
   const port = m ? Number(m[3]) : NaN;
-  if (!m || port > 65535) throw new OptionError([where], `expected host:port, [ipv6]:port or :port, got ${JSON.stringify(s)}`);
+  if (!m || port > 65535)
+    throw new OptionError([where], `expected host:port, [ipv6]:port or :port, got ${JSON.stringify(s)}`);
   const host = m[1] ?? m[2];
   return { host: host === '' ? undefined : host, port };
 }

@@ -14,7 +14,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { countRefusal, createClientCap, createClientLogThrottle, destroyAfter, type RefusalCounts, type RefusalReason } from '../listener-guard.ts';
+import {
+  countRefusal,
+  createClientCap,
+  createClientLogThrottle,
+  destroyAfter,
+  type RefusalCounts,
+  type RefusalReason,
+} from '../listener-guard.ts';
 import { readRecords, type InputRecord } from '../read-records.ts';
 import type { Ingest } from '../types.ts';
 import { createAuthenticator } from './auth.ts';
@@ -66,8 +73,14 @@ export function createWebhookSource(cfg: WebhookSourceConfig, deps: WebhookDeps)
   const auth = createAuthenticator(cfg.auth);
   const tls = cfg.tls !== undefined;
   const clientAuth = cfg.tls?.client_auth ?? 'none';
-  if (clientAuth !== 'none' && cfg.tls?.client_ca_file === undefined) throw new Error(`${where}.tls.client_auth ${clientAuth}: set tls.client_ca_file (the CA client certificates must chain to)`);
-  if (clientAuth === 'optional' && auth === undefined) throw new Error(`${where}.tls.client_auth optional: set auth too (what a client without a certificate must give); use required to admit certificates only`);
+  if (clientAuth !== 'none' && cfg.tls?.client_ca_file === undefined)
+    throw new Error(
+      `${where}.tls.client_auth ${clientAuth}: set tls.client_ca_file (the CA client certificates must chain to)`,
+    );
+  if (clientAuth === 'optional' && auth === undefined)
+    throw new Error(
+      `${where}.tls.client_auth optional: set auth too (what a client without a certificate must give); use required to admit certificates only`,
+    );
   const headerTimeout = cfg.header_timeout_ms ?? WEBHOOK_DEFAULTS.headerTimeoutMs;
   const requestTimeout = cfg.request_timeout_ms ?? WEBHOOK_DEFAULTS.requestTimeoutMs;
   const idleTimeout = cfg.keep_alive_timeout_ms ?? WEBHOOK_DEFAULTS.keepAliveTimeoutMs;
@@ -80,7 +93,15 @@ export function createWebhookSource(cfg: WebhookSourceConfig, deps: WebhookDeps)
   const capRefused = new WeakSet<Socket>();
   /** Per-request lines (4xx/5xx answers, partly bad bodies) are throttled per client address. */
   const requestLog = createClientLogThrottle(deps.log, 'webhook');
-  const st: WebhookStats = { requests: 0, responses: {}, events: { accepted: 0, rejected: 0, waiting: 0, refused: 0 }, clientGone: 0, connectionsRefused: 0, refusedBy: {}, inFlight: 0 };
+  const st: WebhookStats = {
+    requests: 0,
+    responses: {},
+    events: { accepted: 0, rejected: 0, waiting: 0, refused: 0 },
+    clientGone: 0,
+    connectionsRefused: 0,
+    refusedBy: {},
+    inFlight: 0,
+  };
   /** Connection-level refusals are counted by reason; logged one line per reason per interval, then a count. */
   const refusalLog = log.limited({ intervalMs: REFUSAL_LOG_INTERVAL_MS });
   function refused(reason: RefusalReason, who: string, why: string): void {
@@ -91,7 +112,7 @@ export function createWebhookSource(cfg: WebhookSourceConfig, deps: WebhookDeps)
   }
 
   let closing = false;
-  let idle: (() => void) | undefined;   // resolves close() once no request is in flight
+  let idle: (() => void) | undefined; // resolves close() once no request is in flight
   let server: http.Server | undefined;
 
   function handler(req: IncomingMessage, res: ServerResponse): void {
@@ -113,15 +134,25 @@ export function createWebhookSource(cfg: WebhookSourceConfig, deps: WebhookDeps)
   }
 
   /** Once shutting down, every answer closes its connection. */
-  function answer(res: ServerResponse, status: number, body: Record<string, unknown>, headers: Record<string, string> = {}): void {
+  function answer(
+    res: ServerResponse,
+    status: number,
+    body: Record<string, unknown>,
+    headers: Record<string, string> = {},
+  ): void {
     sendJson(res, status, body, closing ? { ...headers, connection: 'close' } : headers);
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse, n: number): Promise<void> {
     const pathname = pathOf(req.url);
-    const shown = pathname.length > 200 ? `${pathname.slice(0, 200)}…` : pathname;   // a client picks it: bound what is logged
+    const shown = pathname.length > 200 ? `${pathname.slice(0, 200)}…` : pathname; // a client picks it: bound what is logged
     const detail = `${req.method} ${shown} from ${peer(req.socket)} #${n}`;
-    const refuse = (status: number, error: string, headers: Record<string, string> = {}, extra: Record<string, unknown> = {}) => {
+    const refuse = (
+      status: number,
+      error: string,
+      headers: Record<string, string> = {},
+      extra: Record<string, unknown> = {},
+    ) => {
       requestLog.note(req.socket.remoteAddress ?? '?', `webhook: ${detail}: ${status} ${error}`);
       answer(res, status, { error, ...extra }, headers);
     };
@@ -131,19 +162,27 @@ export function createWebhookSource(cfg: WebhookSourceConfig, deps: WebhookDeps)
     // client_auth optional: a valid client certificate stands for the credentials
     const certified = clientAuth !== 'none' && (req.socket as TLSSocket).authorized === true;
     if (auth !== undefined && !certified && !auth.check(req.headers.authorization)) {
-      return refuse(401, req.headers.authorization === undefined ? 'authentication required' : 'wrong credentials', { 'www-authenticate': auth.challenge });
+      return refuse(401, req.headers.authorization === undefined ? 'authentication required' : 'wrong credentials', {
+        'www-authenticate': auth.challenge,
+      });
     }
     const enc = req.headers['content-encoding'];
-    if (enc !== undefined && enc.trim().toLowerCase() !== 'identity') return refuse(415, `Content-Encoding ${enc} is not supported`);
+    if (enc !== undefined && enc.trim().toLowerCase() !== 'identity')
+      return refuse(415, `Content-Encoding ${enc} is not supported`);
     /** The body is not kept, and Tracee does not resend: its loss is one rejection with its origin (dead letter, metrics). */
     const tooLarge = async () => {
       const reason = `body larger than ${maxBody} bytes (answered 413, not read)`;
-      const r = await deps.ingest([{ kind: 'error', code: 'too_large', reason, origin: { source: 'webhook', detail } }]);
+      const r = await deps.ingest([
+        { kind: 'error', code: 'too_large', reason, origin: { source: 'webhook', detail } },
+      ]);
       st.events.rejected += r.rejected.length;
       refuse(413, `body larger than ${maxBody} bytes`, { connection: 'close' });
       // the rest of the body is not read: the socket goes once the answer is out (not at the client's pace)
       // (a short grace lets the client read the 413 before the reset the unread bytes cause)
-      res.once('finish', () => { req.socket.end(); setTimeout(() => req.socket.destroy(), 1_000).unref(); });
+      res.once('finish', () => {
+        req.socket.end();
+        setTimeout(() => req.socket.destroy(), 1_000).unref();
+      });
     };
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > maxBody) return tooLarge();
@@ -155,7 +194,10 @@ export function createWebhookSource(cfg: WebhookSourceConfig, deps: WebhookDeps)
     }
     // Any Content-Type is read: Tracee lets users pick it (?contentType=), the body is what counts.
     const records: InputRecord[] = [];
-    for await (const r of readRecords(once(body.body), 'webhook', { maxLineBytes: maxBody, maxDocumentBytes: maxBody })) {
+    for await (const r of readRecords(once(body.body), 'webhook', {
+      maxLineBytes: maxBody,
+      maxDocumentBytes: maxBody,
+    })) {
       r.origin = { source: 'webhook', line: r.origin.line, detail };
       records.push(r);
     }
@@ -163,22 +205,31 @@ export function createWebhookSource(cfg: WebhookSourceConfig, deps: WebhookDeps)
 
     const wait = new AbortController();
     const timer = setTimeout(() => wait.abort(), maxWait);
-    const result = await deps.ingest(records, {
-      signal: wait.signal,
-      refuseRestAs: `not accepted: exporter queues full for ${maxWait} ms (webhook answered 503)`,
-    }).finally(() => clearTimeout(timer));
+    const result = await deps
+      .ingest(records, {
+        signal: wait.signal,
+        refuseRestAs: `not accepted: exporter queues full for ${maxWait} ms (webhook answered 503)`,
+      })
+      .finally(() => clearTimeout(timer));
     st.events.accepted += result.accepted;
     st.events.rejected += result.rejected.length;
     st.events.waiting += result.waiting;
     st.events.refused += result.refused;
     const counts = { accepted: result.accepted, ...listRejections(result.rejected) };
     if (result.interrupted) {
-      return refuse(503, `exporter queues full for ${maxWait} ms`, { 'retry-after': retryAfter },
-        { ...counts, waiting: result.waiting, refused: result.refused });
+      return refuse(
+        503,
+        `exporter queues full for ${maxWait} ms`,
+        { 'retry-after': retryAfter },
+        { ...counts, waiting: result.waiting, refused: result.refused },
+      );
     }
     if (result.accepted === 0) return refuse(400, 'no valid event in the body', {}, counts);
     if (result.rejected.length > 0) {
-      requestLog.note(req.socket.remoteAddress ?? '?', `webhook: ${detail}: 200 with ${result.rejected.length} of ${result.rejected.length + result.accepted} event(s) rejected`);
+      requestLog.note(
+        req.socket.remoteAddress ?? '?',
+        `webhook: ${detail}: 200 with ${result.rejected.length} of ${result.rejected.length + result.accepted} event(s) rejected`,
+      );
     }
     answer(res, 200, counts);
   }
@@ -188,11 +239,22 @@ export function createWebhookSource(cfg: WebhookSourceConfig, deps: WebhookDeps)
       let options: https.ServerOptions = {};
       if (cfg.tls !== undefined) {
         const read = (key: 'cert_file' | 'key_file' | 'client_ca_file') => {
-          try { return fs.readFileSync(cfg.tls![key]!); } catch (err) { throw new Error(`${where}.tls.${key}: cannot read ${JSON.stringify(cfg.tls![key])}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`); }
+          try {
+            return fs.readFileSync(cfg.tls![key]!);
+          } catch (err) {
+            throw new Error(
+              `${where}.tls.${key}: cannot read ${JSON.stringify(cfg.tls![key])}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+            );
+          }
         };
         options = { cert: read('cert_file'), key: read('key_file'), handshakeTimeout: headerTimeout };
         if (clientAuth !== 'none') {
-          options = { ...options, ca: read('client_ca_file'), requestCert: true, rejectUnauthorized: clientAuth === 'required' };
+          options = {
+            ...options,
+            ca: read('client_ca_file'),
+            requestCert: true,
+            rejectUnauthorized: clientAuth === 'required',
+          };
         }
       }
       const common: http.ServerOptions = {
@@ -205,38 +267,73 @@ export function createWebhookSource(cfg: WebhookSourceConfig, deps: WebhookDeps)
       const s = tls ? https.createServer({ ...options, ...common }, handler) : http.createServer(common, handler);
       s.maxConnections = cfg.max_connections ?? WEBHOOK_DEFAULTS.maxConnections;
       s.on('drop', (d?: { remoteAddress?: string; remotePort?: number }) => {
-        refused('max_connections', `${d?.remoteAddress ?? '?'}:${d?.remotePort ?? '?'}`, `${s.maxConnections} connection(s) already (max_connections)`);
+        refused(
+          'max_connections',
+          `${d?.remoteAddress ?? '?'}:${d?.remotePort ?? '?'}`,
+          `${s.maxConnections} connection(s) already (max_connections)`,
+        );
       });
       // before http's own listener: a client over its cap never reaches the HTTP parser (or the TLS handshake)
       s.prependListener('connection', (socket: Socket) => {
         if (perClient.admit(socket)) return;
         capRefused.add(socket);
-        refused('per_client', peer(socket), `${perClient.open(socket.remoteAddress ?? '?')} connection(s) from this address already (max_connections_per_client)`);
+        refused(
+          'per_client',
+          peer(socket),
+          `${perClient.open(socket.remoteAddress ?? '?')} connection(s) from this address already (max_connections_per_client)`,
+        );
         socket.destroy();
       });
       s.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
-        if (tlsFailed.has(socket)) { socket.destroy(); return; }   // counted as tls_handshake
+        if (tlsFailed.has(socket)) {
+          socket.destroy();
+          return;
+        } // counted as tls_handshake
         if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
           const mid = inRequest.has(socket);
-          refused(mid ? 'request_timeout' : 'header_timeout', peer(socket), mid ? `request not received within ${requestTimeout} ms (request_timeout_ms)` : `headers not received within ${headerTimeout} ms (header_timeout_ms)`);
-          destroyAfter(socket, mid ? undefined : 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+          refused(
+            mid ? 'request_timeout' : 'header_timeout',
+            peer(socket),
+            mid
+              ? `request not received within ${requestTimeout} ms (request_timeout_ms)`
+              : `headers not received within ${headerTimeout} ms (header_timeout_ms)`,
+          );
+          destroyAfter(
+            socket,
+            mid ? undefined : 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n',
+          );
           return;
         }
-        if (err.code === 'ECONNRESET' || err.code === 'EPIPE') { socket.destroy(); return; }
+        if (err.code === 'ECONNRESET' || err.code === 'EPIPE') {
+          socket.destroy();
+          return;
+        }
         if (!inRequest.has(socket)) refused('bad_request', peer(socket), `not HTTP (${err.code ?? 'parse error'})`);
-        destroyAfter(socket, inRequest.has(socket) ? undefined : 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        destroyAfter(
+          socket,
+          inRequest.has(socket)
+            ? undefined
+            : 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n',
+        );
       });
       if (tls) {
         // before https's own listener, which re-emits it as clientError: counted once, as a TLS failure
         s.prependListener('tlsClientError', (err: NodeJS.ErrnoException, socket: Socket) => {
           tlsFailed.add(socket);
           // a socket we destroyed over its per-client cap fails its handshake too: counted as per_client already
-          if (!capRefused.has((socket as Socket & { _parent?: Socket })._parent ?? socket)) refused('tls_handshake', peer(socket), `TLS handshake failed: ${err.code ?? err.message}`);
+          if (!capRefused.has((socket as Socket & { _parent?: Socket })._parent ?? socket))
+            refused('tls_handshake', peer(socket), `TLS handshake failed: ${err.code ?? err.message}`);
           socket.destroy();
         });
       }
       await new Promise<void>((resolve, reject) => {
-        s.once('error', (err: NodeJS.ErrnoException) => reject(new Error(`${where}: cannot listen on ${cfg.listen ?? WEBHOOK_DEFAULTS.listen}: ${err.code ?? err.message}`)));
+        s.once('error', (err: NodeJS.ErrnoException) =>
+          reject(
+            new Error(
+              `${where}: cannot listen on ${cfg.listen ?? WEBHOOK_DEFAULTS.listen}: ${err.code ?? err.message}`,
+            ),
+          ),
+        );
         s.listen({ host: addr.host, port: addr.port }, () => resolve());
       });
       server = s;
@@ -255,7 +352,10 @@ export function createWebhookSource(cfg: WebhookSourceConfig, deps: WebhookDeps)
       // In-flight requests end within max_queue_wait_ms once their body is read; a client still
       // sending (or reading) after that grace is cut.
       const force = setTimeout(() => s.closeAllConnections(), maxWait + 5_000);
-      if (st.inFlight > 0) await new Promise<void>((resolve) => { idle = resolve; });
+      if (st.inFlight > 0)
+        await new Promise<void>((resolve) => {
+          idle = resolve;
+        });
       s.closeIdleConnections();
       await closed;
       clearTimeout(force);
@@ -271,8 +371,13 @@ export function createWebhookSource(cfg: WebhookSourceConfig, deps: WebhookDeps)
 /** The request's path without its query string (Tracee posts to the URL it was given, query included). */
 function pathOf(url: string | undefined): string {
   if (url === undefined || url === '') return '/';
-  if (/^https?:\/\//i.test(url)) {   // absolute form (through a proxy)
-    try { return new URL(url).pathname; } catch { /* fall through */ }
+  if (/^https?:\/\//i.test(url)) {
+    // absolute form (through a proxy)
+    try {
+      return new URL(url).pathname;
+    } catch {
+      /* fall through */
+    }
   }
   const q = url.indexOf('?');
   return q < 0 ? url : url.slice(0, q);

@@ -17,7 +17,8 @@ export const webhookSource: PushSourceKind<WebhookSourceConfig, WebhookSource> =
     checkReadable(s.tls, chk);
     return `webhook on ${s.tls ? 'https' : 'http'}://${listen}${s.path ?? '/*'}${s.auth ? ` (auth: ${s.auth.bearer_token ? 'bearer' : 'basic'})` : ''}`;
   },
-  create: (s, ctx) => createWebhookSource({ ...s, type: 'webhook' }, { ingest: ctx.ingest, log: ctx.log, where: ctx.where }),
+  create: (s, ctx) =>
+    createWebhookSource({ ...s, type: 'webhook' }, { ingest: ctx.ingest, log: ctx.log, where: ctx.where }),
   listening(src, url, telemetry) {
     const u = new URL(url);
     telemetry.webhook(`${u.hostname}:${u.port || (u.protocol === 'https:' ? 443 : 80)}`, () => src.stats());

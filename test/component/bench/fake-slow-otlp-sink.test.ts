@@ -9,12 +9,18 @@ import { toReadableLogRecord } from '../../../src/exporters/otlp-http/to-readabl
 import { record, workloads } from '../../helpers/otel-record-builders.ts';
 
 let sink: FakeSlowSink | undefined;
-afterEach(async () => { await sink?.close(); sink = undefined; });
+afterEach(async () => {
+  await sink?.close();
+  sink = undefined;
+});
 
 function body(n: number, resources: number): Uint8Array {
   const cache = createSdkResourceCache({ defaults: { 'service.name': 'tracee' }, overrides: {} });
   const res = workloads(resources);
-  return encodeLogsRequest(Array.from({ length: n }, (_, i) => toReadableLogRecord(record(res[i % resources], i), cache)), 'http/protobuf');
+  return encodeLogsRequest(
+    Array.from({ length: n }, (_, i) => toReadableLogRecord(record(res[i % resources], i), cache)),
+    'http/protobuf',
+  );
 }
 
 describe('fake slow OTLP sink', () => {
@@ -26,7 +32,12 @@ describe('fake slow OTLP sink', () => {
 
   it('accepts and counts while up, answers 503 while down (503 mode) and refuses connections (refuse mode)', async () => {
     sink = await startFakeSlowSink(100_000);
-    const post = () => fetch(`${sink!.url}/v1/logs`, { method: 'POST', body: Buffer.from(body(5, 2)), headers: { 'content-type': 'application/x-protobuf' } });
+    const post = () =>
+      fetch(`${sink!.url}/v1/logs`, {
+        method: 'POST',
+        body: Buffer.from(body(5, 2)),
+        headers: { 'content-type': 'application/x-protobuf' },
+      });
     expect((await post()).status).toBe(200);
     await sink.down('503');
     expect((await post()).status).toBe(503);

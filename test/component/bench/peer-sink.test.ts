@@ -10,18 +10,31 @@ import { toReadableLogRecord } from '../../../src/exporters/otlp-http/to-readabl
 import { record, workloads } from '../../helpers/otel-record-builders.ts';
 
 let sink: CountingSink | undefined;
-afterEach(async () => { await sink?.close(); sink = undefined; });
+afterEach(async () => {
+  await sink?.close();
+  sink = undefined;
+});
 
 function body(n: number, resources: number): Buffer {
   const cache = createSdkResourceCache({ defaults: { 'service.name': 'tracee' }, overrides: {} });
   const res = workloads(resources);
-  return Buffer.from(encodeLogsRequest(Array.from({ length: n }, (_, i) => toReadableLogRecord(record(res[i % resources], i), cache)), 'http/protobuf'));
+  return Buffer.from(
+    encodeLogsRequest(
+      Array.from({ length: n }, (_, i) => toReadableLogRecord(record(res[i % resources], i), cache)),
+      'http/protobuf',
+    ),
+  );
 }
 
 describe('peer bench counting sink', () => {
   it('counts the records of gzip and plain OTLP protobuf requests, refuses unreadable ones, and resets', async () => {
     sink = await startCountingSink();
-    const post = (b: Buffer, gzip: boolean) => fetch(`${sink!.url}/v1/logs`, { method: 'POST', body: new Uint8Array(gzip ? zlib.gzipSync(b) : b), headers: { 'content-type': 'application/x-protobuf', ...(gzip ? { 'content-encoding': 'gzip' } : {}) } });
+    const post = (b: Buffer, gzip: boolean) =>
+      fetch(`${sink!.url}/v1/logs`, {
+        method: 'POST',
+        body: new Uint8Array(gzip ? zlib.gzipSync(b) : b),
+        headers: { 'content-type': 'application/x-protobuf', ...(gzip ? { 'content-encoding': 'gzip' } : {}) },
+      });
     expect((await post(body(5, 2), true)).status).toBe(200);
     expect((await post(body(2, 1), false)).status).toBe(200);
     expect(sink.records).toBe(7);

@@ -19,7 +19,9 @@ async function afterReExec(pid: number, exited: () => boolean): Promise<{ argv: 
       if (argv.some((a) => a.startsWith('--max-semi-space-size='))) {
         return { argv, env: fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0') };
       }
-    } catch { /* not there yet, or gone */ }
+    } catch {
+      /* not there yet, or gone */
+    }
     await new Promise((r) => setTimeout(r, 20));
   }
 }
@@ -28,9 +30,17 @@ function start(env: NodeJS.ProcessEnv, configText: string) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bin-heap-cap-'));
   const config = path.join(dir, 'config.yaml');
   fs.writeFileSync(config, configText);
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/tracee-exporter.js'), 'run', '--config', config], { env, stdio: ['pipe', 'ignore', 'ignore'] });
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin/tracee-exporter.js'), 'run', '--config', config], {
+    env,
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
   let done = false;
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => { done = true; resolve(code); }));
+  const exit = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      done = true;
+      resolve(code);
+    }),
+  );
   return { child, exited: () => done, exit, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 

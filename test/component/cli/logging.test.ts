@@ -12,7 +12,11 @@ import { describe, expect, it } from 'vitest';
 import { ROOT } from '../../helpers/samples.ts';
 
 const BIN = path.join(ROOT, 'bin/tracee-exporter.js');
-const samples = fs.readFileSync(path.join(ROOT, 'examples/events/tracee-samples.ndjson'), 'utf8').split('\n').filter((l) => l !== '').slice(0, 3);
+const samples = fs
+  .readFileSync(path.join(ROOT, 'examples/events/tracee-samples.ndjson'), 'utf8')
+  .split('\n')
+  .filter((l) => l !== '')
+  .slice(0, 3);
 const BAD = 20;
 const INPUT = [...samples, ...Array.from({ length: BAD }, (_, i) => `not json ${i}`)].join('\n') + '\n';
 const CONFIG_SECRET = 'Cfg-Secret-Pw-1';
@@ -22,7 +26,10 @@ const TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 function run(opts: { log?: string; args?: string[]; env?: NodeJS.ProcessEnv; config?: string } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'logging-'));
   const cfg = path.join(dir, 'config.yaml');
-  fs.writeFileSync(cfg, opts.config ?? `version: 1
+  fs.writeFileSync(
+    cfg,
+    opts.config ??
+      `version: 1
 sources: [{ type: stdin }]
 dead_letter: { path: ${dir}/dl.ndjson }
 ${opts.log ?? ''}
@@ -33,18 +40,32 @@ exporters:
     endpoint: http://collector:${CONFIG_SECRET}@127.0.0.1:1
     delivery: { initialBackoffMs: 20, maxBackoffMs: 100 }
   - { type: otlp_http, name: otlp_env, delivery: { initialBackoffMs: 20, maxBackoffMs: 100 } }
-`);
+`,
+  );
   // otlp_env: the endpoint from the environment (a bad signal URL with a password: warned about, then the generic one)
-  const env: NodeJS.ProcessEnv = { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1', OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: `htp://env:${ENV_SECRET}@not a host/v1/logs`, ...opts.env };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1',
+    OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: `htp://env:${ENV_SECRET}@not a host/v1/logs`,
+    ...opts.env,
+  };
   delete env.TRACEE_EXPORTER_CONFIG;
-  const r = spawnSync(process.execPath, [BIN, 'run', '--config', cfg, '--shutdown-timeout', '1000', ...(opts.args ?? [])], { input: INPUT, encoding: 'utf8', env });
+  const r = spawnSync(
+    process.execPath,
+    [BIN, 'run', '--config', cfg, '--shutdown-timeout', '1000', ...(opts.args ?? [])],
+    { input: INPUT, encoding: 'utf8', env },
+  );
   const lines = r.stderr.split('\n').filter((l) => l !== '');
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, lines };
 }
 
 function parseAll(lines: string[]): Array<Record<string, unknown>> {
   return lines.map((l) => {
-    try { return JSON.parse(l) as Record<string, unknown>; } catch { throw new Error(`not a JSON line: ${l}`); }
+    try {
+      return JSON.parse(l) as Record<string, unknown>;
+    } catch {
+      throw new Error(`not a JSON line: ${l}`);
+    }
   });
 }
 
@@ -62,17 +83,45 @@ describe('tracee-exporter run: logs', () => {
     }
     // rejected input: warn, with its origin and reason code
     const rejected = entries.filter((e) => /: rejected: /.test(e.msg as string));
-    expect(rejected[0]).toMatchObject({ level: 'warn', component: 'pipeline', origin: `stdin:${samples.length + 1}`, reason: 'malformed_json' });
+    expect(rejected[0]).toMatchObject({
+      level: 'warn',
+      component: 'pipeline',
+      origin: `stdin:${samples.length + 1}`,
+      reason: 'malformed_json',
+    });
     // the exporter's lines name it
-    expect(entries.find((e) => /^otlp: retrying/.test(e.msg as string))).toMatchObject({ level: 'warn', component: 'delivery', exporter: 'otlp', state: 'retrying' });
-    expect(entries.find((e) => /OTEL_EXPORTER_OTLP_LOGS_ENDPOINT ignored/.test(e.msg as string))).toMatchObject({ level: 'warn', component: 'exporter', exporter: 'otlp_env' });
+    expect(entries.find((e) => /^otlp: retrying/.test(e.msg as string))).toMatchObject({
+      level: 'warn',
+      component: 'delivery',
+      exporter: 'otlp',
+      state: 'retrying',
+    });
+    expect(entries.find((e) => /OTEL_EXPORTER_OTLP_LOGS_ENDPOINT ignored/.test(e.msg as string))).toMatchObject({
+      level: 'warn',
+      component: 'exporter',
+      exporter: 'otlp_env',
+    });
     // the closing lines
-    expect(entries.find((e) => /^received \d+, mapped/.test(e.msg as string))).toMatchObject({ level: 'info', component: 'pipeline', received: samples.length + BAD, rejected: BAD });
-    expect(entries.find((e) => /^otlp: entered /.test(e.msg as string))).toMatchObject({ level: 'info', exporter: 'otlp' });
+    expect(entries.find((e) => /^received \d+, mapped/.test(e.msg as string))).toMatchObject({
+      level: 'info',
+      component: 'pipeline',
+      received: samples.length + BAD,
+      rejected: BAD,
+    });
+    expect(entries.find((e) => /^otlp: entered /.test(e.msg as string))).toMatchObject({
+      level: 'info',
+      exporter: 'otlp',
+    });
     // stdout: the console exporter's ECS documents, one per mapped event, no log line among them
-    const out = r.stdout.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const out = r.stdout
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(out).toHaveLength(samples.length);
-    for (const d of out) { expect(d['@timestamp']).toBeDefined(); expect(d.msg).toBeUndefined(); }
+    for (const d of out) {
+      expect(d['@timestamp']).toBeDefined();
+      expect(d.msg).toBeUndefined();
+    }
   });
 
   it('a flood of rejections: 5 lines in full, then one summary line with the count (rate-limited per client)', () => {
@@ -86,10 +135,16 @@ describe('tracee-exporter run: logs', () => {
   });
 
   it('a secret in a URL (config or environment) never reaches a log line, in either format', () => {
-    for (const args of [['--log-format', 'json'], ['--log-format', 'text'], ['--log-level', 'debug']]) {
+    for (const args of [
+      ['--log-format', 'json'],
+      ['--log-format', 'text'],
+      ['--log-level', 'debug'],
+    ]) {
       const r = run({ args });
       // the lines that carry the URLs were written (else this proves nothing)
-      expect(r.stderr).toMatch(/OTEL_EXPORTER_OTLP_LOGS_ENDPOINT ignored: not a URL: \\?"htp:\/\/\*\*\*@not a host\/v1\/logs/);
+      expect(r.stderr).toMatch(
+        /OTEL_EXPORTER_OTLP_LOGS_ENDPOINT ignored: not a URL: \\?"htp:\/\/\*\*\*@not a host\/v1\/logs/,
+      );
       expect(r.stderr).toMatch(/otlp: retrying/);
       // debug lines only at --log-level debug
       expect(/Z DEBUG tracee-exporter: config /.test(r.stderr)).toBe(args.includes('debug'));
@@ -103,9 +158,10 @@ describe('tracee-exporter run: logs', () => {
   it('text (the default): "<time> <LEVEL> tracee-exporter: <message>"; --log-format wins over the config', () => {
     for (const r of [run(), run({ log: 'log: { format: json }', args: ['--log-format', 'text'] })]) {
       expect(r.lines.length).toBeGreaterThan(5);
-      for (const l of r.lines) expect(l).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z (DEBUG|INFO |WARN |ERROR) tracee-exporter: /);
-      expect(r.stderr).toMatch(/Z WARN  tracee-exporter: stdin:\d+: rejected: malformed JSON/);
-      expect(r.stderr).toMatch(/Z INFO  tracee-exporter: received \d+, mapped \d+, rejected 20/);
+      for (const l of r.lines)
+        expect(l).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z (DEBUG|INFO |WARN |ERROR) tracee-exporter: /);
+      expect(r.stderr).toMatch(/Z WARN {2}tracee-exporter: stdin:\d+: rejected: malformed JSON/);
+      expect(r.stderr).toMatch(/Z INFO {2}tracee-exporter: received \d+, mapped \d+, rejected 20/);
     }
   });
 
@@ -127,12 +183,17 @@ describe('tracee-exporter run: logs', () => {
     expect(bad.status).toBe(2);
     expect(bad.lines).toHaveLength(1);
     expect(JSON.parse(bad.lines[0])).toMatchObject({ level: 'error', component: 'cli' });
-    const fromEnv = run({ config: 'version: 1\nexporters: [{ type: nope }]\n', env: { TRACEE_EXPORTER_LOG__FORMAT: 'json' } });
+    const fromEnv = run({
+      config: 'version: 1\nexporters: [{ type: nope }]\n',
+      env: { TRACEE_EXPORTER_LOG__FORMAT: 'json' },
+    });
     expect(fromEnv.status).toBe(2);
     expect(JSON.parse(fromEnv.lines[0])).toMatchObject({ level: 'error', component: 'cli' });
     const badLog = run({ log: 'log: { format: yaml }' });
     expect(badLog.status).toBe(2);
-    expect(badLog.stderr).toMatch(/ERROR tracee-exporter: .*config\.yaml:\d+(:\d+)?: log\.format: .*allowed values: text, json/);
+    expect(badLog.stderr).toMatch(
+      /ERROR tracee-exporter: .*config\.yaml:\d+(:\d+)?: log\.format: .*allowed values: text, json/,
+    );
     const badFlag = spawnSync(process.execPath, [BIN, 'run', '--log-format', 'xml'], { encoding: 'utf8' });
     expect(badFlag.status).not.toBe(0);
     expect(badFlag.stderr).toMatch(/--log-format.*xml.*Allowed choices are text, json/s);

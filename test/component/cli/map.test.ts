@@ -12,23 +12,38 @@ import { formatRfc3339Ns } from '../../../src/util/time.ts';
 const BIN = path.join(ROOT, 'bin/tracee-exporter.js');
 
 function run(args: string[], input?: string | Buffer) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { input, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: { ...process.env, NODE_NAME: 'cli-node' } });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    input,
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+    env: { ...process.env, NODE_NAME: 'cli-node' },
+  });
   return { code: r.status, out: r.stdout, err: r.stderr, lines: r.stdout.split('\n').filter(Boolean) };
 }
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tracee-map-'));
-const write = (name: string, data: string | Buffer) => { const p = path.join(tmp, name); fs.writeFileSync(p, data); return p; };
+const write = (name: string, data: string | Buffer) => {
+  const p = path.join(tmp, name);
+  fs.writeFileSync(p, data);
+  return p;
+};
 
 describe('tracee-exporter map', () => {
   // one-line events (the pretty-printed finding golden is read as a document in its own test)
-  const all = sharedSamples(Infinity).flatMap((s) => s.records.map((r) => r.trim())).filter((r) => !r.includes('\n'));
+  const all = sharedSamples(Infinity)
+    .flatMap((s) => s.records.map((r) => r.trim()))
+    .filter((r) => !r.includes('\n'));
 
   it('--to ecs: one document per event, in input order, summary on stderr, exit 0', () => {
     const r = run(['map', '--to', 'ecs', '--node-name', 'cli-node', '-'], all.join('\n') + '\n');
     expect(r.code).toBe(0);
     expect(r.lines.length).toBe(all.length);
     // input order: the i-th document carries the i-th input's timestamp
-    r.lines.forEach((l, i) => expect(JSON.parse(l)['@timestamp'], `line ${i + 1}`).toBe(formatRfc3339Ns(BigInt(all[i].match(/"timestamp":(\d+)/)![1]))));
+    for (const [i, l] of r.lines.entries()) {
+      expect(JSON.parse(l)['@timestamp'], `line ${i + 1}`).toBe(
+        formatRfc3339Ns(BigInt(all[i].match(/"timestamp":(\d+)/)![1])),
+      );
+    }
     expect(JSON.parse(r.lines[0]).host.name).toBe('cli-node');
     expect(r.err.trim().split('\n').at(-1)).toBe(`mapped ${all.length}, rejected 0`);
   });
@@ -55,7 +70,9 @@ describe('tracee-exporter map', () => {
     const keys = rl.resource.attributes.map((a: { key: string }) => a.key);
     expect(keys).not.toContain('host.name');
     expect(keys).not.toContain('host.arch');
-    const named = JSON.parse(run(['map', '--to', 'ecs', '--node-name', 'node-7', '--cluster-name', 'prod', '-'], line).lines[0]);
+    const named = JSON.parse(
+      run(['map', '--to', 'ecs', '--node-name', 'node-7', '--cluster-name', 'prod', '-'], line).lines[0],
+    );
     expect(named.host).toEqual({ name: 'node-7', hostname: 'node-7', os: { type: 'linux' } });
     expect(named.observer.hostname).toBe('node-7');
     expect(named.orchestrator.cluster.name).toBe('prod');
@@ -87,10 +104,19 @@ describe('tracee-exporter map', () => {
       const ok = validate(JSON.parse(l));
       expect(ok, JSON.stringify(validate.errors)).toBe(true);
     }
-    const first = JSON.parse(run(['map', '--to', 'event', path.join(SHARED_FIXTURES, 'legacy/v0.8-v0.12/sched_process_exec-exec-hash.json')]).lines[0]);
+    const first = JSON.parse(
+      run(['map', '--to', 'event', path.join(SHARED_FIXTURES, 'legacy/v0.8-v0.12/sched_process_exec-exec-hash.json')])
+        .lines[0],
+    );
     expect(Object.keys(first).slice(0, 3)).toEqual(['timestamp', 'name', 'workload']);
-    expect(first.data.find((d: { name: string }) => d.name === 'ctime')).toEqual({ name: 'ctime', u_int64: '1653730234432691496' });
-    expect(first.data.find((d: { name: string }) => d.name === 'argv')).toEqual({ name: 'argv', str_array: { value: ['exa', '--color=auto'] } });
+    expect(first.data.find((d: { name: string }) => d.name === 'ctime')).toEqual({
+      name: 'ctime',
+      u_int64: '1653730234432691496',
+    });
+    expect(first.data.find((d: { name: string }) => d.name === 'argv')).toEqual({
+      name: 'argv',
+      str_array: { value: ['exa', '--color=auto'] },
+    });
   });
 
   it('a structured event printed with --to event decodes back to the same mapping', () => {
@@ -98,7 +124,8 @@ describe('tracee-exporter map', () => {
     const structured = run(['map', '--to', 'event', src]).lines[0];
     const viaStructured = JSON.parse(run(['map', '--to', 'ecs'], structured).lines[0]);
     const direct = JSON.parse(run(['map', '--to', 'ecs', src]).lines[0]);
-    for (const f of ['source', 'destination', 'http', 'url', 'process', 'network']) expect(viaStructured[f], f).toEqual(direct[f]);
+    for (const f of ['source', 'destination', 'http', 'url', 'process', 'network'])
+      expect(viaStructured[f], f).toEqual(direct[f]);
     expect(viaStructured.event.id).toBe(direct.event.id);
   });
 
@@ -130,10 +157,22 @@ describe('tracee-exporter map', () => {
 
   it('hostile input: huge lines, deep nesting, __proto__ keys, invalid UTF-8 — no crash, all counted', () => {
     const good = all[0];
-    const huge = '{"timestamp":1,"eventName":"x","args":[{"name":"a","type":"string","value":"' + 'A'.repeat(5 * 1024 * 1024) + '"}]}';
-    const deep = '{"timestamp":1,"eventName":"x","args":[{"name":"a","type":"unknown","value":' + '['.repeat(100000) + ']'.repeat(100000) + '}]}';
-    const proto = '{"timestamp":1,"eventName":"x","__proto__":{"admin":true},"args":[{"name":"constructor","type":"int","value":1}]}';
-    const bad = Buffer.concat([Buffer.from(good + '\n' + huge + '\n' + deep + '\n' + proto + '\n'), Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d, 0x0a]), Buffer.from(good + '\n')]);
+    const huge =
+      '{"timestamp":1,"eventName":"x","args":[{"name":"a","type":"string","value":"' +
+      'A'.repeat(5 * 1024 * 1024) +
+      '"}]}';
+    const deep =
+      '{"timestamp":1,"eventName":"x","args":[{"name":"a","type":"unknown","value":' +
+      '['.repeat(100000) +
+      ']'.repeat(100000) +
+      '}]}';
+    const proto =
+      '{"timestamp":1,"eventName":"x","__proto__":{"admin":true},"args":[{"name":"constructor","type":"int","value":1}]}';
+    const bad = Buffer.concat([
+      Buffer.from(good + '\n' + huge + '\n' + deep + '\n' + proto + '\n'),
+      Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d, 0x0a]),
+      Buffer.from(good + '\n'),
+    ]);
     const r = run(['map', '-'], bad);
     expect(r.code).toBe(1);
     expect(r.err).toContain('stdin:2: rejected: line longer than');

@@ -14,17 +14,28 @@ import { ROOT } from '../../helpers/samples.ts';
 const run = promisify(execFile);
 const dockerfile = fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
 // instructions with their continuation lines joined
-const lines = dockerfile.replace(/\\\n\s*/g, ' ').split('\n').filter((l) => !l.trim().startsWith('#') && l.trim() !== '');
+const lines = dockerfile
+  .replace(/\\\n\s*/g, ' ')
+  .split('\n')
+  .filter((l) => !l.trim().startsWith('#') && l.trim() !== '');
 const fromIndexes = lines.map((l, i) => (l.startsWith('FROM ') ? i : -1)).filter((i) => i >= 0);
 const finalStage = lines.slice(fromIndexes.at(-1));
-const instr = (name: string) => finalStage.filter((l) => l.startsWith(`${name} `)).map((l) => l.slice(name.length + 1).trim());
+const instr = (name: string) =>
+  finalStage.filter((l) => l.startsWith(`${name} `)).map((l) => l.slice(name.length + 1).trim());
 const buildScript = fs.readFileSync(path.join(ROOT, 'scripts/image/build.sh'), 'utf8');
-const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { bin: string | Record<string, string> };
+const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+  bin: string | Record<string, string>;
+};
 const binRel = (typeof pkg.bin === 'string' ? pkg.bin : pkg.bin['tracee-exporter']).replace(/^\.\//, '');
 
 async function healthcheck(listen: string | undefined): Promise<number> {
   const env = { ...process.env, TRACEE_EXPORTER_TELEMETRY_LISTEN: listen ?? '' };
-  try { await run(process.execPath, [path.join(ROOT, 'bin/healthcheck.js')], { env, timeout: 10_000 }); return 0; } catch (err) { return (err as { code: number }).code; }
+  try {
+    await run(process.execPath, [path.join(ROOT, 'bin/healthcheck.js')], { env, timeout: 10_000 });
+    return 0;
+  } catch (err) {
+    return (err as { code: number }).code;
+  }
 }
 
 describe('Dockerfile', () => {
@@ -51,11 +62,17 @@ describe('Dockerfile', () => {
     expect(instr('ENTRYPOINT')).toEqual([`["/usr/local/bin/node", "/opt/tracee-exporter/${binRel}"]`]);
     expect(instr('CMD')).toEqual([/--cmd '([^']+)'/.exec(buildScript)![1]]);
     const health = instr('HEALTHCHECK')[0];
-    expect(health).toMatch(/^--interval=30s --timeout=5s --start-period=20s --retries=3 CMD \["\/usr\/local\/bin\/node", "\/opt\/tracee-exporter\/bin\/healthcheck\.js"\]$/);
-    expect(buildScript).toContain('--healthcheck-interval 30s --healthcheck-timeout 5s --healthcheck-start-period 20s --healthcheck-retries 3');
+    expect(health).toMatch(
+      /^--interval=30s --timeout=5s --start-period=20s --retries=3 CMD \["\/usr\/local\/bin\/node", "\/opt\/tracee-exporter\/bin\/healthcheck\.js"\]$/,
+    );
+    expect(buildScript).toContain(
+      '--healthcheck-interval 30s --healthcheck-timeout 5s --healthcheck-start-period 20s --healthcheck-retries 3',
+    );
     const labels = instr('LABEL').join(' ');
     for (const m of labels.matchAll(/(org\.opencontainers\.image\.[a-z.]+)=("[^"]*"|\S+)/g)) {
-      expect(buildScript, m[1]).toContain(`--label ${m[1].includes('description') ? '"' : ''}${m[1]}=${m[2].replace(/^"|"$/g, '')}`);
+      expect(buildScript, m[1]).toContain(
+        `--label ${m[1].includes('description') ? '"' : ''}${m[1]}=${m[2].replace(/^"|"$/g, '')}`,
+      );
     }
   });
 
@@ -70,8 +87,13 @@ describe('Dockerfile', () => {
   it('starts files the package has; the build context keeps what npm pack needs', () => {
     expect(fs.existsSync(path.join(ROOT, binRel)), binRel).toBe(true);
     expect(fs.existsSync(path.join(ROOT, 'bin/healthcheck.js'))).toBe(true);
-    const ignored = fs.readFileSync(path.join(ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
-    const files = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { files?: string[] }).files ?? [];
+    const ignored = fs
+      .readFileSync(path.join(ROOT, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
+    const files =
+      (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { files?: string[] }).files ?? [];
     for (const needed of ['package.json', 'package-lock.json', 'bin', 'src', 'mappings', 'proto', ...files]) {
       expect(ignored, needed).not.toContain(needed.replace(/\/.*$/, ''));
     }
@@ -86,7 +108,7 @@ describe('Dockerfile', () => {
     try {
       expect(await healthcheck(`127.0.0.1:${url.port}`)).toBe(0);
       expect(await healthcheck(`:${url.port}`)).toBe(0);
-      telemetry.phaseChanged('stopped');   // /healthz 503 after the last flush
+      telemetry.phaseChanged('stopped'); // /healthz 503 after the last flush
       expect(await healthcheck(`127.0.0.1:${url.port}`)).toBe(1);
     } finally {
       await server.close();

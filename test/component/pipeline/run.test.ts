@@ -14,33 +14,59 @@ function run(config: string, input: string) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'run-'));
   const cfg = path.join(dir, 'config.yaml');
   fs.writeFileSync(cfg, config.replaceAll('$DIR', dir));
-  const r = spawnSync(process.execPath, [BIN, 'run', '--config', cfg, '--shutdown-timeout', '5000'], { input, encoding: 'utf8', env: { ...process.env, NODE_NAME: 'run-node' } });
+  const r = spawnSync(process.execPath, [BIN, 'run', '--config', cfg, '--shutdown-timeout', '5000'], {
+    input,
+    encoding: 'utf8',
+    env: { ...process.env, NODE_NAME: 'run-node' },
+  });
   return { ...r, dir };
 }
 
 describe('tracee-exporter run', () => {
   it('stdin → console (ECS) and a file (OTLP/JSON); bad lines dead-lettered with origin and input; exit 1', () => {
     const input = samples + 'not json\n{"foo":1}\n';
-    const r = run(`version: 1
+    const r = run(
+      `version: 1
 sources: [{ type: stdin }]
 dead_letter: { path: $DIR/dl.ndjson }
 exporters:
   - { type: console, format: ecs }
   - { type: console, name: archive, format: otlp-json, path: $DIR/otlp.ndjson }
-`, input);
+`,
+      input,
+    );
     const n = samples.trim().split('\n').length;
     expect(r.status).toBe(1);
-    const ecs = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const ecs = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(ecs.length).toBe(n);
     expect(ecs.every((d) => d.host.name === 'run-node')).toBe(true);
     expect(fs.readFileSync(path.join(r.dir, 'otlp.ndjson'), 'utf8').trim().split('\n').length).toBe(n);
-    const dl = fs.readFileSync(path.join(r.dir, 'dl.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const dl = fs
+      .readFileSync(path.join(r.dir, 'dl.ndjson'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(dl).toEqual([
-      expect.objectContaining({ exporter: 'input', origin: { source: 'stdin', line: n + 1 }, input: 'not json', reason: expect.stringMatching(/malformed JSON/) }),
-      expect.objectContaining({ exporter: 'input', origin: { source: 'stdin', line: n + 2 }, input: '{"foo":1}', reason: expect.stringMatching(/not a Tracee event/) }),
+      expect.objectContaining({
+        exporter: 'input',
+        origin: { source: 'stdin', line: n + 1 },
+        input: 'not json',
+        reason: expect.stringMatching(/malformed JSON/),
+      }),
+      expect.objectContaining({
+        exporter: 'input',
+        origin: { source: 'stdin', line: n + 2 },
+        input: '{"foo":1}',
+        reason: expect.stringMatching(/not a Tracee event/),
+      }),
     ]);
     expect(r.stderr).toContain(`received ${n + 2}, mapped ${n}, rejected 2\n`);
-    expect(r.stderr).toContain(`console: entered ${n} = delivered ${n} + duplicates 0 + dead-lettered 0 + dropped 0 + buffered 0 + unsettled 0 + filtered 0`);
+    expect(r.stderr).toContain(
+      `console: entered ${n} = delivered ${n} + duplicates 0 + dead-lettered 0 + dropped 0 + buffered 0 + unsettled 0 + filtered 0`,
+    );
   });
 
   it('exit 0 when every event is delivered; a config error is reported with its line, exit 2', () => {
@@ -53,19 +79,25 @@ exporters:
   });
 
   it('an unreachable destination: retried, then written to the dead letter at the shutdown deadline, exit 1', () => {
-    const r = run(`version: 1
+    const r = run(
+      `version: 1
 dead_letter: { path: $DIR/dl.ndjson }
 exporters:
   - type: otlp_http
     endpoint: http://127.0.0.1:9
     delivery: { initial_backoff_ms: 50, max_backoff_ms: 200, flush_interval_ms: 50 }
-`, samples);
+`,
+      samples,
+    );
     const n = samples.trim().split('\n').length;
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/otlp_http: retrying/);
     expect(r.stderr).toContain(`${n} event(s) not delivered before the shutdown deadline`);
     const dl = fs.readFileSync(path.join(r.dir, 'dl.ndjson'), 'utf8').trim().split('\n');
     expect(dl.length).toBe(n);
-    expect(JSON.parse(dl[0])).toMatchObject({ exporter: 'otlp_http', reason: 'shutdown_deadline: not delivered before the shutdown deadline' });
+    expect(JSON.parse(dl[0])).toMatchObject({
+      exporter: 'otlp_http',
+      reason: 'shutdown_deadline: not delivered before the shutdown deadline',
+    });
   });
 });

@@ -15,7 +15,9 @@ describe('tracee-exporter run with a webhook source', () => {
   it('every event POSTed one per request is delivered; SIGTERM closes the server, flushes, exit 0', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'webhook-run-'));
     const cfg = path.join(dir, 'config.yaml');
-    fs.writeFileSync(cfg, `version: 1
+    fs.writeFileSync(
+      cfg,
+      `version: 1
 node: { name: webhook-run-node }
 sources:
   - type: webhook
@@ -24,8 +26,11 @@ sources:
 dead_letter: { path: ${dir}/dl.ndjson }
 exporters:
   - { type: console, format: ecs, path: ${dir}/out.ndjson }
-`);
-    const child = spawn(process.execPath, [BIN, 'run', '--config', cfg, '--shutdown-timeout', '5000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+`,
+    );
+    const child = spawn(process.execPath, [BIN, 'run', '--config', cfg, '--shutdown-timeout', '5000'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.setEncoding('utf8');
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -38,16 +43,26 @@ exporters:
       void exited.then(() => reject(new Error(`exited before listening:\n${stderr}`)));
     });
     for (const line of SAMPLES) {
-      const r = await fetch(`${url}?timeout=5s`, { method: 'POST', body: line, headers: { 'content-type': 'application/json' } });
+      const r = await fetch(`${url}?timeout=5s`, {
+        method: 'POST',
+        body: line,
+        headers: { 'content-type': 'application/json' },
+      });
       expect(r.status).toBe(200);
       await r.text();
     }
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
-    const out = fs.readFileSync(path.join(dir, 'out.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const out = fs
+      .readFileSync(path.join(dir, 'out.ndjson'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(out).toHaveLength(SAMPLES.length);
     expect(out.every((d) => d.host.name === 'webhook-run-node')).toBe(true);
-    expect(fs.existsSync(path.join(dir, 'dl.ndjson')) ? fs.readFileSync(path.join(dir, 'dl.ndjson'), 'utf8') : '').toBe('');
+    expect(fs.existsSync(path.join(dir, 'dl.ndjson')) ? fs.readFileSync(path.join(dir, 'dl.ndjson'), 'utf8') : '').toBe(
+      '',
+    );
     expect(stderr).toMatch(new RegExp(`closed after ${SAMPLES.length} request\\(s\\) \\(200×${SAMPLES.length}\\)`));
     expect(stderr).toContain(`received ${SAMPLES.length}, mapped ${SAMPLES.length}, rejected 0\n`);
     expect(stderr).toContain(`console: entered ${SAMPLES.length} = delivered ${SAMPLES.length} + duplicates 0`);

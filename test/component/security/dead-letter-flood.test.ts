@@ -17,25 +17,32 @@ const MAX_FILES = 2;
 
 describe('dead letter under a bad-line flood through the webhook', () => {
   let dir: string | undefined;
-  afterEach(() => { if (dir) fs.rmSync(dir, { recursive: true, force: true }); });
+  afterEach(() => {
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
 
   it(`10 bodies of ~4 MB of bad lines: the dead letter stays ≤ max_bytes × (max_files + 1); drops counted`, async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dl-flood-'));
     const cfg = path.join(dir, 'config.yaml');
-    fs.writeFileSync(cfg, `version: 1
+    fs.writeFileSync(
+      cfg,
+      `version: 1
 sources: [{ type: webhook, listen: "127.0.0.1:0" }]
 dead_letter: { path: ${dir}/dead.ndjson, max_bytes: ${MAX_BYTES}, max_files: ${MAX_FILES} }
 telemetry: { listen: "127.0.0.1:0", log_interval_ms: 0 }
 exporters: [{ type: console, path: ${dir}/out.ndjson }]
-`);
-    const child = spawn(process.execPath, [BIN, 'run', '--config', cfg, '--shutdown-timeout', '5000'], { stdio: ['ignore', 'ignore', 'pipe'] });
+`,
+    );
+    const child = spawn(process.execPath, [BIN, 'run', '--config', cfg, '--shutdown-timeout', '5000'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.setEncoding('utf8');
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     const [url, telemetry] = await new Promise<[string, string]>((resolve, reject) => {
       child.stderr.on('data', (c: string) => {
         if (stderr.length < 1e6) stderr += c;
-        else stderr = stderr.slice(-5e5) + c;   // one line per rejected line: keep the tail
+        else stderr = stderr.slice(-5e5) + c; // one line per rejected line: keep the tail
         const w = /webhook: listening on (http:\/\/\S+)/.exec(stderr);
         const t = /telemetry: listening on (\S+)/.exec(stderr);
         if (w && t) resolve([w[1], t[1].startsWith('http') ? t[1] : `http://${t[1]}`]);
@@ -58,8 +65,14 @@ exporters: [{ type: console, path: ${dir}/out.ndjson }]
     expect(files.sort()).toEqual(['dead.ndjson', 'dead.ndjson.1', 'dead.ndjson.2']);
     const total = files.reduce((n, f) => n + fs.statSync(path.join(dir!, f)).size, 0);
     expect(total).toBeLessThanOrEqual(MAX_BYTES * (MAX_FILES + 1));
-    const kept = files.reduce((n, f) => n + fs.readFileSync(path.join(dir!, f), 'utf8').trimEnd().split('\n').length, 0);
-    const m = /dead letter \S+: rotated (\d+) time\(s\) at max_bytes \d+; dropped (\d+) line\(s\), (\d+) bytes with (\d+) oldest file\(s\)/.exec(stderr);
+    const kept = files.reduce(
+      (n, f) => n + fs.readFileSync(path.join(dir!, f), 'utf8').trimEnd().split('\n').length,
+      0,
+    );
+    const m =
+      /dead letter \S+: rotated (\d+) time\(s\) at max_bytes \d+; dropped (\d+) line\(s\), (\d+) bytes with (\d+) oldest file\(s\)/.exec(
+        stderr,
+      );
     expect(m, stderr.slice(-2000)).not.toBeNull();
     // every rejected line is either kept or counted as dropped
     expect(kept + Number(m![2])).toBe(10 * perBody);

@@ -20,17 +20,26 @@ describe('plugins are code: loaded only when the config file lists them, importe
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plugin-sec-'));
     marker = path.join(dir, 'imported.marker');
     plugin = path.join(dir, 'marker-plugin.mjs');
-    fs.writeFileSync(plugin, `import fs from 'node:fs';
+    fs.writeFileSync(
+      plugin,
+      `import fs from 'node:fs';
 fs.writeFileSync(${JSON.stringify(marker)}, 'the plugin ran');
 export function createExporter() {
   return { name: 'marker', target: 'ecs', async start() {}, async send() { return { status: 'ok' }; }, async shutdown() {} };
 }
-`);
+`,
+    );
   });
-  afterEach(() => { fs.rmSync(dir, { recursive: true, force: true }); });
+  afterEach(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
 
   const cli = (args: string[], env: Record<string, string> = {}) =>
-    spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', input: '', env: { ...process.env, NODE_NAME: 'n', ...env } });
+    spawnSync(process.execPath, [BIN, ...args], {
+      encoding: 'utf8',
+      input: '',
+      env: { ...process.env, NODE_NAME: 'n', ...env },
+    });
 
   it('environment variables cannot add a plugin or point an exporter at a module (run and config check refuse; nothing is imported)', () => {
     const cfg = path.join(dir, 'console.yaml');
@@ -39,13 +48,18 @@ export function createExporter() {
       // a whole configuration from the environment
       [['run'], { TRACEE_EXPORTER_EXPORTERS__MODULE__MODULE: plugin }],
       // an exporter of the file turned into a plugin
-      [['run', '--config', cfg], { TRACEE_EXPORTER_EXPORTERS__CONSOLE__TYPE: 'module', TRACEE_EXPORTER_EXPORTERS__CONSOLE__MODULE: plugin }],
+      [
+        ['run', '--config', cfg],
+        { TRACEE_EXPORTER_EXPORTERS__CONSOLE__TYPE: 'module', TRACEE_EXPORTER_EXPORTERS__CONSOLE__MODULE: plugin },
+      ],
       [['config', 'check', cfg, '--load-plugins'], { TRACEE_EXPORTER_EXPORTERS__MODULE__MODULE: plugin }],
     ];
     for (const [args, env] of attempts) {
       const r = cli(args, env);
       expect(r.status, `${args.join(' ')}: ${r.stderr}`).not.toBe(0);
-      expect(r.stderr).toMatch(/TRACEE_EXPORTER_EXPORTERS__\w+: exporter plugins \(type: module, module:\) run code with the exporter's privileges: they are loaded only from a path written in the config file, never from environment variables/);
+      expect(r.stderr).toMatch(
+        /TRACEE_EXPORTER_EXPORTERS__\w+: exporter plugins \(type: module, module:\) run code with the exporter's privileges: they are loaded only from a path written in the config file, never from environment variables/,
+      );
       expect(fs.existsSync(marker)).toBe(false);
     }
   });
@@ -64,7 +78,9 @@ export function createExporter() {
     const skipped = cli(['config', 'check', cfg]);
     expect(skipped.status, skipped.stderr).toBe(0);
     expect(skipped.stdout).toMatch(/exporters: p \(module \S+marker-plugin\.mjs: not loaded\)/);
-    expect(skipped.stdout).toMatch(/plugins: 1 module\(s\) not imported \(\S+marker-plugin\.mjs\): a plugin is code that runs with the exporter's privileges; --load-plugins imports and builds them/);
+    expect(skipped.stdout).toMatch(
+      /plugins: 1 module\(s\) not imported \(\S+marker-plugin\.mjs\): a plugin is code that runs with the exporter's privileges; --load-plugins imports and builds them/,
+    );
     expect(fs.existsSync(marker)).toBe(false);
     const loaded = cli(['config', 'check', cfg, '--load-plugins']);
     expect(loaded.status, loaded.stderr).toBe(0);

@@ -10,7 +10,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeText } from '../../../src/normalize/decode.ts';
-import { loadRedactTable, redactEvent, redactKey, redactPlan, redactUrl, withRedaction } from '../../../src/mapping/redact.ts';
+import {
+  loadRedactTable,
+  redactEvent,
+  redactKey,
+  redactPlan,
+  redactUrl,
+  withRedaction,
+} from '../../../src/mapping/redact.ts';
 import { otlpJsonResourceLogs } from '../../../src/exporters/otlp-http/otlp-json.ts';
 import { ROOT, testMapper } from '../../helpers/samples.ts';
 
@@ -28,7 +35,12 @@ const base = testMapper();
 const mapper = withRedaction(base, redactPlan('default', table, 'test'));
 const both = (file: string) => {
   const ev = event(file);
-  return { ecs: JSON.stringify(mapper.toEcs(ev).doc), ecsJson: mapper.toEcsJson(ev).json, otel: JSON.stringify(otlpJsonResourceLogs(mapper.toOtel(ev))), raw: JSON.stringify(base.toEcs(ev).doc) };
+  return {
+    ecs: JSON.stringify(mapper.toEcs(ev).doc),
+    ecsJson: mapper.toEcsJson(ev).json,
+    otel: JSON.stringify(otlpJsonResourceLogs(mapper.toOtel(ev))),
+    raw: JSON.stringify(base.toEcs(ev).doc),
+  };
 };
 
 describe('redaction of sensitive event fields (default table)', () => {
@@ -50,7 +62,7 @@ describe('redaction of sensitive event fields (default table)', () => {
       const cookies: string[] = (rawHttp.proto_http ?? rawHttp.http_response).headers['Set-Cookie'];
       expect(cookies, `${f}: the real sample carries three cookies`).toHaveLength(3);
       for (const c of cookies) {
-        const value = c.split(';')[0];   // NAME=VALUE
+        const value = c.split(';')[0]; // NAME=VALUE
         expect(value.length).toBeGreaterThan(10);
         for (const out of [o.ecs, o.ecsJson, o.otel]) expect(out, f).not.toContain(value);
       }
@@ -68,11 +80,18 @@ describe('redaction of sensitive event fields (default table)', () => {
       const o = both(f);
       expect(o.raw).toMatch(/-REQ-/);
       // the only -REQ- left is X-Api-Key: not in the default table
-      for (const out of [o.ecs, o.ecsJson, o.otel]) expect((out.match(/[\w.-]*-REQ-[\w.-]*/g) ?? []).filter((s) => !s.startsWith('apikey-REQ'))).toEqual([]);
+      for (const out of [o.ecs, o.ecsJson, o.otel])
+        expect((out.match(/[\w.-]*-REQ-[\w.-]*/g) ?? []).filter((s) => !s.startsWith('apikey-REQ'))).toEqual([]);
     }
     const doc = JSON.parse(both('net_packet_http-request-credentials.json').ecs);
     const h = doc.tracee.data.proto_http;
-    expect(h.headers).toMatchObject({ Cookie: [M], Authorization: [M], 'Proxy-Authorization': [M], 'User-Agent': ['curl/8.2.1'], 'X-Api-Key': ['apikey-REQ-1234'] });
+    expect(h.headers).toMatchObject({
+      Cookie: [M],
+      Authorization: [M],
+      'Proxy-Authorization': [M],
+      'User-Agent': ['curl/8.2.1'],
+      'X-Api-Key': ['apikey-REQ-1234'],
+    });
     expect(h.headers.Referer).toEqual([`https://${M}@shop.example.com/login?next=/account&token=${M}`]);
     expect(h.uri_path).toBe(`/account/orders?page=2&access_token=${M}&X-Amz-Signature=${M}`);
     // the mapped fields from those values: url.path comes from uri_path, the user agent stays
@@ -88,29 +107,51 @@ describe('redaction of sensitive event fields (default table)', () => {
     expect(redactPlan('none', table, 'x')).toBeUndefined();
     expect(redactEvent(ev, redactPlan(['cookie'], table, 'x')!)).not.toBe(ev);
     const plus = redactPlan(['default', 'X-Api-Key'], table, 'x')!;
-    const hdr = (redactEvent(ev, plus).data.find((d) => d.name === 'proto_http')!.value as { headers: Record<string, string[]> }).headers;
+    const hdr = (
+      redactEvent(ev, plus).data.find((d) => d.name === 'proto_http')!.value as { headers: Record<string, string[]> }
+    ).headers;
     expect(hdr['X-Api-Key']).toEqual([M]);
     const onlyCookie = redactPlan(['cookie'], table, 'x')!;
-    const hc = (redactEvent(ev, onlyCookie).data.find((d) => d.name === 'proto_http')!.value as { headers: Record<string, string[]>; uri_path: string });
+    const hc = redactEvent(ev, onlyCookie).data.find((d) => d.name === 'proto_http')!.value as {
+      headers: Record<string, string[]>;
+      uri_path: string;
+    };
     expect(hc.headers.Cookie).toEqual([M]);
     expect(hc.headers.Authorization).toEqual(['Bearer bearer-REQ-c0ffee']);
     expect(hc.uri_path).toContain('access_token=tok-REQ-4f9a2c');
     // the input event is never changed (other exporters map the same object)
     expect(JSON.stringify(ev, (_k, v) => (typeof v === 'bigint' ? String(v) : v))).toContain('sess-REQ-9b1d77');
     expect(redactKey(redactPlan('default', table, 'x'))).toBe(redactKey(redactPlan([...table.default], table, 'x')));
-    expect(() => redactPlan(['no such thing!'], table, 'exporters[0]')).toThrow(/exporters\[0\]\.redact: "no such thing!" is neither an entry/);
+    expect(() => redactPlan(['no such thing!'], table, 'exporters[0]')).toThrow(
+      /exporters\[0\]\.redact: "no such thing!" is neither an entry/,
+    );
     expect(() => redactPlan(['none', 'cookie'], table, 'e')).toThrow(/cannot be part of a list/);
     // an event without an HTTP message is passed through as the same object (no cost)
-    const other = decodeText(fs.readFileSync(path.join(ROOT, 'examples/events/tracee-samples.ndjson'), 'utf8').split('\n')[0]);
-    if (other.ok && !other.event.data.some((d) => d.name === 'proto_http')) expect(redactEvent(other.event, plus)).toBe(other.event);
+    const other = decodeText(
+      fs.readFileSync(path.join(ROOT, 'examples/events/tracee-samples.ndjson'), 'utf8').split('\n')[0],
+    );
+    if (other.ok && !other.event.data.some((d) => d.name === 'proto_http'))
+      expect(redactEvent(other.event, plus)).toBe(other.event);
     expect(redactUrl('https://u:p@h/x?a=1&Access_Token=t', plus)).toBe(`https://${M}@h/x?a=1&Access_Token=${M}`);
   });
 
-  it('v1beta1 headers ({ header: [...] }) and a detection\'s triggering event are redacted too', () => {
+  it("v1beta1 headers ({ header: [...] }) and a detection's triggering event are redacted too", () => {
     const plan = redactPlan('default', table, 'x')!;
-    const http = { method: 'GET', uri_path: '/a?token=t1&x=2', headers: { Cookie: { header: ['sid=s1'] }, Accept: { header: ['*/*'] } } };
-    const ev = { timestamp: 1n, name: 'http_sig', workload: {}, data: [{ name: 'http_request', kind: 'http_request' as const, value: http }],
-      detected_from: { name: 'net_packet_http_request', data: [{ name: 'http_request', kind: 'http_request' as const, value: http }] } };
+    const http = {
+      method: 'GET',
+      uri_path: '/a?token=t1&x=2',
+      headers: { Cookie: { header: ['sid=s1'] }, Accept: { header: ['*/*'] } },
+    };
+    const ev = {
+      timestamp: 1n,
+      name: 'http_sig',
+      workload: {},
+      data: [{ name: 'http_request', kind: 'http_request' as const, value: http }],
+      detected_from: {
+        name: 'net_packet_http_request',
+        data: [{ name: 'http_request', kind: 'http_request' as const, value: http }],
+      },
+    };
     const out = redactEvent(ev, plan);
     for (const v of [out.data[0].value, out.detected_from!.data![0].value] as Array<typeof http>) {
       expect(v.headers.Cookie).toEqual({ header: [M] });
@@ -124,15 +165,25 @@ describe('redaction of sensitive event fields (default table)', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redact-run-'));
     try {
       const cfg = path.join(dir, 'cfg.yaml');
-      fs.writeFileSync(cfg, `version: 1
+      fs.writeFileSync(
+        cfg,
+        `version: 1
 sources: [{ type: stdin }]
 exporters:
   - { type: console, name: siem, format: ecs, path: ${dir}/siem.ndjson }
   - { type: console, name: otel, format: otlp-json, path: ${dir}/otel.ndjson }
   - { type: console, name: forensics, format: ecs, path: ${dir}/raw.ndjson, redact: none }
-`);
-      const input = ['net_packet_http-request-credentials.json', 'net_packet_http-headers.json'].map((f) => fs.readFileSync(path.join(FIX, f), 'utf8').trim()).join('\n') + '\n';
-      const r = spawnSync(process.execPath, [BIN, 'run', '--config', cfg], { input, encoding: 'utf8', env: { ...process.env, NODE_NAME: 'n' } });
+`,
+      );
+      const input =
+        ['net_packet_http-request-credentials.json', 'net_packet_http-headers.json']
+          .map((f) => fs.readFileSync(path.join(FIX, f), 'utf8').trim())
+          .join('\n') + '\n';
+      const r = spawnSync(process.execPath, [BIN, 'run', '--config', cfg], {
+        input,
+        encoding: 'utf8',
+        env: { ...process.env, NODE_NAME: 'n' },
+      });
       expect(r.status, r.stderr).toBe(0);
       for (const f of ['siem.ndjson', 'otel.ndjson']) {
         const text = fs.readFileSync(path.join(dir, f), 'utf8');

@@ -15,18 +15,26 @@ function setup(prefix: string) {
   const events = path.join(dir, 'events.json');
   const out = path.join(dir, 'out.ndjson');
   const cfg = path.join(dir, 'config.yaml');
-  fs.writeFileSync(cfg, `version: 1
+  fs.writeFileSync(
+    cfg,
+    `version: 1
 data_dir: ${dir}/data
 sources: [{ type: file, path: ${events}, follow: true }]
 exporters: [{ type: console, path: ${out}, delivery: { flush_interval_ms: 20 } }]
-`);
+`,
+  );
   return { dir, events, out, cfg };
 }
 
 function start(cfg: string): { child: ChildProcess; stderr: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [BIN, 'run', '--config', cfg, '--shutdown-timeout', '5000'], { env: { ...process.env, NODE_NAME: 'cp-node' }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'run', '--config', cfg, '--shutdown-timeout', '5000'], {
+    env: { ...process.env, NODE_NAME: 'cp-node' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let err = '';
-  child.stderr!.on('data', (c) => { err += c; });
+  child.stderr!.on('data', (c) => {
+    err += c;
+  });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { child, stderr: () => err, exited };
 }
@@ -47,7 +55,11 @@ const checkpointOffset = (dir: string): number | undefined => {
   const cps = path.join(dir, 'data', 'checkpoints');
   if (!fs.existsSync(cps)) return undefined;
   const f = fs.readdirSync(cps).find((n) => n.endsWith('.json'));
-  try { return f === undefined ? undefined : JSON.parse(fs.readFileSync(path.join(cps, f), 'utf8')).files[0]?.offset; } catch { return undefined; }
+  try {
+    return f === undefined ? undefined : JSON.parse(fs.readFileSync(path.join(cps, f), 'utf8')).files[0]?.offset;
+  } catch {
+    return undefined;
+  }
 };
 
 describe('tracee-exporter run: file checkpoints across restarts', () => {
@@ -83,13 +95,17 @@ describe('tracee-exporter run: file checkpoints across restarts', () => {
     r1.child.kill('SIGKILL');
     await r1.exited;
     const r2 = start(s.cfg);
-    await until(() => delivered(s.out).size === 150 && checkpointOffset(s.dir) === fs.statSync(s.events).size, 15000, 'all again');
+    await until(
+      () => delivered(s.out).size === 150 && checkpointOffset(s.dir) === fs.statSync(s.events).size,
+      15000,
+      'all again',
+    );
     r2.child.kill('SIGTERM');
     await r2.exited;
     const d = delivered(s.out);
     const twice = [...d].filter(([, n]) => n > 1).map(([i]) => i);
     expect(d.size).toBe(150);
     expect([...d.values()].every((n) => n <= 2)).toBe(true);
-    expect(twice.every((i) => i >= 100)).toBe(true);   // the committed first 100 were not read again
+    expect(twice.every((i) => i >= 100)).toBe(true); // the committed first 100 were not read again
   }, 40_000);
 });

@@ -13,7 +13,11 @@ function committed(dataDir: string): number | undefined {
   const dir = path.join(dataDir, 'checkpoints');
   if (!fs.existsSync(dir)) return undefined;
   const f = fs.readdirSync(dir).find((n) => /^file-[0-9a-f]{16}\.json$/.test(n));
-  try { return f === undefined ? undefined : JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')).files[0]?.offset; } catch { return undefined; }
+  try {
+    return f === undefined ? undefined : JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')).files[0]?.offset;
+  } catch {
+    return undefined;
+  }
 }
 
 async function runAgainstUnreachable(buffer: 'memory' | 'disk') {
@@ -21,9 +25,18 @@ async function runAgainstUnreachable(buffer: 'memory' | 'disk') {
   const events = path.join(dir, 'events.json');
   fs.writeFileSync(events, lines(0, 20));
   const config: RunConfig = {
-    version: 1, data_dir: path.join(dir, 'data'), node: { name: 'n' },
+    version: 1,
+    data_dir: path.join(dir, 'data'),
+    node: { name: 'n' },
     sources: [{ type: 'file', path: events, follow: true }],
-    exporters: [{ type: 'otlp_http', name: 'down', endpoint: 'http://127.0.0.1:9', delivery: { buffer: { type: buffer }, initial_backoff_ms: 50, max_backoff_ms: 100, flush_interval_ms: 20 } }],
+    exporters: [
+      {
+        type: 'otlp_http',
+        name: 'down',
+        endpoint: 'http://127.0.0.1:9',
+        delivery: { buffer: { type: buffer }, initial_backoff_ms: 50, max_backoff_ms: 100, flush_interval_ms: 20 },
+      },
+    ],
   };
   const logs: string[] = [];
   const p = createPipeline(config, { stdin: Readable.from([]), log: (l) => logs.push(l) }, { shutdownTimeoutMs: 300 });
@@ -41,7 +54,7 @@ describe('file checkpoints through createPipeline', () => {
     r.p.stop();
     const summary = await r.run;
     expect(summary.exporters[0].pendingAtShutdown).toBe(20);
-    expect(committed(r.dataDir)).toBe(0);   // not delivered: not committed, even after the final commit
+    expect(committed(r.dataDir)).toBe(0); // not delivered: not committed, even after the final commit
   });
 
   it('a disk buffer settles the events once written: the offset reaches the end of the file', async () => {

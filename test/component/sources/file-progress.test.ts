@@ -16,7 +16,11 @@ import { fakeSink, lines, startRun, tmpDir } from '../../helpers/file-source-har
 
 const P = 'tracee_exporter_';
 
-async function waitFor(read: () => Promise<FileProgress[]>, ok: (p: FileProgress[]) => boolean, what: string): Promise<FileProgress[]> {
+async function waitFor(
+  read: () => Promise<FileProgress[]>,
+  ok: (p: FileProgress[]) => boolean,
+  what: string,
+): Promise<FileProgress[]> {
   let last: FileProgress[] = [];
   const t0 = Date.now();
   for (;;) {
@@ -36,7 +40,11 @@ describe('file source progress (committed offset, size)', () => {
     fs.writeFileSync(b, lines(100, 4));
     const sink = fakeSink();
     sink.down = true;
-    const r = startRun(sink, { paths: [path.join(dir, '*.json')], follow: true, checkpointPath: path.join(dir, 'cp', 'files.json') });
+    const r = startRun(sink, {
+      paths: [path.join(dir, '*.json')],
+      follow: true,
+      checkpointPath: path.join(dir, 'cp', 'files.json'),
+    });
     try {
       const sizeA = fs.statSync(a).size;
       const sizeB = fs.statSync(b).size;
@@ -50,11 +58,19 @@ describe('file source progress (committed offset, size)', () => {
       expect(held).toHaveLength(2);
 
       sink.down = false;
-      await waitFor(r.source.progress, (p) => p.length === 2 && p.every((f) => f.committedOffset === f.size && f.size > 0), 'the lag drained');
+      await waitFor(
+        r.source.progress,
+        (p) => p.length === 2 && p.every((f) => f.committedOffset === f.size && f.size > 0),
+        'the lag drained',
+      );
 
       fs.appendFileSync(a, lines(10, 5));
       const grown = fs.statSync(a).size;
-      await waitFor(r.source.progress, (p) => p.some((f) => f.path === a && f.committedOffset === grown && f.size === grown), 'the appended lines committed');
+      await waitFor(
+        r.source.progress,
+        (p) => p.some((f) => f.path === a && f.committedOffset === grown && f.size === grown),
+        'the appended lines committed',
+      );
 
       // b deleted: read to its end, let go after quietMs, its records settled: no longer listed
       fs.rmSync(b);
@@ -65,16 +81,21 @@ describe('file source progress (committed offset, size)', () => {
     }
   });
 
-  it('the size is the file\'s size now (fstat), not what was read: a backlog not yet read is lag', async () => {
+  it("the size is the file's size now (fstat), not what was read: a backlog not yet read is lag", async () => {
     const dir = tmpDir('fprog-');
     const a = path.join(dir, 'a.json');
     fs.writeFileSync(a, lines(0, 3));
     const sink = fakeSink();
-    const r = startRun(sink, { paths: [a], follow: true, checkpointPath: path.join(dir, 'cp', 'files.json'), pollIntervalMs: 2000 });
+    const r = startRun(sink, {
+      paths: [a],
+      follow: true,
+      checkpointPath: path.join(dir, 'cp', 'files.json'),
+      pollIntervalMs: 2000,
+    });
     try {
       const first = fs.statSync(a).size;
       await waitFor(r.source.progress, (p) => p[0]?.committedOffset === first, 'the first lines committed');
-      fs.appendFileSync(a, lines(3, 2));   // the reader sleeps 2 s at the end: not read yet
+      fs.appendFileSync(a, lines(3, 2)); // the reader sleeps 2 s at the end: not read yet
       const p = await r.source.progress();
       expect(p).toEqual([{ path: a, committedOffset: first, size: fs.statSync(a).size }]);
       expect(p[0].size).toBeGreaterThan(first);
@@ -88,11 +109,13 @@ describe('file source progress (committed offset, size)', () => {
     const a = path.join(dir, 'a.json');
     fs.writeFileSync(a, lines(0, 5));
     const sink = fakeSink();
-    sink.down = true;   // nothing settles; without checkpoints nothing waits for it
+    sink.down = true; // nothing settles; without checkpoints nothing waits for it
     const r = startRun(sink, { paths: [a], follow: true });
     try {
       const size = fs.statSync(a).size;
-      expect(await waitFor(r.source.progress, (p) => p[0]?.committedOffset === size, 'read to the end')).toEqual([{ path: a, committedOffset: size, size }]);
+      expect(await waitFor(r.source.progress, (p) => p[0]?.committedOffset === size, 'read to the end')).toEqual([
+        { path: a, committedOffset: size, size },
+      ]);
     } finally {
       sink.down = false;
       await r.stop();
@@ -104,12 +127,25 @@ describe('file source progress (committed offset, size)', () => {
     const events = path.join(dir, 'events.json');
     fs.writeFileSync(events, lines(0, 20));
     const config: RunConfig = {
-      version: 1, data_dir: path.join(dir, 'data'), node: { name: 'n' },
+      version: 1,
+      data_dir: path.join(dir, 'data'),
+      node: { name: 'n' },
       sources: [{ type: 'file', path: events, follow: true }],
-      exporters: [{ type: 'otlp_http', name: 'down', endpoint: 'http://127.0.0.1:9', delivery: { initial_backoff_ms: 50, max_backoff_ms: 100, flush_interval_ms: 20 } }],
+      exporters: [
+        {
+          type: 'otlp_http',
+          name: 'down',
+          endpoint: 'http://127.0.0.1:9',
+          delivery: { initial_backoff_ms: 50, max_backoff_ms: 100, flush_interval_ms: 20 },
+        },
+      ],
     };
     const telemetry = createTelemetry();
-    const p = createPipeline(config, { stdin: Readable.from([]), log: () => {} }, { shutdownTimeoutMs: 300, telemetry });
+    const p = createPipeline(
+      config,
+      { stdin: Readable.from([]), log: () => {} },
+      { shutdownTimeoutMs: 300, telemetry },
+    );
     const run = p.run();
     try {
       const size = fs.statSync(events).size;

@@ -21,7 +21,9 @@ const SAMPLE = fs.readFileSync(path.join(ROOT, 'examples/events/tracee-samples.n
 type Source = ForwardSourceConfig;
 
 const cleanups: Array<() => Promise<unknown> | void> = [];
-afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c(); });
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
 
 async function start(source: Partial<Source> = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'forward-hard-'));
@@ -32,17 +34,27 @@ async function start(source: Partial<Source> = {}) {
     exporters: [{ type: 'console', path: path.join(dir, 'out.ndjson'), delivery: { flush_interval_ms: 5 } }],
   };
   const logs: string[] = [];
-  const p = createPipeline(config, { stdin: Readable.from([]), log: (l) => logs.push(l) }, { shutdownTimeoutMs: 5_000 });
+  const p = createPipeline(
+    config,
+    { stdin: Readable.from([]), log: (l) => logs.push(l) },
+    { shutdownTimeoutMs: 5_000 },
+  );
   const done = p.run();
   let stopped: Promise<RunSummary> | undefined;
   const stop = () => (stopped ??= (p.stop(), done));
   cleanups.push(stop);
   const { forwards } = await p.ready();
-  return { port: Number(new URL(forwards![0].address).port), stats: forwards![0].stats as () => ForwardStats, logs, stop };
+  return {
+    port: Number(new URL(forwards![0].address).port),
+    stats: forwards![0].stats as () => ForwardStats,
+    logs,
+    stop,
+  };
 }
 
 /** One Message-mode message with a chunk id, as Tracee sends it with requireAck=true. */
-const message = (chunk: string) => Buffer.from(encode(['tracee', Math.floor(Date.now() / 1000), { event: SAMPLE }, { chunk }]));
+const message = (chunk: string) =>
+  Buffer.from(encode(['tracee', Math.floor(Date.now() / 1000), { event: SAMPLE }, { chunk }]));
 
 /** A socket that sends the first bytes of a message and then nothing. */
 function halfMessage(port: number, from: string): Promise<{ closed: Promise<void> }> {
@@ -50,8 +62,13 @@ function halfMessage(port: number, from: string): Promise<{ closed: Promise<void
     const socket = net.connect({ port, host: '127.0.0.1', localAddress: from });
     socket.on('error', () => {});
     const closed = new Promise<void>((r) => socket.once('close', () => r()));
-    cleanups.push(() => { socket.destroy(); });
-    socket.once('connect', () => { socket.write(message('x').subarray(0, 20)); resolve({ closed }); });
+    cleanups.push(() => {
+      socket.destroy();
+    });
+    socket.once('connect', () => {
+      socket.write(message('x').subarray(0, 20));
+      resolve({ closed });
+    });
     socket.once('close', () => resolve({ closed }));
   });
 }
@@ -60,10 +77,15 @@ function halfMessage(port: number, from: string): Promise<{ closed: Promise<void
 function sendAndAck(connect: () => net.Socket, chunk: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = connect();
-    cleanups.push(() => { socket.destroy(); });
+    cleanups.push(() => {
+      socket.destroy();
+    });
     socket.once('error', reject);
     socket.once('close', () => reject(new Error('closed before the ack')));
-    socket.once('data', (d) => { resolve((decode(d) as { ack: string }).ack); socket.end(); });
+    socket.once('data', (d) => {
+      resolve((decode(d) as { ack: string }).ack);
+      socket.end();
+    });
     socket.write(message(chunk));
   });
 }
@@ -75,7 +97,7 @@ describe('forward source under attack', () => {
     expect(await sendAndAck(() => net.connect(f.port, '127.0.0.1'), 'real-1')).toBe('real-1');
     await Promise.all(attack.map((a) => a.closed));
     expect(f.stats().connections.refusedBy).toEqual({ per_client: 48, message_timeout: 16 });
-    await expect.poll(() => f.stats().connections.closed.message_timeout).toBe(16);   // counted once its rejection is written
+    await expect.poll(() => f.stats().connections.closed.message_timeout).toBe(16); // counted once its rejection is written
     const summary = await f.stop();
     // each cut message is one rejection with its origin (dead-lettered); the real event delivered
     expect(summary.exporters[0].stats.delivered).toBe(1);
@@ -88,18 +110,75 @@ describe('forward mTLS', () => {
   beforeAll(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'forward-mtls-'));
     const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-    ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=ca');
-    for (const [name, ext] of [['server', 'subjectAltName=IP:127.0.0.1\n'], ['client', 'extendedKeyUsage=clientAuth\n']]) {
-      ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
+    ssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.pem',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=ca',
+    );
+    for (const [name, ext] of [
+      ['server', 'subjectAltName=IP:127.0.0.1\n'],
+      ['client', 'extendedKeyUsage=clientAuth\n'],
+    ]) {
+      ssl(
+        'req',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        `${name}.key`,
+        '-out',
+        `${name}.csr`,
+        '-subj',
+        `/CN=${name}`,
+      );
       fs.writeFileSync(path.join(dir, `${name}.ext`), ext);
-      ssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', '-extfile', `${name}.ext`);
+      ssl(
+        'x509',
+        '-req',
+        '-in',
+        `${name}.csr`,
+        '-CA',
+        'ca.pem',
+        '-CAkey',
+        'ca.key',
+        '-CAcreateserial',
+        '-out',
+        `${name}.pem`,
+        '-days',
+        '2',
+        '-extfile',
+        `${name}.ext`,
+      );
     }
   });
   const f = (n: string) => fs.readFileSync(path.join(dir, n));
 
   it('client_auth required: a client without a certificate is refused at the handshake (counted); with one its message is acked', async () => {
-    const fw = await start({ tls: { cert_file: path.join(dir, 'server.pem'), key_file: path.join(dir, 'server.key'), client_ca_file: path.join(dir, 'ca.pem'), client_auth: 'required' } });
-    const connect = (withCert: boolean) => () => tls.connect({ port: fw.port, host: '127.0.0.1', ca: f('ca.pem'), ...(withCert ? { cert: f('client.pem'), key: f('client.key') } : {}) });
+    const fw = await start({
+      tls: {
+        cert_file: path.join(dir, 'server.pem'),
+        key_file: path.join(dir, 'server.key'),
+        client_ca_file: path.join(dir, 'ca.pem'),
+        client_auth: 'required',
+      },
+    });
+    const connect = (withCert: boolean) => () =>
+      tls.connect({
+        port: fw.port,
+        host: '127.0.0.1',
+        ca: f('ca.pem'),
+        ...(withCert ? { cert: f('client.pem'), key: f('client.key') } : {}),
+      });
     expect(await sendAndAck(connect(true), 'c1')).toBe('c1');
     await expect(sendAndAck(connect(false), 'c2')).rejects.toThrow();
     await new Promise((r) => setTimeout(r, 100));
@@ -108,10 +187,15 @@ describe('forward mTLS', () => {
   });
 
   it('over TLS, a connection over the per-client cap is counted once (per_client, not also as a TLS failure)', async () => {
-    const fw = await start({ max_connections_per_client: 1, tls: { cert_file: path.join(dir, 'server.pem'), key_file: path.join(dir, 'server.key') } });
+    const fw = await start({
+      max_connections_per_client: 1,
+      tls: { cert_file: path.join(dir, 'server.pem'), key_file: path.join(dir, 'server.key') },
+    });
     const held = net.connect(fw.port, '127.0.0.1');
     held.on('error', () => {});
-    cleanups.push(() => { held.destroy(); });
+    cleanups.push(() => {
+      held.destroy();
+    });
     await new Promise<void>((r) => held.once('connect', () => r()));
     const second = net.connect(fw.port, '127.0.0.1');
     second.on('error', () => {});

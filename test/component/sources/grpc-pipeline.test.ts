@@ -23,7 +23,10 @@ const samples = grpcSamples(2);
 const mapper = testMapper();
 const P = 'tracee_exporter_';
 let server: TraceeGrpcTestServer | undefined;
-afterEach(async () => { await server?.close(); server = undefined; });
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
 
 async function until(cond: () => boolean, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
@@ -43,20 +46,34 @@ describe('pipeline with a grpc source', () => {
         for (const s of samples.slice(0, 10)) await call.send(s.structured);
         await call.send(Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]));
         await call.send(noName);
-        call.end();   // Tracee closes the stream: the source reconnects
+        call.end(); // Tracee closes the stream: the source reconnects
       } else {
         for (const s of samples.slice(10)) await call.send(s.structured);
       }
     });
     const config: RunConfig = {
       version: 1,
-      sources: [{ type: 'grpc', address: server.address, policies: ['default'], reconnect_initial_ms: 20, reconnect_max_ms: 100 }],
+      sources: [
+        {
+          type: 'grpc',
+          address: server.address,
+          policies: ['default'],
+          reconnect_initial_ms: 20,
+          reconnect_max_ms: 100,
+        },
+      ],
       dead_letter: { path: path.join(dir, 'dl.ndjson') },
-      exporters: [{ type: 'console', format: 'ecs', path: path.join(dir, 'ecs.ndjson'), delivery: { flush_interval_ms: 10 } }],
+      exporters: [
+        { type: 'console', format: 'ecs', path: path.join(dir, 'ecs.ndjson'), delivery: { flush_interval_ms: 10 } },
+      ],
     };
     const telemetry = createTelemetry();
     const logs: string[] = [];
-    const p = createPipeline(config, { stdin: Readable.from([]), log: (l) => logs.push(l) }, { shutdownTimeoutMs: 5000, telemetry });
+    const p = createPipeline(
+      config,
+      { stdin: Readable.from([]), log: (l) => logs.push(l) },
+      { shutdownTimeoutMs: 5000, telemetry },
+    );
     const running = p.run();
     const total = samples.length + 2;
     await until(() => telemetry.snapshot().received >= total);
@@ -71,17 +88,42 @@ describe('pipeline with a grpc source', () => {
 
     expect(summary).toMatchObject({ received: total, mapped: samples.length, rejected: 2, sourceErrors: 0 });
     expect(summary.exporters[0].stats.delivered).toBe(samples.length);
-    const docs = fs.readFileSync(path.join(dir, 'ecs.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    const actionOf = (text: string) => { const d = decodeText(text); return d.ok ? JSON.parse(mapper.toEcsJson(d.event).json!).event.action : d.reason; };
+    const docs = fs
+      .readFileSync(path.join(dir, 'ecs.ndjson'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const actionOf = (text: string) => {
+      const d = decodeText(text);
+      return d.ok ? JSON.parse(mapper.toEcsJson(d.event).json!).event.action : d.reason;
+    };
     expect(docs.map((d) => d.event.action)).toEqual(samples.map((s) => actionOf(s.structuredText)));
     const source = `grpc ${server.address}`;
-    const dl = fs.readFileSync(path.join(dir, 'dl.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const dl = fs
+      .readFileSync(path.join(dir, 'dl.ndjson'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(dl).toEqual([
-      expect.objectContaining({ exporter: 'input', origin: { source, line: 11, detail: 'connection 1, message 11' }, input: 'base64:Cv////8P', reason: expect.stringMatching(/not a StreamEventsResponse/) }),
-      expect.objectContaining({ exporter: 'input', origin: { source, line: 12, detail: 'connection 1, message 12' }, reason: expect.stringMatching(/name/) }),
+      expect.objectContaining({
+        exporter: 'input',
+        origin: { source, line: 11, detail: 'connection 1, message 11' },
+        input: 'base64:Cv////8P',
+        reason: expect.stringMatching(/not a StreamEventsResponse/),
+      }),
+      expect.objectContaining({
+        exporter: 'input',
+        origin: { source, line: 12, detail: 'connection 1, message 12' },
+        reason: expect.stringMatching(/name/),
+      }),
     ]);
-    expect(server.requests).toEqual([{ policies: ['default'], mask: undefined }, { policies: ['default'], mask: undefined }]);
-    expect(logs).toContain(`${source}: stream ended (OK) after 12 message(s); reconnecting. Events Tracee emits until the stream is back are lost (no resume)`);
+    expect(server.requests).toEqual([
+      { policies: ['default'], mask: undefined },
+      { policies: ['default'], mask: undefined },
+    ]);
+    expect(logs).toContain(
+      `${source}: stream ended (OK) after 12 message(s); reconnecting. Events Tracee emits until the stream is back are lost (no resume)`,
+    );
     expect(logs.some((l) => l.startsWith(`${source}: reconnected after`))).toBe(true);
 
     const m = parsePromText(await telemetry.metrics());
@@ -95,7 +137,8 @@ describe('pipeline with a grpc source', () => {
   });
 
   it('config: a grpc source needs an address; policies, mask and reconnect timings are accepted', () => {
-    const ok = parseRunConfig(`version: 1
+    const ok = parseRunConfig(
+      `version: 1
 sources:
   - type: grpc
     address: unix:///var/run/tracee.sock
@@ -104,12 +147,38 @@ sources:
     reconnect_initial_ms: 250
     reconnect_max_ms: 10000
 exporters: [{ type: console }]
-`, 'c.yaml', {});
-    expect(ok.sources![0]).toEqual({ type: 'grpc', address: 'unix:///var/run/tracee.sock', policies: ['default'], mask: ['name', 'timestamp', 'workload.process.pid'], reconnect_initial_ms: 250, reconnect_max_ms: 10000 });
-    expect(() => parseRunConfig('version: 1\nsources: [{ type: grpc }]\nexporters: [{ type: console }]\n', 'c.yaml', {})).toThrow(/c\.yaml:2:\d+: sources\[0\]: must have required property 'address'/);
-    expect(() => parseRunConfig('version: 1\nsources: [{ type: grpc, address: "tracee.sock" }]\nexporters: [{ type: console }]\n', 'c.yaml', {})).toThrow(/sources\[0\]\.address: must match pattern/);
+`,
+      'c.yaml',
+      {},
+    );
+    expect(ok.sources![0]).toEqual({
+      type: 'grpc',
+      address: 'unix:///var/run/tracee.sock',
+      policies: ['default'],
+      mask: ['name', 'timestamp', 'workload.process.pid'],
+      reconnect_initial_ms: 250,
+      reconnect_max_ms: 10000,
+    });
+    expect(() =>
+      parseRunConfig('version: 1\nsources: [{ type: grpc }]\nexporters: [{ type: console }]\n', 'c.yaml', {}),
+    ).toThrow(/c\.yaml:2:\d+: sources\[0\]: must have required property 'address'/);
+    expect(() =>
+      parseRunConfig(
+        'version: 1\nsources: [{ type: grpc, address: "tracee.sock" }]\nexporters: [{ type: console }]\n',
+        'c.yaml',
+        {},
+      ),
+    ).toThrow(/sources\[0\]\.address: must match pattern/);
     for (const a of ['unix:/var/run/tracee.sock', 'tcp:4466', '127.0.0.1:4466', 'tracee:4466', '[::1]:4466']) {
-      expect((parseRunConfig(`version: 1\nsources: [{ type: grpc, address: "${a}" }]\nexporters: [{ type: console }]\n`, 'c.yaml', {}).sources![0] as { address?: string }).address).toBe(a);
+      expect(
+        (
+          parseRunConfig(
+            `version: 1\nsources: [{ type: grpc, address: "${a}" }]\nexporters: [{ type: console }]\n`,
+            'c.yaml',
+            {},
+          ).sources![0] as { address?: string }
+        ).address,
+      ).toBe(a);
     }
   });
 });

@@ -20,7 +20,9 @@ const SAMPLES = fs.readFileSync(path.join(ROOT, 'examples/events/tracee-samples.
 type Source = WebhookSourceConfig;
 
 const cleanups: Array<() => Promise<unknown> | void> = [];
-afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c(); });
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
 
 async function start(source: Partial<Source> = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'webhook-hard-'));
@@ -32,7 +34,11 @@ async function start(source: Partial<Source> = {}) {
     exporters: [{ type: 'console', path: out, delivery: { flush_interval_ms: 5 } }],
   };
   const logs: string[] = [];
-  const p = createPipeline(config, { stdin: Readable.from([]), log: (l) => logs.push(l) }, { shutdownTimeoutMs: 5_000 });
+  const p = createPipeline(
+    config,
+    { stdin: Readable.from([]), log: (l) => logs.push(l) },
+    { shutdownTimeoutMs: 5_000 },
+  );
   const done = p.run();
   let stopped: Promise<RunSummary> | undefined;
   const stop = () => (stopped ??= (p.stop(), done));
@@ -47,17 +53,28 @@ function halfHeader(port: number, from: string): Promise<{ socket: net.Socket; c
   return new Promise((resolve) => {
     const socket = net.connect({ port, host: '127.0.0.1', localAddress: from });
     let got = '';
-    socket.on('data', (d) => { got += d.toString(); });
+    socket.on('data', (d) => {
+      got += d.toString();
+    });
     socket.on('error', () => {});
     const closed = new Promise<string>((r) => socket.once('close', () => r(got)));
-    cleanups.push(() => { socket.destroy(); });
-    socket.once('connect', () => { socket.write('POST /events HTTP/1.1\r\nHost: x\r\nContent-Ty'); resolve({ socket, closed }); });
+    cleanups.push(() => {
+      socket.destroy();
+    });
+    socket.once('connect', () => {
+      socket.write('POST /events HTTP/1.1\r\nHost: x\r\nContent-Ty');
+      resolve({ socket, closed });
+    });
     socket.once('close', () => resolve({ socket, closed }));
   });
 }
 
 async function post(url: string, body: string, headers: Record<string, string> = {}) {
-  const r = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', connection: 'close', ...headers } });
+  const r = await fetch(url, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json', connection: 'close', ...headers },
+  });
   return { status: r.status, body: await r.text() };
 }
 
@@ -81,11 +98,14 @@ describe('webhook source under attack', () => {
     const attack = await Promise.all(Array.from({ length: 64 }, () => halfHeader(w.port, '127.0.0.1')));
     let status = 0;
     for (let i = 0; i < 100 && status !== 200; i++) {
-      status = await post(w.url, SAMPLES[0]).then((r) => r.status, () => 0);
+      status = await post(w.url, SAMPLES[0]).then(
+        (r) => r.status,
+        () => 0,
+      );
       if (status !== 200) await new Promise((r) => setTimeout(r, 100));
     }
     expect(status).toBe(200);
-    await Promise.all(attack.map((a) => a.closed));   // all of them destroyed by the server, none left open
+    await Promise.all(attack.map((a) => a.closed)); // all of them destroyed by the server, none left open
     expect(w.stats().refusedBy.header_timeout).toBe(16);
   });
 
@@ -93,7 +113,9 @@ describe('webhook source under attack', () => {
     const w = await start({ header_timeout_ms: 400, request_timeout_ms: 800 });
     const socket = net.connect(w.port, '127.0.0.1');
     socket.on('error', () => {});
-    cleanups.push(() => { socket.destroy(); });
+    cleanups.push(() => {
+      socket.destroy();
+    });
     await new Promise<void>((r) => socket.once('connect', () => r()));
     socket.write(`POST /events HTTP/1.1\r\nHost: x\r\nContent-Length: ${SAMPLES[0].length}\r\n\r\n`);
     const timer = setInterval(() => socket.write(SAMPLES[0][0]), 100);
@@ -107,16 +129,22 @@ describe('webhook source under attack', () => {
     const w = await start();
     const socket = net.connect(w.port, '127.0.0.1');
     socket.on('error', () => {});
-    cleanups.push(() => { socket.destroy(); });
+    cleanups.push(() => {
+      socket.destroy();
+    });
     await new Promise<void>((r) => socket.once('connect', () => r()));
     let answer = '';
-    socket.on('data', (d) => { answer += d.toString(); });
+    socket.on('data', (d) => {
+      answer += d.toString();
+    });
     const closed = new Promise<void>((r) => socket.once('close', () => r()));
     socket.write('POST /events HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n');
     const chunk = Buffer.alloc(1024 * 1024, 'a');
     let sent = 0;
     let isClosed = false;
-    void closed.then(() => { isClosed = true; });
+    void closed.then(() => {
+      isClosed = true;
+    });
     while (!isClosed && sent < 100 * chunk.length) {
       socket.write(`${chunk.length.toString(16)}\r\n`);
       socket.write(chunk);
@@ -134,12 +162,16 @@ describe('webhook source under attack', () => {
     const w = await start();
     const socket = net.connect(w.port, '127.0.0.1');
     socket.on('error', () => {});
-    cleanups.push(() => { socket.destroy(); });
+    cleanups.push(() => {
+      socket.destroy();
+    });
     let got = '';
-    socket.on('data', (d) => { got += d.toString(); });
+    socket.on('data', (d) => {
+      got += d.toString();
+    });
     const closed = new Promise<void>((r) => socket.once('close', () => r()));
     socket.write('\x16\x03\x01 not http at all\r\n\r\n');
-    await closed;   // closed by the server (the client never ends its side)
+    await closed; // closed by the server (the client never ends its side)
     expect(got).toMatch(/^HTTP\/1\.1 400 /);
     expect(w.stats().refusedBy).toEqual({ bad_request: 1 });
   });
@@ -159,26 +191,82 @@ describe('webhook mTLS', () => {
     // a CA, a server certificate for 127.0.0.1, a client certificate signed by the CA, and one signed by another CA
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'webhook-mtls-'));
     const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-    for (const ca of ['ca', 'other-ca']) ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${ca}.key`, '-out', `${ca}.pem`, '-days', '2', '-subj', `/CN=${ca}`);
+    for (const ca of ['ca', 'other-ca'])
+      ssl(
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        `${ca}.key`,
+        '-out',
+        `${ca}.pem`,
+        '-days',
+        '2',
+        '-subj',
+        `/CN=${ca}`,
+      );
     const leaf = (name: string, ca: string, ext: string) => {
-      ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
+      ssl(
+        'req',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        `${name}.key`,
+        '-out',
+        `${name}.csr`,
+        '-subj',
+        `/CN=${name}`,
+      );
       fs.writeFileSync(path.join(dir, `${name}.ext`), ext);
-      ssl('x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.pem`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', '-extfile', `${name}.ext`);
+      ssl(
+        'x509',
+        '-req',
+        '-in',
+        `${name}.csr`,
+        '-CA',
+        `${ca}.pem`,
+        '-CAkey',
+        `${ca}.key`,
+        '-CAcreateserial',
+        '-out',
+        `${name}.pem`,
+        '-days',
+        '2',
+        '-extfile',
+        `${name}.ext`,
+      );
     };
     leaf('server', 'ca', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
     leaf('client', 'ca', 'extendedKeyUsage=clientAuth\n');
     leaf('stranger', 'other-ca', 'extendedKeyUsage=clientAuth\n');
   });
   const f = (n: string) => path.join(dir, n);
-  const tlsCfg = (client_auth: 'required' | 'optional') => ({ cert_file: f('server.pem'), key_file: f('server.key'), client_ca_file: f('ca.pem'), client_auth });
+  const tlsCfg = (client_auth: 'required' | 'optional') => ({
+    cert_file: f('server.pem'),
+    key_file: f('server.key'),
+    client_ca_file: f('ca.pem'),
+    client_auth,
+  });
 
   function postTls(url: string, cert?: string, headers: Record<string, string> = {}): Promise<number> {
     return new Promise((resolve, reject) => {
-      const req = https.request(url, {
-        method: 'POST', ca: fs.readFileSync(f('ca.pem')), agent: false,
-        ...(cert ? { cert: fs.readFileSync(f(`${cert}.pem`)), key: fs.readFileSync(f(`${cert}.key`)) } : {}),
-        headers: { 'content-type': 'application/json', ...headers },
-      }, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode!)); });
+      const req = https.request(
+        url,
+        {
+          method: 'POST',
+          ca: fs.readFileSync(f('ca.pem')),
+          agent: false,
+          ...(cert ? { cert: fs.readFileSync(f(`${cert}.pem`)), key: fs.readFileSync(f(`${cert}.key`)) } : {}),
+          headers: { 'content-type': 'application/json', ...headers },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode!));
+        },
+      );
       req.on('error', reject);
       req.end(SAMPLES[0]);
     });
@@ -202,25 +290,40 @@ describe('webhook mTLS', () => {
   });
 
   it('over TLS, a connection over the per-client cap is refused before the handshake and counted once', async () => {
-    const w = await start({ tls: { cert_file: f('server.pem'), key_file: f('server.key') }, max_connections_per_client: 1 });
-    const held = net.connect({ port: w.port, host: '127.0.0.1', localAddress: '127.0.0.2' });   // sends nothing: held
+    const w = await start({
+      tls: { cert_file: f('server.pem'), key_file: f('server.key') },
+      max_connections_per_client: 1,
+    });
+    const held = net.connect({ port: w.port, host: '127.0.0.1', localAddress: '127.0.0.2' }); // sends nothing: held
     held.on('error', () => {});
-    cleanups.push(() => { held.destroy(); });
+    cleanups.push(() => {
+      held.destroy();
+    });
     const heldClosed = new Promise<void>((r) => held.once('close', () => r()));
     await new Promise<void>((r) => held.once('connect', () => r()));
     const second = await halfHeader(w.port, '127.0.0.2');
     await second.closed;
     await new Promise((r) => setTimeout(r, 100));
     expect(w.stats().refusedBy).toEqual({ per_client: 1 });
-    held.write('GET / HTTP/1.1\r\n\r\n');   // not TLS: the handshake fails, counted once
+    held.write('GET / HTTP/1.1\r\n\r\n'); // not TLS: the handshake fails, counted once
     await heldClosed;
     await expect.poll(() => w.stats().refusedBy).toEqual({ per_client: 1, tls_handshake: 1 });
     expect(await postTls(w.url, 'client')).toBe(200);
   });
 
   it('client_auth needs client_ca_file; optional needs auth', () => {
-    const deps = { ingest: async () => { throw new Error('unused'); }, log: () => {} };
-    expect(() => createWebhookSource({ type: 'webhook', tls: { cert_file: f('server.pem'), key_file: f('server.key'), client_auth: 'required' } }, deps)).toThrow(/client_ca_file/);
+    const deps = {
+      ingest: async () => {
+        throw new Error('unused');
+      },
+      log: () => {},
+    };
+    expect(() =>
+      createWebhookSource(
+        { type: 'webhook', tls: { cert_file: f('server.pem'), key_file: f('server.key'), client_auth: 'required' } },
+        deps,
+      ),
+    ).toThrow(/client_ca_file/);
     expect(() => createWebhookSource({ type: 'webhook', tls: tlsCfg('optional') }, deps)).toThrow(/set auth too/);
   });
 });

@@ -15,13 +15,17 @@ import { createPipeline, type RunSummary } from '../../../src/pipeline/pipeline.
 import { fakeHang, fakeOk, FakeOtlpHttpServer } from '../../helpers/fake-otlp-http-server.ts';
 import { ROOT } from '../../helpers/samples.ts';
 
-const BASE = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples/events/tracee-samples.ndjson'), 'utf8').split('\n')[0]);
+const BASE = JSON.parse(
+  fs.readFileSync(path.join(ROOT, 'examples/events/tracee-samples.ndjson'), 'utf8').split('\n')[0],
+);
 /** Event n: the sample with its own timestamp (a distinct @timestamp at the console). */
 const event = (n: number) => JSON.stringify({ ...BASE, timestamp: BASE.timestamp + n * 1_000_000 });
 const stampOf = (n: number) => new Date(Math.floor(BASE.timestamp / 1e6) + n).toISOString().slice(0, 23);
 
 const cleanups: Array<() => Promise<unknown>> = [];
-afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c(); });
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
 
 async function start(slow: Record<string, unknown>) {
   const fake = await FakeOtlpHttpServer.start();
@@ -40,21 +44,39 @@ async function start(slow: Record<string, unknown>) {
     ],
   };
   const logs: string[] = [];
-  const p = createPipeline(config, { stdin: Readable.from([]), log: (l) => logs.push(l) }, { shutdownTimeoutMs: 3_000 });
+  const p = createPipeline(
+    config,
+    { stdin: Readable.from([]), log: (l) => logs.push(l) },
+    { shutdownTimeoutMs: 3_000 },
+  );
   const done = p.run();
   let stopped: Promise<RunSummary> | undefined;
   const stop = () => (stopped ??= (p.stop(), done));
   cleanups.push(stop);
   const { webhooks } = await p.ready();
-  const read = (f: string) => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8').split('\n').filter((l) => l !== '') : []);
+  const read = (f: string) =>
+    fs.existsSync(f)
+      ? fs
+          .readFileSync(f, 'utf8')
+          .split('\n')
+          .filter((l) => l !== '')
+      : [];
   return {
-    fake, url: webhooks[0].url, stats: webhooks[0].stats, logs, stop,
+    fake,
+    url: webhooks[0].url,
+    stats: webhooks[0].stats,
+    logs,
+    stop,
     console: () => read(out).map((l) => (JSON.parse(l)['@timestamp'] as string).slice(0, 23)),
     deadLetter: () => read(path.join(dir, 'dl.ndjson')).map((l) => JSON.parse(l)),
   };
 }
 
-const post = (url: string, body: string) => fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json' } }).then(async (r) => { await r.text(); return r.status; });
+const post = (url: string, body: string) =>
+  fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json' } }).then(async (r) => {
+    await r.text();
+    return r.status;
+  });
 
 async function scenario(slow: Record<string, unknown>) {
   const w = await start(slow);
@@ -90,7 +112,10 @@ async function scenario(slow: Record<string, unknown>) {
   const summary = await w.stop();
   const total = ok.length + refused.length;
   // each route delivered each event exactly once: as many as were answered 200
-  expect(summary.exporters.map((e) => [e.stats.delivered, e.stats.duplicates])).toEqual([[total, 0], [total, 0]]);
+  expect(summary.exporters.map((e) => [e.stats.delivered, e.stats.duplicates])).toEqual([
+    [total, 0],
+    [total, 0],
+  ]);
   expect(w.console().sort()).toEqual([...ok, ...refused].map(stampOf).sort());
   // every 503 (resends included) is counted as refused and dead-lettered as input (with the event), never as an exporter's
   const dl = w.deadLetter();
@@ -103,13 +128,31 @@ async function scenario(slow: Record<string, unknown>) {
 
 describe('webhook 503 is a refusal', () => {
   it('in-memory queues: the waiting push is withdrawn from every route; delivered = answered 200, exactly', async () => {
-    await scenario({ delivery: { max_queue_items: 2, max_batch_items: 1, concurrency: 1, flush_interval_ms: 1, send_timeout_ms: 1_000, initial_backoff_ms: 50, max_backoff_ms: 200 } });
+    await scenario({
+      delivery: {
+        max_queue_items: 2,
+        max_batch_items: 1,
+        concurrency: 1,
+        flush_interval_ms: 1,
+        send_timeout_ms: 1_000,
+        initial_backoff_ms: 50,
+        max_backoff_ms: 200,
+      },
+    });
   });
 
   it('behind a disk buffer: the same', async () => {
     await scenario({
       buffer: { type: 'disk', max_bytes: 65536, segment_bytes: 16384, fsync: 'never' },
-      delivery: { max_queue_items: 2, max_batch_items: 1, concurrency: 1, flush_interval_ms: 1, send_timeout_ms: 1_000, initial_backoff_ms: 50, max_backoff_ms: 200 },
+      delivery: {
+        max_queue_items: 2,
+        max_batch_items: 1,
+        concurrency: 1,
+        flush_interval_ms: 1,
+        send_timeout_ms: 1_000,
+        initial_backoff_ms: 50,
+        max_backoff_ms: 200,
+      },
     });
   });
 });

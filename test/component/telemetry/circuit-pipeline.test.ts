@@ -15,7 +15,10 @@ import { ROOT } from '../../helpers/samples.ts';
 const SAMPLES = fs.readFileSync(path.join(ROOT, 'examples/events/tracee-samples.ndjson'), 'utf8').trim().split('\n');
 
 let fake: FakeOtlpHttpServer | undefined;
-afterEach(async () => { await fake?.close(); fake = undefined; });
+afterEach(async () => {
+  await fake?.close();
+  fake = undefined;
+});
 
 describe('pipeline: circuit state per exporter', () => {
   it('opens after circuitFailureThreshold 503s, shows it in the metrics, closes on the first answer', async () => {
@@ -33,25 +36,49 @@ describe('pipeline: circuit state per exporter', () => {
       return fakeStatus(503, 'down')(req, res);
     });
     const logs: string[] = [];
-    const p = createPipeline({
-      version: 1, sources: [{ type: 'stdin' }],
-      exporters: [{ type: 'otlp_http', name: 'otlp', endpoint: fake.baseUrl, compression: 'none', delivery: { flush_interval_ms: 5, max_batch_items: 2, concurrency: 2, initial_backoff_ms: 5, max_backoff_ms: 20, circuit_failure_threshold: 3 } }],
-    }, { stdin: Readable.from([SAMPLES.join('\n') + '\n']), log: (l) => logs.push(l) }, { shutdownTimeoutMs: 10_000, telemetry: t });
+    const p = createPipeline(
+      {
+        version: 1,
+        sources: [{ type: 'stdin' }],
+        exporters: [
+          {
+            type: 'otlp_http',
+            name: 'otlp',
+            endpoint: fake.baseUrl,
+            compression: 'none',
+            delivery: {
+              flush_interval_ms: 5,
+              max_batch_items: 2,
+              concurrency: 2,
+              initial_backoff_ms: 5,
+              max_backoff_ms: 20,
+              circuit_failure_threshold: 3,
+            },
+          },
+        ],
+      },
+      { stdin: Readable.from([SAMPLES.join('\n') + '\n']), log: (l) => logs.push(l) },
+      { shutdownTimeoutMs: 10_000, telemetry: t },
+    );
     const summary = await p.run();
 
     expect(summary.exporters[0].stats).toMatchObject({ delivered: SAMPLES.length, deadLettered: 0, state: 'healthy' });
     const transitions = logs.filter((l) => /^otlp: (retrying|circuit|healthy)/.test(l));
     expect(transitions).toEqual([
       expect.stringMatching(/^otlp: retrying \(HTTP 503/),
-      expect.stringMatching(/^otlp: circuit open after 3 consecutive failures \(last error: HTTP 503.*\); one probe batch at a time until it answers$/),
+      expect.stringMatching(
+        /^otlp: circuit open after 3 consecutive failures \(last error: HTTP 503.*\); one probe batch at a time until it answers$/,
+      ),
       'otlp: circuit closed: the destination answered',
     ]);
     const stateAt = async (i: number) => {
       const m = parsePromText(await scrapes[i]);
-      return ['healthy', 'retrying', 'open'].filter((s) => sumOf(m, 'tracee_exporter_exporter_state', { exporter: 'otlp', state: s }) === 1);
+      return ['healthy', 'retrying', 'open'].filter(
+        (s) => sumOf(m, 'tracee_exporter_exporter_state', { exporter: 'otlp', state: s }) === 1,
+      );
     };
     expect(await stateAt(0)).toEqual(['healthy']);
-    expect(await stateAt(5)).toEqual(['open']);                  // the 6th request is a probe
+    expect(await stateAt(5)).toEqual(['open']); // the 6th request is a probe
     expect(fake.requests.length).toBeGreaterThanOrEqual(7);
     const m = parsePromText(await t.metrics());
     expect(sumOf(m, 'tracee_exporter_exporter_state', { exporter: 'otlp', state: 'healthy' })).toBe(1);

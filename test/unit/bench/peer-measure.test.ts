@@ -3,7 +3,16 @@
 
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { cpuSecondsFromStat, oursRunConfig, peakRssMbFromStatus, peerCollectorConfig, peerJson, peerRatios, restamp, spread } from '../../../bench/peer-measure.ts';
+import {
+  cpuSecondsFromStat,
+  oursRunConfig,
+  peakRssMbFromStatus,
+  peerCollectorConfig,
+  peerJson,
+  peerRatios,
+  restamp,
+  spread,
+} from '../../../bench/peer-measure.ts';
 import { loadRunConfig } from '../../../src/config/run-config.ts';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,7 +20,8 @@ import path from 'node:path';
 
 // A real /proc/<pid>/stat line shape (fields 1..52), with a command name holding ') (' and spaces;
 // utime (14) = 1234, stime (15) = 266 ticks.
-const STAT = '4242 (otel col) (x) S 1 4242 4242 0 -1 4194560 9000 0 0 0 1234 266 0 0 20 0 12 0 555 2000000000 50000 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0 0 0 0 0 0 0 0 0';
+const STAT =
+  '4242 (otel col) (x) S 1 4242 4242 0 -1 4194560 9000 0 0 0 1234 266 0 0 20 0 12 0 555 2000000000 50000 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0 0 0 0 0 0 0 0 0';
 
 describe('peer bench: /proc parsing', () => {
   it('reads utime + stime (fields 14, 15) after the last ")" of the command name', () => {
@@ -40,10 +50,19 @@ describe('peer bench: ratio math', () => {
 
   it('takes ratios within each pair (ours over peer), then medians', () => {
     const pairs = [
-      { ours: { events: 1000, seconds: 10, cpuSeconds: 6, peakRssMb: 500 }, peer: { events: 1000, seconds: 20, cpuSeconds: 10, peakRssMb: 200 } },
+      {
+        ours: { events: 1000, seconds: 10, cpuSeconds: 6, peakRssMb: 500 },
+        peer: { events: 1000, seconds: 20, cpuSeconds: 10, peakRssMb: 200 },
+      },
       // a loaded pair: both slower; the within-pair ratio stays comparable
-      { ours: { events: 1000, seconds: 40, cpuSeconds: 8, peakRssMb: 520 }, peer: { events: 1000, seconds: 50, cpuSeconds: 10, peakRssMb: 210 } },
-      { ours: { events: 1000, seconds: 10, cpuSeconds: 5, peakRssMb: 540 }, peer: { events: 1000, seconds: 10, cpuSeconds: 10, peakRssMb: 190 } },
+      {
+        ours: { events: 1000, seconds: 40, cpuSeconds: 8, peakRssMb: 520 },
+        peer: { events: 1000, seconds: 50, cpuSeconds: 10, peakRssMb: 210 },
+      },
+      {
+        ours: { events: 1000, seconds: 10, cpuSeconds: 5, peakRssMb: 540 },
+        peer: { events: 1000, seconds: 10, cpuSeconds: 10, peakRssMb: 190 },
+      },
     ];
     const r = peerRatios(pairs);
     expect(r.cpuPerEvent).toEqual({ min: 0.5, median: 0.6, max: 0.8 });
@@ -53,7 +72,9 @@ describe('peer bench: ratio math', () => {
     expect(r.rssMb.ours.median).toBe(520);
     expect(r.rssMb.peer.median).toBe(200);
     expect(r.cpuSecondsPer100k.peer.median).toBeCloseTo(1000, 6);
-    expect(peerJson(1000, r)).toEqual({ peer: { events: 1000, cpu_per_event_ratio: 0.6, rss_mb: { ours: 520, peer: 200 }, events_per_s_ratio: 1.25 } });
+    expect(peerJson(1000, r)).toEqual({
+      peer: { events: 1000, cpu_per_event_ratio: 0.6, rss_mb: { ours: 520, peer: 200 }, events_per_s_ratio: 1.25 },
+    });
   });
 });
 
@@ -62,14 +83,26 @@ describe('peer bench: configurations', () => {
     const c = parse(peerCollectorConfig('/tmp/in put.ndjson', 'http://127.0.0.1:1234'));
     expect(c.receivers.file_log.include).toEqual(['/tmp/in put.ndjson']);
     expect(c.receivers.file_log.start_at).toBe('beginning');
-    expect(c.receivers.file_log.operators[0]).toMatchObject({ type: 'json_parser', parse_ints: true, timestamp: { parse_from: 'attributes.timestamp', layout_type: 'epoch', layout: 'ns' } });
+    expect(c.receivers.file_log.operators[0]).toMatchObject({
+      type: 'json_parser',
+      parse_ints: true,
+      timestamp: { parse_from: 'attributes.timestamp', layout_type: 'epoch', layout: 'ns' },
+    });
     const st: string[] = c.processors.transform.log_statements[0].statements;
     expect(st).toContain('set(log.attributes["process.pid"], log.attributes["hostProcessId"])');
     expect(st).toContain('delete_key(log.attributes, "hostProcessId")');
     expect(st.filter((s) => s.startsWith('set('))).toHaveLength(6);
     expect(st.filter((s) => s.startsWith('delete_key('))).toHaveLength(6);
-    expect(c.exporters.otlp_http).toEqual({ endpoint: 'http://127.0.0.1:1234', compression: 'gzip', encoding: 'proto' });
-    expect(c.service.pipelines.logs).toEqual({ receivers: ['file_log'], processors: ['transform', 'batch'], exporters: ['otlp_http'] });
+    expect(c.exporters.otlp_http).toEqual({
+      endpoint: 'http://127.0.0.1:1234',
+      compression: 'gzip',
+      encoding: 'proto',
+    });
+    expect(c.service.pipelines.logs).toEqual({
+      receivers: ['file_log'],
+      processors: ['transform', 'batch'],
+      exporters: ['otlp_http'],
+    });
   });
 
   it('our side is a valid run configuration: one file source without follow, one otlp_http exporter', () => {
@@ -79,9 +112,13 @@ describe('peer bench: configurations', () => {
       fs.writeFileSync(file, JSON.stringify(oursRunConfig('/tmp/input.ndjson', 'http://127.0.0.1:1234')));
       const c = loadRunConfig(file);
       expect(c.sources).toEqual([expect.objectContaining({ type: 'file', path: '/tmp/input.ndjson' })]);
-      expect((c.sources?.[0] as { follow?: boolean }).follow).not.toBe(true);
-      expect(c.exporters).toEqual([expect.objectContaining({ type: 'otlp_http', endpoint: 'http://127.0.0.1:1234', compression: 'gzip' })]);
-    } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+      expect((c.sources![0] as { follow?: boolean }).follow).not.toBe(true);
+      expect(c.exporters).toEqual([
+        expect.objectContaining({ type: 'otlp_http', endpoint: 'http://127.0.0.1:1234', compression: 'gzip' }),
+      ]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('re-stamps round r by r ns, exactly (beyond 2^53), and leaves round 0 alone', () => {

@@ -6,8 +6,13 @@ import { describe, expect, it } from 'vitest';
 import { detectNodeInfo } from '../../../src/config/node-info.ts';
 
 describe('detectNodeInfo', () => {
-  it('no node named, or the environment\'s / this hostname: this machine, with its kernel and architecture', () => {
-    for (const [explicit, env] of [[{}, {}], [{}, { NODE_NAME: 'k8s-node-3' }], [{ name: 'k8s-node-3' }, { NODE_NAME: 'k8s-node-3' }], [{ name: os.hostname() }, {}]] as const) {
+  it("no node named, or the environment's / this hostname: this machine, with its kernel and architecture", () => {
+    for (const [explicit, env] of [
+      [{}, {}],
+      [{}, { NODE_NAME: 'k8s-node-3' }],
+      [{ name: 'k8s-node-3' }, { NODE_NAME: 'k8s-node-3' }],
+      [{ name: os.hostname() }, {}],
+    ] as const) {
       const n = detectNodeInfo(explicit, env);
       expect(n.kernel).toBe(os.release());
       expect(n.arch).toBeDefined();

@@ -2,12 +2,22 @@ import { describe, expect, it } from 'vitest';
 import { backoffCeiling, retryDelay, shouldGiveUp, type BackoffPolicy } from '../../../src/delivery/backoff.ts';
 
 const policy: BackoffPolicy = {
-  initialBackoffMs: 1000, maxBackoffMs: 30_000, backoffMultiplier: 2, maxRetries: Infinity, maxElapsedMs: Infinity,
+  initialBackoffMs: 1000,
+  maxBackoffMs: 30_000,
+  backoffMultiplier: 2,
+  maxRetries: Infinity,
+  maxElapsedMs: Infinity,
 };
 
 describe('backoffCeiling', () => {
   it.each([
-    [1, 1000], [2, 2000], [3, 4000], [5, 16_000], [6, 30_000], [50, 30_000], [2000, 30_000],
+    [1, 1000],
+    [2, 2000],
+    [3, 4000],
+    [5, 16_000],
+    [6, 30_000],
+    [50, 30_000],
+    [2000, 30_000],
   ])('retry %i → %i ms', (retry, ceiling) => {
     expect(backoffCeiling(retry, policy)).toBe(ceiling);
   });
@@ -21,8 +31,8 @@ describe('retryDelay (full jitter)', () => {
   });
 
   it('takes Retry-After as a lower bound, not a replacement', () => {
-    expect(retryDelay(1, policy, 0.1, 5000)).toBe(5000);        // jitter 100 < 5000
-    expect(retryDelay(6, policy, 0.9, 5000)).toBe(27_000);      // jitter 27000 > 5000
+    expect(retryDelay(1, policy, 0.1, 5000)).toBe(5000); // jitter 100 < 5000
+    expect(retryDelay(6, policy, 0.9, 5000)).toBe(27_000); // jitter 27000 > 5000
     expect(retryDelay(1, policy, 0, 0)).toBe(0);
   });
 
@@ -44,7 +54,7 @@ describe('shouldGiveUp', () => {
 
   it('stops when the next attempt would start after maxElapsedMs', () => {
     const p = { ...policy, maxElapsedMs: 10_000 };
-    expect(shouldGiveUp(1, 4000, 1000, 7000, p)).toBe(false);   // would start at 11000 - 1000 = 10000
+    expect(shouldGiveUp(1, 4000, 1000, 7000, p)).toBe(false); // would start at 11000 - 1000 = 10000
     expect(shouldGiveUp(1, 4001, 1000, 7000, p)).toBe(true);
   });
 

@@ -26,13 +26,14 @@ function fakeChaosExporter(rand: () => number, clock: FakeClock) {
     if (rand() < 0.5) await clock.sleep(Math.floor(rand() * 40));
     const r = rand();
     if (r < 0.35) return { status: 'ok' };
-    if (r < 0.4) return { status: 'ok', rejected: Math.floor(rand() * (batch.length + 2)), rejectedReason: 'bad attribute' };
+    if (r < 0.4)
+      return { status: 'ok', rejected: Math.floor(rand() * (batch.length + 2)), rejectedReason: 'bad attribute' };
     if (r < 0.55) return { status: 'retryable', reason: 'HTTP 503', retryAfterMs: rand() < 0.3 ? 150 : undefined };
     if (r < 0.6) return { status: 'rejected', reason: 'HTTP 400' };
     if (r < 0.88) return { status: 'partial', items: batch.map(itemOutcome) };
     if (r < 0.93) throw new Error('ECONNRESET');
-    if (r < 0.96) return new Promise<SendOutcome>(() => {});          // hangs past sendTimeoutMs
-    return { status: 'partial', items: [] } as SendOutcome;            // malformed
+    if (r < 0.96) return new Promise<SendOutcome>(() => {}); // hangs past sendTimeoutMs
+    return { status: 'partial', items: [] } as SendOutcome; // malformed
   });
 }
 
@@ -40,7 +41,7 @@ interface Run {
   seed: number;
   whenFull: WhenFull;
   options?: DeliveryOptions<EcsRecord>;
-  shutdownAfter?: number;            // call shutdown(…) after this many pushes
+  shutdownAfter?: number; // call shutdown(…) after this many pushes
 }
 
 async function runChaos({ seed, whenFull, options, shutdownAfter }: Run) {
@@ -49,8 +50,17 @@ async function runChaos({ seed, whenFull, options, shutdownAfter }: Run) {
   const fake = fakeChaosExporter(rand, { sleep: (ms: number) => clockRef!.sleep(ms) } as FakeClock);
   const limits = { maxQueueItems: options?.maxQueueItems ?? 300, maxQueueBytes: options?.maxQueueBytes ?? 20_000 };
   const ctx = setup(fake, {
-    whenFull, maxQueueItems: 300, maxQueueBytes: 20_000, maxBatchItems: 40, maxBatchBytes: 4_000, concurrency: 3, flushIntervalMs: 25,
-    sendTimeoutMs: 500, initialBackoffMs: 10, maxBackoffMs: 400, random: seeded(seed + 1),
+    whenFull,
+    maxQueueItems: 300,
+    maxQueueBytes: 20_000,
+    maxBatchItems: 40,
+    maxBatchBytes: 4_000,
+    concurrency: 3,
+    flushIntervalMs: 25,
+    sendTimeoutMs: 500,
+    initialBackoffMs: 10,
+    maxBackoffMs: 400,
+    random: seeded(seed + 1),
     sizeOf: (i) => 20 + ((i.record.doc as { n: number }).n % 7) * 30,
     ...options,
   });
@@ -75,7 +85,7 @@ async function runChaos({ seed, whenFull, options, shutdownAfter }: Run) {
         refused++;
       }
       if (rand() < 0.002) void delivery.flush().catch(() => {});
-      if (rand() < 0.02) await clock.sleep(Math.floor(rand() * 20));   // bursts, then pauses
+      if (rand() < 0.02) await clock.sleep(Math.floor(rand() * 20)); // bursts, then pauses
     }
   })();
   const produced = track(producer);
@@ -159,7 +169,9 @@ describe('delivery contract: random outcomes over 10,000 items', () => {
 
   it('shutdown mid-stream: pending items are handed back unacked, later pushes refused, counts add up', async () => {
     const res = await runChaos({
-      seed: 5, whenFull: 'block', shutdownAfter: 6_000,
+      seed: 5,
+      whenFull: 'block',
+      shutdownAfter: 6_000,
       options: { maxQueueItems: 2_000, maxBatchItems: 40, initialBackoffMs: 200, maxBackoffMs: 2_000 },
     });
     const s = checkAccounting(res);

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
-  createFakeExporter, fakeFlakyExporter, fakeHangingExporter, fakeManualExporter, fakeOkExporter, fakePartialExporter,
-  fakeRejectingExporter, fakeThrowingExporter,
+  createFakeExporter,
+  fakeFlakyExporter,
+  fakeHangingExporter,
+  fakeManualExporter,
+  fakeOkExporter,
+  fakePartialExporter,
+  fakeRejectingExporter,
+  fakeThrowingExporter,
 } from '../../helpers/fake-exporter.ts';
 import { createDelivery } from '../../../src/delivery/delivery.ts';
 import { createFakeClock } from '../../helpers/fake-clock.ts';
@@ -19,7 +25,13 @@ describe('delivery: batching', () => {
     await clock.advance(1);
     expect(fake.calls.map((c) => c.ids)).toEqual([ids(10), ids(10, 10), ids(5, 20)]);
     expect(acks.count('delivered')).toBe(25);
-    expect(delivery.stats()).toMatchObject({ received: 25, delivered: 25, batchesSent: 3, queuedItems: 0, inFlightItems: 0 });
+    expect(delivery.stats()).toMatchObject({
+      received: 25,
+      delivered: 25,
+      batchesSent: 3,
+      queuedItems: 0,
+      inFlightItems: 0,
+    });
   });
 
   it('cuts batches by bytes', async () => {
@@ -52,7 +64,7 @@ describe('delivery: batching', () => {
     const flushed = track(delivery.flush());
     await clock.settle();
     expect(fake.calls.map((c) => c.ids)).toEqual([ids(3)]);
-    pushRange(3, 5);                          // after the flush: must not delay it
+    pushRange(3, 5); // after the flush: must not delay it
     fake.answer({ status: 'ok' });
     await clock.settle();
     expect(flushed.done).toBe(true);
@@ -79,7 +91,13 @@ describe('delivery: retries', () => {
     await clock.runUntil(() => acks.count('delivered') === 4);
     // random() = 0.5 → half of 100, 200, 400
     expect(times.map((t) => t - times[0])).toEqual([0, 50, 150, 350]);
-    expect(delivery.stats()).toMatchObject({ delivered: 4, retries: 3, retriedItems: 12, batchesSent: 4, state: 'healthy' });
+    expect(delivery.stats()).toMatchObject({
+      delivered: 4,
+      retries: 3,
+      retriedItems: 12,
+      batchesSent: 4,
+      state: 'healthy',
+    });
   });
 
   it('honours Retry-After as a lower bound', async () => {
@@ -98,7 +116,11 @@ describe('delivery: retries', () => {
     const { delivery, clock, pushRange, states } = setup(fake, { maxBatchItems: 1 });
     pushRange(0, 1);
     await clock.settle();
-    expect(delivery.stats()).toMatchObject({ state: 'retrying', consecutiveFailures: 1, lastError: 'HTTP 503 (call 0)' });
+    expect(delivery.stats()).toMatchObject({
+      state: 'retrying',
+      consecutiveFailures: 1,
+      lastError: 'HTTP 503 (call 0)',
+    });
     await clock.runUntil(() => delivery.stats().delivered === 1);
     expect(states).toEqual([
       ['retrying', { consecutiveFailures: 1, lastError: 'HTTP 503 (call 0)' }],
@@ -118,7 +140,11 @@ describe('delivery: retries', () => {
 
   it('gives up when the next retry would start after maxElapsedMs', async () => {
     const fake = fakeFlakyExporter(Infinity);
-    const { clock, pushRange, acks, deadLetter } = setup(fake, { maxBatchItems: 1, maxElapsedMs: 1_000, random: () => 0.999 });
+    const { clock, pushRange, acks, deadLetter } = setup(fake, {
+      maxBatchItems: 1,
+      maxElapsedMs: 1_000,
+      random: () => 0.999,
+    });
     pushRange(0, 1);
     await clock.runUntil(() => acks.count('dead_lettered') === 1);
     // delays ~100, 200, 400 (cumulative 699), the next (~800) would pass 1000 ms
@@ -151,7 +177,9 @@ describe('delivery: retries', () => {
 
   it('treats a malformed outcome as retryable', async () => {
     let call = 0;
-    const fake = createFakeExporter('fake-buggy', () => (call++ === 0 ? { status: 'partial', items: [] } : { status: 'ok' }));
+    const fake = createFakeExporter('fake-buggy', () =>
+      call++ === 0 ? { status: 'partial', items: [] } : { status: 'ok' },
+    );
     const { delivery, clock, pushRange, acks } = setup(fake, { maxBatchItems: 2 });
     pushRange(0, 2);
     await clock.runUntil(() => acks.count('delivered') === 2);
@@ -193,7 +221,14 @@ describe('delivery: rejections and partial outcomes', () => {
     expect(fake.calls).toHaveLength(1);
     await clock.advance(1);
     expect(fake.calls.map((c) => c.ids)).toEqual([ids(8), ['e2', 'e6']]);
-    expect(delivery.stats()).toMatchObject({ delivered: 4, duplicates: 2, deadLettered: 2, retries: 1, retriedItems: 2, inFlightItems: 0 });
+    expect(delivery.stats()).toMatchObject({
+      delivered: 4,
+      duplicates: 2,
+      deadLettered: 2,
+      retries: 1,
+      retriedItems: 2,
+      inFlightItems: 0,
+    });
     expect(acks.results.get('e2')).toEqual(['delivered']);
     expect(acks.results.get('e1')).toEqual(['duplicate']);
     expect(acks.results.get('e3')).toEqual(['dead_lettered']);
@@ -201,15 +236,23 @@ describe('delivery: rejections and partial outcomes', () => {
   });
 
   it('counts OTLP partial success as dropped with its reason and does not retry', async () => {
-    const fake = createFakeExporter('fake-otlp', () => ({ status: 'ok', rejected: 2, rejectedReason: 'timestamp too old' }));
+    const fake = createFakeExporter('fake-otlp', () => ({
+      status: 'ok',
+      rejected: 2,
+      rejectedReason: 'timestamp too old',
+    }));
     const { delivery, clock, pushRange, acks, drops } = setup(fake, { maxBatchItems: 5 });
     pushRange(0, 5);
     await clock.settle();
     expect(drops).toEqual([{ reason: 'partial_success: timestamp too old', count: 2, id: undefined }]);
     expect(delivery.stats()).toMatchObject({
-      received: 5, delivered: 3, droppedTotal: 2, dropped: { 'partial_success: timestamp too old': 2 }, retries: 0,
+      received: 5,
+      delivered: 3,
+      droppedTotal: 2,
+      dropped: { 'partial_success: timestamp too old': 2 },
+      retries: 0,
     });
-    expect(acks.count('delivered')).toBe(5);  // no item identity: all acked delivered (see ledger.ts)
+    expect(acks.count('delivered')).toBe(5); // no item identity: all acked delivered (see ledger.ts)
   });
 });
 
@@ -217,14 +260,14 @@ describe('delivery: a full queue', () => {
   it('blocks push (backpressure) and admits waiting pushes in order as space frees', async () => {
     const fake = fakeManualExporter();
     const { delivery, clock, pushRange } = setup(fake, { maxBatchItems: 5, maxQueueItems: 10, concurrency: 1 });
-    const accepted = pushRange(0, 15).map(track);           // 5 in flight, 10 queued
+    const accepted = pushRange(0, 15).map(track); // 5 in flight, 10 queued
     await clock.settle();
     expect(accepted.every((a) => a.done)).toBe(true);
     const late = pushRange(15, 18).map(track);
     await clock.settle();
     expect(late.map((a) => a.done)).toEqual([false, false, false]);
     expect(delivery.stats()).toMatchObject({ received: 15, queuedItems: 10, inFlightItems: 5, waitingPushes: 3 });
-    fake.answer({ status: 'ok' });                         // frees a batch slot: 5 leave the queue
+    fake.answer({ status: 'ok' }); // frees a batch slot: 5 leave the queue
     await clock.settle();
     expect(late.map((a) => a.done)).toEqual([true, true, true]);
     expect(delivery.stats()).toMatchObject({ received: 18, delivered: 5, queuedItems: 8, waitingPushes: 0 });
@@ -232,7 +275,7 @@ describe('delivery: a full queue', () => {
       fake.answer({ status: 'ok' });
       await clock.settle();
     }
-    await clock.advance(1000);                             // the last 3 go by time
+    await clock.advance(1000); // the last 3 go by time
     fake.answer({ status: 'ok' });
     await clock.settle();
     expect(fake.calls.flatMap((c) => c.ids)).toEqual(ids(18));
@@ -240,21 +283,32 @@ describe('delivery: a full queue', () => {
 
   it('a full queue sends at once instead of waiting for the interval', async () => {
     const fake = fakeOkExporter();
-    const { delivery, clock, pushRange, item } = setup(fake, { maxBatchItems: 100, maxBatchBytes: 1_000, maxQueueBytes: 1_000, sizeOf: () => 300 });
-    pushRange(0, 3);                                       // 900 bytes: below a batch, nothing due
+    const { delivery, clock, pushRange, item } = setup(fake, {
+      maxBatchItems: 100,
+      maxBatchBytes: 1_000,
+      maxQueueBytes: 1_000,
+      sizeOf: () => 300,
+    });
+    pushRange(0, 3); // 900 bytes: below a batch, nothing due
     await clock.settle();
     expect(fake.calls).toHaveLength(0);
-    const fourth = track(delivery.push(item(3)));           // does not fit: blocks, and makes the batch due
+    const fourth = track(delivery.push(item(3))); // does not fit: blocks, and makes the batch due
     await clock.settle();
     expect(fake.calls.map((c) => c.ids)).toEqual([ids(3)]);
     expect(fourth.done).toBe(true);
-    expect(clock.time).toBe(1_000);                        // no time passed
+    expect(clock.time).toBe(1_000); // no time passed
   });
 
   it('a new push waits behind earlier blocked pushes even if it would fit', async () => {
     const fake = fakeManualExporter();
-    const { delivery, clock, item } = setup(fake, { maxBatchItems: 1, maxQueueItems: 2, maxQueueBytes: 300, concurrency: 1, sizeOf: (i) => (i.record.id === 'e3' ? 250 : 100) });
-    for (let n = 0; n < 3; n++) void delivery.push(item(n));   // e0 in flight, e1 e2 queued
+    const { delivery, clock, item } = setup(fake, {
+      maxBatchItems: 1,
+      maxQueueItems: 2,
+      maxQueueBytes: 300,
+      concurrency: 1,
+      sizeOf: (i) => (i.record.id === 'e3' ? 250 : 100),
+    });
+    for (let n = 0; n < 3; n++) void delivery.push(item(n)); // e0 in flight, e1 e2 queued
     await clock.settle();
     const big = track(delivery.push(item(3)));
     const small = track(delivery.push(item(4)));
@@ -263,7 +317,7 @@ describe('delivery: a full queue', () => {
     fake.answer({ status: 'ok' });
     await clock.settle();
     expect(fake.calls.map((c) => c.ids)).toEqual([['e0'], ['e1']]);
-    expect([big.done, small.done]).toEqual([false, false]);  // e3 (250) does not fit beside e2 (100); e4 waits behind it
+    expect([big.done, small.done]).toEqual([false, false]); // e3 (250) does not fit beside e2 (100); e4 waits behind it
     fake.answer({ status: 'ok' });
     await clock.settle();
     expect([big.done, small.done]).toEqual([true, false]);
@@ -271,7 +325,12 @@ describe('delivery: a full queue', () => {
 
   it('with drop_newest, counts the item as dropped and resolves at once', async () => {
     const fake = fakeManualExporter();
-    const { delivery, clock, pushRange, acks, drops } = setup(fake, { maxBatchItems: 5, maxQueueItems: 5, concurrency: 1, whenFull: 'drop_newest' });
+    const { delivery, clock, pushRange, acks, drops } = setup(fake, {
+      maxBatchItems: 5,
+      maxQueueItems: 5,
+      concurrency: 1,
+      whenFull: 'drop_newest',
+    });
     pushRange(0, 10);
     await clock.settle();
     const extra = pushRange(10, 12).map(track);
@@ -282,7 +341,13 @@ describe('delivery: a full queue', () => {
       { reason: 'queue_full', count: 1, id: 'e11' },
     ]);
     expect(acks.results.get('e10')).toEqual(['dropped']);
-    expect(delivery.stats()).toMatchObject({ received: 12, droppedTotal: 2, dropped: { queue_full: 2 }, queuedItems: 5, waitingPushes: 0 });
+    expect(delivery.stats()).toMatchObject({
+      received: 12,
+      droppedTotal: 2,
+      dropped: { queue_full: 2 },
+      queuedItems: 5,
+      waitingPushes: 0,
+    });
   });
 });
 
@@ -297,7 +362,7 @@ describe('delivery: shutdown', () => {
     expect(acks.count('delivered')).toBe(15);
     await expect(delivery.push(item(99))).rejects.toThrow('shut down');
     expect(delivery.stats().lifecycle).toBe('closed');
-    expect(await delivery.shutdown(1)).toBe(await report);     // idempotent
+    expect(await delivery.shutdown(1)).toBe(await report); // idempotent
   });
 
   it('waits for retries during the drain', async () => {
@@ -313,7 +378,7 @@ describe('delivery: shutdown', () => {
   it('at the deadline hands back pending items unacked, oldest first, and rejects blocked pushes and flushes', async () => {
     const fake = fakeFlakyExporter(Infinity);
     const { delivery, clock, pushRange, acks } = setup(fake, { maxBatchItems: 4, maxQueueItems: 8, concurrency: 1 });
-    pushRange(0, 12);                                      // 4 in flight, 8 queued
+    pushRange(0, 12); // 4 in flight, 8 queued
     await clock.settle();
     const blocked = pushRange(12, 13).map(track);
     const flushing = track(delivery.flush());
@@ -324,11 +389,17 @@ describe('delivery: shutdown', () => {
     expect(r.drained).toBe(false);
     expect(r.pending.map((i) => i.record.id)).toEqual(ids(12));
     expect(acks.results.size).toBe(0);
-    expect(r.stats).toMatchObject({ received: 12, returned: 12, inFlightItems: 0, queuedItems: 0, lifecycle: 'closed' });
+    expect(r.stats).toMatchObject({
+      received: 12,
+      returned: 12,
+      inFlightItems: 0,
+      queuedItems: 0,
+      lifecycle: 'closed',
+    });
     expect(String(blocked[0].failed)).toMatch(/before the item was accepted/);
     expect(String(flushing.failed)).toMatch(/12 items pending/);
     const calls = fake.calls.length;
-    await clock.advance(60_000);                           // nothing runs after close
+    await clock.advance(60_000); // nothing runs after close
     expect(fake.calls).toHaveLength(calls);
     expect(clock.timers).toBe(0);
   });
@@ -361,8 +432,22 @@ describe('delivery: hooks and acks that throw', () => {
     const fake = fakeRejectingExporter();
     const clock = createFakeClock();
     const results: string[] = [];
-    const d = createDelivery(fake, { clock, flushIntervalMs: 0 }, { onDeadLetter: () => { throw new Error('disk full'); } });
-    await d.push({ record: { id: 'a', kind: 'event', doc: {} }, origin: { source: 't' }, ack: (r) => { results.push(r); } });
+    const d = createDelivery(
+      fake,
+      { clock, flushIntervalMs: 0 },
+      {
+        onDeadLetter: () => {
+          throw new Error('disk full');
+        },
+      },
+    );
+    await d.push({
+      record: { id: 'a', kind: 'event', doc: {} },
+      origin: { source: 't' },
+      ack: (r) => {
+        results.push(r);
+      },
+    });
     await clock.settle();
     expect(results).toEqual(['dead_lettered']);
     expect(d.stats()).toMatchObject({ deadLettered: 1, hookErrors: 1, lastError: 'onDeadLetter threw: disk full' });
@@ -374,7 +459,10 @@ describe('delivery: hooks and acks that throw', () => {
     const seen: string[] = [];
     for (let n = 0; n < 3; n++) {
       const it = item(n);
-      it.ack = (r) => { seen.push(`e${n}:${r}`); if (n === 1) throw new Error('ack bug'); };
+      it.ack = (r) => {
+        seen.push(`e${n}:${r}`);
+        if (n === 1) throw new Error('ack bug');
+      };
       void delivery.push(it);
     }
     await clock.settle();

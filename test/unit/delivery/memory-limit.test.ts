@@ -17,14 +17,21 @@ describe('memory limiter', () => {
   it('makes admission wait while over the limit and resumes below the resume mark, dropping nothing', async () => {
     let used = 150;
     const changes: boolean[] = [];
-    const l = createMemoryLimiter({ limitBytes: 100, resumeRatio: 0.9, read: () => used, onChange: (w) => changes.push(w) });
+    const l = createMemoryLimiter({
+      limitBytes: 100,
+      resumeRatio: 0.9,
+      read: () => used,
+      onChange: (w) => changes.push(w),
+    });
     l.check();
     expect(l.over).toBe(true);
     const got: number[] = [];
-    const consumer = (async () => { for await (const r of admitted([1, 2, 3], l)) got.push(r); })();
+    const consumer = (async () => {
+      for await (const r of admitted([1, 2, 3], l)) got.push(r);
+    })();
     await new Promise((r) => setImmediate(r));
-    expect(got).toEqual([]);        // waiting before the first record
-    used = 95;                      // under the limit but above the resume mark (90): still waiting
+    expect(got).toEqual([]); // waiting before the first record
+    used = 95; // under the limit but above the resume mark (90): still waiting
     l.check();
     await new Promise((r) => setImmediate(r));
     expect(l.over).toBe(true);
@@ -45,7 +52,9 @@ describe('memory limiter', () => {
     const wait = l.admit();
     expect(wait).toBeInstanceOf(Promise);
     let resumed = false;
-    void wait!.then(() => { resumed = true; });
+    void wait!.then(() => {
+      resumed = true;
+    });
     l.check();
     await new Promise((r) => setImmediate(r));
     expect(resumed).toBe(false);
@@ -71,10 +80,17 @@ describe('memory limiter', () => {
 
   it('samples memory only while a source reads, and checks at once when one starts', async () => {
     let reads = 0;
-    const l = createMemoryLimiter({ limitBytes: 100, read: () => { reads++; return 500; }, drained: () => true });
+    const l = createMemoryLimiter({
+      limitBytes: 100,
+      read: () => {
+        reads++;
+        return 500;
+      },
+      drained: () => true,
+    });
     expect(reads).toBe(0);
     const got: number[] = [];
-    for await (const r of admitted([1, 2], l)) got.push(r);   // over at start, drained: resumes on the next check
+    for await (const r of admitted([1, 2], l)) got.push(r); // over at start, drained: resumes on the next check
     expect(got).toEqual([1, 2]);
     expect(reads).toBeGreaterThan(0);
     l.stop();

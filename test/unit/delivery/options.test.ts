@@ -27,13 +27,20 @@ describe('resolveDeliveryOptions', () => {
     [{ flushIntervalMs: -1 }, 'delivery.flush_interval_ms: expected a number >= 0, got -1'],
     [{ sendTimeoutMs: 0 }, 'delivery.send_timeout_ms: expected a positive number or Infinity, got 0'],
     [{ backoffMultiplier: 0.5 }, 'delivery.backoff_multiplier: expected >= 1, got 0.5'],
-    [{ initialBackoffMs: 5000, maxBackoffMs: 100 }, 'delivery.initial_backoff_ms: must be <= max_backoff_ms (100), got 5000'],
+    [
+      { initialBackoffMs: 5000, maxBackoffMs: 100 },
+      'delivery.initial_backoff_ms: must be <= max_backoff_ms (100), got 5000',
+    ],
     [{ maxBatchItems: 20, maxQueueItems: 10 }, 'delivery.max_batch_items: must be <= max_queue_items (10), got 20'],
     [{ maxRetries: 2.5 }, 'delivery.max_retries: expected an integer or Infinity, got 2.5'],
     [{ whenFull: 'drop_oldest' }, 'delivery.when_full: expected "block" or "drop_newest", got "drop_oldest"'],
   ])('rejects %j', (o, message) => {
     let err: unknown;
-    try { resolveDeliveryOptions(o as never); } catch (e) { err = e; }
+    try {
+      resolveDeliveryOptions(o as never);
+    } catch (e) {
+      err = e;
+    }
     expect(err).toBeInstanceOf(RangeError);
     expect((err as Error).message).toBe(message);
   });
@@ -57,7 +64,11 @@ describe('estimateSize', () => {
   });
 
   it('is near JSON length for a typical document', () => {
-    const doc = { '@timestamp': '2026-11-28T10:00:00.000Z', process: { pid: 1234, name: 'bash', args: ['-c', 'id'] }, event: { kind: 'event', category: ['process'] } };
+    const doc = {
+      '@timestamp': '2026-11-28T10:00:00.000Z',
+      process: { pid: 1234, name: 'bash', args: ['-c', 'id'] },
+      event: { kind: 'event', category: ['process'] },
+    };
     const est = estimateSize(item({ id: 'abc', kind: 'event', doc }));
     const json = JSON.stringify({ id: 'abc', kind: 'event', doc }).length;
     expect(est / json).toBeGreaterThan(0.7);

@@ -13,11 +13,11 @@ describe('push reservations', () => {
     const { delivery, item } = setup(fake, { maxQueueItems: 2, maxBatchItems: 1, concurrency: 1 });
     const a = await delivery.reserve!(item(0));
     const b = await delivery.reserve!(item(1));
-    const blockedPush = track(delivery.push(item(2)));   // no room: both slots are held
+    const blockedPush = track(delivery.push(item(2))); // no room: both slots are held
     await Promise.resolve();
     expect(blockedPush.done).toBe(false);
     expect(delivery.stats()).toMatchObject({ received: 0, queuedItems: 0, waitingPushes: 1 });
-    b.cancel();                                          // room back: the blocked push is admitted
+    b.cancel(); // room back: the blocked push is admitted
     await Promise.resolve();
     expect(blockedPush.done).toBe(true);
     await a.commit();
@@ -27,8 +27,8 @@ describe('push reservations', () => {
   it('a reservation waiting for room is withdrawn when its signal aborts: never accepted, never sent', async () => {
     const fake = fakeManualExporter();
     const { delivery, item } = setup(fake, { maxQueueItems: 1, maxBatchItems: 1, concurrency: 1 });
-    await delivery.push(item(0));          // in flight at the fake (never answered yet)
-    await delivery.push(item(1));          // queued: the queue is full
+    await delivery.push(item(0)); // in flight at the fake (never answered yet)
+    await delivery.push(item(1)); // queued: the queue is full
     const abort = new AbortController();
     const waiting = delivery.reserve!(item(2), abort.signal);
     const later = track(delivery.push(item(3)));

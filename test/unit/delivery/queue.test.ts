@@ -8,7 +8,10 @@ const ids = (items: { record: { id: string } }[]) => items.map((i) => i.record.i
 describe('createItemQueue', () => {
   it('is bounded by items', () => {
     const q = createItemQueue<EcsRecord>(3, 1000);
-    for (let i = 0; i < 3; i++) { expect(q.fits(10)).toBe(true); q.add(makeItem(i), 10); }
+    for (let i = 0; i < 3; i++) {
+      expect(q.fits(10)).toBe(true);
+      q.add(makeItem(i), 10);
+    }
     expect(q.fits(10)).toBe(false);
     expect(q.length).toBe(3);
     expect(q.bytes).toBe(30);
@@ -32,7 +35,7 @@ describe('createItemQueue', () => {
     const byBytes = q.take(100, 250);
     expect(ids(byBytes.items)).toEqual(['e3', 'e4']);
     expect(byBytes.bytes).toBe(200);
-    expect(ids(q.take(100, 1).items)).toEqual(['e5']);       // one item even if larger than the limit
+    expect(ids(q.take(100, 1).items)).toEqual(['e5']); // one item even if larger than the limit
     expect(q.length).toBe(4);
     expect(q.bytes).toBe(400);
   });

@@ -16,7 +16,12 @@ describe('sendAttempt', () => {
   });
 
   it('turns a synchronous throw into retryable', async () => {
-    const fake = { ...createFakeExporter('fake-sync-throw', () => ({ status: 'ok' })), send: () => { throw new TypeError('boom'); } };
+    const fake = {
+      ...createFakeExporter('fake-sync-throw', () => ({ status: 'ok' })),
+      send: () => {
+        throw new TypeError('boom');
+      },
+    };
     const r = await sendAttempt(fake, batch, 1000, createFakeClock(), new AbortController());
     expect(r.outcome).toEqual({ status: 'retryable', reason: 'boom' });
   });
@@ -30,17 +35,26 @@ describe('sendAttempt', () => {
   it('times out, aborts the signal with a reason, and ignores a late rejection', async () => {
     const clock = createFakeClock();
     let fail: (e: Error) => void = () => {};
-    const fake = createFakeExporter('fake-slow', () => new Promise<SendOutcome>((_r, reject) => { fail = reject; }));
+    const fake = createFakeExporter(
+      'fake-slow',
+      () =>
+        new Promise<SendOutcome>((_r, reject) => {
+          fail = reject;
+        }),
+    );
     const abort = new AbortController();
     const result = sendAttempt(fake, batch, 250, clock, abort);
     const done = track(result);
     await clock.advance(249);
     expect(done.done).toBe(false);
     await clock.advance(1);
-    expect(await result).toEqual({ outcome: { status: 'retryable', reason: 'send timed out after 250 ms' }, timedOut: true });
+    expect(await result).toEqual({
+      outcome: { status: 'retryable', reason: 'send timed out after 250 ms' },
+      timedOut: true,
+    });
     expect(abort.signal.aborted).toBe(true);
     expect(String(abort.signal.reason)).toMatch(/timed out/);
-    fail(new Error('late'));                       // must not surface as an unhandled rejection
+    fail(new Error('late')); // must not surface as an unhandled rejection
     await clock.settle();
     expect(clock.timers).toBe(0);
   });
@@ -64,10 +78,13 @@ describe('sendAttempt', () => {
 
   it('has no timer with sendTimeoutMs = Infinity', async () => {
     const clock = createFakeClock();
-    const fake = createFakeExporter('fake-ok', async () => { await clock.sleep(1e9); return { status: 'ok' }; });
+    const fake = createFakeExporter('fake-ok', async () => {
+      await clock.sleep(1e9);
+      return { status: 'ok' };
+    });
     const result = sendAttempt(fake, batch, Infinity, clock, new AbortController());
     await clock.settle();
-    expect(clock.timers).toBe(1);                  // only the fake's own sleep
+    expect(clock.timers).toBe(1); // only the fake's own sleep
     await clock.advance(1e9);
     expect((await result).outcome).toEqual({ status: 'ok' });
   });

@@ -18,17 +18,32 @@ describe('generated docs', () => {
     const root = runConfigSchema();
     const paths = new Set(configurationRows().map((r) => r.path));
     for (const k of Object.keys(propertiesOf(root, root))) expect(paths, k).toContain(k);
-    for (const k of Object.keys(propertiesOf(root, (root.properties as Record<string, unknown>).delivery))) expect(paths, k).toContain(`delivery.${k}`);
-    for (const k of ['endpoints', 'auth.api_key', 'data_stream.namespace', 'logs_endpoint', 'headers', 'format', 'delivery.buffer.type']) expect(paths, k).toContain(`exporters[].${k}`);
+    for (const k of Object.keys(propertiesOf(root, (root.properties as Record<string, unknown>).delivery)))
+      expect(paths, k).toContain(`delivery.${k}`);
+    for (const k of [
+      'endpoints',
+      'auth.api_key',
+      'data_stream.namespace',
+      'logs_endpoint',
+      'headers',
+      'format',
+      'delivery.buffer.type',
+    ])
+      expect(paths, k).toContain(`exporters[].${k}`);
     for (const k of ['log.format', 'log.level', 'sources[].listen', 'sources[].address']) expect(paths, k).toContain(k);
   });
 
   it('every environment variable the docs name sets the documented key', () => {
     // replace the placeholders the way a user would and check the overlay accepts the name
-    const rows = configurationRows().filter((r) => r.env !== '' && /^(integer|boolean|string)/.test(r.type) && !r.path.includes('[].users'));
+    const rows = configurationRows().filter(
+      (r) => r.env !== '' && /^(integer|boolean|string)/.test(r.type) && !r.path.includes('[].users'),
+    );
     expect(rows.length).toBeGreaterThan(50);
     for (const r of rows) {
-      const variable = r.env.replace('<NAME>', 'ES').replace('<TYPE>', r.path.startsWith('sources') ? String(r.when?.type ?? 'webhook').toUpperCase() : 'WEBHOOK').replace('<INDEX>', '0');
+      const variable = r.env
+        .replace('<NAME>', 'ES')
+        .replace('<TYPE>', r.path.startsWith('sources') ? String(r.when?.type ?? 'webhook').toUpperCase() : 'WEBHOOK')
+        .replace('<INDEX>', '0');
       const value = r.type.startsWith('integer') ? '1024000' : r.type === 'boolean' ? 'true' : 'x';
       const type = r.path.startsWith('exporters') ? String(r.when?.type ?? 'elasticsearch') : 'elasticsearch';
       const source = r.path.startsWith('sources') ? String(r.when?.type ?? 'webhook') : 'webhook';

@@ -10,10 +10,12 @@ const DIR = path.join(ROOT, 'examples/kubernetes');
 type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; [k: string]: any };
 
 function manifests(file: string): K8sObject[] {
-  return parseAllDocuments(fs.readFileSync(path.join(DIR, file), 'utf8')).map((d) => {
-    expect(d.errors, file).toEqual([]);
-    return d.toJS() as K8sObject;
-  }).filter((o) => o !== null);
+  return parseAllDocuments(fs.readFileSync(path.join(DIR, file), 'utf8'))
+    .map((d) => {
+      expect(d.errors, file).toEqual([]);
+      return d.toJS() as K8sObject;
+    })
+    .filter((o) => o !== null);
 }
 
 const manifestFiles = fs.readdirSync(DIR).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml');
@@ -38,7 +40,7 @@ describe('examples/kubernetes', () => {
     for (const { file, o } of all) {
       const mod = MODULES[o.apiVersion];
       expect(mod, `${file}: ${o.apiVersion}`).toBeDefined();
-      const models = await import(mod) as Record<string, new (x: unknown) => { validate(): void }>;
+      const models = (await import(mod)) as Record<string, new (x: unknown) => { validate(): void }>;
       const Model = models[o.kind];
       expect(Model, `${file}: ${o.kind}`).toBeDefined();
       expect(() => new Model(o).validate(), `${file}: ${o.kind} ${o.metadata.name}`).not.toThrow();
@@ -50,7 +52,10 @@ describe('examples/kubernetes', () => {
     for (const r of k.resources) expect(fs.existsSync(path.join(DIR, r)), r).toBe(true);
   });
 
-  for (const [dsFile, configMapName] of [['daemonset.yaml', 'tracee-exporter-config'], ['daemonset-grpc.yaml', 'tracee-exporter-config-grpc']] as const) {
+  for (const [dsFile, configMapName] of [
+    ['daemonset.yaml', 'tracee-exporter-config'],
+    ['daemonset-grpc.yaml', 'tracee-exporter-config-grpc'],
+  ] as const) {
     describe(dsFile, () => {
       const ds = all.find((m) => m.file === dsFile && m.o.kind === 'DaemonSet')!.o;
       const pod = ds.spec.template.spec;
@@ -60,27 +65,40 @@ describe('examples/kubernetes', () => {
 
       // the exporter's environment as the pod gives it (downward API values made up)
       const env: Record<string, string> = {};
-      for (const e of exporter.env) env[e.name] = e.value ?? (e.valueFrom?.fieldRef?.fieldPath === 'spec.nodeName' ? 'node-1' : '');
+      for (const e of exporter.env)
+        env[e.name] = e.value ?? (e.valueFrom?.fieldRef?.fieldPath === 'spec.nodeName' ? 'node-1' : '');
 
       it('the embedded exporter config passes `config check` with the pod environment and the mounted secret', () => {
-        const secretMount = exporter.volumeMounts.find((m: any) => pod.volumes.find((v: any) => v.name === m.name)?.secret);
+        const secretMount = exporter.volumeMounts.find(
+          (m: any) => pod.volumes.find((v: any) => v.name === m.name)?.secret,
+        );
         expect(secretMount, 'a secret volume mounted in the exporter').toBeDefined();
         const secretVolume = pod.volumes.find((v: any) => v.name === secretMount.name);
         const secret = find('Secret', secretVolume.secret.secretName);
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'te-k8s-'));
-        for (const [k, v] of Object.entries(secret.stringData as Record<string, string>)) fs.writeFileSync(path.join(dir, k), `${v}\n`);
+        for (const [k, v] of Object.entries(secret.stringData as Record<string, string>))
+          fs.writeFileSync(path.join(dir, k), `${v}\n`);
         // the ${file:} references point into the secret mount
         const refs = [...configText.matchAll(/\$\{file:([^}]+)\}/g)].map((m) => m[1]);
         expect(refs.length).toBeGreaterThan(0);
         for (const r of refs) expect(r.startsWith(`${secretMount.mountPath}/`), r).toBe(true);
         const file = path.join(dir, 'config.yaml');
-        fs.writeFileSync(file, configText.split(`${secretMount.mountPath}/`).join(`${dir}/`).split('/var/lib/tracee-exporter/').join(`${dir}/`));
+        fs.writeFileSync(
+          file,
+          configText
+            .split(`${secretMount.mountPath}/`)
+            .join(`${dir}/`)
+            .split('/var/lib/tracee-exporter/')
+            .join(`${dir}/`),
+        );
         const r = checkConfigFile(file, env);
         expect(r.config.node).toEqual({ name: 'node-1', cluster_name: env.CLUSTER_NAME });
         expect(env.CLUSTER_NAME).toMatch(/\w/);
         const es = r.config.exporters.find((e) => e.type === 'elasticsearch')!;
-        expect(es.endpoints).toBe(env.ELASTICSEARCH_URL);   // from the standard variable
-        expect((es.auth as { api_key: string }).api_key).toBe((secret.stringData as Record<string, string>)['elasticsearch-api-key']);
+        expect(es.endpoints).toBe(env.ELASTICSEARCH_URL); // from the standard variable
+        expect((es.auth as { api_key: string }).api_key).toBe(
+          (secret.stringData as Record<string, string>)['elasticsearch-api-key'],
+        );
         expect(r.config.telemetry?.listen).toBe('0.0.0.0:9464');
       });
 
@@ -109,13 +127,19 @@ describe('examples/kubernetes', () => {
       it('the exporter runs non-root with bounded resources and the heap cap', () => {
         // gRPC: Tracee's unix socket is root's, mode 0755: connecting needs uid 0 (no capability)
         const uid = dsFile === 'daemonset-grpc.yaml' ? 0 : 1000;
-        expect(exporter.securityContext).toMatchObject({ runAsNonRoot: uid !== 0, runAsUser: uid, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+        expect(exporter.securityContext).toMatchObject({
+          runAsNonRoot: uid !== 0,
+          runAsUser: uid,
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          capabilities: { drop: ['ALL'] },
+        });
         expect(exporter.resources.requests.memory).toBe('320Mi');
         expect(exporter.resources.limits.memory).toBe('512Mi');
         expect(env.NODE_OPTIONS).toBe('--max-old-space-size=192');
       });
 
-      it('the state directory init container runs the image\'s node (the image has no shell and no chown)', () => {
+      it("the state directory init container runs the image's node (the image has no shell and no chown)", () => {
         const init = pod.initContainers.find((c: any) => c.image === exporter.image);
         expect(init.command.slice(0, 2)).toEqual(['node', '-e']);
         expect(init.command.at(-1)).toBe('/var/lib/tracee-exporter');

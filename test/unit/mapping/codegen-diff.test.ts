@@ -30,10 +30,16 @@ const decoded = (text: string): TraceeEvent => {
 };
 
 /** Two mappers of the same tables: generated code (the default), and the row closures run one by one. */
-interface Pair { m: Mapper; ref: Mapper }
+interface Pair {
+  m: Mapper;
+  ref: Mapper;
+}
 function pair(overrides: TableFile[] = []): Pair {
   const tables = loadMappingTables(undefined, overrides);
-  return { m: testMapper(overrides), ref: compileMapper(tables, { node: TEST_NODE, now: () => TEST_NOW, interpreted: true }) };
+  return {
+    m: testMapper(overrides),
+    ref: compileMapper(tables, { node: TEST_NODE, now: () => TEST_NOW, interpreted: true }),
+  };
 }
 
 /**
@@ -68,7 +74,17 @@ const HOSTILE = [
   '',
   '</script><script>alert(1)</script>',
 ];
-const HOSTILE_KEYS = ['"});process.exit(1);//', 'a\u2028', '__proto__', 'constructor', 'toString', '7', '', 'k"\\', '\ud800'];
+const HOSTILE_KEYS = [
+  '"});process.exit(1);//',
+  'a\u2028',
+  '__proto__',
+  'constructor',
+  'toString',
+  '7',
+  '',
+  'k"\\',
+  '\ud800',
+];
 
 /** A small seeded PRNG (mulberry32): the same mutations on every run. */
 function rng(seed: number): () => number {
@@ -99,30 +115,56 @@ function mutate(v: Json, r: () => number): void {
   const c = all[Math.floor(r() * all.length)];
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
   const keys = Array.isArray(c) ? c.map((_x, i) => String(i)) : Object.keys(c);
-  const set = (k: string, x: Json) => { if (Array.isArray(c)) c[Number(k)] = x; else c[k] = x; };
+  const set = (k: string, x: Json) => {
+    if (Array.isArray(c)) c[Number(k)] = x;
+    else c[k] = x;
+  };
   const get = (k: string): Json => (Array.isArray(c) ? c[Number(k)] : c[k]);
   const op = Math.floor(r() * 6);
   if (keys.length === 0 || op === 0) {
     // a hostile key (or an array element) next to the others
     if (Array.isArray(c)) c.push(pick(HOSTILE));
-    else Object.defineProperty(c, pick(HOSTILE_KEYS), { value: pick(HOSTILE), enumerable: true, writable: true, configurable: true });
+    else
+      Object.defineProperty(c, pick(HOSTILE_KEYS), {
+        value: pick(HOSTILE),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     return;
   }
   const k = pick(keys);
   const old = get(k);
   switch (op) {
-    case 1: if (Array.isArray(c)) c.splice(Number(k), 1); else delete c[k]; return;           // missing
-    case 2: set(k, pick(HOSTILE)); return;                                                     // hostile string
-    case 3: set(k, typeof old === 'string' ? 12345 : typeof old === 'number' ? String(old) : old === null ? {} : null); return; // wrong type
-    case 4: set(k, Array.isArray(old) ? {} : [old]); return;                                   // array <-> scalar/object
-    default: set(k, typeof old === 'number' ? pick([-1, 0, 1.5, 2 ** 53 + 2, 1e21, -0]) : pick([true, false, 0, ''])); return;
+    case 1:
+      if (Array.isArray(c)) c.splice(Number(k), 1);
+      else delete c[k];
+      return; // missing
+    case 2:
+      set(k, pick(HOSTILE));
+      return; // hostile string
+    case 3:
+      set(k, typeof old === 'string' ? 12345 : typeof old === 'number' ? String(old) : old === null ? {} : null);
+      return; // wrong type
+    case 4:
+      set(k, Array.isArray(old) ? {} : [old]);
+      return; // array <-> scalar/object
+    default:
+      set(k, typeof old === 'number' ? pick([-1, 0, 1.5, 2 ** 53 + 2, 1e21, -0]) : pick([true, false, 0, '']));
+      return;
   }
 }
 
 describe('generated ECS writer and OTel attributes = interpreted mapping', () => {
   // an injected process.exit must fail the test, not end the worker
-  beforeEach(() => { vi.spyOn(process, 'exit').mockImplementation((code) => { throw new Error(`process.exit(${String(code)}) called`); }); });
-  afterEach(() => { vi.restoreAllMocks(); });
+  beforeEach(() => {
+    vi.spyOn(process, 'exit').mockImplementation((code) => {
+      throw new Error(`process.exit(${String(code)}) called`);
+    });
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
 
   it('every fixture in test/fixtures', () => {
     const m = pair();
@@ -131,7 +173,9 @@ describe('generated ECS writer and OTel attributes = interpreted mapping', () =>
 
   it(`the first ${CAPTURE_EVENTS} events of the DNS capture`, () => {
     const m = pair();
-    const text = zlib.gunzipSync(fs.readFileSync(path.join(ROOT, 'test/data/tracee-net_packet_dns-24010.ndjson.gz'))).toString('utf8');
+    const text = zlib
+      .gunzipSync(fs.readFileSync(path.join(ROOT, 'test/data/tracee-net_packet_dns-24010.ndjson.gz')))
+      .toString('utf8');
     const lines = text.split('\n', CAPTURE_EVENTS);
     expect(lines).toHaveLength(CAPTURE_EVENTS);
     for (const [k, l] of lines.entries()) expectSame(m, decoded(l), `capture line ${k + 1}`);
@@ -148,7 +192,7 @@ describe('generated ECS writer and OTel attributes = interpreted mapping', () =>
         for (let c = 0; c < changes; c++) mutate(v, r);
         // through text, as input arrives: a big integer JSON.parse rounded is still one in the text
         const res = decodeText(JSON.stringify(v));
-        if (!res.ok) continue;          // the decoder refused it: nothing to map
+        if (!res.ok) continue; // the decoder refused it: nothing to map
         expectSame(m, res.event, `fixture #${k}, mutant ${n}: ${JSON.stringify(v).slice(0, 300)}`);
         mapped++;
       }
@@ -169,43 +213,90 @@ describe('generated ECS writer and OTel attributes = interpreted mapping', () =>
         if (p?.executable) p.executable.path = `/bin/${s}`;
         if (copy.workload.container) copy.workload.container.id = s;
         copy.data = copy.data.map((d) => (typeof d.value === 'string' ? { ...d, value: s } : d));
-        copy.data.push({ name: s, kind: 'str', value: s }, { name: 'big', kind: 'u_int64', value: { a: [18446744073709551615n, { b: -(2n ** 63n) }] } });
+        copy.data.push(
+          { name: s, kind: 'str', value: s },
+          { name: 'big', kind: 'u_int64', value: { a: [18446744073709551615n, { b: -(2n ** 63n) }] } },
+        );
         expectSame(m, copy, `${ev.name} with ${JSON.stringify(s)}`);
       }
     }
   });
 
   it('hostile field names in the tables (ECS labels.*, OTel tracee.*): written escaped, never as code', () => {
-    const names = ['a\u2028', '"});process.exit(1);//', "');process.exit(1);//", 'k"\\', 'x\u0000y', 'tab\t', '\ud800', 'é日本', 'constructor', '__proto__'];
-    const m = pair([{ fields: names.flatMap((n, k) => [
-      { from: 'name', ecs: `labels.${n}` },
-      { value: `v${k}`, ecs: `labels.${n}_const` },
-      { from: 'workload.process.thread.name', ecs: `labels.${n}_when`, when: 'workload.process' },
-      { from: 'name', otel: `tracee.${n}`, type: 'keyword' },
-    ]) }]);
+    const names = [
+      'a\u2028',
+      '"});process.exit(1);//',
+      "');process.exit(1);//",
+      'k"\\',
+      'x\u0000y',
+      'tab\t',
+      '\ud800',
+      'é日本',
+      'constructor',
+      '__proto__',
+    ];
+    const m = pair([
+      {
+        fields: names.flatMap((n, k) => [
+          { from: 'name', ecs: `labels.${n}` },
+          { value: `v${k}`, ecs: `labels.${n}_const` },
+          { from: 'workload.process.thread.name', ecs: `labels.${n}_when`, when: 'workload.process' },
+          { from: 'name', otel: `tracee.${n}`, type: 'keyword' },
+        ]),
+      },
+    ]);
     for (const [k, text] of fixtureTexts.entries()) {
       const ev = decoded(text);
       expectSame(m, ev, `fixture #${k}`);
       const doc = JSON.parse(m.m.toEcsJson(ev).json) as Record<string, unknown>;
       // a dot in a name nests, as in any ECS field name
-      const read = (segs: string[]) => segs.reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], doc);
+      const read = (segs: string[]) =>
+        segs.reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], doc);
       // (`__proto__` is no member of the object path's document either: compared above only)
       const attrs = m.m.toOtel(ev).attributes;
-      for (const n of names) expect(Object.hasOwn(attrs, `tracee.${n}`) ? attrs[`tracee.${n}`] : undefined, JSON.stringify(n)).toBe(ev.name);
-      for (const n of names.filter((x) => x !== '__proto__')) expect(read(['labels', ...n.split('.')]), JSON.stringify(n)).toBe(ev.name);
+      for (const n of names)
+        expect(Object.hasOwn(attrs, `tracee.${n}`) ? attrs[`tracee.${n}`] : undefined, JSON.stringify(n)).toBe(ev.name);
+      for (const n of names.filter((x) => x !== '__proto__'))
+        expect(read(['labels', ...n.split('.')]), JSON.stringify(n)).toBe(ev.name);
     }
   });
 });
 
 describe('path reads generated as expressions = the getters', () => {
   it('every path form on events with missing, null, scalar, array and hostile-keyed members', () => {
-    const paths = ['event', 'event.workload.process.pid', 'kind', 'observed', 'name', 'timestamp', 'workload.process', 'workload.process.thread.name',
-      'workload.process.ancestors.0.pid', 'classic.return_value', 'constructor', '__proto__', 'a.__proto__', 'a.constructor', 'a.toString', 'a.0', 'a.01', 'a. 1',
-      'x."});process.exit(1);//', 'x.a\u2028', 'x.length', 'x.0.y'];
+    const paths = [
+      'event',
+      'event.workload.process.pid',
+      'kind',
+      'observed',
+      'name',
+      'timestamp',
+      'workload.process',
+      'workload.process.thread.name',
+      'workload.process.ancestors.0.pid',
+      'classic.return_value',
+      'constructor',
+      '__proto__',
+      'a.__proto__',
+      'a.constructor',
+      'a.toString',
+      'a.0',
+      'a.01',
+      'a. 1',
+      'x."});process.exit(1);//',
+      'x.a\u2028',
+      'x.length',
+      'x.0.y',
+    ];
     const events: unknown[] = [
-      {}, { workload: null }, { workload: { process: 'str' } }, { workload: { process: { pid: 7, thread: { name: 'n' }, ancestors: [{ pid: 1 }] } } },
-      { a: [5, 6], x: ['q'] }, { a: { 0: 'zero', '01': 'one', ' 1': 'sp' }, x: { '"});process.exit(1);//': 'h', 'a\u2028': 'ls', length: 3 } },
-      { a: Object.create({ inherited: 1 }), classic: { return_value: -2 }, name: 'n', timestamp: 5n }, { x: [{ y: 1 }], a: 'text' },
+      {},
+      { workload: null },
+      { workload: { process: 'str' } },
+      { workload: { process: { pid: 7, thread: { name: 'n' }, ancestors: [{ pid: 1 }] } } },
+      { a: [5, 6], x: ['q'] },
+      { a: { 0: 'zero', '01': 'one', ' 1': 'sp' }, x: { '"});process.exit(1);//': 'h', 'a\u2028': 'ls', length: 3 } },
+      { a: Object.create({ inherited: 1 }), classic: { return_value: -2 }, name: 'n', timestamp: 5n },
+      { x: [{ y: 1 }], a: 'text' },
     ];
     for (const p of paths) {
       const expr = pathExpression(p, 'x');
@@ -215,7 +306,10 @@ describe('path reads generated as expressions = the getters', () => {
       const get = compilePath(p);
       for (const event of events) {
         const i = { event, node: {}, signature: undefined, kind: 'event', observed: 1n } as unknown as MapInput;
-        expect(read(i), `${p} on ${JSON.stringify(event, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}`).toBe(get(i));
+        expect(
+          read(i),
+          `${p} on ${JSON.stringify(event, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}`,
+        ).toBe(get(i));
       }
     }
     expect(pathExpression('data.fd', 'x')).toBeUndefined();
@@ -226,11 +320,11 @@ describe('path reads generated as expressions = the getters', () => {
 describe('the latest Resource, reused without a key', () => {
   it('sameAttributes: equal keys, order and scalar values only', () => {
     expect(sameAttributes({ a: 'x', b: ['1', '2'], c: 3 }, { a: 'x', b: ['1', '2'], c: 3 })).toBe(true);
-    expect(sameAttributes({ a: 'x', b: 'y' }, { b: 'y', a: 'x' })).toBe(false);           // another order: another key
+    expect(sameAttributes({ a: 'x', b: 'y' }, { b: 'y', a: 'x' })).toBe(false); // another order: another key
     expect(sameAttributes({ a: 'x' }, { a: 'x', b: 'y' })).toBe(false);
     expect(sameAttributes({ a: '1' }, { a: 1 })).toBe(false);
     expect(sameAttributes({ a: ['1'] }, { a: ['1', '2'] })).toBe(false);
-    expect(sameAttributes({ a: Number.NaN }, { a: Number.NaN })).toBe(false);            // unsure: build the key
+    expect(sameAttributes({ a: Number.NaN }, { a: Number.NaN })).toBe(false); // unsure: build the key
     expect(sameAttributes({ a: [{ k: 1 }] as never }, { a: [{ k: 1 }] as never })).toBe(false);
   });
 
@@ -240,7 +334,12 @@ describe('the latest Resource, reused without a key', () => {
     expect(bases.length).toBeGreaterThan(2);
     for (const size of [0, 1, 2, 4096]) {
       const m = compileMapper(tables, { node: TEST_NODE, now: () => TEST_NOW, resourceCacheSize: size });
-      const ref = compileMapper(tables, { node: TEST_NODE, now: () => TEST_NOW, resourceCacheSize: size, interpreted: true });
+      const ref = compileMapper(tables, {
+        node: TEST_NODE,
+        now: () => TEST_NOW,
+        resourceCacheSize: size,
+        interpreted: true,
+      });
       const order = [0, 0, 1, 0, 2, 2, 1, 1, 0].map((k) => bases[k % bases.length]);
       let prev: { m: unknown; ref: unknown } | undefined;
       for (const ev of order) {

@@ -21,10 +21,16 @@ describe('community id v1', () => {
     expect(communityId(['fd12:3456:789a::2', 8080, '::1', 55013, 'tcp'])).toBe('1:qFXCoNqn6jsDkbWSXvyzkxeDb70=');
     expect(communityId(['127.0.0.1', 44493, '127.0.0.53', 53, 'udp'])).toBe('1:XyN6o0+zCDV7vPxLfodt5sG1/9E=');
     // equal addresses: the ports decide the order
-    expect(communityId(['10.0.0.1', 80, '10.0.0.1', 1234, 'tcp'])).toBe(communityId(['10.0.0.1', 1234, '10.0.0.1', 80, 'tcp']));
+    expect(communityId(['10.0.0.1', 80, '10.0.0.1', 1234, 'tcp'])).toBe(
+      communityId(['10.0.0.1', 1234, '10.0.0.1', 80, 'tcp']),
+    );
     // a zone id is not part of the address; an IPv4-mapped address is 16 bytes
-    expect(communityId(['fe80::1%eth0', 1, 'fe80::2', 2, 'tcp'])).toBe(communityId(['fe80::1', 1, 'fe80::2', 2, 'tcp']));
-    expect(communityId(['::ffff:1.2.3.4%eth0', 1, '::1', 2, 'tcp'])).toBe(communityId(['::ffff:1.2.3.4', 1, '::1', 2, 'tcp']));
+    expect(communityId(['fe80::1%eth0', 1, 'fe80::2', 2, 'tcp'])).toBe(
+      communityId(['fe80::1', 1, 'fe80::2', 2, 'tcp']),
+    );
+    expect(communityId(['::ffff:1.2.3.4%eth0', 1, '::1', 2, 'tcp'])).toBe(
+      communityId(['::ffff:1.2.3.4', 1, '::1', 2, 'tcp']),
+    );
     expect(communityId(['::ffff:1.2.3.4', 1, '::1', 2, 'tcp'])).toBe('1:D4maFVDTNCfjP333hpUQvBynUxQ=');
   });
   it('nothing for what it does not cover: ICMP without the counterpart tables, a missing port, mixed families, not an IP', () => {
@@ -32,7 +38,7 @@ describe('community id v1', () => {
     expect(communityId(['10.0.0.1', undefined, '10.0.0.2', 20, 'tcp'])).toBeUndefined();
     expect(communityId(['10.0.0.1', 10, '::1', 20, 'tcp'])).toBeUndefined();
     expect(communityId(['host', 10, '10.0.0.2', 20, 'tcp'])).toBeUndefined();
-    expect(communityId(['01.2.3.4', 10, '10.0.0.2', 20, 'tcp'])).toBeUndefined();   // not an address for isIP either
+    expect(communityId(['01.2.3.4', 10, '10.0.0.2', 20, 'tcp'])).toBeUndefined(); // not an address for isIP either
     expect(communityId(['10.0.0.1', 10, '10.0.0.2', 70000, 'tcp'])).toBeUndefined();
   });
 });
@@ -40,7 +46,7 @@ describe('community id v1', () => {
 // ICMP / ICMPv6: the test vectors of the reference implementation (corelight/pycommunityid
 // tests/communityid_test.py, test_icmp / test_icmp6, seed 0, base64), with the counterpart tables
 // of mappings/lookups/icmp.yaml; and the real v0.18 net_packet_icmp sample end to end.
-describe('community id v1: ICMP and ICMPv6 (type/code in the ports\' places)', () => {
+describe("community id v1: ICMP and ICMPv6 (type/code in the ports' places)", () => {
   const tables = loadMappingTables().lookups as Record<string, Record<string, unknown>>;
   const icmp = { v4: tables.icmp_counterpart_types, v6: tables.icmpv6_counterpart_types };
   it('ICMP echo request/reply: one id for both directions; a type without counterpart is one-way, code counts', () => {
@@ -51,12 +57,20 @@ describe('community id v1: ICMP and ICMPv6 (type/code in the ports\' places)', (
     expect(communityId(['192.168.0.1', 0, '192.168.0.89', 20, 'icmp'], icmp)).toBe('1:X0snYXpgwiv9TZtqg64sgzUn6Dk=');
   });
   it('ICMPv6 neighbor solicitation/advertisement pair, and a one-way type in each direction', () => {
-    expect(communityId(['fe80::200:86ff:fe05:80da', 135, 'fe80::260:97ff:fe07:69ea', 0, 'ipv6-icmp'], icmp)).toBe('1:dGHyGvjMfljg6Bppwm3bg0LO8TY=');
-    expect(communityId(['fe80::260:97ff:fe07:69ea', 136, 'fe80::200:86ff:fe05:80da', 0, 58], icmp)).toBe('1:dGHyGvjMfljg6Bppwm3bg0LO8TY=');
-    expect(communityId(['3ffe:507:0:1:260:97ff:fe07:69ea', 3, '3ffe:507:0:1:200:86ff:fe05:80da', 0, 'ipv6-icmp'], icmp)).toBe('1:NdobDX8PQNJbAyfkWxhtL2Pqp5w=');
-    expect(communityId(['3ffe:507:0:1:200:86ff:fe05:80da', 3, '3ffe:507:0:1:260:97ff:fe07:69ea', 0, 'ipv6-icmp'], icmp)).toBe('1:/OGBt9BN1ofenrmSPWYicpij2Vc=');
+    expect(communityId(['fe80::200:86ff:fe05:80da', 135, 'fe80::260:97ff:fe07:69ea', 0, 'ipv6-icmp'], icmp)).toBe(
+      '1:dGHyGvjMfljg6Bppwm3bg0LO8TY=',
+    );
+    expect(communityId(['fe80::260:97ff:fe07:69ea', 136, 'fe80::200:86ff:fe05:80da', 0, 58], icmp)).toBe(
+      '1:dGHyGvjMfljg6Bppwm3bg0LO8TY=',
+    );
+    expect(
+      communityId(['3ffe:507:0:1:260:97ff:fe07:69ea', 3, '3ffe:507:0:1:200:86ff:fe05:80da', 0, 'ipv6-icmp'], icmp),
+    ).toBe('1:NdobDX8PQNJbAyfkWxhtL2Pqp5w=');
+    expect(
+      communityId(['3ffe:507:0:1:200:86ff:fe05:80da', 3, '3ffe:507:0:1:260:97ff:fe07:69ea', 0, 'ipv6-icmp'], icmp),
+    ).toBe('1:/OGBt9BN1ofenrmSPWYicpij2Vc=');
   });
-  it('gopacket\'s TypeCode text → type and code', () => {
+  it("gopacket's TypeCode text → type and code", () => {
     const t4 = [tables.icmp_types, tables.icmp_codes] as const;
     expect(icmpTypeCode('EchoRequest', ...t4)).toEqual({ type: 8, code: 0 });
     expect(icmpTypeCode({ typeCode: 'DestinationUnreachable(Port)' }, ...t4)).toEqual({ type: 3, code: 3 });
@@ -64,10 +78,15 @@ describe('community id v1: ICMP and ICMPv6 (type/code in the ports\' places)', (
     expect(icmpTypeCode('EchoReply(Code: 4)', ...t4)).toEqual({ type: 0, code: 4 });
     expect(icmpTypeCode('42(7)', ...t4)).toEqual({ type: 42, code: 7 });
     expect(icmpTypeCode('Nonsense', ...t4)).toBeUndefined();
-    expect(icmpTypeCode('TimeExceeded(HopLimitExceeded)', tables.icmpv6_types, tables.icmpv6_codes)).toEqual({ type: 3, code: 0 });
+    expect(icmpTypeCode('TimeExceeded(HopLimitExceeded)', tables.icmpv6_types, tables.icmpv6_codes)).toEqual({
+      type: 3,
+      code: 0,
+    });
   });
-  it('the real net_packet_icmp (EchoRequest 192.168.200.50 → 8.8.8.8): type 8, code 0, the flow\'s id', () => {
-    const r = decodeText(fs.readFileSync(path.join(SHARED_FIXTURES, 'legacy/v0.18-v0.24/net_packet_icmp.json'), 'utf8'));
+  it("the real net_packet_icmp (EchoRequest 192.168.200.50 → 8.8.8.8): type 8, code 0, the flow's id", () => {
+    const r = decodeText(
+      fs.readFileSync(path.join(SHARED_FIXTURES, 'legacy/v0.18-v0.24/net_packet_icmp.json'), 'utf8'),
+    );
     if (!r.ok) throw new Error(r.reason);
     const m = testMapper();
     const doc = m.toEcs(r.event).doc as Record<string, any>;

@@ -9,9 +9,14 @@ import { decodeText } from '../../../src/normalize/decode.ts';
 import { outputs, buildOtelTypes } from '../../../scripts/gen-reference-types.ts';
 import { ROOT, sharedSamples, structuredSamples, testMapper } from '../../helpers/samples.ts';
 
-const ecsRef = JSON.parse(fs.readFileSync(path.join(ROOT, 'mappings/reference/ecs-9.4.0-types.json'), 'utf8')).fields as Record<string, { type: string; array?: boolean; allowed?: string[]; expected_types?: Record<string, string[]> }>;
+const ecsRef = JSON.parse(fs.readFileSync(path.join(ROOT, 'mappings/reference/ecs-9.4.0-types.json'), 'utf8'))
+  .fields as Record<
+  string,
+  { type: string; array?: boolean; allowed?: string[]; expected_types?: Record<string, string[]> }
+>;
 const tsv = buildOtelTypes();
-const supplement = JSON.parse(fs.readFileSync(path.join(ROOT, 'mappings/reference/semconv-supplement.json'), 'utf8')).fields as Record<string, { type: string }>;
+const supplement = JSON.parse(fs.readFileSync(path.join(ROOT, 'mappings/reference/semconv-supplement.json'), 'utf8'))
+  .fields as Record<string, { type: string }>;
 
 const TEXT = new Set(['keyword', 'wildcard', 'constant_keyword', 'match_only_text', 'text', 'ip', 'version']);
 const INT = new Set(['long', 'integer', 'short', 'byte', 'unsigned_long']);
@@ -20,7 +25,8 @@ const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 
 function scalarFits(type: string, v: unknown): boolean {
   if (TEXT.has(type)) return typeof v === 'string';
-  if (INT.has(type)) return (typeof v === 'number' && Number.isInteger(v)) || (typeof v === 'string' && /^-?\d+$/.test(v));
+  if (INT.has(type))
+    return (typeof v === 'number' && Number.isInteger(v)) || (typeof v === 'string' && /^-?\d+$/.test(v));
   if (type === 'float' || type === 'double' || type === 'scaled_float') return typeof v === 'number';
   if (type === 'boolean') return typeof v === 'boolean';
   if (type === 'date' || type === 'date_nanos') return typeof v === 'string' && RFC3339.test(v);
@@ -31,7 +37,9 @@ function scalarFits(type: string, v: unknown): boolean {
 function unexpectedTypes(doc: Record<string, unknown>): string[] {
   const e = doc.event as { category?: string[]; type?: string[] } | undefined;
   const expected = ecsRef['event.category'].expected_types!;
-  return (e?.type ?? []).filter((t) => !(e?.category ?? []).some((c) => expected[c]?.includes(t))).map((t) => `event.type: ${t} is expected for none of ${e?.category?.join(', ')}`);
+  return (e?.type ?? [])
+    .filter((t) => !(e?.category ?? []).some((c) => expected[c]?.includes(t)))
+    .map((t) => `event.type: ${t} is expected for none of ${e?.category?.join(', ')}`);
 }
 
 /** Problems in one ECS document; empty when it conforms. */
@@ -42,15 +50,21 @@ function ecsProblems(doc: unknown, prefix = '', out: string[] = []): string[] {
     if (name === 'tracee') continue; // checked against the template declarations below
     const ref = ecsRef[name];
     if (ref === undefined) {
-      if (v !== null && typeof v === 'object' && !Array.isArray(v)) { ecsProblems(v, name, out); continue; }
+      if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+        ecsProblems(v, name, out);
+        continue;
+      }
       out.push(`${name}: not an ECS 9.4.0 field`);
       continue;
     }
     if (OBJ.has(ref.type)) continue;
-    for (const x of Array.isArray(v) ? v : [v]) if (ref.allowed !== undefined && !ref.allowed.includes(x as string)) out.push(`${name}: ${JSON.stringify(x)} is not an allowed value`);
+    for (const x of Array.isArray(v) ? v : [v])
+      if (ref.allowed !== undefined && !ref.allowed.includes(x as string))
+        out.push(`${name}: ${JSON.stringify(x)} is not an allowed value`);
     if (Array.isArray(v)) {
       if (!ref.array) out.push(`${name}: array, but ECS does not normalize it to an array`);
-      for (const x of v) if (!scalarFits(ref.type, x)) out.push(`${name}: element ${JSON.stringify(x)} does not fit ${ref.type}`);
+      for (const x of v)
+        if (!scalarFits(ref.type, x)) out.push(`${name}: element ${JSON.stringify(x)} does not fit ${ref.type}`);
     } else if (!scalarFits(ref.type, v)) {
       out.push(`${name}: ${JSON.stringify(v)} does not fit ${ref.type}`);
     } else if (ref.array) {
@@ -73,14 +87,26 @@ function otelProblems(attrs: Record<string, unknown>, where: string): string[] {
   for (const [k, v] of Object.entries(attrs)) {
     if (k.startsWith('tracee.')) continue;
     const ref = otelTypeOf(k);
-    if (ref === undefined) { out.push(`${where} ${k}: not a semconv 1.44.0 attribute`); continue; }
+    if (ref === undefined) {
+      out.push(`${where} ${k}: not a semconv 1.44.0 attribute`);
+      continue;
+    }
     const t = ref.type;
-    const ok = t === 'string' ? typeof v === 'string'
-      : t === 'int' ? typeof v === 'number' && Number.isInteger(v)
-      : t === 'boolean' ? typeof v === 'boolean'
-      : t === 'string[]' ? Array.isArray(v) && v.every((x) => typeof x === 'string')
-      : t.startsWith('enum:') ? t.slice(5).split('|').includes(v as string)
-      : false;
+    const ok =
+      t === 'string'
+        ? typeof v === 'string'
+        : t === 'int'
+          ? typeof v === 'number' && Number.isInteger(v)
+          : t === 'boolean'
+            ? typeof v === 'boolean'
+            : t === 'string[]'
+              ? Array.isArray(v) && v.every((x) => typeof x === 'string')
+              : t.startsWith('enum:')
+                ? t
+                    .slice(5)
+                    .split('|')
+                    .includes(v as string)
+                : false;
     if (!ok) out.push(`${where} ${k}: ${JSON.stringify(v)} does not fit ${t}`);
   }
   return out;
@@ -91,7 +117,8 @@ describe('conformance with ECS 9.4.0 and semconv 1.44.0', () => {
   const declared = new Map(mapper.ecsFields().map((f) => [f.name, f]));
 
   it('mappings/reference is what scripts/gen-reference-types.ts derives from reference/', () => {
-    for (const [rel, make] of Object.entries(outputs)) expect(fs.readFileSync(path.join(ROOT, rel), 'utf8') === make(), `${rel} is stale`).toBe(true);
+    for (const [rel, make] of Object.entries(outputs))
+      expect(fs.readFileSync(path.join(ROOT, rel), 'utf8') === make(), `${rel} is stale`).toBe(true);
   });
 
   it('the semconv supplement only fills registries missing from the semconv TSV', () => {
@@ -100,14 +127,27 @@ describe('conformance with ECS 9.4.0 and semconv 1.44.0', () => {
 
   it('every field the tables can write is in ECS 9.4.0 with its ECS type, or a typed tracee.* field', () => {
     for (const f of declared.values()) {
-      if (f.name.startsWith('tracee.')) expect(['keyword', 'long', 'boolean', 'flattened', 'double', 'date', 'date_nanos', 'ip', 'object', 'text']).toContain(f.type);
+      if (f.name.startsWith('tracee.'))
+        expect([
+          'keyword',
+          'long',
+          'boolean',
+          'flattened',
+          'double',
+          'date',
+          'date_nanos',
+          'ip',
+          'object',
+          'text',
+        ]).toContain(f.type);
       else expect(ecsRef[f.name]?.type, f.name).toBe(f.type);
     }
   });
 
   it('every attribute the tables can write is in semconv 1.44.0 or under tracee.*', () => {
     const { record, resource } = mapper.otelAttributes();
-    for (const a of [...record, ...resource]) if (!a.startsWith('tracee.')) expect(otelTypeOf(a) ?? otelTypeOf(`${a}.x`), a).toBeDefined();
+    for (const a of [...record, ...resource])
+      if (!a.startsWith('tracee.')) expect(otelTypeOf(a) ?? otelTypeOf(`${a}.x`), a).toBeDefined();
   });
 
   for (const s of [...sharedSamples(Infinity), ...structuredSamples()]) {

@@ -18,11 +18,13 @@ import { ROOT, sharedSamples, structuredSamples, TEST_NOW, testMapper } from '..
 
 const DATASET = path.resolve(ROOT, 'test/data/tracee-net_packet_dns-24010.ndjson.gz');
 
-const events: TraceeEvent[] = [...sharedSamples(Infinity), ...structuredSamples()].flatMap((s) => s.records).map((r) => {
-  const res = decodeText(r);
-  if (!res.ok) throw new Error(res.reason);
-  return res.event;
-});
+const events: TraceeEvent[] = [...sharedSamples(Infinity), ...structuredSamples()]
+  .flatMap((s) => s.records)
+  .map((r) => {
+    const res = decodeText(r);
+    if (!res.ok) throw new Error(res.reason);
+    return res.event;
+  });
 
 function expectSame(m: Mapper, ev: TraceeEvent): void {
   const obj = m.toEcs(ev);
@@ -51,7 +53,11 @@ describe('toEcsJson', () => {
   // test/data is part of the repository: a missing dataset fails, never skips
   it('the whole 24k-event DNS capture, byte for byte', () => {
     const m = testMapper();
-    const lines = zlib.gunzipSync(fs.readFileSync(DATASET)).toString('utf8').split('\n').filter((l) => l !== '');
+    const lines = zlib
+      .gunzipSync(fs.readFileSync(DATASET))
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l !== '');
     let differ = 0;
     for (const l of lines) {
       const res = decodeText(l);
@@ -71,13 +77,15 @@ describe('toEcsJson', () => {
 
   it('overrides that write earlier objects late, reuse a field, or drop rows keep the object order', () => {
     const overrides: TableFile[] = [
-      { fields: [
-        { from: 'workload.process.thread.syscall', ecs: 'labels.syscall' },
-        { from: 'name', ecs: 'host.type' },                        // host is otherwise all constant
-        { from: 'workload.container.id', ecs: 'event.reason' },    // event member written late, sometimes
-        { from: 'classic.uts_name', ecs: 'message' },              // same field, second writer
-        { value: 'x', ecs: 'labels.k', when: 'workload.k8s' },
-      ] },
+      {
+        fields: [
+          { from: 'workload.process.thread.syscall', ecs: 'labels.syscall' },
+          { from: 'name', ecs: 'host.type' }, // host is otherwise all constant
+          { from: 'workload.container.id', ecs: 'event.reason' }, // event member written late, sometimes
+          { from: 'classic.uts_name', ecs: 'message' }, // same field, second writer
+          { value: 'x', ecs: 'labels.k', when: 'workload.k8s' },
+        ],
+      },
       { drop: [{ ecs: 'event.created' }, { ecs: '@timestamp' }, { ecs: 'message' }] },
     ];
     const m = testMapper(overrides);
@@ -85,7 +93,14 @@ describe('toEcsJson', () => {
   });
 
   it('keys an object would reorder (array-index-like) take the object path', () => {
-    const m = testMapper([{ fields: [{ value: 'v', ecs: 'labels.0' }, { from: 'name', ecs: 'labels.a' }] }]);
+    const m = testMapper([
+      {
+        fields: [
+          { value: 'v', ecs: 'labels.0' },
+          { from: 'name', ecs: 'labels.a' },
+        ],
+      },
+    ]);
     for (const ev of events.slice(0, 5)) expectSame(m, ev);
   });
 
@@ -93,11 +108,27 @@ describe('toEcsJson', () => {
     const m = testMapper();
     const base = events.find((e) => e.name === 'security_file_open')!;
     const variants: TraceeEvent['data'][] = [
-      [{ name: 'a', kind: 'str', value: 'x' }, { name: 'a', kind: 'str', value: 'y' }],
-      [{ name: 'b', kind: 'str', value: 'x' }, { name: '7', kind: 'int32', value: 1 }],
-      [{ name: 'big', kind: 'u_int64', value: 18446744073709551615n }, { name: 'nested', kind: 'struct', value: { a: [1n, { b: 2n }] } }],
-      [{ name: 'q"\\', kind: 'str', value: 'line\nbreak \u0001 \ud800 "quoted" é 日本' }, { name: 'undef', kind: 'str', value: undefined }],
-      [{ name: '__proto__', kind: 'str', value: 'p' }, { name: 'n', kind: 'timespec', value: 1.5 }, { name: 'z', kind: 'bool', value: false }],
+      [
+        { name: 'a', kind: 'str', value: 'x' },
+        { name: 'a', kind: 'str', value: 'y' },
+      ],
+      [
+        { name: 'b', kind: 'str', value: 'x' },
+        { name: '7', kind: 'int32', value: 1 },
+      ],
+      [
+        { name: 'big', kind: 'u_int64', value: 18446744073709551615n },
+        { name: 'nested', kind: 'struct', value: { a: [1n, { b: 2n }] } },
+      ],
+      [
+        { name: 'q"\\', kind: 'str', value: 'line\nbreak \u0001 \ud800 "quoted" é 日本' },
+        { name: 'undef', kind: 'str', value: undefined },
+      ],
+      [
+        { name: '__proto__', kind: 'str', value: 'p' },
+        { name: 'n', kind: 'timespec', value: 1.5 },
+        { name: 'z', kind: 'bool', value: false },
+      ],
     ];
     for (const data of variants) expectSame(m, { ...base, data });
   });
@@ -107,7 +138,8 @@ describe('toEcsJson', () => {
     const dns = events.find((e) => e.name === 'net_packet_dns')!;
     const copy = structuredClone(dns);
     const first = m.toEcsJson(copy).json;
-    const q = (copy.data.find((d) => d.name === 'proto_dns')!.value as { questions: Array<{ name: string }> }).questions;
+    const q = (copy.data.find((d) => d.name === 'proto_dns')!.value as { questions: Array<{ name: string }> })
+      .questions;
     q[0].name = 'changed.example';
     const second = m.toEcsJson(copy).json;
     expect(second).not.toBe(first);
@@ -117,9 +149,16 @@ describe('toEcsJson', () => {
 });
 
 describe('Elasticsearch bulk body from the JSON text', () => {
-  const targets = resolveElasticsearchOptions({ endpoints: 'http://x:9200', dataStream: { namespace: 'prod' } }).targets;
+  const targets = resolveElasticsearchOptions({
+    endpoints: 'http://x:9200',
+    dataStream: { namespace: 'prod' },
+  }).targets;
   const enc = new BulkEncoder(targets);
-  const text = (r: EcsRecord) => { const e = enc.encode(r); if (!e.ok) throw new Error(e.reason); return e.text; };
+  const text = (r: EcsRecord) => {
+    const e = enc.encode(r);
+    if (!e.ok) throw new Error(e.reason);
+    return e.text;
+  };
 
   it('the same bulk lines as from the document object', () => {
     const m = testMapper();

@@ -42,7 +42,10 @@ function viaForwardText(text: string): TraceeEvent {
 
 function viaGrpc(structured: Obj): TraceeEvent {
   const m = streamEventsMethod();
-  const rec = messageToRecord(encodeEventMessage(structured), m.responseDeserialize as never, { source: 'grpc', line: 1 });
+  const rec = messageToRecord(encodeEventMessage(structured), m.responseDeserialize as never, {
+    source: 'grpc',
+    line: 1,
+  });
   if (rec.kind !== 'value') throw new Error(`grpc: ${rec.kind}`);
   return ok(decodeValue(rec.value, rec.marked));
 }
@@ -65,7 +68,8 @@ describe('event.id: one event, every input shape, one id', () => {
     expect(eventId(viaForwardMap(s.text)), 'forward, msgpack map of the classic event').toBe(id);
     expect(eventId(viaForwardMap(s.structuredText)), 'forward, msgpack map of the structured event').toBe(id);
     const g = viaGrpc(s.structured);
-    if (g.data.some((d) => PRINTER_LOSES.has(d.name))) expect(eventId(without(g)), 'protobuf (gRPC)').toBe(eventId(without(classic)));
+    if (g.data.some((d) => PRINTER_LOSES.has(d.name)))
+      expect(eventId(without(g)), 'protobuf (gRPC)').toBe(eventId(without(classic)));
     else expect(eventId(g), 'protobuf (gRPC)').toBe(id);
   });
 
@@ -82,17 +86,27 @@ describe('event.id: one event, every input shape, one id', () => {
 // ---- random events, each differing from its twin in exactly one field
 const KINDS = ['str', 'int32', 'u_int64', 'bool', 'str_array', 'sockaddr', 'dns'] as const;
 
-function randomValue(r: () => number, kind: typeof KINDS[number]): [string, unknown] {
+function randomValue(r: () => number, kind: (typeof KINDS)[number]): [string, unknown] {
   const word = () => Math.floor(r() * 36 ** 6).toString(36) || 'x';
   const int = () => 1 + Math.floor(r() * 1e6);
   switch (kind) {
-    case 'str': return ['str', `/tmp/${word()}`];
-    case 'int32': return ['int32', int()];
-    case 'u_int64': return ['u_int64', String(BigInt(int()) * 1000003n)];
-    case 'bool': return ['bool', true];
-    case 'str_array': return ['str_array', { value: [word(), word()] }];
-    case 'sockaddr': return ['sockaddr', { sa_family: 'AF_INET', sin_addr: `10.0.${int() % 256}.${int() % 256}`, sin_port: int() % 65535 + 1 }];
-    case 'dns': return ['dns', { questions: [{ query: `${word()}.example.com`, query_type: 'A', query_class: 'IN' }] }];
+    case 'str':
+      return ['str', `/tmp/${word()}`];
+    case 'int32':
+      return ['int32', int()];
+    case 'u_int64':
+      return ['u_int64', String(BigInt(int()) * 1000003n)];
+    case 'bool':
+      return ['bool', true];
+    case 'str_array':
+      return ['str_array', { value: [word(), word()] }];
+    case 'sockaddr':
+      return [
+        'sockaddr',
+        { sa_family: 'AF_INET', sin_addr: `10.0.${int() % 256}.${int() % 256}`, sin_port: (int() % 65535) + 1 },
+      ];
+    case 'dns':
+      return ['dns', { questions: [{ query: `${word()}.example.com`, query_type: 'A', query_class: 'IN' }] }];
   }
 }
 
@@ -107,7 +121,11 @@ function randomEvent(r: () => number): Obj {
     id: 1000 + Math.floor(r() * 100),
     name: `event_${Math.floor(r() * 50)}`,
     workload: {
-      process: { host_pid: 1 + Math.floor(r() * 1e5), unique_id: 1 + Math.floor(r() * 2 ** 31), thread: { host_tid: 1 + Math.floor(r() * 1e5), name: 'comm' } },
+      process: {
+        host_pid: 1 + Math.floor(r() * 1e5),
+        unique_id: 1 + Math.floor(r() * 2 ** 31),
+        thread: { host_tid: 1 + Math.floor(r() * 1e5), name: 'comm' },
+      },
       container: { id: r() < 0.5 ? 'c'.repeat(12) + Math.floor(r() * 1e6) : '' },
     },
     data,
@@ -116,26 +134,77 @@ function randomEvent(r: () => number): Obj {
 
 /** Change exactly one field to another non-zero value (what every shape would carry differently). */
 const MUTATIONS: Array<[string, (e: Obj, r: () => number) => void]> = [
-  ['timestamp +1 ns', (e) => { e.timestamp = (e.timestamp as string).replace(/(\d{9})Z$/, (_m, ns: string) => `${String((Number(ns) + 1) % 1e9).padStart(9, '0')}Z`); }],
-  ['event name', (e) => { e.name = `${e.name as string}_other`; }],
-  ['host_tid', (e) => { ((e.workload as Obj).process as { thread: Obj }).thread.host_tid = (((e.workload as Obj).process as { thread: { host_tid: number } }).thread.host_tid) + 1; }],
-  ['host_pid', (e) => { const p = (e.workload as Obj).process as Obj; p.host_pid = (p.host_pid as number) + 1; }],
-  ['container id', (e) => { (e.workload as { container: Obj }).container.id = 'ffffffffffff'; }],
-  ['one argument value', (e, r) => {
-    const data = e.data as Obj[];
-    const d = data[Math.floor(r() * data.length)];
-    const member = Object.keys(d).find((k) => k !== 'name')!;
-    const v = d[member];
-    if (typeof v === 'string') d[member] = /^\d+$/.test(v) ? String(BigInt(v) + 1n) : `${v}-changed`;
-    else if (typeof v === 'number') d[member] = v + 1;
-    else if (typeof v === 'boolean') { d.str = 'now a string'; delete d[member]; }
-    else if (member === 'str_array') (v as { value: string[] }).value[0] += '-changed';
-    else if (member === 'sockaddr') (v as { sin_addr: string }).sin_addr = '192.0.2.1';
-    else (v as { questions: Array<{ query: string }> }).questions[0].query = 'changed.example.org';
-  }],
-  ['an argument added', (e) => { (e.data as Obj[]).push({ name: 'extra', str: 'more' }); }],
-  ['an argument removed', (e) => { (e.data as Obj[]).pop(); if ((e.data as Obj[]).length === 0) (e.data as Obj[]).push({ name: 'other', int32: 7 }); }],
-  ['an argument renamed', (e) => { (e.data as Obj[])[0].name = 'renamed'; }],
+  [
+    'timestamp +1 ns',
+    (e) => {
+      e.timestamp = (e.timestamp as string).replace(
+        /(\d{9})Z$/,
+        (_m, ns: string) => `${String((Number(ns) + 1) % 1e9).padStart(9, '0')}Z`,
+      );
+    },
+  ],
+  [
+    'event name',
+    (e) => {
+      e.name = `${e.name as string}_other`;
+    },
+  ],
+  [
+    'host_tid',
+    (e) => {
+      ((e.workload as Obj).process as { thread: Obj }).thread.host_tid =
+        ((e.workload as Obj).process as { thread: { host_tid: number } }).thread.host_tid + 1;
+    },
+  ],
+  [
+    'host_pid',
+    (e) => {
+      const p = (e.workload as Obj).process as Obj;
+      p.host_pid = (p.host_pid as number) + 1;
+    },
+  ],
+  [
+    'container id',
+    (e) => {
+      (e.workload as { container: Obj }).container.id = 'ffffffffffff';
+    },
+  ],
+  [
+    'one argument value',
+    (e, r) => {
+      const data = e.data as Obj[];
+      const d = data[Math.floor(r() * data.length)];
+      const member = Object.keys(d).find((k) => k !== 'name')!;
+      const v = d[member];
+      if (typeof v === 'string') d[member] = /^\d+$/.test(v) ? String(BigInt(v) + 1n) : `${v}-changed`;
+      else if (typeof v === 'number') d[member] = v + 1;
+      else if (typeof v === 'boolean') {
+        d.str = 'now a string';
+        delete d[member];
+      } else if (member === 'str_array') (v as { value: string[] }).value[0] += '-changed';
+      else if (member === 'sockaddr') (v as { sin_addr: string }).sin_addr = '192.0.2.1';
+      else (v as { questions: Array<{ query: string }> }).questions[0].query = 'changed.example.org';
+    },
+  ],
+  [
+    'an argument added',
+    (e) => {
+      (e.data as Obj[]).push({ name: 'extra', str: 'more' });
+    },
+  ],
+  [
+    'an argument removed',
+    (e) => {
+      (e.data as Obj[]).pop();
+      if ((e.data as Obj[]).length === 0) (e.data as Obj[]).push({ name: 'other', int32: 7 });
+    },
+  ],
+  [
+    'an argument renamed',
+    (e) => {
+      (e.data as Obj[])[0].name = 'renamed';
+    },
+  ],
 ];
 
 describe('event.id: distinct events never collide', () => {
@@ -147,7 +216,8 @@ describe('event.id: distinct events never collide', () => {
       const baseText = JSON.stringify(base);
       const id = eventId(ok(decodeText(baseText)));
       const prev = seen.get(id);
-      if (prev !== undefined) expect(prev, `collision of two random events`).toBe(identityKey(ok(decodeText(baseText))));
+      if (prev !== undefined)
+        expect(prev, `collision of two random events`).toBe(identityKey(ok(decodeText(baseText))));
       seen.set(id, identityKey(ok(decodeText(baseText))));
       for (const [what, mutate] of MUTATIONS) {
         const twin = JSON.parse(baseText) as Obj;
@@ -161,12 +231,18 @@ describe('event.id: distinct events never collide', () => {
     }
   });
 
-  it('the issue\'s pair: two DNS events of one base event at the same instant, differing only in data, get two ids', () => {
+  it("the issue's pair: two DNS events of one base event at the same instant, differing only in data, get two ids", () => {
     const base = randomEvent(seeded(7));
     base.name = 'net_packet_dns_request';
-    base.data = [{ name: 'dst', str: '10.0.0.53' }, { name: 'proto_dns', dns: { questions: [{ query: 'a.example.com', query_type: 'A', query_class: 'IN' }] } }];
+    base.data = [
+      { name: 'dst', str: '10.0.0.53' },
+      { name: 'proto_dns', dns: { questions: [{ query: 'a.example.com', query_type: 'A', query_class: 'IN' }] } },
+    ];
     const other = structuredClone(base);
-    other.data = [{ name: 'dst', str: '10.0.0.54' }, { name: 'proto_dns', dns: { questions: [{ query: 'b.example.com', query_type: 'A', query_class: 'IN' }] } }];
+    other.data = [
+      { name: 'dst', str: '10.0.0.54' },
+      { name: 'proto_dns', dns: { questions: [{ query: 'b.example.com', query_type: 'A', query_class: 'IN' }] } },
+    ];
     expect(eventId(ok(decodeText(JSON.stringify(base))))).not.toBe(eventId(ok(decodeText(JSON.stringify(other)))));
   });
 });

@@ -16,11 +16,15 @@ const DIR = path.join(ROOT, 'test/fixtures/classic');
 const mapper = testMapper();
 
 function events(file: string): TraceeEvent[] {
-  return fs.readFileSync(path.join(DIR, file), 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => {
-    const r = decodeText(l);
-    if (!r.ok) throw new Error(r.reason);
-    return r.event;
-  });
+  return fs
+    .readFileSync(path.join(DIR, file), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => {
+      const r = decodeText(l);
+      if (!r.ok) throw new Error(r.reason);
+      return r.event;
+    });
 }
 
 /** The event as read, and again after a trip through the structured (v1beta1 JSON) shape. */
@@ -44,7 +48,7 @@ describe('open: file.mode only when the flags create a file', () => {
       expect(doc.file.path).toBe('/etc/ld.so.cache');
       expect(doc.file.mode).toBeUndefined();
       expect(otel['file.mode']).toBeUndefined();
-      expect(doc.tracee.data.mode).toBe(0);   // what Tracee sent stays under tracee.data
+      expect(doc.tracee.data.mode).toBe(0); // what Tracee sent stays under tracee.data
     }
   });
   it('openat("O_WRONLY|O_CREAT|O_TRUNC", mode 438): file.mode "666"', () => {
@@ -57,19 +61,22 @@ describe('open: file.mode only when the flags create a file', () => {
   it('flags as numbers or names; O_TMPFILE by its __O_TMPFILE bit', () => {
     const bits = { O_CREAT: 64, O_TMPFILE: 0o20000000 };
     expect(hasAnyFlag(0o100 | 0o1, bits)).toBe(true);
-    expect(hasAnyFlag(0o20200000 | 0o2, bits)).toBe(true);          // O_TMPFILE|O_RDWR (x86-64)
+    expect(hasAnyFlag(0o20200000 | 0o2, bits)).toBe(true); // O_TMPFILE|O_RDWR (x86-64)
     expect(hasAnyFlag(524288, bits)).toBe(false);
-    expect(hasAnyFlag('524352', bits)).toBe(true);                   // quoted number
+    expect(hasAnyFlag('524352', bits)).toBe(true); // quoted number
     expect(hasAnyFlag('O_RDWR|O_TMPFILE', bits)).toBe(true);
     expect(hasAnyFlag('O_RDONLY|O_CLOEXEC', bits)).toBe(false);
-    expect(hasAnyFlag('O_CREATE', bits)).toBe(false);                // names match whole
+    expect(hasAnyFlag('O_CREATE', bits)).toBe(false); // names match whole
     expect(hasAnyFlag(undefined, bits)).toBeUndefined();
   });
 });
 
 describe('fd in its resolved form "3=/path"', () => {
   it('read with fd "3=/etc/locale.alias" / "3=/etc/passwd": file.* from the path, tracee.fd the number', () => {
-    const expected = [{ path: '/etc/locale.alias', name: 'locale.alias', directory: '/etc', extension: 'alias' }, { path: '/etc/passwd', name: 'passwd', directory: '/etc' }];
+    const expected = [
+      { path: '/etc/locale.alias', name: 'locale.alias', directory: '/etc', extension: 'alias' },
+      { path: '/etc/passwd', name: 'passwd', directory: '/etc' },
+    ];
     events('read-fd-path.v0.9.ndjson').forEach((read, k) => {
       for (const ev of bothShapes(read)) {
         const { doc, otel } = mapped(ev);
@@ -78,7 +85,7 @@ describe('fd in its resolved form "3=/path"', () => {
         expect(doc.tracee.fd).toBe(3);
         expect(otel['tracee.fd']).toBe(3);
         expect(otel['file.path']).toBe(expected[k].path);
-        expect(doc.tracee.data.fd).toBe(`3=${expected[k].path}`);   // Tracee's text kept as sent
+        expect(doc.tracee.data.fd).toBe(`3=${expected[k].path}`); // Tracee's text kept as sent
         expect(doc.message).toBe(`read ${expected[k].path} by cat (pid 239413)`);
       }
     });
@@ -88,7 +95,12 @@ describe('fd in its resolved form "3=/path"', () => {
     const close = { ...read, name: 'close', data: read.data.filter((d) => d.name === 'fd') };
     for (const ev of bothShapes(close)) {
       const { doc, otel } = mapped(ev);
-      expect(doc.file).toEqual({ path: '/etc/locale.alias', name: 'locale.alias', directory: '/etc', extension: 'alias' });
+      expect(doc.file).toEqual({
+        path: '/etc/locale.alias',
+        name: 'locale.alias',
+        directory: '/etc',
+        extension: 'alias',
+      });
       expect(otel['file.path']).toBe('/etc/locale.alias');
       expect(doc.tracee.fd).toBe(3);
       expect(doc.event.category).toEqual(['host']);

@@ -24,7 +24,10 @@ describe('goldens', () => {
         otlp.push(otlpJsonResourceLogs(mapper.toOtel(res.event)));
       }
       const single = s.records.length === 1 && !s.rel.endsWith('.ndjson');
-      for (const [kind, docs] of [['ecs', ecs], ['otlp', otlp]] as const) {
+      for (const [kind, docs] of [
+        ['ecs', ecs],
+        ['otlp', otlp],
+      ] as const) {
         const file = path.join(GOLDEN_DIR, kind, s.rel.replace(/\.(nd)?json$/, '') + '.json');
         const expected = JSON.parse(fs.readFileSync(file, 'utf8'));
         expect(single ? docs[0] : docs, `${kind} golden ${path.relative(GOLDEN_DIR, file)}`).toEqual(expected);

@@ -3,7 +3,13 @@ import type { TraceeEvent } from '../../../src/model/event.ts';
 import type { MapInput } from '../../../src/mapping/input.ts';
 import { compilePath } from '../../../src/mapping/paths.ts';
 
-const input = (event: unknown): MapInput => ({ event: event as TraceeEvent, node: {}, signature: undefined, kind: 'event', observed: 0n });
+const input = (event: unknown): MapInput => ({
+  event: event as TraceeEvent,
+  node: {},
+  signature: undefined,
+  kind: 'event',
+  observed: 0n,
+});
 
 describe('compilePath', () => {
   const ev = {
@@ -26,7 +32,13 @@ describe('compilePath', () => {
   });
 
   it('segments that Number reads as an index ("1e0", " 1", "", "-0", "01") read arrays by that index, objects by name', () => {
-    for (const [seg, fromObject, fromArray] of [['1e0', 'exp', 'b'], [' 1', 'space', 'b'], ['', 'empty', 'a'], ['-0', 'minus', 'a'], ['01', 'zero', 'b']] as const) {
+    for (const [seg, fromObject, fromArray] of [
+      ['1e0', 'exp', 'b'],
+      [' 1', 'space', 'b'],
+      ['', 'empty', 'a'],
+      ['-0', 'minus', 'a'],
+      ['01', 'zero', 'b'],
+    ] as const) {
       expect(compilePath(`x.y.odd.${seg}`)(input({ x: { y: ev } }))).toBe(fromObject);
       expect(compilePath(`x.y.list.${seg}`)(input({ x: { y: ev } }))).toBe(fromArray);
     }
@@ -39,7 +51,13 @@ describe('compilePath', () => {
 });
 
 describe('compilePath data.<arg>', () => {
-  const ev = { data: [{ name: 'a', value: { b: [{ c: 1 }, { c: 2 }] } }, { name: 'l', value: ['x', 'y'] }, { name: 'a', value: 'second' }] };
+  const ev = {
+    data: [
+      { name: 'a', value: { b: [{ c: 1 }, { c: 2 }] } },
+      { name: 'l', value: ['x', 'y'] },
+      { name: 'a', value: 'second' },
+    ],
+  };
 
   it('finds the first argument by name and walks into its value', () => {
     expect(compilePath('data.a')(input(ev))).toEqual(ev.data[0].value);
@@ -50,7 +68,13 @@ describe('compilePath data.<arg>', () => {
   });
 
   it('an argument with a dotted name (binary.path) wins over a shorter one with sub-fields', () => {
-    const dotted = { data: [{ name: 'binary', value: { path: '/from/sub-field', x: { y: 1 } } }, { name: 'binary.path', value: '/from/dotted' }, { name: 'binary.x', value: { y: 2 } }] };
+    const dotted = {
+      data: [
+        { name: 'binary', value: { path: '/from/sub-field', x: { y: 1 } } },
+        { name: 'binary.path', value: '/from/dotted' },
+        { name: 'binary.x', value: { y: 2 } },
+      ],
+    };
     expect(compilePath('data.binary.path')(input(dotted))).toBe('/from/dotted');
     expect(compilePath('data.binary.x.y')(input(dotted))).toBe(2);
     expect(compilePath('data.binary.x')(input({ data: [dotted.data[0]] }))).toEqual({ y: 1 });

@@ -11,7 +11,11 @@ import { describe, expect, it } from 'vitest';
 import type { Row, TableFile } from '../../../src/mapping/table-types.ts';
 import { ROOT } from '../../helpers/samples.ts';
 
-const ARGS = (JSON.parse(fs.readFileSync(path.join(ROOT, 'test/fixtures/tracee-v0.24.1-event-args.json'), 'utf8')) as { events: Record<string, string[]> }).events;
+const ARGS = (
+  JSON.parse(fs.readFileSync(path.join(ROOT, 'test/fixtures/tracee-v0.24.1-event-args.json'), 'utf8')) as {
+    events: Record<string, string[]>;
+  }
+).events;
 const ALL_ARGS = new Set(Object.values(ARGS).flat());
 
 /** Names from other releases than v0.24.1, kept so that their events map too. */
@@ -30,8 +34,16 @@ const FINDING_DATA: Record<string, string> = {
 };
 /** Events whose arguments name no file or address (an fd, a status): their group's rows cannot apply. */
 const NOTHING_TO_READ: Record<string, string> = {
-  read: 'fd', pread64: 'fd', readv: 'fd', write: 'fd', pwrite64: 'fd', writev: 'fd', fchown: 'fd', ftruncate: 'fd',
-  listen: 'sockfd, backlog', do_exit: 'no arguments',
+  read: 'fd',
+  pread64: 'fd',
+  readv: 'fd',
+  write: 'fd',
+  pwrite64: 'fd',
+  writev: 'fd',
+  fchown: 'fd',
+  ftruncate: 'fd',
+  listen: 'sockfd, backlog',
+  do_exit: 'no arguments',
 };
 
 function tables(): Array<{ file: string; table: TableFile }> {
@@ -44,8 +56,10 @@ function tables(): Array<{ file: string; table: TableFile }> {
 
 const rowsOf = (fields: TableFile['fields']): Row[] => (fields ?? []).flat(2) as Row[];
 // detected_from.data.<arg>: an argument of the triggering event, checked as data.<arg>
-const dataSources = (r: Row): string[] => (r.from === undefined ? [] : Array.isArray(r.from) ? r.from : [r.from])
-  .map((p) => (p.startsWith('detected_from.data.') ? p.slice('detected_from.'.length) : p)).filter((p) => p.startsWith('data.'));
+const dataSources = (r: Row): string[] =>
+  (r.from === undefined ? [] : Array.isArray(r.from) ? r.from : [r.from])
+    .map((p) => (p.startsWith('detected_from.data.') ? p.slice('detected_from.'.length) : p))
+    .filter((p) => p.startsWith('data.'));
 /** Does `source` (data.a.b.c) name an argument of `args`, whole or with sub-fields? */
 const names = (source: string, args: Iterable<string>) => {
   const segs = source.split('.').slice(1);
@@ -61,11 +75,12 @@ describe('argument names against Tracee v0.24.1', () => {
     expect(ARGS.sched_process_exit).toEqual(['exit_code', 'signal_code', 'process_group_exit']);
   });
 
-  it('every data.<arg> a table reads is an argument of some event (or an older release\'s name)', () => {
+  it("every data.<arg> a table reads is an argument of some event (or an older release's name)", () => {
     const unknown: string[] = [];
     for (const { file, table } of tables()) {
       const rows = [...rowsOf(table.fields), ...(table.events ?? []).flatMap((g) => rowsOf(g.fields))];
-      for (const s of rows.flatMap(dataSources)) if (!names(s, ALL_ARGS) && !(s in OLDER_NAMES) && !(s in FINDING_DATA)) unknown.push(`${file}: ${s}`);
+      for (const s of rows.flatMap(dataSources))
+        if (!names(s, ALL_ARGS) && !(s in OLDER_NAMES) && !(s in FINDING_DATA)) unknown.push(`${file}: ${s}`);
     }
     expect([...new Set(unknown)]).toEqual([]);
   });
@@ -78,7 +93,8 @@ describe('argument names against Tracee v0.24.1', () => {
         if (sources.length === 0) continue;
         for (const n of g.names) {
           if (ARGS[n] === undefined || n in NOTHING_TO_READ) continue;
-          if (!sources.some((s) => names(s, ARGS[n]))) unread.push(`${file}: ${n} (has ${ARGS[n].join(', ') || 'none'})`);
+          if (!sources.some((s) => names(s, ARGS[n])))
+            unread.push(`${file}: ${n} (has ${ARGS[n].join(', ') || 'none'})`);
         }
       }
     }

@@ -16,8 +16,13 @@ import { ROOT, SHARED_FIXTURES, testMapper } from '../../helpers/samples.ts';
 const mapper = testMapper();
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'read-mode-'));
 const OPENAT = fs.readFileSync(path.join(ROOT, 'test/fixtures/classic/openat-creat-mode438.v0.8.json'), 'utf8').trim();
-const READS = fs.readFileSync(path.join(ROOT, 'test/fixtures/classic/read-fd-path.v0.9.ndjson'), 'utf8').trim().split('\n');
-const BROKEN = fs.readFileSync(path.join(SHARED_FIXTURES, 'malformed/fileless_execution-missing-quote.json'), 'utf8').trim();
+const READS = fs
+  .readFileSync(path.join(ROOT, 'test/fixtures/classic/read-fd-path.v0.9.ndjson'), 'utf8')
+  .trim()
+  .split('\n');
+const BROKEN = fs
+  .readFileSync(path.join(SHARED_FIXTURES, 'malformed/fileless_execution-missing-quote.json'), 'utf8')
+  .trim();
 
 /** A real line pretty-printed with two-space indents, keeping its numbers' text (big integers exact). */
 function pretty(line: string): string {
@@ -29,9 +34,33 @@ async function map(name: string, text: string) {
   fs.writeFileSync(file, text);
   let out = '';
   let err = '';
-  const sink = (f: (s: string) => void) => new Writable({ write(c, _e, cb) { f(String(c)); cb(); } });
-  const summary = await runMap({ to: 'ecs', input: file, mapper, out: sink((s) => { out += s; }), err: sink((s) => { err += s; }) });
-  return { summary, docs: out.split('\n').filter(Boolean).map((l) => JSON.parse(l)), err, file };
+  const sink = (f: (s: string) => void) =>
+    new Writable({
+      write(c, _e, cb) {
+        f(String(c));
+        cb();
+      },
+    });
+  const summary = await runMap({
+    to: 'ecs',
+    input: file,
+    mapper,
+    out: sink((s) => {
+      out += s;
+    }),
+    err: sink((s) => {
+      err += s;
+    }),
+  });
+  return {
+    summary,
+    docs: out
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l)),
+    err,
+    file,
+  };
 }
 
 describe('whole-document input by content', () => {
@@ -51,7 +80,7 @@ describe('whole-document input by content', () => {
   });
 
   it('NDJSON whose first line is broken mid-line (its braces never close, but no line could complete it): read by line, one rejection, the rest mapped', async () => {
-    expect(startsDocument(BROKEN)).toBe(false);   // its unbalanced quote leaves the braces open, but JSON fails before the line's end
+    expect(startsDocument(BROKEN)).toBe(false); // its unbalanced quote leaves the braces open, but JSON fails before the line's end
     const r = await map('broken-first.ndjson', [BROKEN, ...READS].join('\n') + '\n');
     expect(r.summary).toEqual({ mapped: 2, rejected: 1 });
     expect(r.err).toContain(`${r.file}:1: rejected: malformed JSON`);
@@ -88,11 +117,11 @@ describe('whole-document input by content', () => {
     expect(startsDocument('  {')).toBe(true);
     expect(startsDocument('{ "timestamp": 1,')).toBe(true);
     expect(startsDocument('[')).toBe(true);
-    expect(startsDocument('{"a":"}"}')).toBe(false);           // braces in strings do not count
-    expect(startsDocument('{"a":"\\"}"}')).toBe(false);        // nor escaped quotes
+    expect(startsDocument('{"a":"}"}')).toBe(false); // braces in strings do not count
+    expect(startsDocument('{"a":"\\"}"}')).toBe(false); // nor escaped quotes
     expect(startsDocument('not json')).toBe(false);
-    expect(startsDocument('{not json 0-0')).toBe(false);      // a bad NDJSON line: JSON stops before its end
-    expect(startsDocument('{"a": 1,')).toBe(true);            // JSON stops only at its end: more lines may complete it
+    expect(startsDocument('{not json 0-0')).toBe(false); // a bad NDJSON line: JSON stops before its end
+    expect(startsDocument('{"a": 1,')).toBe(true); // JSON stops only at its end: more lines may complete it
   });
 
   it('a flood of bad NDJSON lines that open a brace: every line is its own rejection, not one document', async () => {
@@ -107,7 +136,7 @@ describe('whole-document input by content', () => {
       { text: '{\n "a": 1\n}', line: 1 },
       { text: '[1,\n2]', line: 5 },
       { text: 'nope', line: 7 },
-      { text: '{"b":"x', line: 8 },     // a raw newline inside a string ends the (malformed) value
+      { text: '{"b":"x', line: 8 }, // a raw newline inside a string ends the (malformed) value
       { text: '}', line: 9 },
     ]);
   });

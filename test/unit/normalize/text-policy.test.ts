@@ -30,9 +30,18 @@ function outputs(ev: TraceeEvent) {
   const json = JSON.parse(mapper.toEcsJson(ev).json) as Record<string, any>;
   const obj = mapper.toEcs(ev).doc as Record<string, any>;
   const otel = mapper.toOtel(ev);
-  const otlp = otlpJsonResourceLogs(otel) as { scopeLogs: Array<{ logRecords: Array<{ attributes: Array<{ key: string; value: { stringValue?: string } }> }> }> };
+  const otlp = otlpJsonResourceLogs(otel) as {
+    scopeLogs: Array<{ logRecords: Array<{ attributes: Array<{ key: string; value: { stringValue?: string } }> }> }>;
+  };
   const otlpPath = otlp.scopeLogs[0].logRecords[0].attributes.find((a) => a.key === 'file.path')?.value.stringValue;
-  return { ecsJson: json.file.path, ecsObject: obj.file.path, otel: otel.attributes['file.path'], otlp: otlpPath, message: json.message, body: otel.body };
+  return {
+    ecsJson: json.file.path,
+    ecsObject: obj.file.path,
+    otel: otel.attributes['file.path'],
+    otlp: otlpPath,
+    message: json.message,
+    body: otel.body,
+  };
 }
 
 describe('text policy: the same text in ECS and OTLP', () => {
@@ -51,7 +60,9 @@ describe('text policy: the same text in ECS and OTLP', () => {
   });
 
   it('the structured shape and already parsed values get the same text', () => {
-    const viaStructured = decoded(JSON.stringify(toStructuredJson(decoded(line)), (_k, v) => (typeof v === 'bigint' ? v.toString() : v)));
+    const viaStructured = decoded(
+      JSON.stringify(toStructuredJson(decoded(line)), (_k, v) => (typeof v === 'bigint' ? v.toString() : v)),
+    );
     expect(outputs(viaStructured).otel).toBe(EXPECTED);
     const parsed = JSON.parse(line.replace(/("timestamp"|"threadStartTime"):(\d+)/g, '$1:"$2"')) as unknown;
     const r = decodeValue(parsed);
@@ -61,13 +72,25 @@ describe('text policy: the same text in ECS and OTLP', () => {
 
   it('argument names (object keys) too; the real line without such characters is not walked', () => {
     expect(mayNeedCleaning(OPENAT)).toBe(false);
-    for (const [text, hit] of [['"\\u0070"', false], ['"\\u007f"', true], ['"\\u001B"', true], ['"\\uD800"', true], ['"\\udfff"', true], ['"\\ue000"', false],
-      ['"\\u00a0"', false], ['"\\u0085"', true], ['"é"', false], ['"\u0085"', true], ['"😀"', true]] as const) expect(mayNeedCleaning(text), text).toBe(hit);
+    for (const [text, hit] of [
+      ['"\\u0070"', false],
+      ['"\\u007f"', true],
+      ['"\\u001B"', true],
+      ['"\\uD800"', true],
+      ['"\\udfff"', true],
+      ['"\\ue000"', false],
+      ['"\\u00a0"', false],
+      ['"\\u0085"', true],
+      ['"é"', false],
+      ['"\u0085"', true],
+      ['"😀"', true],
+    ] as const)
+      expect(mayNeedCleaning(text), text).toBe(hit);
     expect(mayNeedCleaning(line)).toBe(true);
     const v = cleanValue({ 'a\u001bb': ['x\u0000', { k: '\udc00' }], n: 1, ok: 'plain' }) as Record<string, unknown>;
     expect(v).toEqual({ 'a\\u001bb': ['x\\u0000', { k: '\uFFFD' }], n: 1, ok: 'plain' });
     expect(Object.keys(v)).toEqual(['a\\u001bb', 'n', 'ok']);
-    expect(cleanText('\u0001123456789012345678')).toBe('\u0001123456789012345678');   // a marked big integer
+    expect(cleanText('\u0001123456789012345678')).toBe('\u0001123456789012345678'); // a marked big integer
     expect(cleanText('line1\nline2\r\n\ttab')).toBe('line1\nline2\r\n\ttab');
     expect(cleanText('\u0085')).toBe('\\u0085');
   });

@@ -10,9 +10,19 @@ import { ROOT, testMapper } from '../../helpers/samples.ts';
 const LINE = fs.readFileSync(path.join(ROOT, 'examples/events/tracee-samples.ndjson'), 'utf8').split('\n')[0];
 
 describe('decode: epoch nanosecond range', () => {
-  it.each(['-5', '9223372036854775808', '18446744073709551616', '123456789012345678901234567890', '8640000000000000000000'])('classic timestamp %s → wrong_type', (v) => {
+  it.each([
+    '-5',
+    '9223372036854775808',
+    '18446744073709551616',
+    '123456789012345678901234567890',
+    '8640000000000000000000',
+  ])('classic timestamp %s → wrong_type', (v) => {
     const d = decodeText(LINE.replace(/"timestamp":\d+/, `"timestamp":${v}`));
-    expect(d).toMatchObject({ ok: false, code: 'wrong_type', reason: expect.stringContaining('field "timestamp": expected epoch nanoseconds in [0, 2^63)') });
+    expect(d).toMatchObject({
+      ok: false,
+      code: 'wrong_type',
+      reason: expect.stringContaining('field "timestamp": expected epoch nanoseconds in [0, 2^63)'),
+    });
   });
 
   it('classic threadStartTime out of range → wrong_type', () => {
@@ -27,7 +37,12 @@ describe('decode: epoch nanosecond range', () => {
   });
 
   it('structured: an integer timestamp past 2^63 → wrong_type', () => {
-    const d = decodeText(JSON.stringify({ name: 'x', timestamp: 'PLACEHOLDER', workload: {} }).replace('"PLACEHOLDER"', '18446744073709551616'));
+    const d = decodeText(
+      JSON.stringify({ name: 'x', timestamp: 'PLACEHOLDER', workload: {} }).replace(
+        '"PLACEHOLDER"',
+        '18446744073709551616',
+      ),
+    );
     expect(d).toMatchObject({ ok: false, code: 'wrong_type', reason: expect.stringContaining('timestamp') });
   });
 });

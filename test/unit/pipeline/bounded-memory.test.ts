@@ -12,7 +12,15 @@ import type { InputRecord } from '../../../src/sources/read-records.ts';
 import { testMapper } from '../../helpers/samples.ts';
 import { eventLine } from '../../helpers/file-source-harness.ts';
 
-const fakeOk: Exporter = { name: 'fake-ok', target: 'otel', async start() {}, async shutdown() {}, async send() { return { status: 'ok' }; } };
+const fakeOk: Exporter = {
+  name: 'fake-ok',
+  target: 'otel',
+  async start() {},
+  async shutdown() {},
+  async send() {
+    return { status: 'ok' };
+  },
+};
 
 /** Live objects made by `ctor` (after a full collection). */
 function live(ctor: abstract new (...args: never[]) => unknown): number {
@@ -29,8 +37,11 @@ describe('ingest on a long-lived stop signal', () => {
       stats: () => ({}) as never,
     };
     const ingest = createIngest({
-      mapper: testMapper(), routes: [{ exporter: fakeOk, delivery }],
-      counts: { received: 0, mapped: 0, rejected: 0, filteredOut: 0 }, reject() {}, lateRefusal() {},
+      mapper: testMapper(),
+      routes: [{ exporter: fakeOk, delivery }],
+      counts: { received: 0, mapped: 0, rejected: 0, filteredOut: 0 },
+      reject() {},
+      lateRefusal() {},
     });
     const lines = Array.from({ length: 50 }, (_v, i) => eventLine(i));
     const counted: number[] = [];
@@ -41,7 +52,7 @@ describe('ingest on a long-lived stop signal', () => {
         yield { kind: 'text', text: lines[i % lines.length], origin: { source: 's', line: i } };
       }
     }
-    const stop = new AbortController();   // a run's stop signal: never fires here
+    const stop = new AbortController(); // a run's stop signal: never fires here
     const r = await ingest(records(), { signal: stop.signal });
     expect(r.accepted).toBe(EVENTS);
     expect(counted).toHaveLength(2);

@@ -9,14 +9,25 @@ import type { InputRecord } from '../../../src/sources/read-records.ts';
 import { testMapper } from '../../helpers/samples.ts';
 import { eventLine } from '../../helpers/file-source-harness.ts';
 
-const fakeOk: Exporter = { name: 'fake-ok', target: 'ecs', async start() {}, async shutdown() {}, async send() { return { status: 'ok' }; } };
+const fakeOk: Exporter = {
+  name: 'fake-ok',
+  target: 'ecs',
+  async start() {},
+  async shutdown() {},
+  async send() {
+    return { status: 'ok' };
+  },
+};
 
 describe('ingest: the stop signal', () => {
   it('leaves no listener behind on a long-lived signal (one ingest call per file opened, for the whole run)', async () => {
     const delivery = createDelivery(fakeOk, { flushIntervalMs: 5 });
     const ingest = createIngest({
-      mapper: testMapper(), routes: [{ exporter: fakeOk, delivery }],
-      counts: { received: 0, mapped: 0, rejected: 0, filteredOut: 0 }, reject() {}, lateRefusal() {},
+      mapper: testMapper(),
+      routes: [{ exporter: fakeOk, delivery }],
+      counts: { received: 0, mapped: 0, rejected: 0, filteredOut: 0 },
+      reject() {},
+      lateRefusal() {},
     });
     const stop = new AbortController();
     for (let i = 0; i < 20; i++) {
@@ -34,9 +45,13 @@ describe('ingest: rejections on a long-lived stream', () => {
     const delivery = createDelivery(fakeOk, { flushIntervalMs: 5 });
     const rejectedSeen: string[] = [];
     const ingest = createIngest({
-      mapper: testMapper(), routes: [{ exporter: fakeOk, delivery }],
+      mapper: testMapper(),
+      routes: [{ exporter: fakeOk, delivery }],
       counts: { received: 0, mapped: 0, rejected: 0, filteredOut: 0 },
-      reject(origin) { rejectedSeen.push(`${origin.source}:${origin.line}`); }, lateRefusal() {},
+      reject(origin) {
+        rejectedSeen.push(`${origin.source}:${origin.line}`);
+      },
+      lateRefusal() {},
     });
     const recs = (): InputRecord[] => [
       { kind: 'text', text: '{not json', origin: { source: 's', line: 1 } },
@@ -68,18 +83,32 @@ describe('ingest: a route that refuses a push while running', () => {
     const refused: string[] = [];
     const ingest = createIngest({
       mapper: testMapper(),
-      routes: [{ exporter: fakeOk, delivery: ok }, { exporter: { ...fakeOk, name: 'fake-disk' }, delivery: failing }],
-      counts: { received: 0, mapped: 0, rejected: 0, filteredOut: 0 }, reject() {}, lateRefusal() {},
-      pushFailed(route, item, err) { refused.push(`${route.exporter.name} ${item.origin.line} ${err.message}`); },
+      routes: [
+        { exporter: fakeOk, delivery: ok },
+        { exporter: { ...fakeOk, name: 'fake-disk' }, delivery: failing },
+      ],
+      counts: { received: 0, mapped: 0, rejected: 0, filteredOut: 0 },
+      reject() {},
+      lateRefusal() {},
+      pushFailed(route, item, err) {
+        refused.push(`${route.exporter.name} ${item.origin.line} ${err.message}`);
+      },
     });
     const acked: number[] = [];
-    const recs: InputRecord[] = [1, 2].map((n) => ({ kind: 'text', text: eventLine(n), origin: { source: 's', line: n }, ack: () => { acked.push(n); } }));
+    const recs: InputRecord[] = [1, 2].map((n) => ({
+      kind: 'text',
+      text: eventLine(n),
+      origin: { source: 's', line: n },
+      ack: () => {
+        acked.push(n);
+      },
+    }));
     const r = await ingest(recs, { signal: new AbortController().signal });
     expect(r).toMatchObject({ accepted: 1, refused: 1, interrupted: false });
     await ok.flush();
     await new Promise((resolve) => setTimeout(resolve, 10));
     expect(refused).toEqual(['fake-disk 1 ENOSPC: no space left on device']);
-    expect(acked).toEqual([]);   // record 2: the failing route never acks in this fake; record 1: refused
+    expect(acked).toEqual([]); // record 2: the failing route never acks in this fake; record 1: refused
     await ok.shutdown(1000);
   });
 });

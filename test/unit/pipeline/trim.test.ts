@@ -43,11 +43,16 @@ describe('mappings/trim.yaml', () => {
   it('every group drops only fields the mapping writes, on the ECS or OTel side', () => {
     const ecs = new Set(base.ecsFields().map((f) => f.name));
     const otel = base.otelAttributes();
-    expect(Object.keys(groups)).toEqual(expect.arrayContaining(['tracee_data', 'stack', 'environment', 'args', 'detected_from']));
+    expect(Object.keys(groups)).toEqual(
+      expect.arrayContaining(['tracee_data', 'stack', 'environment', 'args', 'detected_from']),
+    );
     for (const [name, g] of Object.entries(groups)) {
       expect(g.description, name).not.toBe('');
       for (const d of g.drop) {
-        const known = (d.ecs !== undefined && ecs.has(d.ecs)) || (d.otel !== undefined && otel.record.includes(d.otel)) || (d.resource !== undefined && otel.resource.includes(d.resource));
+        const known =
+          (d.ecs !== undefined && ecs.has(d.ecs)) ||
+          (d.otel !== undefined && otel.record.includes(d.otel)) ||
+          (d.resource !== undefined && otel.resource.includes(d.resource));
         expect(known, `${name}: ${JSON.stringify(d)}`).toBe(true);
       }
     }
@@ -89,7 +94,15 @@ describe('trimmed mappers', () => {
     expect(full.network.community_id).toMatch(/^1:/);
     expect(full.dns.question.registered_domain).toBe('uol.com.br');
     const small = ecsDoc(trimmed({ trim: ['enrichment'], target: 'ecs' }), dnsEvent);
-    expect(small).toEqual(without(full, ['related', 'network.community_id', 'dns.question.registered_domain', 'dns.question.top_level_domain', 'dns.question.subdomain']));
+    expect(small).toEqual(
+      without(full, [
+        'related',
+        'network.community_id',
+        'dns.question.registered_domain',
+        'dns.question.top_level_domain',
+        'dns.question.subdomain',
+      ]),
+    );
   });
 
   it('args and environment: argv and env gone from ECS and OTel, the argument count stays', () => {
@@ -131,10 +144,16 @@ describe('trimmed mappers', () => {
   });
 
   it('unknown groups and fields the mapping never writes are errors naming the exporter', () => {
-    expect(() => trimDrops({ trim: ['stacks'], target: 'ecs' }, groups, base, 'exporters[2]')).toThrow(/exporters\[2\]\.trim: unknown group "stacks" \(known: .*stack/);
-    expect(() => trimDrops({ drop_fields: ['process.cmdline'], target: 'ecs' }, groups, base, 'exporters[2]')).toThrow(/exporters\[2\]\.drop_fields: "process.cmdline" is not an ECS field/);
+    expect(() => trimDrops({ trim: ['stacks'], target: 'ecs' }, groups, base, 'exporters[2]')).toThrow(
+      /exporters\[2\]\.trim: unknown group "stacks" \(known: .*stack/,
+    );
+    expect(() => trimDrops({ drop_fields: ['process.cmdline'], target: 'ecs' }, groups, base, 'exporters[2]')).toThrow(
+      /exporters\[2\]\.drop_fields: "process.cmdline" is not an ECS field/,
+    );
     // an ECS name on an OTel exporter: a different vocabulary
-    expect(() => trimDrops({ drop_fields: ['process.working_directory.x'], target: 'otel' }, groups, base, 'e')).toThrow(/not an OTel attribute/);
+    expect(() =>
+      trimDrops({ drop_fields: ['process.working_directory.x'], target: 'otel' }, groups, base, 'e'),
+    ).toThrow(/not an OTel attribute/);
   });
 
   it('trimKey: same set in any order or repeated = same mapper', () => {
@@ -149,12 +168,26 @@ describe('trimmed mappers', () => {
 describe('ingest: one mapping per (mapper, target) that some exporter still wants', () => {
   function countingMapper(m: Mapper) {
     const calls = { ecs: 0, otel: 0 };
-    const wrapped: Mapper = { ...m, toEcsJson: (ev) => { calls.ecs++; return m.toEcsJson(ev); }, toOtel: (ev) => { calls.otel++; return m.toOtel(ev); } };
+    const wrapped: Mapper = {
+      ...m,
+      toEcsJson: (ev) => {
+        calls.ecs++;
+        return m.toEcsJson(ev);
+      },
+      toOtel: (ev) => {
+        calls.otel++;
+        return m.toOtel(ev);
+      },
+    };
     return { wrapped, calls };
   }
   function route(target: 'ecs' | 'otel', got: DeliveryItem[], extra: Partial<IngestRoute> = {}): IngestRoute {
     const exporter = { name: target, target } as Exporter;
-    const delivery = { push: async (item: DeliveryItem) => { got.push(item); } } as unknown as Delivery;
+    const delivery = {
+      push: async (item: DeliveryItem) => {
+        got.push(item);
+      },
+    } as unknown as Delivery;
     return { exporter, delivery, ...extra };
   }
 
@@ -167,16 +200,33 @@ describe('ingest: one mapping per (mapper, target) that some exporter still want
       route('ecs', got[0]),
       route('ecs', got[1], { mapper: small.wrapped }),
       route('ecs', got[2], { mapper: small.wrapped }),
-      route('otel', got[3], { accepts: (ev) => ev.name === 'fileless_execution', filtered: () => { filtered++; } }),
+      route('otel', got[3], {
+        accepts: (ev) => ev.name === 'fileless_execution',
+        filtered: () => {
+          filtered++;
+        },
+      }),
     ];
     const counts = { received: 0, mapped: 0, rejected: 0, filteredOut: 0 };
-    const ingest = createIngest({ mapper: shared.wrapped, routes, counts, reject: () => { throw new Error('unexpected'); }, lateRefusal: () => {} });
-    const text = ['legacy/v0.8-v0.12/execve-exec-env.json', 'legacy/v0.8-v0.12/signature-fileless_execution-k8s.json']
-      .map((rel) => JSON.stringify(JSON.parse(fs.readFileSync(path.join(SHARED_FIXTURES, rel), 'utf8'))));
-    const res = await ingest(text.map((t, i) => ({ kind: 'text' as const, text: t, origin: { source: 'test', line: i + 1 } })));
+    const ingest = createIngest({
+      mapper: shared.wrapped,
+      routes,
+      counts,
+      reject: () => {
+        throw new Error('unexpected');
+      },
+      lateRefusal: () => {},
+    });
+    const text = [
+      'legacy/v0.8-v0.12/execve-exec-env.json',
+      'legacy/v0.8-v0.12/signature-fileless_execution-k8s.json',
+    ].map((rel) => JSON.stringify(JSON.parse(fs.readFileSync(path.join(SHARED_FIXTURES, rel), 'utf8'))));
+    const res = await ingest(
+      text.map((t, i) => ({ kind: 'text' as const, text: t, origin: { source: 'test', line: i + 1 } })),
+    );
     expect(res.accepted).toBe(2);
-    expect(shared.calls).toEqual({ ecs: 2, otel: 1 });   // otel only for the event its filter wants
-    expect(small.calls).toEqual({ ecs: 2, otel: 0 });    // once per event for both trimmed routes
+    expect(shared.calls).toEqual({ ecs: 2, otel: 1 }); // otel only for the event its filter wants
+    expect(small.calls).toEqual({ ecs: 2, otel: 0 }); // once per event for both trimmed routes
     expect(got[1][0].record).toBe(got[2][0].record);
     expect((got[0][0].record as { json: string }).json).toContain('"data"');
     expect((got[1][0].record as { json: string }).json).not.toContain('"data"');
@@ -196,19 +246,37 @@ describe('trimming in a pipeline run', () => {
       version: 1,
       exporters: [
         { type: 'console', name: 'full', path: out('full') },
-        { type: 'console', name: 'small', path: out('small'), trim: ['tracee_data', 'args'], drop_fields: ['event.created'] },
+        {
+          type: 'console',
+          name: 'small',
+          path: out('small'),
+          trim: ['tracee_data', 'args'],
+          drop_fields: ['event.created'],
+        },
         { type: 'console', name: 'small-otel', format: 'otlp-json', path: out('small-otel'), trim: ['tracee_data'] },
       ],
     };
-    const summary = await createPipeline(config, { stdin: Readable.from([samples]), log: () => {} }, { shutdownTimeoutMs: 5000 }).run();
+    const summary = await createPipeline(
+      config,
+      { stdin: Readable.from([samples]), log: () => {} },
+      { shutdownTimeoutMs: 5000 },
+    ).run();
     expect(summary.exporters.map((e) => e.stats.delivered)).toEqual([n, n, n]);
-    const read = (x: string) => fs.readFileSync(out(x), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const read = (x: string) =>
+      fs
+        .readFileSync(out(x), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
     const full = read('full');
     const small = read('small');
     expect(full.filter((d) => d.tracee?.data !== undefined).length).toBeGreaterThanOrEqual(n - 2);
     expect(small.map((d) => d.event.id)).toEqual(full.map((d) => d.event.id));
-    for (const [i, d] of small.entries()) expect(d).toEqual(without(full[i], ['tracee.data', 'process.args', 'process.command_line', 'event.created']));
-    const attrs = read('small-otel').map((r) => r.scopeLogs[0].logRecords[0].attributes.map((a: { key: string }) => a.key));
+    for (const [i, d] of small.entries())
+      expect(d).toEqual(without(full[i], ['tracee.data', 'process.args', 'process.command_line', 'event.created']));
+    const attrs = read('small-otel').map((r) =>
+      r.scopeLogs[0].logRecords[0].attributes.map((a: { key: string }) => a.key),
+    );
     expect(attrs.length).toBe(n);
     for (const keys of attrs) expect(keys).not.toContain('tracee.data');
     expect(attrs.flat()).toContain('process.pid');
@@ -216,6 +284,8 @@ describe('trimming in a pipeline run', () => {
 
   it('an unknown trim group is a config error at start-up', () => {
     const config: RunConfig = { version: 1, exporters: [{ type: 'console', trim: ['envs'] }] };
-    expect(() => createPipeline(config, { stdin: Readable.from([]), log: () => {} })).toThrow(/exporters\[0\]\.trim: unknown group "envs"/);
+    expect(() => createPipeline(config, { stdin: Readable.from([]), log: () => {} })).toThrow(
+      /exporters\[0\]\.trim: unknown group "envs"/,
+    );
   });
 });

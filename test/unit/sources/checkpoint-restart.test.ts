@@ -7,7 +7,11 @@ import { fakeSink, lines, startRun, tally, tmpDir, until } from '../../helpers/f
 
 const sizeOf = (f: string) => fs.statSync(f).size;
 const checkpointOffset = (cp: string): number | undefined => {
-  try { return JSON.parse(fs.readFileSync(cp, 'utf8')).files[0]?.offset; } catch { return undefined; }
+  try {
+    return JSON.parse(fs.readFileSync(cp, 'utf8')).files[0]?.offset;
+  } catch {
+    return undefined;
+  }
 };
 
 describe('file source checkpoints', () => {
@@ -23,16 +27,18 @@ describe('file source checkpoints', () => {
     fs.appendFileSync(f, lines(50, 30));
     await until(() => sink.delivered.size === 80, 8000, '80 delivered');
     await r1.stop();
-    expect(checkpointOffset(cp)).toBe(sizeOf(f));   // the final commit after the flush
-    fs.appendFileSync(f, lines(80, 20));             // written while we are down
+    expect(checkpointOffset(cp)).toBe(sizeOf(f)); // the final commit after the flush
+    fs.appendFileSync(f, lines(80, 20)); // written while we are down
     const before = sink.origins.length;
     const r2 = startRun(sink, opts);
     await until(() => sink.delivered.size === 100, 8000, '100 delivered');
-    await new Promise((r) => setTimeout(r, 100));   // nothing more arrives
+    await new Promise((r) => setTimeout(r, 100)); // nothing more arrives
     await r2.stop();
     expect(tally(sink, 100)).toEqual({ missing: [], duplicated: [], total: 100 });
     expect(sink.origins.slice(before)).toEqual(Array.from({ length: 20 }, (_, k) => `${f}:${81 + k}`));
-    expect(r2.logs.some((l) => l.includes(`resuming at byte ${sizeOf(f) - Buffer.byteLength(lines(80, 20))} (line 80)`))).toBe(true);
+    expect(
+      r2.logs.some((l) => l.includes(`resuming at byte ${sizeOf(f) - Buffer.byteLength(lines(80, 20))} (line 80)`)),
+    ).toBe(true);
   });
 
   it('a crash (the checkpoint one interval behind): the uncommitted tail is read again, nothing is lost', async () => {
@@ -44,18 +50,18 @@ describe('file source checkpoints', () => {
     const opts = { paths: [f], follow: true, checkpointPath: cp };
     const r1 = startRun(sink, opts);
     await until(() => checkpointOffset(cp) === sizeOf(f), 8000, 'checkpoint of 40');
-    const lastWritten = fs.readFileSync(cp);   // the last checkpoint the crashed process wrote
+    const lastWritten = fs.readFileSync(cp); // the last checkpoint the crashed process wrote
     fs.appendFileSync(f, lines(40, 30));
     await until(() => sink.delivered.size === 70, 8000, '70 delivered');
     await r1.stop();
-    fs.writeFileSync(cp, lastWritten);   // kill -9 before the next write
+    fs.writeFileSync(cp, lastWritten); // kill -9 before the next write
     const r2 = startRun(sink, opts);
     await until(() => (sink.delivered.get(69) ?? 0) === 2, 8000, 'the tail again');
     await new Promise((r) => setTimeout(r, 100));
     await r2.stop();
     const t = tally(sink, 70);
     expect(t.missing).toEqual([]);
-    expect(t.duplicated).toEqual(Array.from({ length: 30 }, (_, k) => 40 + k));   // exactly the uncommitted tail
+    expect(t.duplicated).toEqual(Array.from({ length: 30 }, (_, k) => 40 + k)); // exactly the uncommitted tail
     expect(t.total).toBe(100);
   });
 
@@ -70,11 +76,11 @@ describe('file source checkpoints', () => {
     const delivered10 = sizeOf(f);
     sink.down = true;
     fs.appendFileSync(f, lines(10, 10));
-    await new Promise((res) => setTimeout(res, 400));   // read, pushed, retried: not delivered
+    await new Promise((res) => setTimeout(res, 400)); // read, pushed, retried: not delivered
     expect(sink.delivered.size).toBe(10);
     expect(r.source.snapshot()[0].offset).toBe(delivered10);
     expect(checkpointOffset(cp)).toBe(delivered10);
-    sink.down = false;   // the destination is back: the retries deliver, the offset moves on
+    sink.down = false; // the destination is back: the retries deliver, the offset moves on
     await until(() => checkpointOffset(cp) === sizeOf(f), 8000, 'checkpoint of 20');
     await r.stop();
     expect(tally(sink, 20)).toEqual({ missing: [], duplicated: [], total: 20 });
@@ -88,7 +94,7 @@ describe('file source checkpoints', () => {
     fs.writeFileSync(cp, '{"version":1,"files":[tor');
     const sink = fakeSink();
     const r = startRun(sink, { paths: [f], follow: true, startAt: 'end', checkpointPath: cp });
-    await until(() => sink.delivered.size === 5, 8000, '5 delivered');   // start_at end does not apply: a checkpoint existed
+    await until(() => sink.delivered.size === 5, 8000, '5 delivered'); // start_at end does not apply: a checkpoint existed
     await r.stop();
     expect(r.logs.some((l) => /checkpoint unreadable/.test(l))).toBe(true);
     expect(JSON.parse(fs.readFileSync(cp, 'utf8')).files[0]).toMatchObject({ path: f, offset: sizeOf(f), line: 5 });

@@ -18,15 +18,25 @@ function tmp(): string {
   dirs.push(d);
   return d;
 }
-afterEach(() => { for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true }); });
+afterEach(() => {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
 
 /** Open `file` and ask where it resumes; the log lines it wrote. */
-async function resume(files: TrackedFiles, file: string, o: { firstScan?: boolean; startAt?: 'beginning' | 'end' } = {}) {
+async function resume(
+  files: TrackedFiles,
+  file: string,
+  o: { firstScan?: boolean; startAt?: 'beginning' | 'end' } = {},
+) {
   const handle = await fsp.open(file, 'r');
   const logs: string[] = [];
   try {
     const id = await identify(handle);
-    const at = await resumePosition(files, file, handle, id, { firstScan: o.firstScan ?? true, startAt: o.startAt, log: (m) => logs.push(m) });
+    const at = await resumePosition(files, file, handle, id, {
+      firstScan: o.firstScan ?? true,
+      startAt: o.startAt,
+      log: (m) => logs.push(m),
+    });
     return { at, logs };
   } finally {
     await handle.close();
@@ -37,7 +47,15 @@ async function entryFor(file: string, offset: number, line: number) {
   const h = await fsp.open(file, 'r');
   try {
     const id = await identify(h);
-    return { path: file, dev: id.dev, ino: id.ino, fingerprint: id.fingerprint, fingerprint_bytes: id.fingerprintBytes, offset, line };
+    return {
+      path: file,
+      dev: id.dev,
+      ino: id.ino,
+      fingerprint: id.fingerprint,
+      fingerprint_bytes: id.fingerprintBytes,
+      offset,
+      line,
+    };
   } finally {
     await h.close();
   }
@@ -49,7 +67,10 @@ describe('resumePosition', () => {
     fs.writeFileSync(f, 'one\ntwo\nthree\n');
     const files = new TrackedFiles(true);
     files.load([await entryFor(f, 8, 2)], true);
-    expect(await resume(files, f)).toEqual({ at: { offset: 8, line: 2 }, logs: [`${f}: resuming at byte 8 (line 2) from the checkpoint`] });
+    expect(await resume(files, f)).toEqual({
+      at: { offset: 8, line: 2 },
+      logs: [`${f}: resuming at byte 8 (line 2) from the checkpoint`],
+    });
   });
 
   it('the same inode with other first bytes, or shorter than the offset, is read from the start', async () => {
@@ -78,7 +99,9 @@ describe('resumePosition', () => {
     fs.writeFileSync(f, 'new\n');
     const first = await resume(files, f);
     expect(first.at).toEqual({ offset: 0, line: 0 });
-    expect(first.logs).toEqual([`${f}: not the file of the checkpoint (rotated or replaced): reading it from the start`]);
+    expect(first.logs).toEqual([
+      `${f}: not the file of the checkpoint (rotated or replaced): reading it from the start`,
+    ]);
     expect((await resume(files, f)).logs).toEqual([]);
   });
 
@@ -86,7 +109,10 @@ describe('resumePosition', () => {
     const f = path.join(tmp(), 'a.json');
     fs.writeFileSync(f, 'one\ntwo\n');
     expect((await resume(new TrackedFiles(false), f, { startAt: 'end' })).at).toEqual({ offset: 8, line: 0 });
-    expect((await resume(new TrackedFiles(false), f, { startAt: 'end', firstScan: false })).at).toEqual({ offset: 0, line: 0 });
+    expect((await resume(new TrackedFiles(false), f, { startAt: 'end', firstScan: false })).at).toEqual({
+      offset: 0,
+      line: 0,
+    });
     const existed = new TrackedFiles(true);
     existed.load([], true);
     expect((await resume(existed, f, { startAt: 'end' })).at).toEqual({ offset: 0, line: 0 });
@@ -104,11 +130,11 @@ describe('TrackedFiles', () => {
     const tickets = [t.wm.issue(4, 1), t.wm.issue(8, 2)];
     t.reading = false;
     t.handle = undefined;
-    expect(acked.busy(id)).toBe(true);               // records not settled yet
+    expect(acked.busy(id)).toBe(true); // records not settled yet
     t.wm.settle(tickets[0]);
     expect(acked.entries()).toEqual([expect.objectContaining({ path: f, offset: 4, line: 1 })]);
     t.wm.settle(tickets[1]);
-    expect(acked.busy(id)).toBe(false);              // retired: only its final position remains
+    expect(acked.busy(id)).toBe(false); // retired: only its final position remains
     expect(acked.known.get(identityKey(id))).toMatchObject({ offset: 8, line: 2 });
     expect(await acked.progress()).toEqual([]);
 
@@ -139,8 +165,11 @@ describe('discovery', () => {
     const d = tmp();
     for (const n of ['b.json', 'a.json', 'cp.json', 'cp.json.tmp-1']) fs.writeFileSync(path.join(d, n), '');
     const cp = path.join(d, 'cp.json');
-    expect(await expandPaths([path.join(d, '*.json*'), path.join(d, 'missing.json')], cp))
-      .toEqual([path.join(d, 'a.json'), path.join(d, 'b.json'), path.join(d, 'missing.json')]);
+    expect(await expandPaths([path.join(d, '*.json*'), path.join(d, 'missing.json')], cp)).toEqual([
+      path.join(d, 'a.json'),
+      path.join(d, 'b.json'),
+      path.join(d, 'missing.json'),
+    ]);
     expect(isLiteralPath(path.join(d, 'missing.json'), [path.join(d, 'missing.json')])).toBe(true);
     expect(isLiteralPath(path.join(d, 'a.json'), [path.join(d, '*.json')])).toBe(false);
     expect(matchedByPaths(path.join(d, 'a.json.1'), [path.join(d, '*.json')])).toBe(false);

@@ -13,9 +13,9 @@ describe('file source globs', () => {
     const dir = tmpDir('glob-');
     const a = path.join(dir, 'a.json');
     const b = path.join(dir, 'b.json');
-    const cp = path.join(dir, 'cp.json');   // matched by the glob too: never read
+    const cp = path.join(dir, 'cp.json'); // matched by the glob too: never read
     fs.writeFileSync(a, lines(0, 5));
-    fs.writeFileSync(path.join(dir, 'ignored.txt'), lines(100, 3));   // not matched
+    fs.writeFileSync(path.join(dir, 'ignored.txt'), lines(100, 3)); // not matched
     const sink = fakeSink();
     const opts = { paths: [path.join(dir, '*.json')], follow: true, checkpointPath: cp };
     const r1 = startRun(sink, opts);
@@ -25,8 +25,15 @@ describe('file source globs', () => {
     fs.appendFileSync(a, lines(9, 2));
     await until(() => sink.delivered.size === 11, 8000, 'a.json appended');
     await r1.stop();
-    const entries = JSON.parse(fs.readFileSync(cp, 'utf8')).files as Array<{ path: string; offset: number; line: number }>;
-    expect(entries.map((e) => [e.path, e.offset, e.line]).sort()).toEqual([[a, fs.statSync(a).size, 7], [b, fs.statSync(b).size, 4]]);
+    const entries = JSON.parse(fs.readFileSync(cp, 'utf8')).files as Array<{
+      path: string;
+      offset: number;
+      line: number;
+    }>;
+    expect(entries.map((e) => [e.path, e.offset, e.line]).sort()).toEqual([
+      [a, fs.statSync(a).size, 7],
+      [b, fs.statSync(b).size, 4],
+    ]);
     expect(sink.origins).toContain(`${b}:4`);
     expect(sink.origins).toContain(`${a}:7`);
     fs.appendFileSync(b, lines(11, 1));
@@ -59,20 +66,26 @@ describe('file source globs', () => {
   it('config: path and paths, globs recognised, checkpoint on by default only with follow', () => {
     expect(isGlob('/var/log/tracee/*.json')).toBe(true);
     expect(isGlob('/var/log/tracee/events.json')).toBe(false);
-    const cfg = parseRunConfig(`version: 1
+    const cfg = parseRunConfig(
+      `version: 1
 data_dir: /tmp/dd
 sources:
   - { type: file, path: /a.json, paths: ["/logs/*.json"], follow: true }
   - { type: file, paths: [/b.json] }
   - { type: file, path: /c.json, checkpoint: true, checkpoint_path: /tmp/c.cp }
 exporters: [{ type: console }]
-`, 'x.yaml', {});
+`,
+      'x.yaml',
+      {},
+    );
     const [s1, s2, s3] = cfg.sources!.map((s) => fileSourceOptions(s as FileSourceConfig, cfg.data_dir!));
     expect(s1.paths).toEqual(['/a.json', '/logs/*.json']);
     expect(s1.checkpointPath).toMatch(/^\/tmp\/dd\/checkpoints\/file-[0-9a-f]{16}\.json$/);
     expect(s1.checkpointRequired).toBe(false);
     expect(s2.checkpointPath).toBeUndefined();
     expect(s3).toMatchObject({ checkpointPath: '/tmp/c.cp', checkpointRequired: true });
-    expect(() => parseRunConfig('version: 1\nsources: [{ type: file }]\nexporters: [{ type: console }]\n', 'y.yaml', {})).toThrow(/y\.yaml:2:\d+: sources\[0\]: must have required property 'path'/);
+    expect(() =>
+      parseRunConfig('version: 1\nsources: [{ type: file }]\nexporters: [{ type: console }]\n', 'y.yaml', {}),
+    ).toThrow(/y\.yaml:2:\d+: sources\[0\]: must have required property 'path'/);
   });
 });

@@ -9,12 +9,19 @@ import type { InputRecord } from '../../../src/sources/read-records.ts';
 import { testMapper } from '../../helpers/samples.ts';
 import { eventLine, until } from '../../helpers/file-source-harness.ts';
 
-function fakeRoute(name: string, state: { down: boolean }, accepts?: IngestRoute['accepts']): IngestRoute & { sent: number } {
+function fakeRoute(
+  name: string,
+  state: { down: boolean },
+  accepts?: IngestRoute['accepts'],
+): IngestRoute & { sent: number } {
   const route = {
     sent: 0,
     accepts,
     exporter: {
-      name, target: 'ecs', async start() {}, async shutdown() {},
+      name,
+      target: 'ecs',
+      async start() {},
+      async shutdown() {},
       async send(batch): Promise<SendOutcome> {
         if (state.down) return { status: 'retryable', reason: `${name} is down` };
         route.sent += batch.length;
@@ -28,7 +35,14 @@ function fakeRoute(name: string, state: { down: boolean }, accepts?: IngestRoute
 }
 
 function records(texts: string[], acked: number[]): InputRecord[] {
-  return texts.map((text, i) => ({ kind: 'text', text, origin: { source: 'f', line: i + 1 }, ack: () => { acked[i] = (acked[i] ?? 0) + 1; } }));
+  return texts.map((text, i) => ({
+    kind: 'text',
+    text,
+    origin: { source: 'f', line: i + 1 },
+    ack: () => {
+      acked[i] = (acked[i] ?? 0) + 1;
+    },
+  }));
 }
 
 describe('ingest: record acks', () => {
@@ -37,12 +51,18 @@ describe('ingest: record acks', () => {
     const b = { down: true };
     const ra = fakeRoute('fake-a', a);
     const rb = fakeRoute('fake-b', b);
-    const ingest = createIngest({ mapper: testMapper(), routes: [ra, rb], counts: { received: 0, mapped: 0, rejected: 0, filteredOut: 0 }, reject() {}, lateRefusal() {} });
+    const ingest = createIngest({
+      mapper: testMapper(),
+      routes: [ra, rb],
+      counts: { received: 0, mapped: 0, rejected: 0, filteredOut: 0 },
+      reject() {},
+      lateRefusal() {},
+    });
     const acked: number[] = [];
     await ingest(records([eventLine(0), 'not json', eventLine(1), '{"foo":1}'], acked));
     await until(() => ra.sent === 2, 4000, 'route a delivered');
     await new Promise((r) => setTimeout(r, 100));
-    expect(acked).toEqual([undefined, 1, undefined, 1]);   // b is retrying: the events are not settled
+    expect(acked).toEqual([undefined, 1, undefined, 1]); // b is retrying: the events are not settled
     b.down = false;
     await until(() => rb.sent === 2, 4000, 'route b delivered');
     await until(() => acked[0] === 1 && acked[2] === 1, 4000, 'settled');
@@ -56,12 +76,24 @@ describe('ingest: record acks', () => {
     const down = { down: true };
     const never = () => false;
     const ra = fakeRoute('fake-all', up);
-    const rb = fakeRoute('fake-none', down, never);   // down, but it never wants anything
-    const ingest = createIngest({ mapper: testMapper(), routes: [ra, rb], counts: { received: 0, mapped: 0, rejected: 0, filteredOut: 0 }, reject() {}, lateRefusal() {} });
+    const rb = fakeRoute('fake-none', down, never); // down, but it never wants anything
+    const ingest = createIngest({
+      mapper: testMapper(),
+      routes: [ra, rb],
+      counts: { received: 0, mapped: 0, rejected: 0, filteredOut: 0 },
+      reject() {},
+      lateRefusal() {},
+    });
     const acked: number[] = [];
     await ingest(records([eventLine(0)], acked));
     await until(() => acked[0] === 1, 4000, 'settled by route a alone');
-    const onlyFiltered = createIngest({ mapper: testMapper(), routes: [rb], counts: { received: 0, mapped: 0, rejected: 0, filteredOut: 0 }, reject() {}, lateRefusal() {} });
+    const onlyFiltered = createIngest({
+      mapper: testMapper(),
+      routes: [rb],
+      counts: { received: 0, mapped: 0, rejected: 0, filteredOut: 0 },
+      reject() {},
+      lateRefusal() {},
+    });
     const acked2: number[] = [];
     await onlyFiltered(records([eventLine(1)], acked2));
     expect(acked2).toEqual([1]);

@@ -25,7 +25,12 @@ describe('file source: rotation, truncation, replacement', () => {
     const f = path.join(dir, 'app.json');
     fs.writeFileSync(f, lines(0, 10));
     const sink = fakeSink();
-    const r = startRun(sink, { paths: [f], follow: true, checkpointPath: path.join(dir, 'cp.json'), pollIntervalMs: 100 });
+    const r = startRun(sink, {
+      paths: [f],
+      follow: true,
+      checkpointPath: path.join(dir, 'cp.json'),
+      pollIntervalMs: 100,
+    });
     await until(() => sink.delivered.size === 10, 8000, '10 delivered');
     // in one synchronous step: the writer appends, logrotate renames, a new file starts
     fs.appendFileSync(f, lines(10, 5));
@@ -48,7 +53,8 @@ describe('file source: rotation, truncation, replacement', () => {
     await until(() => sink.delivered.size === 5, 8000, '5 delivered');
     fs.renameSync(f, f + '.1');
     fs.writeFileSync(f, '');
-    for (let k = 0; k < 3; k++) {   // the writer's descriptor still points at app.json.1
+    for (let k = 0; k < 3; k++) {
+      // the writer's descriptor still points at app.json.1
       await new Promise((res) => setTimeout(res, 150));
       fs.appendFileSync(f + '.1', lines(5 + k, 1));
     }
@@ -62,7 +68,7 @@ describe('file source: rotation, truncation, replacement', () => {
 
   it('rotated while stopped: the rest of the old file is read under its new name, the new file from the start', async () => {
     const { f, sink, opts } = await tenDeliveredThenStopped('rot-down-');
-    fs.appendFileSync(f, lines(10, 4));   // written after we stopped, then rotated
+    fs.appendFileSync(f, lines(10, 4)); // written after we stopped, then rotated
     fs.renameSync(f, f + '.1');
     fs.writeFileSync(f, lines(14, 6));
     const r2 = startRun(sink, opts);
@@ -79,12 +85,17 @@ describe('file source: rotation, truncation, replacement', () => {
     const f = path.join(dir, 'app.json');
     fs.writeFileSync(f, lines(0, 10));
     const sink = fakeSink();
-    const r = startRun(sink, { paths: [f], follow: true, checkpointPath: path.join(dir, 'cp.json'), pollIntervalMs: 100 });
+    const r = startRun(sink, {
+      paths: [f],
+      follow: true,
+      checkpointPath: path.join(dir, 'cp.json'),
+      pollIntervalMs: 100,
+    });
     await until(() => sink.delivered.size === 10, 8000, '10 delivered');
     const line13 = lines(13, 1);
     const half = Math.floor(line13.length / 2);
-    fs.appendFileSync(f, lines(10, 3) + line13.slice(0, half));   // the writer is in the middle of line 13
-    await new Promise((res) => setTimeout(res, 300));              // read, up to the half line
+    fs.appendFileSync(f, lines(10, 3) + line13.slice(0, half)); // the writer is in the middle of line 13
+    await new Promise((res) => setTimeout(res, 300)); // read, up to the half line
     fs.appendFileSync(f, line13.slice(half));
     // logrotate copytruncate, before the reader polls again
     fs.copyFileSync(f, f + '.1');
@@ -104,9 +115,14 @@ describe('file source: rotation, truncation, replacement', () => {
     const f = path.join(dir, 'app.json');
     fs.writeFileSync(f, lines(0, 5));
     const sink = fakeSink();
-    const r = startRun(sink, { paths: [f], follow: true, checkpointPath: path.join(dir, 'cp.json'), pollIntervalMs: 200 });
+    const r = startRun(sink, {
+      paths: [f],
+      follow: true,
+      checkpointPath: path.join(dir, 'cp.json'),
+      pollIntervalMs: 200,
+    });
     await until(() => sink.delivered.size === 5, 8000, '5 delivered');
-    fs.writeFileSync(f, lines(5, 8));   // O_TRUNC + a longer content, same inode
+    fs.writeFileSync(f, lines(5, 8)); // O_TRUNC + a longer content, same inode
     await until(() => sink.delivered.size === 13, 8000, '13 delivered');
     await r.stop();
     expect(tally(sink, 13)).toEqual({ missing: [], duplicated: [], total: 13 });
@@ -116,7 +132,7 @@ describe('file source: rotation, truncation, replacement', () => {
   it('replaced by a new file of the same name while stopped: the new file is read from the start, the old offset is not applied', async () => {
     const { f, sink, opts } = await tenDeliveredThenStopped('replaced-');
     fs.rmSync(f);
-    fs.writeFileSync(f, lines(10, 12));   // longer than the old offset: only the identity tells
+    fs.writeFileSync(f, lines(10, 12)); // longer than the old offset: only the identity tells
     const r2 = startRun(sink, opts);
     await until(() => sink.delivered.size === 22, 8000, '22 delivered');
     await r2.stop();
@@ -147,7 +163,7 @@ describe('file source: rotation, truncation, replacement', () => {
     await r2.stop();
     expect(r2.logs.some((l) => /truncated below its checkpoint/.test(l))).toBe(true);
     // read again from the start: the 2 kept lines twice (at-least-once), nothing lost
-    expect(tally(sink, 21).missing).toEqual([15, 16, 17, 18, 19]);   // never written
+    expect(tally(sink, 21).missing).toEqual([15, 16, 17, 18, 19]); // never written
     expect(tally(sink, 21).duplicated).toEqual([10, 11]);
   });
 });

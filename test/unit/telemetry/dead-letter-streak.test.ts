@@ -6,7 +6,15 @@ import { createTelemetry, progressLine, type DeliveryReading } from '../../../sr
 import { DEAD_LETTER_STREAK } from '../../../src/telemetry/readiness.ts';
 
 function reading(): DeliveryReading {
-  return { delivered: 0, duplicates: 0, queuedItems: 0, queuedBytes: 0, inFlightItems: 0, waitingPushes: 0, consecutiveFailures: 0 };
+  return {
+    delivered: 0,
+    duplicates: 0,
+    queuedItems: 0,
+    queuedBytes: 0,
+    inFlightItems: 0,
+    waitingPushes: 0,
+    consecutiveFailures: 0,
+  };
 }
 
 describe('dead-lettering everything', () => {
@@ -19,12 +27,17 @@ describe('dead-lettering everything', () => {
     es.deadLettered(DEAD_LETTER_STREAK - 1);
     expect(t.readiness()).toEqual({ ready: true, reason: 'ready' });
     es.deadLettered();
-    expect(t.readiness()).toEqual({ ready: false, reason: `no exporter delivers: es dead-letters everything (the last ${DEAD_LETTER_STREAK} events, none delivered)` });
-    expect(progressLine(t.snapshot(), 0, 1000)).toContain(`es: delivered 5, dead-lettered ${DEAD_LETTER_STREAK}, dropped 0, queued 0, healthy, DEAD-LETTERS EVERYTHING (the last ${DEAD_LETTER_STREAK} events, none delivered)`);
-    r.delivered = 6;   // the destination took one again: the streak is over
+    expect(t.readiness()).toEqual({
+      ready: false,
+      reason: `no exporter delivers: es dead-letters everything (the last ${DEAD_LETTER_STREAK} events, none delivered)`,
+    });
+    expect(progressLine(t.snapshot(), 0, 1000)).toContain(
+      `es: delivered 5, dead-lettered ${DEAD_LETTER_STREAK}, dropped 0, queued 0, healthy, DEAD-LETTERS EVERYTHING (the last ${DEAD_LETTER_STREAK} events, none delivered)`,
+    );
+    r.delivered = 6; // the destination took one again: the streak is over
     expect(t.readiness()).toEqual({ ready: true, reason: 'ready' });
     expect(progressLine(t.snapshot(), 0, 1000)).not.toContain('DEAD-LETTERS');
-    es.deadLettered(3);   // a new streak starts from there
+    es.deadLettered(3); // a new streak starts from there
     expect(t.snapshot().exporters[0].deadLetterStreak).toBe(3);
   });
 
@@ -48,6 +61,9 @@ describe('dead-lettering everything', () => {
     t.phaseChanged('running');
     es.deadLettered(DEAD_LETTER_STREAK + 5);
     b.delivered = 200;
-    expect(t.readiness()).toEqual({ ready: true, reason: `ready, but es dead-letters everything (the last ${DEAD_LETTER_STREAK + 5} events, none delivered)` });
+    expect(t.readiness()).toEqual({
+      ready: true,
+      reason: `ready, but es dead-letters everything (the last ${DEAD_LETTER_STREAK + 5} events, none delivered)`,
+    });
   });
 });

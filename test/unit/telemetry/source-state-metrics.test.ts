@@ -17,13 +17,22 @@ describe('file source metrics', () => {
       { path: '/var/log/tracee/b.json', committedOffset: 20, size: 20 },
     ];
     let reads = 0;
-    t.files(async () => { reads++; return files; });
+    t.files(async () => {
+      reads++;
+      return files;
+    });
     let m = parsePromText(await t.metrics());
-    expect(reads).toBe(1);   // one read per scrape, shared by both gauges
-    expect(pick(m, 'file_committed_offset_bytes')).toEqual([[{ path: '/var/log/tracee/a.json' }, 1000], [{ path: '/var/log/tracee/b.json' }, 20]]);
-    expect(pick(m, 'file_lag_bytes')).toEqual([[{ path: '/var/log/tracee/a.json' }, 500], [{ path: '/var/log/tracee/b.json' }, 0]]);
+    expect(reads).toBe(1); // one read per scrape, shared by both gauges
+    expect(pick(m, 'file_committed_offset_bytes')).toEqual([
+      [{ path: '/var/log/tracee/a.json' }, 1000],
+      [{ path: '/var/log/tracee/b.json' }, 20],
+    ]);
+    expect(pick(m, 'file_lag_bytes')).toEqual([
+      [{ path: '/var/log/tracee/a.json' }, 500],
+      [{ path: '/var/log/tracee/b.json' }, 0],
+    ]);
 
-    files = [{ path: '/var/log/tracee/a.json', committedOffset: 1500, size: 1400 }];   // truncated under us: no negative lag
+    files = [{ path: '/var/log/tracee/a.json', committedOffset: 1500, size: 1400 }]; // truncated under us: no negative lag
     m = parsePromText(await t.metrics());
     expect(pick(m, 'file_committed_offset_bytes')).toEqual([[{ path: '/var/log/tracee/a.json' }, 1500]]);
     expect(pick(m, 'file_lag_bytes')).toEqual([[{ path: '/var/log/tracee/a.json' }, 0]]);
@@ -31,7 +40,9 @@ describe('file source metrics', () => {
 
   it('a reading that fails leaves that source out of the scrape, the rest is served', async () => {
     const t = createTelemetry();
-    t.files(async () => { throw new Error('EBADF'); });
+    t.files(async () => {
+      throw new Error('EBADF');
+    });
     t.files(async () => [{ path: 'ok.json', committedOffset: 1, size: 3 }]);
     const m = parsePromText(await t.metrics());
     expect(pick(m, 'file_lag_bytes')).toEqual([[{ path: 'ok.json' }, 2]]);
@@ -49,7 +60,7 @@ describe('gRPC source metrics', () => {
     const where = { address: 'unix:///var/run/tracee.sock' };
     expect(await read()).toEqual([[[where, 0]], [[where, 0]]]);
     g.connected();
-    g.connected();   // repeated: ignored
+    g.connected(); // repeated: ignored
     expect(await read()).toEqual([[[where, 1]], [[where, 0]]]);
     g.disconnected();
     g.disconnected();
@@ -63,12 +74,16 @@ describe('gRPC source metrics', () => {
     const t = createTelemetry({ now: () => now });
     const g = t.grpc('unix:///var/run/tracee.sock');
     now = 5_000;
-    expect(progressLine(t.snapshot(), 0, 1000)).toBe('progress: received 0 (+0.0/s), mapped 0, rejected 0; grpc unix:///var/run/tracee.sock: not connected for 5 s (events Tracee emits meanwhile are lost)');
+    expect(progressLine(t.snapshot(), 0, 1000)).toBe(
+      'progress: received 0 (+0.0/s), mapped 0, rejected 0; grpc unix:///var/run/tracee.sock: not connected for 5 s (events Tracee emits meanwhile are lost)',
+    );
     g.connected();
     now = 60_000;
     expect(progressLine(t.snapshot(), 0, 1000)).toBe('progress: received 0 (+0.0/s), mapped 0, rejected 0');
     g.disconnected();
     now = 72_000;
-    expect(progressLine(t.snapshot(), 0, 1000)).toBe('progress: received 0 (+0.0/s), mapped 0, rejected 0; grpc unix:///var/run/tracee.sock: disconnected for 12 s (events Tracee emits meanwhile are lost)');
+    expect(progressLine(t.snapshot(), 0, 1000)).toBe(
+      'progress: received 0 (+0.0/s), mapped 0, rejected 0; grpc unix:///var/run/tracee.sock: disconnected for 12 s (events Tracee emits meanwhile are lost)',
+    );
   });
 });

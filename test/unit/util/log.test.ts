@@ -2,10 +2,20 @@
 // string, rate-limited repeats, and plain callbacks as targets.
 
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createLogger, createRepeatLimiter, deferredLogger, formatLogLine, isLogger, toLogger, type LogSettings } from '../../../src/util/log.ts';
+import {
+  createLogger,
+  createRepeatLimiter,
+  deferredLogger,
+  formatLogLine,
+  isLogger,
+  toLogger,
+  type LogSettings,
+} from '../../../src/util/log.ts';
 import { redact, registerSecrets } from '../../../src/config/secrets.ts';
 
-afterEach(() => { vi.useRealTimers(); });
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 const T = new Date('2026-12-06T09:15:27.123Z');
 function capture(opts: Partial<LogSettings> = {}) {
@@ -33,9 +43,20 @@ describe('logger', () => {
     const { log, lines, json } = capture({ format: 'json' });
     const es = log.child({ component: 'exporter', exporter: 'es' }, 'es: ');
     es.warn('dropped 3: queue_full', { reason: 'queue_full', count: 3, skipped: undefined });
-    log.child({ component: 'source', source: 'webhook' }).info('webhook: listening on http://[::1]:8080/', { count: 0 });
-    expect(lines[0]).toBe('{"level":"warn","time":"2026-12-06T09:15:27.123Z","msg":"es: dropped 3: queue_full","component":"exporter","exporter":"es","reason":"queue_full","count":3}');
-    expect(json()[1]).toEqual({ level: 'info', time: '2026-12-06T09:15:27.123Z', msg: 'webhook: listening on http://[::1]:8080/', component: 'source', source: 'webhook', count: 0 });
+    log
+      .child({ component: 'source', source: 'webhook' })
+      .info('webhook: listening on http://[::1]:8080/', { count: 0 });
+    expect(lines[0]).toBe(
+      '{"level":"warn","time":"2026-12-06T09:15:27.123Z","msg":"es: dropped 3: queue_full","component":"exporter","exporter":"es","reason":"queue_full","count":3}',
+    );
+    expect(json()[1]).toEqual({
+      level: 'info',
+      time: '2026-12-06T09:15:27.123Z',
+      msg: 'webhook: listening on http://[::1]:8080/',
+      component: 'source',
+      source: 'webhook',
+      count: 0,
+    });
     expect(Object.keys(json()[1]).slice(0, 4)).toEqual(['level', 'time', 'msg', 'component']);
   });
 
@@ -44,12 +65,20 @@ describe('logger', () => {
     log.warn('templates differ:\n  "a"\t\u0001b', { level: 'error', msg: 'forged', time: 'x' });
     expect(lines).toHaveLength(1);
     expect(lines[0]).not.toContain('\n');
-    expect(json()[0]).toEqual({ level: 'warn', time: '2026-12-06T09:15:27.123Z', msg: 'templates differ:\n  "a"\t\u0001b' });
+    expect(json()[0]).toEqual({
+      level: 'warn',
+      time: '2026-12-06T09:15:27.123Z',
+      msg: 'templates differ:\n  "a"\t\u0001b',
+    });
   });
 
   it('level filtering: below the level nothing is written; enabled() says so', () => {
     const { log, lines } = capture({ level: 'warn' });
-    log.debug('d'); log.info('i'); log('plain'); log.warn('w'); log.error('e');
+    log.debug('d');
+    log.info('i');
+    log('plain');
+    log.warn('w');
+    log.error('e');
     expect(lines.map((l) => l.split(' ')[1])).toEqual(['WARN', 'ERROR']);
     expect(log.enabled('info')).toBe(false);
     expect(log.enabled('error')).toBe(true);
@@ -62,11 +91,15 @@ describe('logger', () => {
     registerSecrets(['s3cr3t-token-value']);
     for (const format of ['text', 'json'] as const) {
       const { log, lines } = capture({ format, redact: (t) => redact(t) });
-      log.child({ component: 'exporter', exporter: 'es' }).warn('es: cannot reach https://elastic:hunter2pass@es.example:9200/_bulk?api_key=abc123def', {
-        endpoint: 'https://user:p%40ss-word@collector:4318/v1/logs', token: 's3cr3t-token-value',
-      });
+      log
+        .child({ component: 'exporter', exporter: 'es' })
+        .warn('es: cannot reach https://elastic:hunter2pass@es.example:9200/_bulk?api_key=abc123def', {
+          endpoint: 'https://user:p%40ss-word@collector:4318/v1/logs',
+          token: 's3cr3t-token-value',
+        });
       const all = lines.join('\n');
-      for (const secret of ['hunter2pass', 'abc123def', 'p%40ss-word', 's3cr3t-token-value']) expect(all).not.toContain(secret);
+      for (const secret of ['hunter2pass', 'abc123def', 'p%40ss-word', 's3cr3t-token-value'])
+        expect(all).not.toContain(secret);
       expect(all).toContain('https://***@es.example:9200/_bulk?api_key=***');
     }
   });
@@ -77,7 +110,14 @@ describe('logger', () => {
     a.child({ exporter: 'otlp2' }, 'disk buffer: ').info('full', { count: 1 });
     log.info('root');
     expect(json()).toEqual([
-      { level: 'info', time: T.toISOString(), msg: 'otlp: disk buffer: full', component: 'delivery', exporter: 'otlp2', count: 1 },
+      {
+        level: 'info',
+        time: T.toISOString(),
+        msg: 'otlp: disk buffer: full',
+        component: 'delivery',
+        exporter: 'otlp2',
+        count: 1,
+      },
       { level: 'info', time: T.toISOString(), msg: 'root' },
     ]);
   });
@@ -85,7 +125,9 @@ describe('logger', () => {
   it('toLogger: a plain callback gets the bare message (prefix included) of every level; a Logger is kept', () => {
     const got: string[] = [];
     const l = toLogger((m) => got.push(m), { component: 'source' }, 'webhook: ');
-    l.debug('d'); l.warn('w', { count: 2 }); l('i');
+    l.debug('d');
+    l.warn('w', { count: 2 });
+    l('i');
     expect(got).toEqual(['webhook: d', 'webhook: w', 'webhook: i']);
     expect(isLogger(l)).toBe(true);
     const { log } = capture();
@@ -114,28 +156,34 @@ describe('rate-limited repeats', () => {
     vi.useFakeTimers();
     const { log, lines, json } = capture({ format: 'json' });
     const limited = log.child({ component: 'delivery', exporter: 'es' }).limited({ intervalMs: 10_000 });
-    for (let i = 0; i < 500; i++) limited.warn('retry', `es: retrying (connection refused ${i})`, { reason: 'connection_refused' });
+    for (let i = 0; i < 500; i++)
+      limited.warn('retry', `es: retrying (connection refused ${i})`, { reason: 'connection_refused' });
     limited.warn('other', 'es: circuit open');
     expect(lines).toHaveLength(2);
     vi.advanceTimersByTime(10_000);
     expect(json()[2]).toEqual({
-      level: 'warn', time: T.toISOString(), msg: 'es: retrying (connection refused 0) (499 more in the last 10s)',
-      component: 'delivery', exporter: 'es', reason: 'connection_refused', repeated: 499,
+      level: 'warn',
+      time: T.toISOString(),
+      msg: 'es: retrying (connection refused 0) (499 more in the last 10s)',
+      component: 'delivery',
+      exporter: 'es',
+      reason: 'connection_refused',
+      repeated: 499,
     });
-    expect(lines).toHaveLength(3);   // "other" had no repeats: no summary
+    expect(lines).toHaveLength(3); // "other" had no repeats: no summary
     // the next interval logs the first again
     limited.warn('retry', 'es: retrying again');
     expect(json()[3].msg).toBe('es: retrying again');
     limited.stop();
   });
 
-  it('perInterval lines per key; flush() (the logger\'s, at shutdown) writes the summaries now', () => {
+  it("perInterval lines per key; flush() (the logger's, at shutdown) writes the summaries now", () => {
     const { log, lines } = capture();
     const limited = log.limited({ intervalMs: 60_000, perInterval: 3 });
     for (let i = 0; i < 10; i++) limited.info('k', `line ${i}`);
     expect(lines).toHaveLength(3);
     log.flush();
-    expect(lines[3]).toMatch(/INFO  tracee-exporter: line 0 \(7 more in the last 60s\)$/);
+    expect(lines[3]).toMatch(/INFO {2}tracee-exporter: line 0 \(7 more in the last 60s\)$/);
     log.flush();
     expect(lines).toHaveLength(4);
     limited.stop();
@@ -152,7 +200,9 @@ describe('rate-limited repeats', () => {
   it('createRepeatLimiter: the caller gathers what it left out; keys are forgotten at the end of the interval', () => {
     const summaries: string[] = [];
     const limiter = createRepeatLimiter<{ codes: string[] }>({
-      intervalMs: 1_000, perInterval: 2, init: () => ({ codes: [] }),
+      intervalMs: 1_000,
+      perInterval: 2,
+      init: () => ({ codes: [] }),
       onSummary: (w) => summaries.push(`${w.key}: ${w.suppressed} ${w.acc.codes.join(',')}`),
     });
     const admitted = ['a', 'a', 'a', 'b', 'a'].map((k, i) => {

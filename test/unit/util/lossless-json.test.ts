@@ -15,7 +15,10 @@ describe('parseLossless', () => {
   });
 
   it('keeps negative big integers and big integers inside arrays and nested objects', () => {
-    expect(final('{"a":[-9223372036854775808,1],"b":{"c":[{"d":9007199254740993}]}}')).toEqual({ a: [-9223372036854775808n, 1], b: { c: [{ d: 9007199254740993n }] } });
+    expect(final('{"a":[-9223372036854775808,1],"b":{"c":[{"d":9007199254740993}]}}')).toEqual({
+      a: [-9223372036854775808n, 1],
+      b: { c: [{ d: 9007199254740993n }] },
+    });
   });
 
   it('leaves digits inside strings alone, including after escaped quotes', () => {
@@ -24,7 +27,12 @@ describe('parseLossless', () => {
   });
 
   it('does not touch fractions, exponents or safe integers', () => {
-    expect(final('[1.12345678901234567890, 1e12345678901234567, 9007199254740991, 1234567890123456]')).toEqual([1.1234567890123457, Infinity, 9007199254740991, 1234567890123456]);
+    expect(final('[1.12345678901234567890, 1e12345678901234567, 9007199254740991, 1234567890123456]')).toEqual([
+      1.1234567890123457,
+      Infinity,
+      9007199254740991,
+      1234567890123456,
+    ]);
   });
 
   it('is exact even when the text already contains the marker character', () => {
@@ -37,11 +45,16 @@ describe('parseLossless', () => {
   });
 
   // The exact answer, from JSON.parse's source text access (slow: a reviver call per value).
-  const oracle = (text: string) => JSON.parse(text, (_k, v, ctx?: { source?: string }) =>
-    typeof v === 'number' && !Number.isSafeInteger(v) && ctx?.source !== undefined && /^-?\d+$/.test(ctx.source) ? BigInt(ctx.source) : v);
+  const oracle = (text: string) =>
+    JSON.parse(text, (_k, v, ctx?: { source?: string }) =>
+      typeof v === 'number' && !Number.isSafeInteger(v) && ctx?.source !== undefined && /^-?\d+$/.test(ctx.source)
+        ? BigInt(ctx.source)
+        : v,
+    );
 
   it('reads top-level big integers before any nested value without rewriting the text (the classic event case)', () => {
-    const text = '{"timestamp":3399592757030861661,"threadStartTime":3399592752921209981,"pid":7,"args":[{"name":"x","value":1}]}';
+    const text =
+      '{"timestamp":3399592757030861661,"threadStartTime":3399592752921209981,"pid":7,"args":[{"name":"x","value":1}]}';
     const r = parseLossless(text);
     expect(r.marked).toBe(false); // final values: the reader need not revive anything
     expect(r.bigCount).toBe(2);
@@ -50,17 +63,17 @@ describe('parseLossless', () => {
 
   it('agrees with JSON.parse on every case the top-level fast path must hand over or get right', () => {
     const cases = [
-      '{ "t" : 12345678901234567890 , "u":-12345678901234567890}',        // whitespace, negative
-      '{"t":12345678901234567890,"t":5}',                                   // repeated key: the last wins
+      '{ "t" : 12345678901234567890 , "u":-12345678901234567890}', // whitespace, negative
+      '{"t":12345678901234567890,"t":5}', // repeated key: the last wins
       '{"t":5,"t":12345678901234567890}',
-      '{"t":12345678901234567890,"t":12345678901234567891}',                // both round to one double
-      '{"a\\"b":12345678901234567890}',                                    // escaped quote in the key
-      '{"a\\"t":12345678901234567890,"t":12345678901234567890}',            // ... whose tail is another key
+      '{"t":12345678901234567890,"t":12345678901234567891}', // both round to one double
+      '{"a\\"b":12345678901234567890}', // escaped quote in the key
+      '{"a\\"t":12345678901234567890,"t":12345678901234567890}', // ... whose tail is another key
       '{"a\\\\\\"t":12345678901234567890,"t":12345678901234567890}',
-      '{"a\\\\":12345678901234567890}',                                    // escaped backslash in the key
+      '{"a\\\\":12345678901234567890}', // escaped backslash in the key
       '{"__proto__":12345678901234567890}',
-      '{"a":{},"t":12345678901234567890}',                                  // after a nested value
-      '{"s":"{[","t":12345678901234567890}',                                // brackets inside a string
+      '{"a":{},"t":12345678901234567890}', // after a nested value
+      '{"s":"{[","t":12345678901234567890}', // brackets inside a string
       '{"s":"12345678901234567890","t":12345678901234567890,"a":[1]}',
       '[12345678901234567890]',
       ' {"t":12345678901234567890}',

@@ -3,9 +3,18 @@ import { createOtlpHttpExporter } from '../../../../src/exporters/otlp-http/inde
 import type { OtlpHttpExporter, OtlpHttpOptions } from '../../../../src/exporters/otlp-http/index.ts';
 import { BASE_NS, batch, items, record, workloads } from '../../../helpers/otel-record-builders.ts';
 import {
-  FakeOtlpHttpServer, fakeHang, fakeResetMidBody, fakeSlow, fakeStatus,
+  FakeOtlpHttpServer,
+  fakeHang,
+  fakeResetMidBody,
+  fakeSlow,
+  fakeStatus,
 } from '../../../helpers/fake-otlp-http-server.ts';
-import { attrMap, decodeLogsRequest, encodePartialSuccess, encodeRpcStatus } from '../../../helpers/otlp-proto-decode.ts';
+import {
+  attrMap,
+  decodeLogsRequest,
+  encodePartialSuccess,
+  encodeRpcStatus,
+} from '../../../helpers/otlp-proto-decode.ts';
 
 let fake: FakeOtlpHttpServer;
 let exporter: OtlpHttpExporter | undefined;
@@ -30,7 +39,10 @@ async function make(opts: OtlpHttpOptions = {}, env: Record<string, string> = {}
 
 describe('otlp_http exporter: what goes on the wire', () => {
   it('posts protobuf, gzip by default, with headers; K workloads → K ResourceLogs in one request; exact ns', async () => {
-    const e = await make({ headers: { Authorization: 'Bearer s3cr3t' } }, { OTEL_EXPORTER_OTLP_HEADERS: 'x-tenant=t1' });
+    const e = await make(
+      { headers: { Authorization: 'Bearer s3cr3t' } },
+      { OTEL_EXPORTER_OTLP_HEADERS: 'x-tenant=t1' },
+    );
     expect(e.name).toBe('otlp_http');
     expect(e.target).toBe('otel');
     const ws = workloads(4);
@@ -47,7 +59,9 @@ describe('otlp_http exporter: what goes on the wire', () => {
     expect(req.raw.subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
     const decoded = decodeLogsRequest(req.body);
     expect(decoded.resourceLogs).toHaveLength(4);
-    const times = decoded.resourceLogs.flatMap((rl) => rl.scopeLogs[0].logRecords.map((r: any) => BigInt(r.timeUnixNano)));
+    const times = decoded.resourceLogs.flatMap((rl) =>
+      rl.scopeLogs[0].logRecords.map((r: any) => BigInt(r.timeUnixNano)),
+    );
     expect(times.sort((a, b) => (a < b ? -1 : 1))).toEqual(Array.from({ length: 40 }, (_, i) => BASE_NS + BigInt(i)));
     const pods = decoded.resourceLogs.map((rl) => attrMap(rl.resource.attributes)['k8s.pod.name'].stringValue).sort();
     expect(pods).toEqual(['pod-0', 'pod-1', 'pod-2', 'pod-3']);
@@ -65,7 +79,13 @@ describe('otlp_http exporter: what goes on the wire', () => {
   });
 
   it('puts service.name and OTEL_RESOURCE_ATTRIBUTES on every workload resource', async () => {
-    const e = await make({}, { OTEL_SERVICE_NAME: 'tracee-prod', OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=prod,k8s.cluster.name=c1' });
+    const e = await make(
+      {},
+      {
+        OTEL_SERVICE_NAME: 'tracee-prod',
+        OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=prod,k8s.cluster.name=c1',
+      },
+    );
     await e.send(batch(workloads(2), 4));
     const rls = decodeLogsRequest(fake.requests[0].body).resourceLogs;
     expect(rls).toHaveLength(2);
@@ -85,7 +105,13 @@ describe('otlp_http exporter: what goes on the wire', () => {
   });
 
   it('resolves the endpoint from the environment (generic var + /v1/logs)', async () => {
-    exporter = createOtlpHttpExporter({}, { env: { OTEL_EXPORTER_OTLP_ENDPOINT: fake.baseUrl, OTEL_EXPORTER_OTLP_COMPRESSION: 'none' }, warn: (m) => warnings.push(m) });
+    exporter = createOtlpHttpExporter(
+      {},
+      {
+        env: { OTEL_EXPORTER_OTLP_ENDPOINT: fake.baseUrl, OTEL_EXPORTER_OTLP_COMPRESSION: 'none' },
+        warn: (m) => warnings.push(m),
+      },
+    );
     expect(await exporter.send(batch(workloads(1), 1))).toEqual({ status: 'ok' }); // send() starts lazily
     expect(fake.requests[0].path).toBe('/v1/logs');
     expect(fake.requests[0].headers['content-encoding']).toBeUndefined();
@@ -96,36 +122,64 @@ describe('otlp_http exporter: classification of answers', () => {
   it('429 with Retry-After seconds → retryable with retryAfterMs', async () => {
     fake.next(fakeStatus(429, 'slow down', { 'retry-after': '3' }));
     const e = await make();
-    expect(await e.send(batch(workloads(1), 2))).toEqual({ status: 'retryable', reason: 'HTTP 429 Too Many Requests: slow down', retryAfterMs: 3000 });
+    expect(await e.send(batch(workloads(1), 2))).toEqual({
+      status: 'retryable',
+      reason: 'HTTP 429 Too Many Requests: slow down',
+      retryAfterMs: 3000,
+    });
   });
 
   it('503 with an HTTP-date Retry-After → retryable', async () => {
     const now = Date.parse('2026-11-28T10:00:00Z');
     fake.next(fakeStatus(503, '', { 'retry-after': 'Sat, 28 Nov 2026 10:00:12 GMT' }));
     exporter = createOtlpHttpExporter({ logsEndpoint: fake.logsUrl }, { env: {}, now: () => now });
-    expect(await exporter.send(batch(workloads(1), 1))).toEqual({ status: 'retryable', reason: 'HTTP 503 Service Unavailable', retryAfterMs: 12_000 });
+    expect(await exporter.send(batch(workloads(1), 1))).toEqual({
+      status: 'retryable',
+      reason: 'HTTP 503 Service Unavailable',
+      retryAfterMs: 12_000,
+    });
   });
 
   it('400 with a protobuf google.rpc.Status → rejected with the collector message', async () => {
-    fake.next(fakeStatus(400, encodeRpcStatus(3, 'proto: illegal wireType 7'), { 'content-type': 'application/x-protobuf' }));
+    fake.next(
+      fakeStatus(400, encodeRpcStatus(3, 'proto: illegal wireType 7'), { 'content-type': 'application/x-protobuf' }),
+    );
     const e = await make();
-    expect(await e.send(batch(workloads(1), 1))).toEqual({ status: 'rejected', cause: 'permanent', reason: 'HTTP 400 Bad Request: proto: illegal wireType 7' });
+    expect(await e.send(batch(workloads(1), 1))).toEqual({
+      status: 'rejected',
+      cause: 'permanent',
+      reason: 'HTTP 400 Bad Request: proto: illegal wireType 7',
+    });
   });
 
-  it('500 is rejected (the spec forbids retrying it), as the destination\'s state (replayable), not a verdict on the events', async () => {
+  it("500 is rejected (the spec forbids retrying it), as the destination's state (replayable), not a verdict on the events", async () => {
     fake.next(fakeStatus(500, 'boom'));
     const e = await make();
-    expect(await e.send(batch(workloads(1), 1))).toEqual({ status: 'rejected', cause: 'destination_state', reason: 'HTTP 500 Internal Server Error: boom' });
+    expect(await e.send(batch(workloads(1), 1))).toEqual({
+      status: 'rejected',
+      cause: 'destination_state',
+      reason: 'HTTP 500 Internal Server Error: boom',
+    });
   });
 
   it('200 with partial success → ok with the rejected count and message', async () => {
-    fake.next(fakeStatus(200, encodePartialSuccess(2, 'two records too old'), { 'content-type': 'application/x-protobuf' }));
+    fake.next(
+      fakeStatus(200, encodePartialSuccess(2, 'two records too old'), { 'content-type': 'application/x-protobuf' }),
+    );
     const e = await make();
-    expect(await e.send(batch(workloads(1), 5))).toEqual({ status: 'ok', rejected: 2, rejectedReason: 'two records too old' });
+    expect(await e.send(batch(workloads(1), 5))).toEqual({
+      status: 'ok',
+      rejected: 2,
+      rejectedReason: 'two records too old',
+    });
   });
 
   it('JSON partial success', async () => {
-    fake.next(fakeStatus(200, JSON.stringify({ partialSuccess: { rejectedLogRecords: '1', errorMessage: 'nope' } }), { 'content-type': 'application/json' }));
+    fake.next(
+      fakeStatus(200, JSON.stringify({ partialSuccess: { rejectedLogRecords: '1', errorMessage: 'nope' } }), {
+        'content-type': 'application/json',
+      }),
+    );
     const e = await make({ protocol: 'http/json' });
     expect(await e.send(batch(workloads(1), 3))).toEqual({ status: 'ok', rejected: 1, rejectedReason: 'nope' });
   });
@@ -139,7 +193,9 @@ describe('otlp_http exporter: classification of answers', () => {
   });
 
   it('a connection reset before any answer → retryable', async () => {
-    fake.next((_req, res) => { res.socket?.resetAndDestroy(); });
+    fake.next((_req, res) => {
+      res.socket?.resetAndDestroy();
+    });
     const e = await make();
     expect((await e.send(batch(workloads(1), 1))).status).toBe('retryable');
   });
@@ -150,7 +206,10 @@ describe('otlp_http exporter: classification of answers', () => {
     const t0 = Date.now();
     const o = await e.send(batch(workloads(1), 1));
     expect(Date.now() - t0).toBeLessThan(1500);
-    expect(o).toMatchObject({ status: 'retryable', reason: expect.stringMatching(/^TIMEOUT: no complete answer within 200 ms/) });
+    expect(o).toMatchObject({
+      status: 'retryable',
+      reason: expect.stringMatching(/^TIMEOUT: no complete answer within 200 ms/),
+    });
     expect(await e.send(batch(workloads(1), 1))).toEqual({ status: 'ok' });
   });
 
@@ -160,7 +219,10 @@ describe('otlp_http exporter: classification of answers', () => {
       res.write(Buffer.alloc(5));
     });
     const e = await make({ timeoutMs: 200 });
-    expect(await e.send(batch(workloads(1), 1))).toMatchObject({ status: 'retryable', reason: expect.stringMatching(/^TIMEOUT: .*\(after HTTP 200 headers\)/) });
+    expect(await e.send(batch(workloads(1), 1))).toMatchObject({
+      status: 'retryable',
+      reason: expect.stringMatching(/^TIMEOUT: .*\(after HTTP 200 headers\)/),
+    });
   });
 
   it('connection refused → retryable, and the reason carries no header value or URL credentials', async () => {
@@ -183,7 +245,10 @@ describe('otlp_http exporter: classification of answers', () => {
     const e = await make();
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 100);
-    expect(await e.send(batch(workloads(1), 1), ac.signal)).toMatchObject({ status: 'retryable', reason: expect.stringMatching(/^ABORTED/) });
+    expect(await e.send(batch(workloads(1), 1), ac.signal)).toMatchObject({
+      status: 'retryable',
+      reason: expect.stringMatching(/^ABORTED/),
+    });
   });
 });
 
@@ -197,7 +262,11 @@ describe('otlp_http exporter: request size', () => {
     const o = await e.send(b);
     expect(fake.requests.length).toBeGreaterThan(2);
     for (const r of fake.requests) expect(r.body.length).toBeLessThanOrEqual(16 * 1024);
-    const seqs = fake.requests.flatMap((r) => decodeLogsRequest(r.body).resourceLogs.flatMap((rl) => rl.scopeLogs[0].logRecords.map((lr: any) => Number(attrMap(lr.attributes)['tracee.seq'].intValue))));
+    const seqs = fake.requests.flatMap((r) =>
+      decodeLogsRequest(r.body).resourceLogs.flatMap((rl) =>
+        rl.scopeLogs[0].logRecords.map((lr: any) => Number(attrMap(lr.attributes)['tracee.seq'].intValue)),
+      ),
+    );
     expect(seqs.sort((x, y) => x - y)).toEqual(Array.from({ length: 200 }, (_, i) => i));
     expect(o).toEqual({ status: 'ok', rejected: 3, rejectedReason: 'a; b' });
   });
@@ -219,7 +288,9 @@ describe('otlp_http exporter: request size', () => {
   it('413 splits the request in halves within the same send; a single record still refused is rejected', async () => {
     // The fake refuses any request carrying more than 3 records, or record 9 at all.
     fake.always((req, res) => {
-      const seqs = decodeLogsRequest(req.body).resourceLogs.flatMap((rl) => rl.scopeLogs[0].logRecords.map((lr: any) => attrMap(lr.attributes)['tracee.seq'].intValue));
+      const seqs = decodeLogsRequest(req.body).resourceLogs.flatMap((rl) =>
+        rl.scopeLogs[0].logRecords.map((lr: any) => attrMap(lr.attributes)['tracee.seq'].intValue),
+      );
       const tooBig = seqs.length > 3 || seqs.includes('9');
       res.writeHead(tooBig ? 413 : 200, { 'content-type': 'application/x-protobuf' });
       res.end(tooBig ? encodeRpcStatus(8, 'request body too large') : '');
@@ -237,7 +308,14 @@ describe('otlp_http exporter: request size', () => {
     const e = await make({ maxRequestBytes: 4096 });
     const [w] = workloads(1);
     const o = await e.send(items([record(w, 0), record(w, 1, { body: 'y'.repeat(10_000) }), record(w, 2)]));
-    expect(o).toMatchObject({ status: 'partial', items: [{ status: 'ok' }, { status: 'rejected', reason: expect.stringMatching(/over maxRequestBytes/) }, { status: 'ok' }] });
+    expect(o).toMatchObject({
+      status: 'partial',
+      items: [
+        { status: 'ok' },
+        { status: 'rejected', reason: expect.stringMatching(/over maxRequestBytes/) },
+        { status: 'ok' },
+      ],
+    });
   });
 });
 
@@ -250,7 +328,10 @@ describe('otlp_http exporter: lifecycle', () => {
   });
 
   it('start fails clearly when a TLS file is missing (no contents in the message)', async () => {
-    const e = createOtlpHttpExporter({ logsEndpoint: 'https://127.0.0.1:1/v1/logs', tls: { caFile: '/nonexistent/ca.pem' } }, { env: {} });
+    const e = createOtlpHttpExporter(
+      { logsEndpoint: 'https://127.0.0.1:1/v1/logs', tls: { caFile: '/nonexistent/ca.pem' } },
+      { env: {} },
+    );
     await expect(e.start()).rejects.toThrow('otlp_http.tls.caFile: cannot read "/nonexistent/ca.pem": ENOENT');
   });
 
@@ -259,14 +340,20 @@ describe('otlp_http exporter: lifecycle', () => {
   });
 
   it('exposes its settings with header values and URL credentials redacted', () => {
-    exporter = createOtlpHttpExporter({ logsEndpoint: 'http://u:pw@h:1/v1/logs?k=secret', headers: { authorization: 'Bearer s3cr3t' } }, { env: {} });
+    exporter = createOtlpHttpExporter(
+      { logsEndpoint: 'http://u:pw@h:1/v1/logs?k=secret', headers: { authorization: 'Bearer s3cr3t' } },
+      { env: {} },
+    );
     const text = JSON.stringify(exporter.settings);
     expect(text).not.toMatch(/s3cr3t|pw|secret/);
     expect(exporter.settings.headers).toEqual({ authorization: '[redacted]' });
   });
 
   it('warns (not throws) about invalid env values', () => {
-    exporter = createOtlpHttpExporter({}, { env: { OTEL_EXPORTER_OTLP_TIMEOUT: 'abc' }, warn: (m) => warnings.push(m) });
+    exporter = createOtlpHttpExporter(
+      {},
+      { env: { OTEL_EXPORTER_OTLP_TIMEOUT: 'abc' }, warn: (m) => warnings.push(m) },
+    );
     expect(warnings).toEqual(['OTEL_EXPORTER_OTLP_TIMEOUT ignored: expected a positive integer, got "abc"']);
   });
 });

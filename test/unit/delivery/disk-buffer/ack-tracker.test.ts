@@ -15,7 +15,10 @@ describe('disk buffer ack tracker', () => {
 
   it('a shuffled permutation ends at the end, whatever the order', () => {
     const ids = Array.from({ length: 1000 }, (_, i) => i);
-    for (let i = ids.length - 1; i > 0; i--) { const j = (i * 7919) % (i + 1); [ids[i], ids[j]] = [ids[j], ids[i]]; }
+    for (let i = ids.length - 1; i > 0; i--) {
+      const j = (i * 7919) % (i + 1);
+      [ids[i], ids[j]] = [ids[j], ids[i]];
+    }
     const t = createAckTracker(0);
     let max = 0;
     for (const id of ids) {
@@ -33,7 +36,7 @@ describe('disk buffer ack tracker', () => {
     t.ack(5);
     t.ack(7);
     expect(t.skipTo(5)).toBe(true);
-    expect(t.position).toBe(6);   // 5 was acked already
+    expect(t.position).toBe(6); // 5 was acked already
     expect(t.ack(2)).toBe(false);
     expect(t.ack(6)).toBe(true);
     expect(t.position).toBe(8);

@@ -22,9 +22,9 @@ describe('disk-buffered delivery: healthy path', () => {
     await buffer.flush();
     expect(new Set(ex.accepted).size).toBe(200);
     const st = buffer.bufferStats();
-    expect(st.replayedFromDisk).toBe(0);   // the fast path: nothing was read back from disk
+    expect(st.replayedFromDisk).toBe(0); // the fast path: nothing was read back from disk
     expect(st.events).toBe(0);
-    await until(() => segmentFiles(dir).length === 1);   // only the active segment is left
+    await until(() => segmentFiles(dir).length === 1); // only the active segment is left
     const report = await buffer.shutdown(1000);
     expect(report).toMatchObject({ drained: true, pending: [], buffered: 0 });
     expect(ackedIn(dir)).toBe(200);
@@ -76,7 +76,9 @@ describe('disk-buffered delivery: restart and replay', () => {
   it('only records after the acknowledged position are replayed (a snapshot of the directory = a crash)', async () => {
     const dir = tmpDir();
     let up = true;
-    const ex1 = createFakeExporter('fake-switch', () => (up ? { status: 'ok' } : { status: 'retryable', reason: 'HTTP 503' }));
+    const ex1 = createFakeExporter('fake-switch', () =>
+      up ? { status: 'ok' } : { status: 'retryable', reason: 'HTTP 503' },
+    );
     const first = await openBuffer(dir, ex1);
     first.buffer.start();
     for (let n = 0; n < 40; n++) await first.buffer.push(item(n));
@@ -121,7 +123,9 @@ describe('disk-buffered delivery: restart and replay', () => {
     fs.appendFileSync(file, torn);
     const ex = fakeOkExporter();
     const second = await openBuffer(dir, ex);
-    expect(second.corrupt).toEqual([[1, expect.stringMatching(/torn record at the end \(partial write\) at byte \d+, 38 byte\(s\) cut/)]]);
+    expect(second.corrupt).toEqual([
+      [1, expect.stringMatching(/torn record at the end \(partial write\) at byte \d+, 38 byte\(s\) cut/)],
+    ]);
     expect(second.logs.join('\n')).toMatch(/skipped 1 damaged record/);
     expect(fs.statSync(file).size).toBe(whole);
     second.buffer.start();
@@ -157,28 +161,47 @@ describe('disk-buffered delivery: restart and replay', () => {
     const dir = tmpDir();
     const first = await openBuffer(dir, down());
     await first.buffer.push(item(0));
-    await first.buffer.push({ record: { id: 'x', kind: 'event', doc: {} }, origin: { source: 'test', line: 99 }, input: '{"no":"n"}' });
+    await first.buffer.push({
+      record: { id: 'x', kind: 'event', doc: {} },
+      origin: { source: 'test', line: 99 },
+      input: '{"no":"n"}',
+    });
     await first.buffer.shutdown(10);
     const ex = fakeOkExporter();
     const second = await openBuffer(dir, ex);
     second.buffer.start();
     await second.buffer.flush();
     expect(ex.accepted).toEqual(['e0']);
-    expect(second.corrupt).toEqual([[1, expect.stringMatching(/record 1 \(test:99\): cannot rebuild the record: no n/)]]);
+    expect(second.corrupt).toEqual([
+      [1, expect.stringMatching(/record 1 \(test:99\): cannot rebuild the record: no n/)],
+    ]);
     await second.buffer.shutdown(1000);
   });
 
   it('items without input text (mapped records) survive a restart as they were', async () => {
     const dir = tmpDir();
     const first = await openBuffer(dir, down());
-    await first.buffer.push({ record: { id: 'doc-1', kind: 'alert', doc: { a: { b: [1, 'x'] } }, json: '{"a":{"b":[1,"x"]}}' }, origin: { source: 'webhook', line: 2, detail: 'req 7' } });
+    await first.buffer.push({
+      record: { id: 'doc-1', kind: 'alert', doc: { a: { b: [1, 'x'] } }, json: '{"a":{"b":[1,"x"]}}' },
+      origin: { source: 'webhook', line: 2, detail: 'req 7' },
+    });
     await first.buffer.shutdown(10);
     const seen: unknown[] = [];
-    const ex = createFakeExporter('fake-seen', (batch) => { for (const i of batch) seen.push({ id: i.record.id, kind: i.record.kind, doc: i.record.doc, origin: i.origin }); return { status: 'ok' }; });
+    const ex = createFakeExporter('fake-seen', (batch) => {
+      for (const i of batch) seen.push({ id: i.record.id, kind: i.record.kind, doc: i.record.doc, origin: i.origin });
+      return { status: 'ok' };
+    });
     const second = await openBuffer(dir, ex);
     second.buffer.start();
     await second.buffer.flush();
-    expect(seen).toEqual([{ id: 'doc-1', kind: 'alert', doc: { a: { b: [1, 'x'] } }, origin: { source: 'webhook', line: 2, detail: 'req 7' } }]);
+    expect(seen).toEqual([
+      {
+        id: 'doc-1',
+        kind: 'alert',
+        doc: { a: { b: [1, 'x'] } },
+        origin: { source: 'webhook', line: 2, detail: 'req 7' },
+      },
+    ]);
     await second.buffer.shutdown(1000);
   });
 
@@ -204,7 +227,7 @@ describe('disk-buffered delivery: acks in any order', () => {
     ex.answer({ status: 'retryable', reason: 'HTTP 503' });
     ex.answer({ status: 'ok' });
     await new Promise((r) => setTimeout(r, 80));
-    expect(buffer.bufferStats().events).toBe(10);   // 5..9 acked, but 0..4 are not
+    expect(buffer.bufferStats().events).toBe(10); // 5..9 acked, but 0..4 are not
     expect(ackedIn(dir)).toBe(0);
     await until(() => ex.waiting === 1);
     ex.answer({ status: 'ok' });
@@ -218,14 +241,22 @@ describe('disk-buffered delivery: size cap', () => {
   it('block: a push waits for room (backpressure) until acknowledged segments are deleted', async () => {
     const dir = tmpDir();
     const ex = fakeManualExporter();
-    const { buffer } = await openBuffer(dir, ex, { maxBytes: 4096, segmentBytes: 1024 }, { maxBatchItems: 1000, flushIntervalMs: 1 });
+    const { buffer } = await openBuffer(
+      dir,
+      ex,
+      { maxBytes: 4096, segmentBytes: 1024 },
+      { maxBatchItems: 1000, flushIntervalMs: 1 },
+    );
     buffer.start();
     let n = 0;
     let blockedAt = -1;
     for (; n < 100; n++) {
       const p = buffer.push(item(n, undefined, 100));
       const done = await Promise.race([p.then(() => true), new Promise((r) => setTimeout(() => r(false), 50))]);
-      if (!done) { blockedAt = n; break; }
+      if (!done) {
+        blockedAt = n;
+        break;
+      }
     }
     expect(blockedAt).toBeGreaterThan(10);
     expect(buffer.bufferStats().bytes).toBeLessThanOrEqual(4096);
@@ -233,7 +264,10 @@ describe('disk-buffered delivery: size cap', () => {
     // the destination answers: records are acked, segments deleted, the push goes through
     while (ex.waiting > 0) ex.answer({ status: 'ok' });
     await until(() => buffer.stats().waitingPushes === 0);
-    await until(() => { if (ex.waiting > 0) ex.answer({ status: 'ok' }); return buffer.bufferStats().events === 0; });
+    await until(() => {
+      if (ex.waiting > 0) ex.answer({ status: 'ok' });
+      return buffer.bufferStats().events === 0;
+    });
     expect(new Set(ex.accepted).size).toBe(blockedAt + 1);
     expect(buffer.bufferStats().droppedOldest).toBe(0);
     await buffer.shutdown(1000);
@@ -241,18 +275,25 @@ describe('disk-buffered delivery: size cap', () => {
 
   it('drop_oldest: whole oldest segments go, every dropped event counted (buffer_full_drop_oldest) and logged', async () => {
     const dir = tmpDir();
-    const { buffer, drops, logs } = await openBuffer(dir, down(), { maxBytes: 4096, segmentBytes: 1024, whenFull: 'drop_oldest', windowItems: 5 });
+    const { buffer, drops, logs } = await openBuffer(dir, down(), {
+      maxBytes: 4096,
+      segmentBytes: 1024,
+      whenFull: 'drop_oldest',
+      windowItems: 5,
+    });
     buffer.start();
     const total = 200;
-    for (let n = 0; n < total; n++) await buffer.push(item(n, undefined, 100));   // never blocks
+    for (let n = 0; n < total; n++) await buffer.push(item(n, undefined, 100)); // never blocks
     expect(buffer.bufferStats().bytes).toBeLessThanOrEqual(4096);
     const dropped = drops.reduce((s, [, c]) => s + c, 0);
     expect(drops.every(([r]) => r === 'buffer_full_drop_oldest')).toBe(true);
     expect(dropped).toBeGreaterThan(100);
-    expect(logs.some((l) => /dropped the oldest \d+ buffered event\(s\) \(buffer_full_drop_oldest\)/.test(l))).toBe(true);
+    expect(logs.some((l) => /dropped the oldest \d+ buffered event\(s\) \(buffer_full_drop_oldest\)/.test(l))).toBe(
+      true,
+    );
     expect(buffer.stats().dropped.buffer_full_drop_oldest).toBe(dropped);
     const report = await buffer.shutdown(20);
-    const droppedAll = drops.reduce((s, [, c]) => s + c, 0);   // + records of dropped segments still in memory
+    const droppedAll = drops.reduce((s, [, c]) => s + c, 0); // + records of dropped segments still in memory
     // nothing is lost silently: dropped + still buffered = pushed
     expect(droppedAll + report.buffered!).toBe(total);
     // the buffered ones are the newest, and they are replayed
@@ -270,8 +311,15 @@ describe('disk-buffered delivery: bounded memory', () => {
   it('during an outage records stay on disk: at most windowItems are held in memory; all are delivered after', async () => {
     const dir = tmpDir();
     let up = false;
-    const ex = createFakeExporter('fake-switch', () => (up ? { status: 'ok' } : { status: 'retryable', reason: 'HTTP 503' }));
-    const { buffer } = await openBuffer(dir, ex, { windowItems: 20, segmentBytes: 4096 }, { maxQueueItems: 20, maxBatchItems: 10 });
+    const ex = createFakeExporter('fake-switch', () =>
+      up ? { status: 'ok' } : { status: 'retryable', reason: 'HTTP 503' },
+    );
+    const { buffer } = await openBuffer(
+      dir,
+      ex,
+      { windowItems: 20, segmentBytes: 4096 },
+      { maxQueueItems: 20, maxBatchItems: 10 },
+    );
     buffer.start();
     for (let n = 0; n < 1000; n++) await buffer.push(item(n, undefined, 50));
     await new Promise((r) => setTimeout(r, 50));
@@ -282,7 +330,7 @@ describe('disk-buffered delivery: bounded memory', () => {
     up = true;
     await buffer.flush();
     expect(new Set(ex.accepted).size).toBe(1000);
-    expect(buffer.bufferStats().replayedFromDisk).toBeGreaterThan(900);   // read back from disk, not kept in memory
+    expect(buffer.bufferStats().replayedFromDisk).toBeGreaterThan(900); // read back from disk, not kept in memory
     await buffer.shutdown(1000);
   });
 
@@ -314,7 +362,7 @@ describe('disk-buffered delivery: damage inside a segment', () => {
     const buf = fs.readFileSync(file);
     let pos = 0;
     for (let k = 0; k < 2; k++) pos += 8 + buf.readUInt32LE(pos);
-    buf.fill(0, pos);   // records 2.. of the first segment: zeros (same file size)
+    buf.fill(0, pos); // records 2.. of the first segment: zeros (same file size)
     fs.writeFileSync(file, buf);
     const ex = fakeOkExporter();
     const second = await openBuffer(dir, ex, { segmentBytes: 1024 });
@@ -332,18 +380,26 @@ describe('disk-buffered delivery: damage inside a segment', () => {
 });
 
 describe('disk-buffered delivery: open()', () => {
-  const options = (dir: string) => ({ dir, maxBytes: 1024 * 1024, whenFull: 'block' as const, fsync: 'interval' as const, fsyncIntervalMs: 50 });
+  const options = (dir: string) => ({
+    dir,
+    maxBytes: 1024 * 1024,
+    whenFull: 'block' as const,
+    fsync: 'interval' as const,
+    fsyncIntervalMs: 50,
+  });
 
   it('creating one touches no file; a push before open() is refused, a push while it opens waits for it', async () => {
     const dir = path.join(tmpDir(), 'not-yet');
     const ex = fakeOkExporter();
-    const buffer = createDiskBufferedDelivery(createDelivery(ex, { flushIntervalMs: 5 }), revive, options(dir), { log: () => {} });
+    const buffer = createDiskBufferedDelivery(createDelivery(ex, { flushIntervalMs: 5 }), revive, options(dir), {
+      log: () => {},
+    });
     expect(fs.existsSync(dir)).toBe(false);
     expect(buffer.stats().buffer).toMatchObject({ events: 0, segments: 0 });
     await expect(buffer.push(item(0))).rejects.toThrow(/is not open/);
-    const opening = Promise.all([buffer.open(), buffer.open()]);   // one recovery: a second one would find the lock taken
+    const opening = Promise.all([buffer.open(), buffer.open()]); // one recovery: a second one would find the lock taken
     const pushed = buffer.push(item(1));
-    buffer.start();   // before the open finished: starts once it has
+    buffer.start(); // before the open finished: starts once it has
     await opening;
     await pushed;
     await buffer.flush();

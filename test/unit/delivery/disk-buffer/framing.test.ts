@@ -18,9 +18,13 @@ describe('disk buffer framing', () => {
   });
 
   it('reads consecutive frames', () => {
-    const buf = Buffer.concat([encodeFrame(Buffer.from('a')), encodeFrame(Buffer.from('bb')), encodeFrame(Buffer.from('ccc'))]);
+    const buf = Buffer.concat([
+      encodeFrame(Buffer.from('a')),
+      encodeFrame(Buffer.from('bb')),
+      encodeFrame(Buffer.from('ccc')),
+    ]);
     const out: string[] = [];
-    for (let pos = 0; pos < buf.length;) {
+    for (let pos = 0; pos < buf.length; ) {
       const f = readFrame(buf, pos);
       if (f.kind !== 'record') throw new Error(f.kind);
       out.push(f.payload.toString());

@@ -9,7 +9,11 @@ const frames = (...payloads: string[]): Buffer => Buffer.concat(payloads.map((p)
 const ack = (acked: number) => ({ path: '/buf/ack.json', text: `${JSON.stringify({ acked })}\n` });
 
 /** Earlier segments (only their sizes count) and the last one's bytes. */
-function dir(ackFile: BufferDirContents['ackFile'], earlier: Array<[firstId: number, bytes: number]>, last?: [firstId: number, bytes: Buffer]): BufferDirContents {
+function dir(
+  ackFile: BufferDirContents['ackFile'],
+  earlier: Array<[firstId: number, bytes: number]>,
+  last?: [firstId: number, bytes: Buffer],
+): BufferDirContents {
   const segments = earlier.map(([firstId, bytes]) => ({ firstId, bytes }));
   if (last !== undefined) segments.push({ firstId: last[0], bytes: last[1].length });
   return { ackFile, segments, lastSegment: last?.[1] };
@@ -47,8 +51,17 @@ describe('planRecovery', () => {
 
   it('no ack.json: nothing acknowledged, everything from the first segment left is replayed', () => {
     const last = frames('x', 'y');
-    const plan = planRecovery(dir(undefined, [[3, 200], [5, 300]], [9, last]));
-    expect(plan.position).toBe(3);   // ids below the first segment are gone: acknowledged, or dropped with their segment
+    const plan = planRecovery(
+      dir(
+        undefined,
+        [
+          [3, 200],
+          [5, 300],
+        ],
+        [9, last],
+      ),
+    );
+    expect(plan.position).toBe(3); // ids below the first segment are gone: acknowledged, or dropped with their segment
     expect(plan.keep).toEqual([
       { firstId: 3, endId: 5, bytes: 200 },
       { firstId: 5, endId: 9, bytes: 300 },
@@ -72,8 +85,8 @@ describe('planRecovery', () => {
   it('a frame with a bad checksum still counts (it has an id; the reader skips it), an impossible length ends the segment', () => {
     const good = frames('a', 'b', 'c');
     const flipped = Buffer.from(good);
-    flipped[9 + 8] ^= 0xff;   // the payload byte of the second frame (frames of 1 byte are 9 bytes long)
-    const zeros = Buffer.alloc(16);   // length 0: not a frame
+    flipped[9 + 8] ^= 0xff; // the payload byte of the second frame (frames of 1 byte are 9 bytes long)
+    const zeros = Buffer.alloc(16); // length 0: not a frame
     const plan = planRecovery(dir(ack(0), [], [0, Buffer.concat([flipped, zeros])]));
     expect(plan.keep).toEqual([{ firstId: 0, endId: 3, bytes: good.length }]);
     expect(plan.cut).toEqual({ kind: 'bad_length', firstId: 0, offset: good.length, bytes: 16 });
@@ -82,7 +95,9 @@ describe('planRecovery', () => {
   it('a damaged ack.json is an error naming the file (replaying from 0 could resend everything)', () => {
     const last = frames('a');
     for (const text of ['{"acked": -1}', '{"acked": 1.5}', '{', '']) {
-      expect(() => planRecovery(dir({ path: '/buf/ack.json', text }, [], [0, last]))).toThrow(/\/buf\/ack\.json: not a valid checkpoint/);
+      expect(() => planRecovery(dir({ path: '/buf/ack.json', text }, [], [0, last]))).toThrow(
+        /\/buf\/ack\.json: not a valid checkpoint/,
+      );
     }
   });
 });

@@ -11,17 +11,25 @@ describe('disk-buffered delivery: block mode frees an acknowledged active segmen
     const dir = tmpDir();
     const ex = fakeOkExporter();
     // one segment as large as the cap: the buffer fills up inside the active segment
-    const { buffer } = await openBuffer(dir, ex, { maxBytes: 4096, segmentBytes: 4096, whenFull: 'block', checkpointIntervalMs: 10 });
+    const { buffer } = await openBuffer(dir, ex, {
+      maxBytes: 4096,
+      segmentBytes: 4096,
+      whenFull: 'block',
+      checkpointIntervalMs: 10,
+    });
     buffer.start();
     let n = 0;
     // fill to just below the cap; everything is delivered and acknowledged
     while (buffer.bufferStats().bytes < 3600) await buffer.push(item(n++, undefined, 200));
     await buffer.flush();
     expect(buffer.bufferStats().events).toBe(0);
-    await new Promise((r) => setTimeout(r, 50));   // checkpoints ran: nothing more will be acked
+    await new Promise((r) => setTimeout(r, 50)); // checkpoints ran: nothing more will be acked
     // this one does not fit next to the (acknowledged) active segment: it waits for room
     const late = buffer.push(item(n++, undefined, 600));
-    const outcome = await Promise.race([late.then(() => 'admitted'), new Promise((r) => setTimeout(() => r('still blocked'), 1500))]);
+    const outcome = await Promise.race([
+      late.then(() => 'admitted'),
+      new Promise((r) => setTimeout(() => r('still blocked'), 1500)),
+    ]);
     expect(outcome).toBe('admitted');
     await buffer.flush();
     expect(new Set(ex.accepted).size).toBe(n);
@@ -32,12 +40,20 @@ describe('disk-buffered delivery: block mode frees an acknowledged active segmen
 describe('disk-buffered delivery: a checkpoint that cannot be saved', () => {
   it('acknowledged segments are still deleted (a restart starts at the first segment left), so a full buffer keeps taking pushes', async () => {
     const dir = tmpDir();
-    fs.mkdirSync(path.join(dir, 'ack.json.tmp'));   // writeCheckpoint cannot create its temp file: EISDIR
+    fs.mkdirSync(path.join(dir, 'ack.json.tmp')); // writeCheckpoint cannot create its temp file: EISDIR
     const ex = fakeOkExporter();
-    const { buffer, logs } = await openBuffer(dir, ex, { maxBytes: 8192, segmentBytes: 1024, whenFull: 'block', checkpointIntervalMs: 10 });
+    const { buffer, logs } = await openBuffer(dir, ex, {
+      maxBytes: 8192,
+      segmentBytes: 1024,
+      whenFull: 'block',
+      checkpointIntervalMs: 10,
+    });
     buffer.start();
     // ~20 times the cap, delivered as it goes
-    const all = (async () => { for (let n = 0; n < 400; n++) await buffer.push(item(n, undefined, 300)); return 'all pushed'; })();
+    const all = (async () => {
+      for (let n = 0; n < 400; n++) await buffer.push(item(n, undefined, 300));
+      return 'all pushed';
+    })();
     const outcome = await Promise.race([all, new Promise((r) => setTimeout(() => r('blocked'), 3000))]);
     expect(outcome).toBe('all pushed');
     await buffer.flush();

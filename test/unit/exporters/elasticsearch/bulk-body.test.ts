@@ -15,7 +15,11 @@ describe('bulk body', () => {
   const enc = new BulkEncoder(targets);
 
   it('writes a create action with _id = record.id into the events stream', () => {
-    const rec: EcsRecord = { id: 'abc"1', kind: 'event', doc: { '@timestamp': '2026-01-01T00:00:00.123456789Z', event: { kind: 'event', action: 'execve' } } };
+    const rec: EcsRecord = {
+      id: 'abc"1',
+      kind: 'event',
+      doc: { '@timestamp': '2026-01-01T00:00:00.123456789Z', event: { kind: 'event', action: 'execve' } },
+    };
     const e = enc.encode(rec);
     expect(e.ok).toBe(true);
     if (!e.ok) return;
@@ -28,14 +32,21 @@ describe('bulk body', () => {
   });
 
   it('routes alerts to the alerts stream and overwrites what the mapper set', () => {
-    const rec: EcsRecord = { id: 'x', kind: 'alert', doc: { event: { kind: 'alert', dataset: 'wrong' }, data_stream: { type: 'metrics', dataset: 'wrong', namespace: 'wrong' } } };
+    const rec: EcsRecord = {
+      id: 'x',
+      kind: 'alert',
+      doc: {
+        event: { kind: 'alert', dataset: 'wrong' },
+        data_stream: { type: 'metrics', dataset: 'wrong', namespace: 'wrong' },
+      },
+    };
     const e = enc.encode(rec);
     if (!e.ok) throw new Error(e.reason);
     const { action, doc } = lines(e.text);
     expect(action.create._index).toBe('logs-tracee.alerts-prod');
     expect(doc.data_stream).toEqual({ type: 'logs', dataset: 'tracee.alerts', namespace: 'prod' });
     expect(doc.event.dataset).toBe('tracee.alerts');
-    expect(rec.doc.event).toEqual({ kind: 'alert', dataset: 'wrong' });   // input not mutated
+    expect(rec.doc.event).toEqual({ kind: 'alert', dataset: 'wrong' }); // input not mutated
   });
 
   it('adds event.dataset when the document has no event object', () => {
@@ -44,7 +55,7 @@ describe('bulk body', () => {
     expect(lines(e.text).doc.event).toEqual({ dataset: 'tracee.events' });
   });
 
-  it('sets event.ingested to the attempt\'s time, the same from the JSON text as from the object (replacing one already there)', () => {
+  it("sets event.ingested to the attempt's time, the same from the JSON text as from the object (replacing one already there)", () => {
     const at = '2026-11-28T17:30:00.000Z';
     const docs: Array<Record<string, unknown>> = [
       { '@timestamp': 't', event: { kind: 'alert', action: 'x' }, message: 'm' },
@@ -76,9 +87,15 @@ describe('bulk body', () => {
   });
 
   it('reports documents that cannot be encoded instead of throwing', () => {
-    expect(enc.encode({ id: 'z', kind: 'event', doc: { n: 1n } })).toMatchObject({ ok: false, reason: /cannot encode document as JSON/ });
+    expect(enc.encode({ id: 'z', kind: 'event', doc: { n: 1n } })).toMatchObject({
+      ok: false,
+      reason: /cannot encode document as JSON/,
+    });
     expect(enc.encode({ id: '', kind: 'event', doc: {} })).toMatchObject({ ok: false, reason: 'record has no id' });
-    expect(enc.encode({ id: 'k', kind: 'metric' as 'event', doc: {} })).toMatchObject({ ok: false, reason: /unknown record kind/ });
+    expect(enc.encode({ id: 'k', kind: 'metric' as 'event', doc: {} })).toMatchObject({
+      ok: false,
+      reason: /unknown record kind/,
+    });
   });
 });
 

@@ -1,10 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { dataStreamPartError, dataStreamTarget } from '../../../../src/exporters/elasticsearch/data-stream.ts';
-import { ElasticsearchConfigError, resolveElasticsearchOptions } from '../../../../src/exporters/elasticsearch/config.ts';
+import {
+  ElasticsearchConfigError,
+  resolveElasticsearchOptions,
+} from '../../../../src/exporters/elasticsearch/config.ts';
 
 describe('data stream naming', () => {
   it('builds logs-<dataset>-<namespace>', () => {
-    expect(dataStreamTarget('tracee.events', 'default')).toEqual({ name: 'logs-tracee.events-default', type: 'logs', dataset: 'tracee.events', namespace: 'default' });
+    expect(dataStreamTarget('tracee.events', 'default')).toEqual({
+      name: 'logs-tracee.events-default',
+      type: 'logs',
+      dataset: 'tracee.events',
+      namespace: 'default',
+    });
   });
 
   it.each([
@@ -16,7 +24,10 @@ describe('data stream naming', () => {
     ['Tracee', /lower case/],
     ['tracee-events', /must not contain "-"/],
     ['a b', /must not contain " "/],
-    ...['\\', '/', '*', '?', '"', '<', '>', '|', ',', '#', ':'].map((c): [string, RegExp] => [`a${c}b`, /must not contain/]),
+    ...['\\', '/', '*', '?', '"', '<', '>', '|', ',', '#', ':'].map((c): [string, RegExp] => [
+      `a${c}b`,
+      /must not contain/,
+    ]),
     ['_x', /must not start/],
     ['+x', /must not start/],
     ['.x', /must not start/],
@@ -45,14 +56,23 @@ describe('options', () => {
   });
 
   it('configurable datasets and namespace', () => {
-    const o = resolveElasticsearchOptions({ ...base, dataStream: { eventsDataset: 'tr.ev', alertsDataset: 'tr.al', namespace: 'prod' } });
+    const o = resolveElasticsearchOptions({
+      ...base,
+      dataStream: { eventsDataset: 'tr.ev', alertsDataset: 'tr.al', namespace: 'prod' },
+    });
     expect(o.targets.event.name).toBe('logs-tr.ev-prod');
     expect(o.targets.alert.name).toBe('logs-tr.al-prod');
   });
 
   it.each([
-    [{ dataStream: { namespace: 'Prod-1' } }, 'exporters.elasticsearch.dataStream.namespace: namespace must be lower case'],
-    [{ dataStream: { eventsDataset: 'a-b' } }, 'exporters.elasticsearch.dataStream.eventsDataset: dataset must not contain "-"'],
+    [
+      { dataStream: { namespace: 'Prod-1' } },
+      'exporters.elasticsearch.dataStream.namespace: namespace must be lower case',
+    ],
+    [
+      { dataStream: { eventsDataset: 'a-b' } },
+      'exporters.elasticsearch.dataStream.eventsDataset: dataset must not contain "-"',
+    ],
     [{ dataStream: { alertsDataset: 'tracee.events' } }, 'alertsDataset: must differ from events_dataset'],
     [{ endpoints: 'es:9200' }, 'endpoints[0]: expected an http(s) URL'],
     [{ endpoints: undefined }, 'endpoints: give at least one URL or a cloud_id'],
@@ -69,8 +89,14 @@ describe('options', () => {
   });
 
   it('never echoes URL credentials in errors', () => {
-    expect(() => resolveElasticsearchOptions({ endpoints: 'ftp://elastic:s3cr3tpw@host' })).toThrow(/ftp:\/\/\*\*\*@host/);
-    try { resolveElasticsearchOptions({ endpoints: 'ftp://elastic:s3cr3tpw@host' }); } catch (e) { expect(String(e)).not.toContain('s3cr3tpw'); }
+    expect(() => resolveElasticsearchOptions({ endpoints: 'ftp://elastic:s3cr3tpw@host' })).toThrow(
+      /ftp:\/\/\*\*\*@host/,
+    );
+    try {
+      resolveElasticsearchOptions({ endpoints: 'ftp://elastic:s3cr3tpw@host' });
+    } catch (e) {
+      expect(String(e)).not.toContain('s3cr3tpw');
+    }
   });
 
   it('accepts a Cloud ID instead of endpoints', () => {

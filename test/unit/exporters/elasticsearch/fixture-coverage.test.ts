@@ -33,7 +33,8 @@ function templateFields(): Map<string, EsProperty> {
     }
   };
   for (const t of [...set.components, set.indexTemplate]) {
-    const p = (t.body.template as { mappings?: { properties?: Record<string, EsProperty> } } | undefined)?.mappings?.properties;
+    const p = (t.body.template as { mappings?: { properties?: Record<string, EsProperty> } } | undefined)?.mappings
+      ?.properties;
     if (p) walk(p, '');
   }
   return out;

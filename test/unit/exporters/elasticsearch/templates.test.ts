@@ -3,7 +3,10 @@
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildEcsComponentTemplate, buildTraceeComponentTemplate } from '../../../../src/exporters/elasticsearch/ecs-component.ts';
+import {
+  buildEcsComponentTemplate,
+  buildTraceeComponentTemplate,
+} from '../../../../src/exporters/elasticsearch/ecs-component.ts';
 import { loadEcsFlat } from '../../../../src/exporters/elasticsearch/ecs-flat.ts';
 import { mapperFields, templateFieldList } from '../../../../scripts/es-template-fields.ts';
 import { buildEcsMappings, type EsProperty } from '../../../../src/exporters/elasticsearch/ecs-mappings.ts';
@@ -14,7 +17,10 @@ import { loadTemplateSet, readTemplateFile } from '../../../../src/exporters/ela
 const ecsFlat = loadEcsFlat();
 const targets = resolveElasticsearchOptions({ endpoints: 'http://x:9200' }).targets;
 const prod = loadTemplateSet(targets);
-const comp = (name: string) => prod.components.find((c) => c.name === name)!.body as { template: { mappings?: { properties: Record<string, EsProperty>; dynamic?: unknown }; settings?: unknown } };
+const comp = (name: string) =>
+  prod.components.find((c) => c.name === name)!.body as {
+    template: { mappings?: { properties: Record<string, EsProperty>; dynamic?: unknown }; settings?: unknown };
+  };
 
 /** Every mapped leaf as [flat name, property], descending into object properties (not multi-fields). */
 function leaves(props: Record<string, EsProperty>, prefix = ''): Array<[string, EsProperty]> {
@@ -30,7 +36,8 @@ function leaves(props: Record<string, EsProperty>, prefix = ''): Array<[string, 
 }
 
 // The field list the brief asks the template to cover, until the mapping tables provide theirs.
-const REQUIRED = `@timestamp message ecs.version event.kind event.category event.type event.action event.code event.id event.severity
+const REQUIRED =
+  `@timestamp message ecs.version event.kind event.category event.type event.action event.code event.id event.severity
 event.risk_score event.risk_score_norm event.dataset event.module event.provider event.created event.outcome event.sequence
 data_stream.type data_stream.dataset data_stream.namespace observer.type observer.vendor observer.product observer.version
 observer.hostname host.name host.hostname host.id host.architecture host.os.type host.os.kernel agent.name agent.type agent.version
@@ -48,7 +55,9 @@ source.port source.address destination.ip destination.port destination.address c
 server.port server.address network.transport network.type network.protocol network.direction network.iana_number dns.question.name
 dns.question.type dns.question.class dns.type dns.id dns.op_code dns.response_code dns.header_flags dns.answers dns.answers.name
 dns.answers.type dns.answers.class dns.answers.ttl dns.answers.data dns.resolved_ip http.request.method http.response.status_code
-http.request.body.bytes url.full url.path url.domain url.original user_agent.original related.ip related.hosts tags labels`.split(/\s+/);
+http.request.body.bytes url.full url.path url.domain url.original user_agent.original related.ip related.hosts tags labels`.split(
+    /\s+/,
+  );
 
 describe('tracee-ecs@mappings (ECS part)', () => {
   const m = comp('tracee-ecs@mappings').template.mappings!;
@@ -56,17 +65,29 @@ describe('tracee-ecs@mappings (ECS part)', () => {
 
   it('is what scripts/generate-es-templates.ts generates (run it after changing the mapping tables or ecs-fields.yaml)', () => {
     const fields = templateFieldList();
-    expect(readTemplateFile('tracee-ecs-mappings.json')).toEqual(JSON.parse(JSON.stringify(buildEcsComponentTemplate(fields, ecsFlat))));
-    expect(readTemplateFile('tracee-mappings.json')).toEqual(JSON.parse(JSON.stringify(buildTraceeComponentTemplate(fields, ecsFlat))));
+    expect(readTemplateFile('tracee-ecs-mappings.json')).toEqual(
+      JSON.parse(JSON.stringify(buildEcsComponentTemplate(fields, ecsFlat))),
+    );
+    expect(readTemplateFile('tracee-mappings.json')).toEqual(
+      JSON.parse(JSON.stringify(buildTraceeComponentTemplate(fields, ecsFlat))),
+    );
   });
 
   it('maps every field the mapping tables can write', () => {
     const all = new Map([...mapped, ...leaves(comp('tracee@mappings').template.mappings!.properties)]);
-    expect(mapperFields().map((f) => f.name).filter((n) => !all.has(n))).toEqual([]);
+    expect(
+      mapperFields()
+        .map((f) => f.name)
+        .filter((n) => !all.has(n)),
+    ).toEqual([]);
   });
 
   it('the mapping tables declare the ECS type of every ECS field they write (@timestamp: date, made date_nanos by the index template)', () => {
-    expect(mapperFields().filter((f) => !f.name.startsWith('tracee.') && ecsFlat[f.name]?.type !== f.type).map((f) => `${f.name}: ${f.type} vs ECS ${ecsFlat[f.name]?.type}`)).toEqual([]);
+    expect(
+      mapperFields()
+        .filter((f) => !f.name.startsWith('tracee.') && ecsFlat[f.name]?.type !== f.type)
+        .map((f) => `${f.name}: ${f.type} vs ECS ${ecsFlat[f.name]?.type}`),
+    ).toEqual([]);
   });
 
   it('covers the fields tracee-exporter emits', () => {
@@ -77,10 +98,15 @@ describe('tracee-ecs@mappings (ECS part)', () => {
     const wrong: string[] = [];
     for (const [name, p] of mapped) {
       const e = ecsFlat[name];
-      if (!e) { wrong.push(`${name}: not an ECS field`); continue; }
+      if (!e) {
+        wrong.push(`${name}: not an ECS field`);
+        continue;
+      }
       if ((p.type ?? 'object') !== e.type) wrong.push(`${name}: ${p.type} != ECS ${e.type}`);
       if (p.ignore_above !== e.ignore_above) wrong.push(`${name}: ignore_above ${p.ignore_above} != ${e.ignore_above}`);
-      for (const mf of e.multi_fields ?? []) if (p.fields?.[mf.name]?.type !== mf.type) wrong.push(`${name}.${mf.name}: ${p.fields?.[mf.name]?.type} != ECS ${mf.type}`);
+      for (const mf of e.multi_fields ?? [])
+        if (p.fields?.[mf.name]?.type !== mf.type)
+          wrong.push(`${name}.${mf.name}: ${p.fields?.[mf.name]?.type} != ECS ${mf.type}`);
       if (e.index === false && p.index !== false) wrong.push(`${name}: should not be indexed`);
     }
     expect(wrong).toEqual([]);
@@ -100,25 +126,39 @@ describe('tracee-ecs@mappings (ECS part)', () => {
   it('is not dynamic at the root; labels.* are keywords', () => {
     expect(m.dynamic).toBe(false);
     expect(m.properties.labels).toMatchObject({ type: 'object', dynamic: true });
-    expect((m as { dynamic_templates?: unknown[] }).dynamic_templates).toContainEqual({ labels: { path_match: 'labels.*', match_mapping_type: 'string', mapping: { type: 'keyword' } } });
+    expect((m as { dynamic_templates?: unknown[] }).dynamic_templates).toContainEqual({
+      labels: { path_match: 'labels.*', match_mapping_type: 'string', mapping: { type: 'keyword' } },
+    });
   });
 });
 
 describe('buildEcsMappings', () => {
   it('takes the type from ECS and nests the path', () => {
-    expect(buildEcsMappings([{ name: 'process.parent.pid' }], ecsFlat).properties).toEqual({ process: { properties: { parent: { properties: { pid: { type: 'long' } } } } } });
+    expect(buildEcsMappings([{ name: 'process.parent.pid' }], ecsFlat).properties).toEqual({
+      process: { properties: { parent: { properties: { pid: { type: 'long' } } } } },
+    });
   });
   it('accepts tracee.* with an explicit type only', () => {
-    expect(buildEcsMappings([{ name: 'tracee.args', type: 'flattened' }], ecsFlat).properties.tracee.properties).toEqual({ args: { type: 'flattened' } });
+    expect(
+      buildEcsMappings([{ name: 'tracee.args', type: 'flattened' }], ecsFlat).properties.tracee.properties,
+    ).toEqual({ args: { type: 'flattened' } });
     expect(() => buildEcsMappings([{ name: 'tracee.args' }], ecsFlat)).toThrow(/explicit type/);
   });
   it('refuses names outside ECS and types that differ from ECS', () => {
     expect(() => buildEcsMappings([{ name: 'kubernetes.pod.name' }], ecsFlat)).toThrow(/not an ECS 9.4.0 field/);
-    expect(() => buildEcsMappings([{ name: 'process.pid', type: 'keyword' }], ecsFlat)).toThrow(/differs from ECS type long/);
+    expect(() => buildEcsMappings([{ name: 'process.pid', type: 'keyword' }], ecsFlat)).toThrow(
+      /differs from ECS type long/,
+    );
   });
   it('object arrays get their sub-fields (dns.answers)', () => {
-    const p = buildEcsMappings([{ name: 'dns.answers' }, { name: 'dns.answers.ttl' }, { name: 'dns.answers.data' }], ecsFlat).properties;
-    expect(p.dns.properties!.answers).toEqual({ type: 'object', properties: { data: { type: 'keyword', ignore_above: 1024 }, ttl: { type: 'long' } } });
+    const p = buildEcsMappings(
+      [{ name: 'dns.answers' }, { name: 'dns.answers.ttl' }, { name: 'dns.answers.data' }],
+      ecsFlat,
+    ).properties;
+    expect(p.dns.properties!.answers).toEqual({
+      type: 'object',
+      properties: { data: { type: 'keyword', ignore_above: 1024 }, ttl: { type: 'long' } },
+    });
   });
 });
 
@@ -136,7 +176,11 @@ describe('tracee@mappings', () => {
   });
   it('has the types the mapping tables declare for tracee.*', () => {
     const got = new Map(leaves(m.properties));
-    expect(mapperFields().filter((f) => f.name.startsWith('tracee.') && got.get(f.name)?.type !== f.type).map((f) => f.name)).toEqual([]);
+    expect(
+      mapperFields()
+        .filter((f) => f.name.startsWith('tracee.') && got.get(f.name)?.type !== f.type)
+        .map((f) => f.name),
+    ).toEqual([]);
   });
   it('uses only core field types', () => {
     expect([...usedTypes(m.properties)].filter((t) => CORE_FALLBACK[t])).toEqual([]);
@@ -160,25 +204,45 @@ describe('logs-tracee index template', () => {
     for (const name of it_.composed_of.slice(0, 3)) expect(prod.components.map((c) => c.name)).toContain(name);
   });
   it('widens its patterns to datasets outside tracee.*', () => {
-    const t = resolveElasticsearchOptions({ endpoints: 'http://x:9200', dataStream: { eventsDataset: 'sec.runtime' } }).targets;
-    expect((loadTemplateSet(t).indexTemplate.body as { index_patterns: string[] }).index_patterns).toEqual(['logs-tracee.*-*', 'logs-sec.runtime-*']);
+    const t = resolveElasticsearchOptions({
+      endpoints: 'http://x:9200',
+      dataStream: { eventsDataset: 'sec.runtime' },
+    }).targets;
+    expect((loadTemplateSet(t).indexTemplate.body as { index_patterns: string[] }).index_patterns).toEqual([
+      'logs-tracee.*-*',
+      'logs-sec.runtime-*',
+    ]);
   });
   it('the template files are valid JSON data files', () => {
-    for (const f of ['tracee-ecs-mappings.json', 'tracee-mappings.json', 'tracee-settings.json', 'logs-tracee-index-template.json']) {
-      expect(() => JSON.parse(readFileSync(new URL(`../../../../src/exporters/elasticsearch/templates/${f}`, import.meta.url), 'utf8'))).not.toThrow();
+    for (const f of [
+      'tracee-ecs-mappings.json',
+      'tracee-mappings.json',
+      'tracee-settings.json',
+      'logs-tracee-index-template.json',
+    ]) {
+      expect(() =>
+        JSON.parse(
+          readFileSync(new URL(`../../../../src/exporters/elasticsearch/templates/${f}`, import.meta.url), 'utf8'),
+        ),
+      ).not.toThrow();
     }
   });
 });
 
 describe('core-type fallback', () => {
   const core = loadTemplateSet(targets, new Set(Object.keys(CORE_FALLBACK)));
-  const props = (core.components[0].body as { template: { mappings: { properties: Record<string, EsProperty> } } }).template.mappings.properties;
+  const props = (core.components[0].body as { template: { mappings: { properties: Record<string, EsProperty> } } })
+    .template.mappings.properties;
   it('leaves no x-pack type', () => {
     expect([...usedTypes(props)].filter((t) => CORE_FALLBACK[t])).toEqual([]);
   });
   it('wildcard → keyword (long values still indexed), match_only_text → text, constant_keyword → keyword', () => {
     const m = new Map(leaves(props));
-    expect(m.get('process.command_line')).toEqual({ type: 'keyword', ignore_above: 8191, fields: { text: { type: 'text', norms: false } } });
+    expect(m.get('process.command_line')).toEqual({
+      type: 'keyword',
+      ignore_above: 8191,
+      fields: { text: { type: 'text', norms: false } },
+    });
     expect(m.get('message')).toEqual({ type: 'text', norms: false });
     expect(m.get('data_stream.type')).toEqual({ type: 'keyword' });
   });

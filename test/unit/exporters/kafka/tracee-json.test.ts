@@ -12,7 +12,11 @@ import { loadRedactTable, redactPlan, withRedaction } from '../../../../src/mapp
 import { loadTrimGroups, trimDrops } from '../../../../src/mapping/trim.ts';
 import { decodeText } from '../../../../src/normalize/decode.ts';
 import { toStructuredJson, STRUCTURED_SCHEMA_VERSION } from '../../../../src/normalize/print-structured.ts';
-import { encodeStoredFrame, decodeStored, createReplayResourceCache } from '../../../../src/delivery/disk-buffer/stored-record.ts';
+import {
+  encodeStoredFrame,
+  decodeStored,
+  createReplayResourceCache,
+} from '../../../../src/delivery/disk-buffer/stored-record.ts';
 import { FRAME_HEADER_BYTES } from '../../../../src/delivery/disk-buffer/framing.ts';
 import { ROOT, testMapper } from '../../../helpers/samples.ts';
 
@@ -42,7 +46,9 @@ describe('kafka tracee_json', () => {
     expect(rec.json).toContain('[REDACTED]');
     // redact: none → the event unchanged (re-serialized): the secrets are there
     const plain = base.toTracee(ev);
-    expect(plain.json).toBe(JSON.stringify(toStructuredJson(ev), (_k, v) => (typeof v === 'bigint' ? v.toString() : v)));
+    expect(plain.json).toBe(
+      JSON.stringify(toStructuredJson(ev), (_k, v) => (typeof v === 'bigint' ? v.toString() : v)),
+    );
     expect(secrets.every((s) => plain.json.includes(s))).toBe(true);
     // a consumer (or our own decoder) reads it as a Tracee event again: unredacted, the very same event
     // (same id: the id hashes the event's data); redacted, the same event with the marker in place
@@ -53,8 +59,21 @@ describe('kafka tracee_json', () => {
   });
 
   it('message: topic by kind, key container id else node name, headers name the event, encoding, schema and node', () => {
-    const m = traceeMessage({ id: 'i', kind: 'alert', name: 'anti_debugging', json: '{"a":1}', containerId: 'c1', hostName: 'n1' }, topics);
-    expect(m).toEqual({ topic: 't.alerts', key: 'c1', value: Buffer.from('{"a":1}'), headers: { 'tracee.encoding': 'tracee_json', 'schema.version': STRUCTURED_SCHEMA_VERSION, 'tracee.event.name': 'anti_debugging', 'host.name': 'n1' } });
+    const m = traceeMessage(
+      { id: 'i', kind: 'alert', name: 'anti_debugging', json: '{"a":1}', containerId: 'c1', hostName: 'n1' },
+      topics,
+    );
+    expect(m).toEqual({
+      topic: 't.alerts',
+      key: 'c1',
+      value: Buffer.from('{"a":1}'),
+      headers: {
+        'tracee.encoding': 'tracee_json',
+        'schema.version': STRUCTURED_SCHEMA_VERSION,
+        'tracee.event.name': 'anti_debugging',
+        'host.name': 'n1',
+      },
+    });
     const h = traceeMessage({ id: 'i', kind: 'event', name: 'execve', json: '{}', hostName: 'n1' }, topics);
     expect([h.topic, h.key]).toEqual(['t.events', 'n1']);
     expect(traceeMessage({ id: 'i', kind: 'event', name: 'execve', json: '{}' }, topics).key).toBeNull();
@@ -62,7 +81,10 @@ describe('kafka tracee_json', () => {
 
   it('a detection goes to the alerts topic (kind from the mapper, as for ECS)', () => {
     const dir = path.join(ROOT, 'test/fixtures/tracee');
-    const file = fs.readdirSync(dir, { recursive: true }).map(String).find((f) => /anti_debugging|TRC-/.test(f) && f.endsWith('.json'));
+    const file = fs
+      .readdirSync(dir, { recursive: true })
+      .map(String)
+      .find((f) => /anti_debugging|TRC-/.test(f) && f.endsWith('.json'));
     expect(file).toBeDefined();
     const ev = event(dir, file!);
     expect(base.toTracee(ev).kind).toBe(base.toEcs(ev).kind);
@@ -71,14 +93,20 @@ describe('kafka tracee_json', () => {
   it('the exporter targets the Tracee event; trim/drop_fields are refused for it', () => {
     const x = createKafkaExporter({ brokers: ['127.0.0.1:1'], encoding: 'tracee_json' });
     expect(x.target).toBe('tracee');
-    expect(() => trimDrops({ trim: ['stack'], target: 'tracee' }, loadTrimGroups(), base, 'exporters[0]')).toThrow(/exporters\[0\]\.trim: .*tracee_json/);
+    expect(() => trimDrops({ trim: ['stack'], target: 'tracee' }, loadTrimGroups(), base, 'exporters[0]')).toThrow(
+      /exporters\[0\]\.trim: .*tracee_json/,
+    );
     expect(() => createKafkaExporter({ brokers: ['h:1'], encoding: 'tracee' as never })).toThrow(/encoding/);
   });
 
   it('a disk buffer keeps a Tracee record without input text losslessly', () => {
     const rec = { id: 'i1', kind: 'alert' as const, name: 'n', json: '{"name":"n"}', containerId: 'c', hostName: 'h' };
     const frame = encodeStoredFrame({ record: rec, origin: { source: 'webhook' } });
-    const d = decodeStored(frame.subarray(FRAME_HEADER_BYTES), () => ({ ok: false, reason: 'x' }), createReplayResourceCache());
+    const d = decodeStored(
+      frame.subarray(FRAME_HEADER_BYTES),
+      () => ({ ok: false, reason: 'x' }),
+      createReplayResourceCache(),
+    );
     expect(d.ok && d.item.record).toEqual(rec);
   });
 });

@@ -1,11 +1,22 @@
 // Options of the OpenSearch exporter and the template set adapted to OpenSearch.
 
 import { describe, expect, it } from 'vitest';
-import { OpenSearchConfigError, openSearchTemplates, resolveOpenSearchOptions } from '../../../../src/exporters/opensearch/index.ts';
+import {
+  OpenSearchConfigError,
+  openSearchTemplates,
+  resolveOpenSearchOptions,
+} from '../../../../src/exporters/opensearch/index.ts';
 import { driftCheck, loadTemplateSet } from '../../../../src/exporters/bulk-common/index.ts';
 import { dataStreamTarget } from '../../../../src/exporters/elasticsearch/data-stream.ts';
 
-const fail = (o: Record<string, unknown>) => { try { resolveOpenSearchOptions(o as never); } catch (e) { return e as OpenSearchConfigError; } throw new Error('no error'); };
+const fail = (o: Record<string, unknown>) => {
+  try {
+    resolveOpenSearchOptions(o as never);
+  } catch (e) {
+    return e as OpenSearchConfigError;
+  }
+  throw new Error('no error');
+};
 
 describe('resolveOpenSearchOptions', () => {
   it('defaults: name opensearch, the tracee data streams, templates installed', () => {
@@ -19,7 +30,11 @@ describe('resolveOpenSearchOptions', () => {
   });
 
   it('basic auth and TLS options are kept', () => {
-    const r = resolveOpenSearchOptions({ endpoints: ['https://a:9200', 'https://b:9200'], auth: { username: 'u', password: 'p' }, tls: { insecureSkipVerify: true } });
+    const r = resolveOpenSearchOptions({
+      endpoints: ['https://a:9200', 'https://b:9200'],
+      auth: { username: 'u', password: 'p' },
+      tls: { insecureSkipVerify: true },
+    });
     expect(r.auth).toEqual({ username: 'u', password: 'p' });
     expect(r.tls.insecureSkipVerify).toBe(true);
   });
@@ -31,7 +46,11 @@ describe('resolveOpenSearchOptions', () => {
     [{ endpoints: 'http://x', serverMajor: 8 }, 'exporters.opensearch.serverMajor', 'not an opensearch option'],
     [{ endpoints: 'http://x', auth: { apiKey: 'k' } }, 'exporters.opensearch.auth', 'username + password'],
     [{ endpoints: 'https://x', tls: { caFingerprint: 'AA' } }, 'exporters.opensearch.tls.caFingerprint', 'ca_file'],
-    [{ endpoints: 'http://x', dataStream: { namespace: 'Bad-NS' } }, 'exporters.opensearch.dataStream.namespace', 'lower case'],
+    [
+      { endpoints: 'http://x', dataStream: { namespace: 'Bad-NS' } },
+      'exporters.opensearch.dataStream.namespace',
+      'lower case',
+    ],
     [{ endpoints: 'http://x', maxBulkBytes: 10 }, 'exporters.opensearch.maxBulkBytes', '>= 1024'],
   ])('refuses %j at %s', (o, path, text) => {
     const e = fail(o);
@@ -43,7 +62,10 @@ describe('resolveOpenSearchOptions', () => {
 });
 
 describe('openSearchTemplates', () => {
-  const targets = { event: dataStreamTarget('tracee.events', 'default'), alert: dataStreamTarget('tracee.alerts', 'default') };
+  const targets = {
+    event: dataStreamTarget('tracee.events', 'default'),
+    alert: dataStreamTarget('tracee.alerts', 'default'),
+  };
   const es = loadTemplateSet(targets);
   const os = openSearchTemplates(es);
   const text = JSON.stringify(os);
@@ -51,7 +73,7 @@ describe('openSearchTemplates', () => {
   it('no ignore_missing_component_templates and no tracee@custom in composed_of (OpenSearch refuses both)', () => {
     expect(os.indexTemplate.body.ignore_missing_component_templates).toBeUndefined();
     expect(os.indexTemplate.body.composed_of).toEqual(['tracee-ecs@mappings', 'tracee@mappings', 'tracee@settings']);
-    expect(es.indexTemplate.body.composed_of).toContain('tracee@custom');   // the Elasticsearch set is unchanged
+    expect(es.indexTemplate.body.composed_of).toContain('tracee@custom'); // the Elasticsearch set is unchanged
   });
 
   it('flattened → flat_object without ignore_above; constant_keyword without value → keyword; date_nanos kept', () => {
@@ -73,7 +95,10 @@ describe('openSearchTemplates', () => {
 });
 
 describe('template drift on OpenSearch is judged against the adapted templates', () => {
-  const targets = { event: dataStreamTarget('tracee.events', 'default'), alert: dataStreamTarget('tracee.alerts', 'default') };
+  const targets = {
+    event: dataStreamTarget('tracee.events', 'default'),
+    alert: dataStreamTarget('tracee.alerts', 'default'),
+  };
   it('flat_object and keyword data_stream.* are ours there; another type is drift', () => {
     const os = driftCheck(targets, openSearchTemplates);
     expect(os('tracee.data', 'flat_object')).toBeUndefined();

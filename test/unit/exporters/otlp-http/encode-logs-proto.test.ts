@@ -20,14 +20,18 @@ import { ROOT, sharedSamples, structuredSamples, testMapper } from '../../../hel
 
 const DATASET = path.resolve(ROOT, 'test/data/tracee-net_packet_dns-24010.ndjson.gz');
 
-const newCache = () => createSdkResourceCache({
-  defaults: { 'service.name': 'tracee' },
-  overrides: { 'deployment.environment.name': 'test', 'x.list': ['a', 'b'], 'x.mixed': [1, 'two'] },
-});
+const newCache = () =>
+  createSdkResourceCache({
+    defaults: { 'service.name': 'tracee' },
+    overrides: { 'deployment.environment.name': 'test', 'x.list': ['a', 'b'], 'x.mixed': [1, 'two'] },
+  });
 
 /** The reference: the OTel serializer over ReadableLogRecords, as the exporter did before. */
 function reference(recs: readonly OtelRecord[], cache: SdkResourceCache): Uint8Array {
-  return encodeLogsRequest(recs.map((r) => toReadableLogRecord(r, cache)), 'http/protobuf');
+  return encodeLogsRequest(
+    recs.map((r) => toReadableLogRecord(r, cache)),
+    'http/protobuf',
+  );
 }
 
 function expectSameBytes(recs: readonly OtelRecord[], cache = newCache()): Uint8Array {
@@ -60,7 +64,11 @@ describe('encodeLogsProto: the same bytes as the OTel JS serializer', () => {
 
   // test/data is part of the repository: a missing dataset fails, never skips
   it('the whole 24k-event DNS capture, in requests of 512 (and one of everything)', () => {
-    const lines = zlib.gunzipSync(fs.readFileSync(DATASET)).toString('utf8').split('\n').filter((l) => l !== '');
+    const lines = zlib
+      .gunzipSync(fs.readFileSync(DATASET))
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l !== '');
     const recs = mapAll(lines);
     expect(recs).toHaveLength(24_010);
     const cache = newCache();
@@ -82,7 +90,7 @@ describe('encodeLogsProto: the same bytes as the OTel JS serializer', () => {
     const [w] = workloads(1);
     const attributes: Record<string, AttrValue> = {
       big: 2 ** 60,
-      nearMax: 9_223_372_036_854_774_784, // the largest double below 2^63: still int_value
+      nearMax: 2 ** 63 - 1024, // the largest double below 2^63: still int_value
       max: 2 ** 63, // not an int64: double_value
       minInt: -(2 ** 63),
       belowMin: -(2 ** 64),
@@ -113,11 +121,17 @@ describe('encodeLogsProto: the same bytes as the OTel JS serializer', () => {
       arr: [1, 'two', 3.5, false, -7, [], {}, [['deep']]],
       emptyArr: [],
       emptyObj: {},
-      nested: { a: { b: { c: [1, { d: 'e', '': '' }], n: -(2 ** 62) } }, 'ключ': 'значение' },
+      nested: { a: { b: { c: [1, { d: 'e', '': '' }], n: -(2 ** 62) } }, ключ: 'значение' },
       '': 'empty key',
       '10': 'integer-like key (ordered first)',
     };
-    const odd = { ...attributes, nul: null, undef: undefined, bytes: new Uint8Array([0, 1, 255]), big2: 5n } as unknown as Record<string, AttrValue>;
+    const odd = {
+      ...attributes,
+      nul: null,
+      undef: undefined,
+      bytes: new Uint8Array([0, 1, 255]),
+      big2: 5n,
+    } as unknown as Record<string, AttrValue>;
     expectSameBytes([record(w, 0, { attributes })]);
     expectSameBytes([record(w, 1, { attributes: odd })]);
     expectSameBytes([record(w, 2, { attributes: {}, body: attributes })]);
@@ -142,8 +156,19 @@ describe('encodeLogsProto: the same bytes as the OTel JS serializer', () => {
   it('groups by workload in order of first appearance (interleaved, a twin object with the same key, non-simple resource values)', () => {
     const ws = workloads(3);
     const twin: OtelResource = { key: ws[1].key, attributes: { ...ws[1].attributes } };
-    const odd: OtelResource = { key: 'odd', attributes: { 'k8s.pod.labels': { app: 'x' }, 'list': [1, 'a'], 'n': 2 ** 60, 'é': 'ü' } };
-    const recs = [record(ws[2], 0), record(ws[0], 1), record(ws[2], 2), record(twin, 3), record(odd, 4), record(ws[1], 5), record(ws[0], 6)];
+    const odd: OtelResource = {
+      key: 'odd',
+      attributes: { 'k8s.pod.labels': { app: 'x' }, list: [1, 'a'], n: 2 ** 60, é: 'ü' },
+    };
+    const recs = [
+      record(ws[2], 0),
+      record(ws[0], 1),
+      record(ws[2], 2),
+      record(twin, 3),
+      record(odd, 4),
+      record(ws[1], 5),
+      record(ws[0], 6),
+    ];
     const bytes = expectSameBytes(recs);
     expect(decodeLogsRequest(bytes).resourceLogs.map((rl) => rl.scopeLogs[0].logRecords.length)).toEqual([2, 2, 2, 1]);
   });

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { encodeInChunks, encodeLogsRequest } from '../../../../src/exporters/otlp-http/encode.ts';
 import { createSdkResourceCache } from '../../../../src/exporters/otlp-http/sdk-resource-cache.ts';
-import { INSTRUMENTATION_SCOPE, nsToHrTime, toReadableLogRecord } from '../../../../src/exporters/otlp-http/to-readable-records.ts';
+import {
+  INSTRUMENTATION_SCOPE,
+  nsToHrTime,
+  toReadableLogRecord,
+} from '../../../../src/exporters/otlp-http/to-readable-records.ts';
 import { EXPORTER_VERSION } from '../../../../src/exporters/otlp-http/version.ts';
 import type { OtelRecord } from '../../../../src/model/records.ts';
 import { BASE_NS, record, workloads } from '../../../helpers/otel-record-builders.ts';
@@ -46,7 +50,9 @@ describe('protobuf encoding (decoded by an independent test decoder)', () => {
     expect(attrs['process.pid']).toEqual({ intValue: '1000' });
     expect(attrs['tracee.ratio']).toEqual({ doubleValue: 0.25 });
     expect(attrs['tracee.big']).toEqual({ stringValue: '18446744073709551615' });
-    expect(attrs['tracee.args.flags']).toEqual({ arrayValue: { values: [{ stringValue: 'O_RDONLY' }, { stringValue: 'O_CLOEXEC' }] } });
+    expect(attrs['tracee.args.flags']).toEqual({
+      arrayValue: { values: [{ stringValue: 'O_RDONLY' }, { stringValue: 'O_CLOEXEC' }] },
+    });
     expect(attrs['tracee.args.nested']).toEqual({
       kvlistValue: {
         values: [
@@ -86,7 +92,8 @@ describe('protobuf encoding (decoded by an independent test decoder)', () => {
   it('omits severity 0 and empty severity text; an absent body is absent', () => {
     const [w] = workloads(1);
     const r = record(w, 0, { severityNumber: 0, severityText: '', body: undefined });
-    const lr = decodeLogsRequest(encodeLogsRequest(readable([r]), 'http/protobuf')).resourceLogs[0].scopeLogs[0].logRecords[0];
+    const lr = decodeLogsRequest(encodeLogsRequest(readable([r]), 'http/protobuf')).resourceLogs[0].scopeLogs[0]
+      .logRecords[0];
     expect(lr.severityNumber).toBeUndefined();
     expect(lr.severityText).toBeUndefined();
     expect(lr.body).toBeUndefined();
@@ -114,11 +121,17 @@ describe('JSON encoding', () => {
     const proto = decodeLogsRequest(encodeLogsRequest(rs, 'http/protobuf'));
     const json = JSON.parse(new TextDecoder().decode(encodeLogsRequest(rs, 'http/json')));
     const pick = (lr: any) => ({
-      t: lr.timeUnixNano, o: lr.observedTimeUnixNano, s: lr.severityNumber, st: lr.severityText,
-      e: lr.eventName, b: lr.body, a: lr.attributes,
+      t: lr.timeUnixNano,
+      o: lr.observedTimeUnixNano,
+      s: lr.severityNumber,
+      st: lr.severityText,
+      e: lr.eventName,
+      b: lr.body,
+      a: lr.attributes,
     });
     // JSON writes ints as numbers, protobuf-decoded as strings (both legal OTLP/JSON): normalise.
-    const norm = (x: unknown) => JSON.parse(JSON.stringify(x, (_k, v) => (typeof v === 'number' && Number.isInteger(v) ? String(v) : v)));
+    const norm = (x: unknown) =>
+      JSON.parse(JSON.stringify(x, (_k, v) => (typeof v === 'number' && Number.isInteger(v) ? String(v) : v)));
     const p = proto.resourceLogs.map((rl) => rl.scopeLogs[0].logRecords.map(pick));
     const j = json.resourceLogs.map((rl: any) => rl.scopeLogs[0].logRecords.map(pick));
     expect(norm(p)).toEqual(norm(j));
@@ -163,19 +176,28 @@ describe('encodeInChunks', () => {
     expect(out.unsendable).toHaveLength(1);
     expect(out.unsendable[0].index).toBe(1);
     expect(out.unsendable[0].reason).toMatch(/over maxRequestBytes 2048/);
-    expect(out.chunks.map((c) => [c.start, c.end])).toEqual([[0, 1], [2, 3]]);
+    expect(out.chunks.map((c) => [c.start, c.end])).toEqual([
+      [0, 1],
+      [2, 3],
+    ]);
   });
 
-  it.each(['http/protobuf', 'http/json'] as const)('isolates a record the %s serializer throws on (a cyclic value)', (protocol) => {
-    const [w] = workloads(1);
-    const cyclic: Record<string, unknown> = { a: 1 };
-    cyclic.self = cyclic;
-    const bad = record(w, 1, { attributes: { oops: cyclic as never } });
-    const out = encodeInChunks(readable([record(w, 0), bad, record(w, 2), record(w, 3)]), protocol, 1 << 20);
-    expect(out.unsendable.map((u) => u.index)).toEqual([1]);
-    expect(out.unsendable[0].reason).toMatch(/cannot be encoded/);
-    expect(out.chunks.map((c) => [c.start, c.end])).toEqual([[0, 1], [2, 4]]);
-  });
+  it.each(['http/protobuf', 'http/json'] as const)(
+    'isolates a record the %s serializer throws on (a cyclic value)',
+    (protocol) => {
+      const [w] = workloads(1);
+      const cyclic: Record<string, unknown> = { a: 1 };
+      cyclic.self = cyclic;
+      const bad = record(w, 1, { attributes: { oops: cyclic as never } });
+      const out = encodeInChunks(readable([record(w, 0), bad, record(w, 2), record(w, 3)]), protocol, 1 << 20);
+      expect(out.unsendable.map((u) => u.index)).toEqual([1]);
+      expect(out.unsendable[0].reason).toMatch(/cannot be encoded/);
+      expect(out.chunks.map((c) => [c.start, c.end])).toEqual([
+        [0, 1],
+        [2, 4],
+      ]);
+    },
+  );
 });
 
 describe('scope', () => {

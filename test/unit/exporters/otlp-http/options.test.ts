@@ -34,7 +34,10 @@ describe('resolveOtlpOptions: endpoint', () => {
   });
 
   it('uses the LOGS variable as is, and it beats the generic one', () => {
-    const env = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://generic:4318', OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: 'http://logs:9999/custom/path' };
+    const env = {
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://generic:4318',
+      OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: 'http://logs:9999/custom/path',
+    };
     expect(resolve({}, env).r.url).toBe('http://logs:9999/custom/path');
   });
 
@@ -45,7 +48,10 @@ describe('resolveOtlpOptions: endpoint', () => {
   });
 
   it('warns about and skips an invalid env endpoint, falling back to the next layer', () => {
-    const { r, warnings } = resolve({}, { OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: 'ftp://nope', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://ok:1' });
+    const { r, warnings } = resolve(
+      {},
+      { OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: 'ftp://nope', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://ok:1' },
+    );
     expect(r.url).toBe('http://ok:1/v1/logs');
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain('OTEL_EXPORTER_OTLP_LOGS_ENDPOINT ignored');
@@ -72,7 +78,10 @@ describe('resolveOtlpOptions: headers', () => {
   });
 
   it('warns without the secret value on a malformed env list and ignores that variable', () => {
-    const { r, warnings } = resolve({}, { OTEL_EXPORTER_OTLP_HEADERS: 'authorization Bearer s3cr3t-token', OTEL_EXPORTER_OTLP_LOGS_HEADERS: 'a=b' });
+    const { r, warnings } = resolve(
+      {},
+      { OTEL_EXPORTER_OTLP_HEADERS: 'authorization Bearer s3cr3t-token', OTEL_EXPORTER_OTLP_LOGS_HEADERS: 'a=b' },
+    );
     expect(r.headers).toEqual({ a: 'b' });
     expect(warnings.join('\n')).toContain('OTEL_EXPORTER_OTLP_HEADERS ignored');
     expect(warnings.join('\n')).not.toContain('s3cr3t');
@@ -101,22 +110,35 @@ describe('resolveOtlpOptions: headers', () => {
 describe('resolveOtlpOptions: compression, timeout, protocol', () => {
   it('explicit > LOGS > generic > default', () => {
     const env = {
-      OTEL_EXPORTER_OTLP_COMPRESSION: 'none', OTEL_EXPORTER_OTLP_TIMEOUT: '500', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_EXPORTER_OTLP_COMPRESSION: 'none',
+      OTEL_EXPORTER_OTLP_TIMEOUT: '500',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
     };
     expect(resolve({}, env).r).toMatchObject({ compression: 'none', timeoutMs: 500, protocol: 'http/json' });
     const logsEnv = {
-      ...env, OTEL_EXPORTER_OTLP_LOGS_COMPRESSION: 'gzip', OTEL_EXPORTER_OTLP_LOGS_TIMEOUT: '700', OTEL_EXPORTER_OTLP_LOGS_PROTOCOL: 'http/protobuf',
+      ...env,
+      OTEL_EXPORTER_OTLP_LOGS_COMPRESSION: 'gzip',
+      OTEL_EXPORTER_OTLP_LOGS_TIMEOUT: '700',
+      OTEL_EXPORTER_OTLP_LOGS_PROTOCOL: 'http/protobuf',
     };
     expect(resolve({}, logsEnv).r).toMatchObject({ compression: 'gzip', timeoutMs: 700, protocol: 'http/protobuf' });
-    expect(resolve({ compression: 'none', timeoutMs: 42, protocol: 'http/json' }, logsEnv).r)
-      .toMatchObject({ compression: 'none', timeoutMs: 42, protocol: 'http/json' });
+    expect(resolve({ compression: 'none', timeoutMs: 42, protocol: 'http/json' }, logsEnv).r).toMatchObject({
+      compression: 'none',
+      timeoutMs: 42,
+      protocol: 'http/json',
+    });
   });
 
   it('warns about and ignores invalid env values (grpc, bad numbers, unknown compression)', () => {
-    const { r, warnings } = resolve({}, {
-      OTEL_EXPORTER_OTLP_LOGS_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-      OTEL_EXPORTER_OTLP_TIMEOUT: '10s', OTEL_EXPORTER_OTLP_COMPRESSION: 'zstd',
-    });
+    const { r, warnings } = resolve(
+      {},
+      {
+        OTEL_EXPORTER_OTLP_LOGS_PROTOCOL: 'grpc',
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        OTEL_EXPORTER_OTLP_TIMEOUT: '10s',
+        OTEL_EXPORTER_OTLP_COMPRESSION: 'zstd',
+      },
+    );
     expect(r.protocol).toBe('http/json');
     expect(r.timeoutMs).toBe(OTLP_DEFAULTS.timeoutMs);
     expect(r.compression).toBe(OTLP_DEFAULTS.compression);
@@ -137,12 +159,23 @@ describe('resolveOtlpOptions: TLS', () => {
   it('reads CERTIFICATE / CLIENT_CERTIFICATE / CLIENT_KEY with LOGS precedence; explicit wins', () => {
     const env = {
       OTEL_EXPORTER_OTLP_ENDPOINT: 'https://c:4318',
-      OTEL_EXPORTER_OTLP_CERTIFICATE: '/g/ca.pem', OTEL_EXPORTER_OTLP_LOGS_CERTIFICATE: '/l/ca.pem',
-      OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: '/g/cert.pem', OTEL_EXPORTER_OTLP_CLIENT_KEY: '/g/key.pem',
+      OTEL_EXPORTER_OTLP_CERTIFICATE: '/g/ca.pem',
+      OTEL_EXPORTER_OTLP_LOGS_CERTIFICATE: '/l/ca.pem',
+      OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: '/g/cert.pem',
+      OTEL_EXPORTER_OTLP_CLIENT_KEY: '/g/key.pem',
     };
-    expect(resolve({}, env).r.tls).toEqual({ caFile: '/l/ca.pem', certFile: '/g/cert.pem', keyFile: '/g/key.pem', insecureSkipVerify: false });
-    expect(resolve({ tls: { caFile: '/e/ca.pem', insecureSkipVerify: true } }, env).r.tls)
-      .toEqual({ caFile: '/e/ca.pem', certFile: '/g/cert.pem', keyFile: '/g/key.pem', insecureSkipVerify: true });
+    expect(resolve({}, env).r.tls).toEqual({
+      caFile: '/l/ca.pem',
+      certFile: '/g/cert.pem',
+      keyFile: '/g/key.pem',
+      insecureSkipVerify: false,
+    });
+    expect(resolve({ tls: { caFile: '/e/ca.pem', insecureSkipVerify: true } }, env).r.tls).toEqual({
+      caFile: '/e/ca.pem',
+      certFile: '/g/cert.pem',
+      keyFile: '/g/key.pem',
+      insecureSkipVerify: true,
+    });
   });
 
   it('a client certificate without a key: explicit throws, env warns and drops both', () => {
@@ -159,10 +192,23 @@ describe('resolveOtlpOptions: TLS', () => {
 
 describe('resolveOtlpOptions: resource', () => {
   it('OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME are operator overrides; explicit wins', () => {
-    const env = { OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=prod,service.name=from-attrs,team=sec%2Cops', OTEL_SERVICE_NAME: 'from-env' };
-    expect(resolve({}, env).r.resourceOverrides).toEqual({ 'deployment.environment.name': 'prod', 'service.name': 'from-env', team: 'sec,ops' });
-    expect(resolve({ serviceName: 'explicit', resourceAttributes: { 'cluster.name': 'c1' } }, env).r.resourceOverrides)
-      .toEqual({ 'deployment.environment.name': 'prod', 'service.name': 'explicit', team: 'sec,ops', 'cluster.name': 'c1' });
+    const env = {
+      OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=prod,service.name=from-attrs,team=sec%2Cops',
+      OTEL_SERVICE_NAME: 'from-env',
+    };
+    expect(resolve({}, env).r.resourceOverrides).toEqual({
+      'deployment.environment.name': 'prod',
+      'service.name': 'from-env',
+      team: 'sec,ops',
+    });
+    expect(
+      resolve({ serviceName: 'explicit', resourceAttributes: { 'cluster.name': 'c1' } }, env).r.resourceOverrides,
+    ).toEqual({
+      'deployment.environment.name': 'prod',
+      'service.name': 'explicit',
+      team: 'sec,ops',
+      'cluster.name': 'c1',
+    });
   });
 
   it('discards the whole OTEL_RESOURCE_ATTRIBUTES on a decoding error (spec) with a warning', () => {

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { createSdkResourceCache, toSimpleValue } from '../../../../src/exporters/otlp-http/sdk-resource-cache.ts';
 import type { OtelResource } from '../../../../src/model/records.ts';
 
-const res = (key: string, attributes: OtelResource['attributes'] = { 'k8s.pod.name': key }): OtelResource => ({ key, attributes });
+const res = (key: string, attributes: OtelResource['attributes'] = { 'k8s.pod.name': key }): OtelResource => ({
+  key,
+  attributes,
+});
 
 describe('createSdkResourceCache', () => {
   it('returns the same Resource object for the same OtelResource object', () => {
@@ -25,7 +28,11 @@ describe('createSdkResourceCache', () => {
     });
     const r = c.get(res('a', { 'service.name': 'from-mapper', 'x.clash': 'workload', 'host.name': 'n1' }));
     expect(r.attributes).toEqual({
-      'service.name': 'from-mapper', 'x.default': 'd', 'x.clash': 'operator', 'host.name': 'n1', 'deployment.environment.name': 'prod',
+      'service.name': 'from-mapper',
+      'x.default': 'd',
+      'x.clash': 'operator',
+      'host.name': 'n1',
+      'deployment.environment.name': 'prod',
     });
     expect(c.get(res('b', { 'host.name': 'n1' })).attributes['service.name']).toBe('tracee');
   });
