@@ -100,11 +100,16 @@ function exporterFor(config: RunConfig, name: string): ExporterConfig | undefine
   return byKind.length === 1 ? byKind[0] : undefined;
 }
 
-/** A copy of the exporter for the replay: a memory queue (the disk buffer's directory belongs to the running exporter). */
+/**
+ * A copy of the exporter for the replay: a memory queue (the disk buffer's directory belongs to the running
+ * exporter). The exporter's own `delivery.buffer` wins key by key over the top-level one, so the memory type
+ * set there overrides a top-level `delivery.buffer.type: disk` too (the Helm chart's default).
+ */
 function forReplay(e: ExporterConfig): ExporterConfig {
-  const delivery = e.delivery ? { ...(e.delivery as Record<string, unknown>) } : undefined;
-  if (delivery) delete delivery.buffer;
-  return { ...e, ...(delivery ? { delivery } : {}), buffer: { type: 'memory' } } as ExporterConfig;
+  return {
+    ...e,
+    delivery: { ...((e.delivery as Record<string, unknown> | undefined) ?? {}), buffer: { type: 'memory' } },
+  } as ExporterConfig;
 }
 
 async function* entries(files: readonly string[], onBad: (where: string, why: string) => void): AsyncGenerator<Entry> {
@@ -158,6 +163,8 @@ export async function runReplay(o: ReplayOptions): Promise<ReplaySummary> {
   }
   const { createDeadLetterWriter } = await import('../delivery/dead-letter.ts');
   const { createPipeline, loadExporterModules } = await import('../pipeline/pipeline.ts');
+  const { loadExporterTypes } = await import('../exporters/registry.ts');
+  await loadExporterTypes(o.config.exporters.map((e) => e.type));
   const exporterModules = o.exporterModules ?? (await loadExporterModules(o.config));
 
   const summary: ReplaySummary = {

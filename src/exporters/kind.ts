@@ -78,6 +78,11 @@ export const resourceAttributesSchema = schema({
   additionalProperties: { anyOf: [...scalar, { type: 'array', items: { anyOf: scalar } }] },
 });
 
+/** An on-demand exporter type built before its load() ran (createPipeline without preparePipeline). */
+export class ExporterNotLoadedError extends Error {
+  override name = 'ExporterNotLoadedError';
+}
+
 /** A factory imported on demand by an ExporterKind's load(); get() names the kind when it was not loaded. */
 export function lazyFactory<F>(type: string, importer: () => Promise<F>): { load(): Promise<void>; get(): F } {
   let f: F | undefined;
@@ -87,7 +92,7 @@ export function lazyFactory<F>(type: string, importer: () => Promise<F>): { load
     },
     get() {
       if (f === undefined)
-        throw new Error(
+        throw new ExporterNotLoadedError(
           `exporter type "${type}" is not loaded: build the pipeline with preparePipeline() (or call loadExporterTypes() first)`,
         );
       return f;

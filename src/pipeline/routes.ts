@@ -17,6 +17,7 @@ import { redactingMappers } from '../mapping/redact.ts';
 import type { Exporter } from '../model/exporter.ts';
 import { formatOrigin } from '../model/records.ts';
 import { EXPORTER_TYPES, type ExporterFactory } from '../exporters/registry.ts';
+import { ExporterNotLoadedError } from '../exporters/kind.ts';
 import { deliveryOptionsOf, mergedDelivery } from '../delivery/config-schema.ts';
 import { formatOptionPath, OptionError, optionPathOf } from '../util/option-error.ts';
 import { detectNodeInfo } from '../config/node-info.ts';
@@ -128,6 +129,8 @@ function createExporter(e: ExporterConfig, where: string, deps: RouteDeps): { ex
     // a built-in kind names the config key it refuses (snake_case, below the entry)
     if (err instanceof OptionError)
       throw new ConfigError(`${formatOptionPath([...optionPathOf(where), ...err.path])}: ${err.reason}`);
+    // an on-demand type (its client library) not loaded: createPipeline without preparePipeline
+    if (err instanceof ExporterNotLoadedError) throw new ConfigError(`${where}: ${err.message}`);
     throw err;
   }
   if (label !== (e.name ?? exporter.name)) {

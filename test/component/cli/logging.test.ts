@@ -38,8 +38,8 @@ exporters:
   - type: otlp_http
     name: otlp
     endpoint: http://collector:${CONFIG_SECRET}@127.0.0.1:1
-    delivery: { initialBackoffMs: 20, maxBackoffMs: 100 }
-  - { type: otlp_http, name: otlp_env, delivery: { initialBackoffMs: 20, maxBackoffMs: 100 } }
+    delivery: { initial_backoff_ms: 20, max_backoff_ms: 100 }
+  - { type: otlp_http, name: otlp_env, delivery: { initial_backoff_ms: 20, max_backoff_ms: 100 } }
 `,
   );
   // otlp_env: the endpoint from the environment (a bad signal URL with a password: warned about, then the generic one)

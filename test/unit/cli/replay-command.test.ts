@@ -197,6 +197,39 @@ exporters:
     ]);
   });
 
+  it('replays through a memory queue even when the top-level delivery.buffer is a disk buffer (the running exporter owns it)', async () => {
+    const dir = tmpDir('replay-disk-');
+    const dl = path.join(dir, 'dl.ndjson');
+    const dataDir = path.join(dir, 'data');
+    const a = { down: false, ids: new Map<string, number>() };
+    const config = parseRunConfig(
+      `version: 1
+data_dir: ${dataDir}
+delivery: { flush_interval_ms: 5, buffer: { type: disk } }
+exporters:
+  - { type: module, module: store-a, name: a }
+`,
+      'test.yaml',
+      {},
+    );
+    fs.writeFileSync(
+      dl,
+      `${JSON.stringify({ time: 'x', exporter: 'input', reason: 'malformed JSON', origin: { source: 'stdin', line: 1 }, input: SAMPLES[0] })}\n`,
+    );
+    const s = await runReplay({
+      files: [dl],
+      config,
+      out: path.join(dir, 'out.ndjson'),
+      shutdownTimeoutMs: 300,
+      log: () => {},
+      exporterModules: new Map([['store-a', fakeStore(a)]]),
+    });
+    expect(s.replayed).toBe(1);
+    expect(a.ids.size).toBe(1);
+    // the exporter's disk buffer directory was never opened (nor locked) by the replay
+    expect(fs.existsSync(path.join(dataDir, 'buffer'))).toBe(false);
+  });
+
   it('refuses to write what still fails into a file it reads', async () => {
     const dir = tmpDir('replay-out-');
     const dl = path.join(dir, 'dl.ndjson');
