@@ -103,6 +103,7 @@ export async function topicMessageCount(topic: string): Promise<number> {
 export interface ConsumedMessage {
   topic: string;
   partition: number;
+  offset: string;
   key: string | null;
   value: Buffer;
   headers: Record<string, string>;
@@ -118,6 +119,9 @@ function headerStrings(h: IHeaders | undefined): Record<string, string> {
 export async function consumeAll(topics: string[], expected: number, timeoutMs = 60_000): Promise<ConsumedMessage[]> {
   const consumer = client().consumer({ groupId: `it-${crypto.randomBytes(6).toString('hex')}` });
   const got: ConsumedMessage[] = [];
+  // a consumer may be handed a message again (a group rebalance before its offset was committed, e.g. while the
+  // coordinator reloads after a broker restart): each stored message counts once, by topic, partition, offset
+  const seen = new Set<string>();
   await consumer.connect();
   try {
     await consumer.subscribe({ topics, fromBeginning: true });
@@ -126,9 +130,13 @@ export async function consumeAll(topics: string[], expected: number, timeoutMs =
       consumer
         .run({
           eachMessage: async ({ topic, partition, message }) => {
+            const at = `${topic}/${partition}/${message.offset}`;
+            if (seen.has(at)) return;
+            seen.add(at);
             got.push({
               topic,
               partition,
+              offset: message.offset,
               key: message.key ? message.key.toString() : null,
               value: message.value ?? Buffer.alloc(0),
               headers: headerStrings(message.headers),

@@ -2,6 +2,7 @@
 // recovery plan (recovery.ts): cut a torn tail, delete wholly acknowledged segments.
 
 import fsp from 'node:fs/promises';
+import { toLogger } from '../../util/log.ts';
 import { ensurePrivateDir } from '../../util/private-file.ts';
 import { readAckFile } from './ack-file.ts';
 import { acquireLock, type BufferLock } from './lock.ts';
@@ -54,7 +55,7 @@ export async function recoverBufferDir(
   damaged: ReportDamage,
 ): Promise<RecoveredDir> {
   const loose = await ensurePrivateDir(dir); // 0700 when created; an existing folder is only checked
-  if (loose !== undefined) log(`warning: disk buffer: ${loose}`);
+  if (loose !== undefined) toLogger(log).warn(`warning: disk buffer: ${loose}`);
   const lock = acquireLock(dir);
   try {
     const plan = planRecovery(await readBufferDir(dir));

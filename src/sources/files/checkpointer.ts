@@ -4,6 +4,7 @@
 // (and once more when writing works again); offsets stay in memory meanwhile.
 
 import path from 'node:path';
+import { toLogger } from '../../util/log.ts';
 import { ensurePrivateDir } from '../../util/private-file.ts';
 import { loadFileCheckpoint, saveFileCheckpoint } from './checkpoint-store.ts';
 import type { TrackedFiles } from './tracked-files.ts';
@@ -38,7 +39,7 @@ export class FileCheckpointer {
     const dir = path.dirname(o.path);
     try {
       const loose = await ensurePrivateDir(dir); // 0700 when created
-      if (loose !== undefined) o.log(`warning: checkpoint: ${loose}`);
+      if (loose !== undefined) toLogger(o.log).warn(`warning: checkpoint: ${loose}`);
     } catch (err) {
       const why = `cannot create the checkpoint folder ${dir}: ${(err as Error).message}`;
       if (o.required) throw new Error(why);
