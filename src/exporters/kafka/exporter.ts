@@ -1,6 +1,6 @@
 // The Kafka exporter (target 'otel' for otlp_proto, 'ecs' for ecs_json, 'tracee' for tracee_json): one message per event, sent as one
-// idempotent, acks=all produce per batch. It classifies and never loops: kafkajs retries a transient error a
-// few times within one send (the idempotent producer requires retries); src/delivery owns backoff, retry
+// acks=all produce per batch (at-least-once). It classifies and never loops: kafkajs retries a transient error a
+// few times within one send; src/delivery owns backoff, retry
 // over outages and the dead letter.
 
 import { readFileSync } from 'node:fs';
@@ -95,7 +95,9 @@ export function createKafkaExporter(
   async function ensureConnected(): Promise<Producer> {
     if (producer && connected) return producer;
     producer ??= client().producer({
-      idempotent: true, // with acks=all: no duplicates from the producer's own retries
+      // not idempotent: kafkajs 2.2.4's idempotent producer lost a batch it had acknowledged across a broker
+      // restart (docs/exporters/kafka.md); with acks=all a retry may duplicate, never lose
+      idempotent: false,
       maxInFlightRequests: 1, // kafkajs keeps order only with one request in flight
       allowAutoTopicCreation: true,
       retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 2000 },
@@ -108,7 +110,7 @@ export function createKafkaExporter(
     return producer;
   }
 
-  // One produce at a time: kafkajs's idempotent producer numbers batches per partition and keeps order only
+  // One produce at a time: kafkajs keeps the order of batches per partition only
   // with one request in flight, so concurrent sends from the delivery layer queue here.
   let tail: Promise<unknown> = Promise.resolve();
   function produce(messages: readonly KafkaMessage[]): Promise<void> {
@@ -144,7 +146,7 @@ export function createKafkaExporter(
 
     async start() {
       log(
-        `kafka exporter: brokers ${o.brokers.join(',')}, encoding ${o.encoding}, topics ${o.topics.events} / ${o.topics.alerts}, compression ${o.compression}, idempotent acks=all${o.tls ? ', TLS' : ''}${sasl ? `, SASL ${sasl.mechanism}` : ''}`,
+        `kafka exporter: brokers ${o.brokers.join(',')}, encoding ${o.encoding}, topics ${o.topics.events} / ${o.topics.alerts}, compression ${o.compression}, acks=all${o.tls ? ', TLS' : ''}${sasl ? `, SASL ${sasl.mechanism}` : ''}`,
       );
       try {
         await ensureConnected();

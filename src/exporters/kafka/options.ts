@@ -1,5 +1,5 @@
 // Options of the Kafka exporter (docs/exporters/kafka.md) and their resolution to defaults.
-// The producer is always idempotent with acks=all (-1): not options, the delivery guarantees depend on them.
+// The producer always uses acks=all (-1), not idempotent (docs/exporters/kafka.md): not options, the delivery guarantees depend on them.
 
 import type { AttrValue } from '../../model/records.ts';
 

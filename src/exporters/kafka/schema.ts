@@ -7,7 +7,7 @@ import { KAFKA_DEFAULTS } from './options.ts';
 
 const K = KAFKA_DEFAULTS;
 export const kafkaExporterSchema = schema({
-  description: 'kafka exporter (docs/exporters/kafka.md): one message per event, idempotent producer with acks=all.',
+  description: 'kafka exporter (docs/exporters/kafka.md): one message per event, acks=all, at-least-once.',
   required: ['brokers'],
   properties: {
     brokers: {
