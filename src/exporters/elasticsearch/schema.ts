@@ -20,6 +20,29 @@ export const endpointsSchema = schema({
   description: 'One http(s) URL or a list (env: comma-separated).',
 });
 
+/** Keys the OpenSearch exporter shares with this one: same meaning, same defaults (../opensearch/schema.ts). */
+export const sharedBulkKeys = {
+  ca_file: schema({ type: 'string', description: 'PEM file with the CA that signed the server certificate.' }),
+  insecure_skip_verify: schema({
+    type: 'boolean',
+    default: false,
+    description: 'Accept any certificate (logged as a warning).',
+  }),
+  request_timeout_ms: schema({
+    type: 'integer',
+    minimum: 1,
+    default: DEFAULTS.requestTimeoutMs,
+    description: 'Per request.',
+  }),
+  compression: schema({ type: 'boolean', default: false, description: 'Gzip request bodies.' }),
+  max_bulk_bytes: schema({
+    type: 'integer',
+    minimum: 1024,
+    default: DEFAULTS.maxBulkBytes,
+    description: 'Upper bound of one bulk request body (uncompressed); larger batches are split.',
+  }),
+};
+
 export const elasticsearchExporterSchema = schema({
   description:
     'elasticsearch exporter (docs/exporters/elasticsearch.md). Unset endpoints / cloud_id / auth / tls.ca_file / tls.ca_fingerprint fall back to ELASTICSEARCH_URL, ELASTICSEARCH_CLOUD_ID, ELASTICSEARCH_API_KEY, ELASTICSEARCH_USERNAME + ELASTICSEARCH_PASSWORD, ELASTICSEARCH_CA_FILE, ELASTICSEARCH_CA_FINGERPRINT.',
@@ -45,37 +68,23 @@ export const elasticsearchExporterSchema = schema({
       type: 'object',
       additionalProperties: false,
       properties: {
-        ca_file: { type: 'string', description: 'PEM file with the CA that signed the server certificate.' },
+        ca_file: sharedBulkKeys.ca_file,
         ca_fingerprint: {
           type: 'string',
           description: 'SHA-256 fingerprint of the CA or server certificate ("AA:BB:…"), https only.',
         },
-        insecure_skip_verify: {
-          type: 'boolean',
-          default: false,
-          description: 'Accept any certificate (logged as a warning).',
-        },
+        insecure_skip_verify: sharedBulkKeys.insecure_skip_verify,
       },
     },
-    request_timeout_ms: {
-      type: 'integer',
-      minimum: 1,
-      default: DEFAULTS.requestTimeoutMs,
-      description: 'Per request.',
-    },
-    compression: { type: 'boolean', default: false, description: 'Gzip request bodies.' },
+    request_timeout_ms: sharedBulkKeys.request_timeout_ms,
+    compression: sharedBulkKeys.compression,
     server_major: {
       enum: [8, 9, 'auto'],
       default: 'auto',
       description: 'REST compatibility headers: 8, 9, or auto (9, falling back to 8 once).',
     },
     data_stream: dataStreamSchema,
-    max_bulk_bytes: {
-      type: 'integer',
-      minimum: 1024,
-      default: DEFAULTS.maxBulkBytes,
-      description: 'Upper bound of one bulk request body (uncompressed); larger batches are split.',
-    },
+    max_bulk_bytes: sharedBulkKeys.max_bulk_bytes,
     templates: {
       enum: ['install', 'check', 'skip'],
       default: 'install',

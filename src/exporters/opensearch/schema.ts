@@ -2,8 +2,7 @@
 // exporter's keys minus what OpenSearch has no use for (cloud_id, api_key / bearer, ca_fingerprint, server_major).
 
 import { schema, type FromSchema } from '../../util/schema-type.ts';
-import { DEFAULTS } from '../elasticsearch/config.ts';
-import { dataStreamSchema, endpointsSchema } from '../elasticsearch/schema.ts';
+import { dataStreamSchema, endpointsSchema, sharedBulkKeys } from '../elasticsearch/schema.ts';
 
 export const opensearchExporterSchema = schema({
   description:
@@ -43,28 +42,14 @@ export const opensearchExporterSchema = schema({
       type: 'object',
       additionalProperties: false,
       properties: {
-        ca_file: { type: 'string', description: 'PEM file with the CA that signed the server certificate.' },
-        insecure_skip_verify: {
-          type: 'boolean',
-          default: false,
-          description: 'Accept any certificate (logged as a warning).',
-        },
+        ca_file: sharedBulkKeys.ca_file,
+        insecure_skip_verify: sharedBulkKeys.insecure_skip_verify,
       },
     },
-    request_timeout_ms: {
-      type: 'integer',
-      minimum: 1,
-      default: DEFAULTS.requestTimeoutMs,
-      description: 'Per request.',
-    },
-    compression: { type: 'boolean', default: false, description: 'Gzip request bodies.' },
+    request_timeout_ms: sharedBulkKeys.request_timeout_ms,
+    compression: sharedBulkKeys.compression,
     data_stream: dataStreamSchema,
-    max_bulk_bytes: {
-      type: 'integer',
-      minimum: 1024,
-      default: DEFAULTS.maxBulkBytes,
-      description: 'Upper bound of one bulk request body (uncompressed); larger batches are split.',
-    },
+    max_bulk_bytes: sharedBulkKeys.max_bulk_bytes,
     templates: {
       enum: ['install', 'check', 'skip'],
       default: 'install',
