@@ -4,7 +4,6 @@
 import fs from 'node:fs';
 import type { Writable } from 'node:stream';
 import { decodeText, decodeValue, type DecodeResult } from '../normalize/decode.ts';
-import { toStructuredJson } from '../normalize/print-structured.ts';
 import type { Mapper } from '../mapping/compile.ts';
 import { formatOrigin, type Origin } from '../model/records.ts';
 import { type InputRecord, LINES_MODE, readRecords } from '../sources/read-records.ts';
@@ -43,8 +42,6 @@ export interface MapSummary {
 
 /** Records decoded together before they are mapped (see runMap). */
 export const MAP_BATCH = 16;
-
-const stringify = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x));
 
 export async function runMap(opts: MapRunOptions): Promise<MapSummary> {
   const source = opts.input === '-' ? 'stdin' : opts.input;
@@ -149,7 +146,9 @@ function renderer(to: MapTarget, mapper: Mapper): (ev: TraceeEvent) => string {
     // one ExportLogsServiceRequest per line: POSTable as is to /v1/logs
     case 'otlp-json-request':
       return (ev) => otlpJsonRequest(mapper.toOtel(ev));
+    // the Tracee event as a kafka tracee_json exporter writes it: through the mapper, so redacted as
+    // `--redact` says (default: as every exporter by default)
     case 'event':
-      return (ev) => stringify(toStructuredJson(ev));
+      return (ev) => mapper.toTracee(ev).json;
   }
 }

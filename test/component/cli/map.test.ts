@@ -120,10 +120,11 @@ describe('tracee-exporter map', () => {
   });
 
   it('a structured event printed with --to event decodes back to the same mapping', () => {
+    // --redact none: the event round-trips with its values (map redacts every output by default)
     const src = path.join(SHARED_FIXTURES, 'legacy/v0.18-v0.24/net_packet_http-headers.json');
-    const structured = run(['map', '--to', 'event', src]).lines[0];
-    const viaStructured = JSON.parse(run(['map', '--to', 'ecs'], structured).lines[0]);
-    const direct = JSON.parse(run(['map', '--to', 'ecs', src]).lines[0]);
+    const structured = run(['map', '--to', 'event', '--redact', 'none', src]).lines[0];
+    const viaStructured = JSON.parse(run(['map', '--to', 'ecs', '--redact', 'none'], structured).lines[0]);
+    const direct = JSON.parse(run(['map', '--to', 'ecs', '--redact', 'none', src]).lines[0]);
     for (const f of ['source', 'destination', 'http', 'url', 'process', 'network'])
       expect(viaStructured[f], f).toEqual(direct[f]);
     expect(viaStructured.event.id).toBe(direct.event.id);

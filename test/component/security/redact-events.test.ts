@@ -202,4 +202,28 @@ exporters:
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('map --to event redacts by default like every other output; --redact none prints the event verbatim', () => {
+    const file = path.join(FIX, 'net_packet_http-request-credentials.json');
+    const map = (...args: string[]) => {
+      const r = spawnSync(process.execPath, [BIN, 'map', ...args, file], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      return r.stdout;
+    };
+    for (const out of [map('--to', 'event'), map('--to', 'event', '--redact', 'default')]) {
+      expect(out).not.toMatch(/sess-REQ|csrf-REQ|bearer-REQ|referer-REQ|tok-REQ/);
+      const http = JSON.parse(out).data.find((d: { name: string }) => d.name === 'proto_http');
+      expect(JSON.stringify(http)).toContain(M);
+    }
+    // the same redaction as the ECS output of the same command
+    expect(map('--to', 'ecs')).not.toMatch(/sess-REQ|bearer-REQ/);
+    const raw = map('--to', 'event', '--redact', 'none');
+    expect(raw).toMatch(/sess-REQ-9b1d77/);
+    expect(raw).toMatch(/bearer-REQ-c0ffee/);
+    expect(raw).not.toContain(M);
+    // a list redacts only what it names
+    const cookieOnly = map('--to', 'event', '--redact', 'cookie');
+    expect(cookieOnly).not.toMatch(/sess-REQ/);
+    expect(cookieOnly).toMatch(/bearer-REQ-c0ffee/);
+  });
 });
