@@ -93,8 +93,8 @@ describe('kafka exporter: TLS and SASL against the real broker', () => {
     for (const name of ['k_plain', 'k_scram_sha_256', 'k_scram_sha_512', 'k_tls']) {
       expect(r.stderr, name).toMatch(new RegExp(`${name}: entered ${lines.length} = delivered ${lines.length} `));
     }
-    expect(r.stderr).toMatch(/k_plain: kafka exporter: .*TLS, SASL plain/);
-    expect(r.stderr).toMatch(/k_scram_sha_512: kafka exporter: .*TLS, SASL scram-sha-512/);
+    expect(r.stderr).toMatch(/k_plain: brokers .*TLS, SASL plain/);
+    expect(r.stderr).toMatch(/k_scram_sha_512: brokers .*TLS, SASL scram-sha-512/);
     for (const s of [env.KAFKA_PLAIN_PASSWORD, env.KAFKA_SCRAM_PASSWORD]) expect(r.stderr).not.toContain(s);
     return Promise.all(
       ['0', '1', '2', 'tls'].map(async (k) => {

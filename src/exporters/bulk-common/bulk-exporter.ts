@@ -128,14 +128,7 @@ export class BulkExporterCore<C> implements BulkExporter {
   }
 
   #install(c: C) {
-    return installTemplates(
-      this.#d.templates(c),
-      this.options.targets,
-      this.#logger,
-      this.name,
-      this.#d.adapt,
-      this.#d.product,
-    );
+    return installTemplates(this.#d.templates(c), this.options.targets, this.#logger, this.#d.adapt, this.#d.product);
   }
 
   /**
@@ -149,7 +142,7 @@ export class BulkExporterCore<C> implements BulkExporter {
     if (!this.#missingEpisode) {
       this.#missingEpisode = true;
       this.#logger.warn(
-        `${this.name}: ${product} has no data stream and no index template for our events (a rebuilt cluster, a deleted data stream or removed templates: ${st.example})` +
+        `${product} has no data stream and no index template for our events (a rebuilt cluster, a deleted data stream or removed templates: ${st.example})` +
           (this.options.templates === 'install'
             ? '; reinstalling the templates and retrying them (not dead-lettered)'
             : `; templates: ${this.options.templates}, so not reinstalling: install them, the events are retried meanwhile`),
@@ -165,11 +158,11 @@ export class BulkExporterCore<C> implements BulkExporter {
     this.#reinstalling = (async () => {
       try {
         this.downgradedTypes = (await this.#install(c)).downgraded;
-        this.#logger.warn(`${this.name}: templates reinstalled`);
+        this.#logger.warn(`templates reinstalled`);
         for (const name of plain) await this.#removePlain(c, name);
       } catch (err) {
         const reason = err instanceof TemplateError ? err.message : this.#thrown(err).reason;
-        this.#logger.warn(`${this.name}: cannot reinstall the templates yet: ${this.#redact(reason)}`);
+        this.#logger.warn(`cannot reinstall the templates yet: ${this.#redact(reason)}`);
       } finally {
         this.#reinstalling = undefined;
       }
@@ -181,10 +174,9 @@ export class BulkExporterCore<C> implements BulkExporter {
     const a = await this.#d.removePlainIndex!(c, name);
     if (a.status >= 200 && a.status < 300)
       this.#logger.warn(
-        `${this.name}: removed the plain index ${name} that ${this.#d.product} created while the data stream was missing (its events are sent again into the data stream)`,
+        `removed the plain index ${name} that ${this.#d.product} created while the data stream was missing (its events are sent again into the data stream)`,
       );
-    else if (a.status !== 404)
-      this.#logger.warn(`${this.name}: cannot remove the plain index ${name} yet: HTTP ${a.status}`);
+    else if (a.status !== 404) this.#logger.warn(`cannot remove the plain index ${name} yet: HTTP ${a.status}`);
   }
 
   /** A send that met no missing template ends the episode: the next one logs again and reinstalls at once. */
@@ -198,7 +190,7 @@ export class BulkExporterCore<C> implements BulkExporter {
   async start(): Promise<void> {
     if (this.#closed) throw new Error(`${this.name}: start() after shutdown()`);
     if (this.options.tls.insecureSkipVerify)
-      this.#logger.warn(`${this.name}: TLS certificate verification is OFF (tls.insecureSkipVerify)`);
+      this.#logger.warn(`TLS certificate verification is OFF (tls.insecureSkipVerify)`);
     const mode = this.options.templates;
     try {
       const c = await this.#d.client();
@@ -215,7 +207,7 @@ export class BulkExporterCore<C> implements BulkExporter {
           .map((d) => `  ${d}`)
           .join('\n');
         this.#logger.warn(
-          `${this.name}: the cluster's templates differ from tracee-exporter's (${this.templateDiffs.length} differences):\n${shown}`,
+          `the cluster's templates differ from tracee-exporter's (${this.templateDiffs.length} differences):\n${shown}`,
         );
       }
     } catch (err) {
@@ -223,16 +215,15 @@ export class BulkExporterCore<C> implements BulkExporter {
       const thrown = err instanceof TemplateError ? undefined : this.#thrown(err);
       const reason = this.#redact(thrown ? thrown.reason : (err as Error).message);
       const transient = thrown ? thrown.status === 'retryable' : (err as TemplateError).retryable;
-      if (!transient) throw new TemplateError(reason, false);
+      // fatal: run stops with this message, which no logger prefixes: it names the exporter
+      if (!transient) throw new TemplateError(`${this.name}: ${reason}`, false);
       if (mode === 'install') this.#templatesPending = true;
       if (!this.#d.hasClient()) {
-        this.#logger.warn(
-          `${this.name}: cannot fetch the pinned CA yet (${reason}); will retry before the first bulk request`,
-        );
+        this.#logger.warn(`cannot fetch the pinned CA yet (${reason}); will retry before the first bulk request`);
         return;
       }
       this.#logger.warn(
-        `${this.name}: templates not ${mode === 'install' ? 'installed' : 'checked'} yet (${reason})${mode === 'install' ? '; will install before the first bulk request' : ''}`,
+        `templates not ${mode === 'install' ? 'installed' : 'checked'} yet (${reason})${mode === 'install' ? '; will install before the first bulk request' : ''}`,
       );
     }
   }

@@ -37,7 +37,7 @@ export { loadTemplateSet, type TemplateSet, type NamedTemplate, type Body } from
 export { driftCheck } from '../elasticsearch/template-fields.ts';
 export type { EsAnswer } from '../elasticsearch/requester.ts';
 export type { Logger } from '../elasticsearch/logger.ts';
-export { stderrLogger } from '../elasticsearch/logger.ts';
+export { exporterLogger } from '../elasticsearch/logger.ts';
 export { makeRedactor, type Redactor } from '../elasticsearch/redact.ts';
 export {
   resolveElasticsearchOptions,

@@ -11,7 +11,7 @@ import {
   type ElasticsearchExporterOptions,
   type ResolvedElasticsearchOptions,
 } from './config.ts';
-import { stderrLogger } from './logger.ts';
+import { exporterLogger } from './logger.ts';
 import { EsRequester } from './requester.ts';
 import type { TemplateIo } from './template-install.ts';
 
@@ -88,6 +88,6 @@ export function createElasticsearchExporter(
   deps: ElasticsearchExporterDeps = {},
 ): ElasticsearchExporter {
   const o = resolveElasticsearchOptions(options);
-  const logger = options.logger ?? stderrLogger;
-  return new BulkExporterCore(o, esDialect(o, new EsRequester(o.serverMajor, logger, o.name), deps.client), logger);
+  const logger = exporterLogger(options.logger, o.name);
+  return new BulkExporterCore(o, esDialect(o, new EsRequester(o.serverMajor, logger), deps.client), logger);
 }

@@ -1,4 +1,6 @@
 // The minimal logger the exporter writes its few lines to (start-up decisions, downgrades, fallbacks).
+// The logger names the exporter, not the line: `run` hands each exporter a logger whose lines start with
+// "<name>: " (src/pipeline/routes.ts), so the exporter's own messages never repeat its name (one prefix).
 
 import { rootLogger } from '../../util/log.ts';
 
@@ -7,5 +9,10 @@ export interface Logger {
   warn(msg: string): void;
 }
 
-/** The process logger (src/util/log.ts) when no logger is given: stderr, with level and time. */
-export const stderrLogger: Logger = rootLogger.child({ component: 'exporter' });
+/**
+ * The logger an exporter writes to: the one given (it names the exporter already, as `run`'s does),
+ * else the process logger (src/util/log.ts: stderr, with level and time) with "<name>: " in front of every line, once.
+ */
+export function exporterLogger(given: Logger | undefined, name: string): Logger {
+  return given ?? rootLogger.child({ component: 'exporter', exporter: name }, `${name}: `);
+}

@@ -19,13 +19,12 @@ export class EsRequester {
   #major: Major;
   readonly #auto: boolean;
   readonly #logger: Logger;
-  readonly #name: string;
 
-  constructor(serverMajor: ServerMajor, logger: Logger, name: string) {
+  /** `logger` names the exporter (its lines carry the name once: src/exporters/elasticsearch/logger.ts). */
+  constructor(serverMajor: ServerMajor, logger: Logger) {
     this.#major = serverMajor === 8 ? 8 : 9;
     this.#auto = serverMajor === 'auto';
     this.#logger = logger;
-    this.#name = name;
   }
 
   get major(): Major {
@@ -42,7 +41,7 @@ export class EsRequester {
     if (this.#major === used) {
       // concurrent requests: only the first one switches and logs
       this.#logger.warn(
-        `${this.#name}: Elasticsearch refused REST compatibility version ${used} ` +
+        `Elasticsearch refused REST compatibility version ${used} ` +
           `(an 8.x server); using compatible-with=${next} headers from now on`,
       );
       this.#major = next;

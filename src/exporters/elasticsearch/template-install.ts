@@ -42,7 +42,6 @@ export async function installTemplates(
   io: TemplateIo,
   targets: DataStreamTargets,
   logger: Logger,
-  who: string,
   adapt: TemplateAdapt = asIs,
   product = 'Elasticsearch',
 ): Promise<InstallResult> {
@@ -66,18 +65,18 @@ export async function installTemplates(
           ? ' (installing templates needs the manage_index_templates cluster privilege; or install them once with a privileged user and run with templates: check or skip)'
           : '';
       throw new TemplateError(
-        `${who}: cannot install ${kind} template ${t.name}: HTTP ${a.status}: ${reason}${hint}`,
+        `cannot install ${kind} template ${t.name}: HTTP ${a.status}: ${reason}${hint}`,
         retryableStatus(a.status),
       );
     }
-    throw new TemplateError(`${who}: cannot install templates: too many field-type fallbacks`, false);
+    throw new TemplateError(`cannot install templates: too many field-type fallbacks`, false);
   };
   for (let i = 0; i < set.components.length; i++) await put('component', (s) => s.components[i]);
   await put('index', (s) => s.indexTemplate);
   const downgraded = [...downgrade].sort();
   if (downgraded.length) {
     logger.warn(
-      `${who}: this ${product} has no ${downgraded.join(', ')} field type(s); installed the templates with core-type fallbacks ` +
+      `this ${product} has no ${downgraded.join(', ')} field type(s); installed the templates with core-type fallbacks ` +
         `(${downgraded.map((t) => `${t}→${CORE_FALLBACK[t]}`).join(', ')}). Use a full ${product} distribution for the production mappings.`,
     );
   }

@@ -146,13 +146,13 @@ export function createKafkaExporter(
 
     async start() {
       log(
-        `kafka exporter: brokers ${o.brokers.join(',')}, encoding ${o.encoding}, topics ${o.topics.events} / ${o.topics.alerts}, compression ${o.compression}, acks=all${o.tls ? ', TLS' : ''}${sasl ? `, SASL ${sasl.mechanism}` : ''}`,
+        `brokers ${o.brokers.join(',')}, encoding ${o.encoding}, topics ${o.topics.events} / ${o.topics.alerts}, compression ${o.compression}, acks=all${o.tls ? ', TLS' : ''}${sasl ? `, SASL ${sasl.mechanism}` : ''}`,
       );
       try {
         await ensureConnected();
       } catch (err) {
         // an unreachable broker at start is an outage like any other: sends are retried by the delivery layer
-        log(`kafka exporter: not connected at start (${classifyKafkaError(err).reason}); will retry on send`);
+        log(`not connected at start (${classifyKafkaError(err).reason}); will retry on send`);
       }
     },
 

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { Client, type ClientOptions } from '@opensearch-project/opensearch';
 import { AwsSigv4Signer } from '@opensearch-project/opensearch/aws';
 import { BulkExporterCore, type BulkDialect, type BulkExporter } from '../bulk-common/bulk-exporter.ts';
-import { stderrLogger, type EsAnswer, type Redactor } from '../bulk-common/index.ts';
+import { exporterLogger, type EsAnswer, type Redactor } from '../bulk-common/index.ts';
 import { awsCredentialSource, type AwsCredentialSource } from './aws-credentials.ts';
 import {
   OpenSearchConfigError,
@@ -136,5 +136,5 @@ export function createOpenSearchExporter(
   deps: OpenSearchExporterDeps = {},
 ): OpenSearchExporter {
   const o = resolveOpenSearchOptions(options);
-  return new BulkExporterCore(o, osDialect(o, deps), options.logger ?? stderrLogger) as OpenSearchExporter;
+  return new BulkExporterCore(o, osDialect(o, deps), exporterLogger(options.logger, o.name)) as OpenSearchExporter;
 }

@@ -248,6 +248,6 @@ describe('OpenSearch exporter classification', () => {
     expect(
       logs.filter((l) => l.includes('reinstalling the templates and retrying them (not dead-lettered)')),
     ).toHaveLength(1);
-    expect(logs.some((l) => l.startsWith('opensearch: removed the plain index logs-tracee.events-default'))).toBe(true);
+    expect(logs.some((l) => l.startsWith('removed the plain index logs-tracee.events-default'))).toBe(true);
   });
 });
