@@ -4,6 +4,7 @@
 
 import { stringify } from 'yaml';
 import { mergedDelivery } from '../delivery/config-schema.ts';
+import { segmentBytesOf } from '../delivery/disk-buffer/options.ts';
 import { resolveOtlpOptions, type OtlpHttpOptions } from '../exporters/otlp-http/options.ts';
 import { otlpHttpExporterSchema } from '../exporters/otlp-http/schema.ts';
 import { camelOptions, snakeCase } from '../util/schema-type.ts';
@@ -44,6 +45,22 @@ function maskFileContents(value: unknown, contents: ReadonlySet<string>): unknow
   if (isObj(value))
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskFileContents(v, contents)]));
   return value;
+}
+
+/**
+ * An exporter's delivery.buffer as `run` uses it: a memory buffer has no other key (max_bytes, fsync…
+ * are the disk buffer's: `type: memory` over a top-level disk buffer leaves them merged but unused);
+ * a disk buffer shows its keys, segment_bytes included (computed from max_bytes when not set).
+ */
+function effectiveBuffer(delivery: Json): void {
+  const b = delivery.buffer;
+  if (!isObj(b)) return;
+  if (b.type !== 'disk') {
+    delivery.buffer = { type: b.type ?? 'memory' };
+    return;
+  }
+  if (b.segment_bytes === undefined && typeof b.max_bytes === 'number')
+    b.segment_bytes = segmentBytesOf({ maxBytes: b.max_bytes });
 }
 
 export function effectiveConfig(
@@ -96,6 +113,7 @@ export function effectiveConfig(
   });
   const withDefaults = applySchemaDefaults(c, root, root) as Json;
   delete withDefaults.delivery; // merged into every exporter's delivery above
+  for (const e of withDefaults.exporters as Json[]) if (isObj(e.delivery)) effectiveBuffer(e.delivery);
   const masked = maskSecrets(withDefaults) as Json;
   return { config: fileSecrets.size > 0 ? (maskFileContents(masked, fileSecrets) as Json) : masked, warnings };
 }

@@ -46,6 +46,6 @@ export const DISK_BUFFER_DEFAULTS = {
   readChunkBytes: 1024 * 1024,
 } as const;
 
-export function segmentBytesOf(o: DiskBufferOptions): number {
+export function segmentBytesOf(o: Pick<DiskBufferOptions, 'maxBytes' | 'segmentBytes'>): number {
   return o.segmentBytes ?? Math.min(64 * 1024 * 1024, Math.max(64 * 1024, Math.floor(o.maxBytes / 8)));
 }
