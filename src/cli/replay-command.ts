@@ -12,7 +12,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { PassThrough } from 'node:stream';
-import type { RunConfig } from '../config/run-config.ts';
+import { locateConfigError, type ParseDetails, type RunConfig } from '../config/run-config.ts';
+import type { OptionPath } from '../util/option-error.ts';
 import type { Origin } from '../model/records.ts';
 import type { InputRecord } from '../sources/read-records.ts';
 import type { ExporterFactory } from '../exporters/registry.ts';
@@ -30,6 +31,8 @@ export interface ReplayOptions {
   out?: string;
   shutdownTimeoutMs: number;
   log(line: string): void;
+  /** Where a key of the config is (ParseDetails.locate): errors in building an exporter name file:line:col. */
+  locate?: (p: OptionPath) => string;
   /** Factories of `type: module` exporters (default: loaded from the config, as `run` does). */
   exporterModules?: ReadonlyMap<string, ExporterFactory>;
 }
@@ -178,7 +181,8 @@ export async function runReplay(o: ReplayOptions): Promise<ReplaySummary> {
     targets: [],
   };
   // entries grouped by target (an exporter of the config, or "input": every exporter); only what re-mapping needs is kept
-  const groups = new Map<string, { exporters: ExporterConfig[]; records: InputRecord[] }>();
+  // (indexes: where each exporter is in the configuration, for errors: the target's pipeline has it as exporters[0])
+  const groups = new Map<string, { exporters: ExporterConfig[]; indexes: number[]; records: InputRecord[] }>();
   const unknownTargets = new Map<string, number>();
   const copy = createDeadLetterWriter(out); // entries that cannot be replayed, as they are
   try {
@@ -212,7 +216,13 @@ export async function runReplay(o: ReplayOptions): Promise<ReplaySummary> {
       const key = e.exporter === 'input' ? '\u0000input' : e.exporter;
       let g = groups.get(key);
       if (!g) {
-        g = { exporters: target ? [forReplay(target)] : o.config.exporters.map(forReplay), records: [] };
+        g = target
+          ? { exporters: [forReplay(target)], indexes: [o.config.exporters.indexOf(target)], records: [] }
+          : {
+              exporters: o.config.exporters.map(forReplay),
+              indexes: o.config.exporters.map((_, i) => i),
+              records: [],
+            };
         groups.set(key, g);
       }
       g.records.push({
@@ -239,16 +249,27 @@ export async function runReplay(o: ReplayOptions): Promise<ReplaySummary> {
     };
     delete (config as { telemetry?: unknown }).telemetry;
     const stdin = new PassThrough(); // never written: keeps run() alive while ingest() feeds the records
-    const p = createPipeline(
-      config,
-      { stdin, log: o.log },
-      { shutdownTimeoutMs: o.shutdownTimeoutMs, exporterModules },
-    );
+    // exporters[k] of this target's pipeline is exporters[indexes[k]] of the configuration
+    const indexes = g.indexes;
+    const located = (err: unknown) =>
+      locateConfigError(err, o.locate, (at) =>
+        at[0] === 'exporters' && typeof at[1] === 'number'
+          ? ['exporters', indexes[at[1]] ?? at[1], ...at.slice(2)]
+          : at,
+      );
+    let p: ReturnType<typeof createPipeline>;
+    try {
+      p = createPipeline(config, { stdin, log: o.log }, { shutdownTimeoutMs: o.shutdownTimeoutMs, exporterModules });
+    } catch (err) {
+      throw located(err);
+    }
     const running = p.run();
     running.catch(() => {
       /* awaited below; ready() rejects with the same error */
     });
-    await p.ready();
+    await p.ready().catch((err: unknown) => {
+      throw located(err);
+    });
     await p.ingest(g.records, { listRejections: false });
     p.stop();
     const run = await running;
@@ -310,7 +331,7 @@ export async function replayCommand(
 ): Promise<number> {
   const { loadRunConfig } = await import('../config/run-config.ts');
   const { configureLog, rootLogger } = await import('../util/log.ts');
-  const details: { warnings?: string[] } = {};
+  const details: ParseDetails = {};
   const config = loadRunConfig(opts.config, process.env, details);
   configureLog({ format: config.log?.format, level: config.log?.level });
   const log = rootLogger.child({ component: 'replay' });
@@ -322,6 +343,7 @@ export async function replayCommand(
     out: opts.out,
     shutdownTimeoutMs: opts.shutdownTimeout,
     log,
+    locate: details.locate,
   });
   for (const l of replaySummaryLines(s)) log(l);
   if (s.stillFailing === 0 && fs.existsSync(s.out)) fs.rmSync(s.out); // nothing failed: no empty dead letter left behind

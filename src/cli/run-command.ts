@@ -2,7 +2,7 @@
 // With `telemetry.listen` the /metrics, /healthz, /readyz server runs from before the exporters
 // start until the last flush is done, so probes see "starting" and "shutting down" too.
 
-import { loadRunConfig, resolveTelemetryConfig, type ParseDetails } from '../config/run-config.ts';
+import { loadRunConfig, locateConfigError, resolveTelemetryConfig, type ParseDetails } from '../config/run-config.ts';
 import { redact } from '../config/secrets.ts';
 import { preparePipeline, type RunSummary } from '../pipeline/pipeline.ts';
 import { createTelemetry, createTelemetryServer, startProgressLog, type TelemetryServer } from '../telemetry/index.ts';
@@ -33,11 +33,14 @@ export async function runCommand(configFile: string | undefined, opts: RunComman
   const { telemetry: tc, warnings } = resolveTelemetryConfig(config);
   for (const w of warnings) tlog.warn(w);
   const telemetry = createTelemetry({ notReadyAfterRetryingMs: tc.notReadyAfterRetryingMs, processMetrics: true });
+  // an error in building the exporters and sources names file:line:col, as `config check` does
   const pipeline = await preparePipeline(
     config,
     { stdin: process.stdin, log },
     { shutdownTimeoutMs: opts.shutdownTimeoutMs, telemetry },
-  );
+  ).catch((err: unknown) => {
+    throw locateConfigError(err, details.locate);
+  });
   let server: TelemetryServer | undefined;
   if (tc.listen !== undefined) {
     server = createTelemetryServer(telemetry, { host: tc.listen.host, port: tc.listen.port, log: tlog });

@@ -22,6 +22,7 @@ import { SOURCE_TYPES } from '../sources/registry.ts';
 import { parseListen } from '../sources/webhook/config.ts';
 import { formatOptionPath, type OptionPath } from '../util/option-error.ts';
 import { looseDirWarning } from '../util/private-file.ts';
+import { checkDiskBufferNames } from '../pipeline/disk-buffers.ts';
 import { LOG_DEFAULTS } from './model.ts';
 import { detectNodeInfo } from './node-info.ts';
 import {
@@ -84,6 +85,9 @@ export function checkConfigFile(file: string | undefined, env: NodeJS.ProcessEnv
     try {
       return f();
     } catch (err) {
+      // one that names its key (the pipeline's own checks, ConfigError.at): at that key, from the top
+      if (err instanceof ConfigError && err.path !== undefined && err.reason !== undefined)
+        return fail(err.path, err.reason);
       if (err instanceof ConfigError) throw err;
       const k = keyOf(err);
       return k ? fail([...p, ...k.key], k.reason) : fail(p, (err as Error).message);
@@ -187,6 +191,8 @@ export function checkConfigFile(file: string | undefined, env: NodeJS.ProcessEnv
     checkRoute(e, at, kind.target(options));
     return maskUrl(line);
   });
+  // disk buffers: one directory per exporter name, checked as `run` checks them (unique, usable as a directory name)
+  attempt([], () => checkDiskBufferNames(config));
   summary.push(`${EXPORTERS_HEAD}${exLines.join('; ')}`);
 
   const dlc = config.dead_letter;

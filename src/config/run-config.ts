@@ -36,10 +36,42 @@ export function exporterOptions(e: ExporterConfig): Record<string, unknown> {
 
 export class ConfigError extends Error {
   readonly code = 'CONFIG';
-  constructor(message: string) {
+  /**
+   * For an error raised while `run` builds the pipeline from the config: the key it is about and
+   * the reason alone, so that locateConfigError() can name file:line:col as `config check` does.
+   */
+  readonly path?: OptionPath;
+  readonly reason?: string;
+  constructor(message: string, at?: { path: OptionPath; reason: string }) {
     super(message);
     this.name = 'ConfigError';
+    if (at) {
+      this.path = at.path;
+      this.reason = at.reason;
+    }
   }
+
+  /** "exporters[1].name: reason", keeping the key for locateConfigError(). */
+  static at(path: OptionPath, reason: string): ConfigError {
+    return new ConfigError(`${formatOptionPath(path)}: ${reason}`, { path, reason });
+  }
+}
+
+/**
+ * A ConfigError that names its key (ConfigError.at), as "file:line:col: path: reason" (`locate`:
+ * ParseDetails.locate, where the key is in the file or which variable set it); `mapPath` first moves
+ * the key (replay builds each exporter as exporters[0] of a config of its own). Anything else as it is.
+ */
+export function locateConfigError(
+  err: unknown,
+  locate: ((p: OptionPath) => string) | undefined,
+  mapPath: (p: OptionPath) => OptionPath = (p) => p,
+): unknown {
+  if (!(err instanceof ConfigError) || err.path === undefined || err.reason === undefined) return err;
+  const p = mapPath(err.path);
+  const located = new ConfigError(`${locate ? `${locate(p)}: ` : ''}${formatOptionPath(p)}: ${err.reason}`);
+  located.stack = err.stack;
+  return located;
 }
 
 const schema = runConfigSchema();

@@ -50,14 +50,16 @@ export function checkDiskBufferNames(config: RunConfig): void {
     if (bufferConfigOf(config, e).type !== 'disk') return;
     const name = nameOf(e);
     if (!SAFE_NAME.test(name)) {
-      throw new ConfigError(
-        `exporters[${i}].name: "${name}" cannot name a buffer directory (<data_dir>/buffer/<name>): use letters, digits, _ . -`,
+      throw ConfigError.at(
+        ['exporters', i, 'name'],
+        `"${name}" cannot name a buffer directory (<data_dir>/buffer/<name>): use letters, digits, _ . -`,
       );
     }
     const other = config.exporters.findIndex((x, k) => k !== i && nameOf(x) === name);
     if (other >= 0) {
-      throw new ConfigError(
-        `exporters[${i}].name: "${name}" is also the name of exporters[${other}]: an exporter with a disk buffer needs a unique name (its buffer is <data_dir>/buffer/${name})`,
+      throw ConfigError.at(
+        ['exporters', i, 'name'],
+        `"${name}" is also the name of exporters[${other}]: an exporter with a disk buffer needs a unique name (its buffer is <data_dir>/buffer/${name})`,
       );
     }
   });

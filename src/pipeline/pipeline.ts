@@ -199,7 +199,7 @@ function refusalHandlers(
 /** Every source entry names a registered source type. */
 function checkSourceTypes(sources: SourceConfig[]): void {
   sources.forEach((s, i) => {
-    if (SOURCE_TYPES[s.type] === undefined) throw new ConfigError(`sources[${i}].type: unknown source "${s.type}"`);
+    if (SOURCE_TYPES[s.type] === undefined) throw ConfigError.at(['sources', i, 'type'], `unknown source "${s.type}"`);
   });
 }
 

@@ -10,6 +10,7 @@ import {
   type FileDeadLetter,
   type HealthState,
 } from '../delivery/index.ts';
+import { DeliveryOptionError } from '../delivery/options.ts';
 import { compileMapper, type Mapper } from '../mapping/compile.ts';
 import { checkOverride, loadMappingTables, readTableFile } from '../mapping/load.ts';
 import { loadTrimGroups, trimDrops, trimKey, withDrops } from '../mapping/trim.ts';
@@ -19,7 +20,7 @@ import { formatOrigin } from '../model/records.ts';
 import { EXPORTER_TYPES, type ExporterFactory } from '../exporters/registry.ts';
 import { ExporterNotLoadedError } from '../exporters/kind.ts';
 import { deliveryOptionsOf, mergedDelivery } from '../delivery/config-schema.ts';
-import { formatOptionPath, OptionError, optionPathOf } from '../util/option-error.ts';
+import { OptionError, optionPathOf, type OptionPath } from '../util/option-error.ts';
 import { detectNodeInfo } from '../config/node-info.ts';
 import { ConfigError, exporterOptions, type RunConfig } from '../config/run-config.ts';
 import { timedExporter, type ExporterTelemetry, type Telemetry } from '../telemetry/index.ts';
@@ -80,27 +81,42 @@ export function compileMappers(config: RunConfig) {
     exporter: Exporter,
     where: string,
   ): Pick<IngestRoute, 'accepts'> & { mapper: Mapper } {
-    try {
-      const accepts = compileFilter(e.filter, tables.lookups, `${where}.filter`);
-      let routeMapper = mapper;
-      if ((e.trim ?? []).length > 0 || (e.drop_fields ?? []).length > 0) {
-        const drops = trimDrops(
+    const at = optionPathOf(where);
+    const accepts = keyed([...at, 'filter'], () => compileFilter(e.filter, tables.lookups, `${where}.filter`));
+    let routeMapper = mapper;
+    if ((e.trim ?? []).length > 0 || (e.drop_fields ?? []).length > 0) {
+      const drops = keyed(at, () =>
+        trimDrops(
           { trim: e.trim, drop_fields: e.drop_fields, target: exporter.target },
           (trimGroups ??= loadTrimGroups()),
           mapper,
           where,
-        );
-        const key = trimKey(drops);
-        if (!trimmed.has(key)) trimmed.set(key, compileMapper(withDrops(tables, drops), { node }));
-        routeMapper = trimmed.get(key)!;
-      }
-      // sensitive event fields (mappings/redact.yaml), per exporter: `redact:` (default: default)
-      return { accepts, mapper: redacted(routeMapper, e.redact, where) };
-    } catch (err) {
-      throw new ConfigError((err as Error).message);
+        ),
+      );
+      const key = trimKey(drops);
+      if (!trimmed.has(key)) trimmed.set(key, compileMapper(withDrops(tables, drops), { node }));
+      routeMapper = trimmed.get(key)!;
     }
+    // sensitive event fields (mappings/redact.yaml), per exporter: `redact:` (default: default)
+    return { accepts, mapper: keyed(at, () => redacted(routeMapper, e.redact, where)) };
   }
   return { mapper, forExporter };
+}
+
+/**
+ * `f`, its error a ConfigError: at the key it names below `at` (the filter's, trim's and redact's
+ * errors carry it, with the reason alone), else at `at`.
+ */
+function keyed<T>(at: OptionPath, f: () => T): T {
+  try {
+    return f();
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    const { key, reason } = err as { key?: unknown; reason?: unknown };
+    if (typeof key === 'string' && typeof reason === 'string')
+      throw ConfigError.at([...at, ...(key === '' ? [] : optionPathOf(key))], reason);
+    throw new ConfigError((err as Error).message);
+  }
 }
 
 /** The exporter an entry names, and the label its messages carry. */
@@ -109,11 +125,13 @@ function createExporter(e: ExporterConfig, where: string, deps: RouteDeps): { ex
   const kind = EXPORTER_TYPES[type];
   const factory: ExporterFactory | undefined =
     type === 'module' ? deps.exporterModules?.get(spec ?? '') : kind && ((o, ctx) => kind.create(o, ctx));
+  const at = optionPathOf(where);
   if (!factory && type === 'module')
-    throw new ConfigError(
-      `${where}: exporter module "${spec}" is not loaded: build the pipeline with preparePipeline() (or pass exporterModules from loadExporterModules())`,
+    throw ConfigError.at(
+      at,
+      `exporter module "${spec}" is not loaded: build the pipeline with preparePipeline() (or pass exporterModules from loadExporterModules())`,
     );
-  if (!factory) throw new ConfigError(`${where}.type: unknown exporter "${type}"`);
+  if (!factory) throw ConfigError.at([...at, 'type'], `unknown exporter "${type}"`);
   // a plugin without a configured name names itself
   const name = e.name ?? (type === 'module' ? undefined : type);
   let label = name ?? spec!;
@@ -127,10 +145,9 @@ function createExporter(e: ExporterConfig, where: string, deps: RouteDeps): { ex
     );
   } catch (err) {
     // a built-in kind names the config key it refuses (snake_case, below the entry)
-    if (err instanceof OptionError)
-      throw new ConfigError(`${formatOptionPath([...optionPathOf(where), ...err.path])}: ${err.reason}`);
+    if (err instanceof OptionError) throw ConfigError.at([...at, ...err.path], err.reason);
     // an on-demand type (its client library) not loaded: createPipeline without preparePipeline
-    if (err instanceof ExporterNotLoadedError) throw new ConfigError(`${where}: ${err.message}`);
+    if (err instanceof ExporterNotLoadedError) throw ConfigError.at(at, err.message);
     throw err;
   }
   if (label !== (e.name ?? exporter.name)) {
@@ -198,7 +215,16 @@ function buildRoute(
     sizeOf: approxMemory,
     ...deliveryOptionsOf(section),
   } as Parameters<typeof createDelivery>[1];
-  const bounds = resolveDeliveryOptions(merged);
+  // a bad value is reported where it was set: the exporter's own delivery, else the top-level one
+  let bounds: ReturnType<typeof resolveDeliveryOptions>;
+  try {
+    bounds = resolveDeliveryOptions(merged);
+  } catch (err) {
+    if (!(err instanceof DeliveryOptionError)) throw err;
+    const key = optionPathOf(err.path);
+    const own = e.delivery !== undefined && (key[0] as string) in e.delivery;
+    throw ConfigError.at([...(own ? optionPathOf(where) : []), 'delivery', ...key], err.reason);
+  }
   let delivery: Delivery | undefined;
   // the configured name (the otlp_http exporter reports 'otlp_http' whatever its name)
   const tel = deps.telemetry.exporter(e.name ?? exporter.name, {
