@@ -254,7 +254,9 @@ The buffer is part of the delivery: \`delivery.buffer\`. At the top level it app
 exporter; an exporter's own \`delivery.buffer\` wins over it key by key, as every other delivery key
 does. The earlier spelling \`exporters[].buffer\` still loads (deprecated) as that exporter's
 \`delivery.buffer\`, winning over the keys its \`delivery.buffer\` sets, as it did. The environment
-sets the same place: \`${ENV_PREFIX}EXPORTERS${ENV_SEPARATOR}<NAME>${ENV_SEPARATOR}DELIVERY${ENV_SEPARATOR}BUFFER${ENV_SEPARATOR}TYPE=disk\`.
+sets the same place: \`${ENV_PREFIX}EXPORTERS${ENV_SEPARATOR}<NAME>${ENV_SEPARATOR}DELIVERY${ENV_SEPARATOR}BUFFER${ENV_SEPARATOR}TYPE=disk\`;
+the earlier variables \`${ENV_PREFIX}EXPORTERS${ENV_SEPARATOR}<NAME>${ENV_SEPARATOR}BUFFER${ENV_SEPARATOR}*\` still load (deprecated) as
+those, with a warning naming the new variable; giving both spellings of one setting is refused.
 
 ## The exporter's own log
 

@@ -62,6 +62,7 @@ export function applyEnvOverlay(
   env: NodeJS.ProcessEnv,
   origins: EnvOrigins,
   interpolate: (s: string, variable: string) => string = (s) => s,
+  warn: (message: string) => void = () => {},
 ): void {
   // plus TRACEE_EXPORTER_<KEY> for top-level scalar keys (data_dir…): one segment, no separator
   const topScalars = topLevelScalarKeys(root);
@@ -71,11 +72,28 @@ export function applyEnvOverlay(
     .filter((n) => (isOverlayVariable(n) || isTopScalar(n)) && env[n] !== undefined)
     .sort();
   for (const variable of names) {
-    const segments = variable.slice(ENV_PREFIX.length).split(ENV_SEPARATOR);
+    let segments = variable.slice(ENV_PREFIX.length).split(ENV_SEPARATOR);
     if (segments.some((s) => s === ''))
       throw new EnvOverlayError(variable, `empty segment (keys are separated by exactly "${ENV_SEPARATOR}")`);
+    const renamed = legacyBufferSegments(segments);
+    if (renamed !== undefined) {
+      const now = ENV_PREFIX + renamed.join(ENV_SEPARATOR);
+      if (env[now] !== undefined)
+        throw new EnvOverlayError(variable, `${variable} and ${now} are the same setting: keep only ${now}`);
+      warn(`${variable} is deprecated: use ${now}`);
+      segments = renamed;
+    }
     setPath(data, root, segments, interpolate(env[variable]!, variable), variable, origins);
   }
+}
+
+/**
+ * EXPORTERS__<NAME>__BUFFER__… (the spelling of exporters[].buffer, before the buffer moved into the
+ * delivery: legacy-keys.ts) → EXPORTERS__<NAME>__DELIVERY__BUFFER__…; undefined for any other variable.
+ */
+function legacyBufferSegments(segments: string[]): string[] | undefined {
+  if (segments.length < 3 || !sameKey('exporters', segments[0]) || !sameKey('buffer', segments[2])) return undefined;
+  return [segments[0], segments[1], 'DELIVERY', ...segments.slice(2)];
 }
 
 /** Top-level keys with a scalar value an environment variable may set (not `version`: a constant). */

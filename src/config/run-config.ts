@@ -231,7 +231,8 @@ export function parseRunConfig(
   // the environment overlay (TRACEE_EXPORTER_…__…) wins over the file; ELASTICSEARCH_* fill what is left out
   const fromEnv = (s: string, variable: string) => interpolateEnv(s, env, variable, fileSecrets);
   try {
-    applyEnvOverlay(data as Record<string, unknown>, schema, env, origins, fromEnv);
+    // a deprecated variable (EXPORTERS__<NAME>__BUFFER__…) warns, naming the new one, as a deprecated key does
+    applyEnvOverlay(data as Record<string, unknown>, schema, env, origins, fromEnv, (m) => warnings.push(m));
     applyElasticsearchEnv(data as Record<string, unknown>, env, origins, fromEnv);
   } catch (err) {
     if (err instanceof EnvOverlayError) throw new ConfigError(err.message);

@@ -171,6 +171,57 @@ describe('TRACEE_EXPORTER_* environment overlay', () => {
   });
 });
 
+describe('the old variables of the exporter buffer (before it moved into delivery.buffer)', () => {
+  const details = () => ({}) as { warnings?: string[] };
+  it('TRACEE_EXPORTER_EXPORTERS__<NAME>__BUFFER__* loads as …__DELIVERY__BUFFER__*, with a warning naming the new variable', () => {
+    const d = details();
+    const c = parseRunConfig(
+      'version: 1\nexporters:\n  - { type: console, name: out, delivery: { buffer: { fsync: never } } }\n',
+      'c.yaml',
+      {
+        TRACEE_EXPORTER_EXPORTERS__OUT__BUFFER__TYPE: 'disk',
+        TRACEE_EXPORTER_EXPORTERS__OUT__BUFFER__MAX_BYTES: '1048576',
+      },
+      d,
+    );
+    expect(c.exporters[0].delivery).toEqual({ buffer: { fsync: 'never', type: 'disk', max_bytes: 1048576 } });
+    expect(c.exporters[0]).not.toHaveProperty('buffer');
+    expect(d.warnings).toEqual([
+      'TRACEE_EXPORTER_EXPORTERS__OUT__BUFFER__MAX_BYTES is deprecated: use TRACEE_EXPORTER_EXPORTERS__OUT__DELIVERY__BUFFER__MAX_BYTES',
+      'TRACEE_EXPORTER_EXPORTERS__OUT__BUFFER__TYPE is deprecated: use TRACEE_EXPORTER_EXPORTERS__OUT__DELIVERY__BUFFER__TYPE',
+    ]);
+    // addressed by type, and the whole buffer as one value
+    const byType = details();
+    const t = parseRunConfig(
+      BASE,
+      'c.yaml',
+      { TRACEE_EXPORTER_EXPORTERS__CONSOLE__BUFFER: '{type: disk, fsync: always}' },
+      byType,
+    );
+    expect(t.exporters[0].delivery).toEqual({ buffer: { type: 'disk', fsync: 'always' } });
+    expect(byType.warnings).toEqual([
+      'TRACEE_EXPORTER_EXPORTERS__CONSOLE__BUFFER is deprecated: use TRACEE_EXPORTER_EXPORTERS__CONSOLE__DELIVERY__BUFFER',
+    ]);
+  });
+
+  it('the new variables load without a warning; both spellings of one setting are refused', () => {
+    const d = details();
+    const c = parseRunConfig(BASE, 'c.yaml', { TRACEE_EXPORTER_EXPORTERS__CONSOLE__DELIVERY__BUFFER__TYPE: 'disk' }, d);
+    expect(c.exporters[0].delivery).toEqual({ buffer: { type: 'disk' } });
+    expect(d.warnings ?? []).toEqual([]);
+    expect(
+      error(() =>
+        parse({
+          TRACEE_EXPORTER_EXPORTERS__CONSOLE__BUFFER__TYPE: 'disk',
+          TRACEE_EXPORTER_EXPORTERS__CONSOLE__DELIVERY__BUFFER__TYPE: 'memory',
+        }),
+      ),
+    ).toBe(
+      'TRACEE_EXPORTER_EXPORTERS__CONSOLE__BUFFER__TYPE: TRACEE_EXPORTER_EXPORTERS__CONSOLE__BUFFER__TYPE and TRACEE_EXPORTER_EXPORTERS__CONSOLE__DELIVERY__BUFFER__TYPE are the same setting: keep only TRACEE_EXPORTER_EXPORTERS__CONSOLE__DELIVERY__BUFFER__TYPE',
+    );
+  });
+});
+
 describe('configuration without a file', () => {
   it('reads TRACEE_EXPORTER_CONFIG when no file is given', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'te-cfg-'));
