@@ -108,22 +108,41 @@ function checkRenderedConfig(objects: K8sObject[]) {
     secretDirs.push(mount.mountPath);
     text = text.split(`${mount.mountPath}/`).join(`${local}/`);
   }
-  // every ${file:} reference (and the CA file) is a key of a mounted Secret
-  const refs = [...(configMap.data['config.yaml'] as string).matchAll(/\$\{file:([^}]+)\}|ca_file: (\S+)/g)].map(
-    (m) => m[1] ?? m[2],
-  );
+  // every ${file:} reference (and the CA file, and a file an environment variable names: the AWS
+  // credentials file) is a key of a mounted Secret
+  const envFiles = exporter.env
+    .filter((e: any) => typeof e.value === 'string' && secretDirs.some((d) => e.value.startsWith(`${d}/`)))
+    .map((e: any) => e.value as string);
+  const refs = [
+    ...[...(configMap.data['config.yaml'] as string).matchAll(/\$\{file:([^}]+)\}|ca_file: (\S+)/g)].map(
+      (m) => m[1] ?? m[2],
+    ),
+    ...envFiles,
+  ];
   for (const ref of refs) expect(Object.keys(secretValues), ref).toContain(ref);
   expect(secretDirs.length).toBe(new Set(refs.map((r) => path.dirname(r))).size);
   text = text.split('/var/lib/tracee-exporter').join(path.join(dir, 'data'));
   const env: Record<string, string> = {};
-  for (const e of exporter.env)
-    env[e.name] = e.value ?? (e.valueFrom?.fieldRef?.fieldPath === 'spec.nodeName' ? 'node-1' : '');
+  for (const e of exporter.env) {
+    const local = (v: string) => {
+      const d = secretDirs.find((m) => v.startsWith(`${m}/`));
+      return d
+        ? path.join(dir, exporter.volumeMounts.find((m: any) => m.mountPath === d).name, v.slice(d.length + 1))
+        : v;
+    };
+    // a key of a Secret as a variable (secretKeyRef): a made-up value, as for the mounted ones
+    const fromSecret = e.valueFrom?.secretKeyRef ? `made-up-${e.valueFrom.secretKeyRef.key}` : undefined;
+    env[e.name] =
+      e.value !== undefined
+        ? local(e.value)
+        : (fromSecret ?? (e.valueFrom?.fieldRef?.fieldPath === 'spec.nodeName' ? 'node-1' : ''));
+  }
   const file = path.join(dir, 'config.yaml');
   fs.writeFileSync(file, text);
   const result = checkConfigFile(file, env);
   // the rendered config is in the model's casing: no deprecated key
   expect(result.warnings.filter((w) => w.includes('is deprecated'))).toEqual([]);
-  return { result, refs, secretValues, env, text: configMap.data['config.yaml'] as string };
+  return { result, refs, secretValues, env, text: configMap.data['config.yaml'] as string, dir };
 }
 
 describe('charts/tracee-exporter', () => {
@@ -135,9 +154,10 @@ describe('charts/tracee-exporter', () => {
     }
   });
 
-  it('the ci values cover the webhook Deployment, the file sidecar, the gRPC sidecar and the fleet exporters (kafka, opensearch)', () => {
+  it('the ci values cover the webhook Deployment, the file sidecar, the gRPC sidecar, the fleet exporters (kafka, opensearch) and OpenSearch with SigV4', () => {
     expect(VALUES).toEqual([
       'fleet-values.yaml',
+      'opensearch-sigv4-values.yaml',
       'sidecar-file-values.yaml',
       'sidecar-grpc-values.yaml',
       'webhook-values.yaml',
@@ -163,6 +183,7 @@ describe('charts/tracee-exporter', () => {
       'sidecar-file-values.yaml': 7,
       'sidecar-grpc-values.yaml': 6,
       'fleet-values.yaml': 6,
+      'opensearch-sigv4-values.yaml': 7,
     });
   });
 
@@ -257,6 +278,7 @@ describe('charts/tracee-exporter', () => {
           'sidecar-file-values.yaml': 'hostPath',
           'sidecar-grpc-values.yaml': 'emptyDir',
           'fleet-values.yaml': 'hostPath',
+          'opensearch-sigv4-values.yaml': 'persistentVolumeClaim',
         }[name]!;
         expect(Object.keys(volume)).toContain(expected);
         if (expected === 'persistentVolumeClaim') {
@@ -377,6 +399,88 @@ describe('charts/tracee-exporter', () => {
     >;
     expect(cfg.tls).toBe(true);
     expect(cfg.sasl).toBeUndefined();
+  });
+
+  it('opensearch-sigv4: auth.aws_sigv4 (region, service) in the config, keys from a mounted credentials file or Secret variables', () => {
+    const objects = rendered['opensearch-sigv4-values.yaml'];
+    const { result, env, text, dir } = checkRenderedConfig(objects);
+    const os = result.config.exporters.find((e) => e.type === 'opensearch') as Record<string, any>;
+    expect(os).toMatchObject({
+      endpoints: 'https://search-tracee-abc123.eu-west-1.es.amazonaws.com',
+      auth: { aws_sigv4: { region: 'eu-west-1', service: 'es' } },
+    });
+    // the exporter's keys, snake_case: no basic auth beside it, no camelCase key
+    expect(Object.keys(os.auth)).toEqual(['aws_sigv4']);
+    expect(text).not.toMatch(/awsSigv4|username|password/);
+    // the keys: AWS_SHARED_CREDENTIALS_FILE names the key of the mounted Secret (re-read by the exporter)
+    const workload = one(objects, 'Deployment');
+    const exporter = exporterOf(workload);
+    const credEnv = exporter.env.filter((e: any) => e.name.startsWith('AWS_'));
+    expect(credEnv).toEqual([
+      { name: 'AWS_SHARED_CREDENTIALS_FILE', value: '/etc/tracee-exporter/secrets/opensearch-aws/credentials' },
+    ]);
+    const volume = workload.spec.template.spec.volumes.find((v: any) => v.name === 'secret-opensearch-aws');
+    expect(volume.secret).toMatchObject({
+      secretName: 'tracee-exporter-aws',
+      items: [{ key: 'credentials', path: 'credentials' }],
+    });
+    expect(fs.readFileSync(env.AWS_SHARED_CREDENTIALS_FILE, 'utf8')).toBe('made-up-credentials\n');
+    expect(env.AWS_SHARED_CREDENTIALS_FILE.startsWith(dir)).toBe(true);
+    // egress to https (443)
+    expect(one(objects, 'NetworkPolicy').spec.egress[1].ports).toEqual([{ port: 443, protocol: 'TCP' }]);
+
+    // the keys as variables from a Secret instead; Serverless (aoss) and a profile
+    const viaEnv = render('opensearch-sigv4-values.yaml', [
+      '--set',
+      'exporters.opensearch.auth.awsSigv4.credentialsFile.existingSecret=',
+      '--set',
+      'exporters.opensearch.auth.awsSigv4.credentialsEnv.existingSecret=aws-keys',
+      '--set',
+      'exporters.opensearch.auth.awsSigv4.credentialsEnv.sessionTokenKey=session',
+      '--set',
+      'exporters.opensearch.auth.awsSigv4.service=aoss',
+      '--set',
+      'exporters.opensearch.auth.awsSigv4.profile=tracee',
+    ]);
+    const second = checkRenderedConfig(viaEnv);
+    expect(second.result.config.exporters[0]).toMatchObject({
+      auth: { aws_sigv4: { region: 'eu-west-1', service: 'aoss', profile: 'tracee' } },
+    });
+    const envVars = exporterOf(one(viaEnv, 'Deployment')).env.filter((e: any) => e.name.startsWith('AWS_'));
+    expect(envVars).toEqual([
+      { name: 'AWS_ACCESS_KEY_ID', valueFrom: { secretKeyRef: { name: 'aws-keys', key: 'aws_access_key_id' } } },
+      {
+        name: 'AWS_SECRET_ACCESS_KEY',
+        valueFrom: { secretKeyRef: { name: 'aws-keys', key: 'aws_secret_access_key' } },
+      },
+      { name: 'AWS_SESSION_TOKEN', valueFrom: { secretKeyRef: { name: 'aws-keys', key: 'session' } } },
+    ]);
+    expect(
+      one(viaEnv, 'Deployment').spec.template.spec.volumes.some((v: any) => v.name === 'secret-opensearch-aws'),
+    ).toBe(false);
+
+    // what the exporter would refuse fails the render with the reason
+    const sig = 'exporters.opensearch.auth.awsSigv4';
+    const bad = [
+      [['--set', 'exporters.opensearch.auth.existingSecret=basic'], /awsSigv4 goes alone/],
+      [['--set', 'exporters.opensearch.url=http://opensearch:9200'], /needs an https/],
+      [['--set', `${sig}.region=`], /region is required/],
+      [['--set', `${sig}.credentialsFile.existingSecret=`], /needs its keys/],
+      [['--set', `${sig}.credentialsEnv.existingSecret=k`], /not both/],
+      [['--set', `${sig}.service=s3`], /service/],
+    ] as const;
+    for (const [args, why] of bad) {
+      const r = runHelm([
+        'template',
+        'rel',
+        CHART,
+        '-f',
+        path.join(CHART, 'ci', 'opensearch-sigv4-values.yaml'),
+        ...args,
+      ]);
+      expect(r.status, args.join(' ')).not.toBe(0);
+      expect(r.stderr).toMatch(why);
+    }
   });
 
   it("sidecar-file: a DaemonSet beside Tracee reads the event file on the node directory Tracee's chart mounts", () => {

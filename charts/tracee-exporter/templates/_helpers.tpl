@@ -110,6 +110,10 @@ config reads <dir>/<key> with ${file:…}, so no secret value is in the environm
 {{- if and $os.enabled $os.ca.existingSecret -}}
 {{- $vols = append $vols (dict "volume" "secret-opensearch-ca" "secret" $os.ca.existingSecret "dir" (printf "%s/opensearch-ca" $dir) "keys" (list $os.ca.key)) -}}
 {{- end -}}
+{{- $sig := $os.auth.awsSigv4 -}}
+{{- if and $os.enabled $sig.enabled $sig.credentialsFile.existingSecret -}}
+{{- $vols = append $vols (dict "volume" "secret-opensearch-aws" "secret" $sig.credentialsFile.existingSecret "dir" (printf "%s/opensearch-aws" $dir) "keys" (list $sig.credentialsFile.key)) -}}
+{{- end -}}
 {{- toYaml (dict "volumes" $vols) -}}
 {{- end }}
 
@@ -191,7 +195,17 @@ config reads <dir>/<key> with ${file:…}, so no secret value is in the environm
 {{- $os := $v.exporters.opensearch -}}
 {{- if $os.enabled -}}
 {{- $e := dict "type" "opensearch" "name" "opensearch" "endpoints" $os.url "data_stream" (dict "namespace" $os.dataStreamNamespace) -}}
-{{- if $os.auth.existingSecret }}{{ $_ := set $e "auth" (dict "username" (printf "${file:%s/opensearch/%s}" $dir $os.auth.usernameKey) "password" (printf "${file:%s/opensearch/%s}" $dir $os.auth.passwordKey)) }}{{ end -}}
+{{- $sig := $os.auth.awsSigv4 -}}
+{{- if $sig.enabled -}}
+{{- if $os.auth.existingSecret }}{{ fail "exporters.opensearch.auth.awsSigv4 goes alone: unset exporters.opensearch.auth.existingSecret (basic auth)" }}{{ end -}}
+{{- if not (hasPrefix "https://" $os.url) }}{{ fail "exporters.opensearch.auth.awsSigv4 needs an https exporters.opensearch.url" }}{{ end -}}
+{{- if not $sig.region }}{{ fail "exporters.opensearch.auth.awsSigv4.region is required (e.g. eu-west-1)" }}{{ end -}}
+{{- if eq (len (compact (list $sig.credentialsFile.existingSecret $sig.credentialsEnv.existingSecret))) 0 }}{{ fail "exporters.opensearch.auth.awsSigv4 needs its keys: credentialsFile.existingSecret (an AWS credentials file) or credentialsEnv.existingSecret (the keys as environment variables)" }}{{ end -}}
+{{- if and $sig.credentialsFile.existingSecret $sig.credentialsEnv.existingSecret }}{{ fail "exporters.opensearch.auth.awsSigv4: give credentialsFile or credentialsEnv, not both (the environment would win)" }}{{ end -}}
+{{- $s := dict "region" $sig.region "service" ($sig.service | default "es") -}}
+{{- if $sig.profile }}{{ $_ := set $s "profile" $sig.profile }}{{ end -}}
+{{- $_ := set $e "auth" (dict "aws_sigv4" $s) -}}
+{{- else if $os.auth.existingSecret }}{{ $_ := set $e "auth" (dict "username" (printf "${file:%s/opensearch/%s}" $dir $os.auth.usernameKey) "password" (printf "${file:%s/opensearch/%s}" $dir $os.auth.passwordKey)) }}{{ end -}}
 {{- if $os.ca.existingSecret }}{{ $_ := set $e "tls" (dict "ca_file" (printf "%s/opensearch-ca/%s" $dir $os.ca.key)) }}{{ end -}}
 {{- if $os.delivery }}{{ $_ := set $e "delivery" $os.delivery }}{{ end -}}
 {{- $exporters = append $exporters $e -}}
@@ -232,4 +246,33 @@ config reads <dir>/<key> with ${file:…}, so no secret value is in the environm
 {{- end -}}
 {{- end -}}
 {{- toYaml (dict "ports" ($ports | uniq)) -}}
+{{- end }}
+
+
+{{/*
+The environment the exporter's credentials need beyond the mounted files: OpenSearch SigV4 reads its
+keys from AWS_SHARED_CREDENTIALS_FILE (a mounted Secret) or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY
+(/ AWS_SESSION_TOKEN) (src/exporters/opensearch/aws-credentials.ts).
+*/}}
+{{- define "tracee-exporter.credentialEnv" -}}
+{{- $os := .Values.exporters.opensearch -}}
+{{- $sig := $os.auth.awsSigv4 -}}
+{{- if and $os.enabled $sig.enabled -}}
+{{- if $sig.credentialsFile.existingSecret }}
+- name: AWS_SHARED_CREDENTIALS_FILE
+  value: {{ printf "%s/opensearch-aws/%s" (include "tracee-exporter.secretsDir" .) $sig.credentialsFile.key | quote }}
+{{- end }}
+{{- with $sig.credentialsEnv }}
+{{- if .existingSecret }}
+- name: AWS_ACCESS_KEY_ID
+  valueFrom: { secretKeyRef: { name: {{ .existingSecret | quote }}, key: {{ .accessKeyIdKey | quote }} } }
+- name: AWS_SECRET_ACCESS_KEY
+  valueFrom: { secretKeyRef: { name: {{ .existingSecret | quote }}, key: {{ .secretAccessKeyKey | quote }} } }
+{{- if .sessionTokenKey }}
+- name: AWS_SESSION_TOKEN
+  valueFrom: { secretKeyRef: { name: {{ .existingSecret | quote }}, key: {{ .sessionTokenKey | quote }} } }
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end -}}
 {{- end }}

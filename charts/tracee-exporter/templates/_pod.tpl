@@ -66,6 +66,9 @@ spec:
         # the image sets :9464; keep it in step with telemetry.port (it wins over the file)
         - name: TRACEE_EXPORTER_TELEMETRY_LISTEN
           value: {{ printf "0.0.0.0:%d" (int .Values.telemetry.port) | quote }}
+        {{- with (include "tracee-exporter.credentialEnv" . | trim) }}
+        {{- . | nindent 8 }}
+        {{- end }}
         {{- with .Values.extraEnv }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
