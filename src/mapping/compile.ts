@@ -13,13 +13,7 @@ import { compileSources, type Getter, present, sourcesExpression } from './paths
 import { compileEcsJsonWriter, EcsJsonRecord, type EcsJsonWriter, type JsonPlanRow, type RowKeys } from './ecs-json.ts';
 import { createResourceInterner, sameAttributes } from './resource-interner.ts';
 import { quote } from './json-text.ts';
-import {
-  compileOtelAttributesProtoWriter,
-  compileOtelAttributesWriter,
-  type OtelAttributesWriter,
-  type OtelPlanRow,
-} from './otel-attrs.ts';
-import { attributesSlab, MappedOtelRecord } from '../exporters/otlp-http/proto-attrs.ts';
+import { compileOtelAttributesWriter, type OtelAttributesWriter } from './otel-attrs.ts';
 import type { MappingTables, RecordField, Row, TableFile } from './table-types.ts';
 import { resolveTransform, type Transform } from './transforms/index.ts';
 import { eventId } from './transforms/event.ts';
@@ -101,9 +95,6 @@ interface CompiledGroup {
   collectAlert?: CompiledRow[];
   otelEvent?: OtelAttributesWriter;
   otelAlert?: OtelAttributesWriter;
-  /** The same writers that also write the attributes' protobuf (null: the rows do not allow it). */
-  otelProtoEvent?: OtelAttributesWriter | null;
-  otelProtoAlert?: OtelAttributesWriter | null;
 }
 
 const TRACEE_PREFIX = 'tracee.';
@@ -576,27 +567,10 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
   function otelWriter(g: CompiledGroup, kind: MapInput['kind']): OtelAttributesWriter {
     const cached = kind === 'alert' ? g.otelAlert : g.otelEvent;
     if (cached !== undefined) return cached;
-    const w = compileOtelAttributesWriter(otelPlan(g, kind));
-    if (kind === 'alert') g.otelAlert = w;
-    else g.otelEvent = w;
-    return w;
-  }
-
-  /** …and the one that also writes the attributes' protobuf (null when the group's rows do not allow it). */
-  function otelProtoWriter(g: CompiledGroup, kind: MapInput['kind']): OtelAttributesWriter | null {
-    const cached = kind === 'alert' ? g.otelProtoAlert : g.otelProtoEvent;
-    if (cached !== undefined) return cached;
-    const w = compileOtelAttributesProtoWriter(otelPlan(g, kind)) ?? null;
-    if (kind === 'alert') g.otelProtoAlert = w;
-    else g.otelProtoEvent = w;
-    return w;
-  }
-
-  function otelPlan(g: CompiledGroup, kind: MapInput['kind']): OtelPlanRow[] {
     const context = [...commonRows, ...(kind === 'alert' ? detectionRows : [])].filter(
       (r) => r.otel !== undefined && !g.skipOtel?.has(r.otel.key),
     );
-    return [...context, ...g.rows.filter((r) => r.otel !== undefined)].map((r) => ({
+    const rows = [...context, ...g.rows.filter((r) => r.otel !== undefined)].map((r) => ({
       key: r.otel!.key,
       get: r.get,
       when: r.when,
@@ -605,6 +579,10 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
       template: r.otel!.template,
       keys: rowKeys(r),
     }));
+    const w = compileOtelAttributesWriter(rows);
+    if (kind === 'alert') g.otelAlert = w;
+    else g.otelEvent = w;
+    return w;
   }
 
   return {
@@ -627,40 +605,22 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
       const i = input(ev);
       const attributes: Attributes = {};
       const group = byName.get(ev.name);
-      // the generated writer that also writes the attributes' protobuf, when the group's rows allow it
-      const proto = opts.interpreted === true ? null : otelProtoWriter(group ?? ungrouped, i.kind);
-      let rec: OtelRecord;
-      if (proto !== null) {
-        const start = attributesSlab.pos;
-        proto(i, attributes);
-        rec = new MappedOtelRecord(
-          resourceOf(i),
-          ev.timestamp,
-          i.observed,
-          Number(record.severity_number(i) ?? 9),
-          String(record.severity_text(i) ?? 'INFO'),
-          String(record.event_name(i) ?? ev.name),
-          attributes,
-          start,
-        );
+      if (opts.interpreted === true) {
+        runOtel(commonRows, i, attributes, group?.skipOtel);
+        if (i.kind === 'alert') runOtel(detectionRows, i, attributes, group?.skipOtel);
+        if (group) runOtel(group.rows, i, attributes);
       } else {
-        if (opts.interpreted === true) {
-          runOtel(commonRows, i, attributes, group?.skipOtel);
-          if (i.kind === 'alert') runOtel(detectionRows, i, attributes, group?.skipOtel);
-          if (group) runOtel(group.rows, i, attributes);
-        } else {
-          otelWriter(group ?? ungrouped, i.kind)(i, attributes);
-        }
-        rec = {
-          resource: resourceOf(i),
-          timeUnixNano: ev.timestamp,
-          observedTimeUnixNano: i.observed,
-          severityNumber: Number(record.severity_number(i) ?? 9),
-          severityText: String(record.severity_text(i) ?? 'INFO'),
-          eventName: String(record.event_name(i) ?? ev.name),
-          attributes,
-        };
+        otelWriter(group ?? ungrouped, i.kind)(i, attributes);
       }
+      const rec: OtelRecord = {
+        resource: resourceOf(i),
+        timeUnixNano: ev.timestamp,
+        observedTimeUnixNano: i.observed,
+        severityNumber: Number(record.severity_number(i) ?? 9),
+        severityText: String(record.severity_text(i) ?? 'INFO'),
+        eventName: String(record.event_name(i) ?? ev.name),
+        attributes,
+      };
       const body = record.body(i);
       if (body !== undefined) rec.body = body as AttrValue;
       return rec;

@@ -4,9 +4,6 @@
 // it) computed once per event. It sets the same attributes, in the same order, as the interpreted
 // rows in compile.ts (runOtel), which stay the reference (test/unit/mapping/codegen-diff.test.ts).
 //
-// A writer compiled with `proto` also writes each attribute it sets as OTLP protobuf (a LogRecord.attributes
-// KeyValue, src/exporters/otlp-http/proto-attrs.ts) while it maps: the encoder copies those bytes.
-//
 // The generated source holds row numbers and attribute keys as JSON string literals (JSON.stringify:
 // valid JavaScript string literals, whatever the key holds); getters, transforms and coercions are
 // passed in arrays, never as text.
@@ -17,7 +14,6 @@ import type { MapInput } from './input.ts';
 import { type Getter, present } from './paths.ts';
 import type { Transform } from './transforms/index.ts';
 import type { RowKeys } from './ecs-json.ts';
-import { attributesSlab, keyField, writeAttribute } from '../exporters/otlp-http/proto-attrs.ts';
 
 export interface OtelPlanRow {
   key: string;
@@ -52,29 +48,12 @@ function templateSet(attrs: Attributes, key: string, coerce: Coerce, v: unknown)
   if (x !== undefined) attrs[key] = x as Attributes[string];
 }
 
-/**
- * The same writer that also writes each attribute it sets as a LogRecord.attributes field (KeyValue
- * protobuf, the bytes the OTLP encoder writes for that member) into `attributesSlab`, in the order it
- * sets them: with every key set by one row only and no template row, that is the object's key order,
- * so the bytes are what the encoder writes for the finished object. undefined when the rows do not allow it.
- */
-export function compileOtelAttributesProtoWriter(rows: readonly OtelPlanRow[]): OtelAttributesWriter | undefined {
-  const keys = new Set(rows.map((r) => r.key));
-  if (keys.size !== rows.length || rows.some((r) => r.template || r.key === '__proto__' || INDEX_LIKE.test(r.key)))
-    return undefined;
-  return compileOtelAttributesWriter(rows, true);
-}
-
-/** A key an object lists before the others (array-index-like): its place would not be the write order. */
-const INDEX_LIKE = /^(?:0|[1-9]\d*)$/;
-
-export function compileOtelAttributesWriter(rows: readonly OtelPlanRow[], proto = false): OtelAttributesWriter {
+export function compileOtelAttributesWriter(rows: readonly OtelPlanRow[]): OtelAttributesWriter {
   const G: Getter[] = [],
     W: Array<Getter | undefined> = [],
     T: Transform[][] = [],
     C: Coerce[] = [],
-    K: string[] = [],
-    B: Uint8Array[] = [];
+    K: string[] = [];
   const prologue: string[] = [];
   const locals: string[] = ['v', 'x'];
   const body: string[] = [];
@@ -110,10 +89,7 @@ export function compileOtelAttributesWriter(rows: readonly OtelPlanRow[], proto 
     T[k] = r.transforms;
     C[k] = r.coerce;
     K[k] = r.key;
-    if (proto) B[k] = keyField(r.key);
-    prologue.push(
-      `const g${k} = G[${k}], c${k} = C[${k}], k${k} = K[${k}]${r.when ? `, w${k} = W[${k}]` : ''}${proto ? `, b${k} = B[${k}]` : ''};`,
-    );
+    prologue.push(`const g${k} = G[${k}], c${k} = C[${k}], k${k} = K[${k}]${r.when ? `, w${k} = W[${k}]` : ''};`);
     for (let t = 0; t < r.transforms.length; t++) prologue.push(`const t${k}_${t} = T[${k}][${t}];`);
     const ck = chainKeys(r);
     let code = '';
@@ -136,7 +112,7 @@ export function compileOtelAttributesWriter(rows: readonly OtelPlanRow[], proto 
       r.transforms.length > 0 && r.transforms[r.transforms.length - 1].jsonSafe === true && keepsJsonSafe(r.coerce);
     code += r.template
       ? `R(a, k${k}, c${k}, v);`
-      : `${skip ? '' : `v = c${k}(v); `}if (v !== undefined) { a[${JSON.stringify(r.key)}] = v;${proto ? ` A(S, b${k}, v);` : ''} }`;
+      : `${skip ? '' : `v = c${k}(v); `}if (v !== undefined) a[${JSON.stringify(r.key)}] = v;`;
     body.push(`// row ${k}\n  ${code}${close}`);
   }
   const source = `${prologue.join('\n')}
@@ -145,8 +121,8 @@ return function otelAttributes(i, a) {
   ${body.join('\n  ')}
 };`;
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  const factory = new Function('G', 'W', 'T', 'C', 'K', 'P', 'R', 'U', 'B', 'A', 'S', source) as (
+  const factory = new Function('G', 'W', 'T', 'C', 'K', 'P', 'R', 'U', source) as (
     ...a: unknown[]
   ) => OtelAttributesWriter;
-  return factory(G, W, T, C, K, present, templateSet, NOT_YET, B, writeAttribute, attributesSlab);
+  return factory(G, W, T, C, K, present, templateSet, NOT_YET);
 }

@@ -5,10 +5,8 @@
 // in order of first appearance; one ScopeLogs), the same field order and the same presence rules
 // (dropped_attributes_count 0 written; severity_number 0 and empty severity_text / event_name
 // omitted; integers in [-2^63, 2^63) as int_value, other numbers as double_value; values of other
-// types as an empty AnyValue). Speed: a record the mapper made carries its attributes as bytes
-// already (proto-attrs.ts MappedOtelRecord: copied, not re-encoded); each Resource is encoded once
-// (WeakMap by the cached Resource object), attribute keys are copied from cached bytes, short ASCII
-// strings are written in JS.
+// types as an empty AnyValue). Speed: each Resource is encoded once (WeakMap by the cached Resource
+// object), attribute keys are copied from cached bytes, short ASCII strings are written in JS.
 // Timestamps <= 0 are written as 0, as nsToHrTime clamps them.
 //
 // Field numbers, from opentelemetry-proto (collector/logs/v1/logs_service.proto, logs/v1/logs.proto,
@@ -23,13 +21,105 @@
 
 import type { Resource } from '@opentelemetry/resources';
 import type { OtelRecord } from '../../model/records.ts';
-import { MappedOtelRecord, writeAnyValue, writeKeyValues } from './proto-attrs.ts';
 import { ProtoWriter } from './proto-writer.ts';
 import type { SdkResourceCache } from './sdk-resource-cache.ts';
 import { INSTRUMENTATION_SCOPE } from './to-readable-records.ts';
 
-// Shared by ResourceLogs.resource, ScopeLogs.scope …
+const MIN_INT64 = -(2 ** 63);
+const MAX_INT64 = 2 ** 63; // exclusive
+
+// AnyValue tags
+const T_STRING = 0x0a; // 1, LEN
+const T_BOOL = 0x10; // 2, VARINT
+const T_INT = 0x18; // 3, VARINT
+const T_DOUBLE = 0x21; // 4, I64
+const T_ARRAY = 0x2a; // 5, LEN
+const T_KVLIST = 0x32; // 6, LEN
+const T_BYTES = 0x3a; // 7, LEN
+// Shared by KeyValue.key, ArrayValue.values, KeyValueList.values, ResourceLogs.resource, ScopeLogs.scope …
 const T_F1_LEN = 0x0a;
+const T_F2_LEN = 0x12;
+
+/** An AnyValue's fields (inside its length-delimited envelope). Other types write nothing (an empty AnyValue). */
+function writeAnyValue(w: ProtoWriter, value: unknown): void {
+  const t = typeof value;
+  if (t === 'string') {
+    w.byte(T_STRING);
+    w.string(value as string);
+  } else if (t === 'boolean') {
+    w.byte(T_BOOL);
+    w.byte(value ? 1 : 0);
+  } else if (t === 'number') {
+    const n = value as number;
+    if (Number.isInteger(n) && n >= MIN_INT64 && n < MAX_INT64) {
+      w.byte(T_INT);
+      w.varint(n);
+    } else {
+      w.byte(T_DOUBLE);
+      w.double(n);
+    }
+  } else if (value instanceof Uint8Array) {
+    w.byte(T_BYTES);
+    w.varint(value.length);
+    w.raw(value);
+  } else if (Array.isArray(value)) {
+    w.byte(T_ARRAY);
+    const arr = w.begin();
+    for (let i = 0; i < value.length; i++) {
+      w.byte(T_F1_LEN);
+      const item = w.begin();
+      writeAnyValue(w, value[i]);
+      w.end(item);
+    }
+    w.end(arr);
+  } else if (t === 'object' && value !== null) {
+    w.byte(T_KVLIST);
+    const list = w.begin();
+    writeKeyValues(w, value as Record<string, unknown>, T_F1_LEN);
+    w.end(list);
+  }
+}
+
+/**
+ * KeyValue.key fields (tag, length, UTF-8) by key: attribute keys repeat in every record, and a
+ * byte copy is cheaper than re-encoding the string. Bounded: keys inside event data (kvlists) may
+ * be unbounded; past the bound, keys are encoded each time.
+ */
+const keyFields = new Map<string, Uint8Array>();
+const KEY_FIELDS_MAX = 4096;
+const keyWriter = new ProtoWriter(256);
+
+function writeKeyField(w: ProtoWriter, key: string): void {
+  let b = keyFields.get(key);
+  if (b === undefined) {
+    if (keyFields.size >= KEY_FIELDS_MAX) {
+      w.byte(T_F1_LEN);
+      w.string(key);
+      return;
+    }
+    keyWriter.byte(T_F1_LEN);
+    keyWriter.string(key);
+    b = keyWriter.take();
+    keyFields.set(key, b);
+  }
+  w.bytes(b);
+}
+
+/** Each own enumerable key of `obj` as a KeyValue under tag `tag`, in property order (= for-in order over own keys). */
+function writeKeyValues(w: ProtoWriter, obj: Record<string, unknown>, tag: number): void {
+  const keys = Object.keys(obj);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
+    w.byte(tag);
+    const kv = w.begin();
+    writeKeyField(w, key);
+    w.byte(T_F2_LEN);
+    const v = w.begin();
+    writeAnyValue(w, obj[key]);
+    w.end(v);
+    w.end(kv);
+  }
+}
 
 function encodeOnce(build: (w: ProtoWriter) => void): Uint8Array {
   const w = new ProtoWriter(256);
@@ -87,8 +177,7 @@ function writeLogRecord(w: ProtoWriter, rec: OtelRecord): void {
     writeAnyValue(w, rec.body);
     w.end(b);
   }
-  // attributes = 6: as the mapper wrote them (the same bytes), or from the object
-  if (!MappedOtelRecord.writeAttributes(w, rec) && rec.attributes) writeKeyValues(w, rec.attributes, 0x32);
+  if (rec.attributes) writeKeyValues(w, rec.attributes, 0x32); // attributes = 6
   w.byte(0x38); // dropped_attributes_count = 7
   w.byte(0);
   w.byte(0x59); // observed_time_unix_nano = 11, fixed64
