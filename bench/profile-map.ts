@@ -4,7 +4,8 @@
 // bench runs it (batches of MAP_BATCH lines for ECS NDJSON, requests of OTLP_BATCH records for OTLP
 // protobuf), runs under the V8 CPU profiler (node:inspector) after a warm-up, and the functions with
 // the most self time are printed, as % of the samples (including "(garbage collector)" and
-// "(program)"). Only what the row's own pass runs is profiled: the kept fixtures of other rows are
+// "(program)"), then the total time of the main stages (decodeText, toEcsJson, toOtel, encodeLogsProto,
+// eventId, dataObjectJson: self + callees). Only what the row's own pass runs is profiled: the kept fixtures of other rows are
 // not built. For the before/after lists of issue #16 (performance).
 
 import inspector from 'node:inspector';
@@ -92,6 +93,29 @@ interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
   hitCount?: number;
+  children?: number[];
+}
+
+/** Stages whose total time (self + callees) is listed under each profile. */
+const STAGES = ['decodeText', 'toEcsJson', 'toOtel', 'encodeLogsProto', 'eventId', 'dataObjectJson'];
+
+/** Total time per stage function (its own and its callees' samples, once per sample), as % of the samples. */
+function totals(nodes: ProfileNode[], samples: number[]): Array<{ fn: string; pct: number }> {
+  const parent = new Map<number, number>();
+  for (const n of nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const counts = new Map<string, number>();
+  for (const id of samples) {
+    const seen = new Set<string>();
+    for (let x: number | undefined = id; x !== undefined; x = parent.get(x)) {
+      const name = byId.get(x)!.callFrame.functionName;
+      if (STAGES.includes(name) && !seen.has(name)) {
+        seen.add(name);
+        counts.set(name, (counts.get(name) ?? 0) + 1);
+      }
+    }
+  }
+  return STAGES.filter((f) => counts.has(f)).map((fn) => ({ fn, pct: (100 * counts.get(fn)!) / samples.length }));
 }
 
 const post = <T>(s: inspector.Session, method: string, params?: object): Promise<T> =>
@@ -132,6 +156,8 @@ async function main(): Promise<void> {
       if (!asJson) {
         console.log(`${ds} ${row} (${profile.samples.length} samples, self time)`);
         for (const x of list.slice(0, top)) console.log(`  ${x.pct.toFixed(1).padStart(5)}%  ${x.fn}`);
+        const t = totals(profile.nodes, profile.samples);
+        console.log(`  total (self + callees): ${t.map((x) => `${x.fn} ${x.pct.toFixed(1)}%`).join(', ')}`);
       }
     }
   }
