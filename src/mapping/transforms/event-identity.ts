@@ -20,48 +20,108 @@ import type { DataField, DetectedFrom, TraceeEvent } from '../../model/event.ts'
 /**
  * The data is folded into a multiset hash, so neither argument order nor key order matters and nothing is
  * sorted or joined (the id is computed for every event: it must stay cheap). Each scalar leaf is hashed twice
- * in one pass (FNV-1a and a multiply-rotate hash, 32 bits each), both seeded with its argument's name so a
- * value moved to another argument counts as a change; the leaf hashes are summed per accumulator, and the
- * leaf count is kept. The rest of the key (time, thread, process, name, container) is exact; the 64 bits
- * only have to tell apart events that share all of those.
+ * in one pass (FNV-1a and a multiply-rotate hash, 32 bits each) over the characters of its text, both seeded
+ * with its argument's name so a value moved to another argument counts as a change; the leaf hashes are
+ * summed per accumulator, and the leaf count is kept. The rest of the key (time, thread, process, name,
+ * container) is exact; the 64 bits only have to tell apart events that share all of those.
  *
- * The state is module-level int32 variables, not an object: one fold runs at a time (no callbacks), and V8
- * keeps int32 locals unboxed where an object's uint32 fields would be heap numbers. The sums are kept as
- * int32 (`| 0`) and read as uint32 at the end: the same bits as summing uint32 modulo 2^32.
+ * A leaf's text is what String(v) gives (a byte list: its numbers joined by ','): integers and byte lists
+ * are hashed digit by digit as they are produced, without making the string.
+ *
+ * The state is one Int32Array (sums, count, seeds): one fold runs at a time (no callbacks), and its elements
+ * are read and written as raw int32 (module-level `let`s are context slots with a hole check on each access,
+ * an object's int32 fields heap numbers). The sums are int32 (`| 0`) read as uint32 at the end: the same
+ * bits as summing uint32 modulo 2^32.
  */
-let sumA = 0;
-let sumB = 0;
-let leafCount = 0;
-let seedA = 0;
-let seedB = 0;
-let lastA = 0;
-let lastB = 0;
+const S = new Int32Array(7);
+const SUM_A = 0,
+  SUM_B = 1,
+  COUNT = 2,
+  SEED_A = 3,
+  SEED_B = 4,
+  H_A = 5, // the hashes of a leaf being written (digit by digit)
+  H_B = 6;
+
+/** A leaf's hashes start from its argument's seeds. */
+function open(): void {
+  S[H_A] = S[SEED_A];
+  S[H_B] = S[SEED_B];
+}
+
+/** One character of a leaf's text. */
+function char(c: number): void {
+  S[H_A] = Math.imul(S[H_A] ^ c, 0x01000193);
+  const h2 = S[H_B];
+  S[H_B] = Math.imul((h2 << 5) | (h2 >>> 27), 0x5bd1e995) ^ c;
+}
+
+/** The leaf ends after `length` characters: its hashes are added. */
+function close(length: number): void {
+  const h1 = S[H_A] ^ length;
+  let h2 = S[H_B];
+  h2 = Math.imul(h2 ^ (h2 >>> 15), 0x2c1b3c6d);
+  S[H_A] = h1;
+  S[H_B] = h2;
+  S[SUM_A] = (S[SUM_A] + h1) | 0;
+  S[SUM_B] = (S[SUM_B] + h2) | 0;
+  S[COUNT]++;
+}
 
 function leaf(s: string): void {
-  let h1 = seedA;
-  let h2 = seedB;
+  let h1 = S[SEED_A];
+  let h2 = S[SEED_B];
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     h1 = Math.imul(h1 ^ c, 0x01000193);
     h2 = Math.imul((h2 << 5) | (h2 >>> 27), 0x5bd1e995) ^ c;
   }
-  h1 ^= s.length;
-  h2 = Math.imul(h2 ^ (h2 >>> 15), 0x2c1b3c6d);
-  lastA = h1;
-  lastB = h2;
-  sumA = (sumA + h1) | 0;
-  sumB = (sumB + h2) | 0;
-  leafCount++;
+  S[H_A] = h1;
+  S[H_B] = h2;
+  close(s.length);
+}
+
+/** The decimal digits of a non-negative safe integer, most significant first (into DIGITS, from the end). */
+const DIGITS = new Uint8Array(16);
+
+/** The characters of String(n) for a safe integer n; returns how many. */
+function intChars(n: number): number {
+  let len = 0;
+  if (n < 0) {
+    char(45); // '-'
+    len++;
+    n = -n;
+  }
+  if (n < 10) {
+    char(48 + n);
+    return len + 1;
+  }
+  let p = DIGITS.length;
+  if (n <= 0x7fffffff) {
+    let m = n | 0;
+    while (m > 0) {
+      const q = (m / 10) | 0;
+      DIGITS[--p] = m - q * 10;
+      m = q;
+    }
+  } else {
+    while (n > 0) {
+      const q = Math.floor(n / 10);
+      DIGITS[--p] = n - q * 10;
+      n = q;
+    }
+  }
+  for (let k = p; k < DIGITS.length; k++) char(48 + DIGITS[k]);
+  return len + DIGITS.length - p;
 }
 
 /** An argument's name: its own hash becomes the seed of its leaves. */
 function arg(name: string): void {
-  seedA = 0x811c9dc5 | 0;
-  seedB = 0x9747b28c | 0;
+  S[SEED_A] = 0x811c9dc5 | 0;
+  S[SEED_B] = 0x9747b28c | 0;
   leaf(name); // counts as a leaf: an empty argument is not carried by every shape, so it is undone below
-  leafCount--; // when no leaf follows
-  seedA = lastA;
-  seedB = lastB;
+  S[COUNT]--; // when no leaf follows
+  S[SEED_A] = S[H_A];
+  S[SEED_B] = S[H_B];
 }
 
 function isByteList(v: readonly unknown[]): boolean {
@@ -73,63 +133,89 @@ function isByteList(v: readonly unknown[]): boolean {
   return true;
 }
 
-function leaves(v: unknown, depth: number): void {
+/** A list of bytes as one leaf: the text of its numbers joined by ',' (v.join(',')). */
+function byteListLeaf(v: ArrayLike<number>): void {
+  open();
+  let len = v.length - 1; // the commas
+  for (let i = 0; i < v.length; i++) {
+    if (i > 0) char(44);
+    len += intChars(v[i]);
+  }
+  close(len);
+}
+
+/** A scalar's leaf (zero values are none); false for an object (or a function, symbol, undefined). */
+function scalar(v: unknown): boolean {
   switch (typeof v) {
     case 'string':
       if (v !== '' && v !== '0') leaf(v);
-      return;
+      return true;
     case 'number':
-      if (v !== 0 && !Number.isNaN(v)) leaf(String(v));
-      return;
+      if (v === 0 || Number.isNaN(v)) return true;
+      if (Number.isSafeInteger(v)) {
+        open();
+        close(intChars(v));
+      } else leaf(String(v));
+      return true;
     case 'bigint':
       if (v !== 0n) leaf(v.toString());
-      return;
+      return true;
     case 'boolean':
       if (v) leaf('1');
-      return;
+      return true;
     case 'object':
-      break;
+      return false;
     default:
-      return;
+      return true;
   }
-  if (v === null || depth > 32) return; // hostile nesting: the mapper refuses it elsewhere; the id need not go deeper
+}
+
+function leaves(v: unknown, depth: number): void {
+  if (scalar(v) || v === null || depth > 32) return; // hostile nesting: the mapper refuses it elsewhere; the id need not go deeper
   if (Array.isArray(v)) {
     if (isByteList(v)) {
-      leaf(v.join(','));
+      byteListLeaf(v as number[]);
       return;
     }
-    for (let i = 0; i < v.length; i++) leaves(v[i], depth + 1);
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i];
+      if (!scalar(x)) leaves(x, depth + 1);
+    }
     return;
   }
   if (v instanceof Uint8Array) {
-    if (v.length > 0) leaf(Array.from(v).join(','));
+    if (v.length > 0) byteListLeaf(v);
     return;
   }
   // own enumerable values (what for-in with hasOwn visits); the sums make their order irrelevant
-  const values = Object.values(v);
-  for (let i = 0; i < values.length; i++) leaves(values[i], depth + 1);
+  const values = Object.values(v as object);
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i];
+    if (!scalar(x)) leaves(x, depth + 1);
+  }
 }
 
 /** The canonical form of the data, as text: the two multiset hashes and the leaf count. */
 export function canonicalData(fields: readonly DataField[] | undefined): string {
-  sumA = 0;
-  sumB = 0;
-  leafCount = 0;
+  S[SUM_A] = 0;
+  S[SUM_B] = 0;
+  S[COUNT] = 0;
   if (fields) {
     for (let i = 0; i < fields.length; i++) {
       const f = fields[i];
-      const a = sumA;
-      const b = sumB;
-      const n = leafCount;
+      const a = S[SUM_A];
+      const b = S[SUM_B];
+      const n = S[COUNT];
       arg(f.name);
       leaves(f.value, 0);
-      if (leafCount === n) {
-        sumA = a;
-        sumB = b;
+      if (S[COUNT] === n) {
+        S[SUM_A] = a;
+        S[SUM_B] = b;
       } // an argument with only zero values: as if absent (proto3)
     }
   }
-  return leafCount === 0 ? '' : `${(sumA >>> 0).toString(36)}.${(sumB >>> 0).toString(36)}.${leafCount}`;
+  const count = S[COUNT];
+  return count === 0 ? '' : `${(S[SUM_A] >>> 0).toString(36)}.${(S[SUM_B] >>> 0).toString(36)}.${count}`;
 }
 
 function canonicalDetectedFrom(d: DetectedFrom | undefined, depth = 0): string {

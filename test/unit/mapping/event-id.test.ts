@@ -1,6 +1,10 @@
 // event.id (log.record.uid): deterministic across replays and input shapes, distinct for distinct events
 // (src/mapping/transforms/event-identity.ts). Randomized with a seeded PRNG, so a failure replays exactly.
 
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
 import { encode } from '@msgpack/msgpack';
 import { describe, expect, it } from 'vitest';
 import { decodeText, decodeValue } from '../../../src/normalize/decode.ts';
@@ -13,7 +17,9 @@ import { parseLossless, reviveBigDeep } from '../../../src/util/lossless-json.ts
 import { grpcSamples } from '../../helpers/tracee-grpc-samples.ts';
 import { encodeEventMessage } from '../../helpers/tracee-grpc-test-server.ts';
 import { seeded } from '../../helpers/random.ts';
-import { testMapper } from '../../helpers/samples.ts';
+import { sharedSamples, testMapper } from '../../helpers/samples.ts';
+
+const DNS_CAPTURE = path.resolve(import.meta.dirname, '../../data/tracee-net_packet_dns-24010.ndjson.gz');
 
 type Obj = Record<string, unknown>;
 
@@ -244,5 +250,132 @@ describe('event.id: distinct events never collide', () => {
       { name: 'proto_dns', dns: { questions: [{ query: 'b.example.com', query_type: 'A', query_class: 'IN' }] } },
     ];
     expect(eventId(ok(decodeText(JSON.stringify(base))))).not.toBe(eventId(ok(decodeText(JSON.stringify(other)))));
+  });
+});
+
+// --- Pinned ids: the ids of real fixture events and of synthetic values, as computed before the fold was
+// made faster (numbers and byte lists hashed digit by digit, no strings made): the same events must keep
+// the same ids (Elasticsearch deduplicates on them across versions and replays).
+
+/** A synthetic event with one argument `x` holding `value` (the id only reads these fields). */
+const synthetic = (value: unknown): TraceeEvent =>
+  ({
+    timestamp: 1700000000123456789n,
+    name: 'synthetic',
+    workload: { process: { host_pid: 7, thread: { host_tid: 8 } } },
+    data: [{ name: 'x', kind: 'struct', value }],
+  }) as TraceeEvent;
+
+const SYNTHETIC: Record<string, TraceeEvent> = {
+  'small integers': synthetic({ a: 1, b: 9, c: 10, d: 99, e: 100, f: 12345 }),
+  'negative integers': synthetic([-1, -10, -2147483648, -9007199254740991]),
+  'integers past 2^31': synthetic([2147483647, 2147483648, 4294967295, 4294967296, 9007199254740991]),
+  'unsafe and fractional numbers': synthetic([2 ** 53, 1e21, 1.5, -0.25, 1e-7, 123456789012345680000]),
+  bigints: synthetic([18446744073709551615n, -5n, 1n]),
+  'byte list': synthetic([0, 1, 9, 10, 127, 200, 255]),
+  'not a byte list (256)': synthetic([0, 1, 256]),
+  'bytes (Uint8Array)': synthetic(new Uint8Array([0, 10, 255, 3])),
+  'strings, booleans, zero values': synthetic({
+    s: 'héllo \u2603',
+    z: '0',
+    e: '',
+    t: true,
+    f: false,
+    n: null,
+    o: {},
+    a: [],
+  }),
+  nested: synthetic({ q: [{ name: 'example.com', ttl: 300, ip: [10, 0, 0, 1] }], deep: { a: { b: { c: -42 } } } }),
+};
+
+/** ids by sample (test/fixtures/tracee, single events) */
+const PINNED_SINGLES: Record<string, string> = {
+  'edge-cases/tracee-rules-finding-rawjson-golden.json': 'u7B2iSLcOMuJZhACyPoA5P',
+  'legacy/v0.13-v0.17/execve-minikube-policy.json': 'O6pOMoooY-CekYjitf8LRs',
+  'legacy/v0.13-v0.17/security_file_open.json': 'U_9sl5Kc553NEtwwMHy1ud',
+  'legacy/v0.13-v0.17/signature-custom-golang.json': '3YOdT9hwM_o76YdkKlDsuB',
+  'legacy/v0.13-v0.17/signature-custom-rego.json': 'L2pns1pMY_zTD4Xr2MP2aa',
+  'legacy/v0.18-v0.24/net_packet_dns-query.json': 'QsTH9t23eUlScicYAzlBQq',
+  'legacy/v0.18-v0.24/net_packet_dns-response.json': 'X45DqgLTxsHpIq5ZjawTjH',
+  'legacy/v0.18-v0.24/net_packet_dns-v0.24-types.json': 'E0nwPpQklKk-cI-ZfG5bq2',
+  'legacy/v0.18-v0.24/net_packet_dns_request.json': 'A76penN1SuuSW7PrgfaOHY',
+  'legacy/v0.18-v0.24/net_packet_dns_response.json': '951GTjQhAHS8W_KFGz1x3n',
+  'legacy/v0.18-v0.24/net_packet_http-container.json': 'HSwwWiaj5QDJijkkxMCBbM',
+  'legacy/v0.18-v0.24/net_packet_http-headers.json': 'xyiNVx3q7nXvOLVCdX-i2O',
+  'legacy/v0.18-v0.24/net_packet_http_response-container.json': 'n6Mw23oOanLIUWShyeZt26',
+  'legacy/v0.18-v0.24/net_packet_http_response-headers.json': 'NVBwzmQkwgwIFKSZ8Tn3DM',
+  'legacy/v0.18-v0.24/net_packet_icmp.json': 'xMDhnLFpjSIqpI2ibgj4e9',
+  'legacy/v0.18-v0.24/net_packet_ipv4.json': 'dVELUkqp_YSwVPiSQJTOrs',
+  'legacy/v0.18-v0.24/net_packet_ipv6.json': 'h2M6QGvWGWnyhO4tBa-06c',
+  'legacy/v0.18-v0.24/net_packet_tcp.json': '4hi1zGZcG1oVGcdksKaw7t',
+  'legacy/v0.18-v0.24/net_packet_udp.json': 'AMtoyQ3liQJx-5Yw_ZnzXl',
+  'legacy/v0.8-v0.12/clone.json': '9P-zT8433iB38Up5EPhq30',
+  'legacy/v0.8-v0.12/close.json': 'hM9M0myiA5GYVyK6yNJim5',
+  'legacy/v0.8-v0.12/execve-exec-env.json': 'YkgTqA8g3kHIzCsDDsdug2',
+  'legacy/v0.8-v0.12/execve-k8s-container.json': 'tx5SbD5zJC_CEPLeTjvw3Z',
+  'legacy/v0.8-v0.12/net_packet_dns_response-v0.10.json': '2-QNrvA2bS8cRbgAC26pPv',
+  'legacy/v0.8-v0.12/net_packet_ipv4-v0.10.json': 'aJnv8Urk_OHtrdUXqTFtIs',
+  'legacy/v0.8-v0.12/sched_process_exec-exec-hash.json': 'VJpvNiSbTtVBf2G2elfaNP',
+  'legacy/v0.8-v0.12/security_file_open-parse-arguments.json': 'PcF7xTQxgn-MOHlEhWA5gk',
+  'legacy/v0.8-v0.12/signature-anti_debugging-TRC-102.json': 'Gsd0qHPsOaxUSSbonJgmki',
+  'legacy/v0.8-v0.12/signature-fileless_execution-k8s.json': 'VuTS2AJ0ZPsG_fMP5O9kGi',
+};
+
+/** sha256 of the ids of every line (one per line, "-" for a line that does not decode), by stream */
+const PINNED_STREAMS: Record<string, string> = {
+  'streams/dns_events_test-first200.ndjson': 'bc20c8a9e522b6800ae99aa10ec817fcb8f432bf34d7f76d769450841f8b7212',
+  'streams/net_packet_dns-sequence-v0.18.ndjson': 'e333660002fc246e27d0922985a32a6981df0b771761c6fc5abca596d04ee763',
+};
+
+/** sha256 of the ids of the 24,010 events of test/data/tracee-net_packet_dns-24010.ndjson.gz, one per line */
+const PINNED_DNS_CAPTURE = '38e4e5570a20ca5ea1c7c93472ddcbc166898d132e4a1748d7e4c7b4d696964f';
+
+const PINNED_SYNTHETIC: Record<string, string> = {
+  'small integers': 'daIp-Oga5xk5WIvLZ1o0Li',
+  'negative integers': 'MNZmQ8YvsXcqrvLIzgyNtu',
+  'integers past 2^31': 'JxyTs2xmdVjOgVYFD7kPsh',
+  'unsafe and fractional numbers': 'vr2WFDCmnLhNZutzCNWEoQ',
+  bigints: 'ZpDV1ELkXkAh-cclccyncJ',
+  'byte list': '6r7baPcJJmUo1CF8vVpv67',
+  'not a byte list (256)': 'BYaekKCLbUpIrBzVoaprXt',
+  'bytes (Uint8Array)': 'ohGjEjSl5Uskf5Krn1OGFd',
+  'strings, booleans, zero values': '2cU4va9JO2mrMp4ikVxJov',
+  nested: '9sX9x2Rag5mAdkTkTVLHj3',
+};
+
+describe('event.id: pinned ids (the same events keep their ids)', () => {
+  const samples = sharedSamples(Infinity);
+  const singles = samples.filter((s) => !s.rel.endsWith('.ndjson'));
+  const streams = samples.filter((s) => s.rel.endsWith('.ndjson'));
+  it('every single-event sample has a pinned id', () => {
+    expect(singles.map((s) => s.rel).sort()).toEqual(Object.keys(PINNED_SINGLES).sort());
+  });
+  it.each(singles.map((s) => [s.rel, s] as const))('%s', (rel, s) => {
+    expect(eventId(ok(decodeText(s.records[0])))).toBe(PINNED_SINGLES[rel]);
+  });
+  it.each(streams.map((s) => [s.rel, s] as const))('%s (every line)', (rel, s) => {
+    const h = createHash('sha256');
+    for (const r of s.records) {
+      const d = decodeText(r);
+      h.update(d.ok ? eventId(d.event) : '-');
+      h.update('\n');
+    }
+    expect(h.digest('hex')).toBe(PINNED_STREAMS[rel]);
+  });
+  it('the 24,010 events of the DNS capture', () => {
+    const text = zlib.gunzipSync(fs.readFileSync(DNS_CAPTURE)).toString('utf8');
+    const h = createHash('sha256');
+    let n = 0;
+    for (const line of text.split('\n')) {
+      if (line === '') continue;
+      h.update(eventId(ok(decodeText(line))));
+      h.update('\n');
+      n++;
+    }
+    expect(n).toBe(24010);
+    expect(h.digest('hex')).toBe(PINNED_DNS_CAPTURE);
+  });
+  it.each(Object.keys(SYNTHETIC))('synthetic: %s', (k) => {
+    expect(eventId(SYNTHETIC[k])).toBe(PINNED_SYNTHETIC[k]);
   });
 });
