@@ -315,6 +315,10 @@ describe('webhook source', () => {
       const r = await post(w.url, SAMPLES[i]);
       statuses.push(r.status);
       if (r.status === 503) full = r;
+      // the first event must be in flight at the fake before the second comes, or both wait in the
+      // one-item queue (a loaded machine can take longer than max_queue_wait_ms to send it)
+      for (const deadline = Date.now() + 10_000; i === 0 && fake.requests.length === 0 && Date.now() < deadline; )
+        await new Promise((r) => setTimeout(r, 10));
     }
     expect(statuses).toEqual([200, 200, 503]);
     expect(full!.headers.get('retry-after')).toBe('1');
