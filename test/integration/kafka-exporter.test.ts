@@ -75,6 +75,27 @@ function kafkaExporter(
   };
 }
 
+/**
+ * The producer is at-least-once (acks=all, not idempotent: docs/exporters/kafka.md): a batch whose acknowledgement
+ * was lost (a request timed out on a loaded machine) is sent again and stored twice. So every event must be in its
+ * topic, and the topics may hold whole extra copies; how many is printed. Returns the messages stored.
+ */
+async function storedAtLeastOnce(prefix: string): Promise<number> {
+  const events = await topicMessageCount(`${prefix}.events`);
+  const alertsStored = await topicMessageCount(`${prefix}.alerts`);
+  expect(events).toBeGreaterThanOrEqual(lines.length - alerts);
+  expect(alertsStored).toBeGreaterThanOrEqual(alerts);
+  const extra = events + alertsStored - lines.length;
+  if (extra > 0) console.warn(`kafka ${prefix}: ${extra} message(s) stored twice (a batch sent again: at-least-once)`);
+  return events + alertsStored;
+}
+
+/** An event sent `times` times is stored at least that often, each copy on the same topic with the same key. */
+function expectCopies(id: string, ms: Array<{ topic: string; key: string | null }>, times: number): void {
+  expect(ms.length, id).toBeGreaterThanOrEqual(times);
+  for (const m of ms) expect([m.topic, m.key], id).toEqual([ms[0].topic, ms[0].key]);
+}
+
 beforeAll(async () => {
   await assertKafkaRunning();
   expect(alerts).toBeGreaterThan(0);
@@ -90,11 +111,9 @@ describe('kafka exporter → real Kafka broker', () => {
     );
     expect(summary).toMatchObject({ received: lines.length, mapped: lines.length, rejected: 0 });
     expect(summary.exporters[0].stats).toMatchObject({ delivered: lines.length, deadLettered: 0, droppedTotal: 0 });
-    expect(await topicMessageCount(`${prefix}.events`)).toBe(lines.length - alerts);
-    expect(await topicMessageCount(`${prefix}.alerts`)).toBe(alerts);
-
-    const got = await consumeAll([`${prefix}.events`, `${prefix}.alerts`], lines.length);
-    expect(got.length).toBe(lines.length);
+    const stored = await storedAtLeastOnce(prefix);
+    const got = await consumeAll([`${prefix}.events`, `${prefix}.alerts`], stored);
+    expect(got.length).toBe(stored);
     const byUid = new Map<string, Array<(typeof got)[number]>>();
     for (const m of got) {
       const req = decodeLogsRequest(m.value);
@@ -110,7 +129,7 @@ describe('kafka exporter → real Kafka broker', () => {
     expect(byUid.size).toBe(timesExpected.size);
     for (const e of expected) {
       const ms = byUid.get(e.id) ?? [];
-      expect(ms.length, e.id).toBe(timesExpected.get(e.id));
+      expectCopies(e.id, ms, timesExpected.get(e.id) ?? 0);
       const m = ms[0];
       expect(m!.topic).toBe(e.kind === 'alert' ? `${prefix}.alerts` : `${prefix}.events`);
       expect(m!.key).toBe(e.key);
@@ -124,10 +143,9 @@ describe('kafka exporter → real Kafka broker', () => {
       Readable.from([lines.join('\n') + '\n']),
     );
     expect(summary.exporters[0].stats).toMatchObject({ delivered: lines.length, deadLettered: 0, droppedTotal: 0 });
-    expect(await topicMessageCount(`${prefix}.events`)).toBe(lines.length - alerts);
-    expect(await topicMessageCount(`${prefix}.alerts`)).toBe(alerts);
-    const got = await consumeAll([`${prefix}.events`, `${prefix}.alerts`], lines.length);
-    expect(got.length).toBe(lines.length);
+    const stored = await storedAtLeastOnce(prefix);
+    const got = await consumeAll([`${prefix}.events`, `${prefix}.alerts`], stored);
+    expect(got.length).toBe(stored);
     const byId = new Map<string, Array<(typeof got)[number]>>();
     for (const m of got) {
       const id = (JSON.parse(m.value.toString()) as { event: { id: string } }).event.id;
@@ -136,7 +154,7 @@ describe('kafka exporter → real Kafka broker', () => {
     expect(byId.size).toBe(timesExpected.size);
     for (const e of expected) {
       const ms = byId.get(e.id) ?? [];
-      expect(ms.length, e.id).toBe(timesExpected.get(e.id));
+      expectCopies(e.id, ms, timesExpected.get(e.id) ?? 0);
       const m = ms[0];
       const doc = JSON.parse(m.value.toString());
       expect(doc.event.kind).toBe(e.kind);
