@@ -18,7 +18,7 @@ import { installPackage } from './installed.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
-function inputFile(dir: string, ROUNDS: number): { file: string; events: number } {
+export function inputFile(dir: string, ROUNDS: number): { file: string; events: number } {
   const lines = zlib
     .gunzipSync(fs.readFileSync(path.join(ROOT, 'test/data/tracee-net_packet_dns-24010.ndjson.gz')))
     .toString('utf8')
@@ -65,7 +65,7 @@ function cpuSecs(pid: number): number | undefined {
   }
 }
 
-async function runChild(bin: string, config: string, env: NodeJS.ProcessEnv): Promise<ChildResult> {
+export async function runChild(bin: string, config: string, env: NodeJS.ProcessEnv): Promise<ChildResult> {
   const node = path.join(ROOT, 'node_modules/.bin/node');
   const t0 = performance.now();
   const child = spawn(
