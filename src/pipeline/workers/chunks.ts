@@ -13,6 +13,9 @@ export interface ChunkLimits {
   maxBytes: number;
 }
 
+/** What a record that is not a text line counts for in a chunk's bytes (its size is not known: a parsed value). */
+export const OTHER_RECORD_BYTES = 1024;
+
 export const CHUNK_DEFAULTS: ChunkLimits = { maxRecords: 256, maxBytes: 256 * 1024 };
 
 export interface Chunk {
@@ -20,7 +23,7 @@ export interface Chunk {
   records: InputRecord[];
   /** The text of its text records, in order (what a worker decodes and maps). */
   texts: string[];
-  /** Length of the texts (what it holds in flight). */
+  /** Length of the texts, and 1 KiB per other record (what it holds in flight, for the read-ahead bound). */
   bytes: number;
 }
 
@@ -58,7 +61,7 @@ export class ChunkCutter {
     if (rec.kind === 'text') {
       c.texts.push(rec.text);
       c.bytes += rec.text.length;
-    }
+    } else c.bytes += OTHER_RECORD_BYTES;
     if (c.records.length >= this.limits.maxRecords || c.bytes >= this.limits.maxBytes) return this.flush();
     return undefined;
   }

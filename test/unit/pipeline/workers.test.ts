@@ -10,7 +10,7 @@ import type { EcsRecord, OtelRecord, TraceeRecord } from '../../../src/model/rec
 import type { IngestDeps, IngestRoute } from '../../../src/pipeline/ingest.ts';
 import { planRoutes } from '../../../src/pipeline/ingest-routes.ts';
 import { processRecord, type Processed } from '../../../src/pipeline/process-record.ts';
-import { ChunkCutter, chunkWhere, type Chunk } from '../../../src/pipeline/workers/chunks.ts';
+import { ChunkCutter, chunkWhere, OTHER_RECORD_BYTES, type Chunk } from '../../../src/pipeline/workers/chunks.ts';
 import {
   decodeChunk,
   decodeResults,
@@ -20,6 +20,7 @@ import {
 } from '../../../src/pipeline/workers/crossing.ts';
 import { createPooledIngest } from '../../../src/pipeline/workers/pooled-ingest.ts';
 import type { InputRecord } from '../../../src/sources/read-records.ts';
+import { parseLossless } from '../../../src/util/lossless-json.ts';
 import { eventLine } from '../../helpers/file-source-harness.ts';
 import { testMapper } from '../../helpers/samples.ts';
 
@@ -27,7 +28,7 @@ const text = (line: number, t: string): InputRecord => ({ kind: 'text', text: t,
 
 describe('workers: chunks', () => {
   it('cuts at maxRecords and at maxBytes; other records ride along in place; the chunk says where it came from', () => {
-    const cut = new ChunkCutter({ maxRecords: 3, maxBytes: 10 });
+    const cut = new ChunkCutter({ maxRecords: 3, maxBytes: 2000 });
     expect(cut.add(text(1, 'ab'))).toBeUndefined();
     expect(
       cut.add({ kind: 'error', code: 'invalid_utf8', reason: 'x', origin: { source: 'f', line: 2 } }),
@@ -35,12 +36,13 @@ describe('workers: chunks', () => {
     const c1 = cut.add(text(3, 'cd')) as Chunk;
     expect(c1.records.map((r) => r.origin.line)).toEqual([1, 2, 3]);
     expect(c1.texts).toEqual(['ab', 'cd']);
-    expect(c1.bytes).toBe(4);
+    // a record that is not a line counts 1 KiB: a stream of parsed values is bounded too
+    expect(c1.bytes).toBe(4 + OTHER_RECORD_BYTES);
     expect(chunkWhere(c1)).toBe('f:1-3');
-    // 10 bytes of text fill a chunk before 3 records
-    expect(cut.add(text(4, 'x'.repeat(6)))).toBeUndefined();
-    const c2 = cut.add(text(5, 'y'.repeat(4))) as Chunk;
-    expect(c2.texts).toEqual(['x'.repeat(6), 'y'.repeat(4)]);
+    // 2000 bytes of text fill a chunk before 3 records
+    expect(cut.add(text(4, 'x'.repeat(1200)))).toBeUndefined();
+    const c2 = cut.add(text(5, 'y'.repeat(800))) as Chunk;
+    expect(c2.texts).toEqual(['x'.repeat(1200), 'y'.repeat(800)]);
     expect(cut.add(text(6, 'z'))).toBeUndefined();
     expect(cut.pending).toBe(1);
     expect(cut.flush()?.texts).toEqual(['z']);
@@ -218,6 +220,39 @@ describe('workers: the pooled ingest', () => {
       held.shift()?.();
     expect((await done).accepted).toBe(100);
     expect(read).toBe(100);
+  });
+
+  it('records that are not lines (parsed values) count toward the read-ahead bound too', async () => {
+    const { deps } = recordingDeps();
+    const plan = planRoutes(deps.routes, deps.mapper);
+    // the exporter's queue is full: each push waits until released
+    const waiting: Array<() => void> = [];
+    deps.routes[0].delivery.push = (item: DeliveryItem) =>
+      new Promise<void>((resolve) => {
+        waiting.push(() => {
+          item.ack?.('delivered');
+          resolve();
+        });
+      });
+    const pool = {
+      submit: async (chunk: Chunk) => chunk.texts.map((t) => processRecord(plan, { kind: 'text', text: t })),
+    };
+    const ingest = createPooledIngest(deps, pool, 1, { chunk: { maxRecords: 4 }, maxInFlightBytes: 8 * 1024 }, plan);
+    const { value, marked } = parseLossless(eventLine(1));
+    let read = 0;
+    function* source(): Generator<InputRecord> {
+      for (let i = 1; i <= 1000; i++) {
+        read++;
+        yield { kind: 'value', value, marked, origin: { source: 'doc', line: i } };
+      }
+    }
+    const done = ingest(source());
+    await new Promise((r) => setTimeout(r, 50));
+    // 8 KiB = 8 records of 1 KiB read ahead, plus the chunk being cut and the one being pushed
+    expect(read).toBeLessThanOrEqual(20);
+    while ((await Promise.race([done.then(() => true), new Promise((r) => setTimeout(() => r(false), 1))])) === false)
+      while (waiting.length > 0) waiting.shift()?.();
+    expect((await done).accepted).toBe(1000);
   });
 
   it('a chunk that does not fill is taken after flushMs (a followed source is not held back)', async () => {
