@@ -5,7 +5,9 @@
 // source's order is kept. Backpressure: at most `maxInFlightBytes` of one call's input is read
 // ahead of what was pushed (at least one chunk), so memory stays bounded when the exporters are
 // slower than the source; pushes wait on the delivery queues as before. A chunk that does not fill
-// is sent after `flushMs` (a slow or followed source is not held back).
+// is sent after `flushMs` (a slow or followed source is not held back). The stop signal is seen
+// when a record is taken: records read but not yet taken when it aborts are left unread (a pull
+// source) or refused (a push source with refuseRestAs), as the records after them.
 
 import type { Ingest, IngestOptions, IngestResult } from '../../sources/types.ts';
 import type { InputRecord } from '../../sources/read-records.ts';
@@ -103,7 +105,10 @@ export function createPooledIngest(
 
     try {
       for await (const rec of records) {
-        if (stopReading()) break;
+        if (stopReading()) {
+          run.res.interrupted = true; // as IngestRun.take says when it stops a pull source
+          break;
+        }
         const full = cutter.add(rec);
         if (full !== undefined) send(full);
         else if (cutter.pending === 1) timer.refresh();
