@@ -6,7 +6,10 @@
 // to a FAKE sink in this process, with workers 0, 1, 2. Runs alternate (0, 1, 2, 0, 1, 2, …) so
 // the machine's other load falls on each count alike; each run's events/s is compared with the
 // workers 0 run of the same round. Prints events/s and its ratio to workers 0, peak RSS (the whole
-// process: worker heaps included), CPU per event (all threads) and the load average around each run.
+// process: worker heaps included), CPU per event (all threads, and the main thread alone) and the
+// load average around each run. On a shared machine events/s follows the other load; the CPU times
+// do not, so the bench also prints the ratio they bound with 2 or 3 cores free:
+// min(1 / main-thread CPU per event, cores / CPU per event), against workers 0's.
 
 import fs from 'node:fs';
 import os from 'node:os';
@@ -25,6 +28,8 @@ interface Run {
   ratio_to_workers_0: number;
   peak_rss_mb: number;
   cpu_us_per_event: number;
+  /** CPU of the main thread alone per event: the part that does not spread over workers. */
+  main_thread_us_per_event: number;
   cpu_cores_used: number;
   seconds: number;
   load_1m_before: number;
@@ -101,6 +106,7 @@ export async function benchWorkers(argv: string[]): Promise<void> {
           ratio_to_workers_0: Math.round((eps / base) * 100) / 100,
           peak_rss_mb: r.peakRssMb,
           cpu_us_per_event: Math.round((r.cpuSeconds / events) * 1e7) / 10,
+          main_thread_us_per_event: Math.round((r.mainThreadCpuSeconds / events) * 1e7) / 10,
           cpu_cores_used: Math.round((r.cpuSeconds / r.seconds) * 100) / 100,
           seconds: Math.round(r.seconds * 10) / 10,
           load_1m_before: Math.round(load0 * 100) / 100,
@@ -110,7 +116,7 @@ export async function benchWorkers(argv: string[]): Promise<void> {
         if (!json) {
           const x = results[results.length - 1];
           console.log(
-            `  round ${round + 1} workers ${w}: ${x.events_per_s} events/s (${x.ratio_to_workers_0}×)  peak RSS ${x.peak_rss_mb} MB  ${x.cpu_us_per_event} µs CPU/event  ${x.cpu_cores_used} cores  ${x.seconds} s  load ${x.load_1m_before} → ${x.load_1m_after}  exit ${x.exit}`,
+            `  round ${round + 1} workers ${w}: ${x.events_per_s} events/s (${x.ratio_to_workers_0}×)  peak RSS ${x.peak_rss_mb} MB  ${x.cpu_us_per_event} µs CPU/event (main thread ${x.main_thread_us_per_event})  ${x.cpu_cores_used} cores  ${x.seconds} s  load ${x.load_1m_before} → ${x.load_1m_after}  exit ${x.exit}`,
           );
           if (x.stderr) console.log(x.stderr);
         }
@@ -126,13 +132,29 @@ export async function benchWorkers(argv: string[]): Promise<void> {
             ratio_to_workers_0: spread(mine.map((r) => r.ratio_to_workers_0)),
             peak_rss_mb: spread(mine.map((r) => r.peak_rss_mb)),
             cpu_us_per_event: spread(mine.map((r) => r.cpu_us_per_event)),
+            main_thread_us_per_event: spread(mine.map((r) => r.main_thread_us_per_event)),
             cpu_cores_used: spread(mine.map((r) => r.cpu_cores_used)),
           },
         ];
       }),
     );
+    // what CPU time says, whatever the machine's other load: with C cores free, events/s is bounded by
+    // the main thread (1 / its CPU per event, it cannot spread) and by all threads (C / CPU per event)
+    const med = (w: number, k: 'cpu_us_per_event' | 'main_thread_us_per_event') =>
+      spread(results.filter((r) => r.workers === w).map((r) => r[k])).median;
+    const bound = (w: number, cores: number) =>
+      1e6 / Math.max(med(w, 'main_thread_us_per_event'), med(w, 'cpu_us_per_event') / cores);
+    const cpuBound = Object.fromEntries(
+      [2, 3].map((cores) => [
+        `${cores}_cores_free`,
+        Object.fromEntries(
+          counts.map((w) => [`workers_${w}`, Math.round((bound(w, cores) / bound(0, cores)) * 100) / 100]),
+        ),
+      ]),
+    );
     const out = {
       workers: {
+        cpu_bound_ratio_to_workers_0: cpuBound,
         path: sink ? 'file → otlp_http protobuf+gzip → FAKE sink' : 'file → ECS → file (/dev/null)',
         events,
         command: sources ? 'the checkout (TypeScript sources)' : 'the installed package',
@@ -154,7 +176,13 @@ export async function benchWorkers(argv: string[]): Promise<void> {
     const f = (x: { min: number; median: number; max: number }) => `${x.min} / ${x.median} / ${x.max}`;
     for (const [k, s] of Object.entries(summary))
       console.log(
-        `  ${k}: min / median / max  ${f(s.events_per_s)} events/s, ${f(s.ratio_to_workers_0)}× workers 0, peak RSS ${f(s.peak_rss_mb)} MB, ${f(s.cpu_us_per_event)} µs CPU/event, ${f(s.cpu_cores_used)} cores`,
+        `  ${k}: min / median / max  ${f(s.events_per_s)} events/s, ${f(s.ratio_to_workers_0)}× workers 0, peak RSS ${f(s.peak_rss_mb)} MB, ${f(s.cpu_us_per_event)} µs CPU/event (main thread ${f(s.main_thread_us_per_event)}), ${f(s.cpu_cores_used)} cores`,
+      );
+    for (const [k, v] of Object.entries(cpuBound))
+      console.log(
+        `  bound from CPU time with ${k.replaceAll('_', ' ')}: ${Object.entries(v)
+          .map(([w, r]) => `${w.replace('_', ' ')} ${r}×`)
+          .join(', ')}`,
       );
   } finally {
     await sink?.close();
