@@ -1,5 +1,5 @@
 // What crosses between the main thread and a worker thread (`workers: N`), in compact form:
-// a chunk's texts as one string and their lengths (a transferred Uint32Array); back, per slot
+// a chunk's texts (strings); back, per slot
 // (mapping), the finished records: ECS as its document text (id and JSON strings) rather than
 // objects; OTel records with their resource sent once per
 // chunk (the main thread hands out one object per resource key, as the mapper does: exporters
@@ -15,10 +15,11 @@ import type { MappedRecord, Processed } from '../process-record.ts';
 export interface ChunkRequest {
   type: 'chunk';
   id: number;
-  /** The texts, one after another. */
-  text: string;
-  /** Each text's length in `text`. */
-  lengths: Uint32Array;
+  /**
+   * The texts, as they are: cloning the array of strings costs the main thread half what joining
+   * them into one string (and its lengths) did (0.8 against 1.7 µs per event on the DNS capture).
+   */
+  texts: string[];
 }
 
 /** Status of one record in a ChunkResult. */
@@ -64,20 +65,11 @@ export interface ChunkFailed {
 export type WorkerReply = ChunkResult | ChunkFailed;
 
 export function encodeChunk(id: number, texts: string[]): { msg: ChunkRequest; transfer: ArrayBuffer[] } {
-  const lengths = new Uint32Array(texts.length);
-  for (let i = 0; i < texts.length; i++) lengths[i] = texts[i].length;
-  return { msg: { type: 'chunk', id, text: texts.join(''), lengths }, transfer: [lengths.buffer as ArrayBuffer] };
+  return { msg: { type: 'chunk', id, texts }, transfer: [] };
 }
 
 export function decodeChunk(msg: ChunkRequest): string[] {
-  const out: string[] = new Array(msg.lengths.length);
-  let at = 0;
-  for (let i = 0; i < out.length; i++) {
-    const end = at + msg.lengths[i];
-    out[i] = msg.text.slice(at, end);
-    at = end;
-  }
-  return out;
+  return msg.texts;
 }
 
 const KIND_CODE: Record<EcsKind, number> = { event: 1, alert: 2 };
