@@ -43,97 +43,131 @@ export function createPooledIngest(
   opts: PooledIngestOptions = {},
   plan: RoutePlan = planRoutes(deps.routes, deps.mapper),
 ): Ingest {
-  const maxInFlight = opts.maxInFlightBytes ?? workers * 1024 * 1024;
-  const flushMs = opts.flushMs ?? 5;
-  return async function ingest(
-    records: AsyncIterable<InputRecord> | Iterable<InputRecord>,
-    iopts: IngestOptions = {},
-  ): Promise<IngestResult> {
-    const run = new IngestRun(deps, plan, iopts);
-    const queue: Pending[] = [];
-    let queuedBytes = 0;
-    let stopped = false;
-    let reading = true;
-    let wakeTaker: (() => void) | undefined;
-    let wakeReader: (() => void) | undefined;
-    const cutter = new ChunkCutter(opts.chunk);
-    const send = (chunk: Chunk | undefined) => {
-      if (chunk === undefined) return;
-      queue.push({ chunk, result: chunk.texts.length > 0 ? pool.submit(chunk) : undefined });
-      queuedBytes += chunk.bytes;
-      wakeTaker?.();
-    };
-    const timer = setTimeout(() => send(cutter.flush()), flushMs);
-    timer.unref();
+  const limits = {
+    chunk: opts.chunk,
+    maxInFlight: opts.maxInFlightBytes ?? workers * 1024 * 1024,
+    flushMs: opts.flushMs ?? 5,
+  };
+  return (records, iopts = {}) => new PooledCall(new IngestRun(deps, plan, iopts), pool, iopts, limits).ingest(records);
+}
 
-    /** Takes the chunks in order: each record's results counted, pushed, settled. */
-    async function take(): Promise<void> {
-      for (;;) {
-        const head = queue[0];
-        if (head === undefined) {
-          if (!reading) return;
-          await new Promise<void>((r) => {
-            wakeTaker = r;
-          });
-          wakeTaker = undefined;
-          continue;
-        }
-        const results = head.result === undefined ? undefined : await head.result;
-        let k = 0;
-        for (const rec of head.chunk.records) {
-          const done = rec.kind === 'text' ? results?.[k++] : undefined;
-          const more = run.takeProcessed(rec, done);
-          if (!(typeof more === 'boolean' ? more : await more)) {
-            stopped = true;
-            break;
-          }
-        }
-        queue.shift();
-        queuedBytes -= head.chunk.bytes;
-        wakeReader?.();
-        if (stopped) return; // the rest is left unread (a pull source after stop)
-      }
-    }
-    const taking = take().catch((err: unknown) => {
-      stopped = true;
-      wakeReader?.();
+/** One ingest() call through the pool: a reader cutting chunks, a taker applying their results in order. */
+class PooledCall {
+  private readonly run: IngestRun;
+  private readonly pool: Pick<WorkerPool, 'submit'>;
+  private readonly iopts: IngestOptions;
+  private readonly maxInFlight: number;
+  private readonly cutter: ChunkCutter;
+  private readonly timer: NodeJS.Timeout;
+  private readonly queue: Pending[] = [];
+  private queuedBytes = 0;
+  /** The taker stopped (a pull source after stop, or a failure): reading stops too. */
+  private stopped = false;
+  private reading = true;
+  private wakeTaker: (() => void) | undefined;
+  private wakeReader: (() => void) | undefined;
+
+  constructor(
+    run: IngestRun,
+    pool: Pick<WorkerPool, 'submit'>,
+    iopts: IngestOptions,
+    limits: { chunk?: Partial<ChunkLimits>; maxInFlight: number; flushMs: number },
+  ) {
+    this.run = run;
+    this.pool = pool;
+    this.iopts = iopts;
+    this.maxInFlight = limits.maxInFlight;
+    this.cutter = new ChunkCutter(limits.chunk);
+    this.timer = setTimeout(() => this.send(this.cutter.flush()), limits.flushMs);
+    this.timer.unref();
+  }
+
+  async ingest(records: AsyncIterable<InputRecord> | Iterable<InputRecord>): Promise<IngestResult> {
+    const taking = this.take().catch((err: unknown) => {
+      this.stopped = true;
+      this.wakeReader?.();
       throw err;
     });
     taking.catch(() => {}); // awaited below, once reading ended: not an unhandled rejection meanwhile
-    // a pull source stops reading at stop() (its rest stays in the file / pipe); a push source refuses its rest
-    const stopReading = () => stopped || (iopts.signal?.aborted === true && iopts.refuseRestAs === undefined);
-
     try {
-      for await (const rec of records) {
-        if (stopReading()) {
-          run.res.interrupted = true; // as IngestRun.take says when it stops a pull source
-          break;
-        }
-        const full = cutter.add(rec);
-        if (full !== undefined) send(full);
-        else if (cutter.pending === 1) timer.refresh();
-        while (!stopped && queuedBytes > maxInFlight) {
-          await new Promise<void>((r) => {
-            wakeReader = r;
-          });
-          wakeReader = undefined;
-        }
-        if (stopped) break;
-      }
+      await this.read(records);
     } finally {
-      clearTimeout(timer);
+      clearTimeout(this.timer);
       // what was read is taken (a read error ends the stream after the records before it)
-      if (!stopped) send(cutter.flush());
-      reading = false;
-      wakeTaker?.();
+      if (!this.stopped) this.send(this.cutter.flush());
+      this.reading = false;
+      this.wakeTaker?.();
       try {
         await taking;
       } finally {
-        run.end();
+        this.run.end();
       }
     }
-    return run.res;
-  };
+    return this.run.res;
+  }
+
+  /** A pull source stops reading at stop() (its rest stays in the file / pipe); a push source refuses its rest. */
+  private stopReading(): boolean {
+    return this.stopped || (this.iopts.signal?.aborted === true && this.iopts.refuseRestAs === undefined);
+  }
+
+  private async read(records: AsyncIterable<InputRecord> | Iterable<InputRecord>): Promise<void> {
+    for await (const rec of records) {
+      if (this.stopReading()) {
+        this.run.res.interrupted = true; // as IngestRun.take says when it stops a pull source
+        return;
+      }
+      const full = this.cutter.add(rec);
+      if (full !== undefined) this.send(full);
+      else if (this.cutter.pending === 1) this.timer.refresh();
+      while (!this.stopped && this.queuedBytes > this.maxInFlight) {
+        await new Promise<void>((r) => {
+          this.wakeReader = r;
+        });
+        this.wakeReader = undefined;
+      }
+      if (this.stopped) return;
+    }
+  }
+
+  private send(chunk: Chunk | undefined): void {
+    if (chunk === undefined) return;
+    this.queue.push({ chunk, result: chunk.texts.length > 0 ? this.pool.submit(chunk) : undefined });
+    this.queuedBytes += chunk.bytes;
+    this.wakeTaker?.();
+  }
+
+  /** Takes the chunks in order: each record's results counted, pushed, settled. */
+  private async take(): Promise<void> {
+    for (;;) {
+      const head = this.queue[0];
+      if (head === undefined) {
+        if (!this.reading) return;
+        await new Promise<void>((r) => {
+          this.wakeTaker = r;
+        });
+        this.wakeTaker = undefined;
+        continue;
+      }
+      if (!(await this.takeChunk(head))) this.stopped = true;
+      this.queue.shift();
+      this.queuedBytes -= head.chunk.bytes;
+      this.wakeReader?.();
+      if (this.stopped) return; // the rest is left unread (a pull source after stop)
+    }
+  }
+
+  /** False when the run stopped taking (IngestRun.takeProcessed said so). */
+  private async takeChunk(head: Pending): Promise<boolean> {
+    const results = head.result === undefined ? undefined : await head.result;
+    let k = 0;
+    for (const rec of head.chunk.records) {
+      const done = rec.kind === 'text' ? results?.[k++] : undefined;
+      const more = this.run.takeProcessed(rec, done);
+      if (!(typeof more === 'boolean' ? more : await more)) return false;
+    }
+    return true;
+  }
 }
 
 /**
