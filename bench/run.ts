@@ -283,7 +283,9 @@ async function main() {
   }
 }
 
-if (args.has('--peer')) {
+if (args.has('--workers')) {
+  await (await import('./workers.ts')).benchWorkers(process.argv.slice(2));
+} else if (args.has('--peer')) {
   const { benchPeer } = await import('./peer.ts');
   await benchPeer(process.argv.slice(2));
 } else if (args.has('--memory')) {

@@ -26,7 +26,11 @@ const outdir = path.resolve(ROOT, opts.outdir!);
 
 fs.rmSync(outdir, { recursive: true, force: true });
 const result = await build({
-  entryPoints: { 'tracee-exporter': path.join(ROOT, 'src/cli/main.ts') },
+  entryPoints: {
+    'tracee-exporter': path.join(ROOT, 'src/cli/main.ts'),
+    // the worker threads of `workers: N` (src/pipeline/workers/pool.ts starts dist/pipeline-worker.js)
+    'pipeline-worker': path.join(ROOT, 'src/pipeline/workers/worker-main.ts'),
+  },
   outdir,
   bundle: true,
   splitting: true,

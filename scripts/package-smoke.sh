@@ -48,6 +48,14 @@ echo "map: $want samples mapped to ECS and OTLP JSON"
 "$bin" run --config "$ROOT/examples/config/console.yaml" < "$samples" > run.ndjson 2> run.err || { cat run.err; fail "run (console exporter)"; }
 [ "$(wc -l < run.ndjson)" -eq "$want" ] || { cat run.err; fail "run printed $(wc -l < run.ndjson) documents for $want events"; }
 echo "run: $(tail -1 run.err)"
+# workers: 2 (decode + map in worker threads, dist/pipeline-worker.js): the same documents, no worker failure
+sed 's/^version: 1$/version: 1\nworkers: 2/' "$ROOT/examples/config/console.yaml" > workers.yaml
+grep -qx 'workers: 2' workers.yaml || fail "workers.yaml: no workers key added"
+"$bin" run --config workers.yaml < "$samples" > run-workers.ndjson 2> run-workers.err || { cat run-workers.err; fail "run with workers: 2"; }
+grep -q 'worker thread' run-workers.err && { cat run-workers.err; fail "run with workers: 2: a worker thread failed"; }
+node -e "const f = (n) => require('fs').readFileSync(n, 'utf8').trim().split('\n').map((l) => { const d = JSON.parse(l); delete d.event.created; return JSON.stringify(d); }).join('\n');
+  if (f('run.ndjson') !== f('run-workers.ndjson')) throw new Error('workers: 2 printed other documents than workers: 0');" || fail "run with workers: 2 differs"
+echo "run (workers: 2): $(tail -1 run-workers.err)"
 # a grpc source loads Tracee's protos from the package (lazily): it gets as far as connecting
 printf 'version: 1\nsources: [{ type: grpc, address: "unix://%s/no-tracee.sock" }]\nexporters: [{ type: console }]\n' "$work" > grpc.yaml
 "$bin" run --config grpc.yaml > /dev/null 2> grpc.err & pid=$!

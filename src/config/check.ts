@@ -8,6 +8,7 @@
 // scrubbed from every message.
 
 import fs from 'node:fs';
+import os from 'node:os';
 import { DEAD_LETTER_DEFAULTS } from '../delivery/dead-letter.ts';
 import { deliveryOptionsOf, mergedDelivery } from '../delivery/config-schema.ts';
 import { resolveDeliveryOptions } from '../delivery/options.ts';
@@ -228,6 +229,7 @@ export function checkConfigFile(file: string | undefined, env: NodeJS.ProcessEnv
     `telemetry: ${tel.telemetry.listen ? `http://${tel.telemetry.listen.text} (/metrics, /healthz, /readyz)` : 'no server'}; progress log ${tel.telemetry.logIntervalMs ? `every ${tel.telemetry.logIntervalMs} ms` : 'off'}`,
   );
   summary.push(`log: ${config.log?.format ?? LOG_DEFAULTS.format}, level ${config.log?.level ?? LOG_DEFAULTS.level}`);
+  summary.push(workersLine(config.workers ?? 0, (m) => warnings.push(`${locate(['workers'])}: ${m}`)));
   if (details.fromEnv && details.fromEnv.size > 0)
     summary.push(`from the environment: ${[...new Set(details.fromEnv.values())].sort().join(', ')}`);
   return {
@@ -296,6 +298,18 @@ async function checkPlugin(
     /* not started: nothing to flush */
   }
   return `${e.name ?? exporter.name} (module ${spec} → ${exporter.target})`;
+}
+
+/** The summary's `workers` line; more worker threads than cores is warned about. */
+function workersLine(workers: number, warn: (message: string) => void): string {
+  const cores = os.availableParallelism();
+  if (workers > cores)
+    warn(
+      `workers: ${workers} worker thread(s) on ${cores} core(s): more threads than cores only adds overhead (the main thread needs one too) (docs/performance.md "Worker threads")`,
+    );
+  return workers > 0
+    ? `workers: ${workers} thread(s) decode and map (each its own heap, outside memory_limit_mib)`
+    : 'workers: 0 (decode and map on the main thread)';
 }
 
 function pathDir(p: string): string {

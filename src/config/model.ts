@@ -191,6 +191,14 @@ const topSchema = schema({
       description:
         'Soft memory limit in MiB on the heap the process holds (V8 heap used + Buffers), like the Collector\'s memory_limiter but never dropping: over it, sources wait before their next event (a webhook request answers 503 after max_queue_wait_ms) until the deliveries drain; 0 turns it off. Without a heap flag of your own (NODE_OPTIONS / node --max-old-space-size), the command also caps V8\'s heap from it (docs/delivery.md "Memory").',
     },
+    workers: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 64,
+      default: 0,
+      description:
+        'Worker threads that decode and map events (docs/performance.md "Worker threads"): 0 does it on the main thread; N > 0 runs it in N threads while the main thread reads, pushes and settles, each source\'s order kept. Worth it only with cores to spare beyond the main thread\'s (the main thread then spends ~1/3 of the CPU per event; all threads together ~1/3 more); each worker adds ~35-45 MB of resident memory, outside memory_limit_mib.',
+    },
     data_dir: {
       type: 'string',
       minLength: 1,
@@ -228,6 +236,7 @@ export function runConfigSchema(): JsonSchema {
       properties: {
         version: topSchema.properties.version,
         memory_limit_mib: topSchema.properties.memory_limit_mib,
+        workers: topSchema.properties.workers,
         data_dir: topSchema.properties.data_dir,
         log: logSchema,
         node: nodeSchema,

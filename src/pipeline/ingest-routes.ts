@@ -8,8 +8,15 @@ import type { EcsRecord, OtelRecord, TraceeRecord } from '../model/records.ts';
 import type { TraceeEvent } from '../model/event.ts';
 import type { IngestRoute } from './ingest.ts';
 
-export interface RoutePlan {
-  routes: IngestRoute[];
+/** What planning and mapping read of a route (a worker thread plans with these alone: src/pipeline/workers/setup.ts). */
+export interface PlanRoute {
+  exporter: Pick<Exporter, 'target'>;
+  accepts?: IngestRoute['accepts'];
+  mapper?: Mapper;
+}
+
+export interface RoutePlan<R extends PlanRoute = IngestRoute> {
+  routes: R[];
   /** The distinct mappings. */
   slots: Array<{ mapper: Mapper; target: Exporter['target'] }>;
   /** Route index → its slot. */
@@ -25,8 +32,8 @@ export interface Selection {
   excluded: number[] | undefined;
 }
 
-export function planRoutes(routes: IngestRoute[], shared: Mapper): RoutePlan {
-  const slots: RoutePlan['slots'] = [];
+export function planRoutes<R extends PlanRoute>(routes: R[], shared: Mapper): RoutePlan<R> {
+  const slots: RoutePlan<R>['slots'] = [];
   const slotOf = routes.map((r) => {
     const m = r.mapper ?? shared;
     let k = slots.findIndex((s) => s.mapper === m && s.target === r.exporter.target);
@@ -42,7 +49,7 @@ export function planRoutes(routes: IngestRoute[], shared: Mapper): RoutePlan {
   };
 }
 
-export function selectRoutes(plan: RoutePlan, event: TraceeEvent): Selection {
+export function selectRoutes(plan: RoutePlan<PlanRoute>, event: TraceeEvent): Selection {
   if (!plan.filtering) return { to: plan.everyRoute, excluded: undefined };
   const to: number[] = [];
   const excluded: number[] = [];
@@ -55,7 +62,7 @@ export function selectRoutes(plan: RoutePlan, event: TraceeEvent): Selection {
 
 /** The event mapped once per slot the routes `to` use (indexed by slot). Throws what the mapping throws. */
 export function mapForRoutes(
-  plan: RoutePlan,
+  plan: RoutePlan<PlanRoute>,
   event: TraceeEvent,
   to: number[],
 ): Array<EcsRecord | OtelRecord | TraceeRecord | undefined> {

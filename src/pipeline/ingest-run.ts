@@ -5,13 +5,11 @@
 
 import type { DeliveryItem, PushReservation } from '../delivery/index.ts';
 import { PushWithdrawn } from '../delivery/types.ts';
-import type { EcsRecord, OtelRecord, TraceeRecord } from '../model/records.ts';
-import type { TraceeEvent } from '../model/event.ts';
-import { decodeText, decodeValue } from '../normalize/decode.ts';
 import type { InputRecord } from '../sources/read-records.ts';
 import type { IngestOptions, IngestResult } from '../sources/types.ts';
 import type { IngestDeps } from './ingest.ts';
-import { mapForRoutes, selectRoutes, type RoutePlan } from './ingest-routes.ts';
+import type { RoutePlan } from './ingest-routes.ts';
+import { processRecord, type MappedRecord, type Processed } from './process-record.ts';
 
 const ABORTED = Symbol('aborted');
 
@@ -54,6 +52,14 @@ export class IngestRun {
    * promise only when a push is awaited.
    */
   take(rec: InputRecord): boolean | Promise<boolean> {
+    return this.takeProcessed(rec, undefined);
+  }
+
+  /**
+   * take(), with the decode + map step (process-record.ts) already done elsewhere (a worker thread,
+   * `workers: N`): `done` is what it gave for this record; undefined = do it here.
+   */
+  takeProcessed(rec: InputRecord, done: Processed | undefined): boolean | Promise<boolean> {
     if (this.signal?.aborted) return this.refuseAfterStop(rec);
     this.received(rec);
     if (rec.kind === 'error') {
@@ -61,17 +67,18 @@ export class IngestRun {
       return true;
     }
     const input = rec.kind === 'text' ? rec.text : undefined;
-    const event = this.decode(rec, input);
-    if (event === undefined) return true;
-    const { to, excluded } = selectRoutes(this.plan, event);
-    if (excluded !== undefined && to.length === 0) {
-      this.filteredEverywhere(rec, excluded);
+    const out = done ?? processRecord(this.plan, rec);
+    if (out.kind === 'reject') {
+      this.bad(rec, out.code, out.reason, input);
       return true;
     }
-    const mapped = this.map(rec, event, to, input);
-    if (mapped === undefined) return true;
+    if (out.kind === 'filtered') {
+      this.filteredEverywhere(rec, out.excluded);
+      return true;
+    }
+    const { to, excluded } = out;
     this.mapped(rec, excluded);
-    const items = this.itemsFor(rec, mapped, to, input);
+    const items = this.itemsFor(rec, out.mapped, to, input);
     return this.reserving(to) ? this.reserveThenCommit(rec, items, to, input) : this.pushEverywhere(items, to);
   }
 
@@ -111,36 +118,12 @@ export class IngestRun {
     rec.ack?.();
   }
 
-  private decode(rec: Exclude<InputRecord, { kind: 'error' }>, input: string | undefined): TraceeEvent | undefined {
-    const dec = rec.kind === 'text' ? decodeText(rec.text) : decodeValue(rec.value, rec.marked);
-    if (dec.ok) return dec.event;
-    this.bad(rec, dec.code, dec.reason, input);
-    return undefined;
-  }
-
   /** Every route's filter excluded the event: nothing to map; settled for each of them at once. */
   private filteredEverywhere(rec: InputRecord, excluded: number[]): void {
     for (const i of excluded) this.plan.routes[i].filtered?.();
     this.deps.counts.filteredOut++;
     this.res.accepted++;
     rec.ack?.();
-  }
-
-  private map(
-    rec: InputRecord,
-    event: TraceeEvent,
-    to: number[],
-    input: string | undefined,
-  ): Array<EcsRecord | OtelRecord | TraceeRecord | undefined> | undefined {
-    try {
-      return mapForRoutes(this.plan, event, to);
-    } catch (err) {
-      // only a stack overflow means too deep; another RangeError (an invalid date…) is a mapping error
-      if (err instanceof RangeError && /call stack/i.test(err.message))
-        this.bad(rec, 'too_deep', 'event nested too deeply to map', input);
-      else this.bad(rec, 'map_error', `mapping failed: ${(err as Error).message}`, input);
-      return undefined;
-    }
   }
 
   /** Counted only now: an event rejected by the mapping counts as rejected, not as filtered too. */
@@ -153,7 +136,7 @@ export class IngestRun {
   /** One item per route; the record is settled once every route it was pushed to acked its item. */
   private itemsFor(
     rec: InputRecord,
-    mapped: Array<EcsRecord | OtelRecord | TraceeRecord | undefined>,
+    mapped: Array<MappedRecord | undefined>,
     to: number[],
     input: string | undefined,
   ): DeliveryItem[] {
@@ -161,7 +144,7 @@ export class IngestRun {
     const ack = rec.ack === undefined ? undefined : to.length === 1 ? rec.ack : afterAll(to.length, rec.ack);
     for (let j = 0; j < to.length; j++) {
       items[j] = {
-        record: mapped[this.plan.slotOf[to[j]]] as EcsRecord | OtelRecord | TraceeRecord,
+        record: mapped[this.plan.slotOf[to[j]]] as MappedRecord,
         origin: rec.origin,
         input,
         ack,

@@ -18,7 +18,8 @@ import { loadExporterTypes, type ExporterFactory } from '../exporters/registry.t
 import { ConfigError, type RunConfig } from '../config/run-config.ts';
 import { createTelemetry, type Telemetry } from '../telemetry/index.ts';
 import { createRejectionLog } from './rejection-log.ts';
-import { createIngest, type IngestDeps } from './ingest.ts';
+import type { IngestDeps } from './ingest.ts';
+import { createRunIngest } from './workers/pooled-ingest.ts';
 import {
   createMemoryLimiter,
   MEMORY_LIMIT_DEFAULT_MIB,
@@ -91,6 +92,8 @@ export interface PipelineOptions {
   telemetry?: Telemetry;
   /** Factories of the `type: module` exporters, by `module` (loadExporterModules; preparePipeline does it). */
   exporterModules?: ReadonlyMap<string, ExporterFactory>;
+  /** @internal (tests): the worker threads' entry script with `workers: N` (default: src/pipeline/workers/worker-main.ts, or dist/pipeline-worker.js in the bundle). */
+  workerScript?: URL | string;
 }
 
 /**
@@ -260,10 +263,15 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: Pipeline
   });
   const counts: RunSummary = { received: 0, mapped: 0, rejected: 0, filteredOut: 0, sourceErrors: 0, exporters: [] };
   const refusals = refusalHandlers(counts, telemetry, deadLetter, io.log);
-  const ingest = withMemoryLimit(
-    createIngest({ mapper: mappers.mapper, routes, counts, telemetry, ...refusals }),
-    memoryLimiterOf(config, routes, io.log),
+  // `workers: N`: decode + map in N worker threads (src/pipeline/workers/)
+  const core = createRunIngest(
+    config,
+    { mapper: mappers.mapper, routes, counts, telemetry, ...refusals },
+    mappers.node,
+    io.log,
+    opts.workerScript,
   );
+  const ingest = withMemoryLimit(core.ingest, memoryLimiterOf(config, routes, io.log));
   const stopping = createStopping(telemetry);
   const ready = readySignal();
   const context = (where: string): SourceContext => ({
@@ -300,6 +308,7 @@ export function createPipeline(config: RunConfig, io: PipelineIO, opts: Pipeline
       started.pull();
       await started.finished();
     } finally {
+      await core.close(); // the sources ended: every chunk was taken
       telemetry.phaseChanged('stopping'); // the input ended or stop(): flushing
       refusals.stopLog();
       ready.resolve({ webhooks: [] }); // no-op when already resolved

@@ -11,24 +11,21 @@ import {
   type HealthState,
 } from '../delivery/index.ts';
 import { DeliveryOptionError } from '../delivery/options.ts';
-import { compileMapper, type Mapper } from '../mapping/compile.ts';
-import { checkOverride, loadMappingTables, readTableFile } from '../mapping/load.ts';
-import { loadTrimGroups, trimDrops, trimKey, withDrops } from '../mapping/trim.ts';
-import { redactingMappers } from '../mapping/redact.ts';
 import type { Exporter } from '../model/exporter.ts';
 import { formatOrigin } from '../model/records.ts';
 import { EXPORTER_TYPES, type ExporterFactory } from '../exporters/registry.ts';
 import { ExporterNotLoadedError } from '../exporters/kind.ts';
 import { deliveryOptionsOf, mergedDelivery } from '../delivery/config-schema.ts';
-import { OptionError, optionPathOf, type OptionPath } from '../util/option-error.ts';
-import { detectNodeInfo } from '../config/node-info.ts';
+import { formatOptionPath, OptionError, optionPathOf } from '../util/option-error.ts';
 import { ConfigError, exporterOptions, type RunConfig } from '../config/run-config.ts';
+import type { compileMappers } from './mappers.ts';
 import { timedExporter, type ExporterTelemetry, type Telemetry } from '../telemetry/index.ts';
 import { checkDiskBufferNames, openBuffer, resolveDataDir, withBuffer } from './disk-buffers.ts';
-import { compileFilter } from '../mapping/event-filter.ts';
 import type { IngestRoute } from './ingest.ts';
 import type { UnwrittenCount } from './dead-letter-sink.ts';
 import { deferredLogger, toLogger, type LogTarget } from '../util/log.ts';
+
+export { compileMappers } from './mappers.ts';
 
 type ExporterConfig = RunConfig['exporters'][number];
 
@@ -60,63 +57,6 @@ export interface RouteDeps {
  */
 function approxMemory(item: { input?: string }): number {
   return item.input === undefined ? 8192 : 512 + item.input.length * 4;
-}
-
-/** The mapping tables (built-in + config files + overrides) compiled, and the per-exporter variants of the mapper. */
-export function compileMappers(config: RunConfig) {
-  const overrides = [
-    ...(config.mapping?.files ?? []).map((f) => readTableFile(f)),
-    ...(config.mapping?.overrides ? [checkOverride('config mapping.overrides', config.mapping.overrides)] : []),
-  ];
-  const tables = loadMappingTables(undefined, overrides);
-  const node = detectNodeInfo(config.node ?? {});
-  const mapper: Mapper = compileMapper(tables, { node });
-  // exporters with the same trimmed fields share one mapper; '' = untrimmed
-  const trimmed = new Map<string, Mapper>([['', mapper]]);
-  let trimGroups: ReturnType<typeof loadTrimGroups> | undefined;
-  const redacted = redactingMappers();
-  /** This exporter's filter and mapper; a bad setting is a ConfigError naming `where`. */
-  function forExporter(
-    e: ExporterConfig,
-    exporter: Exporter,
-    where: string,
-  ): Pick<IngestRoute, 'accepts'> & { mapper: Mapper } {
-    const at = optionPathOf(where);
-    const accepts = keyed([...at, 'filter'], () => compileFilter(e.filter, tables.lookups, `${where}.filter`));
-    let routeMapper = mapper;
-    if ((e.trim ?? []).length > 0 || (e.drop_fields ?? []).length > 0) {
-      const drops = keyed(at, () =>
-        trimDrops(
-          { trim: e.trim, drop_fields: e.drop_fields, target: exporter.target },
-          (trimGroups ??= loadTrimGroups()),
-          mapper,
-          where,
-        ),
-      );
-      const key = trimKey(drops);
-      if (!trimmed.has(key)) trimmed.set(key, compileMapper(withDrops(tables, drops), { node }));
-      routeMapper = trimmed.get(key)!;
-    }
-    // sensitive event fields (mappings/redact.yaml), per exporter: `redact:` (default: default)
-    return { accepts, mapper: keyed(at, () => redacted(routeMapper, e.redact, where)) };
-  }
-  return { mapper, forExporter };
-}
-
-/**
- * `f`, its error a ConfigError: at the key it names below `at` (the filter's, trim's and redact's
- * errors carry it, with the reason alone), else at `at`.
- */
-function keyed<T>(at: OptionPath, f: () => T): T {
-  try {
-    return f();
-  } catch (err) {
-    if (err instanceof ConfigError) throw err;
-    const { key, reason } = err as { key?: unknown; reason?: unknown };
-    if (typeof key === 'string' && typeof reason === 'string')
-      throw ConfigError.at([...at, ...(key === '' ? [] : optionPathOf(key))], reason);
-    throw new ConfigError((err as Error).message);
-  }
 }
 
 /** The exporter an entry names, and the label its messages carry. */

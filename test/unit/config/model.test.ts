@@ -137,3 +137,19 @@ describe('the config model', () => {
     ).toMatch(/cfg\.yaml:2:30: delivery\.max_batch_items: must be <= max_queue_items \(10\), got 50$/);
   });
 });
+
+describe('workers', () => {
+  it('0-64, default 0; config check says it and warns about more threads than cores', () => {
+    expect(checkError('version: 1\nworkers: 65\nexporters: [{ type: console }]\n')).toMatch(
+      /cfg\.yaml:2:10: workers: must be <= 64$/,
+    );
+    expect(checkError('version: 1\nworkers: -1\nexporters: [{ type: console }]\n')).toMatch(/workers: must be >= 0$/);
+    const none = checkConfigFile(tmp('version: 1\nexporters: [{ type: console }]\n'), {});
+    expect(none.summary).toContain('workers: 0 (decode and map on the main thread)');
+    const two = checkConfigFile(tmp('version: 1\nworkers: 2\nexporters: [{ type: console }]\n'), {});
+    expect(two.summary).toContain('workers: 2 thread(s) decode and map (each its own heap, outside memory_limit_mib)');
+    const many = os.availableParallelism() + 1;
+    const over = checkConfigFile(tmp(`version: 1\nworkers: ${many}\nexporters: [{ type: console }]\n`), {});
+    expect(over.warnings.join('\n')).toMatch(`cfg.yaml:2:10: workers: ${many} worker thread(s) on `);
+  });
+});
