@@ -48,8 +48,16 @@ function entityId(uid: number | undefined, input: MapInput): string | undefined 
 
 export function dataObject(fields: readonly DataField[] | undefined): Record<string, unknown> | undefined {
   if (!fields || fields.length === 0) return undefined;
-  const out: Record<string, unknown> = Object.create(null);
-  for (const f of fields) out[f.name] = toJsonSafe(f.value);
+  // A plain object unless an argument is named "__proto__" (a plain object would take it as its
+  // prototype): one made by Object.create(null) is a dictionary, slower to fill and to list.
+  let out: Record<string, unknown> = {};
+  for (let k = 0; k < fields.length; k++) {
+    if (fields[k].name === '__proto__') {
+      out = Object.create(null);
+      break;
+    }
+  }
+  for (let k = 0; k < fields.length; k++) out[fields[k].name] = toJsonSafe(fields[k].value);
   return out;
 }
 
