@@ -27,6 +27,7 @@ import { checkDiskBufferNames, openBuffer, resolveDataDir, withBuffer } from './
 import { compileFilter } from '../mapping/event-filter.ts';
 import type { IngestRoute } from './ingest.ts';
 import type { UnwrittenCount } from './dead-letter-sink.ts';
+import { encodedItemSize, encodingDelivery, takesEncodedRecords } from './encoded-otel.ts';
 import { deferredLogger, toLogger, type LogTarget } from '../util/log.ts';
 
 type ExporterConfig = RunConfig['exporters'][number];
@@ -55,9 +56,12 @@ export interface RouteDeps {
 /**
  * Queue accounting: a mapped record holds about four times its input line in memory (measured on
  * the DNS capture: ~1.6 KB lines, ~6 KB of ECS / OTel objects), so the byte bound of each queue
- * follows the input instead of walking every record.
+ * follows the input instead of walking every record. A record queued as its bytes (otlp_http
+ * protobuf, encoded-otel.ts) counts them exactly.
  */
-function approxMemory(item: { input?: string }): number {
+function approxMemory(item: { input?: string; record?: unknown }): number {
+  const encoded = encodedItemSize(item);
+  if (encoded !== undefined) return encoded;
   return item.input === undefined ? 8192 : 512 + item.input.length * 4;
 }
 
@@ -209,6 +213,8 @@ function buildRoute(
   // behind a disk buffer the queue is fed from disk: it waits for room, never drops (buffer.when_full decides)
   const innerOptions = bufferCfg.type === 'disk' ? { ...merged, whenFull: 'block' as const } : merged;
   delivery = createMemoryDelivery(exporter, innerOptions, tel, deps);
+  // otlp_http protobuf: records wait in the queue as their LogRecord bytes
+  if (takesEncodedRecords(exporter)) delivery = encodingDelivery(delivery);
   // a disk buffer (buffer.type disk) in front of the in-memory delivery; opened by route.openBuffer(), it replays from start()
   const buffered = withBuffer(bufferCfg, delivery, {
     name: label,

@@ -1,0 +1,109 @@
+// otlp_http protobuf routes queue OTel records as their LogRecord bytes (src/pipeline/encoded-otel.ts).
+
+import { describe, expect, it } from 'vitest';
+import { createDelivery, type Delivery, type DeliveryItem } from '../../../src/delivery/index.ts';
+import { encodeLogsProto } from '../../../src/exporters/otlp-http/encode-logs-proto.ts';
+import { createOtlpHttpExporter } from '../../../src/exporters/otlp-http/exporter.ts';
+import { createSdkResourceCache } from '../../../src/exporters/otlp-http/sdk-resource-cache.ts';
+import type { Exporter, ExportItem } from '../../../src/model/exporter.ts';
+import type { OtelRecord } from '../../../src/model/records.ts';
+import { encodedItemSize, encodingDelivery, takesEncodedRecords } from '../../../src/pipeline/encoded-otel.ts';
+import { record, workloads } from '../../helpers/otel-record-builders.ts';
+
+const request = (recs: OtelRecord[]) =>
+  Buffer.from(encodeLogsProto(recs, createSdkResourceCache({ defaults: {}, overrides: {} })));
+
+function recordingDelivery(withReserve: boolean): { d: Delivery; pushed: DeliveryItem[] } {
+  const pushed: DeliveryItem[] = [];
+  const d: Delivery = {
+    push: async (item) => {
+      pushed.push(item);
+    },
+    flush: () => Promise.resolve(),
+    shutdown: async () => ({ drained: true, pending: [], stats: {} as never }),
+    stats: () => ({}) as never,
+  };
+  if (withReserve)
+    d.reserve = async (item) => {
+      pushed.push(item);
+      return { commit: () => Promise.resolve(), cancel() {} };
+    };
+  return { d, pushed };
+}
+
+describe('encoded OTel records in the queue', () => {
+  it('otlp_http takes encoded records with protobuf (the default), not with JSON; other exporters do not', () => {
+    const env = {};
+    expect(takesEncodedRecords(createOtlpHttpExporter({}, { env }))).toBe(true);
+    expect(takesEncodedRecords(createOtlpHttpExporter({ protocol: 'http/json' }, { env }))).toBe(false);
+    const other: Exporter = {
+      name: 'x',
+      target: 'otel',
+      start: async () => {},
+      shutdown: async () => {},
+      send: async () => ({ status: 'ok' }),
+    };
+    expect(takesEncodedRecords(other)).toBe(false);
+  });
+
+  it('pushed and reserved items carry their bytes; the request is the same; a record that cannot be encoded stays as it is', async () => {
+    const [w] = workloads(1);
+    const plain = [record(w, 0), record(w, 1)];
+    const { d, pushed } = recordingDelivery(true);
+    const enc = encodingDelivery(d);
+    await enc.push({ record: plain[0], origin: { source: 's' } });
+    await enc.reserve?.({ record: plain[1], origin: { source: 's' } });
+    const got = pushed.map((i) => i.record as OtelRecord);
+    expect(got.map((r) => r.encoded !== undefined)).toEqual([true, true]);
+    expect(request(got).equals(request(plain))).toBe(true);
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    const bad = record(w, 2, { attributes: { cyclic } as never });
+    await enc.push({ record: bad, origin: { source: 's' } });
+    expect(pushed[2].record).toBe(bad);
+    expect(encodingDelivery(recordingDelivery(false).d).reserve).toBeUndefined();
+  });
+
+  it('the same record pushed to two routes is encoded once', async () => {
+    const [w] = workloads(1);
+    const rec = record(w, 5);
+    const a = recordingDelivery(false);
+    const b = recordingDelivery(false);
+    await encodingDelivery(a.d).push({ record: rec, origin: { source: 's' } });
+    await encodingDelivery(b.d).push({ record: rec, origin: { source: 's' } });
+    expect(a.pushed[0].record).toBe(b.pushed[0].record);
+  });
+
+  it('an encoded item counts its exact bytes and input text; a plain one is not sized here', () => {
+    const [w] = workloads(1);
+    const { d, pushed } = recordingDelivery(false);
+    void encodingDelivery(d).push({ record: record(w, 0), origin: { source: 's' }, input: 'x'.repeat(100) });
+    const bytes = (pushed[0].record as OtelRecord).encoded?.byteLength ?? 0;
+    expect(bytes).toBeGreaterThan(100);
+    expect(encodedItemSize(pushed[0])).toBe(320 + bytes + 100);
+    expect(encodedItemSize({ record: record(w, 0) })).toBeUndefined();
+  });
+
+  it('through a real delivery, the exporter is sent the encoded records', async () => {
+    const [w] = workloads(1);
+    const sent: ExportItem<OtelRecord>[] = [];
+    const exporter: Exporter<OtelRecord> = {
+      name: 'rec',
+      target: 'otel',
+      start: async () => {},
+      shutdown: async () => {},
+      send: async (batch) => {
+        sent.push(...batch);
+        return { status: 'ok' };
+      },
+    };
+    const d = encodingDelivery(createDelivery(exporter, { flushIntervalMs: 1 }) as Delivery);
+    const plain = Array.from({ length: 20 }, (_v, i) => record(w, i));
+    for (const r of plain) await d.push({ record: r, origin: { source: 's' } });
+    await d.flush();
+    await d.shutdown(1000);
+    expect(sent).toHaveLength(20);
+    expect(sent.every((i) => i.record.encoded !== undefined)).toBe(true);
+    expect(request(sent.map((i) => i.record)).equals(request(plain))).toBe(true);
+  });
+});
