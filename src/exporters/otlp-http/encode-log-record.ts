@@ -7,48 +7,30 @@
 //   toEncodedRecord(rec)      the record carrying its bytes (`encoded`); its attributes and body are
 //                             decoded from them when someone asks (a dead letter, OTLP/JSON, a test)
 //   encodedRecordOf(res, b)   such a record from bytes (a disk buffer frame, another thread)
-// The bytes of many records share one ArrayBuffer (a slab, each record a subarray): one allocation per
-// ~50 records instead of one per record. A slab lives while any of its records does.
+// The bytes of many records share one ArrayBuffer (src/util/byte-slab.ts, each record a subarray): one
+// allocation per ~50 records instead of one per record. A slab lives while any of its records does.
 // Decoding gives back what the bytes say: integers as numbers (exact: they were written from numbers),
 // strings as UTF-8 decodes them (a lone surrogate comes back as U+FFFD, as it was sent), an empty
 // AnyValue (a value of no OTLP type: null in event data) as null, times <= 0 as 0 (as they were sent).
 
 import type { AttrValue, Attributes, OtelRecord, OtelResource } from '../../model/records.ts';
 import { writeLogRecord } from './encode-logs-proto.ts';
+import { slabCopy } from '../../util/byte-slab.ts';
 import { ProtoWriter } from './proto-writer.ts';
 
 const writer = new ProtoWriter(16 * 1024);
-const SLAB_BYTES = 64 * 1024;
-/** Records larger than this get their own buffer (a slab holds at least 8 of the others). */
-const OWN_BUFFER_BYTES = SLAB_BYTES / 8;
-let slab = new Uint8Array(SLAB_BYTES);
-let slabPos = 0;
 
 /** The LogRecord message of `rec` (no tag, no length): its own bytes if it carries them. */
 export function encodeLogRecord(rec: OtelRecord): Uint8Array {
   if (rec.encoded !== undefined) return rec.encoded;
   const w = writer;
   w.pos = 0;
-  let n: number;
   try {
     writeLogRecord(w, rec);
-    n = w.pos;
+    return slabCopy(w.buf, w.pos);
   } finally {
     w.pos = 0;
   }
-  if (n > OWN_BUFFER_BYTES) {
-    const own = new Uint8Array(n);
-    w.buf.copy(own, 0, 0, n);
-    return own;
-  }
-  if (slabPos + n > SLAB_BYTES) {
-    slab = new Uint8Array(SLAB_BYTES);
-    slabPos = 0;
-  }
-  w.buf.copy(slab, slabPos, 0, n);
-  const out = slab.subarray(slabPos, slabPos + n);
-  slabPos += n;
-  return out;
 }
 
 // ---- decoding

@@ -1,6 +1,7 @@
 // otlp_http protobuf routes queue OTel records as their LogRecord bytes (src/pipeline/encoded-otel.ts).
 
 import { describe, expect, it } from 'vitest';
+import { formatDeadLetterLine } from '../../../src/delivery/dead-letter.ts';
 import { createDelivery, type Delivery, type DeliveryItem } from '../../../src/delivery/index.ts';
 import { encodeLogsProto } from '../../../src/exporters/otlp-http/encode-logs-proto.ts';
 import { createOtlpHttpExporter } from '../../../src/exporters/otlp-http/exporter.ts';
@@ -74,14 +75,41 @@ describe('encoded OTel records in the queue', () => {
     expect(a.pushed[0].record).toBe(b.pushed[0].record);
   });
 
-  it('an encoded item counts its exact bytes and input text; a plain one is not sized here', () => {
+  it('an encoded item keeps its input as bytes, gives the text back, and counts its exact bytes', () => {
     const [w] = workloads(1);
     const { d, pushed } = recordingDelivery(false);
-    void encodingDelivery(d).push({ record: record(w, 0), origin: { source: 's' }, input: 'x'.repeat(100) });
-    const bytes = (pushed[0].record as OtelRecord).encoded?.byteLength ?? 0;
+    const input = `{"eventName":"ü😀 ${'x'.repeat(100)}"}`;
+    const ack = () => {};
+    void encodingDelivery(d).push({ record: record(w, 0), origin: { source: 's', line: 3 }, input, ack });
+    void encodingDelivery(d).push({ record: record(w, 1), origin: { source: 's' } });
+    const [a, b] = pushed;
+    expect(a.input).toBe(input);
+    expect(a.origin).toEqual({ source: 's', line: 3 });
+    expect(a.ack).toBe(ack);
+    expect(b.input).toBeUndefined();
+    const bytes = (a.record as OtelRecord).encoded?.byteLength ?? 0;
     expect(bytes).toBeGreaterThan(100);
-    expect(encodedItemSize(pushed[0])).toBe(320 + bytes + 100);
-    expect(encodedItemSize({ record: record(w, 0) })).toBeUndefined();
+    expect(encodedItemSize(a)).toBe(400 + bytes + Buffer.byteLength(input));
+    expect(encodedItemSize({ record: record(w, 0), origin: { source: 's' } })).toBeUndefined();
+    // no own string property holds the input: it is not a V8 string while it waits
+    expect(Object.values(a).some((v) => v === input)).toBe(false);
+  });
+
+  it('the dead letter writes the queued item as it would the plain one', () => {
+    const [w] = workloads(1);
+    const { d, pushed } = recordingDelivery(false);
+    const plain: DeliveryItem = { record: record(w, 0), origin: { source: 'f', line: 9 }, input: '{"a":"é"}' };
+    void encodingDelivery(d).push({ ...plain });
+    const entry = (i: DeliveryItem) =>
+      formatDeadLetterLine({
+        time: new Date(0),
+        exporter: 'otlp_http',
+        reason: 'r',
+        origin: i.origin,
+        record: i.record,
+        input: i.input,
+      });
+    expect(JSON.parse(entry(pushed[0]))).toEqual(JSON.parse(entry(plain)));
   });
 
   it('through a real delivery, the exporter is sent the encoded records', async () => {
