@@ -51,3 +51,94 @@ export function slabUtf8(s: string): Uint8Array {
 export function slabText(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8');
 }
+
+interface Slab {
+  buf: Buffer;
+  /** Pieces retained and not released yet. */
+  live: number;
+}
+
+/**
+ * Slabs whose pieces are retained and released by their owner (a queued item: retained when queued,
+ * released when settled), so a slab whose pieces are all released is reused instead of left to the
+ * garbage collector: new off-heap memory made V8 run a full collection every ~2,000 events
+ * (measured on the 240k-event run: 125 full collections instead of 64 with reuse). Every piece must
+ * be retained at once (in the same synchronous step as its allocation), or its slab may be reused
+ * under it; a piece never released only keeps its slab from being reused (the garbage collector
+ * still frees it).
+ */
+export class RecyclingSlabs {
+  private cur: Slab;
+  private pos = 0;
+  private readonly free: Slab[] = [];
+  private readonly slabOf = new WeakMap<ArrayBuffer, Slab>();
+  private readonly maxFree: number;
+
+  constructor(maxFree = 128) {
+    this.maxFree = maxFree;
+    this.cur = this.fresh();
+  }
+
+  private fresh(): Slab {
+    const reused = this.free.pop();
+    if (reused !== undefined) return reused;
+    const buf = Buffer.from(new ArrayBuffer(SLAB_BYTES));
+    const slab: Slab = { buf, live: 0 };
+    this.slabOf.set(buf.buffer as ArrayBuffer, slab);
+    return slab;
+  }
+
+  private room(n: number): void {
+    if (this.pos + n <= SLAB_BYTES) return;
+    const old = this.cur;
+    this.cur = this.fresh();
+    this.pos = 0;
+    if (old.live === 0) this.reuse(old);
+  }
+
+  private reuse(s: Slab): void {
+    if (this.free.length < this.maxFree) this.free.push(s);
+  }
+
+  private piece(n: number): Uint8Array {
+    const out = new Uint8Array(this.cur.buf.buffer, this.pos, n);
+    this.pos += n;
+    return out;
+  }
+
+  /** A copy of src[0, n) (to be retained at once). */
+  copy(src: Buffer, n: number): Uint8Array {
+    if (n > OWN_BUFFER_BYTES) {
+      const own = new Uint8Array(n);
+      src.copy(own, 0, 0, n);
+      return own;
+    }
+    this.room(n);
+    src.copy(this.cur.buf, this.pos, 0, n);
+    return this.piece(n);
+  }
+
+  /** The UTF-8 bytes of `s` (to be retained at once; read back with slabText). */
+  utf8(s: string): Uint8Array {
+    const max = s.length * 3;
+    if (max > OWN_BUFFER_BYTES || this.pos + max > SLAB_BYTES) {
+      const n = Buffer.byteLength(s);
+      if (n > OWN_BUFFER_BYTES) return Buffer.from(s, 'utf8');
+      this.room(n);
+    }
+    const n = this.cur.buf.write(s, this.pos, 'utf8');
+    return this.piece(n);
+  }
+
+  /** One more owner of `piece` (a piece of another allocator is ignored). */
+  retain(piece: Uint8Array): void {
+    const s = this.slabOf.get(piece.buffer as ArrayBuffer);
+    if (s !== undefined) s.live++;
+  }
+
+  /** One owner less: the slab is reused once no piece of it is retained (and it is full). */
+  release(piece: Uint8Array): void {
+    const s = this.slabOf.get(piece.buffer as ArrayBuffer);
+    if (s !== undefined && --s.live === 0 && s !== this.cur) this.reuse(s);
+  }
+}

@@ -20,14 +20,17 @@ import { ProtoWriter } from './proto-writer.ts';
 
 const writer = new ProtoWriter(16 * 1024);
 
+/** Where encoded bytes are copied to: src[0, n) → a Uint8Array the record keeps. */
+export type ByteAlloc = (src: Buffer, n: number) => Uint8Array;
+
 /** The LogRecord message of `rec` (no tag, no length): its own bytes if it carries them. */
-export function encodeLogRecord(rec: OtelRecord): Uint8Array {
+export function encodeLogRecord(rec: OtelRecord, alloc: ByteAlloc = slabCopy): Uint8Array {
   if (rec.encoded !== undefined) return rec.encoded;
   const w = writer;
   w.pos = 0;
   try {
     writeLogRecord(w, rec);
-    return slabCopy(w.buf, w.pos);
+    return alloc(w.buf, w.pos);
   } finally {
     w.pos = 0;
   }
@@ -379,10 +382,12 @@ let lastOut: OtelRecord | undefined;
 
 /**
  * The record carrying its LogRecord bytes (itself if it already does). The same record pushed to
- * several exporters in a row is encoded once.
+ * several exporters in a row is encoded once (not with an `alloc` of the caller's: the caller owns
+ * those bytes).
  */
-export function toEncodedRecord(rec: OtelRecord): OtelRecord {
+export function toEncodedRecord(rec: OtelRecord, alloc?: ByteAlloc): OtelRecord {
   if (rec.encoded !== undefined) return rec;
+  if (alloc !== undefined) return new EncodedOtelRecord(rec.resource, encodeLogRecord(rec, alloc), rec);
   if (rec === lastIn && lastOut !== undefined) return lastOut;
   const out = new EncodedOtelRecord(rec.resource, encodeLogRecord(rec), rec);
   lastIn = rec;

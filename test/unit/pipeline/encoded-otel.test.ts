@@ -79,13 +79,17 @@ describe('encoded OTel records in the queue', () => {
     const [w] = workloads(1);
     const { d, pushed } = recordingDelivery(false);
     const input = `{"eventName":"ü😀 ${'x'.repeat(100)}"}`;
-    const ack = () => {};
+    const acked: string[] = [];
+    const ack = (r: string) => {
+      acked.push(r);
+    };
     void encodingDelivery(d).push({ record: record(w, 0), origin: { source: 's', line: 3 }, input, ack });
     void encodingDelivery(d).push({ record: record(w, 1), origin: { source: 's' } });
     const [a, b] = pushed;
     expect(a.input).toBe(input);
     expect(a.origin).toEqual({ source: 's', line: 3 });
-    expect(a.ack).toBe(ack);
+    a.ack?.('delivered');
+    expect(acked).toEqual(['delivered']);
     expect(b.input).toBeUndefined();
     const bytes = (a.record as OtelRecord).encoded?.byteLength ?? 0;
     expect(bytes).toBeGreaterThan(100);
@@ -110,6 +114,42 @@ describe('encoded OTel records in the queue', () => {
         input: i.input,
       });
     expect(JSON.parse(entry(pushed[0]))).toEqual(JSON.parse(entry(plain)));
+  });
+
+  it('slabs are reused only once every item holding them settled: queued items keep their bytes', async () => {
+    const [w] = workloads(1);
+    const { d, pushed } = recordingDelivery(false);
+    const enc = encodingDelivery(d);
+    const plain: DeliveryItem[] = [];
+    // rounds: push 300 items (a few slabs), settle all but the last 10, repeat: settled slabs are reused
+    const kept = (i: number) => i % 300 >= 290;
+    for (let round = 0; round < 20; round++) {
+      for (let i = 0; i < 300; i++) {
+        const n = round * 300 + i;
+        const item = {
+          record: record(w, n, { body: `b${n}`.repeat(n % 40) }),
+          origin: { source: 's' },
+          input: `{"n":${n}}`,
+        };
+        plain.push({ ...item });
+        await enc.push(item);
+      }
+      for (let i = round * 300; i < (round + 1) * 300; i++) if (!kept(i)) pushed[i].ack?.('delivered');
+    }
+    const buffers = new Set(pushed.map((i) => (i.record as OtelRecord).encoded?.buffer));
+    const bytes = pushed.reduce((n, i) => n + ((i.record as OtelRecord).encoded?.byteLength ?? 0), 0);
+    // without reuse: at least one 64 KiB slab per 64 KiB of records
+    expect(bytes / 65536).toBeGreaterThan(40);
+    expect(buffers.size).toBeLessThan((bytes / 65536) * 0.7); // 23 with reuse, 44 without
+    for (let i = 0; i < pushed.length; i++) {
+      if (!kept(i)) continue;
+      expect(pushed[i].input).toBe(plain[i].input);
+      expect(request([pushed[i].record as OtelRecord]).equals(request([plain[i].record as OtelRecord]))).toBe(true);
+    }
+    // an item acked twice releases once
+    pushed[0].ack?.('delivered');
+    for (let i = 0; i < 300; i++) await enc.push({ record: record(w, 99_999 + i), origin: { source: 's' } });
+    for (let i = 0; i < 6000; i++) if (kept(i)) expect(pushed[i].input).toBe(plain[i].input);
   });
 
   it('through a real delivery, the exporter is sent the encoded records', async () => {

@@ -43,7 +43,7 @@ const bigintText = (_k: string, v: unknown) => (typeof v === 'bigint' ? v.toStri
 const json = (v: unknown) => JSON.stringify(v, bigintText);
 
 function expectSameRequests(recs: OtelRecord[]): void {
-  const encoded = recs.map(toEncodedRecord);
+  const encoded = recs.map((r) => toEncodedRecord(r));
   const cache = newCache();
   // one request of all, one per record, and a mix of both kinds in one request
   expect(Buffer.from(encodeLogsProto(encoded, cache)).equals(Buffer.from(encodeLogsProto(recs, cache)))).toBe(true);
@@ -172,7 +172,7 @@ describe('encodeLogRecord / toEncodedRecord', () => {
     const [w] = workloads(1);
     const recs = Array.from({ length: 500 }, (_, i) => record(w, i, { body: 'b'.repeat(i % 300) }));
     const big = record(w, 9999, { body: 'z'.repeat(20_000) });
-    const enc = [...recs, big].map(toEncodedRecord);
+    const enc = [...recs, big].map((r) => toEncodedRecord(r));
     const buffers = new Set(enc.map((e) => e.encoded!.buffer));
     expect(buffers.size).toBeGreaterThan(1);
     expect(buffers.size).toBeLessThan(50);
