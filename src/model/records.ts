@@ -23,6 +23,12 @@ export interface OtelRecord {
   eventName: string;
   body?: AttrValue;
   attributes: Attributes;
+  /**
+   * The record as an OTLP LogRecord message (opentelemetry-proto logs.v1.LogRecord, protobuf), when
+   * it carries it (src/exporters/otlp-http/encode-log-record.ts): then `attributes` and `body` are
+   * decoded from these bytes on demand, and the record must not be changed.
+   */
+  readonly encoded?: Uint8Array;
 }
 
 export type EcsKind = 'event' | 'alert';

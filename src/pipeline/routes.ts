@@ -23,6 +23,7 @@ import { timedExporter, type ExporterTelemetry, type Telemetry } from '../teleme
 import { checkDiskBufferNames, openBuffer, resolveDataDir, withBuffer } from './disk-buffers.ts';
 import type { IngestRoute } from './ingest.ts';
 import type { UnwrittenCount } from './dead-letter-sink.ts';
+import { encodedItemSize, encodingDelivery, takesEncodedRecords } from './encoded-otel.ts';
 import { deferredLogger, toLogger, type LogTarget } from '../util/log.ts';
 
 export { compileMappers } from './mappers.ts';
@@ -53,9 +54,12 @@ export interface RouteDeps {
 /**
  * Queue accounting: a mapped record holds about four times its input line in memory (measured on
  * the DNS capture: ~1.6 KB lines, ~6 KB of ECS / OTel objects), so the byte bound of each queue
- * follows the input instead of walking every record.
+ * follows the input instead of walking every record. A record queued as its bytes (otlp_http
+ * protobuf, encoded-otel.ts) counts them exactly.
  */
-function approxMemory(item: { input?: string }): number {
+function approxMemory(item: { input?: string; record?: unknown }): number {
+  const encoded = encodedItemSize(item);
+  if (encoded !== undefined) return encoded;
   return item.input === undefined ? 8192 : 512 + item.input.length * 4;
 }
 
@@ -175,6 +179,8 @@ function buildRoute(
   // behind a disk buffer the queue is fed from disk: it waits for room, never drops (buffer.when_full decides)
   const innerOptions = bufferCfg.type === 'disk' ? { ...merged, whenFull: 'block' as const } : merged;
   delivery = createMemoryDelivery(exporter, innerOptions, tel, deps);
+  // otlp_http protobuf: records wait in the queue as their LogRecord bytes
+  if (takesEncodedRecords(exporter)) delivery = encodingDelivery(delivery);
   // a disk buffer (buffer.type disk) in front of the in-memory delivery; opened by route.openBuffer(), it replays from start()
   const buffered = withBuffer(bufferCfg, delivery, {
     name: label,

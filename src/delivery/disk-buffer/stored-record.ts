@@ -8,8 +8,10 @@
 // the ECS JSON go in the body as they are: JSON-escaping a 1.2 KB event line costs more than the write.
 //   kind 1 input: header = origin, body = input text
 //   kind 2 ecs:   header = {o, id, kind}, body = the document's JSON
-//   kind 3 otel:  header = {o, otel}, body empty
+//   kind 3 otel:  header = {o, otel}, body empty (a record that does not carry its bytes)
 //   kind 4 tracee: header = {o, id, kind, name, c?, h?}, body = the event's JSON (TraceeRecord)
+//   kind 5 otel bytes: header = {o, r: resource {key, attributes}}, body = the record's OTLP LogRecord
+//                 bytes (OtelRecord.encoded, src/exporters/otlp-http/encode-log-record.ts), binary
 
 import type {
   AttrValue,
@@ -21,6 +23,7 @@ import type {
   OtelResource,
   TraceeRecord,
 } from '../../model/records.ts';
+import { encodedRecordOf } from '../../exporters/otlp-http/encode-log-record.ts';
 import type { DeliveryItem } from '../types.ts';
 import { allocFrame, FRAME_HEADER_BYTES, sealFrame } from './framing.ts';
 
@@ -30,6 +33,7 @@ const KIND_INPUT = 1;
 const KIND_ECS = 2;
 const KIND_OTEL = 3;
 const KIND_TRACEE = 4;
+const KIND_OTEL_BYTES = 5;
 const PREFIX = 5;
 
 interface StoredOtel {
@@ -69,6 +73,18 @@ function frameOf(kind: number, head: string, body: string): Buffer {
   return sealFrame(frame);
 }
 
+function binaryFrameOf(kind: number, head: string, body: Uint8Array): Buffer {
+  const headBytes = Buffer.byteLength(head);
+  const frame = allocFrame(PREFIX + headBytes + body.byteLength);
+  let at = FRAME_HEADER_BYTES;
+  frame[at] = kind;
+  frame.writeUInt32LE(headBytes, at + 1);
+  at += PREFIX;
+  at += frame.write(head, at, 'utf8');
+  frame.set(body, at);
+  return sealFrame(frame);
+}
+
 /** The whole frame (length, checksum, payload) of one item. */
 export function encodeStoredFrame(item: DeliveryItem<Rec>): Buffer {
   if (item.input !== undefined) return frameOf(KIND_INPUT, JSON.stringify(item.origin), item.input);
@@ -89,6 +105,10 @@ export function encodeStoredFrame(item: DeliveryItem<Rec>): Buffer {
     );
   }
   const r = item.record;
+  if (r.encoded !== undefined) {
+    const head = JSON.stringify({ o: item.origin, r: { key: r.resource.key, attributes: r.resource.attributes } });
+    return binaryFrameOf(KIND_OTEL_BYTES, head, r.encoded);
+  }
   const otel: StoredOtel = {
     resource: { key: r.resource.key, attributes: r.resource.attributes },
     time: r.timeUnixNano.toString(),
@@ -151,6 +171,19 @@ export function decodeStored<R>(
   const origin = (kind === KIND_INPUT ? head : (head as { o?: unknown }).o) as Origin;
   if (origin === null || typeof origin !== 'object' || typeof origin.source !== 'string')
     return { ok: false, reason: 'payload has no origin' };
+  try {
+    if (kind === KIND_OTEL_BYTES) {
+      const h = head as { r?: { key?: unknown; attributes?: unknown } };
+      if (typeof h.r?.key !== 'string' || h.r.attributes === null || typeof h.r.attributes !== 'object')
+        return { ok: false, reason: 'payload has no resource', origin };
+      // a copy: the payload's buffer is the reader's
+      const bytes = new Uint8Array(payload.subarray(headEnd));
+      const rec = encodedRecordOf(resource(h.r.key, h.r.attributes as Attributes), bytes);
+      return { ok: true, item: { record: rec as R, origin } };
+    }
+  } catch (err) {
+    return { ok: false, reason: `cannot rebuild the record: ${(err as Error).message}`, origin };
+  }
   const body = payload.toString('utf8', headEnd);
   try {
     if (kind === KIND_INPUT) {

@@ -160,7 +160,8 @@ const SCOPE_FIELD = encodeOnce((w) => {
   w.end(m);
 });
 
-function writeLogRecord(w: ProtoWriter, rec: OtelRecord): void {
+/** A LogRecord's fields (inside its envelope); also encode-log-record.ts's, so both write the same bytes. */
+export function writeLogRecord(w: ProtoWriter, rec: OtelRecord): void {
   w.byte(0x09); // time_unix_nano = 1, fixed64
   w.fixed64(rec.timeUnixNano > 0n ? rec.timeUnixNano : 0n);
   if (rec.severityNumber !== undefined && rec.severityNumber !== 0) {
@@ -213,6 +214,12 @@ export function encodeLogsProto(records: readonly OtelRecord[], cache: SdkResour
       w.raw(SCOPE_FIELD);
       for (let i = 0; i < recs.length; i++) {
         w.byte(0x12); // log_records = 2
+        const enc = recs[i].encoded; // encoded by encode-log-record.ts: copied as it is
+        if (enc !== undefined) {
+          w.varint(enc.length);
+          w.raw(enc);
+          continue;
+        }
         const lr = w.begin();
         writeLogRecord(w, recs[i]);
         w.end(lr);

@@ -30,6 +30,8 @@ const gzip = promisify(gzipCb);
 export interface OtlpHttpExporter extends Exporter<OtelRecord> {
   /** The resolved settings with header values and URL credentials redacted (safe to log). */
   readonly settings: ResolvedOtlpOptions;
+  /** protobuf: records may wait in its queue as their LogRecord bytes (encode-log-record.ts toEncodedRecord). */
+  readonly takesEncodedRecords: boolean;
 }
 
 export interface OtlpHttpExporterDeps {
@@ -183,6 +185,7 @@ export function createOtlpHttpExporter(
     name: options.name ?? 'otlp_http',
     target: 'otel',
     settings: redactOtlpOptions(resolved),
+    takesEncodedRecords: resolved.protocol === 'http/protobuf',
     start,
     send,
     shutdown,

@@ -5,7 +5,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT } from '../../helpers/samples.ts';
+import { redactingMappers } from '../../../src/mapping/redact.ts';
+import { decodeText } from '../../../src/normalize/decode.ts';
+import { ROOT, testMapper } from '../../helpers/samples.ts';
+
+const bigintText = (_k: string, v: unknown) => (typeof v === 'bigint' ? v.toString() : v);
 
 const BIN = path.join(ROOT, 'bin/tracee-exporter.js');
 const samples = fs.readFileSync(path.join(ROOT, 'examples/events/tracee-samples.ndjson'), 'utf8');
@@ -99,5 +103,26 @@ exporters:
       exporter: 'otlp_http',
       reason: 'shutdown_deadline: not delivered before the shutdown deadline',
     });
+    // the queue held each record as its OTLP bytes: the dead letter still writes the record itself
+    // the exporter's mapper: the default redaction applies
+    const mapper = redactingMappers()(testMapper(), undefined, 'exporters[0]');
+    for (const line of dl) {
+      const e = JSON.parse(line) as { record: Record<string, unknown>; input: string };
+      expect(Object.keys(e.record).slice(0, 7)).toEqual([
+        'resource',
+        'timeUnixNano',
+        'observedTimeUnixNano',
+        'severityNumber',
+        'severityText',
+        'eventName',
+        'attributes',
+      ]);
+      const dec = decodeText(e.input);
+      if (!dec.ok) throw new Error(dec.reason);
+      const expected = JSON.parse(JSON.stringify(mapper.toOtel(dec.event), bigintText)) as Record<string, unknown>;
+      expect(e.record.attributes).toEqual(expected.attributes);
+      expect(e.record.body).toEqual(expected.body);
+      expect(e.record.timeUnixNano).toBe(expected.timeUnixNano);
+    }
   });
 });
