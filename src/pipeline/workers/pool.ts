@@ -48,6 +48,7 @@ interface Job {
   id: number;
   chunk: Chunk;
   resolve(out: Processed[]): void;
+  reject(err: unknown): void;
 }
 
 interface Slot {
@@ -86,14 +87,19 @@ export class WorkerPool {
     };
   }
 
-  /** The chunk's text records decoded and mapped, in order. Never rejects. */
+  /**
+   * The chunk's text records decoded and mapped, in order. Rejects only when running the chunk on
+   * the main thread throws (a worker failed it, died or is gone): the ingest call then fails as it
+   * does with `workers: 0`.
+   */
   submit(chunk: Chunk): Promise<Processed[]> {
     if (this.opts.size > 0 && !this.started) this.start();
     const slot = this.pick();
-    if (slot === undefined) return Promise.resolve(this.runHere(chunk));
+    // the executor turns a throw of runHere into a rejection (it may run inside a timer's callback)
+    if (slot === undefined) return new Promise<Processed[]>((resolve) => resolve(this.runHere(chunk)));
     const id = ++this.ids;
-    return new Promise<Processed[]>((resolve) => {
-      const job: Job = { id, chunk, resolve };
+    return new Promise<Processed[]>((resolve, reject) => {
+      const job: Job = { id, chunk, resolve, reject };
       const w = slot.worker as Worker;
       if (slot.jobs.size === 0) w.ref();
       slot.jobs.set(id, job);
@@ -120,7 +126,7 @@ export class WorkerPool {
         s.worker = undefined;
         if (w !== undefined) await w.terminate();
         // answered by the main thread: nothing submitted is left unresolved
-        for (const job of s.jobs.values()) job.resolve(this.rerun(job.chunk));
+        for (const job of s.jobs.values()) this.rerunFor(job);
         s.jobs.clear();
       }),
     );
@@ -169,7 +175,7 @@ export class WorkerPool {
         `worker thread ${slot.index} failed on the records of ${chunkWhere(job.chunk)}: ${reply.message}; run on the main thread`,
         { where: chunkWhere(job.chunk) },
       );
-      job.resolve(this.rerun(job.chunk));
+      this.rerunFor(job);
       return;
     }
     job.resolve(decodeResults(reply, this.opts.plan, this.resources));
@@ -193,7 +199,16 @@ export class WorkerPool {
       this.restarts++;
       this.spawn(slot);
     }
-    for (const job of jobs) job.resolve(this.rerun(job.chunk));
+    for (const job of jobs) this.rerunFor(job);
+  }
+
+  /** The job answered by the main thread; called from worker events, so a throw must not escape. */
+  private rerunFor(job: Job): void {
+    try {
+      job.resolve(this.rerun(job.chunk));
+    } catch (err) {
+      job.reject(err);
+    }
   }
 
   private rerun(chunk: Chunk): Processed[] {

@@ -132,7 +132,10 @@ class PooledCall {
 
   private send(chunk: Chunk | undefined): void {
     if (chunk === undefined) return;
-    this.queue.push({ chunk, result: chunk.texts.length > 0 ? this.pool.submit(chunk) : undefined });
+    const result = chunk.texts.length > 0 ? this.pool.submit(chunk) : undefined;
+    // awaited in order later; marked handled now so a rejection waiting its turn is not an unhandled one
+    result?.catch(() => {});
+    this.queue.push({ chunk, result });
     this.queuedBytes += chunk.bytes;
     this.wakeTaker?.();
   }

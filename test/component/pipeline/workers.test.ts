@@ -14,6 +14,11 @@ import { createPipeline } from '../../../src/pipeline/pipeline.ts';
 import { FakeOtlpHttpServer } from '../../helpers/fake-otlp-http-server.ts';
 import { decodeLogsRequest } from '../../helpers/otlp-proto-decode.ts';
 import { ROOT } from '../../helpers/samples.ts';
+import { planRoutes, type PlanRoute } from '../../../src/pipeline/ingest-routes.ts';
+import { WorkerPool, type PoolOptions } from '../../../src/pipeline/workers/pool.ts';
+import type { Chunk } from '../../../src/pipeline/workers/chunks.ts';
+import type { WorkerSetup } from '../../../src/pipeline/workers/setup.ts';
+import type { Mapper } from '../../../src/mapping/compile.ts';
 
 const BIN = path.join(ROOT, 'bin/tracee-exporter.js');
 const EVENTS = 3000;
@@ -172,5 +177,44 @@ exporters: [{ type: console, format: ecs, path: ${out} }]
     expect(died[0]).toMatch(`re-run on the main thread (${input}:`);
     expect(logged.some((l) => /workers: \d+ worker thread\(s\) died; [1-9]\d* chunk\(s\)/.test(l))).toBe(true);
     expect(rejectedAt('killed')).toEqual(BAD_AT.map((at) => `${input}:${at} {"broken": line ${at}`));
+  });
+});
+
+describe('the worker pool', () => {
+  // a chunk a worker failed is run on the main thread; when it throws there too (a route filter that
+  // throws), the submit rejects, as the ingest call fails with workers: 0, instead of never settling
+  it('a chunk that throws on the main thread after its worker failed it: submit rejects, nothing escapes', async () => {
+    const routes = [
+      {
+        exporter: { target: 'tracee' as const },
+        accepts: () => {
+          throw new TypeError('filter bug');
+        },
+      },
+    ];
+    const plan = planRoutes(routes as unknown as PlanRoute[], {} as Mapper);
+    const errors: string[] = [];
+    const uncaught: unknown[] = [];
+    const onUncaught = (e: unknown) => uncaught.push(e);
+    process.prependListener('uncaughtException', onUncaught);
+    const pool = new WorkerPool({
+      size: 1,
+      setup: {} as WorkerSetup,
+      plan,
+      log: { warn() {}, error: (m: string) => errors.push(m) } as unknown as PoolOptions['log'],
+      script: new URL('../../fixtures/workers/fail-every-chunk.mjs', import.meta.url),
+    });
+    const line = lines[1];
+    const chunk = { records: [], texts: [line], bytes: line.length } as unknown as Chunk;
+    try {
+      await expect(pool.submit(chunk)).rejects.toThrow('filter bug');
+      expect(
+        errors.some((m) => /failed on the records .*failed by the test worker; run on the main thread/.test(m)),
+      ).toBe(true);
+      expect(uncaught).toEqual([]);
+    } finally {
+      await pool.close();
+      process.removeListener('uncaughtException', onUncaught);
+    }
   });
 });
