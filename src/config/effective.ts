@@ -10,7 +10,7 @@ import { otlpHttpExporterSchema } from '../exporters/otlp-http/schema.ts';
 import { camelOptions, snakeCase } from '../util/schema-type.ts';
 import { detectNodeInfo } from './node-info.ts';
 import { resolveTelemetryConfig, type RunConfig } from './run-config.ts';
-import { itemsOf, kindOf, propertiesOf, runConfigSchema, type Schema } from './schema-walk.ts';
+import { deref, itemsOf, kindOf, propertiesOf, runConfigSchema, type Schema } from './schema-walk.ts';
 import { maskSecrets, scrub } from './secrets.ts';
 
 type Json = Record<string, unknown>;
@@ -28,14 +28,24 @@ export function applySchemaDefaults(value: unknown, schema: Schema, root: Schema
   for (const [k, s] of Object.entries(props)) {
     if (value[k] === undefined && 'default' in s) out[k] = s.default;
     else if (value[k] !== undefined) out[k] = applySchemaDefaults(value[k], s, root);
-    else if (kindOf(root, s) === 'object') {
-      // a section left out whose keys have defaults (dataStream…); not one made only of off switches (tls)
+    else if (kindOf(root, s) === 'object' && !needsAKey(root, s)) {
+      // a section left out whose keys have defaults (dataStream…); not one made only of off switches (tls),
+      // nor one that cannot exist without a key the user gives (dead_letter needs its path): printed, it
+      // would not load back
       const filled = applySchemaDefaults({}, s, root) as Json;
       if (Object.values(filled).some((v) => v !== false)) out[k] = filled;
     }
   }
   for (const [k, v] of Object.entries(value)) if (!(k in props) && v !== undefined) out[k] = v;
   return out;
+}
+
+/** Does this object schema require a key that has no default (absent, the section cannot be filled in)? */
+function needsAKey(root: Schema, schema: Schema): boolean {
+  const s = deref(root, schema);
+  const required = Array.isArray(s.required) ? (s.required as string[]) : [];
+  const props = propertiesOf(root, s, {});
+  return required.some((k) => !(k in props) || !('default' in props[k]));
 }
 
 /** Every string holding a ${file:} content gets it masked, whatever its key (a URL or a header read from a secret file). */

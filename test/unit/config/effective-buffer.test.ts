@@ -1,6 +1,8 @@
 // `config print` (effectiveConfig): each exporter's delivery.buffer as `run` uses it: a memory buffer
 // is `{ type: memory }` alone, a disk buffer shows the disk buffer's keys with their defaults.
 
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { effectiveConfig, effectiveConfigYaml } from '../../../src/config/effective.ts';
@@ -65,5 +67,27 @@ exporters:
     expect(parse(printed).exporters.map((e: { delivery: { buffer: unknown } }) => e.delivery.buffer)).toEqual(
       buffers(text),
     );
+  });
+});
+
+describe('config print: its output loads back', () => {
+  const ROOT = path.resolve(import.meta.dirname, '../../..');
+  const EXAMPLES = fs
+    .readdirSync(path.join(ROOT, 'examples/config'))
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => `examples/config/${f}`);
+  const ENV = { HTTP_NDJSON_URL: 'http://collector.example:8080/ingest' };
+  const printOf = (text: string, rel: string) =>
+    effectiveConfigYaml(parseRunConfig(text, rel, ENV), rel, ENV).text.replace(/^#.*\n/, '');
+
+  it('a config without a dead letter prints no dead_letter section (it needs a path: printed, it would not load)', () => {
+    const printed = printOf('version: 1\nexporters: [{ type: console }]\n', 'cfg.yaml');
+    expect(parse(printed).dead_letter).toBeUndefined();
+    expect(() => parseRunConfig(printed, 'printed.yaml', {})).not.toThrow();
+  });
+
+  it.each(EXAMPLES)('%s: printed, loaded again and printed, the same text', (rel) => {
+    const printed = printOf(fs.readFileSync(path.join(ROOT, rel), 'utf8'), rel);
+    expect(printOf(printed, `${rel} (printed)`)).toBe(printed);
   });
 });
