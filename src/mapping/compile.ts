@@ -583,10 +583,11 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
     return w;
   }
 
-  /** The group's OTel attribute writer for `kind`: the rows runOtel would run, generated as code. */
+  /** toOtelEncoded's writers: the LogRecord, and its attributes written before the fields that precede them. */
   const protoOut = new ProtoWriter(16 * 1024);
   const protoAttrs = new ProtoWriter(16 * 1024);
 
+  /** The rows runOtel would run for the group's events of `kind`, as the generated writers take them. */
   function otelPlan(g: CompiledGroup, kind: MapInput['kind']): OtelPlanRow[] {
     const context = [...commonRows, ...(kind === 'alert' ? detectionRows : [])].filter(
       (r) => r.otel !== undefined && !g.skipOtel?.has(r.otel.key),
