@@ -39,6 +39,7 @@ import type { EcsRecord, OtelRecord } from '../src/model/records.ts';
 import { sharedSamples, testMapper } from '../test/helpers/samples.ts';
 import { OTLP_BATCH, otlpDirectEncodePass, otlpDirectEncoder, otlpEncodePass } from './otlp-encode.ts';
 import { esBulkBodyPass } from './es-bulk.ts';
+import { toEncodedRecord } from '../src/exporters/otlp-http/encode-log-record.ts';
 
 const args = new Set(process.argv.slice(2));
 const asJson = args.has('--json');
@@ -223,6 +224,18 @@ async function main() {
       for (let i = from; i < to; i++) records.push(mapper.toOtel(decode(lines[i])));
       return encodeBatch(records);
     });
+    // the otlp_http protobuf route's mapping: records queued as LogRecord bytes, written by the mapper
+    // directly (toOtelEncoded), and before it the object path encoded as queued (toOtel + toEncodedRecord)
+    passes.map_otel_direct = batched(lines, OTLP_BATCH, (from, to) => {
+      const records: OtelRecord[] = [];
+      for (let i = from; i < to; i++) records.push(mapper.toOtelEncoded!(decode(lines[i])));
+      return encodeBatch(records);
+    });
+    passes.map_otel_encoded = batched(lines, OTLP_BATCH, (from, to) => {
+      const records: OtelRecord[] = [];
+      for (let i = from; i < to; i++) records.push(toEncodedRecord(mapper.toOtel(decode(lines[i]))));
+      return encodeBatch(records);
+    });
     passes.otlp_output_floor = batched(lines, OTLP_BATCH, (from, to) => {
       for (let i = from; i < to; i++) JSON.parse(lines[i]);
       return encodeBatch(otel.slice(from, to));
@@ -249,6 +262,8 @@ async function main() {
     for (const [row, outFloor] of [
       ['map_ecs_ndjson', 'ecs_output_floor'],
       ['map_otel_protobuf', 'otlp_output_floor'],
+      ['map_otel_encoded', 'otlp_output_floor'],
+      ['map_otel_direct', 'otlp_output_floor'],
     ]) {
       const a = ratios[`${row}_vs_floor`],
         b = ratios[`${outFloor}_vs_floor`];

@@ -13,7 +13,17 @@ import { compileSources, type Getter, present, sourcesExpression } from './paths
 import { compileEcsJsonWriter, EcsJsonRecord, type EcsJsonWriter, type JsonPlanRow, type RowKeys } from './ecs-json.ts';
 import { createResourceInterner, sameAttributes } from './resource-interner.ts';
 import { quote } from './json-text.ts';
-import { compileOtelAttributesWriter, type OtelAttributesWriter } from './otel-attrs.ts';
+import {
+  compileOtelAttributesWriter,
+  compileOtelProtoWriter,
+  type OtelAttributesWriter,
+  type OtelPlanRow,
+  type OtelProtoWriter,
+} from './otel-attrs.ts';
+import { type ByteAlloc, encodedRecordFrom, toEncodedRecord } from '../exporters/otlp-http/encode-log-record.ts';
+import { writeLogRecordHead, writeLogRecordTail } from '../exporters/otlp-http/encode-logs-proto.ts';
+import { ProtoWriter } from '../exporters/otlp-http/proto-writer.ts';
+import { slabCopy } from '../util/byte-slab.ts';
 import type { MappingTables, RecordField, Row, TableFile } from './table-types.ts';
 import { resolveTransform, type Transform } from './transforms/index.ts';
 import { eventId } from './transforms/event.ts';
@@ -46,6 +56,13 @@ export interface Mapper {
    */
   toEcsJson(ev: TraceeEvent): EcsRecord & { json: string };
   toOtel(ev: TraceeEvent): OtelRecord;
+  /**
+   * The same record as its OTLP LogRecord bytes (`encoded`, byte for byte encodeLogRecord(toOtel(ev)),
+   * copied out with `alloc`), attributes and body decoded from them on demand: the generated writers
+   * write the attributes as protobuf directly, with no attributes object (a group whose rows do not
+   * allow it is mapped with toOtel and encoded).
+   */
+  toOtelEncoded?(ev: TraceeEvent, alloc?: ByteAlloc): OtelRecord;
   /** The event itself in Tracee's structured JSON shape (what `map --to event` prints), with its id, kind and node. */
   toTracee(ev: TraceeEvent): TraceeRecord;
   /** Every ECS field the tables can write, with its Elasticsearch type (for index templates). */
@@ -95,6 +112,9 @@ interface CompiledGroup {
   collectAlert?: CompiledRow[];
   otelEvent?: OtelAttributesWriter;
   otelAlert?: OtelAttributesWriter;
+  /** The same rows writing protobuf (otel-attrs.ts compileOtelProtoWriter); null: the rows do not allow it. */
+  protoEvent?: OtelProtoWriter | null;
+  protoAlert?: OtelProtoWriter | null;
 }
 
 const TRACEE_PREFIX = 'tracee.';
@@ -563,10 +583,12 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
     return w;
   }
 
-  /** The group's OTel attribute writer for `kind`: the rows runOtel would run, generated as code. */
-  function otelWriter(g: CompiledGroup, kind: MapInput['kind']): OtelAttributesWriter {
-    const cached = kind === 'alert' ? g.otelAlert : g.otelEvent;
-    if (cached !== undefined) return cached;
+  /** toOtelEncoded's writers: the LogRecord, and its attributes written before the fields that precede them. */
+  const protoOut = new ProtoWriter(16 * 1024);
+  const protoAttrs = new ProtoWriter(16 * 1024);
+
+  /** The rows runOtel would run for the group's events of `kind`, as the generated writers take them. */
+  function otelPlan(g: CompiledGroup, kind: MapInput['kind']): OtelPlanRow[] {
     const context = [...commonRows, ...(kind === 'alert' ? detectionRows : [])].filter(
       (r) => r.otel !== undefined && !g.skipOtel?.has(r.otel.key),
     );
@@ -579,10 +601,87 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
       template: r.otel!.template,
       keys: rowKeys(r),
     }));
-    const w = compileOtelAttributesWriter(rows);
+    return rows;
+  }
+
+  /** The group's OTel attribute writer for `kind`: the rows runOtel would run, generated as code. */
+  function otelWriter(g: CompiledGroup, kind: MapInput['kind']): OtelAttributesWriter {
+    const cached = kind === 'alert' ? g.otelAlert : g.otelEvent;
+    if (cached !== undefined) return cached;
+    const w = compileOtelAttributesWriter(otelPlan(g, kind));
     if (kind === 'alert') g.otelAlert = w;
     else g.otelEvent = w;
     return w;
+  }
+
+  /** The same rows writing LogRecord.attributes protobuf; null when they do not allow it. */
+  function protoWriter(g: CompiledGroup, kind: MapInput['kind']): OtelProtoWriter | null {
+    const cached = kind === 'alert' ? g.protoAlert : g.protoEvent;
+    if (cached !== undefined) return cached;
+    const w = compileOtelProtoWriter(otelPlan(g, kind)) ?? null;
+    if (kind === 'alert') g.protoAlert = w;
+    else g.protoEvent = w;
+    return w;
+  }
+
+  function toOtel(ev: TraceeEvent): OtelRecord {
+    return otelRecord(ev, input(ev));
+  }
+
+  function otelRecord(ev: TraceeEvent, i: MapInput): OtelRecord {
+    const attributes: Attributes = {};
+    const group = byName.get(ev.name);
+    if (opts.interpreted === true) {
+      runOtel(commonRows, i, attributes, group?.skipOtel);
+      if (i.kind === 'alert') runOtel(detectionRows, i, attributes, group?.skipOtel);
+      if (group) runOtel(group.rows, i, attributes);
+    } else {
+      otelWriter(group ?? ungrouped, i.kind)(i, attributes);
+    }
+    const rec: OtelRecord = {
+      resource: resourceOf(i),
+      timeUnixNano: ev.timestamp,
+      observedTimeUnixNano: i.observed,
+      severityNumber: Number(record.severity_number(i) ?? 9),
+      severityText: String(record.severity_text(i) ?? 'INFO'),
+      eventName: String(record.event_name(i) ?? ev.name),
+      attributes,
+    };
+    const body = record.body(i);
+    if (body !== undefined) rec.body = body as AttrValue;
+    return rec;
+  }
+
+  function toOtelEncoded(ev: TraceeEvent, alloc: ByteAlloc = slabCopy): OtelRecord {
+    const i = input(ev);
+    const w = opts.interpreted === true ? null : protoWriter(byName.get(ev.name) ?? ungrouped, i.kind);
+    if (w === null) return toEncodedRecord(otelRecord(ev, i), alloc);
+    const out = protoOut;
+    const attrs = protoAttrs;
+    try {
+      // in toOtel's order: the attributes (into their own writer), then the other fields
+      w(i, attrs);
+      const resource = resourceOf(i);
+      const timeUnixNano = ev.timestamp;
+      const observedTimeUnixNano = i.observed;
+      const severityNumber = Number(record.severity_number(i) ?? 9);
+      const severityText = String(record.severity_text(i) ?? 'INFO');
+      const eventName = String(record.event_name(i) ?? ev.name);
+      writeLogRecordHead(out, timeUnixNano, severityNumber, severityText, record.body(i));
+      out.raw(attrs.buf.subarray(0, attrs.pos));
+      writeLogRecordTail(out, observedTimeUnixNano, eventName);
+      const bytes = alloc(out.buf, out.pos);
+      return encodedRecordFrom(resource, bytes, {
+        timeUnixNano,
+        observedTimeUnixNano,
+        severityNumber,
+        severityText,
+        eventName,
+      });
+    } finally {
+      out.pos = 0;
+      attrs.pos = 0;
+    }
   }
 
   return {
@@ -601,30 +700,8 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
       return new EcsJsonRecord(id, i.kind, json);
     },
     toEcs,
-    toOtel(ev) {
-      const i = input(ev);
-      const attributes: Attributes = {};
-      const group = byName.get(ev.name);
-      if (opts.interpreted === true) {
-        runOtel(commonRows, i, attributes, group?.skipOtel);
-        if (i.kind === 'alert') runOtel(detectionRows, i, attributes, group?.skipOtel);
-        if (group) runOtel(group.rows, i, attributes);
-      } else {
-        otelWriter(group ?? ungrouped, i.kind)(i, attributes);
-      }
-      const rec: OtelRecord = {
-        resource: resourceOf(i),
-        timeUnixNano: ev.timestamp,
-        observedTimeUnixNano: i.observed,
-        severityNumber: Number(record.severity_number(i) ?? 9),
-        severityText: String(record.severity_text(i) ?? 'INFO'),
-        eventName: String(record.event_name(i) ?? ev.name),
-        attributes,
-      };
-      const body = record.body(i);
-      if (body !== undefined) rec.body = body as AttrValue;
-      return rec;
-    },
+    toOtel,
+    toOtelEncoded,
     toTracee(ev) {
       const i = input(ev);
       const rec: TraceeRecord = {

@@ -4,6 +4,10 @@
 // it) computed once per event. It sets the same attributes, in the same order, as the interpreted
 // rows in compile.ts (runOtel), which stay the reference (test/unit/mapping/codegen-diff.test.ts).
 //
+// A writer compiled with compileOtelProtoWriter writes each attribute straight into a ProtoWriter as a
+// LogRecord.attributes field (KeyValue protobuf, what the OTLP encoder writes for that member) instead
+// of into an object: the mapper's toOtelEncoded, for queues that hold records as LogRecord bytes.
+//
 // The generated source holds row numbers and attribute keys as JSON string literals (JSON.stringify:
 // valid JavaScript string literals, whatever the key holds); getters, transforms and coercions are
 // passed in arrays, never as text.
@@ -14,6 +18,8 @@ import type { MapInput } from './input.ts';
 import { type Getter, present } from './paths.ts';
 import type { Transform } from './transforms/index.ts';
 import type { RowKeys } from './ecs-json.ts';
+import { keyFieldBytes, writeAttribute } from '../exporters/otlp-http/encode-logs-proto.ts';
+import type { ProtoWriter } from '../exporters/otlp-http/proto-writer.ts';
 
 export interface OtelPlanRow {
   key: string;
@@ -48,7 +54,30 @@ function templateSet(attrs: Attributes, key: string, coerce: Coerce, v: unknown)
   if (x !== undefined) attrs[key] = x as Attributes[string];
 }
 
+export type OtelProtoWriter = (input: MapInput, out: ProtoWriter) => void;
+
+/** A key an object lists before the others (array-index-like): its place in the object is not the write order. */
+const INDEX_LIKE = /^(?:0|[1-9]\d*)$/;
+
+/**
+ * The rows' attributes written as LogRecord.attributes fields in the order they are set. That is
+ * the order (and the values) of the object compileOtelAttributesWriter fills only when every key is
+ * set by one row, no row is a template row and no key is array-index-like or __proto__ (which an
+ * object orders first or does not keep): undefined otherwise (the caller encodes the object).
+ */
+export function compileOtelProtoWriter(rows: readonly OtelPlanRow[]): OtelProtoWriter | undefined {
+  const keys = new Set(rows.map((r) => r.key));
+  if (keys.size !== rows.length || rows.some((r) => r.template || r.key === '__proto__' || INDEX_LIKE.test(r.key)))
+    return undefined;
+  return compile(rows, true) as unknown as OtelProtoWriter;
+}
+
 export function compileOtelAttributesWriter(rows: readonly OtelPlanRow[]): OtelAttributesWriter {
+  return compile(rows, false);
+}
+
+function compile(rows: readonly OtelPlanRow[], proto: boolean): OtelAttributesWriter {
+  const B: Uint8Array[] = [];
   const G: Getter[] = [],
     W: Array<Getter | undefined> = [],
     T: Transform[][] = [],
@@ -89,7 +118,10 @@ export function compileOtelAttributesWriter(rows: readonly OtelPlanRow[]): OtelA
     T[k] = r.transforms;
     C[k] = r.coerce;
     K[k] = r.key;
-    prologue.push(`const g${k} = G[${k}], c${k} = C[${k}], k${k} = K[${k}]${r.when ? `, w${k} = W[${k}]` : ''};`);
+    if (proto) B[k] = keyFieldBytes(r.key);
+    prologue.push(
+      `const g${k} = G[${k}], c${k} = C[${k}], k${k} = K[${k}]${r.when ? `, w${k} = W[${k}]` : ''}${proto ? `, b${k} = B[${k}]` : ''};`,
+    );
     for (let t = 0; t < r.transforms.length; t++) prologue.push(`const t${k}_${t} = T[${k}][${t}];`);
     const ck = chainKeys(r);
     let code = '';
@@ -112,7 +144,7 @@ export function compileOtelAttributesWriter(rows: readonly OtelPlanRow[]): OtelA
       r.transforms.length > 0 && r.transforms[r.transforms.length - 1].jsonSafe === true && keepsJsonSafe(r.coerce);
     code += r.template
       ? `R(a, k${k}, c${k}, v);`
-      : `${skip ? '' : `v = c${k}(v); `}if (v !== undefined) a[${JSON.stringify(r.key)}] = v;`;
+      : `${skip ? '' : `v = c${k}(v); `}if (v !== undefined) ${proto ? `A(a, b${k}, v);` : `a[${JSON.stringify(r.key)}] = v;`}`;
     body.push(`// row ${k}\n  ${code}${close}`);
   }
   const source = `${prologue.join('\n')}
@@ -121,8 +153,8 @@ return function otelAttributes(i, a) {
   ${body.join('\n  ')}
 };`;
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  const factory = new Function('G', 'W', 'T', 'C', 'K', 'P', 'R', 'U', source) as (
+  const factory = new Function('G', 'W', 'T', 'C', 'K', 'P', 'R', 'U', 'B', 'A', source) as (
     ...a: unknown[]
   ) => OtelAttributesWriter;
-  return factory(G, W, T, C, K, present, templateSet, NOT_YET);
+  return factory(G, W, T, C, K, present, templateSet, NOT_YET, B, writeAttribute);
 }

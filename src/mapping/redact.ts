@@ -241,6 +241,9 @@ export function withRedaction(mapper: Mapper, plan: RedactPlan | undefined): Map
     toEcs: (ev) => mapper.toEcs(redactEvent(ev, plan)),
     toEcsJson: (ev) => mapper.toEcsJson(redactEvent(ev, plan)),
     toOtel: (ev) => mapper.toOtel(redactEvent(ev, plan)),
+    ...(mapper.toOtelEncoded === undefined
+      ? {}
+      : { toOtelEncoded: (ev, alloc) => mapper.toOtelEncoded!(redactEvent(ev, plan), alloc) }),
     toTracee: (ev) => mapper.toTracee(redactEvent(ev, plan)),
     ecsFields: () => mapper.ecsFields(),
     otelAttributes: () => mapper.otelAttributes(),

@@ -21,6 +21,24 @@ export function takesEncodedRecords(e: Exporter): boolean {
 const slabs = new RecyclingSlabs();
 const copyToSlab = (src: Buffer, n: number) => slabs.copy(src, n);
 
+// The pieces the mapper wrote last (toOtelEncoded with queueAlloc), held (retained) until 16 more were
+// written: a piece must be retained as it is allocated (byte-slab.ts), and the item that queues it
+// retains it in the same synchronous step (ingest maps an event, then pushes it to every route).
+const HELD = 16;
+const held: Array<Uint8Array | undefined> = new Array(HELD);
+let heldAt = 0;
+
+/** The allocator for records mapped straight to LogRecord bytes (Mapper.toOtelEncoded) for these queues. */
+export function queueAlloc(src: Buffer, n: number): Uint8Array {
+  const b = slabs.copy(src, n);
+  slabs.retain(b);
+  const old = held[heldAt];
+  if (old !== undefined) slabs.release(old);
+  held[heldAt] = b;
+  heldAt = (heldAt + 1) % HELD;
+  return b;
+}
+
 /**
  * A queued item: the record carries its bytes, the input text is kept as UTF-8 bytes beside them
  * (in a slab) and given back as text when asked (the dead letter). Nothing of it is a large V8

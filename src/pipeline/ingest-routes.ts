@@ -7,18 +7,21 @@ import type { Exporter } from '../model/exporter.ts';
 import type { EcsRecord, OtelRecord, TraceeRecord } from '../model/records.ts';
 import type { TraceeEvent } from '../model/event.ts';
 import type { IngestRoute } from './ingest.ts';
+import { queueAlloc } from './encoded-otel.ts';
 
 /** What planning and mapping read of a route (a worker thread plans with these alone: src/pipeline/workers/setup.ts). */
 export interface PlanRoute {
   exporter: Pick<Exporter, 'target'>;
   accepts?: IngestRoute['accepts'];
   mapper?: Mapper;
+  mapsEncoded?: boolean;
 }
 
 export interface RoutePlan<R extends PlanRoute = IngestRoute> {
   routes: R[];
   /** The distinct mappings. */
-  slots: Array<{ mapper: Mapper; target: Exporter['target'] }>;
+  /** `encoded`: every route of the slot queues OTel records as LogRecord bytes (encoded-otel.ts): mapped to them directly. */
+  slots: Array<{ mapper: Mapper; target: Exporter['target']; encoded?: boolean }>;
   /** Route index → its slot. */
   slotOf: number[];
   /** Some route has a filter. */
@@ -40,6 +43,11 @@ export function planRoutes<R extends PlanRoute>(routes: R[], shared: Mapper): Ro
     if (k < 0) k = slots.push({ mapper: m, target: r.exporter.target }) - 1;
     return k;
   });
+  for (const [k, s] of slots.entries())
+    s.encoded =
+      s.target === 'otel' &&
+      s.mapper.toOtelEncoded !== undefined &&
+      routes.every((r, i) => slotOf[i] !== k || r.mapsEncoded === true);
   return {
     routes,
     slots,
@@ -72,7 +80,7 @@ export function mapForRoutes(
     if (mapped[k] !== undefined) continue;
     const s = plan.slots[k];
     // ECS: the JSON text is built once; .doc parses it on demand
-    mapped[k] = mapTo(s.mapper, s.target, event);
+    mapped[k] = s.encoded === true ? s.mapper.toOtelEncoded!(event, queueAlloc) : mapTo(s.mapper, s.target, event);
   }
   return mapped;
 }

@@ -21,6 +21,11 @@ export interface IngestRoute {
   mapper?: Mapper;
   /** An event this route's filter excluded: not pushed, settled for this route at once. */
   filtered?(): void;
+  /**
+   * The delivery queues OTel records as LogRecord bytes (encoded-otel.ts encodingDelivery, no disk
+   * buffer in front holding items): records are mapped straight to bytes (Mapper.toOtelEncoded).
+   */
+  mapsEncoded?: boolean;
 }
 
 export interface IngestCounts {

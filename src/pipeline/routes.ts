@@ -204,6 +204,8 @@ function buildRoute(
     bufferedAtStart: 0,
     accepts,
     mapper,
+    // a disk buffer holds pushed items in its window without retaining their slab pieces: encoded as queued
+    mapsEncoded: takesEncodedRecords(exporter) && bufferCfg.type !== 'disk',
     filtered() {
       route.filteredCount++;
       tel.filtered();

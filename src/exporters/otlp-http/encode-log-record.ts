@@ -395,6 +395,15 @@ export function toEncodedRecord(rec: OtelRecord, alloc?: ByteAlloc): OtelRecord 
   return out;
 }
 
+/** A record from its LogRecord bytes, resource and the scalars the bytes hold (the mapper's toOtelEncoded, which wrote them). */
+export function encodedRecordFrom(
+  resource: OtelResource,
+  encoded: Uint8Array,
+  scalars: Pick<OtelRecord, 'timeUnixNano' | 'observedTimeUnixNano' | 'severityNumber' | 'severityText' | 'eventName'>,
+): OtelRecord {
+  return new EncodedOtelRecord(resource, encoded, scalars);
+}
+
 /** A record from LogRecord bytes and its resource (times, severity and event name read from the bytes). Throws on bad bytes. */
 export function encodedRecordOf(resource: OtelResource, encoded: Uint8Array): OtelRecord {
   return new EncodedOtelRecord(resource, encoded, readLogRecord(encoded, false));

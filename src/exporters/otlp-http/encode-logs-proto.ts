@@ -41,7 +41,7 @@ const T_F1_LEN = 0x0a;
 const T_F2_LEN = 0x12;
 
 /** An AnyValue's fields (inside its length-delimited envelope). Other types write nothing (an empty AnyValue). */
-function writeAnyValue(w: ProtoWriter, value: unknown): void {
+export function writeAnyValue(w: ProtoWriter, value: unknown): void {
   const t = typeof value;
   if (t === 'string') {
     w.byte(T_STRING);
@@ -162,31 +162,67 @@ const SCOPE_FIELD = encodeOnce((w) => {
 
 /** A LogRecord's fields (inside its envelope); also encode-log-record.ts's, so both write the same bytes. */
 export function writeLogRecord(w: ProtoWriter, rec: OtelRecord): void {
+  writeLogRecordHead(w, rec.timeUnixNano, rec.severityNumber, rec.severityText, rec.body);
+  if (rec.attributes) writeKeyValues(w, rec.attributes, 0x32); // attributes = 6
+  writeLogRecordTail(w, rec.observedTimeUnixNano, rec.eventName);
+}
+
+/** A LogRecord's fields before its attributes (the mapper's direct writers write the attributes next). */
+export function writeLogRecordHead(
+  w: ProtoWriter,
+  timeUnixNano: bigint,
+  severityNumber: number | undefined,
+  severityText: string,
+  body: unknown,
+): void {
   w.byte(0x09); // time_unix_nano = 1, fixed64
-  w.fixed64(rec.timeUnixNano > 0n ? rec.timeUnixNano : 0n);
-  if (rec.severityNumber !== undefined && rec.severityNumber !== 0) {
+  w.fixed64(timeUnixNano > 0n ? timeUnixNano : 0n);
+  if (severityNumber !== undefined && severityNumber !== 0) {
     w.byte(0x10); // severity_number = 2
-    w.varint(rec.severityNumber);
+    w.varint(severityNumber);
   }
-  if (rec.severityText) {
+  if (severityText) {
     w.byte(0x1a); // severity_text = 3
-    w.string(rec.severityText);
+    w.string(severityText);
   }
-  if (rec.body !== undefined) {
+  if (body !== undefined) {
     w.byte(0x2a); // body = 5
     const b = w.begin();
-    writeAnyValue(w, rec.body);
+    writeAnyValue(w, body);
     w.end(b);
   }
-  if (rec.attributes) writeKeyValues(w, rec.attributes, 0x32); // attributes = 6
+}
+
+/** A LogRecord's fields after its attributes. */
+export function writeLogRecordTail(w: ProtoWriter, observedTimeUnixNano: bigint, eventName: string): void {
   w.byte(0x38); // dropped_attributes_count = 7
   w.byte(0);
   w.byte(0x59); // observed_time_unix_nano = 11, fixed64
-  w.fixed64(rec.observedTimeUnixNano > 0n ? rec.observedTimeUnixNano : 0n);
-  if (rec.eventName) {
+  w.fixed64(observedTimeUnixNano > 0n ? observedTimeUnixNano : 0n);
+  if (eventName) {
     w.byte(0x62); // event_name = 12
-    w.string(rec.eventName);
+    w.string(eventName);
   }
+}
+
+/** KeyValue.key field bytes of `key` (tag, length, UTF-8): what writeKeyValues writes for it. */
+export function keyFieldBytes(key: string): Uint8Array {
+  const w = new ProtoWriter(64);
+  w.byte(T_F1_LEN);
+  w.string(key);
+  return w.take();
+}
+
+/** One LogRecord.attributes field (KeyValue) from its key field bytes (keyFieldBytes) and value: what writeKeyValues writes for that member. */
+export function writeAttribute(w: ProtoWriter, keyField: Uint8Array, value: unknown): void {
+  w.byte(0x32); // attributes = 6
+  const kv = w.begin();
+  w.bytes(keyField);
+  w.byte(T_F2_LEN);
+  const v = w.begin();
+  writeAnyValue(w, value);
+  w.end(v);
+  w.end(kv);
 }
 
 /** One writer reused across calls (its buffer grows to the largest request and stays). */

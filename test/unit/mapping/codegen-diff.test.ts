@@ -10,6 +10,8 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { compileMapper, type Mapper } from '../../../src/mapping/compile.ts';
+import { encodeLogRecord } from '../../../src/exporters/otlp-http/encode-log-record.ts';
+import { compileOtelProtoWriter, type OtelPlanRow } from '../../../src/mapping/otel-attrs.ts';
 import { loadMappingTables } from '../../../src/mapping/load.ts';
 import type { MapInput } from '../../../src/mapping/input.ts';
 import { compilePath, pathExpression } from '../../../src/mapping/paths.ts';
@@ -56,6 +58,27 @@ function expectSame({ m, ref }: Pair, ev: TraceeEvent, what: string): void {
   const r = ref.toOtel(ev);
   expect(Object.keys(o.attributes), what).toEqual(Object.keys(r.attributes));
   expect(o, what).toEqual(r);
+  expectSameBytes(m, ev, what);
+}
+
+/** toOtelEncoded (the generated writers writing protobuf, no attributes object): encodeLogRecord(toOtel(ev)), byte for byte. */
+function expectSameBytes(m: Mapper, ev: TraceeEvent, what: string): void {
+  const plain = m.toOtel(ev);
+  const want = Buffer.from(encodeLogRecord(plain));
+  const direct = m.toOtelEncoded!(ev);
+  expect(direct.encoded, what).toBeDefined();
+  expect(Buffer.from(direct.encoded!).equals(want), `${what}: direct LogRecord bytes`).toBe(true);
+  expect(direct.resource, what).toBe(plain.resource);
+  expect(
+    [direct.timeUnixNano, direct.observedTimeUnixNano, direct.severityNumber, direct.severityText, direct.eventName],
+    what,
+  ).toEqual([
+    plain.timeUnixNano,
+    plain.observedTimeUnixNano,
+    plain.severityNumber,
+    plain.severityText,
+    plain.eventName,
+  ]);
 }
 
 // Strings that need escaping, or that would be code if the generated source held them as text.
@@ -259,6 +282,37 @@ describe('generated ECS writer and OTel attributes = interpreted mapping', () =>
       for (const n of names.filter((x) => x !== '__proto__'))
         expect(read(['labels', ...n.split('.')]), JSON.stringify(n)).toBe(ev.name);
     }
+  });
+});
+
+describe('toOtelEncoded: rows a protobuf writer cannot take are encoded from the object', () => {
+  const row = (key: string, extra: Partial<OtelPlanRow> = {}): OtelPlanRow => ({
+    key,
+    get: () => 'x',
+    transforms: [],
+    coerce: (v) => v,
+    template: false,
+    ...extra,
+  });
+  it('compileOtelProtoWriter: none for a key set twice, a template row, an index-like key or __proto__', () => {
+    expect(compileOtelProtoWriter([row('a'), row('b.c'), row('01'), row(' 1')])).toBeDefined();
+    expect(compileOtelProtoWriter([row('a'), row('a')])).toBeUndefined();
+    expect(compileOtelProtoWriter([row('a', { template: true })])).toBeUndefined();
+    expect(compileOtelProtoWriter([row('a'), row('7')])).toBeUndefined();
+    expect(compileOtelProtoWriter([row('0')])).toBeUndefined();
+    expect(compileOtelProtoWriter([row('__proto__')])).toBeUndefined();
+  });
+
+  it('tables with a key set twice: the same bytes as encodeLogRecord(toOtel(ev)) on every fixture', () => {
+    const m = pair([
+      {
+        fields: [
+          { from: 'name', otel: 'tracee.dup', type: 'keyword' },
+          { from: 'workload.process.thread.name', otel: 'tracee.dup', type: 'keyword' },
+        ],
+      },
+    ]);
+    for (const [k, text] of fixtureTexts.entries()) expectSame(m, decoded(text), `fixture #${k}`);
   });
 });
 

@@ -10,6 +10,10 @@ import type { Exporter, ExportItem } from '../../../src/model/exporter.ts';
 import type { OtelRecord } from '../../../src/model/records.ts';
 import { encodedItemSize, encodingDelivery, takesEncodedRecords } from '../../../src/pipeline/encoded-otel.ts';
 import { record, workloads } from '../../helpers/otel-record-builders.ts';
+import { encodeLogRecord } from '../../../src/exporters/otlp-http/encode-log-record.ts';
+import { mapForRoutes, planRoutes } from '../../../src/pipeline/ingest-routes.ts';
+import { decodeText } from '../../../src/normalize/decode.ts';
+import { sharedSamples, testMapper } from '../../helpers/samples.ts';
 
 const request = (recs: OtelRecord[]) =>
   Buffer.from(encodeLogsProto(recs, createSdkResourceCache({ defaults: {}, overrides: {} })));
@@ -173,5 +177,23 @@ describe('encoded OTel records in the queue', () => {
     expect(sent).toHaveLength(20);
     expect(sent.every((i) => i.record.encoded !== undefined)).toBe(true);
     expect(request(sent.map((i) => i.record)).equals(request(plain))).toBe(true);
+  });
+
+  it('routes that all queue encoded records map straight to LogRecord bytes (toOtelEncoded); a slot shared with another route does not', () => {
+    const m = testMapper();
+    const ex = (target: 'otel' | 'ecs') => ({ target }) as Exporter;
+    const direct = planRoutes([{ exporter: ex('otel'), mapsEncoded: true }], m);
+    const mixed = planRoutes([{ exporter: ex('otel'), mapsEncoded: true }, { exporter: ex('otel') }], m);
+    const ecs = planRoutes([{ exporter: ex('ecs'), mapsEncoded: true }], m);
+    expect([direct.slots[0].encoded, mixed.slots[0].encoded, ecs.slots[0].encoded]).toEqual([true, false, false]);
+    for (const text of sharedSamples(Infinity).flatMap((x) => x.records)) {
+      const r = decodeText(text);
+      if (!r.ok) throw new Error(r.reason);
+      const [got] = mapForRoutes(direct, r.event, [0]) as OtelRecord[];
+      const [plain] = mapForRoutes(mixed, r.event, [1]) as OtelRecord[];
+      expect(got.encoded).toBeDefined();
+      expect(plain.encoded).toBeUndefined();
+      expect(Buffer.from(got.encoded!).equals(Buffer.from(encodeLogRecord(plain)))).toBe(true);
+    }
   });
 });
