@@ -23,7 +23,7 @@ import { SOURCE_TYPES } from '../sources/registry.ts';
 import { parseListen } from '../sources/webhook/config.ts';
 import { formatOptionPath, type OptionPath } from '../util/option-error.ts';
 import { looseDirWarning } from '../util/private-file.ts';
-import { checkDiskBufferNames } from '../pipeline/disk-buffers.ts';
+import { checkDiskBufferNames } from './buffer-names.ts';
 import { LOG_DEFAULTS } from './model.ts';
 import { detectNodeInfo } from './node-info.ts';
 import {

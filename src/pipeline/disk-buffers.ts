@@ -23,9 +23,7 @@ export const DEFAULT_DATA_DIR = '/var/lib/tracee-exporter';
 
 // the buffer's config model (schema, defaults, type) is the delivery's: src/delivery/config-schema.ts
 export { BUFFER_DEFAULTS, type BufferConfig } from '../delivery/config-schema.ts';
-import { BUFFER_DEFAULTS, mergedDelivery, type BufferConfig } from '../delivery/config-schema.ts';
-
-type ExporterConfig = RunConfig['exporters'][number];
+import { BUFFER_DEFAULTS, type BufferConfig } from '../delivery/config-schema.ts';
 
 /** config `data_dir`, else $TRACEE_EXPORTER_DATA_DIR, else /var/lib/tracee-exporter. */
 export function resolveDataDir(config: RunConfig, env: NodeJS.ProcessEnv = process.env): string {
@@ -33,37 +31,8 @@ export function resolveDataDir(config: RunConfig, env: NodeJS.ProcessEnv = proce
 }
 
 /** The exporter's buffer settings: the top-level `delivery.buffer` < `exporters[].delivery.buffer`, key by key. */
-export function bufferConfigOf(config: RunConfig, e: ExporterConfig): BufferConfig {
-  return mergedDelivery(config.delivery, e.delivery).buffer ?? {};
-}
-
-const SAFE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
-
-/** Disk buffers live in a directory per exporter name: those names must be unique and usable as a directory name. */
-export function checkDiskBufferNames(config: RunConfig): void {
-  const nameOf = (e: ExporterConfig) => e.name ?? (e.type === 'module' ? String(e.module) : e.type);
-  const firstIndex = new Map<string, number>();
-  config.exporters.forEach((e, i) => {
-    if (!firstIndex.has(nameOf(e))) firstIndex.set(nameOf(e), i);
-  });
-  config.exporters.forEach((e, i) => {
-    if (bufferConfigOf(config, e).type !== 'disk') return;
-    const name = nameOf(e);
-    if (!SAFE_NAME.test(name)) {
-      throw ConfigError.at(
-        ['exporters', i, 'name'],
-        `"${name}" cannot name a buffer directory (<data_dir>/buffer/<name>): use letters, digits, _ . -`,
-      );
-    }
-    const other = config.exporters.findIndex((x, k) => k !== i && nameOf(x) === name);
-    if (other >= 0) {
-      throw ConfigError.at(
-        ['exporters', i, 'name'],
-        `"${name}" is also the name of exporters[${other}]: an exporter with a disk buffer needs a unique name (its buffer is <data_dir>/buffer/${name})`,
-      );
-    }
-  });
-}
+// validated with the config (config check runs it too): src/config/buffer-names.ts
+export { bufferConfigOf, checkDiskBufferNames } from '../config/buffer-names.ts';
 
 /** Rebuild a record from its input text with this exporter's mapper. */
 export function reviveWith(mapper: Mapper, target: ExportTarget): ReviveInput<EcsRecord | OtelRecord | TraceeRecord> {
