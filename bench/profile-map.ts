@@ -9,13 +9,12 @@
 // not built. For the before/after lists of issue #16 (performance).
 
 import inspector from 'node:inspector';
-import fs from 'node:fs';
 import path from 'node:path';
-import zlib from 'node:zlib';
 import { decodeText } from '../src/normalize/decode.ts';
 import { MAP_BATCH } from '../src/cli/map-command.ts';
 import type { OtelRecord } from '../src/model/records.ts';
-import { sharedSamples, testMapper } from '../test/helpers/samples.ts';
+import { testMapper } from '../test/helpers/samples.ts';
+import { loadDataset, loadMix } from './datasets.ts';
 import { OTLP_BATCH, otlpDirectEncoder } from './otlp-encode.ts';
 
 const argv = process.argv.slice(2);
@@ -30,26 +29,6 @@ const top = Number(argOf('--top') ?? 15);
 const asJson = argv.includes('--json');
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const DATASET = path.resolve(ROOT, 'test/data/tracee-net_packet_dns-24010.ndjson.gz');
-
-function loadDataset(): string[] {
-  return zlib
-    .gunzipSync(fs.readFileSync(DATASET))
-    .toString('utf8')
-    .split('\n')
-    .filter((l) => l !== '');
-}
-
-/** The bench's sample_mix: every single-event sample, cycled to `n` lines. */
-function loadMix(n: number): string[] {
-  const singles = sharedSamples(Infinity)
-    .filter((s) => !s.rel.endsWith('.ndjson'))
-    .flatMap((s) => s.records.map((r) => r.trim()))
-    .filter((r) => !r.includes('\n'));
-  const out: string[] = [];
-  for (let i = 0; out.length < n; i++) out.push(singles[i % singles.length]);
-  return out;
-}
 
 const mapper = testMapper();
 const decode = (l: string) => {

@@ -29,14 +29,12 @@
 // Datasets: the real 24,010-event DNS capture (test/data) and a mix cycling through every
 // single-event sample in test/fixtures/tracee.
 
-import fs from 'node:fs';
-import path from 'node:path';
-import zlib from 'node:zlib';
 import { decodeText } from '../src/normalize/decode.ts';
 import { MAP_BATCH } from '../src/cli/map-command.ts';
 import { parseLossless } from '../src/util/lossless-json.ts';
 import type { EcsRecord, OtelRecord } from '../src/model/records.ts';
-import { sharedSamples, testMapper } from '../test/helpers/samples.ts';
+import { testMapper } from '../test/helpers/samples.ts';
+import { loadDataset, loadMix } from './datasets.ts';
 import { OTLP_BATCH, otlpDirectEncodePass, otlpDirectEncoder, otlpEncodePass } from './otlp-encode.ts';
 import { esBulkBodyPass } from './es-bulk.ts';
 import { toEncodedRecord } from '../src/exporters/otlp-http/encode-log-record.ts';
@@ -52,23 +50,6 @@ const listArg = (flag: string): Set<string> | undefined => {
 };
 const onlyRows = listArg('--rows');
 const onlyDatasets = listArg('--datasets');
-const ROOT = path.resolve(import.meta.dirname, '..');
-const DATASET = path.resolve(ROOT, 'test/data/tracee-net_packet_dns-24010.ndjson.gz');
-
-function loadDataset(): string[] {
-  const text = zlib.gunzipSync(fs.readFileSync(DATASET)).toString('utf8');
-  return text.split('\n').filter((l) => l !== '');
-}
-
-function loadMix(n: number): string[] {
-  const singles = sharedSamples(Infinity)
-    .filter((s) => !s.rel.endsWith('.ndjson'))
-    .flatMap((s) => s.records.map((r) => r.trim()))
-    .filter((r) => !r.includes('\n'));
-  const out: string[] = [];
-  for (let i = 0; out.length < n; i++) out.push(singles[i % singles.length]);
-  return out;
-}
 
 /** CPU time of this process (user + system) in seconds. */
 function cpuSeconds(): number {
