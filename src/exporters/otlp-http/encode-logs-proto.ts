@@ -228,7 +228,17 @@ export function writeAttribute(w: ProtoWriter, keyField: Uint8Array, value: unkn
 /** One writer reused across calls (its buffer grows to the largest request and stays). */
 const shared = new ProtoWriter();
 
+/** The request bytes, as a copy (the shared writer is reused). */
 export function encodeLogsProto(records: readonly OtelRecord[], cache: SdkResourceCache): Uint8Array {
+  encodeLogsProtoTo(shared, records, cache);
+  return shared.take();
+}
+
+/**
+ * The request bytes written into `w` from its start: a view of its buffer, valid until `w` is
+ * written again (the exporter's request writers, body-writers.ts: no new buffer per request).
+ */
+export function encodeLogsProtoTo(w: ProtoWriter, records: readonly OtelRecord[], cache: SdkResourceCache): Uint8Array {
   // Group by the cached Resource object, in order of first appearance.
   const groups = new Map<Resource, OtelRecord[]>();
   for (let i = 0; i < records.length; i++) {
@@ -238,7 +248,6 @@ export function encodeLogsProto(records: readonly OtelRecord[], cache: SdkResour
     if (g === undefined) groups.set(res, [rec]);
     else g.push(rec);
   }
-  const w = shared;
   w.pos = 0;
   try {
     for (const [res, recs] of groups) {
@@ -267,8 +276,9 @@ export function encodeLogsProto(records: readonly OtelRecord[], cache: SdkResour
       }
       w.end(rl);
     }
-    return w.take();
-  } finally {
+  } catch (err) {
     w.pos = 0;
+    throw err;
   }
+  return w.buf.subarray(0, w.pos);
 }

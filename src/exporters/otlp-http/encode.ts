@@ -48,6 +48,11 @@ export function encodeRangesInChunks(
   count: number,
   encodeRange: (start: number, end: number) => Uint8Array,
   maxBytes: number,
+  /**
+   * encodeRange returns views its next call overwrites: a chunk of part of the batch is kept as a
+   * copy (new Uint8Array: a Buffer's slice() would be another view).
+   */
+  views = false,
 ): EncodedBatch {
   const out: EncodedBatch = { chunks: [], unsendable: [] };
   const visit = (start: number, end: number): void => {
@@ -66,7 +71,7 @@ export function encodeRangesInChunks(
       return;
     }
     if (body.length <= maxBytes) {
-      out.chunks.push({ start, end, body });
+      out.chunks.push({ start, end, body: views && (start > 0 || end < count) ? new Uint8Array(body) : body });
     } else if (end - start === 1) {
       out.unsendable.push({
         index: start,

@@ -16,7 +16,8 @@ import { classifyResponse, classifyTransportError, tooLarge } from './classify.t
 import { combineOutcomes } from './combine-outcomes.ts';
 import type { ChunkResult } from './combine-outcomes.ts';
 import { CONTENT_TYPE, encodeLogsRequest, encodeRangesInChunks } from './encode.ts';
-import { encodeLogsProto } from './encode-logs-proto.ts';
+import { createBodyWriters } from './body-writers.ts';
+import { encodeLogsProto, encodeLogsProtoTo } from './encode-logs-proto.ts';
 import type { EncodedChunk } from './encode.ts';
 import { OtlpOptionsError, redactOtlpOptions, resolveOtlpOptions } from './options.ts';
 import type { Env, OtlpHttpOptions, ResolvedOtlpOptions, WarnFn } from './options.ts';
@@ -24,6 +25,7 @@ import { createSdkResourceCache } from './sdk-resource-cache.ts';
 import { toReadableLogRecord } from './to-readable-records.ts';
 import { createTransport } from './transport.ts';
 import type { Transport, TransportTls } from './transport.ts';
+import type { ProtoWriter } from './proto-writer.ts';
 
 const gzip = promisify(gzipCb);
 
@@ -118,20 +120,45 @@ export function createOtlpHttpExporter(
   }
 
   let warned413 = false;
+  // protobuf + gzip: each send writes its requests into a writer of its own and gzip reads them
+  // from there (no new buffer per request); the writer is given back when the send ends, after
+  // every gzip of its requests finished. Uncompressed bodies go to the socket as they are, which
+  // may still read them after the answer, so they stay copies.
+  const bodyWriters =
+    resolved.protocol === 'http/protobuf' && resolved.compression === 'gzip'
+      ? createBodyWriters(resolved.maxRequestBytes)
+      : undefined;
 
   async function send(batch: readonly ExportItem<OtelRecord>[], signal?: AbortSignal): Promise<SendOutcome> {
     if (closed) throw new Error('otlp_http exporter: send() after shutdown()');
     if (batch.length === 0) return { status: 'ok' }; // spec: no empty envelopes
     await start();
-    // protobuf: our direct writer (the OTel serializer's bytes, faster; see encode-logs-proto.ts);
-    // JSON: the OTel serializer over ReadableLogRecords.
     const records = batch.map((item) => item.record);
-    const encodeRange =
-      resolved.protocol === 'http/protobuf'
-        ? (a: number, b: number) => encodeLogsProto(records.slice(a, b), cache)
-        : jsonEncoder(records.map((r) => toReadableLogRecord(r, cache)));
-    const { chunks, unsendable } = encodeRangesInChunks(batch.length, encodeRange, resolved.maxRequestBytes);
+    const writer = bodyWriters?.take();
+    try {
+      return await sendRecords(batch.length, records, writer, signal);
+    } finally {
+      if (writer !== undefined) bodyWriters!.give(writer);
+    }
+  }
 
+  async function sendRecords(
+    count: number,
+    records: OtelRecord[],
+    writer: ProtoWriter | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<SendOutcome> {
+    // protobuf: our direct writer (the OTel serializer's bytes, faster; see encode-logs-proto.ts),
+    // into the send's own writer when it has one (a view, valid until the next encode);
+    // JSON: the OTel serializer over ReadableLogRecords.
+    const encodeRange =
+      resolved.protocol !== 'http/protobuf'
+        ? jsonEncoder(records.map((r) => toReadableLogRecord(r, cache)))
+        : writer !== undefined
+          ? (a: number, b: number) => encodeLogsProtoTo(writer, records.slice(a, b), cache)
+          : (a: number, b: number) => encodeLogsProto(records.slice(a, b), cache);
+    const views = writer !== undefined;
+    const { chunks, unsendable } = encodeRangesInChunks(count, encodeRange, resolved.maxRequestBytes, views);
     const todo: EncodedChunk[] = chunks;
     const results: ChunkResult[] = [];
     let stop: SendOutcome | undefined;
@@ -151,9 +178,11 @@ export function createOtlpHttpExporter(
           );
         }
         const mid = c.start + Math.floor((c.end - c.start) / 2);
+        // views are overwritten by the next encode: the halves are copies
+        const half = (a: number, b: number) => (views ? new Uint8Array(encodeRange(a, b)) : encodeRange(a, b));
         todo.unshift(
-          { start: c.start, end: mid, body: encodeRange(c.start, mid) },
-          { start: mid, end: c.end, body: encodeRange(mid, c.end) },
+          { start: c.start, end: mid, body: half(c.start, mid) },
+          { start: mid, end: c.end, body: half(mid, c.end) },
         );
         continue;
       }
@@ -161,7 +190,7 @@ export function createOtlpHttpExporter(
       results.push({ start: c.start, end: c.end, outcome });
     }
     if (unsendable.length === 0 && results.length === 1) return results[0].outcome;
-    const combined = combineOutcomes(batch.length, results, unsendable);
+    const combined = combineOutcomes(count, results, unsendable);
     if (combined.lostRejected > 0) {
       warn(
         `otlp_http: the collector rejected ${combined.lostRejected} log records (partial success) in a split batch [${safeUrl}]`,

@@ -319,6 +319,41 @@ describe('otlp_http exporter: request size', () => {
   });
 });
 
+describe('otlp_http exporter: request writers (protobuf + gzip writes each request into a reused buffer)', () => {
+  const seqsOf = (body: Buffer) =>
+    decodeLogsRequest(body).resourceLogs.flatMap((rl) =>
+      rl.scopeLogs[0].logRecords.map((lr: any) => Number(attrMap(lr.attributes)['tracee.seq'].intValue)),
+    );
+
+  it('sends in progress at the same time each carry their own records', async () => {
+    fake.always(fakeSlow(30));
+    const e = await make();
+    const sends = Array.from({ length: 6 }, (_, k) => e.send(batch(workloads(2), 50 + k, 1000 * k)));
+    expect(await Promise.all(sends)).toEqual(Array.from({ length: 6 }, () => ({ status: 'ok' })));
+    expect(fake.requests).toHaveLength(6);
+    const got = fake.requests.map((r) => seqsOf(r.body).sort((a, b) => a - b)).sort((a, b) => a[0] - b[0]);
+    expect(got).toEqual(Array.from({ length: 6 }, (_, k) => Array.from({ length: 50 + k }, (_, i) => 1000 * k + i)));
+  });
+
+  it('a send after a larger one carries only its own records (the writer is reused from its start)', async () => {
+    const e = await make();
+    expect(await e.send(batch(workloads(1), 120, 0))).toEqual({ status: 'ok' });
+    expect(await e.send(batch(workloads(1), 3, 500))).toEqual({ status: 'ok' });
+    expect(seqsOf(fake.requests[1].body)).toEqual([500, 501, 502]);
+  });
+
+  it('uncompressed protobuf bodies are the same bytes as with gzip', async () => {
+    const b = batch(workloads(3), 30);
+    await make();
+    await exporter!.send(b);
+    await exporter!.shutdown();
+    await make({ compression: 'none' });
+    await exporter!.send(b);
+    expect(fake.requests[1].headers['content-encoding']).toBeUndefined();
+    expect(fake.requests[1].body.equals(fake.requests[0].body)).toBe(true);
+  });
+});
+
 describe('otlp_http exporter: lifecycle', () => {
   it('shutdown is idempotent, works without start, and send after shutdown throws', async () => {
     const e = createOtlpHttpExporter({ logsEndpoint: fake.logsUrl }, { env: {} });
