@@ -41,41 +41,48 @@ export function queueAlloc(src: Buffer, n: number): Uint8Array {
 
 /**
  * A queued item: the record carries its bytes, the input text is kept as UTF-8 bytes beside them
- * (in a slab) and given back as text when asked (the dead letter). Nothing of it is a large V8
- * object: the input strings were most of what the garbage collector still promoted. Its pieces of
- * slab are retained from construction until its ack (the delivery acks an item once it settled:
- * delivered, dead-lettered after the dead letter wrote it, dropped).
+ * (in a slab: its buffer, offset and length, no view object) and given back as text when asked (the
+ * dead letter). Nothing of it is a large V8 object: the input strings were most of what the garbage
+ * collector still promoted, and every queued item is promoted, so each object and field counts.
+ * Its pieces of slab are retained from construction until its ack (the delivery acks an item once
+ * it settled: delivered, dead-lettered after the dead letter wrote it, dropped).
  */
 class QueuedItem implements DeliveryItem<OtelRecord> {
   readonly record: OtelRecord;
   readonly origin: Origin;
   private readonly sourceAck: DeliveryItem['ack'];
-  private readonly inputBytes: Uint8Array | undefined;
+  private readonly inputBuffer: ArrayBufferLike | undefined;
+  private readonly inputOffset: number;
+  private readonly inputLength: number;
   private settled = false;
 
   constructor(record: OtelRecord, item: DeliveryItem, inputBytes: Uint8Array | undefined) {
     this.record = record;
     this.origin = item.origin;
     this.sourceAck = item.ack;
-    this.inputBytes = inputBytes;
+    this.inputBuffer = inputBytes?.buffer;
+    this.inputOffset = inputBytes?.byteOffset ?? 0;
+    this.inputLength = inputBytes?.byteLength ?? 0;
     if (record.encoded !== undefined) slabs.retain(record.encoded);
-    if (inputBytes !== undefined) slabs.retain(inputBytes);
+    if (this.inputBuffer !== undefined) slabs.retainBuffer(this.inputBuffer);
   }
 
   get input(): string | undefined {
-    return this.inputBytes === undefined ? undefined : slabText(this.inputBytes);
+    return this.inputBuffer === undefined
+      ? undefined
+      : slabText(new Uint8Array(this.inputBuffer, this.inputOffset, this.inputLength));
   }
 
   /** Bytes held: the record's and the input's. */
   get heldBytes(): number {
-    return (this.record.encoded?.byteLength ?? 0) + (this.inputBytes?.byteLength ?? 0);
+    return (this.record.encoded?.byteLength ?? 0) + this.inputLength;
   }
 
   ack(result: AckResult): void {
     if (!this.settled) {
       this.settled = true;
       if (this.record.encoded !== undefined) slabs.release(this.record.encoded);
-      if (this.inputBytes !== undefined) slabs.release(this.inputBytes);
+      if (this.inputBuffer !== undefined) slabs.releaseBuffer(this.inputBuffer);
     }
     this.sourceAck?.(result);
   }

@@ -132,13 +132,23 @@ export class RecyclingSlabs {
 
   /** One more owner of `piece` (a piece of another allocator is ignored). */
   retain(piece: Uint8Array): void {
-    const s = this.slabOf.get(piece.buffer as ArrayBuffer);
-    if (s !== undefined) s.live++;
+    this.retainBuffer(piece.buffer);
   }
 
   /** One owner less: the slab is reused once no piece of it is retained (and it is full). */
   release(piece: Uint8Array): void {
-    const s = this.slabOf.get(piece.buffer as ArrayBuffer);
+    this.releaseBuffer(piece.buffer);
+  }
+
+  /** retain() by the piece's buffer (an owner that keeps no view of the piece). */
+  retainBuffer(buffer: ArrayBufferLike): void {
+    const s = this.slabOf.get(buffer as ArrayBuffer);
+    if (s !== undefined) s.live++;
+  }
+
+  /** release() by the piece's buffer. */
+  releaseBuffer(buffer: ArrayBufferLike): void {
+    const s = this.slabOf.get(buffer as ArrayBuffer);
     if (s !== undefined && --s.live === 0 && s !== this.cur) this.reuse(s);
   }
 }

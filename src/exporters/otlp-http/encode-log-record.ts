@@ -312,18 +312,25 @@ interface Values {
   body?: AttrValue;
 }
 
+const TWO_64 = 1n << 64n;
+
 /**
  * An OtelRecord whose attributes and body live in `encoded` (decoded once, on first use). Immutable:
  * the bytes are what is sent. JSON.stringify gives the same object as for the plain record.
+ * Small on the heap, as it waits in a queue (issue #16: every queued record is promoted to old
+ * space, and full collections come as often as old space fills): the bytes as their buffer, offset
+ * and length (`encoded` is a view made when asked), the times read back from the bytes when asked
+ * (kept beside them only when the bytes cannot say them: <= 0 or past 2^64).
  */
 class EncodedOtelRecord implements OtelRecord {
   readonly resource: OtelResource;
-  readonly encoded: Uint8Array;
-  readonly timeUnixNano: bigint;
-  readonly observedTimeUnixNano: bigint;
   readonly severityNumber: number;
   readonly severityText: string;
   readonly eventName: string;
+  private readonly bytes: ArrayBufferLike;
+  private readonly offset: number;
+  private readonly length: number;
+  private times: readonly [bigint, bigint] | undefined;
   private values: Values | undefined;
 
   constructor(
@@ -335,13 +342,36 @@ class EncodedOtelRecord implements OtelRecord {
     >,
   ) {
     this.resource = resource;
-    this.encoded = encoded;
-    this.timeUnixNano = scalars.timeUnixNano;
-    this.observedTimeUnixNano = scalars.observedTimeUnixNano;
     this.severityNumber = scalars.severityNumber;
     this.severityText = scalars.severityText;
     this.eventName = scalars.eventName;
+    this.bytes = encoded.buffer;
+    this.offset = encoded.byteOffset;
+    this.length = encoded.byteLength;
+    const t = scalars.timeUnixNano;
+    const o = scalars.observedTimeUnixNano;
+    this.times = t > 0n && t < TWO_64 && o > 0n && o < TWO_64 ? undefined : [t, o];
     this.values = undefined;
+  }
+
+  get encoded(): Uint8Array {
+    return new Uint8Array(this.bytes, this.offset, this.length);
+  }
+
+  private timesOf(): readonly [bigint, bigint] {
+    if (this.times === undefined) {
+      const f = readLogRecord(this.encoded, false);
+      this.times = [f.timeUnixNano, f.observedTimeUnixNano];
+    }
+    return this.times;
+  }
+
+  get timeUnixNano(): bigint {
+    return this.timesOf()[0];
+  }
+
+  get observedTimeUnixNano(): bigint {
+    return this.timesOf()[1];
   }
 
   private decoded(): Values {
