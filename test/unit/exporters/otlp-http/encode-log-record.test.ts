@@ -163,7 +163,7 @@ describe('encodeLogRecord / toEncodedRecord', () => {
     const r = record(w, 3);
     const bytes = encodeLogRecord(r);
     const back = encodedRecordOf(w, bytes);
-    expect(back.encoded).toBe(bytes);
+    expectSameMemory(back.encoded!, bytes);
     expectSameRecord(r, back);
     expect(() => encodedRecordOf(w, new Uint8Array([0x32, 0x7f]))).toThrow(/past the end/);
   });
@@ -179,6 +179,25 @@ describe('encodeLogRecord / toEncodedRecord', () => {
     for (let i = 0; i < recs.length; i++) expectSameRecord(recs[i], enc[i]);
     expectSameRecord(big, enc[500]);
     expect(toEncodedRecord(enc[3])).toBe(enc[3]);
-    expect(encodeLogRecord(enc[3])).toBe(enc[3].encoded);
+    expectSameMemory(encodeLogRecord(enc[3]), enc[3].encoded!);
+  });
+
+  it('a record keeps times the bytes cannot say (<= 0, past 2^64) beside them, and reads the others back', () => {
+    const [w] = workloads(1);
+    for (const t of [0n, -5n, 1n << 64n, 1n, (1n << 64n) - 1n]) {
+      const r = record(w, 1, { timeUnixNano: t, observedTimeUnixNano: t === 1n ? -1n : 7n });
+      const enc = toEncodedRecord(r);
+      expect(enc.timeUnixNano).toBe(t);
+      expect(enc.observedTimeUnixNano).toBe(r.observedTimeUnixNano);
+      const json = (x: unknown) => JSON.parse(JSON.stringify(x, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)));
+      expect(json(enc)).toEqual(json(r));
+    }
   });
 });
+
+/** The same bytes in the same memory: views of one buffer at one offset (a record makes its view when asked). */
+function expectSameMemory(a: Uint8Array, b: Uint8Array): void {
+  expect(a.buffer).toBe(b.buffer);
+  expect(a.byteOffset).toBe(b.byteOffset);
+  expect(a.byteLength).toBe(b.byteLength);
+}
