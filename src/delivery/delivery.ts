@@ -49,7 +49,13 @@ interface FlushWaiter {
   reject(err: Error): void;
 }
 
-const RESOLVED: Promise<void> = Promise.resolve();
+/**
+ * What push() returns when it took the item at once (accepted, or counted as dropped): one shared
+ * settled promise, so a caller can see that nothing is to be awaited (ingest then takes the next
+ * record without a promise of its own per event).
+ */
+export const PUSHED: Promise<void> = Promise.resolve();
+const RESOLVED = PUSHED;
 
 export function createDelivery<R>(
   exporter: Exporter<R>,

@@ -1,4 +1,4 @@
-export { createDelivery } from './delivery.ts';
+export { createDelivery, PUSHED } from './delivery.ts';
 export {
   createDeadLetterWriter,
   createMemoryDeadLetter,

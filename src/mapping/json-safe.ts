@@ -1,6 +1,8 @@
 // Values headed for JSON (ECS documents) or OTel attributes: bigint → decimal string, everything
 // else unchanged; objects are copied, never mutated.
 
+import { forInIsOwn } from '../util/own-keys.ts';
+
 export function toJsonSafe(v: unknown): unknown {
   if (typeof v === 'bigint') return v.toString();
   if (v === null || typeof v !== 'object') return v;
@@ -18,13 +20,21 @@ export function toJsonSafe(v: unknown): unknown {
   }
   const o = v as Record<string, unknown>;
   let copy: Record<string, unknown> | undefined;
-  for (const k of Object.keys(o)) {
-    const x = o[k];
-    const y = toJsonSafe(x);
-    if (y !== x) {
-      copy ??= Object.assign(Object.create(null), o);
-      copy![k] = y;
-    }
-  }
+  if (forInIsOwn(o)) for (const k in o) copy = withSafeMember(o, k, copy);
+  else for (const k of Object.keys(o)) copy = withSafeMember(o, k, copy);
   return copy ?? o;
+}
+
+/** `copy` (made from `o` when first needed) with o[k] made JSON-safe, if that changed it. */
+function withSafeMember(
+  o: Record<string, unknown>,
+  k: string,
+  copy: Record<string, unknown> | undefined,
+): Record<string, unknown> | undefined {
+  const x = o[k];
+  const y = toJsonSafe(x);
+  if (y === x) return copy;
+  const c = copy ?? Object.assign(Object.create(null), o);
+  c[k] = y;
+  return c;
 }

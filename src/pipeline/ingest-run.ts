@@ -3,7 +3,7 @@
 // dead-lettered, settled). The stop signal ends the call: a pull source leaves the rest unread, a
 // push source refuses it (refuseRestAs).
 
-import type { DeliveryItem, PushReservation } from '../delivery/index.ts';
+import { PUSHED, type DeliveryItem, type PushReservation } from '../delivery/index.ts';
 import { PushWithdrawn } from '../delivery/types.ts';
 import type { InputRecord } from '../sources/read-records.ts';
 import type { IngestOptions, IngestResult } from '../sources/types.ts';
@@ -199,11 +199,36 @@ export class IngestRun {
     return true;
   }
 
-  /** Push to every route; stop waiting when the signal aborts (the push stays in line, accounted for). */
-  private async pushEverywhere(items: DeliveryItem[], to: number[]): Promise<boolean> {
+  /**
+   * Push to every route. Where every route took the item at once (PUSHED) that is the answer, with no
+   * promise of ours (the common case: one per event was most of ingest's garbage, issue #16).
+   */
+  private pushEverywhere(items: DeliveryItem[], to: number[]): boolean | Promise<boolean> {
     const routes = this.plan.routes;
+    if (to.length === 1) {
+      const pushed = routes[to[0]].delivery.push(items[0]);
+      if (pushed === PUSHED) {
+        this.res.accepted++;
+        return true;
+      }
+      return this.awaitPushes(items, to, [pushed]);
+    }
     const pushes: Promise<void>[] = new Array(to.length);
-    for (let j = 0; j < to.length; j++) pushes[j] = routes[to[j]].delivery.push(items[j]);
+    let now = true;
+    for (let j = 0; j < to.length; j++) {
+      pushes[j] = routes[to[j]].delivery.push(items[j]);
+      if (pushes[j] !== PUSHED) now = false;
+    }
+    if (now) {
+      this.res.accepted++;
+      return true;
+    }
+    return this.awaitPushes(items, to, pushes);
+  }
+
+  /** Wait for the pushes; stop waiting when the signal aborts (the push stays in line, accounted for). */
+  private async awaitPushes(items: DeliveryItem[], to: number[], pushes: Promise<void>[]): Promise<boolean> {
+    const routes = this.plan.routes;
     const all: Promise<unknown> = pushes.length === 1 ? pushes[0] : Promise.all(pushes);
     let outcome: unknown;
     try {

@@ -22,6 +22,7 @@
 import type { Resource } from '@opentelemetry/resources';
 import type { OtelRecord } from '../../model/records.ts';
 import { ProtoWriter } from './proto-writer.ts';
+import { forInIsOwn } from '../../util/own-keys.ts';
 import type { SdkResourceCache } from './sdk-resource-cache.ts';
 import { INSTRUMENTATION_SCOPE } from './to-readable-records.ts';
 
@@ -107,18 +108,23 @@ function writeKeyField(w: ProtoWriter, key: string): void {
 
 /** Each own enumerable key of `obj` as a KeyValue under tag `tag`, in property order (= for-in order over own keys). */
 function writeKeyValues(w: ProtoWriter, obj: Record<string, unknown>, tag: number): void {
-  const keys = Object.keys(obj);
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i];
-    w.byte(tag);
-    const kv = w.begin();
-    writeKeyField(w, key);
-    w.byte(T_F2_LEN);
-    const v = w.begin();
-    writeAnyValue(w, obj[key]);
-    w.end(v);
-    w.end(kv);
+  if (forInIsOwn(obj)) {
+    for (const key in obj) writeKeyValue(w, tag, key, obj[key]);
+    return;
   }
+  const keys = Object.keys(obj);
+  for (let i = 0; i < keys.length; i++) writeKeyValue(w, tag, keys[i], obj[keys[i]]);
+}
+
+function writeKeyValue(w: ProtoWriter, tag: number, key: string, value: unknown): void {
+  w.byte(tag);
+  const kv = w.begin();
+  writeKeyField(w, key);
+  w.byte(T_F2_LEN);
+  const v = w.begin();
+  writeAnyValue(w, value);
+  w.end(v);
+  w.end(kv);
 }
 
 function encodeOnce(build: (w: ProtoWriter) => void): Uint8Array {

@@ -21,6 +21,10 @@ export function varintSize(v: number): number {
   return v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : 5;
 }
 
+const U64 = new BigUint64Array(1);
+const U64_BYTES = new Uint8Array(U64.buffer);
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 export class ProtoWriter {
   buf: Buffer;
   pos = 0;
@@ -109,8 +113,18 @@ export class ProtoWriter {
   /** fixed64 from a bigint, taken modulo 2^64. */
   fixed64(v: bigint): void {
     this.ensure(8);
-    this.buf.writeBigUInt64LE(BigInt.asUintN(64, v), this.pos);
-    this.pos += 8;
+    if (!LITTLE_ENDIAN) {
+      this.buf.writeBigUInt64LE(BigInt.asUintN(64, v), this.pos);
+      this.pos += 8;
+      return;
+    }
+    // through a typed array: the conversion (modulo 2^64) allocates no bigint, as asUintN and
+    // writeBigUInt64LE's shifts do (two timestamps per record)
+    U64[0] = v;
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < 8; i++) b[p++] = U64_BYTES[i];
+    this.pos = p;
   }
 
   double(v: number): void {

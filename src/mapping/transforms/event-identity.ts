@@ -15,6 +15,7 @@
 //   - a list of small integers (bytes) is one leaf, in order.
 
 import { hash } from 'node:crypto';
+import { forInIsOwn } from '../../util/own-keys.ts';
 import type { DataField, DetectedFrom, TraceeEvent } from '../../model/event.ts';
 
 /**
@@ -188,7 +189,15 @@ function leaves(v: unknown, depth: number): void {
     return;
   }
   // own enumerable values (what for-in with hasOwn visits); the sums make their order irrelevant
-  const values = Object.values(v as object);
+  const o = v as Record<string, unknown>;
+  if (forInIsOwn(o)) {
+    for (const k in o) {
+      const x = o[k];
+      if (!scalar(x)) leaves(x, depth + 1);
+    }
+    return;
+  }
+  const values = Object.values(o);
   for (let i = 0; i < values.length; i++) {
     const x = values[i];
     if (!scalar(x)) leaves(x, depth + 1);
