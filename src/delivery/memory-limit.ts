@@ -116,34 +116,27 @@ export function createMemoryLimiter(o: MemoryLimiterOptions): MemoryLimiter {
   return limiter;
 }
 
-/** Records that wait for the limiter before each one is handed on (a pull source stops reading meanwhile). */
-export async function* admitted<T>(
-  records: AsyncIterable<T> | Iterable<T>,
-  limiter: MemoryLimiter,
-  signal?: AbortSignal,
-): AsyncGenerator<T> {
-  limiter.reading(true);
-  try {
-    for await (const r of records) {
-      const wait = limiter.admit(signal);
-      if (wait !== undefined) await wait;
-      yield r;
-    }
-  } finally {
-    limiter.reading(false);
-  }
-}
+type Admit = (signal?: AbortSignal) => Promise<void> | undefined;
 
-type IngestLike<R, O extends { signal?: AbortSignal }, Res> = (
-  records: AsyncIterable<R> | Iterable<R>,
-  opts?: O,
-) => Promise<Res>;
+type IngestLike<R, O extends { signal?: AbortSignal; admit?: Admit }, Res> = (records: R, opts?: O) => Promise<Res>;
 
-/** An ingest whose records pass the limiter first (the pipeline wires every source through this). */
-export function withMemoryLimit<R, O extends { signal?: AbortSignal }, Res>(
+/**
+ * An ingest whose records pass the limiter first (the pipeline wires every source through this):
+ * it asks `admit` before each record it takes (a pull source stops reading meanwhile); memory is
+ * sampled while a call runs.
+ */
+export function withMemoryLimit<R, O extends { signal?: AbortSignal; admit?: Admit }, Res>(
   ingest: IngestLike<R, O, Res>,
   limiter: MemoryLimiter | undefined,
 ): IngestLike<R, O, Res> {
   if (limiter === undefined) return ingest;
-  return (records, opts) => ingest(admitted(records, limiter, opts?.signal), opts);
+  const admit: Admit = (signal) => limiter.admit(signal);
+  return async (records, opts) => {
+    limiter.reading(true);
+    try {
+      return await ingest(records, { ...opts, admit } as O);
+    } finally {
+      limiter.reading(false);
+    }
+  };
 }

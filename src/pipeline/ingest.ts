@@ -6,7 +6,8 @@ import type { Mapper } from '../mapping/compile.ts';
 import type { Exporter } from '../model/exporter.ts';
 import type { Origin } from '../model/records.ts';
 import type { InputRecord } from '../sources/read-records.ts';
-import type { Ingest, IngestOptions, IngestResult } from '../sources/types.ts';
+import type { Ingest, IngestOptions, IngestResult, RecordStream } from '../sources/types.ts';
+import { eachRecord } from './each-record.ts';
 import type { Telemetry } from '../telemetry/index.ts';
 import type { EventPredicate } from '../mapping/event-filter.ts';
 import { planRoutes } from './ingest-routes.ts';
@@ -60,16 +61,10 @@ export interface IngestDeps {
  */
 export function createIngest(deps: IngestDeps): Ingest {
   const plan = planRoutes(deps.routes, deps.mapper);
-  return async function ingest(
-    records: AsyncIterable<InputRecord> | Iterable<InputRecord>,
-    opts: IngestOptions = {},
-  ): Promise<IngestResult> {
+  return async function ingest(records: RecordStream, opts: IngestOptions = {}): Promise<IngestResult> {
     const run = new IngestRun(deps, plan, opts);
     try {
-      for await (const rec of records) {
-        const more = run.take(rec);
-        if (!(typeof more === 'boolean' ? more : await more)) break;
-      }
+      await eachRecord(records, opts, (rec) => run.take(rec));
     } finally {
       run.end();
     }

@@ -24,6 +24,11 @@ export interface IngestOptions {
    * kept for a whole stream would grow without bound.
    */
   listRejections?: boolean;
+  /**
+   * Set by the pipeline's memory limit (delivery/memory-limit.ts withMemoryLimit; sources leave it
+   * unset): called before each record is taken; a promise = wait for it first.
+   */
+  admit?(signal?: AbortSignal): Promise<void> | undefined;
 }
 
 export interface IngestResult {
@@ -41,11 +46,14 @@ export interface IngestResult {
   interrupted: boolean;
 }
 
+/**
+ * The records an ingest call takes, in order: one by one, or in batches (arrays) as a pull source
+ * reads them (read-records.ts readRecordBatches).
+ */
+export type RecordStream = AsyncIterable<InputRecord | readonly InputRecord[]> | Iterable<InputRecord>;
+
 /** decode → map → push to every exporter's delivery, for these records. Never throws on bad input. */
-export type Ingest = (
-  records: AsyncIterable<InputRecord> | Iterable<InputRecord>,
-  opts?: IngestOptions,
-) => Promise<IngestResult>;
+export type Ingest = (records: RecordStream, opts?: IngestOptions) => Promise<IngestResult>;
 
 /**
  * What the telemetry offers a source to register itself with (src/telemetry satisfies it; declared

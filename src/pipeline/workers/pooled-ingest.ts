@@ -9,11 +9,12 @@
 // when a record is taken: records read but not yet taken when it aborts are left unread (a pull
 // source) or refused (a push source with refuseRestAs), as the records after them.
 
-import type { Ingest, IngestOptions, IngestResult } from '../../sources/types.ts';
+import type { Ingest, IngestOptions, IngestResult, RecordStream } from '../../sources/types.ts';
 import type { InputRecord } from '../../sources/read-records.ts';
 import type { RunConfig } from '../../config/run-config.ts';
 import type { NodeInfo } from '../../mapping/input.ts';
 import { toLogger, type LogTarget } from '../../util/log.ts';
+import { eachRecord, type TakeResult } from '../each-record.ts';
 import { createIngest, type IngestDeps } from '../ingest.ts';
 import { planRoutes, type RoutePlan } from '../ingest-routes.ts';
 import { IngestRun } from '../ingest-run.ts';
@@ -82,7 +83,7 @@ class PooledCall {
     this.timer.unref();
   }
 
-  async ingest(records: AsyncIterable<InputRecord> | Iterable<InputRecord>): Promise<IngestResult> {
+  async ingest(records: RecordStream): Promise<IngestResult> {
     const taking = this.take().catch((err: unknown) => {
       this.stopped = true;
       this.wakeReader?.();
@@ -111,23 +112,30 @@ class PooledCall {
     return this.stopped || (this.iopts.signal?.aborted === true && this.iopts.refuseRestAs === undefined);
   }
 
-  private async read(records: AsyncIterable<InputRecord> | Iterable<InputRecord>): Promise<void> {
-    for await (const rec of records) {
-      if (this.stopReading()) {
-        this.run.res.interrupted = true; // as IngestRun.take says when it stops a pull source
-        return;
-      }
-      const full = this.cutter.add(rec);
-      if (full !== undefined) this.send(full);
-      else if (this.cutter.pending === 1) this.timer.refresh();
-      while (!this.stopped && this.queuedBytes > this.maxInFlight) {
-        await new Promise<void>((r) => {
-          this.wakeReader = r;
-        });
-        this.wakeReader = undefined;
-      }
-      if (this.stopped) return;
+  private read(records: RecordStream): Promise<void> {
+    return eachRecord(records, this.iopts, (rec) => this.readOne(rec));
+  }
+
+  /** One record read: into the chunk being cut; false = stop reading. */
+  private readOne(rec: InputRecord): TakeResult {
+    if (this.stopReading()) {
+      this.run.res.interrupted = true; // as IngestRun.take says when it stops a pull source
+      return false;
     }
+    const full = this.cutter.add(rec);
+    if (full !== undefined) this.send(full);
+    else if (this.cutter.pending === 1) this.timer.refresh();
+    return !this.stopped && this.queuedBytes > this.maxInFlight ? this.untilRoom() : !this.stopped;
+  }
+
+  private async untilRoom(): Promise<boolean> {
+    while (!this.stopped && this.queuedBytes > this.maxInFlight) {
+      await new Promise<void>((r) => {
+        this.wakeReader = r;
+      });
+      this.wakeReader = undefined;
+    }
+    return !this.stopped;
   }
 
   private send(chunk: Chunk | undefined): void {

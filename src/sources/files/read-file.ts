@@ -3,7 +3,7 @@
 // file's watermark. The file is tracked while it is read and closed at the end.
 
 import type fs from 'node:fs/promises';
-import { readRecords } from '../read-records.ts';
+import { readRecordBatches } from '../read-records.ts';
 import type { Ingest } from '../types.ts';
 import { sameContentStart, type FileIdentity } from './identity.ts';
 import { tailFile } from './tail.ts';
@@ -50,7 +50,7 @@ export async function readOpened(ctx: FileReadContext, r: ReadRequest): Promise<
       sameStart: () => sameContentStart(handle, t.id),
     });
     await ctx.ingest(
-      readRecords(chunks, file, {
+      readRecordBatches(chunks, file, {
         maxLineBytes: ctx.maxLineBytes,
         startOffset: start.offset,
         startLine: start.line,

@@ -1,6 +1,6 @@
 // `type: stdin`: NDJSON (or multi-line JSON) from the pipeline's standard input; the default source.
 
-import { readRecords } from '../read-records.ts';
+import { readRecordBatches } from '../read-records.ts';
 import type { PullSourceKind } from '../types.ts';
 
 export type { StdinSourceConfig } from './schema.ts';
@@ -19,7 +19,7 @@ export const stdinSource: PullSourceKind<StdinSourceConfig> = {
       return;
     }
     // at stop: no further record is read, and a push waiting for a full queue is not awaited
-    await ctx.ingest(readRecords(stream, 'stdin', { maxLineBytes: s.max_line_bytes }), {
+    await ctx.ingest(readRecordBatches(stream, 'stdin', { maxLineBytes: s.max_line_bytes }), {
       signal: ctx.signal,
       listRejections: false,
     });

@@ -22,7 +22,7 @@ import {
 import { MAX_KEPT_UNFINISHED_BYTES } from '../../../src/sources/forward/connection.ts';
 import { EventTimeValue, extensionCodec } from '../../../src/sources/forward/protocol.ts';
 import type { InputRecord } from '../../../src/sources/read-records.ts';
-import type { Ingest, IngestResult } from '../../../src/sources/types.ts';
+import type { Ingest, IngestResult, RecordStream } from '../../../src/sources/types.ts';
 import { parseLossless, reviveBigDeep } from '../../../src/util/lossless-json.ts';
 import { ROOT, sharedSamples, testMapper } from '../../helpers/samples.ts';
 
@@ -75,7 +75,7 @@ function recorder(): Recorder {
         refused: 0,
         interrupted: false,
       };
-      for await (const rec of records) {
+      for await (const rec of oneByOne(records)) {
         if (opts.signal?.aborted) {
           res.interrupted = true;
           res.refused++;
@@ -673,3 +673,11 @@ describe('forward source: shared key handshake', () => {
     ).toThrow(/set shared_key too/);
   });
 });
+
+/** The records of an ingest call one by one (a pull source hands them in batches). */
+async function* oneByOne(records: RecordStream): AsyncGenerator<InputRecord> {
+  for await (const x of records) {
+    if (Array.isArray(x)) yield* x as InputRecord[];
+    else yield x as InputRecord;
+  }
+}

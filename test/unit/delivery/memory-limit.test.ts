@@ -1,5 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { admitted, createMemoryLimiter } from '../../../src/delivery/memory-limit.ts';
+import { createMemoryLimiter, type MemoryLimiter, withMemoryLimit } from '../../../src/delivery/memory-limit.ts';
+import { eachRecord } from '../../../src/pipeline/each-record.ts';
+import type { InputRecord } from '../../../src/sources/read-records.ts';
+import type { RecordStream } from '../../../src/sources/types.ts';
+
+/** A pipeline ingest behind the limiter (as pipeline.ts wires it) that takes records into `got`, in batches or one by one. */
+function ingestThrough(l: MemoryLimiter, records: RecordStream, got: number[]): Promise<void> {
+  const ingest = withMemoryLimit(
+    (rs: RecordStream, opts?: { admit?: (s?: AbortSignal) => Promise<void> | undefined }) =>
+      eachRecord(rs, opts ?? {}, (rec) => {
+        got.push(rec.origin.line ?? -1);
+        return true;
+      }),
+    l,
+  );
+  return ingest(records);
+}
+
+const rec = (line: number): InputRecord => ({ kind: 'text', text: '{}', origin: { source: 't', line } });
 
 describe('memory limiter', () => {
   it('lets records through at once while under the limit', async () => {
@@ -8,7 +26,7 @@ describe('memory limiter', () => {
     expect(l.over).toBe(false);
     expect(l.admit()).toBeUndefined();
     const got: number[] = [];
-    for await (const r of admitted([1, 2, 3], l)) got.push(r);
+    await ingestThrough(l, [rec(1), rec(2), rec(3)], got);
     expect(got).toEqual([1, 2, 3]);
     expect(l.waits).toBe(0);
     l.stop();
@@ -27,7 +45,14 @@ describe('memory limiter', () => {
     expect(l.over).toBe(true);
     const got: number[] = [];
     const consumer = (async () => {
-      for await (const r of admitted([1, 2, 3], l)) got.push(r);
+      await ingestThrough(
+        l,
+        (async function* () {
+          yield [rec(1), rec(2)];
+          yield rec(3);
+        })(),
+        got,
+      );
     })();
     await new Promise((r) => setImmediate(r));
     expect(got).toEqual([]); // waiting before the first record
@@ -90,7 +115,7 @@ describe('memory limiter', () => {
     });
     expect(reads).toBe(0);
     const got: number[] = [];
-    for await (const r of admitted([1, 2], l)) got.push(r); // over at start, drained: resumes on the next check
+    await ingestThrough(l, [rec(1), rec(2)], got); // over at start, drained: resumes on the next check
     expect(got).toEqual([1, 2]);
     expect(reads).toBeGreaterThan(0);
     l.stop();

@@ -6,7 +6,12 @@ import { record, workloads } from '../../helpers/otel-record-builders.ts';
 
 /** Runs `f` while Object.prototype has an enumerable property (as a polluting dependency would leave it). */
 function polluted<T>(f: () => T): T {
-  Object.defineProperty(Object.prototype, 'polluted', { value: 'x', enumerable: true, configurable: true, writable: true });
+  Object.defineProperty(Object.prototype, 'polluted', {
+    value: 'x',
+    enumerable: true,
+    configurable: true,
+    writable: true,
+  });
   try {
     return f();
   } finally {
