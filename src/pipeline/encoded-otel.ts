@@ -7,7 +7,7 @@
 // encoder copies the record's bytes; the dead letter gets the record and the input text back.
 
 import type { AckResult, Delivery, DeliveryItem } from '../delivery/index.ts';
-import { toEncodedRecord } from '../exporters/otlp-http/encode-log-record.ts';
+import { encodedBufferOf, encodedLengthOf, toEncodedRecord } from '../exporters/otlp-http/encode-log-record.ts';
 import type { Exporter } from '../model/exporter.ts';
 import type { OtelRecord, Origin } from '../model/records.ts';
 import { RecyclingSlabs, slabText } from '../util/byte-slab.ts';
@@ -63,7 +63,8 @@ class QueuedItem implements DeliveryItem<OtelRecord> {
     this.inputBuffer = inputBytes?.buffer;
     this.inputOffset = inputBytes?.byteOffset ?? 0;
     this.inputLength = inputBytes?.byteLength ?? 0;
-    if (record.encoded !== undefined) slabs.retain(record.encoded);
+    const bytes = encodedBufferOf(record);
+    if (bytes !== undefined) slabs.retainBuffer(bytes);
     if (this.inputBuffer !== undefined) slabs.retainBuffer(this.inputBuffer);
   }
 
@@ -75,13 +76,14 @@ class QueuedItem implements DeliveryItem<OtelRecord> {
 
   /** Bytes held: the record's and the input's. */
   get heldBytes(): number {
-    return (this.record.encoded?.byteLength ?? 0) + this.inputLength;
+    return encodedLengthOf(this.record) + this.inputLength;
   }
 
   ack(result: AckResult): void {
     if (!this.settled) {
       this.settled = true;
-      if (this.record.encoded !== undefined) slabs.release(this.record.encoded);
+      const bytes = encodedBufferOf(this.record);
+      if (bytes !== undefined) slabs.releaseBuffer(bytes);
       if (this.inputBuffer !== undefined) slabs.releaseBuffer(this.inputBuffer);
     }
     this.sourceAck?.(result);
@@ -98,8 +100,10 @@ let lastInput: Uint8Array | undefined;
 function recordOf(plain: OtelRecord): OtelRecord {
   if (plain === lastPlain && lastRecord !== undefined) return lastRecord;
   const rec = toEncodedRecord(plain, copyToSlab);
-  if (rec.encoded !== undefined) slabs.retain(rec.encoded);
-  if (lastRecord?.encoded !== undefined) slabs.release(lastRecord.encoded);
+  const bytes = encodedBufferOf(rec);
+  if (bytes !== undefined) slabs.retainBuffer(bytes);
+  const lastBytes = lastRecord === undefined ? undefined : encodedBufferOf(lastRecord);
+  if (lastBytes !== undefined) slabs.releaseBuffer(lastBytes);
   lastPlain = plain;
   lastRecord = rec;
   return rec;

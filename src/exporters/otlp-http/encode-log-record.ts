@@ -358,6 +358,15 @@ class EncodedOtelRecord implements OtelRecord {
     return new Uint8Array(this.bytes, this.offset, this.length);
   }
 
+  /** The buffer the bytes are in (encodedBufferOf). */
+  get bytesBuffer(): ArrayBufferLike {
+    return this.bytes;
+  }
+
+  get bytesLength(): number {
+    return this.length;
+  }
+
   private timesOf(): readonly [bigint, bigint] {
     if (this.times === undefined) {
       const f = readLogRecord(this.encoded, false);
@@ -407,6 +416,20 @@ class EncodedOtelRecord implements OtelRecord {
   }
 }
 
+/**
+ * Where a record's bytes are, without making a view of them (a queue retains and releases their
+ * slab per item): the buffer and byte length; undefined for a record without bytes.
+ */
+export function encodedBufferOf(rec: OtelRecord): ArrayBufferLike | undefined {
+  if (rec instanceof EncodedOtelRecord) return rec.bytesBuffer;
+  return rec.encoded?.buffer;
+}
+
+export function encodedLengthOf(rec: OtelRecord): number {
+  if (rec instanceof EncodedOtelRecord) return rec.bytesLength;
+  return rec.encoded?.byteLength ?? 0;
+}
+
 let lastIn: OtelRecord | undefined;
 let lastOut: OtelRecord | undefined;
 
@@ -416,7 +439,7 @@ let lastOut: OtelRecord | undefined;
  * those bytes).
  */
 export function toEncodedRecord(rec: OtelRecord, alloc?: ByteAlloc): OtelRecord {
-  if (rec.encoded !== undefined) return rec;
+  if (rec instanceof EncodedOtelRecord || rec.encoded !== undefined) return rec;
   if (alloc !== undefined) return new EncodedOtelRecord(rec.resource, encodeLogRecord(rec, alloc), rec);
   if (rec === lastIn && lastOut !== undefined) return lastOut;
   const out = new EncodedOtelRecord(rec.resource, encodeLogRecord(rec), rec);
