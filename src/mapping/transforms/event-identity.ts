@@ -15,6 +15,7 @@
 //   - a list of small integers (bytes) is one leaf, in order.
 
 import { hash } from 'node:crypto';
+import { uint32ToBase36 } from '../../util/base36.ts';
 import { forInIsOwn } from '../../util/own-keys.ts';
 import type { DataField, DetectedFrom, TraceeEvent } from '../../model/event.ts';
 
@@ -224,7 +225,7 @@ export function canonicalData(fields: readonly DataField[] | undefined): string 
     }
   }
   const count = S[COUNT];
-  return count === 0 ? '' : `${(S[SUM_A] >>> 0).toString(36)}.${(S[SUM_B] >>> 0).toString(36)}.${count}`;
+  return count === 0 ? '' : `${uint32ToBase36(S[SUM_A] >>> 0)}.${uint32ToBase36(S[SUM_B] >>> 0)}.${count}`;
 }
 
 function canonicalDetectedFrom(d: DetectedFrom | undefined, depth = 0): string {
