@@ -75,10 +75,12 @@ export async function* readRecordBatches(
 ): AsyncGenerator<InputRecord[]> {
   const cutter = new RecordCutter(source, opts);
   for await (const chunk of stream) {
-    const batch = Array.from(cutter.chunk(typeof chunk === 'string' ? Buffer.from(chunk) : chunk));
+    const batch: InputRecord[] = [];
+    cutter.chunk(typeof chunk === 'string' ? Buffer.from(chunk) : chunk, batch);
     if (batch.length > 0) yield batch;
   }
-  const rest = Array.from(cutter.end());
+  const rest: InputRecord[] = [];
+  cutter.end(rest);
   if (rest.length > 0) yield rest;
 }
 
@@ -109,8 +111,8 @@ class RecordCutter {
     this.pos = opts.startOffset ?? 0;
   }
 
-  /** The records that end in this chunk (none in document mode: the document is read at the end). */
-  *chunk(chunk: Buffer): Generator<InputRecord> {
+  /** The records that end in this chunk, onto `out` (none in document mode: the document is read at the end). */
+  chunk(chunk: Buffer, out: InputRecord[]): void {
     let buf = chunk;
     if (this.mode === 'document') {
       this.addDoc(buf);
@@ -125,10 +127,10 @@ class RecordCutter {
         return;
       }
       if (this.skipping) {
-        yield this.tooLarge(this.pos + nl + 1);
+        out.push(this.tooLarge(this.pos + nl + 1));
         this.skipping = false;
       } else {
-        yield* this.emitLine(this.takePending(), this.pos + nl + 1);
+        this.emitLine(this.takePending(), this.pos + nl + 1, out);
         if (this.inDocumentMode()) {
           this.addDoc(buf.subarray(nl + 1));
           this.pos += buf.length;
@@ -140,19 +142,19 @@ class RecordCutter {
     }
   }
 
-  /** The stream ended: its unfinished last line, or the whole document's records. */
-  *end(): Generator<InputRecord> {
+  /** The stream ended: its unfinished last line, or the whole document's records, onto `out`. */
+  end(out: InputRecord[]): void {
     if (this.skipping) {
-      yield this.tooLarge(this.pos);
+      out.push(this.tooLarge(this.pos));
     } else if (this.pendingBytes > 0 && this.mode !== 'document') {
-      if (this.opts.keepUnfinishedLine?.() !== false) yield* this.emitLine(this.takePending(), this.pos);
+      if (this.opts.keepUnfinishedLine?.() !== false) this.emitLine(this.takePending(), this.pos, out);
     } else if (this.pendingBytes > 0) {
       this.addDoc(Buffer.concat(this.pending));
     }
-    if (this.mode === 'document') yield* this.documentRecords();
+    if (this.mode === 'document') this.documentRecords(out);
   }
 
-  /** A method, so TypeScript does not narrow the mode across the generator's yields. */
+  /** A method, so TypeScript does not narrow the mode across the calls that change it. */
   private inDocumentMode(): boolean {
     return this.mode === 'document';
   }
@@ -201,14 +203,14 @@ class RecordCutter {
     return r;
   }
 
-  private *emitLine(buf: Buffer, end: number): Generator<InputRecord> {
+  private emitLine(buf: Buffer, end: number, out: InputRecord[]): void {
     this.lineNo++;
     const origin = { source: this.source, line: this.lineNo };
     let text: string;
     try {
       text = utf8.decode(buf);
     } catch {
-      yield this.placed({ kind: 'error', code: 'invalid_utf8', reason: 'line is not valid UTF-8', origin }, end);
+      out.push(this.placed({ kind: 'error', code: 'invalid_utf8', reason: 'line is not valid UTF-8', origin }, end));
       return;
     }
     if (text.endsWith('\r')) text = text.slice(0, -1);
@@ -218,7 +220,7 @@ class RecordCutter {
       this.addDoc(Buffer.from(text + '\n'));
       return;
     }
-    yield this.placed({ kind: 'text', text, origin }, end);
+    out.push(this.placed({ kind: 'text', text, origin }, end));
   }
 
   private addDoc(b: Buffer): void {
@@ -233,17 +235,19 @@ class RecordCutter {
   }
 
   /** Every record of a whole document ends where the document ends: settled together. */
-  private *documentRecords(): Generator<InputRecord> {
+  private documentRecords(out: InputRecord[]): void {
     const origin = { source: this.source, line: 1 };
     if (this.docTooLarge) {
-      yield this.placed(
-        {
-          kind: 'error',
-          code: 'too_large',
-          reason: `JSON document larger than ${this.maxDoc} bytes (${DOCUMENT_MODE})`,
-          origin,
-        },
-        this.pos,
+      out.push(
+        this.placed(
+          {
+            kind: 'error',
+            code: 'too_large',
+            reason: `JSON document larger than ${this.maxDoc} bytes (${DOCUMENT_MODE})`,
+            origin,
+          },
+          this.pos,
+        ),
       );
       return;
     }
@@ -251,18 +255,20 @@ class RecordCutter {
     try {
       text = utf8.decode(Buffer.concat(this.doc));
     } catch {
-      yield this.placed(
-        { kind: 'error', code: 'invalid_utf8', reason: `input is not valid UTF-8 (${DOCUMENT_MODE})`, origin },
-        this.pos,
+      out.push(
+        this.placed(
+          { kind: 'error', code: 'invalid_utf8', reason: `input is not valid UTF-8 (${DOCUMENT_MODE})`, origin },
+          this.pos,
+        ),
       );
       return;
     }
     const pieces = topLevelValues(text);
-    for (const piece of pieces) yield* this.pieceRecords(piece, pieces.length);
+    for (const piece of pieces) this.pieceRecords(piece, pieces.length, out);
   }
 
   /** One top-level value of a document: its event(s), or why it is not one. */
-  private *pieceRecords(piece: { text: string; line: number }, pieceCount: number): Generator<InputRecord> {
+  private pieceRecords(piece: { text: string; line: number }, pieceCount: number, out: InputRecord[]): void {
     const { source, pos } = this;
     let parsed: ReturnType<typeof parseLossless>;
     try {
@@ -274,39 +280,45 @@ class RecordCutter {
       if (lines !== undefined) {
         for (let k = 0; k < lines.length; k++)
           if (lines[k].trim() !== '')
-            yield this.placed({ kind: 'text', text: lines[k], origin: { source, line: piece.line + k } }, pos);
+            out.push(this.placed({ kind: 'text', text: lines[k], origin: { source, line: piece.line + k } }, pos));
         return;
       }
       const deep = err instanceof RangeError;
-      yield this.placed(
-        {
-          kind: 'error',
-          code: deep ? 'too_deep' : 'malformed_json',
-          reason: deep
-            ? `JSON nested too deeply (${DOCUMENT_MODE})`
-            : `malformed JSON document: ${(err as Error).message} (${DOCUMENT_MODE})`,
-          origin: { source, line: piece.line },
-          text: piece.text.slice(0, 1024),
-        },
-        pos,
+      out.push(
+        this.placed(
+          {
+            kind: 'error',
+            code: deep ? 'too_deep' : 'malformed_json',
+            reason: deep
+              ? `JSON nested too deeply (${DOCUMENT_MODE})`
+              : `malformed JSON document: ${(err as Error).message} (${DOCUMENT_MODE})`,
+            origin: { source, line: piece.line },
+            text: piece.text.slice(0, 1024),
+          },
+          pos,
+        ),
       );
       return;
     }
     if (Array.isArray(parsed.value)) {
       for (let i = 0; i < parsed.value.length; i++)
-        yield this.placed(
-          {
-            kind: 'value',
-            value: parsed.value[i],
-            marked: parsed.marked,
-            origin: { source, line: pieceCount === 1 ? i + 1 : piece.line, detail: `array element ${i + 1}` },
-          },
-          pos,
+        out.push(
+          this.placed(
+            {
+              kind: 'value',
+              value: parsed.value[i],
+              marked: parsed.marked,
+              origin: { source, line: pieceCount === 1 ? i + 1 : piece.line, detail: `array element ${i + 1}` },
+            },
+            pos,
+          ),
         );
     } else {
-      yield this.placed(
-        { kind: 'value', value: parsed.value, marked: parsed.marked, origin: { source, line: piece.line } },
-        pos,
+      out.push(
+        this.placed(
+          { kind: 'value', value: parsed.value, marked: parsed.marked, origin: { source, line: piece.line } },
+          pos,
+        ),
       );
     }
   }
