@@ -21,7 +21,7 @@
 
 import type { Resource } from '@opentelemetry/resources';
 import type { OtelRecord } from '../../model/records.ts';
-import { ProtoWriter } from './proto-writer.ts';
+import { ProtoWriter, varintSize } from './proto-writer.ts';
 import { forInIsOwn } from '../../util/own-keys.ts';
 import type { SdkResourceCache } from './sdk-resource-cache.ts';
 import { INSTRUMENTATION_SCOPE } from './to-readable-records.ts';
@@ -90,20 +90,79 @@ const keyFields = new Map<string, Uint8Array>();
 const KEY_FIELDS_MAX = 4096;
 const keyWriter = new ProtoWriter(256);
 
-function writeKeyField(w: ProtoWriter, key: string): void {
+/** The key field bytes of `key`, cached; undefined once the cache is full and `key` is not in it. */
+function keyFieldOf(key: string): Uint8Array | undefined {
   let b = keyFields.get(key);
   if (b === undefined) {
-    if (keyFields.size >= KEY_FIELDS_MAX) {
-      w.byte(T_F1_LEN);
-      w.string(key);
-      return;
-    }
+    if (keyFields.size >= KEY_FIELDS_MAX) return undefined;
     keyWriter.byte(T_F1_LEN);
     keyWriter.string(key);
     b = keyWriter.take();
     keyFields.set(key, b);
   }
-  w.bytes(b);
+  return b;
+}
+
+function writeKeyField(w: ProtoWriter, key: string): void {
+  const b = keyFieldOf(key);
+  if (b !== undefined) {
+    w.bytes(b);
+    return;
+  }
+  w.byte(T_F1_LEN);
+  w.string(key);
+}
+
+/**
+ * A KeyValue (under `tag`) whose value is a short ASCII string, a boolean or a non-negative integer
+ * below 2^28, written in one pass when its length fits one byte (most attributes and data members):
+ * the bytes writeKeyValue writes, without its length fix-ups. False, with nothing written, otherwise.
+ */
+function writeSmallKeyValue(w: ProtoWriter, tag: number, keyField: Uint8Array, value: unknown): boolean {
+  const k = keyField.length;
+  let inner: number; // the AnyValue's length
+  if (typeof value === 'string') {
+    inner = value.length + 2;
+    if (value.length > 127) return false;
+  } else if (typeof value === 'number') {
+    if (!(Number.isInteger(value) && value >= 0 && value < 0x10000000)) return false;
+    inner = 1 + varintSize(value);
+  } else if (typeof value === 'boolean') {
+    inner = 2;
+  } else return false;
+  const kvLen = k + 2 + inner;
+  if (kvLen > 127) return false;
+  w.ensure(kvLen + 2);
+  const buf = w.buf;
+  const start = w.pos;
+  let p = start + 2;
+  for (let i = 0; i < k; i++) buf[p++] = keyField[i];
+  buf[p++] = T_F2_LEN;
+  buf[p++] = inner;
+  if (typeof value === 'string') {
+    buf[p++] = T_STRING;
+    buf[p++] = value.length;
+    for (let i = 0; i < value.length; i++) {
+      const c = value.charCodeAt(i);
+      if (c > 127) return false; // UTF-8 needs more bytes: the general writer
+      buf[p++] = c;
+    }
+  } else if (typeof value === 'number') {
+    buf[p++] = T_INT;
+    let v = value;
+    while (v > 127) {
+      buf[p++] = (v & 127) | 128;
+      v >>>= 7;
+    }
+    buf[p++] = v;
+  } else {
+    buf[p++] = T_BOOL;
+    buf[p++] = value ? 1 : 0;
+  }
+  buf[start] = tag;
+  buf[start + 1] = kvLen;
+  w.pos = p;
+  return true;
 }
 
 /** Each own enumerable key of `obj` as a KeyValue under tag `tag`, in property order (= for-in order over own keys). */
@@ -117,6 +176,8 @@ function writeKeyValues(w: ProtoWriter, obj: Record<string, unknown>, tag: numbe
 }
 
 function writeKeyValue(w: ProtoWriter, tag: number, key: string, value: unknown): void {
+  const keyField = keyFieldOf(key);
+  if (keyField !== undefined && writeSmallKeyValue(w, tag, keyField, value)) return;
   w.byte(tag);
   const kv = w.begin();
   writeKeyField(w, key);
@@ -221,6 +282,7 @@ export function keyFieldBytes(key: string): Uint8Array {
 
 /** One LogRecord.attributes field (KeyValue) from its key field bytes (keyFieldBytes) and value: what writeKeyValues writes for that member. */
 export function writeAttribute(w: ProtoWriter, keyField: Uint8Array, value: unknown): void {
+  if (writeSmallKeyValue(w, 0x32, keyField, value)) return;
   w.byte(0x32); // attributes = 6
   const kv = w.begin();
   w.bytes(keyField);

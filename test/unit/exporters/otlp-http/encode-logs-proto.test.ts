@@ -52,6 +52,29 @@ function mapAll(lines: readonly string[]): OtelRecord[] {
 }
 
 describe('encodeLogsProto: the same bytes as the OTel JS serializer', () => {
+  it("attribute and data values around the one-pass writer's limits (lengths 127/128, ASCII or not, 2^28, sign, booleans)", () => {
+    const [w] = workloads(1);
+    const lengths = [...Array.from({ length: 141 }, (_, n) => n), 300];
+    const strings = lengths.flatMap((n) => [
+      'a'.repeat(n),
+      n > 0 ? 'é' + 'a'.repeat(n - 1) : '',
+      n > 0 ? 'a'.repeat(n - 1) + '\u{1F600}' : '',
+      n > 0 ? 'a'.repeat(n - 1) + '\x7f' : '',
+    ]);
+    const numbers = [0, -0, 1, 127, 128, 16383, 16384, 2 ** 21, 2 ** 28 - 1, 2 ** 28, 2 ** 31, -1, -128, 0.5, 2 ** 53];
+    const keys = ['k', 'k'.repeat(50), 'k'.repeat(110), 'k'.repeat(126), 'ключ'];
+    const recs: OtelRecord[] = [];
+    let i = 0;
+    for (const key of keys)
+      for (const v of [...strings, ...numbers, true, false]) {
+        const attributes = { [key]: v, 'tracee.data': { [key]: v, nested: { [key]: v, list: [v] } } } as never;
+        recs.push(record(w, i++, { attributes }));
+      }
+    const cache = newCache();
+    for (const r of recs) expectSameBytes([r], cache);
+    expectSameBytes(recs, cache);
+  });
+
   it('every sample, one per request and all in one request', () => {
     const recs = mapAll([...sharedSamples(Infinity), ...structuredSamples()].flatMap((s) => s.records));
     expect(recs.length).toBeGreaterThan(20);
