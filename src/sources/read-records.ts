@@ -82,6 +82,8 @@ export async function* readRecordBatches(
   const rest: InputRecord[] = [];
   cutter.end(rest);
   if (rest.length > 0) yield rest;
+  // whole-document input: a batch per top-level value, parsed when ingest asks for it
+  yield* cutter.documentBatches();
 }
 
 /** The state of one stream being cut into records: lines until the content says whole documents. */
@@ -142,7 +144,7 @@ class RecordCutter {
     }
   }
 
-  /** The stream ended: its unfinished last line, or the whole document's records, onto `out`. */
+  /** The stream ended: its unfinished last line onto `out` (whole-document input: documentBatches). */
   end(out: InputRecord[]): void {
     if (this.skipping) {
       out.push(this.tooLarge(this.pos));
@@ -151,7 +153,23 @@ class RecordCutter {
     } else if (this.pendingBytes > 0) {
       this.addDoc(Buffer.concat(this.pending));
     }
-    if (this.mode === 'document') this.documentRecords(out);
+  }
+
+  /**
+   * After end(): the records of whole-document input, a batch per top-level value, each parsed only
+   * when it is asked for (a `jq .` stream of many events is not held parsed all at once). None in
+   * line mode.
+   */
+  *documentBatches(): Generator<InputRecord[]> {
+    if (this.mode !== 'document') return;
+    const head: InputRecord[] = [];
+    const pieces = this.documentPieces(head);
+    if (head.length > 0) yield head;
+    for (const piece of pieces ?? []) {
+      const batch: InputRecord[] = [];
+      this.pieceRecords(piece, pieces!.length, batch);
+      if (batch.length > 0) yield batch;
+    }
   }
 
   /** A method, so TypeScript does not narrow the mode across the calls that change it. */
@@ -234,8 +252,11 @@ class RecordCutter {
     this.doc.push(b);
   }
 
-  /** Every record of a whole document ends where the document ends: settled together. */
-  private documentRecords(out: InputRecord[]): void {
+  /**
+   * The top-level values of the whole document (every record of it ends where the document ends:
+   * settled together), or undefined with its rejection onto `out`.
+   */
+  private documentPieces(out: InputRecord[]): Array<{ text: string; line: number }> | undefined {
     const origin = { source: this.source, line: 1 };
     if (this.docTooLarge) {
       out.push(
@@ -249,7 +270,7 @@ class RecordCutter {
           this.pos,
         ),
       );
-      return;
+      return undefined;
     }
     let text: string;
     try {
@@ -261,10 +282,9 @@ class RecordCutter {
           this.pos,
         ),
       );
-      return;
+      return undefined;
     }
-    const pieces = topLevelValues(text);
-    for (const piece of pieces) this.pieceRecords(piece, pieces.length, out);
+    return topLevelValues(text);
   }
 
   /** One top-level value of a document: its event(s), or why it is not one. */

@@ -133,6 +133,8 @@ function encodeSlot(target: ExportTarget, k: number, out: Processed[], transfer:
     for (let i = 0; i < n; i++) {
       const rec = mappedAt(out, i, k) as OtelRecord | undefined;
       if (rec === undefined) continue;
+      // a plain record (workers map with toOtel, never toOtelEncoded): the rest spread copies its own
+      // fields; a record carrying bytes (encode-log-record.ts) keeps them behind getters the spread would miss
       const { resource, ...rest } = rec;
       let r = indexOf.get(resource);
       if (r === undefined) {

@@ -33,3 +33,18 @@ describe('body writers: one per send in progress, reused', () => {
     expect(pool.idle).toBe(2);
   });
 });
+
+describe('body writers: the capacity kept', () => {
+  it('is the doubling capacity at or above the largest request, whatever the limit', () => {
+    const pool = createBodyWriters(5_000_000); // not a power of two: kept up to 8 MiB
+    const w = pool.take();
+    w.raw(new Uint8Array(4_500_000));
+    expect(w.buf.length).toBe(8 * 1024 * 1024);
+    pool.give(w);
+    expect(pool.idle).toBe(1);
+    const big = pool.take();
+    big.raw(new Uint8Array(9_000_000));
+    pool.give(big);
+    expect(pool.idle).toBe(0);
+  });
+});

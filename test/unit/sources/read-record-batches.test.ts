@@ -1,0 +1,52 @@
+// readRecordBatches: what ingest takes from a pull source. Lines come in a batch per chunk read;
+// whole-document input (pretty-printed events one after another, an array) in a batch per top-level
+// value, parsed only when its batch is asked for.
+
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { type InputRecord, readRecordBatches, readRecords } from '../../../src/sources/read-records.ts';
+
+/** An event with an exact ns timestamp (past 2^53, as Tracee writes it), on one line or pretty-printed. */
+const line = (i: number) => `{"eventName":"open","timestamp":170000000000000000${i},"args":[]}`;
+const pretty = (i: number) => `{\n  "eventName": "open",\n  "timestamp": 170000000000000000${i},\n  "args": []\n}`;
+
+async function batchesOf(chunks: string[]): Promise<InputRecord[][]> {
+  const out: InputRecord[][] = [];
+  for await (const b of readRecordBatches(Readable.from(chunks.map((c) => Buffer.from(c))), 'test')) out.push(b);
+  return out;
+}
+
+describe('readRecordBatches', () => {
+  it('lines: one batch per chunk, holding the lines that end in it, with their lines and ends', async () => {
+    const l = line;
+    const batches = await batchesOf([`${l(1)}\n${l(2)}\n${l(3).slice(0, 10)}`, `${l(3).slice(10)}\n${l(4)}`]);
+    expect(batches.map((b) => b.map((r) => r.origin.line))).toEqual([[1, 2], [3], [4]]);
+    expect(batches.flat().every((r) => r.kind === 'text')).toBe(true);
+    expect(batches[0][1].end).toBe(l(1).length + 1 + l(2).length + 1);
+  });
+
+  it('pretty-printed documents one after another: a batch per document, each parsed when asked for', async () => {
+    const text = [1, 2, 3].map(pretty).join('\n');
+    const gen = readRecordBatches(Readable.from([Buffer.from(text)]), 'test');
+    const first = await gen.next();
+    expect((first.value as InputRecord[]).map((r) => r.kind)).toEqual(['value']);
+    const rest: InputRecord[][] = [];
+    for await (const b of gen) rest.push(b);
+    expect(rest.map((b) => b.length)).toEqual([1, 1]);
+    const all = [first.value as InputRecord[], ...rest].flat();
+    expect(all.map((r) => (r.kind === 'value' ? (r.value as { timestamp: unknown }).timestamp : r.kind))).toEqual([
+      1_700_000_000_000_000_001n,
+      1_700_000_000_000_000_002n,
+      1_700_000_000_000_000_003n,
+    ]);
+  });
+
+  it('a JSON array: one batch of its elements; readRecords gives the same records one by one', async () => {
+    const text = `[\n${[1, 2, 3].map(pretty).join(',\n')}\n]`;
+    const batches = await batchesOf([text]);
+    expect(batches.map((b) => b.length)).toEqual([3]);
+    const flat: InputRecord[] = [];
+    for await (const r of readRecords(Readable.from([Buffer.from(text)]), 'test')) flat.push(r);
+    expect(flat.map((r) => r.origin)).toEqual(batches[0].map((r) => r.origin));
+  });
+});
