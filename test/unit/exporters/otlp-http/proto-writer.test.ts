@@ -10,7 +10,8 @@ describe('ProtoWriter.fixed64: 8 bytes little-endian, modulo 2^64', () => {
     for (const v of [...values, ...edge]) w.fixed64(v);
     const expected = Buffer.alloc(1 + 8 * (values.length + edge.length));
     expected[0] = 0x59;
-    [...values, ...edge].forEach((v, i) => expected.writeBigUInt64LE(BigInt.asUintN(64, v), 1 + 8 * i));
+    const all = [...values, ...edge];
+    for (let i = 0; i < all.length; i++) expected.writeBigUInt64LE(BigInt.asUintN(64, all[i]), 1 + 8 * i);
     expect(Buffer.from(w.take())).toEqual(expected);
   });
 });
