@@ -55,7 +55,6 @@ interface FlushWaiter {
  * record without a promise of its own per event).
  */
 export const PUSHED: Promise<void> = Promise.resolve();
-const RESOLVED = PUSHED;
 
 export function createDelivery<R>(
   exporter: Exporter<R>,
@@ -99,11 +98,11 @@ export function createDelivery<R>(
     if (blocked.admitsNow(size)) {
       accept(item, size);
       pump();
-      return RESOLVED;
+      return PUSHED;
     }
     if (o.whenFull === 'drop_newest') {
       ledger.droppedItem(item, 'queue_full');
-      return RESOLVED;
+      return PUSHED;
     }
     const accepted = blocked.wait({ item, size, hold: false }, size);
     pump(); // a full queue is a due batch: do not wait for the interval
@@ -123,7 +122,7 @@ export function createDelivery<R>(
             return Promise.reject(new Error(`delivery to ${exporter.name} shut down before the item was accepted`));
           accept(item, size);
           pump();
-          return RESOLVED;
+          return PUSHED;
         },
         () => {
           queue.unhold(size);
@@ -140,7 +139,7 @@ export function createDelivery<R>(
       return Promise.resolve({
         commit: () => {
           ledger.droppedItem(item, 'queue_full');
-          return RESOLVED;
+          return PUSHED;
         },
         cancel: () => {},
       });
@@ -238,11 +237,11 @@ export function createDelivery<R>(
   }
 
   function flush(): Promise<void> {
-    if (lifecycle === 'closed') return RESOLVED;
+    if (lifecycle === 'closed') return Promise.resolve();
     // blocked pushes count; reservations do not (they may be withdrawn: a target never reached)
     const pushes = blocked.count((b) => !b.hold);
     const target = queue.headSeq + queue.length + pushes;
-    if (lowWater() >= target) return RESOLVED;
+    if (lowWater() >= target) return Promise.resolve();
     batcher.hurryUntil(target);
     const done = new Promise<void>((resolve, reject) => {
       flushWaiters.push({ target, resolve, reject });

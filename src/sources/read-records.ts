@@ -165,9 +165,10 @@ class RecordCutter {
     const head: InputRecord[] = [];
     const pieces = this.documentPieces(head);
     if (head.length > 0) yield head;
-    for (const piece of pieces ?? []) {
+    if (pieces === undefined) return;
+    for (const piece of pieces) {
       const batch: InputRecord[] = [];
-      this.pieceRecords(piece, pieces!.length, batch);
+      this.pieceRecords(piece, pieces.length, batch);
       if (batch.length > 0) yield batch;
     }
   }

@@ -103,16 +103,6 @@ function keyFieldOf(key: string): Uint8Array | undefined {
   return b;
 }
 
-function writeKeyField(w: ProtoWriter, key: string): void {
-  const b = keyFieldOf(key);
-  if (b !== undefined) {
-    w.bytes(b);
-    return;
-  }
-  w.byte(T_F1_LEN);
-  w.string(key);
-}
-
 /**
  * A KeyValue (under `tag`) whose value is a short ASCII string, a boolean or a non-negative integer
  * below 2^28, written in one pass when its length fits one byte (most attributes and data members):
@@ -122,8 +112,7 @@ function writeSmallKeyValue(w: ProtoWriter, tag: number, keyField: Uint8Array, v
   const k = keyField.length;
   let inner: number; // the AnyValue's length
   if (typeof value === 'string') {
-    inner = value.length + 2;
-    if (value.length > 127) return false;
+    inner = value.length + 2; // a string over 123 characters fails the kvLen test below
   } else if (typeof value === 'number') {
     if (!(Number.isInteger(value) && value >= 0 && value < 0x10000000)) return false;
     inner = 1 + varintSize(value);
@@ -180,7 +169,11 @@ function writeKeyValue(w: ProtoWriter, tag: number, key: string, value: unknown)
   if (keyField !== undefined && writeSmallKeyValue(w, tag, keyField, value)) return;
   w.byte(tag);
   const kv = w.begin();
-  writeKeyField(w, key);
+  if (keyField !== undefined) w.bytes(keyField);
+  else {
+    w.byte(T_F1_LEN); // past the cache's bound: encoded each time
+    w.string(key);
+  }
   w.byte(T_F2_LEN);
   const v = w.begin();
   writeAnyValue(w, value);
