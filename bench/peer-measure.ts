@@ -49,10 +49,14 @@ export interface PipelineRun {
   peakRssMb: number;
 }
 
-/** One pair: ours and the peer, run back to back on the same input into the same sink. */
+/**
+ * One pair: ours and the peer, run back to back on the same input into the same sink; with
+ * `--vs <ref>`, also `base`: the installed command of that commit, in the same round.
+ */
 export interface PeerPair {
   ours: PipelineRun;
   peer: PipelineRun;
+  base?: PipelineRun;
 }
 
 export interface PeerRatios {
@@ -63,12 +67,25 @@ export interface PeerRatios {
   rssMb: { ours: Spread; peer: Spread };
   cpuSecondsPer100k: { ours: Spread; peer: Spread };
   eventsPerSecond: { ours: Spread; peer: Spread };
+  /** With a base build in every pair: ours against it, and it against the peer, per pair. */
+  vsBase?: {
+    /** ours CPU per event / the base's (below 1: this build uses less CPU). */
+    cpuPerEvent: Spread;
+    /** ours events/s / the base's. */
+    eventsPerSec: Spread;
+    /** the base's CPU per event / the peer's (what ours's cpuPerEvent was before). */
+    baseCpuPerEvent: Spread;
+    rssMb: Spread;
+  };
 }
 
 /** Ratios are taken within each pair (the two runs saw the same machine load), then medians over pairs. */
 export function peerRatios(pairs: PeerPair[]): PeerRatios {
   const perEvent = (r: PipelineRun) => r.cpuSeconds / r.events;
   const eps = (r: PipelineRun) => r.events / r.seconds;
+  if (pairs.some((p) => p.base === undefined) && pairs.some((p) => p.base !== undefined))
+    throw new Error('peerRatios: a base run in some pairs only');
+  const withBase = pairs.filter((p): p is PeerPair & { base: PipelineRun } => p.base !== undefined);
   return {
     cpuPerEvent: spread(pairs.map((p) => perEvent(p.ours) / perEvent(p.peer))),
     eventsPerSec: spread(pairs.map((p) => eps(p.ours) / eps(p.peer))),
@@ -78,24 +95,41 @@ export function peerRatios(pairs: PeerPair[]): PeerRatios {
       peer: spread(pairs.map((p) => perEvent(p.peer) * 1e5)),
     },
     eventsPerSecond: { ours: spread(pairs.map((p) => eps(p.ours))), peer: spread(pairs.map((p) => eps(p.peer))) },
+    vsBase:
+      withBase.length === 0
+        ? undefined
+        : {
+            cpuPerEvent: spread(withBase.map((p) => perEvent(p.ours) / perEvent(p.base))),
+            eventsPerSec: spread(withBase.map((p) => eps(p.ours) / eps(p.base))),
+            baseCpuPerEvent: spread(withBase.map((p) => perEvent(p.base) / perEvent(p.peer))),
+            rssMb: spread(withBase.map((p) => p.base.peakRssMb)),
+          },
   };
 }
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
-/** The `--json` line the issue (#16) asks for: medians over the pairs. */
-export function peerJson(
-  events: number,
-  r: PeerRatios,
-): {
+export interface PeerJson {
   peer: {
     events: number;
     cpu_per_event_ratio: number;
     rss_mb: { ours: number; peer: number };
     events_per_s_ratio: number;
   };
-} {
-  return {
+  /** With `--vs <ref>`: this build against that commit's, measured in the same pairs. */
+  vs?: {
+    ref: string;
+    commit: string;
+    cpu_per_event_ratio: number;
+    events_per_s_ratio: number;
+    base_cpu_per_event_ratio_to_peer: number;
+    base_rss_mb: number;
+  };
+}
+
+/** The `--json` line the issue (#16) asks for: medians over the pairs. */
+export function peerJson(events: number, r: PeerRatios, base?: { ref: string; commit: string }): PeerJson {
+  const out: PeerJson = {
     peer: {
       events,
       cpu_per_event_ratio: round2(r.cpuPerEvent.median),
@@ -103,6 +137,15 @@ export function peerJson(
       events_per_s_ratio: round2(r.eventsPerSec.median),
     },
   };
+  if (base !== undefined && r.vsBase !== undefined)
+    out.vs = {
+      ...base,
+      cpu_per_event_ratio: round2(r.vsBase.cpuPerEvent.median),
+      events_per_s_ratio: round2(r.vsBase.eventsPerSec.median),
+      base_cpu_per_event_ratio_to_peer: round2(r.vsBase.baseCpuPerEvent.median),
+      base_rss_mb: Math.round(r.vsBase.rssMb.median),
+    };
+  return out;
 }
 
 /**

@@ -1,4 +1,4 @@
-// npm run bench -- --peer [--json] [--times 10] [--pairs 3] [--quick (= --times 1)] [--sources]
+// npm run bench -- --peer [--json] [--times 10] [--pairs 3] [--quick (= --times 1)] [--sources] [--vs <ref>]
 // tracee-exporter next to the pipeline users would run instead: the OpenTelemetry Collector contrib
 // 0.161 built from test/peer-collector/ (file_log + json_parser + the OTTL renames + batch + otlp_http,
 // protobuf + gzip; scripts/services/peer-collector.sh builds and caches it, cold: minutes).
@@ -10,6 +10,10 @@
 // include start-up. Ratios are taken within each pair; medians over the pairs (min/median/max in the
 // human output). Ours: `tracee-exporter run` with default settings, the installed package's bin
 // (bench/installed.ts; --sources: the checkout's bin, which runs the TypeScript sources).
+// --vs <ref>: the installed command of another commit (a tag, branch or hash; bench/installed.ts
+// installRef) runs too, in every pair (base, ours, peer; the order of base and ours alternates), so a
+// change is measured against its base in the same rounds: CPU per event on this machine drifts ±15%
+// between hours, and ratios only compare within a round.
 // No Elasticsearch peer: the Collector's elasticsearch exporter
 // (opentelemetry-collector-contrib/exporter/elasticsearchexporter) is not served by the Go module proxy.
 
@@ -18,7 +22,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { installPackage } from './installed.ts';
+import { installPackage, installRef } from './installed.ts';
 import { startCountingSink, type CountingSink } from './peer-sink.ts';
 import {
   cpuSecondsFromStat,
@@ -145,6 +149,10 @@ export async function benchPeer(argv: string[]): Promise<void> {
   const buildS = (performance.now() - buildStart) / 1000;
   // the installed command through its bin, as users run it (the bin caps V8's heap, see bench/installed.ts)
   const oursEntry = argv.includes('--sources') ? path.join(ROOT, 'bin/tracee-exporter.js') : installPackage(json);
+  const vsRef = value(argv, '--vs');
+  if (argv.includes('--vs') && (vsRef === undefined || vsRef.startsWith('--')))
+    throw new Error('--vs needs a git ref (a tag, branch or commit of this repository)');
+  const base = vsRef === undefined ? undefined : { ref: vsRef, ...installRef(vsRef, json) };
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracee-peer-bench-'));
   const sink = await startCountingSink();
@@ -161,28 +169,32 @@ export async function benchPeer(argv: string[]): Promise<void> {
       Object.entries(process.env).filter(([k]) => !k.startsWith('OTEL_') && !k.startsWith('TRACEE_EXPORTER_')),
     );
     log(
-      `peer bench: ${events} events (${times}x the DNS capture), ${pairs} pairs; ours: ${argv.includes('--sources') ? 'the checkout (TypeScript sources)' : 'the installed package'}; peer: ${peerBin} (${buildS.toFixed(1)} s to build or find)`,
+      `peer bench: ${events} events (${times}x the DNS capture), ${pairs} pairs; ours: ${argv.includes('--sources') ? 'the checkout (TypeScript sources)' : 'the installed package'}${base ? `; base: ${base.ref} (${base.commit.slice(0, 12)}, installed)` : ''}; peer: ${peerBin} (${buildS.toFixed(1)} s to build or find)`,
     );
+    const runOurs = (name: string, entry: string) =>
+      runOnce(name, process.execPath, [entry, 'run', '--config', oursConfig], env, sink, events, ticks);
     const results: PeerPair[] = [];
     for (let p = 0; p < pairs; p++) {
-      const ours = await runOnce(
-        'ours',
-        process.execPath,
-        [oursEntry, 'run', '--config', oursConfig],
-        env,
-        sink,
-        events,
-        ticks,
-      );
+      let ours: PipelineRun;
+      let baseRun: PipelineRun | undefined;
+      if (base === undefined) ours = await runOurs('ours', oursEntry);
+      else if (p % 2 === 0) {
+        baseRun = await runOurs('base', base.bin);
+        ours = await runOurs('ours', oursEntry);
+      } else {
+        ours = await runOurs('ours', oursEntry);
+        baseRun = await runOurs('base', base.bin);
+      }
       const peer = await runOnce('peer', peerBin, [`--config=file:${peerConfig}`], env, sink, events, ticks);
-      results.push({ ours, peer });
+      results.push(baseRun === undefined ? { ours, peer } : { ours, peer, base: baseRun });
       const f = (r: PipelineRun) =>
         `${r.seconds.toFixed(1)} s, ${r.cpuSeconds.toFixed(1)} CPU-s, ${Math.round(r.peakRssMb)} MB`;
-      log(`  pair ${p + 1}: ours ${f(ours)} | peer ${f(peer)}`);
+      log(`  pair ${p + 1}: ${baseRun ? `base ${f(baseRun)} | ` : ''}ours ${f(ours)} | peer ${f(peer)}`);
     }
     const r = peerRatios(results);
     if (json) {
-      console.log(JSON.stringify({ ...peerJson(events, r), note: NO_ELASTICSEARCH_PEER }));
+      const b = base === undefined ? undefined : { ref: base.ref, commit: base.commit };
+      console.log(JSON.stringify({ ...peerJson(events, r, b), note: NO_ELASTICSEARCH_PEER }));
       return;
     }
     const s = (x: Spread, d = 2) => `${x.min.toFixed(d)} / ${x.median.toFixed(d)} / ${x.max.toFixed(d)}`;
@@ -195,6 +207,13 @@ export async function benchPeer(argv: string[]): Promise<void> {
     );
     console.log(`  peak RSS MB, ours              ${s(r.rssMb.ours, 0)}`);
     console.log(`  peak RSS MB, peer              ${s(r.rssMb.peer, 0)}`);
+    if (base !== undefined && r.vsBase !== undefined) {
+      console.log(`against ${base.ref} (${base.commit.slice(0, 12)}), in the same pairs`);
+      console.log(`  CPU per event, ours / base     ${s(r.vsBase.cpuPerEvent)}`);
+      console.log(`  events/s, ours / base          ${s(r.vsBase.eventsPerSec)}`);
+      console.log(`  CPU per event, base / peer     ${s(r.vsBase.baseCpuPerEvent)}`);
+      console.log(`  peak RSS MB, base              ${s(r.vsBase.rssMb, 0)}`);
+    }
     console.log(`  ${NO_ELASTICSEARCH_PEER}`);
   } finally {
     await sink.close();

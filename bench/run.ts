@@ -2,7 +2,8 @@
 //   [-- --soak [--duration 300] [--quick] (overload, outage and drain against a fake slow sink, see bench/soak.ts)]
 //   [-- --memory [--json] [--collector] [--runs N] [--sources] (peak RSS, events/s, CPU/event of the command, file → OTLP, see bench/memory.ts)]
 //   [-- --startup [--runs 7] (start-up of the installed command beside `node -e 0`, see bench/startup.ts)]
-//   [-- --peer [--times 10] [--pairs 3] (file -> OTLP next to the OpenTelemetry Collector, see bench/peer.ts)]
+//   [-- --peer [--times 10] [--pairs 3] [--vs <git ref>] (file -> OTLP next to the OpenTelemetry Collector, and
+//    with --vs next to that commit's build in the same pairs, see bench/peer.ts)]
 //   [-- --exporters [--times 2] [--pairs 1] [--json] (kafka and opensearch into the real servers, ratio to otlp_http
 //    in the same run; an absent server is named and its rows left out, see bench/exporters.ts)]
 // Throughput on one core, each figure next to a baseline measured in the same run. The machine's

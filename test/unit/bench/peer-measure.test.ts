@@ -78,6 +78,52 @@ describe('peer bench: ratio math', () => {
   });
 });
 
+describe('peer bench: --vs <ref> (a base build in every pair)', () => {
+  const run = (seconds: number, cpuSeconds: number, peakRssMb = 100) => ({
+    events: 1000,
+    seconds,
+    cpuSeconds,
+    peakRssMb,
+  });
+
+  it('takes ours over the base and the base over the peer within each pair, then medians', () => {
+    const pairs = [
+      { base: run(10, 5, 130), ours: run(8, 4), peer: run(20, 10) },
+      // a loaded round: all slower, the within-pair ratios stay comparable
+      { base: run(20, 10, 140), ours: run(20, 9), peer: run(40, 20) },
+      { base: run(10, 4, 135), ours: run(5, 4), peer: run(10, 10) },
+    ];
+    const r = peerRatios(pairs);
+    expect(r.vsBase?.cpuPerEvent.min).toBeCloseTo(0.8, 10);
+    expect(r.vsBase?.cpuPerEvent.median).toBeCloseTo(0.9, 10);
+    expect(r.vsBase?.cpuPerEvent.max).toBeCloseTo(1, 10);
+    expect(r.vsBase?.eventsPerSec.median).toBeCloseTo(1.25, 10);
+    expect(r.vsBase?.baseCpuPerEvent).toEqual({ min: 0.4, median: 0.5, max: 0.5 });
+    expect(r.vsBase?.rssMb.median).toBe(135);
+    expect(peerJson(1000, r, { ref: 'main~3', commit: 'abc' }).vs).toEqual({
+      ref: 'main~3',
+      commit: 'abc',
+      cpu_per_event_ratio: 0.9,
+      events_per_s_ratio: 1.25,
+      base_cpu_per_event_ratio_to_peer: 0.5,
+      base_rss_mb: 135,
+    });
+  });
+
+  it('without a base there is no comparison, and a base in some pairs only is an error', () => {
+    expect(peerRatios([{ ours: run(1, 1), peer: run(1, 2) }]).vsBase).toBeUndefined();
+    expect(
+      peerJson(1000, peerRatios([{ ours: run(1, 1), peer: run(1, 2) }]), { ref: 'x', commit: 'y' }).vs,
+    ).toBeUndefined();
+    expect(() =>
+      peerRatios([
+        { ours: run(1, 1), peer: run(1, 2) },
+        { base: run(1, 1), ours: run(1, 1), peer: run(1, 2) },
+      ]),
+    ).toThrow(/some pairs only/);
+  });
+});
+
 describe('peer bench: configurations', () => {
   it('the Collector reads the file from the beginning, parses JSON with exact ns timestamps, renames, and sends OTLP/HTTP protobuf+gzip', () => {
     const c = parse(peerCollectorConfig('/tmp/in put.ndjson', 'http://127.0.0.1:1234'));
