@@ -4,7 +4,7 @@
 
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { type InputRecord, readRecordBatches, readRecords } from '../../../src/sources/read-records.ts';
+import { BATCH_BYTES, type InputRecord, readRecordBatches, readRecords } from '../../../src/sources/read-records.ts';
 
 /** An event with an exact ns timestamp (past 2^53, as Tracee writes it), on one line or pretty-printed. */
 const line = (i: number) => `{"eventName":"open","timestamp":170000000000000000${i},"args":[]}`;
@@ -23,6 +23,30 @@ describe('readRecordBatches', () => {
     expect(batches.map((b) => b.map((r) => r.origin.line))).toEqual([[1, 2], [3], [4]]);
     expect(batches.flat().every((r) => r.kind === 'text')).toBe(true);
     expect(batches[0][1].end).toBe(l(1).length + 1 + l(2).length + 1);
+  });
+
+  it('a chunk over BATCH_BYTES (a file source reads 256 KiB) comes in a batch per BATCH_BYTES of it, no line cut or lost', async () => {
+    // lines with a 3-byte character, so that pieces end inside lines and inside characters
+    const lines = Array.from(
+      { length: 2000 },
+      (_, i) => `{"eventName":"open","i":${i},"path":"/tmp/€${'x'.repeat(i % 300)}"}`,
+    );
+    const chunk = Buffer.from(lines.map((l) => `${l}\n`).join(''));
+    expect(chunk.length).toBeGreaterThan(4 * BATCH_BYTES);
+    const batches: InputRecord[][] = [];
+    for await (const b of readRecordBatches(Readable.from([chunk]), 'test')) batches.push(b);
+    expect(batches.length).toBe(Math.ceil(chunk.length / BATCH_BYTES));
+    const all = batches.flat();
+    expect(all.map((r) => (r.kind === 'text' ? r.text : r.kind))).toEqual(lines);
+    expect(all.map((r) => r.origin.line)).toEqual(lines.map((_l, i) => i + 1));
+    expect(all.at(-1)!.end).toBe(chunk.length);
+    // each batch holds the lines that end in its piece of the chunk
+    for (let k = 0; k < batches.length; k++) {
+      for (const r of batches[k]) {
+        expect(r.end!).toBeGreaterThan(k * BATCH_BYTES);
+        expect(r.end!).toBeLessThanOrEqual((k + 1) * BATCH_BYTES);
+      }
+    }
   });
 
   it('pretty-printed documents one after another: a batch per document, each parsed when asked for', async () => {
