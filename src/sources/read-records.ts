@@ -4,6 +4,7 @@
 // after another as `jq .` prints them, or a JSON array of events). Lines over the size limit are
 // skipped without being buffered, invalid UTF-8 is reported, and nothing here throws on bad input.
 
+import { isUtf8 } from 'node:buffer';
 import type { Readable } from 'node:stream';
 import type { Origin } from '../model/records.ts';
 import { parseLossless } from '../util/lossless-json.ts';
@@ -54,6 +55,8 @@ export interface ReadOptions {
 
 const NEWLINE = 0x0a;
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+/** What `utf8.decode` does with a byte-order mark at the start of a line (each line is decoded alone). */
+const withoutBom = (text: string) => (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
 
 /**
  * A batch holds the records of at most this many bytes of a chunk (a file source reads 256 KiB at a
@@ -130,33 +133,48 @@ class RecordCutter {
 
   /** The records that end in this chunk, onto `out` (none in document mode: the document is read at the end). */
   chunk(chunk: Buffer, out: InputRecord[]): void {
-    let buf = chunk;
     if (this.mode === 'document') {
-      this.addDoc(buf);
-      this.pos += buf.length;
+      this.addDoc(chunk);
+      this.pos += chunk.length;
       return;
     }
-    while (buf.length > 0) {
-      const nl = buf.indexOf(NEWLINE);
-      this.hold(nl < 0 ? buf : buf.subarray(0, nl));
+    const n = chunk.length;
+    // Lines that start and end in this chunk are decoded from it by offset, without a view per line,
+    // once the bytes of all of them were found valid UTF-8 at once (else each line is decoded alone,
+    // so that the invalid one is reported and the others are not).
+    let plainTo = -1;
+    let at = 0;
+    while (at < n) {
+      const nl = chunk.indexOf(NEWLINE, at);
       if (nl < 0) {
-        this.pos += buf.length;
-        return;
+        this.hold(at === 0 ? chunk : chunk.subarray(at));
+        break;
       }
-      if (this.skipping) {
-        out.push(this.tooLarge(this.pos + nl + 1));
-        this.skipping = false;
-      } else {
-        this.emitLine(this.takePending(), this.pos + nl + 1, out);
-        if (this.inDocumentMode()) {
-          this.addDoc(buf.subarray(nl + 1));
-          this.pos += buf.length;
-          return;
+      const end = this.pos + nl + 1;
+      if (this.pendingBytes === 0 && !this.skipping) {
+        if (nl - at > this.maxLine) out.push(this.tooLarge(end));
+        else {
+          if (plainTo < 0) {
+            const last = chunk.lastIndexOf(NEWLINE);
+            plainTo = isUtf8(chunk.subarray(at, last)) ? last : 0;
+          }
+          if (nl <= plainTo) this.emitText(withoutBom(chunk.toString('utf8', at, nl)), end, out);
+          else this.emitLine(chunk.subarray(at, nl), end, out);
         }
+      } else {
+        this.hold(chunk.subarray(at, nl));
+        if (this.skipping) {
+          out.push(this.tooLarge(end));
+          this.skipping = false;
+        } else this.emitLine(this.takePending(), end, out);
       }
-      buf = buf.subarray(nl + 1);
-      this.pos += nl + 1;
+      if (this.inDocumentMode()) {
+        this.addDoc(chunk.subarray(nl + 1));
+        break;
+      }
+      at = nl + 1;
     }
+    this.pos += n;
   }
 
   /** The stream ended: its unfinished last line onto `out` (whole-document input: documentBatches). */
@@ -238,15 +256,22 @@ class RecordCutter {
   }
 
   private emitLine(buf: Buffer, end: number, out: InputRecord[]): void {
-    this.lineNo++;
-    const origin = { source: this.source, line: this.lineNo };
     let text: string;
     try {
       text = utf8.decode(buf);
     } catch {
+      this.lineNo++;
+      const origin = { source: this.source, line: this.lineNo };
       out.push(this.placed({ kind: 'error', code: 'invalid_utf8', reason: 'line is not valid UTF-8', origin }, end));
       return;
     }
+    this.emitText(text, end, out);
+  }
+
+  /** A line's text, decoded (without the byte-order mark at its start that the decoder leaves out). */
+  private emitText(decoded: string, end: number, out: InputRecord[]): void {
+    this.lineNo++;
+    let text = decoded;
     if (text.endsWith('\r')) text = text.slice(0, -1);
     if (text.trim() === '') return;
     if (this.mode === 'unknown') this.mode = startsDocument(text) ? 'document' : 'lines';
@@ -254,7 +279,7 @@ class RecordCutter {
       this.addDoc(Buffer.from(text + '\n'));
       return;
     }
-    out.push(this.placed({ kind: 'text', text, origin }, end));
+    out.push(this.placed({ kind: 'text', text, origin: { source: this.source, line: this.lineNo } }, end));
   }
 
   private addDoc(b: Buffer): void {

@@ -49,6 +49,59 @@ describe('readRecordBatches', () => {
     }
   });
 
+  it('lines cut from chunks at random places read as each line decoded alone: invalid UTF-8, BOM, CR, blank lines', async () => {
+    // The reference: the whole input split at its newlines, each line decoded by a fatal decoder
+    // (which leaves out one byte-order mark at its start). Lines are cut from a chunk by offset
+    // once all its lines were found valid UTF-8; this checks that path against per-line decoding.
+    const decoder = new TextDecoder('utf-8', { fatal: true });
+    const pieces: Buffer[] = [
+      Buffer.from('{"eventName":"open","path":"/tmp/€ü𝄞"}'),
+      Buffer.from('{"eventName":"x"}\r'),
+      Buffer.from('\ufeff{"eventName":"bom"}'),
+      Buffer.from('\ufeff\ufeff{"eventName":"two boms"}'),
+      Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]), // invalid UTF-8
+      Buffer.from([0x7b, 0x22, 0xe2, 0x82, 0x22, 0x7d]), // a cut 3-byte character
+      Buffer.from('   '),
+      Buffer.from(''),
+      Buffer.from(`{"eventName":"long","x":"${'y'.repeat(3000)}"}`),
+    ];
+    let seed = 7;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    for (let round = 0; round < 40; round++) {
+      const lines = Array.from({ length: 30 + rnd(60) }, () => pieces[rnd(pieces.length)]);
+      lines[0] = pieces[0]; // the first line decides NDJSON (not a document)
+      const input = Buffer.concat(lines.flatMap((l) => [l, Buffer.from('\n')]));
+      const expected: Array<string | number> = [];
+      lines.forEach((l, i) => {
+        let text: string;
+        try {
+          text = decoder.decode(l);
+        } catch {
+          expected.push(i + 1);
+          return;
+        }
+        if (text.endsWith('\r')) text = text.slice(0, -1);
+        if (text.trim() !== '') expected.push(text);
+      });
+      const chunks: Buffer[] = [];
+      for (let at = 0; at < input.length; ) {
+        const size = 1 + rnd(round % 2 === 0 ? 200 : 9000);
+        chunks.push(input.subarray(at, at + size));
+        at += size;
+      }
+      const got: Array<string | number> = [];
+      for await (const b of readRecordBatches(Readable.from(chunks), 'test'))
+        for (const r of b)
+          got.push(
+            r.kind === 'text' ? r.text : r.kind === 'error' && r.code === 'invalid_utf8' ? r.origin.line! : r.kind,
+          );
+      expect(got).toEqual(expected);
+    }
+  });
+
   it('pretty-printed documents one after another: a batch per document, each parsed when asked for', async () => {
     const text = [1, 2, 3].map(pretty).join('\n');
     const gen = readRecordBatches(Readable.from([Buffer.from(text)]), 'test');
