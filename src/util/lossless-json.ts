@@ -89,11 +89,25 @@ function bigIntegers(text: string, first: number): BigToken[] {
     cursor = p;
     const end = candidateEnd;
     const digits = text.slice(p, end);
-    if (!inString && !Number.isSafeInteger(Number(digits))) out.push({ start: p, end, digits });
+    if (!inString && beyondSafe(digits)) out.push({ start: p, end, digits });
     p = nextBigCandidate(text, end);
   }
   return out;
 }
+
+/**
+ * Is a number token of 16+ digits (nextBigCandidate's) an integer beyond 2^53 - 1 in magnitude?
+ * Told by its length (Number() of 19 digits costs more than the rest of the scan); a leading zero,
+ * which JSON does not allow, is left to Number() as before.
+ */
+function beyondSafe(digits: string): boolean {
+  const first = digits.charCodeAt(0) === 45 ? 1 : 0;
+  const n = digits.length - first;
+  if (digits.charCodeAt(first) === 48) return !Number.isSafeInteger(Number(digits));
+  if (n !== 16) return n > 16;
+  return (first === 0 ? digits : digits.slice(1)) > MAX_SAFE_DIGITS;
+}
+const MAX_SAFE_DIGITS = String(Number.MAX_SAFE_INTEGER);
 
 /**
  * Is position `to` inside a string literal, given the state at `from` (both outside an escape)?
@@ -130,7 +144,19 @@ function plainKeyBefore(text: string, p: number): string | undefined {
   const open = text.lastIndexOf('"', j - 1);
   if (open < 1 || text.charCodeAt(open - 1) === 92) return undefined;
   const key = text.slice(open + 1, j);
-  return key.includes('\\') || key === '__proto__' ? undefined : key;
+  return key.includes('\\') || key === '__proto__' ? undefined : keyOf(key);
+}
+
+/**
+ * The keys of big top-level members seen last, as property keys (internalized strings): a store
+ * under a key sliced from the text makes V8 look the string up in its string table first, per event.
+ */
+const recentKeys: string[] = [];
+function keyOf(sliced: string): string {
+  for (let k = 0; k < recentKeys.length; k++) if (recentKeys[k] === sliced) return recentKeys[k];
+  const key = Object.keys({ [sliced]: 0 })[0];
+  if (recentKeys.length < 8) recentKeys.push(key);
+  return key;
 }
 
 /**

@@ -35,6 +35,39 @@ describe('parseLossless', () => {
     ]);
   });
 
+  it('tells big from safe at the 16-digit boundary by the digits, either sign, at the top level and nested', () => {
+    const values = [
+      '9007199254740991',
+      '9007199254740992',
+      '-9007199254740991',
+      '-9007199254740992',
+      '1000000000000000',
+      '9999999999999999',
+      '10000000000000000',
+      '-18446744073709551615',
+    ];
+    for (const v of values) {
+      const exact = Number.isSafeInteger(Number(v)) ? Number(v) : BigInt(v);
+      expect(final(`{"t":${v},"a":[]}`)).toEqual({ t: exact, a: [] });
+      expect(final(`{"a":[{"t":${v}}]}`)).toEqual({ a: [{ t: exact }] });
+    }
+  });
+
+  it('a number with leading zeros stays malformed JSON, however many digits', () => {
+    for (const v of ['0000000000000001', '00000000000000000001', '-00000000000000000001'])
+      expect(() => parseLossless(`{"t":${v}}`)).toThrow(SyntaxError);
+  });
+
+  it('the same top-level big keys event after event, and others between them, each keep their own value', () => {
+    for (let i = 0; i < 20; i++) {
+      const key = i % 3 === 0 ? `k${i}` : 'timestamp';
+      expect(final(`{"${key}":${1700000000000000000n + BigInt(i)},"x":{}}`)).toEqual({
+        [key]: 1700000000000000000n + BigInt(i),
+        x: {},
+      });
+    }
+  });
+
   it('is exact even when the text already contains the marker character', () => {
     expect(final('{"a":"\\u0001123","b":12345678901234567890}')).toEqual({ a: '\u0001123', b: 12345678901234567890n });
   });
