@@ -17,6 +17,7 @@
 import { hash } from 'node:crypto';
 import { uint32ToBase36 } from '../../util/base36.ts';
 import { forInIsOwn } from '../../util/own-keys.ts';
+import { keyBytes, putBase36, putChar, putValue, startKey } from './key-bytes.ts';
 import type { DataField, DetectedFrom, TraceeEvent } from '../../model/event.ts';
 
 /**
@@ -205,8 +206,8 @@ function leaves(v: unknown, depth: number): void {
   }
 }
 
-/** The canonical form of the data, as text: the two multiset hashes and the leaf count. */
-export function canonicalData(fields: readonly DataField[] | undefined): string {
+/** The data folded into S: the two multiset hashes (SUM_A, SUM_B) and the leaf count (returned). */
+function foldData(fields: readonly DataField[] | undefined): number {
   S[SUM_A] = 0;
   S[SUM_B] = 0;
   S[COUNT] = 0;
@@ -224,13 +225,39 @@ export function canonicalData(fields: readonly DataField[] | undefined): string 
       } // an argument with only zero values: as if absent (proto3)
     }
   }
-  const count = S[COUNT];
+  return S[COUNT];
+}
+
+/** The canonical form of the data, as text: the two multiset hashes and the leaf count. */
+export function canonicalData(fields: readonly DataField[] | undefined): string {
+  const count = foldData(fields);
   return count === 0 ? '' : `${uint32ToBase36(S[SUM_A] >>> 0)}.${uint32ToBase36(S[SUM_B] >>> 0)}.${count}`;
 }
 
 function canonicalDetectedFrom(d: DetectedFrom | undefined, depth = 0): string {
   if (d === undefined || depth > 8) return '';
   return `${d.name ?? ''}(${canonicalData(d.data)})${canonicalDetectedFrom(d.parent, depth + 1)}`;
+}
+
+/** canonicalData's text, written into the key's bytes. */
+function putCanonicalData(fields: readonly DataField[] | undefined): void {
+  const count = foldData(fields);
+  if (count === 0) return;
+  putBase36(S[SUM_A] >>> 0);
+  putChar(46); // '.'
+  putBase36(S[SUM_B] >>> 0);
+  putChar(46);
+  putValue(count);
+}
+
+/** canonicalDetectedFrom's text, written into the key's bytes. */
+function putCanonicalDetectedFrom(d: DetectedFrom | undefined, depth = 0): void {
+  if (d === undefined || depth > 8) return;
+  putValue(d.name);
+  putChar(40); // '('
+  putCanonicalData(d.data);
+  putChar(41); // ')'
+  putCanonicalDetectedFrom(d.parent, depth + 1);
 }
 
 /**
@@ -246,7 +273,7 @@ export function sameIdentityAs(copy: TraceeEvent, original: TraceeEvent): Tracee
   return copy;
 }
 
-/** The identity key of an event (what `eventId` hashes). */
+/** The identity key of an event (what `eventId` hashes, as UTF-8). */
 export function identityKey(event: TraceeEvent, name = event.name): string {
   const ev = ORIGINAL.get(event) ?? event;
   const p = ev.workload.process;
@@ -256,7 +283,28 @@ export function identityKey(event: TraceeEvent, name = event.name): string {
   );
 }
 
-/** Deterministic event id: 22 base64url characters of SHA-256 over the identity key (132 bits). */
-export function eventId(ev: TraceeEvent, name = ev.name): string {
-  return hash('sha256', identityKey(ev, name), 'base64url').slice(0, 22);
+/**
+ * Deterministic event id: 22 base64url characters of SHA-256 over the identity key (132 bits). The
+ * key is written as its UTF-8 bytes (key-bytes.ts), the same bytes as identityKey's text.
+ */
+export function eventId(event: TraceeEvent, name = event.name): string {
+  const ev = ORIGINAL.get(event) ?? event;
+  const p = ev.workload.process;
+  startKey();
+  putValue(ev.timestamp);
+  putChar(124); // '|'
+  putValue(p?.thread?.host_tid);
+  putChar(124);
+  putValue(p?.host_pid);
+  putChar(124);
+  putValue(p?.unique_id);
+  putChar(124);
+  putValue(name);
+  putChar(124);
+  putValue(ev.workload.container?.id);
+  putChar(124);
+  putCanonicalData(ev.data);
+  putChar(124);
+  putCanonicalDetectedFrom(ev.detected_from);
+  return hash('sha256', keyBytes(), 'base64url').slice(0, 22);
 }

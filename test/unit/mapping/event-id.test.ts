@@ -379,3 +379,73 @@ describe('event.id: pinned ids (the same events keep their ids)', () => {
     expect(eventId(SYNTHETIC[k])).toBe(PINNED_SYNTHETIC[k]);
   });
 });
+
+describe('event.id: the key is hashed as bytes written piece by piece, the same as identityKey encoded', () => {
+  // eventId writes the key's UTF-8 bytes without making the string (key-bytes.ts); identityKey is the
+  // same key as text. Every value a field can hold is written as `${v ?? ''}` writes it.
+  const reference = (ev: TraceeEvent, name?: string) =>
+    createHash('sha256').update(identityKey(ev, name)).digest('base64url').slice(0, 22);
+  const timestamps: unknown[] = [
+    0n,
+    1n,
+    9_999_999n,
+    10_000_000n,
+    4_294_967_295n,
+    4_294_967_296n,
+    10_000_000_000_000n,
+    1_000_000_000_000_000_000n,
+    1_700_000_000_000_000_001n,
+    10_000_000_000_000_000_000n,
+    9_223_372_036_854_775_808n,
+    18_446_744_073_709_551_615n,
+    18_446_744_073_709_551_616n,
+    -1n,
+    -1_700_000_000_000_000_000n,
+    1_700_000_000_000_000_000,
+    12.5,
+  ];
+  const numbers: unknown[] = [
+    undefined,
+    null,
+    0,
+    -0,
+    7,
+    -7,
+    2 ** 53 - 1,
+    2 ** 53,
+    1.5,
+    Number.NaN,
+    -Infinity,
+    123n,
+    'x',
+  ];
+  const texts: unknown[] = ['', 'net_packet_dns', 'é', '容器', '😀', '\ud800 lone', 'a'.repeat(5000), 42];
+  const rand = seeded(16);
+  const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)];
+
+  it('for timestamps around every 10^7 and 2^32 step, ids, names and container ids of any kind', () => {
+    for (let i = 0; i < 600; i++) {
+      const ev = {
+        timestamp: i < timestamps.length ? timestamps[i] : pick(timestamps),
+        name: 'open',
+        workload: {
+          process: { host_pid: pick(numbers), unique_id: pick(numbers), thread: { host_tid: pick(numbers) } },
+          container: { id: pick(texts) },
+        },
+        data: [
+          { name: pick(texts) as string, kind: 'string', value: pick([...texts, ...numbers, [1, 2, 3], { a: 'b' }]) },
+          { name: 'n', kind: 'int', value: pick(numbers) },
+        ],
+        detected_from:
+          rand() < 0.3
+            ? { name: pick(texts), data: [{ name: 'x', kind: 'int', value: 5 }], parent: { name: 'p' } }
+            : undefined,
+      } as unknown as TraceeEvent;
+      const name = rand() < 0.5 ? undefined : (pick(texts) as string);
+      expect(
+        eventId(ev, name),
+        JSON.stringify(ev, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)).slice(0, 600),
+      ).toBe(reference(ev, name));
+    }
+  });
+});
