@@ -42,6 +42,7 @@ export function installRef(ref: string, quiet: boolean): { bin: string; commit: 
   const commit = git('rev-parse', '--verify', `${ref}^{commit}`);
   const tree = fs.mkdtempSync(path.join(os.tmpdir(), 'tracee-bench-ref-'));
   fs.rmdirSync(tree);
+  git('worktree', 'prune'); // registrations left by an interrupted run (exit handlers do not run on a signal)
   git('worktree', 'add', '--detach', '--quiet', tree, commit);
   const remove = () => {
     try {

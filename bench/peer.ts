@@ -13,7 +13,7 @@
 // --vs <ref>: the installed command of another commit (a tag, branch or hash; bench/installed.ts
 // installRef) runs too, in every pair (base, ours, peer; the order of base and ours alternates), so a
 // change is measured against its base in the same rounds: CPU per event on this machine drifts ±15%
-// between hours, and ratios only compare within a round.
+// between hours, and ratios only compare within a round. An even --pairs runs each order equally often.
 // No Elasticsearch peer: the Collector's elasticsearch exporter
 // (opentelemetry-collector-contrib/exporter/elasticsearchexporter) is not served by the Go module proxy.
 
@@ -113,8 +113,8 @@ async function runOnce(
     }
   } finally {
     if (exited === undefined) {
-      // ours ends by itself once the input is read and delivered; the Collector runs until told to stop
-      const grace = setTimeout(() => child.kill('SIGTERM'), name === 'ours' ? 30_000 : 0);
+      // ours (and the --vs base) ends by itself once the input is read and delivered; the Collector runs until told to stop
+      const grace = setTimeout(() => child.kill('SIGTERM'), name === 'peer' ? 0 : 30_000);
       await exit;
       clearTimeout(grace);
     }
@@ -152,6 +152,9 @@ export async function benchPeer(argv: string[]): Promise<void> {
   const vsRef = value(argv, '--vs');
   if (argv.includes('--vs') && (vsRef === undefined || vsRef.startsWith('--')))
     throw new Error('--vs needs a git ref (a tag, branch or commit of this repository)');
+  // the base is always an installed package: the sources' type stripping would weigh on ours alone
+  if (vsRef !== undefined && argv.includes('--sources'))
+    throw new Error('--vs compares installed builds: drop --sources');
   const base = vsRef === undefined ? undefined : { ref: vsRef, ...installRef(vsRef, json) };
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracee-peer-bench-'));

@@ -17,7 +17,7 @@
 import { hash } from 'node:crypto';
 import { uint32ToBase36 } from '../../util/base36.ts';
 import { forInIsOwn } from '../../util/own-keys.ts';
-import { keyBytes, putBase36, putChar, putValue, startKey } from './key-bytes.ts';
+import { keyBytes, putBase36, putChar, putTemplate, putValue, startKey } from './key-bytes.ts';
 import type { DataField, DetectedFrom, TraceeEvent } from '../../model/event.ts';
 
 /**
@@ -291,7 +291,7 @@ export function eventId(event: TraceeEvent, name = event.name): string {
   const ev = ORIGINAL.get(event) ?? event;
   const p = ev.workload.process;
   startKey();
-  putValue(ev.timestamp);
+  putTemplate(ev.timestamp);
   putChar(124); // '|'
   putValue(p?.thread?.host_tid);
   putChar(124);
@@ -299,7 +299,7 @@ export function eventId(event: TraceeEvent, name = event.name): string {
   putChar(124);
   putValue(p?.unique_id);
   putChar(124);
-  putValue(name);
+  putTemplate(name);
   putChar(124);
   putValue(ev.workload.container?.id);
   putChar(124);

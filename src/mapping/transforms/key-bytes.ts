@@ -137,6 +137,12 @@ export function putValue(v: unknown): void {
   }
 }
 
+/** What `${v}` writes (undefined and null as words). */
+export function putTemplate(v: unknown): void {
+  if (v === undefined || v === null) putText(`${v}`);
+  else putValue(v);
+}
+
 /** A uint32's base-36 digits (n.toString(36)). */
 export function putBase36(n: number): void {
   let p = DIGITS.length;

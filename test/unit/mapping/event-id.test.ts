@@ -426,8 +426,8 @@ describe('event.id: the key is hashed as bytes written piece by piece, the same 
   it('for timestamps around every 10^7 and 2^32 step, ids, names and container ids of any kind', () => {
     for (let i = 0; i < 600; i++) {
       const ev = {
-        timestamp: i < timestamps.length ? timestamps[i] : pick(timestamps),
-        name: 'open',
+        timestamp: i < timestamps.length ? timestamps[i] : pick([...timestamps, undefined, null]),
+        name: rand() < 0.1 ? undefined : 'open',
         workload: {
           process: { host_pid: pick(numbers), unique_id: pick(numbers), thread: { host_tid: pick(numbers) } },
           container: { id: pick(texts) },
@@ -441,7 +441,7 @@ describe('event.id: the key is hashed as bytes written piece by piece, the same 
             ? { name: pick(texts), data: [{ name: 'x', kind: 'int', value: 5 }], parent: { name: 'p' } }
             : undefined,
       } as unknown as TraceeEvent;
-      const name = rand() < 0.5 ? undefined : (pick(texts) as string);
+      const name = rand() < 0.5 ? undefined : (pick([...texts, null]) as string);
       expect(
         eventId(ev, name),
         JSON.stringify(ev, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)).slice(0, 600),
