@@ -34,14 +34,18 @@ function questions(v: unknown): Question[] {
       .filter(isO)
       .map((q) => ({ name: s(q.name), type: s(q.type), class: s(q.class) }));
   if (!Array.isArray(v)) return [];
-  return v.filter(isO).map((item) => {
+  const out: Question[] = [];
+  for (let k = 0; k < v.length; k++) {
+    const item: unknown = v[k];
+    if (!isO(item)) continue;
     const q = isO(item.query_data) ? item.query_data : isO(item.dns_query_data) ? item.dns_query_data : item;
-    return {
+    out.push({
       name: s(pick(q, 'query', 'name')),
       type: s(pick(q, 'query_type', 'type')),
       class: s(pick(q, 'query_class', 'class')),
-    };
-  });
+    });
+  }
+  return out;
 }
 
 function answers(v: unknown): Answer[] {
@@ -153,24 +157,30 @@ export const dnsTransforms: Record<string, TransformFactory> = {
   dns_question_name: plain((v, i) => questionsOf(v, i)[0]?.name),
   dns_question_type: plain((v, i) => questionsOf(v, i)[0]?.type),
   dns_question_class: plain((v, i) => questionsOf(v, i)[0]?.class),
+  // loops, not map/filter chains: every DNS event runs these (no arrays or key lists in between)
   dns_answers: plain((v, i) => {
-    const out = answersOf(v, i)
-      .map((a) => {
-        const o: O = {};
-        if (a.name) o.name = a.name;
-        if (a.type) o.type = a.type;
-        if (a.class) o.class = a.class;
-        if (a.ttl !== undefined) o.ttl = a.ttl;
-        if (a.data) o.data = a.data;
-        return o;
-      })
-      .filter((o) => Object.keys(o).length > 0);
-    return out.length > 0 ? out : undefined;
+    const all = answersOf(v, i);
+    let out: O[] | undefined;
+    for (let k = 0; k < all.length; k++) {
+      const a = all[k];
+      if (!a.name && !a.type && !a.class && a.ttl === undefined && !a.data) continue;
+      const o: O = {};
+      if (a.name) o.name = a.name;
+      if (a.type) o.type = a.type;
+      if (a.class) o.class = a.class;
+      if (a.ttl !== undefined) o.ttl = a.ttl;
+      if (a.data) o.data = a.data;
+      (out ??= []).push(o);
+    }
+    return out;
   }),
   dns_resolved_ips: plain((v, i) => {
-    const ips = answersOf(v, i)
-      .map((a) => a.data)
-      .filter((d): d is string => d !== undefined && isIP(d) !== 0);
-    return ips.length > 0 ? ips : undefined;
+    const all = answersOf(v, i);
+    let ips: string[] | undefined;
+    for (let k = 0; k < all.length; k++) {
+      const d = all[k].data;
+      if (d !== undefined && isIP(d) !== 0) (ips ??= []).push(d);
+    }
+    return ips;
   }),
 };
