@@ -17,7 +17,7 @@
 import { hash } from 'node:crypto';
 import { uint32ToBase36 } from '../../util/base36.ts';
 import { forInIsOwn } from '../../util/own-keys.ts';
-import { keyBytes, putBase36, putChar, putTemplate, putValue, startKey } from './key-bytes.ts';
+import { keyBytes, putChar, putTemplate, putText, putValue, startKey } from './key-bytes.ts';
 import type { DataField, DetectedFrom, TraceeEvent } from '../../model/event.ts';
 
 /**
@@ -206,8 +206,8 @@ function leaves(v: unknown, depth: number): void {
   }
 }
 
-/** The data folded into S: the two multiset hashes (SUM_A, SUM_B) and the leaf count (returned). */
-function foldData(fields: readonly DataField[] | undefined): number {
+/** The canonical form of the data, as text: the two multiset hashes and the leaf count. */
+export function canonicalData(fields: readonly DataField[] | undefined): string {
   S[SUM_A] = 0;
   S[SUM_B] = 0;
   S[COUNT] = 0;
@@ -225,39 +225,13 @@ function foldData(fields: readonly DataField[] | undefined): number {
       } // an argument with only zero values: as if absent (proto3)
     }
   }
-  return S[COUNT];
-}
-
-/** The canonical form of the data, as text: the two multiset hashes and the leaf count. */
-export function canonicalData(fields: readonly DataField[] | undefined): string {
-  const count = foldData(fields);
+  const count = S[COUNT];
   return count === 0 ? '' : `${uint32ToBase36(S[SUM_A] >>> 0)}.${uint32ToBase36(S[SUM_B] >>> 0)}.${count}`;
 }
 
 function canonicalDetectedFrom(d: DetectedFrom | undefined, depth = 0): string {
   if (d === undefined || depth > 8) return '';
   return `${d.name ?? ''}(${canonicalData(d.data)})${canonicalDetectedFrom(d.parent, depth + 1)}`;
-}
-
-/** canonicalData's text, written into the key's bytes. */
-function putCanonicalData(fields: readonly DataField[] | undefined): void {
-  const count = foldData(fields);
-  if (count === 0) return;
-  putBase36(S[SUM_A] >>> 0);
-  putChar(46); // '.'
-  putBase36(S[SUM_B] >>> 0);
-  putChar(46);
-  putValue(count);
-}
-
-/** canonicalDetectedFrom's text, written into the key's bytes. */
-function putCanonicalDetectedFrom(d: DetectedFrom | undefined, depth = 0): void {
-  if (d === undefined || depth > 8) return;
-  putValue(d.name);
-  putChar(40); // '('
-  putCanonicalData(d.data);
-  putChar(41); // ')'
-  putCanonicalDetectedFrom(d.parent, depth + 1);
 }
 
 /**
@@ -303,8 +277,9 @@ export function eventId(event: TraceeEvent, name = event.name): string {
   putChar(124);
   putValue(ev.workload.container?.id);
   putChar(124);
-  putCanonicalData(ev.data);
+  // the data's and detection's canonical texts are short (two base-36 sums and a count): as strings
+  putText(canonicalData(ev.data));
   putChar(124);
-  putCanonicalDetectedFrom(ev.detected_from);
+  putText(canonicalDetectedFrom(ev.detected_from));
   return hash('sha256', keyBytes(), 'base64url').slice(0, 22);
 }

@@ -13,7 +13,6 @@ const LO = LITTLE_ENDIAN ? 0 : 1;
 const HI = LITTLE_ENDIAN ? 1 : 0;
 /** Decimal digits, most significant last-written first (filled from the end). */
 const DIGITS = new Uint8Array(24);
-const BASE36 = '0123456789abcdefghijklmnopqrstuvwxyz';
 const MAX_U64 = 0xffff_ffff_ffff_ffffn;
 
 /** Start a new text. */
@@ -141,15 +140,4 @@ export function putValue(v: unknown): void {
 export function putTemplate(v: unknown): void {
   if (v === undefined || v === null) putText(`${v}`);
   else putValue(v);
-}
-
-/** A uint32's base-36 digits (n.toString(36)). */
-export function putBase36(n: number): void {
-  let p = DIGITS.length;
-  do {
-    const q = Math.floor(n / 36);
-    DIGITS[--p] = BASE36.charCodeAt(n - q * 36);
-    n = q;
-  } while (n > 0);
-  putDigits(p);
 }
