@@ -23,7 +23,9 @@ import { timedExporter, type ExporterTelemetry, type Telemetry } from '../teleme
 import { checkDiskBufferNames, openBuffer, resolveDataDir, withBuffer } from './disk-buffers.ts';
 import type { IngestRoute } from './ingest.ts';
 import type { UnwrittenCount } from './dead-letter-sink.ts';
-import { encodedItemSize, encodingDelivery, takesEncodedRecords } from './encoded-otel.ts';
+import { encodingDelivery, takesEncodedRecords } from './encoded-otel.ts';
+import { ecsBytesDelivery } from './queued-ecs.ts';
+import { queuedItemSize } from './queued-item.ts';
 import { deferredLogger, toLogger, type LogTarget } from '../util/log.ts';
 
 export { compileMappers } from './mappers.ts';
@@ -58,7 +60,7 @@ export interface RouteDeps {
  * protobuf, encoded-otel.ts) counts them exactly.
  */
 function approxMemory(item: { input?: string; record?: unknown }): number {
-  const encoded = encodedItemSize(item);
+  const encoded = queuedItemSize(item);
   if (encoded !== undefined) return encoded;
   return item.input === undefined ? 8192 : 512 + item.input.length * 4;
 }
@@ -181,6 +183,8 @@ function buildRoute(
   delivery = createMemoryDelivery(exporter, innerOptions, tel, deps);
   // otlp_http protobuf: records wait in the queue as their LogRecord bytes
   if (takesEncodedRecords(exporter)) delivery = encodingDelivery(delivery);
+  // ECS: records wait in the queue as their JSON's UTF-8 bytes
+  else if (exporter.target === 'ecs') delivery = ecsBytesDelivery(delivery);
   // a disk buffer (buffer.type disk) in front of the in-memory delivery; opened by route.openBuffer(), it replays from start()
   const buffered = withBuffer(bufferCfg, delivery, {
     name: label,

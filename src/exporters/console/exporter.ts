@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import type { Exporter, ExportItem, ExportTarget, SendOutcome } from '../../model/exporter.ts';
 import type { EcsRecord, OtelRecord } from '../../model/records.ts';
+import { ecsNdjsonBytes } from '../../mapping/ecs-bytes.ts';
 import { otlpJsonResourceLogs } from '../otlp-http/otlp-json.ts';
 import { openPrivateFileSync } from '../../util/private-file.ts';
 
@@ -30,10 +31,15 @@ export function createConsoleExporter(o: ConsoleExporterOptions = {}): Exporter 
         : dest === 'stderr'
           ? process.stderr
           : fs.createWriteStream(dest, { fd: openPrivateFileSync(dest, 'append') }));
-  const line =
+  // ECS: the records' bytes copied into one buffer (a queued record carries its JSON as bytes)
+  const body =
     format === 'ecs'
-      ? (r: unknown) => (r as EcsRecord).json ?? JSON.stringify((r as EcsRecord).doc)
-      : (r: unknown) => JSON.stringify(otlpJsonResourceLogs(r as OtelRecord));
+      ? (batch: readonly ExportItem[]) => ecsNdjsonBytes(batch.map((i) => i.record as EcsRecord))
+      : (batch: readonly ExportItem[]) => {
+          let text = '';
+          for (const item of batch) text += `${JSON.stringify(otlpJsonResourceLogs(item.record as OtelRecord))}\n`;
+          return text;
+        };
   return {
     name: o.name ?? 'console',
     target,
@@ -42,10 +48,9 @@ export function createConsoleExporter(o: ConsoleExporterOptions = {}): Exporter 
     },
     async send(batch: readonly ExportItem[]): Promise<SendOutcome> {
       const out = open();
-      let text = '';
-      for (const item of batch) text += line(item.record) + '\n';
+      const chunk = body(batch);
       try {
-        await new Promise<void>((resolve, reject) => out.write(text, (err) => (err ? reject(err) : resolve())));
+        await new Promise<void>((resolve, reject) => out.write(chunk, (err) => (err ? reject(err) : resolve())));
         return { status: 'ok' };
       } catch (err) {
         return { status: 'retryable', reason: `write to ${dest} failed: ${(err as Error).message}` };

@@ -1,6 +1,7 @@
 // One Kafka message per event: topic by event kind, key = container id else host name (one workload stays
 // ordered in one partition), headers naming the event and the schema of the value.
 
+import { ecsJsonBuffer } from '../../mapping/ecs-bytes.ts';
 import type { EcsRecord, OtelRecord, TraceeRecord } from '../../model/records.ts';
 import { STRUCTURED_SCHEMA_VERSION } from '../../normalize/print-structured.ts';
 import { encodeLogsProto } from '../otlp-http/encode-logs-proto.ts';
@@ -41,7 +42,7 @@ export function ecsMessage(rec: EcsRecord, topics: Topics): KafkaMessage {
   return {
     topic: rec.kind === 'alert' ? topics.alerts : topics.events,
     key,
-    value: Buffer.from(rec.json ?? JSON.stringify(rec.doc)),
+    value: ecsJsonBuffer(rec),
     headers,
   };
 }

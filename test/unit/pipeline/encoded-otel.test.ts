@@ -8,7 +8,8 @@ import { createOtlpHttpExporter } from '../../../src/exporters/otlp-http/exporte
 import { createSdkResourceCache } from '../../../src/exporters/otlp-http/sdk-resource-cache.ts';
 import type { Exporter, ExportItem } from '../../../src/model/exporter.ts';
 import type { OtelRecord } from '../../../src/model/records.ts';
-import { encodedItemSize, encodingDelivery, takesEncodedRecords } from '../../../src/pipeline/encoded-otel.ts';
+import { encodingDelivery, takesEncodedRecords } from '../../../src/pipeline/encoded-otel.ts';
+import { queuedItemSize } from '../../../src/pipeline/queued-item.ts';
 import { record, workloads } from '../../helpers/otel-record-builders.ts';
 import { encodeLogRecord } from '../../../src/exporters/otlp-http/encode-log-record.ts';
 import { mapForRoutes, planRoutes } from '../../../src/pipeline/ingest-routes.ts';
@@ -97,8 +98,8 @@ describe('encoded OTel records in the queue', () => {
     expect(b.input).toBeUndefined();
     const bytes = (a.record as OtelRecord).encoded?.byteLength ?? 0;
     expect(bytes).toBeGreaterThan(100);
-    expect(encodedItemSize(a)).toBe(400 + bytes + Buffer.byteLength(input));
-    expect(encodedItemSize({ record: record(w, 0), origin: { source: 's' } })).toBeUndefined();
+    expect(queuedItemSize(a)).toBe(400 + bytes + Buffer.byteLength(input));
+    expect(queuedItemSize({ record: record(w, 0), origin: { source: 's' } })).toBeUndefined();
     // no own string property holds the input: it is not a V8 string while it waits
     expect(Object.values(a).some((v) => v === input)).toBe(false);
   });
