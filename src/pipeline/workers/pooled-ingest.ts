@@ -31,6 +31,9 @@ export interface PooledIngestOptions {
   flushMs?: number;
 }
 
+/** The pool as the ingest uses it: submit chunks, say when their results were taken. */
+type PoolLike = Pick<WorkerPool, 'submit'> & Partial<Pick<WorkerPool, 'taken'>>;
+
 interface Pending {
   chunk: Chunk;
   result: Promise<Processed[]> | undefined;
@@ -39,7 +42,7 @@ interface Pending {
 /** The plan the pool's workers must match (workerSetupOf) is this one: build it once, pass it to both. */
 export function createPooledIngest(
   deps: IngestDeps,
-  pool: Pick<WorkerPool, 'submit'>,
+  pool: PoolLike,
   workers: number,
   opts: PooledIngestOptions = {},
   plan: RoutePlan = planRoutes(deps.routes, deps.mapper),
@@ -55,7 +58,7 @@ export function createPooledIngest(
 /** One ingest() call through the pool: a reader cutting chunks, a taker applying their results in order. */
 class PooledCall {
   private readonly run: IngestRun;
-  private readonly pool: Pick<WorkerPool, 'submit'>;
+  private readonly pool: PoolLike;
   private readonly iopts: IngestOptions;
   private readonly maxInFlight: number;
   private readonly cutter: ChunkCutter;
@@ -70,7 +73,7 @@ class PooledCall {
 
   constructor(
     run: IngestRun,
-    pool: Pick<WorkerPool, 'submit'>,
+    pool: PoolLike,
     iopts: IngestOptions,
     limits: { chunk?: Partial<ChunkLimits>; maxInFlight: number; flushMs: number },
   ) {
@@ -171,13 +174,18 @@ class PooledCall {
   /** False when the run stopped taking (IngestRun.takeProcessed said so). */
   private async takeChunk(head: Pending): Promise<boolean> {
     const results = head.result === undefined ? undefined : await head.result;
-    let k = 0;
-    for (const rec of head.chunk.records) {
-      const done = rec.kind === 'text' ? results?.[k++] : undefined;
-      const more = this.run.takeProcessed(rec, done);
-      if (!(typeof more === 'boolean' ? more : await more)) return false;
+    try {
+      let k = 0;
+      for (const rec of head.chunk.records) {
+        const done = rec.kind === 'text' ? results?.[k++] : undefined;
+        const more = this.run.takeProcessed(rec, done);
+        if (!(typeof more === 'boolean' ? more : await more)) return false;
+      }
+      return true;
+    } finally {
+      // every push of its records settled (a queue copies what it keeps): their bytes are not read again
+      if (results !== undefined) this.pool.taken?.(results);
     }
-    return true;
   }
 }
 

@@ -5,8 +5,8 @@
 // thread runs it itself. Bundled as dist/pipeline-worker.js (scripts/build.ts).
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { processRecord, type Processed } from '../process-record.ts';
-import { decodeChunk, encodeResults, type ChunkRequest } from './crossing.ts';
+import { processRecord } from '../process-record.ts';
+import { decodeChunk, ResultWriter, type ChunkRequest } from './crossing.ts';
 import { planOfSetup, type WorkerSetup } from './setup.ts';
 
 const port = parentPort;
@@ -14,12 +14,15 @@ if (port === null) throw new Error('pipeline worker: not started as a worker thr
 const plan = planOfSetup(workerData as WorkerSetup);
 
 port.on('message', (msg: ChunkRequest) => {
-  let reply: ReturnType<typeof encodeResults>;
+  let reply: ReturnType<ResultWriter['finish']>;
   try {
     const texts = decodeChunk(msg);
-    const out: Processed[] = new Array(texts.length);
-    for (let i = 0; i < texts.length; i++) out[i] = processRecord(plan, { kind: 'text', text: texts[i] });
-    reply = encodeResults(msg.id, plan, out);
+    let inputBytes = 0;
+    for (const t of texts) inputBytes += t.length;
+    // each result written as it comes: no record's output is kept while the rest are mapped
+    const out = new ResultWriter(plan, texts.length, inputBytes, msg.spare);
+    for (const text of texts) out.add(processRecord(plan, { kind: 'text', text }));
+    reply = out.finish(msg.id);
   } catch (err) {
     port.postMessage({ type: 'failed', id: msg.id, message: (err as Error).message });
     return;

@@ -13,12 +13,16 @@ import { parseRunConfig } from '../../../src/config/run-config.ts';
 import { createPipeline } from '../../../src/pipeline/pipeline.ts';
 import { FakeOtlpHttpServer } from '../../helpers/fake-otlp-http-server.ts';
 import { decodeLogsRequest } from '../../helpers/otlp-proto-decode.ts';
-import { ROOT } from '../../helpers/samples.ts';
+import { ROOT, TEST_NODE } from '../../helpers/samples.ts';
 import { planRoutes, type PlanRoute } from '../../../src/pipeline/ingest-routes.ts';
 import { WorkerPool, type PoolOptions } from '../../../src/pipeline/workers/pool.ts';
 import type { Chunk } from '../../../src/pipeline/workers/chunks.ts';
 import type { WorkerSetup } from '../../../src/pipeline/workers/setup.ts';
 import type { Mapper } from '../../../src/mapping/compile.ts';
+import { EcsBytesRecord } from '../../../src/mapping/ecs-bytes.ts';
+import type { EcsRecord } from '../../../src/model/records.ts';
+import { compileMappers } from '../../../src/pipeline/mappers.ts';
+import { processRecord } from '../../../src/pipeline/process-record.ts';
 
 const BIN = path.join(ROOT, 'bin/tracee-exporter.js');
 const EVENTS = 3000;
@@ -215,6 +219,58 @@ describe('the worker pool', () => {
     } finally {
       await pool.close();
       process.removeListener('uncaughtException', onUncaught);
+    }
+  });
+});
+
+describe('ECS bytes from the workers', () => {
+  // a worker writes each chunk's ECS JSON into one buffer that crosses by transfer; once the main
+  // thread took the chunk's results (every queue copied what it keeps), the buffer goes back to a
+  // worker with the next chunk and is written again: its old records cannot be read by mistake (detached)
+  it('the documents come back as workers: 0 maps them; a taken chunk’s buffer is written again, never read after', async () => {
+    const node = { ...TEST_NODE };
+    const mapper = compileMappers({}, node).mapper;
+    const plan = planRoutes([{ exporter: { target: 'ecs' as const }, mapper }], mapper);
+    const setup: WorkerSetup = {
+      config: {},
+      node,
+      exporters: [{ entry: {}, target: 'ecs' }],
+      slotOf: plan.slotOf,
+      slotTargets: ['ecs'],
+    };
+    const pool = new WorkerPool({
+      size: 1,
+      setup,
+      plan,
+      log: { warn() {}, error() {} } as unknown as PoolOptions['log'],
+    });
+    const chunkOf = (from: number) => {
+      const texts = lines.slice(from, from + 50).filter((l) => !l.startsWith('{"broken"'));
+      return { chunk: { records: [], texts, bytes: 0 } as unknown as Chunk, texts };
+    };
+    const want = (texts: string[]) =>
+      texts.map((t) => {
+        const r = processRecord(plan, { kind: 'text', text: t });
+        return r.kind === 'mapped' ? (r.mapped[0] as EcsRecord).json : r.kind;
+      });
+    // event.created is the time of mapping
+    const stable = (j: string | undefined) => j?.replace(/"created":"[^"]*"/, '');
+    try {
+      const a = chunkOf(10);
+      const first = await pool.submit(a.chunk);
+      const firstRecs = first.map((p) => (p.kind === 'mapped' ? (p.mapped[0] as EcsRecord) : undefined));
+      expect(firstRecs.every((r) => r instanceof EcsBytesRecord)).toBe(true);
+      expect(firstRecs.map((r) => stable(r?.json))).toEqual(want(a.texts).map(stable));
+      pool.taken(first);
+      const b = chunkOf(100);
+      const second = await pool.submit(b.chunk);
+      // the first chunk's buffer went to the worker with the second chunk
+      expect(() => firstRecs[0]?.json).toThrow();
+      expect(second.map((p) => (p.kind === 'mapped' ? stable((p.mapped[0] as EcsRecord).json) : p.kind))).toEqual(
+        want(b.texts).map(stable),
+      );
+    } finally {
+      await pool.close();
     }
   });
 });
