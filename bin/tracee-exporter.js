@@ -36,8 +36,8 @@ if (fs.existsSync(sources)) {
 
 /**
  * `run` without a heap flag of the user's own: start again (execve: the same process, no parent left
- * behind) with V8's heap capped from the soft memory limit (memory_limit_mib: the top-level key of the
- * --config file / $TRACEE_EXPORTER_CONFIG, else $TRACEE_EXPORTER_MEMORY_LIMIT_MIB, else 128).
+ * behind) with V8's heap capped from the soft memory limit ($TRACEE_EXPORTER_MEMORY_LIMIT_MIB, else
+ * memory_limit_mib: the top-level key of the --config file / $TRACEE_EXPORTER_CONFIG, else 128).
  * Why: on a machine with much RAM V8 lets its young generation grow to 3 × 64 MiB and its old one to
  * gigabytes before collecting (measured: 537 MB peak RSS on 240k events, bench --memory); capped, resident memory follows the live data (docs/delivery.md "Memory").
  */
@@ -45,13 +45,15 @@ function capHeap() {
   if (process.argv[2] !== 'run' || typeof process.execve !== 'function' || process.platform === 'win32') return;
   const given = [...process.execArgv, ...String(process.env.NODE_OPTIONS || '').split(/\s+/)];
   if (given.some((a) => /^--(max-old-space-size|max-semi-space-size|max-heap-size)\b/.test(a))) return;
-  let mib = Number(process.env.TRACEE_EXPORTER_MEMORY_LIMIT_MIB || 128);
+  // the variable wins over the file, as it does for the soft limit itself (the config's env overlay)
+  const fromEnv = process.env.TRACEE_EXPORTER_MEMORY_LIMIT_MIB;
+  let mib = Number(fromEnv || 128);
   const at = process.argv.indexOf('--config');
   const file =
     at > 0
       ? process.argv[at + 1]
       : (process.argv.find((a) => a.startsWith('--config='))?.slice(9) ?? process.env.TRACEE_EXPORTER_CONFIG);
-  if (file) {
+  if (file && !fromEnv) {
     try {
       const m = /^memory_limit_mib:[ \t]*(\d+)[ \t]*(?:#.*)?$/m.exec(fs.readFileSync(file, 'utf8'));
       if (m) mib = Number(m[1]);
@@ -65,11 +67,18 @@ function capHeap() {
   // young: 3 × 4 MiB semi-spaces (V8's default here is 3 × 64 MiB: most of the extra RSS)
   const oldMib = Math.max(256, 4 * mib);
   const semiMib = 4;
+  // no allocation-site pretenuring: V8 decides per allocation site, from the first collections, to
+  // allocate its objects straight in old space when most of them survived; a stream's per-event
+  // objects survive only while their batch or chunk is in flight, yet once a site is tenured every
+  // later event's objects fill old space and need full collections (measured, 240k events: a worker
+  // thread of `workers: 1` 790 MB old-space garbage and 85 full GCs -> 6 MB and 2, CPU -20%;
+  // `workers: 0` unchanged. docs/performance.md "Pretenuring")
   const argv = [
     process.execPath,
     ...process.execArgv,
     `--max-old-space-size=${oldMib}`,
     `--max-semi-space-size=${semiMib}`,
+    '--no-allocation-site-pretenuring',
     ...process.argv.slice(1),
   ];
   // glibc's malloc gives each thread that allocates (V8's compiler and GC helpers, libuv's pool) an

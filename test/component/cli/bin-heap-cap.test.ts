@@ -1,5 +1,6 @@
 // bin/tracee-exporter.js `run` without a heap flag of the user's own starts again (execve, same pid)
-// with V8's heap capped from memory_limit_mib and glibc's malloc held to two arenas (issue #16).
+// with V8's heap capped from memory_limit_mib, allocation-site pretenuring off and glibc's malloc held
+// to two arenas (issue #16).
 // Read from /proc: Linux only.
 
 import { spawn } from 'node:child_process';
@@ -47,7 +48,7 @@ function start(env: NodeJS.ProcessEnv, configText: string) {
 const CONFIG = 'version: 1\nnode: {name: n}\nsources: [{type: stdin}]\nexporters: [{type: console}]\n';
 
 describe.runIf(process.platform === 'linux')('bin: run re-executes with memory caps', () => {
-  it('caps the heap from memory_limit_mib and sets MALLOC_ARENA_MAX=2', async () => {
+  it('caps the heap from memory_limit_mib, turns pretenuring off and sets MALLOC_ARENA_MAX=2', async () => {
     const env = { ...process.env };
     delete env.NODE_OPTIONS;
     delete env.MALLOC_ARENA_MAX;
@@ -58,7 +59,19 @@ describe.runIf(process.platform === 'linux')('bin: run re-executes with memory c
     r.cleanup();
     expect(seen?.argv).toContain('--max-old-space-size=400');
     expect(seen?.argv).toContain('--max-semi-space-size=4');
+    expect(seen?.argv).toContain('--no-allocation-site-pretenuring');
     expect(seen?.env).toContain('MALLOC_ARENA_MAX=2');
+  });
+
+  it('TRACEE_EXPORTER_MEMORY_LIMIT_MIB wins over the file, as it does for the soft limit', async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, TRACEE_EXPORTER_MEMORY_LIMIT_MIB: '200' };
+    delete env.NODE_OPTIONS;
+    const r = start(env, `memory_limit_mib: 100\n${CONFIG}`);
+    const seen = await afterReExec(r.child.pid!, r.exited);
+    r.child.stdin.end();
+    expect(await r.exit).toBe(0);
+    r.cleanup();
+    expect(seen?.argv).toContain('--max-old-space-size=800');
   });
 
   it("keeps the user's own MALLOC_ARENA_MAX", async () => {
