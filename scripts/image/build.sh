@@ -137,10 +137,12 @@ health=()
 # exec form, no shell: buildah splits "CMD a b" into ["CMD", "a", "b"] (a JSON array is not parsed)
 [ -n "$health_rel" ] && health=(--healthcheck "CMD /usr/local/bin/node /opt/tracee-exporter/$health_rel"
   --healthcheck-interval 30s --healthcheck-timeout 5s --healthcheck-start-period 20s --healthcheck-retries 3)
+# no NODE_OPTIONS heap flag: `run` caps V8's heap itself from the config's memory_limit_mib
+# (bin/tracee-exporter.js: default 128 MiB → old space 512 MiB, semi-spaces 4 MiB, pretenuring off,
+# MALLOC_ARENA_MAX=2); a heap flag of the user's own opts out of those caps (Dockerfile)
 bah config \
   --user 1000:1000 --workingdir /opt/tracee-exporter \
   --env NODE_ENV=production \
-  --env NODE_OPTIONS=--max-old-space-size=192 \
   --env TRACEE_EXPORTER_TELEMETRY_LISTEN=:9464 \
   --env PATH=/usr/local/bin:/usr/bin:/bin \
   --port 8080 --port 9464 \

@@ -77,6 +77,8 @@ function one(objects: K8sObject[], kind: string): K8sObject {
   return hits[0];
 }
 const exporterOf = (w: K8sObject) => w.spec.template.spec.containers.find((c: any) => c.name === 'tracee-exporter');
+/** The soft memory limit as bin/tracee-exporter.js (capHeap) reads it from the config file: a top-level line. */
+const memoryLimitLine = (configText: string) => /^memory_limit_mib:[ \t]*(\d+)[ \t]*(?:#.*)?$/m.exec(configText)?.[1];
 
 /** The ConfigMap's config.yaml through `config check`, with the pod's environment and its secret files. */
 function checkRenderedConfig(objects: K8sObject[]) {
@@ -219,6 +221,36 @@ describe('charts/tracee-exporter', () => {
     }
   });
 
+  it('heap: no NODE_OPTIONS unless nodeOptions is set; memoryLimitMib is the top-level memory_limit_mib the entry point caps the heap from', () => {
+    const exporterEnv = (objects: K8sObject[]) =>
+      exporterOf(objects.find((o) => o.kind === 'Deployment' || o.kind === 'DaemonSet')!).env as Array<{
+        name: string;
+        value?: string;
+      }>;
+    const withFlag = render(undefined, ['--set', 'nodeOptions=--max-old-space-size=300']);
+    expect(exporterEnv(withFlag).filter((e) => e.name === 'NODE_OPTIONS')).toEqual([
+      { name: 'NODE_OPTIONS', value: '--max-old-space-size=300' },
+    ]);
+    expect(exporterEnv(render(undefined, ['--set', 'nodeOptions=']))).not.toContainEqual(
+      expect.objectContaining({ name: 'NODE_OPTIONS' }),
+    );
+    // the same value for the exporter (config check) and for the entry point (the file's line)
+    const raised = render('sidecar-file-values.yaml', ['--set', 'memoryLimitMib=200']);
+    expect(memoryLimitLine(one(raised, 'ConfigMap').data['config.yaml'])).toBe('200');
+    expect(checkRenderedConfig(raised).result.config.memory_limit_mib).toBe(200);
+    expect(checkRenderedConfig(rendered.defaults).result.config.memory_limit_mib).toBe(128);
+    const overridden = render(undefined, [
+      '--set',
+      'memoryLimitMib=200',
+      '--set',
+      'configOverride.memory_limit_mib=256',
+    ]);
+    expect(memoryLimitLine(one(overridden, 'ConfigMap').data['config.yaml'])).toBe('256');
+    const r = runHelm(['template', 'rel', CHART, '--set', 'memoryLimitMib=-1']);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/memoryLimitMib/);
+  });
+
   for (const name of ['defaults', ...VALUES]) {
     describe(name, () => {
       it('the rendered exporter config passes `config check`, its secrets read from the mounted Secret files', () => {
@@ -244,7 +276,7 @@ describe('charts/tracee-exporter', () => {
         if (env.CLUSTER_NAME) expect(result.config.node?.cluster_name).toBe(env.CLUSTER_NAME);
       });
 
-      it('probes on the telemetry port, non-root hardened container, bounded resources, heap cap', () => {
+      it('probes on the telemetry port, non-root hardened container, bounded resources, no heap flag (the cap follows memory_limit_mib)', () => {
         const objects = rendered[name];
         const workload = objects.find((o) => o.kind === 'Deployment' || o.kind === 'DaemonSet')!;
         const pod = workload.spec.template.spec;
@@ -267,7 +299,9 @@ describe('charts/tracee-exporter', () => {
           requests: { cpu: '250m', memory: '320Mi' },
           limits: { cpu: '1', memory: '512Mi' },
         });
-        expect(exporter.env.find((e: any) => e.name === 'NODE_OPTIONS').value).toBe('--max-old-space-size=192');
+        // no heap flag: the image's entry point caps V8's heap from the config's memory_limit_mib
+        expect(exporter.env.map((e: any) => e.name)).not.toContain('NODE_OPTIONS');
+        expect(memoryLimitLine(one(objects, 'ConfigMap').data['config.yaml'])).toBe('128');
         expect(pod.automountServiceAccountToken).toBe(false);
         // data_dir is a volume (the root filesystem is read-only)
         const data = exporter.volumeMounts.find((m: any) => m.mountPath === '/var/lib/tracee-exporter');

@@ -3,7 +3,7 @@
 // exit 1 (input was rejected), every line counted (received = mapped + rejected, per source, equal
 // to what was generated), every rejected line in the dead letter with its reason and origin, both
 // NDJSON outputs hold exactly the valid events, no built-in prototype gained a property, and the
-// peak RSS stays bounded (with the image's 192 MB heap cap) despite 5 MB lines and 100k-deep nesting.
+// peak RSS stays bounded (with a 192 MB old-space cap) despite 5 MB lines and 100k-deep nesting.
 // Needs no external service.
 
 import { spawn } from 'node:child_process';
@@ -98,7 +98,9 @@ exporters:
       {
         cwd: ROOT,
         stdio: ['ignore', 'ignore', 'pipe'],
-        // the V8 heap cap the image ships with (Dockerfile): without it V8 defers collection and RSS says little
+        // a V8 heap cap: without one V8 defers collection and RSS says little. src/cli/main.ts is started
+        // directly, so the bin's own caps (from memory_limit_mib, what the image runs with now) do not
+        // apply; this is the flag the image used to set, and RSS_BOUND_MB was set with it in place
         env: {
           ...process.env,
           PATH: `${ROOT}/node_modules/.bin:${process.env.PATH}`,

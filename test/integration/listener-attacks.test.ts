@@ -63,6 +63,8 @@ async function run(name: string, yaml: string): Promise<Run> {
       stdio: ['ignore', 'ignore', 'pipe'],
       env: {
         ...process.env,
+        // a V8 heap cap (src/cli/main.ts directly: the bin's caps from memory_limit_mib do not apply);
+        // the flag the image used to set; the 400 MB RSS bound below was set with it in place
         NODE_OPTIONS: '--max-old-space-size=192',
         TRACEE_EXPORTER_TELEMETRY_LISTEN: '127.0.0.1:0',
       },

@@ -223,6 +223,8 @@ config reads <dir>/<key> with ${file:…}, so no secret value is in the environm
   "delivery" $v.delivery
   "exporters" $exporters
 -}}
+{{- /* a top-level line: the image's entry point caps V8's heap from it (bin/tracee-exporter.js); unset (--reuse-values of an older release): the exporter's default */ -}}
+{{- if not (kindIs "invalid" $v.memoryLimitMib) }}{{ $_ := set $config "memory_limit_mib" (int $v.memoryLimitMib) }}{{ end -}}
 {{- toYaml (mergeOverwrite $config (deepCopy $v.configOverride)) -}}
 {{- end }}
 

@@ -61,8 +61,11 @@ spec:
         - name: CLUSTER_NAME
           value: {{ .Values.clusterName | quote }}
         {{- end }}
+        {{- /* no heap flag by default: the image's entry point caps the heap from memory_limit_mib; a heap flag here opts out */}}
+        {{- if .Values.nodeOptions }}
         - name: NODE_OPTIONS
           value: {{ .Values.nodeOptions | quote }}
+        {{- end }}
         # the image sets :9464; keep it in step with telemetry.port (it wins over the file)
         - name: TRACEE_EXPORTER_TELEMETRY_LISTEN
           value: {{ printf "0.0.0.0:%d" (int .Values.telemetry.port) | quote }}

@@ -51,7 +51,9 @@ describe('Dockerfile', () => {
 
   it('describes the image scripts/image/build.sh assembles: environment, user, ports, entrypoint, command, health check, labels', () => {
     const scriptEnv = [...buildScript.matchAll(/--env (\S+)/g)].map((m) => m[1]);
-    expect(scriptEnv).toContain('NODE_OPTIONS=--max-old-space-size=192');
+    // no heap flag: bin/tracee-exporter.js caps V8's heap from memory_limit_mib unless one is given
+    for (const e of [...scriptEnv, ...instr('ENV')]) expect(e).not.toMatch(/--max-(old-space|semi-space|heap)-size/);
+    expect(scriptEnv).toContain('NODE_ENV=production');
     expect(instr('ENV')).toEqual(scriptEnv);
     expect(buildScript).toMatch(/--user 1000:1000 /);
     expect(instr('EXPOSE')).toEqual([[...buildScript.matchAll(/--port (\d+)/g)].map((m) => m[1]).join(' ')]);
