@@ -6,7 +6,12 @@
 // the record's bytes; the dead letter gets the record and the input text back.
 
 import type { Delivery, DeliveryItem } from '../delivery/index.ts';
-import { encodedBufferOf, encodedLengthOf, toEncodedRecord } from '../exporters/otlp-http/encode-log-record.ts';
+import {
+  copyEncodedRecord,
+  encodedBufferOf,
+  encodedLengthOf,
+  toEncodedRecord,
+} from '../exporters/otlp-http/encode-log-record.ts';
 import type { Exporter } from '../model/exporter.ts';
 import type { OtelRecord } from '../model/records.ts';
 import { QueuedItem, queuedInputOf, queueSlabs as slabs } from './queued-item.ts';
@@ -43,7 +48,12 @@ let lastRecord: OtelRecord | undefined;
 
 function recordOf(plain: OtelRecord): OtelRecord {
   if (plain === lastPlain && lastRecord !== undefined) return lastRecord;
-  const rec = toEncodedRecord(plain, copyToSlab);
+  // bytes outside these slabs (a worker's, workers/crossing.ts: its buffer goes back to the worker
+  // once its chunk was taken) are copied in
+  const outside = encodedBufferOf(plain);
+  const rec =
+    (outside !== undefined && !slabs.owns(outside) ? copyEncodedRecord(plain, copyToSlab) : undefined) ??
+    toEncodedRecord(plain, copyToSlab);
   const bytes = encodedBufferOf(rec);
   if (bytes !== undefined) slabs.retainBuffer(bytes);
   const lastBytes = lastRecord === undefined ? undefined : encodedBufferOf(lastRecord);

@@ -130,6 +130,11 @@ export class RecyclingSlabs {
     return this.piece(n);
   }
 
+  /** The buffer is one of these slabs (a piece of it is retained and released here). */
+  owns(buffer: ArrayBufferLike): boolean {
+    return this.slabOf.has(buffer as ArrayBuffer);
+  }
+
   /** One more owner of `piece` (a piece of another allocator is ignored). */
   retain(piece: Uint8Array): void {
     this.retainBuffer(piece.buffer);

@@ -314,6 +314,13 @@ interface Values {
 
 const TWO_64 = 1n << 64n;
 
+type Severity = Pick<OtelRecord, 'severityNumber' | 'severityText' | 'eventName'>;
+
+/** The times a record must keep beside its bytes: those a fixed64 cannot say (<= 0, >= 2^64); undefined when it can. */
+function timesToKeep(t: bigint, o: bigint): readonly [bigint, bigint] | undefined {
+  return t > 0n && t < TWO_64 && o > 0n && o < TWO_64 ? undefined : [t, o];
+}
+
 /**
  * An OtelRecord whose attributes and body live in `encoded` (decoded once, on first use). Immutable:
  * the bytes are what is sent. JSON.stringify gives the same object as for the plain record.
@@ -333,25 +340,34 @@ class EncodedOtelRecord implements OtelRecord {
   private times: readonly [bigint, bigint] | undefined;
   private values: Values | undefined;
 
+  /** `times`: the times when the bytes cannot say them (timesToKeep), else undefined (read back from the bytes). */
   constructor(
     resource: OtelResource,
     encoded: Uint8Array,
-    scalars: Pick<
-      OtelRecord,
-      'timeUnixNano' | 'observedTimeUnixNano' | 'severityNumber' | 'severityText' | 'eventName'
-    >,
+    sev: Severity,
+    times: readonly [bigint, bigint] | undefined,
   ) {
     this.resource = resource;
-    this.severityNumber = scalars.severityNumber;
-    this.severityText = scalars.severityText;
-    this.eventName = scalars.eventName;
+    this.severityNumber = sev.severityNumber;
+    this.severityText = sev.severityText;
+    this.eventName = sev.eventName;
     this.bytes = encoded.buffer;
     this.offset = encoded.byteOffset;
     this.length = encoded.byteLength;
-    const t = scalars.timeUnixNano;
-    const o = scalars.observedTimeUnixNano;
-    this.times = t > 0n && t < TWO_64 && o > 0n && o < TWO_64 ? undefined : [t, o];
+    this.times = times;
     this.values = undefined;
+  }
+
+  /** The times kept beside the bytes because the bytes cannot say them (<= 0 or past 2^64), else undefined. */
+  keptTimes(): readonly [bigint, bigint] | undefined {
+    const t = this.times;
+    return t === undefined ? undefined : timesToKeep(t[0], t[1]);
+  }
+
+  /** The same record with its bytes copied by `alloc`. */
+  copiedBy(alloc: ByteAlloc): EncodedOtelRecord {
+    const src = Buffer.from(this.bytes, this.offset, this.length);
+    return new EncodedOtelRecord(this.resource, alloc(src, this.length), this, this.keptTimes());
   }
 
   get encoded(): Uint8Array {
@@ -440,9 +456,10 @@ let lastOut: OtelRecord | undefined;
  */
 export function toEncodedRecord(rec: OtelRecord, alloc?: ByteAlloc): OtelRecord {
   if (rec instanceof EncodedOtelRecord || rec.encoded !== undefined) return rec;
-  if (alloc !== undefined) return new EncodedOtelRecord(rec.resource, encodeLogRecord(rec, alloc), rec);
+  const times = timesToKeep(rec.timeUnixNano, rec.observedTimeUnixNano);
+  if (alloc !== undefined) return new EncodedOtelRecord(rec.resource, encodeLogRecord(rec, alloc), rec, times);
   if (rec === lastIn && lastOut !== undefined) return lastOut;
-  const out = new EncodedOtelRecord(rec.resource, encodeLogRecord(rec), rec);
+  const out = new EncodedOtelRecord(rec.resource, encodeLogRecord(rec), rec, times);
   lastIn = rec;
   lastOut = out;
   return out;
@@ -454,10 +471,40 @@ export function encodedRecordFrom(
   encoded: Uint8Array,
   scalars: Pick<OtelRecord, 'timeUnixNano' | 'observedTimeUnixNano' | 'severityNumber' | 'severityText' | 'eventName'>,
 ): OtelRecord {
-  return new EncodedOtelRecord(resource, encoded, scalars);
+  return new EncodedOtelRecord(
+    resource,
+    encoded,
+    scalars,
+    timesToKeep(scalars.timeUnixNano, scalars.observedTimeUnixNano),
+  );
 }
 
 /** A record from LogRecord bytes and its resource (times, severity and event name read from the bytes). Throws on bad bytes. */
 export function encodedRecordOf(resource: OtelResource, encoded: Uint8Array): OtelRecord {
-  return new EncodedOtelRecord(resource, encoded, readLogRecord(encoded, false));
+  const f = readLogRecord(encoded, false);
+  return new EncodedOtelRecord(resource, encoded, f, timesToKeep(f.timeUnixNano, f.observedTimeUnixNano));
+}
+
+/**
+ * A record from its LogRecord bytes, resource, severity and event name, and the times the bytes
+ * cannot say (keptTimesOf; undefined: they are read back from the bytes when asked). How a record
+ * crosses from a worker thread (src/pipeline/workers/crossing.ts).
+ */
+export function encodedRecordWith(
+  resource: OtelResource,
+  encoded: Uint8Array,
+  sev: Severity,
+  keptTimes: readonly [bigint, bigint] | undefined,
+): OtelRecord {
+  return new EncodedOtelRecord(resource, encoded, sev, keptTimes);
+}
+
+/** The times a record carrying bytes keeps beside them (those the bytes cannot say), else undefined. */
+export function keptTimesOf(rec: OtelRecord): readonly [bigint, bigint] | undefined {
+  return rec instanceof EncodedOtelRecord ? rec.keptTimes() : undefined;
+}
+
+/** A record carrying bytes, with its bytes copied by `alloc` (undefined for a record without bytes of its own). */
+export function copyEncodedRecord(rec: OtelRecord, alloc: ByteAlloc): OtelRecord | undefined {
+  return rec instanceof EncodedOtelRecord ? rec.copiedBy(alloc) : undefined;
 }

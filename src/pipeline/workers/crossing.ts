@@ -5,6 +5,7 @@
 // group by it); rejections with their code and reason (the main thread reports them with the
 // record's origin, which never leaves it).
 
+import { encodedRecordWith, keptTimesOf } from '../../exporters/otlp-http/encode-log-record.ts';
 import { EcsBytesRecord, ecsJsonOf } from '../../mapping/ecs-bytes.ts';
 import type { ExportTarget } from '../../model/exporter.ts';
 import type { EcsKind, EcsRecord, OtelRecord, OtelResource, TraceeRecord } from '../../model/records.ts';
@@ -19,8 +20,8 @@ export interface ChunkRequest {
    * them into one string (and its lengths) did (0.8 against 1.7 µs per event on the DNS capture).
    */
   texts: string[];
-  /** A buffer of an earlier chunk's ECS bytes the main thread is done with, for the worker to write into again. */
-  spare?: ArrayBuffer;
+  /** Buffers of earlier chunks' bytes the main thread is done with, for the worker to write into again. */
+  spares?: ArrayBuffer[];
 }
 
 /** Status of one record in a ChunkResult. */
@@ -50,6 +51,24 @@ type SlotColumn =
       records: Array<(Omit<OtelRecord, 'resource'> & { r: number }) | null>;
       resources: Array<{ key: string; attributes: OtelResource['attributes'] }>;
     }
+  | {
+      /**
+       * OTel records of a slot mapped to LogRecord bytes (its routes queue them as bytes: otlp_http
+       * protobuf): the bytes one after another as for ECS, and per record its resource's index (-1:
+       * absent), severity and event name; the times are in the bytes (those the bytes cannot say,
+       * rare, are listed). The main thread neither rebuilds nor encodes them.
+       */
+      target: 'otel-bytes';
+      bytes: ArrayBuffer;
+      ends: Uint32Array;
+      r: Int32Array;
+      severityNumbers: Uint8Array;
+      severityTexts: string[];
+      eventNames: string[];
+      /** [record index, time, observed time] of the records whose times the bytes cannot say. */
+      times: Array<[number, bigint, bigint]>;
+      resources: Array<{ key: string; attributes: OtelResource['attributes'] }>;
+    }
   | { target: 'tracee'; records: Array<TraceeRecord | null> };
 
 export interface ChunkResult {
@@ -75,10 +94,10 @@ export type WorkerReply = ChunkResult | ChunkFailed;
 export function encodeChunk(
   id: number,
   texts: string[],
-  spare?: ArrayBuffer,
+  spares: ArrayBuffer[] = [],
 ): { msg: ChunkRequest; transfer: ArrayBuffer[] } {
-  if (spare === undefined) return { msg: { type: 'chunk', id, texts }, transfer: [] };
-  return { msg: { type: 'chunk', id, texts, spare }, transfer: [spare] };
+  if (spares.length === 0) return { msg: { type: 'chunk', id, texts }, transfer: [] };
+  return { msg: { type: 'chunk', id, texts, spares }, transfer: spares };
 }
 
 export function decodeChunk(msg: ChunkRequest): string[] {
@@ -111,18 +130,14 @@ export class ResultWriter {
   private n = 0;
 
   /**
-   * `size`: records in the chunk; `inputBytes`: the length of their texts (sizes the ECS bytes);
-   * `spare`: a buffer to write ECS bytes into (ChunkRequest.spare).
+   * `size`: records in the chunk; `inputBytes`: the length of their texts (sizes the byte columns);
+   * `spares`: buffers to write bytes into (ChunkRequest.spares).
    */
-  constructor(plan: RoutePlan<PlanRoute>, size: number, inputBytes = 0, spare?: ArrayBuffer) {
+  constructor(plan: RoutePlan<PlanRoute>, size: number, inputBytes = 0, spares: ArrayBuffer[] = []) {
     this.status = new Uint8Array(size);
     this.selections = plan.filtering ? new Array(size).fill(null) : undefined;
-    let unused = spare;
-    this.slots = plan.slots.map((s, k) => {
-      const w = slotWriter(s.target, k, size, inputBytes, unused);
-      if (s.target === 'ecs') unused = undefined;
-      return w;
-    });
+    const left = [...spares];
+    this.slots = plan.slots.map((s, k) => slotWriter(s, k, size, inputBytes, left));
   }
 
   /** The next record's result. */
@@ -157,18 +172,17 @@ interface SlotWriter {
 }
 
 function slotWriter(
-  target: ExportTarget,
+  slot: RoutePlan<PlanRoute>['slots'][number],
   k: number,
   n: number,
   inputBytes: number,
-  spare: ArrayBuffer | undefined,
+  spares: ArrayBuffer[],
 ): SlotWriter {
-  if (target === 'ecs') {
-    // an ECS document is about twice its input line (1.7× on the DNS capture)
-    const want = Math.max(4096, inputBytes * 2);
-    return new EcsSlotWriter(k, n, spare !== undefined && spare.byteLength >= want ? spare : new ArrayBuffer(want));
-  }
-  if (target === 'otel') return new OtelSlotWriter(k, n);
+  // an ECS document is about twice its input line (1.7× on the DNS capture), a LogRecord about half
+  if (slot.target === 'ecs') return new EcsSlotWriter(k, n, new ByteColumn(n, inputBytes * 2, spares));
+  if (slot.target === 'otel' && slot.encoded === true)
+    return new OtelBytesSlotWriter(k, n, new ByteColumn(n, inputBytes, spares));
+  if (slot.target === 'otel') return new OtelSlotWriter(k, n);
   const records = new Array(n).fill(null) as Array<TraceeRecord | null>;
   return {
     k,
@@ -179,32 +193,34 @@ function slotWriter(
   };
 }
 
-class EcsSlotWriter implements SlotWriter {
-  readonly k: number;
-  private readonly ids: string[];
-  private readonly kinds: Uint8Array;
-  private readonly ends: Uint32Array;
+/** Records' bytes one after another in one buffer (a spare when one is large enough), with where each ends. */
+class ByteColumn {
+  readonly ends: Uint32Array;
   private bytes: Buffer;
   private at = 0;
 
-  constructor(k: number, n: number, buffer: ArrayBuffer) {
-    this.k = k;
-    this.bytes = Buffer.from(buffer);
-    this.ids = new Array(n).fill('');
-    this.kinds = new Uint8Array(n);
+  constructor(n: number, expect: number, spares: ArrayBuffer[]) {
     this.ends = new Uint32Array(n);
+    const want = Math.max(4096, expect);
+    const k = spares.findIndex((b) => b.byteLength >= want);
+    this.bytes = Buffer.from(k >= 0 ? spares.splice(k, 1)[0] : new ArrayBuffer(want));
   }
 
-  add(i: number, rec: MappedRecord | undefined): void {
-    const r = rec as EcsRecord | undefined;
-    if (r !== undefined) {
-      // the mapper writes ECS JSON directly (Mapper.toEcsJson); a record without it is serialized here
-      const json = ecsJsonOf(r);
-      this.room(json.length * 3);
-      this.at += this.bytes.write(json, this.at, 'utf8');
-      this.ids[i] = r.id;
-      this.kinds[i] = KIND_CODE[r.kind];
-    }
+  text(i: number, s: string): void {
+    this.room(s.length * 3);
+    this.at += this.bytes.write(s, this.at, 'utf8');
+    this.ends[i] = this.at;
+  }
+
+  copy(i: number, b: Uint8Array): void {
+    this.room(b.byteLength);
+    this.bytes.set(b, this.at);
+    this.at += b.byteLength;
+    this.ends[i] = this.at;
+  }
+
+  /** Record i has no bytes. */
+  none(i: number): void {
     this.ends[i] = this.at;
   }
 
@@ -216,17 +232,63 @@ class EcsSlotWriter implements SlotWriter {
     this.bytes = bigger;
   }
 
+  finish(transfer: ArrayBuffer[]): ArrayBuffer {
+    const buffer = this.bytes.buffer as ArrayBuffer;
+    transfer.push(buffer, this.ends.buffer as ArrayBuffer);
+    return buffer;
+  }
+}
+
+class EcsSlotWriter implements SlotWriter {
+  readonly k: number;
+  private readonly ids: string[];
+  private readonly kinds: Uint8Array;
+  private readonly col: ByteColumn;
+
+  constructor(k: number, n: number, col: ByteColumn) {
+    this.k = k;
+    this.col = col;
+    this.ids = new Array(n).fill('');
+    this.kinds = new Uint8Array(n);
+  }
+
+  add(i: number, rec: MappedRecord | undefined): void {
+    const r = rec as EcsRecord | undefined;
+    if (r === undefined) {
+      this.col.none(i);
+      return;
+    }
+    // the mapper writes ECS JSON directly (Mapper.toEcsJson); a record without it is serialized here
+    this.col.text(i, ecsJsonOf(r));
+    this.ids[i] = r.id;
+    this.kinds[i] = KIND_CODE[r.kind];
+  }
+
   finish(transfer: ArrayBuffer[]): SlotColumn {
-    const bytes = this.bytes.buffer as ArrayBuffer;
-    transfer.push(bytes, this.ends.buffer as ArrayBuffer, this.kinds.buffer as ArrayBuffer);
-    return { target: 'ecs', ids: this.ids, bytes, ends: this.ends, kinds: this.kinds };
+    const bytes = this.col.finish(transfer);
+    transfer.push(this.kinds.buffer as ArrayBuffer);
+    return { target: 'ecs', ids: this.ids, bytes, ends: this.col.ends, kinds: this.kinds };
+  }
+}
+
+/** One object per resource in a chunk, sent once, referred to by index. */
+class ResourceList {
+  readonly list: Array<{ key: string; attributes: OtelResource['attributes'] }> = [];
+  private readonly indexOf = new Map<OtelResource, number>();
+
+  index(resource: OtelResource): number {
+    let r = this.indexOf.get(resource);
+    if (r === undefined) {
+      r = this.list.push({ key: resource.key, attributes: resource.attributes }) - 1;
+      this.indexOf.set(resource, r);
+    }
+    return r;
   }
 }
 
 class OtelSlotWriter implements SlotWriter {
   readonly k: number;
-  private readonly resources: Array<{ key: string; attributes: OtelResource['attributes'] }> = [];
-  private readonly indexOf = new Map<OtelResource, number>();
+  private readonly resources = new ResourceList();
   private readonly records: Array<(Omit<OtelRecord, 'resource'> & { r: number }) | null>;
 
   constructor(k: number, n: number) {
@@ -237,19 +299,65 @@ class OtelSlotWriter implements SlotWriter {
   add(i: number, mapped: MappedRecord | undefined): void {
     const rec = mapped as OtelRecord | undefined;
     if (rec === undefined) return;
-    // a plain record (workers map with toOtel, never toOtelEncoded): the rest spread copies its own
-    // fields; a record carrying bytes (encode-log-record.ts) keeps them behind getters the spread would miss
+    // a plain record (toOtel): the rest spread copies its own fields
     const { resource, ...rest } = rec;
-    let r = this.indexOf.get(resource);
-    if (r === undefined) {
-      r = this.resources.push({ key: resource.key, attributes: resource.attributes }) - 1;
-      this.indexOf.set(resource, r);
-    }
-    this.records[i] = { ...rest, r };
+    this.records[i] = { ...rest, r: this.resources.index(resource) };
   }
 
   finish(): SlotColumn {
-    return { target: 'otel', records: this.records, resources: this.resources };
+    return { target: 'otel', records: this.records, resources: this.resources.list };
+  }
+}
+
+class OtelBytesSlotWriter implements SlotWriter {
+  readonly k: number;
+  private readonly col: ByteColumn;
+  private readonly resources = new ResourceList();
+  private readonly r: Int32Array;
+  private readonly severityNumbers: Uint8Array;
+  private readonly severityTexts: string[];
+  private readonly eventNames: string[];
+  private readonly times: Array<[number, bigint, bigint]> = [];
+
+  constructor(k: number, n: number, col: ByteColumn) {
+    this.k = k;
+    this.col = col;
+    this.r = new Int32Array(n).fill(-1);
+    this.severityNumbers = new Uint8Array(n);
+    this.severityTexts = new Array(n).fill('');
+    this.eventNames = new Array(n).fill('');
+  }
+
+  add(i: number, mapped: MappedRecord | undefined): void {
+    const rec = mapped as OtelRecord | undefined;
+    const bytes = rec?.encoded;
+    if (rec === undefined || bytes === undefined) {
+      this.col.none(i);
+      return;
+    }
+    this.col.copy(i, bytes);
+    this.r[i] = this.resources.index(rec.resource);
+    this.severityNumbers[i] = rec.severityNumber;
+    this.severityTexts[i] = rec.severityText;
+    this.eventNames[i] = rec.eventName;
+    const kept = keptTimesOf(rec);
+    if (kept !== undefined) this.times.push([i, kept[0], kept[1]]);
+  }
+
+  finish(transfer: ArrayBuffer[]): SlotColumn {
+    const bytes = this.col.finish(transfer);
+    transfer.push(this.r.buffer as ArrayBuffer, this.severityNumbers.buffer as ArrayBuffer);
+    return {
+      target: 'otel-bytes',
+      bytes,
+      ends: this.col.ends,
+      r: this.r,
+      severityNumbers: this.severityNumbers,
+      severityTexts: this.severityTexts,
+      eventNames: this.eventNames,
+      times: this.times,
+      resources: this.resources.list,
+    };
   }
 }
 
@@ -277,7 +385,7 @@ export class ResourceInterner {
 /** The buffers of a result the main thread may hand back (ChunkRequest.spare) once its records were taken. */
 export function resultBuffers(msg: ChunkResult): ArrayBuffer[] {
   const out: ArrayBuffer[] = [];
-  for (const c of msg.slots) if (c.target === 'ecs') out.push(c.bytes);
+  for (const c of msg.slots) if (c.target === 'ecs' || c.target === 'otel-bytes') out.push(c.bytes);
   return out;
 }
 
@@ -313,6 +421,18 @@ function slotReader(c: SlotColumn, resources: ResourceInterner): (i: number) => 
       if (kind === 0) return undefined;
       const start = i === 0 ? 0 : ends[i - 1];
       return new EcsBytesRecord(ids[i], CODE_KIND[kind], new Uint8Array(bytes, start, ends[i] - start));
+    };
+  }
+  if (c.target === 'otel-bytes') {
+    const res = c.resources.map((r) => resources.get(r.key, r.attributes));
+    const { bytes, ends, r, severityNumbers, severityTexts, eventNames } = c;
+    const kept = new Map<number, readonly [bigint, bigint]>(c.times.map(([i, t, o]) => [i, [t, o]]));
+    return (i) => {
+      const at = r[i];
+      if (at < 0) return undefined;
+      const start = i === 0 ? 0 : ends[i - 1];
+      const sev = { severityNumber: severityNumbers[i], severityText: severityTexts[i], eventName: eventNames[i] };
+      return encodedRecordWith(res[at], new Uint8Array(bytes, start, ends[i] - start), sev, kept.get(i));
     };
   }
   if (c.target === 'otel') {

@@ -77,8 +77,12 @@ export class WorkerPool {
   private closing = false;
   private readonly counts = { deaths: 0, rerunChunks: 0, rerunRecords: 0 };
 
+  /** Slots whose results cross as bytes (ECS, OTel mapped to LogRecord bytes): buffers per chunk. */
+  private readonly byteSlots: number;
+
   constructor(opts: PoolOptions) {
     this.opts = opts;
+    this.byteSlots = opts.plan.slots.filter((s) => s.target === 'ecs' || s.encoded === true).length;
     this.slots = Array.from({ length: opts.size }, (_v, index) => ({
       index,
       worker: undefined,
@@ -111,7 +115,7 @@ export class WorkerPool {
       const w = slot.worker as Worker;
       if (slot.jobs.size === 0) w.ref();
       slot.jobs.set(id, job);
-      const { msg, transfer } = encodeChunk(id, chunk.texts, this.spares.pop());
+      const { msg, transfer } = encodeChunk(id, chunk.texts, this.spares.splice(0, this.byteSlots));
       try {
         w.postMessage(msg, transfer);
       } catch (err) {
@@ -200,7 +204,7 @@ export class WorkerPool {
     const buffers = this.buffersOf.get(results);
     if (buffers === undefined) return;
     this.buffersOf.delete(results);
-    for (const b of buffers) if (this.spares.length < 2 * this.slots.length) this.spares.push(b);
+    for (const b of buffers) if (this.spares.length < 2 * this.byteSlots * this.slots.length) this.spares.push(b);
   }
 
   private exited(slot: Slot, w: Worker, code: number): void {

@@ -20,7 +20,7 @@ port.on('message', (msg: ChunkRequest) => {
     let inputBytes = 0;
     for (const t of texts) inputBytes += t.length;
     // each result written as it comes: no record's output is kept while the rest are mapped
-    const out = new ResultWriter(plan, texts.length, inputBytes, msg.spare);
+    const out = new ResultWriter(plan, texts.length, inputBytes, msg.spares);
     for (const text of texts) out.add(processRecord(plan, { kind: 'text', text }));
     reply = out.finish(msg.id);
   } catch (err) {

@@ -11,7 +11,7 @@ import type { OtelRecord } from '../../../src/model/records.ts';
 import { encodingDelivery, takesEncodedRecords } from '../../../src/pipeline/encoded-otel.ts';
 import { queuedItemSize } from '../../../src/pipeline/queued-item.ts';
 import { record, workloads } from '../../helpers/otel-record-builders.ts';
-import { encodeLogRecord } from '../../../src/exporters/otlp-http/encode-log-record.ts';
+import { encodedRecordFrom, encodeLogRecord } from '../../../src/exporters/otlp-http/encode-log-record.ts';
 import { mapForRoutes, planRoutes } from '../../../src/pipeline/ingest-routes.ts';
 import { decodeText } from '../../../src/normalize/decode.ts';
 import { sharedSamples, testMapper } from '../../helpers/samples.ts';
@@ -68,6 +68,22 @@ describe('encoded OTel records in the queue', () => {
     await enc.push({ record: bad, origin: { source: 's' } });
     expect(pushed[2].record).toBe(bad);
     expect(encodingDelivery(recordingDelivery(false).d).reserve).toBeUndefined();
+  });
+
+  it('a record carrying bytes of its own (a worker chunk) is copied into the queue: its buffer may go back to the worker', async () => {
+    const [w] = workloads(1);
+    const plain = record(w, 7);
+    const chunk = new ArrayBuffer(8192);
+    const bytes = encodeLogRecord(plain);
+    new Uint8Array(chunk).set(bytes, 100);
+    const rec = encodedRecordFrom(plain.resource, new Uint8Array(chunk, 100, bytes.byteLength), plain);
+    const { d, pushed } = recordingDelivery(false);
+    await encodingDelivery(d).push({ record: rec, origin: { source: 's' } });
+    structuredClone(chunk, { transfer: [chunk] }); // moved away: what handing it back to the worker does
+    expect(() => rec.attributes).toThrow();
+    const got = pushed[0].record as OtelRecord;
+    expect(got).not.toBe(rec);
+    expect(request([got]).equals(request([plain]))).toBe(true);
   });
 
   it('the same record pushed to two routes is encoded once', async () => {

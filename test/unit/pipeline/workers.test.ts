@@ -3,6 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { DeliveryItem } from '../../../src/delivery/index.ts';
+import { encodedRecordFrom } from '../../../src/exporters/otlp-http/encode-log-record.ts';
 import { compileFilter } from '../../../src/mapping/event-filter.ts';
 import { loadMappingTables } from '../../../src/mapping/load.ts';
 import type { Exporter } from '../../../src/model/exporter.ts';
@@ -105,6 +106,44 @@ describe('workers: crossing', () => {
     );
     expect(res[1]).toBe(res[0]);
     expect(res[2]).toBe(res[0]);
+  });
+
+  it('OTel records of a slot whose queues take bytes cross as their LogRecord bytes: the same bytes, times, severity and resource', () => {
+    const mapper = testMapper();
+    const plan = planRoutes([{ exporter: fake('otel'), mapper, mapsEncoded: true }], mapper);
+    expect(plan.slots[0].encoded).toBe(true);
+    const lines = [eventLine(1), '{not json', eventLine(2), eventLine(3)];
+    const here = lines.map((t) => processRecord(plan, { kind: 'text', text: t }));
+    // a record whose times a fixed64 cannot say (kept beside its bytes)
+    const a0 = (here[0] as Extract<Processed, { kind: 'mapped' }>).mapped[0] as OtelRecord;
+    const odd = encodedRecordFrom(a0.resource, Uint8Array.from(a0.encoded ?? []), {
+      ...a0,
+      timeUnixNano: -5n,
+      observedTimeUnixNano: 1n << 64n,
+    });
+    here.push({ kind: 'mapped', to: [0], excluded: undefined, mapped: [odd] });
+    const { msg } = encodeResults(1, plan, here);
+    expect(msg.slots[0].target).toBe('otel-bytes');
+    const back = decodeResults(structuredClone(msg), plan, new ResourceInterner());
+    expect(back.map((p) => p.kind)).toEqual(['mapped', 'reject', 'mapped', 'mapped', 'mapped']);
+    for (const i of [0, 2, 3, 4]) {
+      const a = (here[i] as Extract<Processed, { kind: 'mapped' }>).mapped[0] as OtelRecord;
+      const b = (back[i] as Extract<Processed, { kind: 'mapped' }>).mapped[0] as OtelRecord;
+      expect(Buffer.from(b.encoded ?? []).equals(Buffer.from(a.encoded ?? []))).toBe(true);
+      expect([b.timeUnixNano, b.observedTimeUnixNano]).toEqual([a.timeUnixNano, a.observedTimeUnixNano]);
+      expect([b.severityNumber, b.severityText, b.eventName]).toEqual([a.severityNumber, a.severityText, a.eventName]);
+      expect(b.resource.attributes).toEqual(a.resource.attributes);
+      expect(JSON.parse(JSON.stringify(b, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)))).toEqual(
+        JSON.parse(JSON.stringify(a, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v))),
+      );
+    }
+    const b4 = (back[4] as Extract<Processed, { kind: 'mapped' }>).mapped[0] as OtelRecord;
+    expect([b4.timeUnixNano, b4.observedTimeUnixNano]).toEqual([-5n, 1n << 64n]);
+    // one resource object per workload key, as the mapper hands out
+    const res = [0, 2, 3].map(
+      (i) => ((back[i] as Extract<Processed, { kind: 'mapped' }>).mapped[0] as OtelRecord).resource,
+    );
+    expect(res[1]).toBe(res[0]);
   });
 
   it('with filters: which routes each record goes to, and a record every filter excluded', () => {
