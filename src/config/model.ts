@@ -197,7 +197,7 @@ const topSchema = schema({
       maximum: 64,
       default: 0,
       description:
-        'Worker threads that decode and map events (docs/performance.md "Worker threads"): 0 does it on the main thread; N > 0 runs it in N threads while the main thread reads, pushes and settles, each source\'s order kept. Worth it only with cores to spare beyond the main thread\'s (the main thread then spends ~1/3 of the CPU per event; all threads together ~1/3 more); each worker adds ~35-45 MB of resident memory, outside memory_limit_mib.',
+        'Worker threads that decode and map events (docs/performance.md "Worker threads"): 0 does it on the main thread; N > 0 runs it in N threads while the main thread reads, pushes and settles, each source\'s order kept. Worth it only with cores to spare beyond the main thread\'s (the main thread then spends ~1/6 of the CPU per event; all threads together 10-30% more); each worker adds ~35-45 MB of resident memory, outside memory_limit_mib.',
     },
     data_dir: {
       type: 'string',
