@@ -45,8 +45,11 @@ function capHeap() {
   if (process.argv[2] !== 'run' || typeof process.execve !== 'function' || process.platform === 'win32') return;
   const given = [...process.execArgv, ...String(process.env.NODE_OPTIONS || '').split(/\s+/)];
   if (given.some((a) => /^--(max-old-space-size|max-semi-space-size|max-heap-size)\b/.test(a))) return;
-  // the variable wins over the file, as it does for the soft limit itself (the config's env overlay)
-  const fromEnv = process.env.TRACEE_EXPORTER_MEMORY_LIMIT_MIB;
+  // the variable wins over the file, as it does for the soft limit itself (the config's env overlay);
+  // a value that is not a plain number (a ${file:…} reference the config resolves) is not read here
+  const fromEnv = /^\s*\d+\s*$/.test(process.env.TRACEE_EXPORTER_MEMORY_LIMIT_MIB || '')
+    ? process.env.TRACEE_EXPORTER_MEMORY_LIMIT_MIB
+    : undefined;
   let mib = Number(fromEnv || 128);
   const at = process.argv.indexOf('--config');
   const file =

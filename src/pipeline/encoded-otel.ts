@@ -68,7 +68,9 @@ function encoded(item: DeliveryItem): DeliveryItem {
   let record: OtelRecord;
   try {
     record = recordOf(item.record as OtelRecord);
-  } catch {
+  } catch (err) {
+    // bytes that cannot be read (a bug: a worker buffer reused): the push is refused and reported
+    if (encodedBufferOf(item.record as OtelRecord) !== undefined) throw err;
     return item;
   }
   return new QueuedItem(
@@ -83,12 +85,25 @@ function encoded(item: DeliveryItem): DeliveryItem {
 /** `inner` whose items are encoded as they are pushed (or reserved). */
 export function encodingDelivery(inner: Delivery): Delivery {
   const d: Delivery = {
-    push: (item) => inner.push(encoded(item)),
+    push: (item) => {
+      try {
+        return inner.push(encoded(item));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    },
     flush: () => inner.flush(),
     shutdown: (timeoutMs) => inner.shutdown(timeoutMs),
     stats: () => inner.stats(),
   };
   const reserve = inner.reserve;
-  if (reserve !== undefined) d.reserve = (item, signal) => reserve.call(inner, encoded(item), signal);
+  if (reserve !== undefined)
+    d.reserve = (item, signal) => {
+      try {
+        return reserve.call(inner, encoded(item), signal);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    };
   return d;
 }

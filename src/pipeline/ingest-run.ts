@@ -38,6 +38,11 @@ export class IngestRun {
   /** Wakes the push waited for now when the signal aborts (one abort listener per call). */
   private wake: ((v: typeof ABORTED) => void) | undefined;
   private onAbort: (() => void) | undefined;
+  /** Pushes, reservations and commits not settled yet (their items may still be read: a late refusal, a disk buffer's hand-off). */
+  private unsettled = 0;
+  private readonly settledOne = () => {
+    this.unsettled--;
+  };
 
   constructor(deps: IngestDeps, plan: RoutePlan, opts: IngestOptions) {
     this.deps = deps;
@@ -80,6 +85,24 @@ export class IngestRun {
     this.mapped(rec, excluded);
     const items = this.itemsFor(rec, out.mapped, to, input);
     return this.reserving(to) ? this.reserveThenCommit(rec, items, to, input) : this.pushEverywhere(items, to);
+  }
+
+  /**
+   * No push of this call is still pending: every item it handed a route was taken (a queue copies
+   * what it keeps) or refused and reported. Records whose bytes are a worker's may then be reused
+   * (workers/pooled-ingest.ts).
+   */
+  get settled(): boolean {
+    return this.unsettled === 0;
+  }
+
+  /** Counts `p` until it settles (a push that answered PUSHED is settled). */
+  private track<T>(p: Promise<T>): Promise<T> {
+    if (p !== (PUSHED as Promise<unknown>)) {
+      this.unsettled++;
+      p.then(this.settledOne, this.settledOne);
+    }
+    return p;
   }
 
   /** The signal may outlive this call (a run's stop signal): leave no listener on it. */
@@ -172,7 +195,7 @@ export class IngestRun {
     const routes = this.plan.routes;
     // every route has reserve() and refuseRestAs is set: reserving()
     const held = await Promise.allSettled(
-      to.map((i, j) => routes[i].delivery.reserve?.(items[j], this.signal) as Promise<PushReservation>),
+      to.map((i, j) => this.track(routes[i].delivery.reserve?.(items[j], this.signal) as Promise<PushReservation>)),
     );
     if (held.some((h) => h.status === 'rejected' && h.reason instanceof PushWithdrawn)) {
       for (const h of held) if (h.status === 'fulfilled') h.value.cancel();
@@ -185,10 +208,12 @@ export class IngestRun {
     // committed where room was held; a route that refused for another reason (shut down, disk
     // error) reports it, as a refused push does
     const commits = held.map((h, j) =>
-      (h.status === 'fulfilled' ? h.value.commit() : Promise.reject(h.reason as Error)).catch((err: Error) => {
-        this.deps.pushFailed?.(routes[to[j]], items[j], err);
-        throw err;
-      }),
+      this.track(h.status === 'fulfilled' ? h.value.commit() : Promise.reject(h.reason as Error)).catch(
+        (err: Error) => {
+          this.deps.pushFailed?.(routes[to[j]], items[j], err);
+          throw err;
+        },
+      ),
     );
     try {
       await Promise.all(commits);
@@ -229,6 +254,7 @@ export class IngestRun {
   /** Wait for the pushes; stop waiting when the signal aborts (the push stays in line, accounted for). */
   private async awaitPushes(items: DeliveryItem[], to: number[], pushes: Promise<void>[]): Promise<boolean> {
     const routes = this.plan.routes;
+    for (const p of pushes) this.track(p);
     const all: Promise<unknown> = pushes.length === 1 ? pushes[0] : Promise.all(pushes);
     let outcome: unknown;
     try {

@@ -6,6 +6,7 @@
 
 import type { Delivery, DeliveryItem } from '../delivery/index.ts';
 import { EcsBytesRecord, ecsJsonOf } from '../mapping/ecs-bytes.ts';
+import { EcsJsonRecord } from '../mapping/ecs-json.ts';
 import type { EcsRecord } from '../model/records.ts';
 import { QueuedItem, queuedInputOf, queueSlabs } from './queued-item.ts';
 
@@ -30,12 +31,17 @@ function recordOf(plain: EcsRecord): EcsBytesRecord {
   return rec;
 }
 
-/** The item as a QueuedItem. A record whose document cannot be serialized stays as it is: the exporter reports it. */
+/**
+ * The item as a QueuedItem. A record whose document cannot be serialized stays as it is: the
+ * exporter reports it. A record carrying bytes that cannot be read (a bug: its worker buffer was
+ * reused) throws: the push is refused and reported, never sent as something else.
+ */
 function queued(item: DeliveryItem): DeliveryItem {
   let record: EcsBytesRecord;
   try {
     record = recordOf(item.record as EcsRecord);
-  } catch {
+  } catch (err) {
+    if (item.record instanceof EcsBytesRecord) throw err;
     return item;
   }
   return new QueuedItem(
@@ -50,12 +56,59 @@ function queued(item: DeliveryItem): DeliveryItem {
 /** `inner` whose ECS items wait as bytes from the time they are pushed (or reserved). */
 export function ecsBytesDelivery(inner: Delivery): Delivery {
   const d: Delivery = {
-    push: (item) => inner.push(queued(item)),
+    push: (item) => {
+      try {
+        return inner.push(queued(item));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    },
     flush: () => inner.flush(),
     shutdown: (timeoutMs) => inner.shutdown(timeoutMs),
     stats: () => inner.stats(),
   };
   const reserve = inner.reserve;
-  if (reserve !== undefined) d.reserve = (item, signal) => reserve.call(inner, queued(item), signal);
+  if (reserve !== undefined)
+    d.reserve = (item, signal) => {
+      try {
+        return reserve.call(inner, queued(item), signal);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    };
+  return d;
+}
+
+/**
+ * `inner` whose ECS items carry their JSON as a string of their own (a plugin exporter, `type:
+ * module`, may keep a record past its send): a record carrying bytes (a worker's) is turned into
+ * text as it is pushed.
+ */
+export function ecsTextDelivery(inner: Delivery): Delivery {
+  const text = (item: DeliveryItem): DeliveryItem => {
+    const r = item.record;
+    return r instanceof EcsBytesRecord ? { ...item, record: new EcsJsonRecord(r.id, r.kind, r.json) } : item;
+  };
+  const d: Delivery = {
+    push: (item) => {
+      try {
+        return inner.push(text(item));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    },
+    flush: () => inner.flush(),
+    shutdown: (timeoutMs) => inner.shutdown(timeoutMs),
+    stats: () => inner.stats(),
+  };
+  const reserve = inner.reserve;
+  if (reserve !== undefined)
+    d.reserve = (item, signal) => {
+      try {
+        return reserve.call(inner, text(item), signal);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    };
   return d;
 }

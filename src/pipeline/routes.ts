@@ -24,7 +24,7 @@ import { checkDiskBufferNames, openBuffer, resolveDataDir, withBuffer } from './
 import type { IngestRoute } from './ingest.ts';
 import type { UnwrittenCount } from './dead-letter-sink.ts';
 import { encodingDelivery, takesEncodedRecords } from './encoded-otel.ts';
-import { ecsBytesDelivery } from './queued-ecs.ts';
+import { ecsBytesDelivery, ecsTextDelivery } from './queued-ecs.ts';
 import { queuedItemSize } from './queued-item.ts';
 import { deferredLogger, toLogger, type LogTarget } from '../util/log.ts';
 
@@ -183,8 +183,10 @@ function buildRoute(
   delivery = createMemoryDelivery(exporter, innerOptions, tel, deps);
   // otlp_http protobuf: records wait in the queue as their LogRecord bytes
   if (takesEncodedRecords(exporter)) delivery = encodingDelivery(delivery);
-  // ECS: records wait in the queue as their JSON's UTF-8 bytes
-  else if (exporter.target === 'ecs') delivery = ecsBytesDelivery(delivery);
+  // ECS: records wait in the queue as their JSON's UTF-8 bytes; a plugin gets the JSON as a string
+  // it may keep (the queue's bytes are reused once an item settled)
+  else if (exporter.target === 'ecs')
+    delivery = e.type === 'module' ? ecsTextDelivery(delivery) : ecsBytesDelivery(delivery);
   // a disk buffer (buffer.type disk) in front of the in-memory delivery; opened by route.openBuffer(), it replays from start()
   const buffered = withBuffer(bufferCfg, delivery, {
     name: label,

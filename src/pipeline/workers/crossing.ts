@@ -62,7 +62,7 @@ type SlotColumn =
       bytes: ArrayBuffer;
       ends: Uint32Array;
       r: Int32Array;
-      severityNumbers: Uint8Array;
+      severityNumbers: Int32Array;
       severityTexts: string[];
       eventNames: string[];
       /** [record index, time, observed time] of the records whose times the bytes cannot say. */
@@ -314,7 +314,7 @@ class OtelBytesSlotWriter implements SlotWriter {
   private readonly col: ByteColumn;
   private readonly resources = new ResourceList();
   private readonly r: Int32Array;
-  private readonly severityNumbers: Uint8Array;
+  private readonly severityNumbers: Int32Array;
   private readonly severityTexts: string[];
   private readonly eventNames: string[];
   private readonly times: Array<[number, bigint, bigint]> = [];
@@ -323,7 +323,7 @@ class OtelBytesSlotWriter implements SlotWriter {
     this.k = k;
     this.col = col;
     this.r = new Int32Array(n).fill(-1);
-    this.severityNumbers = new Uint8Array(n);
+    this.severityNumbers = new Int32Array(n);
     this.severityTexts = new Array(n).fill('');
     this.eventNames = new Array(n).fill('');
   }

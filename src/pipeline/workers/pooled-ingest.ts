@@ -183,8 +183,10 @@ class PooledCall {
       }
       return true;
     } finally {
-      // every push of its records settled (a queue copies what it keeps): their bytes are not read again
-      if (results !== undefined) this.pool.taken?.(results);
+      // every push of this call settled (a queue copies what it keeps): the records' bytes are not
+      // read again. Else (a push still waits: the stop came, a route refused, a disk buffer's line)
+      // the buffer is left to the garbage collector.
+      if (results !== undefined && this.run.settled) this.pool.taken?.(results);
     }
   }
 }

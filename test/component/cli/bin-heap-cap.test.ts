@@ -74,6 +74,17 @@ describe.runIf(process.platform === 'linux')('bin: run re-executes with memory c
     expect(seen?.argv).toContain('--max-old-space-size=800');
   });
 
+  it('a TRACEE_EXPORTER_MEMORY_LIMIT_MIB that is not a number (a ${file:…} reference) leaves the file line in force', async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, TRACEE_EXPORTER_MEMORY_LIMIT_MIB: '${file:/run/secrets/limit}' };
+    delete env.NODE_OPTIONS;
+    const r = start(env, `memory_limit_mib: 100\n${CONFIG}`);
+    const seen = await afterReExec(r.child.pid!, r.exited);
+    r.child.stdin.end();
+    await r.exit;
+    r.cleanup();
+    expect(seen?.argv).toContain('--max-old-space-size=400');
+  });
+
   it("keeps the user's own MALLOC_ARENA_MAX", async () => {
     const env: NodeJS.ProcessEnv = { ...process.env, MALLOC_ARENA_MAX: '4' };
     delete env.NODE_OPTIONS;

@@ -86,6 +86,21 @@ describe('encoded OTel records in the queue', () => {
     expect(request([got]).equals(request([plain]))).toBe(true);
   });
 
+  it('a record whose bytes cannot be read (its buffer moved away) is refused as a push, never queued as it is', async () => {
+    const [w] = workloads(1);
+    const plain = record(w, 8);
+    const bytes = encodeLogRecord(plain);
+    const chunk = new ArrayBuffer(bytes.byteLength);
+    new Uint8Array(chunk).set(bytes);
+    const rec = encodedRecordFrom(plain.resource, new Uint8Array(chunk), plain);
+    structuredClone(chunk, { transfer: [chunk] });
+    const { d, pushed } = recordingDelivery(true);
+    const q = encodingDelivery(d);
+    await expect(q.push({ record: rec, origin: { source: 's' } })).rejects.toThrow();
+    await expect(q.reserve!({ record: rec, origin: { source: 's' } })).rejects.toThrow();
+    expect(pushed).toEqual([]);
+  });
+
   it('the same record pushed to two routes is encoded once', async () => {
     const [w] = workloads(1);
     const rec = record(w, 5);

@@ -1,6 +1,7 @@
 // ECS routes queue their records as JSON bytes (src/pipeline/queued-ecs.ts, src/mapping/ecs-bytes.ts).
 
 import fs from 'node:fs';
+import zlib from 'node:zlib';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,10 +12,15 @@ import { ecsMessage } from '../../../src/exporters/kafka/messages.ts';
 import { EcsBytesRecord, ecsNdjsonBytes } from '../../../src/mapping/ecs-bytes.ts';
 import { EcsJsonRecord } from '../../../src/mapping/ecs-json.ts';
 import type { EcsRecord } from '../../../src/model/records.ts';
-import { ecsBytesDelivery } from '../../../src/pipeline/queued-ecs.ts';
+import { ecsBytesDelivery, ecsTextDelivery } from '../../../src/pipeline/queued-ecs.ts';
+import { Readable } from 'node:stream';
+import { parseRunConfig } from '../../../src/config/run-config.ts';
+import type { Exporter } from '../../../src/model/exporter.ts';
+import type { ExporterFactory } from '../../../src/exporters/registry.ts';
+import { createPipeline } from '../../../src/pipeline/pipeline.ts';
 import { queuedItemSize } from '../../../src/pipeline/queued-item.ts';
 import { decodeText } from '../../../src/normalize/decode.ts';
-import { sharedSamples, testMapper } from '../../helpers/samples.ts';
+import { DNS_CAPTURE, sharedSamples, testMapper } from '../../helpers/samples.ts';
 
 function recordingDelivery(withReserve: boolean): { d: Delivery; pushed: DeliveryItem[] } {
   const pushed: DeliveryItem[] = [];
@@ -114,6 +120,17 @@ describe('ECS records wait in the queue as JSON bytes', () => {
     expect(got.kind).toBe('alert');
   });
 
+  it('a record whose bytes cannot be read (its buffer moved away) is refused as a push, never queued as it is', async () => {
+    const chunk = new ArrayBuffer(64);
+    const rec = new EcsBytesRecord('w', 'event', new Uint8Array(chunk, 0, 2));
+    structuredClone(chunk, { transfer: [chunk] });
+    const { d, pushed } = recordingDelivery(true);
+    const q = ecsBytesDelivery(d);
+    await expect(q.push({ record: rec, origin: { source: 's' } })).rejects.toThrow();
+    await expect(q.reserve!({ record: rec, origin: { source: 's' } })).rejects.toThrow();
+    expect(pushed).toEqual([]);
+  });
+
   it('an item keeps its input as bytes, counts its exact bytes, acks its source, and dead-letters as the plain item', async () => {
     const [rec] = mappedSamples(1);
     const { d, pushed } = recordingDelivery(false);
@@ -164,6 +181,71 @@ describe('ECS records wait in the queue as JSON bytes', () => {
       expect((pushed[i].record as EcsRecord).json).toBe(texts[i]);
       expect(pushed[i].input).toBe(`{"n":${i}}`);
     }
+  });
+});
+
+describe('a plugin exporter (type: module) gets the JSON as a string of its own', () => {
+  it('ecsTextDelivery: a record carrying bytes becomes text as it is pushed; a plain record passes as is', async () => {
+    const text = JSON.stringify(docOf('w', 'from a worker').doc);
+    const chunk = new ArrayBuffer(4096);
+    const n = Buffer.from(chunk).write(text, 0, 'utf8');
+    const rec = new EcsBytesRecord('w', 'alert', new Uint8Array(chunk, 0, n));
+    const { d, pushed } = recordingDelivery(true);
+    const q = ecsTextDelivery(d);
+    await q.push({ record: rec, origin: { source: 's' } });
+    const plain = docOf('p', 'x');
+    await q.reserve!({ record: plain, origin: { source: 's' } });
+    Buffer.from(chunk).fill(0x20); // the worker's buffer written again
+    const got = pushed[0].record as EcsRecord;
+    expect(got).toBeInstanceOf(EcsJsonRecord);
+    expect([got.id, got.kind, got.json]).toEqual(['w', 'alert', text]);
+    expect(Object.getOwnPropertyDescriptor(got, 'json')?.value).toBe(text);
+    expect(pushed[1].record).toBe(plain);
+  });
+
+  it('through the pipeline: a plugin that keeps every record past its send still reads each one as it was sent', async () => {
+    const kept: EcsRecord[] = [];
+    const keeper: ExporterFactory = () =>
+      ({
+        name: 'keeper',
+        target: 'ecs',
+        start: async () => {},
+        shutdown: async () => {},
+        send: async (batch) => {
+          for (const i of batch) kept.push(i.record as EcsRecord);
+          return { status: 'ok' };
+        },
+      }) as Exporter;
+    const config = parseRunConfig(
+      `version: 1
+delivery: { max_batch_items: 7, max_queue_items: 20, flush_interval_ms: 5 }
+exporters:
+  - { type: module, module: keeper, name: k }
+  - { type: console, path: /dev/null }
+`,
+      'test.yaml',
+      {},
+    );
+    // 3,000 distinct events (the DNS capture) through a 20-item queue: its slabs are reused many times over
+    const lines = zlib.gunzipSync(fs.readFileSync(DNS_CAPTURE)).toString('utf8').split('\n').slice(0, 3000);
+    const input = `${lines.join('\n')}\n`;
+    const p = createPipeline(
+      config,
+      { stdin: Readable.from([input]), log: () => {} },
+      { shutdownTimeoutMs: 5000, exporterModules: new Map([['keeper', keeper]]) },
+    );
+    await p.run();
+    expect(kept.length).toBeGreaterThan(100);
+    // each kept record is still the document of its own event (ids are unique per event)
+    const idIn = (json: string | undefined) => {
+      try {
+        return (JSON.parse(json ?? '{}') as { event?: { id?: string } }).event?.id;
+      } catch {
+        return 'not JSON';
+      }
+    };
+    const wrong = kept.filter((r) => idIn(r.json) !== r.id);
+    expect(wrong.length).toBe(0);
   });
 });
 

@@ -292,6 +292,44 @@ describe('workers: the pooled ingest', () => {
     expect((await done).accepted).toBe(1000);
   });
 
+  it("a chunk's buffers go back to the pool only when every push of the call settled", async () => {
+    const { deps } = recordingDeps();
+    const plan = planRoutes(deps.routes, deps.mapper);
+    const taken: Processed[][] = [];
+    const pool = {
+      submit: async (chunk: Chunk) => chunk.texts.map((t) => processRecord(plan, { kind: 'text', text: t })),
+      taken: (r: Processed[]) => {
+        taken.push(r);
+      },
+    };
+    // pushes taken at once: every chunk is handed back
+    const quick = createPooledIngest(deps, pool, 1, { chunk: { maxRecords: 2 } }, plan);
+    const res = await quick([1, 2, 3, 4, 5].map((i) => text(i, eventLine(i))));
+    expect(res.accepted).toBe(5);
+    expect(taken.length).toBe(3);
+    // the stop comes while a push waits for room: that push is still pending (a late refusal will
+    // read its item), so the chunk holding it is not handed back
+    taken.length = 0;
+    let release!: () => void;
+    deps.routes[0].delivery.push = (item: DeliveryItem) =>
+      item.origin.line === 3
+        ? new Promise<void>((resolve) => {
+            release = resolve;
+          })
+        : Promise.resolve();
+    const stop = new AbortController();
+    const slow = createPooledIngest(deps, pool, 1, { chunk: { maxRecords: 2 } }, plan);
+    const done = slow(
+      [1, 2, 3, 4].map((i) => text(i, eventLine(i))),
+      { signal: stop.signal, refuseRestAs: 'stopped' },
+    );
+    await new Promise((r) => setTimeout(r, 30));
+    stop.abort();
+    await done;
+    expect(taken.length).toBe(1); // the first chunk (lines 1-2); not the one whose push is pending
+    release();
+  });
+
   it('a chunk that does not fill is taken after flushMs (a followed source is not held back)', async () => {
     const { deps, pushed } = recordingDeps();
     const plan = planRoutes(deps.routes, deps.mapper);
