@@ -11,6 +11,7 @@ import type {
   FileReading,
   ForwardReading,
   TelemetryState,
+  WorkersReading,
 } from './telemetry.ts';
 
 export const METRIC_PREFIX = 'tracee_exporter_';
@@ -189,6 +190,36 @@ export function createMetrics(state: TelemetryState, opts: { processMetrics: boo
     'Dead-letter bytes deleted with the oldest rotated file (rotation full: dead_letter.max_files).',
     [],
     sumDeadLetters((r) => r.droppedBytes),
+  );
+
+  // `workers: N`: a worker that dies is replaced and its chunks run on the main thread; counted here
+  const sumWorkers = (pick: (r: WorkersReading) => number) =>
+    function* (): Iterable<[Record<string, string>, number]> {
+      if (state.workerPools.length > 0) yield [{}, state.workerPools.reduce((n, read) => n + pick(read()), 0)];
+    };
+  gauge(
+    'workers',
+    'Worker threads configured (workers: N).',
+    [],
+    sumWorkers((r) => r.size),
+  );
+  gauge(
+    'workers_alive',
+    'Worker threads running now.',
+    [],
+    sumWorkers((r) => r.alive),
+  );
+  counter(
+    'worker_deaths_total',
+    'Worker threads that died (crash, exit, out of memory); each is replaced, at most 2 × N times per run.',
+    [],
+    sumWorkers((r) => r.deaths),
+  );
+  counter(
+    'worker_rerun_events_total',
+    'Events decoded and mapped on the main thread instead, because their worker died or failed their chunk.',
+    [],
+    sumWorkers((r) => r.rerunRecords),
   );
 
   gauge('queue_items', 'Events waiting in the exporter queue (not yet in a batch being sent).', ['exporter'], () =>

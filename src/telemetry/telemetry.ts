@@ -178,6 +178,8 @@ export interface Telemetry {
   files(read: () => Promise<FileReading[]>): void;
   /** Register the dead letter's rotation counts (read at scrape time). */
   deadLetter(read: () => DeadLetterReading): void;
+  /** Register the worker pool of `workers: N` (read at scrape time). */
+  workers?(read: () => WorkersReading): void;
   /** Register a gRPC source by its configured address; its stream reports connects and disconnects through the handle. */
   grpc(address: string): GrpcTelemetry;
   readiness(): Readiness;
@@ -206,6 +208,15 @@ export interface DeadLetterReading {
   droppedLines: number;
 }
 
+/** The worker pool (`workers: N`): its size, threads alive, deaths, and chunks run on the main thread instead. */
+export interface WorkersReading {
+  size: number;
+  alive: number;
+  deaths: number;
+  rerunChunks: number;
+  rerunRecords: number;
+}
+
 /** The state metrics.ts reads. */
 export interface TelemetryState {
   readonly sources: Map<string, SourceCounts>;
@@ -214,6 +225,7 @@ export interface TelemetryState {
   readonly forwards: Array<{ listen: string; read: () => ForwardReading }>;
   readonly fileSources: Array<() => Promise<FileReading[]>>;
   readonly deadLetters: Array<() => DeadLetterReading>;
+  readonly workerPools: Array<() => WorkersReading>;
   readonly grpcs: GrpcEntry[];
   readonly isReady: () => boolean;
   /** Per-client rejection counts (src/pipeline/rejection-log.ts), when registered. */
@@ -252,6 +264,7 @@ export function createTelemetry(opts: TelemetryOptions = {}): Telemetry {
   const forwards: TelemetryState['forwards'] = [];
   const fileSources: TelemetryState['fileSources'] = [];
   const deadLetters: TelemetryState['deadLetters'] = [];
+  const workerPools: TelemetryState['workerPools'] = [];
   const grpcs: GrpcEntry[] = [];
   let lastName: string | undefined;
   let lastCounts: SourceCounts | undefined;
@@ -287,6 +300,7 @@ export function createTelemetry(opts: TelemetryOptions = {}): Telemetry {
     forwards,
     fileSources,
     deadLetters,
+    workerPools,
     grpcs,
     clientRejections,
     isReady: () => readiness().ready,
@@ -375,6 +389,9 @@ export function createTelemetry(opts: TelemetryOptions = {}): Telemetry {
     },
     files(read) {
       fileSources.push(read);
+    },
+    workers(read) {
+      workerPools.push(read);
     },
     deadLetter(read) {
       deadLetters.push(read);

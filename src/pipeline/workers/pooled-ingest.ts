@@ -12,6 +12,7 @@
 import type { Ingest, IngestOptions, IngestResult, RecordStream } from '../../sources/types.ts';
 import type { InputRecord } from '../../sources/read-records.ts';
 import type { RunConfig } from '../../config/run-config.ts';
+import type { Telemetry } from '../../telemetry/index.ts';
 import type { NodeInfo } from '../../mapping/input.ts';
 import { toLogger, type LogTarget } from '../../util/log.ts';
 import { eachRecord, type TakeResult } from '../each-record.ts';
@@ -197,7 +198,7 @@ class PooledCall {
  */
 export function createRunIngest(
   config: RunConfig,
-  deps: IngestDeps,
+  deps: IngestDeps & { telemetry?: Pick<Telemetry, 'workers'> },
   node: NodeInfo,
   log: LogTarget,
   script?: URL | string,
@@ -207,6 +208,7 @@ export function createRunIngest(
   const plan = planRoutes(deps.routes, deps.mapper);
   const logger = toLogger(log, { component: 'workers' });
   const pool = new WorkerPool({ size: workers, setup: workerSetupOf(config, node, plan), plan, log: logger, script });
+  deps.telemetry?.workers?.(() => pool.stats()); // deaths and re-runs in /metrics
   return {
     ingest: createPooledIngest(deps, pool, workers, {}, plan),
     pool,

@@ -11,6 +11,7 @@ import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRunConfig } from '../../../src/config/run-config.ts';
 import { createPipeline } from '../../../src/pipeline/pipeline.ts';
+import { createTelemetry } from '../../../src/telemetry/index.ts';
 import { FakeOtlpHttpServer } from '../../helpers/fake-otlp-http-server.ts';
 import { decodeLogsRequest } from '../../helpers/otlp-proto-decode.ts';
 import { ROOT, TEST_NODE } from '../../helpers/samples.ts';
@@ -152,13 +153,25 @@ exporters: [{ type: console, format: ecs, path: ${out} }]
       path.join(dir, 'workers.yaml'),
     );
     const logged: string[] = [];
+    const telemetry = createTelemetry();
     const pipeline = createPipeline(
       config,
       { stdin: new PassThrough(), log: (l: string) => logged.push(l) },
       // internal option: a worker entry that exits while it holds its 3rd chunk
-      { workerScript: new URL('../../fixtures/workers/exit-at-chunk.ts', import.meta.url), shutdownTimeoutMs: 20000 },
+      {
+        workerScript: new URL('../../fixtures/workers/exit-at-chunk.ts', import.meta.url),
+        shutdownTimeoutMs: 20000,
+        telemetry,
+      },
     );
     const summary = await pipeline.run();
+    // counted in /metrics too: the deaths, and the events run on the main thread instead
+    const text = await telemetry.metrics();
+    const metric = (name: string) =>
+      Number(new RegExp(`^tracee_exporter_${name} (\\d+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+    expect(metric('workers')).toBe(2);
+    expect(metric('worker_deaths_total')).toBeGreaterThanOrEqual(1);
+    expect(metric('worker_rerun_events_total')).toBeGreaterThan(0);
     delete process.env.WORKERS_TEST_EXIT_MARKER;
     expect(fs.existsSync(path.join(dir, 'worker-exited'))).toBe(true);
     expect(summary).toMatchObject({ received: EVENTS + BAD_AT.length, mapped: EVENTS, rejected: BAD_AT.length });
