@@ -26,20 +26,20 @@ export function esBulkBodyPass(records: EcsRecord[], maxBulkBytes?: number): () 
   const enc = new BulkEncoder(o.targets);
   return (): number => {
     const sizes: number[] = new Array(records.length);
-    const texts: string[] = new Array(records.length);
+    const bodies: Buffer[] = new Array(records.length);
     const idx: number[] = [];
     let bytes = 0;
     for (let i = 0; i < records.length; i++) {
       const e = enc.encode(records[i]);
       if (e.ok) {
-        texts[i] = e.text;
+        bodies[i] = e.body;
         sizes[i] = e.bytes;
         idx.push(i);
         bytes += e.bytes;
       }
     }
     for (const chunk of chunkBySize(idx, sizes, o.maxBulkBytes)) {
-      const body = chunk.map((i) => texts[i]).join('');
+      const body = Buffer.concat(chunk.map((i) => bodies[i]));
       if (body.length === 0) throw new Error('unreachable');
     }
     return bytes;

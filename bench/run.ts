@@ -25,7 +25,9 @@
 //                    records (mapped before the pass), the same requests: map-otel-protobuf with no mapping
 //   otlp-encode      OTLP protobuf encoding of mapped records (the OTel JS serializer, 512/request);
 //                    -direct: our writer (src/exporters/otlp-http/encode-logs-proto.ts), same requests
-//   es-bulk          Elasticsearch bulk body building from mapped records (create actions, routing)
+//   es-bulk          Elasticsearch bulk body building from mapped records (create actions, routing);
+//                    -from-json: records carrying their JSON text; -from-bytes: as UTF-8 bytes, as the
+//                    exporter's queue holds them
 // `--rows a,b`: only these rows (names as printed); `--datasets dns_capture,sample_mix`: only these.
 // Datasets: the real 24,010-event DNS capture (test/data) and a mix cycling through every
 // single-event sample in test/fixtures/tracee.
@@ -38,6 +40,7 @@ import { testMapper } from '../test/helpers/samples.ts';
 import { loadDataset, loadMix } from './datasets.ts';
 import { OTLP_BATCH, otlpDirectEncodePass, otlpDirectEncoder, otlpEncodePass } from './otlp-encode.ts';
 import { esBulkBodyPass } from './es-bulk.ts';
+import { EcsBytesRecord } from '../src/mapping/ecs-bytes.ts';
 import { toEncodedRecord } from '../src/exporters/otlp-http/encode-log-record.ts';
 
 const args = new Set(process.argv.slice(2));
@@ -228,6 +231,13 @@ async function main() {
     passes.es_bulk_body = esBulkBodyPass(ecs);
     // records from toEcsJson: the bulk body reuses their JSON text
     passes.es_bulk_body_from_json = esBulkBodyPass(events.map((e) => mapper.toEcsJson(e)));
+    // as the exporter gets them: its queue holds each record's JSON as bytes (src/pipeline/queued-ecs.ts)
+    passes.es_bulk_body_from_bytes = esBulkBodyPass(
+      events.map((e) => {
+        const r = mapper.toEcsJson(e);
+        return new EcsBytesRecord(r.id, r.kind, Buffer.from(r.json));
+      }),
+    );
     const floors: number[] = [];
     const ratios: Record<string, number> = {};
     for (const [k, pass] of Object.entries(passes)) {

@@ -48,7 +48,7 @@ export interface BulkDialect<C> {
   /** An error of client() that no retry clears: start() throws it, send() rejects the batch. */
   isFatal?(err: unknown): boolean;
   /** One `_bulk` request; throws only what is not an HTTP answer. */
-  bulk(c: C, body: string, signal?: AbortSignal): Promise<EsAnswer>;
+  bulk(c: C, body: Buffer, signal?: AbortSignal): Promise<EsAnswer>;
   /** Template requests, for install / check. */
   templates(c: C): TemplateIo;
   /** More secrets to keep out of reasons and log lines (OpenSearch with SigV4: the AWS keys it read). */
@@ -253,14 +253,14 @@ export class BulkExporterCore<C> implements BulkExporter {
     }
     const n = batch.length;
     const outcomes: ItemOutcome[] = new Array(n);
-    const texts: string[] = new Array(n);
+    const bodies: Buffer[] = new Array(n);
     const sizes: number[] = new Array(n);
     const sendable: number[] = [];
     const ingested = new Date().toISOString(); // this attempt's: a retry sends its own time
     for (let i = 0; i < n; i++) {
       const e = this.#encoder.encode(batch[i].record, ingested);
       if (e.ok) {
-        texts[i] = e.text;
+        bodies[i] = e.body;
         sizes[i] = e.bytes;
         sendable.push(i);
       } else outcomes[i] = { status: 'rejected', reason: e.reason };
@@ -273,7 +273,7 @@ export class BulkExporterCore<C> implements BulkExporter {
         for (const i of chunk) outcomes[i] = itemOf(stop);
         continue;
       }
-      const w = await this.#sendChunk(c, chunk, texts, outcomes, st, signal);
+      const w = await this.#sendChunk(c, chunk, bodies, sizes, outcomes, st, signal);
       if (w) {
         wholes.push(w);
         if (w.status === 'retryable') stop = w;
@@ -301,12 +301,21 @@ export class BulkExporterCore<C> implements BulkExporter {
   async #sendChunk(
     c: C,
     chunk: number[],
-    texts: string[],
+    bodies: Buffer[],
+    sizes: number[],
     outcomes: ItemOutcome[],
     st: SendState,
     signal?: AbortSignal,
   ): Promise<Whole | undefined> {
-    const body = chunk.length === 1 ? texts[chunk[0]] : chunk.map((i) => texts[i]).join('');
+    let length = 0;
+    for (const i of chunk) length += sizes[i];
+    const body =
+      chunk.length === 1
+        ? bodies[chunk[0]]
+        : Buffer.concat(
+            chunk.map((i) => bodies[i]),
+            length,
+          );
     let a: EsAnswer;
     try {
       a = await this.#d.bulk(c, body, signal);
@@ -342,17 +351,17 @@ export class BulkExporterCore<C> implements BulkExporter {
       if (chunk.length === 1) {
         outcomes[chunk[0]] = {
           status: 'rejected',
-          reason: `413 the document (${Buffer.byteLength(body)} bytes with its action line) is larger than the cluster accepts (http.max_content_length)`,
+          reason: `413 the document (${body.length} bytes with its action line) is larger than the cluster accepts (http.max_content_length)`,
         };
         return undefined;
       }
       const mid = chunk.length >> 1;
-      const w1 = await this.#sendChunk(c, chunk.slice(0, mid), texts, outcomes, st, signal);
+      const w1 = await this.#sendChunk(c, chunk.slice(0, mid), bodies, sizes, outcomes, st, signal);
       if (w1?.status === 'retryable') {
         for (const i of chunk.slice(mid)) outcomes[i] = itemOf(w1);
         return w1;
       }
-      return (await this.#sendChunk(c, chunk.slice(mid), texts, outcomes, st, signal)) ?? w1;
+      return (await this.#sendChunk(c, chunk.slice(mid), bodies, sizes, outcomes, st, signal)) ?? w1;
     }
     if (
       a.status === 404 &&

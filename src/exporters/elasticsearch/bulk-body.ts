@@ -5,12 +5,13 @@
 // a backlog after an outage) is never promoted. Elasticsearch would set it in an ingest pipeline, but
 // a pipeline needs the ingest-common module, which not every cluster has (the integ-test one has not).
 
+import { EcsBytesRecord } from '../../mapping/ecs-bytes.ts';
 import type { EcsRecord } from '../../model/records.ts';
 import { type JsonMember, jsonMembers } from '../../util/json-members.ts';
 import type { DataStreamTarget, DataStreamTargets } from './data-stream.ts';
 
-/** One encoded item: the two NDJSON lines (with their trailing newlines), or why it could not be encoded. */
-export type EncodedItem = { ok: true; text: string; bytes: number } | { ok: false; reason: string };
+/** One encoded item: the two NDJSON lines (with their trailing newlines) as UTF-8, or why it could not be encoded. */
+export type EncodedItem = { ok: true; body: Buffer; bytes: number } | { ok: false; reason: string };
 
 interface TargetCache {
   readonly prefix: string;
@@ -39,11 +40,20 @@ export class BulkEncoder {
     const t = this.#cache[record.kind];
     if (!t) return { ok: false, reason: `unknown record kind ${JSON.stringify(record.kind)}` };
     if (typeof record.id !== 'string' || record.id === '') return { ok: false, reason: 'record has no id' };
-    const fromJson = record.json === undefined ? undefined : retarget(record.json, t, ingested);
-    const body = fromJson ?? this.#body(record.doc, t, ingested);
+    const action = `${t.prefix}${JSON.stringify(record.id)}}}\n`;
+    // a queued record's JSON as bytes (src/mapping/ecs-bytes.ts): edited as bytes, never decoded
+    if (record instanceof EcsBytesRecord) {
+      const src = record.bytesView();
+      // one char per byte: JSON's structure is ASCII, so offsets in this text are offsets in the bytes
+      const pieces = retarget(src.toString('latin1'), t, ingested);
+      if (pieces !== undefined) return item(writePieces(action, src, pieces));
+    }
+    const json = record.json;
+    const pieces = json === undefined ? undefined : retarget(json, t, ingested);
+    const body =
+      pieces !== undefined && json !== undefined ? joinPieces(json, pieces) : this.#body(record.doc, t, ingested);
     if (typeof body !== 'string') return body;
-    const text = `${t.prefix}${JSON.stringify(record.id)}}}\n${body}\n`;
-    return { ok: true, text, bytes: Buffer.byteLength(text) };
+    return item(Buffer.from(`${action}${body}\n`));
   }
 
   #body(
@@ -65,6 +75,11 @@ export class BulkEncoder {
   }
 }
 
+const item = (body: Buffer): EncodedItem => ({ ok: true, body, bytes: body.length });
+
+/** A document as pieces: ranges [start, end) of the source text (or bytes), and literal texts. */
+type Piece = string | readonly [number, number];
+
 /**
  * The mapper's JSON text (EcsRecord.json) with data_stream and event.dataset set, member order as
  * the object path gives it (`{ ...doc, data_stream, event: { ...doc.event, dataset } }`): a member
@@ -73,52 +88,77 @@ export class BulkEncoder {
 const TOP_KEYS = ['data_stream', 'event'];
 const EVENT_KEYS = ['dataset', 'ingested'];
 
-function retarget(json: string, t: TargetCache, ingested: string | undefined): string | undefined {
+function retarget(json: string, t: TargetCache, ingested: string | undefined): Piece[] | undefined {
   const top = jsonMembers(json, 0, json.length, TOP_KEYS);
   if (top === undefined) return undefined;
   const ev = top.find((m) => m.key === 'event');
-  const eventSets: Array<[string, string]> = [['dataset', t.datasetJson]];
-  if (ingested !== undefined) eventSets.push(['ingested', JSON.stringify(ingested)]);
-  let event: string;
+  const eventSets: Array<[string, Piece[]]> = [['dataset', [t.datasetJson]]];
+  if (ingested !== undefined) eventSets.push(['ingested', [JSON.stringify(ingested)]]);
+  let event: Piece[];
   if (ev !== undefined && json[ev.start] === '{') {
     const inner = jsonMembers(json, ev.start, ev.end, ingested === undefined ? EVENT_KEYS.slice(0, 1) : EVENT_KEYS);
     if (inner === undefined) return undefined;
     event = setMembers(json, ev.start, ev.end, inner, eventSets);
   } else {
-    event = setMembers('{}', 0, 2, [], eventSets);
+    event = [joinPieces('{}', setMembers('{}', 0, 2, [], eventSets))];
   }
   return setMembers(json, 0, json.length, top, [
-    ['data_stream', t.dataStreamJson],
+    ['data_stream', [t.dataStreamJson]],
     ['event', event],
   ]);
 }
 
 /**
- * The object text [start, end) of `json` with these members set (key, value text): a member it has
- * keeps its place with the new value, the others are added last, in order. `members`: its members
- * as jsonMembers read them (at least up to the keys set).
+ * The object text [start, end) of `json` with these members set (key, value pieces), as pieces: a
+ * member it has keeps its place with the new value, the others are added last, in order.
+ * `members`: its members as jsonMembers read them (at least up to the keys set).
  */
 function setMembers(
   json: string,
   start: number,
   end: number,
   members: readonly JsonMember[],
-  sets: ReadonlyArray<[string, string]>,
-): string {
-  const edits: Array<{ start: number; end: number; text: string }> = [];
-  let appended = '';
+  sets: ReadonlyArray<[string, Piece[]]>,
+): Piece[] {
+  const edits: Array<{ start: number; end: number; value: Piece[] }> = [];
+  const appended: Piece[] = [];
   for (const [key, value] of sets) {
     const m = members.find((x) => x.key === key);
-    if (m !== undefined) edits.push({ start: m.start, end: m.end, text: value });
-    else appended += `,${JSON.stringify(key)}:${value}`;
+    if (m !== undefined) edits.push({ start: m.start, end: m.end, value });
+    else appended.push(`${members.length === 0 && appended.length === 0 ? '' : ','}${JSON.stringify(key)}:`, ...value);
   }
-  // splice from the end so earlier offsets stay valid
-  edits.sort((a, b) => b.start - a.start);
-  let out = json.slice(start, end);
-  for (const e of edits) out = out.slice(0, e.start - start) + e.text + out.slice(e.end - start);
-  if (appended === '') return out;
-  const close = out.lastIndexOf('}');
-  return out.slice(0, close) + (members.length === 0 ? appended.slice(1) : appended) + out.slice(close);
+  edits.sort((a, b) => a.start - b.start);
+  const out: Piece[] = [];
+  let at = start;
+  for (const e of edits) {
+    out.push([at, e.start], ...e.value);
+    at = e.end;
+  }
+  if (appended.length === 0) {
+    out.push([at, end]);
+    return out;
+  }
+  const close = json.lastIndexOf('}', end - 1);
+  out.push([at, close], ...appended, [close, end]);
+  return out;
+}
+
+/** The pieces as text, ranges taken from `json`. */
+function joinPieces(json: string, pieces: readonly Piece[]): string {
+  let out = '';
+  for (const p of pieces) out += typeof p === 'string' ? p : json.slice(p[0], p[1]);
+  return out;
+}
+
+/** `action`, the pieces (ranges taken from `src`) and a newline, as UTF-8 in one buffer. */
+function writePieces(action: string, src: Buffer, pieces: readonly Piece[]): Buffer {
+  let n = Buffer.byteLength(action) + 1;
+  for (const p of pieces) n += typeof p === 'string' ? Buffer.byteLength(p) : p[1] - p[0];
+  const out = Buffer.allocUnsafe(n);
+  let at = out.write(action, 0, 'utf8');
+  for (const p of pieces) at += typeof p === 'string' ? out.write(p, at, 'utf8') : src.copy(out, at, p[0], p[1]);
+  out[at] = 0x0a;
+  return out;
 }
 
 /**

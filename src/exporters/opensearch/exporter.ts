@@ -70,7 +70,7 @@ export function createOpenSearchClient(o: ResolvedOpenSearchOptions, aws?: AwsCr
 /** Throws only what is not an HTTP answer (connection errors, timeouts, aborts). */
 async function call(
   c: Client,
-  params: { method: string; path: string; body?: unknown; bulkBody?: string; querystring?: Record<string, string> },
+  params: { method: string; path: string; body?: unknown; bulkBody?: Buffer; querystring?: Record<string, string> },
   signal?: AbortSignal,
 ): Promise<EsAnswer> {
   const req = c.transport.request(params as never, { ignore: [404] }) as unknown as Promise<{

@@ -157,7 +157,7 @@ describe('Elasticsearch bulk body from the JSON text', () => {
   const text = (r: EcsRecord) => {
     const e = enc.encode(r);
     if (!e.ok) throw new Error(e.reason);
-    return e.text;
+    return e.body.toString();
   };
 
   it('the same bulk lines as from the document object', () => {

@@ -2,6 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { BulkEncoder, chunkBySize } from '../../../../src/exporters/elasticsearch/bulk-body.ts';
 import { resolveElasticsearchOptions } from '../../../../src/exporters/elasticsearch/config.ts';
 import type { EcsRecord } from '../../../../src/model/records.ts';
+import { EcsBytesRecord } from '../../../../src/mapping/ecs-bytes.ts';
+import { EcsJsonRecord } from '../../../../src/mapping/ecs-json.ts';
+import { decodeText } from '../../../../src/normalize/decode.ts';
+import { sharedSamples, testMapper } from '../../../helpers/samples.ts';
 
 const targets = resolveElasticsearchOptions({ endpoints: 'http://x:9200', dataStream: { namespace: 'prod' } }).targets;
 
@@ -23,12 +27,12 @@ describe('bulk body', () => {
     const e = enc.encode(rec);
     expect(e.ok).toBe(true);
     if (!e.ok) return;
-    const { action, doc } = lines(e.text);
+    const { action, doc } = lines(e.body.toString());
     expect(action).toEqual({ create: { _index: 'logs-tracee.events-prod', _id: 'abc"1' } });
     expect(doc['@timestamp']).toBe('2026-01-01T00:00:00.123456789Z');
     expect(doc.data_stream).toEqual({ type: 'logs', dataset: 'tracee.events', namespace: 'prod' });
     expect(doc.event).toEqual({ kind: 'event', action: 'execve', dataset: 'tracee.events' });
-    expect(e.bytes).toBe(Buffer.byteLength(e.text));
+    expect(e.bytes).toBe(e.body.length);
   });
 
   it('routes alerts to the alerts stream and overwrites what the mapper set', () => {
@@ -42,7 +46,7 @@ describe('bulk body', () => {
     };
     const e = enc.encode(rec);
     if (!e.ok) throw new Error(e.reason);
-    const { action, doc } = lines(e.text);
+    const { action, doc } = lines(e.body.toString());
     expect(action.create._index).toBe('logs-tracee.alerts-prod');
     expect(doc.data_stream).toEqual({ type: 'logs', dataset: 'tracee.alerts', namespace: 'prod' });
     expect(doc.event.dataset).toBe('tracee.alerts');
@@ -52,7 +56,7 @@ describe('bulk body', () => {
   it('adds event.dataset when the document has no event object', () => {
     const e = enc.encode({ id: 'y', kind: 'event', doc: { message: 'hi' } });
     if (!e.ok) throw new Error(e.reason);
-    expect(lines(e.text).doc.event).toEqual({ dataset: 'tracee.events' });
+    expect(lines(e.body.toString()).doc.event).toEqual({ dataset: 'tracee.events' });
   });
 
   it("sets event.ingested to the attempt's time, the same from the JSON text as from the object (replacing one already there)", () => {
@@ -68,8 +72,8 @@ describe('bulk body', () => {
       const fromObject = enc.encode({ id: 'i', kind: 'event', doc }, at);
       const fromJson = enc.encode({ id: 'i', kind: 'event', doc, json: JSON.stringify(doc) } as EcsRecord, at);
       if (!fromObject.ok || !fromJson.ok) throw new Error('not encoded');
-      expect(fromJson.text).toBe(fromObject.text);
-      const out = lines(fromJson.text).doc;
+      expect(fromJson.body.toString()).toBe(fromObject.body.toString());
+      const out = lines(fromJson.body.toString()).doc;
       expect(out.event.ingested).toBe(at);
       expect(out.event.dataset).toBe('tracee.events');
       expect(Object.keys(out.event).filter((k) => k === 'ingested')).toHaveLength(1);
@@ -77,13 +81,13 @@ describe('bulk body', () => {
     // without a time (a caller that does not want it) the document has none
     const e = enc.encode({ id: 'i', kind: 'event', doc: { event: { kind: 'event' } } });
     if (!e.ok) throw new Error(e.reason);
-    expect(lines(e.text).doc.event).toEqual({ kind: 'event', dataset: 'tracee.events' });
+    expect(lines(e.body.toString()).doc.event).toEqual({ kind: 'event', dataset: 'tracee.events' });
   });
 
   it('counts bytes in UTF-8', () => {
     const e = enc.encode({ id: 'é', kind: 'event', doc: { message: '日本' } });
     if (!e.ok) throw new Error(e.reason);
-    expect(e.bytes).toBeGreaterThan(e.text.length);
+    expect(e.bytes).toBeGreaterThan(e.body.toString().length);
   });
 
   it('reports documents that cannot be encoded instead of throwing', () => {
@@ -96,6 +100,46 @@ describe('bulk body', () => {
       ok: false,
       reason: /unknown record kind/,
     });
+  });
+});
+
+describe('bulk body from a record carrying its JSON as bytes (the queue holds ECS records so)', () => {
+  const enc = new BulkEncoder(targets);
+  const bytesOf = (r: EcsRecord) => new EcsBytesRecord(r.id, r.kind, Buffer.from(r.json ?? JSON.stringify(r.doc)));
+  const body = (r: EcsRecord, at?: string) => {
+    const e = enc.encode(r, at);
+    if (!e.ok) throw new Error(e.reason);
+    return e.body;
+  };
+
+  it('the same bytes as from the JSON text and from the document, for every sample and shape', () => {
+    const m = testMapper();
+    const recs: EcsRecord[] = [];
+    for (const text of sharedSamples(Infinity).flatMap((x) => x.records)) {
+      const r = decodeText(text);
+      if (r.ok) recs.push(m.toEcsJson(r.event));
+    }
+    const odd: Array<Record<string, unknown>> = [
+      {},
+      { message: 'no event object, ü 😀 \u2028' },
+      { event: 'not an object', ключ: { '"q"': ['}', '{', '\\'] } },
+      { event: {} },
+      { event: { kind: 'alert', ingested: 'old', dataset: 'x', é: 'ß' }, data_stream: { type: 'metrics' } },
+      { data_stream: null, event: { nested: { event: { dataset: 'inner' } } } },
+    ];
+    for (const doc of odd) recs.push(new EcsJsonRecord('o', 'alert', JSON.stringify(doc)));
+    expect(recs.length).toBeGreaterThan(100);
+    for (const r of recs)
+      for (const at of [undefined, '2026-12-07T03:40:00.000Z']) {
+        const fromText = body(r, at);
+        expect(body(bytesOf(r), at).equals(fromText)).toBe(true);
+        expect(body({ id: r.id, kind: r.kind, doc: r.doc }, at).equals(fromText)).toBe(true);
+      }
+  });
+
+  it('bytes that are not a JSON object take the document path, as text does', () => {
+    const bytes = body(new EcsBytesRecord('b', 'event', Buffer.from('[1,2]')));
+    expect(bytes.equals(body(new EcsJsonRecord('b', 'event', '[1,2]')))).toBe(true);
   });
 });
 

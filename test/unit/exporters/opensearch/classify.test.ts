@@ -13,8 +13,9 @@ function fakeClient(answers: Answer[]) {
   const requests: Array<{ method: string; path: string; bulkBody?: string; querystring?: unknown }> = [];
   const client = {
     transport: {
-      request(params: { method: string; path: string; bulkBody?: string; querystring?: unknown }) {
-        requests.push(params);
+      request(params: { method: string; path: string; bulkBody?: Buffer; querystring?: unknown }) {
+        // the body is sent as UTF-8 bytes; recorded as its text
+        requests.push({ ...params, bulkBody: params.bulkBody?.toString('utf8') });
         const a = answers.shift() ?? { statusCode: 200, body: { errors: false } };
         if (a instanceof Error) return Promise.reject(a);
         if (a.statusCode >= 400 && a.statusCode !== 404) {
