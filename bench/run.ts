@@ -40,7 +40,7 @@ import { testMapper } from '../test/helpers/samples.ts';
 import { loadDataset, loadMix } from './datasets.ts';
 import { OTLP_BATCH, otlpDirectEncodePass, otlpDirectEncoder, otlpEncodePass } from './otlp-encode.ts';
 import { esBulkBodyPass } from './es-bulk.ts';
-import { EcsBytesRecord } from '../src/mapping/ecs-bytes.ts';
+import { EcsBytesRecord } from '../src/model/ecs-bytes.ts';
 import { toEncodedRecord } from '../src/exporters/otlp-http/encode-log-record.ts';
 
 const args = new Set(process.argv.slice(2));

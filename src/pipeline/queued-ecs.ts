@@ -1,11 +1,11 @@
 // ECS exporters (elasticsearch, opensearch, console, kafka, plugins with target ecs): each record
-// waits in the queue as its JSON text's UTF-8 bytes (src/mapping/ecs-bytes.ts EcsBytesRecord) and
+// waits in the queue as its JSON text's UTF-8 bytes (src/model/ecs-bytes.ts EcsBytesRecord) and
 // its input text as bytes, in the queue's slabs (queued-item.ts). Measured on the 240k-event DNS
 // capture, ECS to a file: the queued texts made V8 promote ~5.8 KB per event and run a full
 // collection every ~1,500 events (issue #16).
 
 import type { Delivery, DeliveryItem } from '../delivery/index.ts';
-import { EcsBytesRecord, ecsJsonOf } from '../mapping/ecs-bytes.ts';
+import { EcsBytesRecord, ecsJsonOf } from '../model/ecs-bytes.ts';
 import { EcsJsonRecord } from '../mapping/ecs-json.ts';
 import type { EcsRecord } from '../model/records.ts';
 import { QueuedItem, queuedInputOf, queueSlabs } from './queued-item.ts';

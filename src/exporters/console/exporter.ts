@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import type { Exporter, ExportItem, ExportTarget, SendOutcome } from '../../model/exporter.ts';
 import type { EcsRecord, OtelRecord } from '../../model/records.ts';
-import { ecsNdjsonBytes } from '../../mapping/ecs-bytes.ts';
+import { ecsNdjsonBytes } from '../../model/ecs-bytes.ts';
 import { otlpJsonResourceLogs } from '../otlp-http/otlp-json.ts';
 import { openPrivateFileSync } from '../../util/private-file.ts';
 

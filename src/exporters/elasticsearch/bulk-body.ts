@@ -5,7 +5,7 @@
 // a backlog after an outage) is never promoted. Elasticsearch would set it in an ingest pipeline, but
 // a pipeline needs the ingest-common module, which not every cluster has (the integ-test one has not).
 
-import { EcsBytesRecord } from '../../mapping/ecs-bytes.ts';
+import { EcsBytesRecord } from '../../model/ecs-bytes.ts';
 import type { EcsRecord } from '../../model/records.ts';
 import { type JsonMember, jsonMembers } from '../../util/json-members.ts';
 import type { DataStreamTarget, DataStreamTargets } from './data-stream.ts';
@@ -41,7 +41,7 @@ export class BulkEncoder {
     if (!t) return { ok: false, reason: `unknown record kind ${JSON.stringify(record.kind)}` };
     if (typeof record.id !== 'string' || record.id === '') return { ok: false, reason: 'record has no id' };
     const action = `${t.prefix}${JSON.stringify(record.id)}}}\n`;
-    // a queued record's JSON as bytes (src/mapping/ecs-bytes.ts): edited as bytes, never decoded
+    // a queued record's JSON as bytes (src/model/ecs-bytes.ts): edited as bytes, never decoded
     if (record instanceof EcsBytesRecord) {
       const src = record.bytesView();
       // one char per byte: JSON's structure is ASCII, so offsets in this text are offsets in the bytes

@@ -1,7 +1,7 @@
 // One Kafka message per event: topic by event kind, key = container id else host name (one workload stays
 // ordered in one partition), headers naming the event and the schema of the value.
 
-import { ecsJsonBuffer } from '../../mapping/ecs-bytes.ts';
+import { ecsJsonBuffer } from '../../model/ecs-bytes.ts';
 import type { EcsRecord, OtelRecord, TraceeRecord } from '../../model/records.ts';
 import { STRUCTURED_SCHEMA_VERSION } from '../../normalize/print-structured.ts';
 import { encodeLogsProto } from '../otlp-http/encode-logs-proto.ts';

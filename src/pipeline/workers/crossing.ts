@@ -6,7 +6,7 @@
 // record's origin, which never leaves it).
 
 import { encodedRecordWith, keptTimesOf } from '../../exporters/otlp-http/encode-log-record.ts';
-import { EcsBytesRecord, ecsJsonOf } from '../../mapping/ecs-bytes.ts';
+import { EcsBytesRecord, ecsJsonOf } from '../../model/ecs-bytes.ts';
 import type { ExportTarget } from '../../model/exporter.ts';
 import type { EcsKind, EcsRecord, OtelRecord, OtelResource, TraceeRecord } from '../../model/records.ts';
 import type { PlanRoute, RoutePlan } from '../ingest-routes.ts';

@@ -20,7 +20,7 @@ import { WorkerPool, type PoolOptions } from '../../../src/pipeline/workers/pool
 import type { Chunk } from '../../../src/pipeline/workers/chunks.ts';
 import type { WorkerSetup } from '../../../src/pipeline/workers/setup.ts';
 import type { Mapper } from '../../../src/mapping/compile.ts';
-import { EcsBytesRecord } from '../../../src/mapping/ecs-bytes.ts';
+import { EcsBytesRecord } from '../../../src/model/ecs-bytes.ts';
 import type { EcsRecord } from '../../../src/model/records.ts';
 import { compileMappers } from '../../../src/pipeline/mappers.ts';
 import { processRecord } from '../../../src/pipeline/process-record.ts';

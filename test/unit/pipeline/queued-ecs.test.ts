@@ -1,4 +1,4 @@
-// ECS routes queue their records as JSON bytes (src/pipeline/queued-ecs.ts, src/mapping/ecs-bytes.ts).
+// ECS routes queue their records as JSON bytes (src/pipeline/queued-ecs.ts, src/model/ecs-bytes.ts).
 
 import fs from 'node:fs';
 import zlib from 'node:zlib';
@@ -9,7 +9,7 @@ import { formatDeadLetterLine } from '../../../src/delivery/dead-letter.ts';
 import type { Delivery, DeliveryItem } from '../../../src/delivery/index.ts';
 import { createConsoleExporter } from '../../../src/exporters/console/exporter.ts';
 import { ecsMessage } from '../../../src/exporters/kafka/messages.ts';
-import { EcsBytesRecord, ecsNdjsonBytes } from '../../../src/mapping/ecs-bytes.ts';
+import { EcsBytesRecord, ecsNdjsonBytes } from '../../../src/model/ecs-bytes.ts';
 import { EcsJsonRecord } from '../../../src/mapping/ecs-json.ts';
 import type { EcsRecord } from '../../../src/model/records.ts';
 import { ecsBytesDelivery, ecsTextDelivery } from '../../../src/pipeline/queued-ecs.ts';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { BulkEncoder, chunkBySize } from '../../../../src/exporters/elasticsearch/bulk-body.ts';
 import { resolveElasticsearchOptions } from '../../../../src/exporters/elasticsearch/config.ts';
 import type { EcsRecord } from '../../../../src/model/records.ts';
-import { EcsBytesRecord } from '../../../../src/mapping/ecs-bytes.ts';
+import { EcsBytesRecord } from '../../../../src/model/ecs-bytes.ts';
 import { EcsJsonRecord } from '../../../../src/mapping/ecs-json.ts';
 import { decodeText } from '../../../../src/normalize/decode.ts';
 import { sharedSamples, testMapper } from '../../../helpers/samples.ts';
