@@ -14,7 +14,7 @@ import {
 } from '../exporters/otlp-http/encode-log-record.ts';
 import type { Exporter } from '../model/exporter.ts';
 import type { OtelRecord } from '../model/records.ts';
-import { QueuedItem, queuedInputOf, queueSlabs as slabs } from './queued-item.ts';
+import { itemMappingDelivery, QueuedItem, queuedInputOf, queueSlabs as slabs } from './queued-item.ts';
 
 /** An exporter that sends records carrying their LogRecord bytes as they are (otlp_http protobuf). */
 export function takesEncodedRecords(e: Exporter): boolean {
@@ -84,26 +84,5 @@ function encoded(item: DeliveryItem): DeliveryItem {
 
 /** `inner` whose items are encoded as they are pushed (or reserved). */
 export function encodingDelivery(inner: Delivery): Delivery {
-  const d: Delivery = {
-    push: (item) => {
-      try {
-        return inner.push(encoded(item));
-      } catch (err) {
-        return Promise.reject(err);
-      }
-    },
-    flush: () => inner.flush(),
-    shutdown: (timeoutMs) => inner.shutdown(timeoutMs),
-    stats: () => inner.stats(),
-  };
-  const reserve = inner.reserve;
-  if (reserve !== undefined)
-    d.reserve = (item, signal) => {
-      try {
-        return reserve.call(inner, encoded(item), signal);
-      } catch (err) {
-        return Promise.reject(err);
-      }
-    };
-  return d;
+  return itemMappingDelivery(inner, encoded);
 }

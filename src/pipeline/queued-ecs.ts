@@ -8,7 +8,7 @@ import type { Delivery, DeliveryItem } from '../delivery/index.ts';
 import { EcsBytesRecord, ecsJsonOf } from '../model/ecs-bytes.ts';
 import { EcsJsonRecord } from '../mapping/ecs-json.ts';
 import type { EcsRecord } from '../model/records.ts';
-import { QueuedItem, queuedInputOf, queueSlabs } from './queued-item.ts';
+import { itemMappingDelivery, QueuedItem, queuedInputOf, queueSlabs } from './queued-item.ts';
 
 // The last record encoded, held (retained) so the same event pushed to several exporters in a row is
 // encoded once.
@@ -55,28 +55,7 @@ function queued(item: DeliveryItem): DeliveryItem {
 
 /** `inner` whose ECS items wait as bytes from the time they are pushed (or reserved). */
 export function ecsBytesDelivery(inner: Delivery): Delivery {
-  const d: Delivery = {
-    push: (item) => {
-      try {
-        return inner.push(queued(item));
-      } catch (err) {
-        return Promise.reject(err);
-      }
-    },
-    flush: () => inner.flush(),
-    shutdown: (timeoutMs) => inner.shutdown(timeoutMs),
-    stats: () => inner.stats(),
-  };
-  const reserve = inner.reserve;
-  if (reserve !== undefined)
-    d.reserve = (item, signal) => {
-      try {
-        return reserve.call(inner, queued(item), signal);
-      } catch (err) {
-        return Promise.reject(err);
-      }
-    };
-  return d;
+  return itemMappingDelivery(inner, queued);
 }
 
 /**
@@ -85,30 +64,8 @@ export function ecsBytesDelivery(inner: Delivery): Delivery {
  * text as it is pushed.
  */
 export function ecsTextDelivery(inner: Delivery): Delivery {
-  const text = (item: DeliveryItem): DeliveryItem => {
+  return itemMappingDelivery(inner, (item) => {
     const r = item.record;
     return r instanceof EcsBytesRecord ? { ...item, record: new EcsJsonRecord(r.id, r.kind, r.json) } : item;
-  };
-  const d: Delivery = {
-    push: (item) => {
-      try {
-        return inner.push(text(item));
-      } catch (err) {
-        return Promise.reject(err);
-      }
-    },
-    flush: () => inner.flush(),
-    shutdown: (timeoutMs) => inner.shutdown(timeoutMs),
-    stats: () => inner.stats(),
-  };
-  const reserve = inner.reserve;
-  if (reserve !== undefined)
-    d.reserve = (item, signal) => {
-      try {
-        return reserve.call(inner, text(item), signal);
-      } catch (err) {
-        return Promise.reject(err);
-      }
-    };
-  return d;
+  });
 }

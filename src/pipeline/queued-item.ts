@@ -6,7 +6,7 @@
 // and run full collections as old space fills (issue #16: queued OTel attributes, then input
 // lines, then ECS texts were most of what was promoted). Bytes outside the V8 heap are never copied.
 
-import type { AckResult, DeliveryItem } from '../delivery/index.ts';
+import type { AckResult, Delivery, DeliveryItem } from '../delivery/index.ts';
 import type { Origin } from '../model/records.ts';
 import { RecyclingSlabs, slabText } from '../util/byte-slab.ts';
 
@@ -94,4 +94,33 @@ const QUEUED_ITEM_BYTES = 400;
 /** The queue's size of an item queued as bytes (its exact bytes + overhead), else undefined. */
 export function queuedItemSize(item: unknown): number | undefined {
   return item instanceof QueuedItem ? QUEUED_ITEM_BYTES + item.heldBytes : undefined;
+}
+
+/**
+ * `inner` whose items are turned by `f` as they are pushed (or reserved). What `f` throws is the
+ * push's (or reservation's) rejection: the item is refused and reported like any refused push.
+ */
+export function itemMappingDelivery(inner: Delivery, f: (item: DeliveryItem) => DeliveryItem): Delivery {
+  const d: Delivery = {
+    push: (item) => {
+      try {
+        return inner.push(f(item));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    },
+    flush: () => inner.flush(),
+    shutdown: (timeoutMs) => inner.shutdown(timeoutMs),
+    stats: () => inner.stats(),
+  };
+  const reserve = inner.reserve;
+  if (reserve !== undefined)
+    d.reserve = (item, signal) => {
+      try {
+        return reserve.call(inner, f(item), signal);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    };
+  return d;
 }
