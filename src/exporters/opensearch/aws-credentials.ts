@@ -59,7 +59,19 @@ export function parseIni(text: string): Map<string, Map<string, string>> {
   return out;
 }
 
-export function awsCredentialSource(o: AwsCredentialOptions = {}): AwsCredentialSource {
+/**
+ * Where SigV4 would take its credentials from now (`environment`, or `<file> [profile]`), as
+ * `config check` reports it; throws AwsCredentialsError when there are none. Says no secret.
+ */
+export function awsCredentialsOrigin(o: AwsCredentialOptions = {}): string {
+  const env = o.env ?? process.env;
+  const c = awsCredentialSource(o).read();
+  if (env.AWS_ACCESS_KEY_ID === c.accessKeyId && env.AWS_SECRET_ACCESS_KEY) return 'environment (AWS_ACCESS_KEY_ID)';
+  const file = env.AWS_SHARED_CREDENTIALS_FILE || path.join(env.HOME || os.homedir(), '.aws', 'credentials');
+  return `${file} [${o.profile ?? env.AWS_PROFILE ?? 'default'}]`;
+}
+
+export function awsCredentialSource(o: AwsCredentialOptions = {}): AwsCredentialSource & { read(): AwsCredentials } {
   const env = o.env ?? process.env;
   const now = o.now ?? Date.now;
   const secrets = new Set<string>();
@@ -97,5 +109,5 @@ export function awsCredentialSource(o: AwsCredentialOptions = {}): AwsCredential
     const token = sec!.get('aws_session_token');
     return hand({ accessKeyId: fid, secretAccessKey: fsecret, ...(token ? { sessionToken: token } : {}) });
   };
-  return { get: async () => read(), secrets };
+  return { get: async () => read(), read, secrets };
 }

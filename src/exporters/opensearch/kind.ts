@@ -6,6 +6,7 @@ import { checkReadable, lazyFactory, resolving, type ExporterKind } from '../kin
 import { resolveOpenSearchOptions, type OpenSearchExporterOptions } from './config.ts';
 import { opensearchExporterSchema, type OpenSearchExporterConfig } from './schema.ts';
 import { toLogger } from '../../util/log.ts';
+import { AwsCredentialsError, awsCredentialsOrigin } from './aws-credentials.ts';
 
 /** The code's options: the config camel-cased; the compiler checks the two types agree. */
 const options = (c: OpenSearchExporterConfig): OpenSearchExporterOptions =>
@@ -23,9 +24,20 @@ export const opensearchExporterKind: ExporterKind<OpenSearchExporterConfig> = {
       'exporters.opensearch.',
     ) as unknown as Exporter,
   target: () => 'ecs',
-  check(c) {
+  check(c, chk) {
     const r = resolving(() => resolveOpenSearchOptions(options(c), '@'), '@.');
     checkReadable(['tls', 'ca_file'], r.tls.caFile);
-    return `${r.name} → ${r.endpoints.join(', ')} (${r.targets.event.name}, ${r.targets.alert.name}; auth: ${r.awsSigv4 ? 'aws_sigv4' : r.auth ? 'basic' : 'none'})`;
+    let auth = r.awsSigv4 ? 'aws_sigv4' : r.auth ? 'basic' : 'none';
+    if (r.awsSigv4) {
+      // where run would find its AWS credentials; none here is a warning (the check may run on
+      // another machine than the exporter): run would start, and every request would fail
+      try {
+        auth += `, credentials from ${awsCredentialsOrigin({ profile: r.awsSigv4.profile, env: chk.env })}`;
+      } catch (err) {
+        if (!(err instanceof AwsCredentialsError)) throw err;
+        chk.warn(`aws_sigv4: ${err.message} (every request would be refused until credentials are there)`);
+      }
+    }
+    return `${r.name} → ${r.endpoints.join(', ')} (${r.targets.event.name}, ${r.targets.alert.name}; auth: ${auth})`;
   },
 };
