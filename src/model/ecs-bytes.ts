@@ -1,8 +1,8 @@
 // An ECS record that carries its document as UTF-8 JSON bytes (the mapper's JSON text, encoded once
 // as it enters an exporter's queue: src/pipeline/queued-ecs.ts) instead of a string: the text a
 // queued record would otherwise keep alive is what V8 promoted most on the ECS path (issue #16).
-// Exporters that write bytes copy them (copyInto, ecsNdjsonBytes, ecsJsonBuffer); the others read `json` or `doc`, decoded on
-// demand, the same text and document as the record it was made from.
+// Exporters that write bytes copy them (copyInto, ecsNdjsonBytes, ecsJsonBuffer); the others read
+// `json` or `doc`, decoded on demand, the same text and document as the record it was made from.
 
 import type { EcsKind, EcsRecord } from './records.ts';
 

@@ -14,7 +14,7 @@ import {
 } from '../exporters/otlp-http/encode-log-record.ts';
 import type { Exporter } from '../model/exporter.ts';
 import type { OtelRecord } from '../model/records.ts';
-import { itemMappingDelivery, QueuedItem, queuedInputOf, queueSlabs as slabs } from './queued-item.ts';
+import { itemMappingDelivery, QueuedItem, queueSlabs as slabs } from './queued-item.ts';
 
 /** An exporter that sends records carrying their LogRecord bytes as they are (otlp_http protobuf). */
 export function takesEncodedRecords(e: Exporter): boolean {
@@ -73,13 +73,7 @@ function encoded(item: DeliveryItem): DeliveryItem {
     if (encodedBufferOf(item.record as OtelRecord) !== undefined) throw err;
     return item;
   }
-  return new QueuedItem(
-    record,
-    encodedBufferOf(record),
-    encodedLengthOf(record),
-    item,
-    queuedInputOf(item.input),
-  ) as DeliveryItem;
+  return new QueuedItem(record, encodedBufferOf(record), encodedLengthOf(record), item) as DeliveryItem;
 }
 
 /** `inner` whose items are encoded as they are pushed (or reserved). */

@@ -1,5 +1,5 @@
-// ECS exporters (elasticsearch, opensearch, console, kafka, plugins with target ecs): each record
-// waits in the queue as its JSON text's UTF-8 bytes (src/model/ecs-bytes.ts EcsBytesRecord) and
+// Built-in ECS exporters (elasticsearch, opensearch, console, kafka): each record waits in the
+// queue as its JSON text's UTF-8 bytes (src/model/ecs-bytes.ts EcsBytesRecord) and
 // its input text as bytes, in the queue's slabs (queued-item.ts). Measured on the 240k-event DNS
 // capture, ECS to a file: the queued texts made V8 promote ~5.8 KB per event and run a full
 // collection every ~1,500 events (issue #16).
@@ -8,7 +8,7 @@ import type { Delivery, DeliveryItem } from '../delivery/index.ts';
 import { EcsBytesRecord, ecsJsonOf } from '../model/ecs-bytes.ts';
 import { EcsJsonRecord } from '../mapping/ecs-json.ts';
 import type { EcsRecord } from '../model/records.ts';
-import { itemMappingDelivery, QueuedItem, queuedInputOf, queueSlabs } from './queued-item.ts';
+import { itemMappingDelivery, QueuedItem, queueSlabs } from './queued-item.ts';
 
 // The last record encoded, held (retained) so the same event pushed to several exporters in a row is
 // encoded once.
@@ -44,13 +44,7 @@ function queued(item: DeliveryItem): DeliveryItem {
     if (item.record instanceof EcsBytesRecord) throw err;
     return item;
   }
-  return new QueuedItem(
-    record,
-    record.bytesBuffer,
-    record.bytesLength,
-    item,
-    queuedInputOf(item.input),
-  ) as DeliveryItem;
+  return new QueuedItem(record, record.bytesBuffer, record.bytesLength, item) as DeliveryItem;
 }
 
 /** `inner` whose ECS items wait as bytes from the time they are pushed (or reserved). */

@@ -14,9 +14,9 @@ import { RecyclingSlabs, slabText } from '../util/byte-slab.ts';
 export const queueSlabs = new RecyclingSlabs();
 
 /**
- * A queued item: the record carries its bytes (in a slab: `recordBuffer`), the input text is kept as
- * UTF-8 bytes beside them (its buffer, offset and length, no view object) and given back as text
- * when asked (the dead letter). Its pieces of slab are retained from construction until its ack
+ * A queued item: the record carries its bytes (in a slab: `recordBuffer`), the item's input text is
+ * kept as UTF-8 bytes beside them (queuedInputOf: its buffer, offset and length, no view object) and
+ * given back as text when asked (the dead letter). Its pieces of slab are retained from construction until its ack
  * (the delivery acks an item once it settled: delivered, dead-lettered after the dead letter wrote
  * it, dropped). Each field counts: this object itself is promoted.
  */
@@ -31,13 +31,8 @@ export class QueuedItem<R> implements DeliveryItem<R> {
   private readonly inputLength: number;
   private settled = false;
 
-  constructor(
-    record: R,
-    recordBuffer: ArrayBufferLike | undefined,
-    recordLength: number,
-    item: DeliveryItem,
-    inputBytes: Uint8Array | undefined,
-  ) {
+  constructor(record: R, recordBuffer: ArrayBufferLike | undefined, recordLength: number, item: DeliveryItem) {
+    const inputBytes = queuedInputOf(item.input);
     this.record = record;
     this.origin = item.origin;
     this.sourceAck = item.ack;
@@ -77,7 +72,7 @@ let lastText: string | undefined;
 let lastInput: Uint8Array | undefined;
 
 /** The input text as UTF-8 bytes in a slab (retained until the next text comes), undefined for none. */
-export function queuedInputOf(text: string | undefined): Uint8Array | undefined {
+function queuedInputOf(text: string | undefined): Uint8Array | undefined {
   if (text === undefined) return undefined;
   if (text === lastText && lastInput !== undefined) return lastInput;
   const bytes = queueSlabs.utf8(text);

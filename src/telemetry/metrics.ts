@@ -169,10 +169,13 @@ export function createMetrics(state: TelemetryState, opts: { processMetrics: boo
   );
 
   // the dead letter's cap (dead_letter.max_bytes × max_files): what rotation deleted is counted, never silent
-  const sumDeadLetters = (pick: (r: ReturnType<TelemetryState['deadLetters'][number]>) => number) =>
+  /** One unlabelled value: `pick` summed over every registered reading (none registered: no sample). */
+  const sumOver = <T>(reads: ReadonlyArray<() => T>, pick: (r: T) => number) =>
     function* (): Iterable<[Record<string, string>, number]> {
-      if (state.deadLetters.length > 0) yield [{}, state.deadLetters.reduce((n, read) => n + pick(read()), 0)];
+      if (reads.length > 0) yield [{}, reads.reduce((n, read) => n + pick(read()), 0)];
     };
+  const sumDeadLetters = (pick: (r: ReturnType<TelemetryState['deadLetters'][number]>) => number) =>
+    sumOver(state.deadLetters, pick);
   counter(
     'dead_letter_rotations_total',
     'Times the dead-letter file reached dead_letter.max_bytes and was rotated.',
@@ -193,10 +196,7 @@ export function createMetrics(state: TelemetryState, opts: { processMetrics: boo
   );
 
   // `workers: N`: a worker that dies is replaced and its chunks run on the main thread; counted here
-  const sumWorkers = (pick: (r: WorkersReading) => number) =>
-    function* (): Iterable<[Record<string, string>, number]> {
-      if (state.workerPools.length > 0) yield [{}, state.workerPools.reduce((n, read) => n + pick(read()), 0)];
-    };
+  const sumWorkers = (pick: (r: WorkersReading) => number) => sumOver(state.workerPools, pick);
   gauge(
     'workers',
     'Worker threads configured (workers: N).',

@@ -471,18 +471,12 @@ export function encodedRecordFrom(
   encoded: Uint8Array,
   scalars: Pick<OtelRecord, 'timeUnixNano' | 'observedTimeUnixNano' | 'severityNumber' | 'severityText' | 'eventName'>,
 ): OtelRecord {
-  return new EncodedOtelRecord(
-    resource,
-    encoded,
-    scalars,
-    timesToKeep(scalars.timeUnixNano, scalars.observedTimeUnixNano),
-  );
+  return encodedRecordWith(resource, encoded, scalars, timesToKeep(scalars.timeUnixNano, scalars.observedTimeUnixNano));
 }
 
 /** A record from LogRecord bytes and its resource (times, severity and event name read from the bytes). Throws on bad bytes. */
 export function encodedRecordOf(resource: OtelResource, encoded: Uint8Array): OtelRecord {
-  const f = readLogRecord(encoded, false);
-  return new EncodedOtelRecord(resource, encoded, f, timesToKeep(f.timeUnixNano, f.observedTimeUnixNano));
+  return encodedRecordFrom(resource, encoded, readLogRecord(encoded, false));
 }
 
 /**

@@ -1,8 +1,9 @@
 // What crosses between the main thread and a worker thread (`workers: N`), in compact form:
 // a chunk's texts (strings); back, per slot (mapping), the finished records: ECS as its ids and its
-// documents' JSON as UTF-8 bytes in one transferred buffer, rather than objects or strings; OTel records with their resource sent once per
-// chunk (the main thread hands out one object per resource key, as the mapper does: exporters
-// group by it); rejections with their code and reason (the main thread reports them with the
+// documents' JSON as UTF-8 bytes in one transferred buffer, rather than objects or strings; OTel
+// records as LogRecord bytes the same way where the slot's queues take bytes, else as objects; their
+// resources sent once per chunk (the main thread hands out one object per resource key, as the
+// mapper does: exporters group by it); rejections with their code and reason (the main thread reports them with the
 // record's origin, which never leaves it).
 
 import { encodedRecordWith, keptTimesOf } from '../../exporters/otlp-http/encode-log-record.ts';

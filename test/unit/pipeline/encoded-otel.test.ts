@@ -13,29 +13,12 @@ import { queuedItemSize } from '../../../src/pipeline/queued-item.ts';
 import { record, workloads } from '../../helpers/otel-record-builders.ts';
 import { encodedRecordFrom, encodeLogRecord } from '../../../src/exporters/otlp-http/encode-log-record.ts';
 import { mapForRoutes, planRoutes } from '../../../src/pipeline/ingest-routes.ts';
+import { recordingDelivery } from '../../helpers/recording-delivery.ts';
 import { decodeText } from '../../../src/normalize/decode.ts';
 import { sharedSamples, testMapper } from '../../helpers/samples.ts';
 
 const request = (recs: OtelRecord[]) =>
   Buffer.from(encodeLogsProto(recs, createSdkResourceCache({ defaults: {}, overrides: {} })));
-
-function recordingDelivery(withReserve: boolean): { d: Delivery; pushed: DeliveryItem[] } {
-  const pushed: DeliveryItem[] = [];
-  const d: Delivery = {
-    push: async (item) => {
-      pushed.push(item);
-    },
-    flush: () => Promise.resolve(),
-    shutdown: async () => ({ drained: true, pending: [], stats: {} as never }),
-    stats: () => ({}) as never,
-  };
-  if (withReserve)
-    d.reserve = async (item) => {
-      pushed.push(item);
-      return { commit: () => Promise.resolve(), cancel() {} };
-    };
-  return { d, pushed };
-}
 
 describe('encoded OTel records in the queue', () => {
   it('otlp_http takes encoded records with protobuf (the default), not with JSON; other exporters do not', () => {

@@ -19,26 +19,9 @@ import type { Exporter } from '../../../src/model/exporter.ts';
 import type { ExporterFactory } from '../../../src/exporters/registry.ts';
 import { createPipeline } from '../../../src/pipeline/pipeline.ts';
 import { queuedItemSize } from '../../../src/pipeline/queued-item.ts';
+import { recordingDelivery } from '../../helpers/recording-delivery.ts';
 import { decodeText } from '../../../src/normalize/decode.ts';
 import { DNS_CAPTURE, sharedSamples, testMapper } from '../../helpers/samples.ts';
-
-function recordingDelivery(withReserve: boolean): { d: Delivery; pushed: DeliveryItem[] } {
-  const pushed: DeliveryItem[] = [];
-  const d: Delivery = {
-    push: async (item) => {
-      pushed.push(item);
-    },
-    flush: () => Promise.resolve(),
-    shutdown: async () => ({ drained: true, pending: [], stats: {} as never }),
-    stats: () => ({}) as never,
-  };
-  if (withReserve)
-    d.reserve = async (item) => {
-      pushed.push(item);
-      return { commit: () => Promise.resolve(), cancel() {} };
-    };
-  return { d, pushed };
-}
 
 /** ECS records of the real samples, as the mapper writes them (JSON text). */
 function mappedSamples(n: number): EcsRecord[] {
