@@ -24,6 +24,7 @@ import { type ByteAlloc, encodedRecordFrom, toEncodedRecord } from '../exporters
 import { writeLogRecordHead, writeLogRecordTail } from '../exporters/otlp-http/encode-logs-proto.ts';
 import { ProtoWriter } from '../exporters/otlp-http/proto-writer.ts';
 import { slabCopy } from '../util/byte-slab.ts';
+import { createInterner } from '../util/intern.ts';
 import type { MappingTables, RecordField, Row, TableFile } from './table-types.ts';
 import { resolveTransform, type Transform } from './transforms/index.ts';
 import { eventId } from './transforms/event.ts';
@@ -586,6 +587,9 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
   /** toOtelEncoded's writers: the LogRecord, and its attributes written before the fields that precede them. */
   const protoOut = new ProtoWriter(16 * 1024);
   const protoAttrs = new ProtoWriter(16 * 1024);
+  // a record's event name and severity word wait in the queue with it: one shared copy per value
+  // (the name is built per event: "tracee." + name), not a string per event promoted with it
+  const sharedText = createInterner();
 
   /** The rows runOtel would run for the group's events of `kind`, as the generated writers take them. */
   function otelPlan(g: CompiledGroup, kind: MapInput['kind']): OtelPlanRow[] {
@@ -643,8 +647,8 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
       timeUnixNano: ev.timestamp,
       observedTimeUnixNano: i.observed,
       severityNumber: Number(record.severity_number(i) ?? 9),
-      severityText: String(record.severity_text(i) ?? 'INFO'),
-      eventName: String(record.event_name(i) ?? ev.name),
+      severityText: sharedText(String(record.severity_text(i) ?? 'INFO')),
+      eventName: sharedText(String(record.event_name(i) ?? ev.name)),
       attributes,
     };
     const body = record.body(i);
@@ -665,8 +669,8 @@ export function compileMapper(tables: MappingTables, opts: MapperOptions = {}): 
       const timeUnixNano = ev.timestamp;
       const observedTimeUnixNano = i.observed;
       const severityNumber = Number(record.severity_number(i) ?? 9);
-      const severityText = String(record.severity_text(i) ?? 'INFO');
-      const eventName = String(record.event_name(i) ?? ev.name);
+      const severityText = sharedText(String(record.severity_text(i) ?? 'INFO'));
+      const eventName = sharedText(String(record.event_name(i) ?? ev.name));
       writeLogRecordHead(out, timeUnixNano, severityNumber, severityText, record.body(i));
       out.raw(attrs.buf.subarray(0, attrs.pos));
       writeLogRecordTail(out, observedTimeUnixNano, eventName);

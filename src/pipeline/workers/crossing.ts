@@ -12,6 +12,7 @@ import type { ExportTarget } from '../../model/exporter.ts';
 import type { EcsKind, EcsRecord, OtelRecord, OtelResource, TraceeRecord } from '../../model/records.ts';
 import type { PlanRoute, RoutePlan } from '../ingest-routes.ts';
 import type { MappedRecord, Processed } from '../process-record.ts';
+import { createInterner } from '../../util/intern.ts';
 
 export interface ChunkRequest {
   type: 'chunk';
@@ -414,6 +415,9 @@ export function decodeResults(msg: ChunkResult, plan: RoutePlan<PlanRoute>, reso
   return out;
 }
 
+// the cloned names and severity words, one copy per value: the records wait in queues (util/intern.ts)
+const sharedText = createInterner();
+
 function slotReader(c: SlotColumn, resources: ResourceInterner): (i: number) => MappedRecord | undefined {
   if (c.target === 'ecs') {
     const { ids, bytes, ends, kinds } = c;
@@ -432,7 +436,11 @@ function slotReader(c: SlotColumn, resources: ResourceInterner): (i: number) => 
       const at = r[i];
       if (at < 0) return undefined;
       const start = i === 0 ? 0 : ends[i - 1];
-      const sev = { severityNumber: severityNumbers[i], severityText: severityTexts[i], eventName: eventNames[i] };
+      const sev = {
+        severityNumber: severityNumbers[i],
+        severityText: sharedText(severityTexts[i]),
+        eventName: sharedText(eventNames[i]),
+      };
       return encodedRecordWith(res[at], new Uint8Array(bytes, start, ends[i] - start), sev, kept.get(i));
     };
   }

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { createInterner } from '../../../src/util/intern.ts';
+
+describe('createInterner', () => {
+  it('gives back an equal string for any string, joined or sliced, and holds one per distinct value', () => {
+    const intern = createInterner();
+    const names = ['net_packet_dns', 'execve', '__proto__', '123', '007', '', 'é✓ 😀', 'constructor', 'toString'];
+    for (const n of names) {
+      const joined = `tracee.${n}`;
+      expect(intern(joined)).toBe(joined);
+      expect(intern(`tracee.${n}`.slice(0))).toBe(joined);
+    }
+    expect(intern.held).toBe(names.length);
+    // looking a value up again adds nothing
+    for (const n of names) intern(`tracee.${n}`);
+    expect(intern.held).toBe(names.length);
+  });
+
+  it('holds at most `max` strings: an endless stream of new values stays bounded and correct', () => {
+    const intern = createInterner(8);
+    for (let i = 0; i < 1000; i++) {
+      const v = `event-${i}`;
+      expect(intern(v)).toBe(v);
+      expect(intern.held).toBeLessThanOrEqual(8);
+    }
+    expect(intern.held).toBeGreaterThan(0);
+  });
+});
