@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createDelivery } from '../../../../src/delivery/delivery.ts';
 import { createDiskBufferedDelivery } from '../../../../src/delivery/disk-buffer/index.ts';
 import type { AckResult } from '../../../../src/delivery/types.ts';
+import { PUSHED } from '../../../../src/delivery/delivery.ts';
 import { createFakeExporter, fakeManualExporter, fakeOkExporter } from '../../../helpers/fake-exporter.ts';
 import { ackedIn, item, openBuffer, revive, segmentFiles, tmpDir, until } from '../../../helpers/disk-buffer-setup.ts';
 
@@ -414,5 +415,44 @@ describe('disk-buffered delivery: open()', () => {
     expect(await buffer.shutdown(10)).toMatchObject({ pending: [], buffered: 0 });
     await expect(buffer.open()).rejects.toThrow(/is shut down/);
     expect(fs.readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe('disk-buffered delivery: what a push answers', () => {
+  it('written at once (room, no fsync awaited): the shared settled PUSHED, the item acked "persisted" and fed before it returns', async () => {
+    const dir = tmpDir();
+    const ex = fakeOkExporter();
+    const { buffer } = await openBuffer(dir, ex);
+    buffer.start();
+    const acks = new Map<number, AckResult[]>();
+    const answer = buffer.push(item(0, acks));
+    expect(answer).toBe(PUSHED);
+    expect(acks.get(0)).toEqual(['persisted']);
+    expect(buffer.bufferStats()).toMatchObject({ persisted: 1 });
+    await buffer.flush();
+    expect(ex.accepted).toEqual(['e0']);
+    await buffer.shutdown(1000);
+  });
+
+  it('fsync always, a push waiting for room, a push after shutdown: a promise of its own (pending, or rejected)', async () => {
+    const always = await openBuffer(tmpDir(), fakeOkExporter(), { fsync: 'always' });
+    const synced = always.buffer.push(item(0));
+    expect(synced).not.toBe(PUSHED);
+    await synced;
+    await always.buffer.shutdown(1000);
+    const after = always.buffer.push(item(1));
+    expect(after).not.toBe(PUSHED);
+    await expect(after).rejects.toThrow(/shut down/);
+
+    const full = await openBuffer(tmpDir(), down(), { maxBytes: 2048, segmentBytes: 1024 });
+    let waiting: Promise<void> | undefined;
+    for (let n = 0; n < 100 && waiting === undefined; n++) {
+      const p = full.buffer.push(item(n, undefined, 100));
+      if (p !== PUSHED) waiting = p;
+    }
+    expect(waiting).toBeDefined();
+    expect(full.buffer.stats().waitingPushes).toBe(1);
+    await full.buffer.shutdown(10);
+    await expect(waiting).rejects.toThrow();
   });
 });
