@@ -57,6 +57,7 @@ export class OpenDiskBuffer<R> {
   private reserved = 0;
   private waiters: Waiter[] = [];
   private saveSoon = false;
+  private hurrySoon = false;
   private shutdownReport: Promise<ShutdownReport<R>> | undefined;
 
   constructor(
@@ -265,6 +266,7 @@ export class OpenDiskBuffer<R> {
   }
 
   private feed(item: DeliveryItem<R>, id: number): void {
+    if (this.waiters.length > 0) this.hurryInner(); // a flush waits for this record too
     this.inMemory++;
     this.inner.push({ record: item.record, origin: item.origin, input: item.input, ack: this.ackFor(id) }).catch(() => {
       /* the inner delivery shut down: the record stays on disk for the next start */
@@ -335,8 +337,24 @@ export class OpenDiskBuffer<R> {
   flush(): Promise<void> {
     const target = this.writer.active.endId;
     if (this.tracker.position >= target || this.lifecycle === 'closed') return Promise.resolve();
-    return new Promise<void>((resolve) => {
+    const done = new Promise<void>((resolve) => {
       this.waiters.push({ target, resolve });
+    });
+    this.hurryInner();
+    return done;
+  }
+
+  /**
+   * A flush waits: the inner delivery sends what it holds now instead of at its batch interval
+   * (flush_interval_ms, 1 s by default: every flush and shutdown waited for it). Once per turn of
+   * the event loop, after the records fed in it.
+   */
+  private hurryInner(): void {
+    if (this.hurrySoon) return;
+    this.hurrySoon = true;
+    setImmediate(() => {
+      this.hurrySoon = false;
+      this.inner.flush().catch(() => {});
     });
   }
 

@@ -456,3 +456,22 @@ describe('disk-buffered delivery: what a push answers', () => {
     await expect(waiting).rejects.toThrow();
   });
 });
+
+describe('disk-buffered delivery: flush does not wait for the batch interval', () => {
+  it('flush and shutdown send the partial batch at once, live and replayed records alike (flush interval 1 hour)', async () => {
+    const dir = tmpDir();
+    const first = await openBuffer(dir, down(), {}, { flushIntervalMs: 3_600_000 });
+    for (let n = 0; n < 5; n++) await first.buffer.push(item(n));
+    await first.buffer.shutdown(10); // down: the 5 stay buffered for the next start
+
+    const ex = fakeOkExporter();
+    const second = await openBuffer(dir, ex, {}, { flushIntervalMs: 3_600_000, maxBatchItems: 1000 });
+    second.buffer.start();
+    for (let n = 5; n < 8; n++) await second.buffer.push(item(n));
+    await second.buffer.flush(); // without hurrying the inner delivery this waits an hour
+    expect(ex.accepted.sort()).toEqual(Array.from({ length: 8 }, (_, n) => `e${n}`).sort());
+    await second.buffer.push(item(8));
+    expect(await second.buffer.shutdown(60_000)).toMatchObject({ drained: true, buffered: 0 });
+    expect(ex.accepted).toContain('e8');
+  });
+});
