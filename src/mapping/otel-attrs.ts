@@ -60,20 +60,40 @@ export type OtelProtoWriter = (input: MapInput, out: ProtoWriter) => void;
 const INDEX_LIKE = /^(?:0|[1-9]\d*)$/;
 
 /**
- * The rows' attributes written as LogRecord.attributes fields in the order they are set. That is
- * the order (and the values) of the object compileOtelAttributesWriter fills only when every key is
- * set by one row, no row is a template row and no key is array-index-like or __proto__ (which an
- * object orders first or does not keep): undefined otherwise (the caller encodes the object).
+ * The rows' attributes written as LogRecord.attributes fields in the order and with the values of the
+ * object compileOtelAttributesWriter fills: a key several rows set (an event group's row over a
+ * common one) where the first of them that has a value would put it, with the value of the last that
+ * has one. Undefined when a row is a template row or a key is array-index-like or __proto__ (which an
+ * object orders first or does not keep): the caller encodes the object.
  */
 export function compileOtelProtoWriter(rows: readonly OtelPlanRow[]): OtelProtoWriter | undefined {
-  const keys = new Set(rows.map((r) => r.key));
-  if (keys.size !== rows.length || rows.some((r) => r.template || r.key === '__proto__' || INDEX_LIKE.test(r.key)))
-    return undefined;
+  if (rows.some((r) => r.template || r.key === '__proto__' || INDEX_LIKE.test(r.key))) return undefined;
   return compile(rows, true) as unknown as OtelProtoWriter;
+}
+
+/** Per row, the rows (indexes, in order) that set its key when more than one does; undefined for a key set once. */
+function sameKeyRows(rows: readonly OtelPlanRow[]): Array<number[] | undefined> {
+  const byKey = new Map<string, number[]>();
+  for (let k = 0; k < rows.length; k++) {
+    const list = byKey.get(rows[k].key);
+    if (list === undefined) byKey.set(rows[k].key, [k]);
+    else list.push(k);
+  }
+  return rows.map((r) => {
+    const list = byKey.get(r.key)!;
+    return list.length > 1 ? list : undefined;
+  });
 }
 
 export function compileOtelAttributesWriter(rows: readonly OtelPlanRow[]): OtelAttributesWriter {
   return compile(rows, false);
+}
+
+/** The first of y<j> (j from the end of `list`) that is defined, as an expression (undefined when none is). */
+function lastDefined(list: readonly number[]): string {
+  let e = `y${list[0]}`;
+  for (let n = 1; n < list.length; n++) e = `(y${list[n]} !== undefined ? y${list[n]} : ${e})`;
+  return e;
 }
 
 function compile(rows: readonly OtelPlanRow[], proto: boolean): OtelAttributesWriter {
@@ -86,6 +106,8 @@ function compile(rows: readonly OtelPlanRow[], proto: boolean): OtelAttributesWr
   const prologue: string[] = [];
   const locals: string[] = ['v', 'x'];
   const body: string[] = [];
+  const rowCode: string[] = new Array(rows.length);
+  const same = proto ? sameKeyRows(rows) : rows.map(() => undefined);
 
   const chainKeys = (r: OtelPlanRow): string[] | undefined => {
     if (r.keys === undefined) return undefined;
@@ -142,10 +164,32 @@ function compile(rows: readonly OtelPlanRow[], proto: boolean): OtelAttributesWr
     // a JSON-safe result (Transform.jsonSafe) is what a coercion that keeps it returns: no call
     const skip =
       r.transforms.length > 0 && r.transforms[r.transforms.length - 1].jsonSafe === true && keepsJsonSafe(r.coerce);
-    code += r.template
-      ? `R(a, k${k}, c${k}, v);`
-      : `${skip ? '' : `v = c${k}(v); `}if (v !== undefined) ${proto ? `A(a, b${k}, v);` : `a[${JSON.stringify(r.key)}] = v;`}`;
-    body.push(`// row ${k}\n  ${code}${close}`);
+    // protobuf, a key several rows set: the row's value goes to y<k>, written where its key goes (below)
+    const store =
+      proto && same[k] !== undefined ? `y${k} = v;` : proto ? `A(a, b${k}, v);` : `a[${JSON.stringify(r.key)}] = v;`;
+    code += r.template ? `R(a, k${k}, c${k}, v);` : `${skip ? '' : `v = c${k}(v); `}if (v !== undefined) ${store}`;
+    rowCode[k] = `// row ${k}\n  ${code}${close}`;
+  }
+  for (let k = 0; k < rows.length; k++) {
+    const list = same[k];
+    if (list === undefined) {
+      body.push(rowCode[k]);
+      continue;
+    }
+    // As an object: the key is placed by the first of its rows with a value and holds the last
+    // one's value. Every row of the key runs at the first one's place (rows only read the input).
+    const first = list[0];
+    if (k === first) {
+      for (const j of list) locals.push(`y${j}`);
+      for (const j of list) body.push(rowCode[j]);
+      body.push(`f${first} = ${lastDefined(list)};`);
+      locals.push(`f${first}`);
+    }
+    const earlier = list
+      .slice(0, list.indexOf(k))
+      .map((j) => `y${j} === undefined && `)
+      .join('');
+    body.push(`if (${earlier}y${k} !== undefined) A(a, b${first}, f${first});`);
   }
   const source = `${prologue.join('\n')}
 return function otelAttributes(i, a) {

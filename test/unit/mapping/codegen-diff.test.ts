@@ -11,13 +11,20 @@ import zlib from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { compileMapper, type Mapper } from '../../../src/mapping/compile.ts';
 import { encodeLogRecord } from '../../../src/exporters/otlp-http/encode-log-record.ts';
-import { compileOtelProtoWriter, type OtelPlanRow } from '../../../src/mapping/otel-attrs.ts';
+import {
+  compileOtelAttributesWriter,
+  compileOtelProtoWriter,
+  type OtelPlanRow,
+} from '../../../src/mapping/otel-attrs.ts';
+import { keyFieldBytes, writeAttribute } from '../../../src/exporters/otlp-http/encode-logs-proto.ts';
+import { ProtoWriter } from '../../../src/exporters/otlp-http/proto-writer.ts';
 import { loadMappingTables } from '../../../src/mapping/load.ts';
 import type { MapInput } from '../../../src/mapping/input.ts';
 import { compilePath, pathExpression } from '../../../src/mapping/paths.ts';
 import { sameAttributes } from '../../../src/mapping/resource-interner.ts';
 import type { TableFile } from '../../../src/mapping/table-types.ts';
 import type { TraceeEvent } from '../../../src/model/event.ts';
+import type { Attributes } from '../../../src/model/records.ts';
 import { decodeText } from '../../../src/normalize/decode.ts';
 import { ROOT, sharedSamples, structuredSamples, TEST_NODE, TEST_NOW, testMapper } from '../../helpers/samples.ts';
 
@@ -294,13 +301,42 @@ describe('toOtelEncoded: rows a protobuf writer cannot take are encoded from the
     template: false,
     ...extra,
   });
-  it('compileOtelProtoWriter: none for a key set twice, a template row, an index-like key or __proto__', () => {
+  it('compileOtelProtoWriter: none for a template row, an index-like key or __proto__', () => {
     expect(compileOtelProtoWriter([row('a'), row('b.c'), row('01'), row(' 1')])).toBeDefined();
-    expect(compileOtelProtoWriter([row('a'), row('a')])).toBeUndefined();
+    expect(compileOtelProtoWriter([row('a'), row('a')])).toBeDefined();
     expect(compileOtelProtoWriter([row('a', { template: true })])).toBeUndefined();
     expect(compileOtelProtoWriter([row('a'), row('7')])).toBeUndefined();
     expect(compileOtelProtoWriter([row('0')])).toBeUndefined();
     expect(compileOtelProtoWriter([row('__proto__')])).toBeUndefined();
+  });
+
+  it('a key set by several rows: placed by the first with a value, holding the value of the last, as the object path does', () => {
+    // every combination of present / absent values over three rows of one key, between other keys
+    const values = [undefined, 'one', 'two', 'three'];
+    for (let mask = 0; mask < 8; mask++) {
+      const got = (k: number) => () => ((mask >> k) & 1 ? values[k + 1] : undefined);
+      const rows = [
+        row('x'),
+        row('dup', { get: got(0) }),
+        row('y'),
+        row('dup', { get: got(1) }),
+        row('z'),
+        row('dup', { get: got(2) }),
+      ];
+      const proto = compileOtelProtoWriter(rows);
+      expect(proto, `mask ${mask}`).toBeDefined();
+      const attrs: Attributes = {};
+      compileOtelAttributesWriter(rows)({} as MapInput, attrs);
+      const w = new ProtoWriter(256);
+      proto!({} as MapInput, w);
+      const want = new ProtoWriter(256);
+      for (const [k, v] of Object.entries(attrs)) writeAttribute(want, keyFieldBytes(k), v);
+      expect(
+        Buffer.from(w.buf.subarray(0, w.pos)).equals(Buffer.from(want.buf.subarray(0, want.pos))),
+        `mask ${mask}`,
+      ).toBe(true);
+      expect(Object.keys(attrs).includes('dup'), `mask ${mask}`).toBe(mask !== 0);
+    }
   });
 
   it('tables with a key set twice: the same bytes as encodeLogRecord(toOtel(ev)) on every fixture', () => {
