@@ -10,13 +10,18 @@ export interface Interner {
   readonly held: number;
 }
 
+/** Longer strings are given back as they are: the values come from input (an event's name). */
+export const INTERN_MAX_LENGTH = 256;
+
 /**
- * An interner holding at most `max` distinct strings; past that it starts again, so a stream of
- * ever-new values costs a lookup each, never unbounded memory.
+ * An interner holding at most `max` distinct strings of at most INTERN_MAX_LENGTH characters (so at
+ * most max × 256 characters, whatever the input sends); past `max` it starts again, so a stream of
+ * ever-new values costs a lookup each, never unbounded memory. A longer string is not held.
  */
 export function createInterner(max = 1024): Interner {
   const seen = new Map<string, string>();
   const intern = (s: string): string => {
+    if (s.length > INTERN_MAX_LENGTH) return s;
     const shared = seen.get(s);
     if (shared !== undefined) return shared;
     if (seen.size >= max) seen.clear();

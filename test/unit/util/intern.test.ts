@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createInterner } from '../../../src/util/intern.ts';
+import { createInterner, INTERN_MAX_LENGTH } from '../../../src/util/intern.ts';
 
 describe('createInterner', () => {
   it('gives back an equal string for any string, joined or sliced, and holds one per distinct value', () => {
@@ -24,5 +24,15 @@ describe('createInterner', () => {
       expect(intern.held).toBeLessThanOrEqual(8);
     }
     expect(intern.held).toBeGreaterThan(0);
+  });
+
+  it('holds no string longer than INTERN_MAX_LENGTH (an event name comes from input: a 4 MiB name is not kept)', () => {
+    const intern = createInterner(8);
+    const long = `tracee.${'x'.repeat(INTERN_MAX_LENGTH)}`;
+    expect(intern(long)).toBe(long);
+    expect(intern('x'.repeat(4 * 1024 * 1024))).toHaveLength(4 * 1024 * 1024);
+    expect(intern.held).toBe(0);
+    expect(intern('x'.repeat(INTERN_MAX_LENGTH))).toHaveLength(INTERN_MAX_LENGTH);
+    expect(intern.held).toBe(1);
   });
 });
