@@ -76,12 +76,18 @@ function capHeap() {
   // later event's objects fill old space and need full collections (measured, 240k events: a worker
   // thread of `workers: 1` 790 MB old-space garbage and 85 full GCs -> 6 MB and 2, CPU -20%;
   // `workers: 0` unchanged. docs/performance.md "Pretenuring")
+  // no concurrent recompilation: V8's optimizing compiler then runs on the thread whose code got
+  // hot instead of a helper thread, whose freed compiler memory stayed resident (a thread's malloc
+  // arena). Measured, 240k events file -> OTLP, installed, 4 alternated pairs: peak RSS 131-140 ->
+  // 122-124 MB on the DNS capture, 149-163 -> 136-138 MB on a mixed stream (every event group's
+  // generated writers), CPU per event within the runs' spread (docs/performance.md)
   const argv = [
     process.execPath,
     ...process.execArgv,
     `--max-old-space-size=${oldMib}`,
     `--max-semi-space-size=${semiMib}`,
     '--no-allocation-site-pretenuring',
+    '--no-concurrent-recompilation',
     ...process.argv.slice(1),
   ];
   // glibc's malloc gives each thread that allocates (V8's compiler and GC helpers, libuv's pool) an

@@ -48,7 +48,7 @@ function start(env: NodeJS.ProcessEnv, configText: string) {
 const CONFIG = 'version: 1\nnode: {name: n}\nsources: [{type: stdin}]\nexporters: [{type: console}]\n';
 
 describe.runIf(process.platform === 'linux')('bin: run re-executes with memory caps', () => {
-  it('caps the heap from memory_limit_mib, turns pretenuring off and sets MALLOC_ARENA_MAX=2', async () => {
+  it('caps the heap from memory_limit_mib, turns pretenuring and concurrent recompilation off and sets MALLOC_ARENA_MAX=2', async () => {
     const env = { ...process.env };
     delete env.NODE_OPTIONS;
     delete env.MALLOC_ARENA_MAX;
@@ -60,6 +60,7 @@ describe.runIf(process.platform === 'linux')('bin: run re-executes with memory c
     expect(seen?.argv).toContain('--max-old-space-size=400');
     expect(seen?.argv).toContain('--max-semi-space-size=4');
     expect(seen?.argv).toContain('--no-allocation-site-pretenuring');
+    expect(seen?.argv).toContain('--no-concurrent-recompilation');
     expect(seen?.env).toContain('MALLOC_ARENA_MAX=2');
   });
 
