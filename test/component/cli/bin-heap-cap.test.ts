@@ -73,6 +73,24 @@ describe.runIf(process.platform === 'linux')('bin: run re-executes with memory c
     expect(await r.exit).toBe(0);
     r.cleanup();
     expect(seen?.argv).toContain('--max-old-space-size=800');
+    expect(seen?.argv).toContain('--max-semi-space-size=8');
+  });
+
+  it('sizes the young generation from the limit: 8 MiB semi-spaces at the default 128, smaller below', async () => {
+    const semiAt = async (limitLine: string) => {
+      const env = { ...process.env };
+      delete env.NODE_OPTIONS;
+      delete env.TRACEE_EXPORTER_MEMORY_LIMIT_MIB;
+      const r = start(env, `${limitLine}${CONFIG}`);
+      const seen = await afterReExec(r.child.pid!, r.exited);
+      r.child.stdin.end();
+      expect(await r.exit).toBe(0);
+      r.cleanup();
+      return seen?.argv.find((a) => a.startsWith('--max-semi-space-size='));
+    };
+    expect(await semiAt('')).toBe('--max-semi-space-size=8');
+    expect(await semiAt('memory_limit_mib: 32\n')).toBe('--max-semi-space-size=2');
+    expect(await semiAt('memory_limit_mib: 20\n')).toBe('--max-semi-space-size=1');
   });
 
   it('a TRACEE_EXPORTER_MEMORY_LIMIT_MIB that is not a number (a ${file:…} reference) leaves the file line in force', async () => {
