@@ -42,6 +42,12 @@ const result = await build({
     js: "import { createRequire as __trex_createRequire } from 'node:module'; const require = __trex_createRequire(import.meta.url);",
   },
   legalComments: 'none',
+  // whitespace and syntax minified, names kept (stack traces still name the functions): V8 holds
+  // each loaded chunk's source text for the process's life. 7.6 -> 5.0 MB of dist/; measured,
+  // installed, `run` with OTLP and Elasticsearch exporters ready: 95.3 -> 89.1 MB RSS (9 alternated
+  // runs); 240k events file -> OTLP: peak RSS 132-134 -> 129-131 MB (4 pairs), CPU within the spread
+  minifyWhitespace: true,
+  minifySyntax: true,
   plugins: [precompiledRunConfigValidator()],
   metafile: true,
   logLevel: 'warning',

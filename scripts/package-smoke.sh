@@ -27,6 +27,10 @@ bin="$prefix/bin/tracee-exporter"
 [ -x "$bin" ] || fail "no $bin after install"
 inst="$prefix/lib/node_modules/tracee-exporter"
 [ -z "$(ls -A "$inst/node_modules" 2>/dev/null)" ] || fail "the install pulled dependencies: $(ls "$inst/node_modules" | head)"
+# the bundle is minified (whitespace and syntax: its source text stays in memory while it runs),
+# its names are not (stack traces name the functions)
+[ "$(wc -l < "$inst/dist/tracee-exporter.js")" -lt 200 ] || fail "dist/tracee-exporter.js is not minified ($(wc -l < "$inst/dist/tracee-exporter.js") lines)"
+grep -q 'function registerConfigCommand(' "$inst/dist/tracee-exporter.js" || fail "dist/tracee-exporter.js lost its function names"
 
 # run from elsewhere: nothing may be found through the checkout
 cd "$work"
