@@ -35,16 +35,30 @@ if (fs.existsSync(sources)) {
 }
 
 /**
- * `run` without a heap flag of the user's own: start again (execve: the same process, no parent left
- * behind) with V8's heap capped from the soft memory limit ($TRACEE_EXPORTER_MEMORY_LIMIT_MIB, else
+ * `run`: start again (execve: the same process, no parent left behind) with V8's heap capped from the
+ * soft memory limit ($TRACEE_EXPORTER_MEMORY_LIMIT_MIB, else
  * memory_limit_mib: the top-level key of the --config file / $TRACEE_EXPORTER_CONFIG, else 128).
  * Why: on a machine with much RAM V8 lets its young generation grow to 3 × 64 MiB and its old one to
  * gigabytes before collecting (measured: 537 MB peak RSS on 240k events, bench --memory); capped, resident memory follows the live data (docs/delivery.md "Memory").
+ * A flag the user gives (node's command line or NODE_OPTIONS) wins for what it sets, and only for
+ * that: an old-space size of their own used to skip every flag here, and V8's default young
+ * generation then took peak RSS from 133 to 248 MB (--max-old-space-size=192, bench --memory).
+ * With every one of them given, or memory_limit_mib: 0, there is no restart.
  */
 function capHeap() {
   if (process.argv[2] !== 'run' || typeof process.execve !== 'function' || process.platform === 'win32') return;
-  const given = [...process.execArgv, ...String(process.env.NODE_OPTIONS || '').split(/\s+/)];
-  if (given.some((a) => /^--(max-old-space-size|max-semi-space-size|max-heap-size)\b/.test(a))) return;
+  // V8 reads "_" and "-" alike in a flag's name
+  const given = [...process.execArgv, ...String(process.env.NODE_OPTIONS || '').split(/\s+/)].map((a) =>
+    a.replace(/^(--[^=]*)/, (name) => name.replaceAll('_', '-')),
+  );
+  const gives = (re) => given.some((a) => re.test(a));
+  // a whole-heap size of the user's own sizes both generations
+  const heapGiven = gives(/^--max-heap-size\b/);
+  const oldGiven = heapGiven || gives(/^--max-old-space-size/); // also --max-old-space-size-percentage
+  const youngGiven = heapGiven || gives(/^--(max|min)-semi-space-size\b/);
+  const pretenuringGiven = gives(/^--(no-)?allocation-site-pretenuring\b/);
+  const recompilationGiven = gives(/^--(no-)?concurrent-recompilation\b/);
+  if (oldGiven && youngGiven && pretenuringGiven && recompilationGiven) return;
   // the variable wins over the file, as it does for the soft limit itself (the config's env overlay);
   // a value that is not a plain number (a ${file:…} reference the config resolves) is not read here
   const fromEnv = /^\s*\d+\s*$/.test(process.env.TRACEE_EXPORTER_MEMORY_LIMIT_MIB || '')
@@ -89,10 +103,10 @@ function capHeap() {
   const argv = [
     process.execPath,
     ...process.execArgv,
-    `--max-old-space-size=${oldMib}`,
-    `--max-semi-space-size=${semiMib}`,
-    '--no-allocation-site-pretenuring',
-    '--no-concurrent-recompilation',
+    ...(oldGiven ? [] : [`--max-old-space-size=${oldMib}`]),
+    ...(youngGiven ? [] : [`--max-semi-space-size=${semiMib}`]),
+    ...(pretenuringGiven ? [] : ['--no-allocation-site-pretenuring']),
+    ...(recompilationGiven ? [] : ['--no-concurrent-recompilation']),
     ...process.argv.slice(1),
   ];
   // glibc's malloc gives each thread that allocates (V8's compiler and GC helpers, libuv's pool) an

@@ -138,8 +138,8 @@ health=()
 [ -n "$health_rel" ] && health=(--healthcheck "CMD /usr/local/bin/node /opt/tracee-exporter/$health_rel"
   --healthcheck-interval 30s --healthcheck-timeout 5s --healthcheck-start-period 20s --healthcheck-retries 3)
 # no NODE_OPTIONS heap flag: `run` caps V8's heap itself from the config's memory_limit_mib
-# (bin/tracee-exporter.js: default 128 MiB → old space 512 MiB, semi-spaces 4 MiB, pretenuring off,
-# MALLOC_ARENA_MAX=2); a heap flag of the user's own opts out of those caps (Dockerfile)
+# (bin/tracee-exporter.js: default 128 MiB → old space 512 MiB, semi-spaces 8 MiB, pretenuring and
+# concurrent recompilation off, MALLOC_ARENA_MAX=2); a heap flag of the user's own wins for what it sets
 bah config \
   --user 1000:1000 --workingdir /opt/tracee-exporter \
   --env NODE_ENV=production \

@@ -189,7 +189,7 @@ const topSchema = schema({
       minimum: 0,
       default: 128,
       description:
-        'Soft memory limit in MiB on the heap the process holds (V8 heap used + Buffers), like the Collector\'s memory_limiter but never dropping: over it, sources wait before their next event (a webhook request answers 503 after max_queue_wait_ms) until the deliveries drain; 0 turns it off. Without a heap flag of your own (NODE_OPTIONS / node --max-old-space-size), the command also caps V8\'s heap from it (docs/delivery.md "Memory").',
+        'Soft memory limit in MiB on the heap the process holds (V8 heap used + Buffers), like the Collector\'s memory_limiter but never dropping: over it, sources wait before their next event (a webhook request answers 503 after max_queue_wait_ms) until the deliveries drain; 0 turns it off. `run` also caps V8\'s heap from it; a heap flag of your own (NODE_OPTIONS / node --max-old-space-size …) wins for what it sets (docs/delivery.md "Memory").',
     },
     workers: {
       type: 'integer',

@@ -61,7 +61,7 @@ spec:
         - name: CLUSTER_NAME
           value: {{ .Values.clusterName | quote }}
         {{- end }}
-        {{- /* no heap flag by default: the image's entry point caps the heap from memory_limit_mib; a heap flag here opts out */}}
+        {{- /* no heap flag by default: the image's entry point caps the heap from memory_limit_mib; a heap flag here wins for what it sets */}}
         {{- if .Values.nodeOptions }}
         - name: NODE_OPTIONS
           value: {{ .Values.nodeOptions | quote }}

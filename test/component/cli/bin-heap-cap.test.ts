@@ -1,6 +1,6 @@
-// bin/tracee-exporter.js `run` without a heap flag of the user's own starts again (execve, same pid)
-// with V8's heap capped from memory_limit_mib, allocation-site pretenuring off and glibc's malloc held
-// to two arenas (issue #16).
+// bin/tracee-exporter.js `run` starts again (execve, same pid) with V8's heap capped from
+// memory_limit_mib, allocation-site pretenuring and concurrent recompilation off and glibc's malloc
+// held to two arenas (issue #16); a flag of the user's own wins for what it sets, and only for that.
 // Read from /proc: Linux only.
 
 import { spawn } from 'node:child_process';
@@ -11,13 +11,18 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 
-/** The command line and environment of `pid` once it has re-executed itself (or undefined if it exited first). */
-async function afterReExec(pid: number, exited: () => boolean): Promise<{ argv: string[]; env: string[] } | undefined> {
+/** The command line and environment of `pid` once it has re-executed itself (undefined if it exited first or never did). */
+async function afterReExec(
+  pid: number,
+  exited: () => boolean,
+  reExecuted = (argv: string[]) => argv.includes('--no-concurrent-recompilation'),
+): Promise<{ argv: string[]; env: string[] } | undefined> {
+  const deadline = Date.now() + 15_000; // a restart comes before the command loads: well within this
   for (;;) {
-    if (exited()) return undefined;
+    if (exited() || Date.now() > deadline) return undefined;
     try {
       const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      if (argv.some((a) => a.startsWith('--max-semi-space-size='))) {
+      if (reExecuted(argv)) {
         return { argv, env: fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0') };
       }
     } catch {
@@ -27,14 +32,15 @@ async function afterReExec(pid: number, exited: () => boolean): Promise<{ argv: 
   }
 }
 
-function start(env: NodeJS.ProcessEnv, configText: string) {
+function start(env: NodeJS.ProcessEnv, configText: string, nodeFlags: string[] = []) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bin-heap-cap-'));
   const config = path.join(dir, 'config.yaml');
   fs.writeFileSync(config, configText);
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/tracee-exporter.js'), 'run', '--config', config], {
-    env,
-    stdio: ['pipe', 'ignore', 'ignore'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...nodeFlags, path.join(ROOT, 'bin/tracee-exporter.js'), 'run', '--config', config],
+    { env, stdio: ['pipe', 'pipe', 'ignore'] },
+  );
   let done = false;
   const exit = new Promise<number | null>((resolve) =>
     child.on('exit', (code) => {
@@ -113,5 +119,69 @@ describe.runIf(process.platform === 'linux')('bin: run re-executes with memory c
     expect(await r.exit).toBe(0);
     r.cleanup();
     expect(seen?.env).toContain('MALLOC_ARENA_MAX=4');
+  });
+  /** The environment without the variables these tests set. */
+  const plainEnv = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => {
+    const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+    if (!('NODE_OPTIONS' in extra)) delete env.NODE_OPTIONS;
+    if (!('MALLOC_ARENA_MAX' in extra)) delete env.MALLOC_ARENA_MAX;
+    delete env.TRACEE_EXPORTER_MEMORY_LIMIT_MIB;
+    return env;
+  };
+
+  it("an old-space size of the user's own (NODE_OPTIONS) keeps theirs and still gets the other flags", async () => {
+    const r = start(plainEnv({ NODE_OPTIONS: '--max-old-space-size=300' }), CONFIG);
+    const seen = await afterReExec(r.child.pid!, r.exited);
+    r.child.stdin.end();
+    expect(await r.exit).toBe(0);
+    r.cleanup();
+    expect(seen?.argv.filter((a) => a.startsWith('--max-old-space-size'))).toEqual([]);
+    expect(seen?.env).toContain('NODE_OPTIONS=--max-old-space-size=300');
+    expect(seen?.argv).toContain('--max-semi-space-size=8');
+    expect(seen?.argv).toContain('--no-allocation-site-pretenuring');
+    expect(seen?.env).toContain('MALLOC_ARENA_MAX=2');
+  });
+
+  it("a young-generation flag of the user's own, spelt with underscores, is not doubled", async () => {
+    const r = start(plainEnv(), CONFIG, ['--max_semi_space_size=2']);
+    const seen = await afterReExec(r.child.pid!, r.exited);
+    r.child.stdin.end();
+    expect(await r.exit).toBe(0);
+    r.cleanup();
+    expect(seen?.argv.filter((a) => /^--max[-_]semi[-_]space[-_]size/.test(a))).toEqual(['--max_semi_space_size=2']);
+    expect(seen?.argv).toContain('--max-old-space-size=512');
+  });
+
+  it("a whole-heap size of the user's own sizes both generations: no size flag of ours", async () => {
+    const r = start(plainEnv(), CONFIG, ['--max-heap-size=300']);
+    const seen = await afterReExec(r.child.pid!, r.exited);
+    r.child.stdin.end();
+    expect(await r.exit).toBe(0);
+    r.cleanup();
+    expect(seen?.argv.filter((a) => /^--max-(old|semi)-space-size/.test(a))).toEqual([]);
+    expect(seen?.argv).toContain('--no-concurrent-recompilation');
+  });
+
+  it('every flag given by the user: no restart', async () => {
+    const flags = [
+      '--max-old-space-size=300',
+      '--max-semi-space-size=2',
+      '--allocation-site-pretenuring',
+      '--concurrent-recompilation',
+    ];
+    const r = start(plainEnv(), CONFIG, flags);
+    // one event through: by then a restart would have happened (it comes before the command loads)
+    const line = fs.readFileSync(path.join(ROOT, 'examples/events/tracee-samples.ndjson'), 'utf8').split('\n')[0];
+    const out = new Promise<void>((resolve) => r.child.stdout!.once('data', () => resolve()));
+    r.child.stdin.write(`${line}\n`);
+    await out;
+    const argv = fs.readFileSync(`/proc/${r.child.pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    const env = fs.readFileSync(`/proc/${r.child.pid}/environ`, 'utf8').split('\0');
+    r.child.stdin.end();
+    expect(await r.exit).toBe(0);
+    r.cleanup();
+    expect(argv.slice(1, 1 + flags.length)).toEqual(flags);
+    expect(argv.filter((a) => a.startsWith('--')).filter((a) => !flags.includes(a) && a !== '--config')).toEqual([]);
+    expect(env).not.toContain('MALLOC_ARENA_MAX=2');
   });
 });
