@@ -47,15 +47,19 @@ if (fs.existsSync(sources)) {
  */
 function capHeap() {
   if (process.argv[2] !== 'run' || typeof process.execve !== 'function' || process.platform === 'win32') return;
-  // V8 reads "_" and "-" alike in a flag's name
+  // as Node and V8 read them: NODE_OPTIONS tokens may be quoted, a flag may start with one dash or
+  // two, and "_" and "-" are alike in its name
   const given = [...process.execArgv, ...String(process.env.NODE_OPTIONS || '').split(/\s+/)].map((a) =>
-    a.replace(/^(--[^=]*)/, (name) => name.replaceAll('_', '-')),
+    a
+      .replace(/^"(.*)"$/, '$1')
+      .replace(/^--?([^=]*)/, (_all, name) => `--${name.replaceAll('_', '-')}`),
   );
   const gives = (re) => given.some((a) => re.test(a));
-  // a whole-heap size of the user's own sizes both generations
+  // a whole-heap size of the user's own sizes both generations (V8 refuses it beside either size)
   const heapGiven = gives(/^--max-heap-size\b/);
   const oldGiven = heapGiven || gives(/^--max-old-space-size/); // also --max-old-space-size-percentage
-  const youngGiven = heapGiven || gives(/^--(max|min)-semi-space-size\b/);
+  // a minimum of the user's own leaves our maximum in force (V8 then caps at the maximum)
+  const youngGiven = heapGiven || gives(/^--max-semi-space-size\b/);
   const pretenuringGiven = gives(/^--(no-)?allocation-site-pretenuring\b/);
   const recompilationGiven = gives(/^--(no-)?concurrent-recompilation\b/);
   if (oldGiven && youngGiven && pretenuringGiven && recompilationGiven) return;

@@ -162,6 +162,31 @@ describe.runIf(process.platform === 'linux')('bin: run re-executes with memory c
     expect(seen?.argv).toContain('--no-concurrent-recompilation');
   });
 
+  it('reads flags as Node does: one dash, a quoted NODE_OPTIONS token; a minimum semi-space keeps our maximum', async () => {
+    const oneDash = start(plainEnv(), CONFIG, ['-max-heap-size=300']);
+    const a = await afterReExec(oneDash.child.pid!, oneDash.exited);
+    oneDash.child.stdin.end();
+    // V8 refuses a heap size beside either generation's size: a flag of ours there would crash it
+    expect(await oneDash.exit).toBe(0);
+    oneDash.cleanup();
+    expect(a?.argv.filter((x) => /^--max-(old|semi)-space-size/.test(x))).toEqual([]);
+
+    const quoted = start(plainEnv({ NODE_OPTIONS: '"--max-old-space-size=300"' }), CONFIG);
+    const b = await afterReExec(quoted.child.pid!, quoted.exited);
+    quoted.child.stdin.end();
+    expect(await quoted.exit).toBe(0);
+    quoted.cleanup();
+    expect(b?.argv.filter((x) => x.startsWith('--max-old-space-size'))).toEqual([]);
+    expect(b?.argv).toContain('--max-semi-space-size=8');
+
+    const min = start(plainEnv(), CONFIG, ['--min-semi-space-size=1']);
+    const c = await afterReExec(min.child.pid!, min.exited);
+    min.child.stdin.end();
+    expect(await min.exit).toBe(0);
+    min.cleanup();
+    expect(c?.argv).toContain('--max-semi-space-size=8');
+  });
+
   it('every flag given by the user: no restart', async () => {
     const flags = [
       '--max-old-space-size=300',
