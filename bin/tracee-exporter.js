@@ -50,9 +50,7 @@ function capHeap() {
   // as Node and V8 read them: NODE_OPTIONS tokens may be quoted, a flag may start with one dash or
   // two, and "_" and "-" are alike in its name
   const given = [...process.execArgv, ...String(process.env.NODE_OPTIONS || '').split(/\s+/)].map((a) =>
-    a
-      .replace(/^"(.*)"$/, '$1')
-      .replace(/^--?([^=]*)/, (_all, name) => `--${name.replaceAll('_', '-')}`),
+    a.replace(/^"(.*)"$/, '$1').replace(/^--?([^=]*)/, (_all, name) => `--${name.replaceAll('_', '-')}`),
   );
   const gives = (re) => given.some((a) => re.test(a));
   // a whole-heap size of the user's own sizes both generations (V8 refuses it beside either size)
