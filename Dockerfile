@@ -35,7 +35,7 @@ ENV NODE_ENV=production
 # (bin/tracee-exporter.js; default 128 MiB → old space 512 MiB, semi-spaces 8 MiB, allocation-site
 # pretenuring and concurrent recompilation off, MALLOC_ARENA_MAX=2). Measured 2026-12-07, `npm run bench -- --memory` (240,100
 # events, file → OTLP/HTTP): peak RSS 133 MB, against 248 MB with the --max-old-space-size=192 this
-# image used to set. A heap flag of your own (-e NODE_OPTIONS=--max-old-space-size=…, or
+# image used to set, when a heap flag turned every cap off (130–131 MB with it now). A heap flag of your own (-e NODE_OPTIONS=--max-old-space-size=…, or
 # --max-semi-space-size / --max-heap-size) wins for what it sets; the other caps still apply.
 # /metrics, /healthz, /readyz on :9464 for the HEALTHCHECK and the kubelet probes. This wins over
 # telemetry.listen in the config file; set it empty (-e TRACEE_EXPORTER_TELEMETRY_LISTEN=) to use the file's.
