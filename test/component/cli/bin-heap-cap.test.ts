@@ -51,6 +51,16 @@ function start(env: NodeJS.ProcessEnv, configText: string, nodeFlags: string[] =
   return { child, exited: () => done, exit, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** `run` started with `env`, `configText` and `nodeFlags`, seen after its restart, then ended: its exit code and what /proc showed. */
+async function reExecOf(env: NodeJS.ProcessEnv, configText: string, nodeFlags: string[] = []) {
+  const r = start(env, configText, nodeFlags);
+  const seen = await afterReExec(r.child.pid!, r.exited);
+  r.child.stdin.end();
+  const code = await r.exit;
+  r.cleanup();
+  return { seen, code };
+}
+
 const CONFIG = 'version: 1\nnode: {name: n}\nsources: [{type: stdin}]\nexporters: [{type: console}]\n';
 
 describe.runIf(process.platform === 'linux')('bin: run re-executes with memory caps', () => {
@@ -58,11 +68,8 @@ describe.runIf(process.platform === 'linux')('bin: run re-executes with memory c
     const env = { ...process.env };
     delete env.NODE_OPTIONS;
     delete env.MALLOC_ARENA_MAX;
-    const r = start(env, `memory_limit_mib: 100\n${CONFIG}`);
-    const seen = await afterReExec(r.child.pid!, r.exited);
-    r.child.stdin.end();
-    expect(await r.exit).toBe(0);
-    r.cleanup();
+    const { seen, code } = await reExecOf(env, `memory_limit_mib: 100\n${CONFIG}`);
+    expect(code).toBe(0);
     expect(seen?.argv).toContain('--max-old-space-size=400');
     expect(seen?.argv).toContain('--max-semi-space-size=4');
     expect(seen?.argv).toContain('--no-allocation-site-pretenuring');
@@ -73,11 +80,8 @@ describe.runIf(process.platform === 'linux')('bin: run re-executes with memory c
   it('TRACEE_EXPORTER_MEMORY_LIMIT_MIB wins over the file, as it does for the soft limit', async () => {
     const env: NodeJS.ProcessEnv = { ...process.env, TRACEE_EXPORTER_MEMORY_LIMIT_MIB: '200' };
     delete env.NODE_OPTIONS;
-    const r = start(env, `memory_limit_mib: 100\n${CONFIG}`);
-    const seen = await afterReExec(r.child.pid!, r.exited);
-    r.child.stdin.end();
-    expect(await r.exit).toBe(0);
-    r.cleanup();
+    const { seen, code } = await reExecOf(env, `memory_limit_mib: 100\n${CONFIG}`);
+    expect(code).toBe(0);
     expect(seen?.argv).toContain('--max-old-space-size=800');
     expect(seen?.argv).toContain('--max-semi-space-size=8');
   });
@@ -87,11 +91,8 @@ describe.runIf(process.platform === 'linux')('bin: run re-executes with memory c
       const env = { ...process.env };
       delete env.NODE_OPTIONS;
       delete env.TRACEE_EXPORTER_MEMORY_LIMIT_MIB;
-      const r = start(env, `${limitLine}${CONFIG}`);
-      const seen = await afterReExec(r.child.pid!, r.exited);
-      r.child.stdin.end();
-      expect(await r.exit).toBe(0);
-      r.cleanup();
+      const { seen, code } = await reExecOf(env, `${limitLine}${CONFIG}`);
+      expect(code).toBe(0);
       return seen?.argv.find((a) => a.startsWith('--max-semi-space-size='));
     };
     expect(await semiAt('')).toBe('--max-semi-space-size=8');
@@ -102,22 +103,15 @@ describe.runIf(process.platform === 'linux')('bin: run re-executes with memory c
   it('a TRACEE_EXPORTER_MEMORY_LIMIT_MIB that is not a number (a ${file:…} reference) leaves the file line in force', async () => {
     const env: NodeJS.ProcessEnv = { ...process.env, TRACEE_EXPORTER_MEMORY_LIMIT_MIB: '${file:/run/secrets/limit}' };
     delete env.NODE_OPTIONS;
-    const r = start(env, `memory_limit_mib: 100\n${CONFIG}`);
-    const seen = await afterReExec(r.child.pid!, r.exited);
-    r.child.stdin.end();
-    await r.exit;
-    r.cleanup();
+    const { seen } = await reExecOf(env, `memory_limit_mib: 100\n${CONFIG}`);
     expect(seen?.argv).toContain('--max-old-space-size=400');
   });
 
   it("keeps the user's own MALLOC_ARENA_MAX", async () => {
     const env: NodeJS.ProcessEnv = { ...process.env, MALLOC_ARENA_MAX: '4' };
     delete env.NODE_OPTIONS;
-    const r = start(env, CONFIG);
-    const seen = await afterReExec(r.child.pid!, r.exited);
-    r.child.stdin.end();
-    expect(await r.exit).toBe(0);
-    r.cleanup();
+    const { seen, code } = await reExecOf(env, CONFIG);
+    expect(code).toBe(0);
     expect(seen?.env).toContain('MALLOC_ARENA_MAX=4');
   });
   /** The environment without the variables these tests set. */
@@ -130,11 +124,8 @@ describe.runIf(process.platform === 'linux')('bin: run re-executes with memory c
   };
 
   it("an old-space size of the user's own (NODE_OPTIONS) keeps theirs and still gets the other flags", async () => {
-    const r = start(plainEnv({ NODE_OPTIONS: '--max-old-space-size=300' }), CONFIG);
-    const seen = await afterReExec(r.child.pid!, r.exited);
-    r.child.stdin.end();
-    expect(await r.exit).toBe(0);
-    r.cleanup();
+    const { seen, code } = await reExecOf(plainEnv({ NODE_OPTIONS: '--max-old-space-size=300' }), CONFIG);
+    expect(code).toBe(0);
     expect(seen?.argv.filter((a) => a.startsWith('--max-old-space-size'))).toEqual([]);
     expect(seen?.env).toContain('NODE_OPTIONS=--max-old-space-size=300');
     expect(seen?.argv).toContain('--max-semi-space-size=8');
@@ -143,47 +134,35 @@ describe.runIf(process.platform === 'linux')('bin: run re-executes with memory c
   });
 
   it("a young-generation flag of the user's own, spelt with underscores, is not doubled", async () => {
-    const r = start(plainEnv(), CONFIG, ['--max_semi_space_size=2']);
-    const seen = await afterReExec(r.child.pid!, r.exited);
-    r.child.stdin.end();
-    expect(await r.exit).toBe(0);
-    r.cleanup();
+    const { seen, code } = await reExecOf(plainEnv(), CONFIG, ['--max_semi_space_size=2']);
+    expect(code).toBe(0);
     expect(seen?.argv.filter((a) => /^--max[-_]semi[-_]space[-_]size/.test(a))).toEqual(['--max_semi_space_size=2']);
     expect(seen?.argv).toContain('--max-old-space-size=512');
   });
 
   it("a whole-heap size of the user's own sizes both generations: no size flag of ours", async () => {
-    const r = start(plainEnv(), CONFIG, ['--max-heap-size=300']);
-    const seen = await afterReExec(r.child.pid!, r.exited);
-    r.child.stdin.end();
-    expect(await r.exit).toBe(0);
-    r.cleanup();
+    const { seen, code } = await reExecOf(plainEnv(), CONFIG, ['--max-heap-size=300']);
+    expect(code).toBe(0);
     expect(seen?.argv.filter((a) => /^--max-(old|semi)-space-size/.test(a))).toEqual([]);
     expect(seen?.argv).toContain('--no-concurrent-recompilation');
   });
 
   it('reads flags as Node does: one dash, a quoted NODE_OPTIONS token; a minimum semi-space keeps our maximum', async () => {
-    const oneDash = start(plainEnv(), CONFIG, ['-max-heap-size=300']);
-    const a = await afterReExec(oneDash.child.pid!, oneDash.exited);
-    oneDash.child.stdin.end();
+    const { seen: a, code: oneDashCode } = await reExecOf(plainEnv(), CONFIG, ['-max-heap-size=300']);
     // V8 refuses a heap size beside either generation's size: a flag of ours there would crash it
-    expect(await oneDash.exit).toBe(0);
-    oneDash.cleanup();
+    expect(oneDashCode).toBe(0);
     expect(a?.argv.filter((x) => /^--max-(old|semi)-space-size/.test(x))).toEqual([]);
 
-    const quoted = start(plainEnv({ NODE_OPTIONS: '"--max-old-space-size=300"' }), CONFIG);
-    const b = await afterReExec(quoted.child.pid!, quoted.exited);
-    quoted.child.stdin.end();
-    expect(await quoted.exit).toBe(0);
-    quoted.cleanup();
+    const { seen: b, code: quotedCode } = await reExecOf(
+      plainEnv({ NODE_OPTIONS: '"--max-old-space-size=300"' }),
+      CONFIG,
+    );
+    expect(quotedCode).toBe(0);
     expect(b?.argv.filter((x) => x.startsWith('--max-old-space-size'))).toEqual([]);
     expect(b?.argv).toContain('--max-semi-space-size=8');
 
-    const min = start(plainEnv(), CONFIG, ['--min-semi-space-size=1']);
-    const c = await afterReExec(min.child.pid!, min.exited);
-    min.child.stdin.end();
-    expect(await min.exit).toBe(0);
-    min.cleanup();
+    const { seen: c, code: minCode } = await reExecOf(plainEnv(), CONFIG, ['--min-semi-space-size=1']);
+    expect(minCode).toBe(0);
     expect(c?.argv).toContain('--max-semi-space-size=8');
   });
 
